@@ -1,0 +1,106 @@
+"""Bundles: collect diagrams and forms, validate, and store immutable content-hashed versions."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import BundleInvalid, NotFound
+from .models import Bundle, BundleFile, ProcessDefinition
+from .validation import parse_bundle
+
+BUNDLE_DIRS = ("processes", "forms")
+
+
+def _kind(path: str) -> str:
+    for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".schema.json", "form"), (".ui.json", "ui")):
+        if path.endswith(suffix):
+            return kind
+    return "file"
+
+
+def collect(root: Path) -> dict[str, bytes]:
+    """Read every file under `processes/` and `forms/` of a project root, keyed by relative path."""
+    files: dict[str, bytes] = {}
+    for top in BUNDLE_DIRS:
+        base = Path(root) / top
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    """A hash over every path and its content, independent of order."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode())
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+@dataclass
+class DeployResult:
+    """The bundle a deploy produced or found, and whether it is new."""
+
+    bundle: Bundle
+    created: bool
+
+
+def deploy(session: Session, files: dict[str, bytes], *, engine, actor: str = "system", note: str = "") -> DeployResult:
+    """Validate the files and store them as a new bundle version, unless identical content exists."""
+    digest = content_hash(files)
+    existing = session.scalar(select(Bundle).where(Bundle.content_hash == digest))
+    if existing is not None:
+        return DeployResult(existing, False)
+    parsed, problems = parse_bundle(files, engine.sandbox)
+    if problems:
+        raise BundleInvalid(problems)
+    version = (session.scalar(select(func.max(Bundle.version))) or 0) + 1
+    bundle = Bundle(version=version, content_hash=digest, created_at=engine.now(), created_by=actor, note=note)
+    session.add(bundle)
+    session.flush()
+    for path, content in files.items():
+        session.add(BundleFile(bundle_id=bundle.id, path=path, kind=_kind(path),
+                               sha256=hashlib.sha256(content).hexdigest(), content=content))
+    for key, (spec, subs) in parsed.specs.items():
+        session.add(ProcessDefinition(
+            bundle_id=bundle.id, process_key=key, name=parsed.names[key], file_path=parsed.paths[key],
+            properties=parsed.properties[key], spec_json=engine.codec.dump_specs(spec, subs)))
+    session.commit()
+    return DeployResult(bundle, True)
+
+
+def latest_definition(session: Session, process_key: str) -> ProcessDefinition:
+    """The process's definition in the newest bundle version that has it."""
+    definition = session.scalar(
+        select(ProcessDefinition).join(Bundle).where(ProcessDefinition.process_key == process_key)
+        .order_by(Bundle.version.desc()).limit(1))
+    if definition is None:
+        raise NotFound(f"流程 {process_key} 不存在", process=process_key)
+    return definition
+
+
+def latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The newest definition of every process."""
+    newest = (select(ProcessDefinition.process_key, func.max(Bundle.version).label("v"))
+              .join(Bundle).group_by(ProcessDefinition.process_key).subquery())
+    return list(session.scalars(
+        select(ProcessDefinition).join(Bundle)
+        .join(newest, (newest.c.process_key == ProcessDefinition.process_key) & (newest.c.v == Bundle.version))
+        .order_by(ProcessDefinition.process_key)))
+
+
+def bundle_file(session: Session, bundle_id: int, path: str) -> bytes:
+    """The content of one file of a bundle version."""
+    content = session.scalar(select(BundleFile.content).where(
+        BundleFile.bundle_id == bundle_id, BundleFile.path == path))
+    if content is None:
+        raise NotFound(f"文件 {path} 不在流程包中", path=path)
+    return content

@@ -1,0 +1,266 @@
+"""Case operations: start, complete a task, suspend, resume, terminate, message. Each is one transaction."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .bundles import bundle_file, latest_definition
+from .errors import CaseFailed, ConflictError, InvalidState, NotAllowed, NotFound, SandboxError, StepBudgetExceeded
+from .instance import CASE_ORG_VARIABLE, Instance
+from .models import AuditEvent, Case, HumanTask, User
+from .numbering import next_number
+from .people import is_candidate, organization
+
+RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
+STATUS_LABELS = {"running": "办理中", "suspended": "已挂起", "completed": "已办结", "terminated": "已终止",
+                 "error": "出错"}
+
+
+def start_case(engine, session: Session, process_key: str, data: dict | None = None, *,
+               org_code: str, actor: str = "system") -> Case:
+    """Start a case of the newest version of a process, with initial data, in an organisation."""
+    data = dict(data or {})
+    if not all(isinstance(k, str) for k in data):
+        raise InvalidState("初始数据的键必须是字符串")
+    definition = latest_definition(session, process_key)
+    case, instance = _new_case(engine, session, definition, data, org_code, actor)
+    try:
+        instance.run()
+    except RUN_ERRORS as exc:
+        session.rollback()
+        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+        case.status, case.error = "error", _describe(exc)
+        instance.save()
+        instance.audit("case_failed", reason=case.error)
+        session.commit()
+        raise CaseFailed(case.error, case=case.id) from exc
+    instance.save()
+    _commit(engine, session, case)
+    engine.remember(case, instance.workflow)
+    return case
+
+
+def _new_case(engine, session, definition, data, org_code, actor):
+    org = organization(session, org_code)
+    now = engine.now()
+    pattern = (definition.properties or {}).get("businessNumberPattern")
+    number = next_number(session, pattern, now) if pattern else None
+    case = Case(definition=definition, process_key=definition.process_key, business_number=number,
+                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)
+    session.add(case)
+    session.flush()
+    spec, subs = engine.specs(definition)
+    workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
+    initial = {**data, CASE_ORG_VARIABLE: org.code}
+    if number:
+        initial["business_number"] = number
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(initial)
+    instance = Instance(engine, session, case, workflow, actor)
+    instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
+                   keys=sorted(data))
+    return case, instance
+
+
+def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
+                  expected_version: int | None = None) -> Case:
+    """Validate data against the task's form, complete the task and run the case on to its next wait."""
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound("任务不存在", task=task_id)
+    if row.status == "completed":
+        raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
+    if row.status != "ready":
+        raise InvalidState("任务已取消，无法办理", task=task_id)
+    if user is not None and not is_candidate(session, user, row):
+        raise NotAllowed("您不是该任务的办理人", task=task_id)
+    case = row.case
+    if row.form:
+        path = f"forms/{row.form}"
+        engine.forms.check(case.definition.bundle_id, path, lambda: bundle_file(session, case.definition.bundle_id,
+                                                                                  path), data, task=task_id)
+    actor = user.username if user else "system"
+
+    def change(instance: Instance) -> None:
+        task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
+        if task is None or task.state != TaskState.READY:
+            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
+        changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
+        task.data.update(data)
+        task.run()
+        instance.step(task)
+        row.status, row.completed_at, row.completed_by = "completed", engine.now(), actor
+        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
+        instance.run()
+
+    return _mutate(engine, session, case, actor, change, expected_version=expected_version)
+
+
+_MISSING = object()
+
+
+def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
+                 actor: str = "system") -> Case:
+    """Deliver a BPMN message with a payload to a case that waits for it."""
+    case = get_case(session, case_id)
+
+    def change(instance: Instance) -> None:
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        try:
+            instance.workflow.send_event(event)
+        except WorkflowException:
+            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message=name) from None
+        instance.audit("message_received", message=name,
+                       keys=sorted(payload) if isinstance(payload, dict) else [])
+        instance.run()
+
+    return _mutate(engine, session, case, actor, change)
+
+
+def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
+    """Names of the messages the case is waiting for now."""
+    case = get_case(session, case_id)
+    if case.status != "running":
+        return []
+    workflow = engine.load_workflow(session, case)
+    return sorted({e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")})
+
+
+def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
+    """Suspend a running case: nothing advances it until it is resumed."""
+    case = get_case(session, case_id)
+    return _set_status(engine, session, case, actor, "suspended", ("running",), "case_suspended", reason)
+
+
+def resume_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
+    """Resume a suspended case and run it on."""
+    case = get_case(session, case_id)
+
+    def change(instance: Instance) -> None:
+        case.status = "running"
+        instance.audit("case_resumed", reason=reason)
+        instance.run()
+
+    return _mutate(engine, session, case, actor, change, statuses=("suspended",))
+
+
+def terminate_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
+    """End a case early: its open tasks are cancelled."""
+    case = get_case(session, case_id)
+
+    def change(instance: Instance) -> None:
+        instance.workflow.cancel()
+        case.status, case.ended_at = "terminated", engine.now()
+        instance.audit("case_terminated", reason=reason)
+
+    return _mutate(engine, session, case, actor, change, statuses=("running", "suspended", "error"))
+
+
+def _set_status(engine, session, case, actor, status, allowed, action, reason) -> Case:
+    def change(instance: Instance) -> None:
+        case.status = status
+        instance.audit(action, reason=reason)
+
+    return _mutate(engine, session, case, actor, change, statuses=allowed)
+
+
+def _mutate(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
+            expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Case:
+    if expected_version is not None and case.version != expected_version:
+        raise ConflictError("案件已被他人修改，请刷新后重试", case=case.id)
+    if case.status not in statuses:
+        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(case.status, case.status)}」，不能执行此操作",
+                           case=case.id, status=case.status)
+    instance = Instance(engine, session, case, engine.load_workflow(session, case), actor)
+    try:
+        change(instance)
+        case.version += 1
+        instance.save()
+    except RUN_ERRORS as exc:
+        _fail(engine, session, case.id, actor, exc)
+    except BaseException:
+        session.rollback()
+        engine.forget(case.id)
+        raise
+    _commit(engine, session, case)
+    engine.remember(case, instance.workflow)
+    return case
+
+
+def _commit(engine, session: Session, case: Case) -> None:
+    try:
+        session.commit()
+    except (StaleDataError, OperationalError) as exc:
+        session.rollback()
+        engine.forget(case.id)
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        raise ConflictError("案件已被他人修改，请刷新后重试", case=case.id) from None
+
+
+def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
+    session.rollback()
+    engine.forget(case_id)
+    case = session.get(Case, case_id)
+    message = _describe(exc)
+    case.status, case.error = "error", message
+    case.version += 1
+    case.updated_at = engine.now()
+    session.add(AuditEvent(case_id=case_id, actor=actor, at=engine.now(), action="case_failed",
+                           detail={"reason": message}))
+    _commit(engine, session, case)
+    raise CaseFailed(message, case=case_id) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    inner = exc
+    while inner.__cause__ is not None or getattr(inner, "exception", None) is not None:
+        inner = getattr(inner, "exception", None) or inner.__cause__
+    text = inner.message if isinstance(inner, SandboxError) else str(inner)
+    where = getattr(exc, "task_spec", None)
+    if where is not None and getattr(where, "bpmn_id", None):
+        return f"{where.bpmn_name or where.bpmn_id}（{where.bpmn_id}）：{text}"
+    return text
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """A case by id."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("案件不存在", case=case_id)
+    return case
+
+
+def case_tasks(session: Session, case_id: int, status: str | None = None) -> list[HumanTask]:
+    """A case's human tasks, oldest first, optionally of one status."""
+    query = select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+    if status:
+        query = query.where(HumanTask.status == status)
+    return list(session.scalars(query))
+
+
+def case_history(session: Session, case_id: int) -> list[AuditEvent]:
+    """Every audit event of a case, in order."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
+
+
+def list_cases(session: Session, *, process_key: str | None = None, status: str | None = None,
+               limit: int = 200) -> list[Case]:
+    """Cases, newest first, with optional filters."""
+    query = select(Case).order_by(Case.id.desc()).limit(limit)
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    if status:
+        query = query.where(Case.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,202 @@
+"""Typed SQLAlchemy 2 declarations: the engine's tables and nothing more."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every engine table."""
+
+
+class Organization(Base):
+    """A node of the organisation tree (a bureau, an association, a centre, a firm)."""
+
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    path: Mapped[str] = mapped_column(String(1000), index=True, default="/")
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+
+class Role(Base):
+    """A role a user may hold; a diagram lane names one."""
+
+    __tablename__ = "role"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class UserRole(Base):
+    """A role held by a user within the user's organisation."""
+
+    __tablename__ = "user_role"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), primary_key=True)
+
+
+class User(Base):
+    """A person who signs in; belongs to one organisation."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    org: Mapped[Organization] = relationship()
+    roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
+
+
+class Bundle(Base):
+    """An immutable, content-hashed version of every diagram, form and template."""
+
+    __tablename__ = "bundle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    files: Mapped[list[BundleFile]] = relationship(back_populates="bundle", order_by="BundleFile.path")
+
+
+class BundleFile(Base):
+    """One file of a bundle, by its path under the project root (processes/…, forms/…)."""
+
+    __tablename__ = "bundle_file"
+    __table_args__ = (UniqueConstraint("bundle_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    bundle: Mapped[Bundle] = relationship(back_populates="files")
+
+
+class ProcessDefinition(Base):
+    """A process of a bundle version, with its spec serialized once."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("bundle_id", "process_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    file_path: Mapped[str] = mapped_column(String(500))
+    properties: Mapped[dict] = mapped_column(JSON, default=dict)
+    spec_json: Mapped[str] = mapped_column(Text)
+
+    bundle: Mapped[Bundle] = relationship()
+
+
+class Case(Base):
+    """A running or finished instance of a process: what queries need, not the workflow state."""
+
+    __tablename__ = "case_instance"
+    __table_args__ = (Index("ix_case_status_org", "status", "org_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    business_number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+    org: Mapped[Organization | None] = relationship()
+
+    # The runner bumps `version` on every mutation; the UPDATE is guarded by the old value.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class CaseState(Base):
+    """The live (compacted) workflow state of a case, kept apart so listings never load it."""
+
+    __tablename__ = "case_state"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
+
+
+class HumanTask(Base):
+    """A user or manual task of a case, as the inbox sees it."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_uuid"),
+        Index("ix_human_task_inbox", "status", "org_id", "lane"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    form: Mapped[str | None] = mapped_column(String(500))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    candidate_users: Mapped[list | None] = mapped_column(JSON)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship()
+
+
+class CaseStep(Base):
+    """A finished element of a case's path (history cut from the live state lives here)."""
+
+    __tablename__ = "case_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(64), default="")
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what, when, to which case and task."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_uuid: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class BusinessSequence(Base):
+    """Counter behind business numbers, one per pattern and year."""
+
+    __tablename__ = "business_sequence"
+    pattern: Mapped[str] = mapped_column(String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,81 @@
+"""The people model: an organisation tree, users in it, roles they hold, and task candidates."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .models import HumanTask, Organization, Role, User, UserRole
+
+
+def add_organization(session: Session, code: str, name: str, parent_code: str | None = None,
+                     kind: str = "") -> Organization:
+    """Create an organisation under an optional parent; its path makes subtree queries cheap."""
+    parent = organization(session, parent_code) if parent_code else None
+    org = Organization(code=code, name=name, kind=kind, parent=parent)
+    session.add(org)
+    session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    return org
+
+
+def organization(session: Session, code: str) -> Organization:
+    """An organisation by code."""
+    org = session.scalar(select(Organization).where(Organization.code == code))
+    if org is None:
+        raise NotFound(f"机构 {code} 不存在", organization=code)
+    return org
+
+
+def add_role(session: Session, code: str, name: str) -> Role:
+    """Create a role; a lane may name it by code or by name."""
+    role = Role(code=code, name=name)
+    session.add(role)
+    session.flush()
+    return role
+
+
+def add_user(session: Session, username: str, display_name: str, org_code: str,
+             roles: list[str] = (), password_hash: str | None = None, email: str | None = None) -> User:
+    """Create a user in an organisation holding the given roles (by code)."""
+    user = User(username=username, display_name=display_name, org=organization(session, org_code),
+                password_hash=password_hash, email=email)
+    session.add(user)
+    session.flush()
+    for code in roles:
+        role = session.scalar(select(Role).where(Role.code == code))
+        if role is None:
+            raise NotFound(f"角色 {code} 不存在", role=code)
+        session.add(UserRole(user_id=user.id, role_id=role.id))
+    session.flush()
+    return user
+
+
+def user_by_name(session: Session, username: str) -> User:
+    """A user by username."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", user=username)
+    return user
+
+
+def candidates(session: Session, task: HumanTask) -> list[User]:
+    """Who may work on a task: the users the case names, else holders of the lane's role in its organisation."""
+    if task.candidate_users:
+        return list(session.scalars(
+            select(User).where(User.username.in_(task.candidate_users), User.active).order_by(User.username)))
+    if task.lane is None or task.org_id is None:
+        return []
+    return list(session.scalars(
+        select(User).join(UserRole).join(Role)
+        .where(User.org_id == task.org_id, User.active, or_(Role.name == task.lane, Role.code == task.lane))
+        .order_by(User.username)))
+
+
+def is_candidate(session: Session, user: User, task: HumanTask) -> bool:
+    """Whether the user may complete the task: its assignee, or a candidate while unassigned."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    if task.candidate_users:
+        return user.username in task.candidate_users
+    return user.org_id == task.org_id and any(r.name == task.lane or r.code == task.lane for r in user.roles)

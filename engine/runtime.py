@@ -1,0 +1,73 @@
+"""The engine, built in one place from its parts: sandbox, codec, forms, clock and caches."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from sqlalchemy.orm import Session
+
+from .forms import FormCache
+from .models import Case, CaseState, ProcessDefinition
+from .sandbox import Sandbox, SandboxEnvironment
+from .state import StateCodec
+
+
+def utc_now() -> datetime:
+    """The current moment, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class Engine:
+    """Holds the engine's parts; case operations in `engine.cases` take it with a session."""
+
+    def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
+                 step_budget: int = 1000, live_cache_size: int = 2000):
+        self.sandbox = Sandbox(helpers)
+        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(self.sandbox))
+        self.codec = StateCodec()
+        self.forms = FormCache()
+        self.clock = clock
+        self.step_budget = step_budget
+        self._specs: dict[int, tuple] = {}
+        self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._live_cache_size = live_cache_size
+
+    def now(self) -> datetime:
+        """The engine's clock."""
+        return self.clock()
+
+    def specs(self, definition: ProcessDefinition) -> tuple:
+        """The restored spec and called specs of a definition, restored once per process."""
+        specs = self._specs.get(definition.id)
+        if specs is None:
+            specs = self.codec.load_specs(definition.spec_json)
+            self._specs[definition.id] = specs
+        return specs
+
+    def load_workflow(self, session: Session, case: Case):
+        """The case's workflow: from the live cache when its version matches, else from the database."""
+        cached = self._live.get(case.id)
+        if cached is not None and cached[0] == case.version:
+            self._live.move_to_end(case.id)
+            return cached[1]
+        spec, subs = self.specs(case.definition)
+        state = session.get(CaseState, case.id)
+        return self.codec.load_state(state.state, spec, subs, self.script_engine)
+
+    def remember(self, case: Case, workflow) -> None:
+        """Keep a committed workflow in memory, keyed by the case version it matches."""
+        self._live[case.id] = (case.version, workflow)
+        self._live.move_to_end(case.id)
+        while len(self._live) > self._live_cache_size:
+            self._live.popitem(last=False)
+
+    def forget(self, case_id: int) -> None:
+        """Drop a workflow whose in-memory state may no longer match the database."""
+        self._live.pop(case_id, None)
+
+    def forget_all(self) -> None:
+        """Drop every cached workflow (tests use it to force a reload from the database)."""
+        self._live.clear()

@@ -1,0 +1,254 @@
+"""Bundle validation: every problem, with file, element id and line, before anything is stored."""
+from __future__ import annotations
+
+import ast
+import json
+import string
+from dataclasses import dataclass, field
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import Problem, SandboxError
+from .sandbox import Sandbox
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
+NUMBER_PATTERN_FIELDS = {"year", "month", "day", "seq"}
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+
+
+@dataclass
+class ParsedBundle:
+    """What a valid bundle yields: its processes, their specs and properties."""
+
+    files: dict[str, bytes]
+    specs: dict[str, tuple] = field(default_factory=dict)          # key -> (spec, subprocess specs)
+    properties: dict[str, dict] = field(default_factory=dict)      # key -> process properties
+    names: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, dict] = field(default_factory=dict)
+
+
+def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
+    """Parse and check every diagram and form; return the result and all problems found."""
+    problems: list[Problem] = []
+    bundle = ParsedBundle(files=files)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    lines: dict[str, tuple[str, int]] = {}
+    process_nodes: dict[str, tuple[str, etree._Element]] = {}
+    for path in sorted(files):
+        if not path.endswith((".bpmn", ".dmn")):
+            continue
+        try:
+            tree = etree.fromstring(files[path], parser=_XML_PARSER)
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(path, f"XML 无法解析：{exc.msg}", line=exc.lineno))
+            continue
+        for el in tree.iter():
+            if isinstance(el.tag, str) and el.get("id"):
+                lines.setdefault(el.get("id"), (path, el.sourceline))
+        for proc in tree.iter(f"{{{BPMN_NS}}}process"):
+            process_nodes[proc.get("id")] = (path, proc)
+        try:
+            if path.endswith(".bpmn"):
+                parser.add_bpmn_xml(tree, filename=path)
+            else:
+                parser.add_dmn_xml(tree, filename=path)
+        except ValidationException as exc:
+            problems.append(_from_validation(exc, path))
+    _check_forms(files, bundle, problems)
+    if problems:
+        return bundle, problems
+    where = _Locator(lines)
+    for key in sorted(parser.get_process_ids()):
+        path, node = process_nodes[key]
+        try:
+            spec = parser.get_spec(key)
+            subs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
+        except ValidationException as exc:
+            problems.append(_from_validation(exc, path))
+            continue
+        bundle.specs[key] = (spec, subs)
+        bundle.names[key] = node.get("name") or key
+        bundle.paths[key] = path
+        bundle.properties[key] = _process_properties(node)
+        _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
+        for task_spec in spec.task_specs.values():
+            _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
+    return bundle, problems
+
+
+class _Locator:
+    def __init__(self, lines: dict[str, tuple[str, int]]):
+        self.lines = lines
+
+    def problem(self, default_file: str, element: str, message: str) -> Problem:
+        path, line = self.lines.get(element, (default_file, None))
+        return Problem(path, message, element=element, line=line)
+
+
+def _from_validation(exc: ValidationException, path: str) -> Problem:
+    line = exc.line_number if isinstance(exc.line_number, int) else None
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return Problem(exc.file_name or path, message, element=exc.id or None, line=line)
+
+
+def _process_properties(node) -> dict:
+    props = {}
+    for prop in node.findall(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+        props[prop.get("name")] = prop.get("value")
+    return props
+
+
+def _check_pattern(props: dict, path: str, key: str, line: int, problems: list[Problem]) -> None:
+    pattern = props.get(NUMBER_PATTERN_PROPERTY)
+    if not pattern:
+        return
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+    except ValueError as exc:
+        problems.append(Problem(path, f"业务编号格式无效：{exc}", element=key, line=line))
+        return
+    bad = [f for f in fields if f not in NUMBER_PATTERN_FIELDS]
+    if bad:
+        allowed = "、".join(sorted(NUMBER_PATTERN_FIELDS))
+        problems.append(Problem(path, f"业务编号格式只能使用 {{{allowed}}}，发现：{bad}", element=key, line=line))
+
+
+def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[Problem]) -> None:
+    for path in sorted(files):
+        if not path.startswith("forms/") or not path.endswith(".schema.json"):
+            continue
+        try:
+            schema = json.loads(files[path].decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=getattr(exc, "lineno", None)))
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.path) or "(根)"
+            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}"))
+            continue
+        bundle.forms[path] = schema
+
+
+def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox, problems) -> None:
+    element = getattr(ts, "bpmn_id", None)
+    if element is None:
+        return
+    if getattr(ts, "manual", False):
+        _check_human_task(ts, path, where, bundle, problems)
+    for label, source, mode in _expressions(ts):
+        try:
+            sandbox.compile(source, mode)
+        except SandboxError as exc:
+            file, line = where.lines.get(element, (path, None))
+            detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
+            problems.append(Problem(file, detail, element=element, line=line))
+    if isinstance(ts, ExclusiveGateway):
+        _check_gateway(ts, path, where, problems)
+    if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
+        problems.append(where.problem(path, element, f"调用活动引用的流程 `{ts.spec}` 不存在"))
+
+
+def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems) -> None:
+    element = ts.bpmn_id
+    if not ts.lane:
+        problems.append(where.problem(path, element, "人工任务不在任何泳道中：泳道决定由哪个角色办理"))
+    form = (ts.extensions or {}).get("properties", {}).get(FORM_PROPERTY)
+    if type(ts).__name__ == "ManualTask" and not form:
+        return
+    if not form:
+        problems.append(where.problem(path, element, f"用户任务没有指定表单（属性 {FORM_PROPERTY}）"))
+    elif f"forms/{form}" not in bundle.files:
+        problems.append(where.problem(path, element, f"用户任务的表单 forms/{form} 不存在"))
+
+
+def _check_gateway(ts, path, where: _Locator, problems) -> None:
+    if len(ts.outputs) < 2 or ts.default_task_spec is not None:
+        return
+    conditions = [_condition_text(c) for c, _ in ts.cond_task_specs]
+    if len(conditions) == 2 and _complementary(*conditions):
+        return
+    problems.append(where.problem(
+        path, ts.bpmn_id,
+        "排他网关没有默认流向：所有条件都不成立时流程会停住。请设置默认流向或使用互补条件"))
+
+
+def _condition_text(cond) -> str | None:
+    """The expression text of a sequence-flow condition (SpiffWorkflow wraps it in an operator)."""
+    if cond is None or isinstance(cond, str):
+        return cond
+    args = getattr(cond, "args", None)
+    return args[0] if args else None
+
+
+def _complementary(first: str, second: str) -> bool:
+    def norm(src):
+        return ast.dump(ast.parse(src.strip(), mode="eval").body)
+    try:
+        a, b = norm(first), norm(second)
+        neg_a = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(first.strip(), mode="eval").body))
+        neg_b = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(second.strip(), mode="eval").body))
+    except SyntaxError:
+        return False
+    return b == neg_a or a == neg_b
+
+
+def _expressions(ts):
+    """Every piece of code a task spec will hand to the script engine, as (label, source, mode)."""
+    for cond, _ in getattr(ts, "cond_task_specs", []) or []:
+        text = _condition_text(cond)
+        if text:
+            yield "条件", text, "eval"
+    for attr, label in (("script", "脚本"), ("prescript", "前置脚本"), ("postscript", "后置脚本")):
+        if getattr(ts, attr, None):
+            yield label, getattr(ts, attr), "exec"
+    for attr, label in (("cardinality", "多实例数量"), ("condition", "完成条件")):
+        value = getattr(ts, attr, None)
+        if isinstance(value, str) and value:
+            yield label, value, "eval"
+    event = getattr(ts, "event_definition", None)
+    if event is not None:
+        if isinstance(event, TimerEventDefinition):
+            yield "定时器表达式", event.expression, "eval"
+        elif getattr(event, "expression", None):
+            yield "事件表达式", event.expression, "eval"
+    engine = getattr(ts, "dmnEngine", None)
+    if engine is not None:
+        yield from _dmn_expressions(engine.decision_table)
+
+
+def _dmn_expressions(table):
+    for inp in table.inputs:
+        if inp.expression:
+            yield f"决策表输入 {inp.label or inp.id}", inp.expression, "eval"
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for lhs in entry.lhs:
+                if lhs and lhs.strip() not in ("", "-"):
+                    yield f"决策表第 {rule.row_number} 行条件", _dmn_match(entry.input.expression, lhs), "eval"
+        for out in rule.outputEntries:
+            if out.text and out.text.strip():
+                yield f"决策表第 {rule.row_number} 行输出", out.text, "eval"
+
+
+def _dmn_match(input_expr: str, match: str) -> str:
+    """The expression SpiffWorkflow's DMN engine will build from an input entry."""
+    if "?" in match:
+        return match.replace("?", "dmninputexpr")
+    try:
+        ast.parse(match.strip(), mode="eval")
+        return f"({input_expr}) == ({match})"
+    except SyntaxError:
+        return f"({input_expr}) {match}"
