@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .bundles import bundle_file, latest_definition
 from .errors import CaseFailed, ConflictError, InvalidState, NotAllowed, NotFound, SandboxError, StepBudgetExceeded
 from .instance import CASE_ORG_VARIABLE, Instance
-from .models import AuditEvent, Case, HumanTask, User
+from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
@@ -120,7 +120,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
         try:
             instance.workflow.send_event(event)
         except WorkflowException:
-            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message=name) from None
+            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message_name=name) from None
         instance.audit("message_received", message=name,
                        keys=sorted(payload) if isinstance(payload, dict) else [])
         instance.run()
@@ -250,15 +250,29 @@ def case_tasks(session: Session, case_id: int, status: str | None = None) -> lis
     return list(session.scalars(query))
 
 
+def case_path(session: Session, case_id: int) -> list[CaseStep]:
+    """The finished elements of a case, in order."""
+    return list(session.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.id)))
+
+
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:
     """Every audit event of a case, in order."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
 
 
-def list_cases(session: Session, *, process_key: str | None = None, status: str | None = None,
+def visible_case(session: Session, case_id: int, org_path: str) -> Case:
+    """A case, only if it belongs to the organisation subtree at `org_path`; otherwise NotFound."""
+    case = session.get(Case, case_id)
+    if case is None or case.org is None or not case.org.path.startswith(org_path):
+        raise NotFound("案件不存在", case=case_id)
+    return case
+
+
+def list_cases(session: Session, *, org_path: str, process_key: str | None = None, status: str | None = None,
                limit: int = 200) -> list[Case]:
-    """Cases, newest first, with optional filters."""
-    query = select(Case).order_by(Case.id.desc()).limit(limit)
+    """Cases of an organisation subtree, newest first, with optional filters."""
+    query = (select(Case).join(Organization, Case.org_id == Organization.id)
+             .where(Organization.path.startswith(org_path)).order_by(Case.id.desc()).limit(limit))
     if process_key:
         query = query.where(Case.process_key == process_key)
     if status:

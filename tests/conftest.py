@@ -1,0 +1,118 @@
+"""Fixtures: both databases (SQLite file, real PostgreSQL), the engine, people and the deployed bundle."""
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine import bundles, people
+from engine.db import connect, session_factory, upgrade
+from engine.runtime import Engine
+
+from .pg_harness import PostgresServer
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A running PostgreSQL server's superuser URL, with a migrated template database."""
+    server = PostgresServer()
+    url = server.start()
+    admin = connect(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE lawflow_template"))
+    upgrade(url.rsplit("/", 1)[0] + "/lawflow_template")
+    yield url
+    admin.dispose()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file that tests copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "lawflow.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    base = request.getfixturevalue("pg_url")
+    name = f"test_{next(_counter)}"
+    admin = connect(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE lawflow_template"))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sql_engine(db_url):
+    """The SQLAlchemy engine of the test database."""
+    engine = connect(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def Session(sql_engine):
+    """A session factory for the test database."""
+    return session_factory(sql_engine)
+
+
+@pytest.fixture
+def engine():
+    """A workflow engine with default parts."""
+    return Engine()
+
+
+@pytest.fixture
+def session(Session):
+    """One session, closed after the test."""
+    with Session() as s:
+        yield s
+
+
+@pytest.fixture
+def org_tree(session):
+    """Two counties under a city bureau, with handlers and leaders."""
+    people.add_organization(session, "city", "市司法局")
+    people.add_organization(session, "county-a", "A区司法局", "city")
+    people.add_organization(session, "county-b", "B县司法局", "city")
+    people.add_role(session, "handler", "经办人")
+    people.add_role(session, "leader", "负责人")
+    people.add_user(session, "alice", "张三", "county-a", ["handler"])
+    people.add_user(session, "amy", "王五", "county-a", ["handler"])
+    people.add_user(session, "bob", "李四", "county-a", ["leader"])
+    people.add_user(session, "carl", "赵六", "county-b", ["handler"])
+    people.add_user(session, "cora", "钱七", "county-b", ["leader"])
+    session.commit()
+
+
+@pytest.fixture
+def deployed(session, engine, org_tree):
+    """The project's processes/ and forms/ deployed as bundle v1."""
+    return bundles.deploy(session, bundles.collect(ROOT), engine=engine).bundle
+
+
+def bundle_with(extra: dict[str, bytes] | None = None, **replace: bytes) -> dict[str, bytes]:
+    """The project's files plus test diagrams; keyword args replace files by path with '/' as '__'."""
+    files = bundles.collect(ROOT)
+    files.update(extra or {})
+    for key, content in replace.items():
+        files[key.replace("__", "/")] = content
+    return files

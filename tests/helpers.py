@@ -1,0 +1,28 @@
+"""Small helpers shared by tests."""
+from __future__ import annotations
+
+from engine import cases
+from engine.models import Case, CaseState
+
+
+def roundtrip(engine, session, case_id: int) -> None:
+    """Drop the in-memory workflow, reload it from the database and check the reload is faithful."""
+    session.expire_all()
+    stored = session.get(CaseState, case_id).state
+    engine.forget_all()
+    workflow = engine.load_workflow(session, session.get(Case, case_id))
+    assert engine.codec.dump_state(workflow) == stored
+    engine.forget_all()
+
+
+def ready(session, case_id: int):
+    """The case's ready human tasks."""
+    session.expire_all()
+    return cases.case_tasks(session, case_id, "ready")
+
+
+def only_ready(session, case_id: int):
+    """The case's single ready human task."""
+    tasks = ready(session, case_id)
+    assert len(tasks) == 1, [t.name for t in tasks]
+    return tasks[0]

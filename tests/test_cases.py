@@ -1,0 +1,167 @@
+"""Cases of the sample process, end to end, with a save/reload round trip after every step, on both databases."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import cases, people
+from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
+from engine.models import AuditEvent, Case, CaseState
+
+from .helpers import only_ready, ready, roundtrip
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+def start(engine, session, **data):
+    case = cases.start_case(engine, session, "sample_review", data, org_code="county-a", actor="alice")
+    roundtrip(engine, session, case.id)
+    return case
+
+
+def complete(engine, session, case_id, data, username):
+    task = only_ready(session, case_id)
+    case = cases.complete_task(engine, session, task.id, data, user=people.user_by_name(session, username))
+    roundtrip(engine, session, case_id)
+    return case
+
+
+def test_sample_runs_from_start_to_end_through_a_return(engine, session, deployed):
+    case = start(engine, session)
+    assert case.status == "running"
+    assert case.business_number == f"〔{case.created_at.year}〕样例第0001号"
+    task = only_ready(session, case.id)
+    assert (task.name, task.lane, task.form) == ("填写申请", "经办人", "sample/apply.schema.json")
+    assert [u.username for u in people.candidates(session, task)] == ["alice", "amy"]
+
+    complete(engine, session, case.id, APPLY, "alice")
+    review = only_ready(session, case.id)
+    assert (review.name, review.lane) == ("审核", "负责人")
+    assert [u.username for u in people.candidates(session, review)] == ["bob"]
+
+    complete(engine, session, case.id, {"decision": "return", "opinion": "请补充预算"}, "bob")
+    assert only_ready(session, case.id).name == "填写申请"
+    complete(engine, session, case.id, {**APPLY, "amount": 5000}, "amy")
+    case = complete(engine, session, case.id, {"decision": "approve", "opinion": "同意"}, "bob")
+
+    assert case.status == "completed" and case.ended_at is not None
+    assert case.title == APPLY["title"]
+    assert case.meta == {"title": APPLY["title"], "decision": "approve", "result": "已通过"}
+    assert ready(session, case.id) == []
+    path = [s.element_id for s in cases.case_path(session, case.id)]
+    assert path[-3:] == ["Gateway_decision", "Script_archive", "EndEvent_approved"]
+    assert path.count("Task_fill") == 2
+
+
+def test_business_numbers_count_up_per_year(engine, session, deployed):
+    first = start(engine, session)
+    second = start(engine, session)
+    assert first.business_number.endswith("第0001号")
+    assert second.business_number.endswith("第0002号")
+
+
+def test_invalid_form_data_reports_every_field_and_saves_nothing(engine, session, deployed):
+    case = start(engine, session)
+    task = only_ready(session, case.id)
+    version = case.version
+    state = session.get(CaseState, case.id).state
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(DataValidationError) as err:
+        cases.complete_task(engine, session, task.id, {"title": "x", "amount": -1, "colour": "red"},
+                            user=people.user_by_name(session, "alice"))
+    fields = {e.field: e.message for e in err.value.errors}
+    assert fields == {"reason": "申请理由为必填项", "title": "至少需要 2 个字符", "amount": "不能小于 0",
+                      "colour": "表单中没有这一项"}
+    session.expire_all()
+    assert session.get(Case, case.id).version == version
+    assert session.get(CaseState, case.id).state == state
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert only_ready(session, case.id).id == task.id
+
+
+def test_only_candidates_complete_a_task(engine, session, deployed):
+    case = start(engine, session)
+    task = only_ready(session, case.id)
+    for outsider in ("bob", "carl"):   # wrong role; right role in another county
+        with pytest.raises(NotAllowed):
+            cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, outsider))
+
+
+def test_case_naming_users_for_a_lane_overrides_the_role(engine, session, deployed):
+    case = start(engine, session, lane_users={"负责人": ["cora"]})
+    complete(engine, session, case.id, APPLY, "alice")
+    review = only_ready(session, case.id)
+    assert [u.username for u in people.candidates(session, review)] == ["cora"]
+    with pytest.raises(NotAllowed):
+        cases.complete_task(engine, session, review.id, {"decision": "approve", "opinion": "同意"},
+                            user=people.user_by_name(session, "bob"))
+
+
+def test_audit_records_who_when_what(engine, session, deployed):
+    case = start(engine, session, note="初始")
+    complete(engine, session, case.id, APPLY, "alice")
+    events = cases.case_history(session, case.id)
+    assert [(e.action, e.actor) for e in events] == [("case_started", "alice"), ("task_completed", "alice")]
+    assert events[0].detail["keys"] == ["note"]
+    assert events[1].detail == {"element": "Task_fill", "name": "填写申请", "keys": ["reason", "title"]}
+    assert all(e.at is not None for e in events)
+
+
+def test_suspend_resume_terminate(engine, session, deployed):
+    case = start(engine, session)
+    task = only_ready(session, case.id)
+    cases.suspend_case(engine, session, case.id, actor="bob", reason="等待材料")
+    roundtrip(engine, session, case.id)
+    with pytest.raises(InvalidState):
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
+    with pytest.raises(InvalidState):
+        cases.suspend_case(engine, session, case.id)
+    cases.resume_case(engine, session, case.id, actor="bob")
+    roundtrip(engine, session, case.id)
+    complete(engine, session, case.id, APPLY, "alice")
+    case = cases.terminate_case(engine, session, case.id, actor="bob", reason="申请人撤回")
+    roundtrip(engine, session, case.id)
+    assert case.status == "terminated"
+    assert ready(session, case.id) == []
+    actions = [e.action for e in cases.case_history(session, case.id)]
+    assert actions[-4:] == ["case_suspended", "case_resumed", "task_completed", "case_terminated"]
+    with pytest.raises(InvalidState):
+        cases.resume_case(engine, session, case.id)
+
+
+def test_message_with_payload_reaches_the_waiting_case(engine, session, deployed):
+    case = start(engine, session)
+    assert cases.waiting_messages(engine, session, case.id) == ["withdraw"]
+    with pytest.raises(InvalidState):
+        cases.send_message(engine, session, case.id, "no_such_message", {})
+    case = cases.send_message(engine, session, case.id, "withdraw", {"reason": "已协商解决"}, actor="alice")
+    roundtrip(engine, session, case.id)
+    assert case.status == "completed"
+    assert [e.element_id for e in cases.case_path(session, case.id)][-2:] == ["Boundary_withdraw",
+                                                                              "EndEvent_withdrawn"]
+    assert [t.status for t in cases.case_tasks(session, case.id)] == ["cancelled"]
+    event = cases.case_history(session, case.id)[-2]
+    assert (event.action, event.detail) == ("message_received", {"message": "withdraw", "keys": ["reason"]})
+
+
+def test_stale_expected_version_is_a_conflict(engine, session, deployed):
+    case = start(engine, session)
+    task = only_ready(session, case.id)
+    with pytest.raises(ConflictError):
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"),
+                            expected_version=case.version - 1)
+    cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"),
+                        expected_version=case.version)
+    with pytest.raises(ConflictError):
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "amy"))
+
+
+def test_live_state_does_not_grow_with_history(engine, session, deployed):
+    case = start(engine, session)
+    sizes = []
+    for _ in range(60):
+        complete(engine, session, case.id, APPLY, "alice")
+        complete(engine, session, case.id, {"decision": "return", "opinion": "再改改"}, "bob")
+        sizes.append(len(session.get(CaseState, case.id).state))
+    assert max(sizes) - min(sizes) < 200, sizes
+    assert len(cases.case_path(session, case.id)) == 1 + 60 * 3   # start, then fill, review, gateway per loop

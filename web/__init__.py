@@ -1,0 +1,20 @@
+"""The lawflow web application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
+    app = Flask(__name__)
+    app.config.from_mapping(config_module.load(overrides))
+    from . import auth, database, errors, pages, workflow
+
+    database.init_app(app)
+    workflow.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    pages.init_app(app)
+    return app

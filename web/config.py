@@ -1,0 +1,37 @@
+"""Documented configuration defaults; override with an instance file or LAWFLOW_* environment variables."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+DEFAULTS = {
+    # SQLAlchemy URL; the embedded default is a SQLite file in ./instance.
+    "DATABASE_URL": "sqlite:///" + str(Path("instance/lawflow.sqlite").resolve()),
+    # Signs session cookies; set a long random value in production.
+    "SECRET_KEY": "dev-only-change-me",
+    # Project root holding processes/ and forms/ to deploy.
+    "PROJECT_ROOT": str(Path(__file__).resolve().parent.parent),
+    # Engine steps allowed without reaching a wait state before a case is stopped.
+    "STEP_BUDGET": 1000,
+    # Workflows kept in memory between steps (keyed by case version, so always consistent).
+    "LIVE_CACHE_SIZE": 2000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+}
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Defaults, then `instance/lawflow.json` if present, then LAWFLOW_* variables, then overrides."""
+    config = dict(DEFAULTS)
+    instance_file = Path(os.environ.get("LAWFLOW_CONFIG_FILE", "instance/lawflow.json"))
+    if instance_file.is_file():
+        config.update(json.loads(instance_file.read_text(encoding="utf-8")))
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"LAWFLOW_{key}")
+        if raw is not None:
+            config[key] = type(default)(raw) if isinstance(default, int) and not isinstance(default, bool) \
+                else (raw.lower() in ("1", "true", "yes") if isinstance(default, bool) else raw)
+    config.update(overrides or {})
+    return config

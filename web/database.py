@@ -1,0 +1,28 @@
+"""Binds the database to the app: one session per request, closed at teardown."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from engine.db import connect, session_factory
+
+
+def init_app(app: Flask) -> None:
+    """Create the SQLAlchemy engine and session factory for the app."""
+    engine = connect(app.config["DATABASE_URL"])
+    app.extensions["lawflow.sql"] = engine
+    app.extensions["lawflow.sessions"] = session_factory(engine)
+    app.teardown_appcontext(_close)
+
+
+def session() -> Session:
+    """The current request's database session."""
+    if "db" not in g:
+        g.db = current_app.extensions["lawflow.sessions"]()
+    return g.db
+
+
+def _close(_exc) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()

@@ -1,0 +1,58 @@
+"""HTML pages for staff: processes, cases, a case's tasks and history."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, render_template, request
+from sqlalchemy import func, select
+
+from engine import bundles, cases, people
+from engine.models import Bundle, Case
+
+from .auth import login_required
+from .database import session
+
+bp = Blueprint("pages", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the staff pages and the health check."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database check."""
+    session().execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Processes with their published version and running cases."""
+    db = session()
+    definitions = bundles.latest_definitions(db)
+    counts = dict(db.execute(select(Case.process_key, func.count()).where(Case.status == "running")
+                             .group_by(Case.process_key)).all())
+    versions = list(db.scalars(select(Bundle).order_by(Bundle.version.desc()).limit(10)))
+    return render_template("index.html", definitions=definitions, counts=counts, versions=versions)
+
+
+@bp.get("/cases")
+@login_required
+def case_list():
+    """Cases visible to the user, with filters."""
+    found = cases.list_cases(session(), org_path=g.user.org.path, process_key=request.args.get("process") or None,
+                             status=request.args.get("status") or None)
+    return render_template("cases.html", cases=found)
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_detail(case_id: int):
+    """A case: summary, tasks with candidates, path and audit trail."""
+    db = session()
+    case = cases.visible_case(db, case_id, g.user.org.path)
+    tasks = [(t, people.candidates(db, t)) for t in cases.case_tasks(db, case_id)]
+    return render_template("case.html", case=case, tasks=tasks, path=cases.case_path(db, case_id),
+                           history=cases.case_history(db, case_id))
