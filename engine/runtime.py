@@ -24,7 +24,7 @@ class Engine:
     """Holds the engine's parts; case operations in `engine.cases` take it with a session."""
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
-                 step_budget: int = 1000, live_cache_size: int = 2000):
+                 step_budget: int = 300, live_cache_size: int = 2000):
         self.sandbox = Sandbox(helpers)
         self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()

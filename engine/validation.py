@@ -21,6 +21,7 @@ from .sandbox import Sandbox
 FORM_PROPERTY = "formJsonSchemaFilename"
 NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
 NUMBER_PATTERN_FIELDS = {"year", "month", "day", "seq"}
+RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -56,6 +57,9 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         for el in tree.iter():
             if isinstance(el.tag, str) and el.get("id"):
                 lines.setdefault(el.get("id"), (path, el.sourceline))
+                if el.get("id") in RESERVED_IDS:
+                    problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
+                                            element=el.get("id"), line=el.sourceline))
         for proc in tree.iter(f"{{{BPMN_NS}}}process"):
             process_nodes[proc.get("id")] = (path, proc)
         try:

@@ -12,8 +12,9 @@ DEFAULTS = {
     "SECRET_KEY": "dev-only-change-me",
     # Project root holding processes/ and forms/ to deploy.
     "PROJECT_ROOT": str(Path(__file__).resolve().parent.parent),
-    # Engine steps allowed without reaching a wait state before a case is stopped.
-    "STEP_BUDGET": 1000,
+    # Engine steps allowed without reaching a wait state before a case is stopped. Keep it well under
+    # ~900: SpiffWorkflow misroutes silently once one run deepens its task tree to Python's recursion limit.
+    "STEP_BUDGET": 300,
     # Workflows kept in memory between steps (keyed by case version, so always consistent).
     "LIVE_CACHE_SIZE": 2000,
     "SESSION_COOKIE_HTTPONLY": True,

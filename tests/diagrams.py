@@ -1,0 +1,78 @@
+"""Small test diagrams built from a few lines, for behaviour the sample process does not show."""
+from __future__ import annotations
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Defs_{pid}" targetNamespace="http://t">
+  <bpmn:process id="{pid}" name="{pid}" isExecutable="true">
+"""
+
+
+def user_task(tid: str, form: str = "sample/apply.schema.json", name: str = "") -> str:
+    """A user task naming a form."""
+    return (f'<bpmn:userTask id="{tid}" name="{name or tid}"><bpmn:extensionElements><spiffworkflow:properties>'
+            f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}"/>'
+            f'</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>')
+
+
+def script_task(tid: str, script: str) -> str:
+    """A script task."""
+    return f'<bpmn:scriptTask id="{tid}" name="{tid}"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+
+
+def flow(fid: str, source: str, target: str, condition: str | None = None) -> str:
+    """A sequence flow, optionally conditional."""
+    body = f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression>" if condition else ""
+    return f'<bpmn:sequenceFlow id="{fid}" sourceRef="{source}" targetRef="{target}">{body}</bpmn:sequenceFlow>'
+
+
+def process(pid: str, elements: list[str], flows: list[str], lanes: dict[str, list[str]] | None = None,
+            properties: dict[str, str] | None = None) -> bytes:
+    """A whole BPMN file with one process."""
+    props = ""
+    if properties:
+        props = ("<bpmn:extensionElements><spiffworkflow:properties>" + "".join(
+            f'<spiffworkflow:property name="{k}" value="{v}"/>' for k, v in properties.items())
+            + "</spiffworkflow:properties></bpmn:extensionElements>")
+    lane_xml = ""
+    if lanes:
+        lane_xml = f'<bpmn:laneSet id="LaneSet_{pid}">' + "".join(
+            f'<bpmn:lane id="Lane_{pid}_{i}" name="{name}">'
+            + "".join(f"<bpmn:flowNodeRef>{ref}</bpmn:flowNodeRef>" for ref in refs) + "</bpmn:lane>"
+            for i, (name, refs) in enumerate(lanes.items())) + "</bpmn:laneSet>"
+    xml = HEAD.format(pid=pid) + props + lane_xml + "\n".join(elements) + "\n".join(flows)
+    return (xml + "\n  </bpmn:process>\n</bpmn:definitions>\n").encode()
+
+
+def runaway() -> bytes:
+    """A user task followed by a script loop that never waits."""
+    return process("runaway", [
+        '<bpmn:startEvent id="StartEvent"/>', user_task("Task_go"), script_task("Script_spin", "n = n + 1"),
+        '<bpmn:exclusiveGateway id="Gateway_more" default="Flow_again"/>', '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("Flow_1", "StartEvent", "Task_go"), flow("Flow_2", "Task_go", "Script_spin"),
+        flow("Flow_3", "Script_spin", "Gateway_more"), flow("Flow_done", "Gateway_more", "EndEvent", "n &lt; 0"),
+        flow("Flow_again", "Gateway_more", "Script_spin"),
+    ], lanes={"经办人": ["StartEvent", "Task_go"]}, properties={"businessNumberPattern": "T{seq}"})
+
+
+def crash() -> bytes:
+    """A user task followed by a script that fails at run time."""
+    return process("crash", [
+        '<bpmn:startEvent id="StartEvent"/>', user_task("Task_go"), script_task("Script_divide", "ratio = 1 / 0"),
+        '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("Flow_1", "StartEvent", "Task_go"), flow("Flow_2", "Task_go", "Script_divide"),
+        flow("Flow_3", "Script_divide", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Task_go"]})
+
+
+def transfer() -> bytes:
+    """A task, a script that moves the case to another organisation, and a task there."""
+    return process("transfer", [
+        '<bpmn:startEvent id="StartEvent"/>', user_task("Task_first"),
+        script_task("Script_move", "case_org = target_org"), user_task("Task_second"), '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("Flow_1", "StartEvent", "Task_first"), flow("Flow_2", "Task_first", "Script_move"),
+        flow("Flow_3", "Script_move", "Task_second"), flow("Flow_4", "Task_second", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Task_first", "Task_second"]})

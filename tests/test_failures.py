@@ -1,0 +1,65 @@
+"""Runaway loops and failing scripts put the case in `error` and keep its last good state; org transfer."""
+from __future__ import annotations
+
+import pytest
+
+from engine import bundles, cases, people
+from engine.errors import CaseFailed, InvalidState
+from engine.models import CaseState
+
+from . import diagrams
+from .conftest import bundle_with
+from .helpers import only_ready, roundtrip
+
+APPLY = {"title": "测试事项", "reason": "测试用的理由"}
+
+
+@pytest.fixture
+def test_bundle(session, engine, org_tree):
+    files = bundle_with({"processes/test/runaway.bpmn": diagrams.runaway(),
+                         "processes/test/crash.bpmn": diagrams.crash(),
+                         "processes/test/transfer.bpmn": diagrams.transfer()})
+    return bundles.deploy(session, files, engine=engine).bundle
+
+
+@pytest.mark.parametrize("process, reason", [("runaway", "超过 300 步"), ("crash", "ZeroDivisionError")])
+def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_bundle, process, reason):
+    case = cases.start_case(engine, session, process, {"n": 0}, org_code="county-a")
+    task = only_ready(session, case.id)
+    good_state = session.get(CaseState, case.id).state
+    with pytest.raises(CaseFailed) as err:
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
+    assert reason in err.value.message
+    session.expire_all()
+    case = cases.get_case(session, case.id)
+    assert case.status == "error" and reason in case.error
+    assert session.get(CaseState, case.id).state == good_state
+    roundtrip(engine, session, case.id)
+    assert only_ready(session, case.id).id == task.id
+    assert cases.case_history(session, case.id)[-1].action == "case_failed"
+    with pytest.raises(InvalidState):
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
+    assert cases.terminate_case(engine, session, case.id, reason="流程图有误").status == "terminated"
+
+
+def test_step_budget_is_configurable(session, org_tree, test_bundle):
+    from engine.runtime import Engine
+
+    small = Engine(step_budget=5)
+    case = cases.start_case(small, session, "runaway", {"n": 0}, org_code="county-a")
+    with pytest.raises(CaseFailed) as err:
+        cases.complete_task(small, session, only_ready(session, case.id).id, APPLY)
+    assert "超过 5 步" in err.value.message
+
+
+def test_case_follows_its_organisation_variable(engine, session, test_bundle):
+    case = cases.start_case(engine, session, "transfer", {"target_org": "county-b"}, org_code="county-a")
+    first = only_ready(session, case.id)
+    assert [u.username for u in people.candidates(session, first)] == ["alice", "amy"]
+    cases.complete_task(engine, session, first.id, APPLY, user=people.user_by_name(session, "alice"))
+    roundtrip(engine, session, case.id)
+    second = only_ready(session, case.id)
+    assert cases.get_case(session, case.id).org.code == "county-b"
+    assert [u.username for u in people.candidates(session, second)] == ["carl"]
+    moved = [e for e in cases.case_history(session, case.id) if e.action == "case_org_changed"]
+    assert [e.detail for e in moved] == [{"from": "county-a", "to": "county-b"}]

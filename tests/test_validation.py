@@ -1,0 +1,142 @@
+"""Every bad bundle is refused with file, element and line; nothing of it is stored."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import bundles
+from engine.errors import BundleInvalid
+from engine.models import Bundle
+
+from . import diagrams
+from .conftest import ROOT, bundle_with
+
+SAMPLE = "processes/sample/sample_review.bpmn"
+SAMPLE_XML = (ROOT / SAMPLE).read_text(encoding="utf-8")
+
+
+def sample_with(old: str, new: str) -> dict[str, bytes]:
+    assert old in SAMPLE_XML, old
+    return bundle_with(**{SAMPLE.replace("/", "__"): SAMPLE_XML.replace(old, new, 1).encode()})
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def problems_of(engine, session, files):
+    with pytest.raises(BundleInvalid) as err:
+        bundles.deploy(session, files, engine=engine)
+    assert session.scalar(select(func.count()).select_from(Bundle)) == 0
+    return err.value.problems
+
+
+def test_unparsable_xml(engine, session):
+    [problem] = problems_of(engine, session, sample_with('<bpmn:endEvent id="EndEvent_approved" name="办结">',
+                                                         '<bpmn:endEvent id="EndEvent_approved" name="办结"'))
+    assert problem.file == SAMPLE and "XML 无法解析" in problem.message
+    assert problem.line == line_of(SAMPLE_XML, '<bpmn:endEvent id="EndEvent_approved"') + 1
+
+
+def test_user_task_without_lane(engine, session):
+    [problem] = problems_of(engine, session, sample_with("<bpmn:flowNodeRef>Task_review</bpmn:flowNodeRef>", ""))
+    assert (problem.file, problem.element) == (SAMPLE, "Task_review")
+    assert "泳道" in problem.message
+    assert problem.line == line_of(SAMPLE_XML, '<bpmn:userTask id="Task_review"')  # the removed ref leaves a blank line
+
+
+def test_missing_form(engine, session):
+    files = bundle_with()
+    del files["forms/sample/review.schema.json"]
+    [problem] = problems_of(engine, session, files)
+    assert (problem.element, problem.file) == ("Task_review", SAMPLE)
+    assert "forms/sample/review.schema.json 不存在" in problem.message
+
+
+def test_user_task_without_form(engine, session):
+    [problem] = problems_of(engine, session, sample_with(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="sample/review.schema.json" />', ""))
+    assert problem.element == "Task_review" and "没有指定表单" in problem.message
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b'{"type": "object", "properties": {"a": {"type": "strin"}}}', "不是有效的 JSON Schema（properties/a/type）"),
+    (b'{"type": "object",\n "properties": }', "不是有效的 JSON"),
+])
+def test_invalid_form_schema(engine, session, content, expected):
+    [problem] = problems_of(engine, session, _with_form(content))
+    assert problem.file == "forms/sample/review.schema.json"
+    assert expected in problem.message
+
+
+def _with_form(content: bytes) -> dict[str, bytes]:
+    files = bundle_with()
+    files["forms/sample/review.schema.json"] = content
+    return files
+
+
+@pytest.mark.parametrize("old, new, element, fragment", [
+    ('decision == "approve"', "__import__('os').system('id')", "Gateway_decision", "条件"),
+    ('decision == "approve"', "decision.__class__.__mro__", "Gateway_decision", "__class__"),
+    ('<bpmn:script>result = "已通过"</bpmn:script>', "<bpmn:script>import os\nresult = os.getcwd()</bpmn:script>",
+     "Script_archive", "不允许导入模块"),
+    ('<bpmn:script>result = "已通过"</bpmn:script>', "<bpmn:script>data = open('/etc/passwd').read()</bpmn:script>",
+     "Script_archive", "不允许使用 open"),
+])
+def test_expression_that_escapes_the_sandbox(engine, session, old, new, element, fragment):
+    [problem] = problems_of(engine, session, sample_with(old, new))
+    assert problem.element == element and problem.file == SAMPLE
+    assert fragment in problem.message and "沙箱" in problem.message
+    assert problem.line is not None
+
+
+def test_timer_expression_is_checked(engine, session):
+    timer = ('<bpmn:boundaryEvent id="Boundary_late" attachedToRef="Task_review" cancelActivity="false">'
+             '<bpmn:timerEventDefinition><bpmn:timeDuration>getattr(x, "y")</bpmn:timeDuration>'
+             '</bpmn:timerEventDefinition></bpmn:boundaryEvent>')
+    files = sample_with('<bpmn:endEvent id="EndEvent_approved"', timer + '<bpmn:endEvent id="EndEvent_approved"')
+    problems = problems_of(engine, session, files)
+    assert [(p.element, "定时器表达式" in p.message) for p in problems] == [("Boundary_late", True)]
+
+
+def test_exclusive_gateway_that_can_dead_end(engine, session):
+    xml = SAMPLE_XML.replace(' default="Flow_returned"', "").replace(
+        'sourceRef="Gateway_decision" targetRef="Task_fill" />',
+        'sourceRef="Gateway_decision" targetRef="Task_fill"><bpmn:conditionExpression>'
+        'decision == "return"</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    [problem] = problems_of(engine, session, bundle_with(**{SAMPLE.replace("/", "__"): xml.encode()}))
+    assert problem.element == "Gateway_decision" and "默认流向" in problem.message
+    assert problem.line == line_of(xml, '<bpmn:exclusiveGateway id="Gateway_decision"')
+
+
+def test_complementary_conditions_need_no_default(engine, session):
+    xml = SAMPLE_XML.replace(' default="Flow_returned"', "").replace(
+        'sourceRef="Gateway_decision" targetRef="Task_fill" />',
+        'sourceRef="Gateway_decision" targetRef="Task_fill"><bpmn:conditionExpression>'
+        'not (decision == "approve")</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    result = bundles.deploy(session, bundle_with(**{SAMPLE.replace("/", "__"): xml.encode()}), engine=engine)
+    assert result.created
+
+
+def test_call_activity_to_missing_process(engine, session):
+    caller = diagrams.process("caller", [
+        '<bpmn:startEvent id="StartEvent"/>', '<bpmn:callActivity id="Call_missing" calledElement="nowhere"/>',
+        '<bpmn:endEvent id="EndEvent"/>'],
+        [diagrams.flow("F1", "StartEvent", "Call_missing"), diagrams.flow("F2", "Call_missing", "EndEvent")])
+    problems = problems_of(engine, session, bundle_with({"processes/test/caller.bpmn": caller}))
+    assert [(p.file, p.element) for p in problems] == [("processes/test/caller.bpmn", "Call_missing")]
+    assert "nowhere" in problems[0].message
+
+
+def test_business_number_pattern_may_not_reach_attributes(engine, session):
+    [problem] = problems_of(engine, session, sample_with("〔{year}〕样例第{seq:04d}号", "{seq.__class__}"))
+    assert problem.element == "sample_review" and "业务编号格式" in problem.message
+
+
+def test_every_problem_is_reported_at_once(engine, session):
+    files = sample_with("<bpmn:flowNodeRef>Task_review</bpmn:flowNodeRef>", "")
+    files["processes/sample/sample_review.bpmn"] = files[SAMPLE].replace(
+        b'decision == "approve"', b"open('x')")
+    del files["forms/sample/apply.schema.json"]
+    problems = problems_of(engine, session, files)
+    assert sorted(p.element for p in problems) == ["Gateway_decision", "Task_fill", "Task_review"]
