@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .bundles import bundle_file, latest_definition
+from .db import begin_write
 from .errors import CaseFailed, ConflictError, InvalidState, NotAllowed, NotFound, SandboxError, StepBudgetExceeded
 from .instance import CASE_ORG_VARIABLE, Instance
 from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
@@ -33,12 +34,14 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     data = dict(data or {})
     if not all(isinstance(k, str) for k in data):
         raise InvalidState("初始数据的键必须是字符串")
+    begin_write(session)
     definition = latest_definition(session, process_key)
     case, instance = _new_case(engine, session, definition, data, org_code, actor)
     try:
         instance.run()
     except RUN_ERRORS as exc:
         session.rollback()
+        begin_write(session)
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
         case.status, case.error = "error", _describe(exc)
         instance.save()
@@ -76,7 +79,8 @@ def _new_case(engine, session, definition, data, org_code, actor):
 def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
                   expected_version: int | None = None) -> Case:
     """Validate data against the task's form, complete the task and run the case on to its next wait."""
-    row = session.get(HumanTask, task_id)
+    begin_write(session)
+    row = session.get(HumanTask, task_id, populate_existing=True)
     if row is None:
         raise NotFound("任务不存在", task=task_id)
     if row.status == "completed":
@@ -85,7 +89,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         raise InvalidState("任务已取消，无法办理", task=task_id)
     if user is not None and not is_candidate(session, user, row):
         raise NotAllowed("您不是该任务的办理人", task=task_id)
-    case = row.case
+    case = session.get(Case, row.case_id, populate_existing=True)
     if row.form:
         path = f"forms/{row.form}"
         engine.forms.check(case.definition.bundle_id, path, lambda: bundle_file(session, case.definition.bundle_id,
@@ -113,7 +117,7 @@ _MISSING = object()
 def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
                  actor: str = "system") -> Case:
     """Deliver a BPMN message with a payload to a case that waits for it."""
-    case = get_case(session, case_id)
+    case = _case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
         event = BpmnEvent(MessageEventDefinition(name), payload=payload)
@@ -139,13 +143,13 @@ def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
 
 def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
     """Suspend a running case: nothing advances it until it is resumed."""
-    case = get_case(session, case_id)
+    case = _case_for_write(session, case_id)
     return _set_status(engine, session, case, actor, "suspended", ("running",), "case_suspended", reason)
 
 
 def resume_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
     """Resume a suspended case and run it on."""
-    case = get_case(session, case_id)
+    case = _case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
         case.status = "running"
@@ -157,7 +161,7 @@ def resume_case(engine, session: Session, case_id: int, *, actor: str = "system"
 
 def terminate_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
     """End a case early: its open tasks are cancelled."""
-    case = get_case(session, case_id)
+    case = _case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
         instance.workflow.cancel()
@@ -165,6 +169,14 @@ def terminate_case(engine, session: Session, case_id: int, *, actor: str = "syst
         instance.audit("case_terminated", reason=reason)
 
     return _mutate(engine, session, case, actor, change, statuses=("running", "suspended", "error"))
+
+
+def _case_for_write(session: Session, case_id: int) -> Case:
+    begin_write(session)
+    case = session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise NotFound("案件不存在", case=case_id)
+    return case
 
 
 def _set_status(engine, session, case, actor, status, allowed, action, reason) -> Case:
@@ -182,16 +194,20 @@ def _mutate(engine, session: Session, case: Case, actor: str, change: Callable[[
     if case.status not in statuses:
         raise InvalidState(f"案件状态为「{STATUS_LABELS.get(case.status, case.status)}」，不能执行此操作",
                            case=case.id, status=case.status)
+    case_id = case.id   # read now: a failed flush expires the object
     instance = Instance(engine, session, case, engine.load_workflow(session, case), actor)
     try:
         change(instance)
         case.version += 1
         instance.save()
+        session.flush()
     except RUN_ERRORS as exc:
-        _fail(engine, session, case.id, actor, exc)
+        _fail(engine, session, case_id, actor, exc)
+    except (StaleDataError, OperationalError) as exc:
+        _conflict(engine, session, case_id, exc)
     except BaseException:
         session.rollback()
-        engine.forget(case.id)
+        engine.forget(case_id)
         raise
     _commit(engine, session, case)
     engine.remember(case, instance.workflow)
@@ -199,20 +215,27 @@ def _mutate(engine, session: Session, case: Case, actor: str, change: Callable[[
 
 
 def _commit(engine, session: Session, case: Case) -> None:
+    case_id = case.id
     try:
         session.commit()
     except (StaleDataError, OperationalError) as exc:
-        session.rollback()
-        engine.forget(case.id)
-        if isinstance(exc, OperationalError) and "locked" not in str(exc):
-            raise
-        raise ConflictError("案件已被他人修改，请刷新后重试", case=case.id) from None
+        _conflict(engine, session, case_id, exc)
+
+
+def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
+    """Undo the transaction and report a lost race (a stale version, or SQLite's lock timeout)."""
+    session.rollback()
+    engine.forget(case_id)
+    if isinstance(exc, OperationalError) and "locked" not in str(exc):
+        raise exc
+    raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id) from None
 
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
     engine.forget(case_id)
-    case = session.get(Case, case_id)
+    begin_write(session)
+    case = session.get(Case, case_id, populate_existing=True)
     message = _describe(exc)
     case.status, case.error = "error", message
     case.version += 1

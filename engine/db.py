@@ -1,15 +1,17 @@
 """Database connections: one SQLAlchemy engine per URL, tuned per dialect."""
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SqlEngine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 
 
 def connect(url: str, **kwargs) -> SqlEngine:
@@ -33,8 +35,24 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin_immediate(conn) -> None:
-    # Writers queue on the database lock instead of failing on a stale snapshot.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads begin deferred; a write transaction (begin_write) takes the lock up front, so writers
+    # queue on it instead of failing later on a stale snapshot.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the transaction of one mutation: on SQLite, end any read snapshot and take the write lock now."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            return
+        session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        session.connection()
+    finally:
+        _begin_immediate.reset(token)
 
 
 def session_factory(engine: SqlEngine) -> sessionmaker:

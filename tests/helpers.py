@@ -7,6 +7,7 @@ from engine.models import Case, CaseState
 
 def roundtrip(engine, session, case_id: int) -> None:
     """Drop the in-memory workflow, reload it from the database and check the reload is faithful."""
+    session.commit()      # end any read snapshot, then forget what this session had loaded
     session.expire_all()
     stored = session.get(CaseState, case_id).state
     engine.forget_all()
@@ -17,6 +18,7 @@ def roundtrip(engine, session, case_id: int) -> None:
 
 def ready(session, case_id: int):
     """The case's ready human tasks."""
+    session.commit()
     session.expire_all()
     return cases.case_tasks(session, case_id, "ready")
 

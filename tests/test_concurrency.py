@@ -1,0 +1,64 @@
+"""Two people completing the same task at once: one wins, the other gets a conflict; nothing half-applied."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from engine import cases, people
+from engine.errors import ConflictError
+from engine.instance import Instance
+from engine.models import AuditEvent
+from engine.runtime import Engine
+
+from .helpers import only_ready, roundtrip
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+def test_two_people_complete_the_same_task_at_once(db_url, Session, engine, session, deployed, monkeypatch):
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    task = only_ready(session, case.id)
+    version_before = case.version
+    # PostgreSQL lets both read before either writes: hold both at save so they truly overlap.
+    # SQLite queues writers (BEGIN IMMEDIATE), so there the second simply runs after the first.
+    overlap = db_url.startswith("postgresql")
+    barrier = threading.Barrier(2, timeout=30)
+    original_save = Instance.save
+
+    def save(self):
+        if overlap:
+            barrier.wait()
+        original_save(self)
+
+    monkeypatch.setattr(Instance, "save", save)
+    results: dict[str, str] = {}
+
+    def worker(username: str) -> None:
+        own_engine = Engine()   # as if in another process: no shared in-memory state
+        with Session() as s:
+            try:
+                cases.complete_task(own_engine, s, task.id, APPLY, user=people.user_by_name(s, username))
+                results[username] = "won"
+            except ConflictError:
+                results[username] = "conflict"
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in ("alice", "amy")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == ["conflict", "won"]
+    monkeypatch.setattr(Instance, "save", original_save)
+
+    session.commit()
+    session.expire_all()
+    completed = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.case_id == case.id, AuditEvent.action == "task_completed"))
+    assert completed == 1
+    assert cases.get_case(session, case.id).version == version_before + 1
+    review = only_ready(session, case.id)
+    assert review.name == "审核"
+    winner = next(name for name, r in results.items() if r == "won")
+    assert cases.case_tasks(session, case.id)[0].completed_by == winner
+    roundtrip(engine, session, case.id)
