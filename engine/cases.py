@@ -44,8 +44,8 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         begin_write(session)
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
         case.status, case.error = "error", _describe(exc)
-        instance.save()
         instance.audit("case_failed", reason=case.error)
+        instance.save()
         session.commit()
         raise CaseFailed(case.error, case=case.id) from exc
     instance.save()
@@ -63,14 +63,14 @@ def _new_case(engine, session, definition, data, org_code, actor):
                 status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)
     session.add(case)
     session.flush()
-    spec, subs = engine.specs(definition)
+    spec, subs = engine.specs(definition.id, lambda: definition)
     workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
     initial = {**data, CASE_ORG_VARIABLE: org.code}
     if number:
         initial["business_number"] = number
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
-    instance = Instance(engine, session, case, workflow, actor)
+    instance = Instance(engine, session, case, workflow, actor, new=True)
     instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
                    keys=sorted(data))
     return case, instance
@@ -80,16 +80,17 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
                   expected_version: int | None = None) -> Case:
     """Validate data against the task's form, complete the task and run the case on to its next wait."""
     begin_write(session)
-    row = session.get(HumanTask, task_id, populate_existing=True)
-    if row is None:
+    found = session.execute(select(HumanTask, Case).join(Case, HumanTask.case_id == Case.id)
+                            .where(HumanTask.id == task_id).execution_options(populate_existing=True)).first()
+    if found is None:
         raise NotFound("任务不存在", task=task_id)
+    row, case = found
     if row.status == "completed":
         raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
     if row.status != "ready":
         raise InvalidState("任务已取消，无法办理", task=task_id)
     if user is not None and not is_candidate(session, user, row):
         raise NotAllowed("您不是该任务的办理人", task=task_id)
-    case = session.get(Case, row.case_id, populate_existing=True)
     if row.form:
         path = f"forms/{row.form}"
         engine.forms.check(case.definition.bundle_id, path, lambda: bundle_file(session, case.definition.bundle_id,
@@ -105,6 +106,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task.run()
         instance.step(task)
         row.status, row.completed_at, row.completed_by = "completed", engine.now(), actor
+        instance.completed.add(row.task_uuid)
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
@@ -271,6 +273,11 @@ def case_tasks(session: Session, case_id: int, status: str | None = None) -> lis
     if status:
         query = query.where(HumanTask.status == status)
     return list(session.scalars(query))
+
+
+def stored_state(session: Session, case_id: int) -> str:
+    """The case's workflow state as stored (for diagnostics and tests)."""
+    return session.scalar(select(Case.state).where(Case.id == case_id))
 
 
 def case_path(session: Session, case_id: int) -> list[CaseStep]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import StepBudgetExceeded
-from .models import AuditEvent, Case, CaseState, CaseStep, HumanTask, Organization
+from .models import AuditEvent, Case, CaseStep, HumanTask, Organization
 from .state import compact
 from .validation import FORM_PROPERTY
 
@@ -23,25 +23,31 @@ _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "Call
 class Instance:
     """A case with its workflow loaded, inside one transaction."""
 
-    def __init__(self, engine, session: Session, case: Case, workflow, actor: str):
+    def __init__(self, engine, session: Session, case: Case, workflow, actor: str, *, new: bool = False):
         self.engine = engine
         self.session = session
         self.case = case
         self.workflow = workflow
         self.actor = actor
+        self.new = new
+        self.completed: set[str] = set()
+        self._ready_at_load = set() if new else set(self.ready_human_tasks())
+        self._org_at_load = None if new else self._current_data().get(CASE_ORG_VARIABLE)
+        self._audit: list[dict] = []
+        self._steps: list[dict] = []
 
     def audit(self, action: str, task_uuid: str | None = None, **detail: Any) -> None:
-        """Record who did what to this case."""
-        self.session.add(AuditEvent(case_id=self.case.id, task_uuid=task_uuid, actor=self.actor,
-                                    at=self.engine.now(), action=action, detail=detail))
+        """Record who did what to this case (written with the step, in the same transaction)."""
+        self._audit.append({"case_id": self.case.id, "task_uuid": task_uuid, "actor": self.actor,
+                            "at": self.engine.now(), "action": action, "detail": detail})
 
     def step(self, task) -> None:
         """Record a finished element of the case's path."""
         spec = task.task_spec
         kind = type(spec).__name__
         if getattr(spec, "bpmn_id", None) and kind in _STEP_KINDS:
-            self.session.add(CaseStep(case_id=self.case.id, element_id=spec.bpmn_id, name=spec.bpmn_name or "",
-                                      kind=kind, finished_at=self.engine.now()))
+            self._steps.append({"case_id": self.case.id, "element_id": spec.bpmn_id, "name": spec.bpmn_name or "",
+                                "kind": kind, "finished_at": self.engine.now()})
 
     def run(self) -> None:
         """Run engine steps until only human tasks or waits remain, within the step budget."""
@@ -63,28 +69,29 @@ class Instance:
         return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
 
     def save(self) -> None:
-        """Compact and store the live state, then bring the case row and task index up to date."""
-        wf, case, now = self.workflow, self.case, self.engine.now()
-        compact(wf)
-        state = self.session.get(CaseState, case.id)
-        text = self.engine.codec.dump_state(wf)
-        if state is None:
-            self.session.add(CaseState(case_id=case.id, state=text))
-        else:
-            state.state = text
-        self._follow_org(wf.data if wf.is_completed() else self._current_data())
+        """Compact and store the live state, then bring the case row, task index and logs up to date."""
+        wf, case, now, db = self.workflow, self.case, self.engine.now(), self.session
+        with db.no_autoflush:
+            compact(wf)
+            case.state = self.engine.codec.dump_state(wf)
+            data = self._current_data()
+            self._follow_org(data)
+            props = self.engine.properties(case.definition_id, lambda: case.definition)
+            case.meta = {f: _plain(data.get(f)) for f in props["reportable"] if f in data}
+            if props["title"] and data.get(props["title"]):
+                case.title = str(data[props["title"]])[:300]
+            if wf.is_completed() and case.status == "running":
+                case.status, case.ended_at = "completed", now
+                self.audit("case_completed")
+            case.updated_at = now
+        # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
+        db.flush()
         self._sync_tasks(now)
-        data = self._current_data()
-        props = case.definition.properties or {}
-        fields = [f.strip() for f in props.get("reportableFields", "").split(",") if f.strip()]
-        case.meta = {f: _plain(data.get(f)) for f in fields if f in data}
-        title_field = props.get("titleField")
-        if title_field and data.get(title_field):
-            case.title = str(data[title_field])[:300]
-        if wf.is_completed() and case.status == "running":
-            case.status, case.ended_at = "completed", now
-            self.audit("case_completed")
-        case.updated_at = now
+        if self._audit:
+            db.execute(insert(AuditEvent), self._audit)
+        if self._steps:
+            db.execute(insert(CaseStep), self._steps)
+        self._audit, self._steps = [], []
 
     def _current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
@@ -97,33 +104,39 @@ class Instance:
 
     def _follow_org(self, data: dict) -> None:
         code = data.get(CASE_ORG_VARIABLE)
-        if not code or (self.case.org is not None and self.case.org.code == code):
+        if not code or code == self._org_at_load:
             return
         org = self.session.scalar(select(Organization).where(Organization.code == code))
-        if org is None:
+        if org is None or org.id == self.case.org_id:
             return
-        previous = self.case.org.code if self.case.org else None
-        self.case.org = org
+        previous = self._org_at_load
+        self.case.org_id = org.id
+        self._org_at_load = code
         self.audit("case_org_changed", **{"from": previous, "to": code})
 
     def _sync_tasks(self, now) -> None:
         ready = self.ready_human_tasks()
-        rows = self.session.scalars(select(HumanTask).where(
-            HumanTask.case_id == self.case.id, HumanTask.status == "ready")).all()
-        known = {row.task_uuid for row in rows}
-        for row in rows:
-            if row.task_uuid not in ready:
-                row.status, row.completed_at = "cancelled", now
+        gone = [u for u in self._ready_at_load if u not in ready and u not in self.completed]
+        if gone:
+            self.session.execute(update(HumanTask).where(
+                HumanTask.case_id == self.case.id, HumanTask.task_uuid.in_(gone), HumanTask.status == "ready",
+            ).values(status="cancelled", completed_at=now))
+        rows = []
         for uuid, task in ready.items():
-            if uuid in known:
+            if uuid in self._ready_at_load:
                 continue
             spec = task.task_spec
             lane_users = (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None
-            self.session.add(HumanTask(
-                case_id=self.case.id, task_uuid=uuid, element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-                lane=spec.lane, form=(spec.extensions or {}).get("properties", {}).get(FORM_PROPERTY),
-                org_id=self.case.org_id if self.case.org is None else self.case.org.id,
-                candidate_users=list(lane_users) if lane_users else None, status="ready", created_at=now))
+            rows.append({
+                "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
+                "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
+                "form": (spec.extensions or {}).get("properties", {}).get(FORM_PROPERTY),
+                "org_id": self.case.org_id, "candidate_users": list(lane_users) if lane_users else None,
+                "assignee_id": None, "status": "ready", "created_at": now, "due_at": None,
+                "completed_at": None, "completed_by": None})
+        if rows:
+            self.session.execute(insert(HumanTask), rows)
+        self._ready_at_load = set(ready)
 
 
 def _plain(value: Any) -> Any:

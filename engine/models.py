@@ -125,20 +125,14 @@ class Case(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The live (compacted) workflow state; deferred so listings never load it, written in the same UPDATE.
+    state: Mapped[str] = mapped_column(Text, deferred=True, default="")
 
     definition: Mapped[ProcessDefinition] = relationship()
     org: Mapped[Organization | None] = relationship()
 
     # The runner bumps `version` on every mutation; the UPDATE is guarded by the old value.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
-
-
-class CaseState(Base):
-    """The live (compacted) workflow state of a case, kept apart so listings never load it."""
-
-    __tablename__ = "case_state"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
-    state: Mapped[str] = mapped_column(Text)
 
 
 class HumanTask(Base):

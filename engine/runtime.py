@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .forms import FormCache
-from .models import Case, CaseState, ProcessDefinition
+from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment
 from .state import StateCodec
 
@@ -32,6 +33,7 @@ class Engine:
         self.clock = clock
         self.step_budget = step_budget
         self._specs: dict[int, tuple] = {}
+        self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()
         self._live_cache_size = live_cache_size
 
@@ -39,13 +41,23 @@ class Engine:
         """The engine's clock."""
         return self.clock()
 
-    def specs(self, definition: ProcessDefinition) -> tuple:
-        """The restored spec and called specs of a definition, restored once per process."""
-        specs = self._specs.get(definition.id)
+    def specs(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> tuple:
+        """The restored spec and called specs of a definition, restored once per definition."""
+        specs = self._specs.get(definition_id)
         if specs is None:
-            specs = self.codec.load_specs(definition.spec_json)
-            self._specs[definition.id] = specs
+            specs = self.codec.load_specs(load().spec_json)
+            self._specs[definition_id] = specs
         return specs
+
+    def properties(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> dict:
+        """A definition's declared case fields (reportable fields, title field), read once per definition."""
+        props = self._properties.get(definition_id)
+        if props is None:
+            raw = load().properties or {}
+            props = {"reportable": [f.strip() for f in raw.get("reportableFields", "").split(",") if f.strip()],
+                     "title": raw.get("titleField")}
+            self._properties[definition_id] = props
+        return props
 
     def load_workflow(self, session: Session, case: Case):
         """The case's workflow: from the live cache when its version matches, else from the database."""
@@ -53,9 +65,9 @@ class Engine:
         if cached is not None and cached[0] == case.version:
             self._live.move_to_end(case.id)
             return cached[1]
-        spec, subs = self.specs(case.definition)
-        state = session.get(CaseState, case.id)
-        return self.codec.load_state(state.state, spec, subs, self.script_engine)
+        spec, subs = self.specs(case.definition_id, lambda: case.definition)
+        text = session.scalar(select(Case.state).where(Case.id == case.id))
+        return self.codec.load_state(text, spec, subs, self.script_engine)
 
     def remember(self, case: Case, workflow) -> None:
         """Keep a committed workflow in memory, keyed by the case version it matches."""

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from engine import cases
-from engine.models import Case, CaseState
+from engine.models import Case
 
 
 def roundtrip(engine, session, case_id: int) -> None:
     """Drop the in-memory workflow, reload it from the database and check the reload is faithful."""
     session.commit()      # end any read snapshot, then forget what this session had loaded
     session.expire_all()
-    stored = session.get(CaseState, case_id).state
+    stored = cases.stored_state(session, case_id)
     engine.forget_all()
     workflow = engine.load_workflow(session, session.get(Case, case_id))
     assert engine.codec.dump_state(workflow) == stored

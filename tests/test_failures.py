@@ -5,7 +5,6 @@ import pytest
 
 from engine import bundles, cases, people
 from engine.errors import CaseFailed, InvalidState
-from engine.models import CaseState
 
 from . import diagrams
 from .conftest import bundle_with
@@ -26,14 +25,14 @@ def test_bundle(session, engine, org_tree):
 def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_bundle, process, reason):
     case = cases.start_case(engine, session, process, {"n": 0}, org_code="county-a")
     task = only_ready(session, case.id)
-    good_state = session.get(CaseState, case.id).state
+    good_state = cases.stored_state(session, case.id)
     with pytest.raises(CaseFailed) as err:
         cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
     assert reason in err.value.message
     session.expire_all()
     case = cases.get_case(session, case.id)
     assert case.status == "error" and reason in case.error
-    assert session.get(CaseState, case.id).state == good_state
+    assert cases.stored_state(session, case.id) == good_state
     roundtrip(engine, session, case.id)
     assert only_ready(session, case.id).id == task.id
     assert cases.case_history(session, case.id)[-1].action == "case_failed"

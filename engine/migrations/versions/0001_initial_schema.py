@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:01:25.574782
+Create Date: 2026-11-23 05:15:30.056612
 """
 from alembic import op
 import sqlalchemy as sa
@@ -116,6 +116,7 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_timer_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -149,12 +150,6 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_case_id'), ['case_id'], unique=False)
 
-    op.create_table('case_state',
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('case_id')
-    )
     op.create_table('case_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -208,7 +203,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_step_case_id'))
 
     op.drop_table('case_step')
-    op.drop_table('case_state')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_case_id'))
 

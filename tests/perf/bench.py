@@ -1,0 +1,139 @@
+"""Benchmark (not a test): plain SpiffWorkflow vs the engine on the same diagram; prints one JSON line.
+
+    python tests/perf/bench.py [--quick]
+
+raw_completions_per_s      the sample diagram in plain in-memory SpiffWorkflow, no persistence
+engine_completions_per_s   the same through the engine with the SQLite file store (warm live cache)
+engine_cold_completions_per_s  the same, reloading every case from the database before each step
+engine_ratio               engine / raw
+step_cost_ratio_400        cost of a completion (cold load) in a case that looped 400 times / in a fresh case
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+
+from engine import bundles, cases, people  # noqa: E402
+from engine.db import connect, session_factory, upgrade  # noqa: E402
+from engine.runtime import Engine  # noqa: E402
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+RETURN = {"decision": "return", "opinion": "请补充"}
+APPROVE = {"decision": "approve", "opinion": "同意"}
+SCRIPT = [APPLY, RETURN, APPLY, APPROVE]     # four completions per case, one loop
+
+
+def raw_run(n_cases: int) -> float:
+    """Completions per second in plain SpiffWorkflow."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(ROOT / "processes/sample/sample_review.bpmn"))
+    spec = parser.get_spec("sample_review")
+    subs = parser.get_subprocess_specs("sample_review")
+    started = time.perf_counter()
+    for _ in range(n_cases):
+        workflow = BpmnWorkflow(spec, subs)
+        workflow.do_engine_steps()
+        for data in SCRIPT:
+            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.data.update(data)
+            task.run()
+            workflow.do_engine_steps()
+        assert workflow.is_completed()
+    return n_cases * len(SCRIPT) / (time.perf_counter() - started)
+
+
+def setup(tmp: Path):
+    """A migrated SQLite file with people and the project's bundle deployed."""
+    url = f"sqlite:///{tmp / 'bench.sqlite'}"
+    upgrade(url)
+    Session = session_factory(connect(url))
+    engine = Engine()
+    with Session() as s:
+        people.add_organization(s, "org", "示范机构")
+        people.add_role(s, "handler", "经办人")
+        people.add_role(s, "leader", "负责人")
+        people.add_user(s, "h", "经办", "org", ["handler"])
+        people.add_user(s, "l", "负责", "org", ["leader"])
+        s.commit()
+        bundles.deploy(s, bundles.collect(ROOT), engine=engine)
+    return Session, engine
+
+
+def _complete_next(engine, s, case_id, data, users):
+    task = cases.case_tasks(s, case_id, "ready")[0]
+    cases.complete_task(engine, s, task.id, data, user=users[task.lane])
+
+
+def engine_run(Session, engine, n_cases: int, cold: bool) -> float:
+    """Completions per second through the engine."""
+    with Session() as s:
+        users = {"经办人": people.user_by_name(s, "h"), "负责人": people.user_by_name(s, "l")}
+        started = time.perf_counter()
+        for _ in range(n_cases):
+            case = cases.start_case(engine, s, "sample_review", {}, org_code="org")
+            for data in SCRIPT:
+                if cold:
+                    engine.forget_all()
+                _complete_next(engine, s, case.id, data, users)
+            assert case.status == "completed"
+        return n_cases * len(SCRIPT) / (time.perf_counter() - started)
+
+
+def step_cost(Session, engine, loops: int, samples: int) -> float:
+    """Median seconds of one completion (cold load) after `loops` return loops."""
+    with Session() as s:
+        users = {"经办人": people.user_by_name(s, "h"), "负责人": people.user_by_name(s, "l")}
+        case = cases.start_case(engine, s, "sample_review", {}, org_code="org")
+        for _ in range(loops):
+            _complete_next(engine, s, case.id, APPLY, users)
+            _complete_next(engine, s, case.id, RETURN, users)
+        timings = []
+        for i in range(samples):
+            engine.forget_all()
+            started = time.perf_counter()
+            _complete_next(engine, s, case.id, APPLY if i % 2 == 0 else RETURN, users)
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
+    args = parser.parse_args()
+    n_cases, samples = (150, 40) if args.quick else (600, 120)
+    with tempfile.TemporaryDirectory() as tmp:
+        Session, engine = setup(Path(tmp))
+        engine_run(Session, engine, 10, cold=False)   # warm up imports, caches, the SQLite file
+        raw_run(10)
+        raw = raw_run(n_cases)
+        warm = engine_run(Session, engine, n_cases, cold=False)
+        cold = engine_run(Session, engine, n_cases // 2, cold=True)
+        fresh = statistics.median(step_cost(Session, engine, 0, samples // 4) for _ in range(4))
+        looped = step_cost(Session, engine, 400, samples)
+    print(json.dumps({
+        "raw_completions_per_s": round(raw, 1),
+        "engine_completions_per_s": round(warm, 1),
+        "engine_cold_completions_per_s": round(cold, 1),
+        "engine_ratio": round(warm / raw, 3),
+        "engine_cold_ratio": round(cold / raw, 3),
+        "step_cost_fresh_ms": round(fresh * 1000, 3),
+        "step_cost_400_ms": round(looped * 1000, 3),
+        "step_cost_ratio_400": round(looped / fresh, 3),
+        "quick": args.quick,
+    }))
+
+
+if __name__ == "__main__":
+    main()

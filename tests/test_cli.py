@@ -1,0 +1,36 @@
+"""The `lawflow` command: schema, deploy (with problems reported), demo data."""
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from web.cli import main
+
+from .conftest import ROOT
+
+
+def test_init_deploy_demo_from_scratch(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/db/lawflow.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"]).exit_code == 0
+    first = runner.invoke(main, ["deploy"])
+    assert first.exit_code == 0 and "新版本 v1" in first.output
+    again = runner.invoke(main, ["deploy"])
+    assert again.exit_code == 0 and "沿用版本 v1" in again.output
+    assert "演示数据已载入" in runner.invoke(main, ["demo"]).output
+    assert "演示数据已存在" in runner.invoke(main, ["demo"]).output
+
+
+def test_deploy_reports_problems_and_stores_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/lawflow.sqlite")
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "processes", project / "processes")
+    shutil.copytree(ROOT / "forms", project / "forms")
+    (project / "forms/sample/review.schema.json").unlink()
+    runner = CliRunner()
+    runner.invoke(main, ["init-db"])
+    result = runner.invoke(main, ["deploy", "--root", str(project)])
+    assert result.exit_code == 1
+    assert "processes/sample/sample_review.bpmn" in result.output and "[Task_review]" in result.output
+    assert "新版本" in runner.invoke(main, ["deploy"]).output.replace("v1", "")

@@ -1,0 +1,93 @@
+"""The small staff web of this stage: sign-in, processes, cases scoped to the user's organisation subtree."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from engine import bundles
+from engine.models import Case
+from web import create_app
+from web.database import session as db_session
+from web.demo import load_demo
+from web.workflow import engine
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def app(db_url):
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True})
+    with app.app_context():
+        bundles.deploy(db_session(), bundles.collect(ROOT), engine=engine())
+        load_demo(engine(), db_session())
+    yield app
+    app.extensions["lawflow.sql"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf(client, path="/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def login(client, username, password="demo1234"):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+
+
+def case_ids(app) -> dict[str, int]:
+    with app.app_context():
+        return {c.org.code: c.id for c in db_session().scalars(select(Case))}
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_pages_need_sign_in(client):
+    response = client.get("/cases")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_sign_in_checks_password_and_csrf(client):
+    assert login(client, "zhang", "wrong").status_code == 401
+    assert client.post("/login", data={"username": "zhang", "password": "demo1234"}).status_code == 400
+    assert login(client, "zhang").status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "样例审批" in page and "张明" in page
+
+
+def test_repeated_failures_lock_the_account_for_a_while(client):
+    for _ in range(5):
+        assert login(client, "li", "nope").status_code == 401
+    response = login(client, "li")
+    assert response.status_code == 401 and "失败次数过多" in response.get_data(as_text=True)
+
+
+def test_cases_are_scoped_to_the_organisation_subtree(app, client):
+    ids = case_ids(app)
+    login(client, "zhang")
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "东城区司法局" in listing and "西城县司法局" not in listing
+    page = client.get(f"/cases/{ids['county-a']}").get_data(as_text=True)
+    assert "填写申请" in page and "张明（东城经办）" in page and "case_started" in page
+    assert client.get(f"/cases/{ids['county-b']}").status_code == 404
+    assert client.get("/cases/999999").status_code == 404
+
+
+def test_city_bureau_sees_its_counties(app, client):
+    ids = case_ids(app)
+    login(client, "admin")
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "东城区司法局" in listing and "西城县司法局" in listing
+    assert client.get(f"/cases/{ids['county-b']}").status_code == 200
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    login(client, "zhang")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
