@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .errors import StepBudgetExceeded
 from .models import AuditEvent, Case, CaseStep, HumanTask, Organization
-from .state import compact
+from .state import compact, next_timer
 from .validation import FORM_PROPERTY
 
 CASE_ORG_VARIABLE = "case_org"          # organisation code the case currently belongs to
@@ -84,6 +84,7 @@ class Instance:
                 case.status, case.ended_at = "completed", now
                 self.audit("case_completed")
             case.updated_at = now
+            case.next_timer_at = next_timer(wf) if case.status == "running" else None
         # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
         db.flush()
         self._sync_tasks(now)

@@ -7,9 +7,11 @@ loading and saving a case costs the same after 400 loops as after one.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -126,3 +128,15 @@ def _common_ancestor(tasks):
             break
         common = first
     return common
+
+
+def next_timer(workflow) -> datetime | None:
+    """The earliest moment a waiting timer of the workflow is due, if any."""
+    due = []
+    for event in workflow.waiting_events():
+        if not event.event_type.endswith("TimerEventDefinition") or event.value is None:
+            continue
+        value = event.value.get("next") if isinstance(event.value, dict) else event.value
+        if isinstance(value, str) and not value.upper().startswith("P"):
+            due.append(TimerEventDefinition.get_datetime(value))
+    return min(due) if due else None

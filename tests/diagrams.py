@@ -76,3 +76,19 @@ def transfer() -> bytes:
         flow("Flow_1", "StartEvent", "Task_first"), flow("Flow_2", "Task_first", "Script_move"),
         flow("Flow_3", "Script_move", "Task_second"), flow("Flow_4", "Task_second", "EndEvent"),
     ], lanes={"经办人": ["StartEvent", "Task_first", "Task_second"]})
+
+
+def timed() -> bytes:
+    """A task with a non-interrupting 2-day timer that raises a supervision task for the leader."""
+    return process("timed", [
+        '<bpmn:startEvent id="StartEvent"/>', user_task("Task_wait", name="办理"),
+        '<bpmn:boundaryEvent id="Timer_late" attachedToRef="Task_wait" cancelActivity="false">'
+        '<bpmn:timerEventDefinition><bpmn:timeDuration>"P2D"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+        '</bpmn:boundaryEvent>',
+        user_task("Task_supervise", "sample/review.schema.json", name="督办"),
+        '<bpmn:endEvent id="EndEvent"/>', '<bpmn:endEvent id="EndEvent_supervised"/>',
+    ], [
+        flow("Flow_1", "StartEvent", "Task_wait"), flow("Flow_2", "Task_wait", "EndEvent"),
+        flow("Flow_3", "Timer_late", "Task_supervise"), flow("Flow_4", "Task_supervise", "EndEvent_supervised"),
+    ], lanes={"经办人": ["StartEvent", "Task_wait", "Timer_late", "EndEvent"],
+              "负责人": ["Task_supervise", "EndEvent_supervised"]})

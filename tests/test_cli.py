@@ -34,3 +34,12 @@ def test_deploy_reports_problems_and_stores_nothing(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "processes/sample/sample_review.bpmn" in result.output and "[Task_review]" in result.output
     assert "新版本" in runner.invoke(main, ["deploy"]).output.replace("v1", "")
+
+
+def test_sweep_command_runs_the_timer_sweep(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/lawflow.sqlite")
+    runner = CliRunner()
+    runner.invoke(main, ["init-db"])
+    runner.invoke(main, ["deploy"])
+    result = runner.invoke(main, ["sweep"])
+    assert result.exit_code == 0 and "已处理 0 个到期案件" in result.output

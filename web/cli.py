@@ -12,7 +12,7 @@ from engine import bundles
 from engine.db import upgrade
 from engine.errors import BundleInvalid
 
-from . import create_app
+from . import create_app, scheduler
 from .demo import load_demo
 from .workflow import engine
 
@@ -64,8 +64,23 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the app (embedded mode)."""
-    current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    """Serve the app; in embedded mode the timer sweep runs in the same process."""
+    app = current_app._get_current_object()
+    if app.config["SCHEDULER_IN_PROCESS"]:
+        scheduler.start_background(app)
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+@main.command("scheduler")
+def run_scheduler() -> None:
+    """Run the timer sweep in its own process (production)."""
+    scheduler.run_blocking(current_app._get_current_object())
+
+
+@main.command("sweep")
+def sweep_once() -> None:
+    """Fire every timer that is due now, once."""
+    click.echo(f"已处理 {scheduler.sweep(current_app._get_current_object())} 个到期案件")
 
 
 @main.command("up")

@@ -17,6 +17,10 @@ DEFAULTS = {
     "STEP_BUDGET": 300,
     # Workflows kept in memory between steps (keyed by case version, so always consistent).
     "LIVE_CACHE_SIZE": 2000,
+    # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
+    "TIMER_SWEEP_SECONDS": 30,
+    # Run the timer sweep inside `lawflow serve` (embedded mode); production runs `lawflow scheduler` instead.
+    "SCHEDULER_IN_PROCESS": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

@@ -1,0 +1,51 @@
+"""Timers: the case row knows its next due time; a sweep fires what is due, once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from engine import bundles, cases
+from engine.timers import fire_due_timers
+
+from . import diagrams
+from .conftest import bundle_with
+from .helpers import ready, roundtrip
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def timed_bundle(session, engine, org_tree):
+    return bundles.deploy(session, bundle_with({"processes/test/timed.bpmn": diagrams.timed()}),
+                          engine=engine).bundle
+
+
+def test_due_timer_fires_once_on_sweep(engine, session, timed_bundle):
+    with time_machine.travel(START, tick=False) as clock:
+        case = cases.start_case(engine, session, "timed", {}, org_code="county-a")
+        assert cases.get_case(session, case.id).next_timer_at == START + timedelta(days=2)
+        clock.move_to(START + timedelta(days=1))
+        assert fire_due_timers(engine, session) == 0
+        assert [t.name for t in ready(session, case.id)] == ["办理"]
+
+        clock.move_to(START + timedelta(days=2, minutes=1))
+        engine.forget_all()                       # as after a restart: nothing in memory
+        assert fire_due_timers(engine, session) == 1
+        roundtrip(engine, session, case.id)
+        assert sorted(t.name for t in ready(session, case.id)) == ["办理", "督办"]
+        assert cases.get_case(session, case.id).next_timer_at is None
+        assert fire_due_timers(engine, session) == 0
+        assert sorted(t.name for t in ready(session, case.id)) == ["办理", "督办"]
+        assert "Timer_late" in [s.element_id for s in cases.case_path(session, case.id)]
+
+
+def test_suspended_cases_do_not_fire(engine, session, timed_bundle):
+    with time_machine.travel(START, tick=False) as clock:
+        case = cases.start_case(engine, session, "timed", {}, org_code="county-a")
+        cases.suspend_case(engine, session, case.id)
+        clock.move_to(START + timedelta(days=3))
+        assert fire_due_timers(engine, session) == 0
+        cases.resume_case(engine, session, case.id)
+        assert sorted(t.name for t in ready(session, case.id)) == ["办理", "督办"]
