@@ -70,7 +70,7 @@ def _new_case(engine, session, definition, data, org_code, actor):
         initial["business_number"] = number
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
-    instance = Instance(engine, session, case, workflow, actor, new=True)
+    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=org.code)
     instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
                    keys=sorted(data))
     return case, instance
@@ -93,8 +93,8 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         raise NotAllowed("您不是该任务的办理人", task=task_id)
     if row.form:
         path = f"forms/{row.form}"
-        engine.forms.check(case.definition.bundle_id, path, lambda: bundle_file(session, case.definition.bundle_id,
-                                                                                  path), data, task=task_id)
+        bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+        engine.forms.check(bundle_id, path, lambda: bundle_file(session, bundle_id, path), data, task=task_id)
     actor = user.username if user else "system"
 
     def change(instance: Instance) -> None:
@@ -105,8 +105,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task.data.update(data)
         task.run()
         instance.step(task)
-        row.status, row.completed_at, row.completed_by = "completed", engine.now(), actor
-        instance.completed.add(row.task_uuid)
+        instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 

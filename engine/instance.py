@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import StepBudgetExceeded
@@ -14,6 +16,8 @@ from .validation import FORM_PROPERTY
 
 CASE_ORG_VARIABLE = "case_org"          # organisation code the case currently belongs to
 LANE_USERS_VARIABLE = "lane_users"      # {lane: [username, …]}: people the case names for a lane
+_CASE_FIELDS = ("state", "meta", "title", "status", "ended_at", "updated_at", "next_timer_at", "org_id",
+                "version", "error")
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
                "EndEvent", "StartEvent", "IntermediateCatchEvent", "IntermediateThrowEvent", "BoundaryEvent",
                "ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway",
@@ -23,16 +27,18 @@ _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "Call
 class Instance:
     """A case with its workflow loaded, inside one transaction."""
 
-    def __init__(self, engine, session: Session, case: Case, workflow, actor: str, *, new: bool = False):
+    def __init__(self, engine, session: Session, case: Case, workflow, actor: str, *, new: bool = False,
+                 org_code: str | None = None):
         self.engine = engine
         self.session = session
         self.case = case
         self.workflow = workflow
         self.actor = actor
         self.new = new
+        self.loaded_version = case.version
         self.completed: set[str] = set()
         self._ready_at_load = set() if new else set(self.ready_human_tasks())
-        self._org_at_load = None if new else self._current_data().get(CASE_ORG_VARIABLE)
+        self._org_at_load = org_code if new else self._current_data().get(CASE_ORG_VARIABLE)
         self._audit: list[dict] = []
         self._steps: list[dict] = []
 
@@ -85,14 +91,28 @@ class Instance:
                 self.audit("case_completed")
             case.updated_at = now
             case.next_timer_at = next_timer(wf) if case.status == "running" else None
-        # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
-        db.flush()
-        self._sync_tasks(now)
-        if self._audit:
-            db.execute(insert(AuditEvent), self._audit)
-        if self._steps:
-            db.execute(insert(CaseStep), self._steps)
+            # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
+            self._write_case()
+            self._sync_tasks(now)
+            if self._audit:
+                db.execute(insert(AuditEvent.__table__), self._audit)
+            if self._steps:
+                db.execute(insert(CaseStep.__table__), self._steps)
         self._audit, self._steps = [], []
+
+    def _write_case(self) -> None:
+        case, db = self.case, self.session
+        if self.new:
+            db.flush()
+            return
+        values = {name: getattr(case, name) for name in _CASE_FIELDS}
+        table = Case.__table__
+        result = db.execute(update(table).where(table.c.id == case.id, table.c.version == self.loaded_version)
+                            .values(**values))
+        if result.rowcount != 1:
+            raise StaleDataError(f"case {case.id} changed since version {self.loaded_version}")
+        for name, value in values.items():
+            set_committed_value(case, name, value)
 
     def _current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
@@ -116,11 +136,16 @@ class Instance:
         self.audit("case_org_changed", **{"from": previous, "to": code})
 
     def _sync_tasks(self, now) -> None:
+        tasks = HumanTask.__table__
         ready = self.ready_human_tasks()
+        if self.completed:
+            self.session.execute(update(tasks).where(
+                tasks.c.case_id == self.case.id, tasks.c.task_uuid.in_(self.completed),
+            ).values(status="completed", completed_at=now, completed_by=self.actor))
         gone = [u for u in self._ready_at_load if u not in ready and u not in self.completed]
         if gone:
-            self.session.execute(update(HumanTask).where(
-                HumanTask.case_id == self.case.id, HumanTask.task_uuid.in_(gone), HumanTask.status == "ready",
+            self.session.execute(update(tasks).where(
+                tasks.c.case_id == self.case.id, tasks.c.task_uuid.in_(gone), tasks.c.status == "ready",
             ).values(status="cancelled", completed_at=now))
         rows = []
         for uuid, task in ready.items():
@@ -136,7 +161,7 @@ class Instance:
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": None,
                 "completed_at": None, "completed_by": None})
         if rows:
-            self.session.execute(insert(HumanTask), rows)
+            self.session.execute(insert(tasks), rows)
         self._ready_at_load = set(ready)
 
 

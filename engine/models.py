@@ -100,7 +100,7 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     file_path: Mapped[str] = mapped_column(String(500))
     properties: Mapped[dict] = mapped_column(JSON, default=dict)
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
 
     bundle: Mapped[Bundle] = relationship()
 

@@ -50,12 +50,13 @@ class Engine:
         return specs
 
     def properties(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> dict:
-        """A definition's declared case fields (reportable fields, title field), read once per definition."""
+        """A definition's bundle and declared case fields (reportable, title), read once per definition."""
         props = self._properties.get(definition_id)
         if props is None:
-            raw = load().properties or {}
+            definition = load()
+            raw = definition.properties or {}
             props = {"reportable": [f.strip() for f in raw.get("reportableFields", "").split(",") if f.strip()],
-                     "title": raw.get("titleField")}
+                     "title": raw.get("titleField"), "bundle_id": definition.bundle_id}
             self._properties[definition_id] = props
         return props
 

@@ -152,13 +152,14 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         return
     if getattr(ts, "manual", False):
         _check_human_task(ts, path, where, bundle, problems)
-    for label, source, mode in _expressions(ts):
+    for label, source, mode, *inner in _expressions(ts):
         try:
             sandbox.compile(source, mode)
         except SandboxError as exc:
-            file, line = where.lines.get(element, (path, None))
+            target = inner[0] if inner and inner[0] in where.lines else element
+            file, line = where.lines.get(target, (path, None))
             detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
-            problems.append(Problem(file, detail, element=element, line=line))
+            problems.append(Problem(file, detail, element=target, line=line))
     if isinstance(ts, ExclusiveGateway):
         _check_gateway(ts, path, where, problems)
     if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
@@ -234,17 +235,21 @@ def _expressions(ts):
 
 
 def _dmn_expressions(table):
+    """DMN code, each with the DMN element it sits on (inputs first; a bad input is reported once)."""
+    bad_inputs = set()
     for inp in table.inputs:
         if inp.expression:
-            yield f"决策表输入 {inp.label or inp.id}", inp.expression, "eval"
+            yield f"决策表输入 {inp.label or inp.id}", inp.expression, "eval", inp.id
+            bad_inputs.add(inp.id)
     for rule in table.rules:
         for entry in rule.inputEntries:
             for lhs in entry.lhs:
                 if lhs and lhs.strip() not in ("", "-"):
-                    yield f"决策表第 {rule.row_number} 行条件", _dmn_match(entry.input.expression, lhs), "eval"
+                    # The input expression was checked on its own; check the entry against a plain name.
+                    yield f"决策表第 {rule.row_number} 行条件", _dmn_match("dmninput", lhs), "eval", entry.id
         for out in rule.outputEntries:
             if out.text and out.text.strip():
-                yield f"决策表第 {rule.row_number} 行输出", out.text, "eval"
+                yield f"决策表第 {rule.row_number} 行输出", out.text, "eval", out.id
 
 
 def _dmn_match(input_expr: str, match: str) -> str:

@@ -92,3 +92,43 @@ def timed() -> bytes:
         flow("Flow_3", "Timer_late", "Task_supervise"), flow("Flow_4", "Task_supervise", "EndEvent_supervised"),
     ], lanes={"经办人": ["StartEvent", "Task_wait", "Timer_late", "EndEvent"],
               "负责人": ["Task_supervise", "EndEvent_supervised"]})
+
+
+DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="Defs_grade" name="grade" namespace="http://t">
+  <decision id="decide_grade" name="分级">
+    <decisionTable id="Table_grade" hitPolicy="UNIQUE">
+      <input id="Input_amount" label="金额">
+        <inputExpression id="Expr_amount" typeRef="number"><text>{input}</text></inputExpression>
+      </input>
+      <output id="Output_grade" label="级别" name="grade" typeRef="string" />
+      <rule id="Rule_big">
+        <inputEntry id="In_big"><text>&gt;= 10000</text></inputEntry>
+        <outputEntry id="Out_big"><text>"重大"</text></outputEntry>
+      </rule>
+      <rule id="Rule_small">
+        <inputEntry id="In_small"><text>&lt; 10000</text></inputEntry>
+        <outputEntry id="Out_small"><text>"一般"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def decision_table(input_expression: str = "amount") -> bytes:
+    """A DMN table grading an amount."""
+    return DMN.format(input=input_expression).encode()
+
+
+def graded() -> bytes:
+    """A business rule task using the table, then a task to read the grade."""
+    rule = ('<bpmn:businessRuleTask id="Rule_grade" name="分级"><bpmn:extensionElements>'
+            '<spiffworkflow:calledDecisionId>decide_grade</spiffworkflow:calledDecisionId>'
+            '</bpmn:extensionElements></bpmn:businessRuleTask>')
+    return process("graded", [
+        '<bpmn:startEvent id="StartEvent"/>', rule, user_task("Task_read"), '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("Flow_1", "StartEvent", "Rule_grade"), flow("Flow_2", "Rule_grade", "Task_read"),
+        flow("Flow_3", "Task_read", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Rule_grade", "Task_read", "EndEvent"]})
