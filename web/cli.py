@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 from engine import bundles
 from engine.db import upgrade
@@ -68,7 +69,7 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_PROCESS"]:
         scheduler.start_background(app)
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @main.command("scheduler")
