@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .bundles import bundle_file, latest_definition
+from . import statements as sql
 from .db import begin_write
 from .errors import CaseFailed, ConflictError, InvalidState, NotAllowed, NotFound, SandboxError, StepBudgetExceeded
 from .instance import CASE_ORG_VARIABLE, Instance
@@ -80,8 +81,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
                   expected_version: int | None = None) -> Case:
     """Validate data against the task's form, complete the task and run the case on to its next wait."""
     begin_write(session)
-    found = session.execute(select(HumanTask, Case).join(Case, HumanTask.case_id == Case.id)
-                            .where(HumanTask.id == task_id).execution_options(populate_existing=True)).first()
+    found = session.execute(sql.TASK_WITH_CASE, {"task_id": task_id}).first()
     if found is None:
         raise NotFound("任务不存在", task=task_id)
     row, case = found

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import StepBudgetExceeded
-from .models import AuditEvent, Case, CaseStep, HumanTask, Organization
+from . import statements as sql
+from .models import Case, Organization
 from .state import compact, next_timer
 from .validation import FORM_PROPERTY
 
 CASE_ORG_VARIABLE = "case_org"          # organisation code the case currently belongs to
 LANE_USERS_VARIABLE = "lane_users"      # {lane: [username, …]}: people the case names for a lane
-_CASE_FIELDS = ("state", "meta", "title", "status", "ended_at", "updated_at", "next_timer_at", "org_id",
-                "version", "error")
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
                "EndEvent", "StartEvent", "IntermediateCatchEvent", "IntermediateThrowEvent", "BoundaryEvent",
                "ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway",
@@ -95,9 +94,9 @@ class Instance:
             self._write_case()
             self._sync_tasks(now)
             if self._audit:
-                db.execute(insert(AuditEvent.__table__), self._audit)
+                db.execute(sql.INSERT_AUDIT, self._audit)
             if self._steps:
-                db.execute(insert(CaseStep.__table__), self._steps)
+                db.execute(sql.INSERT_STEPS, self._steps)
         self._audit, self._steps = [], []
 
     def _write_case(self) -> None:
@@ -105,10 +104,8 @@ class Instance:
         if self.new:
             db.flush()
             return
-        values = {name: getattr(case, name) for name in _CASE_FIELDS}
-        table = Case.__table__
-        result = db.execute(update(table).where(table.c.id == case.id, table.c.version == self.loaded_version)
-                            .values(**values))
+        values = {name: getattr(case, name) for name in sql.CASE_FIELDS}
+        result = db.execute(sql.UPDATE_CASE, {**values, "b_id": case.id, "b_loaded": self.loaded_version})
         if result.rowcount != 1:
             raise StaleDataError(f"case {case.id} changed since version {self.loaded_version}")
         for name, value in values.items():
@@ -136,17 +133,13 @@ class Instance:
         self.audit("case_org_changed", **{"from": previous, "to": code})
 
     def _sync_tasks(self, now) -> None:
-        tasks = HumanTask.__table__
         ready = self.ready_human_tasks()
         if self.completed:
-            self.session.execute(update(tasks).where(
-                tasks.c.case_id == self.case.id, tasks.c.task_uuid.in_(self.completed),
-            ).values(status="completed", completed_at=now, completed_by=self.actor))
+            self.session.execute(sql.COMPLETE_TASKS, {"b_case": self.case.id, "b_uuids": sorted(self.completed),
+                                                      "at": now, "by": self.actor})
         gone = [u for u in self._ready_at_load if u not in ready and u not in self.completed]
         if gone:
-            self.session.execute(update(tasks).where(
-                tasks.c.case_id == self.case.id, tasks.c.task_uuid.in_(gone), tasks.c.status == "ready",
-            ).values(status="cancelled", completed_at=now))
+            self.session.execute(sql.CANCEL_TASKS, {"b_case": self.case.id, "b_uuids": gone, "at": now})
         rows = []
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
@@ -161,7 +154,7 @@ class Instance:
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": None,
                 "completed_at": None, "completed_by": None})
         if rows:
-            self.session.execute(insert(tasks), rows)
+            self.session.execute(sql.INSERT_TASKS, rows)
         self._ready_at_load = set(ready)
 
 

@@ -142,9 +142,10 @@ class HumanTask(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "task_uuid"),
         Index("ix_human_task_inbox", "status", "org_id", "lane"),
+        Index("ix_human_task_case_status", "case_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
     task_uuid: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))

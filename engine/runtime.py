@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .forms import FormCache
 from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment
+from .statements import CASE_STATE
 from .state import StateCodec
 
 
@@ -67,7 +67,7 @@ class Engine:
             self._live.move_to_end(case.id)
             return cached[1]
         spec, subs = self.specs(case.definition_id, lambda: case.definition)
-        text = session.scalar(select(Case.state).where(Case.id == case.id))
+        text = session.scalar(CASE_STATE, {"case_id": case.id})
         return self.codec.load_state(text, spec, subs, self.script_engine)
 
     def remember(self, case: Case, workflow) -> None:
