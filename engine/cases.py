@@ -40,6 +40,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     case, instance = _new_case(engine, session, definition, data, org_code, actor)
     try:
         instance.run()
+        instance.save()
     except RUN_ERRORS as exc:
         session.rollback()
         begin_write(session)
@@ -49,7 +50,6 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         instance.save()
         session.commit()
         raise CaseFailed(case.error, case=case.id) from exc
-    instance.save()
     _commit(engine, session, case)
     engine.remember(case, instance.workflow)
     return case
@@ -221,6 +221,10 @@ def _commit(engine, session: Session, case: Case) -> None:
         session.commit()
     except (StaleDataError, OperationalError) as exc:
         _conflict(engine, session, case_id, exc)
+    # The runner writes task rows with plain SQL; loaded copies in this session must not go stale.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, HumanTask) and obj.case_id == case_id:
+            session.expire(obj)
 
 
 def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:

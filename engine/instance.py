@@ -12,11 +12,16 @@ from SpiffWorkflow.util.task import TaskState
 from .errors import StepBudgetExceeded
 from . import statements as sql
 from .models import Case, Organization
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
 from .state import compact, next_timer
+from .workdays import as_moment
 from .validation import FORM_PROPERTY
 
 CASE_ORG_VARIABLE = "case_org"          # organisation code the case currently belongs to
 LANE_USERS_VARIABLE = "lane_users"      # {lane: [username, …]}: people the case names for a lane
+DUE_PROPERTY = "dueExpression"          # a user task's due moment, as an expression
+DEADLINE_PROPERTY = "deadline"          # on a boundary timer: "true" marks the timer that is the task's due time
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
                "EndEvent", "StartEvent", "IntermediateCatchEvent", "IntermediateThrowEvent", "BoundaryEvent",
                "ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway",
@@ -36,6 +41,7 @@ class Instance:
         self.new = new
         self.loaded_version = case.version
         self.completed: set[str] = set()
+        self.recompute_due = False
         self._ready_at_load = set() if new else set(self.ready_human_tasks())
         self._org_at_load = org_code if new else self._current_data().get(CASE_ORG_VARIABLE)
         self._audit: list[dict] = []
@@ -143,19 +149,53 @@ class Instance:
         rows = []
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
+                if self.recompute_due:
+                    due, provisional = self._due(task, now)
+                    self.session.execute(sql.SET_TASK_DUE, {"b_case": self.case.id, "b_uuid": uuid, "due_at": due,
+                                                            "due_provisional": provisional})
                 continue
             spec = task.task_spec
             lane_users = (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None
+            due, provisional = self._due(task, now)
             rows.append({
                 "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
                 "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
-                "form": (spec.extensions or {}).get("properties", {}).get(FORM_PROPERTY),
+                "form": _properties(spec).get(FORM_PROPERTY),
                 "org_id": self.case.org_id, "candidate_users": list(lane_users) if lane_users else None,
-                "assignee_id": None, "status": "ready", "created_at": now, "due_at": None,
-                "completed_at": None, "completed_by": None})
+                "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
+                "due_provisional": provisional, "completed_at": None, "completed_by": None})
         if rows:
             self.session.execute(sql.INSERT_TASKS, rows)
         self._ready_at_load = set(ready)
+
+
+    def _due(self, task, now):
+        """A task's due moment (its due expression, else its deadline timer) and whether it is provisional."""
+        expression = _properties(task.task_spec).get(DUE_PROPERTY)
+        value = self.engine.script_engine.evaluate(task, expression) if expression else _attached_deadline(task)
+        if not value:
+            return None, False
+        due = as_moment(value)
+        return due, self.engine.calendar.provisional(now, due)
+
+
+def _properties(spec) -> dict:
+    return (spec.extensions or {}).get("properties", {}) if hasattr(spec, "extensions") else {}
+
+
+def _attached_deadline(task):
+    """The due moment of the timer attached to a task: the one marked `deadline`, or the only one."""
+    parent = task.parent
+    if parent is None:
+        return None
+    timers = [t for t in parent.children if t is not task
+              and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)]
+    marked = [t for t in timers if _properties(t.task_spec).get(DEADLINE_PROPERTY) == "true"]
+    chosen = marked or (timers if len(timers) == 1 else [])
+    if not chosen:
+        return None
+    value = chosen[0].internal_data.get("event_value")
+    return value.get("next") if isinstance(value, dict) else value
 
 
 def _plain(value: Any) -> Any:

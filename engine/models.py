@@ -1,12 +1,32 @@
 """Typed SQLAlchemy 2 declarations: the engine's tables and nothing more."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Moment(TypeDecorator):
+    """A timezone-aware moment, stored in UTC and read back aware on every database (SQLite included)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the engine stores aware moments only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -67,7 +87,7 @@ class Bundle(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
     created_by: Mapped[str] = mapped_column(String(64), default="system")
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -120,10 +140,10 @@ class Case(Base):
     meta: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64), default="system")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    updated_at: Mapped[datetime] = mapped_column(Moment())
+    ended_at: Mapped[datetime | None] = mapped_column(Moment())
+    next_timer_at: Mapped[datetime | None] = mapped_column(Moment(), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The live (compacted) workflow state; deferred so listings never load it, written in the same UPDATE.
     state: Mapped[str] = mapped_column(Text, deferred=True, default="")
@@ -155,9 +175,10 @@ class HumanTask(Base):
     candidate_users: Mapped[list | None] = mapped_column(JSON)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[str] = mapped_column(String(16), default="ready")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    due_at: Mapped[datetime | None] = mapped_column(Moment())
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(Moment())
     completed_by: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship()
@@ -172,7 +193,7 @@ class CaseStep(Base):
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300), default="")
     kind: Mapped[str] = mapped_column(String(64), default="")
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(Moment())
 
 
 class AuditEvent(Base):
@@ -183,7 +204,7 @@ class AuditEvent(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
     task_uuid: Mapped[str | None] = mapped_column(String(36))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(Moment())
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -195,3 +216,22 @@ class BusinessSequence(Base):
     pattern: Mapped[str] = mapped_column(String(200), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarYear(Base):
+    """A year whose official holiday schedule an administrator has entered."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(primary_key=True)
+    entered_at: Mapped[datetime] = mapped_column(Moment())
+    entered_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CalendarDay(Base):
+    """One day of an entered schedule: a holiday, or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_year.year", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))

@@ -6,14 +6,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from sqlalchemy.orm import Session
 
 from .forms import FormCache
 from .models import Case, ProcessDefinition
-from .sandbox import Sandbox, SandboxEnvironment
+from .sandbox import Sandbox, SandboxEnvironment, TaskScriptEngine
 from .statements import CASE_STATE
 from .state import StateCodec
+from .workdays import WorkCalendar, diagram_helpers
 
 
 def utc_now() -> datetime:
@@ -25,9 +25,10 @@ class Engine:
     """Holds the engine's parts; case operations in `engine.cases` take it with a session."""
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
-                 step_budget: int = 300, live_cache_size: int = 2000):
-        self.sandbox = Sandbox(helpers)
-        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(self.sandbox))
+                 step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None):
+        self.calendar = calendar or WorkCalendar()
+        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **(helpers or {})})
+        self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()
         self.forms = FormCache()
         self.clock = clock

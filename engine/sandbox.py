@@ -5,6 +5,7 @@ import ast
 import operator
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -16,6 +17,7 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import SandboxError
@@ -181,3 +183,21 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def call_service(self, context, **kwargs):
         raise SandboxError("服务任务未配置：沙箱内不允许调用外部服务")
+
+
+_CHINA = timezone(timedelta(hours=8))
+
+
+class TaskScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine, also telling expressions when the current task started (`task_started`)."""
+
+    def evaluate(self, task, expression, external_context=None):
+        return super().evaluate(task, expression, _with_task(task, external_context))
+
+    def execute(self, task, script, external_context=None):
+        return super().execute(task, script, _with_task(task, external_context))
+
+
+def _with_task(task, external_context):
+    started = datetime.fromtimestamp(task.last_state_change, _CHINA).isoformat()
+    return {**(external_context or {}), "task_started": started}

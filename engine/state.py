@@ -130,11 +130,14 @@ def _common_ancestor(tasks):
     return common
 
 
+_TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+
+
 def next_timer(workflow) -> datetime | None:
     """The earliest moment a waiting timer of the workflow is due, if any."""
     due = []
     for event in workflow.waiting_events():
-        if not event.event_type.endswith("TimerEventDefinition") or event.value is None:
+        if event.event_type not in _TIMER_EVENTS or event.value is None:
             continue
         value = event.value.get("next") if isinstance(event.value, dict) else event.value
         if isinstance(value, str) and not value.upper().startswith("P"):

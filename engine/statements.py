@@ -26,6 +26,9 @@ CANCEL_TASKS = (update(_task).where(_task.c.case_id == bindparam("b_case"),
                                     _task.c.status == "ready")
                 .values(status="cancelled", completed_at=bindparam("at")))
 
+SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
+                .values(due_at=bindparam("due_at"), due_provisional=bindparam("due_provisional")))
+
 INSERT_TASKS = insert(_task)
 INSERT_AUDIT = insert(AuditEvent.__table__)
 INSERT_STEPS = insert(CaseStep.__table__)

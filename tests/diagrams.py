@@ -8,11 +8,25 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def user_task(tid: str, form: str = "sample/apply.schema.json", name: str = "") -> str:
-    """A user task naming a form."""
+def _props(properties: dict[str, str]) -> str:
+    return "".join(f'<spiffworkflow:property name="{k}" value="{v}"/>' for k, v in properties.items())
+
+
+def user_task(tid: str, form: str = "sample/apply.schema.json", name: str = "", **properties: str) -> str:
+    """A user task naming a form, with optional further properties."""
+    props = _props({"formJsonSchemaFilename": form, **properties})
     return (f'<bpmn:userTask id="{tid}" name="{name or tid}"><bpmn:extensionElements><spiffworkflow:properties>'
-            f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}"/>'
-            f'</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>')
+            f'{props}</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>')
+
+
+def boundary_timer(tid: str, attached_to: str, expression: str, kind: str = "timeDate",
+                   interrupting: bool = False, **properties: str) -> str:
+    """A boundary timer event (`kind` is timeDate, timeDuration or timeCycle)."""
+    ext = (f"<bpmn:extensionElements><spiffworkflow:properties>{_props(properties)}"
+           "</spiffworkflow:properties></bpmn:extensionElements>") if properties else ""
+    return (f'<bpmn:boundaryEvent id="{tid}" attachedToRef="{attached_to}" '
+            f'cancelActivity="{str(interrupting).lower()}">{ext}<bpmn:timerEventDefinition>'
+            f'<bpmn:{kind}>{expression}</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:boundaryEvent>')
 
 
 def script_task(tid: str, script: str) -> str:
@@ -132,3 +146,24 @@ def graded() -> bytes:
         flow("Flow_1", "StartEvent", "Rule_grade"), flow("Flow_2", "Rule_grade", "Task_read"),
         flow("Flow_3", "Task_read", "EndEvent"),
     ], lanes={"经办人": ["StartEvent", "Rule_grade", "Task_read", "EndEvent"]})
+
+
+def deadlines() -> bytes:
+    """One task due by expression, one due by its marked boundary timer (which raises a supervision task)."""
+    return process("deadlines", [
+        '<bpmn:startEvent id="StartEvent"/>', '<bpmn:parallelGateway id="Split"/>',
+        user_task("Task_expr", name="按表达式计时", dueExpression="add_working_days(task_started, 10)"),
+        user_task("Task_timer", name="按定时器计时"),
+        boundary_timer("Timer_due", "Task_timer", "add_working_days(task_started, 10)", deadline="true"),
+        boundary_timer("Timer_remind", "Task_timer", "add_working_days(task_started, 8)"),
+        user_task("Task_supervise", "sample/review.schema.json", name="督办"),
+        '<bpmn:endEvent id="End_expr"/>', '<bpmn:endEvent id="End_timer"/>', '<bpmn:endEvent id="End_sup"/>',
+        '<bpmn:endEvent id="End_remind"/>',
+    ], [
+        flow("F1", "StartEvent", "Split"), flow("F2", "Split", "Task_expr"), flow("F3", "Split", "Task_timer"),
+        flow("F4", "Task_expr", "End_expr"), flow("F5", "Task_timer", "End_timer"),
+        flow("F6", "Timer_due", "Task_supervise"), flow("F7", "Task_supervise", "End_sup"),
+        flow("F8", "Timer_remind", "End_remind"),
+    ], lanes={"经办人": ["StartEvent", "Split", "Task_expr", "Task_timer", "End_expr", "End_timer",
+                      "Timer_due", "Timer_remind", "End_remind"],
+              "负责人": ["Task_supervise", "End_sup"]})

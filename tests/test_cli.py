@@ -43,3 +43,18 @@ def test_sweep_command_runs_the_timer_sweep(tmp_path, monkeypatch):
     runner.invoke(main, ["deploy"])
     result = runner.invoke(main, ["sweep"])
     assert result.exit_code == 0 and "已处理 0 个到期案件" in result.output
+
+
+def test_calendar_commands(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/lawflow.sqlite")
+    runner = CliRunner()
+    runner.invoke(main, ["init-db"])
+    assert "管理员录入年份：无" in runner.invoke(main, ["calendar", "status"]).output
+    ok = runner.invoke(main, ["calendar", "set-year", "2027", "--holidays", "2027-01-01,2027-02-05",
+                              "--workdays", "2027-02-20", "--note", "国务院办公厅通知"])
+    assert ok.exit_code == 0 and "已录入 2027 年安排" in ok.output
+    assert "管理员录入年份：2027" in runner.invoke(main, ["calendar", "status"]).output
+    bad = runner.invoke(main, ["calendar", "set-year", "2028", "--workdays", "2028-01-05"])
+    assert bad.exit_code == 1 and "无需列为调休" in bad.output
+    worse = runner.invoke(main, ["calendar", "set-year", "2028", "--holidays", "2028-13-01"])
+    assert worse.exit_code == 1 and "日历数据有误" in worse.output

@@ -9,9 +9,11 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from engine import bundles
+from datetime import date
+
+from engine import bundles, calendar_store
 from engine.db import upgrade
-from engine.errors import BundleInvalid
+from engine.errors import BundleInvalid, DataValidationError
 
 from . import create_app, scheduler
 from .demo import load_demo
@@ -30,10 +32,7 @@ def main() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    url = current_app.config["DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    upgrade(url)
+    upgrade(current_app.config["DATABASE_URL"])
     click.echo("数据库已就绪")
 
 
@@ -95,3 +94,45 @@ def up(ctx: click.Context, host: str, port: int) -> None:
     ctx.invoke(demo)
     click.echo(f"演示账号：admin / zhang / li / wang / zhao，密码 demo1234 — http://{host}:{port}/")
     ctx.invoke(serve, host=host, port=port)
+
+
+@main.group("calendar")
+def calendar() -> None:
+    """Working-day calendar: official holiday schedules per year."""
+
+
+@calendar.command("status")
+def calendar_status() -> None:
+    """Show entered years and the years pending deadlines need but nobody has entered."""
+    with _sessions()() as session:
+        calendar_store.load_calendar(engine(), session)
+        entered = sorted(engine().calendar.overrides)
+        missing = calendar_store.missing_years(engine(), session)
+    click.echo("内置日历年份：2004–2026")
+    click.echo(f"管理员录入年份：{'、'.join(map(str, entered)) or '无'}")
+    if missing:
+        click.echo(f"缺少官方节假日安排的年份：{'、'.join(map(str, missing))}（相关期限按工作日暂定）")
+    else:
+        click.echo("所有待办期限所需年份均已有官方安排")
+
+
+def _dates(text: str) -> list[date]:
+    return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
+
+
+@calendar.command("set-year")
+@click.argument("year", type=int)
+@click.option("--holidays", default="", help="Comma-separated holiday dates, e.g. 2027-02-05,2027-02-06")
+@click.option("--workdays", default="", help="Comma-separated make-up working days (调休上班)")
+@click.option("--note", default="", help="Source of the schedule, e.g. the State Council notice")
+def calendar_set_year(year: int, holidays: str, workdays: str, note: str) -> None:
+    """Enter a year's official schedule; pending deadlines it affects are recomputed."""
+    try:
+        with _sessions()() as session:
+            updated = calendar_store.enter_year(engine(), session, year, _dates(holidays), _dates(workdays),
+                                                actor="cli", note=note)
+    except (ValueError, DataValidationError) as exc:
+        detail = "；".join(e.message for e in exc.errors) if isinstance(exc, DataValidationError) else str(exc)
+        click.echo(f"日历数据有误：{detail}", err=True)
+        sys.exit(1)
+    click.echo(f"已录入 {year} 年安排，重新计算了 {updated} 个案件的期限")

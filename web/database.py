@@ -1,6 +1,8 @@
 """Binds the database to the app: one session per request, closed at teardown."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
@@ -8,8 +10,11 @@ from engine.db import connect, session_factory
 
 
 def init_app(app: Flask) -> None:
-    """Create the SQLAlchemy engine and session factory for the app."""
-    engine = connect(app.config["DATABASE_URL"])
+    """Create the SQLAlchemy engine and session factory for the app (and the SQLite file's folder)."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = connect(url)
     app.extensions["lawflow.sql"] = engine
     app.extensions["lawflow.sessions"] = session_factory(engine)
     app.teardown_appcontext(_close)

@@ -5,6 +5,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from engine.calendar_store import load_calendar
 from engine.timers import fire_due_timers
 
 
@@ -12,6 +13,7 @@ def sweep(app: Flask) -> int:
     """Fire every due timer once; the database decides what is due."""
     with app.app_context():
         with app.extensions["lawflow.sessions"]() as session:
+            load_calendar(app.extensions["lawflow.engine"], session)   # schedules entered by other processes
             return fire_due_timers(app.extensions["lawflow.engine"], session)
 
 

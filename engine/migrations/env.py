@@ -3,16 +3,23 @@ from alembic import context
 from sqlalchemy import pool
 
 from engine.db import connect
-from engine.models import Base
+from engine.models import Base, Moment
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def render_item(type_, obj, autogen_context):
+    """Migrations spell engine column types in plain SQLAlchemy, so they never import the models."""
+    if type_ == "type" and isinstance(obj, Moment):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     """Emit SQL without a connection."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -21,7 +28,8 @@ def run_migrations_online() -> None:
     """Run migrations on a live connection."""
     engine = connect(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          render_item=render_item)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

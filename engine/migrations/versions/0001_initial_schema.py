@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:28:06.665289
+Create Date: 2026-11-23 05:34:00.975849
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,13 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('pattern', 'year')
+    )
+    op.create_table('calendar_year',
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('entered_by', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('year')
     )
     op.create_table('organization',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,6 +75,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bundle_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bundle_file_bundle_id'), ['bundle_id'], unique=False)
+
+    op.create_table('calendar_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['year'], ['calendar_year.year'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('day')
+    )
+    with op.batch_alter_table('calendar_day', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_day_year'), ['year'], unique=False)
 
     op.create_table('process_definition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +194,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_provisional', sa.Boolean(), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], ),
@@ -225,6 +243,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_definition_bundle_id'))
 
     op.drop_table('process_definition')
+    with op.batch_alter_table('calendar_day', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_day_year'))
+
+    op.drop_table('calendar_day')
     with op.batch_alter_table('bundle_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bundle_file_bundle_id'))
 
@@ -234,6 +256,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organization_path'))
 
     op.drop_table('organization')
+    op.drop_table('calendar_year')
     op.drop_table('business_sequence')
     op.drop_table('bundle')
     # ### end Alembic commands ###

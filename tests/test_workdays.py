@@ -1,0 +1,99 @@
+"""The working-day calendar against mainland China's published schedules (no database)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+
+from engine.workdays import CHINA_TZ, WorkCalendar, YearSchedule, diagram_helpers
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+
+
+def end_of_day(text: str) -> datetime:
+    """The end-of-day moment of a date (next local midnight)."""
+    return datetime.combine(date.fromisoformat(text) + timedelta(days=1), time(), CHINA_TZ)
+
+
+@pytest.fixture
+def cal():
+    return WorkCalendar()
+
+
+@pytest.mark.parametrize("day, working", [
+    ("2025-01-26", True), ("2025-02-08", True), ("2025-09-28", True), ("2025-10-11", True),   # 调休 make-up days
+    ("2025-10-01", False), ("2025-10-05", False), ("2025-10-08", False), ("2025-01-28", False),  # holidays
+    ("2025-02-04", False), ("2025-10-09", True), ("2025-10-12", False),
+    ("2026-01-04", True), ("2026-02-14", True), ("2026-02-28", True), ("2026-05-09", True),
+    ("2026-09-20", True), ("2026-10-10", True), ("2026-02-16", False),
+])
+def test_known_days(cal, day, working):
+    assert cal.is_working_day(date.fromisoformat(day)) is working
+
+
+def test_working_days_across_the_spring_festival(cal):
+    # Fri 2025-01-24 + 3 working days: Sun 01-26 (调休), Mon 01-27, then the holiday to 02-04, then Wed 02-05.
+    assert cal.add_working_days(at("2025-01-24T10:00"), 3) == end_of_day("2025-02-05")
+
+
+def test_deadline_starting_on_a_holiday(cal):
+    # From 2025-10-03 (holiday): 10-09, 10, 11 (Sat 调休), 13, 14, 15, 16, 17, 20, 21.
+    assert cal.add_working_days(at("2025-10-03T15:00"), 10) == end_of_day("2025-10-21")
+
+
+def test_calendar_days_roll_over_a_holiday_last_day(cal):
+    assert cal.add_days(at("2025-09-25T09:00"), 7) == end_of_day("2025-10-09")
+    assert cal.add_days(at("2025-09-25T09:00"), 7, extend_over_holidays=False) == end_of_day("2025-10-02")
+    assert cal.add_days(at("2025-03-03T09:00"), 60) == end_of_day("2025-05-06")   # 05-02 holiday … 05-05
+
+
+def test_counting_and_remaining_working_days(cal):
+    assert cal.working_days_between(at("2025-09-30T10:00"), at("2025-10-11T10:00")) == 3   # 10-09, 10-10, 10-11
+    deadline = cal.add_working_days(at("2025-10-09T09:00"), 5)       # 10-10, 11, 13, 14, 15
+    assert deadline == end_of_day("2025-10-15")
+    assert cal.working_days_left(deadline, at("2025-10-13T08:00")) == 3     # today counts
+    assert cal.working_days_left(deadline, at("2025-10-17T08:00")) == -2    # 10-16, 10-17 overdue
+    assert cal.add_working_days(deadline, -2) == end_of_day("2025-10-13")   # a reminder two working days ahead
+
+
+def test_unknown_year_is_provisional_with_rule_based_holidays(cal):
+    start = at("2026-12-20T09:00")
+    due = cal.add_working_days(start, 40)
+    assert cal.provisional(start, due) and cal.missing_years(start, due) == [2027]
+    assert not cal.is_working_day(date(2027, 2, 8))      # Spring Festival 2027 by rule
+    assert cal.is_working_day(date(2027, 2, 11))
+    assert not cal.provisional(at("2026-01-05T09:00"), cal.add_working_days(at("2026-01-05T09:00"), 10))
+
+
+def test_entered_schedule_makes_a_year_official(cal):
+    cal.overrides[2027] = YearSchedule(holidays={date(2027, 2, d) for d in range(5, 12)},
+                                       workdays={date(2027, 2, 13)})
+    assert cal.known(2027) and not cal.provisional(at("2026-12-20T09:00"), at("2027-03-01T00:00"))
+    assert cal.is_working_day(date(2027, 2, 13)) and not cal.is_working_day(date(2027, 2, 11))
+
+
+def test_diagram_helpers_take_and_give_iso_strings(cal):
+    helpers = diagram_helpers(cal, lambda: at("2025-10-13T08:00"))
+    with time_machine.travel(at("2025-10-13T08:00"), tick=False):
+        assert helpers["now"]() == "2025-10-13T08:00:00+08:00"
+    assert helpers["add_working_days"]("2025-10-09T09:00:00+08:00", 5) == "2025-10-16T00:00:00+08:00"
+    assert helpers["working_days_left"]("2025-10-16T00:00:00+08:00") == 3
+    assert helpers["add_hours"]("2025-10-13T08:00:00+08:00", 24) == "2025-10-14T08:00:00+08:00"
+    assert helpers["days_left"]("2025-10-20T00:00:00+08:00") == 6
+
+
+def test_suspension_pauses_and_resumption_restores_the_clock(cal):
+    """A 60-day limit suspended for 20 days ends 20 days later: the diagram pattern, through the helpers."""
+    clock = {"now": at("2025-03-03T09:00")}
+    helpers = diagram_helpers(cal, lambda: clock["now"])
+    deadline = helpers["add_calendar_days"](helpers["now"](), 60)            # 受理 → 60 日
+    clock["now"] = at("2025-03-13T09:00")
+    remaining = helpers["days_left"](deadline)                                # 中止: record what is left
+    clock["now"] = at("2025-04-02T09:00")
+    resumed = helpers["add_calendar_days"](helpers["now"](), remaining)       # 恢复: 20 days later
+    assert datetime.fromisoformat(resumed) - datetime.fromisoformat(deadline) == timedelta(days=20)
+    extended = helpers["add_days"](resumed, 30)                               # 延期 +30 日
+    assert extended == "2025-06-24T00:00:00+08:00"      # 05-22 + 30 = Sat 06-21: rolls to the end of Mon 06-23
