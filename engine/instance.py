@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
-from .errors import StepBudgetExceeded
+from .errors import SandboxError, StepBudgetExceeded
 from . import statements as sql
 from .models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -74,6 +74,20 @@ class Instance:
 
         self.workflow.refresh_timers()
         self.workflow.do_engine_steps(did_complete_task=did_complete)
+        for event in self.workflow.get_events():
+            self._outbox(event)
+
+    def _outbox(self, event) -> None:
+        """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged."""
+        name = event.event_definition.name
+        handler = self.engine.message_handlers.get(name)
+        if handler is None:
+            self.audit("message_thrown", message=name)
+            return
+        try:
+            handler(self, event.payload)
+        except ValueError as exc:
+            raise SandboxError(f"消息 {name} 处理失败：{exc}") from exc
 
     def ready_human_tasks(self) -> dict[str, Any]:
         """The workflow's ready user and manual tasks, by task id."""

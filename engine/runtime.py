@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .forms import FormCache
+from .notifications import NOTIFY_MESSAGE, handle_notify
 from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment, TaskScriptEngine
 from .statements import CASE_STATE
@@ -33,6 +34,7 @@ class Engine:
         self.forms = FormCache()
         self.clock = clock
         self.step_budget = step_budget
+        self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify}
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()

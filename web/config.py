@@ -21,6 +21,15 @@ DEFAULTS = {
     "TIMER_SWEEP_SECONDS": 30,
     # Run the timer sweep inside `lawflow serve` (embedded mode); production runs `lawflow scheduler` instead.
     "SCHEDULER_IN_PROCESS": True,
+    # E-mail for notifications; empty SMTP_HOST means in-app notifications only.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_SENDER": "lawflow@localhost",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    # Base URL put in front of links in e-mails.
+    "PUBLIC_URL": "http://127.0.0.1:5000",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

@@ -6,15 +6,30 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from engine.calendar_store import load_calendar
+from engine.notifications import SmtpSettings, send_pending_email
 from engine.timers import fire_due_timers
 
 
 def sweep(app: Flask) -> int:
-    """Fire every due timer once; the database decides what is due."""
+    """Fire every due timer once (the database decides what is due), then e-mail new notifications."""
+    engine = app.extensions["lawflow.engine"]
     with app.app_context():
         with app.extensions["lawflow.sessions"]() as session:
-            load_calendar(app.extensions["lawflow.engine"], session)   # schedules entered by other processes
-            return fire_due_timers(app.extensions["lawflow.engine"], session)
+            load_calendar(engine, session)   # schedules entered by other processes
+            fired = fire_due_timers(engine, session)
+            settings = smtp_settings(app.config)
+            if settings is not None:
+                send_pending_email(session, settings, engine.now(), base_url=app.config["PUBLIC_URL"])
+            return fired
+
+
+def smtp_settings(config) -> SmtpSettings | None:
+    """SMTP settings from the app config, or None when e-mail is off."""
+    if not config["SMTP_HOST"]:
+        return None
+    return SmtpSettings(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), sender=config["SMTP_SENDER"],
+                        username=config["SMTP_USERNAME"] or None, password=config["SMTP_PASSWORD"] or None,
+                        starttls=bool(config["SMTP_STARTTLS"]))
 
 
 def _add_jobs(scheduler, app: Flask) -> None:

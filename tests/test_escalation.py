@@ -1,0 +1,103 @@
+"""The reminder → 督办 → escalation pattern of the sample diagram, on a controlled clock, with real e-mail."""
+from __future__ import annotations
+
+import socket
+from datetime import datetime
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+
+from engine import cases, notifications, people
+from engine.timers import fire_due_timers
+from engine.workdays import CHINA_TZ
+
+from .helpers import ready, roundtrip
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+
+
+class Sink:
+    """An SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+def open_names(session, case_id):
+    return sorted(t.name for t in ready(session, case_id))
+
+
+def test_reminder_then_supervision_then_escalation(engine, session, deployed, smtp_sink):
+    sink, port = smtp_sink
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:       # a Monday
+        case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice")
+        fill = ready(session, case.id)[0]
+        assert fill.due_at == at("2025-10-21T00:00") and not fill.due_provisional   # 5 working days
+        assert cases.get_case(session, case.id).next_timer_at == at("2025-10-17T00:00")
+
+        clock.move_to(at("2025-10-16T23:59"))
+        assert fire_due_timers(engine, session) == 0
+        clock.move_to(at("2025-10-17T00:00:01"))                                  # 2 working days before
+        assert fire_due_timers(engine, session) == 1
+        roundtrip(engine, session, case.id)
+        for username in ("alice", "amy"):
+            [note] = notifications.unread(session, people.user_by_name(session, username).id)
+            assert note.kind == "reminder" and note.title.startswith("临期提醒：〔2025〕样例第0001号")
+        assert notifications.unread(session, people.user_by_name(session, "bob").id) == []
+        assert open_names(session, case.id) == ["填写申请"]
+
+        clock.move_to(at("2025-10-21T00:00:01"))                                  # the deadline
+        assert fire_due_timers(engine, session) == 1
+        assert open_names(session, case.id) == ["填写申请", "督办"]
+        supervise = next(t for t in ready(session, case.id) if t.name == "督办")
+        assert [u.username for u in people.candidates(session, supervise)] == ["bob"]
+
+        clock.move_to(at("2025-10-24T00:00:01"))                                  # 3 working days overdue
+        assert fire_due_timers(engine, session) == 1
+        escalate = next(t for t in ready(session, case.id) if t.name == "领导督办")
+        assert [u.username for u in people.candidates(session, escalate)] == ["dora"]
+
+        cases.complete_task(engine, session, fill.id, APPLY, user=people.user_by_name(session, "alice"))
+        assert open_names(session, case.id) == ["审核", "督办", "领导督办"]
+        assert cases.get_case(session, case.id).next_timer_at is None
+        done = next(t for t in cases.case_tasks(session, case.id) if t.name == "填写申请")
+        assert done.completed_at > done.due_at                                    # late: not on time
+        assert fire_due_timers(engine, session) == 0
+
+        settings = notifications.SmtpSettings(host="127.0.0.1", port=port, sender="lawflow@bureau.example")
+        assert notifications.send_pending_email(session, settings, engine.now()) == 1   # only alice has an address
+        assert notifications.send_pending_email(session, settings, engine.now()) == 0
+    [(to, content)] = sink.messages
+    assert to == ["alice@county-a.example"] and "/cases/" in content
+
+
+def test_reminder_is_not_sent_when_the_task_is_done_in_time(engine, session, deployed):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+        cases.complete_task(engine, session, ready(session, case.id)[0].id, APPLY,
+                            user=people.user_by_name(session, "alice"))
+        clock.move_to(at("2025-10-30T09:00"))
+        assert fire_due_timers(engine, session) == 0
+        assert notifications.unread(session, people.user_by_name(session, "alice").id) == []
+        assert open_names(session, case.id) == ["审核"]
