@@ -1,0 +1,67 @@
+"""Sweeper processes and bulk timer fixtures for the concurrency test and the benchmark."""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import text
+
+
+def sweeper_main(url: str, rounds: int, results) -> None:
+    """A separate process: sweep until nothing is due (or `rounds` sweeps), report how many cases it ran."""
+    from engine.db import connect, session_factory
+    from engine.runtime import Engine
+    from engine.timers import fire_due_timers
+
+    engine, sql = Engine(), connect(url)
+    Session = session_factory(sql)
+    total = 0
+    with Session() as session:
+        for _ in range(rounds):
+            fired = fire_due_timers(engine, session, limit=200)
+            total += fired
+            if fired == 0 and not _any_due(session):
+                break
+    sql.dispose()
+    results.put((os.getpid(), total))
+
+
+def crashing_sweeper_main(url: str) -> None:
+    """A separate process that claims a due case, runs it, and dies before committing."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    from engine.db import connect, session_factory
+    from engine.runtime import Engine
+    from engine.timers import fire_due_timers
+
+    def die(self):
+        os._exit(17)
+
+    OrmSession.commit = die
+    engine, sql = Engine(), connect(url)
+    with session_factory(sql)() as session:
+        fire_due_timers(engine, session, limit=1)
+
+
+def _any_due(session) -> bool:
+    return session.execute(text(
+        "SELECT 1 FROM case_instance WHERE status = 'running' AND next_timer_at <= now() LIMIT 1")).first() is not None
+
+
+CASE_COLUMNS = ("definition_id, process_key, title, status, org_id, meta, error, created_by, created_at, "
+                "updated_at, ended_at, next_timer_at, version, state")
+TASK_COLUMNS = ("task_uuid, element_id, name, lane, form, org_id, candidate_users, assignee_id, status, "
+                "created_at, due_at, due_provisional, completed_at, completed_by")
+
+
+def clone_case(session, case_id: int, copies: int, shift_seconds_per_copy: float = 0.0) -> None:
+    """PostgreSQL: make `copies` copies of a case (row, state and open tasks), timers optionally spread out."""
+    session.execute(text(
+        f"INSERT INTO case_instance ({CASE_COLUMNS}) "
+        f"SELECT {CASE_COLUMNS.replace('next_timer_at', 'next_timer_at + make_interval(secs => g * :shift)')} "
+        "FROM case_instance, generate_series(1, :n) AS g WHERE id = :id"),
+        {"id": case_id, "n": copies, "shift": shift_seconds_per_copy})
+    session.execute(text(
+        f"INSERT INTO human_task (case_id, {TASK_COLUMNS}) SELECT c.id, "
+        + ", ".join(f"t.{c.strip()}" for c in TASK_COLUMNS.split(","))
+        + " FROM case_instance c JOIN human_task t ON t.case_id = :id WHERE c.id > :id"), {"id": case_id})
+    session.commit()
