@@ -65,3 +65,27 @@ def clone_case(session, case_id: int, copies: int, shift_seconds_per_copy: float
         + ", ".join(f"t.{c.strip()}" for c in TASK_COLUMNS.split(","))
         + " FROM case_instance c JOIN human_task t ON t.case_id = :id WHERE c.id > :id"), {"id": case_id})
     session.commit()
+
+
+def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: int, results) -> None:
+    """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up."""
+    import time
+
+    from engine.db import connect, session_factory
+    from engine.runtime import Engine
+    from engine.timers import fire_due_timers
+
+    engine, sql = Engine(), connect(url)
+    total = 0
+    with session_factory(sql)() as session:
+        while time.time() < stop_at:
+            started = time.time()
+            total += fire_due_timers(engine, session, limit=500)
+            done = session.execute(text(
+                "SELECT count(*) FROM audit_event WHERE action = 'timers_checked'")).scalar()
+            session.rollback()
+            if done >= expected:
+                break
+            time.sleep(max(0.0, interval - (time.time() - started)))
+    sql.dispose()
+    results.put((os.getpid(), total))

@@ -8,27 +8,41 @@ engine_completions_per_s   the same through the engine with the SQLite file stor
 engine_cold_completions_per_s  the same, reloading every case from the database before each step
 engine_ratio               engine / raw
 step_cost_ratio_400        cost of a completion (cold load) in a case that looped 400 times / in a fresh case
+timer_fired_per_s          due timers fired per second by 3 sweeper processes on PostgreSQL, among many waiting ones
+timer_duplicates           timers fired more than once (must be 0)
+timer_max_lateness_s       worst delay from a timer's due moment to its firing, with timer_sweep_interval_s
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
+import time_machine  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
 from engine import bundles, cases, people  # noqa: E402
 from engine.db import connect, session_factory, upgrade  # noqa: E402
 from engine.runtime import Engine  # noqa: E402
+from engine.sandbox import TaskScriptEngine  # noqa: E402
+from engine.workdays import WorkCalendar, diagram_helpers  # noqa: E402
+from tests import diagrams  # noqa: E402
+from tests.pg_harness import PostgresServer  # noqa: E402
+from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 RETURN = {"decision": "return", "opinion": "请补充"}
@@ -42,9 +56,12 @@ def raw_run(n_cases: int) -> float:
     parser.add_bpmn_file(str(ROOT / "processes/sample/sample_review.bpmn"))
     spec = parser.get_spec("sample_review")
     subs = parser.get_subprocess_specs("sample_review")
+    # The diagram's own time helpers, evaluated by SpiffWorkflow's plain (unsandboxed) environment.
+    helpers = diagram_helpers(WorkCalendar(), lambda: datetime.now(timezone.utc))
+    script_engine = TaskScriptEngine(environment=TaskDataEnvironment(helpers))
     elapsed = 0.0
     for _ in range(n_cases):
-        workflow = BpmnWorkflow(spec, subs)
+        workflow = BpmnWorkflow(spec, subs, script_engine=script_engine)
         workflow.do_engine_steps()
         for data in SCRIPT:
             task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
@@ -117,11 +134,73 @@ def step_cost(Session, engine, loops: int, samples: int) -> float:
         return statistics.median(timings)
 
 
+def timer_run(waiting: int, due: int, interval: float) -> dict:
+    """Fire `due` timers among `waiting` others with 3 sweeper processes on a real PostgreSQL."""
+    server = PostgresServer()
+    admin_url = server.start()
+    url = admin_url.rsplit("/", 1)[0] + "/bench"
+    try:
+        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE bench"))
+        admin.dispose()
+        upgrade(url)
+        sql = connect(url)
+        Session, engine = session_factory(sql), Engine()
+        with Session() as s:
+            people.add_organization(s, "org", "示范机构")
+            people.add_role(s, "handler", "经办人")
+            people.add_role(s, "leader", "负责人")
+            files = bundles.collect(ROOT)
+            files["processes/test/timed.bpmn"] = diagrams.timed()
+            bundles.deploy(s, files, engine=engine)
+            waiting_case = cases.start_case(engine, s, "timed", {}, org_code="org")
+            clone_case(s, waiting_case.id, waiting - 1)
+            # Due cases: timers falling due from 5 s from now, spread over 5 s while the sweepers run.
+            first_due = datetime.now(timezone.utc) + timedelta(seconds=5)
+            with time_machine.travel(first_due - timedelta(days=2), tick=False):
+                due_case = cases.start_case(engine, s, "timed", {}, org_code="org")
+            clone_case(s, due_case.id, due - 1, shift_seconds_per_copy=5.0 / due)
+            due_at = dict(s.execute(text("SELECT id, next_timer_at FROM case_instance WHERE id >= :id"),
+                                    {"id": due_case.id}).all())
+        spawn = multiprocessing.get_context("spawn")
+        results = spawn.Queue()
+        stop_at = time.time() + 120
+        workers = [spawn.Process(target=interval_sweeper_main, args=(url, interval, stop_at, due, results))
+                   for _ in range(3)]
+        for w in workers:
+            w.start()
+        [results.get(timeout=300) for _ in workers]
+        for w in workers:
+            w.join(timeout=60)
+        with Session() as s:
+            fired = dict(s.execute(text("SELECT case_id, min(at) FROM audit_event WHERE action = 'timers_checked' "
+                                        "GROUP BY case_id")).all())
+            duplicates = s.execute(text(
+                "SELECT count(*) - count(DISTINCT case_id) FROM audit_event WHERE action = 'timers_checked'"
+            )).scalar() + s.execute(text(
+                "SELECT count(*) FROM (SELECT case_id FROM human_task WHERE element_id = 'Task_supervise' "
+                "GROUP BY case_id HAVING count(*) > 1) AS d")).scalar()
+        sql.dispose()
+        lateness = [(fired[c] - due_at[c]).total_seconds() for c in due_at if c in fired]
+        span = (max(fired.values()) - min(fired.values())).total_seconds() if fired else 0.0
+        return {
+            "timer_waiting": waiting, "timer_due": due, "timer_fired": len(fired),
+            "timer_fired_per_s": round(len(fired) / span, 1) if span else None,
+            "timer_duplicates": duplicates,
+            "timer_max_lateness_s": round(max(lateness), 3) if lateness else None,
+            "timer_sweep_interval_s": interval,
+        }
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
     args = parser.parse_args()
     n_cases, samples = (150, 40) if args.quick else (600, 120)
+    waiting, due = (10_000, 1_000) if args.quick else (100_000, 10_000)
     with tempfile.TemporaryDirectory() as tmp:
         Session, engine = setup(Path(tmp))
         engine_run(Session, engine, 10, cold=False)   # warm up imports, caches, the SQLite file
@@ -131,6 +210,7 @@ def main() -> None:
         cold = engine_run(Session, engine, n_cases // 2, cold=True)
         fresh = statistics.median(step_cost(Session, engine, 0, samples // 4) for _ in range(4))
         looped = step_cost(Session, engine, 400, samples)
+    timers = timer_run(waiting, due, interval=1.0)
     print(json.dumps({
         "raw_completions_per_s": round(raw, 1),
         "engine_completions_per_s": round(warm, 1),
@@ -140,6 +220,7 @@ def main() -> None:
         "step_cost_fresh_ms": round(fresh * 1000, 3),
         "step_cost_400_ms": round(looped * 1000, 3),
         "step_cost_ratio_400": round(looped / fresh, 3),
+        **timers,
         "quick": args.quick,
     }))
 
