@@ -10,7 +10,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -160,6 +164,10 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
             file, line = where.lines.get(target, (path, None))
             detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
             problems.append(Problem(file, detail, element=target, line=line))
+    if isinstance(getattr(ts, "event_definition", None), TimerEventDefinition):
+        message = _constant_timer_problem(ts.event_definition)
+        if message:
+            problems.append(where.problem(path, element, message))
     if isinstance(ts, ExclusiveGateway):
         _check_gateway(ts, path, where, problems)
     if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
@@ -177,6 +185,26 @@ def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems)
         problems.append(where.problem(path, element, f"用户任务没有指定表单（属性 {FORM_PROPERTY}）"))
     elif f"forms/{form}" not in bundle.files:
         problems.append(where.problem(path, element, f"用户任务的表单 forms/{form} 不存在"))
+
+
+def _constant_timer_problem(event) -> str | None:
+    """A timer written as a constant ISO 8601 string must parse; computed ones are checked when they run."""
+    try:
+        value = ast.literal_eval(event.expression.strip())
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(value, str):
+        return f"定时器表达式的值应为 ISO 8601 文本，实际为 {type(value).__name__}"
+    try:
+        if isinstance(event, DurationTimerEventDefinition):
+            TimerEventDefinition.parse_iso_duration(value)
+        elif isinstance(event, CycleTimerEventDefinition):
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        else:
+            TimerEventDefinition.get_datetime(value)
+    except Exception:    # SpiffWorkflow raises bare Exception/ValueError/AttributeError for bad ISO text
+        return f"定时器的时间格式无效：`{value}`（应为 ISO 8601，如 P10D、2026-03-01T09:00:00+08:00、R3/PT1H）"
+    return None
 
 
 def _check_gateway(ts, path, where: _Locator, problems) -> None:

@@ -167,3 +167,18 @@ def deadlines() -> bytes:
     ], lanes={"经办人": ["StartEvent", "Split", "Task_expr", "Task_timer", "End_expr", "End_timer",
                       "Timer_due", "Timer_remind", "End_remind"],
               "负责人": ["Task_supervise", "End_sup"]})
+
+
+def broken_timer() -> bytes:
+    """A one-day wait, then a timer whose expression fails when it is evaluated (during a sweep)."""
+    def wait(tid, kind, expression):
+        return (f'<bpmn:intermediateCatchEvent id="{tid}"><bpmn:timerEventDefinition><bpmn:{kind}>{expression}'
+                f'</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+    return process("broken_timer", [
+        '<bpmn:startEvent id="StartEvent"/>', wait("Wait_day", "timeDuration", '"P1D"'),
+        wait("Wait_bad", "timeDate", "add_working_days(no_such_variable, 2)"), user_task("Task_after"),
+        '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("F1", "StartEvent", "Wait_day"), flow("F2", "Wait_day", "Wait_bad"), flow("F3", "Wait_bad", "Task_after"),
+        flow("F4", "Task_after", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Wait_day", "Wait_bad", "Task_after", "EndEvent"]})

@@ -140,3 +140,18 @@ def test_every_problem_is_reported_at_once(engine, session):
     del files["forms/sample/apply.schema.json"]
     problems = problems_of(engine, session, files)
     assert sorted(p.element for p in problems) == ["Gateway_decision", "Task_fill", "Task_review"]
+
+
+@pytest.mark.parametrize("kind, expression", [
+    ("timeDuration", '"P2X"'), ("timeDate", '"2026-13-45"'), ("timeCycle", '"R/every day"'), ("timeDuration", "42"),
+])
+def test_unparsable_timer_constant(engine, session, kind, expression):
+    timer = diagrams.boundary_timer("Timer_bad", "Task_review", expression, kind=kind)
+    files = sample_with('<bpmn:endEvent id="EndEvent_approved"', timer + '<bpmn:endEvent id="EndEvent_approved"')
+    [problem] = problems_of(engine, session, files)
+    assert problem.element == "Timer_bad" and "定时器" in problem.message
+
+
+def test_computed_timer_expressions_pass_validation(engine, session):
+    assert bundles.deploy(session, bundle_with({"processes/test/deadlines.bpmn": diagrams.deadlines()}),
+                          engine=engine).created
