@@ -101,3 +101,22 @@ def test_reminder_is_not_sent_when_the_task_is_done_in_time(engine, session, dep
         assert fire_due_timers(engine, session) == 0
         assert notifications.unread(session, people.user_by_name(session, "alice").id) == []
         assert open_names(session, case.id) == ["审核"]
+
+
+def test_on_time_rate_counts_completions_at_or_before_due(engine, session, deployed):
+    from engine.stats import on_time
+
+    alice = people.user_by_name(session, "alice")
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        early = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+        late = cases.start_case(engine, session, "sample_review", {}, org_code="county-b")
+        cases.complete_task(engine, session, ready(session, early.id)[0].id, APPLY, user=alice)
+        clock.move_to(at("2025-10-22T09:00"))
+        fire_due_timers(engine, session)
+        fill = next(t for t in ready(session, late.id) if t.name == "填写申请")
+        cases.complete_task(engine, session, fill.id, APPLY, user=people.user_by_name(session, "carl"))
+    everywhere = on_time(session)
+    assert (everywhere.completed, everywhere.on_time, everywhere.rate) == (2, 1, 0.5)
+    county_a = session.get(type(alice.org), alice.org_id).path
+    assert on_time(session, org_path=county_a).rate == 1.0
+    assert on_time(session, process_key="no_such_process").rate is None

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from engine import bundles
 from engine.models import Case
+from engine.workdays import CHINA_TZ
 from web import create_app
 from web.database import session as db_session
 from web.demo import load_demo
@@ -19,10 +22,11 @@ from .conftest import ROOT
 @pytest.fixture
 def app(db_url):
     app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True})
-    with app.app_context():
-        bundles.deploy(db_session(), bundles.collect(ROOT), engine=engine())
-        load_demo(engine(), db_session())
-    yield app
+    with time_machine.travel(datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ), tick=False):   # a Monday
+        with app.app_context():
+            bundles.deploy(db_session(), bundles.collect(ROOT), engine=engine())
+            load_demo(engine(), db_session())
+        yield app
     app.extensions["lawflow.sql"].dispose()
 
 
@@ -75,6 +79,7 @@ def test_cases_are_scoped_to_the_organisation_subtree(app, client):
     assert "东城区司法局" in listing and "西城县司法局" not in listing
     page = client.get(f"/cases/{ids['county-a']}").get_data(as_text=True)
     assert "填写申请" in page and "张明（东城经办）" in page and "case_started" in page
+    assert "2025-10-20（周一）止" in page and "剩余 6 个工作日" in page   # 5 working days after today, today counts
     assert client.get(f"/cases/{ids['county-b']}").status_code == 404
     assert client.get("/cases/999999").status_code == 404
 

@@ -7,16 +7,30 @@ from sqlalchemy import func, select
 from engine import bundles, cases, people
 from engine.models import Bundle, Case
 
+from engine.workdays import CHINA_TZ, day_of
+
 from .auth import login_required
 from .database import session
+from .workflow import engine
 
 bp = Blueprint("pages", __name__)
 
 
+WEEKDAYS = "一二三四五六日"
+
+
 def init_app(app: Flask) -> None:
-    """Register the staff pages and the health check."""
+    """Register the staff pages, the health check and the date filters they use."""
     app.register_blueprint(bp)
     app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
+    app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    app.jinja_env.filters["deadline"] = _deadline_label
+    app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
+
+
+def _deadline_label(due) -> str:
+    day = day_of(due)
+    return f"{day:%Y-%m-%d}（周{WEEKDAYS[day.weekday()]}）止"
 
 
 @bp.get("/healthz")

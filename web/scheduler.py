@@ -5,7 +5,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from engine.calendar_store import load_calendar
+from engine.calendar_store import load_calendar, missing_years
 from engine.notifications import SmtpSettings, send_pending_email
 from engine.timers import fire_due_timers
 
@@ -16,6 +16,10 @@ def sweep(app: Flask) -> int:
     with app.app_context():
         with app.extensions["lawflow.sessions"]() as session:
             load_calendar(engine, session)   # schedules entered by other processes
+            missing = missing_years(engine, session)
+            if missing:
+                app.logger.warning("缺少 %s 年的官方节假日安排，相关期限按工作日暂定；请用 `lawflow calendar set-year` 录入",
+                                   "、".join(map(str, missing)))
             fired = fire_due_timers(engine, session)
             settings = smtp_settings(app.config)
             if settings is not None:
