@@ -221,10 +221,6 @@ def _commit(engine, session: Session, case: Case) -> None:
         session.commit()
     except (StaleDataError, OperationalError) as exc:
         _conflict(engine, session, case_id, exc)
-    # The runner writes task rows with plain SQL; loaded copies in this session must not go stale.
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, HumanTask) and obj.case_id == case_id:
-            session.expire(obj)
 
 
 def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
@@ -272,7 +268,9 @@ def get_case(session: Session, case_id: int) -> Case:
 
 def case_tasks(session: Session, case_id: int, status: str | None = None) -> list[HumanTask]:
     """A case's human tasks, oldest first, optionally of one status."""
-    query = select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+    # The runner writes task rows with plain SQL: refresh any copies this session already holds.
+    query = (select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+             .execution_options(populate_existing=True))
     if status:
         query = query.where(HumanTask.status == status)
     return list(session.scalars(query))

@@ -28,7 +28,8 @@ def recipients(session: Session, case, to: str) -> list[User]:
     if kind == "task":
         users: dict[int, User] = {}
         for task in session.scalars(select(HumanTask).where(
-                HumanTask.case_id == case.id, HumanTask.element_id == name, HumanTask.status == "ready")):
+                HumanTask.case_id == case.id, HumanTask.element_id == name, HumanTask.status == "ready")
+                .execution_options(populate_existing=True)):
             found = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
             users.update({u.id: u for u in found if u is not None})
         return list(users.values())

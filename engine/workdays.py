@@ -56,8 +56,19 @@ class WorkCalendar:
     """Answers whether a day is a working day, and computes deadlines in working or calendar days."""
 
     def __init__(self, overrides: dict[int, YearSchedule] | None = None):
-        self.overrides = dict(overrides or {})
+        self._overrides = dict(overrides or {})
         self._fallback: dict[int, set[date]] = {}
+        self._days: dict[date, bool] = {}
+
+    @property
+    def overrides(self) -> dict[int, YearSchedule]:
+        """Entered schedules by year (read-only view; assign a new dict to change them)."""
+        return self._overrides
+
+    @overrides.setter
+    def overrides(self, value: dict[int, YearSchedule]) -> None:
+        self._overrides = dict(value)
+        self._days.clear()
 
     def known(self, year: int) -> bool:
         """Whether the year's official schedule is known (package or override)."""
@@ -74,7 +85,13 @@ class WorkCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """Whether people work on this day (调休 make-up days included, holidays excluded)."""
-        schedule = self.overrides.get(day.year)
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: date) -> bool:
+        schedule = self._overrides.get(day.year)
         if schedule is not None:
             if day in schedule.workdays:
                 return True

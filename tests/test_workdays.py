@@ -69,8 +69,9 @@ def test_unknown_year_is_provisional_with_rule_based_holidays(cal):
 
 
 def test_entered_schedule_makes_a_year_official(cal):
-    cal.overrides[2027] = YearSchedule(holidays={date(2027, 2, d) for d in range(5, 12)},
-                                       workdays={date(2027, 2, 13)})
+    assert cal.is_working_day(date(2027, 2, 13)) is False          # a Saturday, before the schedule is known
+    cal.overrides = {2027: YearSchedule(holidays={date(2027, 2, d) for d in range(5, 12)},
+                                        workdays={date(2027, 2, 13)})}
     assert cal.known(2027) and not cal.provisional(at("2026-12-20T09:00"), at("2027-03-01T00:00"))
     assert cal.is_working_day(date(2027, 2, 13)) and not cal.is_working_day(date(2027, 2, 11))
 
