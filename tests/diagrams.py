@@ -182,3 +182,26 @@ def broken_timer() -> bytes:
         flow("F1", "StartEvent", "Wait_day"), flow("F2", "Wait_day", "Wait_bad"), flow("F3", "Wait_bad", "Task_after"),
         flow("F4", "Task_after", "EndEvent"),
     ], lanes={"经办人": ["StartEvent", "Wait_day", "Wait_bad", "Task_after", "EndEvent"]})
+
+
+def parent_and_child() -> dict[str, bytes]:
+    """A parent that calls a child process twice in a loop; the child has a task and its own loop."""
+    parent = process("parent_flow", [
+        '<bpmn:startEvent id="StartEvent"/>', user_task("Task_prepare", name="准备"),
+        '<bpmn:callActivity id="Call_child" name="子流程" calledElement="child_flow"/>',
+        '<bpmn:exclusiveGateway id="Gateway_again" default="Flow_done"/>', '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("F1", "StartEvent", "Task_prepare"), flow("F2", "Task_prepare", "Call_child"),
+        flow("F3", "Call_child", "Gateway_again"), flow("Flow_again", "Gateway_again", "Task_prepare", "rounds &lt; 2"),
+        flow("Flow_done", "Gateway_again", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Task_prepare", "Call_child", "Gateway_again", "EndEvent"]})
+    child = process("child_flow", [
+        '<bpmn:startEvent id="Child_start"/>', user_task("Task_child", "sample/review.schema.json", name="子任务"),
+        '<bpmn:exclusiveGateway id="Gateway_child" default="Flow_child_done"/>',
+        script_task("Script_count", "rounds = rounds + 1 if rounds else 1"), '<bpmn:endEvent id="Child_end"/>',
+    ], [
+        flow("C1", "Child_start", "Task_child"), flow("C2", "Task_child", "Gateway_child"),
+        flow("Flow_child_again", "Gateway_child", "Task_child", 'decision == "return"'),
+        flow("Flow_child_done", "Gateway_child", "Script_count"), flow("C3", "Script_count", "Child_end"),
+    ], lanes={"负责人": ["Child_start", "Task_child", "Gateway_child", "Script_count", "Child_end"]})
+    return {"processes/test/parent_flow.bpmn": parent, "processes/test/child_flow.bpmn": child}
