@@ -43,7 +43,7 @@ class Instance:
         self.completed: set[str] = set()
         self.recompute_due = False
         self._ready_at_load = set() if new else set(self.ready_human_tasks())
-        self._org_at_load = org_code if new else self._current_data().get(CASE_ORG_VARIABLE)
+        self._org_at_load = org_code if new else self.current_data().get(CASE_ORG_VARIABLE)
         self._audit: list[dict] = []
         self._steps: list[dict] = []
 
@@ -99,7 +99,7 @@ class Instance:
         with db.no_autoflush:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
-            data = self._current_data()
+            data = self.current_data()
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: _plain(data.get(f)) for f in props["reportable"] if f in data}
@@ -131,7 +131,7 @@ class Instance:
         for name, value in values.items():
             set_committed_value(case, name, value)
 
-    def _current_data(self) -> dict:
+    def current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
         if self.workflow.is_completed():
             return self.workflow.data or (self.workflow.last_task.data if self.workflow.last_task else {})

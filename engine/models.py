@@ -252,3 +252,18 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     read_at: Mapped[datetime | None] = mapped_column(Moment())
     emailed_at: Mapped[datetime | None] = mapped_column(Moment())
+
+
+class CaseDocument(Base):
+    """A document generated for a case from a bundle template (e.g. a notice), kept as the file itself."""
+
+    __tablename__ = "case_document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(String(500))
+    filename: Mapped[str] = mapped_column(String(300))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    created_by: Mapped[str] = mapped_column(String(64))

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from .models import HumanTask, Notification, Role, User, UserRole
 from .people import candidates
 
-NOTIFY_MESSAGE = "notify"
 
 
 def recipients(session: Session, case, to: str) -> list[User]:

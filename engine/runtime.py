@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .documents import handle_document
 from .forms import FormCache
-from .notifications import NOTIFY_MESSAGE, handle_notify
+from .messages import DOCUMENT_MESSAGE, NOTIFY_MESSAGE
+from .notifications import handle_notify
 from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment, TaskScriptEngine
 from .statements import CASE_STATE
@@ -34,7 +36,8 @@ class Engine:
         self.forms = FormCache()
         self.clock = clock
         self.step_budget = step_budget
-        self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify}
+        self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
+                                                       DOCUMENT_MESSAGE: handle_document}
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()

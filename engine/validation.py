@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from .messages import DOCUMENT_MESSAGE
 from .errors import Problem, SandboxError
 from .sandbox import Sandbox
 
@@ -164,6 +165,9 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
             file, line = where.lines.get(target, (path, None))
             detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
             problems.append(Problem(file, detail, element=target, line=line))
+    template = _document_template(getattr(ts, "event_definition", None))
+    if template and f"forms/{template}" not in bundle.files:
+        problems.append(where.problem(path, element, f"文书模板 forms/{template} 不存在"))
     if isinstance(getattr(ts, "event_definition", None), TimerEventDefinition):
         message = _constant_timer_problem(ts.event_definition)
         if message:
@@ -185,6 +189,21 @@ def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems)
         problems.append(where.problem(path, element, f"用户任务没有指定表单（属性 {FORM_PROPERTY}）"))
     elif f"forms/{form}" not in bundle.files:
         problems.append(where.problem(path, element, f"用户任务的表单 forms/{form} 不存在"))
+
+
+def _document_template(event) -> str | None:
+    """The template a `document` message names, when its payload spells it as a constant."""
+    if getattr(event, "name", None) != DOCUMENT_MESSAGE or not getattr(event, "expression", None):
+        return None
+    try:
+        node = ast.parse(event.expression.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value == "template" and isinstance(value, ast.Constant):
+                return str(value.value)
+    return None
 
 
 def _constant_timer_problem(event) -> str | None:

@@ -49,7 +49,7 @@ def test_sample_runs_from_start_to_end_through_a_return(engine, session, deploye
     assert case.meta == {"title": APPLY["title"], "decision": "approve", "result": "已通过"}
     assert ready(session, case.id) == []
     path = [s.element_id for s in cases.case_path(session, case.id)]
-    assert path[-3:] == ["Gateway_decision", "Script_archive", "EndEvent_approved"]
+    assert path[-4:] == ["Gateway_decision", "Script_archive", "Throw_notice", "EndEvent_approved"]
     assert path.count("Task_fill") == 2
 
 

@@ -155,3 +155,10 @@ def test_unparsable_timer_constant(engine, session, kind, expression):
 def test_computed_timer_expressions_pass_validation(engine, session):
     assert bundles.deploy(session, bundle_with({"processes/test/deadlines.bpmn": diagrams.deadlines()}),
                           engine=engine).created
+
+
+def test_missing_document_template(engine, session):
+    files = bundle_with()
+    del files["forms/sample/approval_notice.docx"]
+    [problem] = problems_of(engine, session, files)
+    assert problem.element == "Throw_notice" and "forms/sample/approval_notice.docx 不存在" in problem.message

@@ -96,3 +96,25 @@ def test_session_cookie_is_httponly_and_samesite(client):
     login(client, "zhang")
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_generated_documents_download_only_within_scope(app, client):
+    ids = case_ids(app)
+    with app.app_context():
+        from engine import people
+        from engine.cases import case_tasks, complete_task
+
+        db = db_session()
+        for username, data in (("zhang", {"title": "购置设备", "reason": "设备老化需要更换"}),
+                               ("li", {"decision": "approve", "opinion": "同意"})):
+            task = case_tasks(db, ids["county-a"], "ready")[0]
+            complete_task(engine(), db, task.id, data, user=people.user_by_name(db, username))
+    login(client, "zhang")
+    page = client.get(f"/cases/{ids['county-a']}").get_data(as_text=True)
+    link = re.search(r'href="(/cases/\d+/documents/\d+)">审批通知书', page).group(1)
+    response = client.get(link)
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert "attachment" in response.headers["Content-Disposition"]
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    login(client, "wang")
+    assert client.get(link).status_code == 404

@@ -1,10 +1,12 @@
 """HTML pages for staff: processes, cases, a case's tasks and history."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, render_template, request
+import io
+
+from flask import Blueprint, Flask, g, render_template, request, send_file
 from sqlalchemy import func, select
 
-from engine import bundles, cases, people
+from engine import bundles, cases, documents, people
 from engine.models import Bundle, Case
 
 from engine.workdays import CHINA_TZ, day_of
@@ -69,4 +71,15 @@ def case_detail(case_id: int):
     case = cases.visible_case(db, case_id, g.user.org.path)
     tasks = [(t, people.candidates(db, t)) for t in cases.case_tasks(db, case_id)]
     return render_template("case.html", case=case, tasks=tasks, path=cases.case_path(db, case_id),
-                           history=cases.case_history(db, case_id))
+                           history=cases.case_history(db, case_id), documents=documents.case_documents(db, case_id))
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>")
+@login_required
+def case_document(case_id: int, document_id: int):
+    """Download a generated document of a visible case."""
+    db = session()
+    cases.visible_case(db, case_id, g.user.org.path)
+    doc = documents.document(db, case_id, document_id)
+    return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

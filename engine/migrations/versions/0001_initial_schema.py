@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:36:35.520572
+Create Date: 2026-11-23 05:50:26.864280
 """
 from alembic import op
 import sqlalchemy as sa
@@ -167,6 +167,22 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_case_id'), ['case_id'], unique=False)
 
+    op.create_table('case_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('template', sa.String(length=500), nullable=False),
+    sa.Column('filename', sa.String(length=300), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_document_case_id'), ['case_id'], unique=False)
+
     op.create_table('case_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -245,6 +261,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_step_case_id'))
 
     op.drop_table('case_step')
+    with op.batch_alter_table('case_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_document_case_id'))
+
+    op.drop_table('case_document')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_case_id'))
 

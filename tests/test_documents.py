@@ -1,0 +1,43 @@
+"""Documents filled from Word templates of the bundle, attached to the case, readable back."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+
+from engine import cases, documents, people
+
+from .helpers import only_ready
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def test_approval_generates_the_notice_with_case_data(engine, session, deployed):
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    cases.complete_task(engine, session, only_ready(session, case.id).id, APPLY,
+                        user=people.user_by_name(session, "alice"))
+    cases.complete_task(engine, session, only_ready(session, case.id).id,
+                        {"decision": "approve", "opinion": "同意购置，按程序采购"}, user=people.user_by_name(session, "bob"))
+    [doc] = documents.case_documents(session, case.id)
+    assert doc.name == "审批通知书" and doc.filename == f"{case.business_number}-审批通知书.docx"
+    text = text_of(documents.document(session, case.id, doc.id).content)
+    for expected in ("A区司法局", case.business_number, "购置办公设备", "现有设备老化，影响办公", "同意购置，按程序采购"):
+        assert expected in text
+    assert "{{" not in text and "年" in text.splitlines()[-1]
+    assert cases.case_history(session, case.id)[-2].action == "document_generated"
+
+
+def test_templates_cannot_reach_python_internals():
+    template = io.BytesIO()
+    doc = Document()
+    doc.add_paragraph("{{ title.__class__.__mro__ }}")
+    doc.save(template)
+    from jinja2.exceptions import SecurityError
+
+    with pytest.raises(SecurityError):
+        documents.render(template.getvalue(), {"title": "x"})
