@@ -14,7 +14,7 @@ from . import statements as sql
 from .models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from .state import compact, next_timer
+from .state import compact, next_timer, plain
 from .workdays import as_moment
 from .validation import FORM_PROPERTY
 
@@ -102,7 +102,7 @@ class Instance:
             data = self.current_data()
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
-            case.meta = {f: _plain(data.get(f)) for f in props["reportable"] if f in data}
+            case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
             if props["title"] and data.get(props["title"]):
                 case.title = str(data[props["title"]])[:300]
             if wf.is_completed() and case.status == "running":
@@ -210,13 +210,3 @@ def _attached_deadline(task):
         return None
     value = chosen[0].internal_data.get("event_value")
     return value.get("next") if isinstance(value, dict) else value
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return str(value)

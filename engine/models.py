@@ -255,15 +255,20 @@ class Notification(Base):
 
 
 class CaseDocument(Base):
-    """A document generated for a case from a bundle template (e.g. a notice), kept as the file itself."""
+    """A document for a case, filled from a bundle template after the step that asked for it commits."""
 
     __tablename__ = "case_document"
+    __table_args__ = (Index("ix_case_document_status", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id"))
     name: Mapped[str] = mapped_column(String(200))
     template: Mapped[str] = mapped_column(String(500))
     filename: Mapped[str] = mapped_column(String(300))
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")     # pending, ready, failed
+    context: Mapped[dict] = mapped_column(JSON, deferred=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Moment())
     created_by: Mapped[str] = mapped_column(String(64))

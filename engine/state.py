@@ -7,7 +7,7 @@ loading and saving a case costs the same after 400 loops as after one.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
@@ -143,3 +143,14 @@ def next_timer(workflow) -> datetime | None:
         if isinstance(value, str) and not value.upper().startswith("P"):
             due.append(TimerEventDefinition.get_datetime(value))
     return min(due) if due else None
+
+
+def plain(value):
+    """A JSON-ready copy of task data: dates become ISO text, other objects their text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)

@@ -25,11 +25,15 @@ def test_approval_generates_the_notice_with_case_data(engine, session, deployed)
                         {"decision": "approve", "opinion": "同意购置，按程序采购"}, user=people.user_by_name(session, "bob"))
     [doc] = documents.case_documents(session, case.id)
     assert doc.name == "审批通知书" and doc.filename == f"{case.business_number}-审批通知书.docx"
+    assert doc.status == "pending"                        # filled after the step commits
+    assert documents.render_pending(session) == 1 and documents.render_pending(session) == 0
+    [doc] = documents.case_documents(session, case.id)
+    assert doc.status == "ready" and doc.sha256
     text = text_of(documents.document(session, case.id, doc.id).content)
     for expected in ("A区司法局", case.business_number, "购置办公设备", "现有设备老化，影响办公", "同意购置，按程序采购"):
         assert expected in text
     assert "{{" not in text and "年" in text.splitlines()[-1]
-    assert cases.case_history(session, case.id)[-2].action == "document_generated"
+    assert cases.case_history(session, case.id)[-2].action == "document_requested"
 
 
 def test_templates_cannot_reach_python_internals():
@@ -41,3 +45,20 @@ def test_templates_cannot_reach_python_internals():
 
     with pytest.raises(SecurityError):
         documents.render(template.getvalue(), {"title": "x"})
+
+
+def test_a_broken_template_fails_the_document_not_the_case(engine, session, deployed):
+    from engine.models import BundleFile
+
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    cases.complete_task(engine, session, only_ready(session, case.id).id, APPLY,
+                        user=people.user_by_name(session, "alice"))
+    cases.complete_task(engine, session, only_ready(session, case.id).id, {"decision": "approve", "opinion": "同意"},
+                        user=people.user_by_name(session, "bob"))
+    template = session.query(BundleFile).filter_by(path="forms/sample/approval_notice.docx").one()
+    template.content = b"not a word file"          # as if the stored template were damaged
+    session.commit()
+    documents.render_pending(session)
+    [doc] = documents.case_documents(session, case.id)
+    assert doc.status == "failed" and "BadZipFile" in doc.error
+    assert cases.get_case(session, case.id).status == "completed"

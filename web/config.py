@@ -19,6 +19,8 @@ DEFAULTS = {
     "LIVE_CACHE_SIZE": 2000,
     # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
     "TIMER_SWEEP_SECONDS": 30,
+    # Seconds between runs that fill requested documents (they are also filled on first download).
+    "DOCUMENT_SECONDS": 3,
     # Run the timer sweep inside `lawflow serve` (embedded mode); production runs `lawflow scheduler` instead.
     "SCHEDULER_IN_PROCESS": True,
     # E-mail for notifications; empty SMTP_HOST means in-app notifications only.

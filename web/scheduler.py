@@ -6,6 +6,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from engine.calendar_store import load_calendar, missing_years
+from engine.documents import render_pending
 from engine.notifications import SmtpSettings, send_pending_email
 from engine.timers import fire_due_timers
 
@@ -21,6 +22,7 @@ def sweep(app: Flask) -> int:
                 app.logger.warning("缺少 %s 年的官方节假日安排，相关期限按工作日暂定；请用 `lawflow calendar set-year` 录入",
                                    "、".join(map(str, missing)))
             fired = fire_due_timers(engine, session)
+            render_pending(session)
             settings = smtp_settings(app.config)
             if settings is not None:
                 send_pending_email(session, settings, engine.now(), base_url=app.config["PUBLIC_URL"])
@@ -36,9 +38,17 @@ def smtp_settings(config) -> SmtpSettings | None:
                         starttls=bool(config["SMTP_STARTTLS"]))
 
 
+def fill_documents(app: Flask) -> int:
+    """Fill the documents steps asked for since the last run."""
+    with app.extensions["lawflow.sessions"]() as session:
+        return render_pending(session)
+
+
 def _add_jobs(scheduler, app: Flask) -> None:
     scheduler.add_job(sweep, "interval", args=[app], seconds=int(app.config["TIMER_SWEEP_SECONDS"]),
                       id="timer-sweep", max_instances=1, coalesce=True)
+    scheduler.add_job(fill_documents, "interval", args=[app], seconds=int(app.config["DOCUMENT_SECONDS"]),
+                      id="documents", max_instances=1, coalesce=True)
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:50:26.864280
+Create Date: 2026-11-23 05:54:29.296421
 """
 from alembic import op
 import sqlalchemy as sa
@@ -170,18 +170,24 @@ def upgrade() -> None:
     op.create_table('case_document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('bundle_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('template', sa.String(length=500), nullable=False),
     sa.Column('filename', sa.String(length=300), nullable=False),
-    sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['bundle_id'], ['bundle.id'], ),
     sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('case_document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_document_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_case_document_status', ['status'], unique=False)
 
     op.create_table('case_step',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,6 +268,7 @@ def downgrade() -> None:
 
     op.drop_table('case_step')
     with op.batch_alter_table('case_document', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_document_status')
         batch_op.drop_index(batch_op.f('ix_case_document_case_id'))
 
     op.drop_table('case_document')
