@@ -156,8 +156,26 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
     def iso(moment: datetime) -> str:
         return moment.astimezone(CHINA_TZ).isoformat()
 
+    def clock_remaining(deadline, unit: str = "working") -> int:
+        """中止: what is left of a limit now, in whole days after today (working or calendar)."""
+        if unit == "working":
+            return calendar.working_days_between(clock(), deadline)
+        if unit == "calendar":
+            return (day_of(deadline) - day_of(clock())).days
+        raise ValueError(f"期限单位应为 working 或 calendar，而不是 {unit!r}")
+
+    def clock_resume(remaining: int, unit: str = "working") -> str:
+        """恢复: the new deadline, giving back exactly what was left at suspension."""
+        if unit == "working":
+            return iso(calendar.add_working_days(clock(), int(remaining)))
+        if unit == "calendar":
+            return iso(calendar.add_days(clock(), int(remaining), extend_over_holidays=False))
+        raise ValueError(f"期限单位应为 working 或 calendar，而不是 {unit!r}")
+
     return {
         "now": lambda: iso(clock()),
+        "clock_remaining": clock_remaining,
+        "clock_resume": clock_resume,
         "add_days": lambda moment, n: iso(calendar.add_days(moment, int(n))),
         "add_calendar_days": lambda moment, n: iso(calendar.add_days(moment, int(n), extend_over_holidays=False)),
         "add_working_days": lambda moment, n: iso(calendar.add_working_days(moment, int(n))),

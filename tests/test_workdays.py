@@ -98,3 +98,19 @@ def test_suspension_pauses_and_resumption_restores_the_clock(cal):
     assert datetime.fromisoformat(resumed) - datetime.fromisoformat(deadline) == timedelta(days=20)
     extended = helpers["add_days"](resumed, 30)                               # 延期 +30 日
     assert extended == "2025-06-24T00:00:00+08:00"      # 05-22 + 30 = Sat 06-21: rolls to the end of Mon 06-23
+
+
+def test_working_day_suspension_gives_back_exactly_what_was_left(cal):
+    clock = {"now": at("2025-10-09T09:00")}                                  # Thursday
+    helpers = diagram_helpers(cal, lambda: clock["now"])
+    deadline = helpers["add_working_days"](helpers["now"](), 5)             # 10-10, 11 (调休), 13, 14, 15
+    assert deadline == "2025-10-16T00:00:00+08:00"
+    clock["now"] = at("2025-10-13T10:00")                                    # suspended on Monday
+    left = helpers["clock_remaining"](deadline)                              # 14, 15
+    left_days = helpers["clock_remaining"](deadline, "calendar")             # 14, 15
+    assert (left, left_days) == (2, 2)
+    clock["now"] = at("2025-10-20T10:00")                                    # resumed the next Monday
+    assert helpers["clock_resume"](left) == "2025-10-23T00:00:00+08:00"       # 21, 22 → end of Wednesday
+    assert helpers["clock_resume"](left_days, "calendar") == "2025-10-23T00:00:00+08:00"
+    with pytest.raises(ValueError):
+        helpers["clock_remaining"](deadline, "weeks")
