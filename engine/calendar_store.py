@@ -8,7 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, extract, or_, select
 from sqlalchemy.orm import Session
 
-from .cases import _mutate
+from .cases import mutate_case
 from .db import begin_write
 from .errors import CaseFailed, ConflictError, DataValidationError, FieldError
 from .instance import Instance
@@ -62,7 +62,7 @@ def recompute_deadlines(engine, session: Session, year: int) -> int:
         if case is None or case.status not in ("running", "suspended"):
             continue
         try:
-            _mutate(engine, session, case, "calendar", _recompute, statuses=("running", "suspended"))
+            mutate_case(engine, session, case, "calendar", _recompute, statuses=("running", "suspended"))
             updated += 1
         except (ConflictError, CaseFailed):
             continue

@@ -109,7 +109,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
-    return _mutate(engine, session, case, actor, change, expected_version=expected_version)
+    return mutate_case(engine, session, case, actor, change, expected_version=expected_version)
 
 
 _MISSING = object()
@@ -130,7 +130,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
                        keys=sorted(payload) if isinstance(payload, dict) else [])
         instance.run()
 
-    return _mutate(engine, session, case, actor, change)
+    return mutate_case(engine, session, case, actor, change)
 
 
 def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
@@ -157,7 +157,7 @@ def resume_case(engine, session: Session, case_id: int, *, actor: str = "system"
         instance.audit("case_resumed", reason=reason)
         instance.run()
 
-    return _mutate(engine, session, case, actor, change, statuses=("suspended",))
+    return mutate_case(engine, session, case, actor, change, statuses=("suspended",))
 
 
 def terminate_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
@@ -169,7 +169,7 @@ def terminate_case(engine, session: Session, case_id: int, *, actor: str = "syst
         case.status, case.ended_at = "terminated", engine.now()
         instance.audit("case_terminated", reason=reason)
 
-    return _mutate(engine, session, case, actor, change, statuses=("running", "suspended", "error"))
+    return mutate_case(engine, session, case, actor, change, statuses=("running", "suspended", "error"))
 
 
 def _case_for_write(session: Session, case_id: int) -> Case:
@@ -185,11 +185,12 @@ def _set_status(engine, session, case, actor, status, allowed, action, reason) -
         case.status = status
         instance.audit(action, reason=reason)
 
-    return _mutate(engine, session, case, actor, change, statuses=allowed)
+    return mutate_case(engine, session, case, actor, change, statuses=allowed)
 
 
-def _mutate(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
-            expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Case:
+def mutate_case(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
+                expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Case:
+    """Apply `change` to a loaded case as one transaction: save, version guard, commit; errors leave no trace."""
     if expected_version is not None and case.version != expected_version:
         raise ConflictError("案件已被他人修改，请刷新后重试", case=case.id)
     if case.status not in statuses:

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .cases import _mutate
+from .cases import mutate_case
 from .db import begin_write
 from .errors import CaseFailed, ConflictError
 from .instance import Instance
@@ -35,7 +35,7 @@ def fire_due_timers(engine, session: Session, limit: int = 500) -> int:
             session.rollback()
             continue
         try:
-            _mutate(engine, session, case, TIMER_ACTOR, _run_timers)
+            mutate_case(engine, session, case, TIMER_ACTOR, _run_timers)
             fired += 1
         except (ConflictError, CaseFailed):
             continue
