@@ -18,7 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .bundles import bundle_file, latest_definition
 from . import statements as sql
 from .db import begin_write
-from .errors import CaseFailed, ConflictError, InvalidState, NotAllowed, NotFound, SandboxError, StepBudgetExceeded
+from .directory import directory_errors
+from .errors import (
+    CaseFailed, ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound, SandboxError,
+    StepBudgetExceeded,
+)
 from .instance import CASE_ORG_VARIABLE, Instance
 from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
 from .numbering import next_number
@@ -94,7 +98,11 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     if row.form:
         path = f"forms/{row.form}"
         bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
-        engine.forms.check(bundle_id, path, lambda: bundle_file(session, bundle_id, path), data, task=task_id)
+        load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
+        engine.forms.check(bundle_id, path, load, data, task=task_id)
+        unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
+        if unknown:
+            raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
     actor = user.username if user else "system"
 
     def change(instance: Instance) -> None:

@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .errors import SandboxError, StepBudgetExceeded
 from . import statements as sql
+from .case_context import running
 from .models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -72,10 +73,11 @@ class Instance:
             if count > budget:
                 raise StepBudgetExceeded(budget, task.task_spec.bpmn_name or task.task_spec.name)
 
-        self.workflow.refresh_timers()
-        self.workflow.do_engine_steps(did_complete_task=did_complete)
-        for event in self.workflow.get_events():
-            self._outbox(event)
+        with running(self):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps(did_complete_task=did_complete)
+            for event in self.workflow.get_events():
+                self._outbox(event)
 
     def _outbox(self, event) -> None:
         """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged."""

@@ -272,3 +272,17 @@ class CaseDocument(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Moment())
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DirectoryEntry(Base):
+    """An entry of a reference list diagrams and forms look things up in (e.g. registered practitioners)."""
+
+    __tablename__ = "directory_entry"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)

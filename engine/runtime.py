@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .case_context import HELPERS as CASE_HELPERS
 from .documents import handle_document
 from .forms import FormCache
 from .messages import DOCUMENT_MESSAGE, NOTIFY_MESSAGE
@@ -30,7 +31,7 @@ class Engine:
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
                  step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None):
         self.calendar = calendar or WorkCalendar()
-        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **(helpers or {})})
+        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})})
         self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()
         self.forms = FormCache()

@@ -205,3 +205,28 @@ def parent_and_child() -> dict[str, bytes]:
         flow("Flow_child_done", "Gateway_child", "Script_count"), flow("C3", "Script_count", "Child_end"),
     ], lanes={"负责人": ["Child_start", "Task_child", "Gateway_child", "Script_count", "Child_end"]})
     return {"processes/test/parent_flow.bpmn": parent, "processes/test/child_flow.bpmn": child}
+
+
+RESPONDENT_FORM = """{
+  "type": "object", "title": "被投诉人", "required": ["respondent_id"],
+  "properties": {
+    "respondent_id": {"type": "string", "title": "被投诉人", "x-directory": "practitioner"},
+    "others": {"type": "array", "title": "其他被投诉人",
+               "items": {"type": "string", "title": "被投诉人", "x-directory": "practitioner"}}
+  }
+}""".encode()
+
+
+def repeats() -> bytes:
+    """Counts earlier cases with the same complainant and respondent, then asks for a directory value."""
+    script = ("earlier = related_cases(complainant_id=complainant_id, respondent_id=respondent_id)\n"
+              "repeat_count = len(earlier)\n"
+              "respondent = directory_entry('practitioner', respondent_id)")
+    return process("repeats", [
+        '<bpmn:startEvent id="StartEvent"/>', script_task("Script_related", script),
+        user_task("Task_pick", "test/respondent.schema.json"), '<bpmn:endEvent id="EndEvent"/>',
+    ], [
+        flow("F1", "StartEvent", "Script_related"), flow("F2", "Script_related", "Task_pick"),
+        flow("F3", "Task_pick", "EndEvent"),
+    ], lanes={"经办人": ["StartEvent", "Script_related", "Task_pick", "EndEvent"]},
+        properties={"reportableFields": "complainant_id,respondent_id"})

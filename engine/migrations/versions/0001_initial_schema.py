@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:54:29.296421
+Create Date: 2026-11-23 05:59:30.154565
 """
 from alembic import op
 import sqlalchemy as sa
@@ -86,6 +86,18 @@ def upgrade() -> None:
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_day_year'), ['year'], unique=False)
 
+    op.create_table('directory_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organization.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'key')
+    )
     op.create_table('process_definition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bundle_id', sa.Integer(), nullable=False),
@@ -294,6 +306,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_definition_bundle_id'))
 
     op.drop_table('process_definition')
+    op.drop_table('directory_entry')
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_day_year'))
 
