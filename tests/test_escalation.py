@@ -120,3 +120,15 @@ def test_on_time_rate_counts_completions_at_or_before_due(engine, session, deplo
     county_a = session.get(type(alice.org), alice.org_id).path
     assert on_time(session, org_path=county_a).rate == 1.0
     assert on_time(session, process_key="no_such_process").rate is None
+
+
+def test_notifications_are_marked_read_only_by_their_owner(engine, session, deployed):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+        clock.move_to(at("2025-10-17T00:00:01"))
+        fire_due_timers(engine, session)
+        alice, amy = people.user_by_name(session, "alice"), people.user_by_name(session, "amy")
+        [note] = notifications.unread(session, alice.id)
+        assert notifications.mark_read(session, amy.id, [note.id], engine.now()) == 0     # not hers
+        assert notifications.mark_read(session, alice.id, [note.id], engine.now()) == 1
+        assert notifications.unread(session, alice.id) == [] and len(notifications.unread(session, amy.id)) == 1
