@@ -124,6 +124,8 @@ class Sandbox:
         if external:
             scope.update(external)
         scope.update(context)
+        # get_value("field", default): read a field that may be absent (an optional form field) without a NameError
+        scope["get_value"] = lambda name, default=None: scope.get(name, default)
         return scope
 
     def evaluate(self, expression: str, context: Mapping[str, Any], external=None) -> Any:
@@ -148,7 +150,7 @@ class Sandbox:
         except Exception as exc:
             raise SandboxError(f"脚本执行出错：{type(exc).__name__}: {exc}",
                                line=_script_line(exc), source=script) from exc
-        reserved = self._base.keys() | (external or {}).keys()
+        reserved = self._base.keys() | (external or {}).keys() | {"get_value"}
         for name in [k for k in context if k not in scope]:
             del context[name]
         for name, value in scope.items():

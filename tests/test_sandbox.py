@@ -56,3 +56,10 @@ def test_run_time_failures_are_sandbox_errors(sandbox):
         sandbox.execute("a = 1\nb = a / 0", {})
     assert err.value.line == 2
 
+
+
+def test_get_value_reads_optional_fields(sandbox):
+    data = {"phone": "123"}
+    sandbox.execute("key = get_value('id_number') or phone\nmissing = get_value('nothing', 0)", data)
+    assert data == {"phone": "123", "key": "123", "missing": 0}
+    assert sandbox.evaluate("get_value('phone')", data) == "123"

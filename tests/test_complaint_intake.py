@@ -1,0 +1,180 @@
+"""The complaint procedure, registration to the acceptance decision and notice: one scenario per route."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from uuid import UUID
+
+import pytest
+import time_machine
+from docx import Document
+
+from engine import cases, directory, documents, notifications, people
+from engine.errors import DataValidationError
+from engine.timers import fire_due_timers
+from engine.workdays import CHINA_TZ
+
+from .helpers import ready, roundtrip
+
+REGISTRATION = {
+    "channel": "hotline_12345", "received_on": "2025-10-13", "work_order_no": "GD20251013001",
+    "complainant_name": "刘某", "complainant_type": "person", "complainant_phone": "13800000001",
+    "respondent_id": "L-0001", "facts": "代理合同约定出庭三次，律师未出庭且拒绝退费。", "requests": "查处并退还代理费",
+}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+def complaint_setup(session, deployed):
+    for code, name in (("intake", "接待登记员"), ("caseworker", "承办人"), ("section_chief", "科室负责人")):
+        people.add_role(session, code, name)
+    people.add_user(session, "xu", "许登记", "county-a", ["intake"])
+    people.add_user(session, "chen", "陈承办", "county-a", ["caseworker"])
+    people.add_user(session, "zhou", "周科长", "county-a", ["section_chief"])
+    directory.add_entry(session, "respondent", "L-0001", "王某某律师", org_code="county-a",
+                        data={"type": "lawyer", "firm": "示范律师事务所"})
+    directory.add_entry(session, "respondent", "F-0001", "示范律师事务所", org_code="county-a", data={"type": "firm"})
+    session.commit()
+
+
+def user(session, name):
+    return people.user_by_name(session, name)
+
+
+def task_named(session, case_id, name):
+    return next(t for t in ready(session, case_id) if t.name == name)
+
+
+def do(engine, session, case_id, name, username, data):
+    task = task_named(session, case_id, name)
+    cases.complete_task(engine, session, task.id, data, user=user(session, username))
+    roundtrip(engine, session, case_id)
+
+
+def register(engine, session, **changes):
+    case = cases.start_case(engine, session, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+    do(engine, session, case.id, "投诉登记", "xu", {**REGISTRATION, **changes})
+    return cases.get_case(session, case.id)
+
+
+def review(conclusion, **extra):
+    return {"in_scope": True, "has_jurisdiction": True, "materials_complete": conclusion != "supplement",
+            "repeat_without_new_facts": False, "review_conclusion": conclusion, "review_opinion": "经审查", **extra}
+
+
+def document_text(session, case_id, name):
+    documents.render_pending(session)
+    doc = next(d for d in documents.case_documents(session, case_id) if d.name == name)
+    return "\n".join(p.text for p in Document(io.BytesIO(documents.document(session, case_id, doc.id).content)).paragraphs)
+
+
+def test_accepted_complaint_is_noticed_within_three_working_days(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:          # Monday
+        case = register(engine, session)
+        assert case.business_number == "〔2025〕投诉第0001号" and case.title == "刘某投诉王某某律师"
+        assert case.meta["channel"] == "hotline_12345" and case.meta["repeat_count"] == 0
+        preliminary = task_named(session, case.id, "初审")
+        assert preliminary.due_at == at("2025-10-28T00:00")       # 10 working days: the end of 10-27
+        assert [u.username for u in people.candidates(session, preliminary)] == ["chen"]
+        clock.move_to(at("2025-10-15T10:00"))
+        do(engine, session, case.id, "初审", "chen", review("accept"))
+        decide = task_named(session, case.id, "受理审查决定")
+        assert decide.due_at == at("2025-10-28T00:00") and [u.username for u in people.candidates(session, decide)] == ["zhou"]
+        clock.move_to(at("2025-10-16T16:00"))                       # Thursday
+        do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+        notify = task_named(session, case.id, "告知投诉人")
+        assert notify.due_at == at("2025-10-22T00:00")              # 10-17, 20, 21 → the end of 10-21
+        text = document_text(session, case.id, "受理通知书")
+        for expected in ("A区司法局", "〔2025〕投诉第0001号", "刘某", "王某某律师", "2025年10月13日", "予以受理"):
+            assert expected in text
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-17"})
+        case = cases.get_case(session, case.id)
+        assert case.status == "completed" and case.meta["decision"] == "accepted"
+        assert cases.case_path(session, case.id)[-1].element_id == "End_accepted"
+
+
+def test_out_of_scope_complaint_is_not_accepted_with_a_notice(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session, facts="要求律师事务所返还借款两万元，属民间借贷纠纷。")
+        do(engine, session, case.id, "初审", "chen", review("not_accept", in_scope=False))
+        do(engine, session, case.id, "受理审查决定", "zhou", {
+            "decision": "not_accepted", "decision_reason": "属于民事纠纷，不属于律师执业投诉受理范围",
+            "other_channel": "向人民法院提起民事诉讼"})
+        text = document_text(session, case.id, "不予受理（引导）告知书")
+        assert "本机关决定不予受理" in text and "向人民法院提起民事诉讼" in text and "民事纠纷" in text
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "in_person", "notified_on": "2025-10-14"})
+        assert cases.case_path(session, case.id)[-1].element_id == "End_closed"
+
+
+def test_supplement_pauses_the_review_clock(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = register(engine, session)
+        clock.move_to(at("2025-10-15T10:00"))           # 8 working days left after today: 16, 17, 20 … 27
+        do(engine, session, case.id, "初审", "chen", review("supplement", supplement_items="委托代理合同复印件、付款凭证"))
+        waiting = task_named(session, case.id, "收到补正材料")
+        assert waiting.due_at == at("2025-10-31T00:00")          # 15 days for the complainant
+        text = document_text(session, case.id, "补正通知书")
+        assert "委托代理合同复印件、付款凭证" in text and "2025年10月30日" in text
+        clock.move_to(at("2025-10-20T11:00"))          # supplement arrives on Monday: the clock resumes with 8 left
+        do(engine, session, case.id, "收到补正材料", "xu",
+           {"supplement_received_on": "2025-10-20", "supplement_summary": "已提交合同及付款凭证"})
+        assert task_named(session, case.id, "初审").due_at == at("2025-10-31T00:00")   # 21 … 30: the end of 10-30
+        do(engine, session, case.id, "初审", "chen", review("supplement"))               # only one supplement: goes on
+        assert task_named(session, case.id, "受理审查决定").due_at == at("2025-10-31T00:00")
+
+
+def test_supplement_not_received_in_time_ends_not_accepted(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("supplement", supplement_items="身份证明"))
+        clock.move_to(at("2025-10-29T00:00:01"))
+        assert fire_due_timers(engine, session) == 1
+        notify = task_named(session, case.id, "告知投诉人")
+        assert "投诉人逾期未补正材料" in document_text(session, case.id, "不予受理（引导）告知书")
+        assert notify.due_at == at("2025-11-04T00:00")          # decided on Wed 10-29: 30, 31, 11-03
+
+
+def test_repeat_complaint_without_new_facts_is_not_accepted(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        first = register(engine, session)
+        second = register(engine, session)
+        assert second.meta["repeat_count"] == 1
+        data = engine.load_workflow(session, second).get_task_from_id(
+            UUID(task_named(session, second.id, "初审").task_uuid)).data
+        assert [e["number"] for e in data["earlier"]] == [first.business_number]
+        do(engine, session, second.id, "初审", "chen", review("not_accept", repeat_without_new_facts=True))
+        do(engine, session, second.id, "受理审查决定", "zhou",
+           {"decision": "not_accepted", "decision_reason": "重复投诉且无新的事实和理由"})
+        assert "重复投诉" in document_text(session, second.id, "不予受理（引导）告知书")
+
+
+def test_overdue_review_goes_to_the_section_chief_then_the_leader(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = register(engine, session)
+        clock.move_to(at("2025-10-24T00:00:01"))                # 2 working days before the deadline
+        fire_due_timers(engine, session)
+        assert [n.title for n in notifications.unread(session, user(session, "chen").id)] == [
+            "临期提醒：〔2025〕投诉第0001号 投诉审查"]
+        clock.move_to(at("2025-10-28T00:00:01"))
+        fire_due_timers(engine, session)
+        assert [u.username for u in people.candidates(session, task_named(session, case.id, "督办（审查逾期）"))] == ["zhou"]
+        clock.move_to(at("2025-10-30T00:00:01"))
+        fire_due_timers(engine, session)
+        assert [u.username for u in people.candidates(session, task_named(session, case.id, "领导督办（审查逾期）"))] == ["dora"]
+
+
+def test_bad_registrations_are_refused_field_by_field(engine, session, complaint_setup):
+    case = cases.start_case(engine, session, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+    task = task_named(session, case.id, "投诉登记")
+    bad = {**REGISTRATION, "respondent_id": "L-9999", "complainant_phone": "abc"}
+    del bad["facts"]
+    with pytest.raises(DataValidationError) as err:
+        cases.complete_task(engine, session, task.id, bad, user=user(session, "xu"))
+    assert {e.field for e in err.value.errors} == {"facts", "complainant_phone"}
+    with pytest.raises(DataValidationError) as err:
+        cases.complete_task(engine, session, task.id, {**REGISTRATION, "respondent_id": "L-9999"}, user=user(session, "xu"))
+    assert [(e.field, e.rule) for e in err.value.errors] == [("respondent_id", "directory")]
+    assert task_named(session, case.id, "投诉登记").id == task.id
