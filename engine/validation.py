@@ -49,7 +49,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     problems: list[Problem] = []
     bundle = ParsedBundle(files=files)
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    lines: dict[str, tuple[str, int]] = {}
+    lines: dict[tuple[str, str], int] = {}         # (file, element id) -> line: ids are unique per file only
     process_nodes: dict[str, tuple[str, etree._Element]] = {}
     for path in sorted(files):
         if not path.endswith((".bpmn", ".dmn")):
@@ -61,7 +61,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             continue
         for el in tree.iter():
             if isinstance(el.tag, str) and el.get("id"):
-                lines.setdefault(el.get("id"), (path, el.sourceline))
+                lines.setdefault((path, el.get("id")), el.sourceline)
                 if el.get("id") in RESERVED_IDS:
                     problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
                                             element=el.get("id"), line=el.sourceline))
@@ -97,11 +97,18 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
 
 
 class _Locator:
-    def __init__(self, lines: dict[str, tuple[str, int]]):
+    def __init__(self, lines: dict[tuple[str, str], int]):
         self.lines = lines
 
+    def find(self, file: str, element: str) -> tuple[str, int | None] | None:
+        """Where an element is: in `file` if it is there, else in the one other file that has it (a DMN table)."""
+        if (file, element) in self.lines:
+            return file, self.lines[(file, element)]
+        elsewhere = [(f, line) for (f, e), line in self.lines.items() if e == element]
+        return elsewhere[0] if len(elsewhere) == 1 else None
+
     def problem(self, default_file: str, element: str, message: str) -> Problem:
-        path, line = self.lines.get(element, (default_file, None))
+        path, line = self.find(default_file, element) or (default_file, None)
         return Problem(path, message, element=element, line=line)
 
 
@@ -161,8 +168,8 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         try:
             sandbox.compile(source, mode)
         except SandboxError as exc:
-            target = inner[0] if inner and inner[0] in where.lines else element
-            file, line = where.lines.get(target, (path, None))
+            target = inner[0] if inner and where.find(path, inner[0]) else element
+            file, line = where.find(path, target) or (path, None)
             detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
             problems.append(Problem(file, detail, element=target, line=line))
     template = _document_template(getattr(ts, "event_definition", None))

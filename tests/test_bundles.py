@@ -48,4 +48,4 @@ def test_running_cases_keep_their_version_and_its_forms(engine, session, org_tre
     assert [(e.field, e.message) for e in err.value.errors] == [("phone", "联系电话为必填项")]
     cases.complete_task(engine, session, only_ready(session, new.id).id, {**APPLY, "phone": "0571-1234567"},
                         user=alice)
-    assert [d.bundle.version for d in bundles.latest_definitions(session)] == [2]
+    assert {d.bundle.version for d in bundles.latest_definitions(session)} == {2}
