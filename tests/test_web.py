@@ -45,7 +45,7 @@ def login(client, username, password="demo1234"):
 
 def case_ids(app) -> dict[str, int]:
     with app.app_context():
-        return {c.org.code: c.id for c in db_session().scalars(select(Case))}
+        return {c.org.code: c.id for c in db_session().scalars(select(Case).where(Case.process_key == "sample_review"))}
 
 
 def test_healthz(client):
@@ -118,3 +118,14 @@ def test_generated_documents_download_only_within_scope(app, client):
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     login(client, "wang")
     assert client.get(link).status_code == 404
+
+
+def test_demo_complaints_stand_at_different_steps(app):
+    with app.app_context():
+        from engine.cases import case_tasks
+
+        db = db_session()
+        complaints = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).all()
+        steps = [sorted(t.name for t in case_tasks(db, c.id, "ready")) for c in complaints]
+        assert steps == [["初审"], ["收到补正材料"], ["受理审查决定"]]
+        assert [c.org.code for c in complaints] == ["county-a", "county-a", "county-b"]

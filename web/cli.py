@@ -16,7 +16,7 @@ from engine.db import upgrade
 from engine.errors import BundleInvalid, DataValidationError
 
 from . import create_app, scheduler
-from .demo import load_demo
+from .demo import accounts, load_demo
 from .workflow import engine
 
 
@@ -57,7 +57,12 @@ def demo() -> None:
     """Load demo organisations, users and cases (once)."""
     with _sessions()() as session:
         created = load_demo(engine(), session)
-    click.echo("演示数据已载入" if created else "演示数据已存在，未改动")
+    if not created:
+        click.echo("演示数据已存在，未改动")
+        return
+    click.echo("演示数据已载入。演示账号（仅显示这一次）：")
+    for username, name, password in accounts():
+        click.echo(f"  {username:<8} {password}  {name}")
 
 
 @main.command("serve")
@@ -92,7 +97,7 @@ def up(ctx: click.Context, host: str, port: int) -> None:
     ctx.invoke(init_db)
     ctx.invoke(deploy)
     ctx.invoke(demo)
-    click.echo(f"演示账号：admin / zhang / li / wang / zhao，密码 demo1234 — http://{host}:{port}/")
+    click.echo(f"打开 http://{host}:{port}/")
     ctx.invoke(serve, host=host, port=port)
 
 

@@ -1,4 +1,4 @@
-"""Demo data: an organisation tree, roles, users and a few cases (loaded once)."""
+"""Demo data: an organisation tree, roles, users, directories and cases standing at different steps (once)."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases, people
+from engine import cases, directory, people
 from engine.models import User
+from engine.workdays import CHINA_TZ
 
 from .auth import hash_password
 
@@ -16,7 +17,7 @@ DEMO_FILE = Path(__file__).with_name("demo_data.json")
 
 
 def load_demo(engine, session: Session, path: Path = DEMO_FILE) -> bool:
-    """Create the demo people and cases unless they exist; return whether anything was created."""
+    """Create the demo people, directories and cases unless they exist; return whether anything was created."""
     demo = json.loads(path.read_text(encoding="utf-8"))
     if session.scalar(select(User).limit(1)) is not None:
         return False
@@ -27,7 +28,21 @@ def load_demo(engine, session: Session, path: Path = DEMO_FILE) -> bool:
         people.add_role(session, role["code"], role["name"])
     for user in demo["users"]:
         people.add_user(session, user["username"], user["name"], user["org"], user["roles"], password_hash=password)
+    for entry in demo.get("directories", []):
+        directory.add_entry(session, entry["kind"], entry["key"], entry["name"], org_code=entry.get("org"),
+                            data=entry.get("data"))
     session.commit()
-    for case in demo["cases"]:
-        cases.start_case(engine, session, case["process"], case["data"], org_code=case["org"], actor=case["by"])
+    today = engine.now().astimezone(CHINA_TZ).date().isoformat()
+    for spec in demo["cases"]:
+        case = cases.start_case(engine, session, spec["process"], spec["data"], org_code=spec["org"], actor=spec["by"])
+        for step in spec.get("steps", []):
+            data = {k: (today if v == "today" else v) for k, v in step["data"].items()}
+            task = next(t for t in cases.case_tasks(session, case.id, "ready") if t.name == step["task"])
+            cases.complete_task(engine, session, task.id, data, user=people.user_by_name(session, step["by"]))
     return True
+
+
+def accounts(path: Path = DEMO_FILE) -> list[tuple[str, str, str]]:
+    """(username, name, password) of every demo account, for printing once."""
+    demo = json.loads(path.read_text(encoding="utf-8"))
+    return [(u["username"], u["name"], demo["password"]) for u in demo["users"]]
