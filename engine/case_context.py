@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy import select
 
 from . import directory
-from .models import Case
+from .models import Case, Organization
 
 _current = contextvars.ContextVar("lawflow_running_instance", default=None)
 
@@ -51,4 +51,9 @@ def directory_entry(kind: str, key) -> dict | None:
     return directory.entry_dict(directory.find(_instance().session, kind, str(key)))
 
 
-HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry}
+def organization_name(code: str) -> str:
+    """The name of an organisation by code ("" when there is none)."""
+    return _instance().session.scalar(select(Organization.name).where(Organization.code == code)) or ""
+
+
+HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry, "organization_name": organization_name}

@@ -1,7 +1,8 @@
 """Directories: reference lists (kind, key → name, data) that forms and diagrams look values up in.
 
 A form field declares `"x-directory": "<kind>"`; a submitted value must then be the key of an active entry
-of that kind. Diagrams read entries with the `directory_entry(kind, key)` helper.
+of that kind (`"x-organization": true`: the code of an organisation). Diagrams read entries with the
+`directory_entry(kind, key)` helper.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .errors import FieldError
 from .models import DirectoryEntry, Organization
 
 DIRECTORY_KEYWORD = "x-directory"
+ORGANIZATION_KEYWORD = "x-organization"     # the value must be an organisation's code
 
 
 def add_entry(session: Session, kind: str, key: str, name: str, *, org_code: str | None = None,
@@ -43,6 +45,9 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
     kind = schema.get(DIRECTORY_KEYWORD)
     if kind and isinstance(data, (str, int)) and find(session, kind, str(data)) is None:
         errors.append(FieldError(path or "(表单)", f"「{data}」不在{schema.get('title', '名录')}的名录中", "directory"))
+    if schema.get(ORGANIZATION_KEYWORD) and isinstance(data, str) and session.scalar(
+            select(Organization.id).where(Organization.code == data)) is None:
+        errors.append(FieldError(path or "(表单)", f"机构「{data}」不存在", "organization"))
     if isinstance(data, dict):
         for name, sub in (schema.get("properties") or {}).items():
             if name in data:

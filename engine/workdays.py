@@ -183,5 +183,6 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
         "working_days_between": lambda start, end: calendar.working_days_between(start, end),
         "working_days_left": lambda deadline: calendar.working_days_left(deadline, clock()),
         "days_left": lambda deadline: (day_of(deadline) - day_of(clock())).days,
+        "days_between": lambda start, end: (day_of(end) - day_of(start)).days,
         "is_working_day": lambda moment: calendar.is_working_day(day_of(as_moment(moment) + timedelta(microseconds=1))),
     }

@@ -34,6 +34,12 @@ def complaint_setup(session, deployed):
     people.add_user(session, "xu", "许登记", "county-a", ["intake"])
     people.add_user(session, "chen", "陈承办", "county-a", ["caseworker"])
     people.add_user(session, "zhou", "周科长", "county-a", ["section_chief"])
+    people.add_organization(session, "city-bar", "市律师协会", "city")
+    for org, prefix in (("county-b", "b"), ("city-bar", "bar")):
+        people.add_user(session, f"{prefix}_intake", f"{prefix}登记", org, ["intake"])
+        people.add_user(session, f"{prefix}_worker", f"{prefix}承办", org, ["caseworker"])
+        people.add_user(session, f"{prefix}_chief", f"{prefix}科长", org, ["section_chief"])
+    people.add_user(session, "b_director", "B县分管领导", "county-b", ["director"])
     directory.add_entry(session, "respondent", "L-0001", "王某某律师", org_code="county-a",
                         data={"type": "lawyer", "firm": "示范律师事务所"})
     directory.add_entry(session, "respondent", "F-0001", "示范律师事务所", org_code="county-a", data={"type": "firm"})
@@ -178,3 +184,66 @@ def test_bad_registrations_are_refused_field_by_field(engine, session, complaint
         cases.complete_task(engine, session, task.id, {**REGISTRATION, "respondent_id": "L-9999"}, user=user(session, "xu"))
     assert [(e.field, e.rule) for e in err.value.errors] == [("respondent_id", "directory")]
     assert task_named(session, case.id, "投诉登记").id == task.id
+
+
+def transfer(engine, session, case_id, chief, worker, to):
+    do(engine, session, case_id, "受理审查决定", chief,
+       {"decision": "transferred", "decision_reason": "被投诉人执业机构所在地不在本辖区", "transfer_to": to})
+
+
+def test_transfer_to_another_county_records_the_days_in_transfer(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("not_accept", has_jurisdiction=False))
+        transfer(engine, session, case.id, "zhou", "chen", "county-b")
+        text = document_text(session, case.id, "转办函")
+        assert "B县司法局" in text and "代理合同约定出庭三次" in text and "此前转办次数：0" in text
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+        receive = task_named(session, case.id, "接收转办")
+        assert [u.username for u in people.candidates(session, receive)] == ["b_intake"]
+        assert cases.get_case(session, case.id).org.code == "county-b"
+        clock.move_to(at("2025-10-15T10:00"))
+        do(engine, session, case.id, "接收转办", "b_intake", {"transfer_received_on": "2025-10-15"})
+        preliminary = task_named(session, case.id, "初审")
+        assert [u.username for u in people.candidates(session, preliminary)] == ["b_worker"]
+        assert preliminary.due_at == at("2025-10-30T00:00")        # 10 working days from receipt: 16 … 29
+        case = cases.get_case(session, case.id)
+        assert case.meta["transfer_count"] == 1 and case.meta["transfer_days_total"] == 2
+        moved = [e.detail for e in cases.case_history(session, case.id) if e.action == "case_org_changed"]
+        assert moved == [{"from": "county-a", "to": "county-b"}]
+
+
+def test_transfer_to_the_lawyers_association(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("not_accept"))
+        transfer(engine, session, case.id, "zhou", "chen", "city-bar")
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+        do(engine, session, case.id, "接收转办", "bar_intake", {"transfer_received_on": "2025-10-13"})
+        assert [u.username for u in people.candidates(session, task_named(session, case.id, "初审"))] == ["bar_worker"]
+
+
+def test_a_second_transfer_needs_the_leaders_approval(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("not_accept"))
+        transfer(engine, session, case.id, "zhou", "chen", "county-b")
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+        do(engine, session, case.id, "接收转办", "b_intake", {"transfer_received_on": "2025-10-13"})
+        do(engine, session, case.id, "初审", "b_worker", review("not_accept", has_jurisdiction=False))
+        transfer(engine, session, case.id, "b_chief", "b_worker", "county-a")
+        approval = task_named(session, case.id, "再次转办审批")
+        assert [u.username for u in people.candidates(session, approval)] == ["b_director"]
+        do(engine, session, case.id, "再次转办审批", "b_director",
+           {"transfer_approved": False, "approval_opinion": "本机关有管辖权，不得再次转办"})
+        do(engine, session, case.id, "受理审查决定", "b_chief", {"decision": "accepted", "decision_reason": "依法受理"})
+        assert "接收转办" not in [t.name for t in ready(session, case.id)]
+        assert cases.get_case(session, case.id).org.code == "county-b"
+
+
+def test_transfer_to_an_unknown_organisation_is_refused(engine, session, complaint_setup):
+    case = register(engine, session)
+    do(engine, session, case.id, "初审", "chen", review("not_accept"))
+    with pytest.raises(DataValidationError) as err:
+        transfer(engine, session, case.id, "zhou", "chen", "nowhere")
+    assert [(e.field, e.rule) for e in err.value.errors] == [("transfer_to", "organization")]
