@@ -247,3 +247,30 @@ def test_transfer_to_an_unknown_organisation_is_refused(engine, session, complai
     with pytest.raises(DataValidationError) as err:
         transfer(engine, session, case.id, "zhou", "chen", "nowhere")
     assert [(e.field, e.rule) for e in err.value.errors] == [("transfer_to", "organization")]
+
+
+def test_major_case_goes_to_a_leader_under_lead_responsibility(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session, channel="higher_authority", referral_org="示范市司法局", media_attention=True)
+        do(engine, session, case.id, "初审", "chen", review("accept"))
+        do(engine, session, case.id, "受理审查决定", "zhou",
+           {"decision": "accepted", "decision_reason": "上级交办", "possible_severe_penalty": True})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        lead = task_named(session, case.id, "领导包案")
+        assert [u.username for u in people.candidates(session, lead)] == ["dora"]
+        data = engine.load_workflow(session, cases.get_case(session, case.id)).get_task_from_id(UUID(lead.task_uuid)).data
+        assert data["major_reasons"] == ["可能给予停止执业、停业整顿或吊销执业证书处罚", "引起媒体关注", "上级机关交办"]
+        assert cases.get_case(session, case.id).meta["is_major"] is True
+        do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班，两周内完成调查", "lead_members": "陈刚、林涛",
+                                                       "lead_target_date": "2025-12-31"})
+        assert cases.case_path(session, case.id)[-1].element_id == "End_accepted"
+
+
+def test_ordinary_case_is_not_major(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("accept"))
+        do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        case = cases.get_case(session, case.id)
+        assert case.status == "completed" and case.meta["is_major"] is False
