@@ -23,7 +23,7 @@ from .errors import (
     CaseFailed, ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound, SandboxError,
     StepBudgetExceeded,
 )
-from .instance import CASE_ORG_VARIABLE, Instance
+from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
 from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
 from .numbering import next_number
 from .people import is_candidate, organization
@@ -111,6 +111,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
             raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
         changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
         task.data.update(data)
+        task.data[COMPLETED_BY_VARIABLE] = actor
         task.run()
         instance.step(task)
         instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
@@ -147,7 +148,12 @@ def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
     if case.status != "running":
         return []
     workflow = engine.load_workflow(session, case)
-    return sorted({e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")})
+    names = {e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")}
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", []):    # event subprocesses a message starts
+        for start in workflow.subprocess_specs[spec_name].bpmn_start_events:
+            if type(start.event_definition).__name__ == "MessageEventDefinition":
+                names.add(start.event_definition.name)
+    return sorted(names)
 
 
 def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:

@@ -22,6 +22,8 @@ from .validation import FORM_PROPERTY
 CASE_ORG_VARIABLE = "case_org"          # organisation code the case currently belongs to
 LANE_USERS_VARIABLE = "lane_users"      # {lane: [username, …]}: people the case names for a lane
 DUE_PROPERTY = "dueExpression"          # a user task's due moment, as an expression
+ASSIGNEE_PROPERTY = "assigneeExpression"  # a user task's one candidate (username), as an expression; empty = the lane
+COMPLETED_BY_VARIABLE = "completed_by"  # set by the engine on completing a user task: who completed it
 DEADLINE_PROPERTY = "deadline"          # on a boundary timer: "true" marks the timer that is the task's due time
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
                "EndEvent", "StartEvent", "IntermediateCatchEvent", "IntermediateThrowEvent", "BoundaryEvent",
@@ -101,7 +103,7 @@ class Instance:
         with db.no_autoflush:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
-            data = self.current_data()
+            data = {**self.current_data(), **wf.data_objects}      # data objects are the process-wide values
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
@@ -171,7 +173,8 @@ class Instance:
                                                             "due_provisional": provisional})
                 continue
             spec = task.task_spec
-            lane_users = (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None
+            lane_users = self._assignee(task) or (
+                (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None)
             due, provisional = self._due(task, now)
             rows.append({
                 "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
@@ -184,6 +187,14 @@ class Instance:
             self.session.execute(sql.INSERT_TASKS, rows)
         self._ready_at_load = set(ready)
 
+
+    def _assignee(self, task) -> list[str] | None:
+        """The one user a task's assignee expression names (process data objects are visible to it), if any."""
+        expression = _properties(task.task_spec).get(ASSIGNEE_PROPERTY)
+        if not expression:
+            return None
+        value = self.engine.script_engine.evaluate(task, expression, external_context=task.workflow.data_objects)
+        return [str(value)] if value else None
 
     def _due(self, task, now):
         """A task's due moment (its due expression, else its deadline timer) and whether it is provisional."""

@@ -274,3 +274,36 @@ def test_ordinary_case_is_not_major(engine, session, complaint_setup):
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
         case = cases.get_case(session, case.id)
         assert case.status == "completed" and case.meta["is_major"] is False
+
+
+def test_a_leader_takes_over_a_running_case_and_gets_its_approvals(engine, session, complaint_setup):
+    people.add_user(session, "b_director2", "B县另一位分管领导", "county-b", ["director"])
+    session.commit()
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session)
+        do(engine, session, case.id, "初审", "chen", review("not_accept"))
+        transfer(engine, session, case.id, "zhou", "chen", "county-b")
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+        do(engine, session, case.id, "接收转办", "b_intake", {"transfer_received_on": "2025-10-13"})
+        assert "leader_takeover" in cases.waiting_messages(engine, session, case.id)
+        cases.send_message(engine, session, case.id, "leader_takeover", {"leader": "b_director2"}, actor="b_director2")
+        roundtrip(engine, session, case.id)
+        [note] = notifications.unread(session, user(session, "b_worker").id)
+        assert note.kind == "takeover"
+        do(engine, session, case.id, "初审", "b_worker", review("not_accept", has_jurisdiction=False))
+        transfer(engine, session, case.id, "b_chief", "b_worker", "county-a")
+        approval = task_named(session, case.id, "再次转办审批")
+        assert [u.username for u in people.candidates(session, approval)] == ["b_director2"]   # not b_director
+        assert cases.get_case(session, case.id).meta["lead_leader"] == "b_director2"
+
+
+def test_the_leader_who_signs_the_lead_task_becomes_the_lead(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session, channel="higher_authority")
+        do(engine, session, case.id, "初审", "chen", review("accept"))
+        do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "上级交办"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班开展调查", "lead_members": "陈刚",
+                                                       "lead_target_date": "2025-12-31"})
+        workflow = engine.load_workflow(session, cases.get_case(session, case.id))
+        assert workflow.data_objects["lead_leader"] == "dora"
