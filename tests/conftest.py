@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import bundles, people
+from engine import bundles, directory, people
 from engine.db import connect, session_factory, upgrade
 from engine.runtime import Engine
 
@@ -118,3 +118,23 @@ def bundle_with(extra: dict[str, bytes] | None = None, **replace: bytes) -> dict
     for key, content in replace.items():
         files[key.replace("__", "/")] = content
     return files
+
+
+@pytest.fixture
+def complaint_setup(session, deployed):
+    """People of the complaint procedure in county A, county B and the association, and a respondent registry."""
+    for code, name in (("intake", "接待登记员"), ("caseworker", "承办人"), ("section_chief", "科室负责人")):
+        people.add_role(session, code, name)
+    people.add_user(session, "xu", "许登记", "county-a", ["intake"])
+    people.add_user(session, "chen", "陈承办", "county-a", ["caseworker"])
+    people.add_user(session, "zhou", "周科长", "county-a", ["section_chief"])
+    people.add_organization(session, "city-bar", "市律师协会", "city")
+    for org, prefix in (("county-b", "b"), ("city-bar", "bar")):
+        people.add_user(session, f"{prefix}_intake", f"{prefix}登记", org, ["intake"])
+        people.add_user(session, f"{prefix}_worker", f"{prefix}承办", org, ["caseworker"])
+        people.add_user(session, f"{prefix}_chief", f"{prefix}科长", org, ["section_chief"])
+    people.add_user(session, "b_director", "B县分管领导", "county-b", ["director"])
+    directory.add_entry(session, "respondent", "L-0001", "王某某律师", org_code="county-a",
+                        data={"type": "lawyer", "firm": "示范律师事务所"})
+    directory.add_entry(session, "respondent", "F-0001", "示范律师事务所", org_code="county-a", data={"type": "firm"})
+    session.commit()

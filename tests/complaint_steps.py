@@ -1,0 +1,53 @@
+"""Shared steps for the complaint procedure's scenario tests."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from docx import Document
+
+from engine import cases, documents, people
+from engine.workdays import CHINA_TZ
+
+from .helpers import ready, roundtrip
+
+REGISTRATION = {
+    "channel": "hotline_12345", "received_on": "2025-10-13", "work_order_no": "GD20251013001",
+    "complainant_name": "刘某", "complainant_type": "person", "complainant_phone": "13800000001",
+    "respondent_id": "L-0001", "facts": "代理合同约定出庭三次，律师未出庭且拒绝退费。", "requests": "查处并退还代理费",
+}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+
+
+def user(session, name):
+    return people.user_by_name(session, name)
+
+
+def task_named(session, case_id, name):
+    return next(t for t in ready(session, case_id) if t.name == name)
+
+
+def do(engine, session, case_id, name, username, data):
+    task = task_named(session, case_id, name)
+    cases.complete_task(engine, session, task.id, data, user=user(session, username))
+    roundtrip(engine, session, case_id)
+
+
+def register(engine, session, **changes):
+    case = cases.start_case(engine, session, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+    do(engine, session, case.id, "投诉登记", "xu", {**REGISTRATION, **changes})
+    return cases.get_case(session, case.id)
+
+
+def review(conclusion, **extra):
+    return {"in_scope": True, "has_jurisdiction": True, "materials_complete": conclusion != "supplement",
+            "repeat_without_new_facts": False, "review_conclusion": conclusion, "review_opinion": "经审查", **extra}
+
+
+def document_text(session, case_id, name):
+    documents.render_pending(session)
+    doc = next(d for d in documents.case_documents(session, case_id) if d.name == name)
+    return "\n".join(p.text for p in Document(io.BytesIO(documents.document(session, case_id, doc.id).content)).paragraphs)

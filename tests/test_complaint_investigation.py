@@ -1,0 +1,88 @@
+"""The complaint procedure's investigation: suspension and resumption, extension, withdrawal, the report."""
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from engine import cases, people
+from engine.errors import DataValidationError
+
+from .complaint_steps import at, do, document_text, ready, register, review, task_named
+
+FINDINGS = {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+            "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。"}
+
+
+def accept(engine, session):
+    """A complaint accepted on Thursday 2025-10-16, standing at 调查核实 (60 days: the end of 12-15)."""
+    case = register(engine, session)
+    do(engine, session, case.id, "初审", "chen", review("accept"))
+    do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
+    return case
+
+
+def test_suspension_and_resumption_restore_the_remaining_time(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = accept(engine, session)
+        clock.move_to(at("2025-10-26T10:00"))
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "suspend",
+                                                        "suspension_ground": "pending_other_case"})
+        do(engine, session, case.id, "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
+        text = document_text(session, case.id, "中止通知书")
+        assert "须以其他案件的审理结果为依据" in text and "2025年10月26日" in text
+        clock.move_to(at("2025-11-15T10:00"))                               # 20 days later
+        do(engine, session, case.id, "恢复办理", "chen", {"resume_reason": "关联民事案件已审结"})
+        investigate = task_named(session, case.id, "调查核实")
+        assert investigate.due_at == at("2026-01-05T00:00")                 # 12-15 + 20 days: the end of 01-04
+        assert "2026年1月4日" in document_text(session, case.id, "恢复通知书")
+
+
+def test_suspension_needs_a_ground_and_the_chiefs_approval(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine, session)
+        task = task_named(session, case.id, "调查核实")
+        with pytest.raises(DataValidationError) as err:
+            cases.complete_task(engine, session, task.id, {**FINDINGS, "next_step": "suspend"},
+                                user=people.user_by_name(session, "chen"))
+        assert [(e.field, e.rule) for e in err.value.errors] == [("suspension_ground", "required")]
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "suspend",
+                                                        "suspension_ground": "force_majeure"})
+        do(engine, session, case.id, "中止审批", "zhou", {"approved": False, "approval_opinion": "理由不充分"})
+        assert task_named(session, case.id, "调查核实").due_at == at("2025-12-16T00:00")
+
+
+def test_extension_adds_thirty_days_once(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "extend",
+                                                        "extension_reason": "案情复杂，需异地调取证据"})
+        do(engine, session, case.id, "延期审批", "dora", {"approved": True, "approval_opinion": "同意延期 30 日"})
+        assert task_named(session, case.id, "调查核实").due_at == at("2026-01-15T00:00")   # 12-15 + 30: Wed 01-14
+        assert "2026年1月14日" in document_text(session, case.id, "延期告知书")
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "extend", "extension_reason": "仍需时间"})
+        assert [t.name for t in ready(session, case.id)] == ["调查核实"]                 # no second extension
+        assert cases.get_case(session, case.id).meta["extension_count"] == 1
+
+
+def test_withdrawal_ends_the_case_unless_the_bureau_continues(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        kept = accept(engine, session)
+        cases.send_message(engine, session, kept.id, "withdraw", {"reason": "已与律师和解"}, actor="xu")
+        do(engine, session, kept.id, "撤回投诉审查", "zhou", {"continue_ex_officio": True,
+                                                            "withdrawal_opinion": "发现违规收费线索，依职权继续调查"})
+        assert [t.name for t in ready(session, kept.id)] == ["调查核实"]
+        ended = accept(engine, session)
+        cases.send_message(engine, session, ended.id, "withdraw", {"reason": "不再投诉"}, actor="xu")
+        do(engine, session, ended.id, "撤回投诉审查", "zhou", {"continue_ex_officio": False, "withdrawal_opinion": "同意撤回"})
+        assert cases.get_case(session, ended.id).status == "completed"
+        assert cases.case_path(session, ended.id)[-1].element_id == "End_withdrawn"
+
+
+def test_investigation_report(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
+        text = document_text(session, case.id, "调查报告")
+        assert "陈刚、林涛" in text and "确未按约出庭" in text and "王某某律师" in text
+        assert cases.case_path(session, case.id)[-1].element_id == "End_investigated"
