@@ -85,4 +85,50 @@ def test_investigation_report(engine, session, complaint_setup):
         do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
         text = document_text(session, case.id, "调查报告")
         assert "陈刚、林涛" in text and "确未按约出庭" in text and "王某某律师" in text
-        assert cases.case_path(session, case.id)[-1].element_id == "End_investigated"
+        assert [t.name for t in ready(session, case.id)] == ["处理意见"]
+
+
+def test_no_violation_is_replied_served_and_archived(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "findings": "经调取庭审记录，律师均按约出庭。",
+                                                        "next_step": "report"})
+        do(engine, session, case.id, "处理意见", "chen", {"outcome": "no_violation", "outcome_reason": "投诉反映的问题查证不实",
+                                                        "legal_basis": "《律师执业管理办法》第五十条"})
+        approval = task_named(session, case.id, "处理决定审批")
+        assert [u.username for u in people.candidates(session, approval)] == ["dora"]
+        clock.move_to(at("2025-11-20T10:00"))                                    # Thursday
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+        reply = task_named(session, case.id, "答复送达")
+        assert reply.due_at == at("2025-11-26T00:00")                            # 11-21, 24, 25 → the end of 11-25
+        text = document_text(session, case.id, "答复书")
+        for expected in ("查证不实或无法查实，不予处理", "按约出庭", "六十日内依法申请行政复议", "六个月内依法提起行政诉讼"):
+            assert expected in text
+        do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-21",
+                                                        "service_proof": "EMS1234567890", "respondent_notified": True})
+        receipt = document_text(session, case.id, "送达回证")
+        assert "邮寄送达" in receipt and "EMS1234567890" in receipt and "2025年11月21日" in receipt and "chen" in receipt
+        do(engine, session, case.id, "归档", "chen", {"archive_no": "2025-TS-0001"})
+        case = cases.get_case(session, case.id)
+        assert case.status == "completed" and case.meta["outcome"] == "no_violation"
+        assert cases.case_path(session, case.id)[-1].element_id == "End_archived"
+
+
+def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
+        do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
+                                                        "legal_basis": "《律师执业管理办法》第五十条", "rectification_days": 30})
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": False, "approval_opinion": "请补充依据"})
+        do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
+                                                        "legal_basis": "《律师法》第五十二条、《律师执业管理办法》第五十条",
+                                                        "rectification_days": 30})
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+        assert "2025年11月15日前改正" in document_text(session, case.id, "答复书")      # 10-16 + 30 days
+        do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-17",
+                                                        "service_proof": "刘某签收"})
+        followup = task_named(session, case.id, "整改跟踪")
+        assert followup.due_at == at("2025-11-16T00:00")
+        do(engine, session, case.id, "整改跟踪", "chen", {"rectified": True, "followup_note": "已退还部分代理费，投诉人表示满意"})
+        assert [t.name for t in ready(session, case.id)] == ["归档"]
