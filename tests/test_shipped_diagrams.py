@@ -1,0 +1,31 @@
+"""The diagrams shipped in processes/ deploy cleanly and are fully drawn (every element has a shape or edge)."""
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from engine import bundles
+from engine.runtime import Engine
+from engine.validation import parse_bundle
+
+from .conftest import ROOT
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NOT_DRAWN = {"definitions", "process", "laneSet", "message", "collaboration", "messageEventDefinition",
+             "timerEventDefinition", "dataObject", "dataOutputAssociation", "dataInputAssociation", "documentation",
+             "extensionElements", "conditionExpression", "incoming", "outgoing", "script", "flowNodeRef",
+             "timeDate", "timeDuration", "timeCycle"}
+
+
+def test_shipped_bundle_has_no_problems():
+    _, problems = parse_bundle(bundles.collect(ROOT), Engine().sandbox)
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "processes").rglob("*.bpmn")))
+def test_every_element_is_drawn(path):
+    tree = etree.parse(str(ROOT / path))
+    elements = {e.get("id") for e in tree.iter() if isinstance(e.tag, str) and e.get("id")
+                and etree.QName(e).namespace == BPMN and etree.QName(e).localname not in NOT_DRAWN}
+    drawn = {e.get("bpmnElement") for e in tree.iter() if isinstance(e.tag, str) and e.get("bpmnElement")}
+    assert sorted(elements - drawn) == []
