@@ -20,7 +20,7 @@ from . import statements as sql
 from .db import begin_write
 from .directory import directory_errors
 from .errors import (
-    CaseFailed, ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound, SandboxError,
+    CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound, SandboxError,
     StepBudgetExceeded,
 )
 from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
@@ -85,6 +85,31 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
                   expected_version: int | None = None) -> Case:
     """Validate data against the task's form, complete the task and run the case on to its next wait."""
     begin_write(session)
+    try:
+        row, case = _check_completion(engine, session, task_id, data, user)
+    except EngineError:
+        session.rollback()      # release the write lock a refused request took
+        raise
+    actor = user.username if user else "system"
+
+    def change(instance: Instance) -> None:
+        task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
+        if task is None or task.state != TaskState.READY:
+            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
+        changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
+        task.data.update(data)
+        task.data[COMPLETED_BY_VARIABLE] = actor
+        task.run()
+        instance.step(task)
+        instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
+        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
+        instance.run()
+
+    return mutate_case(engine, session, case, actor, change, expected_version=expected_version)
+
+
+def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
+    """The task and its case, if this user may complete it with this data; typed errors otherwise."""
     found = session.execute(sql.TASK_WITH_CASE, {"task_id": task_id}).first()
     if found is None:
         raise NotFound("任务不存在", task=task_id)
@@ -103,22 +128,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
-    actor = user.username if user else "system"
-
-    def change(instance: Instance) -> None:
-        task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
-        if task is None or task.state != TaskState.READY:
-            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
-        changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
-        task.data.update(data)
-        task.data[COMPLETED_BY_VARIABLE] = actor
-        task.run()
-        instance.step(task)
-        instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
-        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
-        instance.run()
-
-    return mutate_case(engine, session, case, actor, change, expected_version=expected_version)
+    return row, case
 
 
 _MISSING = object()
@@ -205,12 +215,14 @@ def _set_status(engine, session, case, actor, status, allowed, action, reason) -
 def mutate_case(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
                 expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Case:
     """Apply `change` to a loaded case as one transaction: save, version guard, commit; errors leave no trace."""
+    case_id, status = case.id, case.status   # read now: a rollback or failed flush expires the object
     if expected_version is not None and case.version != expected_version:
-        raise ConflictError("案件已被他人修改，请刷新后重试", case=case.id)
-    if case.status not in statuses:
-        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(case.status, case.status)}」，不能执行此操作",
-                           case=case.id, status=case.status)
-    case_id = case.id   # read now: a failed flush expires the object
+        session.rollback()
+        raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id)
+    if status not in statuses:
+        session.rollback()
+        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
+                           case=case_id, status=status)
     instance = Instance(engine, session, case, engine.load_workflow(session, case), actor)
     try:
         change(instance)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from engine import cases, people
-from engine.errors import ConflictError
+from engine.errors import ConflictError, DataValidationError, InvalidState
 from engine.instance import Instance
 from engine.models import AuditEvent
 from engine.runtime import Engine
@@ -62,3 +63,16 @@ def test_two_people_complete_the_same_task_at_once(db_url, Session, engine, sess
     winner = next(name for name, r in results.items() if r == "won")
     assert cases.case_tasks(session, case.id)[0].completed_by == winner
     roundtrip(engine, session, case.id)
+
+
+def test_a_refused_request_does_not_keep_other_writers_waiting(db_url, Session, engine, session, deployed):
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    task = only_ready(session, case.id)
+    with pytest.raises(DataValidationError):
+        cases.complete_task(engine, session, task.id, {"title": "x"}, user=people.user_by_name(session, "alice"))
+    cases.suspend_case(engine, session, case.id)
+    with pytest.raises(InvalidState):
+        cases.suspend_case(engine, session, case.id)
+    assert not session.in_transaction()             # nothing left holding the database's write lock
+    with Session() as other:                        # another writer goes straight through
+        cases.resume_case(Engine(), other, case.id, actor="bob")
