@@ -127,5 +127,6 @@ def test_demo_complaints_stand_at_different_steps(app):
         db = db_session()
         complaints = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).all()
         steps = [sorted(t.name for t in case_tasks(db, c.id, "ready")) for c in complaints]
-        assert steps == [["初审"], ["收到补正材料"], ["受理审查决定"]]
-        assert [c.org.code for c in complaints] == ["county-a", "county-a", "county-b"]
+        assert steps == [["初审"], ["收到补正材料"], ["受理审查决定"], ["领导包案"]]
+        assert [c.org.code for c in complaints] == ["county-a", "county-a", "county-b", "county-a"]
+        assert complaints[-1].meta["is_major"] is True
