@@ -132,3 +132,23 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
         assert followup.due_at == at("2025-11-16T00:00")
         do(engine, session, case.id, "整改跟踪", "chen", {"rectified": True, "followup_note": "已退还部分代理费，投诉人表示满意"})
         assert [t.name for t in ready(session, case.id)] == ["归档"]
+
+
+def test_suspected_crime_is_referred_to_the_judicial_organs(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "findings": "律师伪造当事人签名提交法院。",
+                                                        "next_step": "report"})
+        with pytest.raises(DataValidationError) as err:
+            cases.complete_task(engine, session, task_named(session, case.id, "处理意见").id,
+                                {"outcome": "judicial_referral", "outcome_reason": "涉嫌伪造证据", "legal_basis": "第四十二条"},
+                                user=people.user_by_name(session, "chen"))
+        assert [e.field for e in err.value.errors] == ["referral_org"]
+        do(engine, session, case.id, "处理意见", "chen", {"outcome": "judicial_referral", "outcome_reason": "涉嫌伪造证据",
+                                                        "legal_basis": "《律师和律师事务所违法行为处罚办法》第四十二条",
+                                                        "referral_org": "示范市公安局"})
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送"})
+        letter = document_text(session, case.id, "移送函")
+        assert "示范市公安局" in letter and "伪造当事人签名" in letter
+        assert "已移送示范市公安局依法处理" in document_text(session, case.id, "答复书")
+        assert [t.name for t in ready(session, case.id)] == ["答复送达"]
