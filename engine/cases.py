@@ -169,7 +169,12 @@ def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
 def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
     """Suspend a running case: nothing advances it until it is resumed."""
     case = _case_for_write(session, case_id)
-    return _set_status(engine, session, case, actor, "suspended", ("running",), "case_suspended", reason)
+
+    def change(instance: Instance) -> None:
+        case.status = "suspended"
+        instance.audit("case_suspended", reason=reason)
+
+    return mutate_case(engine, session, case, actor, change)
 
 
 def resume_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
@@ -202,14 +207,6 @@ def _case_for_write(session: Session, case_id: int) -> Case:
     if case is None:
         raise NotFound("案件不存在", case=case_id)
     return case
-
-
-def _set_status(engine, session, case, actor, status, allowed, action, reason) -> Case:
-    def change(instance: Instance) -> None:
-        case.status = status
-        instance.audit(action, reason=reason)
-
-    return mutate_case(engine, session, case, actor, change, statuses=allowed)
 
 
 def mutate_case(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,

@@ -122,16 +122,26 @@ def test_bad_registrations_are_refused_field_by_field(engine, session, complaint
     assert task_named(session, case.id, "投诉登记").id == task.id
 
 
-def transfer(engine, session, case_id, chief, worker, to):
+def transfer(engine, session, case_id, chief, to):
     do(engine, session, case_id, "受理审查决定", chief,
        {"decision": "transferred", "decision_reason": "被投诉人执业机构所在地不在本辖区", "transfer_to": to})
+
+
+def transferred(engine, session, to, receiver):
+    """A complaint registered in county A, transferred to `to` and received there by `receiver`."""
+    case = register(engine, session)
+    do(engine, session, case.id, "初审", "chen", review("not_accept"))
+    transfer(engine, session, case.id, "zhou", to)
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+    do(engine, session, case.id, "接收转办", receiver, {"transfer_received_on": "2025-10-13"})
+    return case
 
 
 def test_transfer_to_another_county_records_the_days_in_transfer(engine, session, complaint_setup):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
         case = register(engine, session)
         do(engine, session, case.id, "初审", "chen", review("not_accept", has_jurisdiction=False))
-        transfer(engine, session, case.id, "zhou", "chen", "county-b")
+        transfer(engine, session, case.id, "zhou", "county-b")
         text = document_text(session, case.id, "转办函")
         assert "B县司法局" in text and "代理合同约定出庭三次" in text and "此前转办次数：0" in text
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
@@ -151,23 +161,15 @@ def test_transfer_to_another_county_records_the_days_in_transfer(engine, session
 
 def test_transfer_to_the_lawyers_association(engine, session, complaint_setup):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False):
-        case = register(engine, session)
-        do(engine, session, case.id, "初审", "chen", review("not_accept"))
-        transfer(engine, session, case.id, "zhou", "chen", "city-bar")
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
-        do(engine, session, case.id, "接收转办", "bar_intake", {"transfer_received_on": "2025-10-13"})
+        case = transferred(engine, session, "city-bar", "bar_intake")
         assert [u.username for u in people.candidates(session, task_named(session, case.id, "初审"))] == ["bar_worker"]
 
 
 def test_a_second_transfer_needs_the_leaders_approval(engine, session, complaint_setup):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False):
-        case = register(engine, session)
-        do(engine, session, case.id, "初审", "chen", review("not_accept"))
-        transfer(engine, session, case.id, "zhou", "chen", "county-b")
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
-        do(engine, session, case.id, "接收转办", "b_intake", {"transfer_received_on": "2025-10-13"})
+        case = transferred(engine, session, "county-b", "b_intake")
         do(engine, session, case.id, "初审", "b_worker", review("not_accept", has_jurisdiction=False))
-        transfer(engine, session, case.id, "b_chief", "b_worker", "county-a")
+        transfer(engine, session, case.id, "b_chief", "county-a")
         approval = task_named(session, case.id, "再次转办审批")
         assert [u.username for u in people.candidates(session, approval)] == ["b_director"]
         do(engine, session, case.id, "再次转办审批", "b_director",
@@ -181,7 +183,7 @@ def test_transfer_to_an_unknown_organisation_is_refused(engine, session, complai
     case = register(engine, session)
     do(engine, session, case.id, "初审", "chen", review("not_accept"))
     with pytest.raises(DataValidationError) as err:
-        transfer(engine, session, case.id, "zhou", "chen", "nowhere")
+        transfer(engine, session, case.id, "zhou", "nowhere")
     assert [(e.field, e.rule) for e in err.value.errors] == [("transfer_to", "organization")]
 
 
@@ -216,18 +218,14 @@ def test_a_leader_takes_over_a_running_case_and_gets_its_approvals(engine, sessi
     people.add_user(session, "b_director2", "B县另一位分管领导", "county-b", ["director"])
     session.commit()
     with time_machine.travel(at("2025-10-13T09:00"), tick=False):
-        case = register(engine, session)
-        do(engine, session, case.id, "初审", "chen", review("not_accept"))
-        transfer(engine, session, case.id, "zhou", "chen", "county-b")
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
-        do(engine, session, case.id, "接收转办", "b_intake", {"transfer_received_on": "2025-10-13"})
+        case = transferred(engine, session, "county-b", "b_intake")
         assert "leader_takeover" in cases.waiting_messages(engine, session, case.id)
         cases.send_message(engine, session, case.id, "leader_takeover", {"leader": "b_director2"}, actor="b_director2")
         roundtrip(engine, session, case.id)
         [note] = notifications.unread(session, user(session, "b_worker").id)
         assert note.kind == "takeover"
         do(engine, session, case.id, "初审", "b_worker", review("not_accept", has_jurisdiction=False))
-        transfer(engine, session, case.id, "b_chief", "b_worker", "county-a")
+        transfer(engine, session, case.id, "b_chief", "county-a")
         approval = task_named(session, case.id, "再次转办审批")
         assert [u.username for u in people.candidates(session, approval)] == ["b_director2"]   # not b_director
         assert cases.get_case(session, case.id).meta["lead_leader"] == "b_director2"
