@@ -120,6 +120,8 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         raise InvalidState("任务已取消，无法办理", task=task_id)
     if user is not None and not is_candidate(session, user, row):
         raise NotAllowed("您不是该任务的办理人", task=task_id)
+    if row.delegation == "pending":
+        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
     if row.form:
         path = f"forms/{row.form}"
         bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]

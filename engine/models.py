@@ -144,6 +144,8 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(Moment())
     ended_at: Mapped[datetime | None] = mapped_column(Moment())
     next_timer_at: Mapped[datetime | None] = mapped_column(Moment(), index=True)
+    # Hash of the code a member of the public checks the case's progress with (never the code itself).
+    access_code_hash: Mapped[str | None] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The live (compacted) workflow state; deferred so listings never load it, written in the same UPDATE.
     state: Mapped[str] = mapped_column(Text, deferred=True, default="")
@@ -172,7 +174,7 @@ class HumanTask(Base):
     lane: Mapped[str | None] = mapped_column(String(100))
     form: Mapped[str | None] = mapped_column(String(500))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
-    candidate_users: Mapped[list | None] = mapped_column(JSON)
+    candidate_users: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[str] = mapped_column(String(16), default="ready")
     created_at: Mapped[datetime] = mapped_column(Moment())
@@ -180,6 +182,12 @@ class HumanTask(Base):
     due_provisional: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None] = mapped_column(Moment())
     completed_by: Mapped[str | None] = mapped_column(String(64))
+    # 委派: while `delegation` is "pending" the task sits with a delegate and goes back to its owner after.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    delegation: Mapped[str | None] = mapped_column(String(16))
+    draft: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column(Moment())
 
     case: Mapped[Case] = relationship()
 
@@ -286,3 +294,50 @@ class DirectoryEntry(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseCopy(Base):
+    """抄送: a case (or one of its tasks) sent to a user for information."""
+
+    __tablename__ = "case_copy"
+    __table_args__ = (Index("ix_case_copy_user", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    sent_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    read_at: Mapped[datetime | None] = mapped_column(Moment())
+
+    case: Mapped[Case] = relationship()
+
+
+class Attachment(Base):
+    """A file uploaded for a form field; a task's data refers to it by id."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class ApiToken(Base):
+    """A bearer token for integrations, acting as one user; only its hash is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    last_used_at: Mapped[datetime | None] = mapped_column(Moment())
+    revoked_at: Mapped[datetime | None] = mapped_column(Moment())
+
+    user: Mapped[User] = relationship()
