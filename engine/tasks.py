@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from .bundles import bundle_file
 from .db import begin_write
 from .errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
-from .models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
+from .models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, ProcessDefinition, User
 from .people import candidates, is_candidate
 
 MAX_NOTE = 2000
@@ -332,3 +333,39 @@ def colleagues(session: Session, case: Case) -> list[User]:
     return list(session.scalars(select(User).where(User.active, User.org_id.in_([int(i) for i in ancestors]))
                                 .order_by(User.org_id, User.username)))
 
+
+
+# ---------------------------------------------------------------- what a task page shows
+
+def form_schema(engine, session: Session, task: HumanTask) -> dict | None:
+    """The JSON Schema of a task's form, from the bundle version its case runs on."""
+    if not task.form:
+        return None
+    case = task.case
+    bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+    path = f"forms/{task.form}"
+    return engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path)).schema
+
+
+def element_documentation(engine, case: Case) -> dict[str, str]:
+    """Each element's documentation in the case's diagram (for a deadline: its legal basis), by element id."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    found = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            text = getattr(task_spec, "documentation", None)
+            if text and getattr(task_spec, "bpmn_id", None):
+                found[task_spec.bpmn_id] = text
+    return found
+
+
+def organization_in_scope(session: Session, user: User, code: str) -> Organization | None:
+    """An organisation of the user's subtree, by code."""
+    org = session.scalar(select(Organization).where(Organization.code == code))
+    return org if org is not None and org.path.startswith(user.org.path) else None
+
+
+def process_exists(session: Session, process_key: str) -> bool:
+    """Whether some published bundle defines the process."""
+    return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
+                          .limit(1)) is not None

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import text
 
 from engine import bundles, directory, people
 from engine.db import connect, session_factory, upgrade
 from engine.runtime import Engine
+from engine.workdays import CHINA_TZ
 
 from .pg_harness import PostgresServer
 
@@ -49,15 +52,84 @@ def db_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    base = request.getfixturevalue("pg_url")
+    yield from _pg_copy(request.getfixturevalue("pg_url"), "lawflow_template")
+
+
+DEMO_MOMENT = datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ)     # a Monday
+
+
+def _load_demo(url: str) -> None:
+    """Deploy the project's bundle and load the demo data into a migrated database, at DEMO_MOMENT."""
+    from web import create_app
+    from web.database import session as db_session
+    from web.demo import load_demo
+    from web.workflow import engine as web_engine
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True})
+    with time_machine.travel(DEMO_MOMENT, tick=False), app.app_context():
+        bundles.deploy(db_session(), bundles.collect(ROOT), engine=web_engine())
+        load_demo(web_engine(), db_session())
+    app.extensions["lawflow.sql"].dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(sqlite_template, tmp_path_factory):
+    """A SQLite file holding the demo data, built once."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+    shutil.copy(sqlite_template, path)
+    _load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(pg_url):
+    """A PostgreSQL template database holding the demo data, built once."""
+    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE lawflow_demo TEMPLATE lawflow_template"))
+    admin.dispose()
+    _load_demo(pg_url.rsplit("/", 1)[0] + "/lawflow_demo")
+    return "lawflow_demo"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_url(request, tmp_path):
+    """A fresh database of each kind with the project deployed and the demo data loaded (as of DEMO_MOMENT)."""
+    if request.param == "sqlite":
+        path = tmp_path / "demo.sqlite"
+        shutil.copy(request.getfixturevalue("demo_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("demo_postgres")
+    yield from _pg_copy(request.getfixturevalue("pg_url"), template)
+
+
+def _pg_copy(base: str, template: str):
     name = f"test_{next(_counter)}"
     admin = connect(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE lawflow_template"))
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     yield base.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+@pytest.fixture
+def app(demo_url):
+    """The web app on a demo database, with the clock stopped at DEMO_MOMENT."""
+    from web import create_app
+
+    app = create_app({"DATABASE_URL": demo_url, "SECRET_KEY": "test-secret", "TESTING": True})
+    with time_machine.travel(DEMO_MOMENT, tick=False):
+        yield app
+    app.extensions["lawflow.sql"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
 
 
 @pytest.fixture

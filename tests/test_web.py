@@ -2,45 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-import pytest
-import time_machine
 from sqlalchemy import select
 
-from engine import bundles
 from engine.models import Case
-from engine.workdays import CHINA_TZ
-from web import create_app
 from web.database import session as db_session
-from web.demo import load_demo
 from web.workflow import engine
 
-from .conftest import ROOT
-
-
-@pytest.fixture
-def app(db_url):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True})
-    with time_machine.travel(datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ), tick=False):   # a Monday
-        with app.app_context():
-            bundles.deploy(db_session(), bundles.collect(ROOT), engine=engine())
-            load_demo(engine(), db_session())
-        yield app
-    app.extensions["lawflow.sql"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def csrf(client, path="/login") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
-
-
-def login(client, username, password="demo1234"):
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+from .web_helpers import csrf, login
 
 
 def case_ids(app) -> dict[str, int]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -9,14 +10,13 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from datetime import date
-
-from engine import bundles, calendar_store
+from engine import bundles, calendar_store, people
 from engine.db import upgrade
 from engine.errors import BundleInvalid, DataValidationError
 
 from . import create_app, scheduler
 from .demo import accounts, load_demo
+from .tokens import create_token
 from .workflow import engine
 
 
@@ -63,6 +63,15 @@ def demo() -> None:
     click.echo("演示数据已载入。演示账号（仅显示这一次）：")
     for username, name, password in accounts():
         click.echo(f"  {username:<8} {password}  {name}")
+
+
+@main.command("token")
+@click.argument("username")
+@click.option("--name", default="integration", help="What the token is for")
+def token(username: str, name: str) -> None:
+    """Issue an API token acting as a user (printed once; only its hash is kept)."""
+    with _sessions()() as session:
+        click.echo(create_token(session, people.user_by_name(session, username), name))
 
 
 @main.command("serve")

@@ -1,0 +1,216 @@
+"""The JSON API under /api/v1 on the demo data: every endpoint, bad input, conflicts and organisation scope."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import Case
+from web.database import session as db_session
+
+from .web_helpers import token_for
+
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+@pytest.fixture
+def zhang(app):
+    return token_for(app, "zhang")
+
+
+def sample_cases(app) -> dict[str, int]:
+    with app.app_context():
+        return {c.org.code: c.id for c in db_session().scalars(select(Case).where(Case.process_key == "sample_review"))}
+
+
+def is_problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def test_openapi_document_and_viewer_describe_every_endpoint(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    for path in ("/api/v1/processes", "/api/v1/bundles/{version}", "/api/v1/cases/{case_id}/messages",
+                 "/api/v1/tasks/{task_id}/complete", "/api/v1/tasks/{task_id}/transfer",
+                 "/api/v1/tasks/{task_id}/delegate", "/api/v1/tasks/{task_id}/urge", "/api/v1/notifications"):
+        assert path in spec["paths"], path
+    complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
+    assert "data" in spec["components"]["schemas"]["CompleteIn"]["properties"] and complete["responses"]["200"]
+    viewer = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/assets/swagger-ui-dist/swagger-ui-bundle.js" in viewer
+    with client.get("/assets/swagger-ui-dist/swagger-ui-bundle.js") as script:
+        assert script.status_code == 200 and b"SwaggerUIBundle" in script.data
+    assert client.get("/assets/left-pad/index.js").status_code == 404
+
+
+def test_no_or_bad_token_is_401(client):
+    body = is_problem(client.get("/api/v1/cases"), 401)
+    assert "令牌" in body["detail"]
+    is_problem(client.get("/api/v1/cases", headers={"Authorization": "Bearer lf_nonsense"}), 401)
+    is_problem(client.get("/api/v1/cases", headers={"Authorization": "Basic emhhbmc6ZGVtbzEyMzQ="}), 401)
+
+
+def test_processes_and_bundle_versions(client, zhang):
+    processes = {p["key"]: p for p in client.get("/api/v1/processes", headers=zhang).get_json()}
+    assert processes["lawyer_complaint"]["name"] == "律师执业投诉处理"
+    assert processes["sample_review"]["bundle_version"] == 1
+    versions = client.get("/api/v1/bundles", headers=zhang).get_json()
+    assert [v["version"] for v in versions] == [1]
+    files = {f["path"] for f in client.get("/api/v1/bundles/1", headers=zhang).get_json()["files"]}
+    assert "processes/complaint/lawyer_complaint.bpmn" in files and "forms/complaint/register.schema.json" in files
+    is_problem(client.get("/api/v1/bundles/9", headers=zhang), 404)
+
+
+def test_start_a_case_and_bad_input(client, zhang):
+    started = client.post("/api/v1/cases", headers=zhang, json={"process": "sample_review", "org": "county-a"})
+    assert started.status_code == 201
+    body = started.get_json()
+    assert body["status"] == "running" and body["org"] == "county-a"
+    assert [t["name"] for t in body["tasks"]] == ["填写申请"] and body["tasks"][0]["due_at"]
+    missing = is_problem(client.post("/api/v1/cases", headers=zhang, json={"org": "county-a", "colour": 1}), 422)
+    assert {e["field"]: e["message"] for e in missing["errors"]} == {"process": "必填项", "colour": "未知字段"}
+    wrong = is_problem(client.post("/api/v1/cases", headers=zhang, json={"process": "nope", "org": "county-b"}), 422)
+    assert {e["field"] for e in wrong["errors"]} == {"process", "org"}
+    assert "管辖范围" in next(e["message"] for e in wrong["errors"] if e["field"] == "org")
+    is_problem(client.post("/api/v1/cases", headers=zhang, data="not json", content_type="application/json"), 400)
+
+
+def test_listing_is_scoped_and_filtered(app, client, zhang):
+    ids = sample_cases(app)
+    listed = client.get("/api/v1/cases", headers=zhang).get_json()
+    assert {c["org"] for c in listed} == {"county-a"} and ids["county-a"] in {c["id"] for c in listed}
+    only = client.get("/api/v1/cases?process=sample_review", headers=zhang).get_json()
+    assert [c["id"] for c in only] == [ids["county-a"]]
+    assert client.get("/api/v1/cases?q=no-such-text", headers=zhang).get_json() == []
+    admin = client.get("/api/v1/cases?process=sample_review", headers=token_for(app, "admin")).get_json()
+    assert {c["org"] for c in admin} == {"county-a", "county-b"}
+    bad = is_problem(client.get("/api/v1/cases?status=sleeping&limit=0", headers=zhang), 422)
+    assert {e["field"] for e in bad["errors"]} == {"status", "limit"}
+
+
+def test_another_countys_case_and_tasks_are_404_on_every_endpoint(app, client, zhang):
+    other = sample_cases(app)["county-b"]
+    wang = token_for(app, "wang")
+    task = client.get("/api/v1/tasks?view=group", headers=wang).get_json()[0]["id"]
+    for method, path, body in [
+        ("get", f"/api/v1/cases/{other}", None), ("get", f"/api/v1/cases/{other}/history", None),
+        ("get", f"/api/v1/cases/{other}/path", None), ("get", f"/api/v1/cases/{other}/documents", None),
+        ("get", f"/api/v1/cases/{other}/documents/1", None),
+        ("post", f"/api/v1/cases/{other}/messages", {"name": "withdraw"}),
+        ("post", f"/api/v1/cases/{other}/copies", {"to": ["zhang"]}),
+        ("post", f"/api/v1/cases/{other}/comments", {"text": "越权"}),
+        ("get", f"/api/v1/tasks/{task}", None),
+        ("post", f"/api/v1/tasks/{task}/complete", {"data": APPLY}),
+        *[("post", f"/api/v1/tasks/{task}/{op}", payload) for op, payload in (
+            ("claim", {}), ("release", {}), ("transfer", {"to": "li", "reason": "x"}),
+            ("delegate", {"to": "li"}), ("resolve", {}), ("urge", {}), ("draft", {"data": {}}))],
+    ]:
+        response = getattr(client, method)(path, headers=zhang, json=body)
+        assert response.status_code == 404, (path, response.get_data(as_text=True))
+    assert client.get(f"/api/v1/tasks/{task}", headers=wang).status_code == 200
+
+
+def test_inbox_claim_complete_with_field_errors_and_conflicts(app, client, zhang):
+    case_id = sample_cases(app)["county-a"]
+    group = client.get("/api/v1/tasks?view=group", headers=zhang).get_json()
+    task = next(t for t in group if t["case_id"] == case_id)
+    assert task["candidates"] == ["zhang"] and task["working_days_left"] == 6
+    detail = client.get(f"/api/v1/tasks/{task['id']}", headers=zhang).get_json()
+    assert detail["form_schema"]["title"] and "title" in detail["form_schema"]["properties"]
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=zhang, json={}).get_json()
+    assert claimed["assignee"] == "zhang"
+    assert [t["id"] for t in client.get("/api/v1/tasks?view=mine", headers=zhang).get_json()] == [task["id"]]
+    invalid = is_problem(client.post(f"/api/v1/tasks/{task['id']}/complete", headers=zhang,
+                                     json={"data": {"title": ""}}), 422)
+    assert {e["field"] for e in invalid["errors"]} >= {"title", "reason"}
+    stale = is_problem(client.post(f"/api/v1/tasks/{task['id']}/complete", headers=zhang,
+                                   json={"data": APPLY, "expected_version": detail["case_version"] - 1}), 409)
+    assert stale["code"] == "conflict"
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=zhang,
+                       json={"data": APPLY, "expected_version": detail["case_version"]})
+    assert done.status_code == 200 and done.get_json()["status"] == "completed"
+    again = is_problem(client.post(f"/api/v1/tasks/{task['id']}/complete", headers=zhang, json={"data": APPLY}), 409)
+    assert "办理完毕" in again["detail"]
+    assert [t["id"] for t in client.get("/api/v1/tasks?view=done", headers=zhang).get_json()] == [task["id"]]
+    case = client.get(f"/api/v1/cases/{case_id}", headers=zhang).get_json()
+    assert [t["name"] for t in case["tasks"]] == ["审核"]
+    history = [e["action"] for e in client.get(f"/api/v1/cases/{case_id}/history", headers=zhang).get_json()]
+    assert history[-2:] == ["task_claimed", "task_completed"]
+    assert [s["name"] for s in client.get(f"/api/v1/cases/{case_id}/path", headers=zhang).get_json()][-1] == "填写申请"
+
+
+def test_transfer_delegate_resolve_urge_and_notifications(app, client, zhang):
+    li = token_for(app, "li")
+    case_id = sample_cases(app)["county-a"]
+    task = next(t for t in client.get("/api/v1/tasks?view=group", headers=zhang).get_json() if t["case_id"] == case_id)
+    path = f"/api/v1/tasks/{task['id']}"
+    no_reason = is_problem(client.post(f"{path}/transfer", headers=zhang, json={"to": "li"}), 422)
+    assert no_reason["errors"] == [{"field": "reason", "message": "必填项", "rule": "schema"}]
+    outsider = is_problem(client.post(f"{path}/delegate", headers=zhang, json={"to": "wang"}), 422)
+    assert outsider["errors"][0]["field"] == "to"
+    delegated = client.post(f"{path}/delegate", headers=zhang, json={"to": "li", "note": "请核实"}).get_json()
+    assert (delegated["assignee"], delegated["owner"], delegated["delegation"]) == ("li", "zhang", "pending")
+    is_problem(client.post(f"{path}/complete", headers=li, json={"data": APPLY}), 409)
+    client.post(f"{path}/draft", headers=li, json={"data": {"title": "草稿"}})
+    back = client.post(f"{path}/resolve", headers=li, json={"note": "已核实"}).get_json()
+    assert (back["assignee"], back["delegation"], back["draft"]) == ("zhang", "resolved", {"title": "草稿"})
+    transferred = client.post(f"{path}/transfer", headers=zhang, json={"to": "li", "reason": "本人出差"}).get_json()
+    assert transferred["assignee"] == "li"
+    urged = client.post(f"{path}/urge", headers=zhang, json={"note": "今日办结"}).get_json()
+    assert urged["urge_count"] == 1
+    unread = client.get("/api/v1/notifications", headers=li).get_json()
+    assert [n["title"] for n in unread] == ["催办：填写申请", "转办：填写申请", "委派：填写申请"]
+    left = client.post("/api/v1/notifications/read", headers=li, json={"ids": [unread[0]["id"]]}).get_json()
+    assert len(left) == 2
+    is_problem(client.post("/api/v1/notifications/read", headers=li, json={"ids": []}), 422)
+
+
+def test_messages_copies_comments_and_documents(app, client, zhang):
+    case_id = sample_cases(app)["county-a"]
+    case = client.get(f"/api/v1/cases/{case_id}", headers=zhang).get_json()
+    assert "withdraw" in case["waiting_messages"]
+    unknown = is_problem(client.post(f"/api/v1/cases/{case_id}/messages", headers=zhang,
+                                     json={"name": "no_such_message"}), 409)
+    assert unknown["code"] == "invalid_state"
+    copied = client.post(f"/api/v1/cases/{case_id}/copies", headers=zhang, json={"to": ["li"], "note": "请知悉"})
+    assert copied.status_code == 201
+    assert client.get("/api/v1/notifications", headers=token_for(app, "li")).get_json()[0]["kind"] == "copy"
+    remark = client.post(f"/api/v1/cases/{case_id}/comments", headers=zhang, json={"text": "材料已齐"}).get_json()
+    assert (remark["action"], remark["detail"]) == ("commented", {"text": "材料已齐"})
+    task = case["tasks"][0]["id"]
+    client.post(f"/api/v1/tasks/{task}/complete", headers=zhang, json={"data": APPLY})
+    li = token_for(app, "li")
+    review = client.get(f"/api/v1/cases/{case_id}", headers=li).get_json()["tasks"][0]["id"]
+    client.post(f"/api/v1/tasks/{review}/complete", headers=li, json={"data": {"decision": "approve", "opinion": "同意"}})
+    docs = client.get(f"/api/v1/cases/{case_id}/documents", headers=zhang).get_json()
+    assert [(d["name"], d["status"]) for d in docs] == [("审批通知书", "pending")]
+    download = client.get(docs[0]["url"], headers=zhang)          # a pending document is filled on request
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    assert client.get(f"/api/v1/cases/{case_id}/documents", headers=zhang).get_json()[0]["status"] == "ready"
+    assert client.get(f"/api/v1/cases/{case_id}", headers=zhang).get_json()["status"] == "completed"
+    finished = is_problem(client.post(f"/api/v1/cases/{case_id}/messages", headers=zhang, json={"name": "withdraw"}),
+                          409)
+    assert "已办结" in finished["detail"]
+
+
+def test_the_api_ignores_session_cookies(client):
+    from .web_helpers import login
+
+    login(client, "zhang")
+    is_problem(client.get("/api/v1/cases"), 401)
+
+
+def test_a_message_the_case_waits_for_moves_it_on(client, zhang):
+    case = client.post("/api/v1/cases", headers=zhang, json={"process": "sample_review", "org": "county-a"}).get_json()
+    withdrawn = client.post(f"/api/v1/cases/{case['id']}/messages", headers=zhang,
+                            json={"name": "withdraw", "payload": {"reason": "不再需要"}})
+    assert withdrawn.status_code == 200
+    body = withdrawn.get_json()
+    assert (body["status"], body["tasks"], body["waiting_messages"]) == ("completed", [], [])
+    history = client.get(f"/api/v1/cases/{case['id']}/history", headers=zhang).get_json()
+    received = next(e for e in history if e["action"] == "message_received")
+    assert (received["actor"], received["detail"]["message"], history[-1]["action"]) == (
+        "zhang", "withdraw", "case_completed")

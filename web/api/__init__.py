@@ -1,0 +1,53 @@
+"""The JSON API under /api/v1: marshmallow schemas, a generated OpenAPI document, bearer tokens, problem+json."""
+from __future__ import annotations
+
+from flask import Flask, abort, g, request
+from flask_smorest import Api
+from ..tokens import user_for_token
+
+PREFIX = "/api/v1"
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, with errors answered as problem+json, and only under the API prefix."""
+
+    def _register_error_handlers(self):
+        """The app-wide handlers in `init_app` below decide by path; pages keep their HTML errors."""
+
+
+def init_app(app: Flask) -> None:
+    """Mount the API and its OpenAPI document (/api/v1/openapi.json, viewer at /api/v1/docs)."""
+    app.config.update({
+        "API_TITLE": "lawflow API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": PREFIX, "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs", "OPENAPI_SWAGGER_UI_URL": "/assets/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "律师执业监管工作流系统的集成接口。请求头 `Authorization: Bearer <令牌>`；"
+                                    "错误以 application/problem+json 返回，字段错误在 `errors` 中。"},
+        },
+    })
+    api = ProblemApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from . import cases, catalogue, tasks
+
+    for blueprint in (catalogue.blp, cases.blp, tasks.blp):
+        api.register_blueprint(blueprint, url_prefix=PREFIX)
+    app.extensions["lawflow.api"] = api
+
+
+def is_api_request() -> bool:
+    """Whether the current request is for the JSON API."""
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+def authenticate() -> None:
+    """Before every API view: the bearer token's user, or a 401 problem (the OpenAPI document stays open)."""
+    if request.path in (f"{PREFIX}/openapi.json",) or request.path.startswith(f"{PREFIX}/docs"):
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        abort(401, description="缺少或无效的访问令牌（Authorization: Bearer <令牌>）")
+    g.user = user

@@ -1,0 +1,142 @@
+"""Cases: start, list, detail, history, path, messages, copies, comments and documents."""
+from __future__ import annotations
+
+import io
+
+from flask import g, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from engine import cases, documents, tasks
+from engine.errors import DataValidationError, FieldError, NotFound
+
+from ..database import session
+from ..present import case_dict, case_documents, task_dict
+from ..workflow import engine
+from . import authenticate
+from .schemas import CaseDetail, CaseOut, CaseQuery, CaseStart, CommentIn, CopyIn, DocumentOut, EventOut, MessageIn, StepOut
+
+blp = Blueprint("api_cases", __name__, description="案件")
+blp.before_request(authenticate)
+DOCUMENT = "api_cases.document"
+
+
+def visible(case_id: int):
+    """A case in the caller's organisation subtree, else 404."""
+    return cases.visible_case(session(), case_id, g.user.org.path)
+
+
+def detail(case) -> dict:
+    db, eng = session(), engine()
+    docs = tasks.element_documentation(eng, case)
+    return {**case_dict(case), "tasks": [task_dict(t, docs) for t in cases.case_tasks(db, case.id, "ready")],
+            "documents": case_documents(case.id, DOCUMENT),
+            "waiting_messages": cases.waiting_messages(eng, db, case.id)}
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    @blp.arguments(CaseQuery, location="query")
+    @blp.response(200, CaseOut(many=True))
+    def get(self, query):
+        """Cases in the caller's organisation subtree, newest first."""
+        found = tasks.search_cases(session(), g.user, process_key=query.get("process"), status=query.get("status"),
+                                   q=query.get("q"), org_code=query.get("org"), since=query.get("since"),
+                                   until=query.get("until"), limit=query["limit"], offset=query["offset"])
+        return [case_dict(c) for c in found]
+
+    @blp.arguments(CaseStart)
+    @blp.response(201, CaseDetail)
+    def post(self, body):
+        """Start a case of a process's newest version in an organisation of the caller's subtree."""
+        db = session()
+        problems = []
+        org = tasks.organization_in_scope(db, g.user, body["org"])
+        if org is None:
+            problems.append(FieldError("org", f"机构 {body['org']} 不存在或不在您的管辖范围内", "scope"))
+        if not tasks.process_exists(db, body["process"]):
+            problems.append(FieldError("process", f"流程 {body['process']} 不存在", "exists"))
+        if problems:
+            raise DataValidationError("请求有误", problems)
+        case = cases.start_case(engine(), db, body["process"], body["data"], org_code=org.code,
+                                actor=g.user.username)
+        return detail(case)
+
+
+@blp.route("/cases/<int:case_id>")
+class CaseView(MethodView):
+    @blp.response(200, CaseDetail)
+    def get(self, case_id: int):
+        """A case with its open tasks (deadlines and their legal basis), documents and awaited messages."""
+        return detail(visible(case_id))
+
+
+@blp.route("/cases/<int:case_id>/history")
+class History(MethodView):
+    @blp.response(200, EventOut(many=True))
+    def get(self, case_id: int):
+        """Every audit event of the case, oldest first."""
+        visible(case_id)
+        return cases.case_history(session(), case_id)
+
+
+@blp.route("/cases/<int:case_id>/path")
+class Path(MethodView):
+    @blp.response(200, StepOut(many=True))
+    def get(self, case_id: int):
+        """The finished elements of the case, in order."""
+        visible(case_id)
+        return cases.case_path(session(), case_id)
+
+
+@blp.route("/cases/<int:case_id>/messages")
+class Messages(MethodView):
+    @blp.arguments(MessageIn)
+    @blp.response(200, CaseDetail)
+    def post(self, body, case_id: int):
+        """Deliver a message the case waits for (409 if it does not)."""
+        visible(case_id)
+        case = cases.send_message(engine(), session(), case_id, body["name"], body["payload"],
+                                  actor=g.user.username)
+        return detail(case)
+
+
+@blp.route("/cases/<int:case_id>/copies")
+class Copies(MethodView):
+    @blp.arguments(CopyIn)
+    @blp.response(201, CaseOut)
+    def post(self, body, case_id: int):
+        """抄送: send the case to colleagues who may see it."""
+        tasks.copy(engine(), session(), case_id, g.user, body["to"], body["note"], task_id=body["task_id"])
+        return case_dict(visible(case_id))
+
+
+@blp.route("/cases/<int:case_id>/comments")
+class Comments(MethodView):
+    @blp.arguments(CommentIn)
+    @blp.response(201, EventOut)
+    def post(self, body, case_id: int):
+        """A remark on the case's timeline."""
+        tasks.comment(engine(), session(), case_id, g.user, body["text"], task_id=body["task_id"])
+        return cases.case_history(session(), case_id)[-1]
+
+
+@blp.route("/cases/<int:case_id>/documents")
+class Documents(MethodView):
+    @blp.response(200, DocumentOut(many=True))
+    def get(self, case_id: int):
+        """The case's generated documents."""
+        visible(case_id)
+        return case_documents(case_id, DOCUMENT)
+
+
+@blp.route("/cases/<int:case_id>/documents/<int:document_id>")
+@blp.response(200, description="Word 文书（.docx）")
+def document(case_id: int, document_id: int):
+    """Download a generated document."""
+    visible(case_id)
+    doc = documents.document(session(), case_id, document_id)
+    if doc.status != "ready":
+        raise NotFound(f"文书未能生成：{doc.error}", document=document_id)
+    return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -1,0 +1,79 @@
+"""RFC 9457 problem details: one shape for every API error, with per-field messages."""
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound
+
+STATUS = {NotFound: 404, ConflictError: 409, NotAllowed: 403, InvalidState: 409, DataValidationError: 422}
+TITLES = {400: "请求无效", 401: "未认证", 403: "无权操作", 404: "不存在", 405: "不支持的方法", 409: "冲突",
+          413: "上传内容过大", 422: "数据校验未通过", 429: "请求过于频繁"}
+
+# marshmallow's messages, in the interface's language.
+MESSAGES = {
+    "Missing data for required field.": "必填项",
+    "Unknown field.": "未知字段",
+    "Field may not be null.": "不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid boolean.": "应为是或否",
+    "Not a valid mapping type.": "应为对象",
+    "Not a valid list.": "应为列表",
+    "Not a valid datetime.": "应为日期时间（ISO 8601）",
+    "Not a valid date.": "应为日期（YYYY-MM-DD）",
+    "Invalid input type.": "类型不正确",
+    "Shorter than minimum length 1.": "不能为空",
+}
+
+
+def problem(status: int, detail: str, errors: list[dict] | None = None, **extra):
+    """A problem+json response."""
+    body = {"type": "about:blank", "title": TITLES.get(status, "错误"), "status": status, "detail": detail, **extra}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def engine_problem(error: EngineError):
+    """The problem an engine error stands for."""
+    status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 400)
+    errors = None
+    if isinstance(error, DataValidationError):
+        errors = [{"field": e.field, "message": e.message, "rule": e.rule} for e in error.errors]
+    return problem(status, error.message, errors, code=error.code)
+
+
+def http_problem(error: HTTPException):
+    """The problem of an HTTP error; webargs' 422 carries marshmallow's messages per location and field."""
+    status = error.code or 500
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if status == 422 and messages:
+        errors = [{"field": field, "message": text, "rule": "schema"}
+                  for location in messages.values() for field, text in _flatten(location)]
+        return problem(422, f"请求有 {len(errors)} 处需要修改", errors, code="invalid_request")
+    return problem(status, error.description or TITLES.get(status, ""), code="http_error")
+
+
+def _flatten(messages, prefix: str = ""):
+    """(dotted field, message) pairs from marshmallow's nested message dict."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            yield prefix, "；".join(MESSAGES.get(m, _translate(m)) for m in messages)
+        else:
+            for m in messages:
+                yield from _flatten(m, prefix)
+    else:
+        yield prefix, MESSAGES.get(str(messages), str(messages))
+
+
+def _translate(message: str) -> str:
+    if message.startswith("Must be one of:"):
+        return "取值应为：" + message.removeprefix("Must be one of:").strip().rstrip(".")
+    return message

@@ -1,0 +1,117 @@
+"""Tasks (the inbox, claim, complete, transfer, delegate, resolve, urge, drafts) and notifications."""
+from __future__ import annotations
+
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from engine import cases, notifications, tasks
+
+from ..database import session
+from ..present import task_dict
+from ..workflow import engine
+from . import authenticate
+from .schemas import (
+    CompleteIn, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
+)
+
+blp = Blueprint("api_tasks", __name__, description="待办任务与通知")
+blp.before_request(authenticate)
+SOON_WORKING_DAYS = 2
+
+
+def soon_moment():
+    """The end of the due-soon window: two working days from now."""
+    eng = engine()
+    return eng.calendar.add_working_days(eng.now(), SOON_WORKING_DAYS)
+
+
+def task_detail(task) -> dict:
+    db = session()
+    return {**task_dict(task), "form_schema": tasks.form_schema(engine(), db, task),
+            "draft": task.draft, "case_version": task.case.version}
+
+
+def visible(task_id: int):
+    return tasks.visible_task(session(), task_id, g.user)
+
+
+@blp.route("/tasks")
+class Inbox(MethodView):
+    @blp.arguments(InboxQuery, location="query")
+    @blp.response(200, TaskOut(many=True))
+    def get(self, query):
+        """The caller's inbox: mine, my role's unclaimed (group), or done; sorted by due time."""
+        found = tasks.inbox(session(), g.user, query["view"], process_key=query.get("process"), q=query.get("q"),
+                            due=query.get("due"), since=query.get("since"), until=query.get("until"),
+                            now=engine().now(), soon=soon_moment(), limit=query["limit"])
+        return [task_dict(t) for t in found]
+
+
+@blp.route("/tasks/<int:task_id>")
+class TaskView(MethodView):
+    @blp.response(200, TaskDetail)
+    def get(self, task_id: int):
+        """A task with its form (JSON Schema), draft and the case version to send back on completion."""
+        return task_detail(visible(task_id))
+
+
+def _operation(name: str, doc: str, schema, call):
+    """Register POST /tasks/<id>/<name> running `call(task_id, body)` and answering the task."""
+    def view(body, task_id: int):
+        visible(task_id)
+        call(task_id, body)
+        session().expire_all()
+        return task_detail(visible(task_id))
+    view.__name__ = f"task_{name}"
+    view.__doc__ = doc
+    blp.route(f"/tasks/<int:task_id>/{name}", methods=["POST"])(
+        blp.arguments(schema)(blp.response(200, TaskDetail)(view)))
+
+
+_operation("claim", "签收：take an unassigned task you are a candidate for.", NoteIn,
+           lambda tid, body: tasks.claim(engine(), session(), tid, g.user))
+_operation("release", "退回：give a claimed task back to its candidates.", NoteIn,
+           lambda tid, body: tasks.release(engine(), session(), tid, g.user))
+_operation("transfer", "转办：hand the task to another person.", TransferIn,
+           lambda tid, body: tasks.transfer(engine(), session(), tid, g.user, body["to"], body["reason"]))
+_operation("delegate", "委派：ask another person to work on it and hand it back.", DelegateIn,
+           lambda tid, body: tasks.delegate(engine(), session(), tid, g.user, body["to"], body["note"]))
+_operation("resolve", "交回：the delegate hands the task back to its owner.", NoteIn,
+           lambda tid, body: tasks.resolve(engine(), session(), tid, g.user, body["note"]))
+_operation("urge", "催办：remind whoever holds the task.", NoteIn,
+           lambda tid, body: tasks.urge(engine(), session(), tid, g.user, body["note"]))
+_operation("draft", "暂存：keep unfinished form data on the task.", DraftIn,
+           lambda tid, body: tasks.save_draft(engine(), session(), tid, g.user, body["data"]))
+
+
+@blp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@blp.arguments(CompleteIn)
+@blp.response(200, TaskDetail)
+def complete(body, task_id: int):
+    """办理：validate the data against the task's form and complete it (422 field errors; 409 if someone was first)."""
+    visible(task_id)
+    cases.complete_task(engine(), session(), task_id, body["data"], user=g.user,
+                        expected_version=body["expected_version"])
+    session().expire_all()
+    return task_detail(visible(task_id))
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @blp.response(200, NotificationOut(many=True))
+    def get(self):
+        """The caller's unread notifications, newest first."""
+        return notifications.unread(session(), g.user.id)
+
+
+@blp.route("/notifications/read", methods=["POST"])
+@blp.arguments(ReadIn)
+@blp.response(200, NotificationOut(many=True))
+def read(body):
+    """Mark notifications read; answers what is still unread."""
+    notifications.mark_read(session(), g.user.id, body["ids"], engine().now())
+    return notifications.unread(session(), g.user.id)
+
+

@@ -1,0 +1,26 @@
+"""Browser assets from npm packages (package.json; `make` installs them), served from node_modules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
+
+bp = Blueprint("assets", __name__)
+# Which folder of each package the browser may fetch from.
+PACKAGES = {"bpmn-js": "dist", "swagger-ui-dist": "", "htmx.org": "dist"}
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "node_modules"
+
+
+def init_app(app: Flask) -> None:
+    """Serve /assets/<package>/<file> from the configured node_modules folder."""
+    app.config.setdefault("ASSETS_DIR", str(DEFAULT_DIR))
+    app.register_blueprint(bp)
+
+
+@bp.get("/assets/<package>/<path:filename>")
+def asset(package: str, filename: str):
+    """One file of an allowed package (404 for anything else)."""
+    if package not in PACKAGES:
+        abort(404)
+    folder = Path(current_app.config["ASSETS_DIR"]) / package / PACKAGES[package]
+    return send_from_directory(folder, filename, max_age=86400)
