@@ -56,3 +56,20 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
         for i, item in enumerate(data):
             errors += directory_errors(session, schema["items"], item, f"{path}.{i}")
     return errors
+
+
+def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, str]]]:
+    """For each directory or organisation field of a form (nested ones too, by property name): (key, label)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        kind = sub.get(DIRECTORY_KEYWORD)
+        if kind:
+            found[name] = [(e.key, f"{e.name}（{e.key}）") for e in session.scalars(
+                select(DirectoryEntry).where(DirectoryEntry.kind == kind, DirectoryEntry.active)
+                .order_by(DirectoryEntry.key))]
+        elif sub.get(ORGANIZATION_KEYWORD):
+            found[name] = [(o.code, o.name) for o in session.scalars(select(Organization).order_by(Organization.path))]
+        for nested in (sub, sub.get("items") or {}):
+            if nested.get("type") == "object":
+                found.update(choices(session, nested))
+    return found

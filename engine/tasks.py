@@ -3,15 +3,19 @@ copy (抄送), comment and drafts. They change who holds a task, never the workf
 transaction with an audit event, and the people it concerns get an in-app notification."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from .bundles import bundle_file
 from .db import begin_write
 from .errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
-from .models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, ProcessDefinition, User
+from .models import (
+    AuditEvent, BundleFile, Case, CaseCopy, HumanTask, Notification, Organization, ProcessDefinition, User,
+)
 from .people import candidates, is_candidate
 
 MAX_NOTE = 2000
@@ -369,3 +373,82 @@ def process_exists(session: Session, process_key: str) -> bool:
     """Whether some published bundle defines the process."""
     return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
                           .limit(1)) is not None
+
+
+# ---------------------------------------------------------------- the leader's overview
+
+def workload(session: Session, user: User, now: datetime, soon: datetime) -> list[dict]:
+    """Per organisation of the user's subtree: running cases, open tasks, those due soon and those overdue."""
+    org_rows = list(session.scalars(select(Organization).where(Organization.path.startswith(user.org.path))
+                                    .order_by(Organization.path)))
+    open_tasks = (select(HumanTask.org_id, func.count(), func.sum(_flag(HumanTask.due_at < now)),
+                         func.sum(_flag(and_(HumanTask.due_at >= now, HumanTask.due_at < soon))))
+                  .where(HumanTask.status == "ready", HumanTask.org_id.in_([o.id for o in org_rows]))
+                  .group_by(HumanTask.org_id))
+    counts = {org_id: (total, int(late or 0), int(close or 0)) for org_id, total, late, close in session.execute(open_tasks)}
+    running = dict(session.execute(select(Case.org_id, func.count()).where(
+        Case.status == "running", Case.org_id.in_([o.id for o in org_rows])).group_by(Case.org_id)).all())
+    return [{"org": o, "running": running.get(o.id, 0), "open": counts.get(o.id, (0, 0, 0))[0],
+             "overdue": counts.get(o.id, (0, 0, 0))[1], "soon": counts.get(o.id, (0, 0, 0))[2]} for o in org_rows]
+
+
+def _flag(condition):
+    from sqlalchemy import case as when
+
+    return when((condition, 1), else_=0)
+
+
+def overdue_tasks(session: Session, user: User, now: datetime, limit: int = 100) -> list[HumanTask]:
+    """Open tasks of the user's subtree past their due time, most overdue first."""
+    return list(session.scalars(
+        select(HumanTask).join(Organization, HumanTask.org_id == Organization.id)
+        .where(HumanTask.status == "ready", HumanTask.due_at < now, Organization.path.startswith(user.org.path))
+        .order_by(HumanTask.due_at).limit(limit)))
+
+
+LEADER_PROPERTY = "leaderField"     # a process property naming the case field that holds its lead leader
+
+
+def led_cases(session: Session, user: User) -> list[Case]:
+    """Open cases whose diagram-declared leader field names the user (领导包案)."""
+    pattern = f'%"{_like_escape(user.username)}"%'
+    found = session.scalars(select(Case).where(Case.status.in_(("running", "suspended")),
+                                               cast(Case.meta, Text).like(pattern, escape="\\"))
+                            .order_by(Case.id.desc()).limit(500))
+    return [c for c in found
+            if (field := (c.definition.properties or {}).get(LEADER_PROPERTY)) and (c.meta or {}).get(field) == user.username]
+
+
+def case_data(engine, session: Session, case: Case) -> dict:
+    """What the case knows now: the data of its most recently changed open task (or its final data)."""
+    workflow = engine.load_workflow(session, case)
+    if workflow.is_completed():
+        return dict(workflow.data or (workflow.last_task.data if workflow.last_task else {}))
+    open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    if not open_tasks:
+        return dict(workflow.last_task.data) if workflow.last_task else {}
+    return dict(max(open_tasks, key=lambda t: t.last_state_change).data)
+
+
+_TITLES: dict[int, dict[str, str]] = {}
+
+
+def field_titles(session: Session, bundle_id: int) -> dict[str, str]:
+    """Every form field's title in a bundle version, by property name (bundles never change, so kept)."""
+    titles = _TITLES.get(bundle_id)
+    if titles is None:
+        titles = {}
+        for content in session.scalars(select(BundleFile.content).where(
+                BundleFile.bundle_id == bundle_id, BundleFile.kind == "form")):
+            _collect_titles(json.loads(content), titles)
+        _TITLES[bundle_id] = titles
+    return titles
+
+
+def _collect_titles(schema: dict, titles: dict[str, str]) -> None:
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict):
+            titles.setdefault(name, prop.get("title", name))
+            _collect_titles(prop, titles)
+            if isinstance(prop.get("items"), dict):
+                _collect_titles(prop["items"], titles)

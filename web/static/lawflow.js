@@ -1,0 +1,18 @@
+// Repeating groups and lists in task forms: add and remove rows without a round trip.
+document.addEventListener("click", function (event) {
+  var add = event.target.closest("[data-add-row]");
+  if (add) {
+    var box = document.getElementById(add.dataset.addRow);
+    var template = box.querySelector("template");
+    var index = parseInt(box.dataset.next || "0", 10);
+    box.dataset.next = String(index + 1);
+    var html = template.innerHTML.split("__index__").join(String(index));
+    template.insertAdjacentHTML("beforebegin", html);
+    event.preventDefault();
+  }
+  var remove = event.target.closest("[data-remove-row]");
+  if (remove) {
+    remove.closest(".row").remove();
+    event.preventDefault();
+  }
+});

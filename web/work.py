@@ -1,0 +1,236 @@
+"""Pages for daily work: the inbox, a task's form and operations, notifications and the leader's overview."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
+
+from engine import attachments, cases, directory, documents, notifications, people, tasks
+from engine.errors import DataValidationError, EngineError
+
+from . import formfields
+from .auth import login_required
+from .database import session
+from .workflow import engine
+
+bp = Blueprint("work", __name__)
+VIEW_LABELS = {"mine": "我的待办", "group": "待签收", "done": "已办", "copies": "抄送我的"}
+DUE_LABELS = {"overdue": "已超期", "soon": "临期（2 个工作日内）"}
+SOON_WORKING_DAYS = 2
+OPERATIONS = ("claim", "release", "transfer", "delegate", "resolve", "urge")
+
+
+def init_app(app: Flask) -> None:
+    """Register the work pages and the unread-notification count every page shows."""
+    app.register_blueprint(bp)
+    app.context_processor(_counts)
+    app.jinja_env.globals["field_titles"] = lambda case: tasks.field_titles(session(), case.definition.bundle_id)
+
+
+def _counts() -> dict:
+    user = g.get("user")
+    if user is None:
+        return {}
+    return {"unread_count": len(notifications.unread(session(), user.id))}
+
+
+def _soon():
+    eng = engine()
+    return eng.now(), eng.calendar.add_working_days(eng.now(), SOON_WORKING_DAYS)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    """待办: my tasks, my role's unclaimed ones, what I did, and what was copied to me; sorted by due time."""
+    view = request.args.get("view", "mine")
+    if view not in VIEW_LABELS:
+        abort(404)
+    now, soon = _soon()
+    db = session()
+    filters = {k: request.args.get(k) or None for k in ("process", "q", "due")}
+    if view == "copies":
+        found = tasks.copies(db, g.user)
+    else:
+        found = tasks.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
+                            now=now, soon=soon)
+    return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
+                           due_labels=DUE_LABELS, counts=tasks.inbox_counts(db, g.user, now, soon),
+                           processes=_processes())
+
+
+def _processes() -> list[tuple[str, str]]:
+    from engine import bundles
+
+    return [(d.process_key, d.name) for d in bundles.latest_definitions(session())]
+
+
+@bp.route("/tasks/<int:task_id>", methods=("GET", "POST"))
+@login_required
+def task_page(task_id: int):
+    """A task: its form beside the case summary, documents, deadline and the operations the user may use."""
+    db = session()
+    task = tasks.visible_task(db, task_id, g.user)
+    schema = tasks.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
+    data, errors, status = (task.draft or {}), {}, 200
+    if request.method == "POST":
+        try:
+            data = formfields.parse(schema, request.form)      # what to show again if anything is refused
+            data = _posted(schema, task)
+            if request.form.get("action") == "draft":
+                tasks.save_draft(engine(), db, task_id, g.user, data)
+                flash("草稿已暂存", "ok")
+                return redirect(url_for("work.task_page", task_id=task_id))
+            cases.complete_task(engine(), db, task_id, data, user=g.user)
+        except DataValidationError as exc:
+            db.rollback()
+            errors, status = formfields.error_map(exc.errors), 422
+            flash(f"{exc.message}，请按提示修改", "error")
+        else:
+            flash(f"已办理「{task.name}」", "ok")
+            return redirect(url_for("work.inbox"))
+        task = tasks.visible_task(db, task_id, g.user)
+    return render_template("task.html", **_task_context(task, schema, data, errors)), status
+
+
+def _posted(schema: dict, task) -> dict:
+    """The posted form as data; uploaded files are stored first so a refused form keeps them."""
+    db = session()
+    uploaded: dict[str, list[dict]] = {}
+    for name in formfields.file_fields(schema):
+        kept = [int(v) for v in request.form.getlist(f"{name}.keep") if v.isdigit()]
+        uploaded[f"{name}.previous"] = [attachments.describe(a) for a in attachments.of_case(db, task.case_id, kept)]
+        for upload in request.files.getlist(name):
+            if upload and upload.filename:
+                stored = attachments.store(db, task.case_id, name, upload.filename, upload.mimetype or "",
+                                           upload.read(), actor=g.user.username, now=engine().now())
+                uploaded.setdefault(name, []).append(attachments.describe(stored))
+    db.commit()
+    return formfields.parse(schema, request.form, uploaded)
+
+
+def _task_context(task, schema, data, errors) -> dict:
+    db = session()
+    case = task.case
+    holder = db.get(type(g.user), task.assignee_id) if task.assignee_id else None
+    may_complete = task.status == "ready" and people.is_candidate(db, g.user, task) and task.delegation != "pending"
+    fields = formfields.build(schema, data if task.status == "ready" else _completed_data(task), errors,
+                              directory.choices(db, schema))
+    return {
+        "task": task, "case": case, "schema": schema, "fields": fields, "holder": holder,
+        "candidates": people.candidates(db, task), "may_complete": may_complete,
+        "may_work": task.status == "ready" and people.is_candidate(db, g.user, task),
+        "legal_basis": tasks.element_documentation(engine(), case).get(task.element_id),
+        "documents": documents.case_documents(db, case.id), "colleagues": tasks.colleagues(db, case),
+        "owner": db.get(type(g.user), task.owner_id) if task.owner_id else None,
+    }
+
+
+def _completed_data(task) -> dict:
+    """What a completed task's fields hold now in the case's data."""
+    return tasks.case_data(engine(), session(), task.case)
+
+
+@bp.post("/tasks/<int:task_id>/<operation>")
+@login_required
+def task_operation(task_id: int, operation: str):
+    """签收、退回、转办、委派、交回、催办, then back to where the user came from."""
+    if operation not in OPERATIONS:
+        abort(404)
+    db, eng, form = session(), engine(), request.form
+    calls = {
+        "claim": lambda: tasks.claim(eng, db, task_id, g.user),
+        "release": lambda: tasks.release(eng, db, task_id, g.user),
+        "transfer": lambda: tasks.transfer(eng, db, task_id, g.user, form.get("to", ""), form.get("reason", "")),
+        "delegate": lambda: tasks.delegate(eng, db, task_id, g.user, form.get("to", ""), form.get("note", "")),
+        "resolve": lambda: tasks.resolve(eng, db, task_id, g.user, form.get("note", "")),
+        "urge": lambda: tasks.urge(eng, db, task_id, g.user, form.get("note", "")),
+    }
+    try:
+        calls[operation]()
+    except DataValidationError as exc:
+        db.rollback()
+        flash("；".join(e.message for e in exc.errors) or exc.message, "error")
+    except EngineError as exc:
+        db.rollback()
+        if exc.code == "not_found":
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(OPERATION_DONE[operation], "ok")
+    return redirect(_back(url_for("work.task_page", task_id=task_id)))
+
+
+OPERATION_DONE = {"claim": "已签收", "release": "已退回待签收", "transfer": "已转办", "delegate": "已委派",
+                  "resolve": "已交回委派人", "urge": "已催办"}
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/cases/<int:case_id>/comment")
+@login_required
+def case_comment(case_id: int):
+    """A remark on the case's timeline."""
+    try:
+        tasks.comment(engine(), session(), case_id, g.user, request.form.get("text", ""))
+        flash("意见已记录", "ok")
+    except DataValidationError as exc:
+        session().rollback()
+        flash(exc.errors[0].message, "error")
+    return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
+
+
+@bp.post("/cases/<int:case_id>/copy")
+@login_required
+def case_copy(case_id: int):
+    """抄送 the case to colleagues."""
+    try:
+        tasks.copy(engine(), session(), case_id, g.user, request.form.getlist("to"), request.form.get("note", ""))
+        flash("已抄送", "ok")
+    except DataValidationError as exc:
+        session().rollback()
+        flash("；".join(e.message for e in exc.errors), "error")
+    return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def case_attachment(case_id: int, attachment_id: int):
+    """Download a file uploaded into one of the case's forms."""
+    db = session()
+    cases.visible_case(db, case_id, g.user.org.path)
+    found = attachments.attachment(db, case_id, attachment_id)
+    return send_file(io.BytesIO(found.content), download_name=found.filename, as_attachment=True,
+                     mimetype=found.content_type)
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    """My unread notifications."""
+    return render_template("notifications.html", items=notifications.unread(session(), g.user.id))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notification_read():
+    """Mark notifications read (all, or the ones posted)."""
+    ids = [int(v) for v in request.form.getlist("id") if v.isdigit()]
+    if not ids:
+        ids = [n.id for n in notifications.unread(session(), g.user.id)]
+    notifications.mark_read(session(), g.user.id, ids, engine().now())
+    return redirect(_back(url_for("work.notification_list")))
+
+
+@bp.get("/overview")
+@login_required
+def overview():
+    """The leader's view: open, due-soon and overdue tasks per organisation of my subtree; cases I lead."""
+    now, soon = _soon()
+    db = session()
+    return render_template("overview.html", rows=tasks.workload(db, g.user, now, soon),
+                           led=tasks.led_cases(db, g.user), overdue=tasks.overdue_tasks(db, g.user, now))
+
