@@ -10,6 +10,7 @@ run: $(VENV)/.installed node_modules/.installed
 
 test: $(VENV)/.installed-test node_modules/.installed
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed

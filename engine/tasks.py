@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select, update
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from .bundles import bundle_file
+from .cases import send_message, waiting_messages
 from .db import begin_write
 from .errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from .models import (
@@ -31,13 +34,15 @@ def can_see(user: User, case: Case) -> bool:
 
 def visible_task(session: Session, task_id: int, user: User, *, lock: bool = False) -> HumanTask:
     """A task of a case the user may see; NotFound otherwise (never tells whether it exists elsewhere)."""
-    query = select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+    query = (select(HumanTask, Organization.path).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id).where(HumanTask.id == task_id)
+             .execution_options(populate_existing=True))
     if lock:
-        query = query.with_for_update()
-    task = session.scalar(query)
-    if task is None or not can_see(user, task.case):
+        query = query.with_for_update(of=HumanTask)
+    found = session.execute(query).first()
+    if found is None or not found[1].startswith(user.org.path):
         raise NotFound("任务不存在", task=task_id)
-    return task
+    return found[0]
 
 
 def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
@@ -393,8 +398,6 @@ def workload(session: Session, user: User, now: datetime, soon: datetime) -> lis
 
 
 def _flag(condition):
-    from sqlalchemy import case as when
-
     return when((condition, 1), else_=0)
 
 
@@ -452,3 +455,72 @@ def _collect_titles(schema: dict, titles: dict[str, str]) -> None:
             _collect_titles(prop, titles)
             if isinstance(prop.get("items"), dict):
                 _collect_titles(prop["items"], titles)
+
+
+# ---------------------------------------------------------------- what a case page offers
+
+RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
+SENDER_ROLES_PROPERTY = "senderRoles"    # on a message catch event: roles that may send it from the web
+SENDER_FIELD_PROPERTY = "senderField"    # on a message catch event: payload field that gets the sender's username
+
+
+def related(session: Session, case: Case, user: User) -> list[Case]:
+    """Other cases of the process, visible to the user, sharing every field the diagram declares as relating."""
+    fields = [f.strip() for f in (case.definition.properties or {}).get(RELATED_PROPERTY, "").split(",") if f.strip()]
+    values = {f: (case.meta or {}).get(f) for f in fields}
+    if not fields or any(v in (None, "") for v in values.values()):
+        return []
+    query = (select(Case).join(Organization, Case.org_id == Organization.id)
+             .where(Case.process_key == case.process_key, Case.id != case.id,
+                    Organization.path.startswith(user.org.path)))
+    for name, value in values.items():
+        query = query.where(Case.meta[name].as_string() == str(value))
+    return list(session.scalars(query.order_by(Case.id)))
+
+
+def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:
+    """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    roles = {r.code for r in user.roles} | {r.name for r in user.roles}
+    actions: dict[str, dict] = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            event = getattr(task_spec, "event_definition", None)
+            if type(event).__name__ != "MessageEventDefinition" or event.name not in waiting or \
+                    not getattr(task_spec, "bpmn_name", None) or "Throw" in type(task_spec).__name__:
+                continue
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            allowed = [r.strip() for r in props.get(SENDER_ROLES_PROPERTY, "").split(",") if r.strip()]
+            if allowed and not roles & set(allowed):
+                continue
+            actions.setdefault(event.name, {"name": event.name, "label": task_spec.bpmn_name,
+                                            "documentation": getattr(task_spec, "documentation", None) or "",
+                                            "sender_field": props.get(SENDER_FIELD_PROPERTY)})
+    return sorted(actions.values(), key=lambda a: a["label"])
+
+
+def send_action(engine, session: Session, case: Case, user: User, name: str, note: str = ""):
+    """Send one of the case's message actions as the user (the diagram's sender field gets their username)."""
+    offered = {a["name"]: a for a in message_actions(engine, session, case, user,
+                                                     waiting_messages(engine, session, case.id))}
+    if name not in offered:
+        raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
+    payload = {"note": note, "by": user.username}
+    if offered[name]["sender_field"]:
+        payload[offered[name]["sender_field"]] = user.username
+    return send_message(engine, session, case.id, name, payload, actor=user.username)
+
+
+def read_copies_of(session: Session, user: User, case_id: int, now: datetime) -> None:
+    """Opening a case marks the copies of it sent to the user read."""
+    result = session.execute(update(CaseCopy).where(CaseCopy.user_id == user.id, CaseCopy.case_id == case_id,
+                                                    CaseCopy.read_at.is_(None)).values(read_at=now))
+    if result.rowcount:
+        session.commit()
+
+
+def task_data(engine, session: Session, task: HumanTask) -> dict:
+    """The data an open task carries now (what the case knew when it became ready, plus later changes)."""
+    workflow = engine.load_workflow(session, task.case)
+    found = workflow.get_task_from_id(UUID(task.task_uuid))
+    return dict(found.data) if found is not None else {}

@@ -210,3 +210,11 @@ def complaint_setup(session, deployed):
                         data={"type": "lawyer", "firm": "示范律师事务所"})
     directory.add_entry(session, "respondent", "F-0001", "示范律师事务所", org_code="county-a", data={"type": "firm"})
     session.commit()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (browser tests screenshot their pages when the call failed)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -23,3 +23,14 @@ def token_for(app, username: str) -> dict[str, str]:
     with app.app_context():
         db = db_session()
         return {"Authorization": f"Bearer {create_token(db, people.user_by_name(db, username), 'test')}"}
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """The error shown under each field of a rendered form, by field name."""
+    found = {}
+    for chunk in html.split('data-field="')[1:]:
+        name, _, rest = chunk.partition('"')
+        error = re.search(r'class="field-error" role="alert">([^<]+)<', rest)
+        if error:
+            found[name] = error.group(1)
+    return found

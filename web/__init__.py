@@ -10,7 +10,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
     app.config.from_mapping(config_module.load(overrides))
-    from . import api, assets, auth, database, errors, pages, work, workflow
+    from . import api, assets, auth, database, errors, pages, portal, work, workflow
 
     database.init_app(app)
     workflow.init_app(app)
@@ -18,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     pages.init_app(app)
     work.init_app(app)
+    portal.init_app(app)
     assets.init_app(app)
     api.init_app(app)
     return app

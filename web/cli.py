@@ -77,8 +77,15 @@ def token(username: str, name: str) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the app; in embedded mode the timer sweep runs in the same process."""
+@click.option("--workers", default=0, type=int,
+              help="0: one embedded process (werkzeug, scheduler inside); N: gunicorn with N worker processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app: embedded (the timer sweep runs in the same process), or production under gunicorn."""
+    if workers > 0:
+        from .production import serve_with_gunicorn
+
+        serve_with_gunicorn(host, port, workers)
+        return
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_PROCESS"]:
         scheduler.start_background(app)

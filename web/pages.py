@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Flask, g, render_template, request, send_file
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
-from engine import bundles, cases, documents, people
+from engine import bundles, cases, documents, people, tasks
+from engine.errors import InvalidState, NotAllowed
 from engine.models import Bundle, Case
 
 from engine.workdays import CHINA_TZ, day_of
@@ -19,12 +20,21 @@ bp = Blueprint("pages", __name__)
 
 
 WEEKDAYS = "一二三四五六日"
+ACTION_LABELS = {
+    "case_started": "立案启动", "case_completed": "办结", "case_failed": "出错", "case_org_changed": "移交办理机构",
+    "case_resumed": "恢复", "case_suspended": "挂起", "case_terminated": "终止", "deadlines_recomputed": "期限重算",
+    "document_requested": "生成文书", "message_received": "收到消息", "message_thrown": "发出消息", "notified": "发送通知",
+    "task_completed": "办理", "timers_checked": "期限检查", "case_copied": "抄送", "commented": "意见",
+    "draft_saved": "暂存草稿", "task_claimed": "签收", "task_delegated": "委派", "task_released": "退回待签收",
+    "task_resolved": "交回委派", "task_transferred": "转办", "task_urged": "催办",
+}
 
 
 def init_app(app: Flask) -> None:
     """Register the staff pages, the health check and the date filters they use."""
     app.register_blueprint(bp)
     app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
+    app.jinja_env.globals["action_labels"] = ACTION_LABELS
     app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.filters["deadline"] = _deadline_label
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
@@ -66,12 +76,44 @@ def case_list():
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case_detail(case_id: int):
-    """A case: summary, tasks with candidates, path and audit trail."""
+    """A case: summary, its diagram with the path taken, deadlines with their legal basis, timeline, documents."""
+    db, eng = session(), engine()
+    case = cases.visible_case(db, case_id, g.user.org.path)
+    tasks.read_copies_of(db, g.user, case_id, eng.now())
+    all_tasks = cases.case_tasks(db, case_id)
+    waiting = cases.waiting_messages(eng, db, case_id)
+    return render_template(
+        "case.html", case=case, tasks=[(t, people.candidates(db, t)) for t in all_tasks],
+        path=cases.case_path(db, case_id), history=cases.case_history(db, case_id),
+        documents=documents.case_documents(db, case_id), legal=tasks.element_documentation(eng, case),
+        related=tasks.related(db, case, g.user), actions=tasks.message_actions(eng, db, case, g.user, waiting),
+        colleagues=tasks.colleagues(db, case), titles=tasks.field_titles(db, case.definition.bundle_id),
+        current=[t.element_id for t in all_tasks if t.status == "ready"])
+
+
+@bp.get("/cases/<int:case_id>/diagram.bpmn")
+@login_required
+def case_diagram(case_id: int):
+    """The BPMN file of the version the case runs on (drawn by bpmn-js on the case page)."""
     db = session()
     case = cases.visible_case(db, case_id, g.user.org.path)
-    tasks = [(t, people.candidates(db, t)) for t in cases.case_tasks(db, case_id)]
-    return render_template("case.html", case=case, tasks=tasks, path=cases.case_path(db, case_id),
-                           history=cases.case_history(db, case_id), documents=documents.case_documents(db, case_id))
+    content = bundles.bundle_file(db, case.definition.bundle_id, case.definition.file_path)
+    return content, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.post("/cases/<int:case_id>/actions/<name>")
+@login_required
+def case_action(case_id: int, name: str):
+    """Send one of the messages the case waits for (e.g. a leader takes the case over)."""
+    db = session()
+    case = cases.visible_case(db, case_id, g.user.org.path)
+    try:
+        tasks.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
+        flash("已处理", "ok")
+    except (NotAllowed, InvalidState) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("pages.case_detail", case_id=case_id))
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>")

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from engine.models import ApiToken, User
 
@@ -28,10 +29,10 @@ def create_token(session, user: User, name: str, now: datetime | None = None) ->
 def user_for_token(token: str) -> User | None:
     """The active user a live token acts as, or None."""
     session = db_session()
-    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)))
-    if found is None or not found.user.active:
-        return None
-    return found.user
+    user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                          .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None), User.active)
+                          .options(joinedload(User.org), selectinload(User.roles)))
+    return user
 
 
 def revoke_token(session, user: User, token_id: int, now: datetime) -> bool:

@@ -72,7 +72,7 @@ def task_page(task_id: int):
     db = session()
     task = tasks.visible_task(db, task_id, g.user)
     schema = tasks.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
-    data, errors, status = (task.draft or {}), {}, 200
+    data, errors, status = _prefill(task, schema), {}, 200
     if request.method == "POST":
         try:
             data = formfields.parse(schema, request.form)      # what to show again if anything is refused
@@ -91,6 +91,14 @@ def task_page(task_id: int):
             return redirect(url_for("work.inbox"))
         task = tasks.visible_task(db, task_id, g.user)
     return render_template("task.html", **_task_context(task, schema, data, errors)), status
+
+
+def _prefill(task, schema: dict) -> dict:
+    """A draft if one was saved, else what the case already knows of the form's fields."""
+    if task.draft or task.status != "ready":
+        return task.draft or {}
+    known = tasks.task_data(engine(), session(), task)
+    return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
 
 
 def _posted(schema: dict, task) -> dict:

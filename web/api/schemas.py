@@ -151,6 +151,21 @@ class CompleteIn(Strict):
                                       metadata={"description": "案件版本号；与当前不符时返回 409"})
 
 
+class NextTask(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    lane = fields.String(allow_none=True)
+
+
+class Completed(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    case_id = fields.Integer()
+    case_status = fields.String()
+    case_version = fields.Integer()
+    next_tasks = fields.List(fields.Nested(NextTask))
+
+
 class TransferIn(Strict):
     to = fields.String(required=True, validate=validate.Length(min=1))
     reason = fields.String(required=True)

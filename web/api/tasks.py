@@ -13,7 +13,7 @@ from ..present import task_dict
 from ..workflow import engine
 from . import authenticate
 from .schemas import (
-    CompleteIn, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
+    Completed, CompleteIn, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
 )
 
 blp = Blueprint("api_tasks", __name__, description="待办任务与通知")
@@ -88,14 +88,18 @@ _operation("draft", "暂存：keep unfinished form data on the task.", DraftIn,
 
 @blp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @blp.arguments(CompleteIn)
-@blp.response(200, TaskDetail)
+@blp.response(200, Completed)
 def complete(body, task_id: int):
-    """办理：validate the data against the task's form and complete it (422 field errors; 409 if someone was first)."""
-    visible(task_id)
-    cases.complete_task(engine(), session(), task_id, body["data"], user=g.user,
-                        expected_version=body["expected_version"])
-    session().expire_all()
-    return task_detail(visible(task_id))
+    """办理：validate the data against the task's form and complete it (422 field errors; 409 if someone was first).
+    The answer names the case's tasks that are open now."""
+    db = session()
+    task = visible(task_id)
+    case_id = task.case_id
+    case = cases.complete_task(engine(), db, task_id, body["data"], user=g.user,
+                               expected_version=body["expected_version"])
+    return {"id": task_id, "status": "completed", "case_id": case_id, "case_status": case.status,
+            "case_version": case.version,
+            "next_tasks": [{"id": t.id, "name": t.name, "lane": t.lane} for t in cases.case_tasks(db, case_id, "ready")]}
 
 
 @blp.route("/notifications")

@@ -1,0 +1,183 @@
+"""HTTP part of the benchmark: task completions through the JSON API against the production setup
+(`lawflow serve --workers 2`, gunicorn, PostgreSQL), with concurrent keep-alive clients on the same machine.
+
+http_completions_per_s   completions per second with CLIENTS clients sending as fast as answers come
+http_p95_ms              95th percentile latency at half that rate (an open-loop, evenly paced load)
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = 8
+APPLY = json.dumps({"data": {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}}).encode()
+
+
+def prepare(url: str, n_tasks: int) -> tuple[list[int], str]:
+    """A migrated database with the bundle, one handler, `n_tasks` ready tasks and an API token for the handler."""
+    from engine import bundles, cases, people
+    from engine.db import connect, session_factory, upgrade
+    from engine.runtime import Engine
+    from tests.sweepers import clone_case
+    from web.tokens import _digest
+    from engine.models import ApiToken
+
+    upgrade(url)
+    sql = connect(url)
+    engine = Engine()
+    with session_factory(sql)() as s:
+        people.add_organization(s, "org", "示范机构")
+        people.add_role(s, "handler", "经办人")
+        people.add_role(s, "leader", "负责人")
+        handler = people.add_user(s, "h", "经办", "org", ["handler"])
+        people.add_user(s, "l", "负责", "org", ["leader"])
+        bundles.deploy(s, bundles.collect(ROOT), engine=engine)
+        first = cases.start_case(engine, s, "sample_review", {}, org_code="org")
+        clone_case(s, first.id, n_tasks - 1)
+        token = "lf_bench_" + os.urandom(8).hex()
+        s.add(ApiToken(user_id=handler.id, name="bench", token_hash=_digest(token), created_at=engine.now()))
+        s.commit()
+        ids = [i for (i,) in s.execute(text(
+            "SELECT id FROM human_task WHERE status = 'ready' AND element_id = 'Task_fill' ORDER BY id"))]
+    sql.dispose()
+    return ids, token
+
+
+class Server:
+    """`lawflow serve --workers 2` in its own process group."""
+
+    def __init__(self, url: str, port: int):
+        env = {**os.environ, "LAWFLOW_DATABASE_URL": url, "LAWFLOW_SECRET_KEY": "bench-" + os.urandom(8).hex(),
+               "LAWFLOW_SCHEDULER_IN_PROCESS": "false"}
+        lawflow = Path(sys.executable).with_name("lawflow")
+        self.port = port
+        self.process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                         "--workers", "2"], env=env, cwd=ROOT, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)     # a benchmark, not a test: polling a starting server is fine here
+        raise RuntimeError("server did not start: " + self.process.stderr.read1(4000).decode(errors="replace"))
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, 15)
+        self.process.wait(timeout=30)
+
+
+def _complete(conn, task_id: int, token: str) -> int:
+    conn.request("POST", f"/api/v1/tasks/{task_id}/complete", body=APPLY,
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def closed_loop(port: int, ids: list[int], token: str) -> tuple[float, int]:
+    """Completions per second with CLIENTS clients each sending its next request when the last is answered."""
+    work: queue.Queue = queue.Queue()
+    for task_id in ids:
+        work.put(task_id)
+    failures = []
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            try:
+                task_id = work.get_nowait()
+            except queue.Empty:
+                return
+            if _complete(conn, task_id, token) != 200:
+                failures.append(task_id)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(ids) / (time.perf_counter() - started), len(failures)
+
+
+def open_loop(port: int, ids: list[int], token: str, rate: float) -> tuple[float, int]:
+    """p95 latency (ms) when requests start at an even `rate` per second, whatever the answers do."""
+    latencies: list[float] = []
+    failures = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.1
+    per_client = [ids[i::CLIENTS] for i in range(CLIENTS)]
+
+    def client(index: int, mine: list[int]):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for n, task_id in enumerate(mine):
+            due = start + (n * CLIENTS + index) / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            began = time.perf_counter()
+            status = _complete(conn, task_id, token)
+            with lock:
+                latencies.append((time.perf_counter() - max(began, due)) * 1000)
+                if status != 200:
+                    failures.append(task_id)
+
+    threads = [threading.Thread(target=client, args=(i, mine)) for i, mine in enumerate(per_client)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statistics.quantiles(latencies, n=20)[18], len(failures)
+
+
+def run(quick: bool) -> dict:
+    """Start PostgreSQL and the production server; measure throughput, then p95 at half of it."""
+    from engine.db import connect
+    from tests.pg_harness import PostgresServer, _free_port
+
+    n_fast, n_paced = (1500, 800) if quick else (5000, 3000)
+    pg = PostgresServer()
+    admin_url = pg.start()
+    url = admin_url.rsplit("/", 1)[0] + "/bench_http"
+    server = None
+    try:
+        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE bench_http"))
+        admin.dispose()
+        ids, token = prepare(url, n_fast + n_paced + 200)
+        server = Server(url, _free_port())
+        server.wait_ready()
+        warm, fast, paced = ids[:200], ids[200:200 + n_fast], ids[200 + n_fast:]
+        closed_loop(server.port, warm, token)
+        rate, fast_failures = closed_loop(server.port, fast, token)
+        p95, paced_failures = open_loop(server.port, paced, token, rate / 2)
+        return {"http_completions_per_s": round(rate, 1), "http_p95_ms": round(p95, 1),
+                "http_p95_at_per_s": round(rate / 2, 1), "http_clients": CLIENTS, "http_server_workers": 2,
+                "http_failures": fast_failures + paced_failures}
+    finally:
+        if server is not None:
+            server.stop()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(run("--quick" in sys.argv)))

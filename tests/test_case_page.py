@@ -1,0 +1,74 @@
+"""The case page on the demo data: diagram, deadlines with their legal basis, timeline, related cases, takeover."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from engine.models import Case
+from web.database import session as db_session
+
+from .web_helpers import csrf, login
+
+
+def complaints(app) -> list[int]:
+    with app.app_context():
+        return list(db_session().scalars(select(Case.id).where(Case.process_key == "lawyer_complaint").order_by(Case.id)))
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_case_page_shows_diagram_path_deadlines_and_timeline(app, client):
+    case_id = complaints(app)[2]            # 西城: 投诉登记 and 初审 done, 受理审查决定 waiting
+    login(client, "he")
+    page = text(client.get(f"/cases/{case_id}"))
+    done = json.loads(re.search(r'data-done="([^"]*)"', page).group(1).replace("&#34;", '"'))
+    current = json.loads(re.search(r'data-current="([^"]*)"', page).group(1).replace("&#34;", '"'))
+    assert "Task_register" in done and current == ["Task_decide"]
+    assert "受理审查决定" in page and "个工作日" in page
+    assert "须在审查期限内作出" in page                  # the rule behind the deadline, from the diagram
+    timeline = page[page.index('id="timeline"'):]
+    assert "立案启动" in timeline and "办理" in timeline and "投诉登记" in timeline
+    diagram = client.get(f"/cases/{case_id}/diagram.bpmn")
+    assert diagram.status_code == 200 and b'id="Task_decide"' in diagram.data
+    login(client, "xu")
+    assert client.get(f"/cases/{case_id}/diagram.bpmn").status_code == 404
+    assert client.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_a_director_takes_over_a_case_from_its_page(app, client):
+    case_id = complaints(app)[0]
+    login(client, "chen")
+    assert 'id="action-leader_takeover"' not in text(client.get(f"/cases/{case_id}"))
+    refused = client.post(f"/cases/{case_id}/actions/leader_takeover",
+                          data={"csrf_token": csrf(client, f"/cases/{case_id}")})
+    assert refused.status_code == 302 and "不能对本案执行此操作" in text(client.get(f"/cases/{case_id}"))
+    login(client, "sun")
+    page = text(client.get(f"/cases/{case_id}"))
+    assert 'id="action-leader_takeover"' in page and "领导接管" in page
+    client.post(f"/cases/{case_id}/actions/leader_takeover",
+                data={"csrf_token": csrf(client, f"/cases/{case_id}"), "note": "本人包案"})
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "收到消息" in page and "孙伟" in text(client.get("/overview")) or case_id in _led(client)
+    assert case_id in _led(client)
+
+
+def _led(client) -> list[int]:
+    section = text(client.get("/overview")).split('id="led"', 1)[1].split("</table>", 1)[0]
+    return [int(n) for n in re.findall(r'href="/cases/(\d+)"', section)]
+
+
+def test_related_cases_share_complainant_and_respondent(app, client):
+    with app.app_context():
+        db = db_session()
+        rows = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).all()
+        metas = [(c.id, c.org.code, c.meta.get("complainant_id"), c.meta.get("respondent_id")) for c in rows]
+    login(client, "admin")
+    for case_id, org, complainant, respondent in metas:
+        related = text(client.get(f"/cases/{case_id}")).split('id="related"', 1)[1].split("</ul>", 1)[0]
+        expected = {other for other, _, c, r in metas if other != case_id and (c, r) == (complainant, respondent)
+                    and complainant is not None}
+        assert {int(n) for n in re.findall(r'href="/cases/(\d+)"', related)} == expected

@@ -1,0 +1,25 @@
+"""The production server: gunicorn worker processes, each building its own app; timers run in `lawflow scheduler`."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from . import create_app
+
+        return create_app({"SCHEDULER_IN_PROCESS": False})
+
+
+def serve_with_gunicorn(host: str, port: int, workers: int) -> None:
+    """Run gunicorn with `workers` processes (threads inside each, for slow clients)."""
+    _Server({"bind": f"{host}:{port}", "workers": workers, "threads": 4, "worker_class": "gthread",
+             "accesslog": None, "timeout": 60, "graceful_timeout": 10}).run()
