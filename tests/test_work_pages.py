@@ -155,3 +155,16 @@ def test_files_uploaded_with_a_form_are_kept_when_it_is_refused_and_downloadable
     assert download.status_code == 200 and download.data == b"%PDF-1.4 receipt"
     login(client, "wang")
     assert client.get(f"/cases/{case.id}/attachments/{kept.group(1)}").status_code == 404
+
+
+def test_english_is_a_second_interface_language(app, client):
+    login(client, "zhang")
+    assert "我的待办" in text(client.get("/inbox"))
+    switched = client.get("/lang/en?next=/inbox")
+    assert switched.status_code == 302 and switched.headers["Location"].endswith("/inbox")
+    page = text(client.get("/inbox"))
+    assert 'lang="en"' in page and "My tasks" in page and "To claim" in page and "Sign out" in page
+    assert "我的待办" not in page
+    client.get("/lang/zh")
+    assert "我的待办" in text(client.get("/inbox"))
+    assert client.get("/lang/fr").status_code == 302 and "我的待办" in text(client.get("/inbox"))

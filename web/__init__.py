@@ -10,10 +10,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
     app.config.from_mapping(config_module.load(overrides))
-    from . import api, assets, auth, database, errors, pages, portal, work, workflow
+    from . import api, assets, auth, database, errors, i18n, pages, portal, work, workflow
 
     database.init_app(app)
     workflow.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     pages.init_app(app)

@@ -85,7 +85,7 @@ def login():
                 session.clear()
                 session["user_id"] = user.id
                 target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.index"))
+                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("work.inbox"))
             failures[username] = (count + 1, time.monotonic())
             error = "用户名或密码错误"
     return render_template("login.html", error=error), (200 if error is None else 401)

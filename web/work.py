@@ -8,14 +8,16 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from engine import attachments, cases, directory, documents, notifications, people, tasks
 from engine.errors import DataValidationError, EngineError
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from . import formfields
 from .auth import login_required
 from .database import session
 from .workflow import engine
 
 bp = Blueprint("work", __name__)
-VIEW_LABELS = {"mine": "我的待办", "group": "待签收", "done": "已办", "copies": "抄送我的"}
-DUE_LABELS = {"overdue": "已超期", "soon": "临期（2 个工作日内）"}
+VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "done": _l("已办"), "copies": _l("抄送我的")}
+DUE_LABELS = {"overdue": _l("已超期"), "soon": _l("临期（2 个工作日内）")}
 SOON_WORKING_DAYS = 2
 OPERATIONS = ("claim", "release", "transfer", "delegate", "resolve", "urge")
 
@@ -79,7 +81,7 @@ def task_page(task_id: int):
             data = _posted(schema, task)
             if request.form.get("action") == "draft":
                 tasks.save_draft(engine(), db, task_id, g.user, data)
-                flash("草稿已暂存", "ok")
+                flash(_("草稿已暂存"), "ok")
                 return redirect(url_for("work.task_page", task_id=task_id))
             cases.complete_task(engine(), db, task_id, data, user=g.user)
         except DataValidationError as exc:
@@ -169,8 +171,8 @@ def task_operation(task_id: int, operation: str):
     return redirect(_back(url_for("work.task_page", task_id=task_id)))
 
 
-OPERATION_DONE = {"claim": "已签收", "release": "已退回待签收", "transfer": "已转办", "delegate": "已委派",
-                  "resolve": "已交回委派人", "urge": "已催办"}
+OPERATION_DONE = {"claim": _l("已签收"), "release": _l("已退回待签收"), "transfer": _l("已转办"),
+                  "delegate": _l("已委派"), "resolve": _l("已交回委派人"), "urge": _l("已催办")}
 
 
 def _back(default: str) -> str:
@@ -184,7 +186,7 @@ def case_comment(case_id: int):
     """A remark on the case's timeline."""
     try:
         tasks.comment(engine(), session(), case_id, g.user, request.form.get("text", ""))
-        flash("意见已记录", "ok")
+        flash(_("意见已记录"), "ok")
     except DataValidationError as exc:
         session().rollback()
         flash(exc.errors[0].message, "error")
@@ -197,7 +199,7 @@ def case_copy(case_id: int):
     """抄送 the case to colleagues."""
     try:
         tasks.copy(engine(), session(), case_id, g.user, request.form.getlist("to"), request.form.get("note", ""))
-        flash("已抄送", "ok")
+        flash(_("已抄送"), "ok")
     except DataValidationError as exc:
         session().rollback()
         flash("；".join(e.message for e in exc.errors), "error")
