@@ -72,3 +72,19 @@ def test_related_cases_share_complainant_and_respondent(app, client):
         expected = {other for other, _, c, r in metas if other != case_id and (c, r) == (complainant, respondent)
                     and complainant is not None}
         assert {int(n) for n in re.findall(r'href="/cases/(\d+)"', related)} == expected
+
+
+def test_case_search_filters_within_the_subtree(app, client):
+    login(client, "admin")
+    everything = text(client.get("/cases"))
+    assert "东城区司法局" in everything and "西城县司法局" in everything
+    only_b = text(client.get("/cases?org=county-b&process=lawyer_complaint"))
+    rows = only_b.split('id="cases"', 1)[1]
+    assert "西城县司法局" in rows and "东城区司法局" not in rows
+    assert "没有符合条件的案件" in text(client.get("/cases?since=2030-01-01"))
+    assert "东城区司法局" in text(client.get("/cases?since=2025-10-13&until=2025-10-13")).split('id="cases"', 1)[1]
+    assert "没有符合条件的案件" in text(client.get("/cases?q=不存在的被投诉人"))
+    by_respondent = text(client.get("/cases?q=L-0001")).split('id="cases"', 1)[1]
+    assert "投诉第" in by_respondent and "样例审批" not in by_respondent
+    login(client, "zhang")
+    assert "西城县司法局" not in text(client.get("/cases?org=county-b")).split('id="cases"', 1)[1]

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
 from engine import bundles, cases, documents, people, tasks
 from engine.errors import InvalidState, NotAllowed
-from engine.models import Bundle, Case
+from engine.models import Bundle, Case, Organization
 
 from engine.workdays import CHINA_TZ, day_of
 
@@ -67,10 +68,24 @@ def index():
 @bp.get("/cases")
 @login_required
 def case_list():
-    """Cases visible to the user, with filters."""
-    found = cases.list_cases(session(), org_path=g.user.org.path, process_key=request.args.get("process") or None,
-                             status=request.args.get("status") or None)
-    return render_template("cases.html", cases=found)
+    """Case search across processes, within the user's organisation subtree."""
+    db = session()
+    args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
+    found = tasks.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
+                               org_code=args["org"], since=_day(args["since"]), until=_day(args["until"], 1))
+    scope = [o for o in db.scalars(select(Organization).order_by(Organization.path))
+             if o.path.startswith(g.user.org.path)]
+    return render_template("cases.html", cases=found, args=args, orgs=scope,
+                           processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
+
+
+def _day(text: str | None, plus: int = 0):
+    """The start of a day given as YYYY-MM-DD (China time), optionally some days later; None if absent or bad."""
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=plus), time(), CHINA_TZ) if day else None
 
 
 @bp.get("/cases/<int:case_id>")
