@@ -168,3 +168,11 @@ def test_english_is_a_second_interface_language(app, client):
     client.get("/lang/zh")
     assert "我的待办" in text(client.get("/inbox"))
     assert client.get("/lang/fr").status_code == 302 and "我的待办" in text(client.get("/inbox"))
+
+
+def test_inbox_filters_by_date_and_keyword(app, client):
+    login(client, "chen")
+    assert "初审" in text(client.get("/inbox?view=group&since=2025-10-13&until=2025-10-13"))
+    assert "没有任务" in text(client.get("/inbox?view=group&since=2025-10-14"))
+    assert "没有任务" in text(client.get("/inbox?view=group&q=无此案号"))
+    assert "初审" in text(client.get("/inbox?view=group&q=L-000"))

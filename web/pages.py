@@ -72,14 +72,14 @@ def case_list():
     db = session()
     args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
     found = tasks.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
-                               org_code=args["org"], since=_day(args["since"]), until=_day(args["until"], 1))
+                               org_code=args["org"], since=day_start(args["since"]), until=day_start(args["until"], 1))
     scope = [o for o in db.scalars(select(Organization).order_by(Organization.path))
              if o.path.startswith(g.user.org.path)]
     return render_template("cases.html", cases=found, args=args, orgs=scope,
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
 
-def _day(text: str | None, plus: int = 0):
+def day_start(text: str | None, plus: int = 0):
     """The start of a day given as YYYY-MM-DD (China time), optionally some days later; None if absent or bad."""
     try:
         day = date.fromisoformat(text) if text else None

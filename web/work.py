@@ -12,6 +12,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from . import formfields
 from .auth import login_required
+from .pages import day_start
 from .database import session
 from .workflow import engine
 
@@ -50,12 +51,12 @@ def inbox():
         abort(404)
     now, soon = _soon()
     db = session()
-    filters = {k: request.args.get(k) or None for k in ("process", "q", "due")}
+    filters = {k: request.args.get(k) or None for k in ("process", "q", "due", "since", "until")}
     if view == "copies":
         found = tasks.copies(db, g.user)
     else:
         found = tasks.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
-                            now=now, soon=soon)
+                            since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon)
     return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
                            due_labels=DUE_LABELS, counts=tasks.inbox_counts(db, g.user, now, soon),
                            processes=_processes())
