@@ -8,12 +8,10 @@ from flask import Blueprint, Flask, abort, current_app, send_from_directory
 bp = Blueprint("assets", __name__)
 # Which folder of each package the browser may fetch from.
 PACKAGES = {"bpmn-js": "dist", "swagger-ui-dist": "", "htmx.org": "dist"}
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "node_modules"
 
 
 def init_app(app: Flask) -> None:
     """Serve /assets/<package>/<file> from the configured node_modules folder."""
-    app.config.setdefault("ASSETS_DIR", str(DEFAULT_DIR))
     app.register_blueprint(bp)
 
 

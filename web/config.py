@@ -10,6 +10,8 @@ DEFAULTS = {
     "DATABASE_URL": "sqlite:///" + str(Path("instance/lawflow.sqlite").resolve()),
     # Signs session cookies; set a long random value in production.
     "SECRET_KEY": "dev-only-change-me",
+    # node_modules folder the browser assets (bpmn-js, swagger-ui, htmx) are served from (package.json).
+    "ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "node_modules"),
     # Project root holding processes/ and forms/ to deploy.
     "PROJECT_ROOT": str(Path(__file__).resolve().parent.parent),
     # Engine steps allowed without reaching a wait state before a case is stopped. Keep it well under
