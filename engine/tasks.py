@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Text, and_, cast, func, or_, select, update
+from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
@@ -383,11 +383,12 @@ def process_exists(session: Session, process_key: str) -> bool:
 # ---------------------------------------------------------------- the leader's overview
 
 def workload(session: Session, user: User, now: datetime, soon: datetime) -> list[dict]:
-    """Per organisation of the user's subtree: running cases, open tasks, those due soon and those overdue."""
+    """Per organisation of the user's subtree: running cases, open tasks, and the cases with a task due soon or
+    overdue."""
     org_rows = list(session.scalars(select(Organization).where(Organization.path.startswith(user.org.path))
                                     .order_by(Organization.path)))
-    open_tasks = (select(HumanTask.org_id, func.count(), func.sum(_flag(HumanTask.due_at < now)),
-                         func.sum(_flag(and_(HumanTask.due_at >= now, HumanTask.due_at < soon))))
+    open_tasks = (select(HumanTask.org_id, func.count(), func.count(distinct(_when_case(HumanTask.due_at < now))),
+                         func.count(distinct(_when_case(and_(HumanTask.due_at >= now, HumanTask.due_at < soon)))))
                   .where(HumanTask.status == "ready", HumanTask.org_id.in_([o.id for o in org_rows]))
                   .group_by(HumanTask.org_id))
     counts = {org_id: (total, int(late or 0), int(close or 0)) for org_id, total, late, close in session.execute(open_tasks)}
@@ -397,8 +398,9 @@ def workload(session: Session, user: User, now: datetime, soon: datetime) -> lis
              "overdue": counts.get(o.id, (0, 0, 0))[1], "soon": counts.get(o.id, (0, 0, 0))[2]} for o in org_rows]
 
 
-def _flag(condition):
-    return when((condition, 1), else_=0)
+def _when_case(condition):
+    """The task's case id when the condition holds, else NULL (so a distinct count counts cases)."""
+    return when((condition, HumanTask.case_id), else_=None)
 
 
 def overdue_tasks(session: Session, user: User, now: datetime, limit: int = 100) -> list[HumanTask]:

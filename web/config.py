@@ -36,7 +36,10 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Secure cookies: turned on by itself when PUBLIC_URL is https://.
     "SESSION_COOKIE_SECURE": False,
+    # Reverse proxies in front of the app whose X-Forwarded-* headers to trust (0: none).
+    "PROXY_HOPS": 0,
 }
 
 
