@@ -214,3 +214,18 @@ def test_a_message_the_case_waits_for_moves_it_on(client, zhang):
     received = next(e for e in history if e["action"] == "message_received")
     assert (received["actor"], received["detail"]["message"], history[-1]["action"]) == (
         "zhang", "withdraw", "case_completed")
+
+
+def test_nul_characters_are_refused_with_the_field_named(client, zhang):
+    body = is_problem(client.get("/api/v1/cases?q=a%00b", headers=zhang), 422)
+    assert body["errors"][0]["field"] == "query.q"
+    body = is_problem(client.post("/api/v1/cases", headers=zhang,
+                                  json={"process": "sample_review", "org": "county-a", "data": {"title": "a\u0000"}}), 422)
+    assert body["errors"][0]["field"] == "json.data.title"
+
+
+def test_marshmallow_messages_come_back_in_chinese(client, zhang):
+    body = is_problem(client.get("/api/v1/cases?limit=0&offset=-1&status=x", headers=zhang), 422)
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages == {"limit": "应在 1 到 500 之间", "offset": "应在 0 到 1000000 之间",
+                        "status": "取值应为：running, suspended, completed, terminated, error"}

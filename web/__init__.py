@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in URLs: row ids fit a 32-bit INTEGER column; anything larger matches no route (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1):  # noqa: A002 (werkzeug's names)
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId      # before any route is added
     app.config.from_mapping(config_module.load(overrides))
     if app.config["PUBLIC_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True      # served behind TLS: the cookie never travels in clear

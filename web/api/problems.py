@@ -1,6 +1,8 @@
 """RFC 9457 problem details: one shape for every API error, with per-field messages."""
 from __future__ import annotations
 
+import re
+
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -73,7 +75,20 @@ def _flatten(messages, prefix: str = ""):
         yield prefix, MESSAGES.get(str(messages), str(messages))
 
 
+PATTERNS = [
+    (re.compile(r"Must be one of: (.*)\.$"), "取值应为：{0}"),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), "应在 {0} 到 {1} 之间"),
+    (re.compile(r"Must be greater than or equal to (\S+)\.$"), "不能小于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\.$"), "不能大于 {0}"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\.$"), "长度应在 {0} 到 {1} 之间"),
+    (re.compile(r"Shorter than minimum length (\d+)\.$"), "长度不能少于 {0}"),
+    (re.compile(r"Longer than maximum length (\d+)\.$"), "长度不能超过 {0}"),
+]
+
+
 def _translate(message: str) -> str:
-    if message.startswith("Must be one of:"):
-        return "取值应为：" + message.removeprefix("Must be one of:").strip().rstrip(".")
+    for pattern, chinese in PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return chinese.format(*found.groups())
     return message

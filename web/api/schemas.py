@@ -4,6 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 
+ROW_ID = validate.Range(min=1, max=2**31 - 1)     # ids fit the database's INTEGER columns
+
+
 class Strict(Schema):
     """Request bodies refuse unknown fields (the default), so a typo is an error, not silence."""
 
@@ -39,7 +42,7 @@ class CaseQuery(Strict):
     since = fields.DateTime()
     until = fields.DateTime()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class TaskOut(Schema):
@@ -127,12 +130,12 @@ class MessageIn(Strict):
 class CopyIn(Strict):
     to = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     note = fields.String(load_default="")
-    task_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
 
 
 class CommentIn(Strict):
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    task_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
 
 
 class InboxQuery(Strict):
@@ -147,7 +150,7 @@ class InboxQuery(Strict):
 
 class CompleteIn(Strict):
     data = fields.Dict(keys=fields.String(), required=True)
-    expected_version = fields.Integer(load_default=None, allow_none=True,
+    expected_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**31 - 1),
                                       metadata={"description": "案件版本号；与当前不符时返回 409"})
 
 
@@ -196,7 +199,7 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Strict):
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    ids = fields.List(fields.Integer(validate=ROW_ID), required=True, validate=validate.Length(min=1, max=1000))
 
 
 class Problem(Schema):
