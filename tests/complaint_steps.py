@@ -18,6 +18,10 @@ REGISTRATION = {
 }
 
 
+EXPLANATION = {"explanation_received_on": "2025-10-20", "explanation_method": "in_person",
+               "explanation_summary": "被投诉律师称因另案开庭时间冲突未能出庭，同意退还部分代理费。"}
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
 
@@ -51,3 +55,14 @@ def document_text(session, case_id, name):
     documents.render_pending(session)
     doc = next(d for d in documents.case_documents(session, case_id) if d.name == name)
     return "\n".join(p.text for p in Document(io.BytesIO(documents.document(session, case_id, doc.id).content)).paragraphs)
+
+
+def accept(engine, session):
+    """A complaint accepted on Thursday 2025-10-16, the respondent's explanation in, standing at 调查核实
+    (60 days: the end of 12-15)."""
+    case = register(engine, session)
+    do(engine, session, case.id, "初审", "chen", review("accept"))
+    do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
+    do(engine, session, case.id, "被投诉人书面说明", "chen", EXPLANATION)
+    return case

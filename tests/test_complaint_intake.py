@@ -10,7 +10,9 @@ from engine import cases, notifications, people
 from engine.errors import DataValidationError
 from engine.timers import fire_due_timers
 
-from .complaint_steps import REGISTRATION, at, do, document_text, ready, register, review, roundtrip, task_named, user
+from .complaint_steps import (
+    EXPLANATION, REGISTRATION, at, do, document_text, ready, register, review, roundtrip, task_named, user,
+)
 
 def test_accepted_complaint_is_noticed_within_three_working_days(engine, session, complaint_setup):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:          # Monday
@@ -34,6 +36,9 @@ def test_accepted_complaint_is_noticed_within_three_working_days(engine, session
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-17"})
         case = cases.get_case(session, case.id)
         assert case.status == "running" and case.meta["decision"] == "accepted"
+        explanation = task_named(session, case.id, "被投诉人书面说明")
+        assert explanation.due_at == at("2025-10-28T00:00")       # 7 working days from the notice: 17, 20 … 27
+        do(engine, session, case.id, "被投诉人书面说明", "chen", EXPLANATION)
         investigate = task_named(session, case.id, "调查核实")
         assert investigate.due_at == at("2025-12-16T00:00")       # 60 days from acceptance on 10-16: the end of 12-15
 
@@ -201,7 +206,7 @@ def test_major_case_goes_to_a_leader_under_lead_responsibility(engine, session, 
         assert cases.get_case(session, case.id).meta["is_major"] is True
         do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班，两周内完成调查", "lead_members": "陈刚、林涛",
                                                        "lead_target_date": "2025-12-31"})
-        assert [t.name for t in ready(session, case.id)] == ["调查核实"]
+        assert [t.name for t in ready(session, case.id)] == ["被投诉人书面说明"]
 
 
 def test_ordinary_case_is_not_major(engine, session, complaint_setup):
@@ -211,7 +216,7 @@ def test_ordinary_case_is_not_major(engine, session, complaint_setup):
         do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
         case = cases.get_case(session, case.id)
-        assert case.meta["is_major"] is False and [t.name for t in ready(session, case.id)] == ["调查核实"]
+        assert case.meta["is_major"] is False and [t.name for t in ready(session, case.id)] == ["被投诉人书面说明"]
 
 
 def test_a_leader_takes_over_a_running_case_and_gets_its_approvals(engine, session, complaint_setup):

@@ -7,19 +7,10 @@ import time_machine
 from engine import cases, people
 from engine.errors import DataValidationError
 
-from .complaint_steps import at, do, document_text, ready, register, review, task_named
+from .complaint_steps import accept, at, do, document_text, ready, task_named
 
 FINDINGS = {"investigators": ["陈刚", "林涛"], "explanation_received": True,
             "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。"}
-
-
-def accept(engine, session):
-    """A complaint accepted on Thursday 2025-10-16, standing at 调查核实 (60 days: the end of 12-15)."""
-    case = register(engine, session)
-    do(engine, session, case.id, "初审", "chen", review("accept"))
-    do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
-    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
-    return case
 
 
 def test_suspension_and_resumption_restore_the_remaining_time(engine, session, complaint_setup):

@@ -96,6 +96,18 @@ def test_demo_complaints_stand_at_different_steps(app):
         db = db_session()
         complaints = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).all()
         steps = [sorted(t.name for t in case_tasks(db, c.id, "ready")) for c in complaints]
-        assert steps == [["初审"], ["收到补正材料"], ["受理审查决定"], ["领导包案"]]
-        assert [c.org.code for c in complaints] == ["county-a", "county-a", "county-b", "county-a"]
-        assert complaints[-1].meta["is_major"] is True
+        assert steps == [["初审"], ["收到补正材料"], ["受理审查决定"], ["领导包案"], ["送达事先告知书"]]
+        assert [c.org.code for c in complaints] == ["county-a", "county-a", "county-b", "county-a", "city-bureau"]
+        assert complaints[3].meta["is_major"] is True      # the last one stands inside the city's penalty subprocess
+
+
+def test_behind_tls_the_session_cookie_is_secure_and_the_proxy_is_trusted(demo_url):
+    from web import create_app
+
+    app = create_app({"DATABASE_URL": demo_url, "SECRET_KEY": "s", "PUBLIC_URL": "https://lawflow.example",
+                      "PROXY_HOPS": 1})
+    client = app.test_client()
+    login(client, "zhang")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.secure and cookie.http_only
+    app.extensions["lawflow.sql"].dispose()
