@@ -18,6 +18,7 @@ from engine.workdays import CHINA_TZ
 from .pg_harness import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.browser"]          # the browser fixtures: one Chromium for the whole run
 DATA = Path(__file__).resolve().parent / "data"
 _counter = itertools.count()
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .browser import browser, fill_form, live_server, new_page, shot, sign_in  # noqa: F401  (fixtures)
+from .browser import fill_form, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
