@@ -109,6 +109,46 @@ class BundleFile(Base):
     bundle: Mapped[Bundle] = relationship(back_populates="files")
 
 
+class Publication(Base):
+    """A bundle version made the active one; the newest publication decides what new cases run on."""
+
+    __tablename__ = "publication"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id", ondelete="CASCADE"), index=True)
+    published_at: Mapped[datetime] = mapped_column(Moment())
+    published_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    bundle: Mapped[Bundle] = relationship()
+
+
+class BundleDraft(Base):
+    """Unpublished edits of the definitions: a full file set started from a bundle version."""
+
+    __tablename__ = "bundle_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    base_bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    updated_at: Mapped[datetime] = mapped_column(Moment())
+    published_bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id"))
+
+    base: Mapped[Bundle | None] = relationship(foreign_keys=[base_bundle_id])
+    published: Mapped[Bundle | None] = relationship(foreign_keys=[published_bundle_id])
+
+
+class DraftFile(Base):
+    """One file of a draft."""
+
+    __tablename__ = "draft_file"
+    __table_args__ = (UniqueConstraint("draft_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("bundle_draft.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ProcessDefinition(Base):
     """A process of a bundle version, with its spec serialized once."""
 

@@ -74,8 +74,9 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                 parser.add_dmn_xml(tree, filename=path)
         except ValidationException as exc:
             problems.append(_from_validation(exc, path))
+    diagrams_broken = bool(problems)
     _check_forms(files, bundle, problems)
-    if problems:
+    if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines)
     for key in sorted(parser.get_process_ids()):

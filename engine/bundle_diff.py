@@ -1,0 +1,135 @@
+"""A readable difference between two sets of definition files: files added and removed; in diagrams, elements
+added, removed and changed (name, timers, conditions, scripts, documentation, properties, before and after);
+in forms, fields added, removed and changed."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change
+    "timeDuration": "定时（时长）", "timeDate": "定时（时刻）", "timeCycle": "定时（周期）",
+    "conditionExpression": "条件", "script": "脚本", "documentation": "说明（法律依据）",
+    "messagePayload": "消息内容", "messageVariable": "消息变量", "text": "单元格",
+    "inputExpression": "输入表达式",
+}
+IGNORED_TAGS = {"BPMNShape", "BPMNEdge", "BPMNPlane", "BPMNDiagram", "BPMNLabel", "Bounds", "waypoint",
+                "incoming", "outgoing", "flowNodeRef", "extensionElements", "properties", "property"}
+
+
+@dataclass
+class Change:
+    """One element or field that differs: what it is, and each aspect before and after."""
+
+    key: str
+    label: str
+    kind: str
+    aspects: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class FileDiff:
+    """How one file differs."""
+
+    path: str
+    status: str                      # added, removed, changed
+    added: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+
+def diff(before: dict[str, bytes], after: dict[str, bytes]) -> list[FileDiff]:
+    """The files that differ between two versions, each with its element or field changes."""
+    out = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            out.append(FileDiff(path, "removed"))
+        elif path not in before:
+            out.append(FileDiff(path, "added"))
+        elif before[path] != after[path]:
+            found = FileDiff(path, "changed")
+            if path.endswith((".bpmn", ".dmn")):
+                _compare(_elements(before[path]), _elements(after[path]), found)
+            elif path.endswith(".schema.json"):
+                _compare(_fields(before[path]), _fields(after[path]), found)
+            out.append(found)
+    return out
+
+
+def _compare(old: dict[str, Change], new: dict[str, Change], into: FileDiff) -> None:
+    into.added = [new[k] for k in new if k not in old]
+    into.removed = [old[k] for k in old if k not in new]
+    for key in (k for k in new if k in old):
+        before = {name: value for name, value, _ in old[key].aspects}
+        after = {name: value for name, value, _ in new[key].aspects}
+        aspects = [(name, before.get(name), after.get(name)) for name in dict.fromkeys([*before, *after])
+                   if before.get(name) != after.get(name)]
+        if aspects:
+            into.changed.append(Change(key, new[key].label, new[key].kind, aspects))
+
+
+def _elements(content: bytes) -> dict[str, Change]:
+    """Every element with an id, with the aspects worth comparing."""
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    found = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = etree.QName(element).localname
+        key = element.get("id")
+        if not key or tag in IGNORED_TAGS:
+            continue
+        aspects = [("名称", element.get("name"), None)]
+        aspects += [(f"属性 {k}", v, None) for k, v in sorted(element.attrib.items()) if k not in ("id", "name")]
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            local = etree.QName(child).localname
+            if local in WATCHED_CHILDREN:
+                aspects.append((WATCHED_CHILDREN[local], (child.text or "").strip(), None))
+            elif local == "extensionElements":
+                for prop in child.iter("{*}property"):
+                    aspects.append((f"扩展属性 {prop.get('name')}", prop.get("value"), None))
+                for other in child:
+                    if isinstance(other.tag, str) and etree.QName(other).localname in WATCHED_CHILDREN:
+                        aspects.append((WATCHED_CHILDREN[etree.QName(other).localname], (other.text or "").strip(), None))
+            elif local in ("timerEventDefinition", "messageEventDefinition"):
+                for timer in child:
+                    if isinstance(timer.tag, str) and etree.QName(timer).localname in WATCHED_CHILDREN:
+                        aspects.append((WATCHED_CHILDREN[etree.QName(timer).localname], (timer.text or "").strip(), None))
+                if child.get("messageRef"):
+                    aspects.append(("消息", child.get("messageRef"), None))
+        found[key] = Change(key, element.get("name") or key, tag, [(n, v, None) for n, v, _ in aspects])
+    return found
+
+
+def _fields(content: bytes) -> dict[str, Change]:
+    """Every field of a form (nested ones with a dotted key), with its title, type, rules and whether required."""
+    try:
+        schema = json.loads(content)
+    except ValueError:
+        return {}
+    found: dict[str, Change] = {}
+    _walk(schema, "", found)
+    return found
+
+
+def _walk(schema: dict, prefix: str, found: dict[str, Change]) -> None:
+    required = set(schema.get("required", []))
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        key = f"{prefix}{name}"
+        rules = {k: v for k, v in prop.items() if k not in ("title", "description", "properties", "items")}
+        found[key] = Change(key, prop.get("title", name), "field", [
+            ("标题", prop.get("title"), None), ("必填", "是" if name in required else "否", None),
+            ("说明", prop.get("description"), None),
+            ("规则", json.dumps(rules, ensure_ascii=False, sort_keys=True), None)])
+        if prop.get("type") == "object":
+            _walk(prop, f"{key}.", found)
+        if isinstance(prop.get("items"), dict) and prop["items"].get("type") == "object":
+            _walk(prop["items"], f"{key}[].", found)
