@@ -28,6 +28,7 @@ from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
+CALLABLE_ONLY_PROPERTY = "callableOnly"     # a process property: it runs only as another process's call activity
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
 STATUS_LABELS = {"running": "办理中", "suspended": "已挂起", "completed": "已办结", "terminated": "已终止",
                  "error": "出错"}
@@ -41,6 +42,9 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         raise InvalidState("初始数据的键必须是字符串")
     begin_write(session)
     definition = latest_definition(session, process_key)
+    if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
+        session.rollback()
+        raise InvalidState(f"流程「{definition.name}」只能由其他流程调用，不能单独发起", process=process_key)
     case, instance = _new_case(engine, session, definition, data, org_code, actor)
     try:
         instance.run()

@@ -45,7 +45,8 @@ def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError
                 errors.append(FieldError(_join(path, name), "表单中没有这一项", "additionalProperties"))
         else:
             errors.append(FieldError(path or "(表单)", _message(error), str(error.validator)))
-    return errors
+    unique = {(e.field, e.message): e for e in reversed(errors)}     # a rule met twice (e.g. in allOf) is one error
+    return [e for e in errors if unique.get((e.field, e.message)) is e]
 
 
 def _title(schema: dict, name: str) -> str:

@@ -79,7 +79,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines)
-    for key in sorted(parser.get_process_ids()):
+    top_level, checked = set(parser.get_process_ids()), set()
+    for key in sorted(top_level):
         path, node = process_nodes[key]
         try:
             spec = parser.get_spec(key)
@@ -92,8 +93,11 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         bundle.paths[key] = path
         bundle.properties[key] = _process_properties(node)
         _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
-        for task_spec in spec.task_specs.values():
-            _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
+        embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
+        checked.update(name for name in subs if name not in top_level)
+        for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
+            for task_spec in process.task_specs.values():
+                _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
     return bundle, problems
 
 

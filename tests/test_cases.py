@@ -165,3 +165,19 @@ def test_live_state_does_not_grow_with_history(engine, session, deployed):
         sizes.append(len(cases.stored_state(session, case.id)))
     assert max(sizes) - min(sizes) < 200, sizes
     assert len(cases.case_path(session, case.id)) == 1 + 60 * 3   # start, then fill, review, gateway per loop
+
+
+def test_a_rule_met_twice_is_reported_once():
+    from jsonschema import Draft202012Validator
+
+    from engine.forms import field_errors
+
+    schema = {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+              "allOf": [{"required": ["a", "b"]}]}
+    assert [(e.field, e.rule) for e in field_errors(Draft202012Validator(schema), {})] == [
+        ("a", "required"), ("b", "required")]
+
+
+def test_a_process_meant_to_be_called_cannot_be_started_on_its_own(engine, session, deployed):
+    with pytest.raises(InvalidState, match="只能由其他流程调用"):
+        cases.start_case(engine, session, "penalty_procedure", {}, org_code="city")

@@ -162,3 +162,20 @@ def test_missing_document_template(engine, session):
     del files["forms/sample/approval_notice.docx"]
     [problem] = problems_of(engine, session, files)
     assert problem.element == "Throw_notice" and "forms/sample/approval_notice.docx 不存在" in problem.message
+
+
+def test_scripts_inside_event_subprocesses_are_checked(engine, session):
+    path = "processes/complaint/lawyer_complaint.bpmn"
+    files = bundle_with()
+    assert b'lead_leader = takeover["leader"]' in files[path]
+    files[path] = files[path].replace(b'lead_leader = takeover["leader"]', b"lead_leader = __import__('os')")
+    [problem] = problems_of(engine, session, files)
+    assert (problem.file, problem.element) == (path, "Script_takeover") and "__import__" in problem.message
+
+
+def test_a_bad_form_does_not_hide_problems_in_diagrams(engine, session):
+    files = sample_with('decision == "approve"', "open('x')")
+    files["forms/sample/apply.schema.json"] = b"{broken"
+    problems = problems_of(engine, session, files)
+    assert {(p.file, p.element) for p in problems} == {
+        ("forms/sample/apply.schema.json", None), (SAMPLE, "Gateway_decision")}
