@@ -51,6 +51,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     parser = SpiffBpmnParser(validator=VALIDATOR)
     lines: dict[tuple[str, str], int] = {}         # (file, element id) -> line: ids are unique per file only
     process_nodes: dict[str, tuple[str, etree._Element]] = {}
+    flows: dict[tuple[str, str, str], str] = {}     # (file, gateway, condition text) -> sequence flow id
     for path in sorted(files):
         if not path.endswith((".bpmn", ".dmn")):
             continue
@@ -65,6 +66,10 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                 if el.get("id") in RESERVED_IDS:
                     problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
                                             element=el.get("id"), line=el.sourceline))
+        for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+            condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            if condition is not None and condition.text:
+                flows[(path, flow.get("sourceRef"), condition.text.strip())] = flow.get("id")
         for proc in tree.iter(f"{{{BPMN_NS}}}process"):
             process_nodes[proc.get("id")] = (path, proc)
         try:
@@ -78,7 +83,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     _check_forms(files, bundle, problems)
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
-    where = _Locator(lines)
+    where = _Locator(lines, flows)
     top_level, checked = set(parser.get_process_ids()), set()
     for key in sorted(top_level):
         path, node = process_nodes[key]
@@ -102,8 +107,14 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
 
 
 class _Locator:
-    def __init__(self, lines: dict[tuple[str, str], int]):
+    def __init__(self, lines: dict[tuple[str, str], int], flows: dict[tuple[str, str, str], str]):
         self.lines = lines
+        self.flows = flows
+
+    def flow(self, file: str, key: tuple) -> str | None:
+        """The sequence flow that carries a gateway's condition (conditions belong to flows, not gateways)."""
+        _, source, text = key
+        return self.flows.get((file, source, text))
 
     def find(self, file: str, element: str) -> tuple[str, int | None] | None:
         """Where an element is: in `file` if it is there, else in the one other file that has it (a DMN table)."""
@@ -173,7 +184,8 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         try:
             sandbox.compile(source, mode)
         except SandboxError as exc:
-            target = inner[0] if inner and where.find(path, inner[0]) else element
+            target = where.flow(path, inner[0]) if inner and isinstance(inner[0], tuple) else (
+                inner[0] if inner and where.find(path, inner[0]) else None) or element
             file, line = where.find(path, target) or (path, None)
             detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
             problems.append(Problem(file, detail, element=target, line=line))
@@ -274,7 +286,7 @@ def _expressions(ts):
     for cond, _ in getattr(ts, "cond_task_specs", []) or []:
         text = _condition_text(cond)
         if text:
-            yield "条件", text, "eval"
+            yield "条件", text, "eval", ("flow", getattr(ts, "bpmn_id", None), text.strip())
     for attr, label in (("script", "脚本"), ("prescript", "前置脚本"), ("postscript", "后置脚本")):
         if getattr(ts, attr, None):
             yield label, getattr(ts, attr), "exec"

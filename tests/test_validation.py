@@ -76,8 +76,8 @@ def _with_form(content: bytes) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("old, new, element, fragment", [
-    ('decision == "approve"', "__import__('os').system('id')", "Gateway_decision", "条件"),
-    ('decision == "approve"', "decision.__class__.__mro__", "Gateway_decision", "__class__"),
+    ('decision == "approve"', "__import__('os').system('id')", "Flow_approved", "条件"),
+    ('decision == "approve"', "decision.__class__.__mro__", "Flow_approved", "__class__"),
     ('<bpmn:script>result = "已通过"</bpmn:script>', "<bpmn:script>import os\nresult = os.getcwd()</bpmn:script>",
      "Script_archive", "不允许导入模块"),
     ('<bpmn:script>result = "已通过"</bpmn:script>', "<bpmn:script>data = open('/etc/passwd').read()</bpmn:script>",
@@ -139,7 +139,7 @@ def test_every_problem_is_reported_at_once(engine, session):
         b'decision == "approve"', b"open('x')")
     del files["forms/sample/apply.schema.json"]
     problems = problems_of(engine, session, files)
-    assert sorted(p.element for p in problems) == ["Gateway_decision", "Task_fill", "Task_review"]
+    assert sorted(p.element for p in problems) == ["Flow_approved", "Task_fill", "Task_review"]
 
 
 @pytest.mark.parametrize("kind, expression", [
@@ -178,4 +178,4 @@ def test_a_bad_form_does_not_hide_problems_in_diagrams(engine, session):
     files["forms/sample/apply.schema.json"] = b"{broken"
     problems = problems_of(engine, session, files)
     assert {(p.file, p.element) for p in problems} == {
-        ("forms/sample/apply.schema.json", None), (SAMPLE, "Gateway_decision")}
+        ("forms/sample/apply.schema.json", None), (SAMPLE, "Flow_approved")}

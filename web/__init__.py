@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    from . import api, assets, auth, database, errors, i18n, pages, portal, work, workflow
+    from . import api, assets, auth, database, errors, i18n, pages, policy, portal, work, workflow
 
     database.init_app(app)
     workflow.init_app(app)
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     pages.init_app(app)
     work.init_app(app)
     portal.init_app(app)
+    policy.init_app(app)
     assets.init_app(app)
     api.init_app(app)
     return app

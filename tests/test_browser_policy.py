@@ -1,0 +1,173 @@
+"""In real Chromium, policy staff change the rules without touching Python: a time limit edited in the modeler,
+a required field added in the form editor, each published as a new version that only new cases follow; and a
+diagram with an expression that escapes the sandbox is refused on the element concerned."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from engine import cases, people
+from engine.models import Bundle, Case
+from engine.workdays import day_of
+from web.database import session as db_session
+from web.workflow import engine
+
+from .browser import shot, sign_in
+
+pytestmark = pytest.mark.browser
+COMPLAINT = "processes/complaint/lawyer_complaint.bpmn"
+
+
+def new_draft(page, base: str, name: str) -> str:
+    page.goto(f"{base}/policy/")
+    page.fill("#draft-name", name)
+    page.click("#create-draft")
+    page.wait_for_url(re.compile(r".*/policy/drafts/\d+$"))
+    return page.url
+
+
+def open_in_modeler(page, draft_url: str, path: str) -> None:
+    page.goto(draft_url)
+    page.get_by_role("link", name=path, exact=True).click()
+    page.wait_for_selector("#modeler-page[data-ready=true]")
+
+
+def select_element(page, element_id: str) -> None:
+    page.locator(f'#canvas [data-element-id="{element_id}"]').first.click(force=True)
+    page.wait_for_selector("#properties h3")
+
+
+def save_diagram(page) -> str:
+    before = page.get_attribute("#modeler-page", "data-saved")
+    page.click("#save-diagram")
+    page.wait_for_function(f"document.getElementById('modeler-page').dataset.saved !== {repr(before) if before else 'undefined'}")
+    return page.inner_text("#save-result")
+
+
+def publish(page, draft_url: str, note: str) -> None:
+    page.goto(draft_url)
+    page.fill("#publish-note", note)
+    page.click("#publish")
+    page.wait_for_url(re.compile(r".*/policy/$"))
+    assert "已发布" in page.locator(".flash").inner_text()
+
+
+def review_deadline(app, case_id: int):
+    with app.app_context():
+        db = db_session()
+        task = next(t for t in cases.case_tasks(db, case_id, "ready") if t.name == "初审")
+        return day_of(task.due_at).isoformat()          # the last day (deadlines end at that day's midnight)
+
+
+def start_complaint(app) -> int:
+    with app.app_context():
+        db = db_session()
+        case = cases.start_case(engine(), db, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+        task = cases.case_tasks(db, case.id, "ready")[0]
+        cases.complete_task(engine(), db, task.id, {
+            "channel": "letter", "received_on": "2025-10-13", "complainant_name": "刘某", "complainant_type": "person",
+            "complainant_phone": "13800000001", "respondent_id": "L-0001", "facts": "律师收费后未提供任何法律服务。",
+            "requests": "退还费用"}, user=people.user_by_name(db, "xu"))
+        return case.id
+
+
+def test_the_review_limit_changes_from_ten_to_seven_working_days_in_the_browser(app, live_server, new_page):
+    before = start_complaint(app)
+    assert review_deadline(app, before) == "2025-10-27"          # 10 working days from Monday 10-13
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "受理审查期限改为7个工作日")
+    open_in_modeler(page, draft_url, COMPLAINT)
+    select_element(page, "Script_intake")
+    script = page.locator('#properties textarea[data-prop="script"]')
+    assert "add_working_days(received_at, 10)" in script.input_value()
+    script.fill(script.input_value().replace("add_working_days(received_at, 10)", "add_working_days(received_at, 7)"))
+    script.blur()
+    shot(page, "policy-modeler-script")
+    assert "校验通过" in save_diagram(page)
+    page.goto(draft_url)
+    change = page.locator('.change[data-path="processes/complaint/lawyer_complaint.bpmn"]').inner_text()
+    assert "received_at, 10)" in change and "received_at, 7)" in change
+    publish(page, draft_url, "依据新规，受理审查期限改为7个工作日")
+    assert page.inner_text("#active-version") == "v2"
+    shot(page, "policy-catalogue-after-publish")
+    after = start_complaint(app)
+    assert review_deadline(app, after) == "2025-10-22"           # 7 working days
+    assert review_deadline(app, before) == "2025-10-27"          # the running case keeps its rule
+    with app.app_context():
+        db = db_session()
+        versions = {c.id: c.definition.bundle.version for c in db.scalars(select(Case).where(Case.id.in_([before, after])))}
+    assert versions == {before: 1, after: 2}
+    page.goto(f"{live_server}/policy/diff?from=1&to=2")
+    assert "received_at, 7)" in page.inner_text("#diff")
+
+
+def test_a_required_field_added_in_the_form_editor_is_demanded_on_new_cases_only(app, live_server, new_page):
+    with app.app_context():
+        db = db_session()
+        old = cases.start_case(engine(), db, "sample_review", {}, org_code="county-a", actor="zhang").id
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "申请须填写预算科目")
+    page.goto(draft_url)
+    page.get_by_role("link", name="forms/sample/apply.schema.json", exact=True).click()
+    page.wait_for_selector("#preview-form")
+    schema = page.input_value("#schema-text")
+    edited = schema.replace('"required": ["title", "reason"]', '"required": ["title", "reason", "budget_line"]').replace(
+        '"properties": {', '"properties": {\n    "budget_line": {"type": "string", "title": "预算科目"},', 1)
+    page.fill("#schema-text", edited)
+    page.wait_for_selector('#preview-form [data-field="budget_line"]')
+    shot(page, "policy-form-editor-preview")
+    page.click("#save-form")
+    page.wait_for_function("document.getElementById('form-editor').dataset.saved")
+    assert "校验通过" in page.inner_text("#save-result")
+    publish(page, draft_url, "增加预算科目")
+    with app.app_context():
+        db = db_session()
+        new = cases.start_case(engine(), db, "sample_review", {}, org_code="county-a", actor="zhang").id
+        old_task, new_task = (cases.case_tasks(db, c, "ready")[0].id for c in (old, new))
+    handler = new_page()
+    sign_in(handler, live_server, "zhang")
+    for task_id, demanded in ((new_task, True), (old_task, False)):
+        handler.goto(f"{live_server}/tasks/{task_id}")
+        assert (handler.locator('[data-field="budget_line"]').count() == 1) is demanded
+        handler.fill('[data-field="title"] input', "购置打印机")
+        handler.fill('[data-field="reason"] textarea', "旧打印机已损坏")
+        handler.click("#complete")
+        if demanded:
+            assert "必填项" in handler.locator('[data-field="budget_line"] .field-error').inner_text()
+            shot(handler, "policy-new-field-demanded")
+        else:
+            handler.wait_for_url(re.compile(r".*/inbox$"))
+
+
+def test_a_sandbox_escape_is_refused_on_its_element_and_nothing_is_published(app, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "坏表达式")
+    open_in_modeler(page, draft_url, "processes/sample/sample_review.bpmn")
+    select_element(page, "Flow_approved")
+    condition = page.locator('#properties textarea[data-prop="condition"]')
+    condition.fill("__import__('os').system('id')")
+    condition.blur()
+    assert "1 个问题" in save_diagram(page)
+    assert page.locator('#problems li[data-element="Flow_approved"]').count() == 1
+    assert page.locator('#canvas [data-element-id="Flow_approved"].has-problem').count() >= 1
+    shot(page, "policy-problem-on-element")
+    page.goto(draft_url)
+    page.click("#publish")
+    assert "发布失败" in page.locator(".flash").inner_text()
+    with app.app_context():
+        assert [b.version for b in db_session().scalars(select(Bundle))] == [1]
+
+
+def test_only_policy_staff_reach_the_definitions(app, client):
+    from .web_helpers import login
+
+    login(client, "zhang")
+    assert client.get("/policy/").status_code == 403
+    assert client.post("/policy/versions/1/republish").status_code in (400, 403)
+    login(client, "admin")
+    assert client.get("/policy/").status_code == 200

@@ -1,0 +1,246 @@
+"""Pages for policy staff: the process catalogue, drafts edited in the browser (diagrams in bpmn-js, forms with a
+live preview, tables and templates uploaded), validation on the element, publishing, history, diff and rollback."""
+from __future__ import annotations
+
+import io
+import json
+from functools import wraps
+
+from flask import (
+    Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for,
+)
+from sqlalchemy import func, select
+
+from engine import bundle_diff, bundles, directory, drafts
+from engine.errors import BundleInvalid, DataValidationError, EngineError, FieldError
+from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publication, Role
+
+from . import formfields
+from .auth import login_required
+from .database import session
+from .workflow import engine
+
+bp = Blueprint("policy", __name__, url_prefix="/policy")
+
+
+def init_app(app: Flask) -> None:
+    """Register the policy pages (only holders of POLICY_ROLE may use them)."""
+    app.config.setdefault("POLICY_ROLE", "policy")
+    app.register_blueprint(bp)
+    app.jinja_env.globals["is_policy"] = is_policy
+
+
+def is_policy(user) -> bool:
+    """Whether the user holds the role that may change the definitions."""
+    role = current_app.config["POLICY_ROLE"]
+    return user is not None and any(r.code == role for r in user.roles)
+
+
+def policy_required(view):
+    """Policy staff only; everyone else gets 403."""
+    @login_required
+    @wraps(view)
+    def wrapped(**kwargs):
+        if not is_policy(g.user):
+            abort(403, description="仅政策法规人员可以修改流程定义")
+        return view(**kwargs)
+    return wrapped
+
+
+@bp.get("/")
+@policy_required
+def catalogue():
+    """Each process with its active version, how many running cases sit on each version, drafts and history."""
+    db = session()
+    active = bundles.active_bundle(db)
+    running = db.execute(select(ProcessDefinition.process_key, Bundle.version, func.count(Case.id))
+                         .join(Case, Case.definition_id == ProcessDefinition.id).join(Bundle)
+                         .where(Case.status.in_(("running", "suspended")))
+                         .group_by(ProcessDefinition.process_key, Bundle.version)).all()
+    per_process: dict[str, list[tuple[int, int]]] = {}
+    for key, version, count in running:
+        per_process.setdefault(key, []).append((version, count))
+    history = db.execute(select(Publication, Bundle).join(Bundle).order_by(Publication.id.desc()).limit(30)).all()
+    return render_template(
+        "policy/catalogue.html", active=active, definitions=bundles.latest_definitions(db), running=per_process,
+        drafts=list(db.scalars(select(BundleDraft).order_by(BundleDraft.id.desc()).limit(30))), history=history,
+        versions=list(db.scalars(select(Bundle).order_by(Bundle.version.desc()))))
+
+
+@bp.post("/drafts")
+@policy_required
+def new_draft():
+    """A draft from the active version (or an uploaded zip of processes/ + forms/)."""
+    db, name = session(), request.form.get("name", "")
+    upload = request.files.get("zip")
+    try:
+        if upload and upload.filename:
+            draft = drafts.import_zip(db, engine(), upload.read(), actor=g.user.username, name=name or upload.filename)
+        else:
+            base = request.form.get("base", "")
+            draft = drafts.create(db, engine(), actor=g.user.username, name=name,
+                                  base_version=int(base) if base.isdigit() else None)
+    except DataValidationError as exc:
+        db.rollback()
+        flash("；".join(f"{e.field}：{e.message}" for e in exc.errors), "error")
+        return redirect(url_for("policy.catalogue"))
+    return redirect(url_for("policy.draft", draft_id=draft.id))
+
+
+@bp.get("/drafts/<int:draft_id>")
+@policy_required
+def draft(draft_id: int):
+    """A draft's files, its problems, and publish."""
+    db = session()
+    found = drafts.get(db, draft_id)
+    content = drafts.files(db, draft_id)
+    problems = drafts.validate(db, engine(), draft_id) if request.args.get("check") else None
+    changes = bundle_diff.diff(bundles.bundle_files(db, found.base_bundle_id), content) if found.base_bundle_id else []
+    return render_template("policy/draft.html", draft=found, files=sorted(content), problems=problems,
+                           changes=changes)
+
+
+@bp.post("/drafts/<int:draft_id>/publish")
+@policy_required
+def publish(draft_id: int):
+    """Validate and publish; any problem leaves the active version as it was."""
+    db = session()
+    try:
+        bundle = drafts.publish_draft(db, engine(), draft_id, actor=g.user.username, note=request.form.get("note", ""))
+    except BundleInvalid as exc:
+        flash(f"发布失败：{exc.message}，当前生效版本未改变", "error")
+        return redirect(url_for("policy.draft", draft_id=draft_id, check=1))
+    flash(f"已发布 v{bundle.version}，新立案件将使用此版本", "ok")
+    return redirect(url_for("policy.catalogue"))
+
+
+@bp.post("/versions/<int:version>/republish")
+@policy_required
+def republish(version: int):
+    """Rollback: publish an earlier version again."""
+    try:
+        drafts.republish(session(), engine(), version, actor=g.user.username, note=request.form.get("note", ""))
+        flash(f"已重新发布 v{version}", "ok")
+    except EngineError as exc:
+        session().rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("policy.catalogue"))
+
+
+@bp.get("/versions/<int:version>/export.zip")
+@policy_required
+def export(version: int):
+    """A version's files as processes/ + forms/ in a zip."""
+    return send_file(io.BytesIO(drafts.export_zip(session(), version)), download_name=f"lawflow-v{version}.zip",
+                     as_attachment=True, mimetype="application/zip")
+
+
+@bp.get("/diff")
+@policy_required
+def diff():
+    """What changed between two versions."""
+    db = session()
+    older, newer = (request.args.get(k, type=int) for k in ("from", "to"))
+    versions = {b.version: b for b in db.scalars(select(Bundle))}
+    if older not in versions or newer not in versions:
+        abort(404)
+    changes = bundle_diff.diff(bundles.bundle_files(db, versions[older].id), bundles.bundle_files(db, versions[newer].id))
+    return render_template("policy/diff.html", older=older, newer=newer, changes=changes)
+
+
+# ---------------------------------------------------------------- editing one file of a draft
+
+@bp.get("/drafts/<int:draft_id>/files/<path:path>")
+@policy_required
+def edit_file(draft_id: int, path: str):
+    """The editor for one file: the modeler for diagrams, the form editor for forms, upload for the rest."""
+    db = session()
+    found = drafts.get(db, draft_id)
+    content = drafts.files(db, draft_id)
+    if path not in content and not request.args.get("new"):
+        abort(404)
+    text = content.get(path, b"").decode("utf-8", errors="replace") if not path.endswith((".docx", ".xlsx")) else ""
+    if path.endswith(".bpmn"):
+        forms = sorted(p.removeprefix("forms/") for p in content if p.endswith(".schema.json"))
+        roles = [r.name for r in db.scalars(select(Role).order_by(Role.name))]
+        return render_template("policy/modeler.html", draft=found, path=path, forms=forms, roles=roles)
+    if path.endswith(".schema.json"):
+        return render_template("policy/form_editor.html", draft=found, path=path, text=text)
+    return render_template("policy/upload.html", draft=found, path=path)
+
+
+@bp.get("/drafts/<int:draft_id>/raw/<path:path>")
+@policy_required
+def raw_file(draft_id: int, path: str):
+    """One file of a draft as stored (the modeler loads its diagram from here)."""
+    content = drafts.files(session(), draft_id)
+    if path not in content:
+        abort(404)
+    return content[path], 200, {"Content-Type": "application/octet-stream", "X-Content-Type-Options": "nosniff"}
+
+
+@bp.put("/drafts/<int:draft_id>/files/<path:path>")
+@policy_required
+def save_file(draft_id: int, path: str):
+    """Save one file (the body), then answer every problem of the draft, with file, element and line."""
+    db = session()
+    try:
+        drafts.put(db, engine(), draft_id, path, request.get_data(), actor=g.user.username)
+    except DataValidationError as exc:
+        db.rollback()
+        return jsonify({"saved": False, "errors": [{"field": e.field, "message": e.message} for e in exc.errors]}), 422
+    except EngineError as exc:
+        db.rollback()
+        return jsonify({"saved": False, "errors": [{"field": "", "message": exc.message}]}), 409
+    problems = drafts.validate(db, engine(), draft_id)
+    return jsonify({"saved": True, "problems": [
+        {"file": p.file, "element": p.element, "line": p.line, "message": p.message} for p in problems]})
+
+
+@bp.post("/drafts/<int:draft_id>/upload")
+@policy_required
+def upload(draft_id: int):
+    """Upload a template, table or any other file into the draft (replacing one with the same path)."""
+    db = session()
+    upload = request.files.get("file")
+    path = request.form.get("path", "") or (f"forms/{upload.filename}" if upload and upload.filename else "")
+    try:
+        if not upload or not upload.filename:
+            raise DataValidationError("请选择文件", [FieldError("file", "请选择要上传的文件", "required")])
+        drafts.put(db, engine(), draft_id, path, upload.read(), actor=g.user.username)
+        flash(f"已上传 {path}", "ok")
+    except DataValidationError as exc:
+        db.rollback()
+        flash("；".join(e.message for e in exc.errors), "error")
+    except EngineError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("policy.draft", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@policy_required
+def delete_file(draft_id: int):
+    """Remove a file from the draft."""
+    try:
+        drafts.remove(session(), engine(), draft_id, request.form.get("path", ""))
+        flash("已删除", "ok")
+    except EngineError as exc:
+        session().rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("policy.draft", draft_id=draft_id))
+
+
+@bp.post("/form-preview")
+@policy_required
+def form_preview():
+    """The form as handlers will see it, rendered by the same renderer, from the schema being edited."""
+    try:
+        schema = json.loads(request.get_data() or b"{}")
+        if not isinstance(schema, dict):
+            raise ValueError("表单定义必须是 JSON 对象")
+    except ValueError as exc:
+        return f'<p class="field-error" role="alert">JSON 有误：{exc}</p>', 422
+    fields = formfields.build(schema, {}, {}, directory.choices(session(), schema))
+    return render_template("policy/_preview.html", schema=schema, fields=fields)
+
