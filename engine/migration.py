@@ -129,6 +129,7 @@ def _migrate(engine, session: Session, case: Case, workflow, target: ProcessDefi
     if report.reasons:
         return
     started_at = {t.id: t.last_state_change for t in workflow.get_tasks(state=LIVE)}
+    data_before = {t.id: dict(t.data) for t in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK)}
     migrate_workflow(diffs[None], workflow, new_spec)
     for sub_id, sub in workflow.subprocesses.items():
         migrate_workflow(diffs[sub_id], sub, new_subs[sub.spec.name])
@@ -139,6 +140,9 @@ def _migrate(engine, session: Session, case: Case, workflow, target: ProcessDefi
         for task_id, stamp in started_at.items():      # the clock of a waiting step keeps running from its start
             if task_id in w.tasks:
                 w.tasks[task_id].last_state_change = stamp
+        for task_id, data in data_before.items():      # a reset step takes its parent's data: give back its own
+            if task_id in w.tasks:
+                w.tasks[task_id].data = {**w.tasks[task_id].data, **data}
     _recompute(engine, workflow, {**_scripts(old_spec, old_subs)}, _scripts(new_spec, new_subs), report)
     for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):

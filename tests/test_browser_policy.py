@@ -102,6 +102,17 @@ def test_the_review_limit_changes_from_ten_to_seven_working_days_in_the_browser(
     assert versions == {before: 1, after: 2}
     page.goto(f"{live_server}/policy/diff?from=1&to=2")
     assert "received_at, 7)" in page.inner_text("#diff")
+    page.goto(f"{live_server}/policy/")                           # migrating the older case, on request
+    page.click('.migrate-link[data-process="lawyer_complaint"]')
+    row = page.locator(f'#previews tr[data-case="{before}"]')
+    assert "可以迁移" in row.inner_text() and "review_deadline" in row.inner_text()
+    shot(page, "policy-migration-preview")
+    for other in page.locator("#previews input[name=case]").all():
+        if other.get_attribute("value") != str(before):
+            other.uncheck()
+    page.click("#migrate-selected")
+    assert "已迁移到 v2" in page.locator(".flash").inner_text()
+    assert review_deadline(app, before) == "2025-10-22"           # the new rule, where it was safe
 
 
 def test_a_required_field_added_in_the_form_editor_is_demanded_on_new_cases_only(app, live_server, new_page):

@@ -37,11 +37,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
     app.jinja_env.globals["action_labels"] = ACTION_LABELS
     app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-    app.jinja_env.filters["deadline"] = _deadline_label
+    app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
 
 
-def _deadline_label(due) -> str:
+def deadline_label(due) -> str:
     day = day_of(due)
     return f"{day:%Y-%m-%d}（周{WEEKDAYS[day.weekday()]}）止"
 

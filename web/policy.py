@@ -11,7 +11,7 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from engine import bundle_diff, bundles, directory, drafts
+from engine import bundle_diff, bundles, directory, drafts, migration
 from engine.errors import BundleInvalid, DataValidationError, EngineError, FieldError
 from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publication, Role
 
@@ -28,6 +28,19 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("POLICY_ROLE", "policy")
     app.register_blueprint(bp)
     app.jinja_env.globals["is_policy"] = is_policy
+    app.jinja_env.filters["iso_deadline"] = _iso_deadline
+
+
+def _iso_deadline(value) -> str:
+    """An ISO moment from a diagram as the last day it allows (or the text itself if it is not a moment)."""
+    from datetime import datetime
+
+    from .pages import deadline_label
+
+    try:
+        return deadline_label(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value) if value else "—"
 
 
 def is_policy(user) -> bool:
@@ -244,3 +257,43 @@ def form_preview():
     fields = formfields.build(schema, {}, {}, directory.choices(session(), schema))
     return render_template("policy/_preview.html", schema=schema, fields=fields)
 
+
+
+# ---------------------------------------------------------------- migrating running cases
+
+@bp.route("/migrate", methods=("GET", "POST"))
+@policy_required
+def migrate():
+    """Preview which running cases of a process can move to a version (and what changes), then move the chosen."""
+    db = session()
+    process = request.values.get("process", "")
+    to_version = request.values.get("to", type=int) or (bundles.active_bundle(db).version if bundles.active_bundle(db) else 0)
+    running = list(db.scalars(select(Case).join(ProcessDefinition).join(Bundle)
+                              .where(Case.process_key == process, Case.status.in_(("running", "suspended")),
+                                     Bundle.version != to_version).order_by(Case.id)))
+    if request.method == "POST":
+        chosen = {int(v) for v in request.form.getlist("case") if v.isdigit()}
+        moved, refused = [], []
+        for case in [c for c in running if c.id in chosen]:
+            try:
+                migration.migrate(engine(), db, case.id, migration.target_for(db, case, to_version),
+                                  actor=g.user.username)
+                moved.append(case.business_number or str(case.id))
+            except EngineError as exc:
+                db.rollback()
+                refused.append(f"{case.business_number or case.id}：{exc.message}")
+        if moved:
+            flash(f"已迁移到 v{to_version}：{'、'.join(moved)}", "ok")
+        if refused:
+            flash("未迁移：" + "；".join(refused), "error")
+        return redirect(url_for("policy.migrate", process=process, to=to_version))
+    previews = []
+    for case in running:
+        try:
+            previews.append(migration.preview(engine(), db, case, migration.target_for(db, case, to_version)))
+        except EngineError as exc:
+            previews.append(migration.Preview(case.id, case.business_number, case.definition.bundle.version,
+                                              to_version, False, [exc.message]))
+    processes = sorted({d.process_key: d.name for d in bundles.latest_definitions(db)}.items())
+    return render_template("policy/migrate.html", process=process, to_version=to_version, previews=previews,
+                           processes=processes, versions=list(db.scalars(select(Bundle).order_by(Bundle.version.desc()))))
