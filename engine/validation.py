@@ -91,7 +91,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             spec = parser.get_spec(key)
             subs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
         except ValidationException as exc:
-            problems.append(_from_validation(exc, path))
+            problems.append(_from_validation(exc, path, where))
             continue
         bundle.specs[key] = (spec, subs)
         bundle.names[key] = node.get("name") or key
@@ -128,10 +128,24 @@ class _Locator:
         return Problem(path, message, element=element, line=line)
 
 
-def _from_validation(exc: ValidationException, path: str) -> Problem:
+SPIFF_MESSAGES = {      # SpiffWorkflow's parser messages, in the language policy staff read
+    "Non-default exclusive outgoing sequence flow without condition":
+        "排他网关的非默认流向缺少条件：请为它写条件，或把它设为网关的默认流向",
+    "Multiple outgoing flows are not supported for tasks of type": "此类任务不支持多条流出连线",
+    "Unable to find a task spec named": "找不到连线指向的元素",
+}
+
+
+def _from_validation(exc: ValidationException, path: str, where: "_Locator | None" = None) -> Problem:
     line = exc.line_number if isinstance(exc.line_number, int) else None
     message = str(exc.args[0]) if exc.args else str(exc)
-    return Problem(exc.file_name or path, message, element=exc.id or None, line=line)
+    for english, chinese in SPIFF_MESSAGES.items():
+        if message.startswith(english):
+            message = chinese + message[len(english):]
+    element = exc.id or None
+    if line is None and element and where is not None:
+        path, line = where.find(exc.file_name or path, element) or (exc.file_name or path, None)
+    return Problem(exc.file_name or path, message, element=element, line=line)
 
 
 def _process_properties(node) -> dict:
@@ -169,9 +183,19 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(根)"
-            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}"))
+            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
+                                    line=_line_of(files[path], exc.instance)))
             continue
         bundle.forms[path] = schema
+
+
+def _line_of(content: bytes, value) -> int | None:
+    """The line where a JSON value first appears in a file (for scalars; None when it cannot be told)."""
+    if isinstance(value, (dict, list)):
+        return None
+    text = content.decode("utf-8", errors="replace")
+    found = text.find(json.dumps(value, ensure_ascii=False))
+    return text.count("\n", 0, found) + 1 if found >= 0 else None
 
 
 def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox, problems) -> None:

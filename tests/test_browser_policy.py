@@ -182,3 +182,13 @@ def test_only_policy_staff_reach_the_definitions(app, client):
     assert client.post("/policy/versions/1/republish").status_code in (400, 403)
     login(client, "admin")
     assert client.get("/policy/").status_code == 200
+
+
+def test_a_decision_table_is_previewed(app, client):
+    from .web_helpers import csrf, login
+
+    login(client, "admin")
+    response = client.post("/policy/drafts", data={"csrf_token": csrf(client, "/policy/"), "name": "看决策表"})
+    draft_url = response.headers["Location"]
+    page = client.get(f"{draft_url}/files/processes/complaint/major_case.dmn").get_data(as_text=True)
+    assert "决策表" in page and "COLLECT" in page and page.count("<tr>") > 3

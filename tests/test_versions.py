@@ -109,3 +109,25 @@ def test_running_cases_stay_on_their_version(session, engine, deployed):
     assert [t.name for t in cases.case_tasks(session, old.id)] == ["填写申请"]
     assert [t.name for t in cases.case_tasks(session, new.id)] == ["填写申请书"]
     assert (old.definition.bundle.version, new.definition.bundle.version) == (1, 2)
+
+
+SAMPLE = "processes/sample/sample_review.bpmn"
+
+
+@pytest.mark.parametrize("path, old, new, element, fragment", [
+    (SAMPLE, b' default="Flow_returned"', b"", "Flow_returned", "缺少条件"),
+    (SAMPLE, b'value="sample/apply.schema.json"', b'value="sample/missing.schema.json"', "Task_fill", "missing"),
+    (SAMPLE, b"</bpmn:process>", b"</bpmn:proces>", None, "XML"),
+    ("forms/sample/apply.schema.json", b'"type": "object"', b'"type": "objekt"', None, "JSON Schema"),
+])
+def test_bad_drafts_are_refused_with_the_element_named(session, engine, deployed, path, old, new, element, fragment):
+    draft = drafts.create(session, engine, actor="policy", name="坏草稿")
+    content = drafts.files(session, draft.id)[path]
+    assert old in content, old
+    drafts.put(session, engine, draft.id, path, content.replace(old, new, 1), actor="policy")
+    problems = drafts.validate(session, engine, draft.id)
+    assert problems and all(p.file == path for p in problems), problems
+    assert any(fragment in p.message and (element is None or p.element == element) and p.line for p in problems), problems
+    with pytest.raises(BundleInvalid):
+        drafts.publish_draft(session, engine, draft.id, actor="policy")
+    assert bundles.active_bundle(session).id == deployed.id

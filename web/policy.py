@@ -179,7 +179,31 @@ def edit_file(draft_id: int, path: str):
         return render_template("policy/modeler.html", draft=found, path=path, forms=forms, roles=roles)
     if path.endswith(".schema.json"):
         return render_template("policy/form_editor.html", draft=found, path=path, text=text)
-    return render_template("policy/upload.html", draft=found, path=path)
+    tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
+    return render_template("policy/upload.html", draft=found, path=path, tables=tables)
+
+
+def _dmn_tables(content: bytes) -> list[dict]:
+    """A DMN file's decision tables as rows of text, for a read-only preview."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        return [{"name": f"XML 无法解析：{exc.msg}", "inputs": [], "outputs": [], "rules": [], "policy": ""}]
+    tables = []
+    for decision in root.iter("{*}decision"):
+        for table in decision.iter("{*}decisionTable"):
+            text = lambda node: (node.findtext("{*}text") or "").strip() if node is not None else ""  # noqa: E731
+            tables.append({
+                "name": decision.get("name") or decision.get("id"), "policy": table.get("hitPolicy", "UNIQUE"),
+                "inputs": [f"{i.get('label') or i.get('id')}（{text(i.find('{*}inputExpression'))}）"
+                           for i in table.findall("{*}input")],
+                "outputs": [o.get("label") or o.get("name") or o.get("id") for o in table.findall("{*}output")],
+                "rules": [[text(e) for e in rule.findall("{*}inputEntry")] + [text(e) for e in rule.findall("{*}outputEntry")]
+                          for rule in table.findall("{*}rule")],
+            })
+    return tables
 
 
 @bp.get("/drafts/<int:draft_id>/raw/<path:path>")
