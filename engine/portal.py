@@ -18,7 +18,7 @@ from .cases import case_tasks, start_case
 from .directory import directory_errors
 from .errors import DataValidationError, FieldError, NotFound
 from .models import Case, Organization, ProcessDefinition
-from .tasks import case_data, field_titles
+from .casework import case_data, field_titles
 
 FORM_PROPERTY = "portalForm"
 DEFAULTS_PROPERTY = "portalDefaults"

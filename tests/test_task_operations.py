@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import cases, notifications, people, tasks
+from engine import cases, notifications, people, tasks, worklists
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
 
 from .helpers import only_ready
@@ -30,16 +30,16 @@ def actions(session, case_id):
 
 def test_claim_makes_the_task_mine_and_hides_it_from_the_group(session, engine, applied):
     case, task = applied
-    assert [t.id for t in tasks.inbox(session, u(session, "amy"), "group")] == [task.id]
+    assert [t.id for t in worklists.inbox(session, u(session, "amy"), "group")] == [task.id]
     tasks.claim(engine, session, task.id, u(session, "alice"))
-    assert [t.id for t in tasks.inbox(session, u(session, "alice"), "mine")] == [task.id]
-    assert tasks.inbox(session, u(session, "amy"), "group") == []
+    assert [t.id for t in worklists.inbox(session, u(session, "alice"), "mine")] == [task.id]
+    assert worklists.inbox(session, u(session, "amy"), "group") == []
     with pytest.raises(ConflictError, match="已由 张三 签收"):
         tasks.claim(engine, session, task.id, u(session, "amy"))
     with pytest.raises(NotAllowed):      # amy is no longer allowed to complete it either
         cases.complete_task(engine, session, task.id, APPLY, user=u(session, "amy"))
     tasks.release(engine, session, task.id, u(session, "alice"))
-    assert [t.id for t in tasks.inbox(session, u(session, "amy"), "group")] == [task.id]
+    assert [t.id for t in worklists.inbox(session, u(session, "amy"), "group")] == [task.id]
     assert actions(session, case.id)[-2:] == ["task_claimed", "task_released"]
 
 
@@ -60,14 +60,14 @@ def test_transfer_hands_the_task_to_another_person_with_a_notification(session, 
         tasks.transfer(engine, session, task.id, u(session, "alice"), "carl", reason="休假")
     assert refused.value.errors[0].field == "to" and "无权查看" in refused.value.errors[0].message
     tasks.transfer(engine, session, task.id, u(session, "alice"), "amy", reason="本人休假")
-    assert tasks.inbox(session, u(session, "amy"), "mine")[0].id == task.id
+    assert worklists.inbox(session, u(session, "amy"), "mine")[0].id == task.id
     with pytest.raises(NotAllowed):
         cases.complete_task(engine, session, task.id, APPLY, user=u(session, "alice"))
     cases.complete_task(engine, session, task.id, APPLY, user=u(session, "amy"))
     assert [n.title for n in notifications.unread(session, u(session, "amy").id)] == ["转办：填写申请"]
     transferred = next(e for e in cases.case_history(session, case.id) if e.action == "task_transferred")
     assert transferred.actor == "alice" and transferred.detail["to"] == "amy"
-    assert [t.id for t in tasks.inbox(session, u(session, "amy"), "done")] == [task.id]
+    assert [t.id for t in worklists.inbox(session, u(session, "amy"), "done")] == [task.id]
 
 
 def test_delegate_and_resolve_bring_the_task_back_to_its_owner(session, engine, applied):
@@ -81,7 +81,7 @@ def test_delegate_and_resolve_bring_the_task_back_to_its_owner(session, engine, 
         tasks.resolve(engine, session, task.id, alice)
     tasks.resolve(engine, session, task.id, amy, note="已核实")
     session.expire_all()
-    back = tasks.inbox(session, alice, "mine")[0]
+    back = worklists.inbox(session, alice, "mine")[0]
     assert (back.id, back.delegation, back.draft) == (task.id, "resolved", {"title": "购置办公设备"})
     assert [n.title for n in notifications.unread(session, alice.id)] == ["委派已交回：填写申请"]
     cases.complete_task(engine, session, task.id, APPLY, user=alice)
@@ -110,11 +110,11 @@ def test_copy_reaches_the_copies_view_and_comments_join_the_timeline(session, en
     with pytest.raises(DataValidationError):
         tasks.copy(engine, session, case.id, u(session, "alice"), [])
     tasks.copy(engine, session, case.id, u(session, "alice"), ["bob", "bob"], note="请知悉", task_id=task.id)
-    sent = tasks.copies(session, bob)
+    sent = worklists.copies(session, bob)
     assert [(c.case_id, c.sent_by, c.note) for c in sent] == [(case.id, "alice", "请知悉")]
-    assert tasks.inbox_counts(session, bob, datetime.now(timezone.utc), datetime.now(timezone.utc))["copies"] == 1
+    assert worklists.inbox_counts(session, bob, datetime.now(timezone.utc), datetime.now(timezone.utc))["copies"] == 1
     tasks.read_copy(session, bob, sent[0].id, datetime.now(timezone.utc))
-    assert tasks.copies(session, bob, unread_only=True) == []
+    assert worklists.copies(session, bob, unread_only=True) == []
     with pytest.raises(DataValidationError):
         tasks.comment(engine, session, case.id, bob, "  ")
     tasks.comment(engine, session, case.id, bob, "注意核实发票", task_id=task.id)
@@ -129,20 +129,20 @@ def test_inbox_filters_and_due_views(session, engine, deployed):
     first = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
     second = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
     alice = u(session, "alice")
-    group = tasks.inbox(session, alice, "group")
+    group = worklists.inbox(session, alice, "group")
     assert [t.case_id for t in group] == [first.id, second.id]          # equal due: oldest first
     now = datetime.now(timezone.utc)
-    assert tasks.inbox(session, alice, "group", q=second.business_number or str(second.id)) != []
-    assert tasks.inbox(session, alice, "group", process_key="other") == []
-    assert tasks.inbox(session, alice, "group", due="overdue", now=now) == []
+    assert worklists.inbox(session, alice, "group", q=second.business_number or str(second.id)) != []
+    assert worklists.inbox(session, alice, "group", process_key="other") == []
+    assert worklists.inbox(session, alice, "group", due="overdue", now=now) == []
     later = now + timedelta(days=400)
-    assert len(tasks.inbox(session, alice, "group", due="overdue", now=later)) == 2
-    counts = tasks.inbox_counts(session, alice, later, later + timedelta(days=3))
+    assert len(worklists.inbox(session, alice, "group", due="overdue", now=later)) == 2
+    counts = worklists.inbox_counts(session, alice, later, later + timedelta(days=3))
     assert (counts["group"], counts["mine"], counts["overdue"]) == (2, 0, 2)
     with pytest.raises(DataValidationError):
-        tasks.inbox(session, alice, "everything")
-    assert tasks.search_cases(session, u(session, "carl")) == []
-    assert {c.id for c in tasks.search_cases(session, alice, status="running")} == {first.id, second.id}
+        worklists.inbox(session, alice, "everything")
+    assert worklists.search_cases(session, u(session, "carl")) == []
+    assert {c.id for c in worklists.search_cases(session, alice, status="running")} == {first.id, second.id}
 
 
 def test_operations_on_a_finished_task_are_refused(session, engine, applied):

@@ -126,7 +126,7 @@ def test_files_uploaded_with_a_form_are_kept_when_it_is_refused_and_downloadable
     import io
 
     with app.app_context():
-        from engine import cases, people
+        from engine import cases
         from web.workflow import engine
 
         db = db_session()

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
-from engine import bundles, cases, documents, people, tasks
+from engine import bundles, cases, casework, documents, people, tasks, worklists
 from engine.errors import InvalidState, NotAllowed
 from engine.models import Bundle, Case, Organization
 
@@ -71,7 +71,7 @@ def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
     args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
-    found = tasks.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
+    found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
                                org_code=args["org"], since=day_start(args["since"]), until=day_start(args["until"], 1))
     scope = [o for o in db.scalars(select(Organization).order_by(Organization.path))
              if o.path.startswith(g.user.org.path)]
@@ -94,15 +94,15 @@ def case_detail(case_id: int):
     """A case: summary, its diagram with the path taken, deadlines with their legal basis, timeline, documents."""
     db, eng = session(), engine()
     case = cases.visible_case(db, case_id, g.user.org.path)
-    tasks.read_copies_of(db, g.user, case_id, eng.now())
+    worklists.read_copies_of(db, g.user, case_id, eng.now())
     all_tasks = cases.case_tasks(db, case_id)
     waiting = cases.waiting_messages(eng, db, case_id)
     return render_template(
         "case.html", case=case, tasks=[(t, people.candidates(db, t)) for t in all_tasks],
         path=cases.case_path(db, case_id), history=cases.case_history(db, case_id),
-        documents=documents.case_documents(db, case_id), legal=tasks.element_documentation(eng, case),
-        related=tasks.related(db, case, g.user), actions=tasks.message_actions(eng, db, case, g.user, waiting),
-        colleagues=tasks.colleagues(db, case), titles=tasks.field_titles(db, case.definition.bundle_id),
+        documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
+        related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
+        colleagues=tasks.colleagues(db, case), titles=casework.field_titles(db, case.definition.bundle_id),
         current=[t.element_id for t in all_tasks if t.status == "ready"])
 
 
@@ -123,7 +123,7 @@ def case_action(case_id: int, name: str):
     db = session()
     case = cases.visible_case(db, case_id, g.user.org.path)
     try:
-        tasks.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
+        casework.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
         flash("已处理", "ok")
     except (NotAllowed, InvalidState) as exc:
         db.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from engine import documents, people, tasks
+from engine import casework, documents, people
 from engine.models import Case, HumanTask, User
 
 from .database import session
@@ -17,7 +17,7 @@ def _username(user_id: int | None) -> str | None:
 def task_dict(task: HumanTask, docs: dict[str, str] | None = None) -> dict:
     """A task with its holder, candidates and deadline in working days."""
     db, eng = session(), engine()
-    docs = docs if docs is not None else tasks.element_documentation(eng, task.case)
+    docs = docs if docs is not None else casework.element_documentation(eng, task.case)
     left = eng.calendar.working_days_left(task.due_at, eng.now()) if task.due_at and task.status == "ready" else None
     return {
         "id": task.id, "case_id": task.case_id, "business_number": task.case.business_number,

@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine import attachments, cases, directory, documents, notifications, people, tasks
+from engine import attachments, cases, casework, directory, documents, notifications, people, tasks, worklists
 from engine.errors import DataValidationError, EngineError
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     """Register the work pages and the unread-notification count every page shows."""
     app.register_blueprint(bp)
     app.context_processor(_counts)
-    app.jinja_env.globals["field_titles"] = lambda case: tasks.field_titles(session(), case.definition.bundle_id)
+    app.jinja_env.globals["field_titles"] = lambda case: casework.field_titles(session(), case.definition.bundle_id)
 
 
 def _counts() -> dict:
@@ -53,12 +53,12 @@ def inbox():
     db = session()
     filters = {k: request.args.get(k) or None for k in ("process", "q", "due", "since", "until")}
     if view == "copies":
-        found = tasks.copies(db, g.user)
+        found = worklists.copies(db, g.user)
     else:
-        found = tasks.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
+        found = worklists.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
                             since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon)
     return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
-                           due_labels=DUE_LABELS, counts=tasks.inbox_counts(db, g.user, now, soon),
+                           due_labels=DUE_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
                            processes=_processes())
 
 
@@ -74,7 +74,7 @@ def task_page(task_id: int):
     """A task: its form beside the case summary, documents, deadline and the operations the user may use."""
     db = session()
     task = tasks.visible_task(db, task_id, g.user)
-    schema = tasks.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
+    schema = casework.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
     data, errors, status = _prefill(task, schema), {}, 200
     if request.method == "POST":
         try:
@@ -100,7 +100,7 @@ def _prefill(task, schema: dict) -> dict:
     """A draft if one was saved, else what the case already knows of the form's fields."""
     if task.draft or task.status != "ready":
         return task.draft or {}
-    known = tasks.task_data(engine(), session(), task)
+    known = casework.task_data(engine(), session(), task)
     return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
 
 
@@ -131,7 +131,7 @@ def _task_context(task, schema, data, errors) -> dict:
         "task": task, "case": case, "schema": schema, "fields": fields, "holder": holder,
         "candidates": people.candidates(db, task), "may_complete": may_complete,
         "may_work": task.status == "ready" and people.is_candidate(db, g.user, task),
-        "legal_basis": tasks.element_documentation(engine(), case).get(task.element_id),
+        "legal_basis": casework.element_documentation(engine(), case).get(task.element_id),
         "documents": documents.case_documents(db, case.id), "colleagues": tasks.colleagues(db, case),
         "owner": db.get(type(g.user), task.owner_id) if task.owner_id else None,
     }
@@ -139,7 +139,7 @@ def _task_context(task, schema, data, errors) -> dict:
 
 def _completed_data(task) -> dict:
     """What a completed task's fields hold now in the case's data."""
-    return tasks.case_data(engine(), session(), task.case)
+    return casework.case_data(engine(), session(), task.case)
 
 
 @bp.post("/tasks/<int:task_id>/<operation>")
@@ -242,6 +242,6 @@ def overview():
     """The leader's view: open, due-soon and overdue tasks per organisation of my subtree; cases I lead."""
     now, soon = _soon()
     db = session()
-    return render_template("overview.html", rows=tasks.workload(db, g.user, now, soon),
-                           led=tasks.led_cases(db, g.user), overdue=tasks.overdue_tasks(db, g.user, now))
+    return render_template("overview.html", rows=worklists.workload(db, g.user, now, soon),
+                           led=worklists.led_cases(db, g.user), overdue=worklists.overdue_tasks(db, g.user, now))
 

@@ -7,7 +7,7 @@ from flask import g, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import cases, documents, tasks
+from engine import cases, casework, documents, tasks, worklists
 from engine.errors import DataValidationError, FieldError, NotFound
 
 from ..database import session
@@ -28,7 +28,7 @@ def visible(case_id: int):
 
 def detail(case) -> dict:
     db, eng = session(), engine()
-    docs = tasks.element_documentation(eng, case)
+    docs = casework.element_documentation(eng, case)
     return {**case_dict(case), "tasks": [task_dict(t, docs) for t in cases.case_tasks(db, case.id, "ready")],
             "documents": case_documents(case.id, DOCUMENT),
             "waiting_messages": cases.waiting_messages(eng, db, case.id)}
@@ -40,7 +40,7 @@ class Cases(MethodView):
     @blp.response(200, CaseOut(many=True))
     def get(self, query):
         """Cases in the caller's organisation subtree, newest first."""
-        found = tasks.search_cases(session(), g.user, process_key=query.get("process"), status=query.get("status"),
+        found = worklists.search_cases(session(), g.user, process_key=query.get("process"), status=query.get("status"),
                                    q=query.get("q"), org_code=query.get("org"), since=query.get("since"),
                                    until=query.get("until"), limit=query["limit"], offset=query["offset"])
         return [case_dict(c) for c in found]

@@ -6,7 +6,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import cases, notifications, tasks
+from engine import cases, casework, notifications, tasks, worklists
 
 from ..database import session
 from ..present import task_dict
@@ -29,7 +29,7 @@ def soon_moment():
 
 def task_detail(task) -> dict:
     db = session()
-    return {**task_dict(task), "form_schema": tasks.form_schema(engine(), db, task),
+    return {**task_dict(task), "form_schema": casework.form_schema(engine(), db, task),
             "draft": task.draft, "case_version": task.case.version}
 
 
@@ -43,7 +43,7 @@ class Inbox(MethodView):
     @blp.response(200, TaskOut(many=True))
     def get(self, query):
         """The caller's inbox: mine, my role's unclaimed (group), or done; sorted by due time."""
-        found = tasks.inbox(session(), g.user, query["view"], process_key=query.get("process"), q=query.get("q"),
+        found = worklists.inbox(session(), g.user, query["view"], process_key=query.get("process"), q=query.get("q"),
                             due=query.get("due"), since=query.get("since"), until=query.get("until"),
                             now=engine().now(), soon=soon_moment(), limit=query["limit"])
         return [task_dict(t) for t in found]

@@ -1,0 +1,120 @@
+"""What a task or case page shows beyond its rows: the form, the legal basis of each step, the case's data,
+related cases, and the messages staff may send it."""
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .bundles import bundle_file
+from .cases import send_message, waiting_messages
+from .errors import NotAllowed
+from .models import BundleFile, Case, HumanTask, Organization, User
+
+RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
+SENDER_ROLES_PROPERTY = "senderRoles"    # on a message catch event: roles that may send it from the web
+SENDER_FIELD_PROPERTY = "senderField"    # on a message catch event: payload field that gets the sender's username
+_TITLES: dict[int, dict[str, str]] = {}
+
+
+def form_schema(engine, session: Session, task: HumanTask) -> dict | None:
+    """The JSON Schema of a task's form, from the bundle version its case runs on."""
+    if not task.form:
+        return None
+    case = task.case
+    bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+    path = f"forms/{task.form}"
+    return engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path)).schema
+
+def element_documentation(engine, case: Case) -> dict[str, str]:
+    """Each element's documentation in the case's diagram (for a deadline: its legal basis), by element id."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    found = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            text = getattr(task_spec, "documentation", None)
+            if text and getattr(task_spec, "bpmn_id", None):
+                found[task_spec.bpmn_id] = text
+    return found
+
+def case_data(engine, session: Session, case: Case) -> dict:
+    """What the case knows now: the data of its most recently changed open task (or its final data)."""
+    workflow = engine.load_workflow(session, case)
+    if workflow.is_completed():
+        return dict(workflow.data or (workflow.last_task.data if workflow.last_task else {}))
+    open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    if not open_tasks:
+        return dict(workflow.last_task.data) if workflow.last_task else {}
+    return dict(max(open_tasks, key=lambda t: t.last_state_change).data)
+
+def field_titles(session: Session, bundle_id: int) -> dict[str, str]:
+    """Every form field's title in a bundle version, by property name (bundles never change, so kept)."""
+    titles = _TITLES.get(bundle_id)
+    if titles is None:
+        titles = {}
+        for content in session.scalars(select(BundleFile.content).where(
+                BundleFile.bundle_id == bundle_id, BundleFile.kind == "form")):
+            _collect_titles(json.loads(content), titles)
+        _TITLES[bundle_id] = titles
+    return titles
+
+def _collect_titles(schema: dict, titles: dict[str, str]) -> None:
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict):
+            titles.setdefault(name, prop.get("title", name))
+            _collect_titles(prop, titles)
+            if isinstance(prop.get("items"), dict):
+                _collect_titles(prop["items"], titles)
+
+def related(session: Session, case: Case, user: User) -> list[Case]:
+    """Other cases of the process, visible to the user, sharing every field the diagram declares as relating."""
+    fields = [f.strip() for f in (case.definition.properties or {}).get(RELATED_PROPERTY, "").split(",") if f.strip()]
+    values = {f: (case.meta or {}).get(f) for f in fields}
+    if not fields or any(v in (None, "") for v in values.values()):
+        return []
+    query = (select(Case).join(Organization, Case.org_id == Organization.id)
+             .where(Case.process_key == case.process_key, Case.id != case.id,
+                    Organization.path.startswith(user.org.path)))
+    for name, value in values.items():
+        query = query.where(Case.meta[name].as_string() == str(value))
+    return list(session.scalars(query.order_by(Case.id)))
+
+def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:
+    """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    roles = {r.code for r in user.roles} | {r.name for r in user.roles}
+    actions: dict[str, dict] = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            event = getattr(task_spec, "event_definition", None)
+            if type(event).__name__ != "MessageEventDefinition" or event.name not in waiting or \
+                    not getattr(task_spec, "bpmn_name", None) or "Throw" in type(task_spec).__name__:
+                continue
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            allowed = [r.strip() for r in props.get(SENDER_ROLES_PROPERTY, "").split(",") if r.strip()]
+            if allowed and not roles & set(allowed):
+                continue
+            actions.setdefault(event.name, {"name": event.name, "label": task_spec.bpmn_name,
+                                            "documentation": getattr(task_spec, "documentation", None) or "",
+                                            "sender_field": props.get(SENDER_FIELD_PROPERTY)})
+    return sorted(actions.values(), key=lambda a: a["label"])
+
+def send_action(engine, session: Session, case: Case, user: User, name: str, note: str = ""):
+    """Send one of the case's message actions as the user (the diagram's sender field gets their username)."""
+    offered = {a["name"]: a for a in message_actions(engine, session, case, user,
+                                                     waiting_messages(engine, session, case.id))}
+    if name not in offered:
+        raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
+    payload = {"note": note, "by": user.username}
+    if offered[name]["sender_field"]:
+        payload[offered[name]["sender_field"]] = user.username
+    return send_message(engine, session, case.id, name, payload, actor=user.username)
+
+def task_data(engine, session: Session, task: HumanTask) -> dict:
+    """The data an open task carries now (what the case knew when it became ready, plus later changes)."""
+    workflow = engine.load_workflow(session, task.case)
+    found = workflow.get_task_from_id(UUID(task.task_uuid))
+    return dict(found.data) if found is not None else {}
