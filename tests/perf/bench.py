@@ -8,9 +8,16 @@ engine_completions_per_s   the same through the engine with the SQLite file stor
 engine_cold_completions_per_s  the same, reloading every case from the database before each step
 engine_ratio               engine / raw
 step_cost_ratio_400        cost of a completion (cold load) in a case that looped 400 times / in a fresh case
+
+The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
+same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
+per-round ratios; step costs: fresh and looped cases sampled in alternation).
 timer_fired_per_s          due timers fired per second by 3 sweeper processes on PostgreSQL, among many waiting ones
 timer_duplicates           timers fired more than once (must be 0)
 timer_max_lateness_s       worst delay from a timer's due moment to its firing, with timer_sweep_interval_s
+http_completions_per_s     task completions through the JSON API against `lawflow serve --workers 2` (gunicorn) on
+                           PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py)
+http_p95_ms                95th percentile latency of those completions at half that rate
 """
 from __future__ import annotations
 
@@ -42,6 +49,7 @@ from engine.sandbox import TaskScriptEngine  # noqa: E402
 from engine.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
+from tests.perf import http_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -118,20 +126,45 @@ def engine_run(Session, engine, n_cases: int, cold: bool) -> float:
         return n_cases * len(SCRIPT) / elapsed
 
 
-def step_cost(Session, engine, loops: int, samples: int) -> float:
-    """Median seconds of one completion (cold load) after `loops` return loops."""
+ROUNDS = 5
+
+
+def completion_rounds(Session, engine, n_cases: int) -> dict:
+    """Raw, warm and cold completions per second, measured in alternating rounds; medians, and median ratios."""
+    rounds = []
+    for _ in range(ROUNDS):
+        raw = raw_run(n_cases // ROUNDS)
+        warm = engine_run(Session, engine, n_cases // ROUNDS, cold=False)
+        cold = engine_run(Session, engine, n_cases // ROUNDS // 2, cold=True)
+        rounds.append((raw, warm, cold))
+    raws, warms, colds = zip(*rounds)
+    return {"raw": statistics.median(raws), "warm": statistics.median(warms), "cold": statistics.median(colds),
+            "warm_ratio": statistics.median(w / r for r, w, _ in rounds),
+            "cold_ratio": statistics.median(c / r for r, _, c in rounds)}
+
+
+def step_costs(Session, engine, loops: int, samples: int) -> tuple[float, float]:
+    """Median seconds of one completion (cold load) in fresh cases and in a case after `loops` return loops.
+
+    The two are sampled in alternation; a fresh case is replaced every samples // 4 completions so that it
+    stays fresh (as four fresh cases of samples // 4 completions each).
+    """
     with Session() as s:
         users = {"经办人": people.user_by_name(s, "h"), "负责人": people.user_by_name(s, "l")}
-        case = cases.start_case(engine, s, "sample_review", {}, org_code="org")
+        looped = cases.start_case(engine, s, "sample_review", {}, org_code="org")
         for _ in range(loops):
-            _complete(engine, s, _next_task(s, case.id), APPLY, users)
-            _complete(engine, s, _next_task(s, case.id), RETURN, users)
-        timings = []
+            _complete(engine, s, _next_task(s, looped.id), APPLY, users)
+            _complete(engine, s, _next_task(s, looped.id), RETURN, users)
+        fresh_times, looped_times = [], []
         for i in range(samples):
-            task = _next_task(s, case.id)
-            engine.forget_all()
-            timings.append(_complete(engine, s, task, APPLY if i % 2 == 0 else RETURN, users))
-        return statistics.median(timings)
+            if i % (samples // 4) == 0:
+                fresh = cases.start_case(engine, s, "sample_review", {}, org_code="org")
+            data = APPLY if i % 2 == 0 else RETURN
+            for case, timings in ((fresh, fresh_times), (looped, looped_times)):
+                task = _next_task(s, case.id)
+                engine.forget_all()
+                timings.append(_complete(engine, s, task, data, users))
+        return statistics.median(fresh_times), statistics.median(looped_times)
 
 
 def timer_run(waiting: int, due: int, interval: float) -> dict:
@@ -205,22 +238,21 @@ def main() -> None:
         Session, engine = setup(Path(tmp))
         engine_run(Session, engine, 10, cold=False)   # warm up imports, caches, the SQLite file
         raw_run(10)
-        raw = raw_run(n_cases)
-        warm = engine_run(Session, engine, n_cases, cold=False)
-        cold = engine_run(Session, engine, n_cases // 2, cold=True)
-        fresh = statistics.median(step_cost(Session, engine, 0, samples // 4) for _ in range(4))
-        looped = step_cost(Session, engine, 400, samples)
+        rates = completion_rounds(Session, engine, n_cases)
+        fresh, looped = step_costs(Session, engine, 400, samples)
     timers = timer_run(waiting, due, interval=1.0)
+    http = http_bench.run(args.quick)
     print(json.dumps({
-        "raw_completions_per_s": round(raw, 1),
-        "engine_completions_per_s": round(warm, 1),
-        "engine_cold_completions_per_s": round(cold, 1),
-        "engine_ratio": round(warm / raw, 3),
-        "engine_cold_ratio": round(cold / raw, 3),
+        "raw_completions_per_s": round(rates["raw"], 1),
+        "engine_completions_per_s": round(rates["warm"], 1),
+        "engine_cold_completions_per_s": round(rates["cold"], 1),
+        "engine_ratio": round(rates["warm_ratio"], 3),
+        "engine_cold_ratio": round(rates["cold_ratio"], 3),
         "step_cost_fresh_ms": round(fresh * 1000, 3),
         "step_cost_400_ms": round(looped * 1000, 3),
         "step_cost_ratio_400": round(looped / fresh, 3),
         **timers,
+        **http,
         "quick": args.quick,
     }))
 
