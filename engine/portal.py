@@ -1,7 +1,8 @@
 """Cases a member of the public starts without an account, and the little they may later see of them.
 
 A process opts in with properties: `portalForm` (the JSON Schema the public fills in), `portalDefaults`
-(JSON merged into the data, e.g. the intake channel), `publicFields` (case fields shown on the status page, as `field` or `field:label`).
+(JSON merged into the data, e.g. the intake channel), `portalOrgKinds` (kinds of organisation it may go to),
+`publicFields` (case fields shown on the status page, as `field` or `field:label`).
 A user task's `publicStage` property names the stage the public sees while it is open."""
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ FORM_PROPERTY = "portalForm"
 DEFAULTS_PROPERTY = "portalDefaults"
 FIELDS_PROPERTY = "publicFields"
 STAGE_PROPERTY = "publicStage"
+ORG_KINDS_PROPERTY = "portalOrgKinds"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone
 ITERATIONS = 120_000
 
@@ -44,10 +46,13 @@ def public_form(engine, session: Session, process_key: str) -> tuple[ProcessDefi
     return definition, engine.forms.validator(definition.bundle_id, full, load).schema
 
 
-def receiving_organizations(session: Session) -> list[Organization]:
-    """Organisations a submission may be addressed to (those with a parent, i.e. not the root)."""
-    return list(session.scalars(select(Organization).where(Organization.parent_id.is_not(None))
-                                .order_by(Organization.path)))
+def receiving_organizations(session: Session, definition: ProcessDefinition) -> list[Organization]:
+    """Organisations a submission may be addressed to: those of the kinds the process names (`portalOrgKinds`),
+    else every organisation below the root."""
+    kinds = [k.strip() for k in (definition.properties or {}).get(ORG_KINDS_PROPERTY, "").split(",") if k.strip()]
+    query = select(Organization).order_by(Organization.path)
+    query = query.where(Organization.kind.in_(kinds)) if kinds else query.where(Organization.parent_id.is_not(None))
+    return list(session.scalars(query))
 
 
 def submit(engine, session: Session, process_key: str, data: dict, org_code: str) -> tuple[Case, str]:
@@ -62,7 +67,7 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
     except DataValidationError as exc:
         problems += exc.errors
     problems += directory_errors(session, schema, data)
-    if org_code not in {o.code for o in receiving_organizations(session)}:
+    if org_code not in {o.code for o in receiving_organizations(session, definition)}:
         problems.append(FieldError("org", "请选择受理机关", "required"))
     if problems:
         session.rollback()

@@ -81,3 +81,11 @@ def test_submissions_and_status_checks_are_rate_limited(app, client):
         client.post("/portal/status", data={"csrf_token": csrf(client, "/portal/status"), "number": "x", "code": "y"})
     assert client.post("/portal/status", data={"csrf_token": csrf(client, "/portal/status"), "number": "x",
                                                "code": "y"}).status_code == 429
+
+
+def test_a_complaint_goes_to_a_justice_bureau_only(app, client):
+    page = text(client.get("/portal/lawyer_complaint"))
+    options = re.findall(r'<option value="([a-z-]+)"', page.split('id="f-org"', 1)[1].split("</select>", 1)[0])
+    assert options == ["city-bureau", "county-a", "county-b", "county-c"]
+    refused = file(client, org="bar-discipline")
+    assert refused.status_code == 422 and "org" in field_errors(text(refused))

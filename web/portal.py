@@ -74,7 +74,7 @@ def submit(process_key: str):
             return render_template("portal/received.html", case=case, code=code, definition=definition)
     fields = formfields.build(schema, data, errors, directory.choices(db, schema))
     return render_template("portal/form.html", definition=definition, schema=schema, fields=fields,
-                           orgs=portal.receiving_organizations(db), org=org, org_error=errors.get("org")), status
+                           orgs=portal.receiving_organizations(db, definition), org=org, org_error=errors.get("org")), status
 
 
 @bp.route("/status", methods=("GET", "POST"))
