@@ -114,10 +114,10 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
 
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
     """The task and its case, if this user may complete it with this data; typed errors otherwise."""
-    found = session.execute(sql.TASK_WITH_CASE, {"task_id": task_id}).first()
-    if found is None:
+    row = session.connection().execute(sql.TASK_WITH_CASE_VERSION, {"task_id": task_id}).first()
+    if row is None:
         raise NotFound("任务不存在", task=task_id)
-    row, case = found
+    case = _current_case(session, row.case_id, row.case_version)
     if row.status == "completed":
         raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
     if row.status != "ready":
@@ -135,6 +135,14 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         if unknown:
             raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
     return row, case
+
+
+def _current_case(session: Session, case_id: int, version: int) -> Case:
+    """The session's copy of a case, reloaded only when the database holds a newer version of it."""
+    case = session.get(Case, case_id)
+    if case.version != version:
+        session.refresh(case)
+    return case
 
 
 _MISSING = object()
@@ -226,7 +234,7 @@ def mutate_case(engine, session: Session, case: Case, actor: str, change: Callab
         session.rollback()
         raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
                            case=case_id, status=status)
-    instance = Instance(engine, session, case, engine.load_workflow(session, case), actor)
+    instance = Instance(engine, session, case, engine.take_workflow(session, case), actor)
     try:
         change(instance)
         case.version += 1

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
@@ -47,12 +48,39 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             return
+        if not session.in_nested_transaction():
+            # Swap the read snapshot for a write transaction on the same connection: the session's
+            # transaction goes on, and ending it and checking a connection out again costs more than the step.
+            connection = session.connection()
+            connection.exec_driver_sql("COMMIT")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
         session.commit()
     token = _begin_immediate.set(True)
     try:
         session.connection()
     finally:
         _begin_immediate.reset(token)
+
+
+def changed_values(obj, names) -> dict:
+    """Those of the named attributes of a mapped object that were given a new value since it was loaded."""
+    loaded = inspect(obj).committed_state        # the value at load, for each attribute assigned since
+    values = {name: getattr(obj, name) for name in names if name in loaded}
+    return {name: value for name, value in values.items() if loaded[name] != value}
+
+
+def mark_written(session: Session, obj, names: frozenset[str]) -> None:
+    """Tell the session that the current values of these attributes of `obj` are in the database."""
+    state = inspect(obj)
+    pending = state.committed_state.keys()
+    if pending <= names:
+        # Nothing else is pending: mark the object clean, or the next flush diffs every attribute only to
+        # find nothing to write. SQLAlchemy has no public call for this; it is what a flush ends with.
+        state._commit_all(state.dict, session.identity_map)
+        return
+    for name in names & pending:
+        set_committed_value(obj, name, getattr(obj, name))
 
 
 def session_factory(engine: SqlEngine) -> sessionmaker:

@@ -5,17 +5,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import SandboxError, StepBudgetExceeded
 from . import statements as sql
 from .case_context import running
+from .db import changed_values, mark_written
 from .models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from .state import compact, next_timer, plain
+from .state import compact, next_timer, open_tasks, plain
 from .workdays import as_moment
 from .validation import FORM_PROPERTY
 
@@ -25,6 +25,7 @@ DUE_PROPERTY = "dueExpression"          # a user task's due moment, as an expres
 ASSIGNEE_PROPERTY = "assigneeExpression"  # a user task's one candidate (username), as an expression; empty = the lane
 COMPLETED_BY_VARIABLE = "completed_by"  # set by the engine on completing a user task: who completed it
 DEADLINE_PROPERTY = "deadline"          # on a boundary timer: "true" marks the timer that is the task's due time
+_CASE_FIELDS = frozenset(sql.CASE_FIELDS)
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
                "EndEvent", "StartEvent", "IntermediateCatchEvent", "IntermediateThrowEvent", "BoundaryEvent",
                "ExclusiveGateway", "ParallelGateway", "InclusiveGateway", "EventBasedGateway",
@@ -45,8 +46,10 @@ class Instance:
         self.loaded_version = case.version
         self.completed: set[str] = set()
         self.recompute_due = False
-        self._ready_at_load = set() if new else set(self.ready_human_tasks())
-        self._org_at_load = org_code if new else self.current_data().get(CASE_ORG_VARIABLE)
+        if new:
+            self._ready_at_load, self._org_at_load = frozenset(), org_code
+        else:
+            self._ready_at_load, self._org_at_load = engine.frontier(workflow) or self._frontier()
         self._audit: list[dict] = []
         self._steps: list[dict] = []
 
@@ -95,7 +98,12 @@ class Instance:
 
     def ready_human_tasks(self) -> dict[str, Any]:
         """The workflow's ready user and manual tasks, by task id."""
-        return {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return _ready_human(open_tasks(self.workflow))
+
+    def _frontier(self) -> tuple[frozenset[str], str | None]:
+        """What the next step starts from: the ready human task ids and the case's organisation code."""
+        tasks = open_tasks(self.workflow)
+        return frozenset(_ready_human(tasks)), self._current_data(tasks).get(CASE_ORG_VARIABLE)
 
     def save(self) -> None:
         """Compact and store the live state, then bring the case row, task index and logs up to date."""
@@ -103,7 +111,9 @@ class Instance:
         with db.no_autoflush:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
-            data = {**self.current_data(), **wf.data_objects}      # data objects are the process-wide values
+            tasks = open_tasks(wf)
+            current = self._current_data(tasks)
+            data = {**current, **wf.data_objects}      # data objects are the process-wide values
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
@@ -116,32 +126,42 @@ class Instance:
             case.next_timer_at = next_timer(wf) if case.status == "running" else None
             # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
             self._write_case()
-            self._sync_tasks(now)
+            connection = db.connection()
+            self._sync_tasks(connection, now, _ready_human(tasks))
             if self._audit:
-                db.execute(sql.INSERT_AUDIT, self._audit)
+                connection.execute(sql.INSERT_AUDIT, _one_or_many(self._audit))
             if self._steps:
-                db.execute(sql.INSERT_STEPS, self._steps)
+                connection.execute(sql.INSERT_STEPS, _one_or_many(self._steps))
         self._audit, self._steps = [], []
+        # Kept with the live workflow: the next step on it starts from here without walking the tree again.
+        self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
 
     def _write_case(self) -> None:
         case, db = self.case, self.session
         if self.new:
             db.flush()
             return
-        values = {name: getattr(case, name) for name in sql.CASE_FIELDS}
-        result = db.execute(sql.UPDATE_CASE, {**values, "b_id": case.id, "b_loaded": self.loaded_version})
+        # Only the columns that changed: rewriting an indexed column, even with its old value, rewrites its
+        # index entry, one more page to write per step. The state is always written: it is deferred, so a
+        # refresh of the case may have left an older text to compare with.
+        values = changed_values(case, sql.CASE_FIELDS)
+        values.update(state=case.state, version=case.version)
+        result = db.connection().execute(sql.update_case(tuple(values)),
+                                         {**values, "b_id": case.id, "b_loaded": self.loaded_version})
         if result.rowcount != 1:
             raise StaleDataError(f"case {case.id} changed since version {self.loaded_version}")
-        for name, value in values.items():
-            set_committed_value(case, name, value)
+        mark_written(db, case, _CASE_FIELDS)
 
     def current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
-        if self.workflow.is_completed():
-            return self.workflow.data or (self.workflow.last_task.data if self.workflow.last_task else {})
-        tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        return self._current_data(open_tasks(self.workflow))
+
+    def _current_data(self, tasks: list) -> dict:
+        workflow = self.workflow
+        if workflow.is_completed():
+            return workflow.data or (workflow.last_task.data if workflow.last_task else {})
         if not tasks:
-            return self.workflow.last_task.data if self.workflow.last_task else {}
+            return workflow.last_task.data if workflow.last_task else {}
         return max(tasks, key=lambda t: t.last_state_change).data
 
     def _follow_org(self, data: dict) -> None:
@@ -156,21 +176,22 @@ class Instance:
         self._org_at_load = code
         self.audit("case_org_changed", **{"from": previous, "to": code})
 
-    def _sync_tasks(self, now) -> None:
-        ready = self.ready_human_tasks()
+    def _sync_tasks(self, connection, now, ready: dict[str, Any]) -> None:
+        case_id = self.case.id
         if self.completed:
-            self.session.execute(sql.COMPLETE_TASKS, {"b_case": self.case.id, "b_uuids": sorted(self.completed),
-                                                      "at": now, "by": self.actor})
+            done = [{"b_case": case_id, "b_uuid": u, "at": now, "by": self.actor} for u in sorted(self.completed)]
+            connection.execute(sql.COMPLETE_TASK, _one_or_many(done))
         gone = [u for u in self._ready_at_load if u not in ready and u not in self.completed]
         if gone:
-            self.session.execute(sql.CANCEL_TASKS, {"b_case": self.case.id, "b_uuids": gone, "at": now})
+            cancelled = [{"b_case": case_id, "b_uuid": u, "at": now} for u in gone]
+            connection.execute(sql.CANCEL_TASK, _one_or_many(cancelled))
         rows = []
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
                 if self.recompute_due:
                     due, provisional = self._due(task, now)
-                    self.session.execute(sql.SET_TASK_DUE, {"b_case": self.case.id, "b_uuid": uuid, "due_at": due,
-                                                            "due_provisional": provisional})
+                    connection.execute(sql.SET_TASK_DUE, {"b_case": self.case.id, "b_uuid": uuid, "due_at": due,
+                                                          "due_provisional": provisional})
                 continue
             spec = task.task_spec
             lane_users = self._assignee(task) or (
@@ -184,8 +205,8 @@ class Instance:
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None})
         if rows:
-            self.session.execute(sql.INSERT_TASKS, rows)
-        self._ready_at_load = set(ready)
+            connection.execute(sql.INSERT_TASKS, _one_or_many(rows))
+        self._ready_at_load = frozenset(ready)
 
 
     def _assignee(self, task) -> list[str] | None:
@@ -204,6 +225,15 @@ class Instance:
             return None, False
         due = as_moment(value)
         return due, self.engine.calendar.provisional(now, due)
+
+
+def _one_or_many(rows: list[dict]) -> dict | list[dict]:
+    """Parameters for one statement: a single row runs as a plain execute, cheaper than an executemany."""
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _ready_human(tasks: list) -> dict[str, Any]:
+    return {str(t.id): t for t in tasks if t.state == TaskState.READY and t.task_spec.manual}
 
 
 def _properties(spec) -> dict:

@@ -1,10 +1,12 @@
 """The engine, built in one place from its parts: sandbox, codec, forms, clock and caches."""
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,8 @@ class Engine:
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()       # threaded servers share one engine
+        self._frontiers: WeakKeyDictionary = WeakKeyDictionary()
         self._live_cache_size = live_cache_size
 
     def now(self) -> datetime:
@@ -68,25 +72,48 @@ class Engine:
         return props
 
     def load_workflow(self, session: Session, case: Case):
-        """The case's workflow: from the live cache when its version matches, else from the database."""
-        cached = self._live.get(case.id)
+        """The case's workflow to read: from the live cache when its version matches, else from the database."""
+        with self._lock:
+            cached = self._live.get(case.id)
+            if cached is not None and cached[0] == case.version:
+                self._live.move_to_end(case.id)
+                return cached[1]
+        return self._restore(session, case)
+
+    def take_workflow(self, session: Session, case: Case):
+        """The case's workflow to change: taken out of the live cache, so no other request of this process works
+        on the same object at the same time; `remember` puts it back once the change is committed."""
+        with self._lock:
+            cached = self._live.pop(case.id, None)
         if cached is not None and cached[0] == case.version:
-            self._live.move_to_end(case.id)
             return cached[1]
+        return self._restore(session, case)
+
+    def _restore(self, session: Session, case: Case):
         spec, subs = self.specs(case.definition_id, lambda: case.definition)
         text = session.scalar(CASE_STATE, {"case_id": case.id})
         return self.codec.load_state(text, spec, subs, self.script_engine)
 
     def remember(self, case: Case, workflow) -> None:
         """Keep a committed workflow in memory, keyed by the case version it matches."""
-        self._live[case.id] = (case.version, workflow)
-        self._live.move_to_end(case.id)
-        while len(self._live) > self._live_cache_size:
-            self._live.popitem(last=False)
+        with self._lock:
+            self._live[case.id] = (case.version, workflow)
+            self._live.move_to_end(case.id)
+            while len(self._live) > self._live_cache_size:
+                self._live.popitem(last=False)
+
+    def frontier(self, workflow) -> Any:
+        """What the runner noted about a live workflow when it last saved it, if it did."""
+        return self._frontiers.get(workflow)
+
+    def note_frontier(self, workflow, frontier: Any) -> None:
+        """Note what the next step on this live workflow starts from (only valid while it stays unchanged)."""
+        self._frontiers[workflow] = frontier
 
     def forget(self, case_id: int) -> None:
         """Drop a workflow whose in-memory state may no longer match the database."""
-        self._live.pop(case_id, None)
+        with self._lock:
+            self._live.pop(case_id, None)
 
     def forget_all(self) -> None:
         """Drop every cached workflow (tests use it to force a reload from the database)."""

@@ -17,7 +17,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-STATE_FORMAT = 1
+# 1: tasks as SpiffWorkflow's TaskConverter writes them.
+# 2: the same, less the fields that hold their default (see _expand_task): smaller text, so most states
+#    fit in their row without overflow pages, and less to encode on every step.
+STATE_FORMAT = 2
+_TASK_TYPENAME = "Task"
 
 
 class StateCodec:
@@ -32,7 +36,9 @@ class StateCodec:
     def _dumps(self, value) -> str:
         self.registry._encoder_mode = True
         try:
-            return json.dumps(value, cls=self._encoder, ensure_ascii=False, separators=(",", ":"))
+            # Serialized state is a tree of fresh dicts and lists: the circular-reference check only costs.
+            return json.dumps(value, cls=self._encoder, ensure_ascii=False, separators=(",", ":"),
+                              check_circular=False)
         finally:
             self.registry._encoder_mode = False
 
@@ -53,23 +59,65 @@ class StateCodec:
     def dump_state(self, workflow: BpmnWorkflow) -> str:
         """Serialize a workflow's live state, without its spec."""
         registry = self.registry
-        dct = {
-            "format": STATE_FORMAT,
+        dct = {"format": STATE_FORMAT, **self._workflow_dict(workflow)}
+        dct["subprocesses"] = {str(k): {**self._workflow_dict(sp), "parent_task_id": str(sp.parent_task_id),
+                                        "spec": sp.spec.name, "typename": registry.typenames[type(sp)]}
+                               for k, sp in workflow.subprocesses.items()}
+        dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
+        return self._dumps(dct)
+
+    def _workflow_dict(self, workflow) -> dict:
+        """What SpiffWorkflow's workflow converter writes for a (sub)workflow, without its per-object dispatch."""
+        registry = self.registry
+        return {
             "data": registry.convert(registry.clean(workflow.data)),
             "correlations": workflow.correlations,
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {str(k): registry.convert(t) for k, t in workflow.tasks.items()},
+            "tasks": self._task_dicts(workflow.tasks),
             "root": str(workflow.task_tree.id),
-            "subprocesses": {str(k): registry.convert(sp) for k, sp in workflow.subprocesses.items()},
-            "bpmn_events": registry.convert(workflow.bpmn_events),
         }
-        return self._dumps(dct)
+
+    def _task_dicts(self, tasks: dict) -> dict:
+        """Each task as SpiffWorkflow's TaskConverter writes it (data as a delta from the parent's), less defaults.
+
+        Built here rather than through the converter: its generic dispatch, and turning each id into text
+        three times over, made this the costliest part of a step's save.
+        """
+        convert, typenames = self.registry.convert, self.registry.typenames
+        ids = {tid: str(tid) for tid in tasks}
+        out = {}
+        for tid, task in tasks.items():
+            entry = {"children": [ids.get(child) or str(child) for child in task._children],
+                     "last_state_change": task.last_state_change, "state": task.state,
+                     "task_spec": task.task_spec.name}
+            parent = tasks.get(task._parent)
+            if parent is None:
+                if task.data:
+                    entry["data"] = task.data
+            else:
+                entry["parent"] = ids[task._parent]
+                known, own = parent.data, task.data
+                updates = {k: v for k, v in own.items() if k not in known or v != known[k]}
+                deletions = [k for k in known if k not in own]
+                if updates or deletions:
+                    entry["delta"] = {"updates": updates, "deletions": deletions}
+            if task.triggered:
+                entry["triggered"] = True
+            if task.internal_data:
+                entry["internal_data"] = convert(task.internal_data)
+            typename = typenames[type(task)]
+            if typename != _TASK_TYPENAME:
+                entry["typename"] = typename
+            out[ids[tid]] = entry
+        return out
 
     def load_state(self, text: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
         """Rebuild a workflow from its live state and an already restored spec."""
         dct = json.loads(text)
+        if dct.get("format", 1) >= 2:
+            _expand_tasks(dct)
         registry = self.registry
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         workflow.tasks = {UUID(k): registry.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
@@ -78,6 +126,19 @@ class StateCodec:
         self._workflow_converter.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = registry.restore(dct.get("bpmn_events", []))
         return workflow
+
+
+def _expand_tasks(dct: dict) -> None:
+    """Turn format-2 task entries back into the dicts SpiffWorkflow's TaskConverter reads."""
+    for workflow in (dct, *dct["subprocesses"].values()):
+        workflow["tasks"] = {key: _expand_task(key, entry) for key, entry in workflow["tasks"].items()}
+
+
+def _expand_task(key: str, entry: dict) -> dict:
+    parent = entry.get("parent")
+    return {"id": key, "parent": parent, "triggered": False, "internal_data": {}, "data": {},
+            "delta": {"updates": {}, "deletions": []} if parent is not None else {}, "typename": _TASK_TYPENAME,
+            **entry}
 
 
 def compact(workflow: BpmnWorkflow) -> int:
@@ -90,13 +151,13 @@ def compact(workflow: BpmnWorkflow) -> int:
 
 def _compact_tree(wf) -> int:
     root = wf.task_tree
-    live = [t for t in wf.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    live = [t for t in wf.tasks.values() if not t.state & TaskState.FINISHED_MASK]
     if not live:
         return 0
     anchor = _common_ancestor(live)
     if anchor is None or anchor is root or anchor.parent is root:
         return 0
-    keep = {t.id for t in anchor}
+    keep = _subtree_ids(wf.tasks, anchor.id)
     keep.add(root.id)
     dropped = [tid for tid in wf.tasks if tid not in keep]
     top = wf.top_workflow
@@ -113,21 +174,56 @@ def _compact_tree(wf) -> int:
 
 
 def _common_ancestor(tasks):
-    paths = []
-    for task in tasks:
-        path = []
+    """The deepest task all the given tasks are (or descend from); None when they share no root."""
+    path = []                   # the first task and its ancestors, from the bottom up
+    node = tasks[0]
+    while node is not None:
+        path.append(node)
+        node = node.parent
+    height = {id(n): i for i, n in enumerate(path)}
+    highest = 0
+    for task in tasks[1:]:      # climb from each task only until it meets the first one's path
         node = task
-        while node is not None:
-            path.append(node)
+        while id(node) not in height:
             node = node.parent
-        paths.append(path[::-1])
-    common = None
-    for nodes in zip(*paths):
-        first = nodes[0]
-        if any(n is not first for n in nodes):
-            break
-        common = first
-    return common
+            if node is None:
+                return None
+        highest = max(highest, height[id(node)])
+    return path[highest]
+
+
+def _subtree_ids(tasks: dict, top) -> set:
+    """Ids of the task `top` and all its descendants."""
+    found, stack = set(), [top]
+    while stack:
+        tid = stack.pop()
+        found.add(tid)
+        stack.extend(tasks[tid]._children)
+    return found
+
+
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def open_tasks(workflow: BpmnWorkflow) -> list:
+    """The ready, waiting and started tasks, subprocesses included, in `get_tasks` order.
+
+    A plain walk of the definite part of the tree: SpiffWorkflow's generic iterator costs several
+    times more, and the runner asks this on every step.
+    """
+    subprocesses = workflow.subprocesses
+    found = []
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        if task.state & _OPEN:
+            found.append(task)
+        sub = subprocesses.get(task.id)
+        if sub is not None or (task._children and task.state >= TaskState.FUTURE):
+            stack.extend(reversed(task.children))
+            if sub is not None:
+                stack.append(sub.task_tree)
+    return found
 
 
 _TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}

@@ -1,6 +1,8 @@
 """Hot-path SQL, built once with bind parameters: building a statement per call costs more than running it."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import bindparam, insert, select, update
 
 from .models import AuditEvent, Case, CaseStep, HumanTask
@@ -11,20 +13,23 @@ _task = HumanTask.__table__
 CASE_FIELDS = ("state", "meta", "title", "status", "ended_at", "updated_at", "next_timer_at", "org_id",
                "version", "error")
 
-# Version-guarded write of a case row: matches no row when someone else committed first.
-UPDATE_CASE = (update(_case).where(_case.c.id == bindparam("b_id"), _case.c.version == bindparam("b_loaded"))
-               .values({name: bindparam(name) for name in CASE_FIELDS}))
+
+@lru_cache(maxsize=256)
+def update_case(columns: tuple[str, ...]):
+    """Version-guarded write of these columns of a case row: matches no row when someone else committed first."""
+    return (update(_case).where(_case.c.id == bindparam("b_id"), _case.c.version == bindparam("b_loaded"))
+            .values({name: bindparam(name) for name in columns}))
+
 
 CASE_STATE = select(Case.state).where(Case.id == bindparam("case_id"))
 
-COMPLETE_TASKS = (update(_task).where(_task.c.case_id == bindparam("b_case"),
-                                      _task.c.task_uuid.in_(bindparam("b_uuids", expanding=True)))
-                  .values(status="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
+# One task per parameter set (executemany for several): an expanding IN list is re-rendered on every call.
+COMPLETE_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
+                 .values(status="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
 
-CANCEL_TASKS = (update(_task).where(_task.c.case_id == bindparam("b_case"),
-                                    _task.c.task_uuid.in_(bindparam("b_uuids", expanding=True)),
-                                    _task.c.status == "ready")
-                .values(status="cancelled", completed_at=bindparam("at")))
+CANCEL_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"),
+                                   _task.c.status == "ready")
+               .values(status="cancelled", completed_at=bindparam("at")))
 
 SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
                 .values(due_at=bindparam("due_at"), due_provisional=bindparam("due_provisional")))
@@ -33,5 +38,6 @@ INSERT_TASKS = insert(_task)
 INSERT_AUDIT = insert(AuditEvent.__table__)
 INSERT_STEPS = insert(CaseStep.__table__)
 
-TASK_WITH_CASE = (select(HumanTask, Case).join(Case, HumanTask.case_id == Case.id)
-                  .where(HumanTask.id == bindparam("task_id")).execution_options(populate_existing=True))
+# A task row with its case's version: plain columns, so completing a task builds no ORM objects for it.
+TASK_WITH_CASE_VERSION = (select(_task, _case.c.version.label("case_version"))
+                          .join(_case, _task.c.case_id == _case.c.id).where(_task.c.id == bindparam("task_id")))

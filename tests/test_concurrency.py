@@ -76,3 +76,59 @@ def test_a_refused_request_does_not_keep_other_writers_waiting(db_url, Session, 
     assert not session.in_transaction()             # nothing left holding the database's write lock
     with Session() as other:                        # another writer goes straight through
         cases.resume_case(Engine(), other, case.id, actor="bob")
+
+
+def test_two_requests_in_one_process_never_share_a_workflow_object(db_url, Session, engine, session, deployed,
+                                                                    monkeypatch):
+    """A threaded server shares one engine: a completion and a withdrawal racing on the same case must each
+    work on their own copy, so exactly one of them is in the database afterwards."""
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    task = only_ready(session, case.id)
+    engine.remember(case, engine.load_workflow(session, case))       # warm: both requests find it in the cache
+    overlap = db_url.startswith("postgresql")
+    barrier = threading.Barrier(2, timeout=30)
+    original_save = Instance.save
+
+    def save(self):
+        if overlap:
+            barrier.wait()
+        original_save(self)
+
+    monkeypatch.setattr(Instance, "save", save)
+    results: dict[str, str] = {}
+
+    def complete() -> None:
+        with Session() as s:
+            try:
+                cases.complete_task(engine, s, task.id, APPLY, user=people.user_by_name(s, "alice"))
+                results["complete"] = "won"
+            except (ConflictError, InvalidState):
+                results["complete"] = "refused"
+
+    def withdraw() -> None:
+        with Session() as s:
+            try:
+                cases.send_message(engine, s, case.id, "withdraw", {"reason": "不再需要"}, actor="alice")
+                results["withdraw"] = "won"
+            except (ConflictError, InvalidState):      # lost the race, or came second (SQLite queues writers)
+                results["withdraw"] = "refused"
+
+    threads = [threading.Thread(target=complete), threading.Thread(target=withdraw)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.setattr(Instance, "save", original_save)
+    assert sorted(results.values()) == ["refused", "won"]
+    session.commit()                # end this session's read snapshot
+    session.expire_all()
+    stored = cases.get_case(session, case.id)
+    ready = [t.name for t in cases.case_tasks(session, case.id, "ready")]
+    if results["withdraw"] == "won":
+        assert (stored.status, ready) == ("completed", [])
+    else:
+        assert (stored.status, ready) == ("running", ["审核"])
+    engine.forget_all()
+    cold = engine.load_workflow(session, stored)                    # what the database holds, loaded afresh
+    assert cold.is_completed() == (stored.status == "completed")
+    roundtrip(engine, session, case.id)

@@ -8,16 +8,16 @@ engine_completions_per_s   the same through the engine with the SQLite file stor
 engine_cold_completions_per_s  the same, reloading every case from the database before each step
 engine_ratio               engine / raw
 step_cost_ratio_400        cost of a completion (cold load) in a case that looped 400 times / in a fresh case
-
-The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
-same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
-per-round ratios; step costs: fresh and looped cases sampled in alternation).
 timer_fired_per_s          due timers fired per second by 3 sweeper processes on PostgreSQL, among many waiting ones
 timer_duplicates           timers fired more than once (must be 0)
 timer_max_lateness_s       worst delay from a timer's due moment to its firing, with timer_sweep_interval_s
 http_completions_per_s     task completions through the JSON API against `lawflow serve --workers 2` (gunicorn) on
                            PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py)
 http_p95_ms                95th percentile latency of those completions at half that rate
+
+The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
+same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
+per-round ratios; step costs: fresh and looped cases sampled in alternation).
 """
 from __future__ import annotations
 
