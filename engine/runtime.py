@@ -117,4 +117,5 @@ class Engine:
 
     def forget_all(self) -> None:
         """Drop every cached workflow (tests use it to force a reload from the database)."""
-        self._live.clear()
+        with self._lock:
+            self._live.clear()
