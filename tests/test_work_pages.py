@@ -110,6 +110,10 @@ def test_another_countys_task_is_404_on_every_page(app, client):
     assert post(client, f"/cases/{case_id}/comment", {"text": "x"}).status_code == 404
     assert post(client, f"/cases/{case_id}/copy", {"to": "li"}).status_code == 404
     assert client.get(f"/cases/{case_id}/attachments/1").status_code == 404
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    assert client.get(f"/cases/{case_id}/diagram.bpmn").status_code == 404
+    assert client.get(f"/cases/{case_id}/documents/1").status_code == 404
+    assert post(client, f"/cases/{case_id}/actions/withdraw", {}).status_code == 404
 
 
 def test_overview_counts_per_organisation_and_lists_led_cases(app, client):
