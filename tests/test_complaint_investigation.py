@@ -143,3 +143,30 @@ def test_suspected_crime_is_referred_to_the_judicial_organs(engine, session, com
         assert "示范市公安局" in letter and "伪造当事人签名" in letter
         assert "已移送示范市公安局依法处理" in document_text(session, case.id, "答复书")
         assert [t.name for t in ready(session, case.id)] == ["答复送达"]
+
+
+def test_overdue_investigation_goes_to_the_section_chief_then_the_leader(engine, session, complaint_setup):
+    from datetime import timedelta
+
+    from engine import notifications
+    from engine.timers import fire_due_timers
+
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = accept(engine, session)
+        deadline = task_named(session, case.id, "调查核实").due_at
+        assert deadline == at("2025-12-16T00:00")                    # 60 days: the end of Monday 12-15
+        second = timedelta(seconds=1)
+        clock.move_to(engine.calendar.add_working_days(deadline, -5) + second)
+        fire_due_timers(engine, session)
+        chen = people.user_by_name(session, "chen")
+        assert "临期提醒：〔2025〕投诉第0001号 投诉调查" in [n.title for n in notifications.unread(session, chen.id)]
+        assert not [t for t in ready(session, case.id) if t.name.startswith("督办")]
+        clock.move_to(deadline + second)
+        fire_due_timers(engine, session)
+        chief = task_named(session, case.id, "督办（办理逾期）")
+        assert [u.username for u in people.candidates(session, chief)] == ["zhou"]
+        clock.move_to(engine.calendar.add_working_days(deadline, 3) + second)
+        fire_due_timers(engine, session)
+        leader = task_named(session, case.id, "领导督办（办理逾期）")
+        assert [u.username for u in people.candidates(session, leader)] == ["dora"]
+        assert task_named(session, case.id, "调查核实") is not None           # the investigation itself goes on
