@@ -15,7 +15,7 @@ from engine import bundle_diff, bundles, directory, drafts, migration
 from engine.errors import BundleInvalid, DataValidationError, EngineError, FieldError
 from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publication, Role
 
-from . import formfields
+from . import formfields, uploads
 from .auth import login_required
 from .database import session
 from .workflow import engine
@@ -88,7 +88,7 @@ def new_draft():
     upload = request.files.get("zip")
     try:
         if upload and upload.filename:
-            draft = drafts.import_zip(db, engine(), upload.read(), actor=g.user.username, name=name or upload.filename)
+            draft = drafts.import_zip(db, engine(), uploads.read(upload), actor=g.user.username, name=name or upload.filename)
         else:
             base = request.form.get("base", "")
             draft = drafts.create(db, engine(), actor=g.user.username, name=name,
@@ -244,7 +244,7 @@ def upload(draft_id: int):
     try:
         if not upload or not upload.filename:
             raise DataValidationError("请选择文件", [FieldError("file", "请选择要上传的文件", "required")])
-        drafts.put(db, engine(), draft_id, path, upload.read(), actor=g.user.username)
+        drafts.put(db, engine(), draft_id, path, uploads.read(upload), actor=g.user.username)
         flash(f"已上传 {path}", "ok")
     except DataValidationError as exc:
         db.rollback()

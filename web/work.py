@@ -10,7 +10,7 @@ from engine.errors import DataValidationError, EngineError
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from . import formfields
+from . import formfields, uploads
 from .auth import login_required
 from .pages import day_start
 from .database import session
@@ -114,7 +114,7 @@ def _posted(schema: dict, task) -> dict:
         for upload in request.files.getlist(name):
             if upload and upload.filename:
                 stored = attachments.store(db, task.case_id, name, upload.filename, upload.mimetype or "",
-                                           upload.read(), actor=g.user.username, now=engine().now())
+                                           uploads.read(upload), actor=g.user.username, now=engine().now())
                 uploaded.setdefault(name, []).append(attachments.describe(stored))
     db.commit()
     return formfields.parse(schema, request.form, uploaded)
