@@ -194,8 +194,6 @@ def test_a_decision_table_is_previewed(app, client):
     assert "决策表" in page and "COLLECT" in page and page.count("<tr>") > 3
 
 
-# werkzeug's test client spools a request body over 500 KB (this zip) to a temporary file it never closes
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_export_import_publish_and_rollback_through_the_pages(app, client):
     import io
     import zipfile
@@ -208,7 +206,7 @@ def test_export_import_publish_and_rollback_through_the_pages(app, client):
     archive = zipfile.ZipFile(io.BytesIO(exported.data))
     changed = io.BytesIO()
     with zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as out:
-        for name in archive.namelist():
+        for name in [n for n in archive.namelist() if "/sample/" in n]:   # small: the test client spools big bodies
             body = archive.read(name)
             if name == "forms/sample/apply.schema.json":
                 body = body.replace("申请事项".encode(), "申请的事项".encode())
