@@ -137,6 +137,24 @@
       script.rows = 12;
       script.addEventListener("change", function () { modeling.updateProperties(element, { script: script.value }); });
     }
+    if (type === "bpmn:CallActivity") {
+      var called = field("调用的流程", textInput("calledElement", bo.calledElement), "被调用流程的标识（process id）");
+      called.addEventListener("change", function () { modeling.updateProperties(element, { calledElement: called.value.trim() }); });
+    }
+    if (type === "bpmn:BusinessRuleTask") {
+      var decision = findExtension(bo, "spiffworkflow:CalledDecisionId", false);
+      var decisionInput = field("决策表", textInput("calledDecisionId", decision ? decision.value : ""), "DMN 中 decision 的 id");
+      decisionInput.addEventListener("change", function () {
+        setBody(element, bo, "spiffworkflow:CalledDecisionId", decisionInput.value.trim());
+      });
+    }
+    if (type === "bpmn:BoundaryEvent") {
+      var cancel = el("input", { type: "checkbox", "data-prop": "cancelActivity" });
+      cancel.checked = bo.cancelActivity !== false;
+      field("触发时中断所附任务", cancel, "不勾选：提醒、督办等与任务并行").addEventListener("change", function () {
+        modeling.updateProperties(element, { cancelActivity: cancel.checked });
+      });
+    }
     if (type === "bpmn:SequenceFlow") {
       var cond = field("条件", textInput("condition", bo.conditionExpression ? bo.conditionExpression.body : "", true));
       cond.addEventListener("change", function () {
@@ -249,6 +267,7 @@
 
   fetch(page.dataset.moddle).then(function (r) { return r.json(); }).then(function (descriptor) {
     modeler = new BpmnJS({ container: "#canvas", moddleExtensions: { spiffworkflow: descriptor } });
+    window.lawflowModeler = modeler;      // for the browser tests and the console
     moddle = modeler.get("moddle");
     modeling = modeler.get("modeling");
     registry = modeler.get("elementRegistry");
