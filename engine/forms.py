@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -61,20 +63,98 @@ class FormCache:
     """Compiled validators per bundle version and form path."""
 
     def __init__(self) -> None:
-        self._validators: dict[tuple[int, str], Draft202012Validator] = {}
+        self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
+
+    def _compiled(self, bundle_id: int, path: str, load) -> tuple:
+        key = (bundle_id, path)
+        compiled = self._validators.get(key)
+        if compiled is None:
+            schema = json.loads(load())
+            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            compiled = self._validators[key] = (validator, quick_check(schema))
+        return compiled
 
     def validator(self, bundle_id: int, path: str, load) -> Draft202012Validator:
         """The validator of a form of a bundle; `load()` returns its bytes on a cache miss."""
-        key = (bundle_id, path)
-        validator = self._validators.get(key)
-        if validator is None:
-            schema = json.loads(load())
-            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-            self._validators[key] = validator
-        return validator
+        return self._compiled(bundle_id, path, load)[0]
 
     def check(self, bundle_id: int, path: str, load, data: dict, **context) -> None:
         """Raise DataValidationError listing every invalid field; return quietly when valid."""
-        errors = field_errors(self.validator(bundle_id, path, load), data)
+        validator, quick = self._compiled(bundle_id, path, load)
+        if quick is not None and quick(data):
+            return
+        errors = field_errors(validator, data)
         if errors:
             raise DataValidationError(f"表单有 {len(errors)} 处需要修改", errors, **context)
+
+
+# A form made only of these keywords gets a quick check that passes what is plainly valid; anything it does not
+# pass, and every other form, goes through the JSON Schema validator, which also names the errors. Most task
+# forms are flat lists of typed fields, and the generic validator costs a few times the rest of the check.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "readOnly",
+                          "writeOnly", "deprecated", "enumNames"})
+_FORM_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+_FIELD_KEYWORDS = frozenset({"type", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+                             "exclusiveMaximum"})
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+}
+_LENGTHS: dict[str, Callable[[Any, Any], bool]] = {
+    "minLength": lambda v, n: len(v) >= n, "maxLength": lambda v, n: len(v) <= n,
+}
+_LIMITS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda v, n: v >= n, "maximum": lambda v, n: v <= n,
+    "exclusiveMinimum": lambda v, n: v > n, "exclusiveMaximum": lambda v, n: v < n,
+}
+_BOUNDS_OF_TYPE = {"string": _LENGTHS, "number": _LIMITS, "integer": _LIMITS, "boolean": {}}   # the rest ignore them
+
+
+def _keywords_within(schema: dict, allowed: frozenset) -> bool:
+    return all(k in allowed or k in _ANNOTATIONS or k.startswith(("x-", "ui:")) for k in schema)
+
+
+def quick_check(schema) -> Callable[[Any], bool] | None:
+    """For a flat form of typed fields, a test that is true only of data the full validator accepts; else None."""
+    if not isinstance(schema, dict) or not _keywords_within(schema, _FORM_KEYWORDS) or schema.get("type") != "object":
+        return None
+    properties, required = schema.get("properties", {}), schema.get("required", [])
+    others_allowed = schema.get("additionalProperties", True)
+    if not isinstance(properties, dict) or not isinstance(required, list) or not isinstance(others_allowed, bool):
+        return None
+    fields = {name: _field_check(sub) for name, sub in properties.items()}
+    if None in fields.values():
+        return None
+
+    def check(data) -> bool:
+        if not isinstance(data, dict) or not all(name in data for name in required):
+            return False
+        for name, value in data.items():
+            test = fields.get(name)
+            if test is None:
+                if not others_allowed:
+                    return False
+            elif not test(value):
+                return False
+        return True
+
+    return check
+
+
+def _field_check(schema) -> Callable[[Any], bool] | None:
+    """A field's test when it only has a single simple type, string choices and bounds; else None."""
+    if not isinstance(schema, dict) or not _keywords_within(schema, _FIELD_KEYWORDS):
+        return None
+    kind = _TYPE_TESTS.get(schema["type"]) if isinstance(schema.get("type"), str) else None
+    choices = schema.get("enum")
+    if kind is None or choices is not None and not (isinstance(choices, list)
+                                                    and all(isinstance(c, str) for c in choices)):
+        return None
+    applicable = _BOUNDS_OF_TYPE[schema["type"]]
+    bounds = [(applicable[k], schema[k]) for k in applicable if k in schema]
+    if any(isinstance(n, bool) or not isinstance(n, (int, float)) for _, n in bounds):
+        return None
+    allowed = frozenset(choices) if choices is not None else None
+    return lambda v: kind(v) and (allowed is None or v in allowed) and all(ok(v, n) for ok, n in bounds)
