@@ -12,7 +12,8 @@ timer_fired_per_s          due timers fired per second by 3 sweeper processes on
 timer_duplicates           timers fired more than once (must be 0)
 timer_max_lateness_s       worst delay from a timer's due moment to its firing, with timer_sweep_interval_s
 http_completions_per_s     task completions through the JSON API against `lawflow serve --workers 2` (gunicorn) on
-                           PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py)
+                           PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py;
+                           `--http-client http.client` for the standard library's client instead of plain sockets)
 http_p95_ms                95th percentile latency of those completions at half that rate
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
@@ -231,6 +232,8 @@ def timer_run(waiting: int, due: int, interval: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
+    parser.add_argument("--http-client", choices=sorted(http_bench.CLIENT_KINDS), default="socket",
+                        help="how the HTTP benchmark's clients send their requests")
     args = parser.parse_args()
     n_cases, samples = (150, 40) if args.quick else (600, 120)
     waiting, due = (10_000, 1_000) if args.quick else (100_000, 10_000)
@@ -241,7 +244,7 @@ def main() -> None:
         rates = completion_rounds(Session, engine, n_cases)
         fresh, looped = step_costs(Session, engine, 400, samples)
     timers = timer_run(waiting, due, interval=1.0)
-    http = http_bench.run(args.quick)
+    http = http_bench.run(args.quick, args.http_client)
     print(json.dumps({
         "raw_completions_per_s": round(rates["raw"], 1),
         "engine_completions_per_s": round(rates["warm"], 1),
