@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from .bundles import bundle_file, latest_definition
 from . import statements as sql
@@ -24,7 +27,7 @@ from .errors import (
     StepBudgetExceeded,
 )
 from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
-from .models import AuditEvent, Case, CaseStep, HumanTask, Organization, User
+from .models import AuditEvent, Case, HumanTask, Organization, ProcessDefinition, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
@@ -86,11 +89,17 @@ def _new_case(engine, session, definition, data, org_code, actor):
 
 
 def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
-                  expected_version: int | None = None) -> Case:
-    """Validate data against the task's form, complete the task and run the case on to its next wait."""
+                  expected_version: int | None = None, org_path: str | None = None,
+                  after_save: Callable[[Instance], None] | None = None) -> Case:
+    """Validate data against the task's form, complete the task and run the case on to its next wait.
+
+    With `org_path`, a task of a case outside that organisation subtree is not found. `after_save` reads what
+    the caller needs in the step's own transaction (see `mutate_case`).
+    """
     begin_write(session)
     try:
-        row, case = _check_completion(engine, session, task_id, data, user)
+        row = _check_completion(engine, session, task_id, data, user, org_path)
+        case, state = _current_case(engine, session, row.case_id, row.case_version)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
@@ -109,15 +118,32 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
-    return mutate_case(engine, session, case, actor, change, expected_version=expected_version)
+    return mutate_case(engine, session, case, actor, change, expected_version=expected_version, state=state,
+                       after_save=after_save)
 
 
-def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
-    """The task and its case, if this user may complete it with this data; typed errors otherwise."""
+def complete_and_list(engine, session: Session, task_id: int, data: dict, *, user: User,
+                      expected_version: int | None = None, org_path: str | None = None) -> tuple[Case, list[dict]]:
+    """`complete_task`, answering also the case's ready tasks (id, name, lane) as the completion left them.
+
+    They are read before the commit, in the same transaction: a read after it would cost a transaction of its own.
+    """
+    ready: list[dict] = []
+    case = complete_task(engine, session, task_id, data, user=user, expected_version=expected_version,
+                         org_path=org_path, after_save=lambda instance: ready.extend(_ready_refs(instance)))
+    return case, ready
+
+
+def _ready_refs(instance: Instance) -> list[dict]:
+    rows = instance.session.connection().execute(sql.READY_TASK_REFS, {"case_id": instance.case.id})
+    return [row._asdict() for row in rows]
+
+
+def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
+    """The task row (with its case's version), if this user may complete it with this data; typed errors otherwise."""
     row = session.connection().execute(sql.TASK_WITH_CASE_VERSION, {"task_id": task_id}).first()
-    if row is None:
+    if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
         raise NotFound("任务不存在", task=task_id)
-    case = _current_case(session, row.case_id, row.case_version)
     if row.status == "completed":
         raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
     if row.status != "ready":
@@ -128,21 +154,28 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
     if row.form:
         path = f"forms/{row.form}"
-        bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+        definition = lambda: session.get(ProcessDefinition, row.definition_id)  # noqa: E731
+        bundle_id = engine.properties(row.definition_id, definition)["bundle_id"]
         load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
         engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
-    return row, case
+    return row
 
 
-def _current_case(session: Session, case_id: int, version: int) -> Case:
-    """The session's copy of a case, reloaded only when the database holds a newer version of it."""
-    case = session.get(Case, case_id)
-    if case.version != version:
-        session.refresh(case)
-    return case
+def _current_case(engine, session: Session, case_id: int, version: int) -> tuple[Case, str | None]:
+    """The session's copy of a case at the database's version; with its stored state when no live workflow has it.
+
+    One query at most: the state comes with the row when the engine will have to restore the workflow.
+    """
+    case = session.identity_map.get(identity_key(Case, case_id))
+    if case is not None and case.version == version:
+        return case, None
+    if engine.is_live(case_id, version):
+        return session.scalars(sql.CASE_ROW, {"case_id": case_id}).one(), None
+    case, state = session.execute(sql.CASE_ROW_WITH_STATE, {"case_id": case_id}).one()
+    return case, state
 
 
 _MISSING = object()
@@ -224,8 +257,13 @@ def _case_for_write(session: Session, case_id: int) -> Case:
 
 
 def mutate_case(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
-                expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Case:
-    """Apply `change` to a loaded case as one transaction: save, version guard, commit; errors leave no trace."""
+                expected_version: int | None = None, statuses: tuple[str, ...] = ("running",),
+                state: str | None = None, after_save: Callable[[Instance], None] | None = None) -> Case:
+    """Apply `change` to a loaded case as one transaction: save, version guard, commit; errors leave no trace.
+
+    `state` is the case's stored state if the caller read it with the case row (it saves reading it again);
+    `after_save` runs after the save, before the commit, for reads that should see the step's own writes.
+    """
     case_id, status = case.id, case.status   # read now: a rollback or failed flush expires the object
     if expected_version is not None and case.version != expected_version:
         session.rollback()
@@ -234,12 +272,14 @@ def mutate_case(engine, session: Session, case: Case, actor: str, change: Callab
         session.rollback()
         raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
                            case=case_id, status=status)
-    instance = Instance(engine, session, case, engine.take_workflow(session, case), actor)
+    instance = Instance(engine, session, case, engine.take_workflow(session, case, state), actor)
     try:
         change(instance)
         case.version += 1
         instance.save()
         session.flush()
+        if after_save is not None:
+            after_save(instance)
     except RUN_ERRORS as exc:
         _fail(engine, session, case_id, actor, exc)
     except (StaleDataError, OperationalError) as exc:
@@ -319,9 +359,27 @@ def stored_state(session: Session, case_id: int) -> str:
     return session.scalar(select(Case.state).where(Case.id == case_id))
 
 
-def case_path(session: Session, case_id: int) -> list[CaseStep]:
-    """The finished elements of a case, in order."""
-    return list(session.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.id)))
+@dataclass(frozen=True)
+class PathStep:
+    """A finished element of a case's path."""
+
+    element_id: str
+    name: str
+    kind: str
+    finished_at: datetime
+
+
+def case_path(session: Session, case_id: int) -> list[PathStep]:
+    """The finished elements of a case, in order (each audit event carries those its change finished)."""
+    rows = session.execute(select(AuditEvent.at, AuditEvent.steps)
+                           .where(AuditEvent.case_id == case_id, AuditEvent.steps.is_not(None))
+                           .order_by(AuditEvent.id))
+    return [PathStep(s["element_id"], s["name"], s["kind"], _finished_at(s, at)) for at, steps in rows for s in steps]
+
+
+def _finished_at(step: dict, event_at: datetime) -> datetime:
+    # Steps recorded before the path moved into audit events keep their own moment.
+    return datetime.fromisoformat(step["finished_at"]) if "finished_at" in step else event_at
 
 
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:

@@ -18,8 +18,8 @@ from .bundles import bundle_file
 from .errors import NotFound
 from .models import CaseDocument, Organization
 from .state import plain
+from .statements import INSERT_DOCUMENT
 from .workdays import CHINA_TZ, as_moment, day_of
-
 
 
 def _cn_date(value) -> str:
@@ -66,10 +66,10 @@ def handle_document(instance, payload) -> None:
                "today": now.astimezone(CHINA_TZ).date().isoformat()}
     name = str(payload["name"])
     bundle_id = instance.engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
-    session.add(CaseDocument(
-        case_id=case.id, bundle_id=bundle_id, name=name, template=f"forms/{payload['template']}",
-        filename=f"{case.business_number or case.id}-{name}.docx", status="pending", context=plain(context),
-        created_at=now, created_by=instance.actor))
+    instance.insert(INSERT_DOCUMENT, {
+        "case_id": case.id, "bundle_id": bundle_id, "name": name, "template": f"forms/{payload['template']}",
+        "filename": f"{case.business_number or case.id}-{name}.docx", "status": "pending", "context": plain(context),
+        "created_at": now, "created_by": instance.actor})
     instance.audit("document_requested", name=name, template=f"forms/{payload['template']}")
 
 

@@ -52,19 +52,23 @@ class Instance:
             self._ready_at_load, self._org_at_load = engine.frontier(workflow) or self._frontier()
         self._audit: list[dict] = []
         self._steps: list[dict] = []
+        self._inserts: dict[Any, list[dict]] = {}
 
     def audit(self, action: str, task_uuid: str | None = None, **detail: Any) -> None:
         """Record who did what to this case (written with the step, in the same transaction)."""
         self._audit.append({"case_id": self.case.id, "task_uuid": task_uuid, "actor": self.actor,
-                            "at": self.engine.now(), "action": action, "detail": detail})
+                            "at": self.engine.now(), "action": action, "detail": detail, "steps": None})
 
     def step(self, task) -> None:
-        """Record a finished element of the case's path."""
+        """Record a finished element of the case's path (written with the step's first audit event)."""
         spec = task.task_spec
         kind = type(spec).__name__
         if getattr(spec, "bpmn_id", None) and kind in _STEP_KINDS:
-            self._steps.append({"case_id": self.case.id, "element_id": spec.bpmn_id, "name": spec.bpmn_name or "",
-                                "kind": kind, "finished_at": self.engine.now()})
+            self._steps.append({"element_id": spec.bpmn_id, "name": spec.bpmn_name or "", "kind": kind})
+
+    def insert(self, statement, row: dict) -> None:
+        """Add a row to one of the step's batched inserts, written by `save` after the version check."""
+        self._inserts.setdefault(statement, []).append(row)
 
     def run(self) -> None:
         """Run engine steps until only human tasks or waits remain, within the step budget."""
@@ -128,13 +132,20 @@ class Instance:
             self._write_case()
             connection = db.connection()
             self._sync_tasks(connection, now, _ready_human(tasks))
-            if self._audit:
-                connection.execute(sql.INSERT_AUDIT, _one_or_many(self._audit))
-            if self._steps:
-                connection.execute(sql.INSERT_STEPS, _one_or_many(self._steps))
-        self._audit, self._steps = [], []
+            self._write_audit(connection)
+            for statement, rows in self._inserts.items():
+                connection.execute(statement, _one_or_many(rows))
+        self._audit, self._steps, self._inserts = [], [], {}
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
+
+    def _write_audit(self, connection) -> None:
+        if self._steps:
+            if not self._audit:
+                self.audit("path_advanced")     # the path needs an event to ride on; every change records one anyway
+            self._audit[0]["steps"] = self._steps
+        if self._audit:
+            connection.execute(sql.INSERT_AUDIT, _one_or_many(self._audit))
 
     def _write_case(self) -> None:
         case, db = self.case, self.session

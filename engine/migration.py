@@ -17,9 +17,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .cases import mutate_case, case_tasks
+from .cases import case_path, case_tasks, mutate_case
 from .errors import InvalidState, NotFound
-from .models import Case, CaseStep, HumanTask, ProcessDefinition
+from .models import Case, HumanTask, ProcessDefinition
 from .validation import FORM_PROPERTY
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -187,8 +187,8 @@ def _refusals(session, case, workflow, diffs, new_spec, new_subs, report: Previe
 
 
 def _history(session: Session, case: Case) -> set[str]:
-    """Element ids the case has finished (compaction cut them from the live tree; case_step keeps them)."""
-    return set(session.scalars(select(CaseStep.element_id).where(CaseStep.case_id == case.id)))
+    """Element ids the case has finished (compaction cut them from the live tree; its path keeps them)."""
+    return {step.element_id for step in case_path(session, case.id)}
 
 
 def _label(task) -> str:

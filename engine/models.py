@@ -202,9 +202,9 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
+        # Also serves lookups by case (with or without status): a second index would be one more to write per step.
         UniqueConstraint("case_id", "task_uuid"),
         Index("ix_human_task_inbox", "status", "org_id", "lane"),
-        Index("ix_human_task_case_status", "case_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
@@ -232,20 +232,8 @@ class HumanTask(Base):
     case: Mapped[Case] = relationship()
 
 
-class CaseStep(Base):
-    """A finished element of a case's path (history cut from the live state lives here)."""
-
-    __tablename__ = "case_step"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
-    element_id: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(300), default="")
-    kind: Mapped[str] = mapped_column(String(64), default="")
-    finished_at: Mapped[datetime] = mapped_column(Moment())
-
-
 class AuditEvent(Base):
-    """Who did what, when, to which case and task."""
+    """Who did what, when, to which case and task; and which elements of the case's path that finished."""
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,6 +243,9 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(Moment())
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The elements of the case's path this change finished, in order ({element_id, name, kind} each): the
+    # path lives in the audit row the step writes anyway, not in rows of its own.
+    steps: Mapped[list | None] = mapped_column(JSON(none_as_null=True), deferred=True)
 
 
 class BusinessSequence(Base):

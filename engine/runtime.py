@@ -80,18 +80,26 @@ class Engine:
                 return cached[1]
         return self._restore(session, case)
 
-    def take_workflow(self, session: Session, case: Case):
+    def take_workflow(self, session: Session, case: Case, state: str | None = None):
         """The case's workflow to change: taken out of the live cache, so no other request of this process works
-        on the same object at the same time; `remember` puts it back once the change is committed."""
+        on the same object at the same time; `remember` puts it back once the change is committed.
+
+        `state`, if given, is the case's stored state read with the case row (else it is read here when needed).
+        """
         with self._lock:
             cached = self._live.pop(case.id, None)
         if cached is not None and cached[0] == case.version:
             return cached[1]
-        return self._restore(session, case)
+        return self._restore(session, case, state)
 
-    def _restore(self, session: Session, case: Case):
+    def is_live(self, case_id: int, version: int) -> bool:
+        """Whether the live cache holds the case's workflow at this version (it may be gone by the time it is taken)."""
+        cached = self._live.get(case_id)
+        return cached is not None and cached[0] == version
+
+    def _restore(self, session: Session, case: Case, state: str | None = None):
         spec, subs = self.specs(case.definition_id, lambda: case.definition)
-        text = session.scalar(CASE_STATE, {"case_id": case.id})
+        text = state if state is not None else session.scalar(CASE_STATE, {"case_id": case.id})
         return self.codec.load_state(text, spec, subs, self.script_engine)
 
     def remember(self, case: Case, workflow) -> None:

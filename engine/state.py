@@ -7,14 +7,17 @@ loading and saving a case costs the same after 400 loops as after one.
 from __future__ import annotations
 
 import json
+from copy import copy
 from datetime import date, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 # 1: tasks as SpiffWorkflow's TaskConverter writes them.
@@ -116,22 +119,69 @@ class StateCodec:
     def load_state(self, text: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
         """Rebuild a workflow from its live state and an already restored spec."""
         dct = json.loads(text)
-        if dct.get("format", 1) >= 2:
-            _expand_tasks(dct)
         registry = self.registry
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
-        workflow.tasks = {UUID(k): registry.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
+        if dct.get("format", 1) >= 2:
+            for sub in dct["subprocesses"].values():
+                _expand_tasks(sub)
+            self._restore_tasks(workflow, dct["tasks"])
+        else:
+            workflow.tasks = {UUID(k): registry.restore(v, workflow=workflow) for k, v in dct["tasks"].items()}
         workflow.task_tree = workflow.tasks[UUID(dct["root"])]
         self._workflow_converter.set_default_attributes(workflow, dct)
         self._workflow_converter.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = registry.restore(dct.get("bpmn_events", []))
         return workflow
 
+    def _restore_tasks(self, workflow, entries: dict) -> None:
+        """Restore format-2 task entries into `workflow.tasks` exactly as SpiffWorkflow's TaskConverter would.
+
+        Done here rather than through the converter: its generic dispatch, the expanded dicts it needs and
+        parsing every id three times made restoring a case the costliest part of a step on a cold cache.
+        """
+        restore, specs = self.registry.restore, workflow.spec.task_specs
+        events = workflow.top_workflow.event_manager
+        ids = {key: UUID(key) for key in entries}
+        for key, entry in entries.items():
+            if entry.get("typename", _TASK_TYPENAME) != _TASK_TYPENAME:
+                restore(_expand_task(key, entry), workflow=workflow)     # registers itself in workflow.tasks
+                continue
+            spec = specs.get(entry["task_spec"])
+            task = Task(workflow, spec, state=entry["state"], id=ids[key])     # registers itself in workflow.tasks
+            parent_key = entry.get("parent")
+            task._parent = ids[parent_key] if parent_key is not None else None
+            task._children = [ids.get(child) or UUID(child) for child in entry["children"]]
+            task.last_state_change = entry["last_state_change"]
+            task.triggered = entry.get("triggered", False)
+            task.internal_data = restore(entry["internal_data"]) if "internal_data" in entry else {}
+            if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+                events.add_task(task)
+            parent = workflow.tasks.get(task._parent) if parent_key is not None else None
+            if parent is None:
+                task.data = _restored(restore, entry.get("data", {}))
+                continue
+            # A child's data: its parent's, one level copied (as DeepMerge.merge into {} does), then its delta.
+            data = {k: copy(v) if isinstance(v, _MUTABLE) else v for k, v in parent.data.items()}
+            delta = entry.get("delta")
+            if delta:
+                data.update(_restored(restore, delta["updates"]))
+                for name in delta["deletions"]:
+                    data.pop(name, None)
+            task.data = data
+
+
+_MUTABLE = (dict, list, set)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _restored(restore, values: dict) -> dict:
+    """Task data as the registry restores it; plain values, most of them, need no visit."""
+    return {k: v if type(v) in _PLAIN else restore(v) for k, v in values.items()}
+
 
 def _expand_tasks(dct: dict) -> None:
     """Turn format-2 task entries back into the dicts SpiffWorkflow's TaskConverter reads."""
-    for workflow in (dct, *dct["subprocesses"].values()):
-        workflow["tasks"] = {key: _expand_task(key, entry) for key, entry in workflow["tasks"].items()}
+    dct["tasks"] = {key: _expand_task(key, entry) for key, entry in dct["tasks"].items()}
 
 
 def _expand_task(key: str, entry: dict) -> dict:

@@ -5,10 +5,11 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select, update
 
-from .models import AuditEvent, Case, CaseStep, HumanTask
+from .models import AuditEvent, Case, CaseDocument, HumanTask, Organization
 
 _case = Case.__table__
 _task = HumanTask.__table__
+_org = Organization.__table__
 
 CASE_FIELDS = ("state", "meta", "title", "status", "ended_at", "updated_at", "next_timer_at", "org_id",
                "version", "error")
@@ -22,6 +23,10 @@ def update_case(columns: tuple[str, ...]):
 
 
 CASE_STATE = select(Case.state).where(Case.id == bindparam("case_id"))
+# The case entity as the database holds it now (a copy in the session is overwritten), with or without its state.
+CASE_ROW = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
+CASE_ROW_WITH_STATE = (select(Case, Case.state).where(Case.id == bindparam("case_id"))
+                       .execution_options(populate_existing=True))
 
 # One task per parameter set (executemany for several): an expanding IN list is re-rendered on every call.
 COMPLETE_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
@@ -36,8 +41,14 @@ SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _tas
 
 INSERT_TASKS = insert(_task)
 INSERT_AUDIT = insert(AuditEvent.__table__)
-INSERT_STEPS = insert(CaseStep.__table__)
+INSERT_DOCUMENT = insert(CaseDocument.__table__)
 
-# A task row with its case's version: plain columns, so completing a task builds no ORM objects for it.
-TASK_WITH_CASE_VERSION = (select(_task, _case.c.version.label("case_version"))
-                          .join(_case, _task.c.case_id == _case.c.id).where(_task.c.id == bindparam("task_id")))
+# A task row with its case's version, definition and organisation path: plain columns, so completing a task
+# builds no ORM objects for it.
+TASK_WITH_CASE_VERSION = (select(_task, _case.c.version.label("case_version"),
+                                 _case.c.definition_id.label("definition_id"), _org.c.path.label("org_path"))
+                          .join(_case, _task.c.case_id == _case.c.id).outerjoin(_org, _case.c.org_id == _org.c.id)
+                          .where(_task.c.id == bindparam("task_id")))
+
+READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
+                   .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))

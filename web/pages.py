@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "task_completed": "办理", "timers_checked": "期限检查", "case_copied": "抄送", "commented": "意见",
     "draft_saved": "暂存草稿", "task_claimed": "签收", "task_delegated": "委派", "task_released": "退回待签收",
     "task_resolved": "交回委派", "task_transferred": "转办", "task_urged": "催办",
+    "case_migrated": "迁移到新版本", "path_advanced": "流程推进", "path_recorded": "流程记录",
 }
 
 

@@ -20,6 +20,10 @@ class _Server(BaseApplication):
 
 
 def serve_with_gunicorn(host: str, port: int, workers: int) -> None:
-    """Run gunicorn with `workers` processes (threads inside each, for slow clients)."""
-    _Server({"bind": f"{host}:{port}", "workers": workers, "threads": 4, "worker_class": "gthread",
+    """Run gunicorn with `workers` processes of two threads each.
+
+    While one thread's request waits on the database the other's runs; more threads per process only queue
+    on the interpreter lock (measured with tests/perf/http_bench.py: 2 did best, 4 and more did worse).
+    """
+    _Server({"bind": f"{host}:{port}", "workers": workers, "threads": 2, "worker_class": "gthread",
              "accesslog": None, "timeout": 60, "graceful_timeout": 10}).run()

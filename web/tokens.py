@@ -5,8 +5,8 @@ import hashlib
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from engine.models import ApiToken, User
 
@@ -26,13 +26,15 @@ def create_token(session, user: User, name: str, now: datetime | None = None) ->
     return token
 
 
+# The user with the organisation and roles every API view reads, in one round trip to the database.
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
+               .options(joinedload(User.org), joinedload(User.roles)))
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a live token acts as, or None."""
-    session = db_session()
-    user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
-                          .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None), User.active)
-                          .options(joinedload(User.org), selectinload(User.roles)))
-    return user
+    return db_session().scalars(_TOKEN_USER, {"token_hash": _digest(token)}).unique().one_or_none()
 
 
 def revoke_token(session, user: User, token_id: int, now: datetime) -> bool:

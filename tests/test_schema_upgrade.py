@@ -1,0 +1,49 @@
+"""Schema migrations that move data: a case's path survives 0004 (case_step rows into audit events) both ways."""
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import text
+
+from engine import cases
+from engine.db import alembic_config
+
+from .test_cases import APPLY, complete, start
+
+
+def _path(session, case_id):
+    return [(s.element_id, s.name, s.kind, s.finished_at) for s in cases.case_path(session, case_id)]
+
+
+def test_path_moves_to_audit_events_and_back(engine, session, deployed, db_url):
+    case = start(engine, session)
+    complete(engine, session, case.id, APPLY, "alice")
+    before = _path(session, case.id)
+    session.commit()
+    session.close()
+
+    command.downgrade(alembic_config(db_url), "0003")
+    steps = session.execute(text("SELECT element_id, finished_at FROM case_step WHERE case_id = :id ORDER BY id"),
+                            {"id": case.id}).all()
+    assert [s.element_id for s in steps] == [element for element, *_ in before]
+    session.close()
+
+    command.upgrade(alembic_config(db_url), "head")
+    assert _path(session, case.id) == before
+    assert session.execute(text("SELECT count(*) FROM audit_event WHERE steps IS NOT NULL AND case_id = :id"),
+                           {"id": case.id}).scalar() == 1     # the whole old path rides on the case's first event
+
+
+def test_a_path_without_audit_events_gets_one(engine, session, deployed, db_url):
+    case = start(engine, session)
+    before = _path(session, case.id)
+    session.commit()
+    session.close()
+
+    command.downgrade(alembic_config(db_url), "0003")
+    session.execute(text("DELETE FROM audit_event WHERE case_id = :id"), {"id": case.id})
+    session.commit()
+    session.close()
+
+    command.upgrade(alembic_config(db_url), "head")
+    assert _path(session, case.id) == before
+    assert [e.action for e in cases.case_history(session, case.id)] == ["path_recorded"]
