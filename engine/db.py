@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import contextvars
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,7 +26,35 @@ def connect(url: str, **kwargs) -> SqlEngine:
         # event-dispatching path, which doubles the cost of a small one. The dialect's begin hook does the same.
         engine.dialect.do_begin = _sqlite_begin
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine.pool, "checkin", _note_idle)
+    event.listen(engine.pool, "checkout", _ping_if_idle(engine.dialect))
+    return engine
+
+
+# A pooled connection is tested before use only if it sat idle this long. Testing every checkout (pool_pre_ping)
+# costs a round trip per request; a connection handed back a moment ago is alive unless the server restarted in
+# that moment, and then the failing statement invalidates the whole pool anyway.
+IDLE_BEFORE_PING = 1.0
+
+
+def _note_idle(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect):
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection did not answer")
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
