@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
 from .bundles import bundle_file, latest_definition
 from . import statements as sql
@@ -27,7 +26,7 @@ from .errors import (
     StepBudgetExceeded,
 )
 from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
-from .models import AuditEvent, Case, HumanTask, Organization, ProcessDefinition, User
+from .models import AuditEvent, Case, HumanTask, Organization, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
@@ -90,22 +89,23 @@ def _new_case(engine, session, definition, data, org_code, actor):
 
 def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
                   expected_version: int | None = None, org_path: str | None = None,
-                  after_save: Callable[[Instance], None] | None = None) -> Case:
+                  after_save: Callable[[Instance], None] | None = None, track_new_tasks: bool = False) -> Case:
     """Validate data against the task's form, complete the task and run the case on to its next wait.
 
     With `org_path`, a task of a case outside that organisation subtree is not found. `after_save` reads what
-    the caller needs in the step's own transaction (see `mutate_case`).
+    the caller needs in the step's own transaction (see `mutate_case`); with `track_new_tasks` the instance it
+    gets lists the tasks the step created (`Instance.new_tasks`).
     """
     begin_write(session)
     try:
         row = _check_completion(engine, session, task_id, data, user, org_path)
-        case, state = _current_case(engine, session, row.case_id, row.case_version)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
     actor = user.username if user else "system"
 
     def change(instance: Instance) -> None:
+        instance.track_new_tasks = track_new_tasks
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
@@ -118,30 +118,35 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
-    return mutate_case(engine, session, case, actor, change, expected_version=expected_version, state=state,
-                       after_save=after_save)
+    return mutate_case(engine, session, row.Case, actor, change, expected_version=expected_version,
+                       state=row.case_state, after_save=after_save)
 
 
 def complete_and_list(engine, session: Session, task_id: int, data: dict, *, user: User,
                       expected_version: int | None = None, org_path: str | None = None) -> tuple[Case, list[dict]]:
     """`complete_task`, answering also the case's ready tasks (id, name, lane) as the completion left them.
 
-    They are read before the commit, in the same transaction: a read after it would cost a transaction of its own.
+    They are known before the commit, in the same transaction: the new ones from their inserts, and only if
+    tasks that were ready before stay ready is the task table read.
     """
     ready: list[dict] = []
+
+    def collect(instance: Instance) -> None:
+        if instance.ready_before_still_ready():
+            ready.extend(row._asdict() for row in instance.session.connection().execute(
+                sql.READY_TASK_REFS, {"case_id": instance.case.id}))
+        else:
+            ready.extend(instance.new_tasks)
+
     case = complete_task(engine, session, task_id, data, user=user, expected_version=expected_version,
-                         org_path=org_path, after_save=lambda instance: ready.extend(_ready_refs(instance)))
+                         org_path=org_path, after_save=collect, track_new_tasks=True)
     return case, ready
 
 
-def _ready_refs(instance: Instance) -> list[dict]:
-    rows = instance.session.connection().execute(sql.READY_TASK_REFS, {"case_id": instance.case.id})
-    return [row._asdict() for row in rows]
-
-
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
-    """The task row (with its case's version), if this user may complete it with this data; typed errors otherwise."""
-    row = session.connection().execute(sql.TASK_WITH_CASE_VERSION, {"task_id": task_id}).first()
+    """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
+    errors otherwise."""
+    row = session.execute(sql.TASK_FOR_COMPLETION, {"task_id": task_id}).first()
     if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
         raise NotFound("任务不存在", task=task_id)
     if row.status == "completed":
@@ -154,28 +159,14 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
     if row.form:
         path = f"forms/{row.form}"
-        definition = lambda: session.get(ProcessDefinition, row.definition_id)  # noqa: E731
-        bundle_id = engine.properties(row.definition_id, definition)["bundle_id"]
+        case = row.Case
+        bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
         load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
         engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
     return row
-
-
-def _current_case(engine, session: Session, case_id: int, version: int) -> tuple[Case, str | None]:
-    """The session's copy of a case at the database's version; with its stored state when no live workflow has it.
-
-    One query at most: the state comes with the row when the engine will have to restore the workflow.
-    """
-    case = session.identity_map.get(identity_key(Case, case_id))
-    if case is not None and case.version == version:
-        return case, None
-    if engine.is_live(case_id, version):
-        return session.scalars(sql.CASE_ROW, {"case_id": case_id}).one(), None
-    case, state = session.execute(sql.CASE_ROW_WITH_STATE, {"case_id": case_id}).one()
-    return case, state
 
 
 _MISSING = object()

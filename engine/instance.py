@@ -53,6 +53,10 @@ class Instance:
         self._audit: list[dict] = []
         self._steps: list[dict] = []
         self._inserts: dict[Any, list[dict]] = {}
+        # With `track_new_tasks`, `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
+        self.track_new_tasks = False
+        self.new_tasks: list[dict] = []
+        self._kept_ready = False
 
     def audit(self, action: str, task_uuid: str | None = None, **detail: Any) -> None:
         """Record who did what to this case (written with the step, in the same transaction)."""
@@ -197,6 +201,7 @@ class Instance:
             cancelled = [{"b_case": case_id, "b_uuid": u, "at": now} for u in gone]
             connection.execute(sql.CANCEL_TASK, _one_or_many(cancelled))
         rows = []
+        self._kept_ready = any(uuid in self._ready_at_load for uuid in ready)
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
                 if self.recompute_due:
@@ -215,9 +220,17 @@ class Instance:
                 "org_id": self.case.org_id, "candidate_users": list(lane_users) if lane_users else None,
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None})
-        if rows:
+        self.new_tasks = []
+        if rows and self.track_new_tasks:
+            ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
+            self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
+        elif rows:
             connection.execute(sql.INSERT_TASKS, _one_or_many(rows))
         self._ready_at_load = frozenset(ready)
+
+    def ready_before_still_ready(self) -> bool:
+        """Whether the last save left ready some human task that was ready before it (not only new ones)."""
+        return self._kept_ready
 
 
     def _assignee(self, task) -> list[str] | None:

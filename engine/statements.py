@@ -23,10 +23,6 @@ def update_case(columns: tuple[str, ...]):
 
 
 CASE_STATE = select(Case.state).where(Case.id == bindparam("case_id"))
-# The case entity as the database holds it now (a copy in the session is overwritten), with or without its state.
-CASE_ROW = select(Case).where(Case.id == bindparam("case_id")).execution_options(populate_existing=True)
-CASE_ROW_WITH_STATE = (select(Case, Case.state).where(Case.id == bindparam("case_id"))
-                       .execution_options(populate_existing=True))
 
 # One task per parameter set (executemany for several): an expanding IN list is re-rendered on every call.
 COMPLETE_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
@@ -40,15 +36,21 @@ SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _tas
                 .values(due_at=bindparam("due_at"), due_provisional=bindparam("due_provisional")))
 
 INSERT_TASKS = insert(_task)
+# The same, answering the new rows' ids (in the order of the parameter sets).
+INSERT_TASKS_RETURNING_IDS = insert(_task).returning(_task.c.id, sort_by_parameter_order=True)
 INSERT_AUDIT = insert(AuditEvent.__table__)
 INSERT_DOCUMENT = insert(CaseDocument.__table__)
 
-# A task row with its case's version, definition and organisation path: plain columns, so completing a task
-# builds no ORM objects for it.
-TASK_WITH_CASE_VERSION = (select(_task, _case.c.version.label("case_version"),
-                                 _case.c.definition_id.label("definition_id"), _org.c.path.label("org_path"))
-                          .join(_case, _task.c.case_id == _case.c.id).outerjoin(_org, _case.c.org_id == _org.c.id)
-                          .where(_task.c.id == bindparam("task_id")))
+# What completing a task reads, in one round trip: the task's columns the checks need, its case as the
+# database holds it now (a copy in the session is overwritten), the case's stored state and its organisation's
+# path. The state is read even when a live workflow has the case: a second query would cost more than the text.
+TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.case_id, _task.c.task_uuid, _task.c.element_id, _task.c.name,
+                              _task.c.lane, _task.c.form, _task.c.org_id, _task.c.candidate_users,
+                              _task.c.assignee_id, _task.c.status, _task.c.completed_by, _task.c.delegation,
+                              Case, Case.state.label("case_state"), _org.c.path.label("org_path"))
+                       .select_from(_task).join(Case, Case.id == _task.c.case_id)
+                       .outerjoin(_org, Case.org_id == _org.c.id)
+                       .where(_task.c.id == bindparam("task_id")).execution_options(populate_existing=True))
 
 READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
                    .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))

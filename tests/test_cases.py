@@ -181,3 +181,29 @@ def test_a_rule_met_twice_is_reported_once():
 def test_a_process_meant_to_be_called_cannot_be_started_on_its_own(engine, session, deployed):
     with pytest.raises(InvalidState, match="只能由其他流程调用"):
         cases.start_case(engine, session, "penalty_procedure", {}, org_code="city")
+
+
+def _refs(session, case_id):
+    return [{"id": t.id, "name": t.name, "lane": t.lane} for t in ready(session, case_id)]
+
+
+def test_complete_and_list_answers_the_tasks_the_step_opened(engine, session, deployed):
+    case = start(engine, session)
+    task = only_ready(session, case.id)
+    done, next_tasks = cases.complete_and_list(engine, session, task.id, APPLY,
+                                               user=people.user_by_name(session, "alice"))
+    assert done.version == 2
+    assert next_tasks == _refs(session, case.id) and next_tasks[0]["name"] == "审核"
+
+
+def test_complete_and_list_includes_tasks_that_stay_ready(engine, session, org_tree):
+    from engine import bundles
+    from . import diagrams
+    from .conftest import bundle_with
+    bundles.deploy(session, bundle_with({"processes/test/deadlines.bpmn": diagrams.deadlines()}), engine=engine)
+    case = cases.start_case(engine, session, "deadlines", {}, org_code="county-a")
+    by_name = {t.name: t for t in ready(session, case.id)}
+    _, next_tasks = cases.complete_and_list(engine, session, by_name["按表达式计时"].id, APPLY,
+                                            user=people.user_by_name(session, "alice"))
+    assert [t["name"] for t in next_tasks] == ["按定时器计时"]
+    assert next_tasks == _refs(session, case.id)
