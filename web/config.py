@@ -38,6 +38,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Secure cookies: turned on by itself when PUBLIC_URL is https://.
     "SESSION_COOKIE_SECURE": False,
+    # Seconds an API worker reuses the roles it loaded for a token's user. The token, the user's being active and
+    # the user's organisation are checked on every request; a change of roles reaches the API within this time.
+    "API_USER_CACHE_SECONDS": 5,
     # Reverse proxies in front of the app whose X-Forwarded-* headers to trust (0: none).
     "PROXY_HOPS": 0,
 }

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from datetime import datetime, timezone
+
+from flask import current_app
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -26,15 +30,68 @@ def create_token(session, user: User, name: str, now: datetime | None = None) ->
     return token
 
 
-# The user with the organisation and roles every API view reads, in one round trip to the database.
-_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
-               .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
-               .options(joinedload(User.org), joinedload(User.roles)))
+# Checked on every request: the token is live and its user active; the user's organisation comes along so a
+# cached user who moved is loaded again.
+_TOKEN_CHECK = (select(ApiToken.user_id, User.org_id).join(User, ApiToken.user_id == User.id)
+                .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active))
+# The user with the organisation and roles every API view reads.
+_USER_GRAPH = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.org), joinedload(User.roles))
+
+
+class _UserCache:
+    """Per process: the user graph last loaded for each token digest, detached, with the moment it was loaded.
+
+    Loading a user with its organisation and roles through the ORM costs more than the rest of a small API
+    request; a request takes its own copy with `Session.merge(load=False)`, which reads no rows.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[User, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, user_id: int, org_id: int, max_age: float) -> User | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        user, loaded_at = entry
+        if user.id != user_id or user.org_id != org_id or time.time() - loaded_at >= max_age:
+            return None
+        return user
+
+    def put(self, digest: str, user: User) -> None:
+        with self._lock:
+            if len(self._entries) >= 1000:
+                self._entries.clear()
+            self._entries[digest] = (user, time.time())
+
+    def drop(self, digest: str) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+
+
+_users = _UserCache()
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user a live token acts as, or None."""
-    return db_session().scalars(_TOKEN_USER, {"token_hash": _digest(token)}).unique().one_or_none()
+    """The active user a live token acts as (in the request's session), or None."""
+    session, digest = db_session(), _digest(token)
+    found = session.connection().execute(_TOKEN_CHECK, {"token_hash": digest}).first()
+    if found is None:
+        _users.drop(digest)
+        return None
+    cached = _users.get(digest, found.user_id, found.org_id, current_app.config["API_USER_CACHE_SECONDS"])
+    if cached is None:
+        cached = _load_detached(found.user_id)
+        _users.put(digest, cached)
+    return session.merge(cached, load=False)
+
+
+def _load_detached(user_id: int) -> User:
+    """The user with organisation and roles, loaded in a session of its own and detached from it."""
+    with current_app.extensions["lawflow.sessions"]() as own:
+        user = own.scalars(_USER_GRAPH, {"user_id": user_id}).unique().one()
+        own.expunge_all()
+    return user
 
 
 def revoke_token(session, user: User, token_id: int, now: datetime) -> bool:
