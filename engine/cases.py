@@ -15,7 +15,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from .bundles import bundle_file, latest_definition
 from . import statements as sql
@@ -26,7 +29,7 @@ from .errors import (
     StepBudgetExceeded,
 )
 from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
-from .models import AuditEvent, Case, HumanTask, Organization, User
+from .models import AuditEvent, Case, HumanTask, Organization, ProcessDefinition, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
@@ -118,7 +121,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
-    return mutate_case(engine, session, row.Case, actor, change, expected_version=expected_version,
+    return mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
                        state=row.case_state, after_save=after_save)
 
 
@@ -146,7 +149,7 @@ def complete_and_list(engine, session: Session, task_id: int, data: dict, *, use
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
     """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
     errors otherwise."""
-    row = session.execute(sql.TASK_FOR_COMPLETION, {"task_id": task_id}).first()
+    row = session.connection().execute(sql.TASK_FOR_COMPLETION, {"task_id": task_id}).first()
     if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
         raise NotFound("任务不存在", task=task_id)
     if row.status == "completed":
@@ -159,14 +162,32 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
     if row.form:
         path = f"forms/{row.form}"
-        case = row.Case
-        bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+        definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
+        bundle_id = engine.properties(row.case_definition_id, definition)["bundle_id"]
         load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
         engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
     return row
+
+
+def _case_of(session: Session, row) -> Case:
+    """The case of a TASK_FOR_COMPLETION row as a session object, made from the row's columns without a query.
+
+    The session's copy is used if it is at the row's version, and brought up to it otherwise.
+    """
+    values = {key: row._mapping[f"case_{key}"] for key in sql.CASE_COLUMNS}
+    case = session.identity_map.get(identity_key(Case, row.case_id))
+    if case is not None:
+        if case.version != row.case_version:
+            for key, value in (*values.items(), ("state", row.case_state)):
+                set_committed_value(case, key, value)
+        return case
+    case = Case(**values)
+    make_transient_to_detached(case)    # as if loaded: no attribute counts as changed
+    session.add(case)
+    return case
 
 
 _MISSING = object()

@@ -41,16 +41,20 @@ INSERT_TASKS_RETURNING_IDS = insert(_task).returning(_task.c.id, sort_by_paramet
 INSERT_AUDIT = insert(AuditEvent.__table__)
 INSERT_DOCUMENT = insert(CaseDocument.__table__)
 
-# What completing a task reads, in one round trip: the task's columns the checks need, its case as the
-# database holds it now (a copy in the session is overwritten), the case's stored state and its organisation's
-# path. The state is read even when a live workflow has the case: a second query would cost more than the text.
-TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.case_id, _task.c.task_uuid, _task.c.element_id, _task.c.name,
+# A case's columns but its state, as TASK_FOR_COMPLETION names them (case_<column>).
+CASE_COLUMNS = tuple(c.key for c in _case.c if c.key != "state")
+
+# What completing a task reads, in one round trip and as plain columns: the task's columns the checks need, its
+# case's row and stored state, and the case organisation's path. The state is read even when a live workflow
+# has the case: a second query would cost more than the text.
+TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.task_uuid, _task.c.element_id, _task.c.name,
                               _task.c.lane, _task.c.form, _task.c.org_id, _task.c.candidate_users,
                               _task.c.assignee_id, _task.c.status, _task.c.completed_by, _task.c.delegation,
-                              Case, Case.state.label("case_state"), _org.c.path.label("org_path"))
-                       .select_from(_task).join(Case, Case.id == _task.c.case_id)
-                       .outerjoin(_org, Case.org_id == _org.c.id)
-                       .where(_task.c.id == bindparam("task_id")).execution_options(populate_existing=True))
+                              *(_case.c[key].label(f"case_{key}") for key in CASE_COLUMNS),
+                              _case.c.state.label("case_state"), _org.c.path.label("org_path"))
+                       .select_from(_task).join(_case, _case.c.id == _task.c.case_id)
+                       .outerjoin(_org, _case.c.org_id == _org.c.id)
+                       .where(_task.c.id == bindparam("task_id")))
 
 READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
                    .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))
