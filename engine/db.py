@@ -87,9 +87,12 @@ def begin_write(session: Session) -> None:
         if not session.in_nested_transaction():
             # Swap the read snapshot for a write transaction on the same connection: the session's
             # transaction goes on, and ending it and checking a connection out again costs more than the step.
-            connection = session.connection()
-            connection.exec_driver_sql("COMMIT")
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            cursor = session.connection().connection.cursor()
+            try:
+                cursor.execute("COMMIT")
+                cursor.execute("BEGIN IMMEDIATE")
+            finally:
+                cursor.close()
             return
         session.commit()
     token = _begin_immediate.set(True)

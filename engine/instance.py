@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import SandboxError, StepBudgetExceeded
-from . import statements as sql
+from . import lean, statements as sql
 from .case_context import running
 from .db import changed_values, mark_written
 from .models import Case, Organization
@@ -138,7 +138,7 @@ class Instance:
             self._sync_tasks(connection, now, _ready_human(tasks))
             self._write_audit(connection)
             for statement, rows in self._inserts.items():
-                connection.execute(statement, _one_or_many(rows))
+                lean.execute(connection, statement, _one_or_many(rows))
         self._audit, self._steps, self._inserts = [], [], {}
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
@@ -149,7 +149,7 @@ class Instance:
                 self.audit("path_advanced")     # the path needs an event to ride on; every change records one anyway
             self._audit[0]["steps"] = self._steps
         if self._audit:
-            connection.execute(sql.INSERT_AUDIT, _one_or_many(self._audit))
+            lean.execute(connection, sql.INSERT_AUDIT, _one_or_many(self._audit))
 
     def _write_case(self) -> None:
         case, db = self.case, self.session
@@ -161,9 +161,9 @@ class Instance:
         # refresh of the case may have left an older text to compare with.
         values = changed_values(case, sql.CASE_FIELDS)
         values.update(state=case.state, version=case.version)
-        result = db.connection().execute(sql.update_case(tuple(values)),
-                                         {**values, "b_id": case.id, "b_loaded": self.loaded_version})
-        if result.rowcount != 1:
+        touched = lean.execute(db.connection(), sql.update_case(tuple(values)),
+                               {**values, "b_id": case.id, "b_loaded": self.loaded_version})
+        if touched != 1:
             raise StaleDataError(f"case {case.id} changed since version {self.loaded_version}")
         mark_written(db, case, _CASE_FIELDS)
 
@@ -195,18 +195,18 @@ class Instance:
         case_id = self.case.id
         if self.completed:
             done = [{"b_case": case_id, "b_uuid": u, "at": now, "by": self.actor} for u in sorted(self.completed)]
-            connection.execute(sql.COMPLETE_TASK, _one_or_many(done))
+            lean.execute(connection, sql.COMPLETE_TASK, _one_or_many(done))
         gone = [u for u in self._ready_at_load if u not in ready and u not in self.completed]
         if gone:
             cancelled = [{"b_case": case_id, "b_uuid": u, "at": now} for u in gone]
-            connection.execute(sql.CANCEL_TASK, _one_or_many(cancelled))
+            lean.execute(connection, sql.CANCEL_TASK, _one_or_many(cancelled))
         rows = []
         self._kept_ready = any(uuid in self._ready_at_load for uuid in ready)
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
                 if self.recompute_due:
                     due, provisional = self._due(task, now)
-                    connection.execute(sql.SET_TASK_DUE, {"b_case": self.case.id, "b_uuid": uuid, "due_at": due,
+                    lean.execute(connection, sql.SET_TASK_DUE, {"b_case": self.case.id, "b_uuid": uuid, "due_at": due,
                                                           "due_provisional": provisional})
                 continue
             spec = task.task_spec
@@ -225,7 +225,7 @@ class Instance:
             ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
         elif rows:
-            connection.execute(sql.INSERT_TASKS, _one_or_many(rows))
+            lean.execute(connection, sql.INSERT_TASKS, _one_or_many(rows))
         self._ready_at_load = frozenset(ready)
 
     def ready_before_still_ready(self) -> bool:
