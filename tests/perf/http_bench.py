@@ -1,7 +1,8 @@
 """HTTP part of the benchmark: task completions through the JSON API against the production setup
 (`lawflow serve --workers 2`, gunicorn, PostgreSQL), with concurrent keep-alive clients on the same machine.
 
-http_completions_per_s   completions per second with CLIENTS clients sending as fast as answers come
+http_completions_per_s   completions per second with CLIENTS clients sending as fast as answers come (median of
+                         ROUNDS rounds)
 http_p95_ms              95th percentile latency at half that rate (an open-loop, evenly paced load)
 
     python tests/perf/http_bench.py [--quick] [--client socket|http.client]
@@ -31,6 +32,7 @@ from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
+ROUNDS = 3
 APPLY = json.dumps({"data": {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}}).encode()
 
 
@@ -229,7 +231,10 @@ def run(quick: bool, kind: str = "socket") -> dict:
         server.wait_ready()
         warm, fast, paced = ids[:200], ids[200:200 + n_fast], ids[200 + n_fast:]
         closed_loop(server.port, warm, token, kind)
-        rate, fast_failures = closed_loop(server.port, fast, token, kind)
+        # The machine is shared and noisy: the rate is the median of three rounds.
+        rounds = [closed_loop(server.port, fast[i::ROUNDS], token, kind) for i in range(ROUNDS)]
+        rate = statistics.median(r for r, _ in rounds)
+        fast_failures = sum(f for _, f in rounds)
         p95, paced_failures = open_loop(server.port, paced, token, rate / 2, kind)
         return {"http_completions_per_s": round(rate, 1), "http_p95_ms": round(p95, 1),
                 "http_p95_at_per_s": round(rate / 2, 1), "http_clients": CLIENTS, "http_client": kind,
