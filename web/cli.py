@@ -79,12 +79,13 @@ def token(username: str, name: str) -> None:
 @click.option("--port", default=5000, type=int)
 @click.option("--workers", default=0, type=int,
               help="0: one embedded process (werkzeug, scheduler inside); N: gunicorn with N worker processes")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=2, type=int, help="threads per gunicorn worker process")
+def serve(host: str, port: int, workers: int, threads: int = 2) -> None:
     """Serve the app: embedded (the timer sweep runs in the same process), or production under gunicorn."""
     if workers > 0:
         from .production import serve_with_gunicorn
 
-        serve_with_gunicorn(host, port, workers)
+        serve_with_gunicorn(host, port, workers, threads)
         return
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_PROCESS"]:

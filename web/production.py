@@ -19,11 +19,11 @@ class _Server(BaseApplication):
         return create_app({"SCHEDULER_IN_PROCESS": False})
 
 
-def serve_with_gunicorn(host: str, port: int, workers: int) -> None:
-    """Run gunicorn with `workers` processes of two threads each.
+def serve_with_gunicorn(host: str, port: int, workers: int, threads: int = 2) -> None:
+    """Run gunicorn with `workers` processes of `threads` threads each (two by default).
 
     While one thread's request waits on the database the other's runs; more threads per process only queue
     on the interpreter lock (measured with tests/perf/http_bench.py: 2 did best, 4 and more did worse).
     """
-    _Server({"bind": f"{host}:{port}", "workers": workers, "threads": 2, "worker_class": "gthread",
+    _Server({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
              "accesslog": None, "timeout": 60, "graceful_timeout": 10}).run()
