@@ -59,6 +59,10 @@ class PostgresServer:
                                     "-w", "start"]), check=True, capture_output=True)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
+    def postmaster_pid(self) -> int:
+        """The pid of the cluster's main process (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
     def stop(self) -> None:
         """Stop the cluster and remove its files."""
         subprocess.run(_as_pg_user(["pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"]),

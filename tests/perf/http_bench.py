@@ -155,6 +155,63 @@ class SocketClient:
 CLIENT_KINDS = {"socket": SocketClient, "http.client": HttpClient}
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc; 0 for those gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def _processes(match) -> list[int]:
+    """Pids of the processes whose /proc stat fields (state, ppid, pgrp, …) satisfy `match`."""
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if match(int(entry.name), fields):
+                found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU used by the server's processes, the database's and this process (the clients) over a stretch."""
+
+    def __init__(self, server_pid: int, postmaster_pid: int):
+        self.matches = {
+            "server": lambda pid, f: int(f[2]) == server_pid,
+            "database": lambda pid, f: pid == postmaster_pid or int(f[1]) == postmaster_pid,
+        }
+        self.start = self._now()
+
+    def _now(self) -> dict:
+        now = {name: {pid: _cpu_seconds([pid]) for pid in _processes(match)} for name, match in self.matches.items()}
+        now["clients"] = time.process_time()
+        now["wall"] = time.perf_counter()
+        return now
+
+    def per_completion_ms(self, completions: int) -> dict:
+        """CPU milliseconds per completion for each side, and how many cores were busy on average."""
+        end = self._now()
+        spent = {name: sum(seconds - self.start[name].get(pid, 0.0) for pid, seconds in end[name].items())
+                 for name in self.matches}
+        spent["clients"] = end["clients"] - self.start["clients"]
+        wall = end["wall"] - self.start["wall"]
+        out = {f"http_cpu_ms_{name}": round(1000 * value / completions, 2) for name, value in spent.items()}
+        out["http_cores_busy"] = round(sum(spent.values()) / wall, 2)
+        return out
+
+
 def closed_loop(port: int, ids: list[int], token: str, kind: str = "socket") -> tuple[float, int]:
     """Completions per second with CLIENTS clients each sending its next request when the last is answered."""
     work: queue.Queue = queue.Queue()
@@ -232,13 +289,15 @@ def run(quick: bool, kind: str = "socket") -> dict:
         warm, fast, paced = ids[:200], ids[200:200 + n_fast], ids[200 + n_fast:]
         closed_loop(server.port, warm, token, kind)
         # The machine is shared and noisy: the rate is the median of three rounds.
+        meter = CpuMeter(server.process.pid, pg.postmaster_pid())
         rounds = [closed_loop(server.port, fast[i::ROUNDS], token, kind) for i in range(ROUNDS)]
+        cpu = meter.per_completion_ms(len(fast))
         rate = statistics.median(r for r, _ in rounds)
         fast_failures = sum(f for _, f in rounds)
         p95, paced_failures = open_loop(server.port, paced, token, rate / 2, kind)
         return {"http_completions_per_s": round(rate, 1), "http_p95_ms": round(p95, 1),
                 "http_p95_at_per_s": round(rate / 2, 1), "http_clients": CLIENTS, "http_client": kind,
-                "http_server_workers": 2, "http_failures": fast_failures + paced_failures}
+                "http_server_workers": 2, "http_failures": fast_failures + paced_failures, **cpu}
     finally:
         if server is not None:
             server.stop()
