@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +27,7 @@ from .errors import (
     StepBudgetExceeded,
 )
 from .instance import CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, Instance
-from .models import AuditEvent, Case, HumanTask, Organization, ProcessDefinition, User
+from .models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from .numbering import next_number
 from .people import is_candidate, organization
 
@@ -135,7 +133,7 @@ def complete_and_list(engine, session: Session, task_id: int, data: dict, *, use
     ready: list[dict] = []
 
     def collect(instance: Instance) -> None:
-        if instance.ready_before_still_ready():
+        if instance.kept_ready:
             ready.extend(row._asdict() for row in instance.session.connection().execute(
                 sql.READY_TASK_REFS, {"case_id": instance.case.id}))
         else:
@@ -177,12 +175,13 @@ def _case_of(session: Session, row) -> Case:
 
     The session's copy is used if it is at the row's version, and brought up to it otherwise.
     """
-    values = {key: row._mapping[f"case_{key}"] for key in sql.CASE_COLUMNS}
     case = session.identity_map.get(identity_key(Case, row.case_id))
+    if case is not None and case.version == row.case_version:
+        return case
+    values = {key: row._mapping[f"case_{key}"] for key in sql.CASE_COLUMNS}
     if case is not None:
-        if case.version != row.case_version:
-            for key, value in (*values.items(), ("state", row.case_state)):
-                set_committed_value(case, key, value)
+        for key, value in (*values.items(), ("state", row.case_state)):
+            set_committed_value(case, key, value)
         return case
     case = Case(**values)
     make_transient_to_detached(case)    # as if loaded: no attribute counts as changed
@@ -371,49 +370,9 @@ def stored_state(session: Session, case_id: int) -> str:
     return session.scalar(select(Case.state).where(Case.id == case_id))
 
 
-@dataclass(frozen=True)
-class PathStep:
-    """A finished element of a case's path."""
-
-    element_id: str
-    name: str
-    kind: str
-    finished_at: datetime
-
-
-def case_path(session: Session, case_id: int) -> list[PathStep]:
-    """The finished elements of a case, in order (each audit event carries those its change finished)."""
-    rows = session.execute(select(AuditEvent.at, AuditEvent.steps)
-                           .where(AuditEvent.case_id == case_id, AuditEvent.steps.is_not(None))
-                           .order_by(AuditEvent.id))
-    return [PathStep(s["element_id"], s["name"], s["kind"], _finished_at(s, at)) for at, steps in rows for s in steps]
-
-
-def _finished_at(step: dict, event_at: datetime) -> datetime:
-    # Steps recorded before the path moved into audit events keep their own moment.
-    return datetime.fromisoformat(step["finished_at"]) if "finished_at" in step else event_at
-
-
-def case_history(session: Session, case_id: int) -> list[AuditEvent]:
-    """Every audit event of a case, in order."""
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
-
-
 def visible_case(session: Session, case_id: int, org_path: str) -> Case:
     """A case, only if it belongs to the organisation subtree at `org_path`; otherwise NotFound."""
     case = session.get(Case, case_id)
     if case is None or case.org is None or not case.org.path.startswith(org_path):
         raise NotFound("案件不存在", case=case_id)
     return case
-
-
-def list_cases(session: Session, *, org_path: str, process_key: str | None = None, status: str | None = None,
-               limit: int = 200) -> list[Case]:
-    """Cases of an organisation subtree, newest first, with optional filters."""
-    query = (select(Case).join(Organization, Case.org_id == Organization.id)
-             .where(Organization.path.startswith(org_path)).order_by(Case.id.desc()).limit(limit))
-    if process_key:
-        query = query.where(Case.process_key == process_key)
-    if status:
-        query = query.where(Case.status == status)
-    return list(session.scalars(query))

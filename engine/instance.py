@@ -56,7 +56,8 @@ class Instance:
         # With `track_new_tasks`, `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.track_new_tasks = False
         self.new_tasks: list[dict] = []
-        self._kept_ready = False
+        # Whether the last save left ready a human task that was ready before it (not only new ones).
+        self.kept_ready = False
 
     def audit(self, action: str, task_uuid: str | None = None, **detail: Any) -> None:
         """Record who did what to this case (written with the step, in the same transaction)."""
@@ -201,7 +202,7 @@ class Instance:
             cancelled = [{"b_case": case_id, "b_uuid": u, "at": now} for u in gone]
             lean.execute(connection, sql.CANCEL_TASK, _one_or_many(cancelled))
         rows = []
-        self._kept_ready = any(uuid in self._ready_at_load for uuid in ready)
+        self.kept_ready = any(uuid in self._ready_at_load for uuid in ready)
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
                 if self.recompute_due:
@@ -227,10 +228,6 @@ class Instance:
         elif rows:
             lean.execute(connection, sql.INSERT_TASKS, _one_or_many(rows))
         self._ready_at_load = frozenset(ready)
-
-    def ready_before_still_ready(self) -> bool:
-        """Whether the last save left ready some human task that was ready before it (not only new ones)."""
-        return self._kept_ready
 
 
     def _assignee(self, task) -> list[str] | None:

@@ -17,7 +17,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .cases import case_path, case_tasks, mutate_case
+from .cases import case_tasks, mutate_case
+from .history import case_path
 from .errors import InvalidState, NotFound
 from .models import Case, HumanTask, ProcessDefinition
 from .validation import FORM_PROPERTY

@@ -92,11 +92,6 @@ class Engine:
             return cached[1]
         return self._restore(session, case, state)
 
-    def is_live(self, case_id: int, version: int) -> bool:
-        """Whether the live cache holds the case's workflow at this version (it may be gone by the time it is taken)."""
-        cached = self._live.get(case_id)
-        return cached is not None and cached[0] == version
-
     def _restore(self, session: Session, case: Case, state: str | None = None):
         spec, subs = self.specs(case.definition_id, lambda: case.definition)
         text = state if state is not None else session.scalar(CASE_STATE, {"case_id": case.id})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import cases, people
+from engine import cases, history, people
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
 from engine.models import AuditEvent, Case
 
@@ -48,7 +48,7 @@ def test_sample_runs_from_start_to_end_through_a_return(engine, session, deploye
     assert case.title == APPLY["title"]
     assert case.meta == {"title": APPLY["title"], "decision": "approve", "result": "已通过"}
     assert ready(session, case.id) == []
-    path = [s.element_id for s in cases.case_path(session, case.id)]
+    path = [s.element_id for s in history.case_path(session, case.id)]
     assert path[-4:] == ["Gateway_decision", "Script_archive", "Throw_notice", "EndEvent_approved"]
     assert path.count("Task_fill") == 2
 
@@ -100,7 +100,7 @@ def test_case_naming_users_for_a_lane_overrides_the_role(engine, session, deploy
 def test_audit_records_who_when_what(engine, session, deployed):
     case = start(engine, session, note="初始")
     complete(engine, session, case.id, APPLY, "alice")
-    events = cases.case_history(session, case.id)
+    events = history.case_history(session, case.id)
     assert [(e.action, e.actor) for e in events] == [("case_started", "alice"), ("task_completed", "alice")]
     assert events[0].detail["keys"] == ["note"]
     assert events[1].detail == {"element": "Task_fill", "name": "填写申请", "keys": ["reason", "title"]}
@@ -123,7 +123,7 @@ def test_suspend_resume_terminate(engine, session, deployed):
     roundtrip(engine, session, case.id)
     assert case.status == "terminated"
     assert ready(session, case.id) == []
-    actions = [e.action for e in cases.case_history(session, case.id)]
+    actions = [e.action for e in history.case_history(session, case.id)]
     assert actions[-4:] == ["case_suspended", "case_resumed", "task_completed", "case_terminated"]
     with pytest.raises(InvalidState):
         cases.resume_case(engine, session, case.id)
@@ -137,10 +137,10 @@ def test_message_with_payload_reaches_the_waiting_case(engine, session, deployed
     case = cases.send_message(engine, session, case.id, "withdraw", {"reason": "已协商解决"}, actor="alice")
     roundtrip(engine, session, case.id)
     assert case.status == "completed"
-    assert [e.element_id for e in cases.case_path(session, case.id)][-2:] == ["Boundary_withdraw",
+    assert [e.element_id for e in history.case_path(session, case.id)][-2:] == ["Boundary_withdraw",
                                                                               "EndEvent_withdrawn"]
     assert [t.status for t in cases.case_tasks(session, case.id)] == ["cancelled"]
-    event = cases.case_history(session, case.id)[-2]
+    event = history.case_history(session, case.id)[-2]
     assert (event.action, event.detail) == ("message_received", {"message": "withdraw", "keys": ["reason"]})
 
 
@@ -164,7 +164,7 @@ def test_live_state_does_not_grow_with_history(engine, session, deployed):
         complete(engine, session, case.id, {"decision": "return", "opinion": "再改改"}, "bob")
         sizes.append(len(cases.stored_state(session, case.id)))
     assert max(sizes) - min(sizes) < 200, sizes
-    assert len(cases.case_path(session, case.id)) == 1 + 60 * 3   # start, then fill, review, gateway per loop
+    assert len(history.case_path(session, case.id)) == 1 + 60 * 3   # start, then fill, review, gateway per loop
 
 
 def test_a_rule_met_twice_is_reported_once():

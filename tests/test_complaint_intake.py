@@ -6,7 +6,7 @@ from uuid import UUID
 import pytest
 import time_machine
 
-from engine import cases, notifications, people
+from engine import cases, history, notifications, people
 from engine.errors import DataValidationError
 from engine.timers import fire_due_timers
 
@@ -53,7 +53,7 @@ def test_out_of_scope_complaint_is_not_accepted_with_a_notice(engine, session, c
         text = document_text(session, case.id, "不予受理（引导）告知书")
         assert "本机关决定不予受理" in text and "向人民法院提起民事诉讼" in text and "民事纠纷" in text
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "in_person", "notified_on": "2025-10-14"})
-        assert cases.case_path(session, case.id)[-1].element_id == "End_closed"
+        assert history.case_path(session, case.id)[-1].element_id == "End_closed"
 
 
 def test_supplement_pauses_the_review_clock(engine, session, complaint_setup):
@@ -160,7 +160,7 @@ def test_transfer_to_another_county_records_the_days_in_transfer(engine, session
         assert preliminary.due_at == at("2025-10-30T00:00")        # 10 working days from receipt: 16 … 29
         case = cases.get_case(session, case.id)
         assert case.meta["transfer_count"] == 1 and case.meta["transfer_days_total"] == 2
-        moved = [e.detail for e in cases.case_history(session, case.id) if e.action == "case_org_changed"]
+        moved = [e.detail for e in history.case_history(session, case.id) if e.action == "case_org_changed"]
         assert moved == [{"from": "county-a", "to": "county-b"}]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from engine import cases, people
+from engine import cases, history, people
 from engine.errors import DataValidationError
 
 from .complaint_steps import accept, at, do, document_text, ready, task_named
@@ -67,7 +67,7 @@ def test_withdrawal_ends_the_case_unless_the_bureau_continues(engine, session, c
         cases.send_message(engine, session, ended.id, "withdraw", {"reason": "不再投诉"}, actor="xu")
         do(engine, session, ended.id, "撤回投诉审查", "zhou", {"continue_ex_officio": False, "withdrawal_opinion": "同意撤回"})
         assert cases.get_case(session, ended.id).status == "completed"
-        assert cases.case_path(session, ended.id)[-1].element_id == "End_withdrawn"
+        assert history.case_path(session, ended.id)[-1].element_id == "End_withdrawn"
 
 
 def test_investigation_report(engine, session, complaint_setup):
@@ -102,7 +102,7 @@ def test_no_violation_is_replied_served_and_archived(engine, session, complaint_
         do(engine, session, case.id, "归档", "chen", {"archive_no": "2025-TS-0001"})
         case = cases.get_case(session, case.id)
         assert case.status == "completed" and case.meta["outcome"] == "no_violation"
-        assert cases.case_path(session, case.id)[-1].element_id == "End_archived"
+        assert history.case_path(session, case.id)[-1].element_id == "End_archived"
 
 
 def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, session, complaint_setup):

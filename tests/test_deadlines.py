@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from engine import bundles, calendar_store, cases, people
+from engine import bundles, calendar_store, cases, history, people
 from engine.errors import DataValidationError
 from engine.timers import fire_due_timers
 from engine.workdays import CHINA_TZ
@@ -66,7 +66,7 @@ def test_entering_a_year_makes_provisional_deadlines_official(engine, session, d
         assert after["按表达式计时"] == (at("2027-01-14T00:00"), False)
         assert after["按定时器计时"] == (at("2027-01-14T00:00"), False)
         assert calendar_store.missing_years(engine, session) == []
-        assert cases.case_history(session, case.id)[-1].action == "deadlines_recomputed"
+        assert history.case_history(session, case.id)[-1].action == "deadlines_recomputed"
 
 
 def test_bad_schedule_is_refused_with_the_field(engine, session, org_tree):

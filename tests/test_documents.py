@@ -6,7 +6,7 @@ import io
 import pytest
 from docx import Document
 
-from engine import cases, documents, people
+from engine import cases, documents, history, people
 
 from .helpers import only_ready
 
@@ -33,7 +33,7 @@ def test_approval_generates_the_notice_with_case_data(engine, session, deployed)
     for expected in ("A区司法局", case.business_number, "购置办公设备", "现有设备老化，影响办公", "同意购置，按程序采购"):
         assert expected in text
     assert "{{" not in text and "年" in text.splitlines()[-1]
-    assert cases.case_history(session, case.id)[-2].action == "document_requested"
+    assert history.case_history(session, case.id)[-2].action == "document_requested"
 
 
 def test_templates_cannot_reach_python_internals():

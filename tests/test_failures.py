@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import bundles, cases, people
+from engine import bundles, cases, history, people
 from engine.errors import CaseFailed, InvalidState
 
 from . import diagrams
@@ -35,7 +35,7 @@ def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_b
     assert cases.stored_state(session, case.id) == good_state
     roundtrip(engine, session, case.id)
     assert only_ready(session, case.id).id == task.id
-    assert cases.case_history(session, case.id)[-1].action == "case_failed"
+    assert history.case_history(session, case.id)[-1].action == "case_failed"
     with pytest.raises(InvalidState):
         cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
     assert cases.terminate_case(engine, session, case.id, reason="流程图有误").status == "terminated"
@@ -60,5 +60,5 @@ def test_case_follows_its_organisation_variable(engine, session, test_bundle):
     second = only_ready(session, case.id)
     assert cases.get_case(session, case.id).org.code == "county-b"
     assert [u.username for u in people.candidates(session, second)] == ["carl"]
-    moved = [e for e in cases.case_history(session, case.id) if e.action == "case_org_changed"]
+    moved = [e for e in history.case_history(session, case.id) if e.action == "case_org_changed"]
     assert [e.detail for e in moved] == [{"from": "county-a", "to": "county-b"}]

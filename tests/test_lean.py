@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 
-from engine import cases, lean, statements as sql
+from engine import history, lean, statements as sql
 from engine.models import AuditEvent
 
 from .test_cases import start
@@ -50,4 +50,4 @@ def test_a_statement_that_needs_defaults_goes_through_sqlalchemy(engine, session
                                                   "action": "defaulted"})
     session.commit()
     assert _event(session, "defaulted").detail == {}
-    assert cases.case_history(session, case.id)[-1].action == "defaulted"
+    assert history.case_history(session, case.id)[-1].action == "defaulted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from engine import bundles, cases, drafts, migration
+from engine import bundles, cases, drafts, history, migration
 from engine.errors import InvalidState
 from engine.workdays import day_of
 
@@ -58,7 +58,7 @@ def test_a_case_moves_to_the_new_rule_where_it_is_safe(engine, session, complain
         moved = cases.get_case(session, old.id)
         assert moved.next_timer_at == at("2025-10-21T00:00")                          # the reminder moved too
         assert moved.definition.bundle.version == 2 and review_due(session, old.id) == "2025-10-22"
-        event = cases.case_history(session, old.id)[-1]
+        event = history.case_history(session, old.id)[-1]
         assert (event.action, event.actor, event.detail["from"], event.detail["to"]) == ("case_migrated", "policy", 1, 2)
         do(engine, session, old.id, "初审", "chen", review("accept"))      # and it goes on, on the new version
         assert [t.name for t in cases.case_tasks(session, old.id, "ready")] == ["受理审查决定"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
-from engine import cases
+from engine import history
 from engine.db import alembic_config
 
 from .test_cases import APPLY, complete, start
 
 
 def _path(session, case_id):
-    return [(s.element_id, s.name, s.kind, s.finished_at) for s in cases.case_path(session, case_id)]
+    return [(s.element_id, s.name, s.kind, s.finished_at) for s in history.case_path(session, case_id)]
 
 
 def test_path_moves_to_audit_events_and_back(engine, session, deployed, db_url):
@@ -46,4 +46,4 @@ def test_a_path_without_audit_events_gets_one(engine, session, deployed, db_url)
 
     command.upgrade(alembic_config(db_url), "head")
     assert _path(session, case.id) == before
-    assert [e.action for e in cases.case_history(session, case.id)] == ["path_recorded"]
+    assert [e.action for e in history.case_history(session, case.id)] == ["path_recorded"]

@@ -1,7 +1,7 @@
 """Call activities: the called process runs, persists and compacts like the top one."""
 from __future__ import annotations
 
-from engine import bundles, cases, people
+from engine import bundles, cases, history, people
 
 from . import diagrams
 from .conftest import bundle_with
@@ -26,6 +26,6 @@ def test_call_activity_loops_with_round_trips(engine, session, org_tree):
             sizes.append(len(cases.stored_state(session, case.id)))
     case = cases.get_case(session, case.id)
     assert case.status == "completed"
-    path = [s.element_id for s in cases.case_path(session, case.id)]
+    path = [s.element_id for s in history.case_path(session, case.id)]
     assert path.count("Task_child") == 8 and path.count("Call_child") == 2 and path[-1] == "EndEvent"
     assert max(sizes[:3]) >= max(sizes[4:7]) - 300     # looping inside the child does not grow the state

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import cases, notifications, people, tasks, worklists
+from engine import cases, history, notifications, people, tasks, worklists
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
 
 from .helpers import only_ready
@@ -25,7 +25,7 @@ def u(session, name):
 
 
 def actions(session, case_id):
-    return [e.action for e in cases.case_history(session, case_id)]
+    return [e.action for e in history.case_history(session, case_id)]
 
 
 def test_claim_makes_the_task_mine_and_hides_it_from_the_group(session, engine, applied):
@@ -65,7 +65,7 @@ def test_transfer_hands_the_task_to_another_person_with_a_notification(session, 
         cases.complete_task(engine, session, task.id, APPLY, user=u(session, "alice"))
     cases.complete_task(engine, session, task.id, APPLY, user=u(session, "amy"))
     assert [n.title for n in notifications.unread(session, u(session, "amy").id)] == ["转办：填写申请"]
-    transferred = next(e for e in cases.case_history(session, case.id) if e.action == "task_transferred")
+    transferred = next(e for e in history.case_history(session, case.id) if e.action == "task_transferred")
     assert transferred.actor == "alice" and transferred.detail["to"] == "amy"
     assert [t.id for t in worklists.inbox(session, u(session, "amy"), "done")] == [task.id]
 
@@ -118,7 +118,7 @@ def test_copy_reaches_the_copies_view_and_comments_join_the_timeline(session, en
     with pytest.raises(DataValidationError):
         tasks.comment(engine, session, case.id, bob, "  ")
     tasks.comment(engine, session, case.id, bob, "注意核实发票", task_id=task.id)
-    remark = cases.case_history(session, case.id)[-1]
+    remark = history.case_history(session, case.id)[-1]
     assert (remark.action, remark.actor, remark.detail, remark.task_uuid) == (
         "commented", "bob", {"text": "注意核实发票"}, task.task_uuid)
     with pytest.raises(NotFound):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from engine import bundles, cases
+from engine import bundles, cases, history
 from engine.runtime import Engine
 from engine.timers import fire_due_timers
 
@@ -40,7 +40,7 @@ def test_due_timer_fires_once_on_sweep(engine, session, timed_bundle):
         assert cases.get_case(session, case.id).next_timer_at is None
         assert fire_due_timers(engine, session) == 0
         assert sorted(t.name for t in ready(session, case.id)) == ["办理", "督办"]
-        assert "Timer_late" in [s.element_id for s in cases.case_path(session, case.id)]
+        assert "Timer_late" in [s.element_id for s in history.case_path(session, case.id)]
 
 
 def test_suspended_cases_do_not_fire(engine, session, timed_bundle):

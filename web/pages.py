@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
-from engine import bundles, cases, casework, documents, people, tasks, worklists
+from engine import bundles, cases, casework, documents, history, people, tasks, worklists
 from engine.errors import InvalidState, NotAllowed
 from engine.models import Bundle, Case, Organization
 
@@ -100,7 +100,7 @@ def case_detail(case_id: int):
     waiting = cases.waiting_messages(eng, db, case_id)
     return render_template(
         "case.html", case=case, tasks=[(t, people.candidates(db, t)) for t in all_tasks],
-        path=cases.case_path(db, case_id), history=cases.case_history(db, case_id),
+        path=history.case_path(db, case_id), history=history.case_history(db, case_id),
         documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
         colleagues=tasks.colleagues(db, case), titles=casework.field_titles(db, case.definition.bundle_id),

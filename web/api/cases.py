@@ -7,7 +7,7 @@ from flask import g, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import cases, casework, documents, tasks, worklists
+from engine import cases, casework, documents, history, tasks, worklists
 from engine.errors import DataValidationError, FieldError, NotFound
 
 from ..database import session
@@ -77,7 +77,7 @@ class History(MethodView):
     def get(self, case_id: int):
         """Every audit event of the case, oldest first."""
         visible(case_id)
-        return cases.case_history(session(), case_id)
+        return history.case_history(session(), case_id)
 
 
 @blp.route("/cases/<int:case_id>/path")
@@ -86,7 +86,7 @@ class Path(MethodView):
     def get(self, case_id: int):
         """The finished elements of the case, in order."""
         visible(case_id)
-        return cases.case_path(session(), case_id)
+        return history.case_path(session(), case_id)
 
 
 @blp.route("/cases/<int:case_id>/messages")
@@ -118,7 +118,7 @@ class Comments(MethodView):
     def post(self, body, case_id: int):
         """A remark on the case's timeline."""
         tasks.comment(engine(), session(), case_id, g.user, body["text"], task_id=body["task_id"])
-        return cases.case_history(session(), case_id)[-1]
+        return history.case_history(session(), case_id)[-1]
 
 
 @blp.route("/cases/<int:case_id>/documents")
