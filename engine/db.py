@@ -70,9 +70,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def _sqlite_begin(dbapi_connection) -> None:
     # Reads begin deferred; a write transaction (begin_write) takes the lock up front, so writers
     # queue on it instead of failing later on a stale snapshot.
+    _run(dbapi_connection, "BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def _run(dbapi_connection, *statements: str) -> None:
+    """Run plain statements on the driver's connection, outside SQLAlchemy's per-statement machinery."""
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+        for statement in statements:
+            cursor.execute(statement)
     finally:
         cursor.close()
 
@@ -87,12 +93,7 @@ def begin_write(session: Session) -> None:
         if not session.in_nested_transaction():
             # Swap the read snapshot for a write transaction on the same connection: the session's
             # transaction goes on, and ending it and checking a connection out again costs more than the step.
-            cursor = session.connection().connection.cursor()
-            try:
-                cursor.execute("COMMIT")
-                cursor.execute("BEGIN IMMEDIATE")
-            finally:
-                cursor.close()
+            _run(session.connection().connection, "COMMIT", "BEGIN IMMEDIATE")
             return
         session.commit()
     token = _begin_immediate.set(True)
