@@ -17,12 +17,12 @@ from .helpers import only_ready, roundtrip
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
 
-def test_two_people_complete_the_same_task_at_once(db_url, Session, engine, session, deployed, monkeypatch):
-    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
-    task = only_ready(session, case.id)
-    version_before = case.version
-    # PostgreSQL lets both read before either writes: hold both at save so they truly overlap.
-    # SQLite queues writers (BEGIN IMMEDIATE), so there the second simply runs after the first.
+def _hold_two_saves_together(db_url, monkeypatch):
+    """Make two racing steps meet at save.
+
+    PostgreSQL lets both read before either writes: holding both at save makes them truly overlap. SQLite queues
+    writers (BEGIN IMMEDIATE), so there the second simply runs after the first. Returns the unpatched save.
+    """
     overlap = db_url.startswith("postgresql")
     barrier = threading.Barrier(2, timeout=30)
     original_save = Instance.save
@@ -33,6 +33,14 @@ def test_two_people_complete_the_same_task_at_once(db_url, Session, engine, sess
         original_save(self)
 
     monkeypatch.setattr(Instance, "save", save)
+    return original_save
+
+
+def test_two_people_complete_the_same_task_at_once(db_url, Session, engine, session, deployed, monkeypatch):
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    task = only_ready(session, case.id)
+    version_before = case.version
+    original_save = _hold_two_saves_together(db_url, monkeypatch)
     results: dict[str, str] = {}
 
     def worker(username: str) -> None:
@@ -85,16 +93,7 @@ def test_two_requests_in_one_process_never_share_a_workflow_object(db_url, Sessi
     case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
     task = only_ready(session, case.id)
     engine.remember(case, engine.load_workflow(session, case))       # warm: both requests find it in the cache
-    overlap = db_url.startswith("postgresql")
-    barrier = threading.Barrier(2, timeout=30)
-    original_save = Instance.save
-
-    def save(self):
-        if overlap:
-            barrier.wait()
-        original_save(self)
-
-    monkeypatch.setattr(Instance, "save", save)
+    original_save = _hold_two_saves_together(db_url, monkeypatch)
     results: dict[str, str] = {}
 
     def complete() -> None:
