@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from .bundles import bundle_file, latest_definition
-from . import statements as sql
+from . import lean, statements as sql
 from .db import begin_write
 from .directory import directory_errors
 from .errors import (
@@ -134,8 +134,8 @@ def complete_and_list(engine, session: Session, task_id: int, data: dict, *, use
 
     def collect(instance: Instance) -> None:
         if instance.kept_ready:
-            ready.extend(row._asdict() for row in instance.session.connection().execute(
-                sql.READY_TASK_REFS, {"case_id": instance.case.id}))
+            ready.extend(row._asdict() for row in lean.fetch(
+                instance.session.connection(), sql.READY_TASK_REFS, {"case_id": instance.case.id}))
         else:
             ready.extend(instance.new_tasks)
 
@@ -147,7 +147,8 @@ def complete_and_list(engine, session: Session, task_id: int, data: dict, *, use
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
     """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
     errors otherwise."""
-    row = session.connection().execute(sql.TASK_FOR_COMPLETION, {"task_id": task_id}).first()
+    found = lean.fetch(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
+    row = found[0] if found else None
     if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
         raise NotFound("任务不存在", task=task_id)
     if row.status == "completed":
@@ -178,15 +179,22 @@ def _case_of(session: Session, row) -> Case:
     case = session.identity_map.get(identity_key(Case, row.case_id))
     if case is not None and case.version == row.case_version:
         return case
-    values = {key: row._mapping[f"case_{key}"] for key in sql.CASE_COLUMNS}
+    values = {key: getattr(row, f"case_{key}") for key in sql.CASE_COLUMNS}
+    values["state"] = row.case_state
     if case is not None:
-        for key, value in (*values.items(), ("state", row.case_state)):
+        for key, value in values.items():
             set_committed_value(case, key, value)
         return case
-    case = Case(**values)
-    make_transient_to_detached(case)    # as if loaded: no attribute counts as changed
+    # As if loaded: the values go straight into the new object's dict (the constructor would record each one as
+    # a change), and making it detached marks them all as the database's.
+    case = _CASE_MANAGER.new_instance()
+    case.__dict__.update(values)
+    make_transient_to_detached(case)
     session.add(case)
     return case
+
+
+_CASE_MANAGER = Case._sa_class_manager
 
 
 _MISSING = object()

@@ -220,10 +220,13 @@ class Instance:
                 "form": _properties(spec).get(FORM_PROPERTY),
                 "org_id": self.case.org_id, "candidate_users": list(lane_users) if lane_users else None,
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
-                "due_provisional": provisional, "completed_at": None, "completed_by": None})
+                "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
         self.new_tasks = []
         if rows and self.track_new_tasks:
-            ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
+            if len(rows) == 1:
+                ids = [found.id for found in lean.fetch(connection, sql.INSERT_TASKS_RETURNING_IDS, rows[0])]
+            else:
+                ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
         elif rows:
             lean.execute(connection, sql.INSERT_TASKS, _one_or_many(rows))

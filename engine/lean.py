@@ -1,14 +1,15 @@
-"""Running the step's hot writes on the driver's cursor, compiled once per statement, dialect and parameter names.
+"""Running the step's hot statements on the driver's cursor, compiled once per statement, dialect and parameter names.
 
-SQLAlchemy's execution path costs several times what the database spends on one of these small UPDATEs and
-INSERTs, and a step writes four or five of them. The SQL, the order of its parameters and each value's
-conversion (a moment to UTC, a dict to JSON …) are exactly what SQLAlchemy compiles for the dialect; only the
-per-call bookkeeping is skipped. A statement that needs more (Python-side defaults, RETURNING) goes through
-SQLAlchemy as usual.
+SQLAlchemy's execution path costs several times what the database spends on one of these small SELECTs,
+UPDATEs and INSERTs, and a step runs five or six of them. The SQL, the order of its parameters, each value's
+conversion (a moment to UTC, a dict to JSON …) and each result column's conversion back are exactly what
+SQLAlchemy compiles for the dialect; only the per-call bookkeeping is skipped. A statement that needs more
+(Python-side defaults, values read back after an executemany) goes through SQLAlchemy as usual.
 """
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ class _Plan:
 
     def __init__(self, compiled, dialect) -> None:
         self.compiled = compiled
+        self.dialect = dialect
         self.text = compiled.string
         self.positional = bool(compiled.positional)
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
@@ -42,15 +44,39 @@ class _Plan:
         return ordered if self.positional else dict(zip(self.names, ordered))
 
 
+class _ReadPlan(_Plan):
+    """A plan whose statement answers rows: they come back as named tuples, each column converted as SQLAlchemy
+    converts it (the conversions are looked up once, from the first answer's column types)."""
+
+    def __init__(self, compiled, dialect) -> None:
+        super().__init__(compiled, dialect)
+        columns = compiled._result_columns
+        self.row = namedtuple("Row", [c.keyname for c in columns], rename=True)
+        self.types = [c.type for c in columns]
+        self.converters: list[tuple[int, Callable]] | None = None
+
+    def rows(self, cursor) -> list:
+        found = cursor.fetchall()
+        if self.converters is None:
+            processors = (t._cached_result_processor(self.dialect, d[1])
+                          for t, d in zip(self.types, cursor.description))
+            self.converters = [(i, p) for i, p in enumerate(processors) if p is not None]
+        make, converters = self.row._make, self.converters
+        if not converters:
+            return [make(r) for r in found]
+        out = []
+        for values in found:
+            values = list(values)
+            for i, convert in converters:
+                values[i] = convert(values[i])
+            out.append(make(values))
+        return out
+
+
 def execute(connection: Connection, statement, params: dict | list[dict]) -> int:
     """Run `statement` with one parameter set or several (executemany); the number of rows it touched."""
     rows = params if isinstance(params, list) else [params]
-    key = (statement, connection.dialect.name, tuple(rows[0]))
-    plan = _plans.get(key, _plans)
-    if plan is _plans:
-        plan = _compile(statement, connection.dialect, tuple(rows[0]))
-        with _lock:
-            _plans[key] = plan
+    plan = _plan(connection, statement, tuple(rows[0]), False)
     if plan is None:
         return connection.execute(statement, params).rowcount
     cursor = connection.connection.cursor()
@@ -64,10 +90,59 @@ def execute(connection: Connection, statement, params: dict | list[dict]) -> int
         cursor.close()
 
 
-def _compile(statement, dialect, keys: tuple[str, ...]) -> _Plan | None:
+def fetch(connection: Connection, statement, params: dict) -> list:
+    """Run a statement that answers rows (a SELECT, or one row's INSERT … RETURNING) with one parameter set;
+    its rows as named tuples of converted values."""
+    plan = _plan(connection, statement, tuple(params), True)
+    if plan is None:
+        result = connection.execute(statement, params)
+        return [_tuple_of(result.keys())._make(row) for row in result]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(plan.text, plan.parameters(params))
+        return plan.rows(cursor)
+    finally:
+        cursor.close()
+
+
+def _plan(connection: Connection, statement, keys: tuple[str, ...], reads: bool) -> _Plan | None:
+    key = (statement, connection.dialect.name, keys, reads)
+    plan = _plans.get(key, _plans)
+    if plan is _plans:
+        plan = _compile(statement, connection.dialect, keys, reads)
+        with _lock:
+            _plans[key] = plan
+    return plan
+
+
+def _compile(statement, dialect, keys: tuple[str, ...], reads: bool) -> _Plan | None:
+    if reads:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys) if statement.is_dml else None)
+        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None) \
+                or getattr(compiled, "postfetch", None):
+            return None
+        return _ReadPlan(compiled, dialect)
     # Compiled as for executemany: a single-row INSERT would otherwise read back the new key (implicit RETURNING).
     compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     if compiled.insert_prefetch or compiled.update_prefetch or compiled.effective_returning \
             or compiled.postfetch:
         return None         # SQLAlchemy computes defaults or reads values back: leave the statement to it
     return _Plan(compiled, dialect)
+
+
+_tuples: dict[tuple, type] = {}
+
+
+def _tuple_of(keys) -> type:
+    keys = tuple(keys)
+    made = _tuples.get(keys)
+    if made is None:
+        made = _tuples[keys] = namedtuple("Row", keys, rename=True)
+    return made
+
+
+
+def handed_over() -> list:
+    """The statements compiled so far that run through SQLAlchemy instead (they need defaults or read-backs)."""
+    with _lock:
+        return [key[0] for key, plan in _plans.items() if plan is None]

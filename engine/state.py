@@ -11,6 +11,7 @@ from copy import copy
 from datetime import date, datetime
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -33,15 +34,21 @@ class StateCodec:
     def __init__(self) -> None:
         self.registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
         self._encoder = create_encoder(self.registry)
+        self._encode_other = self._encoder().default     # what orjson hands back: SpiffWorkflow's typed values
         # Re-registering the configured converter gives us a handle on it; the registry is unchanged.
         self._workflow_converter = SPIFF_CONFIG[BpmnWorkflow](BpmnWorkflow, self.registry)
 
     def _dumps(self, value) -> str:
         self.registry._encoder_mode = True
         try:
-            # Serialized state is a tree of fresh dicts and lists: the circular-reference check only costs.
-            return json.dumps(value, cls=self._encoder, ensure_ascii=False, separators=(",", ":"),
-                              check_circular=False)
+            try:
+                return orjson.dumps(value, default=self._encode_other, option=_ORJSON_OPTIONS).decode()
+            except orjson.JSONEncodeError:
+                # What orjson refuses (integers past 64 bits, lone surrogates, a type SpiffWorkflow's encoder
+                # leaves to the json module) is written as the json module writes it.
+                # Serialized state is a tree of fresh dicts and lists: the circular-reference check only costs.
+                return json.dumps(value, cls=self._encoder, ensure_ascii=False, separators=(",", ":"),
+                                  check_circular=False)
         finally:
             self.registry._encoder_mode = False
 
@@ -54,20 +61,24 @@ class StateCodec:
 
     def load_specs(self, text: str):
         """Restore a process spec and its called specs."""
-        dct = json.loads(text)
+        dct = _loads(text)
         spec = self.registry.restore(dct["spec"])
         subs = {k: self.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
         return spec, subs
 
     def dump_state(self, workflow: BpmnWorkflow) -> str:
         """Serialize a workflow's live state, without its spec."""
+        return self._dumps(self.state_dict(workflow))
+
+    def state_dict(self, workflow: BpmnWorkflow) -> dict:
+        """What `dump_state` writes, before it is encoded: task data is left for the encoder to convert."""
         registry = self.registry
         dct = {"format": STATE_FORMAT, **self._workflow_dict(workflow)}
         dct["subprocesses"] = {str(k): {**self._workflow_dict(sp), "parent_task_id": str(sp.parent_task_id),
                                         "spec": sp.spec.name, "typename": registry.typenames[type(sp)]}
                                for k, sp in workflow.subprocesses.items()}
         dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
-        return self._dumps(dct)
+        return dct
 
     def _workflow_dict(self, workflow) -> dict:
         """What SpiffWorkflow's workflow converter writes for a (sub)workflow, without its per-object dispatch."""
@@ -118,7 +129,7 @@ class StateCodec:
 
     def load_state(self, text: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
         """Rebuild a workflow from its live state and an already restored spec."""
-        dct = json.loads(text)
+        dct = _loads(text)
         registry = self.registry
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         if dct.get("format", 1) >= 2:
@@ -168,6 +179,22 @@ class StateCodec:
                 for name in delta["deletions"]:
                     data.pop(name, None)
             task.data = data
+
+
+# With these options orjson writes what the json module writes, handing datetimes, dataclasses and subclasses of
+# the plain types to `default` (SpiffWorkflow's encoder) as the json module does. Two differences remain, for
+# values no diagram helper produces: a NaN or an infinity becomes null (the json module writes a token no JSON
+# parser accepts), and a UUID in task data is written as its text rather than as SpiffWorkflow's typed value.
+_ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_NON_STR_KEYS)
+
+
+def _loads(text: str):
+    """Parse stored JSON; what orjson refuses (NaN from older states, lone surrogates) the json module reads."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 _MUTABLE = (dict, list, set)

@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 
-from engine import history, lean, statements as sql
-from engine.models import AuditEvent
+from engine import cases, history, lean, people, statements as sql
+from engine.models import AuditEvent, HumanTask
 
-from .test_cases import start
+from .test_cases import APPLY, start
 
 MOMENT = datetime(2025, 10, 13, 1, 2, 3, 456789, tzinfo=timezone.utc)
 
@@ -51,3 +51,43 @@ def test_a_statement_that_needs_defaults_goes_through_sqlalchemy(engine, session
     session.commit()
     assert _event(session, "defaulted").detail == {}
     assert history.case_history(session, case.id)[-1].action == "defaulted"
+
+
+def test_rows_read_lean_equal_rows_read_through_sqlalchemy(engine, session, deployed):
+    case = start(engine, session)
+    task = cases.case_tasks(session, case.id, "ready")[0]
+    session.commit()
+    connection = session.connection()
+    # Every kind of column the completion reads: moments, JSON, booleans, text, integers and NULLs.
+    through_sqlalchemy = connection.execute(sql.TASK_FOR_COMPLETION, {"task_id": task.id}).one()
+    (lean_row,) = lean.fetch(connection, sql.TASK_FOR_COMPLETION, {"task_id": task.id})
+    assert lean_row._asdict() == through_sqlalchemy._asdict()
+    assert lean_row.case_created_at.tzinfo is not None and isinstance(lean_row.case_meta, dict)
+    moments = select(HumanTask.id, HumanTask.created_at, HumanTask.due_at, HumanTask.due_provisional,
+                     HumanTask.candidate_users).where(HumanTask.case_id == case.id)
+    assert [r._asdict() for r in lean.fetch(connection, moments, {})] == \
+        [r._asdict() for r in connection.execute(moments)]
+    assert lean.fetch(connection, sql.TASK_FOR_COMPLETION, {"task_id": task.id + 1000}) == []
+
+
+def test_an_insert_read_back_lean_answers_the_new_id(engine, session, deployed):
+    case = start(engine, session)
+    row = {"case_id": case.id, "task_uuid": "lean-insert", "element_id": "E", "name": "甲", "lane": "经办人",
+           "form": None, "org_id": case.org_id, "candidate_users": ["zhang"], "assignee_id": None, "status": "ready",
+           "created_at": MOMENT, "due_at": None, "due_provisional": False, "completed_at": None,
+           "completed_by": None, "urge_count": 0}
+    (inserted,) = lean.fetch(session.connection(), sql.INSERT_TASKS_RETURNING_IDS, row)
+    session.commit()
+    stored = session.get(HumanTask, inserted.id)
+    assert (stored.task_uuid, stored.candidate_users, stored.created_at) == ("lean-insert", ["zhang"], MOMENT)
+
+
+def test_a_completion_runs_every_statement_on_the_driver(engine, session, deployed):
+    case = start(engine, session)
+    task = cases.case_tasks(session, case.id, "ready")[0]
+    cases.complete_and_list(engine, session, task.id, APPLY,
+                            user=people.user_by_name(session, "alice"))
+    # A statement handed over to SQLAlchemy costs several times its lean run: none of a completion's may be.
+    step = {sql.TASK_FOR_COMPLETION, sql.INSERT_TASKS, sql.INSERT_TASKS_RETURNING_IDS, sql.INSERT_AUDIT,
+            sql.COMPLETE_TASK, sql.CANCEL_TASK, sql.READY_TASK_REFS}
+    assert not step & set(lean.handed_over())

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from engine import lean
 from engine.models import ApiToken, User
 
 from .database import session as db_session
@@ -75,7 +76,8 @@ _users = _UserCache()
 def user_for_token(token: str) -> User | None:
     """The active user a live token acts as (in the request's session), or None."""
     session, digest = db_session(), _digest(token)
-    found = session.connection().execute(_TOKEN_CHECK, {"token_hash": digest}).first()
+    rows = lean.fetch(session.connection(), _TOKEN_CHECK, {"token_hash": digest})
+    found = rows[0] if rows else None
     if found is None:
         _users.drop(digest)
         return None

@@ -1,11 +1,43 @@
 """The JSON API under /api/v1: marshmallow schemas, a generated OpenAPI document, bearer tokens, problem+json."""
 from __future__ import annotations
 
+import threading
+
+import flask_smorest
 from flask import Flask, abort, g, request
 from flask_smorest import Api
+from webargs.flaskparser import FlaskParser
+
 from ..tokens import user_for_token
 
 PREFIX = "/api/v1"
+
+
+class SchemaReusingParser(FlaskParser):
+    """webargs' parser, loading with one instance of each schema class rather than a new one per request.
+
+    A schema instance keeps no state between loads; making one per request cost more than the load itself.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._instances: dict[type, object] = {}
+        self._lock = threading.Lock()
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                with self._lock:
+                    schema = self._instances.setdefault(argmap, super()._get_schema(argmap, req))
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, with the schema-reusing parser."""
+
+    ARGUMENTS_PARSER = SchemaReusingParser()
 
 
 class ProblemApi(Api):

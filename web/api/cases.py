@@ -5,7 +5,6 @@ import io
 
 from flask import g, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from engine import cases, casework, documents, history, tasks, worklists
 from engine.errors import DataValidationError, FieldError, NotFound
@@ -13,7 +12,7 @@ from engine.errors import DataValidationError, FieldError, NotFound
 from ..database import session
 from ..present import case_dict, case_documents, task_dict
 from ..workflow import engine
-from . import authenticate
+from . import Blueprint, authenticate
 from .schemas import CaseDetail, CaseOut, CaseQuery, CaseStart, CommentIn, CopyIn, DocumentOut, EventOut, MessageIn, StepOut
 
 blp = Blueprint("api_cases", __name__, description="案件")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine import bundles
@@ -10,7 +9,7 @@ from engine.errors import NotFound
 from engine.models import Bundle, BundleFile
 
 from ..database import session
-from . import authenticate
+from . import Blueprint, authenticate
 from .schemas import BundleOut, ProcessOut
 
 blp = Blueprint("api_catalogue", __name__, description="流程与版本")

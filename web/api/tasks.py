@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from engine import cases, casework, notifications, tasks, worklists
 
 from ..database import session
 from ..present import task_dict
 from ..workflow import engine
-from . import authenticate
+from . import Blueprint, authenticate
 from .schemas import (
     Completed, CompleteIn, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
 )

@@ -1,0 +1,62 @@
+"""The stored state: written with orjson exactly as SpiffWorkflow's json encoder writes it, and read back whole."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from engine import cases
+from engine.models import Case
+
+from .test_cases import start
+
+ODD_DATA = {
+    "moment": datetime(2025, 10, 13, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+    "span": timedelta(days=3, seconds=5),
+    "chosen": {"甲"},
+    "nested": {"列表": [1, 2.5, None, True, "中文"], 7: "int key"},
+}
+
+
+def _json_module_text(codec, workflow) -> str:
+    """The state as the json module with SpiffWorkflow's encoder writes it (how the codec wrote it before orjson)."""
+    codec.registry._encoder_mode = True
+    try:
+        return json.dumps(codec.state_dict(workflow), cls=codec._encoder, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        codec.registry._encoder_mode = False
+
+
+def test_state_text_is_what_the_json_module_writes(engine, session, deployed):
+    case = start(engine, session)
+    workflow = engine.load_workflow(session, case)
+    task = next(t for t in workflow.get_tasks() if t.task_spec.manual)
+    task.data.update(ODD_DATA)
+    assert engine.codec.dump_state(workflow) == _json_module_text(engine.codec, workflow)
+
+
+def test_odd_values_survive_a_save_and_reload(engine, session, deployed):
+    case = start(engine, session)
+    workflow = engine.load_workflow(session, case)
+    task = next(t for t in workflow.get_tasks() if t.task_spec.manual)
+    task.data.update(ODD_DATA, huge=2**80)      # past 64 bits: written by the json module instead
+    text = engine.codec.dump_state(workflow)
+    assert '"huge":1208925819614629174706176' in text
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    restored = engine.codec.load_state(text, spec, subs, engine.script_engine).get_task_from_id(task.id)
+    assert restored.data["moment"] == ODD_DATA["moment"] and restored.data["span"] == ODD_DATA["span"]
+    assert restored.data["chosen"] == ["甲"] and restored.data["huge"] == 2**80
+    assert restored.data["nested"] == {"列表": [1, 2.5, None, True, "中文"], "7": "int key"}
+
+
+def test_a_state_with_a_nan_written_by_the_json_module_still_loads(engine, session, deployed):
+    case = start(engine, session)
+    stored = json.loads(cases.stored_state(session, case.id))
+    root = stored["tasks"][stored["root"]]
+    root["data"] = {**root.get("data", {}), "ratio": float("nan")}
+    older = json.dumps(stored, ensure_ascii=False)
+    assert "NaN" in older
+    session.get(Case, case.id).state = older
+    session.commit()
+    engine.forget_all()
+    workflow = engine.load_workflow(session, session.get(Case, case.id))
+    assert any(t.data.get("ratio") != t.data.get("ratio") for t in workflow.get_tasks())     # NaN is not itself
