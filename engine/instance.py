@@ -112,7 +112,8 @@ class Instance:
     def _frontier(self) -> tuple[frozenset[str], str | None]:
         """What the next step starts from: the ready human task ids and the case's organisation code."""
         tasks = open_tasks(self.workflow)
-        return frozenset(_ready_human(tasks)), self._current_data(tasks).get(CASE_ORG_VARIABLE)
+        return frozenset(_ready_human(tasks)), self._current_data(tasks, self.workflow.is_completed()).get(
+            CASE_ORG_VARIABLE)
 
     def save(self) -> None:
         """Compact and store the live state, then bring the case row, task index and logs up to date."""
@@ -121,14 +122,15 @@ class Instance:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
             tasks = open_tasks(wf)
-            current = self._current_data(tasks)
+            finished = wf.is_completed()       # walks the tree: asked once
+            current = self._current_data(tasks, finished)
             data = {**current, **wf.data_objects}      # data objects are the process-wide values
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
             if props["title"] and data.get(props["title"]):
                 case.title = str(data[props["title"]])[:300]
-            if wf.is_completed() and case.status == "running":
+            if finished and case.status == "running":
                 case.status, case.ended_at = "completed", now
                 self.audit("case_completed")
             case.updated_at = now
@@ -170,11 +172,11 @@ class Instance:
 
     def current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
-        return self._current_data(open_tasks(self.workflow))
+        return self._current_data(open_tasks(self.workflow), self.workflow.is_completed())
 
-    def _current_data(self, tasks: list) -> dict:
+    def _current_data(self, tasks: list, finished: bool) -> dict:
         workflow = self.workflow
-        if workflow.is_completed():
+        if finished:
             return workflow.data or (workflow.last_task.data if workflow.last_task else {})
         if not tasks:
             return workflow.last_task.data if workflow.last_task else {}

@@ -79,15 +79,12 @@ def execute(connection: Connection, statement, params: dict | list[dict]) -> int
     plan = _plan(connection, statement, tuple(rows[0]), False)
     if plan is None:
         return connection.execute(statement, params).rowcount
-    cursor = connection.connection.cursor()
-    try:
-        if len(rows) == 1:
-            cursor.execute(plan.text, plan.parameters(rows[0]))
-        else:
-            cursor.executemany(plan.text, [plan.parameters(row) for row in rows])
-        return cursor.rowcount
-    finally:
-        cursor.close()
+    cursor = _cursor(connection)
+    if len(rows) == 1:
+        cursor.execute(plan.text, plan.parameters(rows[0]))
+    else:
+        cursor.executemany(plan.text, [plan.parameters(row) for row in rows])
+    return cursor.rowcount
 
 
 def fetch(connection: Connection, statement, params: dict) -> list:
@@ -97,12 +94,20 @@ def fetch(connection: Connection, statement, params: dict) -> list:
     if plan is None:
         result = connection.execute(statement, params)
         return [_tuple_of(result.keys())._make(row) for row in result]
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(plan.text, plan.parameters(params))
-        return plan.rows(cursor)
-    finally:
-        cursor.close()
+    cursor = _cursor(connection)
+    cursor.execute(plan.text, plan.parameters(params))
+    return plan.rows(cursor)
+
+
+def _cursor(connection: Connection):
+    """The driver cursor these statements share on one driver connection (making a cursor costs more than a
+    small statement); a new driver connection behind the same pool slot gets a new one."""
+    pooled = connection.connection
+    driver = pooled.dbapi_connection
+    kept = pooled.info.get("lean_cursor")
+    if kept is None or kept[0] is not driver:
+        kept = pooled.info["lean_cursor"] = (driver, driver.cursor())
+    return kept[1]
 
 
 def _plan(connection: Connection, statement, keys: tuple[str, ...], reads: bool) -> _Plan | None:

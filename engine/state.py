@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from copy import copy
 from datetime import date, datetime
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
@@ -148,26 +148,31 @@ class StateCodec:
         """Restore format-2 task entries into `workflow.tasks` exactly as SpiffWorkflow's TaskConverter would.
 
         Done here rather than through the converter: its generic dispatch, the expanded dicts it needs and
-        parsing every id three times made restoring a case the costliest part of a step on a cold cache.
+        parsing every id three times made restoring a case the costliest part of a step on a cold cache. A plain
+        task gets the attributes `Task.__init__` gives it directly (the constructor's work is all overwritten).
         """
-        restore, specs = self.registry.restore, workflow.spec.task_specs
+        restore, specs, tasks = self.registry.restore, workflow.spec.task_specs, workflow.tasks
         events = workflow.top_workflow.event_manager
-        ids = {key: UUID(key) for key in entries}
+        ids = {key: _uuid(key) for key in entries}
+        thread_id = Task.thread_id_pool
         for key, entry in entries.items():
-            if entry.get("typename", _TASK_TYPENAME) != _TASK_TYPENAME:
+            if "typename" in entry and entry["typename"] != _TASK_TYPENAME:
                 restore(_expand_task(key, entry), workflow=workflow)     # registers itself in workflow.tasks
                 continue
             spec = specs.get(entry["task_spec"])
-            task = Task(workflow, spec, state=entry["state"], id=ids[key])     # registers itself in workflow.tasks
             parent_key = entry.get("parent")
-            task._parent = ids[parent_key] if parent_key is not None else None
-            task._children = [ids.get(child) or UUID(child) for child in entry["children"]]
-            task.last_state_change = entry["last_state_change"]
-            task.triggered = entry.get("triggered", False)
-            task.internal_data = restore(entry["internal_data"]) if "internal_data" in entry else {}
-            if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            parent_id = ids[parent_key] if parent_key is not None else None
+            task = _new_task(Task)
+            task.__dict__.update(
+                id=ids[key], workflow=workflow, _parent=parent_id,
+                _children=[ids.get(child) or UUID(child) for child in entry["children"]],
+                _state=entry["state"], triggered=entry.get("triggered", False), task_spec=spec,
+                thread_id=thread_id, data=None, last_state_change=entry["last_state_change"],
+                internal_data=restore(entry["internal_data"]) if "internal_data" in entry else {})
+            tasks[task.id] = task
+            if isinstance(spec, CatchingEvent) and task._state & TaskState.WAITING:
                 events.add_task(task)
-            parent = workflow.tasks.get(task._parent) if parent_key is not None else None
+            parent = tasks.get(parent_id) if parent_id is not None else None
             if parent is None:
                 task.data = _restored(restore, entry.get("data", {}))
                 continue
@@ -179,6 +184,17 @@ class StateCodec:
                 for name in delta["deletions"]:
                     data.pop(name, None)
             task.data = data
+
+
+_new_task = object.__new__
+
+
+def _uuid(text: str) -> UUID:
+    """A UUID from its canonical text, as `UUID(text)` makes it, without re-checking a text this codec wrote."""
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(text.replace("-", ""), 16))
+    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    return made
 
 
 # With these options orjson writes what the json module writes, handing datetimes, dataclasses and subclasses of

@@ -60,3 +60,19 @@ def test_a_state_with_a_nan_written_by_the_json_module_still_loads(engine, sessi
     engine.forget_all()
     workflow = engine.load_workflow(session, session.get(Case, case.id))
     assert any(t.data.get("ratio") != t.data.get("ratio") for t in workflow.get_tasks())     # NaN is not itself
+
+
+def test_a_restored_task_is_made_as_spiffworkflow_makes_one(engine, session, deployed):
+    from uuid import UUID
+
+    from SpiffWorkflow.task import Task
+
+    case = start(engine, session)
+    engine.forget_all()
+    workflow = engine.load_workflow(session, session.get(Case, case.id))
+    fresh = Task(workflow, workflow.spec.start, id=UUID(int=1))
+    del workflow.tasks[fresh.id]
+    for task in workflow.tasks.values():
+        assert type(task) is Task and vars(task).keys() == vars(fresh).keys()
+        assert task.id == UUID(str(task.id)) and hash(task.id) == hash(UUID(str(task.id)))
+        assert all(isinstance(child, UUID) for child in task._children)
