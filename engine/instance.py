@@ -112,7 +112,7 @@ class Instance:
     def _frontier(self) -> tuple[frozenset[str], str | None]:
         """What the next step starts from: the ready human task ids and the case's organisation code."""
         tasks = open_tasks(self.workflow)
-        return frozenset(_ready_human(tasks)), self._current_data(tasks, self.workflow.is_completed()).get(
+        return frozenset(_ready_human(tasks)), self._current_data(tasks, _is_completed(self.workflow, tasks)).get(
             CASE_ORG_VARIABLE)
 
     def save(self) -> None:
@@ -122,7 +122,7 @@ class Instance:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
             tasks = open_tasks(wf)
-            finished = wf.is_completed()       # walks the tree: asked once
+            finished = _is_completed(wf, tasks)
             current = self._current_data(tasks, finished)
             data = {**current, **wf.data_objects}      # data objects are the process-wide values
             self._follow_org(data)
@@ -172,7 +172,8 @@ class Instance:
 
     def current_data(self) -> dict:
         """The data of the most recently changed task: what the case knows right now."""
-        return self._current_data(open_tasks(self.workflow), self.workflow.is_completed())
+        tasks = open_tasks(self.workflow)
+        return self._current_data(tasks, _is_completed(self.workflow, tasks))
 
     def _current_data(self, tasks: list, finished: bool) -> dict:
         workflow = self.workflow
@@ -256,6 +257,11 @@ class Instance:
 def _one_or_many(rows: list[dict]) -> dict | list[dict]:
     """Parameters for one statement: a single row runs as a plain execute, cheaper than an executemany."""
     return rows[0] if len(rows) == 1 else rows
+
+
+def _is_completed(workflow, open_now: list) -> bool:
+    """`workflow.is_completed()`, answered without a walk of the tree when some task is still open."""
+    return workflow.completed or (not open_now and workflow.is_completed())
 
 
 def _ready_human(tasks: list) -> dict[str, Any]:

@@ -22,7 +22,7 @@ _lock = threading.Lock()
 class _Plan:
     """A statement compiled for one dialect and one set of parameter names, with its values' conversions."""
 
-    def __init__(self, compiled, dialect) -> None:
+    def __init__(self, compiled, dialect, keys: tuple[str, ...]) -> None:
         self.compiled = compiled
         self.dialect = dialect
         self.text = compiled.string
@@ -34,13 +34,33 @@ class _Plan:
             processor = by_name[name].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.processors[name] = processor
+        # Where each parameter's value comes from, as `construct_params` decides it for rows with these keys: the
+        # row's value (by the bind's key, else its name) or the statement's own value. Statements whose values
+        # are computed per call or given with `.params()`, or whose names are escaped, take `construct_params`.
+        self.sources: list[tuple[str | None, Any, Callable | None]] | None = []
+        if compiled.escaped_bind_names or getattr(compiled, "_collected_params", None) \
+                or getattr(compiled, "_render_postcompile", False):
+            self.sources = None
+            return
+        for name in self.names:
+            bind = by_name[name]
+            key = bind.key if bind.key in keys else name if name in keys else None
+            if key is None and (bind.callable or bind.required):
+                self.sources = None
+                return
+            self.sources.append((key, bind.value, self.processors.get(name)))
 
     def parameters(self, row: dict):
         """The driver's parameters for one row: in order for a positional paramstyle, by name otherwise."""
-        values = self.compiled.construct_params(row)
-        for name, processor in self.processors.items():
-            values[name] = processor(values[name])
-        ordered = tuple(values[name] for name in self.names)
+        if self.sources is None:
+            values = self.compiled.construct_params(row)
+            for name, processor in self.processors.items():
+                values[name] = processor(values[name])
+            ordered = tuple(values[name] for name in self.names)
+        else:
+            ordered = tuple((row[key] if key is not None else fixed) if process is None
+                            else process(row[key] if key is not None else fixed)
+                            for key, fixed, process in self.sources)
         return ordered if self.positional else dict(zip(self.names, ordered))
 
 
@@ -48,8 +68,8 @@ class _ReadPlan(_Plan):
     """A plan whose statement answers rows: they come back as named tuples, each column converted as SQLAlchemy
     converts it (the conversions are looked up once, from the first answer's column types)."""
 
-    def __init__(self, compiled, dialect) -> None:
-        super().__init__(compiled, dialect)
+    def __init__(self, compiled, dialect, keys: tuple[str, ...]) -> None:
+        super().__init__(compiled, dialect, keys)
         columns = compiled._result_columns
         self.row = namedtuple("Row", [c.keyname for c in columns], rename=True)
         self.types = [c.type for c in columns]
@@ -126,13 +146,13 @@ def _compile(statement, dialect, keys: tuple[str, ...], reads: bool) -> _Plan | 
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None) \
                 or getattr(compiled, "postfetch", None):
             return None
-        return _ReadPlan(compiled, dialect)
+        return _ReadPlan(compiled, dialect, keys)
     # Compiled as for executemany: a single-row INSERT would otherwise read back the new key (implicit RETURNING).
     compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     if compiled.insert_prefetch or compiled.update_prefetch or compiled.effective_returning \
             or compiled.postfetch:
         return None         # SQLAlchemy computes defaults or reads values back: leave the statement to it
-    return _Plan(compiled, dialect)
+    return _Plan(compiled, dialect, keys)
 
 
 _tuples: dict[tuple, type] = {}

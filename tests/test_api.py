@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from engine.models import Case
+from web import tokens
 from web.database import session as db_session
 
 from .web_helpers import token_for
@@ -15,6 +16,14 @@ APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响�
 @pytest.fixture
 def zhang(app):
     return token_for(app, "zhang")
+
+
+@pytest.fixture(autouse=True)
+def shared_token_users_stay_detached():
+    """Requests share the token's cached user (web.tokens): no endpoint may attach it to its session."""
+    yield
+    cached = [user for user, _ in tokens._users._entries.values()]
+    assert all(inspect(user).detached for user in cached)
 
 
 def sample_cases(app) -> dict[str, int]:

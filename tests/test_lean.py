@@ -91,3 +91,31 @@ def test_a_completion_runs_every_statement_on_the_driver(engine, session, deploy
     step = {sql.TASK_FOR_COMPLETION, sql.INSERT_TASKS, sql.INSERT_TASKS_RETURNING_IDS, sql.INSERT_AUDIT,
             sql.COMPLETE_TASK, sql.CANCEL_TASK, sql.READY_TASK_REFS}
     assert not step & set(lean.handed_over())
+
+
+def _comparable(parameters):
+    """Driver parameters with psycopg's JSON wrappers (which do not compare equal) unwrapped."""
+    unwrap = lambda v: getattr(v, "obj", v)  # noqa: E731
+    if isinstance(parameters, dict):
+        return {k: unwrap(v) for k, v in parameters.items()}
+    return tuple(unwrap(v) for v in parameters)
+
+
+def test_parameters_are_what_sqlalchemy_would_send():
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    rows = [
+        (sql.COMPLETE_TASK, {"b_case": 3, "b_uuid": "u", "at": MOMENT, "by": "甲"}),
+        (sql.CANCEL_TASK, {"b_case": 3, "b_uuid": "u", "at": MOMENT}),     # a fixed value in the WHERE clause
+        (sql.update_case(("meta", "state", "version")), {"meta": {"甲": [1]}, "state": "{}", "version": 4,
+                                                         "b_id": 3, "b_loaded": 3}),
+        (sql.INSERT_AUDIT, {"case_id": 3, "task_uuid": None, "actor": "甲", "at": MOMENT, "action": "a",
+                            "detail": {"k": 1}, "steps": None}),
+    ]
+    for dialect in (postgresql.psycopg.dialect(), sqlite.dialect()):
+        for statement, row in rows:
+            plan = lean._compile(statement, dialect, tuple(row), False)
+            assert plan.sources is not None
+            generic = lean._compile(statement, dialect, tuple(row), False)
+            generic.sources = None                  # construct_params, as SQLAlchemy builds them
+            assert _comparable(plan.parameters(row)) == _comparable(generic.parameters(row))

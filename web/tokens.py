@@ -43,7 +43,9 @@ class _UserCache:
     """Per process: the user graph last loaded for each token digest, detached, with the moment it was loaded.
 
     Loading a user with its organisation and roles through the ORM costs more than the rest of a small API
-    request; a request takes its own copy with `Session.merge(load=False)`, which reads no rows.
+    request, and even merging a copy into the request's session costs a good part of it. So requests share the
+    detached user: everything the API reads of it (columns, organisation, roles) is loaded, and nothing adds it
+    to a session (engine functions take ids from it), so it stays a plain read-only object.
     """
 
     def __init__(self) -> None:
@@ -74,7 +76,8 @@ _users = _UserCache()
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user a live token acts as (in the request's session), or None."""
+    """The active user a live token acts as (detached, with organisation and roles loaded; see _UserCache), or
+    None."""
     session, digest = db_session(), _digest(token)
     rows = lean.fetch(session.connection(), _TOKEN_CHECK, {"token_hash": digest})
     found = rows[0] if rows else None
@@ -85,7 +88,7 @@ def user_for_token(token: str) -> User | None:
     if cached is None:
         cached = _load_detached(found.user_id)
         _users.put(digest, cached)
-    return session.merge(cached, load=False)
+    return cached
 
 
 def _load_detached(user_id: int) -> User:
