@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import time
 from pathlib import Path
+
+import orjson
 
 from alembic import command
 from alembic.config import Config
@@ -17,8 +20,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 
 
+def json_text(value) -> str:
+    """The text of a JSON column: Chinese as it is, not as \\u escapes, so that a keyword search (LIKE on the
+    column's text) finds it; written by orjson, and by the json module where orjson refuses (huge integers)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
 def connect(url: str, **kwargs) -> SqlEngine:
     """Create a SQLAlchemy engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    kwargs.setdefault("json_serializer", json_text)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -207,3 +207,13 @@ def test_complete_and_list_includes_tasks_that_stay_ready(engine, session, org_t
                                             user=people.user_by_name(session, "alice"))
     assert [t["name"] for t in next_tasks] == ["按定时器计时"]
     assert next_tasks == _refs(session, case.id)
+
+
+def test_a_chinese_value_of_a_declared_field_is_found_by_keyword(engine, session, deployed):
+    from engine import worklists
+
+    case = start(engine, session, result="同意购置十台电脑")
+    assert case.meta["result"] == "同意购置十台电脑" and "同意购置" not in (case.title or "")
+    admin = people.user_by_name(session, "alice")
+    found = worklists.search_cases(session, admin, q="购置十台")
+    assert [c.id for c in found] == [case.id]

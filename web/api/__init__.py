@@ -5,6 +5,7 @@ import threading
 
 import flask_smorest
 from flask import Flask, abort, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
@@ -47,8 +48,18 @@ class ProblemApi(Api):
         """The app-wide handlers in `init_app` below decide by path; pages keep their HTML errors."""
 
 
+class PageSessions(SecureCookieSessionInterface):
+    """Cookie sessions for the pages only: an API request (bearer token) neither reads nor writes the cookie."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(PREFIX + "/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Mount the API and its OpenAPI document (/api/v1/openapi.json, viewer at /api/v1/docs)."""
+    app.session_interface = PageSessions()
     app.config.update({
         "API_TITLE": "lawflow API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": PREFIX, "OPENAPI_JSON_PATH": "openapi.json",
