@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import make_transient_to_detached
@@ -194,7 +194,7 @@ def _case_of(session: Session, row) -> Case:
     return case
 
 
-_CASE_MANAGER = Case._sa_class_manager
+_CASE_MANAGER = inspect(Case).class_manager
 
 
 _MISSING = object()

@@ -166,7 +166,6 @@ def _tuple_of(keys) -> type:
     return made
 
 
-
 def handed_over() -> list:
     """The statements compiled so far that run through SQLAlchemy instead (they need defaults or read-backs)."""
     with _lock:
