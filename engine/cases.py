@@ -147,8 +147,7 @@ def complete_and_list(engine, session: Session, task_id: int, data: dict, *, use
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
     """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
     errors otherwise."""
-    found = lean.fetch(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
-    row = found[0] if found else None
+    row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
     if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
         raise NotFound("任务不存在", task=task_id)
     if row.status == "completed":

@@ -119,6 +119,12 @@ def fetch(connection: Connection, statement, params: dict) -> list:
     return plan.rows(cursor)
 
 
+def fetch_first(connection: Connection, statement, params: dict):
+    """The first row `fetch` answers, or None."""
+    rows = fetch(connection, statement, params)
+    return rows[0] if rows else None
+
+
 def _cursor(connection: Connection):
     """The driver cursor these statements share on one driver connection (making a cursor costs more than a
     small statement); a new driver connection behind the same pool slot gets a new one."""

@@ -162,7 +162,7 @@ class StateCodec:
             spec = specs.get(entry["task_spec"])
             parent_key = entry.get("parent")
             parent_id = ids[parent_key] if parent_key is not None else None
-            task = _new_task(Task)
+            task = object.__new__(Task)
             task.__dict__.update(
                 id=ids[key], workflow=workflow, _parent=parent_id,
                 _children=[ids.get(child) or UUID(child) for child in entry["children"]],
@@ -184,9 +184,6 @@ class StateCodec:
                 for name in delta["deletions"]:
                     data.pop(name, None)
             task.data = data
-
-
-_new_task = object.__new__
 
 
 def _uuid(text: str) -> UUID:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from SpiffWorkflow.task import Task
 
 from engine import cases
 from engine.models import Case
@@ -63,10 +66,6 @@ def test_a_state_with_a_nan_written_by_the_json_module_still_loads(engine, sessi
 
 
 def test_a_restored_task_is_made_as_spiffworkflow_makes_one(engine, session, deployed):
-    from uuid import UUID
-
-    from SpiffWorkflow.task import Task
-
     case = start(engine, session)
     engine.forget_all()
     workflow = engine.load_workflow(session, session.get(Case, case.id))

@@ -79,8 +79,7 @@ def user_for_token(token: str) -> User | None:
     """The active user a live token acts as (detached, with organisation and roles loaded; see _UserCache), or
     None."""
     session, digest = db_session(), _digest(token)
-    rows = lean.fetch(session.connection(), _TOKEN_CHECK, {"token_hash": digest})
-    found = rows[0] if rows else None
+    found = lean.fetch_first(session.connection(), _TOKEN_CHECK, {"token_hash": digest})
     if found is None:
         _users.drop(digest)
         return None

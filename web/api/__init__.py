@@ -52,7 +52,7 @@ class PageSessions(SecureCookieSessionInterface):
     """Cookie sessions for the pages only: an API request (bearer token) neither reads nor writes the cookie."""
 
     def open_session(self, app, request):
-        if request.path.startswith(PREFIX + "/"):
+        if is_api_path(request.path):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
@@ -79,9 +79,14 @@ def init_app(app: Flask) -> None:
     app.extensions["lawflow.api"] = api
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a request path is the JSON API's."""
+    return path.startswith(PREFIX + "/") or path == PREFIX
+
+
 def is_api_request() -> bool:
     """Whether the current request is for the JSON API."""
-    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+    return is_api_path(request.path)
 
 
 def authenticate() -> None:
