@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from .jsonio import JSONProvider
 
 
 class RowId(IntegerConverter):
@@ -18,6 +19,7 @@ class RowId(IntegerConverter):
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.url_map.converters["int"] = RowId      # before any route is added
     app.config.from_mapping(config_module.load(overrides))
     if app.config["PUBLIC_URL"].startswith("https://"):
