@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .bundles import bundle_file
 from .cases import send_message, waiting_messages
-from .errors import NotAllowed
+from .errors import DataValidationError, FieldError, NotAllowed
 from .models import BundleFile, Case, HumanTask, Organization, User
 
 RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
@@ -82,36 +82,61 @@ def related(session: Session, case: Case, user: User) -> list[Case]:
         query = query.where(Case.meta[name].as_string() == str(value))
     return list(session.scalars(query.order_by(Case.id)))
 
-def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:
-    """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
+def _message_catchers(engine, case: Case):
+    """Each element of the case's diagrams that catches a message: (message name, its spec, its properties)."""
     spec, subs = engine.specs(case.definition_id, lambda: case.definition)
-    roles = {r.code for r in user.roles} | {r.name for r in user.roles}
-    actions: dict[str, dict] = {}
     for process in (spec, *subs.values()):
         for task_spec in process.task_specs.values():
             event = getattr(task_spec, "event_definition", None)
-            if type(event).__name__ != "MessageEventDefinition" or event.name not in waiting or \
-                    not getattr(task_spec, "bpmn_name", None) or "Throw" in type(task_spec).__name__:
+            if type(event).__name__ != "MessageEventDefinition" or "Throw" in type(task_spec).__name__:
                 continue
-            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            allowed = [r.strip() for r in props.get(SENDER_ROLES_PROPERTY, "").split(",") if r.strip()]
-            if allowed and not roles & set(allowed):
-                continue
-            actions.setdefault(event.name, {"name": event.name, "label": task_spec.bpmn_name,
-                                            "documentation": getattr(task_spec, "documentation", None) or "",
-                                            "sender_field": props.get(SENDER_FIELD_PROPERTY)})
+            yield event.name, task_spec, (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+
+
+def _may_send(props: dict, user: User) -> bool:
+    allowed = {r.strip() for r in props.get(SENDER_ROLES_PROPERTY, "").split(",") if r.strip()}
+    return not allowed or bool(allowed & ({r.code for r in user.roles} | {r.name for r in user.roles}))
+
+
+def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:
+    """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
+    actions: dict[str, dict] = {}
+    for name, task_spec, props in _message_catchers(engine, case):
+        if name not in waiting or not getattr(task_spec, "bpmn_name", None) or not _may_send(props, user):
+            continue
+        actions.setdefault(name, {"name": name, "label": task_spec.bpmn_name,
+                                  "documentation": getattr(task_spec, "documentation", None) or "",
+                                  "sender_field": props.get(SENDER_FIELD_PROPERTY)})
     return sorted(actions.values(), key=lambda a: a["label"])
+
+
+def sender_payload(engine, case: Case, user: User, name: str, payload):
+    """The payload of a message `user` sends to the case, as the diagram's catching elements allow it.
+
+    Where the elements name sender roles the user must hold one of them; where they name a sender field it is
+    filled with the user's username, whatever the payload said (so nobody sends in someone else's name).
+    """
+    catchers = [props for caught, _, props in _message_catchers(engine, case) if caught == name]
+    if catchers and not any(_may_send(props, user) for props in catchers):
+        raise NotAllowed("您不能对本案发送此消息", case=case.id, message_name=name)
+    field = next((props[SENDER_FIELD_PROPERTY] for props in catchers if props.get(SENDER_FIELD_PROPERTY)), None)
+    if field is None:
+        return payload
+    if payload is not None and not isinstance(payload, dict):
+        raise DataValidationError("消息内容须为对象", [FieldError("payload", f"须为对象（字段 {field} 由系统填写）",
+                                                                "type")], case=case.id, message_name=name)
+    return {**(payload or {}), field: user.username}
+
 
 def send_action(engine, session: Session, case: Case, user: User, name: str, note: str = ""):
     """Send one of the case's message actions as the user (the diagram's sender field gets their username)."""
-    offered = {a["name"]: a for a in message_actions(engine, session, case, user,
-                                                     waiting_messages(engine, session, case.id))}
+    offered = {a["name"] for a in message_actions(engine, session, case, user,
+                                                  waiting_messages(engine, session, case.id))}
     if name not in offered:
         raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
-    payload = {"note": note, "by": user.username}
-    if offered[name]["sender_field"]:
-        payload[offered[name]["sender_field"]] = user.username
+    payload = sender_payload(engine, case, user, name, {"note": note, "by": user.username})
     return send_message(engine, session, case.id, name, payload, actor=user.username)
+
 
 def task_data(engine, session: Session, task: HumanTask) -> dict:
     """The data an open task carries now (what the case knew when it became ready, plus later changes)."""

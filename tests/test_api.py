@@ -225,6 +225,28 @@ def test_a_message_the_case_waits_for_moves_it_on(client, zhang):
         "zhang", "withdraw", "case_completed")
 
 
+def test_a_message_with_sender_roles_is_refused_to_others_and_signed_by_the_sender(app, client):
+    with app.app_context():
+        complaint = min(db_session().scalars(select(Case.id).where(Case.process_key == "lawyer_complaint")))
+    chen, sun = token_for(app, "chen"), token_for(app, "sun")      # a handler, and a deputy director
+    assert "leader_takeover" in client.get(f"/api/v1/cases/{complaint}", headers=chen).get_json()["waiting_messages"]
+    refused = is_problem(client.post(f"/api/v1/cases/{complaint}/messages", headers=chen,
+                                     json={"name": "leader_takeover", "payload": {"leader": "chen"}}), 403)
+    assert refused["code"] == "not_allowed"
+    wrong = is_problem(client.post(f"/api/v1/cases/{complaint}/messages", headers=sun,
+                                   json={"name": "leader_takeover", "payload": "chen"}), 422)
+    assert [e["field"] for e in wrong["errors"]] == ["payload"]
+    # The sender field is the sender's own name, whatever the payload says; no payload at all is fine too.
+    taken = client.post(f"/api/v1/cases/{complaint}/messages", headers=sun,
+                        json={"name": "leader_takeover", "payload": {"leader": "chen", "note": "本人包案"}})
+    assert taken.status_code == 200 and taken.get_json()["status"] == "running"
+    with app.app_context():
+        case = db_session().get(Case, complaint)
+        assert case.meta.get("lead_leader") == "sun"
+    again = client.post(f"/api/v1/cases/{complaint}/messages", headers=sun, json={"name": "leader_takeover"})
+    assert again.status_code == 200 and again.get_json()["status"] == "running"
+
+
 def test_nul_characters_are_refused_with_the_field_named(client, zhang):
     body = is_problem(client.get("/api/v1/cases?q=a%00b", headers=zhang), 422)
     assert body["errors"][0]["field"] == "query.q"

@@ -69,8 +69,23 @@ def test_supplement_pauses_the_review_clock(engine, session, complaint_setup):
         do(engine, session, case.id, "收到补正材料", "xu",
            {"supplement_received_on": "2025-10-20", "supplement_summary": "已提交合同及付款凭证"})
         assert task_named(session, case.id, "初审").due_at == at("2025-10-31T00:00")   # 21 … 30: the end of 10-30
-        do(engine, session, case.id, "初审", "chen", review("supplement"))               # only one supplement: goes on
+        do(engine, session, case.id, "初审", "chen", review("supplement", supplement_items="付款凭证原件"))  # only one: goes on
         assert task_named(session, case.id, "受理审查决定").due_at == at("2025-10-31T00:00")
+
+
+def test_a_supplement_request_names_the_materials_and_a_transfer_its_receiver(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session)
+        with pytest.raises(DataValidationError) as refused:
+            do(engine, session, case.id, "初审", "chen", review("supplement"))
+        assert [e.field for e in refused.value.errors] == ["supplement_items"]
+        do(engine, session, case.id, "初审", "chen", review("accept"))
+        with pytest.raises(DataValidationError) as refused:
+            do(engine, session, case.id, "受理审查决定", "zhou",
+               {"decision": "transferred", "decision_reason": "被投诉人执业机构所在地不在本辖区"})
+        assert [e.field for e in refused.value.errors] == ["transfer_to"]
+        assert cases.get_case(session, case.id).status == "running"
+        assert task_named(session, case.id, "受理审查决定").status == "ready"
 
 
 def test_supplement_not_received_in_time_ends_not_accepted(engine, session, complaint_setup):
