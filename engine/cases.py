@@ -254,6 +254,21 @@ def resume_case(engine, session: Session, case_id: int, *, actor: str = "system"
     return mutate_case(engine, session, case, actor, change, statuses=("suspended",))
 
 
+def retry_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
+    """Run a case in error again from its last good state (after the diagram, its data or the case's version
+    was put right): the step that failed was never saved, so its task is open again; a step that fails
+    again puts the case back in error."""
+    case = _case_for_write(session, case_id)
+    failed_with = case.error
+
+    def change(instance: Instance) -> None:
+        case.status, case.error = "running", None
+        instance.audit("case_retried", reason=reason, error=failed_with)
+        instance.run()
+
+    return mutate_case(engine, session, case, actor, change, statuses=("error",))
+
+
 def terminate_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
     """End a case early: its open tasks are cancelled."""
     case = _case_for_write(session, case_id)

@@ -9,14 +9,16 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .bundles import bundle_file
-from .cases import send_message, waiting_messages
+from .bundles import bundle_file, latest_definitions
+from .cases import CALLABLE_ONLY_PROPERTY, send_message, start_case, waiting_messages
 from .errors import DataValidationError, FieldError, NotAllowed
 from .models import BundleFile, Case, HumanTask, Organization, User
+from .tasks import organization_in_scope
 
 RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
 SENDER_ROLES_PROPERTY = "senderRoles"    # on a message catch event: roles that may send it from the web
 SENDER_FIELD_PROPERTY = "senderField"    # on a message catch event: payload field that gets the sender's username
+STARTER_ROLES_PROPERTY = "starterRoles"  # process property: roles that may start its cases (absent: any staff)
 _TITLES: dict[int, dict[str, str]] = {}
 
 
@@ -93,9 +95,44 @@ def _message_catchers(engine, case: Case):
             yield event.name, task_spec, (getattr(task_spec, "extensions", None) or {}).get("properties", {})
 
 
-def _may_send(props: dict, user: User) -> bool:
-    allowed = {r.strip() for r in props.get(SENDER_ROLES_PROPERTY, "").split(",") if r.strip()}
+def _holds_one_of(user: User, roles: str) -> bool:
+    """Whether the user holds one of the comma-separated roles (by code or name); true when none are named."""
+    allowed = {r.strip() for r in roles.split(",") if r.strip()}
     return not allowed or bool(allowed & ({r.code for r in user.roles} | {r.name for r in user.roles}))
+
+
+def _may_send(props: dict, user: User) -> bool:
+    return _holds_one_of(user, props.get(SENDER_ROLES_PROPERTY, ""))
+
+
+def startable(session: Session, user: User) -> list:
+    """The processes of the active version the user may start cases of (not those only other processes call)."""
+    return [d for d in latest_definitions(session) if _may_start(d, user)]
+
+
+def _may_start(definition, user: User) -> bool:
+    props = definition.properties or {}
+    return props.get(CALLABLE_ONLY_PROPERTY) != "true" and _holds_one_of(user, props.get(STARTER_ROLES_PROPERTY, ""))
+
+
+def start_as(engine, session: Session, user: User, process_key: str, org_code: str, data: dict | None = None):
+    """Start a case as a member of staff: in an organisation of their subtree, of a process they may start.
+
+    Every problem with the request comes back at once, by field (`process`, `org`); a process whose starter
+    roles the user lacks is NotAllowed.
+    """
+    problems = []
+    org = organization_in_scope(session, user, org_code) if org_code else None
+    if org is None:
+        problems.append(FieldError("org", f"机构 {org_code or '（未选择）'} 不存在或不在您的管辖范围内", "scope"))
+    definition = next((d for d in latest_definitions(session) if d.process_key == process_key), None)
+    if definition is None:
+        problems.append(FieldError("process", f"流程 {process_key} 不存在", "exists"))
+    if problems:
+        raise DataValidationError("请求有误", problems)
+    if not _may_start(definition, user):
+        raise NotAllowed(f"您不能发起「{definition.name}」案件", process=process_key)
+    return start_case(engine, session, process_key, data or {}, org_code=org.code, actor=user.username)
 
 
 def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:

@@ -42,6 +42,10 @@ class Preview:
     deadline_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (task, before, after)
 
 
+# A case in error may move too: to a version that puts right what failed, before it is run again (retry_case).
+MIGRATABLE = ("running", "suspended", "error")
+
+
 def target_for(session: Session, case: Case, version: int) -> ProcessDefinition:
     """The case's process in another bundle version."""
     found = session.scalar(select(ProcessDefinition).join(ProcessDefinition.bundle)
@@ -55,7 +59,7 @@ def target_for(session: Session, case: Case, version: int) -> ProcessDefinition:
 def preview(engine, session: Session, case: Case, target: ProcessDefinition) -> Preview:
     """A dry run on a copy of the case's stored state: nothing is saved."""
     out = Preview(case.id, case.business_number, case.definition.bundle.version, target.bundle.version, False)
-    if case.status not in ("running", "suspended"):
+    if case.status not in MIGRATABLE:
         out.reasons.append("案件已结束，无需迁移")
         return out
     if target.id == case.definition_id:
@@ -106,7 +110,7 @@ def migrate(engine, session: Session, case_id: int, target: ProcessDefinition, *
         instance.run()
 
     engine.forget(case_id)
-    return mutate_case(engine, session, case, actor, change, statuses=("running", "suspended"))
+    return mutate_case(engine, session, case, actor, change, statuses=MIGRATABLE)
 
 
 # ---------------------------------------------------------------- the migration itself

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .db import begin_write
 from .errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from .models import (
-    AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, ProcessDefinition, User,
+    AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User,
 )
 from .people import candidates, is_candidate
 
@@ -239,8 +239,3 @@ def organization_in_scope(session: Session, user: User, code: str) -> Organizati
     org = session.scalar(select(Organization).where(Organization.code == code))
     return org if org is not None and org.path.startswith(user.org.path) else None
 
-
-def process_exists(session: Session, process_key: str) -> bool:
-    """Whether some published bundle defines the process."""
-    return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
-                          .limit(1)) is not None

@@ -62,3 +62,33 @@ def test_case_follows_its_organisation_variable(engine, session, test_bundle):
     assert [u.username for u in people.candidates(session, second)] == ["carl"]
     moved = [e for e in history.case_history(session, case.id) if e.action == "case_org_changed"]
     assert [e.detail for e in moved] == [{"from": "county-a", "to": "county-b"}]
+
+
+def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, session, test_bundle):
+    from engine import migration
+
+    case = cases.start_case(engine, session, "crash", {"n": 0}, org_code="county-a")
+    task = only_ready(session, case.id)
+    alice = people.user_by_name(session, "alice")
+    with pytest.raises(CaseFailed):
+        cases.complete_task(engine, session, task.id, APPLY, user=alice)
+    # Run again unchanged: the same step fails again and the case is back in error, its task still open.
+    again = cases.retry_case(engine, session, case.id, actor="policy", reason="再试一次")
+    assert (again.status, again.error) == ("running", None)
+    with pytest.raises(CaseFailed):
+        cases.complete_task(engine, session, task.id, APPLY, user=alice)
+    # Put the diagram right, move the case in error to that version, run it again: the task goes through.
+    fixed = bundles.deploy(session, bundle_with({"processes/test/crash.bpmn": diagrams.crash().replace(
+        b"ratio = 1 / 0", b"ratio = 1 / 2")}), engine=engine).bundle
+    target = migration.target_for(session, cases.get_case(session, case.id), fixed.version)
+    migration.migrate(engine, session, case.id, target, actor="policy")
+    assert cases.get_case(session, case.id).status == "error"
+    cases.retry_case(engine, session, case.id, actor="policy", reason="流程图已修正")
+    retried = next(e for e in reversed(history.case_history(session, case.id)) if e.action == "case_retried")
+    assert retried.actor == "policy" and "ZeroDivisionError" in retried.detail["error"]
+    roundtrip(engine, session, case.id)
+    assert only_ready(session, case.id).id == task.id
+    done = cases.complete_task(engine, session, task.id, APPLY, user=alice)
+    assert done.status == "completed"
+    with pytest.raises(InvalidState):
+        cases.retry_case(engine, session, case.id)

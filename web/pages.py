@@ -4,17 +4,19 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from engine import bundles, cases, casework, documents, history, people, tasks, worklists
-from engine.errors import InvalidState, NotAllowed
+from engine.errors import DataValidationError, EngineError, InvalidState, NotAllowed
 from engine.models import Bundle, Case, Organization
 
 from engine.workdays import CHINA_TZ, day_of
 
 from .auth import login_required
 from .database import session
+from .policy import is_policy
 from .workflow import engine
 
 bp = Blueprint("pages", __name__)
@@ -28,7 +30,7 @@ ACTION_LABELS = {
     "task_completed": "办理", "timers_checked": "期限检查", "case_copied": "抄送", "commented": "意见",
     "draft_saved": "暂存草稿", "task_claimed": "签收", "task_delegated": "委派", "task_released": "退回待签收",
     "task_resolved": "交回委派", "task_transferred": "转办", "task_urged": "催办",
-    "case_migrated": "迁移到新版本", "path_advanced": "流程推进", "path_recorded": "流程记录",
+    "case_migrated": "迁移到新版本", "case_retried": "恢复运行", "path_advanced": "流程推进", "path_recorded": "流程记录",
 }
 
 
@@ -63,7 +65,39 @@ def index():
     counts = dict(db.execute(select(Case.process_key, func.count()).where(Case.status == "running")
                              .group_by(Case.process_key)).all())
     versions = list(db.scalars(select(Bundle).order_by(Bundle.version.desc()).limit(10)))
-    return render_template("index.html", definitions=definitions, counts=counts, versions=versions)
+    startable = {d.process_key for d in casework.startable(db, g.user)}
+    return render_template("index.html", definitions=definitions, counts=counts, versions=versions,
+                           startable=startable)
+
+
+@bp.route("/start/<process_key>", methods=("GET", "POST"))
+@login_required
+def start(process_key: str):
+    """发起: start a case (a complaint received by letter, visit or telephone, say) in an organisation of mine;
+    then straight to its first task if it is mine to do."""
+    db, eng = session(), engine()
+    definition = next((d for d in casework.startable(db, g.user) if d.process_key == process_key), None)
+    if definition is None:
+        abort(404)
+    orgs = [o for o in db.scalars(select(Organization).order_by(Organization.path)) if o.path.startswith(g.user.org.path)]
+    errors, chosen = {}, request.form.get("org", g.user.org.code)
+    if request.method == "POST":
+        try:
+            case = casework.start_as(eng, db, g.user, process_key, chosen)
+        except DataValidationError as exc:
+            db.rollback()
+            errors = {e.field: e.message for e in exc.errors}
+        except EngineError as exc:
+            db.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("已发起：%(number)s", number=case.business_number or case.id), "ok")
+            mine = [t for t in cases.case_tasks(db, case.id, "ready") if people.is_candidate(db, g.user, t)]
+            if mine:
+                return redirect(url_for("work.task_page", task_id=mine[0].id))
+            return redirect(url_for("pages.case_detail", case_id=case.id))
+    return render_template("start.html", definition=definition, orgs=orgs, chosen=chosen, errors=errors), \
+        422 if errors else 200
 
 
 @bp.get("/cases")
@@ -127,6 +161,23 @@ def case_action(case_id: int, name: str):
         casework.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
         flash("已处理", "ok")
     except (NotAllowed, InvalidState) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("pages.case_detail", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/retry")
+@login_required
+def case_retry(case_id: int):
+    """恢复运行: policy staff run a case in error again from its last good state."""
+    db = session()
+    cases.visible_case(db, case_id, g.user.org.path)
+    if not is_policy(g.user):
+        abort(403)
+    try:
+        cases.retry_case(engine(), db, case_id, actor=g.user.username, reason=request.form.get("reason", ""))
+        flash(_("案件已恢复运行"), "ok")
+    except EngineError as exc:
         db.rollback()
         flash(exc.message, "error")
     return redirect(url_for("pages.case_detail", case_id=case_id))

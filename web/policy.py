@@ -293,7 +293,7 @@ def migrate():
     process = request.values.get("process", "")
     to_version = request.values.get("to", type=int) or (bundles.active_bundle(db).version if bundles.active_bundle(db) else 0)
     running = list(db.scalars(select(Case).join(ProcessDefinition).join(Bundle)
-                              .where(Case.process_key == process, Case.status.in_(("running", "suspended")),
+                              .where(Case.process_key == process, Case.status.in_(migration.MIGRATABLE),
                                      Bundle.version != to_version).order_by(Case.id)))
     if request.method == "POST":
         chosen = {int(v) for v in request.form.getlist("case") if v.isdigit()}

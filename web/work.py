@@ -89,11 +89,20 @@ def task_page(task_id: int):
             db.rollback()
             errors, status = formfields.error_map(exc.errors), 422
             flash(f"{exc.message}，请按提示修改", "error")
+        except EngineError as exc:
+            # Someone was first, the case is not running, or the diagram failed on this data (the case is then in
+            # error at its last good state): say so on the form, with what was entered still in it.
+            db.rollback()
+            status = PAGE_STATUS.get(exc.code, 409)
+            flash(exc.message, "error")
         else:
             flash(f"已办理「{task.name}」", "ok")
             return redirect(url_for("work.inbox"))
         task = tasks.visible_task(db, task_id, g.user)
     return render_template("task.html", **_task_context(task, schema, data, errors)), status
+
+
+PAGE_STATUS = {"not_allowed": 403, "not_found": 404, "case_failed": 422}
 
 
 def _prefill(task, schema: dict) -> dict:

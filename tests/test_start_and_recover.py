@@ -1,0 +1,88 @@
+"""Staff start cases from the pages (a complaint by letter or visit), a late completion is told why, and policy
+staff run a case in error again."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.models import Case, HumanTask
+from web.database import session as db_session
+
+from .test_api import is_problem
+from .test_work_pages import post, ready_task, text
+from .web_helpers import csrf, login, token_for
+
+
+def test_an_intake_clerk_starts_a_complaint_and_lands_on_its_registration(app, client):
+    login(client, "xu")
+    index = text(client.get("/"))
+    assert 'id="start-lawyer_complaint"' in index and 'id="start-sample_review"' not in index
+    assert 'id="start-penalty_procedure"' not in index          # only other processes call it
+    form = text(client.get("/start/lawyer_complaint"))
+    assert "东城区司法局" in form and "西城县司法局" not in form   # organisations of my subtree only
+    started = client.post("/start/lawyer_complaint", data={"csrf_token": csrf(client, "/start/lawyer_complaint"),
+                                                           "org": "county-a"})
+    assert started.status_code == 302 and "/tasks/" in started.headers["Location"]
+    page = text(client.get(started.headers["Location"]))
+    assert "投诉登记" in page and 'id="complete"' in page and "已发起：〔" in page
+    with app.app_context():
+        case = db_session().scalars(select(Case).order_by(Case.id.desc())).first()
+        assert (case.process_key, case.org.code, case.created_by) == ("lawyer_complaint", "county-a", "xu")
+    outside = client.post("/start/lawyer_complaint", data={"csrf_token": csrf(client, "/start/lawyer_complaint"),
+                                                           "org": "county-b"})
+    assert outside.status_code == 422 and "不在您的管辖范围内" in text(outside)
+
+
+def test_who_may_start_comes_from_the_diagram(app, client):
+    login(client, "chen")                                       # a caseworker: the complaint names intake clerks
+    assert 'id="start-lawyer_complaint"' not in text(client.get("/"))
+    assert client.get("/start/lawyer_complaint").status_code == 404
+    assert client.post("/start/lawyer_complaint", data={"csrf_token": csrf(client), "org": "county-a"}).status_code == 404
+    chen = token_for(app, "chen")
+    refused = is_problem(client.post("/api/v1/cases", headers=chen,
+                                     json={"process": "lawyer_complaint", "org": "county-a"}), 403)
+    assert "律师执业投诉处理" in refused["detail"]
+    xu = token_for(app, "xu")
+    assert client.post("/api/v1/cases", headers=xu, json={"process": "lawyer_complaint", "org": "county-a"}
+                       ).status_code == 201
+    called = is_problem(client.post("/api/v1/cases", headers=xu, json={"process": "penalty_procedure",
+                                                                       "org": "county-a"}), 403)
+    assert called["code"] == "not_allowed"
+
+
+def test_a_completion_someone_else_was_first_to_says_so_on_the_task_page(app, client):
+    task_id, _ = ready_task(app, "sample_review", "county-a")
+    login(client, "zhang")
+    token = csrf(client, f"/tasks/{task_id}")
+    client.post(f"/api/v1/tasks/{task_id}/complete", headers=token_for(app, "zhang"),
+                json={"data": {"title": "别人先办", "reason": "在接口中先办理"}})
+    late = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "action": "complete", "title": "购置打印机",
+                                                  "reason": "旧打印机已损坏"})
+    assert late.status_code == 409
+    page = text(late)
+    assert "已由 zhang 办理完毕" in page
+
+
+def test_policy_staff_run_a_case_in_error_again(app, client):
+    task_id, case_id = ready_task(app, "sample_review", "county-a")
+    with app.app_context():
+        db = db_session()
+        case = db.get(Case, case_id)
+        case.status, case.error = "error", "填写申请后（Script_x）：ZeroDivisionError"
+        db.commit()
+    login(client, "zhang")
+    page = text(client.get(f"/tasks/{task_id}"))
+    assert 'id="case-error"' in page and "ZeroDivisionError" in page
+    assert 'id="retry-case"' not in text(client.get(f"/cases/{case_id}"))
+    assert post(client, f"/cases/{case_id}/retry", {}, f"/cases/{case_id}").status_code == 403
+    login(client, "admin")                                      # holds the policy role
+    assert 'id="retry-case"' in text(client.get(f"/cases/{case_id}"))
+    done = post(client, f"/cases/{case_id}/retry", {"reason": "已修正"}, f"/cases/{case_id}")
+    assert done.status_code == 302
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "案件已恢复运行" in page and "恢复运行" in page[page.index('id="timeline"'):]
+    with app.app_context():
+        db = db_session()
+        assert (db.get(Case, case_id).status, db.get(Case, case_id).error) == ("running", None)
+        assert db.get(HumanTask, task_id).status == "ready"
+    again = post(client, f"/cases/{case_id}/retry", {}, f"/cases/{case_id}")
+    assert again.status_code == 302 and "不能执行此操作" in text(client.get(f"/cases/{case_id}"))
