@@ -210,8 +210,9 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
             instance.workflow.send_event(event)
         except WorkflowException:
             raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message_name=name) from None
-        instance.audit("message_received", message=name,
-                       keys=sorted(payload) if isinstance(payload, dict) else [])
+        note = payload.get("note") if isinstance(payload, dict) else None
+        instance.audit("message_received", message=name, keys=sorted(payload) if isinstance(payload, dict) else [],
+                       **({"note": note[:500]} if isinstance(note, str) and note else {}))
         instance.run()
 
     return mutate_case(engine, session, case, actor, change)

@@ -3,6 +3,7 @@ related cases, and the messages staff may send it."""
 from __future__ import annotations
 
 import json
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -18,8 +19,10 @@ from .tasks import organization_in_scope
 RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
 SENDER_ROLES_PROPERTY = "senderRoles"    # on a message catch event: roles that may send it from the web
 SENDER_FIELD_PROPERTY = "senderField"    # on a message catch event: payload field that gets the sender's username
+FIELD_LABELS_PROPERTY = "fieldLabels"    # process property: titles of case fields no form names (`field:label, …`)
+VALUE_LABELS_PROPERTY = "valueLabels"    # process property: labels of values the diagram computes (`field=value:label`)
 STARTER_ROLES_PROPERTY = "starterRoles"  # process property: roles that may start its cases (absent: any staff)
-_TITLES: dict[int, dict[str, str]] = {}
+_TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 
 
 def form_schema(engine, session: Session, task: HumanTask) -> dict | None:
@@ -54,22 +57,64 @@ def case_data(engine, session: Session, case: Case) -> dict:
 
 def field_titles(session: Session, bundle_id: int) -> dict[str, str]:
     """Every form field's title in a bundle version, by property name (bundles never change, so kept)."""
-    titles = _TITLES.get(bundle_id)
-    if titles is None:
-        titles = {}
+    return _form_labels(session, bundle_id)[0]
+
+
+def _form_labels(session: Session, bundle_id: int) -> tuple[dict[str, str], dict[str, dict]]:
+    """Field titles, and the labels of choice values (`enumNames`), from every form of a bundle version."""
+    labels = _TITLES.get(bundle_id)
+    if labels is None:
+        labels = ({}, {})
         for content in session.scalars(select(BundleFile.content).where(
                 BundleFile.bundle_id == bundle_id, BundleFile.kind == "form")):
-            _collect_titles(json.loads(content), titles)
-        _TITLES[bundle_id] = titles
-    return titles
+            _collect_titles(json.loads(content), *labels)
+        _TITLES[bundle_id] = labels
+    return labels
 
-def _collect_titles(schema: dict, titles: dict[str, str]) -> None:
+
+def _collect_titles(schema: dict, titles: dict[str, str], choices: dict[str, dict]) -> None:
     for name, prop in (schema.get("properties") or {}).items():
         if isinstance(prop, dict):
             titles.setdefault(name, prop.get("title", name))
-            _collect_titles(prop, titles)
+            options = prop if "enum" in prop else prop.get("items") if isinstance(prop.get("items"), dict) else {}
+            if options.get("enum") and options.get("enumNames"):
+                choices.setdefault(name, {}).update(zip(map(str, options["enum"]), options["enumNames"]))
+            _collect_titles(prop, titles, choices)
             if isinstance(prop.get("items"), dict):
-                _collect_titles(prop["items"], titles)
+                _collect_titles(prop["items"], titles, choices)
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """`key:label, …` as (key, label) pairs."""
+    return [(key.strip(), label.strip()) for key, _, label in
+            (entry.partition(":") for entry in text.split(",") if entry.strip())]
+
+
+def case_fields(session: Session, case: Case) -> list[tuple[str, str, Any]]:
+    """The case's declared fields as a reader sees them: (name, title, value with its choice labels).
+
+    Titles come from the process property `fieldLabels` (`field:label, …`, for values the diagram computes),
+    then from the forms; a value is shown by its label in the property `valueLabels` (`field=value:label, …`),
+    else in the forms (`enumNames`).
+    """
+    titles, choices = _form_labels(session, case.definition.bundle_id)
+    props = case.definition.properties or {}
+    declared = dict(_pairs(props.get(FIELD_LABELS_PROPERTY, "")))
+    values: dict[str, dict[str, str]] = {}
+    for key, label in _pairs(props.get(VALUE_LABELS_PROPERTY, "")):
+        field, _, value = key.partition("=")
+        values.setdefault(field.strip(), {})[value.strip()] = label
+    shown = []
+    for name, value in (case.meta or {}).items():
+        if value in (None, "", []):
+            continue
+        labels = {**choices.get(name, {}), **values.get(name, {})}
+        if isinstance(value, list):
+            value = [labels.get(str(v), v) for v in value]
+        elif isinstance(value, str):
+            value = labels.get(value, value)
+        shown.append((name, declared.get(name) or titles.get(name, name), value))
+    return shown
 
 def related(session: Session, case: Case, user: User) -> list[Case]:
     """Other cases of the process, visible to the user, sharing every field the diagram declares as relating."""
@@ -166,13 +211,15 @@ def sender_payload(engine, case: Case, user: User, name: str, payload):
 
 
 def send_action(engine, session: Session, case: Case, user: User, name: str, note: str = ""):
-    """Send one of the case's message actions as the user (the diagram's sender field gets their username)."""
-    offered = {a["name"] for a in message_actions(engine, session, case, user,
-                                                  waiting_messages(engine, session, case.id))}
+    """Send one of the case's message actions as the user (the diagram's sender field gets their username);
+    the action's label."""
+    offered = {a["name"]: a["label"] for a in message_actions(engine, session, case, user,
+                                                             waiting_messages(engine, session, case.id))}
     if name not in offered:
         raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
     payload = sender_payload(engine, case, user, name, {"note": note, "by": user.username})
-    return send_message(engine, session, case.id, name, payload, actor=user.username)
+    send_message(engine, session, case.id, name, payload, actor=user.username)
+    return offered[name]
 
 
 def task_data(engine, session: Session, task: HumanTask) -> dict:

@@ -54,6 +54,20 @@ def _colleague(session: Session, username: str, case: Case, field: str) -> User:
     return target
 
 
+def receivers(session: Session, task: HumanTask) -> list[User]:
+    """Who may be handed a task (转办, 委派): the active staff of the organisation that handles it."""
+    return list(session.scalars(select(User).where(User.active, User.org_id == task.org_id).order_by(User.username)))
+
+
+def _receiver(session: Session, username: str, task: HumanTask, field: str) -> User:
+    target = session.scalar(select(User).where(User.username == username, User.active))
+    if target is None or target.org_id != task.org_id:
+        org = session.get(Organization, task.org_id)
+        raise DataValidationError("接收人无效", [FieldError(
+            field, f"用户 {username} 不存在或不是{org.name if org else '本机构'}的工作人员", "user")])
+    return target
+
+
 # ---------------------------------------------------------------- operations
 
 def claim(engine, session: Session, task_id: int, user: User) -> HumanTask:
@@ -84,7 +98,7 @@ def transfer(engine, session: Session, task_id: int, user: User, to: str, reason
     task = _open_task(session, task_id, user)
     _require_holder(session, task, user)
     _require_note(reason, "reason", "请填写转办理由")
-    target = _colleague(session, to, task.case, "to")
+    target = _receiver(session, to, task, "to")
     if target.id == user.id:
         raise DataValidationError("接收人无效", [FieldError("to", "不能转办给自己", "user")])
     task.assignee_id, task.owner_id, task.delegation = target.id, None, None
@@ -98,7 +112,7 @@ def delegate(engine, session: Session, task_id: int, user: User, to: str, note: 
     _require_holder(session, task, user)
     if task.delegation == "pending":
         raise InvalidState("任务正在委派中，不能再次委派", task=task_id)
-    target = _colleague(session, to, task.case, "to")
+    target = _receiver(session, to, task, "to")
     if target.id == user.id:
         raise DataValidationError("接收人无效", [FieldError("to", "不能委派给自己", "user")])
     task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"
@@ -123,6 +137,9 @@ def urge(engine, session: Session, task_id: int, user: User, note: str = "") -> 
     held_by = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
     if not held_by:
         raise InvalidState("该任务当前没有办理人可以催办", task=task_id)
+    if [p.id for p in held_by] == [user.id]:
+        raise InvalidState("任务由您本人办理，无需催办", task=task_id)
+    held_by = [p for p in held_by if p.id != user.id]     # a candidate who urges the others is not reminded
     task.urge_count = (task.urge_count or 0) + 1
     task.last_urged_at = engine.now()
     for person in held_by:

@@ -68,7 +68,7 @@ def test_a_complaint_from_the_portal_to_the_reply_and_the_status_check(live_serv
     leader.goto(f"{base}{case_href}")
     leader.fill("#case-actions input[name=note]", "重大投诉，本人包案")
     leader.click("#action-leader_takeover")
-    assert "已处理" in leader.locator(".flash").inner_text()
+    assert "已办理：领导接管" in leader.locator(".flash").inner_text()
     leader.goto(f"{base}/overview")
     assert leader.locator("#led", has_text=number).count() == 1
     shot(leader, "complaint-07-leader-overview")

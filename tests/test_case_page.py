@@ -52,7 +52,9 @@ def test_a_director_takes_over_a_case_from_its_page(app, client):
     client.post(f"/cases/{case_id}/actions/leader_takeover",
                 data={"csrf_token": csrf(client, f"/cases/{case_id}"), "note": "本人包案"})
     page = text(client.get(f"/cases/{case_id}"))
-    assert "收到消息" in page and "孙伟" in text(client.get("/overview")) or case_id in _led(client)
+    assert "已办理：领导接管" in page
+    timeline = page[page.index('id="timeline"'):]
+    assert "收到消息" in timeline and "本人包案" in timeline           # the note said with it is kept
     assert case_id in _led(client)
 
 
@@ -88,3 +90,18 @@ def test_case_search_filters_within_the_subtree(app, client):
     assert "投诉第" in by_respondent and "样例审批" not in by_respondent
     login(client, "zhang")
     assert "西城县司法局" not in text(client.get("/cases?org=county-b")).split('id="cases"', 1)[1]
+
+
+def test_case_fields_and_people_are_shown_by_their_labels_and_names(app, client):
+    case_id = complaints(app)[0]
+    with app.app_context():
+        meta = db_session().get(Case, case_id).meta
+    login(client, "chen")
+    page = text(client.get(f"/cases/{case_id}"))
+    fields = page.split('id="case-fields"', 1)[1].split("</dl>", 1)[0]
+    shown = dict(re.findall(r'<dt>([^<]*)</dt><dd data-field="[^"]*">([^<]*)</dd>', fields))
+    assert shown and not {"channel", "repeat_count", "complainant_id"} & set(shown)
+    assert meta["channel"] not in shown.values() and shown["投诉来源"]          # a choice's label, not its code
+    assert "此前同类投诉次数" in shown
+    timeline = page[page.index('id="timeline"'):]
+    assert "<td>许静" in timeline and "<td>xu</td>" not in timeline              # display names, not usernames

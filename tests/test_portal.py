@@ -89,3 +89,17 @@ def test_a_complaint_goes_to_a_justice_bureau_only(app, client):
     assert options == ["city-bureau", "county-a", "county-b", "county-c"]
     refused = file(client, org="bar-discipline")
     assert refused.status_code == 422 and "org" in field_errors(text(refused))
+
+
+def test_every_organisation_the_portal_offers_has_someone_to_register_what_it_receives(app, client):
+    from engine import cases, people, portal
+    from web.workflow import engine
+
+    with app.app_context():
+        db = db_session()
+        for definition in portal.public_processes(db):
+            for org in portal.receiving_organizations(db, definition):
+                data = {k: v for k, v in COMPLAINT.items() if k != "org"}
+                case, _ = portal.submit(engine(), db, definition.process_key, data, org.code)
+                first = cases.case_tasks(db, case.id, "ready")[0]
+                assert people.candidates(db, first), (definition.process_key, org.code, first.name)

@@ -58,7 +58,7 @@ def test_transfer_hands_the_task_to_another_person_with_a_notification(session, 
     assert refused.value.errors[0].field == "reason"
     with pytest.raises(DataValidationError) as refused:
         tasks.transfer(engine, session, task.id, u(session, "alice"), "carl", reason="休假")
-    assert refused.value.errors[0].field == "to" and "无权查看" in refused.value.errors[0].message
+    assert refused.value.errors[0].field == "to" and "不是A区司法局的工作人员" in refused.value.errors[0].message
     tasks.transfer(engine, session, task.id, u(session, "alice"), "amy", reason="本人休假")
     assert worklists.inbox(session, u(session, "amy"), "mine")[0].id == task.id
     with pytest.raises(NotAllowed):
@@ -102,6 +102,10 @@ def test_urge_notifies_the_holder_and_counts(session, engine, applied):
     assert tasks.visible_task(session, task.id, u(session, "bob")).urge_count == 2
     with pytest.raises(NotFound):
         tasks.urge(engine, session, task.id, u(session, "cora"))
+    with pytest.raises(InvalidState, match="无需催办"):          # alice holds it: nobody to remind
+        tasks.urge(engine, session, task.id, u(session, "alice"))
+    session.rollback()
+    assert tasks.visible_task(session, task.id, u(session, "bob")).urge_count == 2
 
 
 def test_copy_reaches_the_copies_view_and_comments_join_the_timeline(session, engine, applied):

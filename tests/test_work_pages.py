@@ -180,3 +180,16 @@ def test_inbox_filters_by_date_and_keyword(app, client):
     assert "没有任务" in text(client.get("/inbox?view=group&since=2025-10-14"))
     assert "没有任务" in text(client.get("/inbox?view=group&q=无此案号"))
     assert "初审" in text(client.get("/inbox?view=group&q=L-000"))
+
+
+def test_a_task_is_handed_only_to_staff_of_the_organisation_handling_it(app, client):
+    task_id, _ = ready_task(app, "sample_review", "county-a")
+    login(client, "zhang")
+    page = text(client.get(f"/tasks/{task_id}"))
+    choices = page.split('id="transfer-to"', 1)[1].split("</select>", 1)[0]
+    assert "李华" in choices and "系统管理员" not in choices and "市局" not in choices and "张明" not in choices
+    post(client, f"/tasks/{task_id}/transfer", {"to": "qian", "reason": "请市局办理"}, f"/tasks/{task_id}")
+    assert "不是东城区司法局的工作人员" in text(client.get(f"/tasks/{task_id}"))
+    assert 'id="urge-note"' in page                                   # unclaimed: others may be urged
+    post(client, f"/tasks/{task_id}/claim", {}, f"/tasks/{task_id}")
+    assert 'id="urge-note"' not in text(client.get(f"/tasks/{task_id}"))  # nobody to urge but myself

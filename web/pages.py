@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine import bundles, cases, casework, documents, history, people, tasks, worklists
 from engine.errors import DataValidationError, EngineError, InvalidState, NotAllowed
-from engine.models import Bundle, Case, Organization
+from engine.models import Bundle, Case, Organization, User
 
 from engine.workdays import CHINA_TZ, day_of
 
@@ -41,7 +41,40 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["action_labels"] = ACTION_LABELS
     app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.filters["deadline"] = deadline_label
+    app.jinja_env.filters["field_value"] = field_value
+    app.jinja_env.globals["person"] = person
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
+
+
+def field_value(value) -> str:
+    """A case field's value for reading: yes/no, lists joined, moments in China time."""
+    if value is True or value is False:
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "、".join(field_value(v) for v in value)
+    if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(CHINA_TZ)
+        return f"{moment:%Y-%m-%d}" if (moment.hour, moment.minute) == (0, 0) else f"{moment:%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+_ACTORS = {"system": "系统", "public": "公众（网上提交）"}
+
+
+def person(username: str | None) -> str:
+    """A username as people read it: the person's name (looked up once per request), else the username."""
+    if not username:
+        return ""
+    names = g.setdefault("person_names", {})
+    if username not in names:
+        user = session().scalar(select(User).where(User.username == username)) if username not in _ACTORS else None
+        names[username] = user.display_name if user is not None else _ACTORS.get(username, username)
+    return names[username]
 
 
 def deadline_label(due) -> str:
@@ -59,10 +92,11 @@ def healthz():
 @bp.get("/")
 @login_required
 def index():
-    """Processes with their published version and running cases."""
+    """Processes with their published version, the running cases of my organisation subtree, and what I may start."""
     db = session()
     definitions = bundles.latest_definitions(db)
-    counts = dict(db.execute(select(Case.process_key, func.count()).where(Case.status == "running")
+    counts = dict(db.execute(select(Case.process_key, func.count()).join(Organization, Case.org_id == Organization.id)
+                             .where(Case.status == "running", Organization.path.startswith(g.user.org.path))
                              .group_by(Case.process_key)).all())
     versions = list(db.scalars(select(Bundle).order_by(Bundle.version.desc()).limit(10)))
     startable = {d.process_key for d in casework.startable(db, g.user)}
@@ -133,12 +167,20 @@ def case_detail(case_id: int):
     all_tasks = cases.case_tasks(db, case_id)
     waiting = cases.waiting_messages(eng, db, case_id)
     return render_template(
-        "case.html", case=case, tasks=[(t, people.candidates(db, t)) for t in all_tasks],
+        "case.html", case=case, tasks=[(t, _holders(db, t)) for t in all_tasks],
         path=history.case_path(db, case_id), history=history.case_history(db, case_id),
         documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
-        colleagues=tasks.colleagues(db, case), titles=casework.field_titles(db, case.definition.bundle_id),
+        colleagues=tasks.colleagues(db, case),
         current=[t.element_id for t in all_tasks if t.status == "ready"])
+
+
+def _holders(db, task) -> list:
+    """Who holds a task: its assignee once someone has it, else its candidates."""
+    if task.assignee_id is not None:
+        holder = db.get(User, task.assignee_id)
+        return [holder] if holder is not None else []
+    return people.candidates(db, task)
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")
@@ -158,8 +200,8 @@ def case_action(case_id: int, name: str):
     db = session()
     case = cases.visible_case(db, case_id, g.user.org.path)
     try:
-        casework.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
-        flash("已处理", "ok")
+        label = casework.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
+        flash(_("已办理：%(label)s", label=label), "ok")
     except (NotAllowed, InvalidState) as exc:
         db.rollback()
         flash(exc.message, "error")

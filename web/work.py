@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     """Register the work pages and the unread-notification count every page shows."""
     app.register_blueprint(bp)
     app.context_processor(_counts)
-    app.jinja_env.globals["field_titles"] = lambda case: casework.field_titles(session(), case.definition.bundle_id)
+    app.jinja_env.globals["case_fields"] = lambda case: casework.case_fields(session(), case)
 
 
 def _counts() -> dict:
@@ -142,6 +142,7 @@ def _task_context(task, schema, data, errors) -> dict:
         "may_work": task.status == "ready" and people.is_candidate(db, g.user, task),
         "legal_basis": casework.element_documentation(engine(), case).get(task.element_id),
         "documents": documents.case_documents(db, case.id), "colleagues": tasks.colleagues(db, case),
+        "receivers": tasks.receivers(db, task),
         "owner": db.get(type(g.user), task.owner_id) if task.owner_id else None,
     }
 

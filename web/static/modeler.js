@@ -225,6 +225,8 @@
      ["reportableFields", "申报字段", "逗号分隔：写入案件、可查询统计的数据"],
      ["titleField", "标题字段", ""], ["leaderField", "包案领导字段", ""], ["relatedFields", "关联案件字段", ""],
      ["starterRoles", "可发起角色", "角色代码或名称，逗号分隔；留空则所有工作人员可发起"],
+     ["fieldLabels", "字段名称", "字段:名称，逗号分隔（表单中没有的字段）"],
+     ["valueLabels", "取值名称", "字段=取值:名称，逗号分隔"],
      ["portalForm", "公众提交表单", ""], ["publicFields", "公众可见字段", "字段 或 字段:名称，逗号分隔"]
     ].forEach(function (spec) {
       var input = field(spec[1], textInput(spec[0], getProperty(process, spec[0])), spec[2]);
