@@ -260,3 +260,13 @@ def test_marshmallow_messages_come_back_in_chinese(client, zhang):
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert messages == {"limit": "应在 1 到 500 之间", "offset": "应在 0 到 1000000 之间",
                         "status": "取值应为：running, suspended, completed, terminated, error"}
+
+
+def test_http_errors_are_described_in_chinese(client, zhang):
+    broken = is_problem(client.post("/api/v1/cases", headers=zhang, data="{not json", content_type="application/json"),
+                        400)
+    assert "不是有效的 JSON" in broken["detail"]
+    assert is_problem(client.get("/api/v1/no-such-thing", headers=zhang), 404)["detail"] == "请求的地址或对象不存在"
+    assert is_problem(client.put("/api/v1/tasks", headers=zhang), 405)["detail"] == "该地址不支持此请求方法"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "expected_version" in spec["components"]["schemas"]["TaskDetail"]["properties"]["case_version"]["description"]

@@ -2,7 +2,11 @@
 staff run a case in error again."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
+
+from engine import people
 
 from engine.models import Case, HumanTask
 from web.database import session as db_session
@@ -86,3 +90,16 @@ def test_policy_staff_run_a_case_in_error_again(app, client):
         assert db.get(HumanTask, task_id).status == "ready"
     again = post(client, f"/cases/{case_id}/retry", {}, f"/cases/{case_id}")
     assert again.status_code == 302 and "不能执行此操作" in text(client.get(f"/cases/{case_id}"))
+
+
+def test_the_process_list_counts_only_the_running_cases_i_may_see(app, client):
+    with app.app_context():
+        rows = [(c.process_key, c.org.path) for c in db_session().scalars(select(Case).where(Case.status == "running"))]
+    login(client, "chen")
+    with app.app_context():
+        mine = people.user_by_name(db_session(), "chen").org.path
+    page = text(client.get("/"))
+    row = page.split("<code>lawyer_complaint</code>", 1)[1].split("</tr>", 1)[0]
+    shown = int(re.search(r"<td>(\d+)</td>", row).group(1))
+    assert shown == sum(1 for key, path in rows if key == "lawyer_complaint" and path.startswith(mine))
+    assert shown < sum(1 for key, _ in rows if key == "lawyer_complaint")     # the demo has complaints elsewhere

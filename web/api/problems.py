@@ -49,6 +49,21 @@ def engine_problem(error: EngineError):
     return problem(status, error.message, errors, code=error.code)
 
 
+# Werkzeug's own descriptions are English; a description a view gave (abort(404, "…")) is kept.
+DETAILS = {400: "请求格式有误（例如请求体不是有效的 JSON）", 401: "需要认证", 403: "无权访问", 404: "请求的地址或对象不存在", 405: "该地址不支持此请求方法",
+           413: "上传内容超过大小限制", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误"}
+
+
+def _detail(error: HTTPException) -> str:
+    status = error.code or 500
+    description = error.description or ""
+    if description.startswith("Failed to decode JSON object"):
+        return "请求体不是有效的 JSON：" + description.split(":", 1)[1].strip()
+    if description == type(error).description or not description:
+        return DETAILS.get(status, TITLES.get(status, "错误"))
+    return description
+
+
 def http_problem(error: HTTPException):
     """The problem of an HTTP error; webargs' 422 carries marshmallow's messages per location and field."""
     status = error.code or 500
@@ -57,7 +72,7 @@ def http_problem(error: HTTPException):
         errors = [{"field": field, "message": text, "rule": "schema"}
                   for location in messages.values() for field, text in _flatten(location)]
         return problem(422, f"请求有 {len(errors)} 处需要修改", errors, code="invalid_request")
-    return problem(status, error.description or TITLES.get(status, ""), code="http_error")
+    return problem(status, _detail(error), code="http_error")
 
 
 def _flatten(messages, prefix: str = ""):

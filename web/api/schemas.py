@@ -71,7 +71,8 @@ class TaskOut(Schema):
 class TaskDetail(TaskOut):
     form_schema = fields.Dict(allow_none=True)
     draft = fields.Dict(allow_none=True)
-    case_version = fields.Integer()
+    case_version = fields.Integer(metadata={"description": "案件版本号：办理（complete）时作为 expected_version 发回，"
+                                                          "案件在此期间被他人修改则返回 409"})
 
 
 class DocumentOut(Schema):
@@ -151,7 +152,7 @@ class InboxQuery(Strict):
 class CompleteIn(Strict):
     data = fields.Dict(keys=fields.String(), required=True)
     expected_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**31 - 1),
-                                      metadata={"description": "案件版本号；与当前不符时返回 409"})
+                                      metadata={"description": "案件版本号（任务详情中的 case_version）；与当前不符时返回 409"})
 
 
 class NextTask(Schema):
