@@ -89,6 +89,9 @@ def test_transfer_delegate_urge_copy_and_notifications(app, client):
     page = text(client.get("/notifications"))
     assert "委派：填写申请" in page and "抄送" in page
     assert re.search(r'id="unread-count">2<', page)
+    opened = client.get(re.search(r'href="(/notifications/\d+/open)">委派：填写申请', page).group(1))
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/tasks/{task_id}")
+    assert re.search(r'id="unread-count">1<', text(client.get("/notifications")))     # following it read it
     assert "委派给您" in text(client.get(f"/tasks/{task_id}"))
     post(client, f"/tasks/{task_id}/resolve", {"note": "已核实"})
     post(client, "/notifications/read", {}, "/notifications")
@@ -96,7 +99,12 @@ def test_transfer_delegate_urge_copy_and_notifications(app, client):
     assert "请知悉" in text(client.get("/inbox?view=copies"))
     post(client, f"/tasks/{task_id}/urge", {"note": "尽快"})
     login(client, "zhang")
-    assert "催办：填写申请" in text(client.get("/notifications"))
+    page = text(client.get("/notifications"))
+    assert "催办：填写申请" in page
+    other = re.search(r'href="(/notifications/\d+/open)"', page).group(1)
+    login(client, "li")
+    assert client.get(other).status_code == 404                                     # someone else's
+    login(client, "zhang")
     assert "已催办 1 次" in text(client.get(f"/tasks/{task_id}"))
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 
 from engine import attachments, cases, casework, directory, documents, notifications, people, tasks, worklists
 from engine.errors import DataValidationError, EngineError
+from engine.models import Notification
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -233,6 +234,20 @@ def case_attachment(case_id: int, attachment_id: int):
 def notification_list():
     """My unread notifications."""
     return render_template("notifications.html", items=notifications.unread(session(), g.user.id))
+
+
+@bp.get("/notifications/<int:notification_id>/open")
+@login_required
+def notification_open(notification_id: int):
+    """Follow a notification to what it is about; following it reads it (someone else's answers 404)."""
+    db = session()
+    found = db.get(Notification, notification_id)
+    if found is None or found.user_id != g.user.id:
+        abort(404)
+    if found.read_at is None:
+        notifications.mark_read(db, g.user.id, [found.id], engine().now())
+    link = found.link or ""
+    return redirect(link if link.startswith("/") and not link.startswith("//") else url_for("work.notification_list"))
 
 
 @bp.post("/notifications/read")
