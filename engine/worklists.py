@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from .errors import DataValidationError, FieldError
 from .models import Case, CaseCopy, HumanTask, Organization, User
 
-VIEWS = ("mine", "group", "done", "copies")
+VIEWS = ("mine", "group", "delegated", "done", "copies")
+TASK_VIEWS = ("mine", "group", "delegated", "done")
 LEADER_PROPERTY = "leaderField"     # a process property naming the case field that holds its lead leader
 
 
@@ -25,6 +26,10 @@ def _candidate_clause(user: User):
                    HumanTask.lane.in_(_role_names(user)))
     return and_(HumanTask.status == "ready", HumanTask.assignee_id.is_(None), or_(by_role, named))
 
+def _delegated_by(user: User):
+    """Open tasks the user delegated (委派) and has not had back yet."""
+    return and_(HumanTask.status == "ready", HumanTask.owner_id == user.id, HumanTask.delegation == "pending")
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -32,16 +37,19 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
           q: str | None = None, due: str | None = None, since: datetime | None = None,
           until: datetime | None = None, now: datetime | None = None, soon: datetime | None = None,
           limit: int = 200) -> list[HumanTask]:
-    """The user's tasks of one view: mine (assigned to me), group (my role's unclaimed tasks), done (completed
-    by me), sorted by due time; `due` = overdue | soon narrows to tasks past `now` or due before `soon`."""
-    if view not in VIEWS[:3]:
-        raise DataValidationError("无效的视图", [FieldError("view", f"应为 {'、'.join(VIEWS[:3])} 之一", "enum")])
+    """The user's tasks of one view: mine (assigned to me), group (my role's unclaimed tasks), delegated (mine,
+    with a delegate until they hand it back), done (completed by me), sorted by due time; `due` = overdue | soon
+    narrows to tasks past `now` or due before `soon`."""
+    if view not in TASK_VIEWS:
+        raise DataValidationError("无效的视图", [FieldError("view", f"应为 {'、'.join(TASK_VIEWS)} 之一", "enum")])
     query = (select(HumanTask).join(Case, HumanTask.case_id == Case.id)
              .join(Organization, Case.org_id == Organization.id).where(Organization.path.startswith(user.org.path)))
     if view == "mine":
         query = query.where(HumanTask.status == "ready", HumanTask.assignee_id == user.id)
     elif view == "group":
         query = query.where(_candidate_clause(user))
+    elif view == "delegated":
+        query = query.where(_delegated_by(user))
     else:
         query = query.where(HumanTask.status == "completed", HumanTask.completed_by == user.username)
     query = _case_filters(query, process_key, q, since, until)
@@ -75,6 +83,7 @@ def inbox_counts(session: Session, user: User, now: datetime, soon: datetime) ->
     return {
         "mine": count(HumanTask.status == "ready", HumanTask.assignee_id == user.id),
         "group": count(_candidate_clause(user)),
+        "delegated": count(_delegated_by(user)),
         "copies": session.scalar(select(func.count()).select_from(CaseCopy).where(
             CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))),
         "overdue": count(open_to_me, HumanTask.due_at < now),

@@ -162,6 +162,7 @@ def test_transfer_delegate_resolve_urge_and_notifications(app, client, zhang):
     assert outsider["errors"][0]["field"] == "to"
     delegated = client.post(f"{path}/delegate", headers=zhang, json={"to": "li", "note": "请核实"}).get_json()
     assert (delegated["assignee"], delegated["owner"], delegated["delegation"]) == ("li", "zhang", "pending")
+    assert [t["id"] for t in client.get("/api/v1/tasks?view=delegated", headers=zhang).get_json()] == [delegated["id"]]
     is_problem(client.post(f"{path}/complete", headers=li, json={"data": APPLY}), 409)
     client.post(f"{path}/draft", headers=li, json={"data": {"title": "草稿"}})
     back = client.post(f"{path}/resolve", headers=li, json={"note": "已核实"}).get_json()

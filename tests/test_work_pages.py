@@ -85,6 +85,8 @@ def test_transfer_delegate_urge_copy_and_notifications(app, client):
     assert refused.status_code == 302 and "请填写转办理由" in text(client.get(f"/tasks/{task_id}"))
     post(client, f"/tasks/{task_id}/delegate", {"to": "li", "note": "请核实"})
     post(client, f"/cases/{case_id}/copy", {"to": "li", "note": "请知悉"})
+    delegated = text(client.get("/inbox?view=delegated"))                 # while li has it, it stays in sight
+    assert f'href="/tasks/{task_id}"' in delegated and re.search(r'id="tab-delegated">我委派的<span class="count">1<', delegated)
     login(client, "li")
     page = text(client.get("/notifications"))
     assert "委派：填写申请" in page and "抄送" in page

@@ -18,7 +18,8 @@ from .database import session
 from .workflow import engine
 
 bp = Blueprint("work", __name__)
-VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "done": _l("已办"), "copies": _l("抄送我的")}
+VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "delegated": _l("我委派的"), "done": _l("已办"),
+               "copies": _l("抄送我的")}
 DUE_LABELS = {"overdue": _l("已超期"), "soon": _l("临期（2 个工作日内）")}
 SOON_WORKING_DAYS = 2
 OPERATIONS = ("claim", "release", "transfer", "delegate", "resolve", "urge")

@@ -140,7 +140,7 @@ class CommentIn(Strict):
 
 
 class InboxQuery(Strict):
-    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "group", "done"]))
+    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "group", "delegated", "done"]))
     process = fields.String()
     q = fields.String()
     due = fields.String(validate=validate.OneOf(["overdue", "soon"]))
