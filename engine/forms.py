@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from .errors import DataValidationError, FieldError
@@ -59,18 +60,55 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-class FormCache:
-    """Compiled validators per bundle version and form path."""
+# Date fields that cannot lie in the future (a complaint's receipt) or the past (a planned date): the keyword's value
+# is "today", the engine's day when the form is checked.
+NOT_AFTER, NOT_BEFORE = "x-notAfter", "x-notBefore"
+DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)
+TODAY = "today"
 
-    def __init__(self) -> None:
+
+def _day_of(value) -> date | None:
+    """The day a date or date-time text names (a date-time's own local day); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
+
+
+def _date_bound(later: bool, today: Callable[[], date]):
+    def check(_validator, bound, instance, _schema):
+        day = _day_of(instance)
+        if bound != TODAY or day is None:
+            return
+        limit = today()
+        if later and day > limit:
+            yield ValidationError(f"不能晚于今天（{limit:%Y-%m-%d}）")
+        elif not later and day < limit:
+            yield ValidationError(f"不能早于今天（{limit:%Y-%m-%d}）")
+    return check
+
+
+def form_validator_class(today: Callable[[], date]):
+    """Draft 2020-12 with the date bounds, measured against `today()`."""
+    return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
+                                                    NOT_BEFORE: _date_bound(False, today)})
+
+
+class FormCache:
+    """Compiled validators per bundle version and form path; `today` is the day date bounds are measured from."""
+
+    def __init__(self, today: Callable[[], date] = date.today) -> None:
         self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
+        self._validator_class = form_validator_class(today)
 
     def _compiled(self, bundle_id: int, path: str, load) -> tuple:
         key = (bundle_id, path)
         compiled = self._validators.get(key)
         if compiled is None:
             schema = json.loads(load())
-            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            validator = self._validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
             compiled = self._validators[key] = (validator, quick_check(schema))
         return compiled
 
@@ -113,7 +151,8 @@ _BOUNDS_OF_TYPE = {"string": _LENGTHS, "number": _LIMITS, "integer": _LIMITS, "b
 
 
 def _keywords_within(schema: dict, allowed: frozenset) -> bool:
-    return all(k in allowed or k in _ANNOTATIONS or k.startswith(("x-", "ui:")) for k in schema)
+    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in DATE_BOUNDS)
+               for k in schema)
 
 
 def quick_check(schema) -> Callable[[Any], bool] | None:

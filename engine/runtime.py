@@ -19,7 +19,7 @@ from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment, TaskScriptEngine
 from .statements import CASE_STATE
 from .state import StateCodec
-from .workdays import WorkCalendar, diagram_helpers
+from .workdays import CHINA_TZ, WorkCalendar, diagram_helpers
 
 
 def utc_now() -> datetime:
@@ -36,8 +36,8 @@ class Engine:
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})})
         self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()
-        self.forms = FormCache()
         self.clock = clock
+        self.forms = FormCache(today=lambda: self.now().astimezone(CHINA_TZ).date())
         self.step_budget = step_budget
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document}

@@ -21,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE
 from .errors import Problem, SandboxError
+from .forms import DATE_BOUNDS, TODAY
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -186,7 +187,25 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
             problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
                                     line=_line_of(files[path], exc.instance)))
             continue
+        for where, keyword, value in _date_bounds(schema, ""):
+            if value != TODAY:
+                problems.append(Problem(path, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}",
+                                        element=where or "(根)", line=_line_of(files[path], value)))
         bundle.forms[path] = schema
+
+
+def _date_bounds(schema, where: str):
+    """Every date-bound keyword in a form schema: (where, keyword, value)."""
+    if isinstance(schema, dict):
+        for keyword in DATE_BOUNDS:
+            if keyword in schema:
+                yield where, keyword, schema[keyword]
+        for key, sub in schema.items():
+            if isinstance(sub, (dict, list)):
+                yield from _date_bounds(sub, f"{where}/{key}" if where else key)
+    elif isinstance(schema, list):
+        for index, sub in enumerate(schema):
+            yield from _date_bounds(sub, f"{where}/{index}")
 
 
 def _line_of(content: bytes, value) -> int | None:

@@ -18,7 +18,7 @@ REGISTRATION = {
 }
 
 
-EXPLANATION = {"explanation_received_on": "2025-10-20", "explanation_method": "in_person",
+EXPLANATION = {"explanation_received_on": "2025-10-16", "explanation_method": "in_person",
                "explanation_summary": "被投诉律师称因另案开庭时间冲突未能出庭，同意退还部分代理费。"}
 
 

@@ -33,7 +33,7 @@ def test_accepted_complaint_is_noticed_within_three_working_days(engine, session
         text = document_text(session, case.id, "受理通知书")
         for expected in ("A区司法局", "〔2025〕投诉第0001号", "刘某", "王某某律师", "2025年10月13日", "予以受理"):
             assert expected in text
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-17"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
         case = cases.get_case(session, case.id)
         assert case.status == "running" and case.meta["decision"] == "accepted"
         explanation = task_named(session, case.id, "被投诉人书面说明")
@@ -52,7 +52,7 @@ def test_out_of_scope_complaint_is_not_accepted_with_a_notice(engine, session, c
             "other_channel": "向人民法院提起民事诉讼"})
         text = document_text(session, case.id, "不予受理（引导）告知书")
         assert "本机关决定不予受理" in text and "向人民法院提起民事诉讼" in text and "民事纠纷" in text
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "in_person", "notified_on": "2025-10-14"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "in_person", "notified_on": "2025-10-13"})
         assert history.case_path(session, case.id)[-1].element_id == "End_closed"
 
 
@@ -213,7 +213,7 @@ def test_major_case_goes_to_a_leader_under_lead_responsibility(engine, session, 
         do(engine, session, case.id, "初审", "chen", review("accept"))
         do(engine, session, case.id, "受理审查决定", "zhou",
            {"decision": "accepted", "decision_reason": "上级交办", "possible_severe_penalty": True})
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
         lead = task_named(session, case.id, "领导包案")
         assert [u.username for u in people.candidates(session, lead)] == ["dora"]
         data = engine.load_workflow(session, cases.get_case(session, case.id)).get_task_from_id(UUID(lead.task_uuid)).data
@@ -229,7 +229,7 @@ def test_ordinary_case_is_not_major(engine, session, complaint_setup):
         case = register(engine, session)
         do(engine, session, case.id, "初审", "chen", review("accept"))
         do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
         case = cases.get_case(session, case.id)
         assert case.meta["is_major"] is False and [t.name for t in ready(session, case.id)] == ["被投诉人书面说明"]
 
@@ -256,7 +256,7 @@ def test_the_leader_who_signs_the_lead_task_becomes_the_lead(engine, session, co
         case = register(engine, session, channel="higher_authority")
         do(engine, session, case.id, "初审", "chen", review("accept"))
         do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "上级交办"})
-        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-14"})
+        do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
         do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班开展调查", "lead_members": "陈刚",
                                                        "lead_target_date": "2025-12-31"})
         workflow = engine.load_workflow(session, cases.get_case(session, case.id))

@@ -335,7 +335,7 @@ def test_respondent_explanation_supplied_goes_into_the_report(engine, session, s
         assert "王某某律师：" in text and "2025年10月27日前" in text and "代理合同约定出庭三次" in text
         do(engine, session, case.id, "调查核实", "chen", FINDINGS)
         report = document_text(session, case.id, "调查报告")
-        assert "被投诉人书面说明（2025年10月20日收到）：" + EXPLANATION["explanation_summary"] in report
+        assert "被投诉人书面说明（2025年10月16日收到）：" + EXPLANATION["explanation_summary"] in report
 
 
 def test_respondent_explanation_not_supplied_in_time_is_recorded(engine, session, sanctions_setup):

@@ -87,3 +87,29 @@ def test_a_refused_form_still_names_every_field():
     with pytest.raises(DataValidationError) as refused:
         forms.check(1, "forms/sample/apply.schema.json", load, {"title": "x", "urgent": "yes"})
     assert sorted(e.field for e in refused.value.errors) == ["reason", "title", "urgent"]
+
+
+DATED = {"type": "object", "required": ["received_on"], "properties": {
+    "received_on": {"type": "string", "format": "date", "x-notAfter": "today", "title": "收到日期"},
+    "planned": {"type": "string", "format": "date", "x-notBefore": "today"},
+    "note": {"type": "string", "x-notAfter": "today"}}}
+
+
+def test_date_bounds_are_measured_from_the_engines_day():
+    from datetime import date
+
+    day = {"today": date(2025, 10, 13)}
+    cache = FormCache(today=lambda: day["today"])
+    load = lambda: json.dumps(DATED).encode()  # noqa: E731
+    cache.check(1, "dated", load, {"received_on": "2025-10-13", "planned": "2025-10-13", "note": "not a date"})
+    with pytest.raises(DataValidationError) as refused:
+        cache.check(1, "dated", load, {"received_on": "2025-10-14", "planned": "2025-10-12"})
+    assert {(e.field, e.message) for e in refused.value.errors} == {
+        ("received_on", "不能晚于今天（2025-10-13）"), ("planned", "不能早于今天（2025-10-13）")}
+    day["today"] = date(2025, 10, 14)                     # the same compiled form, a day later
+    cache.check(1, "dated", load, {"received_on": "2025-10-14"})
+
+
+def test_a_form_with_date_bounds_gets_no_quick_check():
+    assert quick_check({"type": "object", "properties": {"note": {"type": "string", "x-notAfter": "today"}}}) is None
+    assert quick_check({"type": "object", "properties": {"note": {"type": "string", "x-widget": "textarea"}}})

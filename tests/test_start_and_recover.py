@@ -13,7 +13,7 @@ from web.database import session as db_session
 
 from .test_api import is_problem
 from .test_work_pages import post, ready_task, text
-from .web_helpers import csrf, login, token_for
+from .web_helpers import csrf, field_errors, login, token_for
 
 
 def test_an_intake_clerk_starts_a_complaint_and_lands_on_its_registration(app, client):
@@ -28,6 +28,11 @@ def test_an_intake_clerk_starts_a_complaint_and_lands_on_its_registration(app, c
     assert started.status_code == 302 and "/tasks/" in started.headers["Location"]
     page = text(client.get(started.headers["Location"]))
     assert "投诉登记" in page and 'id="complete"' in page and "已发起：〔" in page
+    assert 'name="received_on" type="date"' in page and 'max="2025-10-13"' in page     # no day after today
+    refused = client.post(started.headers["Location"], data={"csrf_token": csrf(client, started.headers["Location"]),
+                                                              "action": "complete", "received_on": "2025-10-14"})
+    assert refused.status_code == 422
+    assert field_errors(text(refused))["received_on"] == "不能晚于今天（2025-10-13）"
     with app.app_context():
         case = db_session().scalars(select(Case).order_by(Case.id.desc())).first()
         assert (case.process_key, case.org.code, case.created_by) == ("lawyer_complaint", "county-a", "xu")

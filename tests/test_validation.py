@@ -69,6 +69,14 @@ def test_invalid_form_schema(engine, session, content, expected):
     assert expected in problem.message
 
 
+def test_a_date_bound_other_than_today_is_named(engine, session):
+    form = (b'{"type": "object", "properties": {"decision": {"type": "string"}, "opinion": {"type": "string"},\n'
+            b' "on": {"type": "string", "format": "date", "x-notAfter": "tomorrow"}}}')
+    [problem] = problems_of(engine, session, _with_form(form))
+    assert (problem.file, problem.element, problem.line) == ("forms/sample/review.schema.json", "properties/on", 2)
+    assert "x-notAfter" in problem.message and "tomorrow" in problem.message
+
+
 def _with_form(content: bytes) -> dict[str, bytes]:
     files = bundle_with()
     files["forms/sample/review.schema.json"] = content

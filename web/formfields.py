@@ -8,6 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.forms import NOT_AFTER, NOT_BEFORE, TODAY
+from engine.workdays import CHINA_TZ
+
+from .workflow import engine
+
 LONG_TEXT = 200         # strings allowed to be longer than this get a text area
 
 
@@ -93,6 +98,9 @@ def _attrs(prop: dict) -> dict:
             out[target] = prop[source]
     if prop.get("type") == "number":
         out["step"] = "any"
+    for keyword, target in ((NOT_AFTER, "max"), (NOT_BEFORE, "min")):     # the date picker offers only allowed days
+        if prop.get(keyword) == TODAY and prop.get("format") == "date":
+            out[target] = engine().now().astimezone(CHINA_TZ).date().isoformat()
     return out
 
 
