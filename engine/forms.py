@@ -11,12 +11,15 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import DataValidationError, FieldError
 
+PATTERN_MESSAGE = "x-patternMessage"     # a field's own message for a value its pattern refuses
 _TYPES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否", "array": "列表",
           "object": "对象", "null": "空值"}
 
 
 def _message(error: ValidationError) -> str:
     v, value = error.validator, error.validator_value
+    if v == "pattern" and isinstance(error.schema, dict) and isinstance(error.schema.get(PATTERN_MESSAGE), str):
+        return error.schema[PATTERN_MESSAGE]         # what the form says the format is, e.g. an ID number's
     if v == "type":
         kinds = value if isinstance(value, list) else [value]
         return "应为" + "或".join(_TYPES.get(k, k) for k in kinds)

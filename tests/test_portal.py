@@ -38,6 +38,7 @@ def test_bad_submission_names_each_field_and_saves_nothing(app, client):
     errors = field_errors(text(response))
     assert set(errors) == {"org", "facts", "complainant_phone", "respondent_id"}
     assert "至少需要 10 个字符" in errors["facts"] and "名录" in errors["respondent_id"]
+    assert errors["complainant_phone"] == "应为 7 至 20 位电话号码（数字，可含 +、- 和空格）"   # the form's own words
     assert case_count(app) == before
     assert client.post("/portal/lawyer_complaint", data=COMPLAINT).status_code == 400      # no CSRF token
 
@@ -45,6 +46,7 @@ def test_bad_submission_names_each_field_and_saves_nothing(app, client):
 def test_submission_starts_the_case_at_registration_and_the_status_page_shows_only_the_stage(app, client):
     receipt = file(client)
     assert receipt.status_code == 200
+    assert "提交成功" in text(receipt) and "东城区司法局已收到您提交的材料" in text(receipt)
     number = re.search(r'id="case-number">([^<]+)<', text(receipt)).group(1)
     code = re.search(r'id="access-code">([A-Z0-9]{8})<', text(receipt)).group(1)
     with app.app_context():
