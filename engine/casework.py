@@ -15,6 +15,7 @@ from .cases import CALLABLE_ONLY_PROPERTY, send_message, start_case, waiting_mes
 from .errors import DataValidationError, FieldError, NotAllowed
 from .models import BundleFile, Case, HumanTask, Organization, User
 from .tasks import organization_in_scope
+from .worklists import LEADER_PROPERTY
 
 RELATED_PROPERTY = "relatedFields"      # process property: case fields whose equal values make cases related
 SENDER_ROLES_PROPERTY = "senderRoles"    # on a message catch event: roles that may send it from the web
@@ -104,11 +105,15 @@ def case_fields(session: Session, case: Case) -> list[tuple[str, str, Any]]:
     for key, label in _pairs(props.get(VALUE_LABELS_PROPERTY, "")):
         field, _, value = key.partition("=")
         values.setdefault(field.strip(), {})[value.strip()] = label
+    leader = props.get(LEADER_PROPERTY)
     shown = []
     for name, value in (case.meta or {}).items():
         if value in (None, "", []):
             continue
         labels = {**choices.get(name, {}), **values.get(name, {})}
+        if name == leader and isinstance(value, str):        # the field holds a username: show the person
+            found = session.scalar(select(User.display_name).where(User.username == value))
+            labels = {value: found} if found else labels
         if isinstance(value, list):
             value = [labels.get(str(v), v) for v in value]
         elif isinstance(value, str):

@@ -245,10 +245,11 @@ def _case_label(case: Case) -> str:
 
 
 def colleagues(session: Session, case: Case) -> list[User]:
-    """Everyone who may receive one of the case's tasks or a copy: active users whose subtree holds the case."""
-    ancestors = [p for p in case.org.path.strip("/").split("/") if p]
-    return list(session.scalars(select(User).where(User.active, User.org_id.in_([int(i) for i in ancestors]))
-                                .order_by(User.org_id, User.username)))
+    """Everyone who may receive a copy of the case: active users whose subtree holds it, its own organisation's
+    first, then those of the organisations above it, nearest first."""
+    ancestors = [int(p) for p in case.org.path.strip("/").split("/") if p]
+    found = session.scalars(select(User).where(User.active, User.org_id.in_(ancestors)).order_by(User.username))
+    return sorted(found, key=lambda u: -ancestors.index(u.org_id))
 
 
 def organization_in_scope(session: Session, user: User, code: str) -> Organization | None:

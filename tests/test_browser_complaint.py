@@ -66,9 +66,18 @@ def test_a_complaint_from_the_portal_to_the_reply_and_the_status_check(live_serv
     chen.goto(f"{base}/inbox?view=group&q={number}")
     case_href = chen.locator("#inbox tr", has_text="调查核实").locator("a[href^='/cases/']").first.get_attribute("href")
     leader.goto(f"{base}{case_href}")
-    leader.fill("#case-actions input[name=note]", "重大投诉，本人包案")
+    leader.locator("#case-actions form", has=leader.locator("#action-leader_takeover")).locator(
+        "input[name=note]").fill("重大投诉，本人包案")
     leader.click("#action-leader_takeover")
     assert "已办理：领导接管" in leader.locator(".flash").inner_text()
+    assert "重大投诉，本人包案" in leader.locator("#timeline").inner_text()
+    assert "孙伟" in leader.locator('#case-fields [data-field="lead_leader"]').inner_text()
+    leader.wait_for_selector("#diagram[data-rendered=true]")    # the big diagram opens on the current step, readable
+    box = leader.locator("#diagram").bounding_box()
+    step = leader.locator("#diagram .djs-element.current").first.bounding_box()
+    assert step["width"] >= 60 and box["x"] <= step["x"] and step["x"] + step["width"] <= box["x"] + box["width"]
+    assert box["y"] <= step["y"] and step["y"] + step["height"] <= box["y"] + box["height"]
+    shot(leader, "complaint-07a-case-diagram")
     leader.goto(f"{base}/overview")
     assert leader.locator("#led", has_text=number).count() == 1
     shot(leader, "complaint-07-leader-overview")

@@ -55,6 +55,7 @@ def test_a_director_takes_over_a_case_from_its_page(app, client):
     assert "已办理：领导接管" in page
     timeline = page[page.index('id="timeline"'):]
     assert "收到消息" in timeline and "本人包案" in timeline           # the note said with it is kept
+    assert re.search(r'data-field="lead_leader">孙伟', page)             # the lead leader by name
     assert case_id in _led(client)
 
 
