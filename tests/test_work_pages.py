@@ -172,6 +172,7 @@ def test_files_uploaded_with_a_form_are_kept_when_it_is_refused_and_downloadable
 
 
 def test_english_is_a_second_interface_language(app, client):
+    task_id, case_id = ready_task(app, "sample_review", "county-a")
     login(client, "zhang")
     assert "我的待办" in text(client.get("/inbox"))
     switched = client.get("/lang/en?next=/inbox")
@@ -179,6 +180,11 @@ def test_english_is_a_second_interface_language(app, client):
     page = text(client.get("/inbox"))
     assert 'lang="en"' in page and "My tasks" in page and "To claim" in page and "Sign out" in page
     assert "我的待办" not in page
+    group = text(client.get("/inbox?view=group"))
+    assert "working days left" in group and "剩余" not in group
+    task = text(client.get(f"/tasks/{task_id}"))
+    assert "This task is for" in task or "Held by" in task
+    assert "Case started" in text(client.get(f"/cases/{case_id}"))
     client.get("/lang/zh")
     assert "我的待办" in text(client.get("/inbox"))
     assert client.get("/lang/fr").status_code == 302 and "我的待办" in text(client.get("/inbox"))
@@ -203,3 +209,21 @@ def test_a_task_is_handed_only_to_staff_of_the_organisation_handling_it(app, cli
     assert 'id="urge-note"' in page                                   # unclaimed: others may be urged
     post(client, f"/tasks/{task_id}/claim", {}, f"/tasks/{task_id}")
     assert 'id="urge-note"' not in text(client.get(f"/tasks/{task_id}"))  # nobody to urge but myself
+
+
+def test_every_interface_text_has_an_english_translation():
+    """Each literal given to _() or _l() in the templates and the web code, and each label shown through them."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from engine.cases import STATUS_LABELS
+    from web.pages import ACTION_LABELS
+
+    web = Path(__file__).resolve().parent.parent / "web"
+    with (web / "translations/en/LC_MESSAGES/messages.po").open("rb") as po:
+        translated = {m.id for m in read_po(po) if m.id and m.string}
+    wanted = set(ACTION_LABELS.values()) | set(STATUS_LABELS.values())
+    for path in [*web.rglob("*.html"), *web.rglob("*.py")]:
+        wanted |= {m.group(2) for m in re.finditer(r"\b_l?\(\s*(['\"])(.+?)\1", path.read_text(encoding="utf-8"))}
+    assert sorted(wanted - translated) == []

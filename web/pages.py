@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
     app.jinja_env.globals["action_labels"] = ACTION_LABELS
+    app.jinja_env.globals["status_label"] = lambda code: _(cases.STATUS_LABELS.get(code, code))
+    app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
     app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value

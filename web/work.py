@@ -90,7 +90,7 @@ def task_page(task_id: int):
         except DataValidationError as exc:
             db.rollback()
             errors, status = formfields.error_map(exc.errors), 422
-            flash(f"{exc.message}，请按提示修改", "error")
+            flash(_("%(problem)s，请按提示修改", problem=exc.message), "error")
         except EngineError as exc:
             # Someone was first, the case is not running, or the diagram failed on this data (the case is then in
             # error at its last good state): say so on the form, with what was entered still in it.
@@ -98,7 +98,7 @@ def task_page(task_id: int):
             status = PAGE_STATUS.get(exc.code, 409)
             flash(exc.message, "error")
         else:
-            flash(f"已办理「{task.name}」", "ok")
+            flash(_("已办理「%(name)s」", name=task.name), "ok")
             return redirect(url_for("work.inbox"))
         task = tasks.visible_task(db, task_id, g.user)
     return render_template("task.html", **_task_context(task, schema, data, errors)), status
