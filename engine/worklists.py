@@ -67,8 +67,10 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
     return found
 
 def copies(session: Session, user: User, *, unread_only: bool = False, limit: int = 200) -> list[CaseCopy]:
-    """Copies sent to the user, newest first."""
-    query = select(CaseCopy).where(CaseCopy.user_id == user.id).order_by(CaseCopy.id.desc()).limit(limit)
+    """Copies sent to the user of cases in their organisation subtree, newest first."""
+    query = (select(CaseCopy).join(Case, CaseCopy.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+             .where(CaseCopy.user_id == user.id, Organization.path.startswith(user.org.path))
+             .order_by(CaseCopy.id.desc()).limit(limit))
     if unread_only:
         query = query.where(CaseCopy.read_at.is_(None))
     return list(session.scalars(query))
@@ -84,8 +86,11 @@ def inbox_counts(session: Session, user: User, now: datetime, soon: datetime) ->
         "mine": count(HumanTask.status == "ready", HumanTask.assignee_id == user.id),
         "group": count(_candidate_clause(user)),
         "delegated": count(_delegated_by(user)),
-        "copies": session.scalar(select(func.count()).select_from(CaseCopy).where(
-            CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))),
+        "copies": session.scalar(select(func.count()).select_from(CaseCopy)
+                                 .join(Case, CaseCopy.case_id == Case.id)
+                                 .join(Organization, Case.org_id == Organization.id)
+                                 .where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None),
+                                        Organization.path.startswith(user.org.path))),
         "overdue": count(open_to_me, HumanTask.due_at < now),
         "soon": count(open_to_me, HumanTask.due_at >= now, HumanTask.due_at < soon),
     }

@@ -47,6 +47,10 @@ def test_openapi_document_and_viewer_describe_every_endpoint(client):
                  "/api/v1/tasks/{task_id}/delegate", "/api/v1/tasks/{task_id}/urge", "/api/v1/notifications"):
         assert path in spec["paths"], path
     complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
+    assert {"401", "403", "404", "409", "422"} <= set(complete["responses"])
+    assert complete["responses"]["409"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"}
+    assert "404" not in spec["paths"]["/api/v1/processes"]["get"]["responses"]
     assert "data" in spec["components"]["schemas"]["CompleteIn"]["properties"] and complete["responses"]["200"]
     viewer = client.get("/api/v1/docs").get_data(as_text=True)
     assert "/assets/swagger-ui-dist/swagger-ui-bundle.js" in viewer
@@ -188,6 +192,13 @@ def test_messages_copies_comments_and_documents(app, client, zhang):
     copied = client.post(f"/api/v1/cases/{case_id}/copies", headers=zhang, json={"to": ["li"], "note": "请知悉"})
     assert copied.status_code == 201
     assert client.get("/api/v1/notifications", headers=token_for(app, "li")).get_json()[0]["kind"] == "copy"
+    li_token = token_for(app, "li")
+    [copy] = client.get("/api/v1/copies?unread=true", headers=li_token).get_json()
+    assert (copy["case_id"], copy["sent_by"], copy["note"], copy["read_at"]) == (case_id, "zhang", "请知悉", None)
+    client.get(f"/api/v1/cases/{case_id}", headers=li_token)                 # reading the case reads the copy
+    assert client.get("/api/v1/copies?unread=true", headers=li_token).get_json() == []
+    assert client.get("/api/v1/copies", headers=li_token).get_json()[0]["read_at"]
+    is_problem(client.get("/api/v1/copies?unread=maybe", headers=li_token), 422)
     remark = client.post(f"/api/v1/cases/{case_id}/comments", headers=zhang, json={"text": "材料已齐"}).get_json()
     assert (remark["action"], remark["detail"]) == ("commented", {"text": "材料已齐"})
     task = case["tasks"][0]["id"]

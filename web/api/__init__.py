@@ -1,9 +1,11 @@
 """The JSON API under /api/v1: marshmallow schemas, a generated OpenAPI document, bearer tokens, problem+json."""
 from __future__ import annotations
 
+import re
 import threading
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
@@ -48,6 +50,28 @@ class ProblemApi(Api):
         """The app-wide handlers in `init_app` below decide by path; pages keep their HTML errors."""
 
 
+class ProblemResponses(BasePlugin):
+    """Documents the problem+json answers each operation can give, beside its success: 401 everywhere, 404 where
+    the path names a row, 422 where it reads arguments, 403 and 409 where it changes something."""
+
+    WHEN = {"401": "未认证：缺少或无效的访问令牌", "403": "无权执行此操作", "404": "不存在，或不在您的管辖范围内",
+            "409": "冲突：已被他人处理，或当前状态不允许", "422": "请求数据校验未通过（errors 中逐字段说明）"}
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            codes = ["401"]
+            if re.search(r"\{\w+\}", path or ""):
+                codes.append("404")
+            if method != "get" or operation.get("parameters"):
+                codes.append("422")
+            if method != "get":
+                codes += ["403", "409"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(code, {"description": self.WHEN[code], "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+
+
 class PageSessions(SecureCookieSessionInterface):
     """Cookie sessions for the pages only: an API request (bearer token) neither reads nor writes the cookie."""
 
@@ -70,8 +94,11 @@ def init_app(app: Flask) -> None:
                                     "错误以 application/problem+json 返回，字段错误在 `errors` 中。"},
         },
     })
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from .schemas import Problem
+
+    api.spec.components.schema("Problem", schema=Problem)
     from . import cases, catalogue, tasks
 
     for blueprint in (catalogue.blp, cases.blp, tasks.blp):

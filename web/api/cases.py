@@ -56,8 +56,11 @@ class Cases(MethodView):
 class CaseView(MethodView):
     @blp.response(200, CaseDetail)
     def get(self, case_id: int):
-        """A case with its open tasks (deadlines and their legal basis), documents and awaited messages."""
-        return detail(visible(case_id))
+        """A case with its open tasks (deadlines and their legal basis), documents and awaited messages; copies of
+        it sent to the caller count as read."""
+        case = visible(case_id)
+        worklists.read_copies_of(session(), g.user, case_id, engine().now())
+        return detail(case)
 
 
 @blp.route("/cases/<int:case_id>/history")

@@ -199,6 +199,23 @@ class NotificationOut(Schema):
     read_at = fields.DateTime(allow_none=True)
 
 
+class CopyOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    business_number = fields.String(allow_none=True, attribute="case.business_number")
+    title = fields.String(allow_none=True, attribute="case.title")
+    task_id = fields.Integer(allow_none=True)
+    sent_by = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class CopyQuery(Strict):
+    unread = fields.Boolean(load_default=False, metadata={"description": "只列未读的抄送"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
 class ReadIn(Strict):
     ids = fields.List(fields.Integer(validate=ROW_ID), required=True, validate=validate.Length(min=1, max=1000))
 

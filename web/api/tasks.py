@@ -12,7 +12,8 @@ from ..present import task_dict
 from ..workflow import engine
 from . import Blueprint, authenticate
 from .schemas import (
-    Completed, CompleteIn, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
+    Completed, CompleteIn, CopyOut, CopyQuery, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn,
+    TaskDetail, TaskOut, TransferIn,
 )
 
 blp = Blueprint("api_tasks", __name__, description="待办任务与通知")
@@ -95,6 +96,15 @@ def complete(body, task_id: int):
                                           expected_version=body["expected_version"], org_path=g.user.org.path)
     return {"id": task_id, "status": "completed", "case_id": case.id, "case_status": case.status,
             "case_version": case.version, "next_tasks": ready}
+
+
+@blp.route("/copies")
+class Copies(MethodView):
+    @blp.arguments(CopyQuery, location="query")
+    @blp.response(200, CopyOut(many=True))
+    def get(self, query):
+        """抄送我的: cases and tasks copied to the caller, newest first (opening the case reads them)."""
+        return worklists.copies(session(), g.user, unread_only=query["unread"], limit=query["limit"])
 
 
 @blp.route("/notifications")
