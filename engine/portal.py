@@ -1,7 +1,8 @@
 """Cases a member of the public starts without an account, and the little they may later see of them.
 
 A process opts in with properties: `portalForm` (the JSON Schema the public fills in), `portalDefaults`
-(JSON merged into the data, e.g. the intake channel), `portalOrgKinds` (kinds of organisation it may go to),
+(JSON merged into the data, e.g. the intake channel), `portalDateField` (the field that gets the day of submission),
+`portalOrgKinds` (kinds of organisation it may go to),
 `publicFields` (case fields shown on the status page, as `field` or `field:label`).
 A user task's `publicStage` property names the stage the public sees while it is open."""
 from __future__ import annotations
@@ -20,12 +21,14 @@ from .directory import directory_errors
 from .errors import DataValidationError, FieldError, NotFound
 from .models import Case, Organization, ProcessDefinition
 from .casework import case_data, field_titles
+from .workdays import CHINA_TZ
 
 FORM_PROPERTY = "portalForm"
 DEFAULTS_PROPERTY = "portalDefaults"
 FIELDS_PROPERTY = "publicFields"
 STAGE_PROPERTY = "publicStage"
 ORG_KINDS_PROPERTY = "portalOrgKinds"
+DATE_FIELD_PROPERTY = "portalDateField"     # the data field that gets the day of submission
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone
 ITERATIONS = 120_000
 
@@ -73,6 +76,9 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
         session.rollback()
         raise DataValidationError(f"提交内容有 {len(problems)} 处需要修改", problems)
     defaults = json.loads((definition.properties or {}).get(DEFAULTS_PROPERTY) or "{}")
+    dated = (definition.properties or {}).get(DATE_FIELD_PROPERTY)
+    if dated:       # the day it arrived, in China time: what registration records as the date of receipt
+        defaults[dated] = engine.now().astimezone(CHINA_TZ).date().isoformat()
     case = start_case(engine, session, process_key, {**defaults, **data}, org_code=org_code, actor="public")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     case.access_code_hash = _hash(code)

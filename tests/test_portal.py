@@ -58,6 +58,7 @@ def test_submission_starts_the_case_at_registration_and_the_status_page_shows_on
     task_id = int(re.search(rf'href="/tasks/(\d+)">投诉登记</a>.*?{re.escape(number)}', inbox, re.S).group(1))
     form = text(client.get(f"/tasks/{task_id}"))
     assert "律师收取代理费后未出庭" in form and 'value="online" selected' in form      # prefilled from the portal
+    assert re.search(r'name="received_on" type="date"\s+value="2025-10-13"', form)         # the day it arrived
     client.post("/logout", data={"csrf_token": csrf(client, "/inbox")})
     wrong = client.post("/portal/status", data={"csrf_token": csrf(client, "/portal/status"), "number": number,
                                                 "code": "AAAAAAAA"})
@@ -105,3 +106,12 @@ def test_every_organisation_the_portal_offers_has_someone_to_register_what_it_re
                 case, _ = portal.submit(engine(), db, definition.process_key, data, org.code)
                 first = cases.case_tasks(db, case.id, "ready")[0]
                 assert people.candidates(db, first), (definition.process_key, org.code, first.name)
+
+
+def test_visitors_see_the_public_service_not_the_staff_pages(client):
+    page = text(client.get("/portal/"))
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "网上服务" in header and 'id="portal-home"' in header and "办理进度查询" in header
+    assert "待办" not in header and "lawflow" not in header
+    client.get("/lang/en?next=/portal/")
+    assert "Submit online" in text(client.get("/portal/status"))
