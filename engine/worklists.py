@@ -13,6 +13,7 @@ from .models import Case, CaseCopy, HumanTask, Organization, User
 
 VIEWS = ("mine", "group", "delegated", "done", "copies")
 TASK_VIEWS = ("mine", "group", "delegated", "done")
+SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
 LEADER_PROPERTY = "leaderField"     # a process property naming the case field that holds its lead leader
 
 
@@ -36,7 +37,7 @@ def _like_escape(text: str) -> str:
 def inbox(session: Session, user: User, view: str = "mine", *, process_key: str | None = None,
           q: str | None = None, due: str | None = None, since: datetime | None = None,
           until: datetime | None = None, now: datetime | None = None, soon: datetime | None = None,
-          limit: int = 200) -> list[HumanTask]:
+          limit: int = 200, sort: str = "due") -> list[HumanTask]:
     """The user's tasks of one view: mine (assigned to me), group (my role's unclaimed tasks), delegated (mine,
     with a delegate until they hand it back), done (completed by me), sorted by due time; `due` = overdue | soon
     narrows to tasks past `now` or due before `soon`."""
@@ -57,7 +58,13 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
         query = query.where(HumanTask.due_at < now)
     elif due == "soon" and now is not None and soon is not None:
         query = query.where(HumanTask.due_at >= now, HumanTask.due_at < soon)
-    if view == "done":
+    if sort not in SORTS:
+        raise DataValidationError("无效的排序", [FieldError("sort", f"应为 {'、'.join(SORTS)} 之一", "enum")])
+    if sort == "newest":
+        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
+    elif sort == "oldest":
+        query = query.order_by(HumanTask.created_at, HumanTask.id)
+    elif view == "done":
         query = query.order_by(HumanTask.completed_at.desc())
     else:
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)

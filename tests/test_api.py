@@ -1,14 +1,18 @@
 """The JSON API under /api/v1 on the demo data: every endpoint, bad input, conflicts and organisation scope."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import inspect, select
 
 from engine.models import Case
 from web import tokens
 from web.database import session as db_session
 
-from .web_helpers import token_for
+from .conftest import DEMO_MOMENT
+from .web_helpers import login, token_for
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -218,8 +222,6 @@ def test_messages_copies_comments_and_documents(app, client, zhang):
 
 
 def test_the_api_ignores_session_cookies(client):
-    from .web_helpers import login
-
     login(client, "zhang")
     is_problem(client.get("/api/v1/cases"), 401)
 
@@ -282,3 +284,20 @@ def test_http_errors_are_described_in_chinese(client, zhang):
     assert is_problem(client.put("/api/v1/tasks", headers=zhang), 405)["detail"] == "该地址不支持此请求方法"
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "expected_version" in spec["components"]["schemas"]["TaskDetail"]["properties"]["case_version"]["description"]
+
+
+def test_the_inbox_sorts_by_deadline_or_by_arrival(app, client, zhang):
+    started = []
+    for hours in (1, 2):
+        with time_machine.travel(DEMO_MOMENT + timedelta(hours=hours), tick=False):
+            body = client.post("/api/v1/cases", headers=zhang, json={"process": "sample_review", "org": "county-a"})
+            started.append(body.get_json()["tasks"][0]["id"])
+    newest = [t["id"] for t in client.get("/api/v1/tasks?view=group&sort=newest", headers=zhang).get_json()]
+    oldest = [t["id"] for t in client.get("/api/v1/tasks?view=group&sort=oldest", headers=zhang).get_json()]
+    assert newest[:2] == started[::-1] and oldest[-2:] == started and set(newest) == set(oldest)
+    assert [e["field"] for e in is_problem(client.get("/api/v1/tasks?sort=random", headers=zhang), 422)["errors"]] \
+        == ["sort"]
+    login(client, "zhang")
+    page = client.get("/inbox?view=group&sort=newest").get_data(as_text=True)
+    assert page.index(f'href="/tasks/{started[1]}"') < page.index(f'href="/tasks/{started[0]}"')
+    assert 'value="newest" selected' in page

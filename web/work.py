@@ -20,6 +20,7 @@ from .workflow import engine
 bp = Blueprint("work", __name__)
 VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "delegated": _l("我委派的"), "done": _l("已办"),
                "copies": _l("抄送我的")}
+SORT_LABELS = {"due": _l("按期限"), "newest": _l("最新到达"), "oldest": _l("最早到达")}
 DUE_LABELS = {"overdue": _l("已超期"), "soon": _l("临期（2 个工作日内）")}
 SOON_WORKING_DAYS = 2
 OPERATIONS = ("claim", "release", "transfer", "delegate", "resolve", "urge")
@@ -53,14 +54,17 @@ def inbox():
         abort(404)
     now, soon = _soon()
     db = session()
-    filters = {k: request.args.get(k) or None for k in ("process", "q", "due", "since", "until")}
+    filters = {k: request.args.get(k) or None for k in ("process", "q", "due", "since", "until", "sort")}
+    if filters["sort"] not in SORT_LABELS:
+        filters["sort"] = "due"
     if view == "copies":
         found = worklists.copies(db, g.user)
     else:
         found = worklists.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
-                            since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon)
+                            since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon,
+                            sort=filters["sort"])
     return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
-                           due_labels=DUE_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
+                           due_labels=DUE_LABELS, sort_labels=SORT_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
                            processes=_processes())
 
 

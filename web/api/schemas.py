@@ -147,6 +147,7 @@ class InboxQuery(Strict):
     since = fields.DateTime()
     until = fields.DateTime()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "newest", "oldest"]))
 
 
 class CompleteIn(Strict):

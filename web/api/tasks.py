@@ -45,7 +45,7 @@ class Inbox(MethodView):
         """The caller's inbox: mine, my role's unclaimed (group), or done; sorted by due time."""
         found = worklists.inbox(session(), g.user, query["view"], process_key=query.get("process"), q=query.get("q"),
                             due=query.get("due"), since=query.get("since"), until=query.get("until"),
-                            now=engine().now(), soon=soon_moment(), limit=query["limit"])
+                            now=engine().now(), soon=soon_moment(), limit=query["limit"], sort=query["sort"])
         return [task_dict(t) for t in found]
 
 
