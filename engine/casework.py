@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from .bundles import bundle_file, latest_definitions
 from .cases import CALLABLE_ONLY_PROPERTY, send_message, start_case, waiting_messages
-from .errors import DataValidationError, FieldError, NotAllowed
+from .errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
+from .messages import OFFER_WHEN_PROPERTY
 from .models import BundleFile, Case, HumanTask, Organization, User
 from .tasks import organization_in_scope
 from .worklists import LEADER_PROPERTY
@@ -188,8 +189,11 @@ def start_as(engine, session: Session, user: User, process_key: str, org_code: s
 def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:
     """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
     actions: dict[str, dict] = {}
+    known: dict = {}
     for name, task_spec, props in _message_catchers(engine, case):
         if name not in waiting or not getattr(task_spec, "bpmn_name", None) or not _may_send(props, user):
+            continue
+        if not _offered(engine, session, case, props, user, known):
             continue
         actions.setdefault(name, {"name": name, "label": task_spec.bpmn_name,
                                   "documentation": getattr(task_spec, "documentation", None) or "",
@@ -197,15 +201,37 @@ def message_actions(engine, session: Session, case: Case, user: User, waiting: l
     return sorted(actions.values(), key=lambda a: a["label"])
 
 
-def sender_payload(engine, case: Case, user: User, name: str, payload):
+def _offered(engine, session: Session, case: Case, props: dict, user: User, known: dict) -> bool:
+    """Whether the element's `offerWhen` expression holds for the case's data and this sender (true without one).
+
+    `known` keeps the case's data between elements of one request. An expression that fails to run offers the
+    action (the diagram's own checks still apply when it is sent) rather than hiding it without a word.
+    """
+    expression = props.get(OFFER_WHEN_PROPERTY)
+    if not expression:
+        return True
+    if "data" not in known:
+        workflow = engine.load_workflow(session, case)
+        known["data"] = {**case_data(engine, session, case), **workflow.data_objects}
+    try:
+        return bool(engine.sandbox.evaluate(expression, known["data"], {"sender": user.username}))
+    except SandboxError:
+        return True
+
+
+def sender_payload(engine, session: Session, case: Case, user: User, name: str, payload):
     """The payload of a message `user` sends to the case, as the diagram's catching elements allow it.
 
-    Where the elements name sender roles the user must hold one of them; where they name a sender field it is
-    filled with the user's username, whatever the payload said (so nobody sends in someone else's name).
+    Where the elements name sender roles the user must hold one of them, and where they have an `offerWhen`
+    condition it must hold; where they name a sender field it is filled with the user's username, whatever the
+    payload said (so nobody sends in someone else's name).
     """
     catchers = [props for caught, _, props in _message_catchers(engine, case) if caught == name]
     if catchers and not any(_may_send(props, user) for props in catchers):
         raise NotAllowed("您不能对本案发送此消息", case=case.id, message_name=name)
+    known: dict = {}
+    if catchers and not any(_offered(engine, session, case, props, user, known) for props in catchers):
+        raise InvalidState("案件当前不需要此操作", case=case.id, message_name=name)
     field = next((props[SENDER_FIELD_PROPERTY] for props in catchers if props.get(SENDER_FIELD_PROPERTY)), None)
     if field is None:
         return payload
@@ -222,7 +248,7 @@ def send_action(engine, session: Session, case: Case, user: User, name: str, not
                                                              waiting_messages(engine, session, case.id))}
     if name not in offered:
         raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
-    payload = sender_payload(engine, case, user, name, {"note": note, "by": user.username})
+    payload = sender_payload(engine, session, case, user, name, {"note": note, "by": user.username})
     send_message(engine, session, case.id, name, payload, actor=user.username)
     return offered[name]
 

@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from .messages import DOCUMENT_MESSAGE
 from .errors import Problem, SandboxError
 from .forms import DATE_BOUNDS, TODAY
+from .messages import OFFER_WHEN_PROPERTY
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -337,6 +338,9 @@ def _expressions(ts):
         value = getattr(ts, attr, None)
         if isinstance(value, str) and value:
             yield label, value, "eval"
+    offer = ((getattr(ts, "extensions", None) or {}).get("properties") or {}).get(OFFER_WHEN_PROPERTY)
+    if offer:
+        yield "提供条件（offerWhen）", offer, "eval"
     event = getattr(ts, "event_definition", None)
     if event is not None:
         if isinstance(event, TimerEventDefinition):

@@ -56,6 +56,7 @@ def test_a_director_takes_over_a_case_from_its_page(app, client):
     timeline = page[page.index('id="timeline"'):]
     assert "收到消息" in timeline and "本人包案" in timeline           # the note said with it is kept
     assert re.search(r'data-field="lead_leader">孙伟', page)             # the lead leader by name
+    assert 'id="action-leader_takeover"' not in page                     # not offered to the leader who leads it
     assert case_id in _led(client)
 
 

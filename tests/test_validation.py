@@ -187,3 +187,13 @@ def test_a_bad_form_does_not_hide_problems_in_diagrams(engine, session):
     problems = problems_of(engine, session, files)
     assert {(p.file, p.element) for p in problems} == {
         ("forms/sample/apply.schema.json", None), (SAMPLE, "Flow_approved")}
+
+
+def test_an_offer_condition_is_checked_like_any_expression(engine, session):
+    path = "processes/complaint/lawyer_complaint.bpmn"
+    files = bundle_with()
+    good = b'name="offerWhen" value="get_value(&quot;lead_leader&quot;) != sender"'
+    assert good in files[path]
+    files[path] = files[path].replace(good, b'name="offerWhen" value="sender.__class__"')
+    [problem] = problems_of(engine, session, files)
+    assert (problem.file, problem.element) == (path, "Start_takeover") and "offerWhen" in problem.message

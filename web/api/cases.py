@@ -88,7 +88,7 @@ class Messages(MethodView):
     def post(self, body, case_id: int):
         """Deliver a message the case waits for (409 if it does not; 403 if the diagram names sender roles the
         caller lacks). A sender field the diagram names is filled with the caller's username."""
-        payload = casework.sender_payload(engine(), visible(case_id), g.user, body["name"], body["payload"])
+        payload = casework.sender_payload(engine(), session(), visible(case_id), g.user, body["name"], body["payload"])
         case = cases.send_message(engine(), session(), case_id, body["name"], payload, actor=g.user.username)
         return detail(case)
 
