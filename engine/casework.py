@@ -1,5 +1,5 @@
-"""What a task or case page shows beyond its rows: the form, the legal basis of each step, the case's data,
-related cases, and the messages staff may send it."""
+"""What a task or case page shows beyond its rows: the form, the legal basis of each step, the case's fields by
+their labels, related cases, the messages staff may send it; and which processes a member of staff may start."""
 from __future__ import annotations
 
 import json
