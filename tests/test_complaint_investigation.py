@@ -95,6 +95,7 @@ def test_no_violation_is_replied_served_and_archived(engine, session, complaint_
         text = document_text(session, case.id, "答复书")
         for expected in ("查证不实或无法查实，不予处理", "按约出庭", "六十日内依法申请行政复议", "六个月内依法提起行政诉讼"):
             assert expected in text
+        clock.move_to(at("2025-11-21T10:00"))                                   # served the next day
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-21",
                                                         "service_proof": "EMS1234567890", "respondent_notified": True})
         receipt = document_text(session, case.id, "送达回证")
@@ -117,7 +118,7 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
                                                         "rectification_days": 30})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
         assert "2025年11月15日前改正" in document_text(session, case.id, "答复书")      # 10-16 + 30 days
-        do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-17",
+        do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
         followup = task_named(session, case.id, "整改跟踪")
         assert followup.due_at == at("2025-11-16T00:00")

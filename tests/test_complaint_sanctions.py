@@ -111,7 +111,7 @@ def test_penalty_without_hearing_is_decided_served_and_replied(engine, session, 
         statement = task_named(session, case.id, "陈述申辩与听证申请")
         assert statement.due_at == at("2025-11-11T00:00")            # 5 working days from service: 4 … 10
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-05", "statement_summary": "当事人承认收费未入账，请求从轻处罚",
+            "statement_received_on": "2025-11-03", "statement_summary": "当事人承认收费未入账，请求从轻处罚",
             "hearing_requested": False})
         assert candidates(session, case.id, "法制审核") == ["city_legal"]
         do(engine, session, case.id, "法制审核", "city_legal", REVIEWED)
@@ -126,13 +126,13 @@ def test_penalty_without_hearing_is_decided_served_and_replied(engine, session, 
             assert expected in decision
         assert "集体讨论" not in decision
         do(engine, session, case.id, "送达处罚决定书", "city_worker", {
-            "decision_service_method": "direct", "decision_served_on": "2025-11-13", "decision_service_proof": "王某某签收"})
+            "decision_service_method": "direct", "decision_served_on": "2025-11-12", "decision_service_proof": "王某某签收"})
         returned = cases.get_case(session, case.id)
         assert returned.org.code == "county-a" and returned.meta["penalty_decision"] == "penalise"
         assert returned.meta["penalty_sanctions"] == ["warning", "fine"] and returned.meta["heavy_penalty"] is False
         assert candidates(session, case.id, "接收处理结果") == ["chen"]
         assert task_named(session, case.id, "接收处理结果").due_at == at("2025-11-18T00:00")   # 3 working days: 13, 14, 17
-        do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-11-13"})
+        do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-11-12"})
         reply = document_text(session, case.id, "答复书")
         assert "A区司法局" in reply and "市司法局依法立案查处，对被投诉人作出行政处罚：警告、罚款人民币5000元" in reply
         assert names(session, case.id) == ["答复送达"]
@@ -145,19 +145,21 @@ def test_heavy_penalty_with_hearing_needs_a_collective_decision(engine, session,
         notice = document_text(session, case.id, "行政处罚事先告知书")
         assert "停止执业（期限3个月）" in notice and "有权要求举行听证" in notice
         assert refused(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-05", "hearing_requested": True}) == [
+            "statement_received_on": "2025-11-03", "hearing_requested": True}) == [
             ("hearing_date", "required"), ("hearing_host", "required"), ("hearing_place", "required")]
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-05", "statement_summary": "当事人认为处罚过重", "hearing_requested": True,
+            "statement_received_on": "2025-11-03", "statement_summary": "当事人认为处罚过重", "hearing_requested": True,
             "hearing_date": "2025-11-17", "hearing_place": "市司法局第一会议室", "hearing_host": "孙主持"})
         hearing_notice = document_text(session, case.id, "听证通知书")
         assert "2025年11月17日" in hearing_notice and "市司法局第一会议室" in hearing_notice and "孙主持" in hearing_notice
         hearing = task_named(session, case.id, "举行听证")
         assert hearing.due_at == at("2025-11-18T00:00") and candidates(session, case.id, "举行听证") == ["city_legal"]
+        clock.move_to(at("2025-11-17T10:00"))                      # the hearing is held on the day it was set for
         do(engine, session, case.id, "举行听证", "city_legal", {
             "hearing_held_on": "2025-11-17", "hearing_record": "当事人对事实无异议，对处罚幅度提出异议", "hearing_opinion": "维持拟处罚意见"})
         do(engine, session, case.id, "法制审核", "city_legal", REVIEWED)
         assert names(session, case.id) == ["集体讨论"] and candidates(session, case.id, "集体讨论") == ["city_director"]
+        clock.move_to(at("2025-11-20T10:00"))
         do(engine, session, case.id, "集体讨论", "city_director", {
             "meeting_type": "bureau_meeting", "meeting_date": "2025-11-20", "meeting_attendees": ["局长", "副局长甲", "副局长乙"],
             "meeting_conclusion": "同意给予停止执业三个月的处罚"})
@@ -182,7 +184,7 @@ def test_hearing_request_window_expires_after_five_working_days(engine, session,
         assert names(session, case.id) == ["法制审核"]                  # no hearing
         do(engine, session, case.id, "法制审核", "city_legal", REVIEWED)
         do(engine, session, case.id, "集体讨论", "city_director", {
-            "meeting_type": "office_meeting", "meeting_date": "2025-11-12",
+            "meeting_type": "office_meeting", "meeting_date": "2025-11-11",
             "meeting_attendees": ["王局长", "李副局长", "张副局长"], "meeting_conclusion": "同意"})
         do(engine, session, case.id, "作出处罚决定", "city_director", {
             **DECIDED, "penalty_sanctions": ["practice_suspension"], "penalty_suspension_months": 3})
@@ -212,7 +214,7 @@ def test_seven_working_day_service_limit(engine, session, sanctions_setup):
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
         case = noticed(engine, session, clock, LIGHT)
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-04", "hearing_requested": False})
+            "statement_received_on": "2025-11-03", "hearing_requested": False})
         do(engine, session, case.id, "法制审核", "city_legal", REVIEWED)
         clock.move_to(at("2025-12-26T15:00"))                      # Friday; 7 working days: 29, 30, 31, 01-04 … 07
         do(engine, session, case.id, "作出处罚决定", "city_director", DECIDED)
@@ -242,7 +244,7 @@ def test_bad_penalty_input_is_refused_field_by_field(engine, session, sanctions_
         assert refused(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {"hearing_requested": False}) == [
             ("statement_received_on", "required")]
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-04", "hearing_requested": False})
+            "statement_received_on": "2025-11-03", "hearing_requested": False})
         do(engine, session, case.id, "法制审核", "city_legal", REVIEWED)
         no_sanction = {k: v for k, v in DECIDED.items() if k not in ("penalty_sanctions", "penalty_fine_amount")}
         assert refused(engine, session, case.id, "作出处罚决定", "city_director", no_sanction) == [
@@ -260,11 +262,11 @@ def test_not_filing_ends_the_penalty_case_and_a_failed_legal_review_sends_it_bac
         do(engine, session, stale.id, "立案审查", "city_chief", {
             "penalty_filed": False, "within_limitation": False, "filing_opinion": "违法行为发生在二年前，不再给予行政处罚"})
         assert cases.get_case(session, stale.id).org.code == "county-a"
-        do(engine, session, stale.id, "接收处理结果", "chen", {"result_received_on": "2025-10-21"})
+        do(engine, session, stale.id, "接收处理结果", "chen", {"result_received_on": "2025-10-20"})
         assert "市司法局经审查决定不予立案：违法行为发生在二年前" in document_text(session, stale.id, "答复书")
         case = noticed(engine, session, clock, LIGHT)
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
-            "statement_received_on": "2025-11-04", "hearing_requested": False})
+            "statement_received_on": "2025-11-03", "hearing_requested": False})
         do(engine, session, case.id, "法制审核", "city_legal", {"legal_review_passed": False,
                                                               "legal_review_opinion": "证据不足，补充调查"})
         assert names(session, case.id) == ["调查取证"]
@@ -296,11 +298,11 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
         notify = task_named(session, case.id, "通知被投诉会员")
         assert notify.due_at == at("2025-11-14T00:00") and candidates(session, case.id, "通知被投诉会员") == ["dc_worker"]
         do(engine, session, case.id, "通知被投诉会员", "dc_worker",
-           {"member_notified_on": "2025-10-31", "member_notice_method": "post"})
+           {"member_notified_on": "2025-10-30", "member_notice_method": "post"})
         do(engine, session, case.id, "惩戒调查", "dc_worker", {
             "discipline_investigators": ["调查员甲", "调查员乙"], "discipline_findings": "会员收取费用后未出具票据，属实。",
             "member_defence": "承认未开票，已补开", "discipline_hearing_requested": True})
-        do(engine, session, case.id, "惩戒听证", "dc_member", {"discipline_hearing_on": "2025-11-20",
+        do(engine, session, case.id, "惩戒听证", "dc_member", {"discipline_hearing_on": "2025-10-30",
                                                               "discipline_hearing_record": "会员对事实无异议"})
         decided = {"committee_members_total": 7, "committee_members_present": 3, "committee_votes_for": 3,
                    "discipline_sanction": "public_censure", "discipline_reason": "收费不出具票据，情节较重",
@@ -318,12 +320,12 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
         do(engine, session, case.id, "惩戒委员会决定", "dc_member",
            {**decided, "committee_members_present": 5, "committee_votes_for": 4})
         text = document_text(session, case.id, "会员违规行为处分决定书")
-        for expected in ("市律师协会惩戒委员会", "王某某律师", "A区司法局移送", "2025年11月20日举行听证", "委员7人，出席5人，4人同意",
+        for expected in ("市律师协会惩戒委员会", "王某某律师", "A区司法局移送", "2025年10月30日举行听证", "委员7人，出席5人，4人同意",
                          "给予王某某律师公开谴责的处分"):
             assert expected in text
         returned = cases.get_case(session, case.id)
         assert returned.org.code == "county-a" and returned.meta["discipline_sanction"] == "public_censure"
-        do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-11-21"})
+        do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-10-30"})
         assert "市律师协会惩戒委员会决定给予被投诉人公开谴责的行业处分" in document_text(session, case.id, "答复书")
 
 
