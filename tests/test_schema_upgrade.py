@@ -1,6 +1,8 @@
 """Schema migrations that move data: a case's path survives 0004 (case_step rows into audit events) both ways."""
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from sqlalchemy import text
 
@@ -47,3 +49,30 @@ def test_a_path_without_audit_events_gets_one(engine, session, deployed, db_url)
     command.upgrade(alembic_config(db_url), "head")
     assert _path(session, case.id) == before
     assert [e.action for e in history.case_history(session, case.id)] == ["path_recorded"]
+
+
+def test_declared_fields_written_with_escapes_are_found_by_keyword_after_0005(engine, session, deployed, db_url):
+    from engine import people, worklists
+
+    case = start(engine, session)
+    session.commit()
+    session.close()
+    command.downgrade(alembic_config(db_url), "0004")
+    escaped = json.dumps({"respondent_name": "王某某律师", "count": 2})          # as the json module wrote it
+    odd = json.dumps({"note": "\ud800"})                                         # a lone surrogate: left escaped
+    assign = "CAST(:meta AS JSON)" if db_url.startswith("postgresql") else ":meta"
+    session.execute(text(f"UPDATE case_instance SET meta = {assign} WHERE id = :id"), {"meta": escaped, "id": case.id})
+    other = start(engine, session)
+    session.execute(text(f"UPDATE case_instance SET meta = {assign} WHERE id = :id"), {"meta": odd, "id": other.id})
+    session.commit()
+    session.close()
+    alice = people.user_by_name(session, "alice")
+    assert worklists.search_cases(session, alice, q="王某某") == []
+    session.close()
+
+    command.upgrade(alembic_config(db_url), "head")
+    assert [c.id for c in worklists.search_cases(session, alice, q="王某某")] == [case.id]
+    stored = session.execute(text("SELECT CAST(meta AS TEXT) FROM case_instance WHERE id = :id"), {"id": case.id}).scalar()
+    assert json.loads(stored) == {"respondent_name": "王某某律师", "count": 2} and "王某某律师" in stored
+    kept = session.execute(text("SELECT CAST(meta AS TEXT) FROM case_instance WHERE id = :id"), {"id": other.id}).scalar()
+    assert json.loads(kept) == {"note": "\ud800"}
