@@ -2,6 +2,9 @@
 staff run a case in error again."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 
 from sqlalchemy import select
@@ -11,6 +14,7 @@ from engine import people
 from engine.models import Case, HumanTask
 from web.database import session as db_session
 
+from .conftest import ROOT
 from .test_api import is_problem
 from .test_work_pages import post, ready_task, text
 from .web_helpers import csrf, field_errors, login, token_for
@@ -108,3 +112,29 @@ def test_the_process_list_counts_only_the_running_cases_i_may_see(app, client):
     shown = int(re.search(r"<td>(\d+)</td>", row).group(1))
     assert shown == sum(1 for key, path in rows if key == "lawyer_complaint" and path.startswith(mine))
     assert shown < sum(1 for key, _ in rows if key == "lawyer_complaint")     # the demo has complaints elsewhere
+
+
+def test_the_case_search_exports_as_csv_within_my_scope(app, client):
+    with app.app_context():
+        db = db_session()
+        complaint = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).first()
+        complaint.title = "=HYPERLINK(\"http://example.com\")"         # a formula must not run in Excel
+        db.commit()
+        visible = {c.business_number for c in db.scalars(select(Case).where(Case.process_key == "lawyer_complaint"))
+                   if c.org.path.startswith(people.user_by_name(db, "chen").org.path)}
+    login(client, "chen")
+    assert 'id="export-csv" href="/cases.csv?process=lawyer_complaint"' in text(client.get("/cases?process=lawyer_complaint"))
+    exported = client.get("/cases.csv?process=lawyer_complaint")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    assert exported.headers["Content-Disposition"].startswith("attachment; filename=cases-")
+    body = exported.get_data().decode("utf-8")
+    assert body.startswith("\ufeff")                                          # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    header, data = rows[0], rows[1:]
+    assert header[:5] == ["编号", "标题", "流程", "办理机构", "状态"] and "投诉来源" in header
+    assert {r[0] for r in data} == visible                                   # only my county's cases
+    assert all(not r[1].startswith("=") for r in data)
+    channel = header.index("投诉来源")
+    register = json.loads((ROOT / "forms/complaint/register.schema.json").read_text(encoding="utf-8"))
+    labels = set(register["properties"]["channel"]["enumNames"])
+    assert {r[channel] for r in data} <= labels | {""} and {r[channel] for r in data} & labels   # labels, not codes
