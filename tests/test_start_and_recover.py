@@ -9,10 +9,11 @@ import re
 
 from sqlalchemy import select
 
-from engine import people
+from engine import cases, people
 
 from engine.models import Case, HumanTask
 from web.database import session as db_session
+from web.workflow import engine
 
 from .conftest import ROOT
 from .test_api import is_problem
@@ -85,6 +86,7 @@ def test_policy_staff_run_a_case_in_error_again(app, client):
     login(client, "zhang")
     page = text(client.get(f"/tasks/{task_id}"))
     assert 'id="case-error"' in page and "ZeroDivisionError" in page
+    assert 'id="complete"' not in page                                   # nothing to submit while it is in error
     assert 'id="retry-case"' not in text(client.get(f"/cases/{case_id}"))
     assert post(client, f"/cases/{case_id}/retry", {}, f"/cases/{case_id}").status_code == 403
     login(client, "admin")                                      # holds the policy role
@@ -97,6 +99,9 @@ def test_policy_staff_run_a_case_in_error_again(app, client):
         db = db_session()
         assert (db.get(Case, case_id).status, db.get(Case, case_id).error) == ("running", None)
         assert db.get(HumanTask, task_id).status == "ready"
+    login(client, "zhang")
+    assert 'id="complete"' in text(client.get(f"/tasks/{task_id}"))       # and back to work once it runs
+    login(client, "admin")
     again = post(client, f"/cases/{case_id}/retry", {}, f"/cases/{case_id}")
     assert again.status_code == 302 and "不能执行此操作" in text(client.get(f"/cases/{case_id}"))
 
@@ -138,3 +143,12 @@ def test_the_case_search_exports_as_csv_within_my_scope(app, client):
     register = json.loads((ROOT / "forms/complaint/register.schema.json").read_text(encoding="utf-8"))
     labels = set(register["properties"]["channel"]["enumNames"])
     assert {r[channel] for r in data} <= labels | {""} and {r[channel] for r in data} & labels   # labels, not codes
+
+
+def test_a_suspended_cases_task_waits_without_a_submit_button(app, client):
+    task_id, case_id = ready_task(app, "sample_review", "county-a")
+    with app.app_context():
+        cases.suspend_case(engine(), db_session(), case_id, actor="admin", reason="等待上级意见")
+    login(client, "zhang")
+    page = text(client.get(f"/tasks/{task_id}"))
+    assert 'id="case-suspended"' in page and 'id="complete"' not in page

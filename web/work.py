@@ -139,7 +139,8 @@ def _task_context(task, schema, data, errors) -> dict:
     db = session()
     case = task.case
     holder = db.get(type(g.user), task.assignee_id) if task.assignee_id else None
-    may_complete = task.status == "ready" and people.is_candidate(db, g.user, task) and task.delegation != "pending"
+    may_complete = (task.status == "ready" and case.status == "running" and people.is_candidate(db, g.user, task)
+                    and task.delegation != "pending")
     fields = formfields.build(schema, data if task.status == "ready" else _completed_data(task), errors,
                               directory.choices(db, schema))
     return {
