@@ -96,3 +96,9 @@ def logout():
     """Sign out."""
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+def is_policy(user) -> bool:
+    """Whether the user holds the role that may change the definitions (and run a failed case again)."""
+    role = current_app.config["POLICY_ROLE"]
+    return user is not None and any(r.code == role for r in user.roles)

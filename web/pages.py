@@ -15,9 +15,8 @@ from engine.models import Bundle, Case, Organization, User
 
 from engine.workdays import CHINA_TZ, day_of
 
-from .auth import login_required
+from .auth import is_policy, login_required
 from .database import session
-from .policy import is_policy
 from .workflow import engine
 
 bp = Blueprint("pages", __name__)

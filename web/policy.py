@@ -7,7 +7,7 @@ import json
 from functools import wraps
 
 from flask import (
-    Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for,
+    Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for,
 )
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from engine.errors import BundleInvalid, DataValidationError, EngineError, Field
 from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publication, Role
 
 from . import formfields, uploads
-from .auth import login_required
+from .auth import is_policy, login_required
 from .database import session
 from .workflow import engine
 
@@ -41,12 +41,6 @@ def _iso_deadline(value) -> str:
         return deadline_label(datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value) if value else "—"
-
-
-def is_policy(user) -> bool:
-    """Whether the user holds the role that may change the definitions."""
-    role = current_app.config["POLICY_ROLE"]
-    return user is not None and any(r.code == role for r in user.roles)
 
 
 def policy_required(view):
