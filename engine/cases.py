@@ -1,4 +1,5 @@
-"""Case operations: start, complete a task, suspend, resume, terminate, message. Each is one transaction."""
+"""Case operations: start, complete a task, message; the one transaction every change runs in (`mutate_case`).
+Status changes by staff (suspend, resume, retry, terminate) are in `case_status`."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -202,7 +203,7 @@ _MISSING = object()
 def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
                  actor: str = "system") -> Case:
     """Deliver a BPMN message with a payload to a case that waits for it."""
-    case = _case_for_write(session, case_id)
+    case = case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
         event = BpmnEvent(MessageEventDefinition(name), payload=payload)
@@ -232,57 +233,8 @@ def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
     return sorted(names)
 
 
-def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
-    """Suspend a running case: nothing advances it until it is resumed."""
-    case = _case_for_write(session, case_id)
-
-    def change(instance: Instance) -> None:
-        case.status = "suspended"
-        instance.audit("case_suspended", reason=reason)
-
-    return mutate_case(engine, session, case, actor, change)
-
-
-def resume_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
-    """Resume a suspended case and run it on."""
-    case = _case_for_write(session, case_id)
-
-    def change(instance: Instance) -> None:
-        case.status = "running"
-        instance.audit("case_resumed", reason=reason)
-        instance.run()
-
-    return mutate_case(engine, session, case, actor, change, statuses=("suspended",))
-
-
-def retry_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
-    """Run a case in error again from its last good state (after the diagram, its data or the case's version
-    was put right): the step that failed was never saved, so its task is open again; a step that fails
-    again puts the case back in error."""
-    case = _case_for_write(session, case_id)
-    failed_with = case.error
-
-    def change(instance: Instance) -> None:
-        case.status, case.error = "running", None
-        instance.audit("case_retried", reason=reason, error=failed_with)
-        instance.run()
-
-    return mutate_case(engine, session, case, actor, change, statuses=("error",))
-
-
-def terminate_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:
-    """End a case early: its open tasks are cancelled."""
-    case = _case_for_write(session, case_id)
-
-    def change(instance: Instance) -> None:
-        instance.workflow.cancel()
-        case.status, case.ended_at = "terminated", engine.now()
-        instance.audit("case_terminated", reason=reason)
-
-    return mutate_case(engine, session, case, actor, change, statuses=("running", "suspended", "error"))
-
-
-def _case_for_write(session: Session, case_id: int) -> Case:
+def case_for_write(session: Session, case_id: int) -> Case:
+    """A case loaded afresh for a change, its write transaction begun (SQLite: the write lock taken)."""
     begin_write(session)
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:

@@ -42,7 +42,7 @@ class Preview:
     deadline_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (task, before, after)
 
 
-# A case in error may move too: to a version that puts right what failed, before it is run again (retry_case).
+# A case in error may move too: to a version that puts right what failed, before it is run again (case_status.retry_case).
 MIGRATABLE = ("running", "suspended", "error")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import cases, history, people
+from engine import case_status, cases, history, people
 from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
 from engine.models import AuditEvent, Case
 
@@ -110,23 +110,23 @@ def test_audit_records_who_when_what(engine, session, deployed):
 def test_suspend_resume_terminate(engine, session, deployed):
     case = start(engine, session)
     task = only_ready(session, case.id)
-    cases.suspend_case(engine, session, case.id, actor="bob", reason="等待材料")
+    case_status.suspend_case(engine, session, case.id, actor="bob", reason="等待材料")
     roundtrip(engine, session, case.id)
     with pytest.raises(InvalidState):
         cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
     with pytest.raises(InvalidState):
-        cases.suspend_case(engine, session, case.id)
-    cases.resume_case(engine, session, case.id, actor="bob")
+        case_status.suspend_case(engine, session, case.id)
+    case_status.resume_case(engine, session, case.id, actor="bob")
     roundtrip(engine, session, case.id)
     complete(engine, session, case.id, APPLY, "alice")
-    case = cases.terminate_case(engine, session, case.id, actor="bob", reason="申请人撤回")
+    case = case_status.terminate_case(engine, session, case.id, actor="bob", reason="申请人撤回")
     roundtrip(engine, session, case.id)
     assert case.status == "terminated"
     assert ready(session, case.id) == []
     actions = [e.action for e in history.case_history(session, case.id)]
     assert actions[-4:] == ["case_suspended", "case_resumed", "task_completed", "case_terminated"]
     with pytest.raises(InvalidState):
-        cases.resume_case(engine, session, case.id)
+        case_status.resume_case(engine, session, case.id)
 
 
 def test_message_with_payload_reaches_the_waiting_case(engine, session, deployed):

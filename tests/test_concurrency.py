@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import cases, people
+from engine import case_status, cases, people
 from engine.errors import ConflictError, DataValidationError, InvalidState
 from engine.instance import Instance
 from engine.models import AuditEvent
@@ -78,12 +78,12 @@ def test_a_refused_request_does_not_keep_other_writers_waiting(db_url, Session, 
     task = only_ready(session, case.id)
     with pytest.raises(DataValidationError):
         cases.complete_task(engine, session, task.id, {"title": "x"}, user=people.user_by_name(session, "alice"))
-    cases.suspend_case(engine, session, case.id)
+    case_status.suspend_case(engine, session, case.id)
     with pytest.raises(InvalidState):
-        cases.suspend_case(engine, session, case.id)
+        case_status.suspend_case(engine, session, case.id)
     assert not session.in_transaction()             # nothing left holding the database's write lock
     with Session() as other:                        # another writer goes straight through
-        cases.resume_case(Engine(), other, case.id, actor="bob")
+        case_status.resume_case(Engine(), other, case.id, actor="bob")
 
 
 def test_two_requests_in_one_process_never_share_a_workflow_object(db_url, Session, engine, session, deployed,

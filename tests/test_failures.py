@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import bundles, cases, history, people
+from engine import bundles, case_status, cases, history, people
 from engine.errors import CaseFailed, InvalidState
 
 from . import diagrams
@@ -38,7 +38,7 @@ def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_b
     assert history.case_history(session, case.id)[-1].action == "case_failed"
     with pytest.raises(InvalidState):
         cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
-    assert cases.terminate_case(engine, session, case.id, reason="流程图有误").status == "terminated"
+    assert case_status.terminate_case(engine, session, case.id, reason="流程图有误").status == "terminated"
 
 
 def test_step_budget_is_configurable(session, org_tree, test_bundle):
@@ -73,7 +73,7 @@ def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, sessi
     with pytest.raises(CaseFailed):
         cases.complete_task(engine, session, task.id, APPLY, user=alice)
     # Run again unchanged: the same step fails again and the case is back in error, its task still open.
-    again = cases.retry_case(engine, session, case.id, actor="policy", reason="再试一次")
+    again = case_status.retry_case(engine, session, case.id, actor="policy", reason="再试一次")
     assert (again.status, again.error) == ("running", None)
     with pytest.raises(CaseFailed):
         cases.complete_task(engine, session, task.id, APPLY, user=alice)
@@ -83,7 +83,7 @@ def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, sessi
     target = migration.target_for(session, cases.get_case(session, case.id), fixed.version)
     migration.migrate(engine, session, case.id, target, actor="policy")
     assert cases.get_case(session, case.id).status == "error"
-    cases.retry_case(engine, session, case.id, actor="policy", reason="流程图已修正")
+    case_status.retry_case(engine, session, case.id, actor="policy", reason="流程图已修正")
     retried = next(e for e in reversed(history.case_history(session, case.id)) if e.action == "case_retried")
     assert retried.actor == "policy" and "ZeroDivisionError" in retried.detail["error"]
     roundtrip(engine, session, case.id)
@@ -91,4 +91,4 @@ def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, sessi
     done = cases.complete_task(engine, session, task.id, APPLY, user=alice)
     assert done.status == "completed"
     with pytest.raises(InvalidState):
-        cases.retry_case(engine, session, case.id)
+        case_status.retry_case(engine, session, case.id)

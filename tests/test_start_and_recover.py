@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from engine import cases, people
+from engine import case_status, people
 
 from engine.models import Case, HumanTask
 from web.database import session as db_session
@@ -148,7 +148,7 @@ def test_the_case_search_exports_as_csv_within_my_scope(app, client):
 def test_a_suspended_cases_task_waits_without_a_submit_button(app, client):
     task_id, case_id = ready_task(app, "sample_review", "county-a")
     with app.app_context():
-        cases.suspend_case(engine(), db_session(), case_id, actor="admin", reason="等待上级意见")
+        case_status.suspend_case(engine(), db_session(), case_id, actor="admin", reason="等待上级意见")
     login(client, "zhang")
     page = text(client.get(f"/tasks/{task_id}"))
     assert 'id="case-suspended"' in page and 'id="complete"' not in page

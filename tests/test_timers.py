@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from engine import bundles, cases, history
+from engine import bundles, case_status, cases, history
 from engine.runtime import Engine
 from engine.timers import fire_due_timers
 
@@ -46,10 +46,10 @@ def test_due_timer_fires_once_on_sweep(engine, session, timed_bundle):
 def test_suspended_cases_do_not_fire(engine, session, timed_bundle):
     with time_machine.travel(START, tick=False) as clock:
         case = cases.start_case(engine, session, "timed", {}, org_code="county-a")
-        cases.suspend_case(engine, session, case.id)
+        case_status.suspend_case(engine, session, case.id)
         clock.move_to(START + timedelta(days=3))
         assert fire_due_timers(engine, session) == 0
-        cases.resume_case(engine, session, case.id)
+        case_status.resume_case(engine, session, case.id)
         assert sorted(t.name for t in ready(session, case.id)) == ["办理", "督办"]
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from engine import bundles, cases, casework, documents, history, people, tasks, worklists
+from engine import bundles, case_status, cases, casework, documents, history, people, tasks, worklists
 from engine.errors import DataValidationError, EngineError, InvalidState, NotAllowed
 from engine.models import Bundle, Case, Organization, User
 
@@ -38,14 +38,23 @@ def init_app(app: Flask) -> None:
     """Register the staff pages, the health check and the date filters they use."""
     app.register_blueprint(bp)
     app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
-    app.jinja_env.globals["action_labels"] = ACTION_LABELS
-    app.jinja_env.globals["status_label"] = lambda code: _(cases.STATUS_LABELS.get(code, code))
+    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
-    app.jinja_env.filters["local"] = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    app.jinja_env.filters["local"] = local_moment
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
+
+
+def status_label(code: str) -> str:
+    """A case status as the interface names it."""
+    return _(cases.STATUS_LABELS.get(code, code))
+
+
+def local_moment(moment) -> str:
+    """A moment in China time, to the minute (empty for none)."""
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def field_value(value) -> str:
@@ -115,7 +124,7 @@ def start(process_key: str):
     definition = next((d for d in casework.startable(db, g.user) if d.process_key == process_key), None)
     if definition is None:
         abort(404)
-    orgs = [o for o in db.scalars(select(Organization).order_by(Organization.path)) if o.path.startswith(g.user.org.path)]
+    orgs = _organizations_in_scope(db)
     errors, chosen = {}, request.form.get("org", g.user.org.code)
     if request.method == "POST":
         try:
@@ -141,14 +150,23 @@ def start(process_key: str):
 def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
-    args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
-    found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
-                               org_code=args["org"], since=day_start(args["since"]), until=day_start(args["until"], 1))
-    scope = [o for o in db.scalars(select(Organization).order_by(Organization.path))
-             if o.path.startswith(g.user.org.path)]
-    return render_template("cases.html", cases=found, args=args, orgs=scope,
+    args, found = _search(db)
+    return render_template("cases.html", cases=found, args=args, orgs=_organizations_in_scope(db),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
+
+
+def _search(db, limit: int = 200) -> tuple[dict, list[Case]]:
+    """The case search's arguments from the query string, and the cases they find in the user's subtree."""
+    args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
+    found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
+                                   org_code=args["org"], since=day_start(args["since"]),
+                                   until=day_start(args["until"], 1), limit=limit)
+    return args, found
+
+
+def _organizations_in_scope(db) -> list[Organization]:
+    return [o for o in db.scalars(select(Organization).order_by(Organization.path)) if o.path.startswith(g.user.org.path)]
 
 
 EXPORT_LIMIT = 10_000
@@ -161,10 +179,7 @@ def case_export():
     """The case search as a CSV file for Excel (UTF-8 with a byte-order mark): the same filters and the same
     organisation scope; with one process chosen, its declared fields as further columns."""
     db = session()
-    args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
-    found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
-                                   org_code=args["org"], since=day_start(args["since"]),
-                                   until=day_start(args["until"], 1), limit=EXPORT_LIMIT)
+    args, found = _search(db, EXPORT_LIMIT)
     rows = [(c, {name: (title, value) for name, title, value in casework.case_fields(db, c)}) for c in found]
     extra = {}
     if args["process"]:
@@ -175,11 +190,10 @@ def case_export():
     writer = csv.writer(out)
     writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("立案时间"), _("更新时间"),
                      *extra.values()])
-    local = lambda moment: moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""  # noqa: E731
     for case, fields in rows:
         writer.writerow([_cell(v) for v in (
             case.business_number or case.id, case.title or "", case.definition.name, case.org.name if case.org else "",
-            _(cases.STATUS_LABELS.get(case.status, case.status)), local(case.created_at), local(case.updated_at),
+            status_label(case.status), local_moment(case.created_at), local_moment(case.updated_at),
             *(field_value(fields[name][1]) if name in fields else "" for name in extra))])
     filename = f"cases-{engine().now().astimezone(CHINA_TZ):%Y%m%d}.csv"
     return ("\ufeff" + out.getvalue()).encode("utf-8"), 200, {
@@ -261,7 +275,7 @@ def case_retry(case_id: int):
     if not is_policy(g.user):
         abort(403)
     try:
-        cases.retry_case(engine(), db, case_id, actor=g.user.username, reason=request.form.get("reason", ""))
+        case_status.retry_case(engine(), db, case_id, actor=g.user.username, reason=request.form.get("reason", ""))
         flash(_("案件已恢复运行"), "ok")
     except EngineError as exc:
         db.rollback()
