@@ -21,7 +21,6 @@ from .directory import directory_errors
 from .errors import DataValidationError, FieldError, NotFound
 from .models import Case, Organization, ProcessDefinition
 from .casework import case_data, field_titles
-from .workdays import CHINA_TZ
 
 FORM_PROPERTY = "portalForm"
 DEFAULTS_PROPERTY = "portalDefaults"
@@ -78,7 +77,7 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
     defaults = json.loads((definition.properties or {}).get(DEFAULTS_PROPERTY) or "{}")
     dated = (definition.properties or {}).get(DATE_FIELD_PROPERTY)
     if dated:       # the day it arrived, in China time: what registration records as the date of receipt
-        defaults[dated] = engine.now().astimezone(CHINA_TZ).date().isoformat()
+        defaults[dated] = engine.today().isoformat()
     case = start_case(engine, session, process_key, {**defaults, **data}, org_code=org_code, actor="public")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     case.access_code_hash = _hash(code)

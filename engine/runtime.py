@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -37,7 +37,7 @@ class Engine:
         self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()
         self.clock = clock
-        self.forms = FormCache(today=lambda: self.now().astimezone(CHINA_TZ).date())
+        self.forms = FormCache(today=self.today)
         self.step_budget = step_budget
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document}
@@ -51,6 +51,10 @@ class Engine:
     def now(self) -> datetime:
         """The engine's clock."""
         return self.clock()
+
+    def today(self) -> date:
+        """The day it is now in China, on the engine's clock."""
+        return self.now().astimezone(CHINA_TZ).date()
 
     def specs(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> tuple:
         """The restored spec and called specs of a definition, restored once per definition."""

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from engine import cases, directory, people
 from engine.models import User
-from engine.workdays import CHINA_TZ
 
 from .auth import hash_password
 
@@ -32,7 +31,7 @@ def load_demo(engine, session: Session, path: Path = DEMO_FILE) -> bool:
         directory.add_entry(session, entry["kind"], entry["key"], entry["name"], org_code=entry.get("org"),
                             data=entry.get("data"))
     session.commit()
-    today = engine.now().astimezone(CHINA_TZ).date().isoformat()
+    today = engine.today().isoformat()
     for spec in demo["cases"]:
         case = cases.start_case(engine, session, spec["process"], spec["data"], org_code=spec["org"], actor=spec["by"])
         for step in spec.get("steps", []):

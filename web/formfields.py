@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.forms import NOT_AFTER, NOT_BEFORE, TODAY
-from engine.workdays import CHINA_TZ
 
 from .workflow import engine
 
@@ -100,7 +99,7 @@ def _attrs(prop: dict) -> dict:
         out["step"] = "any"
     for keyword, target in ((NOT_AFTER, "max"), (NOT_BEFORE, "min")):     # the date picker offers only allowed days
         if prop.get(keyword) == TODAY and prop.get("format") == "date":
-            out[target] = engine().now().astimezone(CHINA_TZ).date().isoformat()
+            out[target] = engine().today().isoformat()
     return out
 
 
