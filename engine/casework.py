@@ -49,7 +49,10 @@ def element_documentation(engine, case: Case) -> dict[str, str]:
 
 def case_data(engine, session: Session, case: Case) -> dict:
     """What the case knows now: the data of its most recently changed open task (or its final data)."""
-    workflow = engine.load_workflow(session, case)
+    return _current_data(engine.load_workflow(session, case))
+
+
+def _current_data(workflow) -> dict:
     if workflow.is_completed():
         return dict(workflow.data or (workflow.last_task.data if workflow.last_task else {}))
     open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
@@ -212,7 +215,7 @@ def _offered(engine, session: Session, case: Case, props: dict, user: User, know
         return True
     if "data" not in known:
         workflow = engine.load_workflow(session, case)
-        known["data"] = {**case_data(engine, session, case), **workflow.data_objects}
+        known["data"] = {**_current_data(workflow), **workflow.data_objects}
     try:
         return bool(engine.sandbox.evaluate(expression, known["data"], {"sender": user.username}))
     except SandboxError:

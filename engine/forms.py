@@ -63,7 +63,7 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-# Date fields that cannot lie in the future (a complaint's receipt) or the past (a planned date): the keyword's value
+# Date fields that cannot lie in the future (the day something was received) or the past (a planned date): the value
 # is "today", the engine's day when the form is checked.
 NOT_AFTER, NOT_BEFORE = "x-notAfter", "x-notBefore"
 DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)

@@ -19,10 +19,9 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .messages import DOCUMENT_MESSAGE
+from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
 from .forms import DATE_BOUNDS, TODAY
-from .messages import OFFER_WHEN_PROPERTY
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"

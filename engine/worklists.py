@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from .errors import DataValidationError, FieldError
 from .models import Case, CaseCopy, HumanTask, Organization, User
 
-VIEWS = ("mine", "group", "delegated", "done", "copies")
 TASK_VIEWS = ("mine", "group", "delegated", "done")
 SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
 LEADER_PROPERTY = "leaderField"     # a process property naming the case field that holds its lead leader

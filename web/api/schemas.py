@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine import worklists
+
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)     # ids fit the database's INTEGER columns
 
@@ -140,14 +142,14 @@ class CommentIn(Strict):
 
 
 class InboxQuery(Strict):
-    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "group", "delegated", "done"]))
+    view = fields.String(load_default="mine", validate=validate.OneOf(worklists.TASK_VIEWS))
     process = fields.String()
     q = fields.String()
     due = fields.String(validate=validate.OneOf(["overdue", "soon"]))
     since = fields.DateTime()
     until = fields.DateTime()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "newest", "oldest"]))
+    sort = fields.String(load_default="due", validate=validate.OneOf(worklists.SORTS))
 
 
 class CompleteIn(Strict):

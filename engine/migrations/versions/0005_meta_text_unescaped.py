@@ -1,7 +1,7 @@
 """meta text unescaped: a case's declared fields written before JSON columns kept Chinese as it is are rewritten so
 
-Keyword search matches the text of `case_instance.meta`; rows the json module wrote hold `\\u6295\\u8bc9` where a
-search looks for 投诉. The values are the same; only their text changes. Downgrading leaves them as they are
+Keyword search matches the text of `case_instance.meta`; rows the json module wrote hold `\\u4e2d\\u6587` where a
+search looks for 中文. The values are the same; only their text changes. Downgrading leaves them as they are
 (both spellings are the same JSON).
 
 Revision ID: 0005
