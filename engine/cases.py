@@ -312,9 +312,14 @@ def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException
 
 
 def _describe(exc: BaseException) -> str:
-    inner = exc
-    while inner.__cause__ is not None or getattr(inner, "exception", None) is not None:
-        inner = getattr(inner, "exception", None) or inner.__cause__
+    """What failed, where: the sandbox's own message when the failure came from diagram code."""
+    inner, seen = exc, set()
+    while id(inner) not in seen and not isinstance(inner, SandboxError):
+        seen.add(id(inner))
+        following = getattr(inner, "exception", None) or inner.__cause__ or inner.__context__
+        if following is None:
+            break
+        inner = following
     text = inner.message if isinstance(inner, SandboxError) else str(inner)
     where = getattr(exc, "task_spec", None)
     if where is not None and getattr(where, "bpmn_id", None):

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import SandboxError, StepBudgetExceeded
+from .sandbox_limits import LimitExceeded, run_budget
 from . import lean, statements as sql
 from .case_context import running
 from .db import changed_values, mark_written
@@ -87,7 +88,7 @@ class Instance:
             if count > budget:
                 raise StepBudgetExceeded(budget, task.task_spec.bpmn_name or task.task_spec.name)
 
-        with running(self):
+        with running(self), run_budget(self.engine.limits):
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps(did_complete_task=did_complete)
             for event in self.workflow.get_events():
@@ -121,6 +122,7 @@ class Instance:
         with db.no_autoflush:
             compact(wf)
             case.state = self.engine.codec.dump_state(wf)
+            self._check_size(case.state)
             tasks = open_tasks(wf)
             finished = _is_completed(wf, tasks)
             current = self._current_data(tasks, finished)
@@ -145,6 +147,12 @@ class Instance:
         self._audit, self._steps, self._inserts = [], [], {}
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
+
+    def _check_size(self, state: str) -> None:
+        """A case whose data grew past the limit fails here, before anything of the step is written."""
+        limit = self.engine.limits.max_case_bytes
+        if len(state) > limit:
+            raise LimitExceeded(f"案件数据约 {len(state) >> 20} MB，超过 {limit >> 20} MB 的限制")
 
     def _write_audit(self, connection) -> None:
         if self._steps:
@@ -242,7 +250,9 @@ class Instance:
         if not expression:
             return None
         value = self.engine.script_engine.evaluate(task, expression, external_context=task.workflow.data_objects)
-        return [str(value)] if value else None
+        if value and not isinstance(value, str):
+            raise _wrong_type(task, ASSIGNEE_PROPERTY, expression, value, "用户名（文本）")
+        return [value] if value else None
 
     def _due(self, task, now):
         """A task's due moment (its due expression, else its deadline timer) and whether it is provisional."""
@@ -250,8 +260,18 @@ class Instance:
         value = self.engine.script_engine.evaluate(task, expression) if expression else _attached_deadline(task)
         if not value:
             return None, False
-        due = as_moment(value)
+        try:
+            due = as_moment(value)
+        except (TypeError, ValueError, OverflowError):
+            raise _wrong_type(task, DUE_PROPERTY, expression, value, "时间") from None
         return due, self.engine.calendar.provisional(now, due)
+
+
+def _wrong_type(task, prop: str, expression: str | None, value, wanted: str) -> SandboxError:
+    """A case error naming the element whose expression answered something of the wrong kind."""
+    spec = task.task_spec
+    where = f"{spec.bpmn_name or spec.bpmn_id}（{spec.bpmn_id}）"
+    return SandboxError(f"{where}：{prop} `{expression}` 的结果 {str(value)[:80]!r} 不是{wanted}", source=expression or "")
 
 
 def _one_or_many(rows: list[dict]) -> dict | list[dict]:

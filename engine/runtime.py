@@ -17,6 +17,7 @@ from .messages import DOCUMENT_MESSAGE, NOTIFY_MESSAGE
 from .notifications import handle_notify
 from .models import Case, ProcessDefinition
 from .sandbox import Sandbox, SandboxEnvironment, TaskScriptEngine
+from .sandbox_limits import Limits
 from .statements import CASE_STATE
 from .state import StateCodec
 from .workdays import CHINA_TZ, WorkCalendar, diagram_helpers
@@ -31,9 +32,12 @@ class Engine:
     """Holds the engine's parts; case operations in `engine.cases` take it with a session."""
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
-                 step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None):
+                 step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None,
+                 limits: Limits | None = None):
         self.calendar = calendar or WorkCalendar()
-        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})})
+        self.limits = limits or Limits()
+        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})},
+                               self.limits)
         self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
         self.codec = StateCodec()
         self.clock = clock

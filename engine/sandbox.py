@@ -2,34 +2,37 @@
 from __future__ import annotations
 
 import ast
-import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from types import MappingProxyType
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
 )
 from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import SandboxError
+from .sandbox_limits import BUDGETED_BUILTINS, GUARDS, LimitExceeded, Limits, evaluation
 
-# Builtins a diagram may use; everything reflective or touching the host is absent.
-_REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash"}
+# Builtins a diagram may use; everything reflective, touching the host or ending the process is absent.
+_REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash", "BaseException", "SystemExit",
+            "KeyboardInterrupt", "GeneratorExit"}
 BUILTINS: dict[str, Any] = {k: v for k, v in safe_builtins.items() if k not in _REMOVED}
 BUILTINS.update(
-    list=list, dict=dict, set=set, frozenset=frozenset, tuple=tuple, min=min, max=max, sum=sum,
+    list=list, dict=dict, set=set, frozenset=frozenset, tuple=tuple, min=min, max=max,
     any=any, all=all, enumerate=enumerate, map=map, filter=filter, reversed=reversed, sorted=sorted,
-    zip=zip, range=range, len=len,
+    zip=zip, len=len, **BUDGETED_BUILTINS,
 )
+BUILTINS = MappingProxyType(BUILTINS)     # read-only: no run can change what another computes
 
 # Names refused at validation time, with a clear message, before RestrictedPython even runs.
 FORBIDDEN_NAMES = {
@@ -38,19 +41,9 @@ FORBIDDEN_NAMES = {
     "memoryview", "classmethod", "staticmethod", "property", "exit", "quit", "print",
 }
 
-_INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv,
-    "//=": operator.floordiv, "%=": operator.mod, "**=": operator.pow, "|=": operator.or_,
-    "&=": operator.and_, "^=": operator.xor,
-}
-
 _LINE_RE = re.compile(r"Line (\d+)")
-
-
-def _inplace(op: str, target: Any, value: Any) -> Any:
-    if op not in _INPLACE_OPS:
-        raise SandboxError(f"不支持的运算符 {op}")
-    return _INPLACE_OPS[op](target, value)
+_SPEC_NUMBER = re.compile(r"\d+")
+_MAX_SPEC_WIDTH = 1000
 
 
 class _Guard(ast.NodeVisitor):
@@ -76,25 +69,89 @@ class _Guard(ast.NodeVisitor):
             self.problems.append((node.lineno, f"不允许访问属性 {node.attr}"))
         self.generic_visit(node)
 
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
+        """An f-string's format spec is a constant of sensible width (`{x:>999999999}` would build a huge text)."""
+        spec = node.format_spec
+        if spec is not None:
+            parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+            if not all(isinstance(p, ast.Constant) for p in parts) or any(
+                    int(n) > _MAX_SPEC_WIDTH for p in parts for n in _SPEC_NUMBER.findall(str(p.value))):
+                self.problems.append((node.lineno, f"格式说明须为不超过 {_MAX_SPEC_WIDTH} 的常量宽度"))
+        self.visit(node.value)
+
+
+def _call(name: str, *args: ast.expr, at: ast.AST) -> ast.Call:
+    """A call the instrumentation adds, placed on the line of the code it guards."""
+    call = ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+    for part in ast.walk(call):
+        if "lineno" in part._attributes and not hasattr(part, "lineno"):
+            ast.copy_location(part, at)
+    return call
+
+
+_BUDGET_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+
+
+class _Instrument(RestrictingNodeTransformer):
+    """RestrictedPython's policy, plus the budget: loops, comprehensions and calls tick; growing operators ask."""
+
+    def _ticking(self, body: list[ast.stmt], node: ast.AST) -> list[ast.stmt]:
+        tick = ast.copy_location(ast.Expr(_call("_tick_", at=node)), node)
+        return [tick, *body]
+
+    def visit_While(self, node):
+        node = super().visit_While(node)
+        node.body = self._ticking(node.body, node)
+        return node
+
+    def visit_For(self, node):
+        node = super().visit_For(node)
+        node.body = self._ticking(node.body, node)
+        return node
+
+    def visit_FunctionDef(self, node):
+        node = super().visit_FunctionDef(node)
+        node.body = self._ticking(node.body, node)
+        return node
+
+    def visit_Lambda(self, node):
+        node = super().visit_Lambda(node)
+        node.body = ast.BoolOp(op=ast.And(), values=[_call("_tick_", at=node), node.body])
+        ast.copy_location(node.body, node)
+        return node
+
+    def visit_comprehension(self, node):
+        node = super().visit_comprehension(node)
+        node.ifs = [_call("_tick_", at=node.iter), *node.ifs]
+        return node
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        op = _BUDGET_OPS.get(type(node.op))
+        if op is None:
+            return node
+        return _call("_binop_", ast.Constant(op), node.left, node.right, at=node)
+
 
 class Sandbox:
-    """Compiles and runs diagram code with only the helpers handed to it."""
+    """Compiles and runs diagram code with only the helpers handed to it, each run in a scope of its own."""
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None):
+    def __init__(self, helpers: Mapping[str, Any] | None = None, limits: Limits | None = None):
         self.helpers = dict(helpers or {})
+        self.limits = limits or Limits()
         self._compiled: dict[tuple[str, str], Any] = {}
         self._base = {
             "__builtins__": BUILTINS,
-            "_getattr_": safer_getattr,
             "_getitem_": default_guarded_getitem,
             "_getiter_": default_guarded_getiter,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_write_": full_write_guard,
-            "_inplacevar_": _inplace,
             "_print_": PrintCollector,
+            **GUARDS,
             **self.helpers,
         }
+        self._reserved = frozenset(self._base) | {"get_value"}
 
     def compile(self, source: str, mode: str = "eval") -> Any:
         """Compile an expression (`eval`) or script (`exec`), refusing anything unsafe."""
@@ -105,52 +162,67 @@ class Sandbox:
         text = source.strip() if mode == "eval" else source
         try:
             tree = ast.parse(text, mode=mode)
+            guard = _Guard()
+            guard.visit(tree)
+            if guard.problems:
+                line, message = guard.problems[0]
+                raise SandboxError(message, line=line, source=source)
+            result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(text, policy=_Instrument)
         except SyntaxError as exc:
             raise SandboxError(f"语法错误：{exc.msg}", line=exc.lineno, source=source) from None
-        guard = _Guard()
-        guard.visit(tree)
-        if guard.problems:
-            line, message = guard.problems[0]
-            raise SandboxError(message, line=line, source=source)
-        result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(text)
+        except (RecursionError, MemoryError, ValueError):
+            raise SandboxError("表达式嵌套过深或过长，无法编译", source=source) from None
         if result.errors:
             match = _LINE_RE.search(result.errors[0])
             raise SandboxError(result.errors[0], line=int(match.group(1)) if match else None, source=source)
         self._compiled[key] = result.code
         return result.code
 
-    def _globals(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict:
+    def _scope(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict:
+        """A fresh scope for one run: the data and the helpers."""
         scope = dict(self._base)
         if external:
             scope.update(external)
         scope.update(context)
-        # get_value("field", default): read a field that may be absent (an optional form field) without a NameError
-        scope["get_value"] = lambda name, default=None: scope.get(name, default)
+        reserved = self._reserved
+
+        def get_value(name, default=None):
+            """Read a field that may be absent (an optional form field) without a NameError; data only."""
+            if not isinstance(name, str) or name in reserved or name.startswith("_"):
+                return default
+            return scope.get(name, default)
+
+        scope["get_value"] = get_value
         return scope
 
     def evaluate(self, expression: str, context: Mapping[str, Any], external=None) -> Any:
-        """Evaluate an expression against task data."""
+        """Evaluate an expression against task data, within the evaluation budget."""
         code = self.compile(expression, "eval")
+        scope = self._scope(context, external)
         try:
-            return eval(code, self._globals(context, external))  # noqa: S307 - restricted code object
+            with evaluation(self.limits):
+                return eval(code, scope)  # noqa: S307 - restricted code object
         except SandboxError:
             raise
-        except Exception as exc:
+        except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
             raise SandboxError(f"表达式 `{expression}` 执行出错：{type(exc).__name__}: {exc}",
                                source=expression) from exc
 
     def execute(self, script: str, context: dict[str, Any], external=None) -> None:
-        """Run a script; plain values it assigns become task data."""
+        """Run a script within the evaluation budget; plain values it assigns become task data."""
         code = self.compile(script, "exec")
-        scope = self._globals(context, external)
+        scope = self._scope(context, external)
         try:
-            exec(code, scope)  # noqa: S102 - restricted code object
-        except SandboxError:
+            with evaluation(self.limits):
+                exec(code, scope)  # noqa: S102 - restricted code object
+        except SandboxError as exc:
+            if exc.line is None:
+                exc.line = _script_line(exc)
             raise
-        except Exception as exc:
+        except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
             raise SandboxError(f"脚本执行出错：{type(exc).__name__}: {exc}",
                                line=_script_line(exc), source=script) from exc
-        reserved = self._base.keys() | (external or {}).keys() | {"get_value"}
+        reserved = self._reserved | (external or {}).keys()
         for name in [k for k in context if k not in scope]:
             del context[name]
         for name, value in scope.items():
@@ -191,10 +263,18 @@ _CHINA = timezone(timedelta(hours=8))
 
 
 class TaskScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine, also telling expressions when the current task started (`task_started`)."""
+    """SpiffWorkflow's script engine, also telling expressions when the current task started (`task_started`).
+
+    It also bounds a multi-instance activity's cardinality: SpiffWorkflow creates that many children at once.
+    """
 
     def evaluate(self, task, expression, external_context=None):
-        return super().evaluate(task, expression, _with_task(task, external_context))
+        value = super().evaluate(task, expression, _with_task(task, external_context))
+        limit = self.environment.sandbox.limits.max_instances
+        if expression == getattr(task.task_spec, "cardinality", None) and isinstance(value, int) and value > limit:
+            problem = LimitExceeded(f"多实例数量 {value} 超过 {limit} 的限制")
+            raise WorkflowTaskException(problem.message, task=task, exception=problem)
+        return value
 
     def execute(self, task, script, external_context=None):
         return super().execute(task, script, _with_task(task, external_context))

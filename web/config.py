@@ -17,6 +17,17 @@ DEFAULTS = {
     # Engine steps allowed without reaching a wait state before a case is stopped. Keep it well under
     # ~900: SpiffWorkflow misroutes silently once one run deepens its task tree to Python's recursion limit.
     "STEP_BUDGET": 300,
+    # Budgets of diagram code (engine/sandbox_limits.py): CPU seconds of one evaluation and of all evaluations of
+    # one engine run, memory one evaluation may grow the process by, the longest text/list/range one operation may
+    # build, the largest integer, the most children of a multi-instance activity, a case's stored size after a
+    # step. Past any of them the case goes to 出错 at its last good state, naming the element.
+    "SANDBOX_CPU_SECONDS": 0.5,
+    "SANDBOX_RUN_CPU_SECONDS": 5.0,
+    "SANDBOX_MEMORY_MB": 128,
+    "SANDBOX_MAX_ITEMS": 1_000_000,
+    "SANDBOX_MAX_INT_BITS": 100_000,
+    "SANDBOX_MAX_INSTANCES": 1_000,
+    "CASE_DATA_MAX_MB": 8,
     # Workflows kept in memory between steps (keyed by case version, so always consistent).
     "LIVE_CACHE_SIZE": 2000,
     # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
@@ -55,7 +66,7 @@ def load(overrides: dict | None = None) -> dict:
     for key, default in DEFAULTS.items():
         raw = os.environ.get(f"LAWFLOW_{key}")
         if raw is not None:
-            config[key] = type(default)(raw) if isinstance(default, int) and not isinstance(default, bool) \
+            config[key] = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) \
                 else (raw.lower() in ("1", "true", "yes") if isinstance(default, bool) else raw)
     config.update(overrides or {})
     return config
