@@ -20,24 +20,7 @@ APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响�
 
 @pytest.fixture
 def production_server(demo_url):
-    port = _free_port()
-    env = {**os.environ, "LAWFLOW_DATABASE_URL": demo_url, "LAWFLOW_SECRET_KEY": "test-" + os.urandom(8).hex(),
-           "LAWFLOW_SCHEDULER_IN_PROCESS": "false"}
-    lawflow = Path(sys.executable).with_name("lawflow")
-    process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                                "--threads", "2"], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    log = []
-    for line in process.stderr:         # gunicorn says where it listens once the socket is bound
-        log.append(line)
-        if "Listening at" in line:
-            break
-    else:
-        pytest.fail("gunicorn did not start:\n" + "".join(log))
-    yield port
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    process.stderr.close()
+    yield from _serve(demo_url, {})
 
 
 def _call(port, method, path, body=None, headers=None):
@@ -65,3 +48,117 @@ def test_gunicorn_serves_health_pages_and_a_case_through_the_api(app, production
     assert done["status"] == "completed" and [t["name"] for t in done["next_tasks"]] == ["审核"]
     status, kind, body = _call(port, "POST", f"/api/v1/tasks/{task['id']}/complete", {"data": APPLY}, headers)
     assert status == 409 and kind == "application/problem+json"
+
+
+def _deploy_spinners(app, scripts: dict[str, str]) -> None:
+    """Publish the project with processes whose step after the first task runs `script` (as policy staff would)."""
+    from xml.sax.saxutils import escape
+
+    from engine import bundles
+    from web.database import session as db_session
+    from web.workflow import engine as web_engine
+
+    from . import diagrams
+    from .conftest import ROOT
+
+    files = bundles.collect(ROOT)
+    for pid, script in scripts.items():
+        files[f"processes/test/{pid}.bpmn"] = diagrams.process(pid, [
+            '<bpmn:startEvent id="StartEvent"/>', diagrams.user_task("Task_go", name="申请"),
+            diagrams.script_task("Script_spin", escape(script)), '<bpmn:endEvent id="EndEvent"/>',
+        ], [diagrams.flow("F1", "StartEvent", "Task_go"), diagrams.flow("F2", "Task_go", "Script_spin"),
+            diagrams.flow("F3", "Script_spin", "EndEvent")], lanes={"经办人": ["StartEvent", "Task_go"]})
+    with app.app_context():
+        bundles.deploy(db_session(), files, engine=web_engine())
+
+
+def _first_task(port, headers, process: str) -> tuple[int, int]:
+    status, _, body = _call(port, "POST", "/api/v1/cases", {"process": process, "org": "county-a"}, headers)
+    assert status == 201, body
+    started = json.loads(body)
+    return started["id"], started["tasks"][0]["id"]
+
+
+def _case_status(port, headers, case_id: int) -> str:
+    status, _, body = _call(port, "GET", f"/api/v1/cases/{case_id}", headers=headers)
+    assert status == 200, body
+    return json.loads(body)["status"]
+
+
+@pytest.fixture
+def spinning_server(app, demo_url, request):
+    """`lawflow serve --workers 2` on a demo database with runaway diagrams published; settings from the test."""
+    _deploy_spinners(app, {"spin": "while True:\n    pass", "hoard": "rows = []\nwhile True:\n    rows.append('x' * 90000)"})
+    env = {f"LAWFLOW_{k}": str(v) for k, v in getattr(request, "param", {}).items()}
+    yield from _serve(demo_url, env)
+
+
+def _serve(demo_url: str, extra_env: dict[str, str]):
+    port = _free_port()
+    env = {**os.environ, "LAWFLOW_DATABASE_URL": demo_url, "LAWFLOW_SECRET_KEY": "test-" + os.urandom(8).hex(),
+           "LAWFLOW_SCHEDULER_IN_PROCESS": "false", **extra_env}
+    lawflow = Path(sys.executable).with_name("lawflow")
+    process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                                "--threads", "2"], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = []
+    for line in process.stderr:         # gunicorn says where it listens once the socket is bound
+        log.append(line)
+        if "Listening at" in line:
+            break
+    else:
+        pytest.fail("gunicorn did not start:\n" + "".join(log))
+    yield port
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    process.stderr.close()
+
+
+def test_runaway_steps_fail_their_cases_while_the_server_goes_on(app, spinning_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    port, headers = spinning_server, token_for(app, "zhang")
+    spins = [_first_task(port, headers, "spin") for _ in range(2)]
+    normal_case, normal_task = _first_task(port, headers, "sample_review")
+    with ThreadPoolExecutor(4) as pool:
+        runaway = [pool.submit(_call, port, "POST", f"/api/v1/tasks/{t}/complete", {"data": APPLY}, headers)
+                   for _, t in spins]
+        health = pool.submit(_call, port, "GET", "/healthz")
+        done = pool.submit(_call, port, "POST", f"/api/v1/tasks/{normal_task}/complete", {"data": APPLY}, headers)
+        assert health.result()[0] == 200
+        assert done.result()[0] == 200, done.result()[2]
+        for future in runaway:
+            status, kind, body = future.result()
+            assert status in (400, 422) and kind == "application/problem+json"
+            assert "CPU 时间限制" in body.decode() and "Script_spin" in body.decode()
+    assert [_case_status(port, headers, c) for c, _ in spins] == ["error", "error"]
+    assert _case_status(port, headers, normal_case) == "running"
+
+
+@pytest.mark.parametrize("spinning_server", [{"SANDBOX_CPU_SECONDS": 100000, "SANDBOX_RUN_CPU_SECONDS": 100000,
+                                              "WORKER_REQUEST_SECONDS": 2}], indirect=True)
+def test_a_request_stuck_past_the_in_process_limits_ends_its_worker_only(app, spinning_server):
+    """With the sandbox's CPU budget set out of reach, the worker's watchdog still ends the stuck request's
+    worker: the case keeps its last good state and the server answers on with a fresh worker."""
+    port, headers = spinning_server, token_for(app, "zhang")
+    case_id, task_id = _first_task(port, headers, "spin")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        _call(port, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": APPLY}, headers)
+    assert _call(port, "GET", "/healthz")[0] == 200
+    assert _case_status(port, headers, case_id) == "running"
+    normal_case, normal_task = _first_task(port, headers, "sample_review")
+    assert _call(port, "POST", f"/api/v1/tasks/{normal_task}/complete", {"data": APPLY}, headers)[0] == 200
+
+
+@pytest.mark.parametrize("spinning_server", [{"SANDBOX_MEMORY_MB": 100000, "SANDBOX_CPU_SECONDS": 100000,
+                                              "SANDBOX_RUN_CPU_SECONDS": 100000, "WORKER_MEMORY_MB": 300}],
+                         indirect=True)
+def test_a_worker_cannot_allocate_past_its_memory_ceiling(app, spinning_server):
+    """With the sandbox's memory budget set out of reach, the worker's own ceiling stops the hoarding script:
+    the allocation fails, the case goes to error, and the server answers on."""
+    port, headers = spinning_server, token_for(app, "zhang")
+    case_id, task_id = _first_task(port, headers, "hoard")
+    status, _, body = _call(port, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": APPLY}, headers)
+    assert status in (400, 422) and "MemoryError" in body.decode()
+    assert _case_status(port, headers, case_id) == "error"
+    assert _call(port, "GET", "/healthz")[0] == 200

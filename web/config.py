@@ -30,6 +30,13 @@ DEFAULTS = {
     "CASE_DATA_MAX_MB": 8,
     # Workflows kept in memory between steps (keyed by case version, so always consistent).
     "LIVE_CACHE_SIZE": 2000,
+    # Defence in depth for server processes (web/guard.py): a request (gunicorn) or a job (scheduler) running
+    # longer ends its process, which is restarted; memory above the ceiling retires a worker after its current
+    # requests, and twice the ceiling cannot be allocated; workers are recycled after about this many requests.
+    "WORKER_REQUEST_SECONDS": 60,
+    "WORKER_MEMORY_MB": 1024,
+    "WORKER_MAX_REQUESTS": 20000,
+    "SCHEDULER_JOB_SECONDS": 600,
     # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
     "TIMER_SWEEP_SECONDS": 30,
     # Seconds between runs that fill requested documents (they are also filled on first download).

@@ -1,7 +1,28 @@
-"""The production server: gunicorn worker processes, each building its own app; timers run in `lawflow scheduler`."""
+"""The production server: gunicorn worker processes, each building its own app; timers run in `lawflow scheduler`.
+
+Each worker watches itself (web/guard.py): a request past `WORKER_REQUEST_SECONDS` ends the worker, memory past
+`WORKER_MEMORY_MB` retires it after its current requests, and it cannot allocate twice that. gunicorn replaces a
+worker that ended, and recycles every worker after about `WORKER_MAX_REQUESTS` requests.
+"""
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+
+from . import config as settings
+from .guard import Watchdog, WatchedApp, cap_memory
+
+_worker = None          # this process's gunicorn worker, once forked
+
+
+def _post_fork(server, worker) -> None:
+    global _worker
+    _worker = worker
+
+
+def _retire() -> None:
+    """Leave after the requests in hand; the arbiter starts a fresh worker."""
+    if _worker is not None:
+        _worker.alive = False
 
 
 class _Server(BaseApplication):
@@ -16,7 +37,11 @@ class _Server(BaseApplication):
     def load(self):
         from . import create_app
 
-        return create_app({"SCHEDULER_IN_PROCESS": False})
+        app = create_app({"SCHEDULER_IN_PROCESS": False})
+        cap_memory(int(app.config["WORKER_MEMORY_MB"]))
+        watchdog = Watchdog(float(app.config["WORKER_REQUEST_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]), _retire)
+        watchdog.start()
+        return WatchedApp(app, watchdog)
 
 
 def serve_with_gunicorn(host: str, port: int, workers: int, threads: int = 2) -> None:
@@ -25,5 +50,8 @@ def serve_with_gunicorn(host: str, port: int, workers: int, threads: int = 2) ->
     While one thread's request waits on the database the other's runs; more threads per process only queue
     on the interpreter lock (measured with tests/perf/http_bench.py: 2 did best, 4 and more did worse).
     """
+    config = settings.load()
+    max_requests = int(config["WORKER_MAX_REQUESTS"])
     _Server({"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-             "accesslog": None, "timeout": 60, "graceful_timeout": 10}).run()
+             "accesslog": None, "timeout": 60, "graceful_timeout": 10, "post_fork": _post_fork,
+             "max_requests": max_requests, "max_requests_jitter": max_requests // 10}).run()

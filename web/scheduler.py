@@ -10,6 +10,8 @@ from engine.documents import render_pending
 from engine.notifications import SmtpSettings, send_pending_email
 from engine.timers import fire_due_timers
 
+from .guard import Watchdog, cap_memory
+
 
 def sweep(app: Flask) -> int:
     """Fire every due timer once (the database decides what is due), then e-mail new notifications."""
@@ -44,11 +46,23 @@ def fill_documents(app: Flask) -> int:
         return render_pending(session)
 
 
-def _add_jobs(scheduler, app: Flask) -> None:
-    scheduler.add_job(sweep, "interval", args=[app], seconds=int(app.config["TIMER_SWEEP_SECONDS"]),
-                      id="timer-sweep", max_instances=1, coalesce=True)
-    scheduler.add_job(fill_documents, "interval", args=[app], seconds=int(app.config["DOCUMENT_SECONDS"]),
-                      id="documents", max_instances=1, coalesce=True)
+def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None) -> None:
+    scheduler.add_job(_watched(sweep, watchdog), "interval", args=[app],
+                      seconds=int(app.config["TIMER_SWEEP_SECONDS"]), id="timer-sweep", max_instances=1, coalesce=True)
+    scheduler.add_job(_watched(fill_documents, watchdog), "interval", args=[app],
+                      seconds=int(app.config["DOCUMENT_SECONDS"]), id="documents", max_instances=1, coalesce=True)
+
+
+def _watched(job, watchdog: Watchdog | None):
+    """The job, as work the watchdog watches (when there is one)."""
+    if watchdog is None:
+        return job
+
+    def run(app: Flask):
+        with watchdog.working(job.__name__):
+            return job(app)
+    run.__name__ = job.__name__
+    return run
 
 
 def start_background(app: Flask) -> BackgroundScheduler:
@@ -60,7 +74,12 @@ def start_background(app: Flask) -> BackgroundScheduler:
 
 
 def run_blocking(app: Flask) -> None:
-    """Run the sweep in this process until stopped."""
+    """Run the sweep in this process until stopped; a job that never ends, or memory past the ceiling, ends the
+    process (its supervisor starts it again, see docker/compose.yaml)."""
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_jobs(scheduler, app)
+    cap_memory(int(app.config["WORKER_MEMORY_MB"]))
+    watchdog = Watchdog(float(app.config["SCHEDULER_JOB_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]),
+                        lambda: scheduler.shutdown(wait=False))
+    watchdog.start()
+    _add_jobs(scheduler, app, watchdog)
     scheduler.start()
