@@ -5,6 +5,7 @@ import pytest
 
 from engine.errors import SandboxError
 from engine.sandbox import Sandbox
+from engine.sandbox_limits import Limits
 
 
 @pytest.fixture
@@ -63,3 +64,78 @@ def test_get_value_reads_optional_fields(sandbox):
     sandbox.execute("key = get_value('id_number') or phone\nmissing = get_value('nothing', 0)", data)
     assert data == {"phone": "123", "key": "123", "missing": 0}
     assert sandbox.evaluate("get_value('phone')", data) == "123"
+
+
+LIMITS = Limits(cpu_seconds=0.2, memory_bytes=64 << 20, max_items=100_000, max_int_bits=10_000)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("while True:\n    pass", "CPU 时间限制"),
+    ("n = 0\nwhile True:\n    try:\n        while True:\n            n += 1\n    except:\n        pass", "CPU 时间限制"),
+    ("def f(n):\n    return f(n - 1) + f(n - 1) if n else 1\nx = f(100)", "CPU 时间限制"),
+    ("x = (lambda f: f(f, 60))(lambda g, n: g(g, n - 1) + g(g, n - 1) if n else 1)", "CPU 时间限制"),
+    ("x = len([1 for i in range(99999) for j in range(99999)])", "CPU 时间限制"),
+    ("x = sum(range(10 ** 12))", "range 长度"),
+    ("x = 10 ** 10 ** 10", "整数过大"),
+    ("x = pow(7, 10 ** 9)", "整数过大"),
+    ("x = 1 << 10 ** 10", "整数过大"),
+    ("x = 3\nfor i in range(40):\n    x = x * x", "整数过大"),
+    ("x = 'a' * 10 ** 10", "生成的数据长度"),
+    ("x = [0] * 10 ** 9", "生成的数据长度"),
+    ("x = 'a'\nfor i in range(60):\n    x = x + x", "生成的数据长度"),
+    ("x = 'a'\nfor i in range(60):\n    x += x", "生成的数据长度"),
+    ("x = [1]\nfor i in range(60):\n    x.extend(x)", "生成的数据长度"),
+    ("x = 'x'.ljust(10 ** 10)", "生成的数据长度"),
+    ("x = ('a' * 1000).replace('a', 'b' * 10000)", "生成的数据长度"),
+    ("x = ('x' * 1000).join(['a'] * 10000)", "生成的数据长度"),
+    ("x = '\\t'.expandtabs(10 ** 10)", "生成的数据长度"),
+    ("x = '%0999999999d' % 1", "格式化宽度"),
+    ("x = sum([[1]] * 10, [])", "只能对数值求和"),
+    ("rows = []\nwhile True:\n    rows.append('x' * 90000)", "内存"),
+])
+def test_runaway_code_stops_within_its_budget(source, message):
+    sandbox = Sandbox({}, LIMITS)
+    with pytest.raises(SandboxError) as err:
+        sandbox.execute(source, {})
+    assert message in err.value.message
+
+
+@pytest.mark.parametrize("source", ["f'{x:>999999999}'", "f'{x:{width}}'"])
+def test_format_specs_are_small_constants(sandbox, source):
+    with pytest.raises(SandboxError, match="格式说明"):
+        sandbox.compile(source)
+
+
+@pytest.mark.parametrize("source", ["(" * 5000 + "1" + ")" * 5000, "+".join(["1"] * 100_000), "-" * 100_000 + "1"])
+def test_very_deep_expressions_are_refused_not_crashing(sandbox, source):
+    with pytest.raises(SandboxError):
+        sandbox.compile(source)
+
+
+def test_exit_is_unreachable_and_any_exception_fails_only_the_run():
+    def leave():
+        raise SystemExit(0)
+
+    sandbox = Sandbox({"leave": leave})
+    for name in ("SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"):
+        with pytest.raises(SandboxError, match="NameError"):
+            sandbox.execute(f"raise {name}()", {})
+    with pytest.raises(SandboxError, match="SystemExit"):
+        sandbox.evaluate("leave()", {})
+
+
+def test_runs_share_no_state():
+    sandbox = Sandbox({"helper": lambda: 1})
+    for name in ("__builtins__", "_getattr_", "_tick_", "_binop_", "_write_", "get_value", "helper"):
+        assert sandbox.evaluate(f"get_value('{name}', 'absent')", {}) == "absent"
+    data = {"items": [1, 2]}
+    sandbox.execute("items.append(3)\nseen = len(items)", data)
+    assert sandbox.evaluate("len(items)", {"items": [9]}) == 1 and data["seen"] == 3
+
+
+def test_legitimate_work_fits_the_budget(sandbox):
+    data = {"rows": [{"n": i} for i in range(2000)]}
+    sandbox.execute("total = sum(r['n'] for r in rows)\nnames = ', '.join(str(r['n']) for r in rows[:50])\n"
+                    "big = 2 ** 64 * 3\nline = '-' * 40\nlabel = '%05d' % 42", data)
+    assert data["total"] == sum(range(2000)) and data["big"] == 3 * 2 ** 64
+    assert data["line"] == "-" * 40 and data["label"] == "00042" and data["names"].startswith("0, 1, 2")
