@@ -162,3 +162,38 @@ def test_a_worker_cannot_allocate_past_its_memory_ceiling(app, spinning_server):
     assert status in (400, 422) and "MemoryError" in body.decode()
     assert _case_status(port, headers, case_id) == "error"
     assert _call(port, "GET", "/healthz")[0] == 200
+
+
+def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url):
+    """A timer that runs a step the sandbox cannot stop (its budget set out of reach): the scheduler's watchdog
+    ends the process (its supervisor starts it again), and the case keeps its last good state."""
+    from engine import bundles, cases
+    from web.database import session as db_session
+    from web.guard import EXIT_STUCK
+    from web.workflow import engine as web_engine
+
+    from . import diagrams
+    from .conftest import ROOT
+
+    files = bundles.collect(ROOT)
+    files["processes/test/late_spin.bpmn"] = diagrams.process("late_spin", [
+        '<bpmn:startEvent id="StartEvent"/>', diagrams.user_task("Task_wait", name="办理"),
+        diagrams.boundary_timer("Timer_late", "Task_wait", '"P2D"', kind="timeDuration"),
+        diagrams.script_task("Script_spin", "while True:\n    pass"),
+        '<bpmn:endEvent id="EndEvent"/>', '<bpmn:endEvent id="EndEvent_late"/>',
+    ], [diagrams.flow("F1", "StartEvent", "Task_wait"), diagrams.flow("F2", "Task_wait", "EndEvent"),
+        diagrams.flow("F3", "Timer_late", "Script_spin"), diagrams.flow("F4", "Script_spin", "EndEvent_late")],
+        lanes={"经办人": ["StartEvent", "Task_wait", "EndEvent"]})
+    with app.app_context():
+        bundles.deploy(db_session(), files, engine=web_engine())
+        case_id = cases.start_case(web_engine(), db_session(), "late_spin", {}, org_code="county-a").id
+    env = {**os.environ, "LAWFLOW_DATABASE_URL": demo_url, "LAWFLOW_SECRET_KEY": "test-" + os.urandom(8).hex(),
+           "LAWFLOW_TIMER_SWEEP_SECONDS": "1", "LAWFLOW_SANDBOX_CPU_SECONDS": "100000",
+           "LAWFLOW_SANDBOX_RUN_CPU_SECONDS": "100000", "LAWFLOW_SCHEDULER_JOB_SECONDS": "2"}
+    lawflow = Path(sys.executable).with_name("lawflow")
+    scheduler = subprocess.run([str(lawflow), "scheduler"], env=env, capture_output=True, text=True, timeout=120)
+    assert scheduler.returncode == EXIT_STUCK, scheduler.stderr
+    assert "timer_sweep" in scheduler.stderr or "sweep" in scheduler.stderr
+    with app.app_context():
+        case = cases.get_case(db_session(), case_id)
+        assert case.status == "running" and case.next_timer_at is not None
