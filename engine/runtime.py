@@ -38,7 +38,7 @@ class Engine:
         self.limits = limits or Limits()
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})},
                                self.limits)
-        self.script_engine = TaskScriptEngine(environment=SandboxEnvironment(self.sandbox))
+        self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
         self.codec = StateCodec()
         self.clock = clock
         self.forms = FormCache(today=self.today)

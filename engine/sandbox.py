@@ -268,9 +268,13 @@ class TaskScriptEngine(PythonScriptEngine):
     It also bounds a multi-instance activity's cardinality: SpiffWorkflow creates that many children at once.
     """
 
+    def __init__(self, environment=None, max_instances: int = Limits.max_instances):
+        super().__init__(environment)
+        self.max_instances = max_instances
+
     def evaluate(self, task, expression, external_context=None):
         value = super().evaluate(task, expression, _with_task(task, external_context))
-        limit = self.environment.sandbox.limits.max_instances
+        limit = self.max_instances
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(value, int) and value > limit:
             problem = LimitExceeded(f"多实例数量 {value} 超过 {limit} 的限制")
             raise WorkflowTaskException(problem.message, task=task, exception=problem)
