@@ -200,3 +200,31 @@ def _field_check(schema) -> Callable[[Any], bool] | None:
         return None
     allowed = frozenset(choices) if choices is not None else None
     return lambda v: kind(v) and (allowed is None or v in allowed) and all(ok(v, n) for ok, n in bounds)
+
+
+# Where a field's first value comes from. A form shows what the case already knows only in the fields that say so:
+# `"x-prefill": "<case data name>"`, or `true` for the field's own name. Every other field starts empty, however
+# the case's data names its keys: an earlier task's answer that shares a field's name (an approval's decision, a
+# previous round's grounds) is never put into another form as if this one's reader had given it.
+PREFILL = "x-prefill"
+
+
+def prefill_sources(schema) -> dict[str, str]:
+    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return {}
+    sources = {}
+    for name, field in properties.items():
+        source = field.get(PREFILL) if isinstance(field, dict) else None
+        if source is True:
+            sources[name] = name
+        elif isinstance(source, str) and source:
+            sources[name] = source
+    return sources
+
+
+def prefilled(schema, known: dict) -> dict:
+    """A form's first data: the declared fields whose source the case knows, and nothing else."""
+    return {name: known[source] for name, source in prefill_sources(schema).items()
+            if known.get(source) is not None}

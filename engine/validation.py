@@ -21,7 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
-from .forms import DATE_BOUNDS, TODAY
+from .forms import DATE_BOUNDS, PREFILL, TODAY
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -191,6 +191,7 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
             if value != TODAY:
                 problems.append(Problem(path, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}",
                                         element=where or "(根)", line=_line_of(files[path], value)))
+        problems.extend(_prefill_problems(schema, path, files[path]))
         bundle.forms[path] = schema
 
 
@@ -206,6 +207,48 @@ def _date_bounds(schema, where: str):
     elif isinstance(schema, list):
         for index, sub in enumerate(schema):
             yield from _date_bounds(sub, f"{where}/{index}")
+
+
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames", "required"})   # values, not schemas
+
+
+def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
+    """`x-prefill` on a top-level field only, naming a case data key (a non-empty text) or `true` (the same name)."""
+    problems: list[Problem] = []
+    text = content.decode("utf-8", errors="replace")
+    marker, found = json.dumps(PREFILL), -1
+
+    def line() -> int | None:          # keywords are met in the file's order: the n-th met is the n-th written
+        nonlocal found
+        found = text.find(marker, found + 1)
+        return text.count("\n", 0, found) + 1 if found >= 0 else None
+
+    def walk(node, where: str, top_field: bool) -> None:
+        if isinstance(node, list):
+            for index, sub in enumerate(node):
+                walk(sub, f"{where}/{index}", False)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, sub in node.items():
+            inner = f"{where}/{key}" if where else key
+            if key == PREFILL:
+                place, at = where or "(根)", line()
+                if not top_field:
+                    message = f"{PREFILL} 只能用于表单顶层字段（{place}）"
+                elif sub is not True and not (isinstance(sub, str) and sub.strip()):
+                    message = f"{PREFILL} 应为案件数据项的名称或 true（{place}），发现：{sub!r}"
+                else:
+                    continue
+                problems.append(Problem(path, message, element=place, line=at))
+            elif key == "properties" and isinstance(sub, dict):
+                for name, field_schema in sub.items():
+                    walk(field_schema, f"{inner}/{name}", not where)
+            elif key not in _DATA_KEYWORDS:
+                walk(sub, inner, False)
+
+    walk(schema, "", False)
+    return problems
 
 
 def _line_of(content: bytes, value) -> int | None:

@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine import attachments, cases, casework, directory, documents, notifications, people, tasks, worklists
+from engine import attachments, cases, casework, directory, documents, forms, notifications, people, tasks, worklists
 from engine.errors import DataValidationError, EngineError
 from engine.models import Notification
 
@@ -112,11 +112,13 @@ PAGE_STATUS = {"not_allowed": 403, "not_found": 404, "case_failed": 422}
 
 
 def _prefill(task, schema: dict) -> dict:
-    """A draft if one was saved, else what the case already knows of the form's fields."""
+    """A draft of this task if one was saved, else what the case knows for the fields the form declares a source
+    for (`x-prefill`); every other field starts empty, whatever earlier tasks answered under the same name."""
     if task.draft or task.status != "ready":
         return task.draft or {}
-    known = casework.task_data(engine(), session(), task)
-    return {k: known[k] for k in (schema.get("properties") or {}) if k in known}
+    if not forms.prefill_sources(schema):
+        return {}
+    return forms.prefilled(schema, casework.task_data(engine(), session(), task))
 
 
 def _posted(schema: dict, task) -> dict:
