@@ -24,7 +24,7 @@ LIMITS = Limits(cpu_seconds=0.2, run_cpu_seconds=1.0, memory_bytes=64 << 20, max
 
 
 def _step_then(pid: str, script: str, *, tail: list[str] | None = None, flows: list[str] | None = None,
-               properties: dict[str, str] | None = None) -> bytes:
+               properties: dict[str, str] | None = None, lane: tuple[str, ...] = ()) -> bytes:
     """A user task, then a script task `Script_bad` running `script`, then the end (or `tail`)."""
     return diagrams.process(pid, [
         '<bpmn:startEvent id="StartEvent"/>', diagrams.user_task("Task_go", name="申请"),
@@ -32,7 +32,7 @@ def _step_then(pid: str, script: str, *, tail: list[str] | None = None, flows: l
     ], [
         diagrams.flow("Flow_1", "StartEvent", "Task_go"), diagrams.flow("Flow_2", "Task_go", "Script_bad"),
         *(flows or [diagrams.flow("Flow_3", "Script_bad", "EndEvent")]),
-    ], lanes={"经办人": ["StartEvent", "Task_go"]}, properties=properties)
+    ], lanes={"经办人": ["StartEvent", "Task_go", *lane]}, properties=properties)
 
 
 def _deploy(session, engine, extra: dict[str, bytes]):
@@ -170,3 +170,30 @@ def test_an_expression_of_the_wrong_type_is_a_case_error(engine, session, org_tr
     _deploy(session, engine, {"processes/test/typed.bpmn": xml})
     failure = _fail_at_step(engine, session, "typed")
     assert wanted in failure.message and "Task_next" in failure.message and prop in failure.message
+
+
+SPIN = "len([1 for i in range(99999) for j in range(99999)])"
+
+
+def test_a_timer_expression_that_never_ends_fails_the_case(limited, session, org_tree):
+    wait = [diagrams.user_task("Task_wait", name="办理"),
+            diagrams.boundary_timer("Timer_spin", "Task_wait", SPIN, kind="timeDate"), '<bpmn:endEvent id="EndEvent"/>',
+            '<bpmn:endEvent id="EndEvent_late"/>']
+    xml = _step_then("timer", "x = 1", tail=wait, flows=[
+        diagrams.flow("Flow_3", "Script_bad", "Task_wait"), diagrams.flow("Flow_4", "Task_wait", "EndEvent"),
+        diagrams.flow("Flow_5", "Timer_spin", "EndEvent_late")], lane=("Task_wait",))
+    _deploy(session, limited, {"processes/test/timer.bpmn": xml})
+    failure = _fail_at_step(limited, session, "timer")
+    assert "CPU 时间限制" in failure.message and "Timer_spin" in failure.message
+
+
+def test_a_decision_table_cell_that_never_ends_fails_the_case(limited, session, org_tree):
+    rule = ('<bpmn:businessRuleTask id="Task_rule" name="分级"><bpmn:extensionElements><spiffworkflow:calledDecisionId>'
+            'decide_grade</spiffworkflow:calledDecisionId></bpmn:extensionElements></bpmn:businessRuleTask>')
+    xml = _step_then("ruled", "amount = 5", tail=[rule, '<bpmn:endEvent id="EndEvent"/>'],
+                     flows=[diagrams.flow("Flow_3", "Script_bad", "Task_rule"),
+                            diagrams.flow("Flow_4", "Task_rule", "EndEvent")])
+    _deploy(session, limited, {"processes/test/ruled.bpmn": xml,
+                               "processes/test/grade.dmn": diagrams.decision_table(escape(SPIN))})
+    failure = _fail_at_step(limited, session, "ruled")
+    assert "CPU 时间限制" in failure.message and "Task_rule" in failure.message
