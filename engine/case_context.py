@@ -6,6 +6,7 @@ other helpers, and they only ever read.
 from __future__ import annotations
 
 import contextvars
+import copy
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -42,13 +43,13 @@ def related_cases(**criteria) -> list[dict]:
     for field, value in criteria.items():
         query = query.where(Case.meta[field].as_string() == str(value))
     return [{"id": c.id, "number": c.business_number, "title": c.title, "status": c.status,
-             "created_at": c.created_at.isoformat(), "meta": dict(c.meta or {})}
+             "created_at": c.created_at.isoformat(), "meta": copy.deepcopy(c.meta or {})}
             for c in instance.session.scalars(query.order_by(Case.id))]
 
 
 def directory_entry(kind: str, key) -> dict | None:
     """A directory entry as plain data, or None."""
-    return directory.entry_dict(directory.find(_instance().session, kind, str(key)))
+    return copy.deepcopy(directory.entry_dict(directory.find(_instance().session, kind, str(key))))
 
 
 def organization_name(code: str) -> str:

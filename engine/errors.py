@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 class EngineError(Exception):
@@ -12,11 +13,11 @@ class EngineError(Exception):
     def __init__(self, message: str, **context):
         super().__init__(message)
         self.message = message
-        self.context = context
+        self.context = MappingProxyType(context)    # read-only: diagram code may catch an error it caused
 
     def to_dict(self) -> dict:
         """A JSON-ready description of the error."""
-        return {"code": self.code, "message": self.message, **self.context}
+        return {**self.context, "code": self.code, "message": self.message}
 
 
 class NotFound(EngineError):

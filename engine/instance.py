@@ -121,8 +121,7 @@ class Instance:
         wf, case, now, db = self.workflow, self.case, self.engine.now(), self.session
         with db.no_autoflush:
             compact(wf)
-            case.state = self.engine.codec.dump_state(wf)
-            self._check_size(case.state)
+            case.state = self._dump(wf)
             tasks = open_tasks(wf)
             finished = _is_completed(wf, tasks)
             current = self._current_data(tasks, finished)
@@ -148,11 +147,17 @@ class Instance:
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
 
-    def _check_size(self, state: str) -> None:
-        """A case whose data grew past the limit fails here, before anything of the step is written."""
+    def _dump(self, workflow) -> str:
+        """The state to store; a case whose data cannot be stored, or grew past the limit, fails here, before
+        anything of the step is written."""
+        try:
+            state = self.engine.codec.dump_state(workflow)
+        except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+            raise LimitExceeded(f"案件数据无法保存：{type(exc).__name__}") from exc
         limit = self.engine.limits.max_case_bytes
         if len(state) > limit:
             raise LimitExceeded(f"案件数据约 {len(state) >> 20} MB，超过 {limit >> 20} MB 的限制")
+        return state
 
     def _write_audit(self, connection) -> None:
         if self._steps:

@@ -11,7 +11,6 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
-    full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
 )
@@ -29,8 +28,7 @@ _REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash", 
 BUILTINS: dict[str, Any] = {k: v for k, v in safe_builtins.items() if k not in _REMOVED}
 BUILTINS.update(
     list=list, dict=dict, set=set, frozenset=frozenset, tuple=tuple, min=min, max=max,
-    any=any, all=all, enumerate=enumerate, map=map, filter=filter, reversed=reversed, sorted=sorted,
-    zip=zip, len=len, **BUDGETED_BUILTINS,
+    any=any, all=all, reversed=reversed, sorted=sorted, len=len, **BUDGETED_BUILTINS,
 )
 BUILTINS = MappingProxyType(BUILTINS)     # read-only: no run can change what another computes
 
@@ -59,6 +57,12 @@ class _Guard(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.problems.append((node.lineno, "不允许定义类（class）"))
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        # A generator's `finally` would run whenever it is collected, outside any budget.
+        self.problems.append((node.lineno, "不允许使用 yield"))
+
+    visit_YieldFrom = visit_Yield
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in FORBIDDEN_NAMES:
@@ -125,6 +129,21 @@ class _Instrument(RestrictingNodeTransformer):
         node.ifs = [_call("_tick_", at=node.iter), *node.ifs]
         return node
 
+    def _displayed(self, node):
+        """A list, tuple or set display that unpacks (`[*a, *a]`) is checked once built."""
+        if any(isinstance(e, ast.Starred) for e in node.elts) and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+            return _call("_built_", node, at=node)
+        return node
+
+    def visit_List(self, node):
+        return self._displayed(super().visit_List(node))
+
+    def visit_Tuple(self, node):
+        return self._displayed(super().visit_Tuple(node))
+
+    def visit_Set(self, node):
+        return self._displayed(super().visit_Set(node))
+
     def visit_BinOp(self, node):
         node = super().visit_BinOp(node)
         op = _BUDGET_OPS.get(type(node.op))
@@ -146,7 +165,6 @@ class Sandbox:
             "_getiter_": default_guarded_getiter,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
-            "_write_": full_write_guard,
             "_print_": PrintCollector,
             **GUARDS,
             **self.helpers,
@@ -205,8 +223,7 @@ class Sandbox:
         except SandboxError:
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(f"表达式 `{expression}` 执行出错：{type(exc).__name__}: {exc}",
-                               source=expression) from exc
+            raise SandboxError(f"表达式 `{expression[:200]}` 执行出错：{_describe(exc)}", source=expression) from exc
 
     def execute(self, script: str, context: dict[str, Any], external=None) -> None:
         """Run a script within the evaluation budget; plain values it assigns become task data."""
@@ -220,15 +237,53 @@ class Sandbox:
                 exc.line = _script_line(exc)
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(f"脚本执行出错：{type(exc).__name__}: {exc}",
-                               line=_script_line(exc), source=script) from exc
+            raise SandboxError(f"脚本执行出错：{_describe(exc)}", line=_script_line(exc), source=script) from exc
         reserved = self._reserved | (external or {}).keys()
         for name in [k for k in context if k not in scope]:
             del context[name]
+        room = self.limits.max_case_bytes
         for name, value in scope.items():
             if name in reserved or name.startswith("_") or callable(value):
                 continue
+            if context.get(name, _ABSENT) is not value:
+                room = _fits(name, value, room)
             context[name] = value
+
+
+_ABSENT = object()
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's kind and, when it is a short text, its message: never `str()` of what diagram code made
+    (a list nested 100,000 deep, or a gigabyte, would fail or take for ever)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return f"{type(exc).__name__}: {first[:300]}" if isinstance(first, str) else type(exc).__name__
+
+
+def _fits(name: str, value: Any, room: int) -> int:
+    """What is left of the case's size limit once `value` is kept as data; refuses values that nest too deep or do
+    not fit (walked with a bound, so a list of one long text repeated counts what storing it would write)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > 100:
+            raise LimitExceeded(f"变量 {name} 嵌套超过 100 层，不能保存为案件数据")
+        if isinstance(item, str):
+            room -= len(item) + 2
+        elif isinstance(item, _PLAIN):
+            room -= 8
+        elif isinstance(item, (list, tuple)):
+            room -= len(item) + 2
+            stack.extend((i, depth + 1) for i in item)
+        elif isinstance(item, dict):
+            room -= len(item) * 4 + 2
+            stack.extend(p for k, v in item.items() for p in ((k, depth + 1), (v, depth + 1)))
+        else:
+            room -= 64      # dates and the like: what the codec cannot store fails when the case is saved
+        if room < 0:
+            raise LimitExceeded(f"变量 {name} 过大，超过案件数据的大小限制")
+    return room
 
 
 def _script_line(exc: BaseException) -> int | None:

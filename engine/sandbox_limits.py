@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from RestrictedPython.Guards import safer_getattr
+from RestrictedPython.Guards import full_write_guard, safer_getattr
 
 from .errors import SandboxError
 
@@ -75,10 +75,13 @@ def evaluation(limits: Limits):
     token = _current.set(budget)
     try:
         yield budget
+    except BaseException:
+        if budget.exceeded is not None:    # whatever the code did after meeting its budget, the budget is why
+            raise budget.exceeded from None
+        raise
     finally:
         _current.reset(token)
-    if budget.exceeded is not None:        # code that swallowed its budget error and still ended is refused
-        raise budget.exceeded
+    budget.settle()
 
 
 class Budget:
@@ -103,6 +106,15 @@ class Budget:
         if self.left <= 0:
             self.check()
         return True
+
+    def settle(self) -> None:
+        """At the end of a run: refuse it if it went past its budget, even inside one long call that never ticked
+        or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due."""
+        if self.exceeded is None and time.perf_counter() - self.started > self.limits.cpu_seconds:
+            self.left = 0
+            self.check()
+        if self.exceeded is not None:
+            raise self.exceeded
 
     def check(self, allocating: int = 0) -> None:
         """Raise when the CPU time or the memory budget is spent (for good: later checks raise again)."""
@@ -160,7 +172,28 @@ class Budget:
         span = range(*args)
         if len(span) > self.limits.max_items:
             self.fail(f"range 长度 {len(span)} 超过 {self.limits.max_items} 的限制")
+        self.size(len(span))        # what it may become: a list of that many numbers
         return span
+
+    def int(self, value: Any = 0, *base: Any) -> int:
+        if base and isinstance(value, (str, bytes, bytearray)):
+            self.bits(len(value) * max(int(base[0]), 2).bit_length())
+        return int(value, *base)
+
+    def round(self, number: Any, ndigits: Any = None) -> Any:
+        if isinstance(ndigits, int) and abs(ndigits) > 400:
+            self.fail("round 的位数过大")
+        return round(number, ndigits)
+
+    def built(self, value: Any) -> Any:
+        """A list, tuple or set display with `*` unpacking, checked after it is built (it at most doubles)."""
+        self.size(len(value))
+        return value
+
+    def write(self, target: Any) -> Any:
+        """RestrictedPython's write guard; a list's slice assignment is checked for the size it would reach."""
+        target = full_write_guard(target)
+        return _SizedList(self, target) if isinstance(target, list) else target
 
     def pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
         if mod is None:
@@ -175,7 +208,13 @@ class Budget:
         return sum(values, start)
 
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        """RestrictedPython's attribute guard, with the methods that can grow a value wrapped in a size check."""
+        """RestrictedPython's attribute guard, with the methods that can grow a value wrapped in a size check.
+
+        Attributes of types are refused: `str.join(sep, items)` would skip the wrappers, `int.from_bytes` the
+        integer bound.
+        """
+        if isinstance(obj, type):
+            raise SandboxError(f"不允许访问类型的属性 {getattr(obj, '__name__', '')}.{name}")
         value = safer_getattr(obj, name, *default)
         kind = _kind(obj)
         grow = _METHODS.get((kind, name))
@@ -186,9 +225,7 @@ class Budget:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "other"
-    if isinstance(value, int):
+    if isinstance(value, int):      # bool included: `True << n` is an integer too
         return "int"
     if isinstance(value, (str, bytes, bytearray)):
         return "text"
@@ -198,8 +235,20 @@ def _kind(value: Any) -> str:
 
 
 def _repeat(budget: Budget, left: Any, right: Any) -> None:
+    """`seq * n`: a list of one long text repeated counts the text's length for each copy (printing or saving
+    it would write every copy)."""
     seq, times = (left, right) if isinstance(right, int) else (right, left)
-    budget.size(len(seq) * max(times, 0), 1 if isinstance(seq, (str, bytes, bytearray)) else 8)
+    if isinstance(seq, (str, bytes, bytearray)):
+        budget.size(len(seq) * max(times, 0), 1)
+    else:
+        budget.size(_logical_size(seq) * max(times, 0))
+
+
+def _logical_size(seq) -> int:
+    """Elements, counting each text by its length (only the first few thousand are looked at)."""
+    if len(seq) > 4096:
+        return len(seq)
+    return len(seq) + sum(len(i) for i in seq if isinstance(i, (str, bytes, bytearray)))
 
 
 def _concat(budget: Budget, left: Any, right: Any) -> None:
@@ -211,14 +260,19 @@ def _int_pow(budget: Budget, left: int, right: int) -> None:
         budget.bits(left.bit_length() * right)
 
 
-_FORMAT_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def _text_format(budget: Budget, left: Any, right: Any) -> None:
-    for width, precision in _FORMAT_WIDTH.findall(left if isinstance(left, str) else ""):
-        for number in (width, precision):
-            if number == "*" or (number and int(number) > budget.limits.max_items):
-                budget.fail("格式化宽度过大")
+    """`text % args`: its widths and the texts it inserts, added up, before anything is formatted."""
+    fmt = left.decode("latin-1") if isinstance(left, (bytes, bytearray)) else left
+    specs = _FORMAT_SPEC.findall(fmt)
+    if any("*" in spec for spec in specs):
+        budget.fail("格式化宽度不能用 *")
+    widths = sum(int(number) for spec in specs for number in spec if number)
+    args = right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)
+    longest = max((len(a) for a in args if isinstance(a, (str, bytes, bytearray))), default=0)
+    budget.size(len(fmt) + widths + len(specs) * longest, 1)
 
 
 _GUARDS = {
@@ -228,9 +282,8 @@ _GUARDS = {
     ("+", "text", "text"): _concat, ("+", "seq", "seq"): _concat,
     ("**", "int", "int"): _int_pow,
     ("<<", "int", "int"): lambda b, x, y: b.bits(x.bit_length() + max(y, 0)),
-    ("%", "text", "other"): _text_format, ("%", "text", "int"): _text_format, ("%", "text", "text"): _text_format,
-    ("%", "text", "seq"): _text_format,
 }
+_GUARDS.update({("%", "text", kind): _text_format for kind in ("other", "int", "text", "seq")})
 _OPERATORS = {"+": operator.add, "*": operator.mul, "**": operator.pow, "<<": operator.lshift, "%": operator.mod,
               "-": operator.sub, "/": operator.truediv, "//": operator.floordiv, "|": operator.or_,
               "&": operator.and_, "^": operator.xor, ">>": operator.rshift}
@@ -252,8 +305,14 @@ def _replaced(budget: Budget, obj: Any, args: tuple) -> None:
         budget.size(len(obj) + hits * max(len(args[1]) - len(args[0]), 0), 1)
 
 
+def _translated(budget: Budget, obj: Any, args: tuple) -> None:
+    table = args[0] if args else None
+    longest = max((len(v) for v in table.values() if isinstance(v, str)), default=1) if isinstance(table, dict) else 1
+    budget.size(len(obj) * max(longest, 1), 1)
+
+
 _METHODS = {("text", name): _padded for name in ("center", "ljust", "rjust", "zfill")}
-_METHODS.update({("text", "expandtabs"): _tabs, ("text", "replace"): _replaced})
+_METHODS.update({("text", "expandtabs"): _tabs, ("text", "replace"): _replaced, ("text", "translate"): _translated})
 
 
 def _checked(budget: Budget, obj: Any, method, grow):
@@ -286,6 +345,23 @@ def extended(budget: Budget, obj: Any, method):
 _WRAPPERS = {("text", "join"): joined, ("seq", "extend"): extended}
 
 
+class _SizedList:
+    """What `_write_` answers for a list: item and slice assignment, a slice's new length checked first."""
+
+    __slots__ = ("_budget", "_target")
+
+    def __init__(self, budget: Budget, target: list):
+        self._budget, self._target = budget, target
+
+    def __setitem__(self, key, value) -> None:
+        if isinstance(key, slice) and isinstance(value, Sized):
+            self._budget.size(len(self._target) + len(value))
+        self._target[key] = value
+
+    def __delitem__(self, key) -> None:
+        del self._target[key]
+
+
 
 # The names instrumented code calls; each finds the budget of the evaluation it runs in.
 def tick() -> bool:
@@ -316,5 +392,46 @@ def guarded_sum(values, start: Any = 0) -> Any:
     return _current.get().sum(values, start)
 
 
-GUARDS = {"_tick_": tick, "_binop_": binop, "_inplacevar_": inplace, "_getattr_": guarded_getattr}
-BUDGETED_BUILTINS = {"range": guarded_range, "pow": guarded_pow, "sum": guarded_sum}
+class _AnyInt(type):
+    """`isinstance(x, int)` in diagram code still means an integer."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, int)
+
+    def __subclasscheck__(cls, sub) -> bool:
+        return issubclass(sub, int)
+
+
+class GuardedInt(int, metaclass=_AnyInt):
+    """The `int` diagram code sees: converting text in another base is bounded like any integer."""
+
+    def __new__(cls, value: Any = 0, *base: Any) -> int:   # noqa: D102 - answers a plain int
+        return _current.get().int(value, *base)
+
+
+def guarded_round(number: Any, ndigits: Any = None) -> Any:
+    return _current.get().round(number, ndigits)
+
+
+def built(value: Any) -> Any:
+    return _current.get().built(value)
+
+
+def guarded_write(target: Any) -> Any:
+    return _current.get().write(target)
+
+
+def _listing(function):
+    """`map`, `filter`, `zip`, `enumerate` answering lists built item by item (each a tick): a chain of a hundred
+    thousand lazy iterators, each pulling from the next, would overflow the C stack and crash the process."""
+    def listed(*args):
+        budget = _current.get()
+        return [budget.tick() and item for item in function(*args)]
+    listed.__name__ = function.__name__
+    return listed
+
+
+GUARDS = {"_tick_": tick, "_binop_": binop, "_inplacevar_": inplace, "_getattr_": guarded_getattr, "_built_": built,
+          "_write_": guarded_write}
+BUDGETED_BUILTINS = {"range": guarded_range, "pow": guarded_pow, "sum": guarded_sum, "int": GuardedInt,
+                     "round": guarded_round, **{f.__name__: _listing(f) for f in (map, filter, zip, enumerate)}}

@@ -144,6 +144,8 @@ class WorkCalendar:
         return self._count(day_of(now) - timedelta(days=1), day_of(deadline))
 
     def _count(self, after: date, until: date) -> int:
+        if (until - after).days > _MAX_SCAN:
+            raise ValueError(f"{after} 至 {until} 超出可计算范围（最多 {_MAX_SCAN} 日）")
         count, day = 0, after
         while day < until:
             day += timedelta(days=1)

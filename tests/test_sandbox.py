@@ -66,7 +66,7 @@ def test_get_value_reads_optional_fields(sandbox):
     assert sandbox.evaluate("get_value('phone')", data) == "123"
 
 
-LIMITS = Limits(cpu_seconds=0.2, memory_bytes=64 << 20, max_items=100_000, max_int_bits=10_000)
+LIMITS = Limits(cpu_seconds=0.2, memory_bytes=64 << 20, max_items=100_000, max_int_bits=10_000, max_case_bytes=1 << 20)
 
 
 @pytest.mark.parametrize("source, message", [
@@ -89,9 +89,27 @@ LIMITS = Limits(cpu_seconds=0.2, memory_bytes=64 << 20, max_items=100_000, max_i
     ("x = ('a' * 1000).replace('a', 'b' * 10000)", "生成的数据长度"),
     ("x = ('x' * 1000).join(['a'] * 10000)", "生成的数据长度"),
     ("x = '\\t'.expandtabs(10 ** 10)", "生成的数据长度"),
-    ("x = '%0999999999d' % 1", "格式化宽度"),
+    ("x = '%0999999999d' % 1", "生成的数据长度"),
     ("x = sum([[1]] * 10, [])", "只能对数值求和"),
     ("rows = []\nwhile True:\n    rows.append('x' * 90000)", "内存"),
+    # Found by a review: one C call, aliasing, type attributes, other bases, lazy chains.
+    ("x = int('1' * 90000, 2)", "整数过大"),
+    ("x = int.from_bytes(b'1' * 400000, 'big')", "不允许访问类型的属性"),
+    ("x = str.ljust('', 10 ** 9)", "不允许访问类型的属性"),
+    ("x = round(1, -10 ** 7)", "round 的位数过大"),
+    ("x = True << 10 ** 9", "整数过大"),
+    ("x = sorted(['a' * 10 ** 5] * 10 ** 5)", "生成的数据长度"),
+    ("x = ('a' * 300).translate({97: 'b' * 10 ** 6})", "生成的数据长度"),
+    ("x = '%(a)s' * 300 % {'a': 'b' * 10 ** 5}", "生成的数据长度"),
+    ("x = b'%500000000s' % (b'',)", "生成的数据长度"),
+    ("x = [0]\nfor i in range(25):\n    x[:0] = x", "生成的数据长度"),
+    ("x = [0]\nfor i in range(25):\n    x = [*x, *x]", "生成的数据长度"),
+    ("x = [list(range(10 ** 5)) for i in range(100)]", "内存"),
+    ("a = []\nfor i in range(100000):\n    a = [a]\nraise ValueError(a)", "ValueError"),
+    ("a = []\na.append(a)", "嵌套超过 100 层"),
+    ("s = 'a' * 90000\nx = [s for i in range(100)]", "过大"),
+    ("try:\n    while True:\n        pass\nexcept Exception as e:\n    e.context['code'] = 'ok'", "CPU 时间限制"),
+    ("def g():\n    yield 1", "不允许使用 yield"),
 ])
 def test_runaway_code_stops_within_its_budget(source, message):
     sandbox = Sandbox({}, LIMITS)
@@ -131,6 +149,15 @@ def test_runs_share_no_state():
     data = {"items": [1, 2]}
     sandbox.execute("items.append(3)\nseen = len(items)", data)
     assert sandbox.evaluate("len(items)", {"items": [9]}) == 1 and data["seen"] == 3
+
+
+def test_lazy_chains_cannot_overflow_the_c_stack(sandbox):
+    """map, filter, zip and enumerate answer lists: a chain of 200,000 of them crashed the interpreter."""
+    data = {}
+    sandbox.execute("m = [1]\nfor i in range(200000):\n    m = map(abs, m)\nx = len(m)\n"
+                    "pairs = dict(zip(['a', 'b'], [1, 2]))\nodd = list(filter(None, [0, 1]))\n"
+                    "first = [i for i, v in enumerate('ab')]", data)
+    assert (data["x"], data["pairs"], data["odd"], data["first"]) == (1, {"a": 1, "b": 2}, [1], [0, 1])
 
 
 def test_legitimate_work_fits_the_budget(sandbox):
