@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import json
-import string
 from dataclasses import dataclass, field
 
 from jsonschema import Draft202012Validator
@@ -22,11 +21,11 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
 from .forms import DATE_BOUNDS, TODAY
+from .numbering import pattern_problem
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
-NUMBER_PATTERN_FIELDS = {"year", "month", "day", "seq"}
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -158,17 +157,9 @@ def _process_properties(node) -> dict:
 
 def _check_pattern(props: dict, path: str, key: str, line: int, problems: list[Problem]) -> None:
     pattern = props.get(NUMBER_PATTERN_PROPERTY)
-    if not pattern:
-        return
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
-    except ValueError as exc:
-        problems.append(Problem(path, f"业务编号格式无效：{exc}", element=key, line=line))
-        return
-    bad = [f for f in fields if f not in NUMBER_PATTERN_FIELDS]
-    if bad:
-        allowed = "、".join(sorted(NUMBER_PATTERN_FIELDS))
-        problems.append(Problem(path, f"业务编号格式只能使用 {{{allowed}}}，发现：{bad}", element=key, line=line))
+    problem = pattern_problem(pattern) if pattern else None
+    if problem:
+        problems.append(Problem(path, f"业务编号格式无效：{problem}", element=key, line=line))
 
 
 def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[Problem]) -> None:
