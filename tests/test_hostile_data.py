@@ -2,6 +2,8 @@
 names the file and element, nothing of a refused bundle is stored, and nothing they hold can exhaust the server."""
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 import pytest
 from sqlalchemy import func, select
 
@@ -63,3 +65,67 @@ def test_a_pattern_within_the_bounds_still_numbers_cases(engine, session, deploy
     case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
     assert case.business_number.endswith("样例第0001号")
     assert numbering.pattern_problem("{seq:020d}") is None
+
+
+# --- code too deep or too long for Python's parser -------------------------------------------------------------
+
+APPROVED = 'decision == "approve"'
+
+
+@pytest.mark.parametrize("condition, fragment", [
+    ("(" * 4000 + "1" + ")" * 4000, "too many nested parentheses"),
+    ("-" * 5000 + "1", "嵌套过深"),                        # the parser itself gives up: MemoryError
+    ("+".join(["1"] * 4000), "嵌套过深"),                  # parses, but compiling would recurse 4000 deep
+    ("+".join(["1"] * 100_000), "过长"),
+])
+def test_a_deep_or_huge_condition_is_a_located_problem(engine, session, condition, fragment):
+    [problem] = problems_of(engine, session, sample_with(APPROVED, condition))
+    assert (problem.file, problem.element) == (SAMPLE, "Flow_approved")
+    assert problem.line == SAMPLE_XML[: SAMPLE_XML.index('id="Flow_approved"')].count("\n") + 1
+    assert "条件" in problem.message and fragment in problem.message
+
+
+def test_a_deep_script_is_a_located_problem(engine, session):
+    script = "<bpmn:script>" + "x = " + "[" * 150 + "]" * 150 + "</bpmn:script>"
+    [problem] = problems_of(engine, session, sample_with('<bpmn:script>result = "已通过"</bpmn:script>', script))
+    assert (problem.file, problem.element) == (SAMPLE, "Script_archive") and "嵌套过深" in problem.message
+
+
+@pytest.mark.parametrize("prop, label", [("dueExpression", "办理期限表达式"), ("assigneeExpression", "办理人表达式")])
+@pytest.mark.parametrize("expression, fragment", [
+    ("open('/etc/passwd')", "不允许使用 open"), ("review_deadline +", "语法错误"), ("(" * 300 + "1" + ")" * 300, "nested"),
+])
+def test_due_and_assignee_expressions_are_compiled_at_publish(engine, session, prop, label, expression, fragment):
+    task = '<bpmn:userTask id="Task_review" name="审核">'
+    property_xml = f'<spiffworkflow:property name="{prop}" value="{escape(expression)}" />'
+    files = sample_with('<spiffworkflow:property name="formJsonSchemaFilename" value="sample/review.schema.json" />',
+                        '<spiffworkflow:property name="formJsonSchemaFilename" value="sample/review.schema.json" />'
+                        + property_xml)
+    [problem] = problems_of(engine, session, files)
+    assert (problem.file, problem.element) == (SAMPLE, "Task_review")
+    assert problem.line == SAMPLE_XML[: SAMPLE_XML.index(task)].count("\n") + 1
+    assert label in problem.message and prop in problem.message and fragment in problem.message
+
+
+def test_good_due_and_assignee_expressions_pass(engine, session, org_tree):
+    prop = '<spiffworkflow:property name="formJsonSchemaFilename" value="sample/review.schema.json" />'
+    files = sample_with(prop, prop + '<spiffworkflow:property name="dueExpression" value="add_working_days(now(), 5)" />'
+                        '<spiffworkflow:property name="assigneeExpression" value="get_value(&quot;leader&quot;)" />')
+    assert bundles.deploy(session, files, engine=engine).created
+
+
+# --- XML entities ----------------------------------------------------------------------------------------------
+
+LAUGHS = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+
+
+@pytest.mark.parametrize("doctype, use, fragment", [
+    (f'<!DOCTYPE lolz [<!ENTITY lol0 "lol">{LAUGHS}]>', "&lol9;", "amplification"),    # a billion laughs
+    ('<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', "&xxe;", "DOCTYPE"),    # a local file (XXE)
+    ('<!DOCTYPE d SYSTEM "http://127.0.0.1:9/evil.dtd">', "填写申请", "DOCTYPE"),         # a DTD from the network
+])
+def test_xml_entities_are_refused(engine, session, doctype, use, fragment):
+    xml = SAMPLE_XML.replace("<bpmn:definitions", doctype + "\n<bpmn:definitions", 1)
+    xml = xml.replace('<bpmn:documentation>', f"<bpmn:documentation>{use}", 1)
+    [problem] = problems_of(engine, session, bundle_with(**{SAMPLE.replace("/", "__"): xml.encode()}))
+    assert problem.file == SAMPLE and fragment in problem.message
