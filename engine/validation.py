@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
-from .forms import DATE_BOUNDS, TODAY
+from .forms import DATE_BOUNDS, MAX_SCHEMA_DEPTH, TODAY, json_depth, schema_problems
 from .numbering import pattern_problem
 from .sandbox import Sandbox
 
@@ -190,10 +190,8 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
     for path in sorted(files):
         if not path.startswith("forms/") or not path.endswith(".schema.json"):
             continue
-        try:
-            schema = json.loads(files[path].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=getattr(exc, "lineno", None)))
+        readable, schema = _read_form(path, files[path], problems)
+        if not readable:
             continue
         try:
             Draft202012Validator.check_schema(schema)
@@ -202,11 +200,36 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
             problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
                                     line=_line_of(files[path], exc.instance)))
             continue
-        for where, keyword, value in _date_bounds(schema, ""):
-            if value != TODAY:
-                problems.append(Problem(path, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}",
-                                        element=where or "(根)", line=_line_of(files[path], value)))
+        found = [(where, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}", value)
+                 for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
+        for where, message, value in found + list(schema_problems(schema)):
+            line = _line_of(files[path], value) if value is not None else None
+            problems.append(Problem(path, message, element=where or "(根)", line=line))
         bundle.forms[path] = schema
+
+
+def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:
+    """(True, the form's JSON), or (False, None) with a problem: not UTF-8, not JSON, or nested deeper than any
+    form needs (checking it recurses once per level)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = "（看起来是 UTF-16）" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        problems.append(Problem(path, f"表单文件必须是 UTF-8 编码{hint}：第 {exc.start + 1} 个字节起无法按 UTF-8 读取，"
+                                      "请用编辑器另存为 UTF-8"))
+        return False, None
+    try:
+        schema = json.loads(text)
+        too_deep = json_depth(schema) > MAX_SCHEMA_DEPTH
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=exc.lineno))
+        return False, None
+    except RecursionError:          # Python's JSON parser recurses too, and gives up near a thousand levels
+        schema, too_deep = None, True
+    if too_deep:
+        problems.append(Problem(path, f"表单嵌套过深（不能超过 {MAX_SCHEMA_DEPTH} 层）"))
+        return False, None
+    return True, schema
 
 
 def _date_bounds(schema, where: str):

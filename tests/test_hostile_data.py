@@ -2,16 +2,21 @@
 names the file and element, nothing of a refused bundle is stored, and nothing they hold can exhaust the server."""
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+import time
 from xml.sax.saxutils import escape
 
 import pytest
 from sqlalchemy import func, select
 
-from engine import bundles, cases, numbering
-from engine.errors import BundleInvalid, InvalidState
-from engine.models import Bundle, BusinessSequence, Case, ProcessDefinition
+from engine import bundles, cases, numbering, people
+from engine.errors import BundleInvalid, DataValidationError, InvalidState
+from engine.models import Bundle, BundleFile, BusinessSequence, Case, ProcessDefinition
 
 from .conftest import ROOT, bundle_with
+from .helpers import only_ready
 
 SAMPLE = "processes/sample/sample_review.bpmn"
 SAMPLE_XML = (ROOT / SAMPLE).read_text(encoding="utf-8")
@@ -129,3 +134,133 @@ def test_xml_entities_are_refused(engine, session, doctype, use, fragment):
     xml = xml.replace('<bpmn:documentation>', f"<bpmn:documentation>{use}", 1)
     [problem] = problems_of(engine, session, bundle_with(**{SAMPLE.replace("/", "__"): xml.encode()}))
     assert problem.file == SAMPLE and fragment in problem.message
+
+
+# --- forms ------------------------------------------------------------------------------------------------------
+
+APPLY_FORM = "forms/sample/apply.schema.json"
+APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+
+
+def apply_form_with(**fields: dict) -> bytes:
+    """The sample's application form with some fields replaced or added (written with \\u escapes, as JSON is)."""
+    schema = json.loads((ROOT / APPLY_FORM).read_text(encoding="utf-8"))
+    schema["properties"].update(fields)
+    return json.dumps(schema, indent=1).encode()
+
+
+def fill_application(engine, session, data: dict):
+    """Start a sample case and submit its application form; the form's errors, by field."""
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    try:
+        cases.complete_task(engine, session, only_ready(session, case.id).id, data,
+                            user=people.user_by_name(session, "alice"))
+    except DataValidationError as exc:
+        return {e.field: e.message for e in exc.errors}
+    return {}
+
+
+def test_a_catastrophic_pattern_answers_promptly(engine, session, org_tree):
+    form = apply_form_with(title={"type": "string", "pattern": "^(a+)+$", "x-patternMessage": "只能由 a 组成"})
+    bundles.deploy(session, bundle_with({APPLY_FORM: form}), engine=engine)
+    started = time.perf_counter()
+    errors = fill_application(engine, session, {**APPLY, "title": "a" * 26 + "b"})   # Python's re: about a minute
+    assert time.perf_counter() - started < 2
+    assert errors == {"title": "只能由 a 组成"}
+    assert fill_application(engine, session, {**APPLY, "title": "a" * 100_000}) == {}
+
+
+def test_ecma_unicode_escapes_in_patterns_still_work(engine, session, org_tree):
+    form = apply_form_with(title={"type": "string", "pattern": "^[\\u4e00-\\u9fa5]{2,}$"})
+    assert b"\\\\u4e00" in form                 # the pattern itself holds the escape, as form authors write it
+    bundles.deploy(session, bundle_with({APPLY_FORM: form}), engine=engine)
+    assert fill_application(engine, session, {**APPLY, "title": "办公设备"}) == {}
+    assert fill_application(engine, session, {**APPLY, "title": "office"}) == {"title": "格式不正确"}
+
+
+@pytest.mark.parametrize("field, fragment", [
+    ({"type": "string", "pattern": "^(\\d)\\1$"}, "invalid escape sequence"),          # a backreference
+    ({"type": "string", "pattern": "^(?=.*\\d).{8,}$"}, "invalid perl operator"),        # a lookahead
+    ({"$ref": "http://127.0.0.1:9/x"}, "不会读取网址"),
+    ({"$ref": "file:///etc/passwd"}, "不会读取网址"),
+    ({"$ref": "../complaint/register.schema.json"}, "不会读取网址"),
+    ({"$ref": "#/$defs/nowhere"}, "本表单内存在的位置"),
+    ({"type": "object", "patternProperties": {"^(a+)+$": {}}}, "patternProperties"),
+])
+def test_form_patterns_and_references_are_checked_at_validation(engine, session, field, fragment):
+    form = apply_form_with(title=field)
+    [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: form}))
+    assert (problem.file, problem.element) == (APPLY_FORM, "properties/title")
+    assert fragment in problem.message
+    value = field.get("$ref", field.get("pattern"))
+    if value:
+        text = form.decode()
+        assert problem.line == text[: text.index(json.dumps(value))].count("\n") + 1
+
+
+def test_a_reference_loop_is_refused(engine, session):
+    schema = json.loads((ROOT / APPLY_FORM).read_text(encoding="utf-8"))
+    schema["$defs"] = {"a": {"allOf": [{"$ref": "#/$defs/b"}]}, "b": {"$ref": "#/$defs/a"}}
+    schema["properties"]["title"] = {"$ref": "#/$defs/a"}
+    [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: json.dumps(schema).encode()}))
+    assert problem.file == APPLY_FORM and "绕回自身" in problem.message and problem.element
+
+
+class _Listener:
+    """A local HTTP server that counts the requests it gets."""
+
+    def __init__(self):
+        self.requests = 0
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                listener.requests += 1
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b'{"type": "string"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/x.json"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_a_stored_form_with_a_remote_reference_fetches_nothing(engine, session, deployed):
+    listener = _Listener()
+    try:
+        stored = session.scalar(select(BundleFile).where(BundleFile.bundle_id == deployed.id,
+                                                         BundleFile.path == APPLY_FORM))
+        stored.content = apply_form_with(title={"$ref": listener.url})      # as if stored before references were checked
+        session.commit()
+        errors = fill_application(engine, session, APPLY)
+    finally:
+        listener.close()
+    assert listener.requests == 0
+    assert list(errors) == ["(表单)"] and "表单以外" in errors["(表单)"]
+    assert [t.name for t in cases.case_tasks(session, session.scalar(select(Case.id)))] == ["填写申请"]
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b'{"type": "object", "properties": ' + b'{"a": ' * 10_000 + b"{}" + b"}" * 10_001, "嵌套过深"),
+    (b'{"not": ' * 100 + b"{}" + b"}" * 100, "嵌套过深"),
+    ('{"type": "object", "title": "填写申请"}'.encode("utf-16"), "UTF-16"),
+    ('{"type": "object", "title": "填写申请"}'.encode("gbk"), "UTF-8"),
+])
+def test_a_form_too_deep_or_not_utf8_is_a_problem_naming_the_file(engine, session, content, fragment):
+    [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: content}))
+    assert problem.file == APPLY_FORM and fragment in problem.message
+
+
+def test_a_form_saved_with_a_byte_order_mark_is_read(engine, session, org_tree):
+    content = (ROOT / APPLY_FORM).read_bytes()
+    assert bundles.deploy(session, bundle_with({APPLY_FORM: b"\xef\xbb\xbf" + content}), engine=engine).created
+    assert fill_application(engine, session, {"title": "x"}) == {"title": "至少需要 2 个字符", "reason": "申请理由为必填项"}
