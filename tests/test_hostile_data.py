@@ -3,17 +3,21 @@ names the file and element, nothing of a refused bundle is stored, and nothing t
 from __future__ import annotations
 
 import http.server
+import io
 import json
+import random
+import struct
 import threading
 import time
+import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
 from sqlalchemy import func, select
 
-from engine import bundles, cases, numbering, people
+from engine import bundles, cases, drafts, numbering, people
 from engine.errors import BundleInvalid, DataValidationError, InvalidState
-from engine.models import Bundle, BundleFile, BusinessSequence, Case, ProcessDefinition
+from engine.models import Bundle, BundleDraft, BundleFile, BusinessSequence, Case, DraftFile, ProcessDefinition
 
 from .conftest import ROOT, bundle_with
 from .helpers import only_ready
@@ -264,3 +268,68 @@ def test_a_form_saved_with_a_byte_order_mark_is_read(engine, session, org_tree):
     content = (ROOT / APPLY_FORM).read_bytes()
     assert bundles.deploy(session, bundle_with({APPLY_FORM: b"\xef\xbb\xbf" + content}), engine=engine).created
     assert fill_application(engine, session, {"title": "x"}) == {"title": "至少需要 2 个字符", "reason": "申请理由为必填项"}
+
+
+# --- zip import ------------------------------------------------------------------------------------------------
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files.items():
+            archive.writestr(path, content)
+    return out.getvalue()
+
+
+def _lie(data: bytes, offset: int, fmt: str, value: int) -> bytes:
+    """The zip with one field of its (only) central-directory entry overwritten."""
+    patched = bytearray(data)
+    struct.pack_into(fmt, patched, patched.rfind(b"PK\x01\x02") + offset, value)
+    return bytes(patched)
+
+
+SMALL_ZIP = zip_of({SAMPLE: SAMPLE_XML.encode()})
+CRC, METHOD, FLAGS, COMPRESSED, SIZE = (16, "<I"), (10, "<H"), (8, "<H"), (20, "<I"), (24, "<I")
+
+
+def refused_import(engine, session, data: bytes) -> str:
+    """The message an import gives; no draft is stored."""
+    with pytest.raises(DataValidationError) as err:
+        drafts.import_zip(session, engine, data, actor="policy", name="导入")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(BundleDraft)) == 0
+    assert session.scalar(select(func.count()).select_from(DraftFile)) == 0
+    return "；".join(f"{e.field}：{e.message}" for e in err.value.errors)
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (_lie(SMALL_ZIP, *SIZE, 100), f"{SAMPLE}：无法解压"),                    # declares fewer bytes than it holds
+    (_lie(SMALL_ZIP, *SIZE, len(SAMPLE_XML.encode()) + 5000), f"{SAMPLE}：无法解压：声明"),   # declares more
+    (_lie(SMALL_ZIP, *COMPRESSED, 50), f"{SAMPLE}：无法解压"),
+    (_lie(SMALL_ZIP, *CRC, 12345), f"{SAMPLE}：无法解压：校验和（CRC）不符"),
+    (_lie(SMALL_ZIP, *METHOD, 99), f"{SAMPLE}：无法解压：压缩方式不受支持"),
+    (_lie(SMALL_ZIP, *FLAGS, 1), f"{SAMPLE}：无法解压：文件已加密"),
+    (_lie(SMALL_ZIP, *SIZE, 2**31), "单个文件不能超过 10 MB"),
+    (SMALL_ZIP[: len(SMALL_ZIP) // 2], "不是有效的 zip 文件"),               # truncated
+    (SMALL_ZIP[:100] + SMALL_ZIP[140:], "无法解压：数据已损坏或被截断"),      # a hole in the data
+])
+def test_a_zip_whose_headers_lie_is_refused_and_nothing_stored(engine, session, deployed, data, fragment):
+    assert fragment in refused_import(engine, session, data)
+
+
+def test_a_zip_bomb_is_refused_and_nothing_stored(engine, session, deployed):
+    bomb = zip_of({SAMPLE: SAMPLE_XML.encode() + b" " * (5 * 1024 * 1024)})        # 5 MB from a few kilobytes
+    assert len(bomb) < 20_000
+    assert "疑似压缩炸弹" in refused_import(engine, session, bomb)
+
+
+def test_a_zip_inflating_past_the_total_limit_is_refused(engine, session, deployed):
+    noise = random.Random(7).randbytes(170_000)                                  # keeps the ratio under 100
+    files = {f"forms/big/{i}.txt": noise + b"\0" * (9 * 1024 * 1024) for i in range(6)}
+    data = zip_of({SAMPLE: SAMPLE_XML.encode(), **files})
+    assert len(data) < 1_100_000 and sum(map(len, files.values())) > drafts.MAX_ZIP_BYTES
+    assert "解压后不能超过 50 MB" in refused_import(engine, session, data)
+
+
+def test_an_honest_zip_still_imports(engine, session, deployed):
+    draft = drafts.import_zip(session, engine, drafts.export_zip(session, deployed.version), actor="policy", name="导入")
+    assert drafts.files(session, draft.id) == bundles.bundle_files(session, deployed.id)
