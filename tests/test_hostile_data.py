@@ -13,9 +13,10 @@ import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
+from docx import Document
 from sqlalchemy import func, select
 
-from engine import bundles, cases, drafts, numbering, people
+from engine import bundles, cases, documents, drafts, numbering, people
 from engine.errors import BundleInvalid, DataValidationError, InvalidState
 from engine.models import Bundle, BundleDraft, BundleFile, BusinessSequence, Case, DraftFile, ProcessDefinition
 
@@ -333,3 +334,59 @@ def test_a_zip_inflating_past_the_total_limit_is_refused(engine, session, deploy
 def test_an_honest_zip_still_imports(engine, session, deployed):
     draft = drafts.import_zip(session, engine, drafts.export_zip(session, deployed.version), actor="policy", name="导入")
     assert drafts.files(session, draft.id) == bundles.bundle_files(session, deployed.id)
+
+
+# --- Word templates ----------------------------------------------------------------------------------------------
+
+TEMPLATE = "forms/sample/approval_notice.docx"
+
+
+def docx_of(*paragraphs: str) -> bytes:
+    out = io.BytesIO()
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(out)
+    return out.getvalue()
+
+
+def approved_case(engine, session) -> Case:
+    """A sample case approved, which asks for its approval notice."""
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
+    cases.complete_task(engine, session, only_ready(session, case.id).id, APPLY, user=people.user_by_name(session, "alice"))
+    cases.complete_task(engine, session, only_ready(session, case.id).id, {"decision": "approve", "opinion": "同意"},
+                        user=people.user_by_name(session, "bob"))
+    return case
+
+
+@pytest.mark.parametrize("paragraph, fragment", [
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}", "超过 2 秒 CPU 时间"),
+    ("{{ title * 10000000000 }}", "内存超过 512 MB"),               # some 60 GB
+])
+def test_a_runaway_template_fails_its_document_and_the_next_is_filled(engine, session, org_tree, monkeypatch,
+                                                                      paragraph, fragment):
+    monkeypatch.setattr(documents, "FILL_CPU_SECONDS", 2)
+    bundles.deploy(session, bundle_with({TEMPLATE: docx_of(paragraph)}), engine=engine)
+    runaway = approved_case(engine, session)
+    bundles.deploy(session, bundle_with(), engine=engine)
+    normal = approved_case(engine, session)
+    started = time.perf_counter()
+    assert documents.render_pending(session) == 2
+    assert time.perf_counter() - started < documents.FILL_CPU_SECONDS + 5
+    [failed], [ready] = documents.case_documents(session, runaway.id), documents.case_documents(session, normal.id)
+    assert (failed.status, failed.content) == ("failed", None) and fragment in failed.error
+    assert ready.status == "ready" and "购置办公设备" in text_of(ready.content)
+    assert cases.get_case(session, runaway.id).status == "completed"
+
+
+def test_a_template_whose_document_is_too_large_fails(engine, session, org_tree, monkeypatch):
+    monkeypatch.setattr(documents, "FILL_OUTPUT_BYTES", 1024 * 1024)
+    bundles.deploy(session, bundle_with({TEMPLATE: docx_of(*["{{ title * 100000 }}"] * 3)}), engine=engine)
+    case = approved_case(engine, session)
+    [doc] = documents.case_documents(session, case.id)
+    assert documents.document(session, case.id, doc.id).status == "failed"      # filled on first download
+    assert doc.error == "生成的文书超过 1 MB，已停止" and doc.content is None
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
