@@ -360,7 +360,7 @@ def approved_case(engine, session) -> Case:
 
 
 @pytest.mark.parametrize("paragraph, fragment", [
-    ("{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}", "超过 2 秒 CPU 时间"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "超过 2 秒 CPU 时间"),
     ("{{ title * 10000000000 }}", "内存超过 512 MB"),               # some 60 GB
 ])
 def test_a_runaway_template_fails_its_document_and_the_next_is_filled(engine, session, org_tree, monkeypatch,
