@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import re2
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
@@ -122,7 +122,8 @@ def compile_pattern(pattern: str):
         return re2.compile(translated, _RE2_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise ValueError(f"正则表达式 {pattern!r} 无法使用（{detail}）：不支持反向引用、环视等会回溯的写法") from None
+        shown = pattern if len(pattern) <= 80 else pattern[:80] + "…"
+        raise ValueError(f"正则表达式 {shown!r} 无法使用（{detail}）：不支持反向引用、环视等会回溯的写法") from None
 
 
 def _pattern(validator, pattern, instance, schema):
@@ -135,6 +136,18 @@ def _pattern(validator, pattern, instance, schema):
         return
     if not matches:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _formats(regex: Callable[[str], bool]) -> FormatChecker:
+    """jsonschema's format checks with `regex` replaced: Python's `re` would compile a value (or a form's pattern)
+    recursively, and a few thousand nested groups exhaust the stack."""
+    checker = FormatChecker()
+    checker.checkers = {**Draft202012Validator.FORMAT_CHECKER.checkers, "regex": (regex, ValueError)}
+    return checker
+
+
+DATA_FORMATS = _formats(lambda value: not isinstance(value, str) or compile_pattern(value) is not None)
+SCHEMA_FORMATS = _formats(lambda value: True)      # checking a form: patterns are compiled by schema_problems
 
 
 # --- $ref: a form is data from a bundle, so a reference never makes the server fetch a URL or read a file.
@@ -266,8 +279,7 @@ class FormCache:
         compiled = self._validators.get(key)
         if compiled is None:
             schema = json.loads(load())
-            validator = self._validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER,
-                                              registry=NO_FETCH)
+            validator = self._validator_class(schema, format_checker=DATA_FORMATS, registry=NO_FETCH)
             compiled = self._validators[key] = (validator, quick_check(schema))
         return compiled
 

@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
-from .forms import DATE_BOUNDS, MAX_SCHEMA_DEPTH, TODAY, json_depth, schema_problems
+from .forms import DATE_BOUNDS, MAX_SCHEMA_DEPTH, SCHEMA_FORMATS, TODAY, json_depth, schema_problems
 from .numbering import pattern_problem
 from .sandbox import Sandbox
 
@@ -194,7 +194,7 @@ def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[P
         if not readable:
             continue
         try:
-            Draft202012Validator.check_schema(schema)
+            Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(根)"
             problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,

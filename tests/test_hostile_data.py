@@ -175,6 +175,13 @@ def test_a_catastrophic_pattern_answers_promptly(engine, session, org_tree):
     assert fill_application(engine, session, {**APPLY, "title": "a" * 100_000}) == {}
 
 
+def test_a_pattern_nested_thousands_deep_is_checked_without_recursion(engine, session, org_tree):
+    deep = "(" * 5000 + "a" + ")" * 5000            # Python's re recurses per group and exhausts the stack
+    bundles.deploy(session, bundle_with({APPLY_FORM: apply_form_with(title={"type": "string", "pattern": deep})}),
+                   engine=engine)
+    assert fill_application(engine, session, {**APPLY, "title": "bbb"}) == {"title": "格式不正确"}
+
+
 def test_ecma_unicode_escapes_in_patterns_still_work(engine, session, org_tree):
     form = apply_form_with(title={"type": "string", "pattern": "^[\\u4e00-\\u9fa5]{2,}$"})
     assert b"\\\\u4e00" in form                 # the pattern itself holds the escape, as form authors write it
@@ -186,6 +193,7 @@ def test_ecma_unicode_escapes_in_patterns_still_work(engine, session, org_tree):
 @pytest.mark.parametrize("field, fragment", [
     ({"type": "string", "pattern": "^(\\d)\\1$"}, "invalid escape sequence"),          # a backreference
     ({"type": "string", "pattern": "^(?=.*\\d).{8,}$"}, "invalid perl operator"),        # a lookahead
+    ({"type": "string", "pattern": "[" * 10_000}, "missing ]"),
     ({"$ref": "http://127.0.0.1:9/x"}, "不会读取网址"),
     ({"$ref": "file:///etc/passwd"}, "不会读取网址"),
     ({"$ref": "../complaint/register.schema.json"}, "不会读取网址"),
