@@ -141,6 +141,12 @@ def test_xml_entities_are_refused(engine, session, doctype, use, fragment):
     assert problem.file == SAMPLE and fragment in problem.message
 
 
+def test_a_diagram_nested_ten_thousand_deep_is_a_located_problem(engine, session):
+    deep = "<bpmn:documentation>" * 10_000 + "</bpmn:documentation>" * 10_000
+    [problem] = problems_of(engine, session, sample_with("<bpmn:documentation>", deep + "<bpmn:documentation>"))
+    assert problem.file == SAMPLE and "XML 无法解析" in problem.message and problem.line
+
+
 # --- forms ------------------------------------------------------------------------------------------------------
 
 APPLY_FORM = "forms/sample/apply.schema.json"
