@@ -127,6 +127,7 @@ def compile_pattern(pattern: str):
 
 
 def _pattern(validator, pattern, instance, schema):
+    """The `pattern` keyword, searched by RE2 instead of Python's backtracking `re`."""
     if not validator.is_type(instance, "string"):
         return
     try:
@@ -152,6 +153,7 @@ SCHEMA_FORMATS = _formats(lambda value: True)      # checking a form: patterns a
 
 # --- $ref: a form is data from a bundle, so a reference never makes the server fetch a URL or read a file.
 def _refuse(uri: str):
+    """Retrieval for form references: none (jsonschema's default would fetch the URL)."""
     raise NoSuchResource(ref=uri)
 
 
