@@ -49,7 +49,11 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
         session.rollback()
         raise InvalidState(f"流程「{definition.name}」只能由其他流程调用，不能单独发起", process=process_key)
-    case, instance = _new_case(engine, session, definition, data, org_code, actor)
+    try:
+        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+    except EngineError:
+        session.rollback()      # e.g. an unknown organisation or an unusable number pattern: nothing is kept
+        raise
     try:
         instance.run()
         instance.save()

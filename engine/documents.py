@@ -1,53 +1,37 @@
 """Documents: a diagram throws the message `document` and the engine fills a Word template of the bundle.
 
 Templates are .docx files under forms/, written by staff in Word with {{ placeholders }}; they are filled
-with docxtpl in a sandboxed Jinja environment, so a template can read case data but reach nothing else.
+with docxtpl in a sandboxed Jinja environment, so a template can read case data but reach nothing else, and in
+a child process with CPU, memory and size limits (`document_worker`), so a runaway template fails its document
+and nothing else.
 """
 from __future__ import annotations
 
 import hashlib
-import io
-from datetime import date, datetime
 
-from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .bundles import bundle_file
+from .document_worker import Limits, TemplateFailed, fill_in_child
+from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
 from .errors import NotFound
 from .models import CaseDocument, Organization
 from .state import plain
 from .statements import INSERT_DOCUMENT
-from .workdays import CHINA_TZ, as_moment, day_of
+from .workdays import CHINA_TZ
+
+# What filling one document may use (the web's settings may set these at start-up). The CPU time includes the
+# child's start, about half a second; the wall-clock limit leaves room for a busy machine.
+FILL_CPU_SECONDS = 10
+FILL_MEMORY_BYTES = 512 * 1024 * 1024
+FILL_OUTPUT_BYTES = 20 * 1024 * 1024
+FILL_WALL_SECONDS = 30.0
 
 
-def _cn_date(value) -> str:
-    """2025年10月13日 from a date, a moment or an ISO string (a deadline shows the day it ends)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str) and len(value) == 10:
-        day = date.fromisoformat(value)
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    else:
-        day = day_of(as_moment(value))
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
-    env.filters["cn_date"] = _cn_date
-    return env
-
-
-def render(template: bytes, context: dict) -> bytes:
-    """Fill a .docx template with a context; return the new document."""
-    doc = DocxTemplate(io.BytesIO(template))
-    doc.render(context, jinja_env=_environment())
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+def limits() -> Limits:
+    """The limits in force now (read at each fill, so a changed setting applies to the next document)."""
+    return Limits(FILL_CPU_SECONDS, FILL_MEMORY_BYTES, FILL_OUTPUT_BYTES, FILL_WALL_SECONDS)
 
 
 def handle_document(instance, payload) -> None:
@@ -74,11 +58,12 @@ def handle_document(instance, payload) -> None:
 
 
 def fill(session: Session, doc: CaseDocument) -> None:
-    """Fill one pending document from its bundle's template; a broken template marks it failed, with why."""
+    """Fill one pending document from its bundle's template; a broken or runaway template marks it failed, with
+    why (the child process reports what the template raised, or which limit stopped it)."""
     try:
-        content = render(bundle_file(session, doc.bundle_id, doc.template), doc.context)
-    except Exception as exc:        # a template is staff-written data: any error it raises is reported, not raised
-        doc.status, doc.error = "failed", f"{type(exc).__name__}: {exc}"
+        content = fill_in_child(bundle_file(session, doc.bundle_id, doc.template), doc.context, limits())
+    except (TemplateFailed, NotFound) as exc:
+        doc.status, doc.error = "failed", str(exc)
         return
     doc.content, doc.sha256, doc.status, doc.error = content, hashlib.sha256(content).hexdigest(), "ready", None
 

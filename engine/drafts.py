@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from sqlalchemy import select
@@ -17,6 +18,12 @@ from .validation import parse_bundle
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json", ".docx", ".xlsx", ".csv", ".md", ".txt")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ZIP_FILES = 500
+# An imported zip is read within these bounds whatever its headers declare: a few kilobytes can inflate to gigabytes.
+MAX_ZIP_BYTES = 50 * 1024 * 1024        # the zip itself, and everything it holds once inflated
+MAX_ZIP_RATIO = 100                     # inflated / zip size, once more than MAX_ZIP_RATIO_FREE bytes are inflated
+MAX_ZIP_RATIO_FREE = 1024 * 1024
+_CHUNK = 64 * 1024
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
 
 def create(session: Session, engine, *, actor: str, name: str, base_version: int | None = None) -> BundleDraft:
@@ -130,23 +137,9 @@ def export_zip(session: Session, version: int) -> bytes:
 
 
 def import_zip(session: Session, engine, data: bytes, *, actor: str, name: str) -> BundleDraft:
-    """A new draft from a zip in the processes/ + forms/ layout (a leading top folder is allowed)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = [e for e in archive.infolist() if not e.is_dir()]
-    except zipfile.BadZipFile:
-        raise DataValidationError("无法读取压缩包", [FieldError("file", "不是有效的 zip 文件", "zip")]) from None
-    if len(entries) > MAX_ZIP_FILES:
-        raise DataValidationError("压缩包文件过多", [FieldError("file", f"不能超过 {MAX_ZIP_FILES} 个文件", "zip")])
-    prefix = _common_top(entries)
-    content: dict[str, bytes] = {}
-    for entry in entries:
-        relative = entry.filename[len(prefix):]
-        if PurePosixPath(relative).name.startswith(".") or relative.startswith("__MACOSX"):
-            continue
-        if entry.file_size > MAX_FILE_BYTES:
-            raise DataValidationError("文件过大", [FieldError(entry.filename, "单个文件不能超过 10 MB", "size")])
-        content[check_path(relative, entry.filename)] = archive.read(entry)
+    """A new draft from a zip in the processes/ + forms/ layout (a leading top folder is allowed). A zip that is
+    damaged, lies in its headers or inflates past the limits is refused and nothing is stored."""
+    content = _unzip(data)
     if not any(p.startswith("processes/") for p in content):
         raise DataValidationError("压缩包中没有流程图", [FieldError("file", "应包含 processes/ 目录", "zip")])
     draft = create(session, engine, actor=actor, name=name)
@@ -155,6 +148,70 @@ def import_zip(session: Session, engine, data: bytes, *, actor: str, name: str) 
         session.add(DraftFile(draft_id=draft.id, path=path, content=body))
     session.commit()
     return draft
+
+
+def _refused(title: str, field: str, message: str) -> DataValidationError:
+    return DataValidationError(title, [FieldError(field, message, "zip")])
+
+
+def _unzip(data: bytes) -> dict[str, bytes]:
+    """The bundle files of a zip by path, read within MAX_ZIP_FILES, MAX_FILE_BYTES, MAX_ZIP_BYTES and
+    MAX_ZIP_RATIO as actually inflated (a header's sizes are not trusted)."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise _refused("压缩包过大", "file", f"不能超过 {MAX_ZIP_BYTES // 1024 // 1024} MB")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+    except _BROKEN_ZIP:
+        raise _refused("无法读取压缩包", "file", "不是有效的 zip 文件") from None
+    if len(entries) > MAX_ZIP_FILES:
+        raise _refused("压缩包文件过多", "file", f"不能超过 {MAX_ZIP_FILES} 个文件")
+    prefix = _common_top(entries)
+    content: dict[str, bytes] = {}
+    total = 0
+    for entry in entries:
+        relative = entry.filename[len(prefix):]
+        if PurePosixPath(relative).name.startswith(".") or relative.startswith("__MACOSX"):
+            continue
+        path = check_path(relative, entry.filename)
+        content[path] = _inflate(archive, entry, MAX_ZIP_BYTES - total)
+        total += len(content[path])
+        if total > MAX_ZIP_RATIO_FREE and total > MAX_ZIP_RATIO * len(data):
+            raise _refused("压缩包解压后过大", "file", f"解压后是压缩包的 {MAX_ZIP_RATIO} 倍以上，疑似压缩炸弹")
+    return content
+
+
+def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int) -> bytes:
+    """One entry's bytes, inflated a chunk at a time and refused as soon as it passes a limit."""
+    if entry.file_size > MAX_FILE_BYTES:
+        raise _refused("文件过大", entry.filename, f"单个文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+    chunks, size = [], 0
+    try:
+        with archive.open(entry) as stream:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise _refused("文件过大", entry.filename,
+                                   f"单个文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+                if size > budget:
+                    raise _refused("压缩包解压后过大", "file", f"解压后不能超过 {MAX_ZIP_BYTES // 1024 // 1024} MB")
+                chunks.append(chunk)
+    except _BROKEN_ZIP as exc:      # wrong sizes or CRC, truncated data, encryption, an unknown compression method
+        raise _refused("压缩包已损坏", entry.filename, f"无法解压：{_zip_reason(exc)}") from None
+    if size != entry.file_size:
+        raise _refused("压缩包已损坏", entry.filename, f"无法解压：声明 {entry.file_size} 字节，实际 {size} 字节")
+    return b"".join(chunks)
+
+
+def _zip_reason(exc: Exception) -> str:
+    """Why an entry could not be inflated, in the words staff read."""
+    if isinstance(exc, NotImplementedError):
+        return "压缩方式不受支持"
+    if isinstance(exc, RuntimeError):
+        return "文件已加密"
+    if "CRC" in str(exc):
+        return "校验和（CRC）不符，文件已损坏或头部信息有误"
+    return "数据已损坏或被截断"
 
 
 def _common_top(entries) -> str:

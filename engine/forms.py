@@ -1,13 +1,19 @@
 """Task forms: JSON Schema validation with one message per invalid field, in Chinese."""
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator, validators
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
 
 from .errors import DataValidationError, FieldError
 
@@ -94,9 +100,173 @@ def _date_bound(later: bool, today: Callable[[], date]):
 
 
 def form_validator_class(today: Callable[[], date]):
-    """Draft 2020-12 with the date bounds, measured against `today()`."""
+    """Draft 2020-12 with the date bounds, measured against `today()`, and `pattern` run by a linear-time engine."""
     return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
-                                                    NOT_BEFORE: _date_bound(False, today)})
+                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern})
+
+
+# --- patterns: a form's `pattern` runs in RE2, whose time is linear in the text, so a pattern such as (a+)+$
+# cannot backtrack for minutes on a value someone submits (Python's `re` would). RE2 has no backreferences or
+# lookaround; validation refuses a pattern it cannot compile. `\uXXXX` (JSON Schema's ECMA-262 escape) is read as
+# RE2's `\x{XXXX}`.
+_ESCAPE = re.compile(r"\\(u([0-9A-Fa-f]{4})|.)", re.DOTALL)
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False          # a refused pattern is reported to the author, not logged by RE2
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_pattern(pattern: str):
+    """A form pattern compiled by RE2; ValueError (in Chinese) when RE2 cannot run it."""
+    translated = _ESCAPE.sub(lambda m: f"\\x{{{m.group(2)}}}" if m.group(2) else m.group(0), pattern)
+    try:
+        return re2.compile(translated, _RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        shown = pattern if len(pattern) <= 80 else pattern[:80] + "…"
+        raise ValueError(f"正则表达式 {shown!r} 无法使用（{detail}）：不支持反向引用、环视等会回溯的写法") from None
+
+
+def _pattern(validator, pattern, instance, schema):
+    """The `pattern` keyword, searched by RE2 instead of Python's backtracking `re`."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matches = compile_pattern(pattern).search(instance) is not None
+    except ValueError as exc:               # a form stored before patterns were checked: refuse, never backtrack
+        yield ValidationError(str(exc))
+        return
+    if not matches:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _formats(regex: Callable[[str], bool]) -> FormatChecker:
+    """jsonschema's format checks with `regex` replaced: Python's `re` would compile a value (or a form's pattern)
+    recursively, and a few thousand nested groups exhaust the stack."""
+    checker = FormatChecker()
+    checker.checkers = {**Draft202012Validator.FORMAT_CHECKER.checkers, "regex": (regex, ValueError)}
+    return checker
+
+
+DATA_FORMATS = _formats(lambda value: not isinstance(value, str) or compile_pattern(value) is not None)
+SCHEMA_FORMATS = _formats(lambda value: True)      # checking a form: patterns are compiled by schema_problems
+
+
+# --- $ref: a form is data from a bundle, so a reference never makes the server fetch a URL or read a file.
+def _refuse(uri: str):
+    """Retrieval for form references: none (jsonschema's default would fetch the URL)."""
+    raise NoSuchResource(ref=uri)
+
+
+NO_FETCH = Registry(retrieve=_refuse)       # every form validator resolves references in this registry only
+
+
+# --- what a form schema may hold, checked when a bundle is validated
+MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
+_ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+               "unevaluatedItems", "unevaluatedProperties", "additionalItems")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas", "patternProperties")
+_IN_PLACE_ONE, _IN_PLACE_LISTS = ("not", "if", "then", "else"), ("allOf", "anyOf", "oneOf")   # same value, no descent
+
+
+def json_depth(value) -> int:
+    """How deeply a parsed JSON value nests, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def subschemas(schema) -> Iterator[tuple[str, dict]]:
+    """Every schema object inside a form schema with where it sits (e.g. properties/phone), in document order."""
+    stack = [("", schema)]
+    while stack:
+        where, node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        yield where, node
+        children = [(f"{where}/{key}".lstrip("/"), node[key]) for key in _ONE_SCHEMA if isinstance(node.get(key), dict)]
+        children += [(f"{where}/{key}/{i}".lstrip("/"), sub) for key in _SCHEMA_LISTS
+                     if isinstance(node.get(key), list) for i, sub in enumerate(node[key])]
+        children += [(f"{where}/{key}/{name}".lstrip("/"), sub) for key in _SCHEMA_MAPS
+                     if isinstance(node.get(key), dict) for name, sub in node[key].items()]
+        stack.extend(reversed(children))
+
+
+def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
+    """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run,
+    patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
+    form or points nowhere, and references that loop without reading any data (validation would never end)."""
+    for where, node in subschemas(schema):
+        if isinstance(node.get("pattern"), str):
+            try:
+                compile_pattern(node["pattern"])
+            except ValueError as exc:
+                yield where, f"pattern 的{exc}", node["pattern"]
+        if "patternProperties" in node:
+            yield where, "表单不支持 patternProperties：请在 properties 中逐一列出字段", None
+        for keyword in ("$ref", "$dynamicRef"):
+            if isinstance(node.get(keyword), str) and _resolve(schema, node[keyword]) is None:
+                yield where, f"{keyword} 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 {node[keyword]!r}：" \
+                             "表单不会读取网址、文件或其他表单", node[keyword]
+    loop = _reference_loop(schema)
+    if loop is not None:
+        yield loop, "$ref 绕回自身而不进入数据的下一层：校验将永不结束", None
+
+
+def _resolve(root, ref: str):
+    """The schema a same-form reference points to (a JSON pointer or an anchor), or None."""
+    if not ref.startswith("#"):
+        return None
+    if not ref.startswith("#/") and ref != "#":
+        return next((node for _, node in subschemas(root) if node.get("$anchor") == ref[1:]), None)
+    node = root
+    for part in filter(None, ref[2:].split("/")):
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node if isinstance(node, (dict, bool)) else None
+
+
+def _in_place(root, node: dict) -> list[dict]:
+    """The schemas applied to the very value `node` is applied to: its references and in-place applicators."""
+    found = [_resolve(root, node[k]) for k in ("$ref", "$dynamicRef") if isinstance(node.get(k), str)]
+    found += [node.get(key) for key in _IN_PLACE_ONE]
+    found += [sub for key in _IN_PLACE_LISTS if isinstance(node.get(key), list) for sub in node[key]]
+    if isinstance(node.get("dependentSchemas"), dict):
+        found += list(node["dependentSchemas"].values())
+    return [sub for sub in found if isinstance(sub, dict)]
+
+
+def _reference_loop(root) -> str | None:
+    """Where a chain of in-place schemas comes back to one already on it (a depth-first search), or None."""
+    state: dict[int, str] = {}          # id of a schema -> "open" while on the current chain, then "done"
+    for where, start in subschemas(root):
+        if id(start) in state:
+            continue
+        state[id(start)] = "open"
+        chain = [iter(_in_place(root, start))]
+        nodes = [start]
+        while chain:
+            child = next(chain[-1], None)
+            if child is None:
+                state[id(nodes.pop())] = "done"
+                chain.pop()
+            elif state.get(id(child)) == "open":
+                return where
+            elif id(child) not in state:
+                state[id(child)] = "open"
+                nodes.append(child)
+                chain.append(iter(_in_place(root, child)))
+    return None
 
 
 class FormCache:
@@ -111,7 +281,7 @@ class FormCache:
         compiled = self._validators.get(key)
         if compiled is None:
             schema = json.loads(load())
-            validator = self._validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            validator = self._validator_class(schema, format_checker=DATA_FORMATS, registry=NO_FETCH)
             compiled = self._validators[key] = (validator, quick_check(schema))
         return compiled
 
@@ -124,7 +294,11 @@ class FormCache:
         validator, quick = self._compiled(bundle_id, path, load)
         if quick is not None and quick(data):
             return
-        errors = field_errors(validator, data)
+        try:
+            errors = field_errors(validator, data)
+        except (Unresolvable, RecursionError) as exc:     # a form stored before references and depth were checked
+            reason = "引用了表单以外的位置" if isinstance(exc, Unresolvable) else "表单或数据嵌套过深"
+            errors = [FieldError("(表单)", f"表单无法校验：{reason}，请联系流程管理员", "schema")]
         if errors:
             raise DataValidationError(f"表单有 {len(errors)} 处需要修改", errors, **context)
 

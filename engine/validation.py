@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import json
-import string
 from dataclasses import dataclass, field
 
 from jsonschema import Draft202012Validator
@@ -21,16 +20,21 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
-from .forms import DATE_BOUNDS, PREFILL, TODAY
+from .forms import DATE_BOUNDS, MAX_SCHEMA_DEPTH, PREFILL, SCHEMA_FORMATS, TODAY, json_depth, schema_problems
+from .numbering import pattern_problem
 from .sandbox import Sandbox
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
-NUMBER_PATTERN_FIELDS = {"year", "month", "day", "seq"}
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+# Code nested deeper than this is refused at validation: compiling it recurses once per level, and a depth that
+# compiles here with the stack to spare could exhaust it at run time, deep inside the workflow engine.
+MAX_EXPRESSION_DEPTH = 100
+MAX_EXPRESSION_CHARS = 10_000        # the longest shipped script is about a tenth of this; compiling costs per character
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)   # what ast.parse raises on hostile text
 
 
 @dataclass
@@ -56,10 +60,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     for path in sorted(files):
         if not path.endswith((".bpmn", ".dmn")):
             continue
-        try:
-            tree = etree.fromstring(files[path], parser=_XML_PARSER)
-        except etree.XMLSyntaxError as exc:
-            problems.append(Problem(path, f"XML 无法解析：{exc.msg}", line=exc.lineno))
+        tree = _parse_xml(path, files[path], problems)
+        if tree is None:
             continue
         for el in tree.iter():
             if isinstance(el.tag, str) and el.get("id"):
@@ -80,6 +82,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                 parser.add_dmn_xml(tree, filename=path)
         except ValidationException as exc:
             problems.append(_from_validation(exc, path))
+        except Exception as exc:        # SpiffWorkflow's parser may trip on odd but schema-valid XML
+            problems.append(Problem(path, f"流程图无法解析：{type(exc).__name__}: {exc}"))
     diagrams_broken = bool(problems)
     _check_forms(files, bundle, problems)
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
@@ -94,6 +98,10 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         except ValidationException as exc:
             problems.append(_from_validation(exc, path, where))
             continue
+        except Exception as exc:        # as above: a diagram is data, and validation reports rather than crashes
+            problems.append(Problem(path, f"流程 {key} 无法解析：{type(exc).__name__}: {exc}", element=key,
+                                    line=node.sourceline))
+            continue
         bundle.specs[key] = (spec, subs)
         bundle.names[key] = node.get("name") or key
         bundle.paths[key] = path
@@ -105,6 +113,21 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
     return bundle, problems
+
+
+def _parse_xml(path: str, content: bytes, problems: list[Problem]):
+    """A diagram's XML tree, or None with a problem: unparsable, or declaring a DOCTYPE. Diagrams never need
+    one, and entities are how XML reads local files (XXE) or expands a few bytes into gigabytes; the browser's
+    diagram viewer would expand them too."""
+    try:
+        tree = etree.fromstring(content, parser=_XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        problems.append(Problem(path, f"XML 无法解析：{exc.msg}", line=exc.lineno))
+        return None
+    if tree.getroottree().docinfo.doctype:
+        problems.append(Problem(path, "XML 不能包含 DOCTYPE 声明（不允许实体和外部引用）", line=1))
+        return None
+    return tree
 
 
 class _Locator:
@@ -158,41 +181,56 @@ def _process_properties(node) -> dict:
 
 def _check_pattern(props: dict, path: str, key: str, line: int, problems: list[Problem]) -> None:
     pattern = props.get(NUMBER_PATTERN_PROPERTY)
-    if not pattern:
-        return
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
-    except ValueError as exc:
-        problems.append(Problem(path, f"业务编号格式无效：{exc}", element=key, line=line))
-        return
-    bad = [f for f in fields if f not in NUMBER_PATTERN_FIELDS]
-    if bad:
-        allowed = "、".join(sorted(NUMBER_PATTERN_FIELDS))
-        problems.append(Problem(path, f"业务编号格式只能使用 {{{allowed}}}，发现：{bad}", element=key, line=line))
+    problem = pattern_problem(pattern) if pattern else None
+    if problem:
+        problems.append(Problem(path, f"业务编号格式无效：{problem}", element=key, line=line))
 
 
 def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[Problem]) -> None:
     for path in sorted(files):
         if not path.startswith("forms/") or not path.endswith(".schema.json"):
             continue
-        try:
-            schema = json.loads(files[path].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=getattr(exc, "lineno", None)))
+        readable, schema = _read_form(path, files[path], problems)
+        if not readable:
             continue
         try:
-            Draft202012Validator.check_schema(schema)
+            Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(根)"
             problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
                                     line=_line_of(files[path], exc.instance)))
             continue
-        for where, keyword, value in _date_bounds(schema, ""):
-            if value != TODAY:
-                problems.append(Problem(path, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}",
-                                        element=where or "(根)", line=_line_of(files[path], value)))
+        found = [(where, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}", value)
+                 for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
+        for where, message, value in found + list(schema_problems(schema)):
+            line = _line_of(files[path], value) if value is not None else None
+            problems.append(Problem(path, message, element=where or "(根)", line=line))
         problems.extend(_prefill_problems(schema, path, files[path]))
         bundle.forms[path] = schema
+
+
+def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:
+    """(True, the form's JSON), or (False, None) with a problem: not UTF-8, not JSON, or nested deeper than any
+    form needs (checking it recurses once per level)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = "（看起来是 UTF-16）" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        problems.append(Problem(path, f"表单文件必须是 UTF-8 编码{hint}：第 {exc.start + 1} 个字节起无法按 UTF-8 读取，"
+                                      "请用编辑器另存为 UTF-8"))
+        return False, None
+    try:
+        schema = json.loads(text)
+        too_deep = json_depth(schema) > MAX_SCHEMA_DEPTH
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=exc.lineno))
+        return False, None
+    except RecursionError:          # Python's JSON parser recurses too, and gives up near a thousand levels
+        schema, too_deep = None, True
+    if too_deep:
+        problems.append(Problem(path, f"表单嵌套过深（不能超过 {MAX_SCHEMA_DEPTH} 层）"))
+        return False, None
+    return True, schema
 
 
 def _date_bounds(schema, where: str):
@@ -267,13 +305,12 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
     if getattr(ts, "manual", False):
         _check_human_task(ts, path, where, bundle, problems)
     for label, source, mode, *inner in _expressions(ts):
-        try:
-            sandbox.compile(source, mode)
-        except SandboxError as exc:
+        message = _compile_problem(sandbox, source, mode)
+        if message:
             target = where.flow(path, inner[0]) if inner and isinstance(inner[0], tuple) else (
                 inner[0] if inner and where.find(path, inner[0]) else None) or element
             file, line = where.find(path, target) or (path, None)
-            detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{exc.message}"
+            detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{message}"
             problems.append(Problem(file, detail, element=target, line=line))
     template = _document_template(getattr(ts, "event_definition", None))
     if template and f"forms/{template}" not in bundle.files:
@@ -286,6 +323,41 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         _check_gateway(ts, path, where, problems)
     if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
         problems.append(where.problem(path, element, f"调用活动引用的流程 `{ts.spec}` 不存在"))
+
+
+def _compile_problem(sandbox, source: str, mode: str) -> str | None:
+    """Why diagram code does not compile in the sandbox, or None. Code too deep or too long for Python's parser
+    (which raises RecursionError or MemoryError, not SyntaxError) is a problem like any other."""
+    if len(source) > MAX_EXPRESSION_CHARS:
+        return f"过长（{len(source)} 个字符，不能超过 {MAX_EXPRESSION_CHARS} 个），请拆分或移入决策表"
+    too_deep = f"嵌套过深（不能超过 {MAX_EXPRESSION_DEPTH} 层），请拆分表达式"
+    try:
+        depth = _depth(ast.parse(source.strip() if mode == "eval" else source, mode=mode))
+    except (RecursionError, MemoryError):
+        return too_deep
+    except (SyntaxError, ValueError):
+        depth = 0                       # the sandbox names the syntax error
+    if depth > MAX_EXPRESSION_DEPTH:
+        return too_deep
+    try:
+        sandbox.compile(source, mode)
+    except SandboxError as exc:
+        return exc.message
+    except (RecursionError, MemoryError):
+        return too_deep
+    except ValueError as exc:           # e.g. a NUL character, which ast.parse refuses with ValueError
+        return str(exc)
+    return None
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep a syntax tree is, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems) -> None:
@@ -307,7 +379,7 @@ def _document_template(event) -> str | None:
         return None
     try:
         node = ast.parse(event.expression.strip(), mode="eval").body
-    except SyntaxError:
+    except _UNPARSABLE:
         return None
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
@@ -320,7 +392,7 @@ def _constant_timer_problem(event) -> str | None:
     """A timer written as a constant ISO 8601 string must parse; computed ones are checked when they run."""
     try:
         value = ast.literal_eval(event.expression.strip())
-    except (ValueError, SyntaxError):
+    except (*_UNPARSABLE, TypeError):
         return None
     if not isinstance(value, str):
         return f"定时器表达式的值应为 ISO 8601 文本，实际为 {type(value).__name__}"
@@ -362,7 +434,7 @@ def _complementary(first: str, second: str) -> bool:
         a, b = norm(first), norm(second)
         neg_a = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(first.strip(), mode="eval").body))
         neg_b = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(second.strip(), mode="eval").body))
-    except SyntaxError:
+    except _UNPARSABLE:
         return False
     return b == neg_a or a == neg_b
 
@@ -380,9 +452,7 @@ def _expressions(ts):
         value = getattr(ts, attr, None)
         if isinstance(value, str) and value:
             yield label, value, "eval"
-    offer = ((getattr(ts, "extensions", None) or {}).get("properties") or {}).get(OFFER_WHEN_PROPERTY)
-    if offer:
-        yield "提供条件（offerWhen）", offer, "eval"
+    yield from _property_expressions(ts)
     event = getattr(ts, "event_definition", None)
     if event is not None:
         if isinstance(event, TimerEventDefinition):
@@ -392,6 +462,17 @@ def _expressions(ts):
     engine = getattr(ts, "dmnEngine", None)
     if engine is not None:
         yield from _dmn_expressions(engine.decision_table)
+
+
+def _property_expressions(ts):
+    """Expressions written as element properties: when a message may be sent, a task's due moment and assignee."""
+    from .instance import ASSIGNEE_PROPERTY, DUE_PROPERTY     # here: engine.instance imports this module
+
+    properties = (getattr(ts, "extensions", None) or {}).get("properties") or {}
+    for name, label in ((OFFER_WHEN_PROPERTY, "提供条件（offerWhen）"), (DUE_PROPERTY, "办理期限表达式（dueExpression）"),
+                        (ASSIGNEE_PROPERTY, "办理人表达式（assigneeExpression）")):
+        if properties.get(name):
+            yield label, properties[name], "eval"
 
 
 def _dmn_expressions(table):
@@ -419,5 +500,5 @@ def _dmn_match(input_expr: str, match: str) -> str:
     try:
         ast.parse(match.strip(), mode="eval")
         return f"({input_expr}) == ({match})"
-    except SyntaxError:
+    except _UNPARSABLE:
         return f"({input_expr}) {match}"
