@@ -263,22 +263,23 @@ def mutate_case(engine, session: Session, case: Case, actor: str, change: Callab
         raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
                            case=case_id, status=status)
     instance = Instance(engine, session, case, engine.take_workflow(session, case, state), actor)
-    try:
-        change(instance)
-        case.version += 1
-        instance.save()
-        session.flush()
-        if after_save is not None:
-            after_save(instance)
-    except RUN_ERRORS as exc:
-        _fail(engine, session, case_id, actor, exc)
-    except (StaleDataError, OperationalError) as exc:
-        _conflict(engine, session, case_id, exc)
-    except BaseException:
-        session.rollback()
-        engine.forget(case_id)
-        raise
-    _commit(engine, session, case)
+    with engine.journal.running(case_id, case.version):      # a crash from here to the commit fails only this case
+        try:
+            change(instance)
+            case.version += 1
+            instance.save()
+            session.flush()
+            if after_save is not None:
+                after_save(instance)
+        except RUN_ERRORS as exc:
+            _fail(engine, session, case_id, actor, exc)
+        except (StaleDataError, OperationalError) as exc:
+            _conflict(engine, session, case_id, exc)
+        except BaseException:
+            session.rollback()
+            engine.forget(case_id)
+            raise
+        _commit(engine, session, case)
     engine.remember(case, instance.workflow)
     return case
 
@@ -302,17 +303,28 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
+    message = _describe(exc)
+    mark_failed(engine, session, case_id, actor, message)
+    raise CaseFailed(message, case=case_id) from exc
+
+
+def mark_failed(engine, session: Session, case_id: int, actor: str, message: str,
+                version: int | None = None) -> bool:
+    """Put a case in error at its last good state, saying why; with `version`, only if it is still at that
+    version and running (a process that crashed mid-step is found out later, and the case may have moved on)."""
     engine.forget(case_id)
     begin_write(session)
     case = session.get(Case, case_id, populate_existing=True)
-    message = _describe(exc)
+    if case is None or (version is not None and (case.version != version or case.status != "running")):
+        session.rollback()
+        return False
     case.status, case.error = "error", message
     case.version += 1
     case.updated_at = engine.now()
     session.add(AuditEvent(case_id=case_id, actor=actor, at=engine.now(), action="case_failed",
                            detail={"reason": message}))
     _commit(engine, session, case)
-    raise CaseFailed(message, case=case_id) from exc
+    return True
 
 
 def _describe(exc: BaseException) -> str:
