@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from . import secret_key
 from .jsonio import JSONProvider
 
 
@@ -22,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = RowId      # before any route is added
     app.config.from_mapping(config_module.load(overrides))
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config, app.debug)     # before anything signs a cookie
     if app.config["PUBLIC_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True      # served behind TLS: the cookie never travels in clear
     if app.config["PROXY_HOPS"]:

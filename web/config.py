@@ -8,8 +8,11 @@ from pathlib import Path
 DEFAULTS = {
     # SQLAlchemy URL; the embedded default is a SQLite file in ./instance.
     "DATABASE_URL": "sqlite:///" + str(Path("instance/lawflow.sqlite").resolve()),
-    # Signs session cookies; set a long random value in production.
-    "SECRET_KEY": "dev-only-change-me",
+    # Signs session cookies: a long random value only this system knows (LAWFLOW_SECRET_KEY). Production (gunicorn,
+    # docker, SCHEDULER_IN_PROCESS false) refuses to start without one; the embedded server, left without one,
+    # generates one into SECRET_KEY_FILE (owner-only) and keeps using it, so sign-ins survive restarts.
+    "SECRET_KEY": "",
+    "SECRET_KEY_FILE": str(Path("instance/secret_key").resolve()),
     # node_modules folder the browser assets (bpmn-js, swagger-ui, htmx) are served from (package.json).
     "ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "node_modules"),
     # Project root holding processes/ and forms/ to deploy.
