@@ -140,3 +140,75 @@ def test_the_compose_file_takes_the_key_from_the_environment():
     compose = (Path(__file__).resolve().parent.parent / "docker/compose.yaml").read_text(encoding="utf-8")
     assert "${LAWFLOW_SECRET_KEY:?" in compose
     assert not any(key in compose for key in PUBLIC_KEYS)
+
+
+# ---------------------------------------------------------------- 4. refused means unchanged
+
+def _post_file(client, task_id: int, action: str = "complete"):
+    return client.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf(client, "/inbox"), "action": action, "channel": "letter",
+        "evidence_files": (io.BytesIO(b"%PDF-1.4 x"), "收据.pdf")})
+
+
+def test_a_file_for_a_task_the_user_may_not_work_on_is_not_stored(app, client):
+    case_id, task_id = new_complaint(app)
+    login(client, "chen")                                   # 承办人 of the same bureau: not the registration's handler
+    for action in ("complete", "draft"):
+        assert _post_file(client, task_id, action).status_code == 403
+    assert count(app, Attachment, Attachment.case_id == case_id) == 0
+    with app.app_context():
+        db = db_session()
+        case_status.suspend_case(engine(), db, case_id, actor="admin")
+    login(client, "xu")
+    assert _post_file(client, task_id).status_code == 409          # the case is suspended
+    assert count(app, Attachment, Attachment.case_id == case_id) == 0
+    with app.app_context():
+        db = db_session()
+        case_status.resume_case(engine(), db, case_id, actor="admin")
+        db.get(HumanTask, task_id).status = "cancelled"
+        db.commit()
+    assert _post_file(client, task_id).status_code == 409          # no longer ready
+    assert _post_file(client, task_id, "draft").status_code == 409
+    assert count(app, Attachment, Attachment.case_id == case_id) == 0
+
+
+def test_a_file_for_a_completed_task_is_not_stored(app, client):
+    case_id, task_id = new_complaint(app)
+    with app.app_context():
+        db = db_session()
+        complete = {"channel": "letter", "received_on": "2025-10-13", "complainant_name": "刘某",
+                    "complainant_phone": "13800000001", "respondent_id": "L-0001",
+                    "facts": "律师收费后未提供任何法律服务。", "requests": "退还费用"}
+        cases.complete_task(engine(), db, task_id, complete, user=people.user_by_name(db, "xu"))
+    login(client, "xu")
+    assert _post_file(client, task_id).status_code == 409
+    assert count(app, Attachment, Attachment.case_id == case_id) == 0
+
+
+def test_the_api_refuses_a_completion_before_it_writes(app, client):
+    task_id, case_id = sample_task(app)
+    with app.app_context():
+        version = db_session().get(Case, case_id).version
+    events = count(app, AuditEvent, AuditEvent.case_id == case_id)
+    refused = client.post(f"/api/v1/tasks/{task_id}/complete", headers=token_for(app, "chen"),
+                          json={"data": {"title": "购置设备", "reason": "设备老化需要更换"}})
+    assert refused.status_code == 403
+    with app.app_context():
+        db = db_session()
+        assert db.get(HumanTask, task_id).status == "ready" and db.get(Case, case_id).version == version
+    assert count(app, AuditEvent, AuditEvent.case_id == case_id) == events
+
+
+def test_a_comment_names_only_a_task_of_its_own_case(app, client):
+    headers = token_for(app, "zhang")
+    own_task, case_id = sample_task(app)
+    _, other_case_task = new_complaint(app)
+    events = count(app, AuditEvent, AuditEvent.case_id == case_id, AuditEvent.action == "commented")
+    refused = client.post(f"/api/v1/cases/{case_id}/comments", headers=headers,
+                          json={"text": "请尽快办理", "task_id": other_case_task})
+    assert refused.status_code == 404
+    assert count(app, AuditEvent, AuditEvent.case_id == case_id, AuditEvent.action == "commented") == events
+    accepted = client.post(f"/api/v1/cases/{case_id}/comments", headers=headers,
+                           json={"text": "请尽快办理", "task_id": own_task})
+    assert accepted.status_code == 201
+    assert count(app, AuditEvent, AuditEvent.case_id == case_id, AuditEvent.action == "commented") == events + 1

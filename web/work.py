@@ -83,10 +83,12 @@ def task_page(task_id: int):
     schema = casework.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
     data, errors, status = _prefill(task, schema), {}, 200
     if request.method == "POST":
+        drafting = request.form.get("action") == "draft"
         try:
             data = formfields.parse(schema, request.form)      # what to show again if anything is refused
+            tasks.check_workable(db, task, g.user, completing=not drafting)     # before any upload is stored
             data = _posted(schema, task)
-            if request.form.get("action") == "draft":
+            if drafting:
                 tasks.save_draft(engine(), db, task_id, g.user, data)
                 flash(_("草稿已暂存"), "ok")
                 return redirect(url_for("work.task_page", task_id=task_id))
@@ -120,7 +122,8 @@ def _prefill(task, schema: dict) -> dict:
 
 
 def _posted(schema: dict, task) -> dict:
-    """The posted form as data; uploaded files are stored first so a refused form keeps them."""
+    """The posted form as data; uploaded files are stored first so a form refused for its data keeps them (the
+    caller has checked that the user may work on the task: a refused user stores nothing)."""
     db = session()
     uploaded: dict[str, list[dict]] = {}
     for name in formfields.file_fields(schema):
