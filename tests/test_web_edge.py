@@ -142,6 +142,43 @@ def test_the_compose_file_takes_the_key_from_the_environment():
     assert not any(key in compose for key in PUBLIC_KEYS)
 
 
+# ---------------------------------------------------------------- 3. no open redirect
+
+@pytest.mark.parametrize("target", EVIL_NEXT)
+def test_no_next_value_leaves_the_site(app, client, target):
+    signed_in = client.post("/login?" + urlencode({"next": target}),
+                            data={"username": "zhang", "password": "demo1234", "csrf_token": csrf(client)})
+    assert signed_in.status_code == 302 and signed_in.location == "/inbox"
+    assert client.get("/lang/en?" + urlencode({"next": target})).location == "/"
+    task_id, _ = sample_task(app)
+    token = csrf(client, "/inbox")
+    claimed = client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token, "next": target})
+    assert claimed.location == f"/tasks/{task_id}"
+    assert client.post("/notifications/read", data={"csrf_token": token, "next": target}).location == "/notifications"
+    with app.app_context():
+        db = db_session()
+        note = Notification(user_id=people.user_by_name(db, "zhang").id, kind="info", title="t", body="b",
+                            link=target, created_at=engine().now())
+        db.add(note)
+        db.commit()
+        note_id = note.id
+    assert client.get(f"/notifications/{note_id}/open").location == "/notifications"
+
+
+def test_a_percent_encoded_tab_in_the_query_is_no_way_out_either(client):
+    signed_in = client.post("/login?next=/%09/evil.example/",
+                            data={"username": "zhang", "password": "demo1234", "csrf_token": csrf(client)})
+    assert signed_in.location == "/inbox"
+    assert client.get("/lang/zh?next=/%5Cevil.example").location == "/"
+
+
+def test_a_page_of_this_site_is_where_next_leads(app, client):
+    signed_in = client.post("/login?" + urlencode({"next": "/cases?q=投诉"}),
+                            data={"username": "zhang", "password": "demo1234", "csrf_token": csrf(client)})
+    assert signed_in.location == "/cases?q=" + quote("投诉")
+    assert client.get("/lang/en?next=/inbox%3Fview%3Dgroup").location == "/inbox?view=group"
+
+
 # ---------------------------------------------------------------- 4. refused means unchanged
 
 def _post_file(client, task_id: int, action: str = "complete"):

@@ -12,6 +12,7 @@ from engine.models import User
 
 from .api import is_api_request
 from .database import session as db_session
+from .redirects import local_target
 
 bp = Blueprint("auth", __name__)
 MAX_FAILURES = 5
@@ -84,8 +85,7 @@ def login():
                 failures.pop(username, None)
                 session.clear()
                 session["user_id"] = user.id
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("work.inbox"))
+                return redirect(local_target(request.args.get("next"), url_for("work.inbox")))
             failures[username] = (count + 1, time.monotonic())
             error = "用户名或密码错误"
     return render_template("login.html", error=error), (200 if error is None else 401)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from . import formfields, uploads
 from .auth import login_required
 from .pages import day_start
+from .redirects import local_target
 from .database import session
 from .workflow import engine
 
@@ -197,8 +198,8 @@ OPERATION_DONE = {"claim": _l("已签收"), "release": _l("已退回待签收"),
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """Where the form asked to go back to, if that is a page of this site."""
+    return local_target(request.form.get("next"), default)
 
 
 @bp.post("/cases/<int:case_id>/comment")
@@ -255,8 +256,7 @@ def notification_open(notification_id: int):
         abort(404)
     if found.read_at is None:
         notifications.mark_read(db, g.user.id, [found.id], engine().now())
-    link = found.link or ""
-    return redirect(link if link.startswith("/") and not link.startswith("//") else url_for("work.notification_list"))
+    return redirect(local_target(found.link, url_for("work.notification_list")))
 
 
 @bp.post("/notifications/read")
