@@ -142,6 +142,106 @@ def test_the_compose_file_takes_the_key_from_the_environment():
     assert not any(key in compose for key in PUBLIC_KEYS)
 
 
+# ---------------------------------------------------------------- 2. bounded bodies, refused before they are read
+
+class Body:
+    """A request body of `size` bytes that counts how much of it the server read."""
+
+    def __init__(self, size: int):
+        self.size, self.position, self.taken = size, 0, 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = self.size - self.position
+        n = left if n is None or n < 0 else min(n, left)
+        self.position += n
+        self.taken += n
+        return b"a" * n
+
+    def readline(self, n: int | None = -1) -> bytes:
+        return self.read(n)
+
+    def tell(self) -> int:              # the test client measures the body by seeking (nothing is read)
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = offset if whence == 0 else self.size + offset
+        return self.position
+
+
+GIGABYTE = 1 << 30
+
+
+def send(client, path: str, body: Body, *, declared: bool = True, kind: str = "application/x-www-form-urlencoded",
+         headers: dict | None = None):
+    headers = dict(headers or {})
+    environ = {}
+    if not declared:                    # a chunked body: no length said, the server learns it by reading
+        headers["Transfer-Encoding"] = "chunked"
+        environ["wsgi.input_terminated"] = True
+    return client.post(path, input_stream=body, content_type=kind, headers=headers, environ_overrides=environ)
+
+
+@pytest.mark.parametrize("path", ["/login", "/portal/lawyer_complaint", "/tasks/1", "/cases/1/comment",
+                                  "/policy/drafts", "/api/v1/cases"])
+def test_a_gigabyte_without_credentials_is_refused_unread(client, path):
+    body = Body(GIGABYTE)
+    response = send(client, path, body, kind="application/json" if path.startswith("/api") else
+                    "application/x-www-form-urlencoded")
+    assert response.status_code == 413 and body.taken == 0
+    if path.startswith("/api"):
+        assert response.mimetype == "application/problem+json"
+
+
+def test_a_gigabyte_from_signed_in_staff_is_refused_unread_too(app, client):
+    task_id, _ = sample_task(app)
+    login(client, "admin")
+    for path in (f"/tasks/{task_id}", "/policy/drafts"):
+        body = Body(GIGABYTE)
+        assert send(client, path, body, kind="multipart/form-data; boundary=x").status_code == 413
+        assert body.taken == 0
+    body = Body(GIGABYTE)
+    assert send(client, "/api/v1/cases", body, kind="application/json",
+                headers=token_for(app, "zhang")).status_code == 413 and body.taken == 0
+
+
+def test_a_body_without_a_length_is_read_only_up_to_the_limit(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = Body(GIGABYTE)
+    assert send(client, "/login", body, declared=False).status_code == 413 and body.taken <= limit
+    body = Body(GIGABYTE)
+    assert send(client, "/api/v1/cases", body, declared=False, kind="application/json").status_code == 401
+    assert body.taken == 0                  # the API's sign-in comes before its body is read
+    body = Body(GIGABYTE)
+    assert send(client, "/api/v1/cases", body, declared=False, kind="application/json",
+                headers=token_for(app, "zhang")).status_code == 413 and body.taken <= limit
+
+
+def test_uploads_and_imports_have_their_own_limits(app, client):
+    app.config.update(MAX_CONTENT_LENGTH=8 * 1024, UPLOAD_MAX_BYTES=64 * 1024, IMPORT_MAX_BYTES=32 * 1024)
+    case_id, task_id = new_complaint(app)
+    file_of = lambda size: (io.BytesIO(b"%PDF" + b"0" * size), "证据.pdf")  # noqa: E731
+    portal = client.post("/portal/lawyer_complaint", content_type="multipart/form-data",
+                         data={"csrf_token": csrf(client, "/portal/lawyer_complaint"), "facts": "x" * 20 * 1024})
+    assert portal.status_code == 413                            # anonymous: the ordinary limit
+    login(client, "xu")
+    token = csrf(client, f"/tasks/{task_id}")
+    fits = client.post(f"/tasks/{task_id}", content_type="multipart/form-data",
+                       data={"csrf_token": token, "action": "draft", "evidence_files": file_of(20 * 1024)})
+    assert fits.status_code == 302 and count(app, Attachment, Attachment.case_id == case_id) == 1
+    too_big = client.post(f"/tasks/{task_id}", content_type="multipart/form-data",
+                          data={"csrf_token": token, "action": "draft", "evidence_files": file_of(100 * 1024)})
+    assert too_big.status_code == 413 and count(app, Attachment, Attachment.case_id == case_id) == 1
+    assert client.post("/policy/drafts", content_type="multipart/form-data", data={
+        "csrf_token": token, "zip": (io.BytesIO(b"0" * 20 * 1024), "v.zip")}).status_code == 413  # not policy staff
+    login(client, "admin")
+    token = csrf(client, "/policy/")
+    imported = client.post("/policy/drafts", content_type="multipart/form-data", data={
+        "csrf_token": token, "zip": (io.BytesIO(b"0" * 20 * 1024), "v.zip")})
+    assert imported.status_code == 302                          # read (and refused as no zip), not cut off
+    assert client.post("/policy/drafts", content_type="multipart/form-data", data={
+        "csrf_token": token, "zip": (io.BytesIO(b"0" * 40 * 1024), "v.zip")}).status_code == 413
+
+
 # ---------------------------------------------------------------- 3. no open redirect
 
 @pytest.mark.parametrize("target", EVIL_NEXT)
@@ -249,3 +349,86 @@ def test_a_comment_names_only_a_task_of_its_own_case(app, client):
                            json={"text": "请尽快办理", "task_id": own_task})
     assert accepted.status_code == 201
     assert count(app, AuditEvent, AuditEvent.case_id == case_id, AuditEvent.action == "commented") == events + 1
+
+
+# ---------------------------------------------------------------- 5. input checks on every path
+
+JSON_REFUSALS = {
+    "NaN": ("NaN", "amount"), "Infinity": ("Infinity", "amount"), "-Infinity": ("-Infinity", "amount"),
+    "1e999": ("1e999", "amount"), "digits": ("1" * 5000, "amount"), "past 64 bits": ("18446744073709551616", "amount"),
+    "lone surrogate": ('"\\ud800"', "title"), "NUL": ('"a\\u0000"', "title"),
+}
+
+
+@pytest.mark.parametrize("case", JSON_REFUSALS, ids=list(JSON_REFUSALS))
+def test_json_values_the_database_cannot_keep_are_refused_with_their_field(app, client, case):
+    raw, field = JSON_REFUSALS[case]
+    headers = token_for(app, "zhang")
+    task_id, case_id = sample_task(app)
+    values = {"title": '"购置设备"', "reason": '"设备老化需要更换"', "amount": "1"}
+    values[field] = raw
+    data = "{" + ",".join(f'"{k}":{v}' for k, v in values.items()) + "}"
+    cases_before = count(app, Case)
+    started = client.post("/api/v1/cases", headers=headers, content_type="application/json",
+                          data='{"process":"sample_review","org":"county-a","data":' + data + "}")
+    assert started.status_code == 422 and started.mimetype == "application/problem+json"
+    assert [e["field"] for e in started.get_json()["errors"]] == [f"json.data.{field}"]
+    assert count(app, Case) == cases_before
+    completed = client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, content_type="application/json",
+                            data='{"data":' + data + "}")
+    assert completed.status_code == 422
+    assert [e["field"] for e in completed.get_json()["errors"]] == [f"json.data.{field}"]
+    with app.app_context():
+        assert db_session().get(HumanTask, task_id).status == "ready"
+
+
+def test_json_nested_thousands_deep_is_refused_with_where_it_starts(app, client):
+    headers = token_for(app, "zhang")
+    task_id, _ = sample_task(app)
+    deep = "[" * 20000 + "]" * 20000
+    for path, body in ((f"/api/v1/tasks/{task_id}/complete", '{"data":{"title":' + deep + "}}"),
+                       ("/api/v1/cases", '{"process":"sample_review","org":"county-a","data":{"reason":' + deep + "}}"),
+                       (f"/api/v1/tasks/{task_id}/draft", '{"data":' + deep + "}")):
+        refused = client.post(path, headers=headers, content_type="application/json", data=body)
+        assert refused.status_code == 422, (path, text(refused)[:300])
+        assert refused.get_json()["errors"][0]["field"].startswith("json.data")
+    with app.app_context():
+        task = db_session().get(HumanTask, task_id)
+        assert task.status == "ready" and task.draft is None
+    login(client, "admin")
+    preview = client.post("/policy/form-preview", data=deep, headers={"X-CSRF-Token": csrf(client, "/policy/")})
+    assert preview.status_code == 422 and "嵌套超过" in text(preview)
+
+
+def test_nul_in_page_forms_is_refused_naming_the_field(app, client):
+    cases_before = count(app, Case)
+    complaint = {"csrf_token": csrf(client, "/portal/lawyer_complaint"), "org": "county-a",
+                 "complainant_name": "刘某", "complainant_type": "person", "complainant_phone": "13800000009",
+                 "respondent_id": "L-0001", "facts": "律师收取代理费后未出庭\x00也不退费。", "requests": "查处"}
+    for kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        refused = client.post("/portal/lawyer_complaint", data=complaint, content_type=kind)
+        assert refused.status_code == 422 and 'data-field="form.facts"' in text(refused)
+    assert count(app, Case) == cases_before
+    case_id, task_id = new_complaint(app)
+    login(client, "xu")
+    token = csrf(client, f"/tasks/{task_id}")
+    named = client.post(f"/tasks/{task_id}", data={"csrf_token": token, "action": "draft", "facts\x00": "x"})
+    assert named.status_code == 422 and 'data-field="form.facts\x00"' in text(named)
+    upload = client.post(f"/tasks/{task_id}", content_type="multipart/form-data", data={
+        "csrf_token": token, "action": "draft", "evidence_files": (io.BytesIO(b"%PDF"), "证据\x00.pdf")})
+    assert upload.status_code == 422 and 'data-field="form.evidence_files"' in text(upload)
+    assert count(app, Attachment, Attachment.case_id == case_id) == 0
+    with app.app_context():
+        assert db_session().get(HumanTask, task_id).draft is None
+
+
+@pytest.mark.parametrize("typed", ["NaN", "Infinity", "-Infinity", "1e999", "1" * 5000, "1" * 30])
+def test_a_number_field_refuses_what_is_no_storable_number(app, client, typed):
+    task_id, _ = sample_task(app)
+    login(client, "zhang")
+    refused = client.post(f"/tasks/{task_id}", data={"csrf_token": csrf(client, f"/tasks/{task_id}"),
+                                                     "action": "complete", "title": "购置设备",
+                                                     "reason": "设备老化需要更换", "amount": typed})
+    assert refused.status_code == 422 and set(field_errors(text(refused))) == {"amount"}
+    with app.app_context():
+        assert db_session().get(HumanTask, task_id).status == "ready"

@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 from . import config as config_module
 from . import secret_key
 from .jsonio import JSONProvider
+from .request import Request
 
 
 class RowId(IntegerConverter):
@@ -20,6 +21,7 @@ class RowId(IntegerConverter):
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
+    app.request_class = Request     # JSON bodies read strictly, bodies past their limit refused (web/request.py)
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = RowId      # before any route is added
     app.config.from_mapping(config_module.load(overrides))

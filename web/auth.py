@@ -1,4 +1,9 @@
-"""Sign-in with local accounts, CSRF tokens on every form, and the current user."""
+"""Sign-in with local accounts, CSRF tokens on every form, and the current user.
+
+Before a view runs, in this order: the user from the session cookie, the request body's size limit (a larger one
+only for signed-in staff who upload or import), sign-in for staff pages, then the CSRF check, the first thing that
+reads the body.
+"""
 from __future__ import annotations
 
 import secrets
@@ -10,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.models import User
 
+from . import uploads
 from .api import is_api_request
 from .database import session as db_session
 from .redirects import local_target
@@ -25,9 +31,11 @@ def hash_password(password: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register sign-in pages, the user loader and the CSRF check."""
+    """Register sign-in pages and the checks every request passes before its view, in order (see above)."""
     app.extensions["lawflow.login_failures"] = {}
     app.before_request(_load_user)
+    app.before_request(_bound_body)
+    app.before_request(_require_sign_in)
     app.before_request(_check_csrf)
     app.context_processor(lambda: {"current_user": g.get("user"), "csrf_token": csrf_token})
     app.register_blueprint(bp)
@@ -59,13 +67,32 @@ def _load_user() -> None:
         g.user = None
 
 
+def _bound_body() -> None:
+    """Set the body's limit before anything reads it; a declared length past it is refused unread."""
+    user = g.get("user")
+    limit = uploads.body_limit(current_app.config, request.endpoint, user is not None, is_policy(user))
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"请求内容超过 {limit // 1024 // 1024 or 1} MB 的上限" if limit >= 1024 * 1024
+              else f"请求内容超过 {limit} 字节的上限")
+
+
+def _require_sign_in():
+    """Anonymous visitors of staff pages go to the sign-in page before their request body is read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if g.get("user") is None and getattr(view, "requires_sign_in", False):
+        return redirect(url_for("auth.login", next=request.path))
+    return None
+
+
 def login_required(view):
-    """Redirect anonymous visitors to the sign-in page."""
+    """Redirect anonymous visitors to the sign-in page (before any body is read: see _require_sign_in)."""
     @wraps(view)
     def wrapped(**kwargs):
         if g.get("user") is None:
             return redirect(url_for("auth.login", next=request.path))
         return view(**kwargs)
+    wrapped.requires_sign_in = True
     return wrapped
 
 

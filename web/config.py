@@ -46,6 +46,12 @@ DEFAULTS = {
     "API_USER_CACHE_SECONDS": 5,
     # Reverse proxies in front of the app whose X-Forwarded-* headers to trust (0: none).
     "PROXY_HOPS": 0,
+    # Bytes a request body may hold (pages and API); a larger one is refused with 413 before it is read.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Bytes a task form with its uploaded files may hold, for signed-in staff (each file: engine.attachments).
+    "UPLOAD_MAX_BYTES": 50 * 1024 * 1024,
+    # Bytes policy staff may send to the draft editor: a zip of processes/ + forms/, one uploaded or saved file.
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
 }
 
 
