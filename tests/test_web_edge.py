@@ -432,3 +432,62 @@ def test_a_number_field_refuses_what_is_no_storable_number(app, client, typed):
     assert refused.status_code == 422 and set(field_errors(text(refused))) == {"amount"}
     with app.app_context():
         assert db_session().get(HumanTask, task_id).status == "ready"
+
+
+# ---------------------------------------------------------------- 6. sign-in
+
+def _sign_in(client, username: str, password: str = "demo1234", address: str = "127.0.0.1"):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_address_that_fails_too_often_is_locked_out_on_every_worker(app, client):
+    for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        assert _sign_in(client, f"guess{n}", "nope", "203.0.113.9").status_code == 401
+    locked = _sign_in(client, "zhang", address="203.0.113.9")
+    assert locked.status_code == 401 and "失败次数过多" in text(locked)
+    other_worker = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                               "TESTING": True})
+    try:
+        assert _sign_in(other_worker.test_client(), "zhang", address="203.0.113.9").status_code == 401
+        assert _sign_in(other_worker.test_client(), "zhang", address="198.51.100.7").status_code == 302
+    finally:
+        other_worker.extensions["lawflow.sql"].dispose()
+    with time_machine.travel(DEMO_MOMENT + timedelta(seconds=app.config["LOGIN_LOCK_SECONDS"] + 1), tick=False):
+        assert _sign_in(app.test_client(), "zhang", address="203.0.113.9").status_code == 302
+
+
+def test_an_account_that_fails_too_often_is_locked_from_every_address(app, client):
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _sign_in(client, "li", "nope", f"192.0.2.{n}").status_code == 401
+    assert "失败次数过多" in text(_sign_in(client, "li", address="192.0.2.200"))
+    assert _sign_in(client, "zhang", address="192.0.2.200").status_code == 302    # only that account
+    with time_machine.travel(DEMO_MOMENT + timedelta(seconds=app.config["LOGIN_LOCK_SECONDS"] + 1), tick=False):
+        assert _sign_in(app.test_client(), "li", address="192.0.2.200").status_code == 302
+
+
+def test_an_unknown_name_costs_a_password_hash_like_a_known_one(app, client, monkeypatch):
+    import web.auth
+
+    checked = []
+    real = web.auth.check_password_hash
+
+    def counting(stored, password):
+        checked.append(stored.split("$")[0])        # the method and its cost parameters
+        return real(stored, password)
+
+    monkeypatch.setattr(web.auth, "check_password_hash", counting)
+    assert _sign_in(client, "zhang", "wrong").status_code == 401
+    assert _sign_in(client, "nobody-by-this-name", "wrong").status_code == 401
+    assert len(checked) == 2 and checked[0] == checked[1] and checked[0].startswith("scrypt:")
+
+
+def test_logout_ends_the_session_for_every_copy_of_its_cookie(app, client):
+    login(client, "zhang")
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/inbox").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf(client, "/inbox")})
+    gone = copy.get("/inbox")
+    assert gone.status_code == 302 and gone.location.startswith("/login")
+    assert client.get("/inbox").status_code == 302

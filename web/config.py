@@ -52,6 +52,11 @@ DEFAULTS = {
     "UPLOAD_MAX_BYTES": 50 * 1024 * 1024,
     # Bytes policy staff may send to the draft editor: a zip of processes/ + forms/, one uploaded or saved file.
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    # Failed sign-ins within LOGIN_LOCK_SECONDS that lock an account (as typed) and a client address; counted in
+    # the database, so every worker process sees the same count.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCK_SECONDS": 300,
 }
 
 
