@@ -190,7 +190,7 @@ def check_workable(session: Session, task: HumanTask, user: User, *, completing:
     refused for: a task no longer ready, a user who is not its handler, and for completion a case that is not
     running or a task out on delegation. Pages store uploaded files ahead of the form; they ask this first."""
     if task.status == "completed":
-        raise ConflictError("任务已办理完毕", task=task.id)
+        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
     if task.status != "ready":
         raise InvalidState("任务已取消，无法办理", task=task.id)
     if not is_candidate(session, user, task):

@@ -318,7 +318,8 @@ def test_a_file_for_a_completed_task_is_not_stored(app, client):
                     "facts": "律师收费后未提供任何法律服务。", "requests": "退还费用"}
         cases.complete_task(engine(), db, task_id, complete, user=people.user_by_name(db, "xu"))
     login(client, "xu")
-    assert _post_file(client, task_id).status_code == 409
+    late = _post_file(client, task_id)
+    assert late.status_code == 409 and "已由 xu 办理完毕" in text(late)
     assert count(app, Attachment, Attachment.case_id == case_id) == 0
 
 
