@@ -435,6 +435,13 @@ def test_a_number_field_refuses_what_is_no_storable_number(app, client, typed):
         assert db_session().get(HumanTask, task_id).status == "ready"
 
 
+def test_malformed_json_is_a_400_that_says_where(app, client):
+    refused = client.post("/api/v1/cases", headers=token_for(app, "zhang"), content_type="application/json",
+                          data='{"process": "sample_review", "org": }')
+    assert refused.status_code == 400 and refused.get_json()["detail"].startswith("请求体不是有效的 JSON：")
+    assert "char" in refused.get_json()["detail"]
+
+
 # ---------------------------------------------------------------- 6. sign-in
 
 def _sign_in(client, username: str, password: str = "demo1234", address: str = "127.0.0.1"):
@@ -492,3 +499,4 @@ def test_logout_ends_the_session_for_every_copy_of_its_cookie(app, client):
     gone = copy.get("/inbox")
     assert gone.status_code == 302 and gone.location.startswith("/login")
     assert client.get("/inbox").status_code == 302
+

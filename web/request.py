@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 import flask
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
 from engine.errors import DataValidationError, FieldError
@@ -34,6 +34,8 @@ class Request(flask.Request):
         if isinstance(e, RefusedJSON):
             raise DataValidationError(f"请求中有 {len(e.problems)} 处不允许的值", [
                 FieldError(f"json.{path}" if path else "json", message, "json") for path, message in e.problems])
+        if e is not None:       # malformed: say where (Flask says nothing outside debug mode); it is the caller's text
+            raise BadRequest(f"Failed to decode JSON object: {e}")
         return super().on_json_loading_failed(e)
 
     def _load_form_data(self) -> None:
