@@ -500,3 +500,17 @@ def test_logout_ends_the_session_for_every_copy_of_its_cookie(app, client):
     assert gone.status_code == 302 and gone.location.startswith("/login")
     assert client.get("/inbox").status_code == 302
 
+
+
+def test_an_account_keeps_its_newest_sessions_only(app):
+    from web.sign_in import SESSIONS_PER_USER
+
+    browsers = []
+    with time_machine.travel(DEMO_MOMENT, tick=False) as clock:     # forward only: a cookie from the future is void
+        for n in range(SESSIONS_PER_USER + 1):
+            clock.move_to(DEMO_MOMENT + timedelta(minutes=n))
+            browser = app.test_client()
+            login(browser, "zhang")
+            browsers.append(browser)
+        assert browsers[0].get("/inbox").status_code == 302         # the oldest ended when the eleventh began
+        assert all(b.get("/inbox").status_code == 200 for b in browsers[1:])
