@@ -435,6 +435,16 @@ def test_a_number_field_refuses_what_is_no_storable_number(app, client, typed):
         assert db_session().get(HumanTask, task_id).status == "ready"
 
 
+def test_a_lone_surrogate_in_a_page_form_never_reaches_the_database_as_one(app, client):
+    task_id, _ = sample_task(app)
+    login(client, "zhang")
+    body = f"csrf_token={csrf(client, f'/tasks/{task_id}')}&action=draft&title=%ED%A0%80&reason=%ED%B0%80x"
+    saved = client.post(f"/tasks/{task_id}", data=body, content_type="application/x-www-form-urlencoded")
+    assert saved.status_code == 302
+    with app.app_context():
+        draft = db_session().get(HumanTask, task_id).draft
+    assert draft and not any("\ud800" <= c <= "\udfff" for value in draft.values() for c in value)
+
 def test_malformed_json_is_a_400_that_says_where(app, client):
     refused = client.post("/api/v1/cases", headers=token_for(app, "zhang"), content_type="application/json",
                           data='{"process": "sample_review", "org": }')
