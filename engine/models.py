@@ -372,3 +372,24 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Moment())
 
     user: Mapped[User] = relationship()
+
+
+class SignInSession(Base):
+    """A signed-in page session, by the SHA-256 of the random id its cookie carries: deleting the row ends the
+    session on every worker, even for a copy of the cookie."""
+
+    __tablename__ = "sign_in_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted against the account name typed and against the client's address."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_subject", "scope", "subject", "failed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))          # account | address
+    subject: Mapped[str] = mapped_column(String(200))
+    failed_at: Mapped[datetime] = mapped_column(Moment(), index=True)

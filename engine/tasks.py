@@ -172,13 +172,33 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
 
 
 def comment(engine, session: Session, case_id: int, user: User, text: str, task_id: int | None = None) -> None:
-    """A remark on the case's timeline."""
+    """A remark on the case's timeline, optionally on one of the case's own tasks (another case's is not found)."""
     begin_write(session)
     case = _visible_case(session, case_id, user)
     _require_note(text, "text", "意见内容不能为空")
-    uuid = session.scalar(select(HumanTask.task_uuid).where(HumanTask.id == task_id)) if task_id else None
+    uuid = None
+    if task_id is not None:
+        uuid = session.scalar(select(HumanTask.task_uuid).where(HumanTask.id == task_id, HumanTask.case_id == case.id))
+        if uuid is None:
+            raise NotFound("任务不存在", task=task_id)
     _audit(session, engine, case.id, uuid, user, "commented", text=text.strip())
     session.commit()
+
+
+def check_workable(session: Session, task: HumanTask, user: User, *, completing: bool) -> None:
+    """Refuse, before anything is written, what completing the task (or, not completing, saving a draft) would be
+    refused for: a task no longer ready, a user who is not its handler, and for completion a case that is not
+    running or a task out on delegation. Pages store uploaded files ahead of the form; they ask this first."""
+    if task.status == "completed":
+        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
+    if task.status != "ready":
+        raise InvalidState("任务已取消，无法办理", task=task.id)
+    if not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的办理人", task=task.id)
+    if completing and task.case.status != "running":
+        raise InvalidState("案件当前不在办理中，不能办理此任务", task=task.id, status=task.case.status)
+    if completing and task.delegation == "pending":
+        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task.id)
 
 
 def save_draft(engine, session: Session, task_id: int, user: User, data: dict) -> HumanTask:

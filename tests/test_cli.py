@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from web.cli import main
 
 from .conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def instance_secret(tmp_path, monkeypatch):
+    """The embedded app these commands build keeps its generated session key here, not in the checkout."""
+    monkeypatch.setenv("LAWFLOW_SECRET_KEY_FILE", str(tmp_path / "instance" / "secret_key"))
 
 
 def test_init_deploy_demo_from_scratch(tmp_path, monkeypatch):

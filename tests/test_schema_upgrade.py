@@ -1,10 +1,12 @@
-"""Schema migrations that move data: a case's path survives 0004 (case_step rows into audit events) both ways."""
+"""Schema migrations that move data: a case's path survives 0004 (case_step rows into audit events) both ways; the
+sign-in tables of 0006 come and go."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from engine import history
 from engine.db import alembic_config
@@ -76,3 +78,26 @@ def test_declared_fields_written_with_escapes_are_found_by_keyword_after_0005(en
     assert json.loads(stored) == {"respondent_name": "王某某律师", "count": 2} and "王某某律师" in stored
     kept = session.execute(text("SELECT CAST(meta AS TEXT) FROM case_instance WHERE id = :id"), {"id": other.id}).scalar()
     assert json.loads(kept) == {"note": "\ud800"}
+
+
+def test_sign_in_state_comes_with_0006_and_goes_with_its_downgrade(session, org_tree, db_url):
+    from sqlalchemy import inspect
+
+    from engine.models import SignInFailure, SignInSession
+    from engine.people import user_by_name
+    from engine.workdays import CHINA_TZ
+
+    now = datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ)
+    session.add(SignInSession(id="0" * 64, user_id=user_by_name(session, "alice").id, created_at=now))
+    session.add(SignInFailure(scope="address", subject="192.0.2.1", failed_at=now))
+    session.commit()
+    session.close()
+
+    command.downgrade(alembic_config(db_url), "0005")
+    tables = set(inspect(session.get_bind()).get_table_names())
+    assert not {"sign_in_session", "sign_in_failure"} & tables and "user_account" in tables
+    session.close()
+
+    command.upgrade(alembic_config(db_url), "head")
+    assert {"sign_in_session", "sign_in_failure"} <= set(inspect(session.get_bind()).get_table_names())
+    assert session.scalars(select(SignInSession)).all() == []     # everyone signs in again after such a round trip

@@ -6,7 +6,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from . import secret_key
 from .jsonio import JSONProvider
+from .request import Request
 
 
 class RowId(IntegerConverter):
@@ -19,9 +21,11 @@ class RowId(IntegerConverter):
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
     app = Flask(__name__)
+    app.request_class = Request     # JSON bodies read strictly, bodies past their limit refused (web/request.py)
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = RowId      # before any route is added
     app.config.from_mapping(config_module.load(overrides))
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config, app.debug)     # before anything signs a cookie
     if app.config["PUBLIC_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True      # served behind TLS: the cookie never travels in clear
     if app.config["PROXY_HOPS"]:

@@ -1,21 +1,27 @@
-"""Sign-in with local accounts, CSRF tokens on every form, and the current user."""
+"""Sign-in with local accounts, CSRF tokens on every form, and the current user.
+
+Before a view runs, in this order: the user from the session cookie (a session the database still holds), the
+request body's size limit (a larger one only for signed-in staff who upload or import), sign-in for staff pages,
+then the CSRF check, the first thing that reads the body.
+"""
 from __future__ import annotations
 
 import secrets
-import time
-from functools import wraps
+from functools import cache, wraps
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.models import User
 
+from . import sign_in, uploads
 from .api import is_api_request
 from .database import session as db_session
+from .redirects import local_target
+from .workflow import engine
 
 bp = Blueprint("auth", __name__)
-MAX_FAILURES = 5
-LOCK_SECONDS = 300
 
 
 def hash_password(password: str) -> str:
@@ -24,9 +30,10 @@ def hash_password(password: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register sign-in pages, the user loader and the CSRF check."""
-    app.extensions["lawflow.login_failures"] = {}
+    """Register sign-in pages and the checks every request passes before its view, in order (see above)."""
     app.before_request(_load_user)
+    app.before_request(_bound_body)
+    app.before_request(_require_sign_in)
     app.before_request(_check_csrf)
     app.context_processor(lambda: {"current_user": g.get("user"), "csrf_token": csrf_token})
     app.register_blueprint(bp)
@@ -52,19 +59,39 @@ def _load_user() -> None:
     if is_api_request():
         g.user = None       # the API's own authentication sets it from the bearer token
         return
-    user_id = session.get("user_id")
-    g.user = db_session().get(User, user_id) if user_id else None
-    if g.user is not None and not g.user.active:
-        g.user = None
+    g.user = None
+    if "user_id" in session:
+        g.user = sign_in.session_user(db_session(), session.get("user_id"), session.get("sid"))
+        if g.user is None:
+            session.clear()     # signed out elsewhere, deactivated, or a cookie from before sessions were kept
+
+
+def _bound_body() -> None:
+    """Set the body's limit before anything reads it; a declared length past it is refused unread."""
+    user = g.get("user")
+    limit = uploads.body_limit(current_app.config, request.endpoint, user is not None, is_policy(user))
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"请求内容超过 {limit // 1024 // 1024 or 1} MB 的上限" if limit >= 1024 * 1024
+              else f"请求内容超过 {limit} 字节的上限")
+
+
+def _require_sign_in():
+    """Anonymous visitors of staff pages go to the sign-in page before their request body is read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if g.get("user") is None and getattr(view, "requires_sign_in", False):
+        return redirect(url_for("auth.login", next=request.path))
+    return None
 
 
 def login_required(view):
-    """Redirect anonymous visitors to the sign-in page."""
+    """Redirect anonymous visitors to the sign-in page (before any body is read: see _require_sign_in)."""
     @wraps(view)
     def wrapped(**kwargs):
         if g.get("user") is None:
             return redirect(url_for("auth.login", next=request.path))
         return view(**kwargs)
+    wrapped.requires_sign_in = True
     return wrapped
 
 
@@ -73,27 +100,54 @@ def login():
     """Sign in with a username and password."""
     error = None
     if request.method == "POST":
-        username = request.form.get("username", "").strip()
-        failures = current_app.extensions["lawflow.login_failures"]
-        count, since = failures.get(username, (0, 0.0))
-        if count >= MAX_FAILURES and time.monotonic() - since < LOCK_SECONDS:
-            error = "登录失败次数过多，请 5 分钟后再试"
-        else:
-            user = db_session().query(User).filter_by(username=username, active=True).one_or_none()
-            if user and user.password_hash and check_password_hash(user.password_hash, request.form.get("password", "")):
-                failures.pop(username, None)
-                session.clear()
-                session["user_id"] = user.id
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("work.inbox"))
-            failures[username] = (count + 1, time.monotonic())
-            error = "用户名或密码错误"
+        user = _check_credentials(request.form.get("username", "").strip(), request.form.get("password", ""))
+        if isinstance(user, User):
+            _start_session(user)
+            return redirect(local_target(request.args.get("next"), url_for("work.inbox")))
+        error = user
     return render_template("login.html", error=error), (200 if error is None else 401)
+
+
+def _check_credentials(username: str, password: str) -> User | str:
+    """The user if the password is right, else why not. Unknown and known names cost the same: the password is
+    always hashed, against a dummy hash when there is no such user; every failure counts against the name typed
+    and the client's address, in the database every worker shares."""
+    db, now, config = db_session(), engine().now(), current_app.config
+    address = request.remote_addr or ""
+    if sign_in.is_locked(db, username, address, now, config):
+        return _("登录失败次数过多，请 %(minutes)d 分钟后再试", minutes=max(1, int(config["LOGIN_LOCK_SECONDS"]) // 60))
+    user = db.query(User).filter_by(username=username, active=True).one_or_none()
+    stored = user.password_hash if user is not None and user.password_hash else None
+    if check_password_hash(stored or _dummy_hash(), password) and stored is not None:
+        sign_in.forget_failures(db, username)
+        return user
+    sign_in.record_failure(db, username, address, now, config)
+    db.commit()
+    return _("用户名或密码错误")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made like real ones so checking against it takes as long (once per process)."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def _start_session(user: User) -> None:
+    """A fresh cookie session (a previous one on this browser is ended) tied to a session row."""
+    db = db_session()
+    sign_in.end_session(db, session.get("sid"))
+    sid = sign_in.start_session(db, user, engine().now())
+    db.commit()
+    session.clear()
+    session["user_id"], session["sid"] = user.id, sid
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either."""
+    db = db_session()
+    sign_in.end_session(db, session.get("sid"))
+    db.commit()
     session.clear()
     return redirect(url_for("auth.login"))
 

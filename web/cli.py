@@ -14,7 +14,8 @@ from engine import bundles, calendar_store, people
 from engine.db import upgrade
 from engine.errors import BundleInvalid, DataValidationError
 
-from . import create_app, scheduler
+from . import config as config_module
+from . import create_app, scheduler, secret_key
 from .demo import accounts, load_demo
 from .tokens import create_token
 from .workflow import engine
@@ -85,12 +86,21 @@ def serve(host: str, port: int, workers: int, threads: int = 2) -> None:
     if workers > 0:
         from .production import serve_with_gunicorn
 
+        _require_production_secret()
         serve_with_gunicorn(host, port, workers, threads)
         return
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_PROCESS"]:
         scheduler.start_background(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _require_production_secret() -> None:
+    """Say at once what each gunicorn worker would refuse to boot without (see web/secret_key.py)."""
+    try:
+        secret_key.require_real(str(config_module.load({"SCHEDULER_IN_PROCESS": False})["SECRET_KEY"] or ""))
+    except secret_key.MissingSecretKey as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("scheduler")

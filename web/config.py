@@ -8,8 +8,11 @@ from pathlib import Path
 DEFAULTS = {
     # SQLAlchemy URL; the embedded default is a SQLite file in ./instance.
     "DATABASE_URL": "sqlite:///" + str(Path("instance/lawflow.sqlite").resolve()),
-    # Signs session cookies; set a long random value in production.
-    "SECRET_KEY": "dev-only-change-me",
+    # Signs session cookies: a long random value only this system knows (LAWFLOW_SECRET_KEY). Production (gunicorn,
+    # docker, SCHEDULER_IN_PROCESS false) refuses to start without one; the embedded server, left without one,
+    # generates one into SECRET_KEY_FILE (owner-only) and keeps using it, so sign-ins survive restarts.
+    "SECRET_KEY": "",
+    "SECRET_KEY_FILE": str(Path("instance/secret_key").resolve()),
     # node_modules folder the browser assets (bpmn-js, swagger-ui, htmx) are served from (package.json).
     "ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "node_modules"),
     # Project root holding processes/ and forms/ to deploy.
@@ -61,6 +64,17 @@ DEFAULTS = {
     "API_USER_CACHE_SECONDS": 5,
     # Reverse proxies in front of the app whose X-Forwarded-* headers to trust (0: none).
     "PROXY_HOPS": 0,
+    # Bytes a request body may hold (pages and API); a larger one is refused with 413 before it is read.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Bytes a task form with its uploaded files may hold, for signed-in staff (each file: engine.attachments).
+    "UPLOAD_MAX_BYTES": 50 * 1024 * 1024,
+    # Bytes policy staff may send to the draft editor: a zip of processes/ + forms/, one uploaded or saved file.
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    # Failed sign-ins within LOGIN_LOCK_SECONDS that lock an account (as typed) and a client address; counted in
+    # the database, so every worker process sees the same count.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCK_SECONDS": 300,
 }
 
 

@@ -5,6 +5,7 @@ arrays of enumerations check boxes, arrays of objects repeating groups, `x-widge
 `x-directory` / `x-organization` a choice from that list. `x-widget` can ask for `textarea` or `radio`."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from engine.forms import NOT_AFTER, NOT_BEFORE, TODAY
 from .workflow import engine
 
 LONG_TEXT = 200         # strings allowed to be longer than this get a text area
+INT_RANGE = (-2 ** 63, 2 ** 64 - 1)       # what the JSON columns hold
 
 
 @dataclass
@@ -164,19 +166,23 @@ def _scalar(prop: dict, raw: str):
     text = raw.strip() if kind != "string" or prop.get("format") else raw
     if kind == "boolean":
         return {"true": True, "false": False}.get(text, text)
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    if kind == "number":
-        try:
-            return float(text) if any(c in text for c in ".eE") else int(text)
-        except ValueError:
-            return text
+    if kind in ("integer", "number"):
+        return _number(text, kind)
     if prop.get("format") == "date-time" and len(text) == 16:        # datetime-local has no seconds or zone
         return f"{text}:00+08:00"
     return text
+
+
+def _number(text: str, kind: str):
+    """The number typed, or the text itself where it is none the data can hold (so the schema names the field):
+    not a number, not finite (`1e999` reads as infinity), or an integer past 64 bits."""
+    try:
+        number = float(text) if kind == "number" and any(c in text for c in ".eE") else int(text)
+    except ValueError:          # also what has more digits than Python reads
+        return text
+    if isinstance(number, float):
+        return number if math.isfinite(number) else text
+    return number if INT_RANGE[0] <= number <= INT_RANGE[1] else text
 
 
 def error_map(errors) -> dict[str, str]:

@@ -11,6 +11,8 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, get_locale
 
+from .redirects import local_target
+
 bp = Blueprint("i18n", __name__)
 SOURCE = Path(__file__).with_name("translations")
 LANGUAGES = ("zh", "en")
@@ -41,5 +43,4 @@ def choose(code: str):
     """Switch the interface language and go back."""
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(local_target(request.args.get("next"), "/"))

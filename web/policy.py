@@ -3,7 +3,6 @@ live preview, tables and templates uploaded), validation on the element, publish
 from __future__ import annotations
 
 import io
-import json
 from functools import wraps
 
 from flask import (
@@ -17,6 +16,7 @@ from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publicat
 
 from . import formfields, uploads
 from .auth import is_policy, login_required
+from .jsonio import read_body
 from .database import session
 from .workflow import engine
 
@@ -267,7 +267,7 @@ def delete_file(draft_id: int):
 def form_preview():
     """The form as handlers will see it, rendered by the same renderer, from the schema being edited."""
     try:
-        schema = json.loads(request.get_data() or b"{}")
+        schema = read_body(request.get_data() or b"{}")
         if not isinstance(schema, dict):
             raise ValueError("表单定义必须是 JSON 对象")
     except ValueError as exc:

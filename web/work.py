@@ -14,6 +14,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from . import formfields, uploads
 from .auth import login_required
 from .pages import day_start
+from .redirects import local_target
 from .database import session
 from .workflow import engine
 
@@ -83,10 +84,12 @@ def task_page(task_id: int):
     schema = casework.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
     data, errors, status = _prefill(task, schema), {}, 200
     if request.method == "POST":
+        drafting = request.form.get("action") == "draft"
         try:
             data = formfields.parse(schema, request.form)      # what to show again if anything is refused
+            tasks.check_workable(db, task, g.user, completing=not drafting)     # before any upload is stored
             data = _posted(schema, task)
-            if request.form.get("action") == "draft":
+            if drafting:
                 tasks.save_draft(engine(), db, task_id, g.user, data)
                 flash(_("草稿已暂存"), "ok")
                 return redirect(url_for("work.task_page", task_id=task_id))
@@ -122,7 +125,8 @@ def _prefill(task, schema: dict) -> dict:
 
 
 def _posted(schema: dict, task) -> dict:
-    """The posted form as data; uploaded files are stored first so a refused form keeps them."""
+    """The posted form as data; uploaded files are stored first so a form refused for its data keeps them (the
+    caller has checked that the user may work on the task: a refused user stores nothing)."""
     db = session()
     uploaded: dict[str, list[dict]] = {}
     for name in formfields.file_fields(schema):
@@ -196,8 +200,8 @@ OPERATION_DONE = {"claim": _l("已签收"), "release": _l("已退回待签收"),
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """Where the form asked to go back to, if that is a page of this site."""
+    return local_target(request.form.get("next"), default)
 
 
 @bp.post("/cases/<int:case_id>/comment")
@@ -254,8 +258,7 @@ def notification_open(notification_id: int):
         abort(404)
     if found.read_at is None:
         notifications.mark_read(db, g.user.id, [found.id], engine().now())
-    link = found.link or ""
-    return redirect(link if link.startswith("/") and not link.startswith("//") else url_for("work.notification_list"))
+    return redirect(local_target(found.link, url_for("work.notification_list")))
 
 
 @bp.post("/notifications/read")

@@ -9,7 +9,8 @@ from apispec import BasePlugin
 from flask import Flask, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
-from webargs.flaskparser import FlaskParser
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..tokens import user_for_token
 
@@ -26,6 +27,12 @@ class SchemaReusingParser(FlaskParser):
         super().__init__(*args, **kwargs)
         self._instances: dict[type, object] = {}
         self._lock = threading.Lock()
+
+    def _raw_load_json(self, req):
+        """The body as the request reads JSON (web/jsonio.py: refused values are field errors); none if empty."""
+        if not is_json_request(req) or not req.get_data(cache=True):
+            return missing
+        return req.get_json(force=True)
 
     def _get_schema(self, argmap, req):
         if isinstance(argmap, type):
