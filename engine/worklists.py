@@ -8,6 +8,7 @@ from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
+from .db import begin_write
 from .errors import DataValidationError, FieldError
 from .models import Case, CaseCopy, HumanTask, Organization, User
 
@@ -163,8 +164,14 @@ def led_cases(session: Session, user: User) -> list[Case]:
             if (field := (c.definition.properties or {}).get(LEADER_PROPERTY)) and (c.meta or {}).get(field) == user.username]
 
 def read_copies_of(session: Session, user: User, case_id: int, now: datetime) -> None:
-    """Opening a case marks the copies of it sent to the user read."""
-    result = session.execute(update(CaseCopy).where(CaseCopy.user_id == user.id, CaseCopy.case_id == case_id,
-                                                    CaseCopy.read_at.is_(None)).values(read_at=now))
-    if result.rowcount:
-        session.commit()
+    """Opening a case marks the copies of it sent to the user read.
+
+    Only when there is one to mark, and then in a write transaction of its own: on SQLite, turning the page's read
+    snapshot into a write fails at once if anyone committed since it began.
+    """
+    unread = (CaseCopy.user_id == user.id, CaseCopy.case_id == case_id, CaseCopy.read_at.is_(None))
+    if session.scalar(select(CaseCopy.id).where(*unread).limit(1)) is None:
+        return
+    begin_write(session)
+    session.execute(update(CaseCopy).where(*unread).values(read_at=now))
+    session.commit()

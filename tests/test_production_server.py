@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -86,10 +87,12 @@ def _case_status(port, headers, case_id: int) -> str:
 
 
 @pytest.fixture
-def spinning_server(app, demo_url, request):
+def spinning_server(app, demo_url, request, tmp_path):
     """`lawflow serve --workers 2` on a demo database with runaway diagrams published; settings from the test."""
-    _deploy_spinners(app, {"spin": "while True:\n    pass", "hoard": "rows = []\nwhile True:\n    rows.append('x' * 90000)"})
+    _deploy_spinners(app, {"spin": "while True:\n    pass", "hoard": "rows = []\nwhile True:\n    rows.append('x' * 90000)",
+                           "deep": "t = ()\nfor i in range(300000):\n    t = (t,)\nkeys = len({t})"})
     env = {f"LAWFLOW_{k}": str(v) for k, v in getattr(request, "param", {}).items()}
+    env["LAWFLOW_CRASH_JOURNAL_DIR"] = str(tmp_path / "journal")
     yield from _serve(demo_url, env)
 
 
@@ -108,10 +111,15 @@ def _serve(demo_url: str, extra_env: dict[str, str]):
             break
     else:
         pytest.fail("gunicorn did not start:\n" + "".join(log))
+    # Keep reading what the server says (a full pipe would stop it), for a failing test to show.
+    reader = threading.Thread(target=lambda: log.extend(process.stderr), daemon=True)
+    reader.start()
     yield port
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
+    reader.join(timeout=30)
     process.stderr.close()
+    print("".join(log))         # shown for a failing test
 
 
 def test_runaway_steps_fail_their_cases_while_the_server_goes_on(app, spinning_server):
@@ -139,13 +147,14 @@ def test_runaway_steps_fail_their_cases_while_the_server_goes_on(app, spinning_s
                                               "WORKER_REQUEST_SECONDS": 2}], indirect=True)
 def test_a_request_stuck_past_the_in_process_limits_ends_its_worker_only(app, spinning_server):
     """With the sandbox's CPU budget set out of reach, the worker's watchdog still ends the stuck request's
-    worker: the case keeps its last good state and the server answers on with a fresh worker."""
+    worker: the server answers on with a fresh worker, and the case is put in error at its last good state (by
+    the process that finds the ended one's journal), so the next try does not end another worker."""
     port, headers = spinning_server, token_for(app, "zhang")
     case_id, task_id = _first_task(port, headers, "spin")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
         _call(port, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": APPLY}, headers)
     assert _call(port, "GET", "/healthz")[0] == 200
-    assert _case_status(port, headers, case_id) == "running"
+    assert _status_becomes(port, headers, case_id, "error")
     normal_case, normal_task = _first_task(port, headers, "sample_review")
     assert _call(port, "POST", f"/api/v1/tasks/{normal_task}/complete", {"data": APPLY}, headers)[0] == 200
 
@@ -164,7 +173,7 @@ def test_a_worker_cannot_allocate_past_its_memory_ceiling(app, spinning_server):
     assert _call(port, "GET", "/healthz")[0] == 200
 
 
-def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url):
+def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url, tmp_path):
     """A timer that runs a step the sandbox cannot stop (its budget set out of reach): the scheduler's watchdog
     ends the process (its supervisor starts it again), and the case keeps its last good state."""
     from engine import bundles, cases
@@ -189,11 +198,55 @@ def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url):
         case_id = cases.start_case(web_engine(), db_session(), "late_spin", {}, org_code="county-a").id
     env = {**os.environ, "LAWFLOW_DATABASE_URL": demo_url, "LAWFLOW_SECRET_KEY": "test-" + os.urandom(8).hex(),
            "LAWFLOW_TIMER_SWEEP_SECONDS": "1", "LAWFLOW_SANDBOX_CPU_SECONDS": "100000",
-           "LAWFLOW_SANDBOX_RUN_CPU_SECONDS": "100000", "LAWFLOW_SCHEDULER_JOB_SECONDS": "2"}
+           "LAWFLOW_SANDBOX_RUN_CPU_SECONDS": "100000", "LAWFLOW_SCHEDULER_JOB_SECONDS": "2",
+           "LAWFLOW_CRASH_JOURNAL_DIR": str(tmp_path / "journal")}
     lawflow = Path(sys.executable).with_name("lawflow")
     scheduler = subprocess.run([str(lawflow), "scheduler"], env=env, capture_output=True, text=True, timeout=120)
     assert scheduler.returncode == EXIT_STUCK, scheduler.stderr
-    assert "timer_sweep" in scheduler.stderr or "sweep" in scheduler.stderr
+    assert "sweep" in scheduler.stderr
     with app.app_context():
         case = cases.get_case(db_session(), case_id)
         assert case.status == "running" and case.next_timer_at is not None
+    # The scheduler started again finds the journal the ended one left and puts the case in error, instead of
+    # running the same step into the same wall.
+    again = subprocess.Popen([str(lawflow), "scheduler"], env=env, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        for line in again.stderr:
+            if "已置为出错" in line:
+                break
+    finally:
+        os.killpg(again.pid, signal.SIGTERM)
+        again.wait(timeout=30)
+        again.stderr.close()
+    with app.app_context():
+        db_session().expire_all()
+        case = cases.get_case(db_session(), case_id)
+        assert case.status == "error" and "异常退出" in case.error
+
+
+def _status_becomes(port, headers, case_id: int, wanted: str, within: float = 20.0) -> bool:
+    """Ask for the case's status until it is `wanted` (a surviving worker looks for crashed ones twice a second)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if _case_status(port, headers, case_id) == wanted:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("spinning_server", [{"SANDBOX_CPU_SECONDS": 100000, "SANDBOX_RUN_CPU_SECONDS": 100000}],
+                         indirect=True)
+def test_a_step_that_crashes_its_worker_puts_only_its_case_in_error(app, spinning_server):
+    """Hashing a tuple nested 300,000 deep overflows the C stack and kills the worker outright: the request is
+    lost, the case is put in error by a surviving worker, and the server answers on."""
+    port, headers = spinning_server, token_for(app, "zhang")
+    case_id, task_id = _first_task(port, headers, "deep")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        _call(port, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": APPLY}, headers)
+    assert _status_becomes(port, headers, case_id, "error")
+    status, _, body = _call(port, "GET", f"/api/v1/cases/{case_id}", headers=headers)
+    assert "异常退出" in json.loads(body)["error"]
+    normal_case, normal_task = _first_task(port, headers, "sample_review")
+    assert _call(port, "POST", f"/api/v1/tasks/{normal_task}/complete", {"data": APPLY}, headers)[0] == 200

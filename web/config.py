@@ -40,6 +40,9 @@ DEFAULTS = {
     "WORKER_MEMORY_MB": 1024,
     "WORKER_MAX_REQUESTS": 20000,
     "SCHEDULER_JOB_SECONDS": 600,
+    # Where each server process notes the cases it is changing; a live process fails the cases of a crashed one
+    # (same machine). Relative paths are in the working directory, like the SQLite file.
+    "CRASH_JOURNAL_DIR": str(Path("instance/journal").resolve()),
     # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
     "TIMER_SWEEP_SECONDS": 30,
     # Seconds between runs that fill requested documents (they are also filled on first download).

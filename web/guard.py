@@ -9,6 +9,7 @@ the ceiling cannot be allocated at all (the allocation fails with MemoryError, w
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import resource
@@ -43,9 +44,11 @@ class Watchdog:
     """
 
     def __init__(self, work_seconds: float, ceiling_mb: int, over_ceiling: Callable[[], None] | None = None,
-                 interval: float = 0.5, clock: Callable[[], float] = time.monotonic):
+                 interval: float = 0.5, clock: Callable[[], float] = time.monotonic,
+                 each_look: Callable[[], None] | None = None):
         self.work_seconds, self.ceiling = work_seconds, ceiling_mb << 20
         self.over_ceiling, self.interval, self.clock = over_ceiling, interval, clock
+        self.each_look = each_look
         self._running: dict[int, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._retiring = False
@@ -69,6 +72,11 @@ class Watchdog:
         while True:
             time.sleep(self.interval)
             self.look()
+            if self.each_look is not None:
+                try:
+                    self.each_look()
+                except Exception:           # a database that is briefly away: look again next time
+                    log.exception("看门狗的例行检查失败")
 
     def look(self) -> None:
         """One look: end the process for overdue work, retire it above the memory ceiling."""
@@ -102,3 +110,91 @@ class WatchedApp:
                 close = getattr(body, "close", None)
                 if close is not None:
                     close()
+
+
+class CrashJournal:
+    """Which cases this process is changing, in a file that outlives the process.
+
+    A process that dies mid-step (killed for running too long or too big, or crashed by a C-level fault) never
+    commits the step, so its case stays at its last good state, ready to fail the same way on the next try.
+    Any live process of the same server that finds a dead process's journal puts those cases in error instead,
+    if they are still where the dead process found them.
+    """
+
+    def __init__(self, folder: str | os.PathLike, database: str):
+        self.folder = os.fspath(folder)
+        os.makedirs(self.folder, exist_ok=True)
+        # Processes of other databases may share the folder: each journal names its database.
+        self.suffix = f".{hashlib.sha256(database.encode()).hexdigest()[:16]}.journal"
+        self.path = os.path.join(self.folder, f"{os.getpid()}{self.suffix}")
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._running: dict[int, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def running(self, case_id: int, version: int):
+        key = threading.get_ident()
+        self._note(key, (case_id, version))
+        try:
+            yield
+        finally:
+            self._note(key, None)
+
+    def _note(self, key: int, entry: tuple[int, int] | None) -> None:
+        with self._lock:
+            if entry is None:
+                self._running.pop(key, None)
+            else:
+                self._running[key] = entry
+            text = "".join(f"{c} {v}\n" for c, v in self._running.values()).encode()
+            os.pwrite(self._fd, text, 0)
+            os.ftruncate(self._fd, len(text))
+
+    def recover(self, fail: Callable[[int, int], None]) -> int:
+        """Fail the cases of journals whose process is gone; answer how many journals were taken."""
+        taken = 0
+        for name in os.listdir(self.folder):
+            pid = name.split(".", 1)[0]
+            if not name.endswith(self.suffix) or not pid.isdigit() or _alive(int(pid)):
+                continue
+            claimed = os.path.join(self.folder, f"{name}.{os.getpid()}")
+            try:
+                os.rename(os.path.join(self.folder, name), claimed)     # one process takes each journal
+            except FileNotFoundError:
+                continue
+            with open(claimed, encoding="ascii") as journal:
+                entries = [line.split() for line in journal if line.strip()]
+            for case_id, version in entries:
+                fail(int(case_id), int(version))
+            os.unlink(claimed)
+            taken += 1
+        return taken
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+CRASH_MESSAGE = "处理此案件的进程在运行这一步时异常退出，案件停在上一次保存的状态；请检查流程图后恢复运行"
+
+
+def watch_cases(app) -> Callable[[], int]:
+    """Give the app's engine a crash journal; answer the look that fails the cases of crashed processes."""
+    from engine.cases import mark_failed
+
+    engine, sessions = app.extensions["lawflow.engine"], app.extensions["lawflow.sessions"]
+    journal = CrashJournal(app.config["CRASH_JOURNAL_DIR"], app.config["DATABASE_URL"])
+    engine.journal = journal
+
+    def fail(case_id: int, version: int) -> None:
+        with app.app_context(), sessions() as session:
+            if mark_failed(engine, session, case_id, "system", CRASH_MESSAGE, version=version):
+                log.error("案件 %s 在进程崩溃时正在运行，已置为出错", case_id)
+
+    return lambda: journal.recover(fail)

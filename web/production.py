@@ -9,7 +9,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 from . import config as settings
-from .guard import Watchdog, WatchedApp, cap_memory
+from .guard import Watchdog, WatchedApp, cap_memory, watch_cases
 
 _worker = None          # this process's gunicorn worker, once forked
 
@@ -39,7 +39,9 @@ class _Server(BaseApplication):
 
         app = create_app({"SCHEDULER_IN_PROCESS": False})
         cap_memory(int(app.config["WORKER_MEMORY_MB"]))
-        watchdog = Watchdog(float(app.config["WORKER_REQUEST_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]), _retire)
+        journal = watch_cases(app)
+        watchdog = Watchdog(float(app.config["WORKER_REQUEST_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]), _retire,
+                            each_look=journal)
         watchdog.start()
         return WatchedApp(app, watchdog)
 

@@ -10,7 +10,7 @@ from engine.documents import render_pending
 from engine.notifications import SmtpSettings, send_pending_email
 from engine.timers import fire_due_timers
 
-from .guard import Watchdog, cap_memory
+from .guard import Watchdog, cap_memory, watch_cases
 
 
 def sweep(app: Flask) -> int:
@@ -79,7 +79,7 @@ def run_blocking(app: Flask) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     cap_memory(int(app.config["WORKER_MEMORY_MB"]))
     watchdog = Watchdog(float(app.config["SCHEDULER_JOB_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]),
-                        lambda: scheduler.shutdown(wait=False))
+                        lambda: scheduler.shutdown(wait=False), each_look=watch_cases(app))
     watchdog.start()
     _add_jobs(scheduler, app, watchdog)
     scheduler.start()
