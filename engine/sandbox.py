@@ -99,24 +99,20 @@ _BUDGET_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast
 class _Instrument(RestrictingNodeTransformer):
     """RestrictedPython's policy, plus the budget: loops, comprehensions and calls tick; growing operators ask."""
 
-    def _ticking(self, body: list[ast.stmt], node: ast.AST) -> list[ast.stmt]:
-        tick = ast.copy_location(ast.Expr(_call("_tick_", at=node)), node)
-        return [tick, *body]
+    @staticmethod
+    def _ticked(node):
+        """The loop or function, its body starting with a tick."""
+        node.body = [ast.copy_location(ast.Expr(_call("_tick_", at=node)), node), *node.body]
+        return node
 
     def visit_While(self, node):
-        node = super().visit_While(node)
-        node.body = self._ticking(node.body, node)
-        return node
+        return self._ticked(super().visit_While(node))
 
     def visit_For(self, node):
-        node = super().visit_For(node)
-        node.body = self._ticking(node.body, node)
-        return node
+        return self._ticked(super().visit_For(node))
 
     def visit_FunctionDef(self, node):
-        node = super().visit_FunctionDef(node)
-        node.body = self._ticking(node.body, node)
-        return node
+        return self._ticked(super().visit_FunctionDef(node))
 
     def visit_Lambda(self, node):
         node = super().visit_Lambda(node)

@@ -7,33 +7,12 @@ import re
 
 import pytest
 
-from engine import cases
-from web.database import session as db_session
-from web.workflow import engine as web_engine
-
 from .browser import fill_form, shot, sign_in
-from .complaint_steps import REGISTRATION, review
 from .test_browser_complaint import work
-from .test_prefill import complete
+from .test_prefill import accepted_complaint, complete
 
 pytestmark = pytest.mark.browser
 EXTENSION_OPINION = "同意延长办理期限 30 日。"
-
-
-def accepted_complaint(app) -> tuple[int, str]:
-    """A complaint registered, accepted and explained, standing at 调查核实: its id and business number."""
-    with app.app_context():
-        case = cases.start_case(web_engine(), db_session(), "lawyer_complaint", {}, org_code="county-a", actor="xu")
-        case_id = case.id
-    complete(app, case_id, "投诉登记", "xu", REGISTRATION)
-    complete(app, case_id, "初审", "chen", review("accept"))
-    complete(app, case_id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
-    complete(app, case_id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
-    complete(app, case_id, "被投诉人书面说明", "chen", {"explanation_received_on": "2025-10-13",
-                                                  "explanation_method": "in_person",
-                                                  "explanation_summary": "因另案开庭冲突未能出庭。"})
-    with app.app_context():
-        return case_id, cases.get_case(db_session(), case_id).business_number
 
 
 def open_task(page, base: str, number: str, task: str) -> None:

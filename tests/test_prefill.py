@@ -81,10 +81,11 @@ def test_a_second_review_starts_empty_while_the_returned_application_shows_itsel
                                                                field(page, "decision"))
 
 
-def test_a_second_investigation_round_does_not_carry_the_first_rounds_suspension_ground(app, client):
+def accepted_complaint(app) -> tuple[int, str]:
+    """A complaint registered, accepted and explained, standing at 调查核实: its id and business number."""
     with app.app_context():
-        case_id = cases.start_case(web_engine(), db_session(), "lawyer_complaint", {}, org_code="county-a",
-                                   actor="xu").id
+        case = cases.start_case(web_engine(), db_session(), "lawyer_complaint", {}, org_code="county-a", actor="xu")
+        case_id = case.id
     complete(app, case_id, "投诉登记", "xu", REGISTRATION)
     complete(app, case_id, "初审", "chen", review("accept"))
     complete(app, case_id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
@@ -92,6 +93,12 @@ def test_a_second_investigation_round_does_not_carry_the_first_rounds_suspension
     complete(app, case_id, "被投诉人书面说明", "chen", {"explanation_received_on": "2025-10-13",
                                                   "explanation_method": "in_person",
                                                   "explanation_summary": "因另案开庭冲突未能出庭。"})
+    with app.app_context():
+        return case_id, cases.get_case(db_session(), case_id).business_number
+
+
+def test_a_second_investigation_round_does_not_carry_the_first_rounds_suspension_ground(app, client):
+    case_id, _ = accepted_complaint(app)
     complete(app, case_id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "explanation_received": True,
                                             "findings": "关联民事案件尚未审结，须以其结果为依据。",
                                             "next_step": "suspend", "suspension_ground": "pending_other_case"})
