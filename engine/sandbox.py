@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import SandboxError
-from .sandbox_limits import BUDGETED_BUILTINS, GUARDS, LimitExceeded, Limits, evaluation
+from .sandbox_limits import BUDGETED_BUILTINS, GUARDS, LimitExceeded, Limits, evaluation, uncharged
 
 # Builtins a diagram may use; everything reflective, touching the host or ending the process is absent.
 _REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash", "BaseException", "SystemExit",
@@ -152,7 +152,7 @@ class Sandbox:
     """Compiles and runs diagram code with only the helpers handed to it, each run in a scope of its own."""
 
     def __init__(self, helpers: Mapping[str, Any] | None = None, limits: Limits | None = None):
-        self.helpers = dict(helpers or {})
+        self.helpers = {name: uncharged(h) if callable(h) else h for name, h in (helpers or {}).items()}
         self.limits = limits or Limits()
         self._compiled: dict[tuple[str, str], Any] = {}
         self._base = {

@@ -45,7 +45,9 @@ class LimitExceeded(SandboxError):
 _CHECK_EVERY = 1024          # ticks between two looks at the clock and the process size
 _LARGE = 64 << 10            # an operation that may allocate this much looks at the process size first
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-_run_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("lawflow_run_deadline", default=None)
+# The run's CPU deadline, in a list so that time spent in the engine's own helpers can be given back.
+_run_deadline: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("lawflow_run_deadline",
+                                                                                     default=None)
 _current: contextvars.ContextVar[Budget] = contextvars.ContextVar("lawflow_budget")
 
 
@@ -61,7 +63,7 @@ def _resident() -> int:
 @contextmanager
 def run_budget(limits: Limits):
     """Bound the CPU time of every evaluation inside the block together (one engine run)."""
-    token = _run_deadline.set(time.thread_time() + limits.run_cpu_seconds)
+    token = _run_deadline.set([time.thread_time() + limits.run_cpu_seconds])
     try:
         yield
     finally:
@@ -87,7 +89,7 @@ def evaluation(limits: Limits):
 class Budget:
     """One evaluation's budget, reached by the instrumented code only through the module's guard functions."""
 
-    __slots__ = ("limits", "started", "deadline", "left", "base", "exceeded")
+    __slots__ = ("limits", "started", "credited", "deadline", "left", "base", "exceeded")
 
     def __init__(self, limits: Limits):
         self.limits = limits
@@ -95,6 +97,7 @@ class Budget:
         # so only the wall clock is read now, and the CPU deadline set at the first check counts the wall time
         # since then as CPU time (never more generous than the budget).
         self.started = time.perf_counter()
+        self.credited = 0.0         # seconds spent in the engine's helpers, which the diagram is not charged for
         self.deadline: float | None = None
         self.left = _CHECK_EVERY
         self.base = 0               # resident size when first looked at (lazily: most code never needs it)
@@ -110,7 +113,7 @@ class Budget:
     def settle(self) -> None:
         """At the end of a run: refuse it if it went past its budget, even inside one long call that never ticked
         or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due."""
-        if self.exceeded is None and time.perf_counter() - self.started > self.limits.cpu_seconds:
+        if self.exceeded is None and time.perf_counter() - self.started - self.credited > self.limits.cpu_seconds:
             self.left = 0
             self.check()
         if self.exceeded is not None:
@@ -123,10 +126,10 @@ class Budget:
         self.left = _CHECK_EVERY
         cpu = time.thread_time()
         if self.deadline is None:
-            self.deadline = cpu + self.limits.cpu_seconds - (time.perf_counter() - self.started)
+            self.deadline = cpu + self.limits.cpu_seconds - (time.perf_counter() - self.started - self.credited)
             run = _run_deadline.get()
             if run is not None:
-                self.deadline = min(self.deadline, run)
+                self.deadline = min(self.deadline, run[0])
         if cpu > self.deadline:
             self.fail(f"运行时间超过 {self.limits.cpu_seconds:g} 秒 CPU 时间限制，已停止")
         resident = _resident()
@@ -134,6 +137,21 @@ class Budget:
             self.base = resident
         if resident and resident + allocating - self.base > self.limits.memory_bytes:
             self.fail(f"占用内存超过 {self.limits.memory_bytes >> 20} MB 限制，已停止")
+
+    def credit(self, seconds: float) -> None:
+        """Give back time spent in a helper: trusted engine code (a calendar computed for a new year, a query),
+        bounded by its own rules, is not the diagram's doing. At most `run_cpu_seconds` in all, so a loop that
+        only calls helpers still ends."""
+        seconds = min(seconds, self.limits.run_cpu_seconds - self.credited)
+        if seconds <= 0:
+            self.left = 0           # nothing more to give back: the next tick looks at the clock
+            return
+        self.credited += seconds
+        if self.deadline is not None:
+            self.deadline += seconds
+        run = _run_deadline.get()
+        if run is not None:
+            run[0] += seconds
 
     def fail(self, message: str) -> None:
         self.exceeded = LimitExceeded(message)
@@ -435,3 +453,18 @@ GUARDS = {"_tick_": tick, "_binop_": binop, "_inplacevar_": inplace, "_getattr_"
           "_write_": guarded_write}
 BUDGETED_BUILTINS = {"range": guarded_range, "pow": guarded_pow, "sum": guarded_sum, "int": GuardedInt,
                      "round": guarded_round, **{f.__name__: _listing(f) for f in (map, filter, zip, enumerate)}}
+
+
+def uncharged(helper):
+    """A helper handed to diagrams, whose own running time is not charged to the evaluation that calls it."""
+    def call(*args, **kwargs):
+        budget = _current.get(None)
+        if budget is None:
+            return helper(*args, **kwargs)
+        started = time.perf_counter()
+        try:
+            return helper(*args, **kwargs)
+        finally:
+            budget.credit(time.perf_counter() - started)
+    call.__name__ = getattr(helper, "__name__", "helper")
+    return call

@@ -1,6 +1,8 @@
 """The sandbox runs diagram code with only the helpers handed to it."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from engine.errors import SandboxError
@@ -166,3 +168,20 @@ def test_legitimate_work_fits_the_budget(sandbox):
                     "big = 2 ** 64 * 3\nline = '-' * 40\nlabel = '%05d' % 42", data)
     assert data["total"] == sum(range(2000)) and data["big"] == 3 * 2 ** 64
     assert data["line"] == "-" * 40 and data["label"] == "00042" and data["names"].startswith("0, 1, 2")
+
+
+def _busy(seconds: float) -> int:
+    """Trusted engine work that takes a while (a calendar computed for a new year, say)."""
+    end, spins = time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        spins += 1
+    return spins
+
+
+def test_time_in_the_engines_helpers_is_not_charged_to_the_diagram():
+    sandbox = Sandbox({"slow": lambda: _busy(0.15) > 0}, Limits(cpu_seconds=0.1, run_cpu_seconds=1.0))
+    data = {}
+    sandbox.execute("a = slow()\nb = slow()", data)
+    assert data["a"] and data["b"]
+    with pytest.raises(SandboxError, match="CPU 时间限制"):      # but a loop of helper calls still ends
+        sandbox.execute("while True:\n    slow()", {})
