@@ -20,7 +20,8 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import SandboxError
-from .sandbox_limits import BUDGETED_BUILTINS, GUARDS, LimitExceeded, Limits, evaluation, uncharged
+from .sandbox_guards import BUDGETED_BUILTINS, GUARDS
+from .sandbox_limits import LimitExceeded, Limits, evaluation, uncharged
 
 # Builtins a diagram may use; everything reflective, touching the host or ending the process is absent.
 _REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash", "BaseException", "SystemExit",
