@@ -4,10 +4,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import unquote
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -158,115 +157,6 @@ def _refuse(uri: str):
 
 
 NO_FETCH = Registry(retrieve=_refuse)       # every form validator resolves references in this registry only
-
-
-# --- what a form schema may hold, checked when a bundle is validated
-MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
-_ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-               "unevaluatedItems", "unevaluatedProperties", "additionalItems")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
-_SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas", "patternProperties")
-_IN_PLACE_ONE, _IN_PLACE_LISTS = ("not", "if", "then", "else"), ("allOf", "anyOf", "oneOf")   # same value, no descent
-
-
-def json_depth(value) -> int:
-    """How deeply a parsed JSON value nests, counted without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is not None:
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def subschemas(schema) -> Iterator[tuple[str, dict]]:
-    """Every schema object inside a form schema with where it sits (e.g. properties/phone), in document order."""
-    stack = [("", schema)]
-    while stack:
-        where, node = stack.pop()
-        if not isinstance(node, dict):
-            continue
-        yield where, node
-        children = [(f"{where}/{key}".lstrip("/"), node[key]) for key in _ONE_SCHEMA if isinstance(node.get(key), dict)]
-        children += [(f"{where}/{key}/{i}".lstrip("/"), sub) for key in _SCHEMA_LISTS
-                     if isinstance(node.get(key), list) for i, sub in enumerate(node[key])]
-        children += [(f"{where}/{key}/{name}".lstrip("/"), sub) for key in _SCHEMA_MAPS
-                     if isinstance(node.get(key), dict) for name, sub in node[key].items()]
-        stack.extend(reversed(children))
-
-
-def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
-    """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run,
-    patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
-    form or points nowhere, and references that loop without reading any data (validation would never end)."""
-    for where, node in subschemas(schema):
-        if isinstance(node.get("pattern"), str):
-            try:
-                compile_pattern(node["pattern"])
-            except ValueError as exc:
-                yield where, f"pattern 的{exc}", node["pattern"]
-        if "patternProperties" in node:
-            yield where, "表单不支持 patternProperties：请在 properties 中逐一列出字段", None
-        for keyword in ("$ref", "$dynamicRef"):
-            if isinstance(node.get(keyword), str) and _resolve(schema, node[keyword]) is None:
-                yield where, f"{keyword} 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 {node[keyword]!r}：" \
-                             "表单不会读取网址、文件或其他表单", node[keyword]
-    loop = _reference_loop(schema)
-    if loop is not None:
-        yield loop, "$ref 绕回自身而不进入数据的下一层：校验将永不结束", None
-
-
-def _resolve(root, ref: str):
-    """The schema a same-form reference points to (a JSON pointer or an anchor), or None."""
-    if not ref.startswith("#"):
-        return None
-    if not ref.startswith("#/") and ref != "#":
-        return next((node for _, node in subschemas(root) if node.get("$anchor") == ref[1:]), None)
-    node = root
-    for part in filter(None, ref[2:].split("/")):
-        part = unquote(part).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node if isinstance(node, (dict, bool)) else None
-
-
-def _in_place(root, node: dict) -> list[dict]:
-    """The schemas applied to the very value `node` is applied to: its references and in-place applicators."""
-    found = [_resolve(root, node[k]) for k in ("$ref", "$dynamicRef") if isinstance(node.get(k), str)]
-    found += [node.get(key) for key in _IN_PLACE_ONE]
-    found += [sub for key in _IN_PLACE_LISTS if isinstance(node.get(key), list) for sub in node[key]]
-    if isinstance(node.get("dependentSchemas"), dict):
-        found += list(node["dependentSchemas"].values())
-    return [sub for sub in found if isinstance(sub, dict)]
-
-
-def _reference_loop(root) -> str | None:
-    """Where a chain of in-place schemas comes back to one already on it (a depth-first search), or None."""
-    state: dict[int, str] = {}          # id of a schema -> "open" while on the current chain, then "done"
-    for where, start in subschemas(root):
-        if id(start) in state:
-            continue
-        state[id(start)] = "open"
-        chain = [iter(_in_place(root, start))]
-        nodes = [start]
-        while chain:
-            child = next(chain[-1], None)
-            if child is None:
-                state[id(nodes.pop())] = "done"
-                chain.pop()
-            elif state.get(id(child)) == "open":
-                return where
-            elif id(child) not in state:
-                state[id(child)] = "open"
-                nodes.append(child)
-                chain.append(iter(_in_place(root, child)))
-    return None
 
 
 class FormCache:

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import dataclass, field
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -20,7 +17,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .messages import DOCUMENT_MESSAGE, OFFER_WHEN_PROPERTY
 from .errors import Problem, SandboxError
-from .forms import DATE_BOUNDS, MAX_SCHEMA_DEPTH, PREFILL, SCHEMA_FORMATS, TODAY, json_depth, schema_problems
+from .form_checks import check_forms
 from .numbering import pattern_problem
 from .sandbox import Sandbox
 
@@ -85,7 +82,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         except Exception as exc:        # SpiffWorkflow's parser may trip on odd but schema-valid XML
             problems.append(Problem(path, f"流程图无法解析：{type(exc).__name__}: {exc}"))
     diagrams_broken = bool(problems)
-    _check_forms(files, bundle, problems)
+    bundle.forms.update(check_forms(files, problems))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines, flows)
@@ -184,118 +181,6 @@ def _check_pattern(props: dict, path: str, key: str, line: int, problems: list[P
     problem = pattern_problem(pattern) if pattern else None
     if problem:
         problems.append(Problem(path, f"业务编号格式无效：{problem}", element=key, line=line))
-
-
-def _check_forms(files: dict[str, bytes], bundle: ParsedBundle, problems: list[Problem]) -> None:
-    for path in sorted(files):
-        if not path.startswith("forms/") or not path.endswith(".schema.json"):
-            continue
-        readable, schema = _read_form(path, files[path], problems)
-        if not readable:
-            continue
-        try:
-            Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
-        except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.path) or "(根)"
-            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
-                                    line=_line_of(files[path], exc.instance)))
-            continue
-        found = [(where, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}", value)
-                 for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
-        for where, message, value in found + list(schema_problems(schema)):
-            line = _line_of(files[path], value) if value is not None else None
-            problems.append(Problem(path, message, element=where or "(根)", line=line))
-        problems.extend(_prefill_problems(schema, path, files[path]))
-        bundle.forms[path] = schema
-
-
-def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:
-    """(True, the form's JSON), or (False, None) with a problem: not UTF-8, not JSON, or nested deeper than any
-    form needs (checking it recurses once per level)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        hint = "（看起来是 UTF-16）" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        problems.append(Problem(path, f"表单文件必须是 UTF-8 编码{hint}：第 {exc.start + 1} 个字节起无法按 UTF-8 读取，"
-                                      "请用编辑器另存为 UTF-8"))
-        return False, None
-    try:
-        schema = json.loads(text)
-        too_deep = json_depth(schema) > MAX_SCHEMA_DEPTH
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=exc.lineno))
-        return False, None
-    except RecursionError:          # Python's JSON parser recurses too, and gives up near a thousand levels
-        schema, too_deep = None, True
-    if too_deep:
-        problems.append(Problem(path, f"表单嵌套过深（不能超过 {MAX_SCHEMA_DEPTH} 层）"))
-        return False, None
-    return True, schema
-
-
-def _date_bounds(schema, where: str):
-    """Every date-bound keyword in a form schema: (where, keyword, value)."""
-    if isinstance(schema, dict):
-        for keyword in DATE_BOUNDS:
-            if keyword in schema:
-                yield where, keyword, schema[keyword]
-        for key, sub in schema.items():
-            if isinstance(sub, (dict, list)):
-                yield from _date_bounds(sub, f"{where}/{key}" if where else key)
-    elif isinstance(schema, list):
-        for index, sub in enumerate(schema):
-            yield from _date_bounds(sub, f"{where}/{index}")
-
-
-_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames", "required"})   # values, not schemas
-
-
-def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
-    """`x-prefill` on a top-level field only, naming a case data key (a non-empty text) or `true` (the same name)."""
-    problems: list[Problem] = []
-    text = content.decode("utf-8", errors="replace")
-    marker, found = json.dumps(PREFILL), -1
-
-    def line() -> int | None:          # keywords are met in the file's order: the n-th met is the n-th written
-        nonlocal found
-        found = text.find(marker, found + 1)
-        return text.count("\n", 0, found) + 1 if found >= 0 else None
-
-    def walk(node, where: str, top_field: bool) -> None:
-        if isinstance(node, list):
-            for index, sub in enumerate(node):
-                walk(sub, f"{where}/{index}", False)
-            return
-        if not isinstance(node, dict):
-            return
-        for key, sub in node.items():
-            inner = f"{where}/{key}" if where else key
-            if key == PREFILL:
-                place, at = where or "(根)", line()
-                if not top_field:
-                    message = f"{PREFILL} 只能用于表单顶层字段（{place}）"
-                elif sub is not True and not (isinstance(sub, str) and sub.strip()):
-                    message = f"{PREFILL} 应为案件数据项的名称或 true（{place}），发现：{sub!r}"
-                else:
-                    continue
-                problems.append(Problem(path, message, element=place, line=at))
-            elif key == "properties" and isinstance(sub, dict):
-                for name, field_schema in sub.items():
-                    walk(field_schema, f"{inner}/{name}", not where)
-            elif key not in _DATA_KEYWORDS:
-                walk(sub, inner, False)
-
-    walk(schema, "", False)
-    return problems
-
-
-def _line_of(content: bytes, value) -> int | None:
-    """The line where a JSON value first appears in a file (for scalars; None when it cannot be told)."""
-    if isinstance(value, (dict, list)):
-        return None
-    text = content.decode("utf-8", errors="replace")
-    found = text.find(json.dumps(value, ensure_ascii=False))
-    return text.count("\n", 0, found) + 1 if found >= 0 else None
 
 
 def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox, problems) -> None:
