@@ -6,8 +6,10 @@ from datetime import datetime
 
 from docx import Document
 
-from engine import cases, documents, people
-from engine.workdays import CHINA_TZ
+from engine.core import people
+from engine.records import documents
+from engine.runtime import cases
+from engine.time.workdays import CHINA_TZ
 
 from .helpers import ready, roundtrip
 

@@ -10,10 +10,12 @@ import pytest
 import time_machine
 from sqlalchemy import text
 
-from engine import bundles, directory, people
-from engine.db import connect, session_factory, upgrade
-from engine.runtime import Engine
-from engine.workdays import CHINA_TZ
+from engine.core import people
+from engine.core.db import connect, session_factory, upgrade
+from engine.definitions import bundles
+from engine.records import directory
+from engine.runtime.engine import Engine
+from engine.time.workdays import CHINA_TZ
 
 from .pg_harness import PostgresServer
 

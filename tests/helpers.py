@@ -1,8 +1,8 @@
 """Small helpers shared by tests."""
 from __future__ import annotations
 
-from engine import cases
-from engine.models import Case
+from engine.core.models import Case
+from engine.runtime import cases
 
 
 def roundtrip(engine, session, case_id: int) -> None:

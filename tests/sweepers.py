@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 def sweeper_main(url: str, rounds: int, results) -> None:
     """A separate process: sweep until nothing is due (or `rounds` sweeps), report how many cases it ran."""
-    from engine.db import connect, session_factory
-    from engine.runtime import Engine
-    from engine.timers import fire_due_timers
+    from engine.core.db import connect, session_factory
+    from engine.runtime.engine import Engine
+    from engine.runtime.timers import fire_due_timers
 
     engine, sql = Engine(), connect(url)
     Session = session_factory(sql)
@@ -29,9 +29,9 @@ def crashing_sweeper_main(url: str) -> None:
     """A separate process that claims a due case, runs it, and dies before committing."""
     from sqlalchemy.orm import Session as OrmSession
 
-    from engine.db import connect, session_factory
-    from engine.runtime import Engine
-    from engine.timers import fire_due_timers
+    from engine.core.db import connect, session_factory
+    from engine.runtime.engine import Engine
+    from engine.runtime.timers import fire_due_timers
 
     def die(self):
         os._exit(17)
@@ -71,9 +71,9 @@ def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: i
     """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up."""
     import time
 
-    from engine.db import connect, session_factory
-    from engine.runtime import Engine
-    from engine.timers import fire_due_timers
+    from engine.core.db import connect, session_factory
+    from engine.runtime.engine import Engine
+    from engine.runtime.timers import fire_due_timers
 
     engine, sql = Engine(), connect(url)
     total = 0

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import inspect, select
 
-from engine.models import Case
+from engine.core.models import Case
 from web import tokens
 from web.database import session as db_session
 

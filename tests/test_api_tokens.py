@@ -6,8 +6,8 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import delete, update
 
-from engine import people
-from engine.models import ApiToken, Role, User, UserRole
+from engine.core import people
+from engine.core.models import ApiToken, Role, User, UserRole
 from web.database import session as db_session
 from web.tokens import user_for_token
 

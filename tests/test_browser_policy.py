@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine import cases, people
-from engine.models import Bundle, Case
-from engine.workdays import day_of
+from engine.core import people
+from engine.core.models import Bundle, Case
+from engine.runtime import cases
+from engine.time.workdays import day_of
 from web.database import session as db_session
 from web.workflow import engine
 
@@ -229,7 +230,7 @@ def test_export_import_publish_and_rollback_through_the_pages(app, client):
     catalogue = client.get("/policy/").get_data(as_text=True)
     assert 'id="active-version">v1<' in catalogue and "重新发布" in catalogue
     with app.app_context():
-        from engine import bundles
+        from engine.definitions import bundles
 
         assert bundles.latest_definition(db_session(), "sample_review").bundle.version == 1
     login(client, "zhang")

@@ -5,8 +5,10 @@ import json
 
 import pytest
 
-from engine import bundles, cases, people
-from engine.errors import DataValidationError
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.definitions import bundles
+from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
 from .helpers import only_ready, roundtrip

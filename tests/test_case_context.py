@@ -5,8 +5,11 @@ from uuid import UUID
 
 import pytest
 
-from engine import bundles, cases, directory, people
-from engine.errors import DataValidationError
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.definitions import bundles
+from engine.records import directory
+from engine.runtime import cases
 
 from . import diagrams
 from .conftest import bundle_with

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import Case
+from engine.core.models import Case
 from web.database import session as db_session
 
 from .web_helpers import csrf, login

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import case_status, cases, history, people
-from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
-from engine.models import AuditEvent, Case
+from engine.core import people
+from engine.core.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
+from engine.core.models import AuditEvent, Case
+from engine.records import history
+from engine.runtime import cases
+from engine.work import case_status
 
 from .helpers import only_ready, ready, roundtrip
 
@@ -170,7 +173,7 @@ def test_live_state_does_not_grow_with_history(engine, session, deployed):
 def test_a_rule_met_twice_is_reported_once():
     from jsonschema import Draft202012Validator
 
-    from engine.forms import field_errors
+    from engine.definitions.forms import field_errors
 
     schema = {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
               "allOf": [{"required": ["a", "b"]}]}
@@ -197,7 +200,7 @@ def test_complete_and_list_answers_the_tasks_the_step_opened(engine, session, de
 
 
 def test_complete_and_list_includes_tasks_that_stay_ready(engine, session, org_tree):
-    from engine import bundles
+    from engine.definitions import bundles
     from . import diagrams
     from .conftest import bundle_with
     bundles.deploy(session, bundle_with({"processes/test/deadlines.bpmn": diagrams.deadlines()}), engine=engine)
@@ -210,7 +213,7 @@ def test_complete_and_list_includes_tasks_that_stay_ready(engine, session, org_t
 
 
 def test_a_chinese_value_of_a_declared_field_is_found_by_keyword(engine, session, deployed):
-    from engine import worklists
+    from engine.work import worklists
 
     case = start(engine, session, result="同意购置十台电脑")
     assert case.meta["result"] == "同意购置十台电脑" and "同意购置" not in (case.title or "")

@@ -6,9 +6,11 @@ from uuid import UUID
 import pytest
 import time_machine
 
-from engine import cases, history, notifications, people
-from engine.errors import DataValidationError
-from engine.timers import fire_due_timers
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.records import history, notifications
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
 
 from .complaint_steps import (
     EXPLANATION, REGISTRATION, at, do, document_text, ready, register, review, roundtrip, task_named, user,

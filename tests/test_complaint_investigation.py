@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from engine import cases, history, people
-from engine.errors import DataValidationError
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.records import history
+from engine.runtime import cases
 
 from .complaint_steps import accept, at, do, document_text, ready, task_named
 
@@ -149,8 +151,8 @@ def test_suspected_crime_is_referred_to_the_judicial_organs(engine, session, com
 def test_overdue_investigation_goes_to_the_section_chief_then_the_leader(engine, session, complaint_setup):
     from datetime import timedelta
 
-    from engine import notifications
-    from engine.timers import fire_due_timers
+    from engine.records import notifications
+    from engine.runtime.timers import fire_due_timers
 
     with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
         case = accept(engine, session)

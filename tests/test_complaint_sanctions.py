@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from engine import cases, notifications, people
-from engine.errors import DataValidationError
-from engine.timers import fire_due_timers
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.records import notifications
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
 
 from .complaint_steps import EXPLANATION, accept, at, do, document_text, ready, register, review, task_named, user
 

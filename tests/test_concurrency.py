@@ -6,11 +6,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import case_status, cases, people
-from engine.errors import ConflictError, DataValidationError, InvalidState
-from engine.instance import Instance
-from engine.models import AuditEvent
-from engine.runtime import Engine
+from engine.core import people
+from engine.core.errors import ConflictError, DataValidationError, InvalidState
+from engine.core.models import AuditEvent
+from engine.runtime import cases
+from engine.runtime.engine import Engine
+from engine.runtime.instance import Instance
+from engine.work import case_status
 
 from .helpers import only_ready, roundtrip
 

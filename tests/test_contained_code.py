@@ -8,10 +8,13 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine import bundles, cases, history, people
-from engine.errors import CaseFailed
-from engine.runtime import Engine
-from engine.sandbox_limits import Limits
+from engine.core import people
+from engine.core.errors import CaseFailed
+from engine.definitions import bundles
+from engine.records import history
+from engine.runtime import cases
+from engine.runtime.engine import Engine
+from engine.sandbox.limits import Limits
 
 from . import diagrams
 from .conftest import ROOT

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from engine import db
+from engine.core import db
 
 
 @pytest.fixture

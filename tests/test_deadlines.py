@@ -6,10 +6,14 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from engine import bundles, calendar_store, cases, history, people
-from engine.errors import DataValidationError
-from engine.timers import fire_due_timers
-from engine.workdays import CHINA_TZ
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.definitions import bundles
+from engine.records import history
+from engine.runtime import cases, deadlines
+from engine.runtime.timers import fire_due_timers
+from engine.time import calendar_store
+from engine.time.workdays import CHINA_TZ
 
 from . import diagrams
 from .conftest import bundle_with
@@ -58,7 +62,7 @@ def test_entering_a_year_makes_provisional_deadlines_official(engine, session, d
         assert calendar_store.missing_years(engine, session) == [2027]
 
         official_holidays = [date(2027, 1, 1), date(2027, 1, 4), date(2027, 1, 5)]   # a hypothetical notice
-        updated = calendar_store.enter_year(engine, session, 2027, official_holidays, [date(2027, 1, 9)],
+        updated = deadlines.enter_year(engine, session, 2027, official_holidays, [date(2027, 1, 9)],
                                             actor="admin")
         assert updated == 1
         after = dues(session, case.id)
@@ -71,6 +75,6 @@ def test_entering_a_year_makes_provisional_deadlines_official(engine, session, d
 
 def test_bad_schedule_is_refused_with_the_field(engine, session, org_tree):
     with pytest.raises(DataValidationError) as err:
-        calendar_store.enter_year(engine, session, 2027, [date(2028, 1, 1)], [date(2027, 1, 6)], actor="admin")
+        deadlines.enter_year(engine, session, 2027, [date(2028, 1, 1)], [date(2027, 1, 6)], actor="admin")
     assert {e.field for e in err.value.errors} == {"holidays", "workdays"}
     assert not engine.calendar.known(2027)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import bundles, cases
-from engine.errors import BundleInvalid
+from engine.core.errors import BundleInvalid
+from engine.definitions import bundles
+from engine.runtime import cases
 
 from . import diagrams
 from .conftest import bundle_with

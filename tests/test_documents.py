@@ -6,7 +6,9 @@ import io
 import pytest
 from docx import Document
 
-from engine import cases, documents, history, people
+from engine.core import people
+from engine.records import documents, history
+from engine.runtime import cases
 
 from .helpers import only_ready
 
@@ -48,7 +50,7 @@ def test_templates_cannot_reach_python_internals():
 
 
 def test_a_broken_template_fails_the_document_not_the_case(engine, session, deployed):
-    from engine.models import BundleFile
+    from engine.core.models import BundleFile
 
     case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
     cases.complete_task(engine, session, only_ready(session, case.id).id, APPLY,

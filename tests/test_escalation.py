@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-from engine import cases, notifications, people
-from engine.timers import fire_due_timers
-from engine.workdays import CHINA_TZ
+from engine.core import people
+from engine.records import notifications
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
+from engine.time.workdays import CHINA_TZ
 
 from .helpers import ready, roundtrip
 
@@ -104,7 +106,7 @@ def test_reminder_is_not_sent_when_the_task_is_done_in_time(engine, session, dep
 
 
 def test_on_time_rate_counts_completions_at_or_before_due(engine, session, deployed):
-    from engine.stats import on_time
+    from engine.work.stats import on_time
 
     alice = people.user_by_name(session, "alice")
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine import bundles, case_status, cases, history, people
-from engine.errors import CaseFailed, InvalidState
+from engine.core import people
+from engine.core.errors import CaseFailed, InvalidState
+from engine.definitions import bundles
+from engine.records import history
+from engine.runtime import cases
+from engine.work import case_status
 
 from . import diagrams
 from .conftest import bundle_with
@@ -42,7 +46,7 @@ def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_b
 
 
 def test_step_budget_is_configurable(session, org_tree, test_bundle):
-    from engine.runtime import Engine
+    from engine.runtime.engine import Engine
 
     small = Engine(step_budget=5)
     case = cases.start_case(small, session, "runaway", {"n": 0}, org_code="county-a")
@@ -65,7 +69,7 @@ def test_case_follows_its_organisation_variable(engine, session, test_bundle):
 
 
 def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, session, test_bundle):
-    from engine import migration
+    from engine.runtime import migration
 
     case = cases.start_case(engine, session, "crash", {"n": 0}, org_code="county-a")
     task = only_ready(session, case.id)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine.errors import DataValidationError
-from engine.forms import FormCache, quick_check
+from engine.core.errors import DataValidationError
+from engine.definitions.forms import quick_check, FormCache
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = sorted((ROOT / "forms").glob("*/*.schema.json"))

@@ -8,9 +8,11 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import func, select
 
-from engine import bundles, cases, numbering
-from engine.errors import BundleInvalid, InvalidState
-from engine.models import Bundle, BusinessSequence, Case, ProcessDefinition
+from engine.core.errors import BundleInvalid, InvalidState
+from engine.core.models import Bundle, BusinessSequence, Case, ProcessDefinition
+from engine.definitions import bundles
+from engine.records import numbering
+from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
 

@@ -15,9 +15,12 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
-from engine import bundles, cases, documents, drafts, people
-from engine.errors import DataValidationError
-from engine.models import BundleDraft, BundleFile, Case, DraftFile
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.core.models import BundleDraft, BundleFile, Case, DraftFile
+from engine.definitions import bundles, drafts
+from engine.records import documents
+from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
 from .helpers import only_ready

@@ -5,8 +5,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 
-from engine import cases, history, lean, people, statements as sql
-from engine.models import AuditEvent, HumanTask
+from engine.core import people
+from engine.core.models import AuditEvent, HumanTask
+from engine.records import history
+from engine.runtime import cases, lean, statements as sql
 
 from .test_cases import APPLY, start
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from engine import bundles, cases, drafts, history, migration
-from engine.errors import InvalidState
-from engine.workdays import day_of
+from engine.core.errors import InvalidState
+from engine.definitions import bundles, drafts
+from engine.records import history
+from engine.runtime import cases, migration
+from engine.time.workdays import day_of
 
 from . import diagrams
 from .complaint_steps import at, do, register, review
@@ -95,7 +97,7 @@ def test_a_migration_that_would_drop_a_finished_step_is_refused(engine, session,
     bundles.deploy(session, bundle_with({"processes/test/two_steps.bpmn": v1}), engine=engine)
     case = cases.start_case(engine, session, "two_steps", {}, org_code="county-a")
     first = cases.case_tasks(session, case.id, "ready")[0]
-    from engine import people
+    from engine.core import people
     cases.complete_task(engine, session, first.id, {"title": "事项", "reason": "理由充分的申请"},
                         user=people.user_by_name(session, "alice"))
     newer = bundles.deploy(session, bundle_with({"processes/test/two_steps.bpmn": v2}), engine=engine).bundle

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from engine.models import Case
+from engine.core.models import Case
 from web.database import session as db_session
 
 from .web_helpers import csrf, field_errors, login
@@ -95,7 +95,9 @@ def test_a_complaint_goes_to_a_justice_bureau_only(app, client):
 
 
 def test_every_organisation_the_portal_offers_has_someone_to_register_what_it_receives(app, client):
-    from engine import cases, people, portal
+    from engine.runtime import cases
+    from engine.core import people
+    from engine.work import portal
     from web.workflow import engine
 
     with app.app_context():

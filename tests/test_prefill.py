@@ -7,9 +7,11 @@ import re
 
 import pytest
 
-from engine import cases, casework, people
-from engine.forms import prefilled
-from engine.models import HumanTask
+from engine.core import people
+from engine.core.models import HumanTask
+from engine.definitions.forms import prefilled
+from engine.runtime import cases
+from engine.work import casework
 from web.database import session as db_session
 from web.workflow import engine as web_engine
 

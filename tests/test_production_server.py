@@ -55,7 +55,7 @@ def _deploy_spinners(app, scripts: dict[str, str]) -> None:
     """Publish the project with processes whose step after the first task runs `script` (as policy staff would)."""
     from xml.sax.saxutils import escape
 
-    from engine import bundles
+    from engine.definitions import bundles
     from web.database import session as db_session
     from web.workflow import engine as web_engine
 
@@ -176,7 +176,8 @@ def test_a_worker_cannot_allocate_past_its_memory_ceiling(app, spinning_server):
 def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url, tmp_path):
     """A timer that runs a step the sandbox cannot stop (its budget set out of reach): the scheduler's watchdog
     ends the process (its supervisor starts it again), and the case keeps its last good state."""
-    from engine import bundles, cases
+    from engine.definitions import bundles
+    from engine.runtime import cases
     from web.database import session as db_session
     from web.guard import EXIT_STUCK
     from web.workflow import engine as web_engine

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from engine.errors import SandboxError
-from engine.sandbox import Sandbox
-from engine.sandbox_limits import Limits
+from engine.core.errors import SandboxError
+from engine.sandbox.limits import Limits
+from engine.sandbox.script import Sandbox
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import datetime
 from alembic import command
 from sqlalchemy import select, text
 
-from engine import history
-from engine.db import alembic_config
+from engine.core.db import alembic_config
+from engine.records import history
 
 from .test_cases import APPLY, complete, start
 
@@ -54,7 +54,8 @@ def test_a_path_without_audit_events_gets_one(engine, session, deployed, db_url)
 
 
 def test_declared_fields_written_with_escapes_are_found_by_keyword_after_0005(engine, session, deployed, db_url):
-    from engine import people, worklists
+    from engine.core import people
+    from engine.work import worklists
 
     case = start(engine, session)
     session.commit()
@@ -83,9 +84,9 @@ def test_declared_fields_written_with_escapes_are_found_by_keyword_after_0005(en
 def test_sign_in_state_comes_with_0006_and_goes_with_its_downgrade(session, org_tree, db_url):
     from sqlalchemy import inspect
 
-    from engine.models import SignInFailure, SignInSession
-    from engine.people import user_by_name
-    from engine.workdays import CHINA_TZ
+    from engine.core.models import SignInFailure, SignInSession
+    from engine.core.people import user_by_name
+    from engine.time.workdays import CHINA_TZ
 
     now = datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ)
     session.add(SignInSession(id="0" * 64, user_id=user_by_name(session, "alice").id, created_at=now))

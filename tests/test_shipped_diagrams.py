@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from engine import bundles
-from engine.runtime import Engine
-from engine.validation import parse_bundle
+from engine.definitions import bundles
+from engine.definitions.validation import parse_bundle
+from engine.runtime.engine import Engine
 
 from .conftest import ROOT
 

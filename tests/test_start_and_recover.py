@@ -9,9 +9,10 @@ import re
 
 from sqlalchemy import select
 
-from engine import case_status, people
+from engine.core import people
+from engine.core.models import Case, HumanTask
+from engine.work import case_status
 
-from engine.models import Case, HumanTask
 from web.database import session as db_session
 from web.workflow import engine
 

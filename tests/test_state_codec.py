@@ -7,8 +7,8 @@ from uuid import UUID
 
 from SpiffWorkflow.task import Task
 
-from engine import cases
-from engine.models import Case
+from engine.core.models import Case
+from engine.runtime import cases
 
 from .test_cases import start
 

@@ -1,7 +1,10 @@
 """Call activities: the called process runs, persists and compacts like the top one."""
 from __future__ import annotations
 
-from engine import bundles, cases, history, people
+from engine.core import people
+from engine.definitions import bundles
+from engine.records import history
+from engine.runtime import cases
 
 from . import diagrams
 from .conftest import bundle_with

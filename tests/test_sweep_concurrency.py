@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import text
 
-from engine import bundles, cases
-from engine.timers import fire_due_timers
+from engine.definitions import bundles
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
 
 from . import diagrams
 from .conftest import bundle_with

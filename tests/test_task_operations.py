@@ -5,8 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import cases, history, notifications, people, tasks, worklists
-from engine.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
+from engine.core import people
+from engine.core.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
+from engine.records import history, notifications
+from engine.runtime import cases
+from engine.work import tasks, worklists
 
 from .helpers import only_ready
 

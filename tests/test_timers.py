@@ -6,9 +6,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from engine import bundles, case_status, cases, history
-from engine.runtime import Engine
-from engine.timers import fire_due_timers
+from engine.definitions import bundles
+from engine.records import history
+from engine.runtime import cases
+from engine.runtime.engine import Engine
+from engine.runtime.timers import fire_due_timers
+from engine.work import case_status
 
 from . import diagrams
 from .conftest import bundle_with

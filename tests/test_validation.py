@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import bundles
-from engine.errors import BundleInvalid
-from engine.models import Bundle
+from engine.core.errors import BundleInvalid
+from engine.core.models import Bundle
+from engine.definitions import bundles
 
 from . import diagrams
 from .conftest import ROOT, bundle_with

@@ -7,9 +7,10 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from engine import bundle_diff, bundles, cases, drafts
-from engine.errors import BundleInvalid, DataValidationError, InvalidState
-from engine.models import AuditEvent
+from engine.core.errors import BundleInvalid, DataValidationError, InvalidState
+from engine.core.models import AuditEvent
+from engine.definitions import bundle_diff, bundles, drafts
+from engine.runtime import cases
 
 REVIEW_FILE = "processes/complaint/lawyer_complaint.bpmn"
 SEVEN = b"review_deadline = add_working_days(received_at, 7)"

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import Case
+from engine.core.models import Case
 from web.database import session as db_session
 from web.workflow import engine
 
@@ -70,8 +70,8 @@ def test_session_cookie_is_httponly_and_samesite(client):
 def test_generated_documents_download_only_within_scope(app, client):
     ids = case_ids(app)
     with app.app_context():
-        from engine import people
-        from engine.cases import case_tasks, complete_task
+        from engine.core import people
+        from engine.runtime.cases import case_tasks, complete_task
 
         db = db_session()
         for username, data in (("zhang", {"title": "购置设备", "reason": "设备老化需要更换"}),
@@ -91,7 +91,7 @@ def test_generated_documents_download_only_within_scope(app, client):
 
 def test_demo_complaints_stand_at_different_steps(app):
     with app.app_context():
-        from engine.cases import case_tasks
+        from engine.runtime.cases import case_tasks
 
         db = db_session()
         complaints = db.scalars(select(Case).where(Case.process_key == "lawyer_complaint").order_by(Case.id)).all()

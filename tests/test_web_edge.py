@@ -8,8 +8,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from sqlalchemy import func, select
 
-from engine import case_status, cases, people
-from engine.models import Attachment, AuditEvent, Case, HumanTask, Notification
+from engine.core import people
+from engine.core.models import Attachment, AuditEvent, Case, HumanTask, Notification
+from engine.runtime import cases
+from engine.work import case_status
 from web.database import session as db_session
 from web.workflow import engine
 

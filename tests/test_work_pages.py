@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import Case, HumanTask
+from engine.core.models import Case, HumanTask
 from web.database import session as db_session
 
 from .web_helpers import csrf, field_errors, login
@@ -140,7 +140,7 @@ def test_files_uploaded_with_a_form_are_kept_when_it_is_refused_and_downloadable
     import io
 
     with app.app_context():
-        from engine import cases
+        from engine.runtime import cases
         from web.workflow import engine
 
         db = db_session()
@@ -217,7 +217,7 @@ def test_every_interface_text_has_an_english_translation():
 
     from babel.messages.pofile import read_po
 
-    from engine.cases import STATUS_LABELS
+    from engine.runtime.cases import STATUS_LABELS
     from web.pages import ACTION_LABELS
 
     web = Path(__file__).resolve().parent.parent / "web"

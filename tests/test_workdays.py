@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from engine.workdays import CHINA_TZ, WorkCalendar, YearSchedule, diagram_helpers
+from engine.time.workdays import CHINA_TZ, WorkCalendar, YearSchedule, diagram_helpers
 
 
 def at(text: str) -> datetime:

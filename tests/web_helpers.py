@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine import people
+from engine.core import people
 from web.database import session as db_session
 from web.tokens import create_token
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, render_temp
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.models import User
+from engine.core import User
 
 from . import sign_in, uploads
 from .api import is_api_request

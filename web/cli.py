@@ -10,9 +10,10 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from engine import bundles, calendar_store, people
-from engine.db import upgrade
-from engine.errors import BundleInvalid, DataValidationError
+from engine.core import people, upgrade, BundleInvalid, DataValidationError
+from engine.definitions import bundles
+from engine.runtime import deadlines
+from engine.time import calendar_store
 
 from . import config as config_module
 from . import create_app, scheduler, secret_key
@@ -161,7 +162,7 @@ def calendar_set_year(year: int, holidays: str, workdays: str, note: str) -> Non
     """Enter a year's official schedule; pending deadlines it affects are recomputed."""
     try:
         with _sessions()() as session:
-            updated = calendar_store.enter_year(engine(), session, year, _dates(holidays), _dates(workdays),
+            updated = deadlines.enter_year(engine(), session, year, _dates(holidays), _dates(workdays),
                                                 actor="cli", note=note)
     except (ValueError, DataValidationError) as exc:
         detail = "；".join(e.message for e in exc.errors) if isinstance(exc, DataValidationError) else str(exc)

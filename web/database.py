@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from engine.db import connect, session_factory
+from engine.core import connect, session_factory
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases, directory, people
-from engine.models import User
+from engine.core import people, User
+from engine.records import directory
+from engine.runtime import cases
 
 from .auth import hash_password
 

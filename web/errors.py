@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import DataValidationError, EngineError, FieldError
+from engine.core import DataValidationError, EngineError, FieldError
 
 from .api import is_api_request
 from .api.problems import STATUS, engine_problem, http_problem

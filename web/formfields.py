@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms import NOT_AFTER, NOT_BEFORE, TODAY
+from engine.core import NOT_AFTER, NOT_BEFORE, TODAY
 
 from .workflow import engine
 

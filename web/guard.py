@@ -186,7 +186,7 @@ CRASH_MESSAGE = "处理此案件的进程在运行这一步时异常退出，案
 
 def watch_cases(app) -> Callable[[], int]:
     """Give the app's engine a crash journal; answer the look that fails the cases of crashed processes."""
-    from engine.cases import mark_failed
+    from engine.runtime import mark_failed
 
     engine, sessions = app.extensions["lawflow.engine"], app.extensions["lawflow.sessions"]
     journal = CrashJournal(app.config["CRASH_JOURNAL_DIR"], app.config["DATABASE_URL"])

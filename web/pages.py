@@ -9,11 +9,15 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from engine import bundles, case_status, cases, casework, documents, history, people, tasks, worklists
-from engine.errors import DataValidationError, EngineError, InvalidState, NotAllowed
-from engine.models import Bundle, Case, Organization, User
+from engine.core import (
+    people, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, Organization, User,
+)
+from engine.definitions import bundles
+from engine.records import documents, history
+from engine.runtime import cases
+from engine.time import day_of, CHINA_TZ
+from engine.work import case_status, casework, tasks, worklists
 
-from engine.workdays import CHINA_TZ, day_of
 
 from .auth import is_policy, login_required
 from .database import session

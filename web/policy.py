@@ -10,9 +10,13 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from engine import bundle_diff, bundles, directory, drafts, migration
-from engine.errors import BundleInvalid, DataValidationError, EngineError, FieldError
-from engine.models import Bundle, BundleDraft, Case, ProcessDefinition, Publication, Role
+from engine.core import (
+    Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
+    Publication, Role,
+)
+from engine.definitions import bundle_diff, bundles, drafts
+from engine.records import directory
+from engine.runtime import migration
 
 from . import formfields, uploads
 from .auth import is_policy, login_required

@@ -7,8 +7,9 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 
-from engine import directory, portal
-from engine.errors import DataValidationError, NotFound
+from engine.core import DataValidationError, NotFound
+from engine.records import directory
+from engine.work import portal
 
 from . import formfields
 from .database import session

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import url_for
 
-from engine import casework, documents, people
-from engine.models import Case, HumanTask, User
+from engine.core import people, Case, HumanTask, User
+from engine.records import documents
+from engine.work import casework
 
 from .database import session
 from .workflow import engine

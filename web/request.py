@@ -8,7 +8,7 @@ import flask
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
-from engine.errors import DataValidationError, FieldError
+from engine.core import DataValidationError, FieldError
 
 from .jsonio import RefusedJSON, read_body
 

@@ -5,10 +5,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from engine.calendar_store import load_calendar, missing_years
-from engine.documents import render_pending
-from engine.notifications import SmtpSettings, send_pending_email
-from engine.timers import fire_due_timers
+from engine.records import render_pending, send_pending_email, SmtpSettings
+from engine.runtime import fire_due_timers
+from engine.time import load_calendar, missing_years
 
 from .guard import Watchdog, cap_memory, watch_cases
 

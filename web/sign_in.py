@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.models import SignInFailure, SignInSession, User
+from engine.core import SignInFailure, SignInSession, User
 
 SESSIONS_PER_USER = 10          # signing in once more ends the oldest beyond this
 _SUBJECT = 200

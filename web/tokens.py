@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from engine import lean
-from engine.models import ApiToken, User
+from engine.core import ApiToken, User
+from engine.runtime import lean
 
 from .database import session as db_session
 

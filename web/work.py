@@ -5,9 +5,11 @@ import io
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine import attachments, cases, casework, directory, documents, forms, notifications, people, tasks, worklists
-from engine.errors import DataValidationError, EngineError
-from engine.models import Notification
+from engine.core import people, DataValidationError, EngineError, Notification
+from engine.definitions import forms
+from engine.records import attachments, directory, documents, notifications
+from engine.runtime import cases
+from engine.work import casework, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -70,7 +72,7 @@ def inbox():
 
 
 def _processes() -> list[tuple[str, str]]:
-    from engine import bundles
+    from engine.definitions import bundles
 
     return [(d.process_key, d.name) for d in bundles.latest_definitions(session())]
 

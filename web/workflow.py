@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Flask, current_app
 from sqlalchemy import inspect
 
-from engine.calendar_store import load_calendar
 from engine.runtime import Engine
-from engine.sandbox_limits import Limits
+from engine.sandbox import Limits
+from engine.time import load_calendar
 
 
 def init_app(app: Flask) -> None:

@@ -43,11 +43,13 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 import time_machine  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from engine import bundles, cases, people  # noqa: E402
-from engine.db import connect, session_factory, upgrade  # noqa: E402
-from engine.runtime import Engine  # noqa: E402
-from engine.sandbox import TaskScriptEngine  # noqa: E402
-from engine.workdays import WorkCalendar, diagram_helpers  # noqa: E402
+from engine.definitions import bundles
+from engine.runtime import cases
+from engine.core import people  # noqa: E402
+from engine.core.db import connect, session_factory, upgrade  # noqa: E402
+from engine.runtime.engine import Engine  # noqa: E402
+from engine.sandbox.script import TaskScriptEngine  # noqa: E402
+from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
 from tests.perf import http_bench  # noqa: E402

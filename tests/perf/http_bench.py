@@ -38,12 +38,14 @@ APPLY = json.dumps({"data": {"title": "购置办公设备", "reason": "现有设
 
 def prepare(url: str, n_tasks: int) -> tuple[list[int], str]:
     """A migrated database with the bundle, one handler, `n_tasks` ready tasks and an API token for the handler."""
-    from engine import bundles, cases, people
-    from engine.db import connect, session_factory, upgrade
-    from engine.runtime import Engine
+    from engine.definitions import bundles
+    from engine.runtime import cases
+    from engine.core import people
+    from engine.core.db import connect, session_factory, upgrade
+    from engine.runtime.engine import Engine
     from tests.sweepers import clone_case
     from web.tokens import _digest
-    from engine.models import ApiToken
+    from engine.core.models import ApiToken
 
     upgrade(url)
     sql = connect(url)
@@ -270,7 +272,7 @@ def open_loop(port: int, ids: list[int], token: str, rate: float, kind: str = "s
 
 def run(quick: bool, kind: str = "socket") -> dict:
     """Start PostgreSQL and the production server; measure throughput, then p95 at half of it."""
-    from engine.db import connect
+    from engine.core.db import connect
     from tests.pg_harness import PostgresServer, _free_port
 
     n_fast, n_paced = (1500, 800) if quick else (5000, 3000)

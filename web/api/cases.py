@@ -6,14 +6,18 @@ import io
 from flask import g, send_file
 from flask.views import MethodView
 
-from engine import cases, casework, documents, history, tasks, worklists
-from engine.errors import NotFound
+from engine.core import NotFound
+from engine.records import documents, history
+from engine.runtime import cases
+from engine.work import casework, tasks, worklists
 
 from ..database import session
 from ..present import case_dict, case_documents, task_dict
 from ..workflow import engine
 from . import Blueprint, authenticate
-from .schemas import CaseDetail, CaseOut, CaseQuery, CaseStart, CommentIn, CopyIn, DocumentOut, EventOut, MessageIn, StepOut
+from .schemas import (
+    CaseDetail, CaseOut, CaseQuery, CaseStart, CommentIn, CopyIn, DocumentOut, EventOut, MessageIn, StepOut,
+)
 
 blp = Blueprint("api_cases", __name__, description="案件")
 blp.before_request(authenticate)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from engine import bundles
-from engine.errors import NotFound
-from engine.models import Bundle, BundleFile
+from engine.core import Bundle, BundleFile, NotFound
+from engine.definitions import bundles
 
 from ..database import session
 from . import Blueprint, authenticate

@@ -6,7 +6,7 @@ import re
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound
+from engine.core import ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound
 
 STATUS = {NotFound: 404, ConflictError: 409, NotAllowed: 403, InvalidState: 409, DataValidationError: 422}
 TITLES = {400: "请求无效", 401: "未认证", 403: "无权操作", 404: "不存在", 405: "不支持的方法", 409: "冲突",

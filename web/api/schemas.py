@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine import worklists
+from engine.work import worklists
 
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)     # ids fit the database's INTEGER columns

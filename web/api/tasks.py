@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
-from engine import cases, casework, notifications, tasks, worklists
+from engine.records import notifications
+from engine.runtime import cases
+from engine.work import casework, tasks, worklists
 
 from ..database import session
 from ..present import task_dict

@@ -1,0 +1,25 @@
+"""The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
+from . import db, errors, models, people, values, vocabulary
+from .db import begin_write, connect, session_factory, upgrade
+from .errors import (
+    BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, InvalidState, NotAllowed,
+    NotFound, Problem, SandboxError, StepBudgetExceeded,
+)
+from .models import (
+    ApiToken, Attachment, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay,
+    CalendarYear, Case, CaseCopy, CaseDocument, DirectoryEntry, DraftFile, HumanTask, Notification, Organization,
+    ProcessDefinition, Publication, Role, SignInFailure, SignInSession, User, UserRole,
+)
+from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
+
+__all__ = [
+    "db", "errors", "models", "people", "values", "vocabulary",
+    "begin_write", "connect", "session_factory", "upgrade",
+    "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
+    "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",
+    "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
+    "CalendarDay", "CalendarYear", "Case", "CaseCopy", "CaseDocument", "DirectoryEntry", "DraftFile", "HumanTask",
+    "Notification", "Organization", "ProcessDefinition", "Publication", "Role", "SignInFailure", "SignInSession",
+    "User", "UserRole",
+    "NOT_AFTER", "NOT_BEFORE", "TODAY",
+]

@@ -1,0 +1,134 @@
+"""The diagram vocabulary: every property, form keyword, data variable and message name that lawflow reads.
+
+These names are lawflow's real interface with policy staff, who write them in diagrams and forms; code refers to
+them only through the constants below, validation warns on a property name that is not here (a typo such as
+`leaderfield` would otherwise be ignored without a word), and the README's list is generated from `TERMS`
+(`python -m engine.core.vocabulary`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Where a term may appear.
+PROCESS = "process"                  # spiffworkflow:properties of a <bpmn:process>
+TASK = "task"                        # spiffworkflow:properties of a user (or manual) task
+CATCH_EVENT = "message catch event"  # spiffworkflow:properties of a message catch event
+TIMER = "boundary timer"             # spiffworkflow:properties of a boundary timer event
+FORM_FIELD = "form field"            # a keyword of a field of a form's JSON Schema
+DATA = "case data"                   # a variable of the case's data
+MESSAGE = "thrown message"           # the name of a message a diagram throws and nothing in it catches
+
+# Process properties.
+NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
+REPORTABLE_PROPERTY = "reportableFields"
+TITLE_PROPERTY = "titleField"
+CALLABLE_ONLY_PROPERTY = "callableOnly"
+STARTER_ROLES_PROPERTY = "starterRoles"
+FIELD_LABELS_PROPERTY = "fieldLabels"
+VALUE_LABELS_PROPERTY = "valueLabels"
+LEADER_PROPERTY = "leaderField"
+RELATED_PROPERTY = "relatedFields"
+PORTAL_FORM_PROPERTY = "portalForm"
+PORTAL_DEFAULTS_PROPERTY = "portalDefaults"
+PORTAL_DATE_PROPERTY = "portalDateField"
+PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
+PUBLIC_FIELDS_PROPERTY = "publicFields"
+# Task properties.
+FORM_PROPERTY = "formJsonSchemaFilename"
+DUE_PROPERTY = "dueExpression"
+ASSIGNEE_PROPERTY = "assigneeExpression"
+PUBLIC_STAGE_PROPERTY = "publicStage"
+# Message catch event properties.
+OFFER_WHEN_PROPERTY = "offerWhen"
+SENDER_ROLES_PROPERTY = "senderRoles"
+SENDER_FIELD_PROPERTY = "senderField"
+# Boundary timer properties.
+DEADLINE_PROPERTY = "deadline"
+# Form keywords.
+DIRECTORY_KEYWORD = "x-directory"
+ORGANIZATION_KEYWORD = "x-organization"
+NOT_AFTER, NOT_BEFORE = "x-notAfter", "x-notBefore"
+TODAY = "today"                      # the one value NOT_AFTER and NOT_BEFORE take
+PATTERN_MESSAGE = "x-patternMessage"
+PREFILL = "x-prefill"
+WIDGET_KEYWORD = "x-widget"
+# Case data the engine writes or reads.
+CASE_ORG_VARIABLE = "case_org"
+LANE_USERS_VARIABLE = "lane_users"
+COMPLETED_BY_VARIABLE = "completed_by"
+# Messages the engine handles.
+NOTIFY_MESSAGE = "notify"
+DOCUMENT_MESSAGE = "document"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One name of the vocabulary: where it may appear, what it means and how its value is read."""
+
+    name: str
+    where: str
+    parsed: str
+    meaning: str
+
+
+TERMS: tuple[Term, ...] = (
+    Term(NUMBER_PATTERN_PROPERTY, PROCESS, "number pattern",
+         "the business number of a new case, e.g. `〔{year}〕投诉第{seq:04d}号` (fields year, month, day, seq)"),
+    Term(REPORTABLE_PROPERTY, PROCESS, "comma-separated names",
+         "data copied to the case row for queries, statistics and `related_cases`"),
+    Term(TITLE_PROPERTY, PROCESS, "a data name", "the data that titles the case in lists"),
+    Term(CALLABLE_ONLY_PROPERTY, PROCESS, "`true`", "the process runs only as another process's call activity"),
+    Term(STARTER_ROLES_PROPERTY, PROCESS, "comma-separated roles",
+         "roles that may start its cases from the pages or the API (absent: any staff)"),
+    Term(FIELD_LABELS_PROPERTY, PROCESS, "`field:名称, …`", "titles of case data no form names"),
+    Term(VALUE_LABELS_PROPERTY, PROCESS, "`field=value:名称, …`", "labels of values the diagram computes"),
+    Term(LEADER_PROPERTY, PROCESS, "a data name", "the data holding the username of the case's lead leader (包案)"),
+    Term(RELATED_PROPERTY, PROCESS, "comma-separated names", "data whose equal values make cases related"),
+    Term(PORTAL_FORM_PROPERTY, PROCESS, "a form path", "the form the public portal offers for this process"),
+    Term(PORTAL_DEFAULTS_PROPERTY, PROCESS, "JSON object", "data a portal submission starts with"),
+    Term(PORTAL_DATE_PROPERTY, PROCESS, "a data name", "the data that gets the day of a portal submission"),
+    Term(PORTAL_ORG_KINDS_PROPERTY, PROCESS, "comma-separated kinds",
+         "kinds of organisation a portal submission may be addressed to"),
+    Term(PUBLIC_FIELDS_PROPERTY, PROCESS, "comma-separated names", "data the portal's status page shows"),
+    Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
+    Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
+    Term(ASSIGNEE_PROPERTY, TASK, "expression",
+         "the task's one candidate (a username); empty means the lane's role"),
+    Term(PUBLIC_STAGE_PROPERTY, TASK, "text", "the stage the public sees on the portal while the task is open"),
+    Term(OFFER_WHEN_PROPERTY, CATCH_EVENT, "expression",
+         "when staff are offered to send the message from the case page (`sender` is who would send it)"),
+    Term(SENDER_ROLES_PROPERTY, CATCH_EVENT, "comma-separated roles", "roles that may send the message from the web"),
+    Term(SENDER_FIELD_PROPERTY, CATCH_EVENT, "a data name", "the payload field that gets the sender's username"),
+    Term(DEADLINE_PROPERTY, TIMER, "`true`", "this timer is the due time of the task it is attached to"),
+    Term(DIRECTORY_KEYWORD, FORM_FIELD, "a directory kind", "the value must be an active entry of that directory"),
+    Term(ORGANIZATION_KEYWORD, FORM_FIELD, "`true`", "the value must be an organisation's code"),
+    Term(NOT_AFTER, FORM_FIELD, "`today`", "a date not after the day the form is submitted, on the engine's clock"),
+    Term(NOT_BEFORE, FORM_FIELD, "`today`", "a date not before the day the form is submitted"),
+    Term(PATTERN_MESSAGE, FORM_FIELD, "text", "what to say when a value does not match the field's `pattern`"),
+    Term(PREFILL, FORM_FIELD, "a data name or `true`",
+         "on a top-level field: the form opens with what the case knows under that name"),
+    Term(WIDGET_KEYWORD, FORM_FIELD, "`textarea`, `radio` or `files`", "how the web draws the field"),
+    Term(CASE_ORG_VARIABLE, DATA, "an organisation code",
+         "the organisation the case belongs to; a step that sets it moves the case (转办)"),
+    Term(LANE_USERS_VARIABLE, DATA, "`{lane: [username, …]}`", "people the case names for a lane"),
+    Term(COMPLETED_BY_VARIABLE, DATA, "a username", "set by the engine on completing a user task: who completed it"),
+    Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`", "an in-app notification (and e-mail)"),
+    Term(DOCUMENT_MESSAGE, MESSAGE, "`{template, name, data?}`",
+         "fill a Word template with the case's data and attach it to the case"),
+)
+
+# The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
+PROPERTIES_OF: dict[str, frozenset[str]] = {
+    where: frozenset(t.name for t in TERMS if t.where == where) for where in (PROCESS, TASK, CATCH_EVENT, TIMER)
+}
+PROPERTY_NAMES = frozenset().union(*PROPERTIES_OF.values())
+
+
+def markdown() -> str:
+    """The README's table of the vocabulary."""
+    rows = ["| name | where | value | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{t.name}` | {t.where} | {t.parsed} | {t.meaning} |" for t in TERMS]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

@@ -1,0 +1,239 @@
+"""A bundle's form files checked at deploy: UTF-8 JSON of sensible depth, a valid JSON Schema whose patterns RE2
+compiles, whose references stay inside the form, and whose lawflow keywords (`x-notAfter`, `x-prefill`, …) are
+well formed. Each problem names the file, the field and, where it can, the line.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ..core.vocabulary import PREFILL, TODAY
+from ..core.errors import Problem
+from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
+
+MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
+_ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+               "unevaluatedItems", "unevaluatedProperties", "additionalItems")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas", "patternProperties")
+_IN_PLACE_ONE, _IN_PLACE_LISTS = ("not", "if", "then", "else"), ("allOf", "anyOf", "oneOf")   # same value, no descent
+
+
+def json_depth(value) -> int:
+    """How deeply a parsed JSON value nests, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def subschemas(schema) -> Iterator[tuple[str, dict]]:
+    """Every schema object inside a form schema with where it sits (e.g. properties/phone), in document order."""
+    stack = [("", schema)]
+    while stack:
+        where, node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        yield where, node
+        children = [(f"{where}/{key}".lstrip("/"), node[key]) for key in _ONE_SCHEMA if isinstance(node.get(key), dict)]
+        children += [(f"{where}/{key}/{i}".lstrip("/"), sub) for key in _SCHEMA_LISTS
+                     if isinstance(node.get(key), list) for i, sub in enumerate(node[key])]
+        children += [(f"{where}/{key}/{name}".lstrip("/"), sub) for key in _SCHEMA_MAPS
+                     if isinstance(node.get(key), dict) for name, sub in node[key].items()]
+        stack.extend(reversed(children))
+
+
+def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
+    """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run,
+    patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
+    form or points nowhere, and references that loop without reading any data (validation would never end)."""
+    for where, node in subschemas(schema):
+        if isinstance(node.get("pattern"), str):
+            try:
+                compile_pattern(node["pattern"])
+            except ValueError as exc:
+                yield where, f"pattern 的{exc}", node["pattern"]
+        if "patternProperties" in node:
+            yield where, "表单不支持 patternProperties：请在 properties 中逐一列出字段", None
+        for keyword in ("$ref", "$dynamicRef"):
+            if isinstance(node.get(keyword), str) and _resolve(schema, node[keyword]) is None:
+                yield where, f"{keyword} 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 {node[keyword]!r}：" \
+                             "表单不会读取网址、文件或其他表单", node[keyword]
+    loop = _reference_loop(schema)
+    if loop is not None:
+        yield loop, "$ref 绕回自身而不进入数据的下一层：校验将永不结束", None
+
+
+def _resolve(root, ref: str):
+    """The schema a same-form reference points to (a JSON pointer or an anchor), or None."""
+    if not ref.startswith("#"):
+        return None
+    if not ref.startswith("#/") and ref != "#":
+        return next((node for _, node in subschemas(root) if node.get("$anchor") == ref[1:]), None)
+    node = root
+    for part in filter(None, ref[2:].split("/")):
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node if isinstance(node, (dict, bool)) else None
+
+
+def _in_place(root, node: dict) -> list[dict]:
+    """The schemas applied to the very value `node` is applied to: its references and in-place applicators."""
+    found = [_resolve(root, node[k]) for k in ("$ref", "$dynamicRef") if isinstance(node.get(k), str)]
+    found += [node.get(key) for key in _IN_PLACE_ONE]
+    found += [sub for key in _IN_PLACE_LISTS if isinstance(node.get(key), list) for sub in node[key]]
+    if isinstance(node.get("dependentSchemas"), dict):
+        found += list(node["dependentSchemas"].values())
+    return [sub for sub in found if isinstance(sub, dict)]
+
+
+def _reference_loop(root) -> str | None:
+    """Where a chain of in-place schemas comes back to one already on it (a depth-first search), or None."""
+    state: dict[int, str] = {}          # id of a schema -> "open" while on the current chain, then "done"
+    for where, start in subschemas(root):
+        if id(start) in state:
+            continue
+        state[id(start)] = "open"
+        chain = [iter(_in_place(root, start))]
+        nodes = [start]
+        while chain:
+            child = next(chain[-1], None)
+            if child is None:
+                state[id(nodes.pop())] = "done"
+                chain.pop()
+            elif state.get(id(child)) == "open":
+                return where
+            elif id(child) not in state:
+                state[id(child)] = "open"
+                nodes.append(child)
+                chain.append(iter(_in_place(root, child)))
+    return None
+
+
+def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
+    """The bundle's forms (`forms/**/*.schema.json`) by path, each checked; a form with a problem is left out."""
+    forms = {}
+    for path in sorted(files):
+        if not path.startswith("forms/") or not path.endswith(".schema.json"):
+            continue
+        readable, schema = _read_form(path, files[path], problems)
+        if not readable:
+            continue
+        try:
+            Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.path) or "(根)"
+            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
+                                    line=_line_of(files[path], exc.instance)))
+            continue
+        found = [(where, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}", value)
+                 for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
+        for where, message, value in found + list(schema_problems(schema)):
+            line = _line_of(files[path], value) if value is not None else None
+            problems.append(Problem(path, message, element=where or "(根)", line=line))
+        problems.extend(_prefill_problems(schema, path, files[path]))
+        forms[path] = schema
+    return forms
+
+
+def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:
+    """(True, the form's JSON), or (False, None) with a problem: not UTF-8, not JSON, or nested deeper than any
+    form needs (checking it recurses once per level)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = "（看起来是 UTF-16）" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        problems.append(Problem(path, f"表单文件必须是 UTF-8 编码{hint}：第 {exc.start + 1} 个字节起无法按 UTF-8 读取，"
+                                      "请用编辑器另存为 UTF-8"))
+        return False, None
+    try:
+        schema = json.loads(text)
+        too_deep = json_depth(schema) > MAX_SCHEMA_DEPTH
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=exc.lineno))
+        return False, None
+    except RecursionError:          # Python's JSON parser recurses too, and gives up near a thousand levels
+        schema, too_deep = None, True
+    if too_deep:
+        problems.append(Problem(path, f"表单嵌套过深（不能超过 {MAX_SCHEMA_DEPTH} 层）"))
+        return False, None
+    return True, schema
+
+
+def _date_bounds(schema, where: str):
+    """Every date-bound keyword in a form schema: (where, keyword, value)."""
+    if isinstance(schema, dict):
+        for keyword in DATE_BOUNDS:
+            if keyword in schema:
+                yield where, keyword, schema[keyword]
+        for key, sub in schema.items():
+            if isinstance(sub, (dict, list)):
+                yield from _date_bounds(sub, f"{where}/{key}" if where else key)
+    elif isinstance(schema, list):
+        for index, sub in enumerate(schema):
+            yield from _date_bounds(sub, f"{where}/{index}")
+
+
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames", "required"})   # values, not schemas
+
+
+def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
+    """`x-prefill` on a top-level field only, naming a case data key (a non-empty text) or `true` (the same name)."""
+    problems: list[Problem] = []
+    text = content.decode("utf-8", errors="replace")
+    marker, found = json.dumps(PREFILL), -1
+
+    def line() -> int | None:          # keywords are met in the file's order: the n-th met is the n-th written
+        nonlocal found
+        found = text.find(marker, found + 1)
+        return text.count("\n", 0, found) + 1 if found >= 0 else None
+
+    def walk(node, where: str, top_field: bool) -> None:
+        if isinstance(node, list):
+            for index, sub in enumerate(node):
+                walk(sub, f"{where}/{index}", False)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, sub in node.items():
+            inner = f"{where}/{key}" if where else key
+            if key == PREFILL:
+                place, at = where or "(根)", line()
+                if not top_field:
+                    message = f"{PREFILL} 只能用于表单顶层字段（{place}）"
+                elif sub is not True and not (isinstance(sub, str) and sub.strip()):
+                    message = f"{PREFILL} 应为案件数据项的名称或 true（{place}），发现：{sub!r}"
+                else:
+                    continue
+                problems.append(Problem(path, message, element=place, line=at))
+            elif key == "properties" and isinstance(sub, dict):
+                for name, field_schema in sub.items():
+                    walk(field_schema, f"{inner}/{name}", not where)
+            elif key not in _DATA_KEYWORDS:
+                walk(sub, inner, False)
+
+    walk(schema, "", False)
+    return problems
+
+
+def _line_of(content: bytes, value) -> int | None:
+    """The line where a JSON value first appears in a file (for scalars; None when it cannot be told)."""
+    if isinstance(value, (dict, list)):
+        return None
+    text = content.decode("utf-8", errors="replace")
+    found = text.find(json.dumps(value, ensure_ascii=False))
+    return text.count("\n", 0, found) + 1 if found >= 0 else None

@@ -1,0 +1,291 @@
+"""Task forms: JSON Schema validation with one message per invalid field, in Chinese."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
+
+from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
+from ..core.errors import DataValidationError, FieldError
+
+_TYPES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否", "array": "列表",
+          "object": "对象", "null": "空值"}
+
+
+def _message(error: ValidationError) -> str:
+    v, value = error.validator, error.validator_value
+    if v == "pattern" and isinstance(error.schema, dict) and isinstance(error.schema.get(PATTERN_MESSAGE), str):
+        return error.schema[PATTERN_MESSAGE]         # what the form says the format is, e.g. an ID number's
+    if v == "type":
+        kinds = value if isinstance(value, list) else [value]
+        return "应为" + "或".join(_TYPES.get(k, k) for k in kinds)
+    simple = {
+        "minLength": f"至少需要 {value} 个字符", "maxLength": f"不能超过 {value} 个字符",
+        "minimum": f"不能小于 {value}", "maximum": f"不能大于 {value}",
+        "exclusiveMinimum": f"必须大于 {value}", "exclusiveMaximum": f"必须小于 {value}",
+        "minItems": f"至少需要 {value} 项", "maxItems": f"不能超过 {value} 项",
+        "enum": "不是可选的值", "const": "取值不正确", "pattern": "格式不正确",
+        "format": f"格式不正确（应为 {value}）", "uniqueItems": "不能有重复项",
+        "multipleOf": f"必须是 {value} 的倍数",
+    }
+    return simple.get(v, error.message)
+
+
+def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError]:
+    """Every field error of `data`, with a dotted field path and a Chinese message."""
+    errors: list[FieldError] = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            for name in error.validator_value:
+                if isinstance(error.instance, dict) and name not in error.instance:
+                    title = _title(error.schema, name)
+                    errors.append(FieldError(_join(path, name), f"{title}为必填项", "required"))
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for name in sorted(set(error.instance) - allowed):
+                errors.append(FieldError(_join(path, name), "表单中没有这一项", "additionalProperties"))
+        else:
+            errors.append(FieldError(path or "(表单)", _message(error), str(error.validator)))
+    unique = {(e.field, e.message): e for e in reversed(errors)}     # a rule met twice (e.g. in allOf) is one error
+    return [e for e in errors if unique.get((e.field, e.message)) is e]
+
+
+def _title(schema: dict, name: str) -> str:
+    return schema.get("properties", {}).get(name, {}).get("title", name)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+# Date fields that cannot lie in the future (the day something was received) or the past (a planned date): the value
+# is "today", the engine's day when the form is checked.
+DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)
+
+
+def _day_of(value) -> date | None:
+    """The day a date or date-time text names (a date-time's own local day); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
+
+
+def _date_bound(later: bool, today: Callable[[], date]):
+    def check(_validator, bound, instance, _schema):
+        day = _day_of(instance)
+        if bound != TODAY or day is None:
+            return
+        limit = today()
+        if later and day > limit:
+            yield ValidationError(f"不能晚于今天（{limit:%Y-%m-%d}）")
+        elif not later and day < limit:
+            yield ValidationError(f"不能早于今天（{limit:%Y-%m-%d}）")
+    return check
+
+
+def form_validator_class(today: Callable[[], date]):
+    """Draft 2020-12 with the date bounds, measured against `today()`, and `pattern` run by a linear-time engine."""
+    return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
+                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern})
+
+
+# --- patterns: a form's `pattern` runs in RE2, whose time is linear in the text, so a pattern such as (a+)+$
+# cannot backtrack for minutes on a value someone submits (Python's `re` would). RE2 has no backreferences or
+# lookaround; validation refuses a pattern it cannot compile. `\uXXXX` (JSON Schema's ECMA-262 escape) is read as
+# RE2's `\x{XXXX}`.
+_ESCAPE = re.compile(r"\\(u([0-9A-Fa-f]{4})|.)", re.DOTALL)
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False          # a refused pattern is reported to the author, not logged by RE2
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_pattern(pattern: str):
+    """A form pattern compiled by RE2; ValueError (in Chinese) when RE2 cannot run it."""
+    translated = _ESCAPE.sub(lambda m: f"\\x{{{m.group(2)}}}" if m.group(2) else m.group(0), pattern)
+    try:
+        return re2.compile(translated, _RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        shown = pattern if len(pattern) <= 80 else pattern[:80] + "…"
+        raise ValueError(f"正则表达式 {shown!r} 无法使用（{detail}）：不支持反向引用、环视等会回溯的写法") from None
+
+
+def _pattern(validator, pattern, instance, schema):
+    """The `pattern` keyword, searched by RE2 instead of Python's backtracking `re`."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matches = compile_pattern(pattern).search(instance) is not None
+    except ValueError as exc:               # a form stored before patterns were checked: refuse, never backtrack
+        yield ValidationError(str(exc))
+        return
+    if not matches:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _formats(regex: Callable[[str], bool]) -> FormatChecker:
+    """jsonschema's format checks with `regex` replaced: Python's `re` would compile a value (or a form's pattern)
+    recursively, and a few thousand nested groups exhaust the stack."""
+    checker = FormatChecker()
+    checker.checkers = {**Draft202012Validator.FORMAT_CHECKER.checkers, "regex": (regex, ValueError)}
+    return checker
+
+
+DATA_FORMATS = _formats(lambda value: not isinstance(value, str) or compile_pattern(value) is not None)
+SCHEMA_FORMATS = _formats(lambda value: True)      # checking a form: patterns are compiled by schema_problems
+
+
+# --- $ref: a form is data from a bundle, so a reference never makes the server fetch a URL or read a file.
+def _refuse(uri: str):
+    """Retrieval for form references: none (jsonschema's default would fetch the URL)."""
+    raise NoSuchResource(ref=uri)
+
+
+NO_FETCH = Registry(retrieve=_refuse)       # every form validator resolves references in this registry only
+
+
+class FormCache:
+    """Compiled validators per bundle version and form path; `today` is the day date bounds are measured from."""
+
+    def __init__(self, today: Callable[[], date] = date.today) -> None:
+        self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
+        self._validator_class = form_validator_class(today)
+
+    def _compiled(self, bundle_id: int, path: str, load) -> tuple:
+        key = (bundle_id, path)
+        compiled = self._validators.get(key)
+        if compiled is None:
+            schema = json.loads(load())
+            validator = self._validator_class(schema, format_checker=DATA_FORMATS, registry=NO_FETCH)
+            compiled = self._validators[key] = (validator, quick_check(schema))
+        return compiled
+
+    def validator(self, bundle_id: int, path: str, load) -> Draft202012Validator:
+        """The validator of a form of a bundle; `load()` returns its bytes on a cache miss."""
+        return self._compiled(bundle_id, path, load)[0]
+
+    def check(self, bundle_id: int, path: str, load, data: dict, **context) -> None:
+        """Raise DataValidationError listing every invalid field; return quietly when valid."""
+        validator, quick = self._compiled(bundle_id, path, load)
+        if quick is not None and quick(data):
+            return
+        try:
+            errors = field_errors(validator, data)
+        except (Unresolvable, RecursionError) as exc:     # a form stored before references and depth were checked
+            reason = "引用了表单以外的位置" if isinstance(exc, Unresolvable) else "表单或数据嵌套过深"
+            errors = [FieldError("(表单)", f"表单无法校验：{reason}，请联系流程管理员", "schema")]
+        if errors:
+            raise DataValidationError(f"表单有 {len(errors)} 处需要修改", errors, **context)
+
+
+# A form made only of these keywords gets a quick check that passes what is plainly valid; anything it does not
+# pass, and every other form, goes through the JSON Schema validator, which also names the errors. Most task
+# forms are flat lists of typed fields, and the generic validator costs a few times the rest of the check.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples", "readOnly",
+                          "writeOnly", "deprecated", "enumNames"})
+_FORM_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+_FIELD_KEYWORDS = frozenset({"type", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+                             "exclusiveMaximum"})
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+}
+_LENGTHS: dict[str, Callable[[Any, Any], bool]] = {
+    "minLength": lambda v, n: len(v) >= n, "maxLength": lambda v, n: len(v) <= n,
+}
+_LIMITS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda v, n: v >= n, "maximum": lambda v, n: v <= n,
+    "exclusiveMinimum": lambda v, n: v > n, "exclusiveMaximum": lambda v, n: v < n,
+}
+_BOUNDS_OF_TYPE = {"string": _LENGTHS, "number": _LIMITS, "integer": _LIMITS, "boolean": {}}   # the rest ignore them
+
+
+def _keywords_within(schema: dict, allowed: frozenset) -> bool:
+    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in DATE_BOUNDS)
+               for k in schema)
+
+
+def quick_check(schema) -> Callable[[Any], bool] | None:
+    """For a flat form of typed fields, a test that is true only of data the full validator accepts; else None."""
+    if not isinstance(schema, dict) or not _keywords_within(schema, _FORM_KEYWORDS) or schema.get("type") != "object":
+        return None
+    properties, required = schema.get("properties", {}), schema.get("required", [])
+    others_allowed = schema.get("additionalProperties", True)
+    if not isinstance(properties, dict) or not isinstance(required, list) or not isinstance(others_allowed, bool):
+        return None
+    fields = {name: _field_check(sub) for name, sub in properties.items()}
+    if None in fields.values():
+        return None
+
+    def check(data) -> bool:
+        if not isinstance(data, dict) or not all(name in data for name in required):
+            return False
+        for name, value in data.items():
+            test = fields.get(name)
+            if test is None:
+                if not others_allowed:
+                    return False
+            elif not test(value):
+                return False
+        return True
+
+    return check
+
+
+def _field_check(schema) -> Callable[[Any], bool] | None:
+    """A field's test when it only has a single simple type, string choices and bounds; else None."""
+    if not isinstance(schema, dict) or not _keywords_within(schema, _FIELD_KEYWORDS):
+        return None
+    kind = _TYPE_TESTS.get(schema["type"]) if isinstance(schema.get("type"), str) else None
+    choices = schema.get("enum")
+    if kind is None or choices is not None and not (isinstance(choices, list)
+                                                    and all(isinstance(c, str) for c in choices)):
+        return None
+    applicable = _BOUNDS_OF_TYPE[schema["type"]]
+    bounds = [(applicable[k], schema[k]) for k in applicable if k in schema]
+    if any(isinstance(n, bool) or not isinstance(n, (int, float)) for _, n in bounds):
+        return None
+    allowed = frozenset(choices) if choices is not None else None
+    return lambda v: kind(v) and (allowed is None or v in allowed) and all(ok(v, n) for ok, n in bounds)
+
+
+# Where a field's first value comes from. A form shows what the case already knows only in the fields that say so:
+# `"x-prefill": "<case data name>"`, or `true` for the field's own name. Every other field starts empty, however
+# the case's data names its keys: an earlier task's answer that shares a field's name (an approval's decision, a
+# previous round's grounds) is never put into another form as if this one's reader had given it.
+
+
+def prefill_sources(schema) -> dict[str, str]:
+    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return {}
+    sources = {}
+    for name, field in properties.items():
+        source = field.get(PREFILL) if isinstance(field, dict) else None
+        if source is True:
+            sources[name] = name
+        elif isinstance(source, str) and source:
+            sources[name] = source
+    return sources
+
+
+def prefilled(schema, known: dict) -> dict:
+    """A form's first data: the declared fields whose source the case knows, and nothing else."""
+    return {name: known[source] for name, source in prefill_sources(schema).items()
+            if known.get(source) is not None}

@@ -1,0 +1,57 @@
+"""The grammar of business-number patterns such as 〔{year}〕样例第{seq:04d}号: what a diagram may declare.
+
+Checked when a bundle is validated and again by `engine.records.numbering` before each number is formatted."""
+from __future__ import annotations
+
+import re
+import string
+
+PATTERN_FIELDS = frozenset({"year", "month", "day", "seq"})
+# A pattern is written by people and not trusted: `{seq:0999999999d}` alone would build a gigabyte string. These
+# bounds keep every number short; the pattern is a key of the sequence table (200 characters) and the number
+# is stored in a column of 100.
+MAX_PATTERN_CHARS = 100
+MAX_FIELD_WIDTH = 20          # width and precision of one field, e.g. the 04 of {seq:04d}
+MAX_NUMBER_CHARS = 100
+# Python's format mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[_,]?(?:\.(?P<precision>\d+))?[bcdeEfFgGnosxX%]?",
+                   re.DOTALL)
+_SAMPLE = {"year": 2026, "month": 12, "day": 31, "seq": 123456789}
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a business-number pattern cannot be used (in Chinese), or None when it is fine.
+
+    Checked when a bundle is validated and again before each number is formatted, so a pattern stored before
+    these bounds existed cannot build a huge string either."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"不能超过 {MAX_PATTERN_CHARS} 个字符（现有 {len(pattern)} 个）"
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern) if name is not None]
+    except ValueError as exc:
+        return str(exc)
+    bad = [name for name, _ in fields if name not in PATTERN_FIELDS]
+    if bad:
+        return f"只能使用 {{{'、'.join(sorted(PATTERN_FIELDS))}}}，发现：{bad}"
+    for name, spec in fields:
+        problem = _spec_problem(name, spec)
+        if problem:
+            return problem
+    try:
+        sample = pattern.format(**_SAMPLE)
+    except (ValueError, TypeError) as exc:
+        return f"无法生成编号：{exc}"
+    if len(sample) > MAX_NUMBER_CHARS:
+        return f"生成的编号超过 {MAX_NUMBER_CHARS} 个字符"
+    return None
+
+
+def _spec_problem(name: str, spec: str) -> str | None:
+    """A field's format spec must be plain (no nested fields) with a small width and precision."""
+    match = _SPEC.fullmatch(spec)
+    if "{" in spec or match is None:
+        return f"{{{name}:{spec}}} 的格式说明无效"
+    for part in ("width", "precision"):
+        if match.group(part) and int(match.group(part)) > MAX_FIELD_WIDTH:
+            return f"{{{name}:{spec}}} 的宽度或精度不能超过 {MAX_FIELD_WIDTH}"
+    return None

@@ -1,0 +1,97 @@
+"""Documents: a diagram throws the message `document` and the engine fills a Word template of the bundle.
+
+Templates are .docx files under forms/, written by staff in Word with {{ placeholders }}; they are filled
+with docxtpl in a sandboxed Jinja environment, so a template can read case data but reach nothing else, and in
+a child process with CPU, memory and size limits (`document_worker`), so a runaway template fails its document
+and nothing else.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ..definitions.bundles import bundle_file
+from .document_worker import Limits, TemplateFailed, fill_in_child
+from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
+from ..core.errors import NotFound
+from ..core.models import CaseDocument, Organization
+from ..core.values import plain
+from ..time.workdays import CHINA_TZ
+
+INSERT_DOCUMENT = insert(CaseDocument.__table__)      # run by the instance's fast path with the step's writes
+# What filling one document may use (the web's settings may set these at start-up). The CPU time includes the
+# child's start, about half a second; the wall-clock limit leaves room for a busy machine.
+FILL_CPU_SECONDS = 10
+FILL_MEMORY_BYTES = 512 * 1024 * 1024
+FILL_OUTPUT_BYTES = 20 * 1024 * 1024
+FILL_WALL_SECONDS = 30.0
+
+
+def limits() -> Limits:
+    """The limits in force now (read at each fill, so a changed setting applies to the next document)."""
+    return Limits(FILL_CPU_SECONDS, FILL_MEMORY_BYTES, FILL_OUTPUT_BYTES, FILL_WALL_SECONDS)
+
+
+def handle_document(instance, payload) -> None:
+    """The `document` message handler: queue `forms/<template>` to be filled with the case's data as it is now.
+
+    The document is written in the step's transaction as *pending* and filled after commit (`render_pending`,
+    run by the scheduler, or on first download), so a slow or broken template never holds up or fails a step.
+    """
+    if not isinstance(payload, dict) or not payload.get("template") or not payload.get("name"):
+        raise ValueError("document 消息的内容必须包含 template 和 name")
+    case, session, now = instance.case, instance.session, instance.engine.now()
+    org = session.get(Organization, case.org_id) if case.org_id else None
+    context = {**instance.current_data(), **(payload.get("data") or {}),
+               "case": {"number": case.business_number or str(case.id), "title": case.title,
+                        "organization": org.name if org else ""},
+               "today": now.astimezone(CHINA_TZ).date().isoformat()}
+    name = str(payload["name"])
+    bundle_id = instance.engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+    instance.insert(INSERT_DOCUMENT, {
+        "case_id": case.id, "bundle_id": bundle_id, "name": name, "template": f"forms/{payload['template']}",
+        "filename": f"{case.business_number or case.id}-{name}.docx", "status": "pending", "context": plain(context),
+        "created_at": now, "created_by": instance.actor})
+    instance.audit("document_requested", name=name, template=f"forms/{payload['template']}")
+
+
+def fill(session: Session, doc: CaseDocument) -> None:
+    """Fill one pending document from its bundle's template; a broken or runaway template marks it failed, with
+    why (the child process reports what the template raised, or which limit stopped it)."""
+    try:
+        content = fill_in_child(bundle_file(session, doc.bundle_id, doc.template), doc.context, limits())
+    except (TemplateFailed, NotFound) as exc:
+        doc.status, doc.error = "failed", str(exc)
+        return
+    doc.content, doc.sha256, doc.status, doc.error = content, hashlib.sha256(content).hexdigest(), "ready", None
+
+
+def render_pending(session: Session, limit: int = 50) -> int:
+    """Fill pending documents (oldest first), committing each; return how many were handled."""
+    ids = list(session.scalars(select(CaseDocument.id).where(CaseDocument.status == "pending")
+                               .order_by(CaseDocument.id).limit(limit)))
+    for doc_id in ids:
+        doc = session.get(CaseDocument, doc_id)
+        if doc is not None and doc.status == "pending":
+            fill(session, doc)
+            session.commit()
+    return len(ids)
+
+
+def case_documents(session: Session, case_id: int) -> list[CaseDocument]:
+    """A case's documents, oldest first (without their content)."""
+    return list(session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)
+                                .order_by(CaseDocument.id).execution_options(populate_existing=True)))
+
+
+def document(session: Session, case_id: int, document_id: int) -> CaseDocument:
+    """One document of a case with its content, filled now if it is still pending."""
+    doc = session.scalar(select(CaseDocument).where(CaseDocument.id == document_id, CaseDocument.case_id == case_id))
+    if doc is None:
+        raise NotFound("文书不存在", document=document_id)
+    if doc.status == "pending":
+        fill(session, doc)
+        session.commit()
+    return doc

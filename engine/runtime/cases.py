@@ -1,0 +1,375 @@
+"""Case operations: start, complete a task, message; the one transaction every change runs in (`mutate_case`).
+Status changes by staff (suspend, resume, retry, terminate) are in `case_status`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
+
+from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE
+from ..definitions.bundles import bundle_file, latest_definition
+from . import lean
+from . import statements as sql
+from ..core.db import begin_write
+from ..records.directory import directory_errors
+from ..core.errors import (
+    CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound, SandboxError,
+    StepBudgetExceeded,
+)
+from .instance import Instance
+from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
+from ..records.numbering import next_number
+from ..core.people import is_candidate, organization
+
+RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
+STATUS_LABELS = {"running": "办理中", "suspended": "已挂起", "completed": "已办结", "terminated": "已终止",
+                 "error": "出错"}
+
+
+def start_case(engine, session: Session, process_key: str, data: dict | None = None, *,
+               org_code: str, actor: str = "system") -> Case:
+    """Start a case of the newest version of a process, with initial data, in an organisation."""
+    data = dict(data or {})
+    if not all(isinstance(k, str) for k in data):
+        raise InvalidState("初始数据的键必须是字符串")
+    begin_write(session)
+    definition = latest_definition(session, process_key)
+    if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
+        session.rollback()
+        raise InvalidState(f"流程「{definition.name}」只能由其他流程调用，不能单独发起", process=process_key)
+    try:
+        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+    except EngineError:
+        session.rollback()      # e.g. an unknown organisation or an unusable number pattern: nothing is kept
+        raise
+    try:
+        instance.run()
+        instance.save()
+    except RUN_ERRORS as exc:
+        session.rollback()
+        begin_write(session)
+        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+        case.status, case.error = "error", _describe(exc)
+        instance.audit("case_failed", reason=case.error)
+        instance.save()
+        session.commit()
+        raise CaseFailed(case.error, case=case.id) from exc
+    _commit(engine, session, case)
+    engine.remember(case, instance.workflow)
+    return case
+
+
+def _new_case(engine, session, definition, data, org_code, actor):
+    org = organization(session, org_code)
+    now = engine.now()
+    pattern = (definition.properties or {}).get("businessNumberPattern")
+    number = next_number(session, pattern, now) if pattern else None
+    case = Case(definition=definition, process_key=definition.process_key, business_number=number,
+                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)
+    session.add(case)
+    session.flush()
+    spec, subs = engine.specs(definition.id, lambda: definition)
+    workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
+    initial = {**data, CASE_ORG_VARIABLE: org.code}
+    if number:
+        initial["business_number"] = number
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(initial)
+    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=org.code)
+    instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
+                   keys=sorted(data))
+    return case, instance
+
+
+def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
+                  expected_version: int | None = None, org_path: str | None = None,
+                  after_save: Callable[[Instance], None] | None = None, track_new_tasks: bool = False) -> Case:
+    """Validate data against the task's form, complete the task and run the case on to its next wait.
+
+    With `org_path`, a task of a case outside that organisation subtree is not found. `after_save` reads what
+    the caller needs in the step's own transaction (see `mutate_case`); with `track_new_tasks` the instance it
+    gets lists the tasks the step created (`Instance.new_tasks`).
+    """
+    begin_write(session)
+    try:
+        row = _check_completion(engine, session, task_id, data, user, org_path)
+    except EngineError:
+        session.rollback()      # release the write lock a refused request took
+        raise
+    actor = user.username if user else "system"
+
+    def change(instance: Instance) -> None:
+        instance.track_new_tasks = track_new_tasks
+        task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
+        if task is None or task.state != TaskState.READY:
+            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
+        changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
+        task.data.update(data)
+        task.data[COMPLETED_BY_VARIABLE] = actor
+        task.run()
+        instance.step(task)
+        instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
+        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
+        instance.run()
+
+    return mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
+                       state=row.case_state, after_save=after_save)
+
+
+def complete_and_list(engine, session: Session, task_id: int, data: dict, *, user: User,
+                      expected_version: int | None = None, org_path: str | None = None) -> tuple[Case, list[dict]]:
+    """`complete_task`, answering also the case's ready tasks (id, name, lane) as the completion left them.
+
+    They are known before the commit, in the same transaction: the new ones from their inserts, and only if
+    tasks that were ready before stay ready is the task table read.
+    """
+    ready: list[dict] = []
+
+    def collect(instance: Instance) -> None:
+        if instance.kept_ready:
+            ready.extend(row._asdict() for row in lean.fetch(
+                instance.session.connection(), sql.READY_TASK_REFS, {"case_id": instance.case.id}))
+        else:
+            ready.extend(instance.new_tasks)
+
+    case = complete_task(engine, session, task_id, data, user=user, expected_version=expected_version,
+                         org_path=org_path, after_save=collect, track_new_tasks=True)
+    return case, ready
+
+
+def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
+    """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
+    errors otherwise."""
+    row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
+    if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
+        raise NotFound("任务不存在", task=task_id)
+    if row.status == "completed":
+        raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
+    if row.status != "ready":
+        raise InvalidState("任务已取消，无法办理", task=task_id)
+    if user is not None and not is_candidate(session, user, row):
+        raise NotAllowed("您不是该任务的办理人", task=task_id)
+    if row.delegation == "pending":
+        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
+    if row.form:
+        path = f"forms/{row.form}"
+        definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
+        bundle_id = engine.properties(row.case_definition_id, definition)["bundle_id"]
+        load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
+        engine.forms.check(bundle_id, path, load, data, task=task_id)
+        unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
+        if unknown:
+            raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
+    return row
+
+
+def _case_of(session: Session, row) -> Case:
+    """The case of a TASK_FOR_COMPLETION row as a session object, made from the row's columns without a query.
+
+    The session's copy is used if it is at the row's version, and brought up to it otherwise.
+    """
+    case = session.identity_map.get(identity_key(Case, row.case_id))
+    if case is not None and case.version == row.case_version:
+        return case
+    values = {key: getattr(row, f"case_{key}") for key in sql.CASE_COLUMNS}
+    values["state"] = row.case_state
+    if case is not None:
+        for key, value in values.items():
+            set_committed_value(case, key, value)
+        return case
+    # As if loaded: the values go straight into the new object's dict (the constructor would record each one as
+    # a change), and making it detached marks them all as the database's.
+    case = _CASE_MANAGER.new_instance()
+    case.__dict__.update(values)
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
+
+
+_CASE_MANAGER = inspect(Case).class_manager
+
+
+_MISSING = object()
+
+
+def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
+                 actor: str = "system") -> Case:
+    """Deliver a BPMN message with a payload to a case that waits for it."""
+    case = case_for_write(session, case_id)
+
+    def change(instance: Instance) -> None:
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        try:
+            instance.workflow.send_event(event)
+        except WorkflowException:
+            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message_name=name) from None
+        note = payload.get("note") if isinstance(payload, dict) else None
+        instance.audit("message_received", message=name, keys=sorted(payload) if isinstance(payload, dict) else [],
+                       **({"note": note[:500]} if isinstance(note, str) and note else {}))
+        instance.run()
+
+    return mutate_case(engine, session, case, actor, change)
+
+
+def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
+    """Names of the messages the case is waiting for now."""
+    case = get_case(session, case_id)
+    if case.status != "running":
+        return []
+    workflow = engine.load_workflow(session, case)
+    names = {e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")}
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", []):    # event subprocesses a message starts
+        for start in workflow.subprocess_specs[spec_name].bpmn_start_events:
+            if type(start.event_definition).__name__ == "MessageEventDefinition":
+                names.add(start.event_definition.name)
+    return sorted(names)
+
+
+def case_for_write(session: Session, case_id: int) -> Case:
+    """A case loaded afresh for a change, its write transaction begun (SQLite: the write lock taken)."""
+    begin_write(session)
+    case = session.get(Case, case_id, populate_existing=True)
+    if case is None:
+        raise NotFound("案件不存在", case=case_id)
+    return case
+
+
+def mutate_case(engine, session: Session, case: Case, actor: str, change: Callable[[Instance], None], *,
+                expected_version: int | None = None, statuses: tuple[str, ...] = ("running",),
+                state: str | None = None, after_save: Callable[[Instance], None] | None = None) -> Case:
+    """Apply `change` to a loaded case as one transaction: save, version guard, commit; errors leave no trace.
+
+    `state` is the case's stored state if the caller read it with the case row (it saves reading it again);
+    `after_save` runs after the save, before the commit, for reads that should see the step's own writes.
+    """
+    case_id, status = case.id, case.status   # read now: a rollback or failed flush expires the object
+    if expected_version is not None and case.version != expected_version:
+        session.rollback()
+        raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id)
+    if status not in statuses:
+        session.rollback()
+        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
+                           case=case_id, status=status)
+    instance = Instance(engine, session, case, engine.take_workflow(session, case, state), actor)
+    with engine.journal.running(case_id, case.version):      # a crash from here to the commit fails only this case
+        try:
+            change(instance)
+            case.version += 1
+            instance.save()
+            session.flush()
+            if after_save is not None:
+                after_save(instance)
+        except RUN_ERRORS as exc:
+            _fail(engine, session, case_id, actor, exc)
+        except (StaleDataError, OperationalError) as exc:
+            _conflict(engine, session, case_id, exc)
+        except BaseException:
+            session.rollback()
+            engine.forget(case_id)
+            raise
+        _commit(engine, session, case)
+    engine.remember(case, instance.workflow)
+    return case
+
+
+def _commit(engine, session: Session, case: Case) -> None:
+    case_id = case.id
+    try:
+        session.commit()
+    except (StaleDataError, OperationalError) as exc:
+        _conflict(engine, session, case_id, exc)
+
+
+def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
+    """Undo the transaction and report a lost race (a stale version, or SQLite's lock timeout)."""
+    session.rollback()
+    engine.forget(case_id)
+    if isinstance(exc, OperationalError) and "locked" not in str(exc):
+        raise exc
+    raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id) from None
+
+
+def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
+    session.rollback()
+    message = _describe(exc)
+    mark_failed(engine, session, case_id, actor, message)
+    raise CaseFailed(message, case=case_id) from exc
+
+
+def mark_failed(engine, session: Session, case_id: int, actor: str, message: str,
+                version: int | None = None) -> bool:
+    """Put a case in error at its last good state, saying why; with `version`, only if it is still at that
+    version and running (a process that crashed mid-step is found out later, and the case may have moved on)."""
+    engine.forget(case_id)
+    begin_write(session)
+    case = session.get(Case, case_id, populate_existing=True)
+    if case is None or (version is not None and (case.version != version or case.status != "running")):
+        session.rollback()
+        return False
+    case.status, case.error = "error", message
+    case.version += 1
+    case.updated_at = engine.now()
+    session.add(AuditEvent(case_id=case_id, actor=actor, at=engine.now(), action="case_failed",
+                           detail={"reason": message}))
+    _commit(engine, session, case)
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    """What failed, where: the sandbox's own message when the failure came from diagram code."""
+    inner, seen = exc, set()
+    while id(inner) not in seen and not isinstance(inner, SandboxError):
+        seen.add(id(inner))
+        following = getattr(inner, "exception", None) or inner.__cause__ or inner.__context__
+        if following is None:
+            break
+        inner = following
+    text = inner.message if isinstance(inner, SandboxError) else str(inner)
+    where = getattr(exc, "task_spec", None)
+    if where is not None and getattr(where, "bpmn_id", None):
+        return f"{where.bpmn_name or where.bpmn_id}（{where.bpmn_id}）：{text}"
+    return text
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """A case by id."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("案件不存在", case=case_id)
+    return case
+
+
+def case_tasks(session: Session, case_id: int, status: str | None = None) -> list[HumanTask]:
+    """A case's human tasks, oldest first, optionally of one status."""
+    # The runner writes task rows with plain SQL: refresh any copies this session already holds.
+    query = (select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+             .execution_options(populate_existing=True))
+    if status:
+        query = query.where(HumanTask.status == status)
+    return list(session.scalars(query))
+
+
+def stored_state(session: Session, case_id: int) -> str:
+    """The case's workflow state as stored (for diagnostics and tests)."""
+    return session.scalar(select(Case.state).where(Case.id == case_id))
+
+
+def visible_case(session: Session, case_id: int, org_path: str) -> Case:
+    """A case, only if it belongs to the organisation subtree at `org_path`; otherwise NotFound."""
+    case = session.get(Case, case_id)
+    if case is None or case.org is None or not case.org.path.startswith(org_path):
+        raise NotFound("案件不存在", case=case_id)
+    return case

@@ -1,0 +1,185 @@
+"""Budgets for diagram code: CPU time and memory per evaluation and per run (the guards that charge them are in
+engine/sandbox_guards.py).
+
+RestrictedPython keeps diagram code away from the machine; these keep it from eating the machine. Code is
+instrumented at compile time (see `sandbox._Instrument`): every loop iteration, comprehension element and function
+call ticks the run's `Budget`, and the operations that can build a huge value in one C call (`+`, `*`, `**`, `<<`,
+`%` on text, padding and joining text, extending a list, `range`, `pow`) ask the budget first. A budget that is
+exceeded stays exceeded: code that catches the error only meets it again at its next tick.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ..core.errors import SandboxError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one evaluation may spend. Settings: `SANDBOX_CPU_SECONDS`, `SANDBOX_MEMORY_MB` and the rest."""
+
+    cpu_seconds: float = 0.5          # CPU time of one evaluation (script, condition, expression)
+    run_cpu_seconds: float = 5.0      # CPU time of all evaluations of one engine run (a step and what follows it)
+    memory_bytes: int = 128 << 20     # growth of the process while one evaluation runs
+    max_items: int = 1_000_000        # length of one text, list or range built in one operation
+    max_int_bits: int = 100_000       # size of one integer (about 30,000 digits)
+    max_instances: int = 1_000        # children of one multi-instance activity
+    max_case_bytes: int = 8 << 20     # a case's stored state (its data included) after a step
+
+
+class LimitExceeded(SandboxError):
+    """Diagram code went past one of its budgets."""
+
+    code = "sandbox_limit"
+
+
+_CHECK_EVERY = 1024          # ticks between two looks at the clock and the process size
+_LARGE = 64 << 10            # an operation that may allocate this much looks at the process size first
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# The run's CPU deadline, in a list so that time spent in the engine's own helpers can be given back.
+_run_deadline: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("lawflow_run_deadline",
+                                                                                     default=None)
+_current: contextvars.ContextVar[Budget] = contextvars.ContextVar("lawflow_budget")
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes (0 where /proc is absent)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextmanager
+def run_budget(limits: Limits):
+    """Bound the CPU time of every evaluation inside the block together (one engine run)."""
+    token = _run_deadline.set([time.thread_time() + limits.run_cpu_seconds])
+    try:
+        yield
+    finally:
+        _run_deadline.reset(token)
+
+
+def current() -> "Budget":
+    """The budget of the evaluation running in this thread (the guards of engine/sandbox_guards.py charge it)."""
+    return _current.get()
+
+
+@contextmanager
+def evaluation(limits: Limits):
+    """Give the evaluation run inside the block a budget of its own (threads and nested runs never share one)."""
+    budget = Budget(limits)
+    token = _current.set(budget)
+    try:
+        yield budget
+    except BaseException:
+        if budget.exceeded is not None:    # whatever the code did after meeting its budget, the budget is why
+            raise budget.exceeded from None
+        raise
+    finally:
+        _current.reset(token)
+    budget.settle()
+
+
+class Budget:
+    """One evaluation's budget, reached by the instrumented code only through the module's guard functions."""
+
+    __slots__ = ("limits", "started", "credited", "deadline", "left", "base", "exceeded")
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        # Reading the thread's CPU clock is a system call: most evaluations end long before their first check,
+        # so only the wall clock is read now, and the CPU deadline set at the first check counts the wall time
+        # since then as CPU time (never more generous than the budget).
+        self.started = time.perf_counter()
+        self.credited = 0.0         # seconds spent in the engine's helpers, which the diagram is not charged for
+        self.deadline: float | None = None
+        self.left = _CHECK_EVERY
+        self.base = 0               # resident size when first looked at (lazily: most code never needs it)
+        self.exceeded: LimitExceeded | None = None
+
+    def tick(self) -> bool:
+        """Called on every loop iteration and function call of diagram code."""
+        self.left -= 1
+        if self.left <= 0:
+            self.check()
+        return True
+
+    def settle(self) -> None:
+        """At the end of a run: refuse it if it went past its budget, even inside one long call that never ticked
+        or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due."""
+        if self.exceeded is None and time.perf_counter() - self.started - self.credited > self.limits.cpu_seconds:
+            self.left = 0
+            self.check()
+        if self.exceeded is not None:
+            raise self.exceeded
+
+    def check(self, allocating: int = 0) -> None:
+        """Raise when the CPU time or the memory budget is spent (for good: later checks raise again)."""
+        if self.exceeded is not None:
+            raise self.exceeded
+        self.left = _CHECK_EVERY
+        cpu = time.thread_time()
+        if self.deadline is None:
+            self.deadline = cpu + self.limits.cpu_seconds - (time.perf_counter() - self.started - self.credited)
+            run = _run_deadline.get()
+            if run is not None:
+                self.deadline = min(self.deadline, run[0])
+        if cpu > self.deadline:
+            self.fail(f"运行时间超过 {self.limits.cpu_seconds:g} 秒 CPU 时间限制，已停止")
+        resident = _resident()
+        if not self.base:
+            self.base = resident
+        if resident and resident + allocating - self.base > self.limits.memory_bytes:
+            self.fail(f"占用内存超过 {self.limits.memory_bytes >> 20} MB 限制，已停止")
+
+    def credit(self, seconds: float) -> None:
+        """Give back time spent in a helper: trusted engine code (a calendar computed for a new year, a query),
+        bounded by its own rules, is not the diagram's doing. At most `run_cpu_seconds` in all, so a loop that
+        only calls helpers still ends."""
+        seconds = min(seconds, self.limits.run_cpu_seconds - self.credited)
+        if seconds <= 0:
+            self.left = 0           # nothing more to give back: the next tick looks at the clock
+            return
+        self.credited += seconds
+        if self.deadline is not None:
+            self.deadline += seconds
+        run = _run_deadline.get()
+        if run is not None:
+            run[0] += seconds
+
+    def fail(self, message: str) -> None:
+        self.exceeded = LimitExceeded(message)
+        self.left = 0
+        raise self.exceeded
+
+    def size(self, items: int, item_bytes: int = 8) -> None:
+        """Refuse building a value of `items` elements (or characters) before it is built."""
+        if items > self.limits.max_items:
+            self.fail(f"生成的数据长度 {items} 超过 {self.limits.max_items} 的限制")
+        if items * item_bytes >= _LARGE:
+            self.check(items * item_bytes)
+
+    def bits(self, bits: int) -> None:
+        """Refuse building an integer of `bits` bits before it is built."""
+        if bits > self.limits.max_int_bits:
+            self.fail(f"整数过大（约 {bits} 位二进制），超过 {self.limits.max_int_bits} 位的限制")
+
+def uncharged(helper):
+    """A helper handed to diagrams, whose own running time is not charged to the evaluation that calls it."""
+    def call(*args, **kwargs):
+        budget = _current.get(None)
+        if budget is None:
+            return helper(*args, **kwargs)
+        started = time.perf_counter()
+        try:
+            return helper(*args, **kwargs)
+        finally:
+            budget.credit(time.perf_counter() - started)
+    call.__name__ = getattr(helper, "__name__", "helper")
+    return call

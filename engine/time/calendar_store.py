@@ -1,0 +1,49 @@
+"""Administrator-entered holiday schedules: stored, checked, and loaded into the engine's calendar."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, extract, or_, select
+from sqlalchemy.orm import Session
+
+from ..core.db import begin_write
+from ..core.errors import DataValidationError, FieldError
+from ..core.models import CalendarDay, CalendarYear, Case, HumanTask
+from .workdays import YearSchedule
+
+
+def load_calendar(engine, session: Session) -> None:
+    """Give the engine's calendar every schedule entered so far."""
+    overrides: dict[int, YearSchedule] = {y: YearSchedule() for y in session.scalars(select(CalendarYear.year))}
+    for row in session.scalars(select(CalendarDay)):
+        schedule = overrides.setdefault(row.year, YearSchedule())
+        (schedule.holidays if row.kind == "holiday" else schedule.workdays).add(row.day)
+    engine.calendar.overrides = overrides
+
+
+def store_year(engine, session: Session, year: int, holidays: list[date], workdays: list[date], *,
+               actor: str, note: str = "") -> None:
+    """Store a year's official schedule (replacing what was entered before) and give it to the engine's calendar."""
+    errors = [FieldError("holidays", f"{d} 不在 {year} 年") for d in holidays if d.year != year]
+    errors += [FieldError("workdays", f"{d} 不在 {year} 年") for d in workdays if d.year != year]
+    errors += [FieldError("workdays", f"{d} 同时是节假日和调休工作日") for d in set(holidays) & set(workdays)]
+    errors += [FieldError("workdays", f"{d} 是工作日（周一至周五），无需列为调休") for d in workdays if d.weekday() < 5]
+    if errors:
+        raise DataValidationError("日历数据有误", errors, year=year)
+    begin_write(session)
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    session.merge(CalendarYear(year=year, entered_at=engine.now(), entered_by=actor, note=note))
+    session.flush()
+    session.add_all([CalendarDay(day=d, year=year, kind="holiday") for d in sorted(set(holidays))])
+    session.add_all([CalendarDay(day=d, year=year, kind="workday") for d in sorted(set(workdays))])
+    session.commit()
+    load_calendar(engine, session)
+
+
+def missing_years(engine, session: Session) -> list[int]:
+    """Years that pending deadlines reach but whose official schedule is not known."""
+    years = set(session.scalars(select(extract("year", HumanTask.due_at)).where(
+        HumanTask.status == "ready", HumanTask.due_at.is_not(None))))
+    years |= set(session.scalars(select(extract("year", Case.next_timer_at)).where(
+        or_(Case.status == "running", Case.status == "suspended"), Case.next_timer_at.is_not(None))))
+    return sorted(int(y) for y in years if y is not None and not engine.calendar.known(int(y)))

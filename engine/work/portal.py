@@ -1,0 +1,129 @@
+"""Cases a member of the public starts without an account, and the little they may later see of them.
+
+A process opts in with properties: `portalForm` (the JSON Schema the public fills in), `portalDefaults`
+(JSON merged into the data, e.g. the intake channel), `portalDateField` (the field that gets the day of submission),
+`portalOrgKinds` (kinds of organisation it may go to),
+`publicFields` (case fields shown on the status page, as `field` or `field:label`).
+A user task's `publicStage` property names the stage the public sees while it is open."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.vocabulary import (
+    PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY, PORTAL_ORG_KINDS_PROPERTY,
+    PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY,
+)
+from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
+from ..runtime.cases import case_tasks, start_case
+from ..records.directory import directory_errors
+from ..core.errors import DataValidationError, FieldError, NotFound
+from ..core.models import Case, Organization, ProcessDefinition
+from .casework import case_data, field_titles
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone
+ITERATIONS = 120_000
+
+
+def public_processes(session: Session) -> list[ProcessDefinition]:
+    """Processes the public may start."""
+    return [d for d in latest_definitions(session) if (d.properties or {}).get(PORTAL_FORM_PROPERTY)]
+
+
+def public_form(engine, session: Session, process_key: str) -> tuple[ProcessDefinition, dict]:
+    """A public process and the schema of its intake form."""
+    definition = latest_definition(session, process_key)
+    path = (definition.properties or {}).get(PORTAL_FORM_PROPERTY)
+    if not path:
+        raise NotFound("该事项不接受网上提交", process=process_key)
+    full = f"forms/{path}"
+    load = lambda: bundle_file(session, definition.bundle_id, full)  # noqa: E731
+    return definition, engine.forms.validator(definition.bundle_id, full, load).schema
+
+
+def receiving_organizations(session: Session, definition: ProcessDefinition) -> list[Organization]:
+    """Organisations a submission may be addressed to: those of the kinds the process names (`portalOrgKinds`),
+    else every organisation below the root."""
+    kinds = [k.strip() for k in (definition.properties or {}).get(PORTAL_ORG_KINDS_PROPERTY, "").split(",") if k.strip()]
+    query = select(Organization).order_by(Organization.path)
+    query = query.where(Organization.kind.in_(kinds)) if kinds else query.where(Organization.parent_id.is_not(None))
+    return list(session.scalars(query))
+
+
+def submit(engine, session: Session, process_key: str, data: dict, org_code: str) -> tuple[Case, str]:
+    """Check the submission against the intake form, start the case, and return it with its access code
+    (shown once; only its hash is kept)."""
+    definition, schema = public_form(engine, session, process_key)
+    bundle_id, path = definition.bundle_id, f"forms/{definition.properties[PORTAL_FORM_PROPERTY]}"
+    load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
+    problems = []
+    try:
+        engine.forms.check(bundle_id, path, load, data)
+    except DataValidationError as exc:
+        problems += exc.errors
+    problems += directory_errors(session, schema, data)
+    if org_code not in {o.code for o in receiving_organizations(session, definition)}:
+        problems.append(FieldError("org", "请选择受理机关", "required"))
+    if problems:
+        session.rollback()
+        raise DataValidationError(f"提交内容有 {len(problems)} 处需要修改", problems)
+    defaults = json.loads((definition.properties or {}).get(PORTAL_DEFAULTS_PROPERTY) or "{}")
+    dated = (definition.properties or {}).get(PORTAL_DATE_PROPERTY)
+    if dated:       # the day it arrived, in China time: what registration records as the date of receipt
+        defaults[dated] = engine.today().isoformat()
+    case = start_case(engine, session, process_key, {**defaults, **data}, org_code=org_code, actor="public")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    case.access_code_hash = _hash(code)
+    session.commit()
+    return case, code
+
+
+def status(engine, session: Session, business_number: str, code: str) -> dict:
+    """What the public may see of a case: its stage and the declared public fields. One answer for a wrong
+    number and a wrong code, so neither can be probed."""
+    case = session.scalar(select(Case).where(Case.business_number == business_number.strip()))
+    stored = case.access_code_hash if case is not None else None
+    if not _check(code.strip().upper(), stored) or case is None:
+        raise NotFound("案件编号或查询码不正确")
+    props = case.definition.properties or {}
+    fields = [entry.strip().partition(":") for entry in props.get(PUBLIC_FIELDS_PROPERTY, "").split(",") if entry.strip()]
+    data = case_data(engine, session, case) if fields else {}
+    titles = field_titles(session, case.definition.bundle_id)
+    shown = [(label or titles.get(name, name), data[name]) for name, _, label in fields
+             if data.get(name) not in (None, "", [])]
+    return {"business_number": case.business_number, "received_at": case.created_at, "stage": _stage(engine, session, case),
+            "finished": case.status in ("completed", "terminated"), "fields": shown}
+
+
+def _stage(engine, session: Session, case: Case) -> str:
+    if case.status == "completed":
+        return "已办结"
+    if case.status == "terminated":
+        return "已终止"
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    specs = {s.bpmn_id: s for p in (spec, *subs.values()) for s in p.task_specs.values() if getattr(s, "bpmn_id", None)}
+    for task in case_tasks(session, case.id, "ready"):
+        stage = (getattr(specs.get(task.element_id), "extensions", None) or {}).get("properties", {}).get(PUBLIC_STAGE_PROPERTY)
+        if stage:
+            return stage
+    return "办理中"
+
+
+def _hash(code: str) -> str:
+    salt = secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), ITERATIONS).hex()
+    return f"pbkdf2_sha256${ITERATIONS}${salt}${digest}"
+
+
+def _check(code: str, stored: str | None) -> bool:
+    if not stored:
+        hashlib.pbkdf2_hmac("sha256", code.encode(), b"0" * 16, ITERATIONS)    # same cost either way
+        return False
+    _, iterations, salt, digest = stored.split("$")
+    candidate = hashlib.pbkdf2_hmac("sha256", code.encode(), bytes.fromhex(salt), int(iterations)).hex()
+    return hmac.compare_digest(candidate, digest)

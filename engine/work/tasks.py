@@ -1,0 +1,277 @@
+"""Task operations around the workflow: claim, release, transfer (转办), delegate (委派) and resolve, urge (催办),
+copy (抄送), comment and drafts. They change who holds a task, never the workflow itself; each is one
+transaction with an audit event, and the people it concerns get an in-app notification."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.db import begin_write
+from ..core.errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
+from ..core.models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
+from ..core.people import candidates, is_candidate
+
+MAX_NOTE = 2000
+
+
+# ---------------------------------------------------------------- visibility
+
+def can_see(user: User, case: Case) -> bool:
+    """Whether the case lies in the user's organisation subtree."""
+    return case.org is not None and case.org.path.startswith(user.org.path)
+
+
+def visible_task(session: Session, task_id: int, user: User, *, lock: bool = False) -> HumanTask:
+    """A task of a case the user may see; NotFound otherwise (never tells whether it exists elsewhere)."""
+    query = (select(HumanTask, Organization.path).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id).where(HumanTask.id == task_id)
+             .execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update(of=HumanTask)
+    found = session.execute(query).first()
+    if found is None or not found[1].startswith(user.org.path):
+        raise NotFound("任务不存在", task=task_id)
+    return found[0]
+
+
+def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
+    begin_write(session)
+    task = visible_task(session, task_id, user, lock=True)
+    if task.status != "ready":
+        raise InvalidState("任务已办结或已取消", task=task_id, status=task.status)
+    return task
+
+
+def _colleague(session: Session, username: str, case: Case, field: str) -> User:
+    """A user who may receive a case's task or copy: active, and able to see the case."""
+    target = session.scalar(select(User).where(User.username == username, User.active))
+    if target is None or not can_see(target, case):
+        raise DataValidationError("接收人无效", [FieldError(field, f"用户 {username} 不存在或无权查看本案件", "user")])
+    return target
+
+
+def receivers(session: Session, task: HumanTask) -> list[User]:
+    """Who may be handed a task (转办, 委派): the active staff of the organisation that handles it."""
+    return list(session.scalars(select(User).where(User.active, User.org_id == task.org_id).order_by(User.username)))
+
+
+def _receiver(session: Session, username: str, task: HumanTask, field: str) -> User:
+    target = session.scalar(select(User).where(User.username == username, User.active))
+    if target is None or target.org_id != task.org_id:
+        org = session.get(Organization, task.org_id)
+        raise DataValidationError("接收人无效", [FieldError(
+            field, f"用户 {username} 不存在或不是{org.name if org else '本机构'}的工作人员", "user")])
+    return target
+
+
+# ---------------------------------------------------------------- operations
+
+def claim(engine, session: Session, task_id: int, user: User) -> HumanTask:
+    """Take an unassigned task the user is a candidate for."""
+    task = _open_task(session, task_id, user)
+    if task.assignee_id is not None:
+        holder = session.get(User, task.assignee_id)
+        raise ConflictError(f"任务已由 {holder.display_name} 签收", task=task_id)
+    if not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的候选办理人", task=task_id)
+    task.assignee_id = user.id
+    return _done(engine, session, task, user, "task_claimed")
+
+
+def release(engine, session: Session, task_id: int, user: User) -> HumanTask:
+    """Give a claimed task back to its candidates."""
+    task = _open_task(session, task_id, user)
+    if task.assignee_id != user.id:
+        raise NotAllowed("只有签收人可以退回任务", task=task_id)
+    if task.delegation == "pending":
+        raise InvalidState("委派中的任务不能退回，请办理后交回委派人", task=task_id)
+    task.assignee_id = None
+    return _done(engine, session, task, user, "task_released")
+
+
+def transfer(engine, session: Session, task_id: int, user: User, to: str, reason: str = "") -> HumanTask:
+    """转办: hand the task to another person for good; it becomes theirs to complete."""
+    task = _open_task(session, task_id, user)
+    _require_holder(session, task, user)
+    _require_note(reason, "reason", "请填写转办理由")
+    target = _receiver(session, to, task, "to")
+    if target.id == user.id:
+        raise DataValidationError("接收人无效", [FieldError("to", "不能转办给自己", "user")])
+    task.assignee_id, task.owner_id, task.delegation = target.id, None, None
+    _notify(engine, session, task, target, f"转办：{task.name}", f"{user.display_name} 将任务转办给您。{reason}")
+    return _done(engine, session, task, user, "task_transferred", to=target.username, reason=reason)
+
+
+def delegate(engine, session: Session, task_id: int, user: User, to: str, note: str = "") -> HumanTask:
+    """委派: ask another person to work on the task; when they resolve it, it comes back to the user."""
+    task = _open_task(session, task_id, user)
+    _require_holder(session, task, user)
+    if task.delegation == "pending":
+        raise InvalidState("任务正在委派中，不能再次委派", task=task_id)
+    target = _receiver(session, to, task, "to")
+    if target.id == user.id:
+        raise DataValidationError("接收人无效", [FieldError("to", "不能委派给自己", "user")])
+    task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"
+    _notify(engine, session, task, target, f"委派：{task.name}", f"{user.display_name} 委派您办理，办理后请交回。{note}")
+    return _done(engine, session, task, user, "task_delegated", to=target.username, note=note)
+
+
+def resolve(engine, session: Session, task_id: int, user: User, note: str = "") -> HumanTask:
+    """The delegate hands the task back to its owner (with any draft they saved)."""
+    task = _open_task(session, task_id, user)
+    if task.delegation != "pending" or task.assignee_id != user.id:
+        raise NotAllowed("只有被委派人可以交回任务", task=task_id)
+    owner = session.get(User, task.owner_id)
+    task.assignee_id, task.delegation = owner.id, "resolved"
+    _notify(engine, session, task, owner, f"委派已交回：{task.name}", f"{user.display_name} 已办理并交回。{note}")
+    return _done(engine, session, task, user, "task_resolved", to=owner.username, note=note)
+
+
+def urge(engine, session: Session, task_id: int, user: User, note: str = "") -> HumanTask:
+    """催办: remind whoever holds the task (its assignee, else its candidates)."""
+    task = _open_task(session, task_id, user)
+    held_by = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
+    if not held_by:
+        raise InvalidState("该任务当前没有办理人可以催办", task=task_id)
+    if [p.id for p in held_by] == [user.id]:
+        raise InvalidState("任务由您本人办理，无需催办", task=task_id)
+    held_by = [p for p in held_by if p.id != user.id]     # a candidate who urges the others is not reminded
+    task.urge_count = (task.urge_count or 0) + 1
+    task.last_urged_at = engine.now()
+    for person in held_by:
+        _notify(engine, session, task, person, f"催办：{task.name}", f"{user.display_name} 催办此任务。{note}",
+                kind="urge")
+    return _done(engine, session, task, user, "task_urged", to=sorted(p.username for p in held_by), note=note)
+
+
+def copy(engine, session: Session, case_id: int, user: User, to: list[str], note: str = "",
+         task_id: int | None = None) -> list[CaseCopy]:
+    """抄送: send a case (optionally one of its tasks) to people for their information."""
+    begin_write(session)
+    case = _visible_case(session, case_id, user)
+    if not to:
+        raise DataValidationError("请选择抄送人", [FieldError("to", "至少选择一位抄送人", "required")])
+    if task_id is not None and session.scalar(select(HumanTask.id).where(
+            HumanTask.id == task_id, HumanTask.case_id == case_id)) is None:
+        raise NotFound("任务不存在", task=task_id)
+    targets = [_colleague(session, name, case, "to") for name in dict.fromkeys(to)]
+    now = engine.now()
+    copies = [CaseCopy(case_id=case.id, task_id=task_id, user_id=t.id, sent_by=user.username, note=note,
+                       created_at=now) for t in targets]
+    session.add_all(copies)
+    for target in targets:
+        session.add(Notification(user_id=target.id, case_id=case.id, kind="copy", title=f"抄送：{_case_label(case)}",
+                                 body=f"{user.display_name} 抄送给您。{note}", link=f"/cases/{case.id}", created_at=now))
+    _audit(session, engine, case.id, None, user, "case_copied", to=[t.username for t in targets], note=note)
+    session.commit()
+    return copies
+
+
+def comment(engine, session: Session, case_id: int, user: User, text: str, task_id: int | None = None) -> None:
+    """A remark on the case's timeline, optionally on one of the case's own tasks (another case's is not found)."""
+    begin_write(session)
+    case = _visible_case(session, case_id, user)
+    _require_note(text, "text", "意见内容不能为空")
+    uuid = None
+    if task_id is not None:
+        uuid = session.scalar(select(HumanTask.task_uuid).where(HumanTask.id == task_id, HumanTask.case_id == case.id))
+        if uuid is None:
+            raise NotFound("任务不存在", task=task_id)
+    _audit(session, engine, case.id, uuid, user, "commented", text=text.strip())
+    session.commit()
+
+
+def check_workable(session: Session, task: HumanTask, user: User, *, completing: bool) -> None:
+    """Refuse, before anything is written, what completing the task (or, not completing, saving a draft) would be
+    refused for: a task no longer ready, a user who is not its handler, and for completion a case that is not
+    running or a task out on delegation. Pages store uploaded files ahead of the form; they ask this first."""
+    if task.status == "completed":
+        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
+    if task.status != "ready":
+        raise InvalidState("任务已取消，无法办理", task=task.id)
+    if not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的办理人", task=task.id)
+    if completing and task.case.status != "running":
+        raise InvalidState("案件当前不在办理中，不能办理此任务", task=task.id, status=task.case.status)
+    if completing and task.delegation == "pending":
+        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task.id)
+
+
+def save_draft(engine, session: Session, task_id: int, user: User, data: dict) -> HumanTask:
+    """Keep unfinished form data on the task, unchecked, for whoever completes it."""
+    task = _open_task(session, task_id, user)
+    if not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的办理人", task=task_id)
+    if not isinstance(data, dict):
+        raise DataValidationError("草稿必须是对象", [FieldError("", "草稿必须是 JSON 对象", "type")])
+    task.draft = data
+    return _done(engine, session, task, user, "draft_saved", keys=sorted(data))
+
+
+def read_copy(session: Session, user: User, copy_id: int, now: datetime) -> None:
+    """Mark a copy sent to the user as read."""
+    found = session.get(CaseCopy, copy_id)
+    if found is None or found.user_id != user.id:
+        raise NotFound("抄送不存在", copy=copy_id)
+    if found.read_at is None:
+        found.read_at = now
+    session.commit()
+
+
+def _visible_case(session: Session, case_id: int, user: User) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not can_see(user, case):
+        raise NotFound("案件不存在", case=case_id)
+    return case
+
+
+def _require_holder(session: Session, task: HumanTask, user: User) -> None:
+    """The user holds the task: its assignee, or a candidate of an unassigned task."""
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise NotAllowed("该任务不在您名下", task=task.id)
+    if task.assignee_id is None and not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的办理人", task=task.id)
+
+
+def _require_note(text: str, field: str, message: str) -> None:
+    if not text or not text.strip():
+        raise DataValidationError(message, [FieldError(field, message, "required")])
+    if len(text) > MAX_NOTE:
+        raise DataValidationError("内容过长", [FieldError(field, f"不能超过 {MAX_NOTE} 个字", "maxLength")])
+
+
+def _notify(engine, session, task: HumanTask, user: User, title: str, body: str, kind: str = "task") -> None:
+    session.add(Notification(user_id=user.id, case_id=task.case_id, kind=kind, title=title[:300], body=body,
+                             link=f"/tasks/{task.id}", created_at=engine.now()))
+
+
+def _audit(session, engine, case_id, task_uuid, user: User, action: str, **detail) -> None:
+    session.add(AuditEvent(case_id=case_id, task_uuid=task_uuid, actor=user.username, at=engine.now(),
+                           action=action, detail=detail))
+
+
+def _done(engine, session, task: HumanTask, user: User, action: str, **detail) -> HumanTask:
+    _audit(session, engine, task.case_id, task.task_uuid, user, action, task=task.id, name=task.name, **detail)
+    session.commit()
+    return task
+
+
+def _case_label(case: Case) -> str:
+    return case.business_number or case.title or f"案件 {case.id}"
+
+
+def colleagues(session: Session, case: Case) -> list[User]:
+    """Everyone who may receive a copy of the case: active users whose subtree holds it, its own organisation's
+    first, then those of the organisations above it, nearest first."""
+    ancestors = [int(p) for p in case.org.path.strip("/").split("/") if p]
+    found = session.scalars(select(User).where(User.active, User.org_id.in_(ancestors)).order_by(User.username))
+    return sorted(found, key=lambda u: -ancestors.index(u.org_id))
+
+
+def organization_in_scope(session: Session, user: User, code: str) -> Organization | None:
+    """An organisation of the user's subtree, by code."""
+    org = session.scalar(select(Organization).where(Organization.code == code))
+    return org if org is not None and org.path.startswith(user.org.path) else None
+

@@ -1,0 +1,177 @@
+"""Work lists: the inbox views, copies, case search and the leader's overview, each within the user's
+organisation subtree."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
+from sqlalchemy import case as when
+from sqlalchemy.orm import Session
+
+from ..core.vocabulary import LEADER_PROPERTY
+from ..core.db import begin_write
+from ..core.errors import DataValidationError, FieldError
+from ..core.models import Case, CaseCopy, HumanTask, Organization, User
+
+TASK_VIEWS = ("mine", "group", "delegated", "done")
+SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
+
+
+def _role_names(user: User) -> list[str]:
+    return [r.name for r in user.roles] + [r.code for r in user.roles]
+
+def _candidate_clause(user: User):
+    """Unassigned ready tasks the user is a candidate for (named users, else the lane's role in the task's org)."""
+    named = cast(HumanTask.candidate_users, Text).like(f'%"{_like_escape(user.username)}"%', escape="\\")
+    by_role = and_(HumanTask.candidate_users.is_(None), HumanTask.org_id == user.org_id,
+                   HumanTask.lane.in_(_role_names(user)))
+    return and_(HumanTask.status == "ready", HumanTask.assignee_id.is_(None), or_(by_role, named))
+
+def _delegated_by(user: User):
+    """Open tasks the user delegated (委派) and has not had back yet."""
+    return and_(HumanTask.status == "ready", HumanTask.owner_id == user.id, HumanTask.delegation == "pending")
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+def inbox(session: Session, user: User, view: str = "mine", *, process_key: str | None = None,
+          q: str | None = None, due: str | None = None, since: datetime | None = None,
+          until: datetime | None = None, now: datetime | None = None, soon: datetime | None = None,
+          limit: int = 200, sort: str = "due") -> list[HumanTask]:
+    """The user's tasks of one view: mine (assigned to me), group (my role's unclaimed tasks), delegated (mine,
+    with a delegate until they hand it back), done (completed by me), sorted by due time; `due` = overdue | soon
+    narrows to tasks past `now` or due before `soon`."""
+    if view not in TASK_VIEWS:
+        raise DataValidationError("无效的视图", [FieldError("view", f"应为 {'、'.join(TASK_VIEWS)} 之一", "enum")])
+    query = (select(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id).where(Organization.path.startswith(user.org.path)))
+    if view == "mine":
+        query = query.where(HumanTask.status == "ready", HumanTask.assignee_id == user.id)
+    elif view == "group":
+        query = query.where(_candidate_clause(user))
+    elif view == "delegated":
+        query = query.where(_delegated_by(user))
+    else:
+        query = query.where(HumanTask.status == "completed", HumanTask.completed_by == user.username)
+    query = _case_filters(query, process_key, q, since, until)
+    if due == "overdue" and now is not None:
+        query = query.where(HumanTask.due_at < now)
+    elif due == "soon" and now is not None and soon is not None:
+        query = query.where(HumanTask.due_at >= now, HumanTask.due_at < soon)
+    if sort not in SORTS:
+        raise DataValidationError("无效的排序", [FieldError("sort", f"应为 {'、'.join(SORTS)} 之一", "enum")])
+    if sort == "newest":
+        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
+    elif sort == "oldest":
+        query = query.order_by(HumanTask.created_at, HumanTask.id)
+    elif view == "done":
+        query = query.order_by(HumanTask.completed_at.desc())
+    else:
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    found = list(session.scalars(query.limit(limit).execution_options(populate_existing=True)))
+    if view == "group":     # the LIKE above narrows; this makes the named-user match exact
+        found = [t for t in found if t.candidate_users is None or user.username in t.candidate_users]
+    return found
+
+def copies(session: Session, user: User, *, unread_only: bool = False, limit: int = 200) -> list[CaseCopy]:
+    """Copies sent to the user of cases in their organisation subtree, newest first."""
+    query = (select(CaseCopy).join(Case, CaseCopy.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+             .where(CaseCopy.user_id == user.id, Organization.path.startswith(user.org.path))
+             .order_by(CaseCopy.id.desc()).limit(limit))
+    if unread_only:
+        query = query.where(CaseCopy.read_at.is_(None))
+    return list(session.scalars(query))
+
+def inbox_counts(session: Session, user: User, now: datetime, soon: datetime) -> dict[str, int]:
+    """How many tasks each inbox view holds, plus overdue and due-soon among mine and my group's."""
+    def count(*where) -> int:
+        return session.scalar(select(func.count()).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+                              .join(Organization, Case.org_id == Organization.id)
+                              .where(Organization.path.startswith(user.org.path), *where))
+    open_to_me = or_(and_(HumanTask.status == "ready", HumanTask.assignee_id == user.id), _candidate_clause(user))
+    return {
+        "mine": count(HumanTask.status == "ready", HumanTask.assignee_id == user.id),
+        "group": count(_candidate_clause(user)),
+        "delegated": count(_delegated_by(user)),
+        "copies": session.scalar(select(func.count()).select_from(CaseCopy)
+                                 .join(Case, CaseCopy.case_id == Case.id)
+                                 .join(Organization, Case.org_id == Organization.id)
+                                 .where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None),
+                                        Organization.path.startswith(user.org.path))),
+        "overdue": count(open_to_me, HumanTask.due_at < now),
+        "soon": count(open_to_me, HumanTask.due_at >= now, HumanTask.due_at < soon),
+    }
+
+def _case_filters(query, process_key, q, since, until):
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    if q:
+        pattern = f"%{_like_escape(q.strip())}%"
+        query = query.where(or_(Case.business_number.like(pattern, escape="\\"), Case.title.like(pattern, escape="\\"),
+                                cast(Case.meta, Text).like(pattern, escape="\\")))
+    if since:
+        query = query.where(Case.created_at >= since)
+    if until:
+        query = query.where(Case.created_at < until)
+    return query
+
+def search_cases(session: Session, user: User, *, process_key: str | None = None, status: str | None = None,
+                 q: str | None = None, org_code: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[Case]:
+    """Cases in the user's organisation subtree matching the filters, newest first."""
+    query = (select(Case).join(Organization, Case.org_id == Organization.id)
+             .where(Organization.path.startswith(user.org.path)))
+    if status:
+        query = query.where(Case.status == status)
+    if org_code:
+        query = query.where(Organization.code == org_code)
+    query = _case_filters(query, process_key, q, since, until)
+    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)))
+
+def workload(session: Session, user: User, now: datetime, soon: datetime) -> list[dict]:
+    """Per organisation of the user's subtree: running cases, open tasks, and the cases with a task due soon or
+    overdue."""
+    org_rows = list(session.scalars(select(Organization).where(Organization.path.startswith(user.org.path))
+                                    .order_by(Organization.path)))
+    open_tasks = (select(HumanTask.org_id, func.count(), func.count(distinct(_when_case(HumanTask.due_at < now))),
+                         func.count(distinct(_when_case(and_(HumanTask.due_at >= now, HumanTask.due_at < soon)))))
+                  .where(HumanTask.status == "ready", HumanTask.org_id.in_([o.id for o in org_rows]))
+                  .group_by(HumanTask.org_id))
+    counts = {org_id: (total, int(late or 0), int(close or 0)) for org_id, total, late, close in session.execute(open_tasks)}
+    running = dict(session.execute(select(Case.org_id, func.count()).where(
+        Case.status == "running", Case.org_id.in_([o.id for o in org_rows])).group_by(Case.org_id)).all())
+    return [{"org": o, "running": running.get(o.id, 0), "open": counts.get(o.id, (0, 0, 0))[0],
+             "overdue": counts.get(o.id, (0, 0, 0))[1], "soon": counts.get(o.id, (0, 0, 0))[2]} for o in org_rows]
+
+def _when_case(condition):
+    """The task's case id when the condition holds, else NULL (so a distinct count counts cases)."""
+    return when((condition, HumanTask.case_id), else_=None)
+
+def overdue_tasks(session: Session, user: User, now: datetime, limit: int = 100) -> list[HumanTask]:
+    """Open tasks of the user's subtree past their due time, most overdue first."""
+    return list(session.scalars(
+        select(HumanTask).join(Organization, HumanTask.org_id == Organization.id)
+        .where(HumanTask.status == "ready", HumanTask.due_at < now, Organization.path.startswith(user.org.path))
+        .order_by(HumanTask.due_at).limit(limit)))
+
+def led_cases(session: Session, user: User) -> list[Case]:
+    """Open cases whose diagram-declared leader field names the user (领导包案)."""
+    pattern = f'%"{_like_escape(user.username)}"%'
+    found = session.scalars(select(Case).where(Case.status.in_(("running", "suspended")),
+                                               cast(Case.meta, Text).like(pattern, escape="\\"))
+                            .order_by(Case.id.desc()).limit(500))
+    return [c for c in found
+            if (field := (c.definition.properties or {}).get(LEADER_PROPERTY)) and (c.meta or {}).get(field) == user.username]
+
+def read_copies_of(session: Session, user: User, case_id: int, now: datetime) -> None:
+    """Opening a case marks the copies of it sent to the user read.
+
+    Only when there is one to mark, and then in a write transaction of its own: on SQLite, turning the page's read
+    snapshot into a write fails at once if anyone committed since it began.
+    """
+    unread = (CaseCopy.user_id == user.id, CaseCopy.case_id == case_id, CaseCopy.read_at.is_(None))
+    if session.scalar(select(CaseCopy.id).where(*unread).limit(1)) is None:
+        return
+    begin_write(session)
+    session.execute(update(CaseCopy).where(*unread).values(read_at=now))
+    session.commit()
