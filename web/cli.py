@@ -50,6 +50,8 @@ def deploy(root: str | None) -> None:
         except BundleInvalid as exc:
             click.echo(str(exc), err=True)
             sys.exit(1)
+        for warning in result.warnings:
+            click.echo(f"提醒：{warning}", err=True)
         state = "新版本" if result.created else "内容未变，沿用版本"
         click.echo(f"{state} v{result.bundle.version}（{result.bundle.content_hash[:12]}）")
 

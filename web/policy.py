@@ -229,7 +229,8 @@ def save_file(draft_id: int, path: str):
         return jsonify({"saved": False, "errors": [{"field": "", "message": exc.message}]}), 409
     problems = drafts.validate(db, engine(), draft_id)
     return jsonify({"saved": True, "problems": [
-        {"file": p.file, "element": p.element, "line": p.line, "message": p.message} for p in problems]})
+        {"file": p.file, "element": p.element, "line": p.line, "message": p.message, "severity": p.severity}
+        for p in problems]})
 
 
 @bp.post("/drafts/<int:draft_id>/upload")

@@ -77,6 +77,12 @@ class Problem:
     message: str
     element: str | None = None
     line: int | None = None
+    severity: str = "error"     # "warning": shown to whoever checks the bundle, but does not stop it being stored
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the bundle may not be stored while this problem stands."""
+        return self.severity != "warning"
 
     def __str__(self) -> str:
         where = self.file

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import BundleInvalid, NotFound
+from ..core.errors import BundleInvalid, NotFound, Problem
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
 from .validation import parse_bundle
 
@@ -51,29 +51,34 @@ class DeployResult:
 
     bundle: Bundle
     created: bool
+    warnings: list[Problem] = field(default_factory=list)      # problems that did not stop the deploy
 
 
 def deploy(session: Session, files: dict[str, bytes], *, engine, actor: str = "system", note: str = "") -> DeployResult:
     """Validate the files and publish them: a new bundle version, or the version already holding this exact
     content (made active again if it is not: that is a rollback)."""
-    bundle, created = store(session, files, engine=engine, actor=actor, note=note)
+    warnings: list[Problem] = []
+    bundle, created = store(session, files, engine=engine, actor=actor, note=note, warnings=warnings)
     if _published(session) is not bundle:
         publish(session, bundle, engine=engine, actor=actor, note=note)
     session.commit()
-    return DeployResult(bundle, created)
+    return DeployResult(bundle, created, warnings)
 
 
 def store(session: Session, files: dict[str, bytes], *, engine, actor: str = "system",
-          note: str = "") -> tuple[Bundle, bool]:
+          note: str = "", warnings: list[Problem] | None = None) -> tuple[Bundle, bool]:
     """Validate the files and keep them as an immutable bundle version (flushed, not committed, not published);
-    identical content is the version that already holds it. Any problem raises BundleInvalid, storing nothing."""
+    identical content is the version that already holds it. Any blocking problem raises BundleInvalid, storing
+    nothing; warnings (see `drafts.validate`) do not stop it."""
     digest = content_hash(files)
     existing = session.scalar(select(Bundle).where(Bundle.content_hash == digest))
     if existing is not None:
         return existing, False
     parsed, problems = parse_bundle(files, engine.sandbox)
-    if problems:
-        raise BundleInvalid(problems)
+    if any(p.blocking for p in problems):
+        raise BundleInvalid([p for p in problems if p.blocking])
+    if warnings is not None:
+        warnings.extend(problems)
     version = (session.scalar(select(func.max(Bundle.version))) or 0) + 1
     bundle = Bundle(version=version, content_hash=digest, created_at=engine.now(), created_by=actor, note=note)
     session.add(bundle)

@@ -94,14 +94,15 @@ def remove(session: Session, engine, draft_id: int, path: str) -> None:
 
 
 def validate(session: Session, engine, draft_id: int):
-    """Every problem of the draft, each with its file, element and line (an empty list: ready to publish)."""
+    """Every problem of the draft, each with its file, element and line; with no blocking one it can be published
+    (warnings, such as a property name lawflow does not read, are for the author to judge)."""
     _, problems = parse_bundle(files(session, draft_id), engine.sandbox)
     return problems
 
 
 def publish_draft(session: Session, engine, draft_id: int, *, actor: str, note: str = "") -> Bundle:
-    """Store the draft as a bundle version and make it active, in one transaction; a draft with any problem
-    raises BundleInvalid and leaves the active version as it was."""
+    """Store the draft as a bundle version and make it active, in one transaction; a draft with any blocking
+    problem raises BundleInvalid and leaves the active version as it was."""
     draft = _editable(session, draft_id)
     content = files(session, draft_id)
     try:

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
-from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE
+from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
 from ..definitions.bundles import bundle_file, latest_definition
 from . import lean
 from . import statements as sql
@@ -75,7 +75,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
 def _new_case(engine, session, definition, data, org_code, actor):
     org = organization(session, org_code)
     now = engine.now()
-    pattern = (definition.properties or {}).get("businessNumberPattern")
+    pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     number = next_number(session, pattern, now) if pattern else None
     case = Case(definition=definition, process_key=definition.process_key, business_number=number,
                 status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)

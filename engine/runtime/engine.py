@@ -10,10 +10,10 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
+from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
 from .case_context import HELPERS as CASE_HELPERS
 from ..records.documents import handle_document
 from ..definitions.forms import FormCache
-from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE
 from ..records.notifications import handle_notify
 from ..core.models import Case, ProcessDefinition
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
@@ -88,8 +88,8 @@ class Engine:
         if props is None:
             definition = load()
             raw = definition.properties or {}
-            props = {"reportable": [f.strip() for f in raw.get("reportableFields", "").split(",") if f.strip()],
-                     "title": raw.get("titleField"), "bundle_id": definition.bundle_id}
+            props = {"reportable": [f.strip() for f in raw.get(REPORTABLE_PROPERTY, "").split(",") if f.strip()],
+                     "title": raw.get(TITLE_PROPERTY), "bundle_id": definition.bundle_id}
             self._properties[definition_id] = props
         return props
 

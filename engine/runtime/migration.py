@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..core.vocabulary import FORM_PROPERTY
+from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
 from .cases import case_tasks, mutate_case
 from ..records.history import case_path
 from ..core.errors import InvalidState, NotFound
@@ -274,7 +274,7 @@ def _deadlines(engine, workflow) -> dict[str, str]:
         if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             value = task.internal_data.get("event_value")
             found[f"定时：{spec.bpmn_name or spec.bpmn_id}"] = value.get("next") if isinstance(value, dict) else value
-        expression = (getattr(spec, "extensions", None) or {}).get("properties", {}).get("dueExpression")
+        expression = (getattr(spec, "extensions", None) or {}).get("properties", {}).get(DUE_PROPERTY)
         if expression and getattr(spec, "manual", False):
             try:
                 found[f"期限：{spec.bpmn_name or spec.bpmn_id}"] = str(engine.script_engine.evaluate(task, expression))
