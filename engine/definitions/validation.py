@@ -16,17 +16,16 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..core.vocabulary import (
-    ASSIGNEE_PROPERTY, CATCH_EVENT, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
-    OFFER_WHEN_PROPERTY, PROCESS, PROPERTIES_OF, PROPERTY_NAMES, TASK, TIMER,
+    ASSIGNEE_PROPERTY, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
+    OFFER_WHEN_PROPERTY,
 )
 from ..core.errors import Problem, SandboxError
 from .form_checks import check_forms
+from .property_checks import BPMN_NS, SPIFF_NS, check_property_names
 from .number_patterns import pattern_problem
 from ..sandbox.script import Sandbox
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 # Code nested deeper than this is refused at validation: compiling it recurses once per level, and a depth that
 # compiles here with the stack to spare could exhaust it at run time, deep inside the workflow engine.
@@ -67,7 +66,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                 if el.get("id") in RESERVED_IDS:
                     problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
                                             element=el.get("id"), line=el.sourceline))
-        _check_property_names(path, tree, problems)
+        check_property_names(path, tree, problems)
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and condition.text:
@@ -127,44 +126,6 @@ def _parse_xml(path: str, content: bytes, problems: list[Problem]):
         problems.append(Problem(path, "XML 不能包含 DOCTYPE 声明（不允许实体和外部引用）", line=1))
         return None
     return tree
-
-
-_PROPERTY_TAGS = (f"{{{BPMN_NS}}}extensionElements", f"{{{SPIFF_NS}}}properties")
-_ELEMENT_KINDS = {"process": PROCESS, "userTask": TASK, "manualTask": TASK}
-_KIND_NAMES = {PROCESS: "流程", TASK: "人工任务", CATCH_EVENT: "消息捕获事件", TIMER: "边界定时器"}
-
-
-def _check_property_names(path: str, tree, problems: list[Problem]) -> None:
-    """Warn on a property lawflow does not read, or on an element where it has no effect: a typo such as
-    `leaderfield` would otherwise be ignored without a word."""
-    for prop in tree.iter(f"{{{SPIFF_NS}}}property"):
-        owner = prop.getparent().getparent().getparent() if prop.getparent() is not None else None
-        name, kind = prop.get("name") or "", _element_kind(owner)
-        if name in PROPERTIES_OF.get(kind, ()):
-            continue
-        where = _KIND_NAMES.get(kind, "此元素")
-        message = (f"属性 {name} 对{where}不起作用（它用于：{_KIND_NAMES[_kind_of(name)]}）" if name in PROPERTY_NAMES
-                   else f"未知属性 {name}：lawflow 不读取它，是否拼写有误？")
-        problems.append(Problem(path, message, element=owner.get("id") if owner is not None else None,
-                                line=prop.sourceline, severity="warning"))
-
-
-def _element_kind(element) -> str | None:
-    if element is None or not isinstance(element.tag, str):
-        return None
-    tag = etree.QName(element).localname
-    if tag in _ELEMENT_KINDS:
-        return _ELEMENT_KINDS[tag]
-    catches = tag in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
-    if catches and element.find(f"{{{BPMN_NS}}}messageEventDefinition") is not None:
-        return CATCH_EVENT
-    if tag == "boundaryEvent" and element.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
-        return TIMER
-    return None
-
-
-def _kind_of(name: str) -> str:
-    return next(kind for kind, names in PROPERTIES_OF.items() if name in names)
 
 
 class _Locator:

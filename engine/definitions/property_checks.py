@@ -1,0 +1,46 @@
+"""Property names checked against the vocabulary: one lawflow does not read, or one on an element where it has no
+effect, is a warning with its line (it does not stop a deploy)."""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..core.errors import Problem
+from ..core.vocabulary import CATCH_EVENT, PROCESS, PROPERTIES_OF, PROPERTY_NAMES, TASK, TIMER
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_ELEMENT_KINDS = {"process": PROCESS, "userTask": TASK, "manualTask": TASK}
+_KIND_NAMES = {PROCESS: "流程", TASK: "人工任务", CATCH_EVENT: "消息捕获事件", TIMER: "边界定时器"}
+
+
+def check_property_names(path: str, tree, problems: list[Problem]) -> None:
+    """Warn on a property lawflow does not read, or on an element where it has no effect: a typo such as
+    `leaderfield` would otherwise be ignored without a word."""
+    for prop in tree.iter(f"{{{SPIFF_NS}}}property"):
+        owner = prop.getparent().getparent().getparent() if prop.getparent() is not None else None
+        name, kind = prop.get("name") or "", _element_kind(owner)
+        if name in PROPERTIES_OF.get(kind, ()):
+            continue
+        where = _KIND_NAMES.get(kind, "此元素")
+        message = (f"属性 {name} 对{where}不起作用（它用于：{_KIND_NAMES[_kind_of(name)]}）" if name in PROPERTY_NAMES
+                   else f"未知属性 {name}：lawflow 不读取它，是否拼写有误？")
+        problems.append(Problem(path, message, element=owner.get("id") if owner is not None else None,
+                                line=prop.sourceline, severity="warning"))
+
+
+def _element_kind(element) -> str | None:
+    if element is None or not isinstance(element.tag, str):
+        return None
+    tag = etree.QName(element).localname
+    if tag in _ELEMENT_KINDS:
+        return _ELEMENT_KINDS[tag]
+    catches = tag in ("startEvent", "intermediateCatchEvent", "boundaryEvent")
+    if catches and element.find(f"{{{BPMN_NS}}}messageEventDefinition") is not None:
+        return CATCH_EVENT
+    if tag == "boundaryEvent" and element.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
+        return TIMER
+    return None
+
+
+def _kind_of(name: str) -> str:
+    return next(kind for kind, names in PROPERTIES_OF.items() if name in names)
