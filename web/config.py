@@ -20,7 +20,7 @@ DEFAULTS = {
     # Engine steps allowed without reaching a wait state before a case is stopped. Keep it well under
     # ~900: SpiffWorkflow misroutes silently once one run deepens its task tree to Python's recursion limit.
     "STEP_BUDGET": 300,
-    # Budgets of diagram code (engine/sandbox_limits.py): CPU seconds of one evaluation and of all evaluations of
+    # Budgets of diagram code (engine/sandbox/limits.py): CPU seconds of one evaluation and of all evaluations of
     # one engine run, memory one evaluation may grow the process by, the longest text/list/range one operation may
     # build, the largest integer, the most children of a multi-instance activity, a case's stored size after a
     # step. Past any of them the case goes to 出错 at its last good state, naming the element.
@@ -69,7 +69,7 @@ DEFAULTS = {
     "PROXY_HOPS": 0,
     # Bytes a request body may hold (pages and API); a larger one is refused with 413 before it is read.
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    # Bytes a task form with its uploaded files may hold, for signed-in staff (each file: engine.attachments).
+    # Bytes a task form with its uploaded files may hold, for signed-in staff (each file: engine.records.attachments).
     "UPLOAD_MAX_BYTES": 50 * 1024 * 1024,
     # Bytes policy staff may send to the draft editor: a zip of processes/ + forms/, one uploaded or saved file.
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,

@@ -1,6 +1,6 @@
 """Defence in depth for server processes: a memory ceiling and a watchdog for work that never ends.
 
-The sandbox bounds diagram code inside the process (engine/sandbox_limits.py). Should anything slip past it, a
+The sandbox bounds diagram code inside the process (engine/sandbox/limits.py). Should anything slip past it, a
 gunicorn worker or the scheduler must not hang or bloat for ever: gunicorn's own timeout does not apply to a
 gthread worker whose request thread is stuck (its main thread keeps the worker alive), so each process watches
 its own work. A piece of work running past its time ends the process at once (gunicorn starts a fresh worker;

@@ -3,7 +3,7 @@
 Templates are .docx files under forms/, written by staff in Word with {{ placeholders }}, and are not trusted.
 docxtpl's sandboxed Jinja keeps a template away from Python's internals, but it may still loop for hours
 (`{% for %}` in `{% for %}`) or ask for gigabytes (`{{ title * 10**10 }}`). So the parent (`fill_in_child`) runs
-`python -m engine.document_worker`, which limits its own CPU time (RLIMIT_CPU) and address space (RLIMIT_AS)
+`python -m engine.records.document_worker`, which limits its own CPU time (RLIMIT_CPU) and address space (RLIMIT_AS)
 before reading anything, fills the template and checks the size of what it made; the parent also has a
 wall-clock timeout. A runaway template ends that child with a reason; the server or scheduler goes on.
 

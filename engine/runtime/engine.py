@@ -42,7 +42,7 @@ class NoJournal:
 
 
 class Engine:
-    """Holds the engine's parts; case operations in `engine.cases` take it with a session."""
+    """Holds the engine's parts; case operations in `engine.runtime.cases` take it with a session."""
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
                  step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None,

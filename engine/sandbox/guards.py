@@ -1,5 +1,5 @@
 """The guarded operations of diagram code: what each operation that can build a huge value in one C call checks
-before it runs, charged to the running evaluation's budget (engine/sandbox_limits.py).
+before it runs, charged to the running evaluation's budget (engine/sandbox/limits.py).
 
 The instrumentation (`sandbox._Instrument`) turns `+`, `*`, `**`, `<<` and text `%` into `_binop_`, and
 RestrictedPython already routes attribute access, item writes and `+=` through `_getattr_`, `_write_` and

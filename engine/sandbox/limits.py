@@ -1,5 +1,5 @@
 """Budgets for diagram code: CPU time and memory per evaluation and per run (the guards that charge them are in
-engine/sandbox_guards.py).
+engine/sandbox/guards.py).
 
 RestrictedPython keeps diagram code away from the machine; these keep it from eating the machine. Code is
 instrumented at compile time (see `sandbox._Instrument`): every loop iteration, comprehension element and function
@@ -66,7 +66,7 @@ def run_budget(limits: Limits):
 
 
 def current() -> "Budget":
-    """The budget of the evaluation running in this thread (the guards of engine/sandbox_guards.py charge it)."""
+    """The budget of the evaluation running in this thread (the guards of engine/sandbox/guards.py charge it)."""
     return _current.get()
 
 
