@@ -6,6 +6,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, insert, select, update
 
 from ..core.models import AuditEvent, Case, HumanTask, Organization
+from ..core.scope import path_within
 
 _case = Case.__table__
 _task = HumanTask.__table__
@@ -54,6 +55,9 @@ TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.task_uuid, _task.c.element_id,
                        .select_from(_task).join(_case, _case.c.id == _task.c.case_id)
                        .outerjoin(_org, _case.c.org_id == _org.c.id)
                        .where(_task.c.id == bindparam("task_id")))
+
+# The same for a member of staff: a task of a case outside the organisation subtree at `scope` is not found.
+TASK_FOR_COMPLETION_WITHIN = TASK_FOR_COMPLETION.where(path_within(_org.c.path, bindparam("scope")))
 
 READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
                    .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))
