@@ -36,8 +36,7 @@ CANCEL_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task
 SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
                 .values(due_at=bindparam("due_at"), due_provisional=bindparam("due_provisional")))
 
-INSERT_TASKS = insert(_task)
-# The same, answering the new rows' ids (in the order of the parameter sets).
+# New task rows, answering their ids (in the order of the parameter sets).
 INSERT_TASKS_RETURNING_IDS = insert(_task).returning(_task.c.id, sort_by_parameter_order=True)
 INSERT_AUDIT = insert(AuditEvent.__table__)
 
