@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.core import people
-from engine.core.errors import ConflictError, DataValidationError, InvalidState, NotAllowed
+from engine.core.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
 from engine.core.models import AuditEvent, Case
 from engine.records import history
 from engine.runtime import cases
@@ -24,7 +24,7 @@ def start(engine, session, **data):
 
 def complete(engine, session, case_id, data, username):
     task = only_ready(session, case_id)
-    case = cases.complete_task(engine, session, task.id, data, user=people.user_by_name(session, username))
+    case = cases.complete_task(engine, session, task.id, data, user=people.user_by_name(session, username)).case
     roundtrip(engine, session, case_id)
     return case
 
@@ -85,9 +85,10 @@ def test_invalid_form_data_reports_every_field_and_saves_nothing(engine, session
 def test_only_candidates_complete_a_task(engine, session, deployed):
     case = start(engine, session)
     task = only_ready(session, case.id)
-    for outsider in ("bob", "carl"):   # wrong role; right role in another county
-        with pytest.raises(NotAllowed):
-            cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, outsider))
+    with pytest.raises(NotAllowed):     # wrong role
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "bob"))
+    with pytest.raises(NotFound):       # right role in another county: the task is not there for them
+        cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "carl"))
 
 
 def test_case_naming_users_for_a_lane_overrides_the_role(engine, session, deployed):
@@ -190,24 +191,23 @@ def _refs(session, case_id):
     return [{"id": t.id, "name": t.name, "lane": t.lane} for t in ready(session, case_id)]
 
 
-def test_complete_and_list_answers_the_tasks_the_step_opened(engine, session, deployed):
+def test_a_completion_answers_the_tasks_the_step_opened(engine, session, deployed):
     case = start(engine, session)
     task = only_ready(session, case.id)
-    done, next_tasks = cases.complete_and_list(engine, session, task.id, APPLY,
-                                               user=people.user_by_name(session, "alice"))
+    done, next_tasks = cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
     assert done.version == 2
     assert next_tasks == _refs(session, case.id) and next_tasks[0]["name"] == "审核"
 
 
-def test_complete_and_list_includes_tasks_that_stay_ready(engine, session, org_tree):
+def test_a_completion_answers_tasks_that_stay_ready(engine, session, org_tree):
     from engine.definitions import bundles
     from . import diagrams
     from .conftest import bundle_with
     bundles.deploy(session, bundle_with({"processes/test/deadlines.bpmn": diagrams.deadlines()}), engine=engine)
     case = cases.start_case(engine, session, "deadlines", {}, org_code="county-a")
     by_name = {t.name: t for t in ready(session, case.id)}
-    _, next_tasks = cases.complete_and_list(engine, session, by_name["按表达式计时"].id, APPLY,
-                                            user=people.user_by_name(session, "alice"))
+    _, next_tasks = cases.complete_task(engine, session, by_name["按表达式计时"].id, APPLY,
+                                        user=people.user_by_name(session, "alice"))
     assert [t["name"] for t in next_tasks] == ["按定时器计时"]
     assert next_tasks == _refs(session, case.id)
 

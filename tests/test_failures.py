@@ -92,7 +92,7 @@ def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, sessi
     assert retried.actor == "policy" and "ZeroDivisionError" in retried.detail["error"]
     roundtrip(engine, session, case.id)
     assert only_ready(session, case.id).id == task.id
-    done = cases.complete_task(engine, session, task.id, APPLY, user=alice)
+    done = cases.complete_task(engine, session, task.id, APPLY, user=alice).case
     assert done.status == "completed"
     with pytest.raises(InvalidState):
         case_status.retry_case(engine, session, case.id)

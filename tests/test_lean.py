@@ -87,10 +87,9 @@ def test_an_insert_read_back_lean_answers_the_new_id(engine, session, deployed):
 def test_a_completion_runs_every_statement_on_the_driver(engine, session, deployed):
     case = start(engine, session)
     task = cases.case_tasks(session, case.id, "ready")[0]
-    cases.complete_and_list(engine, session, task.id, APPLY,
-                            user=people.user_by_name(session, "alice"))
+    cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
     # A statement handed over to SQLAlchemy costs several times its lean run: none of a completion's may be.
-    step = {sql.TASK_FOR_COMPLETION, sql.INSERT_TASKS, sql.INSERT_TASKS_RETURNING_IDS, sql.INSERT_AUDIT,
+    step = {sql.TASK_FOR_COMPLETION, sql.TASK_FOR_COMPLETION_WITHIN, sql.INSERT_TASKS_RETURNING_IDS, sql.INSERT_AUDIT,
             sql.COMPLETE_TASK, sql.CANCEL_TASK, sql.READY_TASK_REFS}
     assert not step & set(lean.handed_over())
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.core import people
+from engine.core import people, scope
 from engine.core.errors import ConflictError, DataValidationError, InvalidState, NotAllowed, NotFound
 from engine.records import history, notifications
 from engine.runtime import cases
@@ -102,13 +102,13 @@ def test_urge_notifies_the_holder_and_counts(session, engine, applied):
     session.expire_all()
     assert len(notifications.unread(session, u(session, "amy").id)) == 1
     assert len(notifications.unread(session, u(session, "alice").id)) == 2
-    assert tasks.visible_task(session, task.id, u(session, "bob")).urge_count == 2
+    assert scope.scoped_task(session, u(session, "bob"), task.id).urge_count == 2
     with pytest.raises(NotFound):
         tasks.urge(engine, session, task.id, u(session, "cora"))
     with pytest.raises(InvalidState, match="无需催办"):          # alice holds it: nobody to remind
         tasks.urge(engine, session, task.id, u(session, "alice"))
     session.rollback()
-    assert tasks.visible_task(session, task.id, u(session, "bob")).urge_count == 2
+    assert scope.scoped_task(session, u(session, "bob"), task.id).urge_count == 2
 
 
 def test_copy_reaches_the_copies_view_and_comments_join_the_timeline(session, engine, applied):

@@ -27,6 +27,13 @@ def session() -> Session:
     return g.db
 
 
+def rollback() -> None:
+    """Undo the request's open transaction, if it has a session: a refused change may have begun a write."""
+    db = g.get("db")
+    if db is not None:
+        db.rollback()
+
+
 def _close(_exc) -> None:
     db = g.pop("db", None)
     if db is not None:

@@ -7,7 +7,9 @@ from werkzeug.exceptions import HTTPException
 from engine.core import DataValidationError, EngineError, FieldError
 
 from .api import is_api_request
-from .api.problems import STATUS, engine_problem, http_problem
+from .api.problems import engine_problem, http_problem
+from .database import rollback
+from .refusal import status_of
 
 
 def init_app(app: Flask) -> None:
@@ -42,9 +44,11 @@ def _refuse_nul_characters():
 
 
 def _engine_error(exc: EngineError):
+    """An engine error no view answered: its transaction undone, then problem+json or the error page."""
+    rollback()
     if is_api_request():
         return engine_problem(exc)
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     return render_template("error.html", error=exc, status=status), status
 
 

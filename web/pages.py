@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.core import (
-    people, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, Organization, User,
+    people, scope, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, User,
 )
 from engine.definitions import bundles
 from engine.records import documents, history
@@ -21,6 +21,7 @@ from engine.work import case_status, casework, tasks, worklists
 
 from .auth import is_policy, login_required
 from .database import session
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("pages", __name__)
@@ -110,9 +111,7 @@ def index():
     """Processes with their published version, the running cases of my organisation subtree, and what I may start."""
     db = session()
     definitions = bundles.latest_definitions(db)
-    counts = dict(db.execute(select(Case.process_key, func.count()).join(Organization, Case.org_id == Organization.id)
-                             .where(Case.status == "running", Organization.path.startswith(g.user.org.path))
-                             .group_by(Case.process_key)).all())
+    counts = worklists.running_counts(db, g.user)
     versions = list(db.scalars(select(Bundle).order_by(Bundle.version.desc()).limit(10)))
     startable = {d.process_key for d in casework.startable(db, g.user)}
     return render_template("index.html", definitions=definitions, counts=counts, versions=versions,
@@ -128,17 +127,16 @@ def start(process_key: str):
     definition = next((d for d in casework.startable(db, g.user) if d.process_key == process_key), None)
     if definition is None:
         abort(404)
-    orgs = _organizations_in_scope(db)
+    orgs = scope.organizations(db, g.user)
     errors, chosen = {}, request.form.get("org", g.user.org.code)
     if request.method == "POST":
         try:
             case = casework.start_as(eng, db, g.user, process_key, chosen)
         except DataValidationError as exc:
-            db.rollback()
+            refuse(exc, exc.message)
             errors = {e.field: e.message for e in exc.errors}
         except EngineError as exc:
-            db.rollback()
-            flash(exc.message, "error")
+            refuse(exc)
         else:
             flash(_("已发起：%(number)s", number=case.business_number or case.id), "ok")
             mine = [t for t in cases.case_tasks(db, case.id, "ready") if people.is_candidate(db, g.user, t)]
@@ -155,7 +153,7 @@ def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
     args, found = _search(db)
-    return render_template("cases.html", cases=found, args=args, orgs=_organizations_in_scope(db),
+    return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
@@ -167,10 +165,6 @@ def _search(db, limit: int = 200) -> tuple[dict, list[Case]]:
                                    org_code=args["org"], since=day_start(args["since"]),
                                    until=day_start(args["until"], 1), limit=limit)
     return args, found
-
-
-def _organizations_in_scope(db) -> list[Organization]:
-    return [o for o in db.scalars(select(Organization).order_by(Organization.path)) if o.path.startswith(g.user.org.path)]
 
 
 EXPORT_LIMIT = 10_000
@@ -224,7 +218,7 @@ def day_start(text: str | None, plus: int = 0):
 def case_detail(case_id: int):
     """A case: summary, its diagram with the path taken, deadlines with their legal basis, timeline, documents."""
     db, eng = session(), engine()
-    case = cases.visible_case(db, case_id, g.user.org.path)
+    case = scope.scoped_case(db, g.user, case_id)
     worklists.read_copies_of(db, g.user, case_id, eng.now())
     all_tasks = cases.case_tasks(db, case_id)
     waiting = cases.waiting_messages(eng, db, case_id)
@@ -250,7 +244,7 @@ def _holders(db, task) -> list:
 def case_diagram(case_id: int):
     """The BPMN file of the version the case runs on (drawn by bpmn-js on the case page)."""
     db = session()
-    case = cases.visible_case(db, case_id, g.user.org.path)
+    case = scope.scoped_case(db, g.user, case_id)
     content = bundles.bundle_file(db, case.definition.bundle_id, case.definition.file_path)
     return content, 200, {"Content-Type": "application/xml; charset=utf-8"}
 
@@ -260,13 +254,12 @@ def case_diagram(case_id: int):
 def case_action(case_id: int, name: str):
     """Send one of the messages the case waits for (e.g. a leader takes the case over)."""
     db = session()
-    case = cases.visible_case(db, case_id, g.user.org.path)
+    case = scope.scoped_case(db, g.user, case_id)
     try:
         label = casework.send_action(engine(), db, case, g.user, name, request.form.get("note", ""))
         flash(_("已办理：%(label)s", label=label), "ok")
     except (NotAllowed, InvalidState) as exc:
-        db.rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     return redirect(url_for("pages.case_detail", case_id=case_id))
 
 
@@ -275,15 +268,14 @@ def case_action(case_id: int, name: str):
 def case_retry(case_id: int):
     """恢复运行: policy staff run a case in error again from its last good state."""
     db = session()
-    cases.visible_case(db, case_id, g.user.org.path)
+    scope.scoped_case(db, g.user, case_id)
     if not is_policy(g.user):
         abort(403)
     try:
         case_status.retry_case(engine(), db, case_id, actor=g.user.username, reason=request.form.get("reason", ""))
         flash(_("案件已恢复运行"), "ok")
     except EngineError as exc:
-        db.rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     return redirect(url_for("pages.case_detail", case_id=case_id))
 
 
@@ -292,7 +284,7 @@ def case_retry(case_id: int):
 def case_document(case_id: int, document_id: int):
     """Download a generated document of a visible case."""
     db = session()
-    cases.visible_case(db, case_id, g.user.org.path)
+    scope.scoped_case(db, g.user, case_id)
     doc = documents.document(db, case_id, document_id)
     return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -21,7 +21,9 @@ from engine.runtime import migration
 from . import formfields, uploads
 from .auth import is_policy, login_required
 from .jsonio import read_body
+from .api.problems import json_refusal
 from .database import session
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
@@ -92,8 +94,7 @@ def new_draft():
             draft = drafts.create(db, engine(), actor=g.user.username, name=name,
                                   base_version=int(base) if base.isdigit() else None)
     except DataValidationError as exc:
-        db.rollback()
-        flash("；".join(f"{e.field}：{e.message}" for e in exc.errors), "error")
+        refuse(exc, "；".join(f"{e.field}：{e.message}" for e in exc.errors))
         return redirect(url_for("policy.catalogue"))
     return redirect(url_for("policy.draft", draft_id=draft.id))
 
@@ -119,7 +120,7 @@ def publish(draft_id: int):
     try:
         bundle = drafts.publish_draft(db, engine(), draft_id, actor=g.user.username, note=request.form.get("note", ""))
     except BundleInvalid as exc:
-        flash(f"发布失败：{exc.message}，当前生效版本未改变", "error")
+        refuse(exc, f"发布失败：{exc.message}，当前生效版本未改变")
         return redirect(url_for("policy.draft", draft_id=draft_id, check=1))
     flash(f"已发布 v{bundle.version}，新立案件将使用此版本", "ok")
     return redirect(url_for("policy.catalogue"))
@@ -133,8 +134,7 @@ def republish(version: int):
         drafts.republish(session(), engine(), version, actor=g.user.username, note=request.form.get("note", ""))
         flash(f"已重新发布 v{version}", "ok")
     except EngineError as exc:
-        session().rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     return redirect(url_for("policy.catalogue"))
 
 
@@ -221,12 +221,8 @@ def save_file(draft_id: int, path: str):
     db = session()
     try:
         drafts.put(db, engine(), draft_id, path, request.get_data(), actor=g.user.username)
-    except DataValidationError as exc:
-        db.rollback()
-        return jsonify({"saved": False, "errors": [{"field": e.field, "message": e.message} for e in exc.errors]}), 422
     except EngineError as exc:
-        db.rollback()
-        return jsonify({"saved": False, "errors": [{"field": "", "message": exc.message}]}), 409
+        return json_refusal(exc)
     problems = drafts.validate(db, engine(), draft_id)
     return jsonify({"saved": True, "problems": [
         {"file": p.file, "element": p.element, "line": p.line, "message": p.message, "severity": p.severity}
@@ -245,12 +241,8 @@ def upload(draft_id: int):
             raise DataValidationError("请选择文件", [FieldError("file", "请选择要上传的文件", "required")])
         drafts.put(db, engine(), draft_id, path, uploads.read(upload), actor=g.user.username)
         flash(f"已上传 {path}", "ok")
-    except DataValidationError as exc:
-        db.rollback()
-        flash("；".join(e.message for e in exc.errors), "error")
     except EngineError as exc:
-        db.rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     return redirect(url_for("policy.draft", draft_id=draft_id))
 
 
@@ -262,8 +254,7 @@ def delete_file(draft_id: int):
         drafts.remove(session(), engine(), draft_id, request.form.get("path", ""))
         flash("已删除", "ok")
     except EngineError as exc:
-        session().rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     return redirect(url_for("policy.draft", draft_id=draft_id))
 
 
@@ -303,7 +294,7 @@ def migrate():
                                   actor=g.user.username)
                 moved.append(case.business_number or str(case.id))
             except EngineError as exc:
-                db.rollback()
+                db.rollback()       # mid-request on purpose: the next chosen case moves in a transaction of its own
                 refused.append(f"{case.business_number or case.id}：{exc.message}")
         if moved:
             flash(f"已迁移到 v{to_version}：{'、'.join(moved)}", "ok")

@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine.core import people, DataValidationError, EngineError, Notification
+from engine.core import people, scope, DataValidationError, EngineError, NotFound, Notification
 from engine.definitions import forms
 from engine.records import attachments, directory, documents, notifications
 from engine.runtime import cases
@@ -17,6 +17,7 @@ from . import formfields, uploads
 from .auth import login_required
 from .pages import day_start
 from .redirects import local_target
+from .refusal import refuse
 from .database import session
 from .workflow import engine
 
@@ -82,38 +83,32 @@ def _processes() -> list[tuple[str, str]]:
 def task_page(task_id: int):
     """A task: its form beside the case summary, documents, deadline and the operations the user may use."""
     db = session()
-    task = tasks.visible_task(db, task_id, g.user)
+    task = scope.scoped_task(db, g.user, task_id)
     schema = casework.form_schema(engine(), db, task) or {"type": "object", "properties": {}}
-    data, errors, status = _prefill(task, schema), {}, 200
-    if request.method == "POST":
-        drafting = request.form.get("action") == "draft"
-        try:
-            data = formfields.parse(schema, request.form)      # what to show again if anything is refused
-            tasks.check_workable(db, task, g.user, completing=not drafting)     # before any upload is stored
-            data = _posted(schema, task)
-            if drafting:
-                tasks.save_draft(engine(), db, task_id, g.user, data)
-                flash(_("草稿已暂存"), "ok")
-                return redirect(url_for("work.task_page", task_id=task_id))
-            cases.complete_task(engine(), db, task_id, data, user=g.user)
-        except DataValidationError as exc:
-            db.rollback()
-            errors, status = formfields.error_map(exc.errors), 422
-            flash(_("%(problem)s，请按提示修改", problem=exc.message), "error")
-        except EngineError as exc:
-            # Someone was first, the case is not running, or the diagram failed on this data (the case is then in
-            # error at its last good state): say so on the form, with what was entered still in it.
-            db.rollback()
-            status = PAGE_STATUS.get(exc.code, 409)
-            flash(exc.message, "error")
-        else:
-            flash(_("已办理「%(name)s」", name=task.name), "ok")
-            return redirect(url_for("work.inbox"))
-        task = tasks.visible_task(db, task_id, g.user)
-    return render_template("task.html", **_task_context(task, schema, data, errors)), status
-
-
-PAGE_STATUS = {"not_allowed": 403, "not_found": 404, "case_failed": 422}
+    if request.method == "GET":
+        return render_template("task.html", **_task_context(task, schema, _prefill(task, schema), {}))
+    drafting, data = request.form.get("action") == "draft", None
+    try:
+        cases.check_workable(db, task, g.user, completing=not drafting,    # before any upload is stored
+                             case_status=task.case.status)
+        data = _posted(schema, task)
+        if drafting:
+            tasks.save_draft(engine(), db, task_id, g.user, data)
+            flash(_("草稿已暂存"), "ok")
+            return redirect(url_for("work.task_page", task_id=task_id))
+        cases.complete_task(engine(), db, task_id, data, user=g.user)
+    except EngineError as exc:
+        # Bad data, someone was first, the case is not running, or the diagram failed on this data (the case is
+        # then in error at its last good state): say so on the form, with what was entered still in it.
+        invalid = isinstance(exc, DataValidationError)
+        status = refuse(exc, _("%(problem)s，请按提示修改", problem=exc.message) if invalid else exc.message)
+        errors = formfields.error_map(exc.errors) if invalid else {}
+    else:
+        flash(_("已办理「%(name)s」", name=task.name), "ok")
+        return redirect(url_for("work.inbox"))
+    task = scope.scoped_task(db, g.user, task_id)       # read afresh: the refusal rolled the session back
+    shown = data if data is not None else formfields.parse(schema, request.form)
+    return render_template("task.html", **_task_context(task, schema, shown, errors)), status
 
 
 def _prefill(task, schema: dict) -> dict:
@@ -184,14 +179,10 @@ def task_operation(task_id: int, operation: str):
     }
     try:
         calls[operation]()
-    except DataValidationError as exc:
-        db.rollback()
-        flash("；".join(e.message for e in exc.errors) or exc.message, "error")
+    except NotFound:
+        raise           # an outsider learns nothing: the one 404 page
     except EngineError as exc:
-        db.rollback()
-        if exc.code == "not_found":
-            raise
-        flash(exc.message, "error")
+        refuse(exc)
     else:
         flash(OPERATION_DONE[operation], "ok")
     return redirect(_back(url_for("work.task_page", task_id=task_id)))
@@ -214,8 +205,7 @@ def case_comment(case_id: int):
         tasks.comment(engine(), session(), case_id, g.user, request.form.get("text", ""))
         flash(_("意见已记录"), "ok")
     except DataValidationError as exc:
-        session().rollback()
-        flash(exc.errors[0].message, "error")
+        refuse(exc, exc.errors[0].message)
     return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
 
 
@@ -227,8 +217,7 @@ def case_copy(case_id: int):
         tasks.copy(engine(), session(), case_id, g.user, request.form.getlist("to"), request.form.get("note", ""))
         flash(_("已抄送"), "ok")
     except DataValidationError as exc:
-        session().rollback()
-        flash("；".join(e.message for e in exc.errors), "error")
+        refuse(exc)
     return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
 
 
@@ -237,7 +226,7 @@ def case_copy(case_id: int):
 def case_attachment(case_id: int, attachment_id: int):
     """Download a file uploaded into one of the case's forms."""
     db = session()
-    cases.visible_case(db, case_id, g.user.org.path)
+    scope.scoped_case(db, g.user, case_id)
     found = attachments.attachment(db, case_id, attachment_id)
     return send_file(io.BytesIO(found.content), download_name=found.filename, as_attachment=True,
                      mimetype=found.content_type)

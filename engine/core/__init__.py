@@ -1,5 +1,5 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
-from . import db, errors, models, people, values, vocabulary
+from . import db, errors, models, people, scope, values, vocabulary
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, InvalidState, NotAllowed,
@@ -13,7 +13,7 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "db", "errors", "models", "people", "values", "vocabulary",
+    "db", "errors", "models", "people", "scope", "values", "vocabulary",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
     "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",

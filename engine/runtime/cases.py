@@ -3,7 +3,7 @@ Status changes by staff (suspend, resume, retry, terminate) are in `case_status`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -94,25 +94,34 @@ def _new_case(engine, session, definition, data, org_code, actor):
     return case, instance
 
 
-def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
-                  expected_version: int | None = None, org_path: str | None = None,
-                  after_save: Callable[[Instance], None] | None = None, track_new_tasks: bool = False) -> Case:
-    """Validate data against the task's form, complete the task and run the case on to its next wait.
+class Completion(NamedTuple):
+    """What completing a task left: the case, and its ready tasks (id, name, lane) as the step left them."""
 
-    With `org_path`, a task of a case outside that organisation subtree is not found. `after_save` reads what
-    the caller needs in the step's own transaction (see `mutate_case`); with `track_new_tasks` the instance it
-    gets lists the tasks the step created (`Instance.new_tasks`).
+    case: Case
+    next_tasks: list[dict]
+
+
+def complete_task(engine, session: Session, task_id: int, data: dict, *, user: User | None = None,
+                  expected_version: int | None = None) -> Completion:
+    """Complete a task with form data and run the case on to its next wait: the one way a task is completed, for
+    the pages and the API alike (`user` None: the system).
+
+    A task of a case outside the user's organisation subtree is not found (scope.py's rule, in the same query that
+    reads the task); a task the user may not work on, or data its form refuses, is refused before anything is
+    written. The task is read once, the form validated once, and the workflow taken (restored at most once) by
+    the runner. The ready tasks are known before the commit, in the same transaction: the new ones from their
+    inserts, and only if tasks that were ready before stay ready is the task table read.
     """
     begin_write(session)
     try:
-        row = _check_completion(engine, session, task_id, data, user, org_path)
+        row = _check_completion(engine, session, task_id, data, user)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
     actor = user.username if user else "system"
+    ready: list[dict] = []
 
     def change(instance: Instance) -> None:
-        instance.track_new_tasks = track_new_tasks
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
@@ -125,45 +134,47 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
         instance.run()
 
-    return mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
-                       state=row.case_state, after_save=after_save)
-
-
-def complete_and_list(engine, session: Session, task_id: int, data: dict, *, user: User,
-                      expected_version: int | None = None, org_path: str | None = None) -> tuple[Case, list[dict]]:
-    """`complete_task`, answering also the case's ready tasks (id, name, lane) as the completion left them.
-
-    They are known before the commit, in the same transaction: the new ones from their inserts, and only if
-    tasks that were ready before stay ready is the task table read.
-    """
-    ready: list[dict] = []
-
     def collect(instance: Instance) -> None:
         if instance.kept_ready:
-            ready.extend(row._asdict() for row in lean.fetch(
+            ready.extend(found._asdict() for found in lean.fetch(
                 instance.session.connection(), sql.READY_TASK_REFS, {"case_id": instance.case.id}))
         else:
             ready.extend(instance.new_tasks)
 
-    case = complete_task(engine, session, task_id, data, user=user, expected_version=expected_version,
-                         org_path=org_path, after_save=collect, track_new_tasks=True)
-    return case, ready
+    case = mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
+                       state=row.case_state, after_save=collect)
+    return Completion(case, ready)
 
 
-def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None, org_path: str | None):
-    """The task row with its case (see TASK_FOR_COMPLETION), if this user may complete it with this data; typed
-    errors otherwise."""
-    row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
-    if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
+def check_workable(session: Session, task, user: User | None, *, completing: bool,
+                   case_status: str | None = None) -> None:
+    """Refuse what completing a task (or, not completing, saving a draft) would be refused for: a task no longer
+    ready, a user who is not its handler, and for completion a task out on delegation (and, given its case's
+    status, a case that is not running). `task` is a task row or a HumanTask. Pages store uploaded files ahead of
+    the form; they ask this first, and `complete_task` asks it again in its own transaction."""
+    if task.status == "completed":
+        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
+    if task.status != "ready":
+        raise InvalidState("任务已取消，无法办理", task=task.id)
+    if user is not None and not is_candidate(session, user, task):
+        raise NotAllowed("您不是该任务的办理人", task=task.id)
+    if completing and case_status is not None and case_status != "running":
+        raise InvalidState("案件当前不在办理中，不能办理此任务", task=task.id, status=case_status)
+    if completing and task.delegation == "pending":
+        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task.id)
+
+
+def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
+    """The task row with its case (see TASK_FOR_COMPLETION), if this user may see it and complete it with this
+    data; typed errors otherwise."""
+    if user is None:
+        row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
+    else:
+        row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION_WITHIN,
+                               {"task_id": task_id, "scope": user.org.path})
+    if row is None:
         raise NotFound("任务不存在", task=task_id)
-    if row.status == "completed":
-        raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
-    if row.status != "ready":
-        raise InvalidState("任务已取消，无法办理", task=task_id)
-    if user is not None and not is_candidate(session, user, row):
-        raise NotAllowed("您不是该任务的办理人", task=task_id)
-    if row.delegation == "pending":
-        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
+    check_workable(session, row, user, completing=True)
     if row.form:
         path = f"forms/{row.form}"
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
@@ -366,10 +377,3 @@ def stored_state(session: Session, case_id: int) -> str:
     """The case's workflow state as stored (for diagnostics and tests)."""
     return session.scalar(select(Case.state).where(Case.id == case_id))
 
-
-def visible_case(session: Session, case_id: int, org_path: str) -> Case:
-    """A case, only if it belongs to the organisation subtree at `org_path`; otherwise NotFound."""
-    case = session.get(Case, case_id)
-    if case is None or case.org is None or not case.org.path.startswith(org_path):
-        raise NotFound("案件不存在", case=case_id)
-    return case

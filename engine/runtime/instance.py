@@ -53,8 +53,7 @@ class Instance:
         self._audit: list[dict] = []
         self._steps: list[dict] = []
         self._inserts: dict[Any, list[dict]] = {}
-        # With `track_new_tasks`, `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
-        self.track_new_tasks = False
+        # `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.new_tasks: list[dict] = []
         # Whether the last save left ready a human task that was ready before it (not only new ones).
         self.kept_ready = False
@@ -237,14 +236,12 @@ class Instance:
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
         self.new_tasks = []
-        if rows and self.track_new_tasks:
+        if rows:
             if len(rows) == 1:
                 ids = [found.id for found in lean.fetch(connection, sql.INSERT_TASKS_RETURNING_IDS, rows[0])]
             else:
                 ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
-        elif rows:
-            lean.execute(connection, sql.INSERT_TASKS, _one_or_many(rows))
         self._ready_at_load = frozenset(ready)
 
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, insert, select, update
 
 from ..core.models import AuditEvent, Case, HumanTask, Organization
+from ..core.scope import path_within
 
 _case = Case.__table__
 _task = HumanTask.__table__
@@ -35,8 +36,7 @@ CANCEL_TASK = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task
 SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _task.c.task_uuid == bindparam("b_uuid"))
                 .values(due_at=bindparam("due_at"), due_provisional=bindparam("due_provisional")))
 
-INSERT_TASKS = insert(_task)
-# The same, answering the new rows' ids (in the order of the parameter sets).
+# New task rows, answering their ids (in the order of the parameter sets).
 INSERT_TASKS_RETURNING_IDS = insert(_task).returning(_task.c.id, sort_by_parameter_order=True)
 INSERT_AUDIT = insert(AuditEvent.__table__)
 
@@ -54,6 +54,9 @@ TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.task_uuid, _task.c.element_id,
                        .select_from(_task).join(_case, _case.c.id == _task.c.case_id)
                        .outerjoin(_org, _case.c.org_id == _org.c.id)
                        .where(_task.c.id == bindparam("task_id")))
+
+# The same for a member of staff: a task of a case outside the organisation subtree at `scope` is not found.
+TASK_FOR_COMPLETION_WITHIN = TASK_FOR_COMPLETION.where(path_within(_org.c.path, bindparam("scope")))
 
 READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
                    .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))

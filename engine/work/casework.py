@@ -17,8 +17,8 @@ from ..core.vocabulary import (
     CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, OFFER_WHEN_PROPERTY, RELATED_PROPERTY,
     SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
 )
-from ..core.models import BundleFile, Case, HumanTask, Organization, User
-from .tasks import organization_in_scope
+from ..core.models import BundleFile, Case, HumanTask, User
+from ..core.scope import organization as scoped_organization, scoped
 
 _TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 
@@ -127,9 +127,7 @@ def related(session: Session, case: Case, user: User) -> list[Case]:
     values = {f: (case.meta or {}).get(f) for f in fields}
     if not fields or any(v in (None, "") for v in values.values()):
         return []
-    query = (select(Case).join(Organization, Case.org_id == Organization.id)
-             .where(Case.process_key == case.process_key, Case.id != case.id,
-                    Organization.path.startswith(user.org.path)))
+    query = scoped(select(Case), user, Case.org_id).where(Case.process_key == case.process_key, Case.id != case.id)
     for name, value in values.items():
         query = query.where(Case.meta[name].as_string() == str(value))
     return list(session.scalars(query.order_by(Case.id)))
@@ -172,7 +170,7 @@ def start_as(engine, session: Session, user: User, process_key: str, org_code: s
     roles the user lacks is NotAllowed.
     """
     problems = []
-    org = organization_in_scope(session, user, org_code) if org_code else None
+    org = scoped_organization(session, user, org_code) if org_code else None
     if org is None:
         problems.append(FieldError("org", f"机构 {org_code or '（未选择）'} 不存在或不在您的管辖范围内", "scope"))
     definition = next((d for d in latest_definitions(session) if d.process_key == process_key), None)

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, HumanTask, Organization
+from ..core.scope import path_within
 
 
 @dataclass
@@ -29,7 +30,7 @@ def on_time(session: Session, *, org_path: str = "/", process_key: str | None = 
     query = (select(func.count(), func.sum(case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)))
              .join(Case, HumanTask.case_id == Case.id).join(Organization, HumanTask.org_id == Organization.id)
              .where(HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-                    Organization.path.startswith(org_path)))
+                    path_within(Organization.path, org_path)))
     if process_key:
         query = query.where(Case.process_key == process_key)
     if since:

@@ -12,33 +12,14 @@ from ..core.db import begin_write
 from ..core.errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from ..core.models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
 from ..core.people import candidates, is_candidate
+from ..core.scope import scoped_case, scoped_task, sees_case
 
 MAX_NOTE = 2000
 
 
-# ---------------------------------------------------------------- visibility
-
-def can_see(user: User, case: Case) -> bool:
-    """Whether the case lies in the user's organisation subtree."""
-    return case.org is not None and case.org.path.startswith(user.org.path)
-
-
-def visible_task(session: Session, task_id: int, user: User, *, lock: bool = False) -> HumanTask:
-    """A task of a case the user may see; NotFound otherwise (never tells whether it exists elsewhere)."""
-    query = (select(HumanTask, Organization.path).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id).where(HumanTask.id == task_id)
-             .execution_options(populate_existing=True))
-    if lock:
-        query = query.with_for_update(of=HumanTask)
-    found = session.execute(query).first()
-    if found is None or not found[1].startswith(user.org.path):
-        raise NotFound("任务不存在", task=task_id)
-    return found[0]
-
-
 def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
     begin_write(session)
-    task = visible_task(session, task_id, user, lock=True)
+    task = scoped_task(session, user, task_id, lock=True)
     if task.status != "ready":
         raise InvalidState("任务已办结或已取消", task=task_id, status=task.status)
     return task
@@ -47,7 +28,7 @@ def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
 def _colleague(session: Session, username: str, case: Case, field: str) -> User:
     """A user who may receive a case's task or copy: active, and able to see the case."""
     target = session.scalar(select(User).where(User.username == username, User.active))
-    if target is None or not can_see(target, case):
+    if target is None or not sees_case(session, target, case.id):
         raise DataValidationError("接收人无效", [FieldError(field, f"用户 {username} 不存在或无权查看本案件", "user")])
     return target
 
@@ -150,7 +131,7 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
          task_id: int | None = None) -> list[CaseCopy]:
     """抄送: send a case (optionally one of its tasks) to people for their information."""
     begin_write(session)
-    case = _visible_case(session, case_id, user)
+    case = scoped_case(session, user, case_id)
     if not to:
         raise DataValidationError("请选择抄送人", [FieldError("to", "至少选择一位抄送人", "required")])
     if task_id is not None and session.scalar(select(HumanTask.id).where(
@@ -172,7 +153,7 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
 def comment(engine, session: Session, case_id: int, user: User, text: str, task_id: int | None = None) -> None:
     """A remark on the case's timeline, optionally on one of the case's own tasks (another case's is not found)."""
     begin_write(session)
-    case = _visible_case(session, case_id, user)
+    case = scoped_case(session, user, case_id)
     _require_note(text, "text", "意见内容不能为空")
     uuid = None
     if task_id is not None:
@@ -181,22 +162,6 @@ def comment(engine, session: Session, case_id: int, user: User, text: str, task_
             raise NotFound("任务不存在", task=task_id)
     _audit(session, engine, case.id, uuid, user, "commented", text=text.strip())
     session.commit()
-
-
-def check_workable(session: Session, task: HumanTask, user: User, *, completing: bool) -> None:
-    """Refuse, before anything is written, what completing the task (or, not completing, saving a draft) would be
-    refused for: a task no longer ready, a user who is not its handler, and for completion a case that is not
-    running or a task out on delegation. Pages store uploaded files ahead of the form; they ask this first."""
-    if task.status == "completed":
-        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
-    if task.status != "ready":
-        raise InvalidState("任务已取消，无法办理", task=task.id)
-    if not is_candidate(session, user, task):
-        raise NotAllowed("您不是该任务的办理人", task=task.id)
-    if completing and task.case.status != "running":
-        raise InvalidState("案件当前不在办理中，不能办理此任务", task=task.id, status=task.case.status)
-    if completing and task.delegation == "pending":
-        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task.id)
 
 
 def save_draft(engine, session: Session, task_id: int, user: User, data: dict) -> HumanTask:
@@ -218,13 +183,6 @@ def read_copy(session: Session, user: User, copy_id: int, now: datetime) -> None
     if found.read_at is None:
         found.read_at = now
     session.commit()
-
-
-def _visible_case(session: Session, case_id: int, user: User) -> Case:
-    case = session.get(Case, case_id)
-    if case is None or not can_see(user, case):
-        raise NotFound("案件不存在", case=case_id)
-    return case
 
 
 def _require_holder(session: Session, task: HumanTask, user: User) -> None:
@@ -268,10 +226,4 @@ def colleagues(session: Session, case: Case) -> list[User]:
     ancestors = [int(p) for p in case.org.path.strip("/").split("/") if p]
     found = session.scalars(select(User).where(User.active, User.org_id.in_(ancestors)).order_by(User.username))
     return sorted(found, key=lambda u: -ancestors.index(u.org_id))
-
-
-def organization_in_scope(session: Session, user: User, code: str) -> Organization | None:
-    """An organisation of the user's subtree, by code."""
-    org = session.scalar(select(Organization).where(Organization.code == code))
-    return org if org is not None and org.path.startswith(user.org.path) else None
 

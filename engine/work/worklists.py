@@ -12,6 +12,7 @@ from ..core.vocabulary import LEADER_PROPERTY
 from ..core.db import begin_write
 from ..core.errors import DataValidationError, FieldError
 from ..core.models import Case, CaseCopy, HumanTask, Organization, User
+from ..core.scope import organizations, scoped
 
 TASK_VIEWS = ("mine", "group", "delegated", "done")
 SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
@@ -43,8 +44,7 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
     narrows to tasks past `now` or due before `soon`."""
     if view not in TASK_VIEWS:
         raise DataValidationError("无效的视图", [FieldError("view", f"应为 {'、'.join(TASK_VIEWS)} 之一", "enum")])
-    query = (select(HumanTask).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id).where(Organization.path.startswith(user.org.path)))
+    query = scoped(select(HumanTask).join(Case, HumanTask.case_id == Case.id), user, Case.org_id)
     if view == "mine":
         query = query.where(HumanTask.status == "ready", HumanTask.assignee_id == user.id)
     elif view == "group":
@@ -75,9 +75,8 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
 
 def copies(session: Session, user: User, *, unread_only: bool = False, limit: int = 200) -> list[CaseCopy]:
     """Copies sent to the user of cases in their organisation subtree, newest first."""
-    query = (select(CaseCopy).join(Case, CaseCopy.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
-             .where(CaseCopy.user_id == user.id, Organization.path.startswith(user.org.path))
-             .order_by(CaseCopy.id.desc()).limit(limit))
+    query = (scoped(select(CaseCopy).join(Case, CaseCopy.case_id == Case.id), user, Case.org_id)
+             .where(CaseCopy.user_id == user.id).order_by(CaseCopy.id.desc()).limit(limit))
     if unread_only:
         query = query.where(CaseCopy.read_at.is_(None))
     return list(session.scalars(query))
@@ -85,19 +84,16 @@ def copies(session: Session, user: User, *, unread_only: bool = False, limit: in
 def inbox_counts(session: Session, user: User, now: datetime, soon: datetime) -> dict[str, int]:
     """How many tasks each inbox view holds, plus overdue and due-soon among mine and my group's."""
     def count(*where) -> int:
-        return session.scalar(select(func.count()).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
-                              .join(Organization, Case.org_id == Organization.id)
-                              .where(Organization.path.startswith(user.org.path), *where))
+        return session.scalar(scoped(select(func.count()).select_from(HumanTask)
+                                     .join(Case, HumanTask.case_id == Case.id), user, Case.org_id).where(*where))
     open_to_me = or_(and_(HumanTask.status == "ready", HumanTask.assignee_id == user.id), _candidate_clause(user))
     return {
         "mine": count(HumanTask.status == "ready", HumanTask.assignee_id == user.id),
         "group": count(_candidate_clause(user)),
         "delegated": count(_delegated_by(user)),
-        "copies": session.scalar(select(func.count()).select_from(CaseCopy)
-                                 .join(Case, CaseCopy.case_id == Case.id)
-                                 .join(Organization, Case.org_id == Organization.id)
-                                 .where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None),
-                                        Organization.path.startswith(user.org.path))),
+        "copies": session.scalar(scoped(select(func.count()).select_from(CaseCopy)
+                                        .join(Case, CaseCopy.case_id == Case.id), user, Case.org_id)
+                                 .where(CaseCopy.user_id == user.id, CaseCopy.read_at.is_(None))),
         "overdue": count(open_to_me, HumanTask.due_at < now),
         "soon": count(open_to_me, HumanTask.due_at >= now, HumanTask.due_at < soon),
     }
@@ -119,8 +115,7 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
                  q: str | None = None, org_code: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[Case]:
     """Cases in the user's organisation subtree matching the filters, newest first."""
-    query = (select(Case).join(Organization, Case.org_id == Organization.id)
-             .where(Organization.path.startswith(user.org.path)))
+    query = scoped(select(Case), user, Case.org_id)
     if status:
         query = query.where(Case.status == status)
     if org_code:
@@ -131,8 +126,7 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
 def workload(session: Session, user: User, now: datetime, soon: datetime) -> list[dict]:
     """Per organisation of the user's subtree: running cases, open tasks, and the cases with a task due soon or
     overdue."""
-    org_rows = list(session.scalars(select(Organization).where(Organization.path.startswith(user.org.path))
-                                    .order_by(Organization.path)))
+    org_rows = organizations(session, user)
     open_tasks = (select(HumanTask.org_id, func.count(), func.count(distinct(_when_case(HumanTask.due_at < now))),
                          func.count(distinct(_when_case(and_(HumanTask.due_at >= now, HumanTask.due_at < soon)))))
                   .where(HumanTask.status == "ready", HumanTask.org_id.in_([o.id for o in org_rows]))
@@ -150,9 +144,13 @@ def _when_case(condition):
 def overdue_tasks(session: Session, user: User, now: datetime, limit: int = 100) -> list[HumanTask]:
     """Open tasks of the user's subtree past their due time, most overdue first."""
     return list(session.scalars(
-        select(HumanTask).join(Organization, HumanTask.org_id == Organization.id)
-        .where(HumanTask.status == "ready", HumanTask.due_at < now, Organization.path.startswith(user.org.path))
+        scoped(select(HumanTask), user, HumanTask.org_id).where(HumanTask.status == "ready", HumanTask.due_at < now)
         .order_by(HumanTask.due_at).limit(limit)))
+
+def running_counts(session: Session, user: User) -> dict[str, int]:
+    """Running cases of the user's subtree, per process."""
+    query = scoped(select(Case.process_key, func.count()), user, Case.org_id).where(Case.status == "running")
+    return dict(session.execute(query.group_by(Case.process_key)).all())
 
 def led_cases(session: Session, user: User) -> list[Case]:
     """Open cases whose diagram-declared leader field names the user (领导包案)."""

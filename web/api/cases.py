@@ -6,7 +6,7 @@ import io
 from flask import g, send_file
 from flask.views import MethodView
 
-from engine.core import NotFound
+from engine.core import scope, NotFound
 from engine.records import documents, history
 from engine.runtime import cases
 from engine.work import casework, tasks, worklists
@@ -26,7 +26,7 @@ DOCUMENT = "api_cases.document"
 
 def visible(case_id: int):
     """A case in the caller's organisation subtree, else 404."""
-    return cases.visible_case(session(), case_id, g.user.org.path)
+    return scope.scoped_case(session(), g.user, case_id)
 
 
 def detail(case) -> dict:

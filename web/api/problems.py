@@ -6,9 +6,11 @@ import re
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.core import ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound
+from engine.core import DataValidationError, EngineError
 
-STATUS = {NotFound: 404, ConflictError: 409, NotAllowed: 403, InvalidState: 409, DataValidationError: 422}
+from ..database import rollback
+from ..refusal import status_of
+
 TITLES = {400: "请求无效", 401: "未认证", 403: "无权操作", 404: "不存在", 405: "不支持的方法", 409: "冲突",
           413: "上传内容过大", 422: "数据校验未通过", 429: "请求过于频繁"}
 
@@ -42,11 +44,18 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, **extra)
 
 def engine_problem(error: EngineError):
     """The problem an engine error stands for."""
-    status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 400)
+    status = status_of(error)
     errors = None
     if isinstance(error, DataValidationError):
         errors = [{"field": e.field, "message": e.message, "rule": e.rule} for e in error.errors]
     return problem(status, error.message, errors, code=error.code)
+
+
+def json_refusal(error: EngineError):
+    """A refused change answered as problem+json after undoing its transaction: the API's shape, for pages that
+    save by script (the policy editors)."""
+    rollback()
+    return engine_problem(error)
 
 
 # Werkzeug's own descriptions are English; a description a view gave (abort(404, "…")) is kept.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
+from engine.core import scope
 from engine.records import notifications
 from engine.runtime import cases
 from engine.work import casework, tasks, worklists
@@ -36,7 +37,7 @@ def task_detail(task) -> dict:
 
 
 def visible(task_id: int):
-    return tasks.visible_task(session(), task_id, g.user)
+    return scope.scoped_task(session(), g.user, task_id)
 
 
 @blp.route("/tasks")
@@ -94,8 +95,8 @@ _operation("draft", "暂存：keep unfinished form data on the task.", DraftIn,
 def complete(body, task_id: int):
     """办理：validate the data against the task's form and complete it (422 field errors; 409 if someone was first).
     The answer names the case's tasks that are open now."""
-    case, ready = cases.complete_and_list(engine(), session(), task_id, body["data"], user=g.user,
-                                          expected_version=body["expected_version"], org_path=g.user.org.path)
+    case, ready = cases.complete_task(engine(), session(), task_id, body["data"], user=g.user,
+                                      expected_version=body["expected_version"])
     return {"id": task_id, "status": "completed", "case_id": case.id, "case_status": case.status,
             "case_version": case.version, "next_tasks": ready}
 

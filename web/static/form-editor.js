@@ -25,7 +25,7 @@
         method: "PUT", credentials: "same-origin", body: text.value,
         headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/json" }
       }).then(function (r) { return r.json(); }).then(function (body) {
-        if (!body.saved) { result.textContent = "未保存：" + body.errors.map(function (e) { return e.message; }).join("；"); return; }
+        if (!body.saved) { result.textContent = "未保存：" + (body.errors ? body.errors.map(function (e) { return e.message; }).join("；") : body.detail); return; }
         var mine = body.problems.filter(function (p) { return page.dataset.save.indexOf(p.file) >= 0; });
         result.textContent = body.problems.length ? "已保存，草稿有 " + body.problems.length + " 个问题：" +
           body.problems.map(function (p) { return p.file + (p.element ? " [" + p.element + "]" : "") + " " + p.message; }).join("；")

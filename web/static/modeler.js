@@ -261,7 +261,7 @@
         headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/xml" }
       });
     }).then(function (response) { return response.json(); }).then(function (body) {
-      if (!body.saved) { result.textContent = "未保存：" + body.errors.map(function (e) { return e.message; }).join("；"); return; }
+      if (!body.saved) { result.textContent = "未保存：" + (body.errors ? body.errors.map(function (e) { return e.message; }).join("；") : body.detail); return; }
       showProblems(body.problems);
       result.textContent = body.problems.length ? "已保存，草稿有 " + body.problems.length + " 个问题" : "已保存，校验通过";
       page.dataset.saved = String(Date.now());

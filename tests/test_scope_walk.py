@@ -1,0 +1,128 @@
+"""Every route of the app, walked as an outsider: a signed-in member of staff of a sibling county (zhang, county-a)
+asks for a case of county-b, its task, document and attachment, on the pages (with a session) and on the API
+(with a token). Each answer is 404 (403 where the route is for policy staff), and no answer, list or export
+included, carries the case's business number or title. A route added later is walked too: one the walk cannot
+classify fails the test until it is listed here."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from engine.core.models import Case, CaseCopy, CaseDocument, HumanTask, Notification, User
+from engine.records import attachments
+from web.database import session as db_session
+
+from .web_helpers import csrf, login, token_for
+
+OUTSIDER = "zhang"
+SECRET_TITLE = "外县保密案件标题"
+# Open to everyone, or about no case: the portal (its own verification code), files, signing in, the language.
+PUBLIC = {"portal.index", "portal.submit", "portal.status", "static", "assets.asset", "auth.login", "auth.logout",
+          "i18n.choose", "pages.healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+POLICY_PREFIX = "/policy"
+APPLY = {"title": "越权", "reason": "越权办理的理由"}
+# A valid body for each API operation, so that the request reaches the scope check rather than stopping at 422.
+API_BODIES = {
+    "api_cases.Cases": {"process": "sample_review", "org": "county-a", "data": {}},
+    "api_cases.Comments": {"text": "越权"}, "api_cases.Copies": {"to": ["li"]},
+    "api_cases.Messages": {"name": "withdraw"}, "api_tasks.complete": {"data": APPLY},
+    "api_tasks.task_transfer": {"to": "li", "reason": "越权"}, "api_tasks.task_delegate": {"to": "li"},
+    "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []},
+    **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
+}
+PAGE_FORM = {"to": "li", "reason": "越权", "note": "越权", "text": "越权", "org": "county-b", "title": "越权",
+             "reason_text": "越权", "path": "processes/x.bpmn", **APPLY}
+LIST_QUERIES = ["", "view=group", "view=mine", "view=done", "view=copies", "view=delegated", "q=样例", "q=外县保密"]
+
+
+@pytest.fixture
+def foreign(app) -> dict:
+    """Ids of a county-b case and of what hangs off it (a task, a document, an attachment), and of another
+    person's notification; a copy of the case sent to the outsider before the case moved away."""
+    with app.app_context():
+        db = db_session()
+        case = db.scalar(select(Case).join(Case.org).where(Case.process_key == "sample_review")
+                         .where(Case.org.has(code="county-b")))
+        case.title = SECRET_TITLE
+        task = db.scalar(select(HumanTask).where(HumanTask.case_id == case.id).order_by(HumanTask.id))
+        document = CaseDocument(case_id=case.id, bundle_id=case.definition.bundle_id, name=SECRET_TITLE,
+                                template="t.docx", filename=f"{SECRET_TITLE}.docx", status="ready", context={},
+                                content=SECRET_TITLE.encode(), created_at=case.created_at, created_by="wang")
+        db.add(document)
+        attachment = attachments.store(db, case.id, "evidence", f"{SECRET_TITLE}.txt", "text/plain",
+                                       SECRET_TITLE.encode(), actor="wang", now=case.created_at)
+        zhang = db.scalar(select(User).where(User.username == OUTSIDER))
+        wang = db.scalar(select(User).where(User.username == "wang"))
+        db.add(CaseCopy(case_id=case.id, user_id=zhang.id, sent_by="wang", note="", created_at=case.created_at))
+        note = Notification(user_id=wang.id, case_id=case.id, kind="task", title=SECRET_TITLE, body="",
+                            link=f"/cases/{case.id}", created_at=case.created_at)
+        db.add(note)
+        db.commit()
+        return {"case_id": case.id, "task_id": task.id, "document_id": document.id, "attachment_id": attachment.id,
+                "notification_id": note.id, "number": case.business_number}
+
+
+def _values(rule, foreign: dict) -> list[dict]:
+    """Path values for a rule: the foreign rows' ids, and each operation or name the route distinguishes."""
+    values = {k: foreign[k] for k in rule.arguments if k in foreign}
+    others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
+              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"]}
+    found = [values]
+    for name in rule.arguments - set(values):
+        if name not in others:
+            raise AssertionError(f"{rule.rule}: the walk does not know what to put in <{name}>")
+        found = [{**f, name: v} for f in found for v in others[name]]
+    return found
+
+
+def _ask(client, rule, method, path, headers, token):
+    if rule.rule.startswith("/api/"):
+        body = API_BODIES.get(rule.endpoint) if method != "GET" else None
+        assert method == "GET" or body is not None, f"{rule.endpoint}: give the walk a valid body"
+        return client.open(path, method=method, headers=token, json=body)
+    form = {**PAGE_FORM, "csrf_token": headers["csrf"]}
+    if method == "PUT":
+        return client.open(path, method=method, data=b"<x/>", headers={"X-CSRF-Token": headers["csrf"]})
+    return client.open(path, method=method, data=form if method == "POST" else None)
+
+
+def test_an_outsider_gets_nothing_of_another_countys_case_on_any_route(app, client, foreign):
+    login(client, OUTSIDER)
+    headers = {"csrf": csrf(client, "/inbox")}
+    token = token_for(app, OUTSIDER)
+    secrets = [SECRET_TITLE, foreign["number"]]
+    walked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        names_a_row = bool(rule.arguments & {"case_id", "task_id", "document_id", "attachment_id", "notification_id"})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for values in _values(rule, foreign):
+                path = rule.build(values, append_unknown=False)[1]
+                queries = [""] if rule.arguments or method != "GET" else LIST_QUERIES
+                for query in queries:
+                    full = f"{path}?{query}" if query else path
+                    response = _ask(client, rule, method, full, headers, token)
+                    body = response.get_data()
+                    walked += 1
+                    if rule.rule.startswith(POLICY_PREFIX):
+                        assert response.status_code == 403, (method, full, response.status_code)
+                    elif names_a_row:
+                        assert response.status_code == 404, (method, full, response.status_code, body[:300])
+                    assert not any(s.encode() in body for s in secrets), (method, full, "leaks the case")
+                    assert not re.search(rb"Location: .*/cases/%d\b" % foreign["case_id"], body)
+    assert walked > 60
+
+
+def test_the_case_is_there_for_its_own_county(app, client, foreign):
+    """The walk's ids are real: the case's own county sees them (so a 404 above is the scope, not a bad id)."""
+    login(client, "wang")
+    assert SECRET_TITLE in client.get(f"/cases/{foreign['case_id']}").get_data(as_text=True)
+    assert client.get(f"/tasks/{foreign['task_id']}").status_code == 200
+    assert client.get(f"/cases/{foreign['case_id']}/documents/{foreign['document_id']}").status_code == 200
+    assert client.get(f"/cases/{foreign['case_id']}/attachments/{foreign['attachment_id']}").status_code == 200
+    token = token_for(app, "wang")
+    assert client.get(f"/api/v1/cases/{foreign['case_id']}", headers=token).get_json()["title"] == SECRET_TITLE
+    assert client.get(f"/api/v1/tasks/{foreign['task_id']}", headers=token).status_code == 200
