@@ -28,3 +28,10 @@ def only_ready(session, case_id: int):
     tasks = ready(session, case_id)
     assert len(tasks) == 1, [t.name for t in tasks]
     return tasks[0]
+
+
+def zh(obj) -> str:
+    """An engine error, field error, problem or message as the Chinese interface shows it (the web's source text)."""
+    from web.engine_text import render
+
+    return render(obj, str)

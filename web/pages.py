@@ -22,6 +22,7 @@ from engine.work import case_status, casework, tasks, worklists
 from .auth import is_policy, login_required
 from .database import session
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("pages", __name__)
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
+    app.jinja_env.globals["engine_text"] = engine_text
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
 
 
@@ -135,10 +137,10 @@ def start(process_key: str):
             case = casework.start_as(eng, db, g.user, process_key, chosen)
         except DataValidationError as exc:
             db.rollback()
-            errors = {e.field: e.message for e in exc.errors}
+            errors = {e.field: engine_text(e) for e in exc.errors}
         except EngineError as exc:
             db.rollback()
-            flash(exc.message, "error")
+            flash(engine_text(exc), "error")
         else:
             flash(_("已发起：%(number)s", number=case.business_number or case.id), "ok")
             mine = [t for t in cases.case_tasks(db, case.id, "ready") if people.is_candidate(db, g.user, t)]
@@ -266,7 +268,7 @@ def case_action(case_id: int, name: str):
         flash(_("已办理：%(label)s", label=label), "ok")
     except (NotAllowed, InvalidState) as exc:
         db.rollback()
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     return redirect(url_for("pages.case_detail", case_id=case_id))
 
 
@@ -283,7 +285,7 @@ def case_retry(case_id: int):
         flash(_("案件已恢复运行"), "ok")
     except EngineError as exc:
         db.rollback()
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     return redirect(url_for("pages.case_detail", case_id=case_id))
 
 

@@ -23,6 +23,7 @@ from .auth import is_policy, login_required
 from .jsonio import read_body
 from .database import session
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 
@@ -93,7 +94,7 @@ def new_draft():
                                   base_version=int(base) if base.isdigit() else None)
     except DataValidationError as exc:
         db.rollback()
-        flash("；".join(f"{e.field}：{e.message}" for e in exc.errors), "error")
+        flash("；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors), "error")
         return redirect(url_for("policy.catalogue"))
     return redirect(url_for("policy.draft", draft_id=draft.id))
 
@@ -119,7 +120,7 @@ def publish(draft_id: int):
     try:
         bundle = drafts.publish_draft(db, engine(), draft_id, actor=g.user.username, note=request.form.get("note", ""))
     except BundleInvalid as exc:
-        flash(f"发布失败：{exc.message}，当前生效版本未改变", "error")
+        flash(f"发布失败：{engine_text(exc)}，当前生效版本未改变", "error")
         return redirect(url_for("policy.draft", draft_id=draft_id, check=1))
     flash(f"已发布 v{bundle.version}，新立案件将使用此版本", "ok")
     return redirect(url_for("policy.catalogue"))
@@ -134,7 +135,7 @@ def republish(version: int):
         flash(f"已重新发布 v{version}", "ok")
     except EngineError as exc:
         session().rollback()
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     return redirect(url_for("policy.catalogue"))
 
 
@@ -223,13 +224,13 @@ def save_file(draft_id: int, path: str):
         drafts.put(db, engine(), draft_id, path, request.get_data(), actor=g.user.username)
     except DataValidationError as exc:
         db.rollback()
-        return jsonify({"saved": False, "errors": [{"field": e.field, "message": e.message} for e in exc.errors]}), 422
+        return jsonify({"saved": False, "errors": [{"field": e.field, "message": engine_text(e)} for e in exc.errors]}), 422
     except EngineError as exc:
         db.rollback()
-        return jsonify({"saved": False, "errors": [{"field": "", "message": exc.message}]}), 409
+        return jsonify({"saved": False, "errors": [{"field": "", "message": engine_text(exc)}]}), 409
     problems = drafts.validate(db, engine(), draft_id)
     return jsonify({"saved": True, "problems": [
-        {"file": p.file, "element": p.element, "line": p.line, "message": p.message} for p in problems]})
+        {"file": p.file, "element": p.element, "line": p.line, "message": engine_text(p)} for p in problems]})
 
 
 @bp.post("/drafts/<int:draft_id>/upload")
@@ -246,10 +247,10 @@ def upload(draft_id: int):
         flash(f"已上传 {path}", "ok")
     except DataValidationError as exc:
         db.rollback()
-        flash("；".join(e.message for e in exc.errors), "error")
+        flash("；".join(engine_text(e) for e in exc.errors), "error")
     except EngineError as exc:
         db.rollback()
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     return redirect(url_for("policy.draft", draft_id=draft_id))
 
 
@@ -262,7 +263,7 @@ def delete_file(draft_id: int):
         flash("已删除", "ok")
     except EngineError as exc:
         session().rollback()
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     return redirect(url_for("policy.draft", draft_id=draft_id))
 
 
@@ -303,7 +304,7 @@ def migrate():
                 moved.append(case.business_number or str(case.id))
             except EngineError as exc:
                 db.rollback()
-                refused.append(f"{case.business_number or case.id}：{exc.message}")
+                refused.append(f"{case.business_number or case.id}：{engine_text(exc)}")
         if moved:
             flash(f"已迁移到 v{to_version}：{'、'.join(moved)}", "ok")
         if refused:
@@ -315,7 +316,7 @@ def migrate():
             previews.append(migration.preview(engine(), db, case, migration.target_for(db, case, to_version)))
         except EngineError as exc:
             previews.append(migration.Preview(case.id, case.business_number, case.definition.bundle.version,
-                                              to_version, False, [exc.message]))
+                                              to_version, False, [engine_text(exc)]))
     processes = sorted({d.process_key: d.name for d in bundles.latest_definitions(db)}.items())
     return render_template("policy/migrate.html", process=process, to_version=to_version, previews=previews,
                            processes=processes, versions=list(db.scalars(select(Bundle).order_by(Bundle.version.desc()))))

@@ -19,6 +19,7 @@ from .pages import day_start
 from .redirects import local_target
 from .database import session
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("work", __name__)
 VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "delegated": _l("我委派的"), "done": _l("已办"),
@@ -99,13 +100,13 @@ def task_page(task_id: int):
         except DataValidationError as exc:
             db.rollback()
             errors, status = formfields.error_map(exc.errors), 422
-            flash(_("%(problem)s，请按提示修改", problem=exc.message), "error")
+            flash(_("%(problem)s，请按提示修改", problem=engine_text(exc)), "error")
         except EngineError as exc:
             # Someone was first, the case is not running, or the diagram failed on this data (the case is then in
             # error at its last good state): say so on the form, with what was entered still in it.
             db.rollback()
             status = PAGE_STATUS.get(exc.code, 409)
-            flash(exc.message, "error")
+            flash(engine_text(exc), "error")
         else:
             flash(_("已办理「%(name)s」", name=task.name), "ok")
             return redirect(url_for("work.inbox"))
@@ -186,12 +187,12 @@ def task_operation(task_id: int, operation: str):
         calls[operation]()
     except DataValidationError as exc:
         db.rollback()
-        flash("；".join(e.message for e in exc.errors) or exc.message, "error")
+        flash("；".join(engine_text(e) for e in exc.errors) or engine_text(exc), "error")
     except EngineError as exc:
         db.rollback()
         if exc.code == "not_found":
             raise
-        flash(exc.message, "error")
+        flash(engine_text(exc), "error")
     else:
         flash(OPERATION_DONE[operation], "ok")
     return redirect(_back(url_for("work.task_page", task_id=task_id)))
@@ -215,7 +216,7 @@ def case_comment(case_id: int):
         flash(_("意见已记录"), "ok")
     except DataValidationError as exc:
         session().rollback()
-        flash(exc.errors[0].message, "error")
+        flash(engine_text(exc.errors[0]), "error")
     return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
 
 
@@ -228,7 +229,7 @@ def case_copy(case_id: int):
         flash(_("已抄送"), "ok")
     except DataValidationError as exc:
         session().rollback()
-        flash("；".join(e.message for e in exc.errors), "error")
+        flash("；".join(engine_text(e) for e in exc.errors), "error")
     return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
 
 

@@ -7,6 +7,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from engine.core import ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound
+from ..engine_text import engine_text
 
 STATUS = {NotFound: 404, ConflictError: 409, NotAllowed: 403, InvalidState: 409, DataValidationError: 422}
 TITLES = {400: "请求无效", 401: "未认证", 403: "无权操作", 404: "不存在", 405: "不支持的方法", 409: "冲突",
@@ -45,8 +46,8 @@ def engine_problem(error: EngineError):
     status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 400)
     errors = None
     if isinstance(error, DataValidationError):
-        errors = [{"field": e.field, "message": e.message, "rule": e.rule} for e in error.errors]
-    return problem(status, error.message, errors, code=error.code)
+        errors = [{"field": e.field, "message": engine_text(e), "rule": e.rule} for e in error.errors]
+    return problem(status, engine_text(error), errors, code=error.code)
 
 
 # Werkzeug's own descriptions are English; a description a view gave (abort(404, "…")) is kept.
