@@ -30,6 +30,7 @@ from ..core.errors import (
     StepBudgetExceeded,
 )
 from .instance import Instance
+from ..core.messages import Msg, as_msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from ..records.numbering import next_number
 from ..core.people import is_candidate, organization
@@ -62,11 +63,11 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         session.rollback()
         begin_write(session)
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
-        case.status, case.error = "error", _describe(exc)
+        case.status, case.error = "error", _describe(exc).dumps()
         instance.audit("case_failed", reason=case.error)
         instance.save()
         session.commit()
-        raise CaseFailed(case.error, case=case.id) from exc
+        raise CaseFailed(Msg.loads(case.error), case=case.id) from exc
     _commit(engine, session, case)
     engine.remember(case, instance.workflow)
     return case
@@ -305,7 +306,7 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
     message = _describe(exc)
-    mark_failed(engine, session, case_id, actor, message)
+    mark_failed(engine, session, case_id, actor, message.dumps())
     raise CaseFailed(message, case=case_id) from exc
 
 
@@ -328,8 +329,9 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
     return True
 
 
-def _describe(exc: BaseException) -> str:
-    """What failed, where: the sandbox's own message when the failure came from diagram code."""
+def _describe(exc: BaseException) -> Msg:
+    """What failed, where: the sandbox's own message when the failure came from diagram code (stored as a message
+    so each reader sees it in their language)."""
     inner, seen = exc, set()
     while id(inner) not in seen and not isinstance(inner, SandboxError):
         seen.add(id(inner))
@@ -337,10 +339,10 @@ def _describe(exc: BaseException) -> str:
         if following is None:
             break
         inner = following
-    text = inner.message if isinstance(inner, SandboxError) else str(inner)
+    text = inner.msg if isinstance(getattr(inner, "msg", None), Msg) else as_msg(str(inner))
     where = getattr(exc, "task_spec", None)
     if where is not None and getattr(where, "bpmn_id", None):
-        return f"{where.bpmn_name or where.bpmn_id}（{where.bpmn_id}）：{text}"
+        return Msg("case.failed_at", name=where.bpmn_name or where.bpmn_id, element=where.bpmn_id, detail=text)
     return text
 
 
