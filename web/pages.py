@@ -22,7 +22,7 @@ from engine.work import case_status, casework, tasks, worklists
 from .auth import is_policy, login_required
 from .database import session
 from .workflow import engine
-from .engine_text import engine_text
+from .engine_text import TEXTS, engine_text
 
 bp = Blueprint("pages", __name__)
 
@@ -38,11 +38,13 @@ ACTION_LABELS = {
     "case_migrated": "迁移到新版本", "case_retried": "恢复运行", "path_advanced": "流程推进", "path_recorded": "流程记录",
 }
 
+STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
+
 
 def init_app(app: Flask) -> None:
     """Register the staff pages, the health check and the date filters they use."""
     app.register_blueprint(bp)
-    app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
     app.jinja_env.filters["local"] = local_moment
@@ -55,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 def status_label(code: str) -> str:
     """A case status as the interface names it."""
-    return _(cases.STATUS_LABELS.get(code, code))
+    return _(STATUS_LABELS.get(code, code))
 
 
 def local_moment(moment) -> str:

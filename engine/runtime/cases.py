@@ -36,8 +36,8 @@ from ..records.numbering import next_number
 from ..core.people import is_candidate, organization
 
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
-STATUS_LABELS = {"running": "办理中", "suspended": "已挂起", "completed": "已办结", "terminated": "已终止",
-                 "error": "出错"}
+STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "suspended", "completed", "terminated",
+                                                                "error")}
 
 
 def start_case(engine, session: Session, process_key: str, data: dict | None = None, *,
@@ -45,12 +45,12 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     """Start a case of the newest version of a process, with initial data, in an organisation."""
     data = dict(data or {})
     if not all(isinstance(k, str) for k in data):
-        raise InvalidState("初始数据的键必须是字符串")
+        raise InvalidState(Msg("case.data_keys"))
     begin_write(session)
     definition = latest_definition(session, process_key)
     if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
         session.rollback()
-        raise InvalidState(f"流程「{definition.name}」只能由其他流程调用，不能单独发起", process=process_key)
+        raise InvalidState(Msg("case.callable_only", name=definition.name), process=process_key)
     try:
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
     except EngineError:
@@ -116,7 +116,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         instance.track_new_tasks = track_new_tasks
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
-            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
+            raise ConflictError(Msg("task.taken"), task=task_id)
         changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
         task.data.update(data)
         task.data[COMPLETED_BY_VARIABLE] = actor
@@ -156,15 +156,15 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
     errors otherwise."""
     row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
     if row is None or (org_path is not None and not (row.org_path or "").startswith(org_path)):
-        raise NotFound("任务不存在", task=task_id)
+        raise NotFound(Msg("task.not_found"), task=task_id)
     if row.status == "completed":
-        raise ConflictError(f"任务已由 {row.completed_by} 办理完毕", task=task_id)
+        raise ConflictError(Msg("task.completed_by", holder=row.completed_by), task=task_id)
     if row.status != "ready":
-        raise InvalidState("任务已取消，无法办理", task=task_id)
+        raise InvalidState(Msg("task.cancelled"), task=task_id)
     if user is not None and not is_candidate(session, user, row):
-        raise NotAllowed("您不是该任务的办理人", task=task_id)
+        raise NotAllowed(Msg("task.not_assignee"), task=task_id)
     if row.delegation == "pending":
-        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task_id)
+        raise InvalidState(Msg("task.delegated_wait"), task=task_id)
     if row.form:
         path = f"forms/{row.form}"
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
@@ -173,7 +173,7 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
-            raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
+            raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
     return row
 
 
@@ -216,7 +216,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
         try:
             instance.workflow.send_event(event)
         except WorkflowException:
-            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message_name=name) from None
+            raise InvalidState(Msg("case.not_waiting_message", name=name), case=case_id, message_name=name) from None
         note = payload.get("note") if isinstance(payload, dict) else None
         instance.audit("message_received", message=name, keys=sorted(payload) if isinstance(payload, dict) else [],
                        **({"note": note[:500]} if isinstance(note, str) and note else {}))
@@ -244,7 +244,7 @@ def case_for_write(session: Session, case_id: int) -> Case:
     begin_write(session)
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
 
 
@@ -259,10 +259,10 @@ def mutate_case(engine, session: Session, case: Case, actor: str, change: Callab
     case_id, status = case.id, case.status   # read now: a rollback or failed flush expires the object
     if expected_version is not None and case.version != expected_version:
         session.rollback()
-        raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id)
+        raise ConflictError(Msg("case.changed"), case=case_id)
     if status not in statuses:
         session.rollback()
-        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
+        raise InvalidState(Msg("case.wrong_status", status=STATUS_LABELS.get(status, status)),
                            case=case_id, status=status)
     instance = Instance(engine, session, case, engine.take_workflow(session, case, state), actor)
     with engine.journal.running(case_id, case.version):      # a crash from here to the commit fails only this case
@@ -300,7 +300,7 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
     engine.forget(case_id)
     if isinstance(exc, OperationalError) and "locked" not in str(exc):
         raise exc
-    raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id) from None
+    raise ConflictError(Msg("case.changed"), case=case_id) from None
 
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
@@ -350,7 +350,7 @@ def get_case(session: Session, case_id: int) -> Case:
     """A case by id."""
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
 
 
@@ -373,5 +373,5 @@ def visible_case(session: Session, case_id: int, org_path: str) -> Case:
     """A case, only if it belongs to the organisation subtree at `org_path`; otherwise NotFound."""
     case = session.get(Case, case_id)
     if case is None or case.org is None or not case.org.path.startswith(org_path):
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
