@@ -22,7 +22,8 @@ def engine_text(obj: Any) -> str:
 
 def problem_line(problem) -> str:
     """A bundle problem with where it is (file:line [element]), in the request's language."""
-    where = problem.file + (f":{problem.line}" if problem.line else "") + (f" [{problem.element}]" if problem.element else "")
+    where = problem.file + (f":{problem.line}" if problem.line else "")
+    where += f" [{problem.element}]" if problem.element else ""
     return f"{where}: {engine_text(problem)}"
 
 

@@ -224,7 +224,8 @@ def save_file(draft_id: int, path: str):
         drafts.put(db, engine(), draft_id, path, request.get_data(), actor=g.user.username)
     except DataValidationError as exc:
         db.rollback()
-        return jsonify({"saved": False, "errors": [{"field": e.field, "message": engine_text(e)} for e in exc.errors]}), 422
+        errors = [{"field": e.field, "message": engine_text(e)} for e in exc.errors]
+        return jsonify({"saved": False, "errors": errors}), 422
     except EngineError as exc:
         db.rollback()
         return jsonify({"saved": False, "errors": [{"field": "", "message": engine_text(exc)}]}), 409

@@ -112,19 +112,22 @@ CODES = {
     "form.unknown_field": "the form has no such field",
     "form.not_after_today": "may not be after today ({day})",
     "form.not_before_today": "may not be before today ({day})",
-    "form.pattern_unusable": "regular expression {pattern} cannot be used ({detail}): backreferences, lookaround and other backtracking forms are not supported",
+    "form.pattern_unusable": "regular expression {pattern} cannot be used ({detail}): backreferences, "
+                             "lookaround and other backtracking forms are not supported",
     "form.outside_reference": "it refers outside the form",
     "form.too_deep": "the form or the data nests too deep",
     "form.cannot_check": "the form cannot be checked: {reason}; contact the process administrator",
     # definitions: form checks
     "formcheck.pattern": "pattern: {detail}",
     "formcheck.pattern_properties": "forms do not support patternProperties: list each field under properties",
-    "formcheck.reference": "{keyword} may only refer to a place in this form (# or #/… or #anchor), not {target}: forms read no URL, file or other form",
+    "formcheck.reference": "{keyword} may only refer to a place in this form (# or #/… or #anchor), not "
+                           "{target}: forms read no URL, file or other form",
     "formcheck.reference_loop": "$ref loops back to itself without reading deeper data: validation would never end",
     "formcheck.invalid_schema": "the form is not a valid JSON Schema ({where}): {detail}",
     "formcheck.today_only": "{keyword} may only be \"{today}\" ({where}), found: {value}",
     "formcheck.utf16_hint": " (looks like UTF-16)",
-    "formcheck.not_utf8": "form files must be UTF-8{hint}: byte {byte} onwards cannot be read as UTF-8; save it as UTF-8 in an editor",
+    "formcheck.not_utf8": "form files must be UTF-8{hint}: byte {byte} onwards cannot be read as UTF-8; "
+                          "save it as UTF-8 in an editor",
     "formcheck.not_json": "the form is not valid JSON: {detail}",
     "formcheck.too_deep": "the form nests too deep (at most {limit} levels)",
     "formcheck.prefill_top": "{keyword} may only be used on top-level fields ({where})",

@@ -137,8 +137,8 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
             Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(根)"
-            problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where, detail=exc.message), element=where,
-                                    line=_line_of(files[path], exc.instance)))
+            problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where, detail=exc.message),
+                                    element=where, line=_line_of(files[path], exc.instance)))
             continue
         found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or "(根)",
                                value=repr(value)), value)

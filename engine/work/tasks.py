@@ -49,7 +49,8 @@ def _colleague(session: Session, username: str, case: Case, field: str) -> User:
     """A user who may receive a case's task or copy: active, and able to see the case."""
     target = session.scalar(select(User).where(User.username == username, User.active))
     if target is None or not can_see(target, case):
-        raise DataValidationError(Msg("task.receiver_invalid"), [FieldError(field, Msg("task.receiver_cannot_see", username=username), "user")])
+        raise DataValidationError(Msg("task.receiver_invalid"), [
+            FieldError(field, Msg("task.receiver_cannot_see", username=username), "user")])
     return target
 
 
@@ -154,7 +155,8 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
     begin_write(session)
     case = _visible_case(session, case_id, user)
     if not to:
-        raise DataValidationError(Msg("task.copy_choose"), [FieldError("to", Msg("task.copy_at_least_one"), "required")])
+        raise DataValidationError(Msg("task.copy_choose"), [
+            FieldError("to", Msg("task.copy_at_least_one"), "required")])
     if task_id is not None and session.scalar(select(HumanTask.id).where(
             HumanTask.id == task_id, HumanTask.case_id == case_id)) is None:
         raise NotFound(Msg("task.not_found"), task=task_id)
