@@ -1,6 +1,11 @@
 """Small helpers shared by tests."""
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+
+import pytest
+
 from engine.core.models import Case
 from engine.runtime import cases
 
@@ -28,3 +33,18 @@ def only_ready(session, case_id: int):
     tasks = ready(session, case_id)
     assert len(tasks) == 1, [t.name for t in tasks]
     return tasks[0]
+
+
+def zh(obj) -> str:
+    """An engine error, field error, problem or message as the Chinese interface shows it (the web's source text)."""
+    from web.engine_text import render
+
+    return render(obj, str)
+
+
+@contextmanager
+def raises_zh(kind, match: str):
+    """`pytest.raises(kind, match=…)` against the Chinese text of the engine message."""
+    with pytest.raises(kind) as info:
+        yield info
+    assert re.search(match, zh(info.value)), zh(info.value)

@@ -11,7 +11,7 @@ from engine.definitions import bundles
 from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
-from .helpers import only_ready, roundtrip
+from .helpers import only_ready, roundtrip, zh
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -47,7 +47,7 @@ def test_running_cases_keep_their_version_and_its_forms(engine, session, org_tre
     cases.complete_task(engine, session, only_ready(session, old.id).id, APPLY, user=alice)
     with pytest.raises(DataValidationError) as err:
         cases.complete_task(engine, session, only_ready(session, new.id).id, APPLY, user=alice)
-    assert [(e.field, e.message) for e in err.value.errors] == [("phone", "联系电话为必填项")]
+    assert [(e.field, zh(e)) for e in err.value.errors] == [("phone", "联系电话为必填项")]
     cases.complete_task(engine, session, only_ready(session, new.id).id, {**APPLY, "phone": "0571-1234567"},
                         user=alice)
     assert {d.bundle.version for d in bundles.latest_definitions(session)} == {2}

@@ -13,7 +13,7 @@ from engine.runtime import cases
 
 from . import diagrams
 from .conftest import bundle_with
-from .helpers import only_ready
+from .helpers import only_ready, zh
 
 
 @pytest.fixture
@@ -51,6 +51,6 @@ def test_directory_fields_refuse_unknown_values(engine, session, repeats_bundle)
         cases.complete_task(engine, session, task.id, {"respondent_id": "L-404", "others": ["L-002", "X"]},
                             user=alice)
     assert [(e.field, e.rule) for e in err.value.errors] == [("respondent_id", "directory"), ("others.1", "directory")]
-    assert "不在被投诉人的名录中" in err.value.errors[0].message
+    assert "不在被投诉人的名录中" in zh(err.value.errors[0])
     cases.complete_task(engine, session, task.id, {"respondent_id": "L-002", "others": ["L-001"]}, user=alice)
     assert cases.get_case(session, case.id).status == "completed"

@@ -11,7 +11,7 @@ from engine.records import history
 from engine.runtime import cases
 from engine.work import case_status
 
-from .helpers import only_ready, ready, roundtrip
+from .helpers import only_ready, raises_zh, ready, roundtrip, zh
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -72,7 +72,7 @@ def test_invalid_form_data_reports_every_field_and_saves_nothing(engine, session
     with pytest.raises(DataValidationError) as err:
         cases.complete_task(engine, session, task.id, {"title": "x", "amount": -1, "colour": "red"},
                             user=people.user_by_name(session, "alice"))
-    fields = {e.field: e.message for e in err.value.errors}
+    fields = {e.field: zh(e) for e in err.value.errors}
     assert fields == {"reason": "申请理由为必填项", "title": "至少需要 2 个字符", "amount": "不能小于 0",
                       "colour": "表单中没有这一项"}
     session.expire_all()
@@ -183,7 +183,7 @@ def test_a_rule_met_twice_is_reported_once():
 
 
 def test_a_process_meant_to_be_called_cannot_be_started_on_its_own(engine, session, deployed):
-    with pytest.raises(InvalidState, match="只能由其他流程调用"):
+    with raises_zh(InvalidState, "只能由其他流程调用"):
         cases.start_case(engine, session, "penalty_procedure", {}, org_code="city")
 
 

@@ -12,7 +12,7 @@ from engine.work import case_status
 
 from . import diagrams
 from .conftest import bundle_with
-from .helpers import only_ready, roundtrip
+from .helpers import only_ready, roundtrip, zh
 
 APPLY = {"title": "测试事项", "reason": "测试用的理由"}
 
@@ -32,10 +32,10 @@ def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_b
     good_state = cases.stored_state(session, case.id)
     with pytest.raises(CaseFailed) as err:
         cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, "alice"))
-    assert reason in err.value.message
+    assert reason in zh(err.value)
     session.expire_all()
     case = cases.get_case(session, case.id)
-    assert case.status == "error" and reason in case.error
+    assert case.status == "error" and reason in zh(case.error)
     assert cases.stored_state(session, case.id) == good_state
     roundtrip(engine, session, case.id)
     assert only_ready(session, case.id).id == task.id
@@ -52,7 +52,7 @@ def test_step_budget_is_configurable(session, org_tree, test_bundle):
     case = cases.start_case(small, session, "runaway", {"n": 0}, org_code="county-a")
     with pytest.raises(CaseFailed) as err:
         cases.complete_task(small, session, only_ready(session, case.id).id, APPLY)
-    assert "超过 5 步" in err.value.message
+    assert "超过 5 步" in zh(err.value)
 
 
 def test_case_follows_its_organisation_variable(engine, session, test_bundle):

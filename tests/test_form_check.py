@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 
 from engine.core.errors import DataValidationError
 from engine.definitions.forms import quick_check, FormCache
+from .helpers import zh
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = sorted((ROOT / "forms").glob("*/*.schema.json"))
@@ -104,7 +105,7 @@ def test_date_bounds_are_measured_from_the_engines_day():
     cache.check(1, "dated", load, {"received_on": "2025-10-13", "planned": "2025-10-13", "note": "not a date"})
     with pytest.raises(DataValidationError) as refused:
         cache.check(1, "dated", load, {"received_on": "2025-10-14", "planned": "2025-10-12"})
-    assert {(e.field, e.message) for e in refused.value.errors} == {
+    assert {(e.field, zh(e)) for e in refused.value.errors} == {
         ("received_on", "不能晚于今天（2025-10-13）"), ("planned", "不能早于今天（2025-10-13）")}
     day["today"] = date(2025, 10, 14)                     # the same compiled form, a day later
     cache.check(1, "dated", load, {"received_on": "2025-10-14"})

@@ -15,6 +15,7 @@ from engine.records import numbering
 from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
+from .helpers import zh
 
 SAMPLE = "processes/sample/sample_review.bpmn"
 SAMPLE_XML = (ROOT / SAMPLE).read_text(encoding="utf-8")
@@ -48,7 +49,7 @@ def test_a_number_pattern_that_would_build_a_huge_string_is_refused(engine, sess
     [problem] = problems_of(engine, session, sample_with(SAMPLE_PATTERN, pattern))
     assert (problem.file, problem.element) == (SAMPLE, "sample_review")
     assert problem.line == SAMPLE_XML[: SAMPLE_XML.index('<bpmn:process id="sample_review"')].count("\n") + 1
-    assert "业务编号格式无效" in problem.message and fragment in problem.message
+    assert "业务编号格式无效" in zh(problem) and fragment in zh(problem)
 
 
 def test_a_stored_pattern_beyond_the_bounds_starts_no_case(engine, session, deployed):
@@ -57,7 +58,7 @@ def test_a_stored_pattern_beyond_the_bounds_starts_no_case(engine, session, depl
     session.commit()           # as if stored before the bounds existed
     with pytest.raises(InvalidState) as err:
         cases.start_case(engine, session, "sample_review", {}, org_code="county-a")
-    assert "业务编号格式无效" in err.value.message
+    assert "业务编号格式无效" in zh(err.value)
     assert session.scalar(select(func.count()).select_from(Case)) == 0
     assert session.scalar(select(func.count()).select_from(BusinessSequence)) == 0
 
@@ -85,13 +86,13 @@ def test_a_deep_or_huge_condition_is_a_located_problem(engine, session, conditio
     [problem] = problems_of(engine, session, sample_with(APPROVED, condition))
     assert (problem.file, problem.element) == (SAMPLE, "Flow_approved")
     assert problem.line == SAMPLE_XML[: SAMPLE_XML.index('id="Flow_approved"')].count("\n") + 1
-    assert "条件" in problem.message and fragment in problem.message
+    assert "条件" in zh(problem) and fragment in zh(problem)
 
 
 def test_a_deep_script_is_a_located_problem(engine, session):
     script = "<bpmn:script>" + "x = " + "[" * 150 + "]" * 150 + "</bpmn:script>"
     [problem] = problems_of(engine, session, sample_with('<bpmn:script>result = "已通过"</bpmn:script>', script))
-    assert (problem.file, problem.element) == (SAMPLE, "Script_archive") and "嵌套过深" in problem.message
+    assert (problem.file, problem.element) == (SAMPLE, "Script_archive") and "嵌套过深" in zh(problem)
 
 
 @pytest.mark.parametrize("prop, label", [("dueExpression", "办理期限表达式"), ("assigneeExpression", "办理人表达式")])
@@ -107,7 +108,7 @@ def test_due_and_assignee_expressions_are_compiled_at_publish(engine, session, p
     [problem] = problems_of(engine, session, files)
     assert (problem.file, problem.element) == (SAMPLE, "Task_review")
     assert problem.line == SAMPLE_XML[: SAMPLE_XML.index(task)].count("\n") + 1
-    assert label in problem.message and prop in problem.message and fragment in problem.message
+    assert label in zh(problem) and prop in zh(problem) and fragment in zh(problem)
 
 
 def test_good_due_and_assignee_expressions_pass(engine, session, org_tree):
@@ -131,10 +132,10 @@ def test_xml_entities_are_refused(engine, session, doctype, use, fragment):
     xml = SAMPLE_XML.replace("<bpmn:definitions", doctype + "\n<bpmn:definitions", 1)
     xml = xml.replace('<bpmn:documentation>', f"<bpmn:documentation>{use}", 1)
     [problem] = problems_of(engine, session, bundle_with(**{SAMPLE.replace("/", "__"): xml.encode()}))
-    assert problem.file == SAMPLE and fragment in problem.message
+    assert problem.file == SAMPLE and fragment in zh(problem)
 
 
 def test_a_diagram_nested_ten_thousand_deep_is_a_located_problem(engine, session):
     deep = "<bpmn:documentation>" * 10_000 + "</bpmn:documentation>" * 10_000
     [problem] = problems_of(engine, session, sample_with("<bpmn:documentation>", deep + "<bpmn:documentation>"))
-    assert problem.file == SAMPLE and "XML 无法解析" in problem.message and problem.line
+    assert problem.file == SAMPLE and "XML 无法解析" in zh(problem) and problem.line

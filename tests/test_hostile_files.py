@@ -23,7 +23,7 @@ from engine.records import documents
 from engine.runtime import cases
 
 from .conftest import ROOT, bundle_with
-from .helpers import only_ready
+from .helpers import only_ready, zh
 from .test_hostile_data import SAMPLE, SAMPLE_XML, problems_of
 
 
@@ -47,7 +47,7 @@ def fill_application(engine, session, data: dict):
         cases.complete_task(engine, session, only_ready(session, case.id).id, data,
                             user=people.user_by_name(session, "alice"))
     except DataValidationError as exc:
-        return {e.field: e.message for e in exc.errors}
+        return {e.field: zh(e) for e in exc.errors}
     return {}
 
 
@@ -90,7 +90,7 @@ def test_form_patterns_and_references_are_checked_at_validation(engine, session,
     form = apply_form_with(title=field)
     [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: form}))
     assert (problem.file, problem.element) == (APPLY_FORM, "properties/title")
-    assert fragment in problem.message
+    assert fragment in zh(problem)
     value = field.get("$ref", field.get("pattern"))
     if value:
         text = form.decode()
@@ -102,7 +102,7 @@ def test_a_reference_loop_is_refused(engine, session):
     schema["$defs"] = {"a": {"allOf": [{"$ref": "#/$defs/b"}]}, "b": {"$ref": "#/$defs/a"}}
     schema["properties"]["title"] = {"$ref": "#/$defs/a"}
     [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: json.dumps(schema).encode()}))
-    assert problem.file == APPLY_FORM and "绕回自身" in problem.message and problem.element
+    assert problem.file == APPLY_FORM and "绕回自身" in zh(problem) and problem.element
 
 
 class _Listener:
@@ -156,7 +156,7 @@ def test_a_stored_form_with_a_remote_reference_fetches_nothing(engine, session, 
 ])
 def test_a_form_too_deep_or_not_utf8_is_a_problem_naming_the_file(engine, session, content, fragment):
     [problem] = problems_of(engine, session, bundle_with({APPLY_FORM: content}))
-    assert problem.file == APPLY_FORM and fragment in problem.message
+    assert problem.file == APPLY_FORM and fragment in zh(problem)
 
 
 def test_a_form_saved_with_a_byte_order_mark_is_read(engine, session, org_tree):
@@ -193,7 +193,7 @@ def refused_import(engine, session, data: bytes) -> str:
     session.rollback()
     assert session.scalar(select(func.count()).select_from(BundleDraft)) == 0
     assert session.scalar(select(func.count()).select_from(DraftFile)) == 0
-    return "；".join(f"{e.field}：{e.message}" for e in err.value.errors)
+    return "；".join(f"{e.field}：{zh(e)}" for e in err.value.errors)
 
 
 @pytest.mark.parametrize("data, fragment", [

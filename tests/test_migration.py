@@ -2,7 +2,6 @@
 applied where safe (a recomputed deadline), the old kept where not, each move audited."""
 from __future__ import annotations
 
-import pytest
 import time_machine
 
 from engine.core.errors import InvalidState
@@ -14,6 +13,7 @@ from engine.time.workdays import day_of
 from . import diagrams
 from .complaint_steps import at, do, register, review
 from .conftest import bundle_with
+from .helpers import raises_zh
 
 PATH = "processes/complaint/lawyer_complaint.bpmn"
 TEN = b"review_deadline = add_working_days(received_at, 10)"
@@ -64,7 +64,7 @@ def test_a_case_moves_to_the_new_rule_where_it_is_safe(engine, session, complain
         assert (event.action, event.actor, event.detail["from"], event.detail["to"]) == ("case_migrated", "policy", 1, 2)
         do(engine, session, old.id, "初审", "chen", review("accept"))      # and it goes on, on the new version
         assert [t.name for t in cases.case_tasks(session, old.id, "ready")] == ["受理审查决定"]
-        with pytest.raises(InvalidState, match="已在该版本"):
+        with raises_zh(InvalidState, "已在该版本"):
             migration.migrate(engine, session, old.id, target, actor="policy")
 
 
@@ -105,7 +105,7 @@ def test_a_migration_that_would_drop_a_finished_step_is_refused(engine, session,
     found = migration.preview(engine, session, cases.get_case(session, case.id), target)
     assert not found.can_migrate and any("Task_a" in r for r in found.reasons)
     version = cases.get_case(session, case.id).version
-    with pytest.raises(InvalidState, match="不能迁移"):
+    with raises_zh(InvalidState, "不能迁移"):
         migration.migrate(engine, session, case.id, target, actor="policy")
     assert cases.get_case(session, case.id).version == version
     assert cases.get_case(session, case.id).definition.bundle.version == 2

@@ -11,7 +11,7 @@ from engine.records import history, notifications
 from engine.runtime import cases
 from engine.work import tasks, worklists
 
-from .helpers import only_ready
+from .helpers import only_ready, raises_zh, zh
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -37,7 +37,7 @@ def test_claim_makes_the_task_mine_and_hides_it_from_the_group(session, engine, 
     tasks.claim(engine, session, task.id, u(session, "alice"))
     assert [t.id for t in worklists.inbox(session, u(session, "alice"), "mine")] == [task.id]
     assert worklists.inbox(session, u(session, "amy"), "group") == []
-    with pytest.raises(ConflictError, match="已由 张三 签收"):
+    with raises_zh(ConflictError, "已由 张三 签收"):
         tasks.claim(engine, session, task.id, u(session, "amy"))
     with pytest.raises(NotAllowed):      # amy is no longer allowed to complete it either
         cases.complete_task(engine, session, task.id, APPLY, user=u(session, "amy"))
@@ -61,7 +61,7 @@ def test_transfer_hands_the_task_to_another_person_with_a_notification(session, 
     assert refused.value.errors[0].field == "reason"
     with pytest.raises(DataValidationError) as refused:
         tasks.transfer(engine, session, task.id, u(session, "alice"), "carl", reason="休假")
-    assert refused.value.errors[0].field == "to" and "不是A区司法局的工作人员" in refused.value.errors[0].message
+    assert refused.value.errors[0].field == "to" and "不是A区司法局的工作人员" in zh(refused.value.errors[0])
     tasks.transfer(engine, session, task.id, u(session, "alice"), "amy", reason="本人休假")
     assert worklists.inbox(session, u(session, "amy"), "mine")[0].id == task.id
     with pytest.raises(NotAllowed):
@@ -77,7 +77,7 @@ def test_delegate_and_resolve_bring_the_task_back_to_its_owner(session, engine, 
     case, task = applied
     alice, amy = u(session, "alice"), u(session, "amy")
     tasks.delegate(engine, session, task.id, alice, "amy", note="请先核实材料")
-    with pytest.raises(InvalidState, match="委派中"):
+    with raises_zh(InvalidState, "委派中"):
         cases.complete_task(engine, session, task.id, APPLY, user=amy)
     tasks.save_draft(engine, session, task.id, amy, {"title": "购置办公设备"})
     with pytest.raises(NotAllowed):
@@ -105,7 +105,7 @@ def test_urge_notifies_the_holder_and_counts(session, engine, applied):
     assert scope.scoped_task(session, u(session, "bob"), task.id).urge_count == 2
     with pytest.raises(NotFound):
         tasks.urge(engine, session, task.id, u(session, "cora"))
-    with pytest.raises(InvalidState, match="无需催办"):          # alice holds it: nobody to remind
+    with raises_zh(InvalidState, "无需催办"):          # alice holds it: nobody to remind
         tasks.urge(engine, session, task.id, u(session, "alice"))
     session.rollback()
     assert scope.scoped_task(session, u(session, "bob"), task.id).urge_count == 2

@@ -11,6 +11,7 @@ from engine.core.errors import BundleInvalid, DataValidationError, InvalidState
 from engine.core.models import AuditEvent
 from engine.definitions import bundle_diff, bundles, drafts
 from engine.runtime import cases
+from .helpers import zh
 
 REVIEW_FILE = "processes/complaint/lawyer_complaint.bpmn"
 SEVEN = b"review_deadline = add_working_days(received_at, 7)"
@@ -128,7 +129,7 @@ def test_bad_drafts_are_refused_with_the_element_named(session, engine, deployed
     drafts.put(session, engine, draft.id, path, content.replace(old, new, 1), actor="policy")
     problems = drafts.validate(session, engine, draft.id)
     assert problems and all(p.file == path for p in problems), problems
-    assert any(fragment in p.message and (element is None or p.element == element) and p.line for p in problems), problems
+    assert any(fragment in zh(p) and (element is None or p.element == element) and p.line for p in problems), problems
     with pytest.raises(BundleInvalid):
         drafts.publish_draft(session, engine, draft.id, actor="policy")
     assert bundles.active_bundle(session).id == deployed.id

@@ -10,6 +10,7 @@ from engine.core import vocabulary
 from engine.definitions import bundles
 
 from .conftest import ROOT
+from .helpers import zh
 from .test_validation import SAMPLE, SAMPLE_XML, line_of, sample_with
 
 PROCESS_PROPS = '<spiffworkflow:property name="titleField" value="title" />'
@@ -17,7 +18,7 @@ PROCESS_PROPS = '<spiffworkflow:property name="titleField" value="title" />'
 
 def _deploy(engine, session, files):
     result = bundles.deploy(session, files, engine=engine)
-    return result, [(w.element, w.line, w.message) for w in result.warnings]
+    return result, [(w.element, w.line, zh(w)) for w in result.warnings]
 
 
 def test_a_misspelt_process_property_is_named_with_its_line_but_does_not_stop_the_deploy(engine, session):

@@ -211,14 +211,25 @@ def test_a_task_is_handed_only_to_staff_of_the_organisation_handling_it(app, cli
     assert 'id="urge-note"' not in text(client.get(f"/tasks/{task_id}"))  # nobody to urge but myself
 
 
+def test_an_engine_refusal_reads_in_the_interface_language(app, client):
+    task_id, _ = ready_task(app, "sample_review", "county-a")
+    login(client, "zhang")
+    client.get("/lang/en")
+    post(client, f"/tasks/{task_id}/transfer", {"to": "qian", "reason": "please"}, f"/tasks/{task_id}")
+    page = text(client.get(f"/tasks/{task_id}"))
+    assert "User qian does not exist or is not staff of 东城区司法局" in page and "的工作人员" not in page
+    client.get("/lang/zh")
+    post(client, f"/tasks/{task_id}/transfer", {"to": "qian", "reason": "请市局办理"}, f"/tasks/{task_id}")
+    assert "用户 qian 不存在或不是东城区司法局的工作人员" in text(client.get(f"/tasks/{task_id}"))
+
+
 def test_every_interface_text_has_an_english_translation():
     """Each literal given to _() or _l() in the templates and the web code, and each label shown through them."""
     from pathlib import Path
 
     from babel.messages.pofile import read_po
 
-    from engine.runtime.cases import STATUS_LABELS
-    from web.pages import ACTION_LABELS
+    from web.pages import ACTION_LABELS, STATUS_LABELS
 
     web = Path(__file__).resolve().parent.parent / "web"
     with (web / "translations/en/LC_MESSAGES/messages.po").open("rb") as po:

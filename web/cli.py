@@ -20,6 +20,7 @@ from . import create_app, scheduler, secret_key
 from .demo import accounts, load_demo
 from .tokens import create_token
 from .workflow import engine
+from .engine_text import engine_text, problem_line
 
 
 def _sessions():
@@ -48,7 +49,7 @@ def deploy(root: str | None) -> None:
         try:
             result = bundles.deploy(session, files, engine=engine(), actor="cli")
         except BundleInvalid as exc:
-            click.echo(str(exc), err=True)
+            click.echo("\n".join([engine_text(exc), *map(problem_line, exc.problems)]), err=True)
             sys.exit(1)
         for warning in result.warnings:
             click.echo(f"提醒：{warning}", err=True)
@@ -167,7 +168,7 @@ def calendar_set_year(year: int, holidays: str, workdays: str, note: str) -> Non
             updated = deadlines.enter_year(engine(), session, year, _dates(holidays), _dates(workdays),
                                                 actor="cli", note=note)
     except (ValueError, DataValidationError) as exc:
-        detail = "；".join(e.message for e in exc.errors) if isinstance(exc, DataValidationError) else str(exc)
+        detail = "；".join(engine_text(e) for e in exc.errors) if isinstance(exc, DataValidationError) else str(exc)
         click.echo(f"日历数据有误：{detail}", err=True)
         sys.exit(1)
     click.echo(f"已录入 {year} 年安排，重新计算了 {updated} 个案件的期限")

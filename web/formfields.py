@@ -12,6 +12,7 @@ from typing import Any
 from engine.core import NOT_AFTER, NOT_BEFORE, TODAY
 
 from .workflow import engine
+from .engine_text import engine_text
 
 LONG_TEXT = 200         # strings allowed to be longer than this get a text area
 INT_RANGE = (-2 ** 63, 2 ** 64 - 1)       # what the JSON columns hold
@@ -189,7 +190,7 @@ def error_map(errors) -> dict[str, str]:
     """Field errors keyed by dotted path (`parties.0.name`), as the engine reports them."""
     found: dict[str, str] = {}
     for error in errors:
-        found.setdefault(error.field, error.message)
+        found.setdefault(error.field, engine_text(error))
     return found
 
 

@@ -23,6 +23,7 @@ from .auth import is_policy, login_required
 from .database import session
 from .refusal import refuse
 from .workflow import engine
+from .engine_text import TEXTS, engine_text
 
 bp = Blueprint("pages", __name__)
 
@@ -38,23 +39,26 @@ ACTION_LABELS = {
     "case_migrated": "迁移到新版本", "case_retried": "恢复运行", "path_advanced": "流程推进", "path_recorded": "流程记录",
 }
 
+STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
+
 
 def init_app(app: Flask) -> None:
     """Register the staff pages, the health check and the date filters they use."""
     app.register_blueprint(bp)
-    app.jinja_env.globals["status_labels"] = cases.STATUS_LABELS
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
     app.jinja_env.filters["local"] = local_moment
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
+    app.jinja_env.globals["engine_text"] = engine_text
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
 
 
 def status_label(code: str) -> str:
     """A case status as the interface names it."""
-    return _(cases.STATUS_LABELS.get(code, code))
+    return _(STATUS_LABELS.get(code, code))
 
 
 def local_moment(moment) -> str:
@@ -133,8 +137,8 @@ def start(process_key: str):
         try:
             case = casework.start_as(eng, db, g.user, process_key, chosen)
         except DataValidationError as exc:
-            refuse(exc, exc.message)
-            errors = {e.field: e.message for e in exc.errors}
+            refuse(exc, engine_text(exc))
+            errors = {e.field: engine_text(e) for e in exc.errors}
         except EngineError as exc:
             refuse(exc)
         else:

@@ -25,6 +25,7 @@ from .api.problems import json_refusal
 from .database import session
 from .refusal import refuse
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 
@@ -94,7 +95,7 @@ def new_draft():
             draft = drafts.create(db, engine(), actor=g.user.username, name=name,
                                   base_version=int(base) if base.isdigit() else None)
     except DataValidationError as exc:
-        refuse(exc, "；".join(f"{e.field}：{e.message}" for e in exc.errors))
+        refuse(exc, "；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors))
         return redirect(url_for("policy.catalogue"))
     return redirect(url_for("policy.draft", draft_id=draft.id))
 
@@ -120,7 +121,7 @@ def publish(draft_id: int):
     try:
         bundle = drafts.publish_draft(db, engine(), draft_id, actor=g.user.username, note=request.form.get("note", ""))
     except BundleInvalid as exc:
-        refuse(exc, f"发布失败：{exc.message}，当前生效版本未改变")
+        refuse(exc, f"发布失败：{engine_text(exc)}，当前生效版本未改变")
         return redirect(url_for("policy.draft", draft_id=draft_id, check=1))
     flash(f"已发布 v{bundle.version}，新立案件将使用此版本", "ok")
     return redirect(url_for("policy.catalogue"))
@@ -225,7 +226,7 @@ def save_file(draft_id: int, path: str):
         return json_refusal(exc)
     problems = drafts.validate(db, engine(), draft_id)
     return jsonify({"saved": True, "problems": [
-        {"file": p.file, "element": p.element, "line": p.line, "message": p.message, "severity": p.severity}
+        {"file": p.file, "element": p.element, "line": p.line, "message": engine_text(p), "severity": p.severity}
         for p in problems]})
 
 
@@ -295,7 +296,7 @@ def migrate():
                 moved.append(case.business_number or str(case.id))
             except EngineError as exc:
                 db.rollback()       # mid-request on purpose: the next chosen case moves in a transaction of its own
-                refused.append(f"{case.business_number or case.id}：{exc.message}")
+                refused.append(f"{case.business_number or case.id}：{engine_text(exc)}")
         if moved:
             flash(f"已迁移到 v{to_version}：{'、'.join(moved)}", "ok")
         if refused:
@@ -307,7 +308,7 @@ def migrate():
             previews.append(migration.preview(engine(), db, case, migration.target_for(db, case, to_version)))
         except EngineError as exc:
             previews.append(migration.Preview(case.id, case.business_number, case.definition.bundle.version,
-                                              to_version, False, [exc.message]))
+                                              to_version, False, [engine_text(exc)]))
     processes = sorted({d.process_key: d.name for d in bundles.latest_definitions(db)}.items())
     return render_template("policy/migrate.html", process=process, to_version=to_version, previews=previews,
                            processes=processes, versions=list(db.scalars(select(Bundle).order_by(Bundle.version.desc()))))

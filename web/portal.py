@@ -14,6 +14,7 @@ from engine.work import portal
 from . import formfields
 from .database import session
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -87,5 +88,5 @@ def status():
         try:
             found = portal.status(engine(), session(), request.form.get("number", ""), request.form.get("code", ""))
         except NotFound as exc:
-            error, status_code = exc.message, 404
+            error, status_code = engine_text(exc), 404
     return render_template("portal/status.html", found=found, error=error), status_code

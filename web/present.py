@@ -8,6 +8,7 @@ from engine.records import documents
 from engine.work import casework
 
 from .database import session
+from .engine_text import engine_text
 from .workflow import engine
 
 
@@ -38,7 +39,8 @@ def case_dict(case: Case) -> dict:
         "id": case.id, "business_number": case.business_number, "title": case.title,
         "process_key": case.process_key, "bundle_version": case.definition.bundle.version, "status": case.status,
         "org": case.org.code if case.org else None, "org_name": case.org.name if case.org else None,
-        "version": case.version, "meta": case.meta or {}, "error": case.error, "created_by": case.created_by,
+        "version": case.version, "meta": case.meta or {},
+        "error": case.error and engine_text(case.error), "created_by": case.created_by,
         "created_at": case.created_at, "updated_at": case.updated_at, "ended_at": case.ended_at,
     }
 

@@ -14,6 +14,7 @@ from engine.core import (
 )
 
 from .database import rollback
+from .engine_text import engine_text
 
 # Matched along the error's class hierarchy; an engine error no entry names is a bad request.
 STATUS = {NotFound: 404, NotAllowed: 403, ConflictError: 409, InvalidState: 409, DataValidationError: 422,
@@ -28,8 +29,8 @@ def status_of(error: EngineError) -> int:
 def describe(error: EngineError) -> str:
     """What a person is told: each field's message for refused data, else the error's message."""
     if isinstance(error, DataValidationError) and error.errors:
-        return "；".join(e.message for e in error.errors)
-    return error.message
+        return "；".join(engine_text(e) for e in error.errors)
+    return engine_text(error)
 
 
 def refuse(error: EngineError, message: str | None = None) -> int:

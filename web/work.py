@@ -20,6 +20,7 @@ from .redirects import local_target
 from .refusal import refuse
 from .database import session
 from .workflow import engine
+from .engine_text import engine_text
 
 bp = Blueprint("work", __name__)
 VIEW_LABELS = {"mine": _l("我的待办"), "group": _l("待签收"), "delegated": _l("我委派的"), "done": _l("已办"),
@@ -101,7 +102,7 @@ def task_page(task_id: int):
         # Bad data, someone was first, the case is not running, or the diagram failed on this data (the case is
         # then in error at its last good state): say so on the form, with what was entered still in it.
         invalid = isinstance(exc, DataValidationError)
-        status = refuse(exc, _("%(problem)s，请按提示修改", problem=exc.message) if invalid else exc.message)
+        status = refuse(exc, _("%(problem)s，请按提示修改", problem=engine_text(exc)) if invalid else engine_text(exc))
         errors = formfields.error_map(exc.errors) if invalid else {}
     else:
         flash(_("已办理「%(name)s」", name=task.name), "ok")
@@ -205,7 +206,7 @@ def case_comment(case_id: int):
         tasks.comment(engine(), session(), case_id, g.user, request.form.get("text", ""))
         flash(_("意见已记录"), "ok")
     except DataValidationError as exc:
-        refuse(exc, exc.errors[0].message)
+        refuse(exc, engine_text(exc.errors[0]))
     return redirect(_back(url_for("pages.case_detail", case_id=case_id)))
 
 

@@ -1,10 +1,11 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
-from . import db, errors, models, people, scope, values, vocabulary
+from . import db, errors, models, messages, people, scope, values, vocabulary
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, InvalidState, NotAllowed,
     NotFound, Problem, SandboxError, StepBudgetExceeded,
 )
+from .messages import Msg, as_msg
 from .models import (
     ApiToken, Attachment, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay,
     CalendarYear, Case, CaseCopy, CaseDocument, DirectoryEntry, DraftFile, HumanTask, Notification, Organization,
@@ -13,7 +14,7 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "db", "errors", "models", "people", "scope", "values", "vocabulary",
+    "db", "errors", "models", "messages", "people", "scope", "values", "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
     "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",

@@ -4,20 +4,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .messages import Msg, as_msg
+
 
 class EngineError(Exception):
-    """Base class of every error the engine raises on purpose."""
+    """Base class of every error the engine raises on purpose.
+
+    `code` is the error's kind (what the web answers with); `msg` is what happened, as a message code and its
+    parameters that the web renders in the reader's language; `message` is its English developer text."""
 
     code = "engine_error"
 
-    def __init__(self, message: str, **context):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Msg | str, **context):
+        self.msg = as_msg(message)
+        super().__init__(str(self.msg))
         self.context = MappingProxyType(context)    # read-only: diagram code may catch an error it caused
+
+    @property
+    def message(self) -> str:
+        """The English developer text."""
+        return str(self.msg)
+
+    @property
+    def message_code(self) -> str:
+        """The code of what happened (not the error's kind, `code`)."""
+        return self.msg.code
+
+    @property
+    def params(self) -> dict:
+        """The values the message names."""
+        return self.msg.params
 
     def to_dict(self) -> dict:
         """A JSON-ready description of the error."""
-        return {**self.context, "code": self.code, "message": self.message}
+        return {**self.context, "code": self.code, "message": self.message, **_coded(self.msg)}
 
 
 class NotFound(EngineError):
@@ -49,8 +69,20 @@ class FieldError:
     """One invalid field of submitted data."""
 
     field: str
-    message: str
+    msg: Msg | str
     rule: str = ""
+
+    def __post_init__(self):
+        self.msg = as_msg(self.msg)
+
+    @property
+    def message(self) -> str:
+        """The English developer text."""
+        return str(self.msg)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description."""
+        return {"field": self.field, "message": self.message, "rule": self.rule, **_coded(self.msg)}
 
 
 class DataValidationError(EngineError):
@@ -65,7 +97,7 @@ class DataValidationError(EngineError):
     def to_dict(self) -> dict:
         """A JSON-ready description with every field error."""
         base = super().to_dict()
-        base["errors"] = [e.__dict__ for e in self.errors]
+        base["errors"] = [e.to_dict() for e in self.errors]
         return base
 
 
@@ -74,7 +106,7 @@ class Problem:
     """One problem found while validating a bundle."""
 
     file: str
-    message: str
+    msg: Msg | str
     element: str | None = None
     line: int | None = None
     severity: str = "error"     # "warning": shown to whoever checks the bundle, but does not stop it being stored
@@ -83,6 +115,19 @@ class Problem:
     def blocking(self) -> bool:
         """Whether the bundle may not be stored while this problem stands."""
         return self.severity != "warning"
+
+    def __post_init__(self):
+        self.msg = as_msg(self.msg)
+
+    @property
+    def message(self) -> str:
+        """The English developer text."""
+        return str(self.msg)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description."""
+        return {"file": self.file, "message": self.message, "element": self.element, "line": self.line,
+                **_coded(self.msg)}
 
     def __str__(self) -> str:
         where = self.file
@@ -99,13 +144,13 @@ class BundleInvalid(EngineError):
     code = "bundle_invalid"
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"流程包校验未通过，共 {len(problems)} 个问题")
+        super().__init__(Msg("bundle.invalid", count=len(problems)))
         self.problems = problems
 
     def to_dict(self) -> dict:
         """A JSON-ready description with every problem."""
         base = super().to_dict()
-        base["problems"] = [p.__dict__ for p in self.problems]
+        base["problems"] = [p.to_dict() for p in self.problems]
         return base
 
     def __str__(self) -> str:
@@ -117,7 +162,7 @@ class SandboxError(EngineError):
 
     code = "sandbox_error"
 
-    def __init__(self, message: str, line: int | None = None, source: str = ""):
+    def __init__(self, message: Msg | str, line: int | None = None, source: str = ""):
         super().__init__(message, line=line)
         self.line = line
         self.source = source
@@ -137,4 +182,15 @@ class StepBudgetExceeded(Exception):
     task: str = field(default="")
 
     def __str__(self) -> str:
-        return f"流程连续执行超过 {self.budget} 步而没有等待节点，已停止（最后执行：{self.task}）"
+        return str(self.msg)
+
+    @property
+    def msg(self) -> Msg:
+        """What happened, as a message the web renders."""
+        return Msg("run.step_budget", budget=self.budget, task=self.task)
+
+
+def _coded(msg: Msg) -> dict:
+    """The message's code and parameters, for a JSON description."""
+    found = msg.to_dict()
+    return {"message_code": found["code"], "params": found["params"]}

@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
+from .messages import Msg
 from .models import HumanTask, Organization, Role, User, UserRole
 
 
@@ -23,7 +24,7 @@ def organization(session: Session, code: str) -> Organization:
     """An organisation by code."""
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
-        raise NotFound(f"机构 {code} 不存在", organization=code)
+        raise NotFound(Msg("org.not_found", code=code), organization=code)
     return org
 
 
@@ -45,7 +46,7 @@ def add_user(session: Session, username: str, display_name: str, org_code: str,
     for code in roles:
         role = session.scalar(select(Role).where(Role.code == code))
         if role is None:
-            raise NotFound(f"角色 {code} 不存在", role=code)
+            raise NotFound(Msg("role.not_found", code=code), role=code)
         session.add(UserRole(user_id=user.id, role_id=role.id))
     session.flush()
     return user
@@ -55,7 +56,7 @@ def user_by_name(session: Session, username: str) -> User:
     """A user by username."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"用户 {username} 不存在", user=username)
+        raise NotFound(Msg("user.not_found", username=username), user=username)
     return user
 
 

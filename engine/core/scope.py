@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
+from .messages import Msg
 from .models import Case, HumanTask, Organization, User
 
 
@@ -31,7 +32,7 @@ def scoped_case(session: Session, user: User, case_id: int) -> Case:
     never learns that it does."""
     case = session.scalar(scoped(select(Case), user, Case.org_id).where(Case.id == case_id))
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
 
 
@@ -44,7 +45,7 @@ def scoped_task(session: Session, user: User, task_id: int, *, lock: bool = Fals
         query = query.with_for_update(of=HumanTask)
     task = session.scalar(query)
     if task is None:
-        raise NotFound("任务不存在", task=task_id)
+        raise NotFound(Msg("task.not_found"), task=task_id)
     return task
 
 

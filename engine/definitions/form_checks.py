@@ -14,6 +14,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..core.vocabulary import PREFILL, TODAY
 from ..core.errors import Problem
+from ..core.messages import Msg
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
@@ -61,16 +62,15 @@ def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
             try:
                 compile_pattern(node["pattern"])
             except ValueError as exc:
-                yield where, f"pattern 的{exc}", node["pattern"]
+                yield where, Msg("formcheck.pattern", detail=exc.args[0]), node["pattern"]
         if "patternProperties" in node:
-            yield where, "表单不支持 patternProperties：请在 properties 中逐一列出字段", None
+            yield where, Msg("formcheck.pattern_properties"), None
         for keyword in ("$ref", "$dynamicRef"):
             if isinstance(node.get(keyword), str) and _resolve(schema, node[keyword]) is None:
-                yield where, f"{keyword} 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 {node[keyword]!r}：" \
-                             "表单不会读取网址、文件或其他表单", node[keyword]
+                yield where, Msg("formcheck.reference", keyword=keyword, target=repr(node[keyword])), node[keyword]
     loop = _reference_loop(schema)
     if loop is not None:
-        yield loop, "$ref 绕回自身而不进入数据的下一层：校验将永不结束", None
+        yield loop, Msg("formcheck.reference_loop"), None
 
 
 def _resolve(root, ref: str):
@@ -137,10 +137,11 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
             Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(根)"
-            problems.append(Problem(path, f"表单不是有效的 JSON Schema（{where}）：{exc.message}", element=where,
-                                    line=_line_of(files[path], exc.instance)))
+            problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where, detail=exc.message),
+                                    element=where, line=_line_of(files[path], exc.instance)))
             continue
-        found = [(where, f"{keyword} 只能为 \"{TODAY}\"（{where or '(根)'}），发现：{value!r}", value)
+        found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or "(根)",
+                               value=repr(value)), value)
                  for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
         for where, message, value in found + list(schema_problems(schema)):
             line = _line_of(files[path], value) if value is not None else None
@@ -156,20 +157,19 @@ def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        hint = "（看起来是 UTF-16）" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        problems.append(Problem(path, f"表单文件必须是 UTF-8 编码{hint}：第 {exc.start + 1} 个字节起无法按 UTF-8 读取，"
-                                      "请用编辑器另存为 UTF-8"))
+        hint = Msg("formcheck.utf16_hint") if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        problems.append(Problem(path, Msg("formcheck.not_utf8", hint=hint, byte=exc.start + 1)))
         return False, None
     try:
         schema = json.loads(text)
         too_deep = json_depth(schema) > MAX_SCHEMA_DEPTH
     except json.JSONDecodeError as exc:
-        problems.append(Problem(path, f"表单不是有效的 JSON：{exc}", line=exc.lineno))
+        problems.append(Problem(path, Msg("formcheck.not_json", detail=str(exc)), line=exc.lineno))
         return False, None
     except RecursionError:          # Python's JSON parser recurses too, and gives up near a thousand levels
         schema, too_deep = None, True
     if too_deep:
-        problems.append(Problem(path, f"表单嵌套过深（不能超过 {MAX_SCHEMA_DEPTH} 层）"))
+        problems.append(Problem(path, Msg("formcheck.too_deep", limit=MAX_SCHEMA_DEPTH)))
         return False, None
     return True, schema
 
@@ -214,9 +214,9 @@ def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
             if key == PREFILL:
                 place, at = where or "(根)", line()
                 if not top_field:
-                    message = f"{PREFILL} 只能用于表单顶层字段（{place}）"
+                    message = Msg("formcheck.prefill_top", keyword=PREFILL, where=place)
                 elif sub is not True and not (isinstance(sub, str) and sub.strip()):
-                    message = f"{PREFILL} 应为案件数据项的名称或 true（{place}），发现：{sub!r}"
+                    message = Msg("formcheck.prefill_value", keyword=PREFILL, where=place, value=repr(sub))
                 else:
                     continue
                 problems.append(Problem(path, message, element=place, line=at))

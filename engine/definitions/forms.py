@@ -16,28 +16,35 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
 from ..core.errors import DataValidationError, FieldError
+from ..core.messages import Msg
 
-_TYPES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否", "array": "列表",
-          "object": "对象", "null": "空值"}
+_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
+_LIMITED = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
+            "maxItems", "format", "multipleOf")
 
 
-def _message(error: ValidationError) -> str:
+def _message(error: ValidationError) -> Msg | str:
     v, value = error.validator, error.validator_value
     if v == "pattern" and isinstance(error.schema, dict) and isinstance(error.schema.get(PATTERN_MESSAGE), str):
         return error.schema[PATTERN_MESSAGE]         # what the form says the format is, e.g. an ID number's
     if v == "type":
         kinds = value if isinstance(value, list) else [value]
-        return "应为" + "或".join(_TYPES.get(k, k) for k in kinds)
-    simple = {
-        "minLength": f"至少需要 {value} 个字符", "maxLength": f"不能超过 {value} 个字符",
-        "minimum": f"不能小于 {value}", "maximum": f"不能大于 {value}",
-        "exclusiveMinimum": f"必须大于 {value}", "exclusiveMaximum": f"必须小于 {value}",
-        "minItems": f"至少需要 {value} 项", "maxItems": f"不能超过 {value} 项",
-        "enum": "不是可选的值", "const": "取值不正确", "pattern": "格式不正确",
-        "format": f"格式不正确（应为 {value}）", "uniqueItems": "不能有重复项",
-        "multipleOf": f"必须是 {value} 的倍数",
-    }
-    return simple.get(v, error.message)
+        return Msg("form.type", kinds=_either([Msg(f"kind.{k}") if k in _TYPES else k for k in kinds]))
+    if isinstance(getattr(error, "msg", None), Msg):
+        return error.msg                                # a lawflow keyword's own message (the date bounds)
+    if v in _LIMITED:
+        return Msg(f"form.{v}", value=value)
+    if v in ("enum", "const", "pattern", "uniqueItems"):
+        return Msg(f"form.{v}")
+    return error.message
+
+
+def _either(kinds: list) -> Msg | str:
+    """`a或b或c`, each kind named in the reader's language."""
+    found = kinds[-1]
+    for kind in reversed(kinds[:-1]):
+        found = Msg("form.or", first=kind, second=found)
+    return found
 
 
 def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError]:
@@ -49,11 +56,11 @@ def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError
             for name in error.validator_value:
                 if isinstance(error.instance, dict) and name not in error.instance:
                     title = _title(error.schema, name)
-                    errors.append(FieldError(_join(path, name), f"{title}为必填项", "required"))
+                    errors.append(FieldError(_join(path, name), Msg("form.required", title=title), "required"))
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             for name in sorted(set(error.instance) - allowed):
-                errors.append(FieldError(_join(path, name), "表单中没有这一项", "additionalProperties"))
+                errors.append(FieldError(_join(path, name), Msg("form.unknown_field"), "additionalProperties"))
         else:
             errors.append(FieldError(path or "(表单)", _message(error), str(error.validator)))
     unique = {(e.field, e.message): e for e in reversed(errors)}     # a rule met twice (e.g. in allOf) is one error
@@ -90,10 +97,17 @@ def _date_bound(later: bool, today: Callable[[], date]):
             return
         limit = today()
         if later and day > limit:
-            yield ValidationError(f"不能晚于今天（{limit:%Y-%m-%d}）")
+            yield _bound_error(Msg("form.not_after_today", day=f"{limit:%Y-%m-%d}"))
         elif not later and day < limit:
-            yield ValidationError(f"不能早于今天（{limit:%Y-%m-%d}）")
+            yield _bound_error(Msg("form.not_before_today", day=f"{limit:%Y-%m-%d}"))
     return check
+
+
+def _bound_error(msg: Msg) -> ValidationError:
+    """jsonschema's error, carrying the engine message `_message` reports."""
+    error = ValidationError(str(msg))
+    error.msg = msg
+    return error
 
 
 def form_validator_class(today: Callable[[], date]):
@@ -113,14 +127,14 @@ _RE2_OPTIONS.log_errors = False          # a refused pattern is reported to the 
 
 @functools.lru_cache(maxsize=1024)
 def compile_pattern(pattern: str):
-    """A form pattern compiled by RE2; ValueError (in Chinese) when RE2 cannot run it."""
+    """A form pattern compiled by RE2; ValueError (carrying an engine message) when RE2 cannot run it."""
     translated = _ESCAPE.sub(lambda m: f"\\x{{{m.group(2)}}}" if m.group(2) else m.group(0), pattern)
     try:
         return re2.compile(translated, _RE2_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         shown = pattern if len(pattern) <= 80 else pattern[:80] + "…"
-        raise ValueError(f"正则表达式 {shown!r} 无法使用（{detail}）：不支持反向引用、环视等会回溯的写法") from None
+        raise ValueError(Msg("form.pattern_unusable", pattern=repr(shown), detail=detail)) from None
 
 
 def _pattern(validator, pattern, instance, schema):
@@ -185,10 +199,10 @@ class FormCache:
         try:
             errors = field_errors(validator, data)
         except (Unresolvable, RecursionError) as exc:     # a form stored before references and depth were checked
-            reason = "引用了表单以外的位置" if isinstance(exc, Unresolvable) else "表单或数据嵌套过深"
-            errors = [FieldError("(表单)", f"表单无法校验：{reason}，请联系流程管理员", "schema")]
+            reason = Msg("form.outside_reference") if isinstance(exc, Unresolvable) else Msg("form.too_deep")
+            errors = [FieldError("(表单)", Msg("form.cannot_check", reason=reason), "schema")]
         if errors:
-            raise DataValidationError(f"表单有 {len(errors)} 处需要修改", errors, **context)
+            raise DataValidationError(Msg("form.fix_count", count=len(errors)), errors, **context)
 
 
 # A form made only of these keywords gets a quick check that passes what is plainly valid; anything it does not

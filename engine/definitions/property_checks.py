@@ -5,12 +5,14 @@ from __future__ import annotations
 from lxml import etree
 
 from ..core.errors import Problem
+from ..core.messages import Msg
 from ..core.vocabulary import CATCH_EVENT, PROCESS, PROPERTIES_OF, PROPERTY_NAMES, TASK, TIMER
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 _ELEMENT_KINDS = {"process": PROCESS, "userTask": TASK, "manualTask": TASK}
-_KIND_NAMES = {PROCESS: "流程", TASK: "人工任务", CATCH_EVENT: "消息捕获事件", TIMER: "边界定时器"}
+_KIND_NAMES = {PROCESS: Msg("element.process"), TASK: Msg("element.task"), CATCH_EVENT: Msg("element.catch_event"),
+               TIMER: Msg("element.timer")}
 
 
 def check_property_names(path: str, tree, problems: list[Problem]) -> None:
@@ -21,9 +23,9 @@ def check_property_names(path: str, tree, problems: list[Problem]) -> None:
         name, kind = prop.get("name") or "", _element_kind(owner)
         if name in PROPERTIES_OF.get(kind, ()):
             continue
-        where = _KIND_NAMES.get(kind, "此元素")
-        message = (f"属性 {name} 对{where}不起作用（它用于：{_KIND_NAMES[_kind_of(name)]}）" if name in PROPERTY_NAMES
-                   else f"未知属性 {name}：lawflow 不读取它，是否拼写有误？")
+        where = _KIND_NAMES.get(kind, Msg("element.other"))
+        message = (Msg("property.misplaced", name=name, where=where, used_on=_KIND_NAMES[_kind_of(name)])
+                   if name in PROPERTY_NAMES else Msg("property.unknown", name=name))
         problems.append(Problem(path, message, element=owner.get("id") if owner is not None else None,
                                 line=prop.sourceline, severity="warning"))
 

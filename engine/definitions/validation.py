@@ -20,6 +20,7 @@ from ..core.vocabulary import (
     OFFER_WHEN_PROPERTY,
 )
 from ..core.errors import Problem, SandboxError
+from ..core.messages import Msg
 from .form_checks import check_forms
 from .property_checks import BPMN_NS, SPIFF_NS, check_property_names
 from .number_patterns import pattern_problem
@@ -196,7 +197,7 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
             target = where.flow(path, inner[0]) if inner and isinstance(inner[0], tuple) else (
                 inner[0] if inner and where.find(path, inner[0]) else None) or element
             file, line = where.find(path, target) or (path, None)
-            detail = f"{label} `{source.strip()[:80]}` 无法在沙箱中编译：{message}"
+            detail = Msg("validation.compile", label=label, source=source.strip()[:80], detail=message)
             problems.append(Problem(file, detail, element=target, line=line))
     template = _document_template(getattr(ts, "event_definition", None))
     if template and f"forms/{template}" not in bundle.files:
@@ -211,7 +212,7 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         problems.append(where.problem(path, element, f"调用活动引用的流程 `{ts.spec}` 不存在"))
 
 
-def _compile_problem(sandbox, source: str, mode: str) -> str | None:
+def _compile_problem(sandbox, source: str, mode: str) -> Msg | str | None:
     """Why diagram code does not compile in the sandbox, or None. Code too deep or too long for Python's parser
     (which raises RecursionError or MemoryError, not SyntaxError) is a problem like any other."""
     if len(source) > MAX_EXPRESSION_CHARS:
@@ -228,7 +229,7 @@ def _compile_problem(sandbox, source: str, mode: str) -> str | None:
     try:
         sandbox.compile(source, mode)
     except SandboxError as exc:
-        return exc.message
+        return exc.msg
     except (RecursionError, MemoryError):
         return too_deep
     except ValueError as exc:           # e.g. a NUL character, which ast.parse refuses with ValueError

@@ -30,13 +30,14 @@ from ..core.errors import (
     StepBudgetExceeded,
 )
 from .instance import Instance
+from ..core.messages import Msg, as_msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from ..records.numbering import next_number
 from ..core.people import is_candidate, organization
 
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
-STATUS_LABELS = {"running": "办理中", "suspended": "已挂起", "completed": "已办结", "terminated": "已终止",
-                 "error": "出错"}
+STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "suspended", "completed", "terminated",
+                                                                "error")}
 
 
 def start_case(engine, session: Session, process_key: str, data: dict | None = None, *,
@@ -44,12 +45,12 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     """Start a case of the newest version of a process, with initial data, in an organisation."""
     data = dict(data or {})
     if not all(isinstance(k, str) for k in data):
-        raise InvalidState("初始数据的键必须是字符串")
+        raise InvalidState(Msg("case.data_keys"))
     begin_write(session)
     definition = latest_definition(session, process_key)
     if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
         session.rollback()
-        raise InvalidState(f"流程「{definition.name}」只能由其他流程调用，不能单独发起", process=process_key)
+        raise InvalidState(Msg("case.callable_only", name=definition.name), process=process_key)
     try:
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
     except EngineError:
@@ -62,11 +63,11 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         session.rollback()
         begin_write(session)
         case, instance = _new_case(engine, session, definition, data, org_code, actor)
-        case.status, case.error = "error", _describe(exc)
+        case.status, case.error = "error", _describe(exc).dumps()
         instance.audit("case_failed", reason=case.error)
         instance.save()
         session.commit()
-        raise CaseFailed(case.error, case=case.id) from exc
+        raise CaseFailed(Msg.loads(case.error), case=case.id) from exc
     _commit(engine, session, case)
     engine.remember(case, instance.workflow)
     return case
@@ -124,7 +125,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     def change(instance: Instance) -> None:
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
-            raise ConflictError("任务已被他人处理，请刷新后重试", task=task_id)
+            raise ConflictError(Msg("task.taken"), task=task_id)
         changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
         task.data.update(data)
         task.data[COMPLETED_BY_VARIABLE] = actor
@@ -153,15 +154,15 @@ def check_workable(session: Session, task, user: User | None, *, completing: boo
     status, a case that is not running). `task` is a task row or a HumanTask. Pages store uploaded files ahead of
     the form; they ask this first, and `complete_task` asks it again in its own transaction."""
     if task.status == "completed":
-        raise ConflictError(f"任务已由 {task.completed_by} 办理完毕", task=task.id)
+        raise ConflictError(Msg("task.completed_by", holder=task.completed_by), task=task.id)
     if task.status != "ready":
-        raise InvalidState("任务已取消，无法办理", task=task.id)
+        raise InvalidState(Msg("task.cancelled"), task=task.id)
     if user is not None and not is_candidate(session, user, task):
-        raise NotAllowed("您不是该任务的办理人", task=task.id)
+        raise NotAllowed(Msg("task.not_assignee"), task=task.id)
     if completing and case_status is not None and case_status != "running":
-        raise InvalidState("案件当前不在办理中，不能办理此任务", task=task.id, status=case_status)
+        raise InvalidState(Msg("task.case_not_running"), task=task.id, status=case_status)
     if completing and task.delegation == "pending":
-        raise InvalidState("任务正在委派中：被委派人办理后交回，由委派人完成", task=task.id)
+        raise InvalidState(Msg("task.delegated_wait"), task=task.id)
 
 
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
@@ -173,7 +174,7 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION_WITHIN,
                                {"task_id": task_id, "scope": user.org.path})
     if row is None:
-        raise NotFound("任务不存在", task=task_id)
+        raise NotFound(Msg("task.not_found"), task=task_id)
     check_workable(session, row, user, completing=True)
     if row.form:
         path = f"forms/{row.form}"
@@ -183,7 +184,7 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
-            raise DataValidationError(f"表单有 {len(unknown)} 处需要修改", unknown, task=task_id)
+            raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
     return row
 
 
@@ -226,7 +227,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
         try:
             instance.workflow.send_event(event)
         except WorkflowException:
-            raise InvalidState(f"案件当前不在等待消息 {name}", case=case_id, message_name=name) from None
+            raise InvalidState(Msg("case.not_waiting_message", name=name), case=case_id, message_name=name) from None
         note = payload.get("note") if isinstance(payload, dict) else None
         instance.audit("message_received", message=name, keys=sorted(payload) if isinstance(payload, dict) else [],
                        **({"note": note[:500]} if isinstance(note, str) and note else {}))
@@ -254,7 +255,7 @@ def case_for_write(session: Session, case_id: int) -> Case:
     begin_write(session)
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
 
 
@@ -269,10 +270,10 @@ def mutate_case(engine, session: Session, case: Case, actor: str, change: Callab
     case_id, status = case.id, case.status   # read now: a rollback or failed flush expires the object
     if expected_version is not None and case.version != expected_version:
         session.rollback()
-        raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id)
+        raise ConflictError(Msg("case.changed"), case=case_id)
     if status not in statuses:
         session.rollback()
-        raise InvalidState(f"案件状态为「{STATUS_LABELS.get(status, status)}」，不能执行此操作",
+        raise InvalidState(Msg("case.wrong_status", status=STATUS_LABELS.get(status, status)),
                            case=case_id, status=status)
     instance = Instance(engine, session, case, engine.take_workflow(session, case, state), actor)
     with engine.journal.running(case_id, case.version):      # a crash from here to the commit fails only this case
@@ -310,13 +311,13 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
     engine.forget(case_id)
     if isinstance(exc, OperationalError) and "locked" not in str(exc):
         raise exc
-    raise ConflictError("案件已被他人修改，请刷新后重试", case=case_id) from None
+    raise ConflictError(Msg("case.changed"), case=case_id) from None
 
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
     message = _describe(exc)
-    mark_failed(engine, session, case_id, actor, message)
+    mark_failed(engine, session, case_id, actor, message.dumps())
     raise CaseFailed(message, case=case_id) from exc
 
 
@@ -339,8 +340,9 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
     return True
 
 
-def _describe(exc: BaseException) -> str:
-    """What failed, where: the sandbox's own message when the failure came from diagram code."""
+def _describe(exc: BaseException) -> Msg:
+    """What failed, where: the sandbox's own message when the failure came from diagram code (stored as a message
+    so each reader sees it in their language)."""
     inner, seen = exc, set()
     while id(inner) not in seen and not isinstance(inner, SandboxError):
         seen.add(id(inner))
@@ -348,10 +350,10 @@ def _describe(exc: BaseException) -> str:
         if following is None:
             break
         inner = following
-    text = inner.message if isinstance(inner, SandboxError) else str(inner)
+    text = inner.msg if isinstance(getattr(inner, "msg", None), Msg) else as_msg(str(inner))
     where = getattr(exc, "task_spec", None)
     if where is not None and getattr(where, "bpmn_id", None):
-        return f"{where.bpmn_name or where.bpmn_id}（{where.bpmn_id}）：{text}"
+        return Msg("case.failed_at", name=where.bpmn_name or where.bpmn_id, element=where.bpmn_id, detail=text)
     return text
 
 
@@ -359,7 +361,7 @@ def get_case(session: Session, case_id: int) -> Case:
     """A case by id."""
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     return case
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from RestrictedPython.Guards import full_write_guard, safer_getattr
 
 from ..core.errors import SandboxError
+from ..core.messages import Msg
 from .limits import Budget, current
 
 def _kind(value: Any) -> str:
@@ -62,7 +63,7 @@ def _text_format(budget: Budget, left: Any, right: Any) -> None:
     fmt = left.decode("latin-1") if isinstance(left, (bytes, bytearray)) else left
     specs = _FORMAT_SPEC.findall(fmt)
     if any("*" in spec for spec in specs):
-        budget.fail("格式化宽度不能用 *")
+        budget.fail(Msg("sandbox.star_width"))
     widths = sum(int(number) for spec in specs for number in spec if number)
     args = right.values() if isinstance(right, dict) else right if isinstance(right, tuple) else (right,)
     longest = max((len(a) for a in args if isinstance(a, (str, bytes, bytearray))), default=0)
@@ -174,7 +175,7 @@ def inplace(op: str, target: Any, value: Any) -> Any:
     """`target op= value` (RestrictedPython's `_inplacevar_`)."""
     name = _INPLACE.get(op)
     if name is None:
-        raise SandboxError(f"不支持的运算符 {op}")
+        raise SandboxError(Msg("sandbox.operator", op=op))
     return binop(name, target, value)
 
 
@@ -185,7 +186,7 @@ def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
     integer bound.
     """
     if isinstance(obj, type):
-        raise SandboxError(f"不允许访问类型的属性 {getattr(obj, '__name__', '')}.{name}")
+        raise SandboxError(Msg("sandbox.type_attribute", name=f"{getattr(obj, '__name__', '')}.{name}"))
     value = safer_getattr(obj, name, *default)
     kind = _kind(obj)
     grow = _METHODS.get((kind, name))
@@ -210,7 +211,7 @@ def built(value: Any) -> Any:
 def guarded_range(*args: int) -> range:
     budget, span = current(), range(*args)
     if len(span) > budget.limits.max_items:
-        budget.fail(f"range 长度 {len(span)} 超过 {budget.limits.max_items} 的限制")
+        budget.fail(Msg("sandbox.range_too_long", length=len(span), limit=budget.limits.max_items))
     budget.size(len(span))        # what it may become: a list of that many numbers
     return span
 
@@ -225,13 +226,13 @@ def guarded_pow(base: Any, exp: Any, mod: Any = None) -> Any:
 
 def guarded_sum(values, start: Any = 0) -> Any:
     if not isinstance(start, (int, float, complex)):
-        raise SandboxError("sum 只能对数值求和")
+        raise SandboxError(Msg("sandbox.sum_numbers"))
     return sum(values, start)
 
 
 def guarded_round(number: Any, ndigits: Any = None) -> Any:
     if isinstance(ndigits, int) and abs(ndigits) > 400:
-        current().fail("round 的位数过大")
+        current().fail(Msg("sandbox.round_digits"))
     return round(number, ndigits)
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..core.errors import SandboxError
+from ..core.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,12 @@ class Budget:
             if run is not None:
                 self.deadline = min(self.deadline, run[0])
         if cpu > self.deadline:
-            self.fail(f"运行时间超过 {self.limits.cpu_seconds:g} 秒 CPU 时间限制，已停止")
+            self.fail(Msg("sandbox.cpu_time", seconds=f"{self.limits.cpu_seconds:g}"))
         resident = _resident()
         if not self.base:
             self.base = resident
         if resident and resident + allocating - self.base > self.limits.memory_bytes:
-            self.fail(f"占用内存超过 {self.limits.memory_bytes >> 20} MB 限制，已停止")
+            self.fail(Msg("sandbox.memory", mb=self.limits.memory_bytes >> 20))
 
     def credit(self, seconds: float) -> None:
         """Give back time spent in a helper: trusted engine code (a calendar computed for a new year, a query),
@@ -153,7 +154,7 @@ class Budget:
         if run is not None:
             run[0] += seconds
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: Msg) -> None:
         self.exceeded = LimitExceeded(message)
         self.left = 0
         raise self.exceeded
@@ -161,14 +162,14 @@ class Budget:
     def size(self, items: int, item_bytes: int = 8) -> None:
         """Refuse building a value of `items` elements (or characters) before it is built."""
         if items > self.limits.max_items:
-            self.fail(f"生成的数据长度 {items} 超过 {self.limits.max_items} 的限制")
+            self.fail(Msg("sandbox.too_many_items", items=items, limit=self.limits.max_items))
         if items * item_bytes >= _LARGE:
             self.check(items * item_bytes)
 
     def bits(self, bits: int) -> None:
         """Refuse building an integer of `bits` bits before it is built."""
         if bits > self.limits.max_int_bits:
-            self.fail(f"整数过大（约 {bits} 位二进制），超过 {self.limits.max_int_bits} 位的限制")
+            self.fail(Msg("sandbox.int_too_large", bits=bits, limit=self.limits.max_int_bits))
 
 def uncharged(helper):
     """A helper handed to diagrams, whose own running time is not charged to the evaluation that calls it."""

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from ..core.errors import SandboxError
+from ..core.messages import Msg
 from .guards import BUDGETED_BUILTINS, GUARDS
 from .limits import LimitExceeded, Limits, evaluation, uncharged
 
@@ -49,29 +50,29 @@ class _Guard(ast.NodeVisitor):
     """Refuses constructs RestrictedPython would only catch at run time."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[int, str]] = []
+        self.problems: list[tuple[int, Msg]] = []
 
     def visit_Import(self, node: ast.AST) -> None:
-        self.problems.append((node.lineno, "不允许导入模块（import）"))
+        self.problems.append((node.lineno, Msg("sandbox.import")))
 
     visit_ImportFrom = visit_Import
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.problems.append((node.lineno, "不允许定义类（class）"))
+        self.problems.append((node.lineno, Msg("sandbox.class")))
 
     def visit_Yield(self, node: ast.AST) -> None:
         # A generator's `finally` would run whenever it is collected, outside any budget.
-        self.problems.append((node.lineno, "不允许使用 yield"))
+        self.problems.append((node.lineno, Msg("sandbox.yield")))
 
     visit_YieldFrom = visit_Yield
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in FORBIDDEN_NAMES:
-            self.problems.append((node.lineno, f"不允许使用 {node.id}"))
+            self.problems.append((node.lineno, Msg("sandbox.name", name=node.id)))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_") or node.attr in {"format", "format_map", "mro"}:
-            self.problems.append((node.lineno, f"不允许访问属性 {node.attr}"))
+            self.problems.append((node.lineno, Msg("sandbox.attribute", name=node.attr)))
         self.generic_visit(node)
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
@@ -81,7 +82,7 @@ class _Guard(ast.NodeVisitor):
             parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
             if not all(isinstance(p, ast.Constant) for p in parts) or any(
                     int(n) > _MAX_SPEC_WIDTH for p in parts for n in _SPEC_NUMBER.findall(str(p.value))):
-                self.problems.append((node.lineno, f"格式说明须为不超过 {_MAX_SPEC_WIDTH} 的常量宽度"))
+                self.problems.append((node.lineno, Msg("sandbox.format_spec", width=_MAX_SPEC_WIDTH)))
         self.visit(node.value)
 
 
@@ -184,9 +185,9 @@ class Sandbox:
                 raise SandboxError(message, line=line, source=source)
             result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(text, policy=_Instrument)
         except SyntaxError as exc:
-            raise SandboxError(f"语法错误：{exc.msg}", line=exc.lineno, source=source) from None
+            raise SandboxError(Msg("sandbox.syntax", detail=exc.msg), line=exc.lineno, source=source) from None
         except (RecursionError, MemoryError, ValueError):
-            raise SandboxError("表达式嵌套过深或过长，无法编译", source=source) from None
+            raise SandboxError(Msg("sandbox.too_deep"), source=source) from None
         if result.errors:
             match = _LINE_RE.search(result.errors[0])
             raise SandboxError(result.errors[0], line=int(match.group(1)) if match else None, source=source)
@@ -220,7 +221,8 @@ class Sandbox:
         except SandboxError:
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(f"表达式 `{expression[:200]}` 执行出错：{_describe(exc)}", source=expression) from exc
+            raise SandboxError(Msg("sandbox.expression_failed", expression=expression[:200], detail=_describe(exc)),
+                               source=expression) from exc
 
     def execute(self, script: str, context: dict[str, Any], external=None) -> None:
         """Run a script within the evaluation budget; plain values it assigns become task data."""
@@ -234,7 +236,8 @@ class Sandbox:
                 exc.line = _script_line(exc)
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(f"脚本执行出错：{_describe(exc)}", line=_script_line(exc), source=script) from exc
+            raise SandboxError(Msg("sandbox.script_failed", detail=_describe(exc)), line=_script_line(exc),
+                               source=script) from exc
         reserved = self._reserved | (external or {}).keys()
         for name in [k for k in context if k not in scope]:
             del context[name]
@@ -265,7 +268,7 @@ def _fits(name: str, value: Any, room: int) -> int:
     while stack:
         item, depth = stack.pop()
         if depth > 100:
-            raise LimitExceeded(f"变量 {name} 嵌套超过 100 层，不能保存为案件数据")
+            raise LimitExceeded(Msg("sandbox.variable_too_deep", name=name))
         if isinstance(item, str):
             room -= len(item) + 2
         elif isinstance(item, _PLAIN):
@@ -279,7 +282,7 @@ def _fits(name: str, value: Any, room: int) -> int:
         else:
             room -= 64      # dates and the like: what the codec cannot store fails when the case is saved
         if room < 0:
-            raise LimitExceeded(f"变量 {name} 过大，超过案件数据的大小限制")
+            raise LimitExceeded(Msg("sandbox.variable_too_large", name=name))
     return room
 
 
@@ -308,7 +311,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context, **kwargs):
-        raise SandboxError("服务任务未配置：沙箱内不允许调用外部服务")
+        raise SandboxError(Msg("sandbox.service_task"))
 
 
 _CHINA = timezone(timedelta(hours=8))
@@ -328,8 +331,8 @@ class TaskScriptEngine(PythonScriptEngine):
         value = super().evaluate(task, expression, _with_task(task, external_context))
         limit = self.max_instances
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(value, int) and value > limit:
-            problem = LimitExceeded(f"多实例数量 {value} 超过 {limit} 的限制")
-            raise WorkflowTaskException(problem.message, task=task, exception=problem)
+            problem = LimitExceeded(Msg("sandbox.too_many_instances", count=value, limit=limit))
+            raise WorkflowTaskException(problem.message, task=task, exception=problem) from problem
         return value
 
     def execute(self, task, script, external_context=None):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..core.db import begin_write
 from ..core.errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
+from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
 from ..core.people import candidates, is_candidate
 from ..core.scope import scoped_case, scoped_task, sees_case
@@ -21,7 +22,7 @@ def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
     begin_write(session)
     task = scoped_task(session, user, task_id, lock=True)
     if task.status != "ready":
-        raise InvalidState("任务已办结或已取消", task=task_id, status=task.status)
+        raise InvalidState(Msg("task.closed"), task=task_id, status=task.status)
     return task
 
 
@@ -29,7 +30,8 @@ def _colleague(session: Session, username: str, case: Case, field: str) -> User:
     """A user who may receive a case's task or copy: active, and able to see the case."""
     target = session.scalar(select(User).where(User.username == username, User.active))
     if target is None or not sees_case(session, target, case.id):
-        raise DataValidationError("接收人无效", [FieldError(field, f"用户 {username} 不存在或无权查看本案件", "user")])
+        raise DataValidationError(Msg("task.receiver_invalid"), [
+            FieldError(field, Msg("task.receiver_cannot_see", username=username), "user")])
     return target
 
 
@@ -42,8 +44,9 @@ def _receiver(session: Session, username: str, task: HumanTask, field: str) -> U
     target = session.scalar(select(User).where(User.username == username, User.active))
     if target is None or target.org_id != task.org_id:
         org = session.get(Organization, task.org_id)
-        raise DataValidationError("接收人无效", [FieldError(
-            field, f"用户 {username} 不存在或不是{org.name if org else '本机构'}的工作人员", "user")])
+        raise DataValidationError(Msg("task.receiver_invalid"), [FieldError(
+            field, Msg("task.receiver_not_staff", username=username, org=org.name if org else Msg("task.this_org")),
+            "user")])
     return target
 
 
@@ -54,9 +57,9 @@ def claim(engine, session: Session, task_id: int, user: User) -> HumanTask:
     task = _open_task(session, task_id, user)
     if task.assignee_id is not None:
         holder = session.get(User, task.assignee_id)
-        raise ConflictError(f"任务已由 {holder.display_name} 签收", task=task_id)
+        raise ConflictError(Msg("task.claimed_by_other", holder=holder.display_name), task=task_id)
     if not is_candidate(session, user, task):
-        raise NotAllowed("您不是该任务的候选办理人", task=task_id)
+        raise NotAllowed(Msg("task.not_candidate"), task=task_id)
     task.assignee_id = user.id
     return _done(engine, session, task, user, "task_claimed")
 
@@ -65,9 +68,9 @@ def release(engine, session: Session, task_id: int, user: User) -> HumanTask:
     """Give a claimed task back to its candidates."""
     task = _open_task(session, task_id, user)
     if task.assignee_id != user.id:
-        raise NotAllowed("只有签收人可以退回任务", task=task_id)
+        raise NotAllowed(Msg("task.release_not_holder"), task=task_id)
     if task.delegation == "pending":
-        raise InvalidState("委派中的任务不能退回，请办理后交回委派人", task=task_id)
+        raise InvalidState(Msg("task.release_delegated"), task=task_id)
     task.assignee_id = None
     return _done(engine, session, task, user, "task_released")
 
@@ -76,10 +79,10 @@ def transfer(engine, session: Session, task_id: int, user: User, to: str, reason
     """转办: hand the task to another person for good; it becomes theirs to complete."""
     task = _open_task(session, task_id, user)
     _require_holder(session, task, user)
-    _require_note(reason, "reason", "请填写转办理由")
+    _require_note(reason, "reason", Msg("task.transfer_reason"))
     target = _receiver(session, to, task, "to")
     if target.id == user.id:
-        raise DataValidationError("接收人无效", [FieldError("to", "不能转办给自己", "user")])
+        raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.transfer_self"), "user")])
     task.assignee_id, task.owner_id, task.delegation = target.id, None, None
     _notify(engine, session, task, target, f"转办：{task.name}", f"{user.display_name} 将任务转办给您。{reason}")
     return _done(engine, session, task, user, "task_transferred", to=target.username, reason=reason)
@@ -90,10 +93,10 @@ def delegate(engine, session: Session, task_id: int, user: User, to: str, note: 
     task = _open_task(session, task_id, user)
     _require_holder(session, task, user)
     if task.delegation == "pending":
-        raise InvalidState("任务正在委派中，不能再次委派", task=task_id)
+        raise InvalidState(Msg("task.already_delegated"), task=task_id)
     target = _receiver(session, to, task, "to")
     if target.id == user.id:
-        raise DataValidationError("接收人无效", [FieldError("to", "不能委派给自己", "user")])
+        raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.delegate_self"), "user")])
     task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"
     _notify(engine, session, task, target, f"委派：{task.name}", f"{user.display_name} 委派您办理，办理后请交回。{note}")
     return _done(engine, session, task, user, "task_delegated", to=target.username, note=note)
@@ -103,7 +106,7 @@ def resolve(engine, session: Session, task_id: int, user: User, note: str = "") 
     """The delegate hands the task back to its owner (with any draft they saved)."""
     task = _open_task(session, task_id, user)
     if task.delegation != "pending" or task.assignee_id != user.id:
-        raise NotAllowed("只有被委派人可以交回任务", task=task_id)
+        raise NotAllowed(Msg("task.resolve_not_delegate"), task=task_id)
     owner = session.get(User, task.owner_id)
     task.assignee_id, task.delegation = owner.id, "resolved"
     _notify(engine, session, task, owner, f"委派已交回：{task.name}", f"{user.display_name} 已办理并交回。{note}")
@@ -115,9 +118,9 @@ def urge(engine, session: Session, task_id: int, user: User, note: str = "") -> 
     task = _open_task(session, task_id, user)
     held_by = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
     if not held_by:
-        raise InvalidState("该任务当前没有办理人可以催办", task=task_id)
+        raise InvalidState(Msg("task.nobody_to_urge"), task=task_id)
     if [p.id for p in held_by] == [user.id]:
-        raise InvalidState("任务由您本人办理，无需催办", task=task_id)
+        raise InvalidState(Msg("task.urge_self"), task=task_id)
     held_by = [p for p in held_by if p.id != user.id]     # a candidate who urges the others is not reminded
     task.urge_count = (task.urge_count or 0) + 1
     task.last_urged_at = engine.now()
@@ -133,10 +136,11 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
     begin_write(session)
     case = scoped_case(session, user, case_id)
     if not to:
-        raise DataValidationError("请选择抄送人", [FieldError("to", "至少选择一位抄送人", "required")])
+        raise DataValidationError(Msg("task.copy_choose"), [
+            FieldError("to", Msg("task.copy_at_least_one"), "required")])
     if task_id is not None and session.scalar(select(HumanTask.id).where(
             HumanTask.id == task_id, HumanTask.case_id == case_id)) is None:
-        raise NotFound("任务不存在", task=task_id)
+        raise NotFound(Msg("task.not_found"), task=task_id)
     targets = [_colleague(session, name, case, "to") for name in dict.fromkeys(to)]
     now = engine.now()
     copies = [CaseCopy(case_id=case.id, task_id=task_id, user_id=t.id, sent_by=user.username, note=note,
@@ -154,12 +158,12 @@ def comment(engine, session: Session, case_id: int, user: User, text: str, task_
     """A remark on the case's timeline, optionally on one of the case's own tasks (another case's is not found)."""
     begin_write(session)
     case = scoped_case(session, user, case_id)
-    _require_note(text, "text", "意见内容不能为空")
+    _require_note(text, "text", Msg("task.comment_empty"))
     uuid = None
     if task_id is not None:
         uuid = session.scalar(select(HumanTask.task_uuid).where(HumanTask.id == task_id, HumanTask.case_id == case.id))
         if uuid is None:
-            raise NotFound("任务不存在", task=task_id)
+            raise NotFound(Msg("task.not_found"), task=task_id)
     _audit(session, engine, case.id, uuid, user, "commented", text=text.strip())
     session.commit()
 
@@ -168,9 +172,9 @@ def save_draft(engine, session: Session, task_id: int, user: User, data: dict) -
     """Keep unfinished form data on the task, unchecked, for whoever completes it."""
     task = _open_task(session, task_id, user)
     if not is_candidate(session, user, task):
-        raise NotAllowed("您不是该任务的办理人", task=task_id)
+        raise NotAllowed(Msg("task.not_assignee"), task=task_id)
     if not isinstance(data, dict):
-        raise DataValidationError("草稿必须是对象", [FieldError("", "草稿必须是 JSON 对象", "type")])
+        raise DataValidationError(Msg("task.draft_object"), [FieldError("", Msg("task.draft_json_object"), "type")])
     task.draft = data
     return _done(engine, session, task, user, "draft_saved", keys=sorted(data))
 
@@ -179,7 +183,7 @@ def read_copy(session: Session, user: User, copy_id: int, now: datetime) -> None
     """Mark a copy sent to the user as read."""
     found = session.get(CaseCopy, copy_id)
     if found is None or found.user_id != user.id:
-        raise NotFound("抄送不存在", copy=copy_id)
+        raise NotFound(Msg("copy.not_found"), copy=copy_id)
     if found.read_at is None:
         found.read_at = now
     session.commit()
@@ -188,16 +192,17 @@ def read_copy(session: Session, user: User, copy_id: int, now: datetime) -> None
 def _require_holder(session: Session, task: HumanTask, user: User) -> None:
     """The user holds the task: its assignee, or a candidate of an unassigned task."""
     if task.assignee_id is not None and task.assignee_id != user.id:
-        raise NotAllowed("该任务不在您名下", task=task.id)
+        raise NotAllowed(Msg("task.not_yours"), task=task.id)
     if task.assignee_id is None and not is_candidate(session, user, task):
-        raise NotAllowed("您不是该任务的办理人", task=task.id)
+        raise NotAllowed(Msg("task.not_assignee"), task=task.id)
 
 
-def _require_note(text: str, field: str, message: str) -> None:
+def _require_note(text: str, field: str, message: Msg) -> None:
     if not text or not text.strip():
         raise DataValidationError(message, [FieldError(field, message, "required")])
     if len(text) > MAX_NOTE:
-        raise DataValidationError("内容过长", [FieldError(field, f"不能超过 {MAX_NOTE} 个字", "maxLength")])
+        raise DataValidationError(Msg("note.too_long"), [FieldError(field, Msg("note.max_chars", limit=MAX_NOTE),
+                                                                             "maxLength")])
 
 
 def _notify(engine, session, task: HumanTask, user: User, title: str, body: str, kind: str = "task") -> None:

@@ -12,6 +12,7 @@ from engine.runtime import cases
 from engine.work import casework, tasks, worklists
 
 from ..database import session
+from ..engine_text import engine_text
 from ..present import case_dict, case_documents, task_dict
 from ..workflow import engine
 from . import Blueprint, authenticate
@@ -133,6 +134,6 @@ def document(case_id: int, document_id: int):
     visible(case_id)
     doc = documents.document(session(), case_id, document_id)
     if doc.status != "ready":
-        raise NotFound(f"文书未能生成：{doc.error}", document=document_id)
+        raise NotFound(f"文书未能生成：{engine_text(doc.error)}", document=document_id)
     return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

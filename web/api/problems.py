@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from engine.core import DataValidationError, EngineError
 
 from ..database import rollback
+from ..engine_text import engine_text
 from ..refusal import status_of
 
 TITLES = {400: "请求无效", 401: "未认证", 403: "无权操作", 404: "不存在", 405: "不支持的方法", 409: "冲突",
@@ -47,8 +48,8 @@ def engine_problem(error: EngineError):
     status = status_of(error)
     errors = None
     if isinstance(error, DataValidationError):
-        errors = [{"field": e.field, "message": e.message, "rule": e.rule} for e in error.errors]
-    return problem(status, error.message, errors, code=error.code)
+        errors = [{"field": e.field, "message": engine_text(e), "rule": e.rule} for e in error.errors]
+    return problem(status, engine_text(error), errors, code=error.code)
 
 
 def json_refusal(error: EngineError):

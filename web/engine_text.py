@@ -1,0 +1,52 @@
+"""Engine messages in the reader's language: each engine message code has a Chinese template here (the source
+text, translated through web/translations like every other interface text)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import has_request_context
+from flask_babel import gettext
+
+from engine.core import Msg, as_msg
+
+from .engine_texts import TEXTS
+
+__all__ = ["TEXTS", "engine_text", "problem_line", "render"]
+
+
+def engine_text(obj: Any) -> str:
+    """An engine error, field error, problem, message or stored message text, in the request's language (Chinese,
+    the source text, outside a request: the CLI)."""
+    return render(obj, gettext if has_request_context() else str)
+
+
+def problem_line(problem) -> str:
+    """A bundle problem with where it is (file:line [element]), in the request's language."""
+    where = problem.file + (f":{problem.line}" if problem.line else "")
+    where += f" [{problem.element}]" if problem.element else ""
+    return f"{where}: {engine_text(problem)}"
+
+
+def render(obj: Any, translate: Callable[[str], str]) -> str:
+    """`obj` rendered with `translate` (gettext for the request's language; `str` gives the Chinese source)."""
+    msg = _msg_of(obj)
+    template = TEXTS.get(msg.code)
+    if template is None:
+        return str(msg)
+    params = {k: _param(v, translate) for k, v in msg.params.items()}
+    return translate(template) % params if params else translate(template)
+
+
+def _msg_of(obj: Any) -> Msg:
+    if isinstance(obj, Msg):
+        return obj
+    found = getattr(obj, "msg", None)        # an engine error, field error or problem
+    return found if isinstance(found, Msg) else as_msg(obj)
+
+
+def _param(value: Any, translate: Callable[[str], str]) -> Any:
+    if isinstance(value, Msg):
+        return render(value, translate)
+    if isinstance(value, (list, tuple)):
+        return translate("；").join(str(_param(v, translate)) for v in value)
+    return value
