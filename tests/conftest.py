@@ -47,7 +47,13 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL half of every test on both databases carries the `postgres` marker (`-m "not postgres"` leaves it
+# out); a test that needs PostgreSQL alone asks for it with
+# `@pytest.mark.postgres @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)`.
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BOTH_DATABASES)
 def db_url(request, tmp_path):
     """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
@@ -95,7 +101,7 @@ def demo_postgres(pg_url):
     return "lawflow_demo"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_DATABASES)
 def demo_url(request, tmp_path):
     """A fresh database of each kind with the project deployed and the demo data loaded (as of DEMO_MOMENT)."""
     if request.param == "sqlite":

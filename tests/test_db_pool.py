@@ -7,6 +7,8 @@ from sqlalchemy.exc import OperationalError
 
 from engine.core import db
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def pg_engine(pg_url):

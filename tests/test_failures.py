@@ -18,7 +18,8 @@ APPLY = {"title": "测试事项", "reason": "测试用的理由"}
 
 
 @pytest.fixture
-def test_bundle(session, engine, org_tree):
+def failure_bundle(session, engine, org_tree):
+    """The project's bundle plus diagrams that run away, crash, and move a case to another organisation."""
     files = bundle_with({"processes/test/runaway.bpmn": diagrams.runaway(),
                          "processes/test/crash.bpmn": diagrams.crash(),
                          "processes/test/transfer.bpmn": diagrams.transfer()})
@@ -26,7 +27,7 @@ def test_bundle(session, engine, org_tree):
 
 
 @pytest.mark.parametrize("process, reason", [("runaway", "超过 300 步"), ("crash", "ZeroDivisionError")])
-def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_bundle, process, reason):
+def test_failure_puts_case_in_error_with_last_good_state(engine, session, failure_bundle, process, reason):
     case = cases.start_case(engine, session, process, {"n": 0}, org_code="county-a")
     task = only_ready(session, case.id)
     good_state = cases.stored_state(session, case.id)
@@ -45,7 +46,7 @@ def test_failure_puts_case_in_error_with_last_good_state(engine, session, test_b
     assert case_status.terminate_case(engine, session, case.id, reason="流程图有误").status == "terminated"
 
 
-def test_step_budget_is_configurable(session, org_tree, test_bundle):
+def test_step_budget_is_configurable(session, org_tree, failure_bundle):
     from engine.runtime.engine import Engine
 
     small = Engine(step_budget=5)
@@ -55,7 +56,7 @@ def test_step_budget_is_configurable(session, org_tree, test_bundle):
     assert "超过 5 步" in zh(err.value)
 
 
-def test_case_follows_its_organisation_variable(engine, session, test_bundle):
+def test_case_follows_its_organisation_variable(engine, session, failure_bundle):
     case = cases.start_case(engine, session, "transfer", {"target_org": "county-b"}, org_code="county-a")
     first = only_ready(session, case.id)
     assert [u.username for u in people.candidates(session, first)] == ["alice", "amy"]
@@ -68,7 +69,7 @@ def test_case_follows_its_organisation_variable(engine, session, test_bundle):
     assert [e.detail for e in moved] == [{"from": "county-a", "to": "county-b"}]
 
 
-def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, session, test_bundle):
+def test_a_case_in_error_runs_again_after_its_diagram_is_put_right(engine, session, failure_bundle):
     from engine.runtime import migration
 
     case = cases.start_case(engine, session, "crash", {"n": 0}, org_code="county-a")

@@ -35,9 +35,9 @@ def supervision_counts(session) -> dict[int, int]:
     return dict(rows)
 
 
+@pytest.mark.postgres          # several sweepers is the PostgreSQL deployment; SQLite runs a single sweeper
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_three_sweeper_processes_fire_ten_thousand_timers_exactly_once(db_url, session, due_cases):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("several sweepers is the PostgreSQL deployment; SQLite runs a single sweeper")
     clone_case(session, due_cases.id, 9_999)
     results = SPAWN.Queue()
     workers = [SPAWN.Process(target=sweeper_main, args=(db_url, 500, results)) for _ in range(3)]

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from web import create_app
+from web.production import worker_app
 from web.secret_key import PUBLIC_KEYS, MissingSecretKey
 
 from .conftest import DEMO_MOMENT
@@ -78,7 +79,8 @@ def test_production_refuses_to_start_without_a_real_key(demo_url, no_secret, mon
                         "SCHEDULER_IN_PROCESS": False})
     assert not no_secret.exists()
     monkeypatch.setenv("LAWFLOW_SECRET_KEY", "k" * 40)
-    app = create_app({"DATABASE_URL": demo_url, "SCHEDULER_IN_PROCESS": False})     # what web/production.py builds
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", demo_url)
+    app = worker_app()      # what each gunicorn worker builds
     assert app.config["SECRET_KEY"] == "k" * 40
     app.extensions["lawflow.sql"].dispose()
 

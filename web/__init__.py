@@ -1,6 +1,8 @@
 """The lawflow web application factory."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -18,13 +20,16 @@ class RowId(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: config, database, engine, security and blueprints, each bound with init_app."""
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """Build the app: config, database, engine, security and blueprints, each bound with init_app.
+
+    Without `test_config` the settings are the defaults, the instance file and LAWFLOW_* variables; with it, the
+    defaults and `test_config` only (tests, and a server that adds to settings it has loaded: web/production.py)."""
     app = Flask(__name__)
     app.request_class = Request     # JSON bodies read strictly, bodies past their limit refused (web/request.py)
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = RowId      # before any route is added
-    app.config.from_mapping(config_module.load(overrides))
+    app.config.from_mapping(config_module.load(test_config))
     app.config["SECRET_KEY"] = secret_key.resolve(app.config, app.debug)     # before anything signs a cookie
     if app.config["PUBLIC_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True      # served behind TLS: the cookie never travels in clear

@@ -27,7 +27,7 @@ def _sessions():
     return current_app.extensions["lawflow.sessions"]
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False)
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
 def main() -> None:
     """lawflow：律师执业监管工作流 (BPMN on SpiffWorkflow)."""
 
@@ -102,7 +102,7 @@ def serve(host: str, port: int, workers: int, threads: int = 2) -> None:
 def _require_production_secret() -> None:
     """Say at once what each gunicorn worker would refuse to boot without (see web/secret_key.py)."""
     try:
-        secret_key.require_real(str(config_module.load({"SCHEDULER_IN_PROCESS": False})["SECRET_KEY"] or ""))
+        secret_key.require_real(str(config_module.load()["SECRET_KEY"] or ""))
     except secret_key.MissingSecretKey as exc:
         raise click.ClickException(str(exc)) from None
 

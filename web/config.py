@@ -1,9 +1,18 @@
-"""Documented configuration defaults; override with an instance file or LAWFLOW_* environment variables."""
+"""Documented configuration defaults; a deployment overrides them with an instance file or LAWFLOW_* environment
+variables, a test with the mapping it gives the factory (as flaskr's `create_app(test_config)`).
+
+Every setting the app reads is named here, so each is settable the same way: an environment variable is read only
+for a name in DEFAULTS, as the type of its default (README "Settings" lists them all; tests/test_config.py checks)."""
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+
+PREFIX = "LAWFLOW_"
+# The instance file; LAWFLOW_CONFIG_FILE names another (it is where settings come from, not a setting).
+INSTANCE_FILE = "instance/lawflow.json"
 
 DEFAULTS = {
     # SQLAlchemy URL; the embedded default is a SQLite file in ./instance.
@@ -78,19 +87,41 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
     "LOGIN_LOCK_SECONDS": 300,
+    # The role whose holders may use the policy pages (drafts, publishing, recovery of cases in error).
+    "POLICY_ROLE": "policy",
+    # Public portal, per client address and server process: submissions an hour, status checks in ten minutes.
+    "PORTAL_SUBMISSIONS_PER_HOUR": 5,
+    "PORTAL_CHECKS_PER_10_MINUTES": 20,
 }
 
 
-def load(overrides: dict | None = None) -> dict:
-    """Defaults, then `instance/lawflow.json` if present, then LAWFLOW_* variables, then overrides."""
+def load(test_config: Mapping | None = None) -> dict:
+    """The defaults, then either the given mapping alone or, with none given, the deployment's instance file and
+    environment: a test's settings never depend on the machine it runs on."""
     config = dict(DEFAULTS)
-    instance_file = Path(os.environ.get("LAWFLOW_CONFIG_FILE", "instance/lawflow.json"))
-    if instance_file.is_file():
-        config.update(json.loads(instance_file.read_text(encoding="utf-8")))
-    for key, default in DEFAULTS.items():
-        raw = os.environ.get(f"LAWFLOW_{key}")
-        if raw is not None:
-            config[key] = type(default)(raw) if isinstance(default, (int, float)) and not isinstance(default, bool) \
-                else (raw.lower() in ("1", "true", "yes") if isinstance(default, bool) else raw)
-    config.update(overrides or {})
+    if test_config is not None:
+        config.update(test_config)
+        return config
+    config.update(instance_file())
+    config.update(environment())
     return config
+
+
+def instance_file() -> dict:
+    """The settings in the instance file (JSON), if there is one."""
+    path = Path(os.environ.get(PREFIX + "CONFIG_FILE", INSTANCE_FILE))
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def environment(environ: Mapping[str, str] = os.environ) -> dict:
+    """Each documented setting given as LAWFLOW_<NAME>, read as the type of its default."""
+    return {key: _parse(environ[PREFIX + key], default) for key, default in DEFAULTS.items() if PREFIX + key in environ}
+
+
+def _parse(raw: str, default):
+    """A variable's text as the type of the setting's default (flags: 1, true or yes)."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes")
+    if isinstance(default, (int, float)):
+        return type(default)(raw)
+    return raw

@@ -32,7 +32,6 @@ bp = Blueprint("policy", __name__, url_prefix="/policy")
 
 def init_app(app: Flask) -> None:
     """Register the policy pages (only holders of POLICY_ROLE may use them)."""
-    app.config.setdefault("POLICY_ROLE", "policy")
     app.register_blueprint(bp)
     app.jinja_env.globals["is_policy"] = is_policy
     app.jinja_env.filters["iso_deadline"] = _iso_deadline

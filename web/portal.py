@@ -42,8 +42,8 @@ class RateLimiter:
 def init_app(app: Flask) -> None:
     """Register the portal with its rate limits (submissions per hour, status checks per 10 minutes)."""
     app.extensions["lawflow.portal_limits"] = {
-        "submit": RateLimiter(app.config.get("PORTAL_SUBMISSIONS_PER_HOUR", 5), 3600),
-        "status": RateLimiter(app.config.get("PORTAL_CHECKS_PER_10_MINUTES", 20), 600),
+        "submit": RateLimiter(int(app.config["PORTAL_SUBMISSIONS_PER_HOUR"]), 3600),
+        "status": RateLimiter(int(app.config["PORTAL_CHECKS_PER_10_MINUTES"]), 600),
     }
     app.register_blueprint(bp)
 

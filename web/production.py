@@ -35,15 +35,20 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from . import create_app
-
-        app = create_app({"SCHEDULER_IN_PROCESS": False})
+        app = worker_app()
         cap_memory(int(app.config["WORKER_MEMORY_MB"]))
         journal = watch_cases(app)
         watchdog = Watchdog(float(app.config["WORKER_REQUEST_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]), _retire,
                             each_look=journal)
         watchdog.start()
         return WatchedApp(app, watchdog)
+
+
+def worker_app():
+    """The app one worker serves: the deployment's settings, with the timer sweep left to `lawflow scheduler`."""
+    from . import create_app
+
+    return create_app(settings.load() | {"SCHEDULER_IN_PROCESS": False})
 
 
 def serve_with_gunicorn(host: str, port: int, workers: int, threads: int = 2) -> None:
