@@ -42,6 +42,9 @@ DEFAULTS = {
     "CASE_DATA_MAX_MB": 8,
     # Workflows kept in memory between steps (keyed by case version, so always consistent).
     "LIVE_CACHE_SIZE": 2000,
+    # Run a step's hot statements on the driver's cursor, compiled once (engine/runtime/lean.py); off, every
+    # statement goes through SQLAlchemy's own execution. Errors, events and results are the same either way.
+    "SQL_FAST_PATH": True,
     # Defence in depth for server processes (web/guard.py): a request (gunicorn) or a job (scheduler) running
     # longer ends its process, which is restarted; memory above the ceiling retires a worker after its current
     # requests, and twice the ceiling cannot be allocated; workers are recycled after about this many requests.

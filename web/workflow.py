@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from sqlalchemy import inspect
 
-from engine.runtime import Engine
+from engine.runtime import Engine, lean
 from engine.sandbox import Limits
 from engine.time import load_calendar
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     engine = Engine(step_budget=int(app.config["STEP_BUDGET"]), live_cache_size=int(app.config["LIVE_CACHE_SIZE"]),
                     limits=limits(app.config))
     app.extensions["lawflow.engine"] = engine
+    lean.configure(app.extensions["lawflow.sql"], enabled=app.config["SQL_FAST_PATH"])
     if inspect(app.extensions["lawflow.sql"]).has_table("calendar_year"):   # absent before `lawflow init-db`
         with app.extensions["lawflow.sessions"]() as session:
             load_calendar(engine, session)

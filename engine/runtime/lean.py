@@ -5,6 +5,16 @@ UPDATEs and INSERTs, and a step runs five or six of them. The SQL, the order of 
 conversion (a moment to UTC, a dict to JSON …) and each result column's conversion back are exactly what
 SQLAlchemy compiles for the dialect; only the per-call bookkeeping is skipped. A statement that needs more
 (Python-side defaults, values read back after an executemany) goes through SQLAlchemy as usual.
+
+It fails and is seen as SQLAlchemy's execution is: a driver error is raised as SQLAlchemy wraps it (an
+`IntegrityError`, an `OperationalError` … with the statement and parameters; a lost connection is invalidated,
+with its pool's older connections); `before_cursor_execute` and `after_cursor_execute` listeners see every
+statement, and `echo` logs it to SQLAlchemy's engine logger. The context those listeners get is a
+`FastPathContext`, not SQLAlchemy's execution context (building that is the cost this module avoids); it carries
+the same main attributes and takes attributes a listener sets on it. `handle_error` listeners are not called.
+
+`configure(sql_engine, enabled=False)` turns it off for a database: every statement then runs through
+`connection.execute`, exactly as without this module.
 """
 from __future__ import annotations
 
@@ -13,10 +23,24 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine as SqlEngine
+from sqlalchemy.exc import DBAPIError
 
 _plans: dict[tuple, "_Plan | None"] = {}
 _lock = threading.Lock()
+# The execution option that switches the fast path, set on a database's SQLAlchemy engine by `configure`.
+ENABLED_OPTION = "lawflow_sql_fast_path"
+
+
+def configure(sql_engine: SqlEngine, *, enabled: bool) -> None:
+    """Run the hot statements on the driver's cursor (the default), or all through `connection.execute`, on the
+    connections this database engine opens from now on (the web's SQL_FAST_PATH setting)."""
+    sql_engine.update_execution_options(**{ENABLED_OPTION: bool(enabled)})
+
+
+def enabled(connection: Connection) -> bool:
+    """Whether statements on this connection take the fast path."""
+    return connection.get_execution_options().get(ENABLED_OPTION, True)
 
 
 class _Plan:
@@ -99,11 +123,10 @@ def execute(connection: Connection, statement, params: dict | list[dict]) -> int
     plan = _plan(connection, statement, tuple(rows[0]), False)
     if plan is None:
         return connection.execute(statement, params).rowcount
+    many = len(rows) > 1
+    parameters = _parameters(connection, plan, rows, many)
     cursor = _cursor(connection)
-    if len(rows) == 1:
-        cursor.execute(plan.text, plan.parameters(rows[0]))
-    else:
-        cursor.executemany(plan.text, [plan.parameters(row) for row in rows])
+    _run(connection, cursor, plan, parameters, many)
     return cursor.rowcount
 
 
@@ -114,15 +137,117 @@ def fetch(connection: Connection, statement, params: dict) -> list:
     if plan is None:
         result = connection.execute(statement, params)
         return [_tuple_of(result.keys())._make(row) for row in result]
+    parameters = _parameters(connection, plan, [params], False)
     cursor = _cursor(connection)
-    cursor.execute(plan.text, plan.parameters(params))
-    return plan.rows(cursor)
+    _run(connection, cursor, plan, parameters, False)
+    try:
+        return plan.rows(cursor)
+    except BaseException as error:
+        _fail(connection, error, plan.text, parameters, cursor, False)
 
 
 def fetch_first(connection: Connection, statement, params: dict):
     """The first row `fetch` answers, or None."""
     rows = fetch(connection, statement, params)
     return rows[0] if rows else None
+
+
+def _parameters(connection: Connection, plan: "_Plan", rows: list[dict], many: bool):
+    """The driver's parameters for the rows; a value that cannot be converted fails as in SQLAlchemy (a
+    StatementError naming the statement)."""
+    try:
+        if many:
+            return [plan.parameters(row) for row in rows]
+        return plan.parameters(rows[0])
+    except BaseException as error:
+        _fail(connection, error, plan.text, rows if many else rows[0], None, many)
+
+
+def _run(connection: Connection, cursor, plan: "_Plan", parameters, many: bool) -> None:
+    """Send the statement to the driver; with listeners or echo, as SQLAlchemy's execution would be seen."""
+    # The same gates SQLAlchemy's Connection checks before each statement: one attribute each, so a statement
+    # nobody watches costs no more than before.
+    if connection._has_events or connection.engine._has_events or connection._echo:
+        _run_watched(connection, cursor, plan, parameters, many)
+        return
+    try:
+        if many:
+            cursor.executemany(plan.text, parameters)
+        else:
+            cursor.execute(plan.text, parameters)
+    except BaseException as error:
+        _fail(connection, error, plan.text, parameters, cursor, many)
+
+
+class FastPathContext:
+    """What `before_cursor_execute` and `after_cursor_execute` listeners get as `context` for a fast-path
+    statement: the main attributes of SQLAlchemy's execution context; a listener may set its own on it."""
+
+    def __init__(self, connection: Connection, cursor, plan: "_Plan", parameters, many: bool) -> None:
+        self.root_connection = self.connection = connection
+        self.dialect = connection.dialect
+        self.cursor = cursor
+        self.compiled = plan.compiled
+        self.invoked_statement = plan.compiled.statement
+        self.statement = plan.text
+        self.parameters = parameters if many else [parameters]
+        self.executemany = many
+        self.execution_options = connection.get_execution_options()
+        self.isinsert, self.isupdate, self.isdelete = (bool(getattr(plan.compiled, name, False))
+                                                       for name in ("isinsert", "isupdate", "isdelete"))
+
+
+def _run_watched(connection: Connection, cursor, plan: "_Plan", parameters, many: bool) -> None:
+    """`_run` with the events SQLAlchemy's execution dispatches and the lines its echo logs."""
+    text, context = plan.text, FastPathContext(connection, cursor, plan, parameters, many)
+    try:
+        if connection._has_events or connection.engine._has_events:
+            for listener in connection.dispatch.before_cursor_execute:
+                # Listeners registered with retval=True may answer another statement or parameters.
+                text, parameters = listener(connection, cursor, text, parameters, context, many)
+        if connection._echo:
+            _log(connection, text, parameters)
+        if many:
+            cursor.executemany(text, parameters)
+        else:
+            cursor.execute(text, parameters)
+        if connection._has_events or connection.engine._has_events:
+            connection.dispatch.after_cursor_execute(connection, cursor, text, parameters, context, many)
+    except BaseException as error:
+        _fail(connection, error, text, parameters, cursor, many)
+
+
+def _log(connection: Connection, text: str, parameters) -> None:
+    """The statement and its parameters on SQLAlchemy's engine logger, as its echo writes them."""
+    logger = connection.engine.logger
+    logger.info(text)
+    if connection.engine.hide_parameters:
+        logger.info("[fast path] [SQL parameters hidden due to hide_parameters=True]")
+    else:
+        logger.info("[fast path] %r", parameters)
+
+
+def _fail(connection: Connection, error: BaseException, text: str, parameters, cursor, many: bool):
+    """Raise a failed statement's error as SQLAlchemy's Connection raises it: a driver error becomes its
+    DBAPIError subclass, another error a StatementError; a lost connection is invalidated with every older
+    connection of its pool, so none is handed out again."""
+    dialect = connection.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    exiting = not isinstance(error, Exception)          # KeyboardInterrupt and the like: never wrapped
+    gone = not connection.closed and not connection.invalidated and (exiting or (
+        isinstance(error, driver_error) and dialect.is_disconnect(error, connection.connection.dbapi_connection,
+                                                                    cursor)))
+    wrapped = DBAPIError.instance(text, parameters, error, driver_error,
+                                  hide_parameters=connection.engine.hide_parameters,
+                                  connection_invalidated=gone and not exiting, dialect=dialect, ismulti=many)
+    if gone:
+        if not exiting:
+            # What Connection does on a disconnect: the pool recycles the connections made before this one.
+            connection.engine.pool._invalidate(connection.connection, error)
+        connection.invalidate(error)
+    if wrapped is error:
+        raise error
+    raise wrapped.with_traceback(error.__traceback__) from error
 
 
 def _cursor(connection: Connection):
@@ -137,6 +262,9 @@ def _cursor(connection: Connection):
 
 
 def _plan(connection: Connection, statement, keys: tuple[str, ...], reads: bool) -> _Plan | None:
+    """The statement's plan, or None when it goes through SQLAlchemy (the fast path is off, or it needs more)."""
+    if not enabled(connection):
+        return None
     key = (statement, connection.dialect.name, keys, reads)
     plan = _plans.get(key, _plans)
     if plan is _plans:
