@@ -66,6 +66,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                 if el.get("id") in RESERVED_IDS:
                     problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
                                             element=el.get("id"), line=el.sourceline))
+        _check_compensation(path, tree, problems)
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and condition.text:
@@ -125,6 +126,21 @@ def _parse_xml(path: str, content: bytes, problems: list[Problem]):
         problems.append(Problem(path, "XML 不能包含 DOCTYPE 声明（不允许实体和外部引用）", line=1))
         return None
     return tree
+
+
+def _check_compensation(path: str, tree, problems: list[Problem]) -> None:
+    """Compensation is refused: it re-runs handlers of finished activities, and compaction (engine/runtime/
+    compaction.py) cuts finished tasks from the live state after every step. SpiffWorkflow 3.2 would also read a
+    compensate event as a plain none event and run the diagram silently wrong."""
+    for el in tree.iter(f"{{{BPMN_NS}}}compensateEventDefinition"):
+        event = el.getparent()
+        problems.append(Problem(path, "不支持补偿事件（compensateEventDefinition）：案件每一步后只保留仍在进行的部分，"
+                                "已完成的环节无法补偿；请改用连线回到需要重新办理的环节",
+                                element=event.get("id") or el.get("id"), line=el.sourceline))
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.get("isForCompensation") == "true":
+            problems.append(Problem(path, "不支持补偿处理环节（isForCompensation）：已完成的环节不保留，无法补偿",
+                                    element=el.get("id"), line=el.sourceline))
 
 
 class _Locator:
