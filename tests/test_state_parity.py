@@ -230,3 +230,12 @@ def test_reset_to_a_task_compaction_cut_away_fails(engine):
     assert compact(workflow) > 0 and first.id not in workflow.tasks
     with pytest.raises(TaskNotFoundException):
         workflow.reset_from_task_id(first.id)
+
+
+def test_the_registry_restores_spiffworkflows_full_format_on_its_own(engine):
+    spec, subs = _parsed(_shipped("sample"), "sample_review")
+    workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
+    workflow.do_engine_steps()
+    restored = engine.codec.registry.restore(json.loads(UPSTREAM.serialize_json(workflow)))
+    assert restored.spec is not spec and restored.spec.name == spec.name
+    assert_same_workflow(workflow, restored)

@@ -129,18 +129,17 @@ def _parse_xml(path: str, content: bytes, problems: list[Problem]):
 
 
 def _check_compensation(path: str, tree, problems: list[Problem]) -> None:
-    """Compensation is refused: it re-runs handlers of finished activities, and compaction (engine/runtime/
-    compaction.py) cuts finished tasks from the live state after every step. SpiffWorkflow 3.2 would also read a
-    compensate event as a plain none event and run the diagram silently wrong."""
-    for el in tree.iter(f"{{{BPMN_NS}}}compensateEventDefinition"):
-        event = el.getparent()
-        problems.append(Problem(path, "不支持补偿事件（compensateEventDefinition）：案件每一步后只保留仍在进行的部分，"
-                                "已完成的环节无法补偿；请改用连线回到需要重新办理的环节",
-                                element=event.get("id") or el.get("id"), line=el.sourceline))
+    """Compensation is refused: it re-runs handlers of finished activities, which compaction (runtime/compaction.py)
+    cuts from the live state after every step; SpiffWorkflow 3.2 would run a compensate event as a none event."""
     for el in tree.iter():
-        if isinstance(el.tag, str) and el.get("isForCompensation") == "true":
-            problems.append(Problem(path, "不支持补偿处理环节（isForCompensation）：已完成的环节不保留，无法补偿",
-                                    element=el.get("id"), line=el.sourceline))
+        if el.tag == f"{{{BPMN_NS}}}compensateEventDefinition":
+            where, what = el.getparent().get("id"), "补偿事件（compensateEventDefinition）"
+        elif isinstance(el.tag, str) and el.get("isForCompensation") == "true":
+            where, what = el.get("id"), "补偿处理环节（isForCompensation）"
+        else:
+            continue
+        problems.append(Problem(path, f"不支持{what}：案件每一步后只保留仍在进行的部分，已完成的环节无法补偿；"
+                                "请改用连线回到需要重新办理的环节", element=where, line=el.sourceline))
 
 
 class _Locator:

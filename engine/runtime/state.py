@@ -14,7 +14,9 @@ written before the mark was stored carry none and were written by serializer 1.5
 SpiffWorkflow's full format (what its `serialize_json` writes) loads too; its embedded spec is used only to
 migrate it, the case's deployed spec to run it.
 
-The live state is compacted after every step (compaction.py): only tasks that can still run are stored.
+The live state is compacted after every step (compaction.py): only tasks that can still run are stored. So no
+stored state can be reset to a task of an earlier step, nor compensate one; see compaction.py before building
+anything (such as sending a case back, 驳回) on SpiffWorkflow's reset or on finished tasks.
 """
 from __future__ import annotations
 

@@ -147,7 +147,13 @@ class LiveWorkflowConverter(_LiveTasks, BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct: dict, spec=None, subprocess_specs=None, script_engine=None):
-        """The workflow, run by the given (deployed) spec; a spec in the text served only its migration."""
+        """The workflow, run by the given (deployed) spec; a spec in the text served only its migration.
+
+        Without a given spec, the text's own is restored, as SpiffWorkflow's converter does.
+        """
+        if spec is None:
+            spec = self.registry.restore(dct["spec"])
+            subprocess_specs = self.mapping_from_dict(dct.get("subprocess_specs", {}))
         workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         self.tasks_from_dict(dct["tasks"], workflow)
         workflow.task_tree = workflow.tasks[UUID(dct["root"])]
