@@ -198,3 +198,21 @@ def test_an_offer_condition_is_checked_like_any_expression(engine, session):
     files[path] = files[path].replace(good, b'name="offerWhen" value="sender.__class__"')
     [problem] = problems_of(engine, session, files)
     assert (problem.file, problem.element) == (path, "Start_takeover") and "offerWhen" in zh(problem)
+
+
+def test_compensation_is_refused_where_it_is_drawn(engine, session):
+    """Compaction cuts finished tasks after every step, so nothing is left to compensate: deploy refuses it."""
+    xml = diagrams.process("refund", [
+        '<bpmn:startEvent id="StartEvent"/>', diagrams.user_task("Task_pay", name="收费"),
+        '<bpmn:boundaryEvent id="Undo_pay" attachedToRef="Task_pay">\n'
+        '<bpmn:compensateEventDefinition id="CompDef_1"/></bpmn:boundaryEvent>',
+        '<bpmn:scriptTask id="Task_refund" name="退费" isForCompensation="true"><bpmn:script>x = 1</bpmn:script>'
+        '</bpmn:scriptTask>', '<bpmn:endEvent id="EndEvent"/>',
+    ], [diagrams.flow("F1", "StartEvent", "Task_pay"), diagrams.flow("F2", "Task_pay", "EndEvent")],
+        lanes={"经办人": ["StartEvent", "Task_pay", "Undo_pay", "Task_refund", "EndEvent"]})
+    text = xml.decode()
+    problems = problems_of(engine, session, bundle_with({"processes/test/refund.bpmn": xml}))
+    found = {(p.file, p.element, p.line) for p in problems}
+    assert ("processes/test/refund.bpmn", "Undo_pay", line_of(text, "<bpmn:compensateEventDefinition")) in found
+    assert ("processes/test/refund.bpmn", "Task_refund", line_of(text, '<bpmn:scriptTask id="Task_refund"')) in found
+    assert all("补偿" in zh(p) for p in problems if p.element in ("Undo_pay", "Task_refund"))

@@ -142,4 +142,8 @@ CODES = {
     "element.catch_event": "message catch event",
     "element.timer": "boundary timer",
     "element.other": "this element",
+    # definitions: compensation
+    "compensation.refused": "{what} is not supported: a case keeps only what is still running after each step, so a finished step cannot be compensated; draw a flow back to the step to be done again instead",
+    "compensation.event": "a compensation event (compensateEventDefinition)",
+    "compensation.handler": "a compensation handler (isForCompensation)",
 }

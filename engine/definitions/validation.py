@@ -22,7 +22,7 @@ from ..core.vocabulary import (
 from ..core.errors import Problem, SandboxError
 from ..core.messages import Msg
 from .form_checks import check_forms
-from .property_checks import BPMN_NS, SPIFF_NS, check_property_names
+from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 from .number_patterns import pattern_problem
 from ..sandbox.script import Sandbox
 
@@ -68,6 +68,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                     problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
+        check_compensation(path, tree, problems)
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and condition.text:

@@ -117,7 +117,8 @@ class Engine:
     def _restore(self, session: Session, case: Case, state: str | None = None):
         spec, subs = self.specs(case.definition_id, lambda: case.definition)
         text = state if state is not None else session.scalar(CASE_STATE, {"case_id": case.id})
-        return self.codec.load_state(text, spec, subs, self.script_engine)
+        return self.codec.load_state(text, spec, subs, self.script_engine,
+                                     spec_text=lambda: case.definition.spec_json)
 
     def remember(self, case: Case, workflow) -> None:
         """Keep a committed workflow in memory, keyed by the case version it matches."""

@@ -22,7 +22,7 @@ from ..core.models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from ..core.values import plain
-from .state import compact, next_timer, open_tasks
+from .compaction import compact, next_timer, open_tasks
 from ..time.workdays import as_moment
 
 _CASE_FIELDS = frozenset(sql.CASE_FIELDS)

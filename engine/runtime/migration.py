@@ -119,7 +119,8 @@ def _fresh_copy(engine, session: Session, case: Case):
     """The case's workflow restored from the database (never the cached one: a dry run must not touch it)."""
     spec, subs = engine.specs(case.definition_id, lambda: case.definition)
     text = session.scalar(select(Case.state).where(Case.id == case.id))
-    return engine.codec.load_state(text, spec, subs, engine.script_engine)
+    return engine.codec.load_state(text, spec, subs, engine.script_engine,
+                                   spec_text=lambda: case.definition.spec_json)
 
 
 def _migrate(engine, session: Session, case: Case, workflow, target: ProcessDefinition, report: Preview) -> None:

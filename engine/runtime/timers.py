@@ -1,4 +1,4 @@
-"""Timers: each case row carries its next due time (see state.next_timer); a sweep runs the cases that are due."""
+"""Timers: each case row carries its next due time (see compaction.next_timer); a sweep runs the cases that are due."""
 from __future__ import annotations
 
 from datetime import datetime

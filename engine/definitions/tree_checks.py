@@ -1,5 +1,6 @@
-"""Property names checked against the vocabulary: one lawflow does not read, or one on an element where it has no
-effect, is a warning with its line (it does not stop a deploy)."""
+"""Checks read straight from a diagram's XML tree: property names against the vocabulary (one lawflow does not read,
+or one on an element where it has no effect, is a warning with its line: it does not stop a deploy), and the BPMN
+features compaction makes unsafe (refused)."""
 from __future__ import annotations
 
 from lxml import etree
@@ -46,3 +47,16 @@ def _element_kind(element) -> str | None:
 
 def _kind_of(name: str) -> str:
     return next(kind for kind, names in PROPERTIES_OF.items() if name in names)
+
+
+def check_compensation(path: str, tree, problems: list[Problem]) -> None:
+    """Compensation is refused: it re-runs handlers of finished activities, which compaction (runtime/compaction.py)
+    cuts from the live state after every step; SpiffWorkflow 3.2 would run a compensate event as a none event."""
+    for el in tree.iter():
+        if el.tag == f"{{{BPMN_NS}}}compensateEventDefinition":
+            where, what = el.getparent().get("id"), Msg("compensation.event")
+        elif isinstance(el.tag, str) and el.get("isForCompensation") == "true":
+            where, what = el.get("id"), Msg("compensation.handler")
+        else:
+            continue
+        problems.append(Problem(path, Msg("compensation.refused", what=what), element=where, line=el.sourceline))

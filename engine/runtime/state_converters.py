@@ -1,0 +1,214 @@
+"""lawflow's converters in SpiffWorkflow's serializer registry: the live state without its spec, in format 2.
+
+Format 2 is what SpiffWorkflow's TaskConverter writes, less what holds its default: a task's id (it is the key
+of its entry), a root task's parent, `triggered` when false, empty `internal_data`, empty `data` or `delta`, and
+the typename of a plain Task. Smaller text means most states fit in their row without overflow pages and there
+is less to encode on every step. The converters read SpiffWorkflow's full entries too (format 1, migrations).
+
+The workflow converter hands its task converter the id texts it has already made (`ids`), so each id is turned
+into text once rather than three times; the task converter restores data values that are plain JSON without
+visiting them. Both were measurable parts of a step's save and of a cold load.
+"""
+from __future__ import annotations
+
+from copy import copy
+from uuid import UUID, SafeUUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter, BpmnWorkflowConverter, TaskConverter,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+_TASK_TYPENAME = "Task"
+_MUTABLE = (dict, list, set)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+class LiveTaskConverter(TaskConverter):
+    """SpiffWorkflow's TaskConverter, writing format 2 and reading both it and the full format."""
+
+    def to_dict(self, task, ids: dict | None = None) -> dict:
+        """A task as TaskConverter writes it (data as a delta from the parent's), less default-valued fields.
+
+        With `ids` (id -> text, from the workflow converter) the id is the entry's key and is left out.
+        """
+        if ids is None:
+            ids = {}
+        parent_id = task._parent
+        entry = {"children": [ids.get(child) or str(child) for child in task._children],
+                 "last_state_change": task.last_state_change, "state": task._state,
+                 "task_spec": task.task_spec.name}
+        parent = task.workflow.tasks.get(parent_id)
+        if parent is None:
+            if task.data:
+                entry["data"] = task.data       # left for the encoder to convert, as SpiffWorkflow's is
+        else:
+            entry["parent"] = ids.get(parent_id) or str(parent_id)
+            known, own = parent.data, task.data
+            updates = {k: v for k, v in own.items() if k not in known or v != known[k]}
+            deletions = [k for k in known if k not in own]
+            if updates or deletions:
+                entry["delta"] = {"updates": updates, "deletions": deletions}
+        if task.triggered:
+            entry["triggered"] = True
+        if task.internal_data:
+            entry["internal_data"] = self.registry.convert(task.internal_data)
+        if not ids:
+            entry["id"] = str(task.id)
+        return entry
+
+    def from_dict(self, dct: dict, workflow, task_id: UUID | None = None, ids: dict | None = None):
+        """A task made by its constructor, as TaskConverter makes it, from a format-2 or a full entry."""
+        ids = ids or {}
+        restore = self.registry.restore
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=task_id or UUID(dct["id"]))
+        parent_key = dct.get("parent")
+        task._parent = (ids.get(parent_key) or UUID(parent_key)) if parent_key is not None else None
+        task._children = [ids.get(child) or UUID(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct.get("triggered", False)
+        internal = dct.get("internal_data")
+        task.internal_data = restore(internal) if internal else {}
+        if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+            workflow.top_workflow.event_manager.add_task(task)
+        parent = workflow.tasks.get(task._parent) if task._parent is not None else None
+        if parent is None:
+            task.data = _restored(restore, dct.get("data") or {})
+            return task
+        # A child's data: its parent's, one level copied (as DeepMerge.merge into {} does), then its delta.
+        data = {k: copy(v) if isinstance(v, _MUTABLE) else v for k, v in parent.data.items()}
+        delta = dct.get("delta")
+        if delta:
+            data.update(_restored(restore, delta.get("updates", {})))
+            for name in delta.get("deletions", ()):
+                data.pop(name, None)
+        task.data = data
+        return task
+
+
+class _LiveTasks:
+    """The task mapping of a (sub)workflow, written and read through the registry's Task converter."""
+
+    def to_dict(self, workflow) -> dict:
+        """What SpiffWorkflow's WorkflowConverter writes, tasks in format 2."""
+        registry = self.registry
+        return {
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": self.tasks_to_dict(workflow.tasks),
+            "root": str(workflow.task_tree.id),
+        }
+
+    def tasks_to_dict(self, tasks: dict) -> dict:
+        """Each task through its registered converter, with the id texts made once for all of them.
+
+        The registry's own dispatch, as `convert` does it: DefaultRegistry.convert passes no keyword arguments on.
+        """
+        registry = self.registry
+        to_dict, typenames = registry.convert_to_dict, registry.typenames
+        ids = {tid: str(tid) for tid in tasks}
+        out = {}
+        for tid, task in tasks.items():
+            entry = to_dict[typenames[type(task)]](task, ids=ids)
+            if entry["typename"] == _TASK_TYPENAME:
+                del entry["typename"]
+            out[ids[tid]] = entry
+        return out
+
+    def tasks_from_dict(self, entries: dict, workflow) -> None:
+        """Restore each entry into `workflow.tasks` (a task's constructor registers it there).
+
+        Each entry goes to the function the registry holds for its typename, as `restore` does, less the copy of
+        the entry `restore` makes to drop the typename: format 2 leaves a plain Task's out, and the copy was a
+        measurable part of a cold load.
+        """
+        from_dict = self.registry.convert_from_dict
+        ids = {key: _uuid(key) for key in entries}
+        for key, entry in entries.items():
+            from_dict[entry.get("typename", _TASK_TYPENAME)](entry, workflow=workflow, task_id=ids[key], ids=ids)
+
+
+class LiveWorkflowConverter(_LiveTasks, BpmnWorkflowConverter):
+    """SpiffWorkflow's BpmnWorkflowConverter, without the spec: it is stored once per bundle version."""
+
+    def to_dict(self, workflow) -> dict:
+        dct = super().to_dict(workflow)
+        dct["subprocesses"] = {str(k): self.registry.convert(sp) for k, sp in workflow.subprocesses.items()}
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict, spec=None, subprocess_specs=None, script_engine=None):
+        """The workflow, run by the given (deployed) spec; a spec in the text served only its migration.
+
+        Without a given spec, the text's own is restored, as SpiffWorkflow's converter does.
+        """
+        if spec is None:
+            spec = self.registry.restore(dct["spec"])
+            subprocess_specs = self.mapping_from_dict(dct.get("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        self.tasks_from_dict(dct["tasks"], workflow)
+        workflow.task_tree = workflow.tasks[UUID(dct["root"])]
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.get("bpmn_events", []))
+        return workflow
+
+
+class LiveSubWorkflowConverter(_LiveTasks, BpmnSubWorkflowConverter):
+    """SpiffWorkflow's BpmnSubWorkflowConverter, tasks in format 2."""
+
+    def to_dict(self, workflow) -> dict:
+        dct = super().to_dict(workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+    def from_dict(self, dct: dict, task, top_workflow):
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        self.tasks_from_dict(dct["tasks"], subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
+# SpiffWorkflow's own configuration, with lawflow's converters for the workflow, its subprocesses and tasks.
+LIVE_STATE_CONFIG = {**SPIFF_CONFIG, BpmnWorkflow: LiveWorkflowConverter, BpmnSubWorkflow: LiveSubWorkflowConverter,
+                     Task: LiveTaskConverter}
+
+
+def expanded_tasks(entries: dict) -> dict:
+    """Format-2 task entries written out whole, as SpiffWorkflow's TaskConverter writes them (full entries stay)."""
+    return {key: _expanded(key, entry) for key, entry in entries.items()}
+
+
+def _expanded(key: str, entry: dict) -> dict:
+    parent = entry.get("parent")
+    return {"id": key, "parent": parent, "triggered": False, "internal_data": {}, "data": {},
+            "delta": {"updates": {}, "deletions": []} if parent is not None else {}, "typename": _TASK_TYPENAME,
+            **entry}
+
+
+def _uuid(text: str) -> UUID:
+    """A UUID from its canonical text, as `UUID(text)` makes it, without re-checking a text this codec wrote."""
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(text.replace("-", ""), 16))
+    object.__setattr__(made, "is_safe", _UNKNOWN_SAFETY)
+    return made
+
+
+_UNKNOWN_SAFETY = SafeUUID.unknown      # an enum member costs a descriptor call on every access
+
+
+def _restored(restore, values: dict) -> dict:
+    """Task data as the registry restores it; plain values, most of them, need no visit."""
+    return {k: v if type(v) in _PLAIN else restore(v) for k, v in values.items()}
