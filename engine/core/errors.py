@@ -64,13 +64,10 @@ class NotAllowed(EngineError):
     code = "not_allowed"
 
 
-@dataclass
-class FieldError:
-    """One invalid field of submitted data."""
+class _Said:
+    """A record that says something: its `msg` made a message whatever it was given, `message` the English text."""
 
-    field: str
-    msg: Msg | str
-    rule: str = ""
+    msg: Msg
 
     def __post_init__(self):
         self.msg = as_msg(self.msg)
@@ -79,6 +76,15 @@ class FieldError:
     def message(self) -> str:
         """The English developer text."""
         return str(self.msg)
+
+
+@dataclass
+class FieldError(_Said):
+    """One invalid field of submitted data."""
+
+    field: str
+    msg: Msg | str
+    rule: str = ""
 
     def to_dict(self) -> dict:
         """A JSON-ready description."""
@@ -102,7 +108,7 @@ class DataValidationError(EngineError):
 
 
 @dataclass
-class Problem:
+class Problem(_Said):
     """One problem found while validating a bundle."""
 
     file: str
@@ -116,18 +122,10 @@ class Problem:
         """Whether the bundle may not be stored while this problem stands."""
         return self.severity != "warning"
 
-    def __post_init__(self):
-        self.msg = as_msg(self.msg)
-
-    @property
-    def message(self) -> str:
-        """The English developer text."""
-        return str(self.msg)
-
     def to_dict(self) -> dict:
         """A JSON-ready description."""
         return {"file": self.file, "message": self.message, "element": self.element, "line": self.line,
-                **_coded(self.msg)}
+                "severity": self.severity, **_coded(self.msg)}
 
     def __str__(self) -> str:
         where = self.file
