@@ -1,6 +1,15 @@
 """The Chinese template of each engine message code (engine/core/message_codes.py holds the English developer
 text of the same codes); `%(name)s` names the same parameters. English comes from web/translations."""
 
+# SpiffWorkflow's parser messages (English, the library's own), by how they begin: the beginning is put into the
+# reader's language, the rest (names, ids) kept as the library wrote it.
+SPIFF_MESSAGES = {
+    "Non-default exclusive outgoing sequence flow without condition":
+        "排他网关的非默认流向缺少条件：请为它写条件，或把它设为网关的默认流向",
+    "Multiple outgoing flows are not supported for tasks of type": "此类任务不支持多条流出连线",
+    "Unable to find a task spec named": "找不到连线指向的元素",
+}
+
 TEXTS = {
     "text": "%(text)s",
     # core
@@ -175,13 +184,39 @@ TEXTS = {
     "pattern.number_too_long": "生成的编号超过 %(limit)s 个字符",
     "pattern.bad_spec": "%(field)s 的格式说明无效",
     "pattern.spec_too_wide": "%(field)s 的宽度或精度不能超过 %(limit)s",
-}
-
-# SpiffWorkflow's parser messages (English, the library's own), by how they begin: the beginning is put into the
-# reader's language, the rest (names, ids) kept as the library wrote it.
-SPIFF_MESSAGES = {
-    "Non-default exclusive outgoing sequence flow without condition":
-        "排他网关的非默认流向缺少条件：请为它写条件，或把它设为网关的默认流向",
-    "Multiple outgoing flows are not supported for tasks of type": "此类任务不支持多条流出连线",
-    "Unable to find a task spec named": "找不到连线指向的元素",
+    # definitions: drafts and bundles
+    "draft.name_required": "请填写草稿名称",
+    "draft.name_empty": "草稿名称不能为空",
+    "draft.not_found": "草稿不存在",
+    "draft.bad_path": "文件路径无效",
+    "draft.path_outside": "「%(path)s」应位于 processes/ 或 forms/ 下",
+    "draft.type_refused": "文件类型不允许",
+    "draft.type_not_allowed": "「%(name)s」不是可上传的文件类型（%(allowed)s）",
+    "draft.file_too_large": "文件过大",
+    "draft.max_mb": "不能超过 %(mb)s MB",
+    "draft.file_not_found": "文件不存在",
+    "draft.published": "草稿已发布为 v%(version)s，请新建草稿再修改",
+    "bundle.already_active": "v%(version)s 已是当前生效版本",
+    "bundle.rollback_note": "回退到 v%(version)s",
+    "bundle.version_not_found": "版本 v%(version)s 不存在",
+    "bundle.process_not_found": "流程 %(process)s 不存在",
+    "bundle.file_not_found": "文件 %(path)s 不在流程包中",
+    "zip.no_diagrams": "压缩包中没有流程图",
+    "zip.needs_processes": "应包含 processes/ 目录",
+    "zip.too_large": "压缩包过大",
+    "zip.unreadable": "无法读取压缩包",
+    "zip.not_zip": "不是有效的 zip 文件",
+    "zip.too_many_files": "压缩包文件过多",
+    "zip.max_files": "不能超过 %(limit)s 个文件",
+    "zip.inflates_too_large": "压缩包解压后过大",
+    "zip.bomb": "解压后是压缩包的 %(ratio)s 倍以上，疑似压缩炸弹",
+    "zip.file_max_mb": "单个文件不能超过 %(mb)s MB",
+    "zip.inflated_max_mb": "解压后不能超过 %(mb)s MB",
+    "zip.damaged": "压缩包已损坏",
+    "zip.cannot_inflate": "无法解压：%(reason)s",
+    "zip.size_mismatch": "声明 %(declared)s 字节，实际 %(actual)s 字节",
+    "zip.method": "压缩方式不受支持",
+    "zip.encrypted": "文件已加密",
+    "zip.crc": "校验和（CRC）不符，文件已损坏或头部信息有误",
+    "zip.truncated": "数据已损坏或被截断",
 }
