@@ -240,4 +240,14 @@ TEXTS = {
     "diff.rules": "规则",
     "diff.yes": "是",
     "diff.no": "否",
+    # runtime: instance and case context
+    "instance.message_failed": "消息 %(name)s 处理失败：%(detail)s",
+    "instance.state_unsavable": "案件数据无法保存：%(kind)s",
+    "instance.state_too_large": "案件数据约 %(mb)s MB，超过 %(limit)s MB 的限制",
+    "instance.wrong_type": "%(name)s（%(element)s）：%(prop)s `%(expression)s` 的结果 %(value)s 不是%(wanted)s",
+    "wanted.username": "用户名（文本）",
+    "wanted.time": "时间",
+    "context.not_running": "该函数只能在流程运行中调用",
+    "context.related_needs_criteria": "related_cases 至少需要一个条件，如 related_cases(complainant_id=...)",
+    "sandbox.exception": "%(kind)s: %(detail)s",
 }

@@ -236,4 +236,14 @@ CODES = {
     "diff.rules": "rules",
     "diff.yes": "yes",
     "diff.no": "no",
+    # runtime: instance and case context
+    "instance.message_failed": "handling message {name} failed: {detail}",
+    "instance.state_unsavable": "the case data cannot be saved: {kind}",
+    "instance.state_too_large": "the case data is about {mb} MB, past the limit of {limit} MB",
+    "instance.wrong_type": "{name} ({element}): {prop} `{expression}` gave {value}, which is not {wanted}",
+    "wanted.username": "a user name (text)",
+    "wanted.time": "a time",
+    "context.not_running": "this function may only be called while a process runs",
+    "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(complainant_id=...)",
+    "sandbox.exception": "{kind}: {detail}",
 }
