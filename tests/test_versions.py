@@ -74,8 +74,8 @@ def test_the_diff_names_changed_expressions_and_form_fields(session, engine, dep
     after["forms/complaint/new_table.csv"] = b"a,b\n"
     found = {d.path: d for d in bundle_diff.diff(before, after)}
     assert found["forms/complaint/new_table.csv"].status == "added"
-    script = next(c for c in found[REVIEW_FILE].changed if any(a[0] == "脚本" for a in c.aspects))
-    name, old, new = next(a for a in script.aspects if a[0] == "脚本")
+    script = next(c for c in found[REVIEW_FILE].changed if any(zh(a[0]) == "脚本" for a in c.aspects))
+    name, old, new = next(a for a in script.aspects if zh(a[0]) == "脚本")
     assert "received_at, 10)" in old and "received_at, 7)" in new
     assert [c.key for c in found[form].added] == ["note_x"] and found[form].added[0].label == "备注"
     assert found[REVIEW_FILE].added == found[REVIEW_FILE].removed == []

@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from engine.core import Msg, as_msg
 
-from .engine_texts import TEXTS
+from .engine_texts import SPIFF_MESSAGES, TEXTS
 
 __all__ = ["TEXTS", "engine_text", "problem_line", "render"]
 
@@ -34,6 +34,8 @@ def render(obj: Any, translate: Callable[[str], str]) -> str:
     if template is None:
         return str(msg)
     params = {k: _param(v, translate) for k, v in msg.params.items()}
+    if msg.code == "validation.spiff":
+        params["message"] = _spiff_message(params["message"], translate)
     return translate(template) % params if params else translate(template)
 
 
@@ -50,3 +52,11 @@ def _param(value: Any, translate: Callable[[str], str]) -> Any:
     if isinstance(value, (list, tuple)):
         return translate("；").join(str(_param(v, translate)) for v in value)
     return value
+
+
+def _spiff_message(message: str, translate: Callable[[str], str]) -> str:
+    """A SpiffWorkflow parser message with the beginning the web knows in the reader's language."""
+    for english, chinese in SPIFF_MESSAGES.items():
+        if message.startswith(english):
+            return translate(chinese) + message[len(english):]
+    return message

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change
-    "timeDuration": "定时（时长）", "timeDate": "定时（时刻）", "timeCycle": "定时（周期）",
-    "conditionExpression": "条件", "script": "脚本", "documentation": "说明（法律依据）",
-    "messagePayload": "消息内容", "messageVariable": "消息变量", "text": "单元格",
-    "inputExpression": "输入表达式",
+from ..core.messages import Msg
+
+WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change, with the aspect they are
+    "timeDuration": Msg("diff.time_duration"), "timeDate": Msg("diff.time_date"),
+    "timeCycle": Msg("diff.time_cycle"), "conditionExpression": Msg("diff.condition"),
+    "script": Msg("diff.script"), "documentation": Msg("diff.documentation"),
+    "messagePayload": Msg("diff.message_payload"), "messageVariable": Msg("diff.message_variable"),
+    "text": Msg("diff.cell"), "inputExpression": Msg("diff.input_expression"),
 }
 IGNORED_TAGS = {"BPMNShape", "BPMNEdge", "BPMNPlane", "BPMNDiagram", "BPMNLabel", "Bounds", "waypoint",
                 "incoming", "outgoing", "flowNodeRef", "extensionElements", "properties", "property"}
@@ -25,7 +28,7 @@ class Change:
     key: str
     label: str
     kind: str
-    aspects: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    aspects: list[tuple[Msg, str | Msg | None, str | Msg | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,8 +86,8 @@ def _elements(content: bytes) -> dict[str, Change]:
         key = element.get("id")
         if not key or tag in IGNORED_TAGS:
             continue
-        aspects = [("名称", element.get("name"), None)]
-        aspects += [(f"属性 {k}", v, None) for k, v in sorted(element.attrib.items()) if k not in ("id", "name")]
+        aspects = [(Msg("diff.name"), element.get("name"), None)]
+        aspects += [(Msg("diff.attribute", name=k), v, None) for k, v in sorted(element.attrib.items()) if k not in ("id", "name")]
         for child in element:
             if not isinstance(child.tag, str):
                 continue
@@ -93,7 +96,7 @@ def _elements(content: bytes) -> dict[str, Change]:
                 aspects.append((WATCHED_CHILDREN[local], (child.text or "").strip(), None))
             elif local == "extensionElements":
                 for prop in child.iter("{*}property"):
-                    aspects.append((f"扩展属性 {prop.get('name')}", prop.get("value"), None))
+                    aspects.append((Msg("diff.property", name=prop.get("name")), prop.get("value"), None))
                 for other in child:
                     if isinstance(other.tag, str) and etree.QName(other).localname in WATCHED_CHILDREN:
                         aspects.append((WATCHED_CHILDREN[etree.QName(other).localname], (other.text or "").strip(), None))
@@ -102,7 +105,7 @@ def _elements(content: bytes) -> dict[str, Change]:
                     if isinstance(timer.tag, str) and etree.QName(timer).localname in WATCHED_CHILDREN:
                         aspects.append((WATCHED_CHILDREN[etree.QName(timer).localname], (timer.text or "").strip(), None))
                 if child.get("messageRef"):
-                    aspects.append(("消息", child.get("messageRef"), None))
+                    aspects.append((Msg("diff.message"), child.get("messageRef"), None))
         found[key] = Change(key, element.get("name") or key, tag, [(n, v, None) for n, v, _ in aspects])
     return found
 
@@ -126,9 +129,10 @@ def _walk(schema: dict, prefix: str, found: dict[str, Change]) -> None:
         key = f"{prefix}{name}"
         rules = {k: v for k, v in prop.items() if k not in ("title", "description", "properties", "items")}
         found[key] = Change(key, prop.get("title", name), "field", [
-            ("标题", prop.get("title"), None), ("必填", "是" if name in required else "否", None),
-            ("说明", prop.get("description"), None),
-            ("规则", json.dumps(rules, ensure_ascii=False, sort_keys=True), None)])
+            (Msg("diff.title"), prop.get("title"), None),
+            (Msg("diff.required"), Msg("diff.yes" if name in required else "diff.no"), None),
+            (Msg("diff.description"), prop.get("description"), None),
+            (Msg("diff.rules"), json.dumps(rules, ensure_ascii=False, sort_keys=True), None)])
         if prop.get("type") == "object":
             _walk(prop, f"{key}.", found)
         if isinstance(prop.get("items"), dict) and prop["items"].get("type") == "object":

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import BundleInvalid, NotFound, Problem
+from ..core.messages import Msg
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
 from .validation import parse_bundle
 
@@ -122,7 +123,7 @@ def latest_definition(session: Session, process_key: str) -> ProcessDefinition:
     definition = session.scalar(select(ProcessDefinition).where(
         ProcessDefinition.process_key == process_key, ProcessDefinition.bundle_id == (active.id if active else -1)))
     if definition is None:
-        raise NotFound(f"流程 {process_key} 不存在", process=process_key)
+        raise NotFound(Msg("bundle.process_not_found", process=process_key), process=process_key)
     return definition
 
 
@@ -145,5 +146,5 @@ def bundle_file(session: Session, bundle_id: int, path: str) -> bytes:
     content = session.scalar(select(BundleFile.content).where(
         BundleFile.bundle_id == bundle_id, BundleFile.path == path))
     if content is None:
-        raise NotFound(f"文件 {path} 不在流程包中", path=path)
+        raise NotFound(Msg("bundle.file_not_found", path=path), path=path)
     return content

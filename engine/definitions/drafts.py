@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .bundles import BUNDLE_DIRS, active_bundle, bundle_files, publish, store
 from ..core.errors import BundleInvalid, DataValidationError, FieldError, InvalidState, NotFound
+from ..core.messages import Msg
 from ..core.models import Bundle, BundleDraft, DraftFile
 from .validation import parse_bundle
 
@@ -29,7 +30,7 @@ _BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, No
 def create(session: Session, engine, *, actor: str, name: str, base_version: int | None = None) -> BundleDraft:
     """A draft holding a copy of a bundle version's files (the active one by default)."""
     if not name.strip():
-        raise DataValidationError("请填写草稿名称", [FieldError("name", "草稿名称不能为空", "required")])
+        raise DataValidationError(Msg("draft.name_required"), [FieldError("name", Msg("draft.name_empty"), "required")])
     base = _version(session, base_version) if base_version else active_bundle(session)
     now = engine.now()
     draft = BundleDraft(name=name.strip()[:200], base_bundle_id=base.id if base else None, created_by=actor,
@@ -46,7 +47,7 @@ def get(session: Session, draft_id: int) -> BundleDraft:
     """A draft by id."""
     draft = session.get(BundleDraft, draft_id)
     if draft is None:
-        raise NotFound("草稿不存在", draft=draft_id)
+        raise NotFound(Msg("draft.not_found"), draft=draft_id)
     return draft
 
 
@@ -60,10 +61,10 @@ def check_path(path: str, field: str = "path") -> str:
     clean = PurePosixPath(path.strip().replace("\\", "/"))
     if clean.is_absolute() or ".." in clean.parts or not clean.parts or clean.parts[0] not in BUNDLE_DIRS \
             or len(clean.parts) < 2:
-        raise DataValidationError("文件路径无效", [FieldError(field, f"「{path}」应位于 processes/ 或 forms/ 下", "path")])
+        raise DataValidationError(Msg("draft.bad_path"), [FieldError(field, Msg("draft.path_outside", path=path), "path")])
     if not clean.name.endswith(ALLOWED_SUFFIXES) or clean.name.startswith("."):
-        raise DataValidationError("文件类型不允许", [FieldError(
-            field, f"「{clean.name}」不是可上传的文件类型（{'、'.join(ALLOWED_SUFFIXES)}）", "path")])
+        raise DataValidationError(Msg("draft.type_refused"), [FieldError(
+            field, Msg("draft.type_not_allowed", name=clean.name, allowed=", ".join(ALLOWED_SUFFIXES)), "path")])
     return str(clean)
 
 
@@ -72,7 +73,8 @@ def put(session: Session, engine, draft_id: int, path: str, content: bytes, *, a
     draft = _editable(session, draft_id)
     path = check_path(path)
     if len(content) > MAX_FILE_BYTES:
-        raise DataValidationError("文件过大", [FieldError("content", f"不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB", "size")])
+        raise DataValidationError(Msg("draft.file_too_large"),
+                                  [FieldError("content", Msg("draft.max_mb", mb=MAX_FILE_BYTES // 1024 // 1024), "size")])
     found = session.scalar(select(DraftFile).where(DraftFile.draft_id == draft_id, DraftFile.path == path))
     if found is None:
         session.add(DraftFile(draft_id=draft_id, path=path, content=content))
@@ -87,7 +89,7 @@ def remove(session: Session, engine, draft_id: int, path: str) -> None:
     draft = _editable(session, draft_id)
     found = session.scalar(select(DraftFile).where(DraftFile.draft_id == draft_id, DraftFile.path == path))
     if found is None:
-        raise NotFound("文件不存在", path=path)
+        raise NotFound(Msg("draft.file_not_found"), path=path)
     session.delete(found)
     draft.updated_at = engine.now()
     session.commit()
@@ -121,8 +123,8 @@ def republish(session: Session, engine, version: int, *, actor: str, note: str =
     """Rollback: make an earlier version the active one again."""
     bundle = _version(session, version)
     if active_bundle(session) is bundle:
-        raise InvalidState(f"v{version} 已是当前生效版本")
-    publish(session, bundle, engine=engine, actor=actor, note=note or f"回退到 v{version}")
+        raise InvalidState(Msg("bundle.already_active", version=version))
+    publish(session, bundle, engine=engine, actor=actor, note=note or Msg("bundle.rollback_note", version=version).dumps())
     session.commit()
     return bundle
 
@@ -142,7 +144,7 @@ def import_zip(session: Session, engine, data: bytes, *, actor: str, name: str) 
     damaged, lies in its headers or inflates past the limits is refused and nothing is stored."""
     content = _unzip(data)
     if not any(p.startswith("processes/") for p in content):
-        raise DataValidationError("压缩包中没有流程图", [FieldError("file", "应包含 processes/ 目录", "zip")])
+        raise DataValidationError(Msg("zip.no_diagrams"), [FieldError("file", Msg("zip.needs_processes"), "zip")])
     draft = create(session, engine, actor=actor, name=name)
     session.query(DraftFile).filter(DraftFile.draft_id == draft.id).delete()
     for path, body in content.items():
@@ -151,7 +153,8 @@ def import_zip(session: Session, engine, data: bytes, *, actor: str, name: str) 
     return draft
 
 
-def _refused(title: str, field: str, message: str) -> DataValidationError:
+def _refused(title: str, field: str, message: Msg) -> DataValidationError:
+    title = Msg(title)
     return DataValidationError(title, [FieldError(field, message, "zip")])
 
 
@@ -159,14 +162,14 @@ def _unzip(data: bytes) -> dict[str, bytes]:
     """The bundle files of a zip by path, read within MAX_ZIP_FILES, MAX_FILE_BYTES, MAX_ZIP_BYTES and
     MAX_ZIP_RATIO as actually inflated (a header's sizes are not trusted)."""
     if len(data) > MAX_ZIP_BYTES:
-        raise _refused("压缩包过大", "file", f"不能超过 {MAX_ZIP_BYTES // 1024 // 1024} MB")
+        raise _refused("zip.too_large", "file", Msg("draft.max_mb", mb=MAX_ZIP_BYTES // 1024 // 1024))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = [e for e in archive.infolist() if not e.is_dir()]
     except _BROKEN_ZIP:
-        raise _refused("无法读取压缩包", "file", "不是有效的 zip 文件") from None
+        raise _refused("zip.unreadable", "file", Msg("zip.not_zip")) from None
     if len(entries) > MAX_ZIP_FILES:
-        raise _refused("压缩包文件过多", "file", f"不能超过 {MAX_ZIP_FILES} 个文件")
+        raise _refused("zip.too_many_files", "file", Msg("zip.max_files", limit=MAX_ZIP_FILES))
     prefix = _common_top(entries)
     content: dict[str, bytes] = {}
     total = 0
@@ -178,41 +181,43 @@ def _unzip(data: bytes) -> dict[str, bytes]:
         content[path] = _inflate(archive, entry, MAX_ZIP_BYTES - total)
         total += len(content[path])
         if total > MAX_ZIP_RATIO_FREE and total > MAX_ZIP_RATIO * len(data):
-            raise _refused("压缩包解压后过大", "file", f"解压后是压缩包的 {MAX_ZIP_RATIO} 倍以上，疑似压缩炸弹")
+            raise _refused("zip.inflates_too_large", "file", Msg("zip.bomb", ratio=MAX_ZIP_RATIO))
     return content
 
 
 def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int) -> bytes:
     """One entry's bytes, inflated a chunk at a time and refused as soon as it passes a limit."""
     if entry.file_size > MAX_FILE_BYTES:
-        raise _refused("文件过大", entry.filename, f"单个文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+        raise _refused("draft.file_too_large", entry.filename, Msg("zip.file_max_mb", mb=MAX_FILE_BYTES // 1024 // 1024))
     chunks, size = [], 0
     try:
         with archive.open(entry) as stream:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > MAX_FILE_BYTES:
-                    raise _refused("文件过大", entry.filename,
-                                   f"单个文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+                    raise _refused("draft.file_too_large", entry.filename,
+                                   Msg("zip.file_max_mb", mb=MAX_FILE_BYTES // 1024 // 1024))
                 if size > budget:
-                    raise _refused("压缩包解压后过大", "file", f"解压后不能超过 {MAX_ZIP_BYTES // 1024 // 1024} MB")
+                    raise _refused("zip.inflates_too_large", "file",
+                                   Msg("zip.inflated_max_mb", mb=MAX_ZIP_BYTES // 1024 // 1024))
                 chunks.append(chunk)
     except _BROKEN_ZIP as exc:      # wrong sizes or CRC, truncated data, encryption, an unknown compression method
-        raise _refused("压缩包已损坏", entry.filename, f"无法解压：{_zip_reason(exc)}") from None
+        raise _refused("zip.damaged", entry.filename, Msg("zip.cannot_inflate", reason=_zip_reason(exc))) from None
     if size != entry.file_size:
-        raise _refused("压缩包已损坏", entry.filename, f"无法解压：声明 {entry.file_size} 字节，实际 {size} 字节")
+        raise _refused("zip.damaged", entry.filename, Msg("zip.cannot_inflate", reason=Msg(
+            "zip.size_mismatch", declared=entry.file_size, actual=size)))
     return b"".join(chunks)
 
 
-def _zip_reason(exc: Exception) -> str:
+def _zip_reason(exc: Exception) -> Msg:
     """Why an entry could not be inflated, in the words staff read."""
     if isinstance(exc, NotImplementedError):
-        return "压缩方式不受支持"
+        return Msg("zip.method")
     if isinstance(exc, RuntimeError):
-        return "文件已加密"
+        return Msg("zip.encrypted")
     if "CRC" in str(exc):
-        return "校验和（CRC）不符，文件已损坏或头部信息有误"
-    return "数据已损坏或被截断"
+        return Msg("zip.crc")
+    return Msg("zip.truncated")
 
 
 def _common_top(entries) -> str:
@@ -225,12 +230,12 @@ def _common_top(entries) -> str:
 def _editable(session: Session, draft_id: int) -> BundleDraft:
     draft = get(session, draft_id)
     if draft.published_bundle_id is not None:
-        raise InvalidState(f"草稿已发布为 v{draft.published.version}，请新建草稿再修改", draft=draft_id)
+        raise InvalidState(Msg("draft.published", version=draft.published.version), draft=draft_id)
     return draft
 
 
 def _version(session: Session, version: int) -> Bundle:
     bundle = session.scalar(select(Bundle).where(Bundle.version == version))
     if bundle is None:
-        raise NotFound(f"版本 v{version} 不存在", version=version)
+        raise NotFound(Msg("bundle.version_not_found", version=version), version=version)
     return bundle

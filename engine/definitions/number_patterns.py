@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import string
 
+from ..core.messages import Msg
+
 PATTERN_FIELDS = frozenset({"year", "month", "day", "seq"})
 # A pattern is written by people and not trusted: `{seq:0999999999d}` alone would build a gigabyte string. These
 # bounds keep every number short; the pattern is a key of the sequence table (200 characters) and the number
@@ -19,20 +21,20 @@ _SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[_,]?(?:\.(?P<precis
 _SAMPLE = {"year": 2026, "month": 12, "day": 31, "seq": 123456789}
 
 
-def pattern_problem(pattern: str) -> str | None:
-    """Why a business-number pattern cannot be used (in Chinese), or None when it is fine.
+def pattern_problem(pattern: str) -> Msg | str | None:
+    """Why a business-number pattern cannot be used (a message), or None when it is fine.
 
     Checked when a bundle is validated and again before each number is formatted, so a pattern stored before
     these bounds existed cannot build a huge string either."""
     if len(pattern) > MAX_PATTERN_CHARS:
-        return f"不能超过 {MAX_PATTERN_CHARS} 个字符（现有 {len(pattern)} 个）"
+        return Msg("pattern.too_long", limit=MAX_PATTERN_CHARS, length=len(pattern))
     try:
         fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern) if name is not None]
     except ValueError as exc:
         return str(exc)
     bad = [name for name, _ in fields if name not in PATTERN_FIELDS]
     if bad:
-        return f"只能使用 {{{'、'.join(sorted(PATTERN_FIELDS))}}}，发现：{bad}"
+        return Msg("pattern.fields", allowed="{" + ", ".join(sorted(PATTERN_FIELDS)) + "}", found=str(bad))
     for name, spec in fields:
         problem = _spec_problem(name, spec)
         if problem:
@@ -40,18 +42,18 @@ def pattern_problem(pattern: str) -> str | None:
     try:
         sample = pattern.format(**_SAMPLE)
     except (ValueError, TypeError) as exc:
-        return f"无法生成编号：{exc}"
+        return Msg("pattern.cannot_format", detail=str(exc))
     if len(sample) > MAX_NUMBER_CHARS:
-        return f"生成的编号超过 {MAX_NUMBER_CHARS} 个字符"
+        return Msg("pattern.number_too_long", limit=MAX_NUMBER_CHARS)
     return None
 
 
-def _spec_problem(name: str, spec: str) -> str | None:
+def _spec_problem(name: str, spec: str) -> Msg | None:
     """A field's format spec must be plain (no nested fields) with a small width and precision."""
     match = _SPEC.fullmatch(spec)
     if "{" in spec or match is None:
-        return f"{{{name}:{spec}}} 的格式说明无效"
+        return Msg("pattern.bad_spec", field=f"{{{name}:{spec}}}")
     for part in ("width", "precision"):
         if match.group(part) and int(match.group(part)) > MAX_FIELD_WIDTH:
-            return f"{{{name}:{spec}}} 的宽度或精度不能超过 {MAX_FIELD_WIDTH}"
+            return Msg("pattern.spec_too_wide", field=f"{{{name}:{spec}}}", limit=MAX_FIELD_WIDTH)
     return None

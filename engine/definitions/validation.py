@@ -65,7 +65,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             if isinstance(el.tag, str) and el.get("id"):
                 lines.setdefault((path, el.get("id")), el.sourceline)
                 if el.get("id") in RESERVED_IDS:
-                    problems.append(Problem(path, f"元素 id 不能使用保留名 {el.get('id')}",
+                    problems.append(Problem(path, Msg("validation.reserved_id", id=el.get("id")),
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
         check_compensation(path, tree, problems)
@@ -83,7 +83,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         except ValidationException as exc:
             problems.append(_from_validation(exc, path))
         except Exception as exc:        # SpiffWorkflow's parser may trip on odd but schema-valid XML
-            problems.append(Problem(path, f"流程图无法解析：{type(exc).__name__}: {exc}"))
+            problems.append(Problem(path, Msg("validation.diagram_unparsable", kind=type(exc).__name__,
+                                                    detail=str(exc))))
     diagrams_broken = bool(problems)
     bundle.forms.update(check_forms(files, problems))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
@@ -99,7 +100,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             problems.append(_from_validation(exc, path, where))
             continue
         except Exception as exc:        # as above: a diagram is data, and validation reports rather than crashes
-            problems.append(Problem(path, f"流程 {key} 无法解析：{type(exc).__name__}: {exc}", element=key,
+            problems.append(Problem(path, Msg("validation.process_unparsable", key=key, kind=type(exc).__name__,
+                                                detail=str(exc)), element=key,
                                     line=node.sourceline))
             continue
         bundle.specs[key] = (spec, subs)
@@ -122,10 +124,10 @@ def _parse_xml(path: str, content: bytes, problems: list[Problem]):
     try:
         tree = etree.fromstring(content, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        problems.append(Problem(path, f"XML 无法解析：{exc.msg}", line=exc.lineno))
+        problems.append(Problem(path, Msg("validation.xml", detail=exc.msg), line=exc.lineno))
         return None
     if tree.getroottree().docinfo.doctype:
-        problems.append(Problem(path, "XML 不能包含 DOCTYPE 声明（不允许实体和外部引用）", line=1))
+        problems.append(Problem(path, Msg("validation.doctype"), line=1))
         return None
     return tree
 
@@ -147,25 +149,15 @@ class _Locator:
         elsewhere = [(f, line) for (f, e), line in self.lines.items() if e == element]
         return elsewhere[0] if len(elsewhere) == 1 else None
 
-    def problem(self, default_file: str, element: str, message: str) -> Problem:
+    def problem(self, default_file: str, element: str, message: Msg) -> Problem:
         path, line = self.find(default_file, element) or (default_file, None)
         return Problem(path, message, element=element, line=line)
 
 
-SPIFF_MESSAGES = {      # SpiffWorkflow's parser messages, in the language policy staff read
-    "Non-default exclusive outgoing sequence flow without condition":
-        "排他网关的非默认流向缺少条件：请为它写条件，或把它设为网关的默认流向",
-    "Multiple outgoing flows are not supported for tasks of type": "此类任务不支持多条流出连线",
-    "Unable to find a task spec named": "找不到连线指向的元素",
-}
-
-
 def _from_validation(exc: ValidationException, path: str, where: "_Locator | None" = None) -> Problem:
     line = exc.line_number if isinstance(exc.line_number, int) else None
-    message = str(exc.args[0]) if exc.args else str(exc)
-    for english, chinese in SPIFF_MESSAGES.items():
-        if message.startswith(english):
-            message = chinese + message[len(english):]
+    # SpiffWorkflow's own English, as is: the web puts the parser messages it knows into the reader's language
+    message = Msg("validation.spiff", message=str(exc.args[0]) if exc.args else str(exc))
     element = exc.id or None
     if line is None and element and where is not None:
         path, line = where.find(exc.file_name or path, element) or (exc.file_name or path, None)
@@ -183,7 +175,7 @@ def _check_pattern(props: dict, path: str, key: str, line: int, problems: list[P
     pattern = props.get(NUMBER_PATTERN_PROPERTY)
     problem = pattern_problem(pattern) if pattern else None
     if problem:
-        problems.append(Problem(path, f"业务编号格式无效：{problem}", element=key, line=line))
+        problems.append(Problem(path, Msg("validation.bad_pattern", detail=problem), element=key, line=line))
 
 
 def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox, problems) -> None:
@@ -202,7 +194,7 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
             problems.append(Problem(file, detail, element=target, line=line))
     template = _document_template(getattr(ts, "event_definition", None))
     if template and f"forms/{template}" not in bundle.files:
-        problems.append(where.problem(path, element, f"文书模板 forms/{template} 不存在"))
+        problems.append(where.problem(path, element, Msg("validation.template_missing", template=template)))
     if isinstance(getattr(ts, "event_definition", None), TimerEventDefinition):
         message = _constant_timer_problem(ts.event_definition)
         if message:
@@ -210,15 +202,15 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
     if isinstance(ts, ExclusiveGateway):
         _check_gateway(ts, path, where, problems)
     if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
-        problems.append(where.problem(path, element, f"调用活动引用的流程 `{ts.spec}` 不存在"))
+        problems.append(where.problem(path, element, Msg("validation.call_missing", process=ts.spec)))
 
 
 def _compile_problem(sandbox, source: str, mode: str) -> Msg | str | None:
     """Why diagram code does not compile in the sandbox, or None. Code too deep or too long for Python's parser
     (which raises RecursionError or MemoryError, not SyntaxError) is a problem like any other."""
     if len(source) > MAX_EXPRESSION_CHARS:
-        return f"过长（{len(source)} 个字符，不能超过 {MAX_EXPRESSION_CHARS} 个），请拆分或移入决策表"
-    too_deep = f"嵌套过深（不能超过 {MAX_EXPRESSION_DEPTH} 层），请拆分表达式"
+        return Msg("validation.too_long", length=len(source), limit=MAX_EXPRESSION_CHARS)
+    too_deep = Msg("validation.too_deep", limit=MAX_EXPRESSION_DEPTH)
     try:
         depth = _depth(ast.parse(source.strip() if mode == "eval" else source, mode=mode))
     except (RecursionError, MemoryError):
@@ -251,14 +243,14 @@ def _depth(tree: ast.AST) -> int:
 def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems) -> None:
     element = ts.bpmn_id
     if not ts.lane:
-        problems.append(where.problem(path, element, "人工任务不在任何泳道中：泳道决定由哪个角色办理"))
+        problems.append(where.problem(path, element, Msg("validation.no_lane")))
     form = (ts.extensions or {}).get("properties", {}).get(FORM_PROPERTY)
     if type(ts).__name__ == "ManualTask" and not form:
         return
     if not form:
-        problems.append(where.problem(path, element, f"用户任务没有指定表单（属性 {FORM_PROPERTY}）"))
+        problems.append(where.problem(path, element, Msg("validation.no_form", property=FORM_PROPERTY)))
     elif f"forms/{form}" not in bundle.files:
-        problems.append(where.problem(path, element, f"用户任务的表单 forms/{form} 不存在"))
+        problems.append(where.problem(path, element, Msg("validation.form_missing", form=form)))
 
 
 def _document_template(event) -> str | None:
@@ -276,14 +268,14 @@ def _document_template(event) -> str | None:
     return None
 
 
-def _constant_timer_problem(event) -> str | None:
+def _constant_timer_problem(event) -> Msg | None:
     """A timer written as a constant ISO 8601 string must parse; computed ones are checked when they run."""
     try:
         value = ast.literal_eval(event.expression.strip())
     except (*_UNPARSABLE, TypeError):
         return None
     if not isinstance(value, str):
-        return f"定时器表达式的值应为 ISO 8601 文本，实际为 {type(value).__name__}"
+        return Msg("validation.timer_not_text", type=type(value).__name__)
     try:
         if isinstance(event, DurationTimerEventDefinition):
             TimerEventDefinition.parse_iso_duration(value)
@@ -292,7 +284,7 @@ def _constant_timer_problem(event) -> str | None:
         else:
             TimerEventDefinition.get_datetime(value)
     except Exception:    # SpiffWorkflow raises bare Exception/ValueError/AttributeError for bad ISO text
-        return f"定时器的时间格式无效：`{value}`（应为 ISO 8601，如 P10D、2026-03-01T09:00:00+08:00、R3/PT1H）"
+        return Msg("validation.timer_format", value=value)
     return None
 
 
@@ -304,7 +296,7 @@ def _check_gateway(ts, path, where: _Locator, problems) -> None:
         return
     problems.append(where.problem(
         path, ts.bpmn_id,
-        "排他网关没有默认流向：所有条件都不成立时流程会停住。请设置默认流向或使用互补条件"))
+        Msg("validation.no_default_flow")))
 
 
 def _condition_text(cond) -> str | None:
@@ -332,21 +324,21 @@ def _expressions(ts):
     for cond, _ in getattr(ts, "cond_task_specs", []) or []:
         text = _condition_text(cond)
         if text:
-            yield "条件", text, "eval", ("flow", getattr(ts, "bpmn_id", None), text.strip())
-    for attr, label in (("script", "脚本"), ("prescript", "前置脚本"), ("postscript", "后置脚本")):
+            yield Msg("label.condition"), text, "eval", ("flow", getattr(ts, "bpmn_id", None), text.strip())
+    for attr in ("script", "prescript", "postscript"):
         if getattr(ts, attr, None):
-            yield label, getattr(ts, attr), "exec"
-    for attr, label in (("cardinality", "多实例数量"), ("condition", "完成条件")):
+            yield Msg(f"label.{attr}"), getattr(ts, attr), "exec"
+    for attr, label in (("cardinality", "cardinality"), ("condition", "completion")):
         value = getattr(ts, attr, None)
         if isinstance(value, str) and value:
-            yield label, value, "eval"
+            yield Msg(f"label.{label}"), value, "eval"
     yield from _property_expressions(ts)
     event = getattr(ts, "event_definition", None)
     if event is not None:
         if isinstance(event, TimerEventDefinition):
-            yield "定时器表达式", event.expression, "eval"
+            yield Msg("label.timer"), event.expression, "eval"
         elif getattr(event, "expression", None):
-            yield "事件表达式", event.expression, "eval"
+            yield Msg("label.event"), event.expression, "eval"
     engine = getattr(ts, "dmnEngine", None)
     if engine is not None:
         yield from _dmn_expressions(engine.decision_table)
@@ -355,10 +347,9 @@ def _expressions(ts):
 def _property_expressions(ts):
     """Expressions written as element properties: when a message may be sent, a task's due moment and assignee."""
     properties = (getattr(ts, "extensions", None) or {}).get("properties") or {}
-    for name, label in ((OFFER_WHEN_PROPERTY, "提供条件（offerWhen）"), (DUE_PROPERTY, "办理期限表达式（dueExpression）"),
-                        (ASSIGNEE_PROPERTY, "办理人表达式（assigneeExpression）")):
+    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee")):
         if properties.get(name):
-            yield label, properties[name], "eval"
+            yield Msg(f"label.{label}"), properties[name], "eval"
 
 
 def _dmn_expressions(table):
@@ -366,17 +357,17 @@ def _dmn_expressions(table):
     bad_inputs = set()
     for inp in table.inputs:
         if inp.expression:
-            yield f"决策表输入 {inp.label or inp.id}", inp.expression, "eval", inp.id
+            yield Msg("label.dmn_input", name=inp.label or inp.id), inp.expression, "eval", inp.id
             bad_inputs.add(inp.id)
     for rule in table.rules:
         for entry in rule.inputEntries:
             for lhs in entry.lhs:
                 if lhs and lhs.strip() not in ("", "-"):
                     # The input expression was checked on its own; check the entry against a plain name.
-                    yield f"决策表第 {rule.row_number} 行条件", _dmn_match("dmninput", lhs), "eval", entry.id
+                    yield Msg("label.dmn_condition", row=rule.row_number), _dmn_match("dmninput", lhs), "eval", entry.id
         for out in rule.outputEntries:
             if out.text and out.text.strip():
-                yield f"决策表第 {rule.row_number} 行输出", out.text, "eval", out.id
+                yield Msg("label.dmn_output", row=rule.row_number), out.text, "eval", out.id
 
 
 def _dmn_match(input_expr: str, match: str) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidState
+from ..core.messages import Msg
 from ..core.models import BusinessSequence
 from ..definitions.number_patterns import MAX_PATTERN_CHARS, pattern_problem
 
@@ -15,7 +16,7 @@ def next_number(session: Session, pattern: str, now: datetime) -> str:
     """Take the next number of this pattern's yearly sequence and format it."""
     problem = pattern_problem(pattern)
     if problem:
-        raise InvalidState(f"业务编号格式无效：{problem}", pattern=pattern[:MAX_PATTERN_CHARS])
+        raise InvalidState(Msg("validation.bad_pattern", detail=problem), pattern=pattern[:MAX_PATTERN_CHARS])
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(BusinessSequence).values(pattern=pattern, year=now.year, value=1)

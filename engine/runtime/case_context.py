@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import select
 
 from ..records import directory
+from ..core.messages import Msg
 from ..core.models import Case, Organization
 
 _current = contextvars.ContextVar("lawflow_running_instance", default=None)
@@ -30,7 +31,7 @@ def running(instance):
 def _instance():
     instance = _current.get()
     if instance is None:
-        raise RuntimeError("该函数只能在流程运行中调用")
+        raise RuntimeError(Msg("context.not_running"))
     return instance
 
 
@@ -38,7 +39,7 @@ def related_cases(**criteria) -> list[dict]:
     """Other cases of this process whose reportable fields equal all the given values, oldest first."""
     instance = _instance()
     if not criteria:
-        raise ValueError("related_cases 至少需要一个条件，如 related_cases(complainant_id=...)")
+        raise ValueError(Msg("context.related_needs_criteria"))
     query = select(Case).where(Case.process_key == instance.case.process_key, Case.id != instance.case.id)
     for field, value in criteria.items():
         query = query.where(Case.meta[field].as_string() == str(value))

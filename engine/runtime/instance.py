@@ -13,6 +13,7 @@ from ..core.vocabulary import (
     LANE_USERS_VARIABLE,
 )
 from ..core.errors import SandboxError, StepBudgetExceeded
+from ..core.messages import Msg
 from ..sandbox.limits import LimitExceeded, run_budget
 from . import lean
 from . import statements as sql
@@ -102,7 +103,7 @@ class Instance:
         try:
             handler(self, event.payload)
         except ValueError as exc:
-            raise SandboxError(f"消息 {name} 处理失败：{exc}") from exc
+            raise SandboxError(Msg("instance.message_failed", name=name, detail=_detail(exc))) from exc
 
     def ready_human_tasks(self) -> dict[str, Any]:
         """The workflow's ready user and manual tasks, by task id."""
@@ -151,10 +152,10 @@ class Instance:
         try:
             state = self.engine.codec.dump_state(workflow)
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:
-            raise LimitExceeded(f"案件数据无法保存：{type(exc).__name__}") from exc
+            raise LimitExceeded(Msg("instance.state_unsavable", kind=type(exc).__name__)) from exc
         limit = self.engine.limits.max_case_bytes
         if len(state) > limit:
-            raise LimitExceeded(f"案件数据约 {len(state) >> 20} MB，超过 {limit >> 20} MB 的限制")
+            raise LimitExceeded(Msg("instance.state_too_large", mb=len(state) >> 20, limit=limit >> 20))
         return state
 
     def _write_audit(self, connection) -> None:
@@ -252,7 +253,7 @@ class Instance:
             return None
         value = self.engine.script_engine.evaluate(task, expression, external_context=task.workflow.data_objects)
         if value and not isinstance(value, str):
-            raise _wrong_type(task, ASSIGNEE_PROPERTY, expression, value, "用户名（文本）")
+            raise _wrong_type(task, ASSIGNEE_PROPERTY, expression, value, Msg("wanted.username"))
         return [value] if value else None
 
     def _due(self, task, now):
@@ -264,15 +265,21 @@ class Instance:
         try:
             due = as_moment(value)
         except (TypeError, ValueError, OverflowError):
-            raise _wrong_type(task, DUE_PROPERTY, expression, value, "时间") from None
+            raise _wrong_type(task, DUE_PROPERTY, expression, value, Msg("wanted.time")) from None
         return due, self.engine.calendar.provisional(now, due)
 
 
-def _wrong_type(task, prop: str, expression: str | None, value, wanted: str) -> SandboxError:
+def _detail(exc: Exception) -> Msg | str:
+    """An exception's message: the engine message it carries, or its text."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc)
+
+
+def _wrong_type(task, prop: str, expression: str | None, value, wanted: Msg) -> SandboxError:
     """A case error naming the element whose expression answered something of the wrong kind."""
     spec = task.task_spec
-    where = f"{spec.bpmn_name or spec.bpmn_id}（{spec.bpmn_id}）"
-    return SandboxError(f"{where}：{prop} `{expression}` 的结果 {str(value)[:80]!r} 不是{wanted}", source=expression or "")
+    return SandboxError(Msg("instance.wrong_type", name=spec.bpmn_name or spec.bpmn_id, element=spec.bpmn_id, prop=prop,
+                            expression=expression, value=repr(str(value)[:80]), wanted=wanted),
+                        source=expression or "")
 
 
 def _one_or_many(rows: list[dict]) -> dict | list[dict]:

@@ -254,10 +254,12 @@ _ABSENT = object()
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException) -> Msg | str:
     """The exception's kind and, when it is a short text, its message: never `str()` of what diagram code made
     (a list nested 100,000 deep, or a gigabyte, would fail or take for ever)."""
     first = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(first, Msg):        # a helper's refusal, in the reader's language
+        return Msg("sandbox.exception", kind=type(exc).__name__, detail=first)
     return f"{type(exc).__name__}: {first[:300]}" if isinstance(first, str) else type(exc).__name__
 
 
