@@ -10,10 +10,10 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .bundles import BUNDLE_DIRS, active_bundle, bundle_files, publish, store
 from ..core.errors import BundleInvalid, DataValidationError, FieldError, InvalidState, NotFound
 from ..core.messages import Msg
 from ..core.models import Bundle, BundleDraft, DraftFile
+from .bundles import BUNDLE_DIRS, active_bundle, bundle_files, publish, store
 from .validation import parse_bundle
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json", ".docx", ".xlsx", ".csv", ".md", ".txt")

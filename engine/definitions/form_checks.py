@@ -12,9 +12,9 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ..core.vocabulary import PREFILL, TODAY
 from ..core.errors import Problem
 from ..core.messages import Msg
+from ..core.vocabulary import PREFILL, TODAY
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level

@@ -14,9 +14,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
+from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _LIMITED = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",

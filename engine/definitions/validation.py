@@ -15,16 +15,16 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from ..core.errors import Problem, SandboxError
+from ..core.messages import Msg
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
     OFFER_WHEN_PROPERTY,
 )
-from ..core.errors import Problem, SandboxError
-from ..core.messages import Msg
-from .form_checks import check_forms
-from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
-from .number_patterns import pattern_problem
 from ..sandbox.script import Sandbox
+from .form_checks import check_forms
+from .number_patterns import pattern_problem
+from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)

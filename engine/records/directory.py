@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.vocabulary import DIRECTORY_KEYWORD, ORGANIZATION_KEYWORD
 from ..core.errors import FieldError
 from ..core.models import DirectoryEntry, Organization
+from ..core.vocabulary import DIRECTORY_KEYWORD, ORGANIZATION_KEYWORD
 
 
 

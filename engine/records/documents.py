@@ -12,13 +12,13 @@ import hashlib
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..definitions.bundles import bundle_file
-from .document_worker import Limits, TemplateFailed, fill_in_child
-from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
 from ..core.errors import NotFound
 from ..core.models import CaseDocument, Organization
 from ..core.values import plain
+from ..definitions.bundles import bundle_file
 from ..time.workdays import CHINA_TZ
+from .document_worker import Limits, TemplateFailed, fill_in_child
+from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
 
 INSERT_DOCUMENT = insert(CaseDocument.__table__)      # run by the instance's fast path with the step's writes
 # What filling one document may use (the web's settings may set these at start-up). The CPU time includes the

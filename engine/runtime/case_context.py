@@ -11,9 +11,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
-from ..records import directory
 from ..core.messages import Msg
 from ..core.models import Case, Organization
+from ..records import directory
 
 _current = contextvars.ContextVar("lawflow_running_instance", default=None)
 

@@ -19,21 +19,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
-from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
-from ..definitions.bundles import bundle_file, latest_definition
-from . import lean
-from . import statements as sql
 from ..core.db import begin_write
-from ..records.directory import directory_errors
 from ..core.errors import (
     CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound, SandboxError,
     StepBudgetExceeded,
 )
-from .instance import Instance
 from ..core.messages import Msg, as_msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
-from ..records.numbering import next_number
 from ..core.people import is_candidate, organization
+from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
+from ..definitions.bundles import bundle_file, latest_definition
+from ..records.directory import directory_errors
+from ..records.numbering import next_number
+from . import lean
+from . import statements as sql
+from .instance import Instance
 
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
 STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "suspended", "completed", "terminated",

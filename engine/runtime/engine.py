@@ -10,17 +10,17 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
-from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
-from .case_context import HELPERS as CASE_HELPERS
-from ..records.documents import handle_document
-from ..definitions.forms import FormCache
-from ..records.notifications import handle_notify
 from ..core.models import Case, ProcessDefinition
-from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
+from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
+from ..definitions.forms import FormCache
+from ..records.documents import handle_document
+from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
-from .statements import CASE_STATE
-from .state import StateCodec
+from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
+from .case_context import HELPERS as CASE_HELPERS
+from .state import StateCodec
+from .statements import CASE_STATE
 
 
 def utc_now() -> datetime:

@@ -8,23 +8,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
+from ..core.db import changed_values, mark_written
+from ..core.errors import SandboxError, StepBudgetExceeded
+from ..core.messages import Msg
+from ..core.models import Case, Organization
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY,
     LANE_USERS_VARIABLE,
 )
-from ..core.errors import SandboxError, StepBudgetExceeded
-from ..core.messages import Msg
 from ..sandbox.limits import LimitExceeded, run_budget
 from . import lean
 from . import statements as sql
 from .case_context import running
-from ..core.db import changed_values, mark_written
-from ..core.models import Case, Organization
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from ..core.values import plain
-from .compaction import compact, next_timer, open_tasks
 from ..time.workdays import as_moment
+from .compaction import compact, next_timer, open_tasks
 
 _CASE_FIELDS = frozenset(sql.CASE_FIELDS)
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",

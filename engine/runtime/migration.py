@@ -17,11 +17,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
-from .cases import case_tasks, mutate_case
-from ..records.history import case_path
 from ..core.errors import InvalidState, NotFound
 from ..core.models import Case, HumanTask, ProcessDefinition
+from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
+from ..records.history import case_path
+from .cases import case_tasks, mutate_case
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _ABSENT = object()

@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .cases import mutate_case
 from ..core.db import begin_write
 from ..core.errors import CaseFailed, ConflictError
-from .instance import Instance
 from ..core.models import Case
+from .cases import mutate_case
+from .instance import Instance
 
 TIMER_ACTOR = "timer"
 

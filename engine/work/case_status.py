@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ..core.models import Case
 from ..runtime.cases import case_for_write, mutate_case
 from ..runtime.instance import Instance
-from ..core.models import Case
 
 
 def suspend_case(engine, session: Session, case_id: int, *, actor: str = "system", reason: str = "") -> Case:

@@ -10,15 +10,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..definitions.bundles import bundle_file, latest_definitions
-from ..runtime.cases import send_message, start_case, waiting_messages
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
+from ..core.models import BundleFile, Case, HumanTask, User
+from ..core.scope import organization as scoped_organization, scoped
 from ..core.vocabulary import (
     CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, OFFER_WHEN_PROPERTY, RELATED_PROPERTY,
     SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
 )
-from ..core.models import BundleFile, Case, HumanTask, User
-from ..core.scope import organization as scoped_organization, scoped
+from ..definitions.bundles import bundle_file, latest_definitions
+from ..runtime.cases import send_message, start_case, waiting_messages
 
 _TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 

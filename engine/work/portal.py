@@ -15,15 +15,15 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.errors import DataValidationError, FieldError, NotFound
+from ..core.models import Case, Organization, ProcessDefinition
 from ..core.vocabulary import (
     PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY, PORTAL_ORG_KINDS_PROPERTY,
     PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY,
 )
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
-from ..runtime.cases import case_tasks, start_case
 from ..records.directory import directory_errors
-from ..core.errors import DataValidationError, FieldError, NotFound
-from ..core.models import Case, Organization, ProcessDefinition
+from ..runtime.cases import case_tasks, start_case
 from .casework import case_data, field_titles
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone

@@ -8,11 +8,11 @@ from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
-from ..core.vocabulary import LEADER_PROPERTY
 from ..core.db import begin_write
 from ..core.errors import DataValidationError, FieldError
 from ..core.models import Case, CaseCopy, HumanTask, Organization, User
 from ..core.scope import organizations, scoped
+from ..core.vocabulary import LEADER_PROPERTY
 
 TASK_VIEWS = ("mine", "group", "delegated", "done")
 SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
