@@ -1,4 +1,4 @@
-"""lawflow's generic workflow runtime: it knows BPMN, never lawyers.
+"""lawflow's generic workflow runtime: it knows BPMN, diagrams and forms, and nothing of any one procedure.
 
 The engine is split into packages by concept; each package's `__init__` is its public surface (what `web/` may
 use), and a package imports only the packages below it (tests/test_layers.py holds the rule):

@@ -72,7 +72,7 @@ class Term:
 
 TERMS: tuple[Term, ...] = (
     Term(NUMBER_PATTERN_PROPERTY, PROCESS, "number pattern",
-         "the business number of a new case, e.g. `〔{year}〕投诉第{seq:04d}号` (fields year, month, day, seq)"),
+         "the business number of a new case, e.g. `〔{year}〕样例第{seq:04d}号` (fields year, month, day, seq)"),
     Term(REPORTABLE_PROPERTY, PROCESS, "comma-separated names",
          "data copied to the case row for queries, statistics and `related_cases`"),
     Term(TITLE_PROPERTY, PROCESS, "a data name", "the data that titles the case in lists"),
@@ -81,7 +81,7 @@ TERMS: tuple[Term, ...] = (
          "roles that may start its cases from the pages or the API (absent: any staff)"),
     Term(FIELD_LABELS_PROPERTY, PROCESS, "`field:名称, …`", "titles of case data no form names"),
     Term(VALUE_LABELS_PROPERTY, PROCESS, "`field=value:名称, …`", "labels of values the diagram computes"),
-    Term(LEADER_PROPERTY, PROCESS, "a data name", "the data holding the username of the case's lead leader (包案)"),
+    Term(LEADER_PROPERTY, PROCESS, "a data name", "the data holding the username of the case's lead leader"),
     Term(RELATED_PROPERTY, PROCESS, "comma-separated names", "data whose equal values make cases related"),
     Term(PORTAL_FORM_PROPERTY, PROCESS, "a form path", "the form the public portal offers for this process"),
     Term(PORTAL_DEFAULTS_PROPERTY, PROCESS, "JSON object", "data a portal submission starts with"),
