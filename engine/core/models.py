@@ -186,6 +186,8 @@ class Case(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(Moment(), index=True)
     # Hash of the code a member of the public checks the case's progress with (never the code itself).
     access_code_hash: Mapped[str | None] = mapped_column(String(300))
+    # The case that started this one as a participant (a campaign's case), if any. No foreign key: see 0007.
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The live (compacted) workflow state; deferred so listings never load it, written in the same UPDATE.
     state: Mapped[str] = mapped_column(Text, deferred=True, default="")
@@ -393,3 +395,40 @@ class SignInFailure(Base):
     scope: Mapped[str] = mapped_column(String(16))          # account | address
     subject: Mapped[str] = mapped_column(String(200))
     failed_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+
+
+class CaseMessage(Base):
+    """A message one case sent to another (correlated by a key, or to its parent or participants), kept until
+    it is delivered: each target runs in its own transaction, after the sender's step has committed."""
+
+    __tablename__ = "case_message"
+    __table_args__ = (Index("ix_case_message_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="SET NULL"))
+    target_case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")   # pending, delivered, not_waiting, failed
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    created_by: Mapped[str] = mapped_column(String(64))
+    delivered_at: Mapped[datetime | None] = mapped_column(Moment())
+
+
+class RandomDraw(Base):
+    """A recorded random draw (双随机): its pool, criteria and seed, so anyone can run it again and get the same
+    result, and who ran it when."""
+
+    __tablename__ = "random_draw"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(32))          # sample | assign
+    algorithm: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[str] = mapped_column(String(128))
+    pool: Mapped[dict] = mapped_column(JSON)
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON)
+    drawn_by: Mapped[str] = mapped_column(String(64))
+    drawn_at: Mapped[datetime] = mapped_column(Moment())
+    published_at: Mapped[datetime | None] = mapped_column(Moment())
