@@ -58,6 +58,10 @@ COMPLETED_BY_VARIABLE = "completed_by"
 # Messages the engine handles.
 NOTIFY_MESSAGE = "notify"
 DOCUMENT_MESSAGE = "document"
+# Case-context helpers that record random draws (part "draws", issue 16).
+HELPER = "helper"                    # a function diagram code calls
+DRAW_SAMPLE_HELPER = "draw_sample"
+DRAW_ASSIGNMENT_HELPER = "draw_assignment"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,13 @@ TERMS: tuple[Term, ...] = (
     Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`", "an in-app notification (and e-mail)"),
     Term(DOCUMENT_MESSAGE, MESSAGE, "`{template, name, data?}`",
          "fill a Word template with the case's data and attach it to the case"),
+    # Random draws (part "draws", issue 16).
+    Term(DRAW_SAMPLE_HELPER, HELPER, "`(purpose, pool, count, criteria=None)`",
+         "draws `count` keys of the pool at random and records the draw: `{ok, draw_id, chosen}`, or `{ok: False, "
+         "message, needed, available}` (nothing recorded)"),
+    Term(DRAW_ASSIGNMENT_HELPER, HELPER, "`(purpose, targets, people, per_target, max_per_person, excluded=None)`",
+         "assigns people to targets at random, never an excluded pair (`{person: [targets]}`), and records it: "
+         "`{ok, draw_id, assignment}`, or `{ok: False, message, shortage}` (nothing recorded)"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

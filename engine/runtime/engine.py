@@ -19,6 +19,7 @@ from ..sandbox.limits import Limits
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
 from .case_context import HELPERS as CASE_HELPERS
+from .draw_context import HELPERS as DRAW_HELPERS
 from .state import StateCodec
 from .statements import CASE_STATE
 
@@ -49,7 +50,8 @@ class Engine:
                  limits: Limits | None = None):
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
-        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})},
+        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
+                                **(helpers or {})},
                                self.limits)
         self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
         self.codec = StateCodec()
