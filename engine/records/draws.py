@@ -13,6 +13,7 @@ hash order by (rank, key).
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import deque
 from datetime import datetime, timezone
 
@@ -72,16 +73,21 @@ class _Assignment:
         return target not in self.excluded.get(person, ()) and person not in self.assigned[target]
 
     def greedy(self) -> None:
-        """Fill each target in draw order with the least-loaded allowed people (most instances end here)."""
+        """Fill each target in draw order with the least-loaded allowed people, ties in hash order (most
+        instances end here); a heap of (load, place, person) keeps each pick cheap."""
+        heap = [(0, i, p) for i, p in enumerate(self.people)] if self.max_per_person else []
         for target in self.targets:
-            for _ in range(self.per_target):
-                free = [p for p in self.people if self.load[p] < self.max_per_person and self.allowed(p, target)]
-                if not free:
-                    break
-                person = min(free, key=self.load.__getitem__)     # min keeps the first of equals: hash order
-                self.assigned[target].append(person)
-                self.holds[person].add(target)
-                self.load[person] += 1
+            put_back = []
+            while len(self.assigned[target]) < self.per_target and heap:
+                load, place, person = heapq.heappop(heap)
+                if target not in self.excluded.get(person, ()):
+                    self.assigned[target].append(person)
+                    self.holds[person].add(target)
+                    self.load[person] = load = load + 1
+                if load < self.max_per_person:
+                    put_back.append((load, place, person))
+            for item in put_back:
+                heapq.heappush(heap, item)
 
     def augment(self) -> None:
         """Move people between targets along augmenting paths until no short target can gain anyone."""
