@@ -41,6 +41,11 @@ def _describe(definition: ProcessDefinition, item: PublicList) -> dict:
             "title": item.title, "messages": accepts}
 
 
+def list_heading(session: Session, process_key: str, name: str) -> dict:
+    """A declared list's process, name, title and the messages it accepts, without its rows."""
+    return _describe(*_declared(session, process_key, name))
+
+
 def _declared(session: Session, process_key: str, name: str) -> tuple[ProcessDefinition, PublicList]:
     """The active definition of a process and its public list `name`; NotFound for a list nobody declared."""
     try:
