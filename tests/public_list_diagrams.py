@@ -10,9 +10,9 @@ from .diagrams import flow, script_task, user_task
 
 PROPERTIES = {
     "businessNumberPattern": "GS{seq:04d}",
-    "reportableFields": "stage,firm_name,valid_until,applicant_phone",
+    "reportableFields": "stage,firm_name,director,valid_until,applicant_phone",
     "titleField": "firm_name",
-    "publicFields": "firm_name:名称,valid_until:有效期至",
+    "publicFields": "director:主任,valid_until:有效期至",
     "publicLists": "notice=stage=公示中:拟命名公示,register=stage=已命名:名录",
     "publicMessages": "异议=notice:提出异议",
 }
@@ -70,5 +70,5 @@ def deploy_listed(session, engine):
 
 def start_listed(session, engine, firm: str, stage: str = "公示中", org: str = "county-a"):
     """A case of the listed process, at the notice."""
-    return cases.start_case(engine, session, "listed", {"firm_name": firm, "stage": stage, "applicant_phone":
-                                                        "13900000001", "private_note": "内部意见"}, org_code=org)
+    return cases.start_case(engine, session, "listed", {"firm_name": firm, "director": "李明", "stage": stage,
+                                                        "applicant_phone": "13900000001", "private_note": "内部意见"}, org_code=org)

@@ -54,7 +54,7 @@ def test_the_portal_links_to_the_lists_and_a_list_shows_only_its_cases_public_fi
     assert page.status_code == 200
     table = text(page).split('id="public-list"', 1)[1].split("</table>", 1)[0]
     assert re.findall(r'data-number="([^"]+)"', table) == [listed["甲律师事务所"][1], listed["乙律师事务所"][1]]
-    assert "共 2 条" in text(page) and "<th>名称</th><th>有效期至</th>" in table.replace("\n", "").replace(" ", "")
+    assert "共 2 条" in text(page) and "<th>名称</th><th>主任</th><th>有效期至</th>" in table.replace("\n", "").replace(" ", "")
     for private in (listed["丁律师事务所"][1], "13900000001", "内部意见", "初审", f'/cases/{listed["甲律师事务所"][0]}'):
         assert private not in table
     assert table.count("<summary>提出异议</summary>") == 2

@@ -40,9 +40,9 @@ def test_a_list_shows_exactly_the_cases_in_its_stage_with_only_their_public_fiel
     page = public_lists.public_list(session, "listed", "notice")
     notice = [listed[f] for f in ("甲律师事务所", "乙律师事务所", "丙律师事务所")]
     assert _numbers(page) == [c.business_number for c in notice] and page["total"] == 3
-    assert page["columns"] == ["名称", "有效期至"]
+    assert page["columns"] == ["主任", "有效期至"]
     assert page["rows"][0] == {"number": notice[0].business_number, "title": "甲律师事务所",
-                               "fields": ["甲律师事务所", ""]}
+                               "fields": ["李明", ""]}
     shown = repr(page)
     for private in ("13900000001", "内部意见", "初审", "丁律师事务所", "applicant_phone"):
         assert private not in shown
@@ -66,7 +66,7 @@ def test_a_case_leaving_the_stage_leaves_the_list_and_enters_the_register(sessio
     assert named.business_number not in _numbers(public_lists.public_list(session, "listed", "notice"))
     register = public_lists.public_list(session, "listed", "register")
     assert register["rows"] == [{"number": named.business_number, "title": "甲律师事务所",
-                                 "fields": ["甲律师事务所", "2027-10-12"]}]
+                                 "fields": ["李明", "2027-10-12"]}]
 
 
 def test_an_objection_reaches_the_waiting_case_and_opens_its_check(session, engine, listed):
@@ -132,7 +132,7 @@ def test_an_undeclared_list_is_not_found(session, listed):
     ({"publicLists": "notice=stage=公示中", "publicMessages": None}, "publicLists 的条目「notice=stage=公示中」应写作"),
     ({"publicLists": "notice=stage=公示中:甲,notice=stage=已命名:乙", "publicMessages": None}, "公开名单 notice 重复声明"),
     ({"publicLists": "notice=phase=公示中:公示"}, "公开名单 notice：字段 phase 未列入 reportableFields"),
-    ({"publicFields": "firm_name,private_note"}, "以下字段未列入 reportableFields：private_note"),
+    ({"publicFields": "director,private_note"}, "以下字段未列入 reportableFields：private_note"),
     ({"publicMessages": "异议:提出异议"}, "publicMessages 的条目「异议:提出异议」应写作"),
     ({"publicMessages": "异议=objections:提出异议"}, "公开消息 异议：名单 objections 未在 publicLists 中声明"),
     ({"publicMessages": "投诉=notice:投诉"}, "公开消息 投诉：流程中没有接收该消息的环节"),
