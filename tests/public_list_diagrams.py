@@ -30,17 +30,19 @@ def listed(properties: dict[str, str] | None = None, message: str = "异议") ->
         f'<bpmn:messageEventDefinition id="Def_objection" messageRef="Message_objection"><bpmn:extensionElements>'
         f'<spiffworkflow:messageVariable>objection</spiffworkflow:messageVariable></bpmn:extensionElements>'
         f'</bpmn:messageEventDefinition></bpmn:boundaryEvent>',
+        script_task("Script_count", 'objection_count = 1 if objection["text"] != "让流程出错" else 1 / 0'),
         user_task("Task_check", "test/ok.schema.json", name="异议核查"),
         script_task("Script_name", 'stage = "已命名"\nvalid_until = "2027-10-12"'),
         user_task("Task_keep", "test/ok.schema.json", name="动态管理"),
         '<bpmn:endEvent id="EndEvent"/>',
     ]
-    flows = [flow("F1", "StartEvent", "Task_publish"), flow("F2", "Objection", "Task_check"),
+    flows = [flow("F1", "StartEvent", "Task_publish"), flow("F2", "Objection", "Script_count"),
+             flow("F2b", "Script_count", "Task_check"),
              flow("F3", "Task_check", "Task_publish"), flow("F4", "Task_publish", "Script_name"),
              flow("F5", "Script_name", "Task_keep"), flow("F6", "Task_keep", "EndEvent")]
     lane = ("<bpmn:laneSet id=\"Lanes\"><bpmn:lane id=\"Lane_handler\" name=\"经办人\">"
             + "".join(f"<bpmn:flowNodeRef>{e}</bpmn:flowNodeRef>" for e in (
-                "StartEvent", "Task_publish", "Task_check", "Script_name", "Task_keep", "EndEvent"))
+                "StartEvent", "Task_publish", "Script_count", "Task_check", "Script_name", "Task_keep", "EndEvent"))
             + "</bpmn:lane></bpmn:laneSet>")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.core.errors import BundleInvalid, DataValidationError, InvalidState, NotAllowed, NotFound
+from engine.core.errors import BundleInvalid, CaseFailed, DataValidationError, InvalidState, NotAllowed, NotFound
 from engine.core.models import AuditEvent
 from engine.definitions import bundles
 from engine.runtime import cases
@@ -117,6 +117,16 @@ def test_an_empty_or_overlong_objection_names_its_field_and_saves_nothing(sessio
                                                             ("text", "不能超过 2000 个字符")]
     assert only_ready(session, case.id).name == "公示期满确认"
     assert session.query(AuditEvent).filter_by(case_id=case.id, action="message_received").count() == 0
+
+
+def test_a_diagram_failing_on_an_objection_tells_the_public_only_that_it_was_not_received(session, engine, listed):
+    case = listed["丙律师事务所"]
+    with raises_zh(CaseFailed, f"^案件 {case.business_number} 暂时无法受理您的意见，请稍后再试$") as failed:
+        public_lists.send_public_message(engine, session, "listed", "notice", case.business_number, "异议",
+                                         {**OBJECTION, "text": "让流程出错"})
+    assert "Script_count" not in repr(failed.value.to_dict()) and "Division" not in repr(failed.value.to_dict())
+    session.expire_all()
+    assert session.get(type(case), case.id).status == "error"         # staff see why on the case
 
 
 def test_an_undeclared_list_is_not_found(session, listed):

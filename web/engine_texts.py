@@ -271,4 +271,5 @@ TEXTS = {
     "public.message_invalid": "提交内容有 %(count)s 处需要修改",
     "public.text_required": "请填写内容",
     "public.too_long": "不能超过 %(limit)s 个字符",
+    "public.not_received": "案件 %(number)s 暂时无法受理您的意见，请稍后再试",
 }

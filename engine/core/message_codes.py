@@ -269,4 +269,5 @@ CODES = {
     "public.message_invalid": "the message has {count} problem(s)",
     "public.text_required": "the text is required",
     "public.too_long": "at most {limit} characters",
+    "public.not_received": "case {number} could not receive the message now; please try again later",
 }

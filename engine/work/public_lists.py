@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
+from ..core.errors import CaseFailed, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
 from ..core.models import Case, ProcessDefinition
 from ..definitions.bundles import latest_definition, latest_definitions
@@ -115,6 +115,8 @@ def send_public_message(engine, session: Session, process_key: str, list_name: s
         if exc.message_code in ("case.not_waiting_message", "case.wrong_status"):
             raise not_waiting from None
         raise
+    except CaseFailed:              # staff see why in the case; the public is told no more than that it failed
+        raise CaseFailed(Msg("public.not_received", number=case.business_number), list=item.name) from None
     return {"reference": sent["reference"], "number": case.business_number, "submitted_at": sent["submitted_at"]}
 
 
