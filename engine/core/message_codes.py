@@ -267,4 +267,24 @@ CODES = {
     "draw.not_found": "draw {id} does not exist",
     "draw.publish_not_allowed": "only staff of the case's organisation may publish its draws",
     "draw.already_published": "the draw is published already",
+    # portal: public lists and public messages (issue 16, part "portal")
+    "validation.public_list_entry":
+        "publicLists entry \"{entry}\" is not written as name=field=value:title (name: letters, digits, _ or -)",
+    "validation.public_list_duplicate": "public list {name} is declared twice",
+    "validation.public_list_field": "public list {name}: field {field} is not in {property}",
+    "validation.public_fields_reportable":
+        "a process with public lists shows only reportable fields; not in {property}: {fields}",
+    "validation.public_message_entry": "publicMessages entry \"{entry}\" is not written as message=list:title",
+    "validation.public_message_duplicate": "public message {message} is declared twice for list {list}",
+    "validation.public_message_list": "public message {message}: list {list} is not declared in {property}",
+    "validation.public_message_uncaught": "public message {message}: no element of the process catches it",
+    "validation.public_message_number": "public messages need {property}: the public names a case by its number",
+    "public.list_not_found": "public list {name} of process {process} does not exist",
+    "public.message_not_accepted": "the list {name} does not accept the message {message}",
+    "public.case_not_listed": "no case numbered {number} is in the list",
+    "public.case_not_waiting": "case {number} is not accepting {message} now",
+    "public.message_invalid": "the message has {count} problem(s)",
+    "public.text_required": "the text is required",
+    "public.too_long": "at most {limit} characters",
+    "public.not_received": "case {number} could not receive the message now; please try again later",
 }

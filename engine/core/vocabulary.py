@@ -32,6 +32,8 @@ PORTAL_DEFAULTS_PROPERTY = "portalDefaults"
 PORTAL_DATE_PROPERTY = "portalDateField"
 PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
+PUBLIC_LISTS_PROPERTY = "publicLists"
+PUBLIC_MESSAGES_PROPERTY = "publicMessages"
 # Task properties.
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueExpression"
@@ -93,6 +95,12 @@ TERMS: tuple[Term, ...] = (
     Term(PORTAL_ORG_KINDS_PROPERTY, PROCESS, "comma-separated kinds",
          "kinds of organisation a portal submission may be addressed to"),
     Term(PUBLIC_FIELDS_PROPERTY, PROCESS, "comma-separated names", "data the portal's status page shows"),
+    Term(PUBLIC_LISTS_PROPERTY, PROCESS, "`name=field=value:标题, …`",
+         "public lists on the portal: the running and finished cases whose reportable field equals the value, "
+         "with their title and `publicFields` (which must be reportable)"),
+    Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
+         "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
+         "that list while it waits for it"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",
