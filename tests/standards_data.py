@@ -67,7 +67,7 @@ def incident_process() -> bytes:
         '<bpmn:endEvent id="EndEvent"/>',
     ], [diagrams.flow("Flow_1", "StartEvent", "Task_note"), diagrams.flow("Flow_2", "Task_note", "EndEvent")],
         lanes={"经办人": ["StartEvent", "Task_note", "EndEvent"]},
-        properties={"businessNumberPattern": "I{seq}", "reportableFields": "party,result"})
+        properties={"businessNumberPattern": "I{year}-{seq}", "reportableFields": "party,result"})
 
 
 def bundle(standard: dict | None = None, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:

@@ -128,7 +128,7 @@ class _Sheet:
     def items(self, entered: dict) -> dict:
         """The item entries, auto items left out filled from the findings; each entry checked."""
         out = {}
-        for code, given in entered.items():
+        for code, given in _in_order(entered, self.item_of):
             item = self.item_of.get(code)
             if item is None:
                 self.errors.append(FieldError(self.at("items", code), Msg("score.unknown_item", code=code),
@@ -206,7 +206,7 @@ class _Sheet:
     def bonus(self, entered: dict) -> float:
         """The bonus points entered, each checked against its item's maximum."""
         total = 0
-        for code, given in entered.items():
+        for code, given in _in_order(entered, self.bonus_of):
             bonus = self.bonus_of.get(code)
             where = self.at("bonus", code)
             if bonus is None:
@@ -224,7 +224,7 @@ class _Sheet:
     def vetoes(self, entered: dict) -> dict:
         """The veto entries, auto vetoes left out filled from the findings; each entry checked."""
         out = {}
-        for code, given in entered.items():
+        for code, given in _in_order(entered, self.veto_of):
             veto = self.veto_of.get(code)
             where = self.at("vetoes", code)
             if veto is None:
@@ -254,6 +254,12 @@ class _Sheet:
         """The findings of every auto item and veto (none found: an empty list)."""
         codes = list(_auto_items(self.standard)) + _auto_vetoes(self.standard)
         return {code: (self.findings or {}).get(code) or {"cases": [], "count": 0} for code in codes}
+
+
+def _in_order(entered: dict, known: dict) -> list:
+    """Entries in the standard's order (unknown codes last), so errors read down the sheet."""
+    order = {code: n for n, code in enumerate(known)}
+    return sorted(entered.items(), key=lambda pair: order.get(pair[0], len(order)))
 
 
 def _band(standard: dict, total: float, veto: bool) -> dict | None:
