@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -238,10 +239,16 @@ def test_a_workbook_whose_standard_does_not_add_up_names_the_row():
         "工作表「维度与评分项」第 2 行 - 列：维度 A 制度 下各评分项分值合计 7，与维度分值 6 不符"]
 
 
-def test_a_file_that_is_no_workbook_is_refused():
+def test_a_file_that_is_no_workbook_or_inflates_too_far_is_refused():
     with pytest.raises(BundleInvalid) as refused:
         standard_from_workbook(b"not a zip", zh)
     assert zh(refused.value.problems[0]).startswith("文件不是 Excel 工作簿（.xlsx）")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (60 * 1024 * 1024))
+    with pytest.raises(BundleInvalid) as refused:
+        standard_from_workbook(bomb.getvalue(), zh)
+    assert zh(refused.value.problems[0]) == "工作簿解压后过大（1 个部件，60.0 MB），不予读取"
 
 
 # --- the diff

@@ -344,6 +344,7 @@ TEXTS = {
     "workbook.yes": "是",
     "workbook.no": "否",
     "workbook.kind_column": "扣分方式",
+    "workbook.too_large": "工作簿解压后过大（%(parts)s 个部件，%(mb)s MB），不予读取",
     "diff.scale": "满分",
     "diff.pass_mark": "合格分",
     "diff.pass_no_veto": "有否决项不合格",

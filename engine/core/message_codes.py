@@ -340,6 +340,7 @@ CODES = {
     "workbook.yes": "yes",
     "workbook.no": "no",
     "workbook.kind_column": "deduction kind",
+    "workbook.too_large": "the workbook would inflate too far ({parts} parts, {mb} MB): not read",
     "diff.scale": "scale",
     "diff.pass_mark": "pass mark",
     "diff.pass_no_veto": "a veto fails",

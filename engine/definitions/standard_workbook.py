@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from ..core.errors import BundleInvalid, Problem
 from ..core.messages import Msg
+from .drafts import MAX_ZIP_BYTES, MAX_ZIP_FILES, MAX_ZIP_RATIO, MAX_ZIP_RATIO_FREE
 from .standards import read_standard
 
 # (key in the standard, header code) per sheet, in column order.
@@ -105,6 +106,10 @@ class _Reader:
 
     def open(self, content: bytes):
         try:
+            too_large = _past_limits(content)
+            if too_large is not None:
+                self.problems.append(Problem(self.name, too_large))
+                return None
             return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             self.problems.append(Problem(self.name, Msg("workbook.unreadable", detail=str(exc) or type(exc).__name__)))
@@ -247,6 +252,18 @@ class _Reader:
         sheet, row = self.places.get(best, (self.name, None))
         return Problem(self.name, Msg("workbook.cell", sheet=sheet, row=row or "-", column="-", detail=problem.msg),
                        element=f"{sheet}!{row or ''}", line=row)
+
+
+def _past_limits(content: bytes) -> Msg | None:
+    """Why a workbook is refused before openpyxl reads it: parts that would inflate past the draft import's limits
+    (zipfile itself stops at a part that inflates past what its header declares); None when within them."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        entries = archive.infolist()
+    inflated = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ZIP_FILES or inflated > MAX_ZIP_BYTES or (
+            inflated > MAX_ZIP_RATIO_FREE and inflated > MAX_ZIP_RATIO * max(len(content), 1)):
+        return Msg("workbook.too_large", parts=len(entries), mb=round(inflated / 1024 / 1024, 1))
+    return None
 
 
 def _codes() -> list[str]:
