@@ -2,7 +2,7 @@
 overrides are audited, and a case keeps scoring under its own bundle's standard."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -64,7 +64,7 @@ def test_completion_stores_what_the_server_computed_and_ignores_client_totals(en
     assert stored["item_scores"] == {"A1": 0, "A2": 2, "B1": 3}
     assert (stored["subtotals"], stored["bonus_total"], stored["total"]) == ({"A": 2, "B": 3}, 1, 6)
     assert (stored["veto"], stored["band"], stored["band_label"], stored["passed"]) == (False, "failed", "不达标", False)
-    assert stored["standard"] == "forms/test/mini.standard.json" and stored["notes"] == "现场检查"
+    assert stored["standard"] == "test/mini.standard.json" and stored["notes"] == "现场检查"
     assert stored["findings"] == {"A2": {"cases": [], "count": 0}, "V1": {"cases": [], "count": 0}}
 
 
@@ -101,6 +101,7 @@ def test_findings_come_from_cases_matching_the_rule_in_the_period(engine, sessio
         {"reason": f"{upheld.business_number}, {partly.business_number}", "count": 2, "cases": [upheld.id, partly.id]}]
     assert start["entry"]["vetoes"] == {"V1": {"hit": True, "grounds": severe.business_number}}
     assert start["standard"]["title"] == "测试评分标准" and start["compare"] is None
+    assert start["standard_path"] == "test/mini.standard.json"
     complete(engine, session, case, {"score": start["entry"]})
     stored = data_now(engine, session, case)["score"]
     assert (stored["item_scores"]["A2"], stored["veto_items"], stored["band"]) == (0, ["V1"], "failed")

@@ -263,3 +263,12 @@ def test_the_diff_names_changed_points_and_thresholds():
     changes = {(c.key, zh(name), before, now) for c in found.changed for name, before, now in c.aspects}
     assert changes == {("(standard)", "合格分", "8", "7.5"), ("A2", "扣分值", "1", "2"),
                        ("good", "等次下限（含）", "8", "7.5"), ("fix", "等次上限（不含）", "8", "7.5")}
+
+
+def test_an_auto_item_with_a_fixed_rule_takes_one_deduction_however_many_cases_are_found():
+    fixed = mini()
+    fixed["dimensions"][0]["items"][1]["deduction"] = {"kind": "fixed", "points": 2}
+    found = {"A2": {"cases": [{"id": 1, "number": "I1"}, {"id": 2, "number": "I2"}], "count": 2}}
+    sheet = score_sheet(fixed, {"items": {"A2": {"deductions": [{"reason": "I1, I2", "count": 1}]}}}, found)
+    assert sheet["item_scores"]["A2"] == 0
+    assert score_sheet(fixed, {}, found)["items"]["A2"]["deductions"][0]["count"] == 1

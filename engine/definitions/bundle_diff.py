@@ -183,7 +183,9 @@ def _standard_parts(content: bytes) -> dict[str, Change]:
 
 def _entries(parent: dict, key: str) -> list[dict]:
     found = parent.get(key) if isinstance(parent, dict) else None
-    return [e for e in found if isinstance(e, dict) and isinstance(e.get("code"), str)] if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, dict) and isinstance(e.get("code"), str)]
 
 
 def _part(entry: dict, kind: str, aspects: list) -> Change:
@@ -195,4 +197,6 @@ def _shown(value) -> str | None:
     """A value as the diff shows it (None: not set)."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, (dict, list, bool)) else str(value)
+    if isinstance(value, (dict, list, bool)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

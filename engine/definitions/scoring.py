@@ -57,8 +57,7 @@ def overrides(standard: dict, entry: dict, findings: dict) -> list[dict]:
     for code, item in _auto_items(standard).items():
         given = (entry.get("items") or {}).get(code)
         if isinstance(given, dict) and "override_reason" in given:
-            count = _count(findings, code)
-            entered = sum(d.get("count", 1) for d in given.get("deductions", []))
+            count, entered = _expected(item, findings, code), _entered(given)
             if entered != count:
                 found.append({"item": code, "found": count, "entered": entered, "reason": given["override_reason"]})
     for code in _auto_vetoes(standard):
@@ -93,6 +92,19 @@ def _auto_vetoes(standard: dict) -> list[str]:
 
 def _count(findings: dict | None, code: str) -> int:
     return int(((findings or {}).get(code) or {}).get("count", 0))
+
+
+def _expected(item: dict, findings: dict | None, code: str) -> int:
+    """The occurrences the records make of an auto item: one per case found (a fixed rule: at most one)."""
+    count = _count(findings, code)
+    return min(count, 1) if item["deduction"]["kind"] == "fixed" else count
+
+
+def _entered(given: dict) -> int:
+    deductions = given.get("deductions", [])
+    if not isinstance(deductions, list):
+        return 0
+    return sum(d.get("count", 1) for d in deductions if isinstance(d, dict) and isinstance(d.get("count", 1), int))
 
 
 def _case_numbers(found: dict) -> str:
@@ -162,8 +174,7 @@ class _Sheet:
             elif score < item["points"] and not _text(given.get("reason")):
                 self.fail(f"{where}.reason", code, item, "score.score_reason")
         if "auto" in item and self.findings is not None:
-            found = _count(self.findings, code)
-            entered = sum(d.get("count", 1) for d in given.get("deductions", []) if isinstance(d, dict))
+            found, entered = _expected(item, self.findings, code), _entered(given)
             if entered != found and not _text(given.get("override_reason")):
                 self.fail(f"{where}.override_reason", code, item, "score.override_reason", found=found,
                           entered=entered)

@@ -3,6 +3,8 @@ completed (in the same engine call that checks the form); what the client sent a
 auto finding entered differently is audited as `score_override` with the step."""
 from __future__ import annotations
 
+import copy
+
 from sqlalchemy.orm import Session
 
 from ..core.vocabulary import STANDARD_COMPARE_KEYWORD, STANDARD_KEYWORD
@@ -41,7 +43,7 @@ def score_submission(instance, sheets: dict[str, tuple[str, dict]], case_data: d
         if name not in data:
             continue
         found = case_findings(instance.session, standard, case_data, instance.case.id)
-        scored[name] = score_sheet(standard, data[name], found, field=name, path=path)
+        scored[name] = score_sheet(standard, data[name], found, field=name, path=path.removeprefix("forms/"))
         for change in overrides(standard, data[name], found or {}):
             instance.audit(OVERRIDE_ACTION, task_uuid, field=name, **change)
     return scored
@@ -54,6 +56,7 @@ def starting_sheets(session: Session, schema, sheets: dict[str, tuple[str, dict]
     for name, (path, standard) in sheets.items():
         found = case_findings(session, standard, case_data, case_id) or {}
         compare = schema["properties"][name].get(STANDARD_COMPARE_KEYWORD)
-        out[name] = {"standard_path": path, "standard": standard, "entry": start_entry(standard, found),
+        out[name] = {"standard_path": path.removeprefix("forms/"), "standard": copy.deepcopy(standard),     # the cached one stays as is
+                     "entry": start_entry(standard, found),
                      "findings": found, "compare": case_data.get(compare) if compare else None}
     return out
