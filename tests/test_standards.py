@@ -272,3 +272,38 @@ def test_an_auto_item_with_a_fixed_rule_takes_one_deduction_however_many_cases_a
     sheet = score_sheet(fixed, {"items": {"A2": {"deductions": [{"reason": "I1, I2", "count": 1}]}}}, found)
     assert sheet["item_scores"]["A2"] == 0
     assert score_sheet(fixed, {}, found)["items"]["A2"]["deductions"][0]["count"] == 1
+
+
+def _parsed_problems(files: dict[str, bytes]) -> list[tuple[str, str | None, int | None, str, bool]]:
+    from engine.definitions.validation import parse_bundle
+    from engine.runtime.engine import Engine
+
+    _, problems = parse_bundle(files, Engine().sandbox)
+    return [(p.file, p.element, p.line, zh(p), p.blocking) for p in problems]
+
+
+def test_standard_keywords_belong_on_a_top_level_object_field():
+    form = {"type": "object", "properties": {
+        "group": {"type": "object", "properties": {"inner": {"type": "object", "x-standard": "test/mini.standard.json"}}},
+        "flat": {"type": "string", "x-standard": "test/mini.standard.json"},
+        "alone": {"type": "object", "x-standard-compare": "self_score"}}}
+    content = encoded(form)
+    found = _parsed_problems(bundle(extra={"forms/test/other.schema.json": content}))
+    assert content.decode().splitlines()[8].strip().startswith('"x-standard"')        # encoded() indents by 2
+    assert sorted(found) == sorted([
+        ("forms/test/other.schema.json", "group/inner", 9, "x-standard 只能用于类型为 object 的顶层字段", True),
+        ("forms/test/other.schema.json", "flat", 15, "x-standard 只能用于类型为 object 的顶层字段", True),
+        ("forms/test/other.schema.json", "alone", 19, "x-standard-compare 必须与 x-standard 一起使用", True),
+    ])
+
+
+def test_an_auto_rule_that_would_find_nothing_is_a_warning_with_its_line():
+    standard = mini()
+    standard["vetoes"][0]["auto"]["where"] = [{"verdict": "severe"}]
+    standard["dimensions"][0]["items"][1]["auto"]["process"] = "nowhere"
+    assert _parsed_problems(bundle(standard)) == [
+        ("forms/test/mini.standard.json", "/dimensions/0/items/1/auto", line_of(standard, '"A2"'),
+         "A2：自动规则引用的流程 nowhere 不在本版本中", False),
+        ("forms/test/mini.standard.json", "/vetoes/0/auto", line_of(standard, '"V1"'),
+         "V1：verdict 不是流程 incident 的可统计字段，该规则查不到案件", False),
+    ]

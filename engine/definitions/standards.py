@@ -231,7 +231,7 @@ def reference_problems(forms: dict[str, dict], standards: dict[str, dict], files
         text = files[path].decode("utf-8", errors="replace")
         for where, node, top in _fields(schema):
             target = node.get(STANDARD_KEYWORD)
-            line = _line_of(text, STANDARD_KEYWORD if target is not None else STANDARD_COMPARE_KEYWORD)
+            line = _line_of(text, where, STANDARD_KEYWORD if target is not None else STANDARD_COMPARE_KEYWORD)
             if target is None:
                 if STANDARD_COMPARE_KEYWORD in node:
                     problems.append(Problem(path, Msg("standard.compare_alone", keyword=STANDARD_COMPARE_KEYWORD,
@@ -267,8 +267,13 @@ def _fields(schema: dict) -> Iterator[tuple[str, dict, bool]]:
             stack.append((f"{where}/items", node["items"], False))
 
 
-def _line_of(text: str, keyword: str) -> int | None:
-    found = text.find(json.dumps(keyword))
+def _line_of(text: str, where: str, keyword: str) -> int | None:
+    """The line of a keyword in a form file: the first after the keys of its field's place, in order."""
+    at = 0
+    for name in where.split("/"):
+        found = text.find(json.dumps(name, ensure_ascii=False), at)
+        at = found if found >= 0 else at
+    found = text.find(json.dumps(keyword), at)
     return text.count("\n", 0, found) + 1 if found >= 0 else None
 
 
