@@ -79,6 +79,7 @@ def test_a_refused_sheet_names_the_item_and_nothing_is_saved(engine, session, sc
         ("score.items.B1.score", "B1 公示：得分应为 0 至 4 之间的数"),
         ("score.vetoes.V2.grounds", "V2 弄虚作假：一票否决须写明依据"),
     ]
+    assert refused.value.context["task"] == only_ready(session, case.id).id
     assert cases.get_case(session, case.id).version == version
     assert only_ready(session, case.id).name == "评分"
 

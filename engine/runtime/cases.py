@@ -127,7 +127,8 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise ConflictError(Msg("task.taken"), task=task_id)
-        values = data if not sheets else score_submission(instance, sheets, {**task.data, **data}, data, row.task_uuid)
+        values = data if not sheets else score_submission(instance, sheets, {**task.data, **data}, data,
+                                                          row.task_uuid, task=task_id)
         changed = sorted(k for k, v in values.items() if task.data.get(k, _MISSING) != v)
         task.data.update(values)
         task.data[COMPLETED_BY_VARIABLE] = actor

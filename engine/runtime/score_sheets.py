@@ -7,6 +7,7 @@ import copy
 
 from sqlalchemy.orm import Session
 
+from ..core.errors import DataValidationError
 from ..core.vocabulary import STANDARD_COMPARE_KEYWORD, STANDARD_KEYWORD
 from ..definitions.bundles import bundle_file
 from ..definitions.scoring import overrides, score_sheet, start_entry
@@ -36,14 +37,18 @@ def case_findings(session: Session, standard: dict, case_data: dict, case_id: in
 
 
 def score_submission(instance, sheets: dict[str, tuple[str, dict]], case_data: dict, data: dict,
-                     task_uuid: str) -> dict:
-    """The submitted data with each score sheet scored (findings from the records), overrides audited."""
+                     task_uuid: str, **context) -> dict:
+    """The submitted data with each score sheet scored (findings from the records), overrides audited; a refusal
+    carries `context` (the task) like the form check's."""
     scored = dict(data)
     for name, (path, standard) in sheets.items():
         if name not in data:
             continue
         found = case_findings(instance.session, standard, case_data, instance.case.id)
-        scored[name] = score_sheet(standard, data[name], found, field=name, path=path.removeprefix("forms/"))
+        try:
+            scored[name] = score_sheet(standard, data[name], found, field=name, path=path.removeprefix("forms/"))
+        except DataValidationError as exc:
+            raise DataValidationError(exc.msg, exc.errors, **context) from None
         for change in overrides(standard, data[name], found or {}):
             instance.audit(OVERRIDE_ACTION, task_uuid, field=name, **change)
     return scored
