@@ -16,6 +16,7 @@ TIMER = "boundary timer"             # spiffworkflow:properties of a boundary ti
 FORM_FIELD = "form field"            # a keyword of a field of a form's JSON Schema
 DATA = "case data"                   # a variable of the case's data
 MESSAGE = "thrown message"           # the name of a message a diagram throws and nothing in it catches
+FILE = "bundle file"                 # a kind of file in forms/
 
 # Process properties.
 NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
@@ -53,6 +54,10 @@ TODAY = "today"                      # the one value NOT_AFTER and NOT_BEFORE ta
 PATTERN_MESSAGE = "x-patternMessage"
 PREFILL = "x-prefill"
 WIDGET_KEYWORD = "x-widget"
+# Scoring standards (issue 16, part "standards").
+STANDARD_KEYWORD = "x-standard"
+STANDARD_COMPARE_KEYWORD = "x-standard-compare"
+STANDARD_FILE = "standard.json"      # forms/**/standard.json or forms/**/*.standard.json
 # Case data the engine writes or reads.
 CASE_ORG_VARIABLE = "case_org"
 LANE_USERS_VARIABLE = "lane_users"
@@ -119,6 +124,13 @@ TERMS: tuple[Term, ...] = (
     Term(PREFILL, FORM_FIELD, "a data name or `true`",
          "on a top-level field: the form opens with what the case knows under that name"),
     Term(WIDGET_KEYWORD, FORM_FIELD, "`textarea`, `radio` or `files`", "how the web draws the field"),
+    # Scoring standards (issue 16, part "standards").
+    Term(STANDARD_KEYWORD, FORM_FIELD, "a standard path",
+         "on a top-level object field: a score sheet of that standard (relative to `forms/`); the server computes "
+         "its totals, veto and band"),
+    Term(STANDARD_COMPARE_KEYWORD, FORM_FIELD, "a data name", "an earlier sheet of the same standard shown beside it"),
+    Term(STANDARD_FILE, FILE, "JSON (`forms/**/standard.json`, `*.standard.json`)",
+         "a scoring standard: dimensions, items, deduction rules, bonus, vetoes, pass rule, bands"),
     Term(CASE_ORG_VARIABLE, DATA, "an organisation code",
          "the organisation the case belongs to; a step that sets it moves the case (转办)"),
     Term(LANE_USERS_VARIABLE, DATA, "`{lane: [username, …]}`", "people the case names for a lane"),

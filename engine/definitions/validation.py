@@ -25,6 +25,7 @@ from ..sandbox.script import Sandbox
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
 from .public_declarations import caught_messages, check_public_declarations
+from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
@@ -46,6 +47,7 @@ class ParsedBundle:
     names: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)
+    standards: dict[str, dict] = field(default_factory=dict)       # path -> scoring standard
 
 
 def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
@@ -88,6 +90,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                                                     detail=str(exc))))
     diagrams_broken = bool(problems)
     bundle.forms.update(check_forms(files, problems))
+    bundle.standards.update(check_standards(files, problems))
+    problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines, flows)
@@ -116,6 +120,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
+    problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files))
     return bundle, problems
 
 

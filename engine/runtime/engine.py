@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..core.models import Case, ProcessDefinition
 from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
 from ..definitions.forms import FormCache
+from ..definitions.standards import StandardCache
 from ..records.documents import handle_document
 from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
@@ -57,6 +58,7 @@ class Engine:
         self.codec = StateCodec()
         self.clock = clock
         self.forms = FormCache(today=self.today)
+        self.standards = StandardCache()
         self.step_budget = step_budget
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document}
