@@ -254,4 +254,10 @@ TEXTS = {
     "context.not_running": "该函数只能在流程运行中调用",
     "context.related_needs_criteria": "related_cases 至少需要一个条件，如 related_cases(complainant_id=...)",
     "sandbox.exception": "%(kind)s: %(detail)s",
+    # campaigns and messages between cases (issue 16, part "campaigns")
+    "campaign.payload": "start_cases 消息须写明流程（process）和条目列表（items），每个条目是以文字为键的对象",
+    "campaign.item_failed": "第 %(item)s 个（共 %(count)s 个）%(process)s 案件启动失败：%(detail)s",
+    "case_message.payload": "case_message 消息须写明消息名（name）和对象（to）：children、parent，或带 where 条件的流程；payload 和 each 须为对象",
+    "lane_orgs.unknown": "泳道 %(lane)s：lane_orgs 指定的机构 %(code)s 不存在",
+    "lane_orgs.not_mapping": "lane_orgs 须是从泳道名到机构代码的对应表",
 }

@@ -250,4 +250,10 @@ CODES = {
     "context.not_running": "this function may only be called while a process runs",
     "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(complainant_id=...)",
     "sandbox.exception": "{kind}: {detail}",
+    # campaigns and messages between cases (issue 16, part "campaigns")
+    "campaign.payload": "the start_cases message needs a process key and a list of items, each an object with text keys",
+    "campaign.item_failed": "starting case {item} of {count} ({process}) failed: {detail}",
+    "case_message.payload": "the case_message message needs a name and a target: children, parent, or a process with where conditions; payload and each must be objects",
+    "lane_orgs.unknown": "lane {lane}: lane_orgs names organisation {code}, which does not exist",
+    "lane_orgs.not_mapping": "lane_orgs must map lane names to organisation codes",
 }

@@ -58,6 +58,12 @@ COMPLETED_BY_VARIABLE = "completed_by"
 # Messages the engine handles.
 NOTIFY_MESSAGE = "notify"
 DOCUMENT_MESSAGE = "document"
+# Campaigns and messages between cases (issue 16, part "campaigns").
+START_CASES_MESSAGE = "start_cases"
+CASE_MESSAGE = "case_message"
+LANE_ORGS_VARIABLE = "lane_orgs"
+PARENT_CASE_ID_VARIABLE = "parent_case_id"
+PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,19 @@ TERMS: tuple[Term, ...] = (
     Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`", "an in-app notification (and e-mail)"),
     Term(DOCUMENT_MESSAGE, MESSAGE, "`{template, name, data?}`",
          "fill a Word template with the case's data and attach it to the case"),
+    # Campaigns and messages between cases (issue 16, part "campaigns").
+    Term(START_CASES_MESSAGE, MESSAGE, "`{process, items: [{…}, …]}`",
+         "start one case of the process per item (its initial data; an item's `case_org` is its organisation) as "
+         "participants of this case, in the same step, all or none"),
+    Term(CASE_MESSAGE, MESSAGE, "`{name, to, payload?, key?, each?}`",
+         "deliver the message `name` to the running cases `to` names (`children`, `parent` or `{process, where}` "
+         "on reportable fields) after the step commits, each in its own step; `each[target's key]` adds to the "
+         "payload"),
+    Term(LANE_ORGS_VARIABLE, DATA, "`{lane: organisation code}`",
+         "the organisation whose holders of the lane's role do that lane's tasks (else the case's own)"),
+    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id", "set on a case `start_cases` started: the id of the case that started it"),
+    Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
+         "set on a case `start_cases` started: the business number of the case that started it"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

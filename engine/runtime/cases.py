@@ -52,7 +52,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         session.rollback()
         raise InvalidState(Msg("case.callable_only", name=definition.name), process=process_key)
     try:
-        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+        case, instance = new_case(engine, session, definition, data, org_code, actor)
     except EngineError:
         session.rollback()      # e.g. an unknown organisation or an unusable number pattern: nothing is kept
         raise
@@ -62,8 +62,8 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     except RUN_ERRORS as exc:
         session.rollback()
         begin_write(session)
-        case, instance = _new_case(engine, session, definition, data, org_code, actor)
-        case.status, case.error = "error", _describe(exc).dumps()
+        case, instance = new_case(engine, session, definition, data, org_code, actor)
+        case.status, case.error = "error", describe_failure(exc).dumps()
         instance.audit("case_failed", reason=case.error)
         instance.save()
         session.commit()
@@ -73,13 +73,16 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     return case
 
 
-def _new_case(engine, session, definition, data, org_code, actor):
+def new_case(engine, session: Session, definition: ProcessDefinition, data: dict, org_code: str, actor: str, *,
+             parent_id: int | None = None) -> tuple[Case, Instance]:
+    """A new case row (flushed, numbered) and its instance, ready to run; `parent_id`: the case that started it."""
     org = organization(session, org_code)
     now = engine.now()
     pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     number = next_number(session, pattern, now) if pattern else None
     case = Case(definition=definition, process_key=definition.process_key, business_number=number,
-                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)
+                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1,
+                parent_id=parent_id)
     session.add(case)
     session.flush()
     spec, subs = engine.specs(definition.id, lambda: definition)
@@ -218,8 +221,8 @@ _MISSING = object()
 
 
 def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
-                 actor: str = "system") -> Case:
-    """Deliver a BPMN message with a payload to a case that waits for it."""
+                 actor: str = "system", after_save: Callable[[Instance], None] | None = None) -> Case:
+    """Deliver a BPMN message with a payload to a case that waits for it (`after_save`: as for `mutate_case`)."""
     case = case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
@@ -233,7 +236,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
                        **({"note": note[:500]} if isinstance(note, str) and note else {}))
         instance.run()
 
-    return mutate_case(engine, session, case, actor, change)
+    return mutate_case(engine, session, case, actor, change, after_save=after_save)
 
 
 def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
@@ -316,7 +319,7 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
-    message = _describe(exc)
+    message = describe_failure(exc)
     mark_failed(engine, session, case_id, actor, message.dumps())
     raise CaseFailed(message, case=case_id) from exc
 
@@ -340,7 +343,7 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
     return True
 
 
-def _describe(exc: BaseException) -> Msg:
+def describe_failure(exc: BaseException) -> Msg:
     """What failed, where: the sandbox's own message when the failure came from diagram code (stored as a message
     so each reader sees it in their language)."""
     inner, seen = exc, set()

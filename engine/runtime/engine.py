@@ -11,14 +11,18 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, ProcessDefinition
-from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
+from ..core.vocabulary import (
+    CASE_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, START_CASES_MESSAGE, TITLE_PROPERTY,
+)
 from ..definitions.forms import FormCache
 from ..records.documents import handle_document
 from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
+from .campaigns import handle_start_cases
 from .case_context import HELPERS as CASE_HELPERS
+from .case_messages import handle_case_message
 from .state import StateCodec
 from .statements import CASE_STATE
 
@@ -57,7 +61,9 @@ class Engine:
         self.forms = FormCache(today=self.today)
         self.step_budget = step_budget
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
-                                                       DOCUMENT_MESSAGE: handle_document}
+                                                       DOCUMENT_MESSAGE: handle_document,
+                                                       START_CASES_MESSAGE: handle_start_cases,
+                                                       CASE_MESSAGE: handle_case_message}
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()
