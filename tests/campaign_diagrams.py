@@ -49,11 +49,11 @@ def participant() -> bytes:
         user_task("Task_apply", name="申报"), script_task("Script_waiting", 'stage = "waiting"'),
         catch("Catch_close", "window_closed", "closing"),
         script_task("Script_check", 'stage = "review"\ncheck = 1 / closing.get("divisor", 1)'),
-        user_task("Task_review", REVIEW, name="初审"), throw("Throw_report", "report", report),
+        user_task("Task_review", REVIEW, name="初审"), throw("Throw_report", "case_message", report),
         '<bpmn:endEvent id="EndEvent"/>',
     ], _chain(ids), lanes={"申报人": ids[:6], "审核人": ids[6:]},
         properties={"businessNumberPattern": "P{seq:05d}", "reportableFields": "firm_code,stage"})
-    return _with_messages(xml, "window_closed", "report")
+    return _with_messages(xml, "window_closed", "case_message")
 
 
 def campaign() -> bytes:
