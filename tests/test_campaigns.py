@@ -103,10 +103,40 @@ def _normalised(state: str, number: str) -> str:
     return UUID_TEXT.sub(lambda m: ids.setdefault(m.group(0), f"T{len(ids)}"), state.replace(number, "N"))
 
 
-def test_one_item_that_cannot_start_keeps_none_and_fails_the_campaign_naming_it(engine, session, campaign_bundle):
+def _summary(engine, session, campaign_id: int) -> list:
+    """What the participants of a campaign are: state, row, tasks and audit events, with ids made comparable."""
+    engine.forget_all()
+    found, parent = [], cases.get_case(session, campaign_id)
+    for case in children(session, campaign_id):
+        state = _normalised(engine.codec.dump_state(engine.load_workflow(session, case)), case.business_number)
+        state = state.replace(f'"parent_case_id":{parent.id},', "").replace(parent.business_number, "C")
+        tasks = [(t.name, t.lane, t.org_id, t.form, t.status, t.due_at) for t in cases.case_tasks(session, case.id)]
+        events = list(session.execute(select(AuditEvent.action, AuditEvent.actor, AuditEvent.detail, AuditEvent.steps)
+                                      .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all())
+        found.append((state, case.meta, case.title, case.status, case.org_id, case.next_timer_at, case.version,
+                      tasks, [(a, b, {**d, "bundle": 0} if "bundle" in d else d, s) for a, b, d, s in events]))
+    return found
+
+
+def test_batch_starts_make_what_one_by_one_starts_make(session, campaign_bundle):
+    from engine.runtime.engine import Engine
+
+    with time_machine.travel(START, tick=False):
+        batch = start_campaign(Engine(batch_starts=True), session)
+        plain = start_campaign(Engine(batch_starts=False), session)
+    assert _summary(Engine(), session, batch.id) == _summary(Engine(), session, plain.id)
+    assert [c.business_number for c in children(session, plain.id)] == ["P00003", "P00004"]
+
+
+@pytest.mark.parametrize("batch_starts", [True, False])
+def test_one_item_that_cannot_start_keeps_none_and_fails_the_campaign_naming_it(session, campaign_bundle,
+                                                                                batch_starts):
+    from engine.runtime.engine import Engine
+
+    engine = Engine(batch_starts=batch_starts)
     with time_machine.travel(START, tick=False), pytest.raises(CaseFailed) as failed:
         start_campaign(engine, session, extra_items=[{"firm_code": "F-9", "case_org": "no-such-org"}])
-    assert "第 3 个（共 3 个）participant 案件启动失败" in zh(failed.value)
+    assert "第 3 个（共 3 个）participant 案件启动失败：机构 no-such-org 不存在" in zh(failed.value)
     assert session.scalar(select(func.count()).select_from(Case).where(Case.process_key == "participant")) == 0
     assert session.scalar(select(Case.status).where(Case.process_key == "campaign")) == "error"
 

@@ -80,22 +80,34 @@ def new_case(engine, session: Session, definition: ProcessDefinition, data: dict
     now = engine.now()
     pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     number = next_number(session, pattern, now) if pattern else None
-    case = Case(definition=definition, process_key=definition.process_key, business_number=number,
-                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1,
-                parent_id=parent_id)
+    case = case_row(definition, number, org, actor, now, parent_id)
     session.add(case)
     session.flush()
+    return case, new_instance(engine, session, case, definition, data, actor)
+
+
+def case_row(definition: ProcessDefinition, number: str | None, org, actor: str, now, parent_id: int | None) -> Case:
+    """The row of a case about to start (not yet added to the session)."""
+    return Case(definition=definition, process_key=definition.process_key, business_number=number,
+                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1,
+                parent_id=parent_id)
+
+
+def new_instance(engine, session: Session, case: Case, definition: ProcessDefinition, data: dict, actor: str, *,
+                 batch: dict | None = None) -> Instance:
+    """The instance of a new case row: a fresh workflow holding the initial data, its start recorded.
+    With `batch`, its save collects its writes there (see Instance)."""
     spec, subs = engine.specs(definition.id, lambda: definition)
     workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
-    initial = {**data, CASE_ORG_VARIABLE: org.code}
-    if number:
-        initial["business_number"] = number
+    initial = {**data, CASE_ORG_VARIABLE: case.org.code}
+    if case.business_number:
+        initial["business_number"] = case.business_number
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
-    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=org.code)
+    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=case.org.code, batch=batch)
     instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
                    keys=sorted(data))
-    return case, instance
+    return instance
 
 
 class Completion(NamedTuple):

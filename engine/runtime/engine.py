@@ -50,7 +50,7 @@ class Engine:
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
                  step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, batch_starts: bool = True):
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})},
@@ -60,6 +60,8 @@ class Engine:
         self.clock = clock
         self.forms = FormCache(today=self.today)
         self.step_budget = step_budget
+        # Participants of a campaign started with shared round trips (campaigns.py); off: one start_case each.
+        self.batch_starts = batch_starts
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document,
                                                        START_CASES_MESSAGE: handle_start_cases,

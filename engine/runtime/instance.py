@@ -37,7 +37,7 @@ class Instance:
     """A case with its workflow loaded, inside one transaction."""
 
     def __init__(self, engine, session: Session, case: Case, workflow, actor: str, *, new: bool = False,
-                 org_code: str | None = None):
+                 org_code: str | None = None, batch: dict | None = None):
         self.engine = engine
         self.session = session
         self.case = case
@@ -55,6 +55,9 @@ class Instance:
         self._steps: list[dict] = []
         self._inserts: dict[Any, list[dict]] = {}
         self._after_write: list = []
+        # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
+        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
+        self._batch = batch
         self._lane_org_ids: dict[str, int] = {}     # organisation ids by code, for lane_orgs (one query per save)
         # `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.new_tasks: list[dict] = []
@@ -151,7 +154,7 @@ class Instance:
             self._sync_tasks(connection, now, _ready_human(tasks))
             self._write_audit(connection)
             for statement, rows in self._inserts.items():
-                lean.execute(connection, statement, _one_or_many(rows))
+                self._execute(connection, statement, rows)
         self._audit, self._steps, self._inserts = [], [], {}
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
@@ -174,12 +177,20 @@ class Instance:
                 self.audit("path_advanced")     # the path needs an event to ride on; every change records one anyway
             self._audit[0]["steps"] = self._steps
         if self._audit:
-            lean.execute(connection, sql.INSERT_AUDIT, _one_or_many(self._audit))
+            self._execute(connection, sql.INSERT_AUDIT, self._audit)
+
+    def _execute(self, connection, statement, rows: list[dict]) -> None:
+        """Run one of the step's statements for its rows, or add them to the batch."""
+        if self._batch is not None:
+            self._batch.setdefault(statement, []).extend(rows)
+        else:
+            lean.execute(connection, statement, _one_or_many(rows))
 
     def _write_case(self) -> None:
         case, db = self.case, self.session
         if self.new:
-            db.flush()
+            if self._batch is None:
+                db.flush()
             return
         # Only the columns that changed: rewriting an indexed column, even with its old value, rewrites its
         # index entry, one more page to write per step. The state is always written: it is deferred, so a
@@ -247,7 +258,9 @@ class Instance:
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
         self.new_tasks = []
-        if rows:
+        if rows and self._batch is not None:
+            self._batch.setdefault(sql.INSERT_TASKS_RETURNING_IDS, []).extend(rows)
+        elif rows:
             if len(rows) == 1:
                 ids = [found.id for found in lean.fetch(connection, sql.INSERT_TASKS_RETURNING_IDS, rows[0])]
             else:
