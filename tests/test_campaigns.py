@@ -204,3 +204,42 @@ def test_the_campaigns_stored_state_does_not_grow_with_its_participants(engine, 
         large = start_campaign(engine, session)
     assert (len(children(session, small.id)), len(children(session, large.id))) == (10, 200)
     assert len(cases.stored_state(session, large.id)) == len(cases.stored_state(session, small.id))
+
+
+def test_participants_and_figures_keep_to_what_the_user_may_see(engine, session, campaign_bundle):
+    from engine.core.errors import NotFound
+    from engine.work import participant_figures, participants
+
+    people.add_user(session, "cityman", "市局", "city", ["leader"])
+    people.add_user(session, "bman", "B县", "county-b", ["reviewer"])
+    session.commit()
+    with time_machine.travel(START, tick=False):
+        campaign = start_campaign(engine, session)
+        first, second = children(session, campaign.id)
+        cases.complete_task(engine, session, ready(session, first.id)[0].id, APPLY,
+                            user=people.user_by_name(session, "f1"))
+    city = people.user_by_name(session, "cityman")
+    with time_machine.travel(START):
+        found = participants(session, city, campaign.id)
+    assert [(p["number"], p["org"], p["status"], p["tasks"], p["overdue"]) for p in found] == [
+        ("P00001", "F-1", "running", [], False), ("P00002", "F-2", "running", ["申报"], False)]
+    assert [p["id"] for p in participants(session, city, campaign.id, stage="applying")] == [second.id]
+    assert [p["id"] for p in participants(session, city, campaign.id, org=["F-1"])] == [first.id]
+    figures = participant_figures(session, city, campaign.id, fields=("stage",))
+    assert figures == {"total": 2, "status": {"running": 2}, "fields": {"stage": {"waiting": 1, "applying": 1}},
+                       "overdue": 0}
+    with pytest.raises(NotFound):          # the campaign is the city's: a county user may not see it
+        participants(session, people.user_by_name(session, "bman"), campaign.id)
+
+
+def test_a_county_sees_only_the_participants_in_its_subtree(engine, session, campaign_bundle):
+    from engine.work import participant_figures, participants
+
+    add_firms(session, 1, county="county-b", first=3)
+    with time_machine.travel(START, tick=False):
+        campaign = cases.start_case(engine, session, "campaign", {"divisors": {}, "extra_items": []},
+                                    org_code="county-a")
+    assert len(children(session, campaign.id)) == 3
+    county_a = people.user_by_name(session, "rev")
+    assert [p["org"] for p in participants(session, county_a, campaign.id)] == ["F-1", "F-2"]
+    assert participant_figures(session, county_a, campaign.id)["total"] == 2

@@ -14,7 +14,7 @@ from ..core.messages import Msg
 from ..core.models import Organization
 from ..core.vocabulary import (
     CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, NUMBER_PATTERN_PROPERTY, PARENT_CASE_ID_VARIABLE,
-    PARENT_CASE_NUMBER_VARIABLE,
+    PARENT_CASE_NUMBER_VARIABLE, START_CASES_MESSAGE,
 )
 from ..definitions.bundles import latest_definition
 from ..records.numbering import next_numbers
@@ -48,7 +48,7 @@ def start_participants(parent, process_key: str, items: list[dict]) -> list[int]
         if (definition.properties or {}).get(CALLABLE_ONLY_PROPERTY) == "true":
             raise InvalidState(Msg("case.callable_only", name=definition.name), process=process_key)
     except EngineError as exc:
-        raise SandboxError(Msg("instance.message_failed", name="start_cases", detail=exc.msg)) from exc
+        raise SandboxError(Msg("instance.message_failed", name=START_CASES_MESSAGE, detail=exc.msg)) from exc
     own_org = session.scalar(select(Organization.code).where(Organization.id == case.org_id))
     link = {PARENT_CASE_ID_VARIABLE: case.id, PARENT_CASE_NUMBER_VARIABLE: case.business_number}
     starts = [({**item, **link}, str(item.get(CASE_ORG_VARIABLE) or own_org)) for item in items]

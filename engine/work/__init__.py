@@ -1,4 +1,7 @@
-"""What people do with cases: task operations, worklists, casework, case status, the public portal, statistics."""
-from . import case_status, casework, portal, stats, tasks, worklists
+"""What people do with cases: task operations, worklists, casework, case status, the public portal, statistics,
+a campaign's participants."""
+from . import campaign_view, case_status, casework, portal, stats, tasks, worklists
+from .campaign_view import participant_figures, participants
 
-__all__ = ["case_status", "casework", "portal", "stats", "tasks", "worklists"]
+__all__ = ["campaign_view", "case_status", "casework", "portal", "stats", "tasks", "worklists", "participant_figures",
+           "participants"]
