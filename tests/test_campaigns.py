@@ -16,7 +16,7 @@ from engine.core.models import AuditEvent, Case, HumanTask, Organization
 from engine.definitions import bundles
 from engine.runtime import cases
 from engine.runtime.case_context import child_cases, organizations, running
-from engine.work import worklists
+from engine.work import tasks, worklists
 
 from . import campaign_diagrams
 from .conftest import bundle_with
@@ -156,6 +156,9 @@ def test_lane_orgs_gives_the_review_to_the_county_and_not_the_firm(engine, sessi
     assert worklists.inbox(session, firm_user, "group") == []
     with pytest.raises(NotAllowed):
         cases.complete_task(engine, session, review.id, {"decision": "approve", "opinion": "同意推荐"}, user=firm_user)
+    with pytest.raises(NotAllowed):
+        tasks.claim(engine, session, review.id, firm_user)
+    assert tasks.claim(engine, session, review.id, county_user).assignee_id == county_user.id
     cases.complete_task(engine, session, review.id, {"decision": "approve", "opinion": "同意推荐"}, user=county_user)
     assert session.get(HumanTask, review.id, populate_existing=True).completed_by == "rev"
 
