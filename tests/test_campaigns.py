@@ -24,6 +24,7 @@ from .helpers import ready, roundtrip, zh
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+RECOMMEND = {"decision": "approve", "opinion": "同意推荐"}
 APPLY = {"title": "规范化申报", "reason": "申请规范化评定"}
 
 
@@ -155,11 +156,11 @@ def test_lane_orgs_gives_the_review_to_the_county_and_not_the_firm(engine, sessi
     assert [t.id for t in worklists.inbox(session, county_user, "group")] == [review.id]
     assert worklists.inbox(session, firm_user, "group") == []
     with pytest.raises(NotAllowed):
-        cases.complete_task(engine, session, review.id, {"decision": "approve", "opinion": "同意推荐"}, user=firm_user)
+        cases.complete_task(engine, session, review.id, RECOMMEND, user=firm_user)
     with pytest.raises(NotAllowed):
         tasks.claim(engine, session, review.id, firm_user)
     assert tasks.claim(engine, session, review.id, county_user).assignee_id == county_user.id
-    cases.complete_task(engine, session, review.id, {"decision": "approve", "opinion": "同意推荐"}, user=county_user)
+    cases.complete_task(engine, session, review.id, RECOMMEND, user=county_user)
     assert session.get(HumanTask, review.id, populate_existing=True).completed_by == "rev"
 
 

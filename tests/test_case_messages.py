@@ -42,7 +42,8 @@ def messages(session, **where) -> list[CaseMessage]:
 
 def apply(engine, session, case: Case) -> None:
     task = ready(session, case.id)[0]
-    cases.complete_task(engine, session, task.id, APPLY, user=people.user_by_name(session, f"dir{case.meta['firm_code']}"))
+    director = people.user_by_name(session, f"dir{case.meta['firm_code']}")
+    cases.complete_task(engine, session, task.id, APPLY, user=director)
 
 
 def events(session, case_id: int, action: str) -> list[dict]:

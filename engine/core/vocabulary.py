@@ -130,7 +130,8 @@ TERMS: tuple[Term, ...] = (
          "payload"),
     Term(LANE_ORGS_VARIABLE, DATA, "`{lane: organisation code}`",
          "the organisation whose holders of the lane's role do that lane's tasks (else the case's own)"),
-    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id", "set on a case `start_cases` started: the id of the case that started it"),
+    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id",
+         "set on a case `start_cases` started: the id of the case that started it"),
     Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
          "set on a case `start_cases` started: the business number of the case that started it"),
 )
