@@ -391,4 +391,10 @@ CODES = {
     "diff.band_min": "band from (inclusive)",
     "diff.band_max": "band below",
     "diff.passed": "passed",
+    # campaigns and messages between cases (issue 16, part "campaigns")
+    "campaign.payload": "the start_cases message needs a process key and a list of items, each an object with text keys",
+    "campaign.item_failed": "starting case {item} of {count} ({process}) failed: {detail}",
+    "case_message.payload": "the case_message message needs a name and a target: children, parent, or a process with where conditions; payload and each must be objects",
+    "lane_orgs.unknown": "lane {lane}: lane_orgs names organisation {code}, which does not exist",
+    "lane_orgs.not_mapping": "lane_orgs must map lane names to organisation codes",
 }

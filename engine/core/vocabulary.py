@@ -69,6 +69,12 @@ DOCUMENT_MESSAGE = "document"
 HELPER = "helper"                    # a function diagram code calls
 DRAW_SAMPLE_HELPER = "draw_sample"
 DRAW_ASSIGNMENT_HELPER = "draw_assignment"
+# Campaigns and messages between cases (issue 16, part "campaigns").
+START_CASES_MESSAGE = "start_cases"
+CASE_MESSAGE = "case_message"
+LANE_ORGS_VARIABLE = "lane_orgs"
+PARENT_CASE_ID_VARIABLE = "parent_case_id"
+PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,20 @@ TERMS: tuple[Term, ...] = (
     Term(DRAW_ASSIGNMENT_HELPER, HELPER, "`(purpose, targets, people, per_target, max_per_person, excluded=None)`",
          "assigns people to targets at random, never an excluded pair (`{person: [targets]}`), and records it: "
          "`{ok, draw_id, assignment}`, or `{ok: False, message, shortage}` (nothing recorded)"),
+    # Campaigns and messages between cases (issue 16, part "campaigns").
+    Term(START_CASES_MESSAGE, MESSAGE, "`{process, items: [{…}, …]}`",
+         "start one case of the process per item (its initial data; an item's `case_org` is its organisation) as "
+         "participants of this case, in the same step, all or none"),
+    Term(CASE_MESSAGE, MESSAGE, "`{name, to, payload?, key?, each?}`",
+         "deliver the message `name` to the running cases `to` names (`children`, `parent` or `{process, where}` "
+         "on reportable fields) after the step commits, each in its own step; `each[target's key]` adds to the "
+         "payload"),
+    Term(LANE_ORGS_VARIABLE, DATA, "`{lane: organisation code}`",
+         "the organisation whose holders of the lane's role do that lane's tasks (else the case's own)"),
+    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id",
+         "set on a case `start_cases` started: the id of the case that started it"),
+    Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
+         "set on a case `start_cases` started: the business number of the case that started it"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
