@@ -254,4 +254,10 @@ TEXTS = {
     "context.not_running": "该函数只能在流程运行中调用",
     "context.related_needs_criteria": "related_cases 至少需要一个条件，如 related_cases(complainant_id=...)",
     "sandbox.exception": "%(kind)s: %(detail)s",
+    # participants table of a parent case (issue 16, part "web")
+    "participants.bad_column": "participantColumns 中的「%(entry)s」应写作「字段:名称」",
+    "participants.bad_figure": "participantFigures 中的「%(entry)s」应写作「名称=规则:标签」",
+    "participants.bad_rule": "统计项 %(name)s 的规则「%(rule)s」无法识别（可写 *、字段=值1;值2、字段!=值1;值2、@overdue 或 a/b）",
+    "participants.unknown_figure": "统计项 %(name)s 引用了此前未定义的统计项：%(missing)s",
+    "participants.duplicate": "%(name)s 重复定义",
 }

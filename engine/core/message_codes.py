@@ -250,4 +250,10 @@ CODES = {
     "context.not_running": "this function may only be called while a process runs",
     "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(complainant_id=...)",
     "sandbox.exception": "{kind}: {detail}",
+    # participants table of a parent case (issue 16, part "web")
+    "participants.bad_column": "participantColumns entry `{entry}` is not `field:label`",
+    "participants.bad_figure": "participantFigures entry `{entry}` is not `name=rule:label`",
+    "participants.bad_rule": "figure {name}: `{rule}` is not a rule (`*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b`)",
+    "participants.unknown_figure": "figure {name} divides figures not declared before it: {missing}",
+    "participants.duplicate": "{name} is declared twice",
 }

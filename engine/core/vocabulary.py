@@ -32,6 +32,9 @@ PORTAL_DEFAULTS_PROPERTY = "portalDefaults"
 PORTAL_DATE_PROPERTY = "portalDateField"
 PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
+# Process properties of a parent case's participants table (part "web" of issue 16).
+PARTICIPANT_COLUMNS_PROPERTY = "participantColumns"
+PARTICIPANT_FIGURES_PROPERTY = "participantFigures"
 # Task properties.
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueExpression"
@@ -89,6 +92,12 @@ TERMS: tuple[Term, ...] = (
     Term(PORTAL_ORG_KINDS_PROPERTY, PROCESS, "comma-separated kinds",
          "kinds of organisation a portal submission may be addressed to"),
     Term(PUBLIC_FIELDS_PROPERTY, PROCESS, "comma-separated names", "data the portal's status page shows"),
+    # the participants table of a parent case (part "web" of issue 16)
+    Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
+         "the participants' reportable fields shown as columns of the parent case's participants table"),
+    Term(PARTICIPANT_FIGURES_PROPERTY, PROCESS, "`name=rule:名称, …`",
+         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b` "
+         "(a percentage of two figures declared before it)"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",

@@ -24,6 +24,7 @@ from ..core.vocabulary import (
 from ..sandbox.script import Sandbox
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
+from .participant_views import participant_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
@@ -109,6 +110,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         bundle.paths[key] = path
         bundle.properties[key] = _process_properties(node)
         _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
+        problems.extend(Problem(path, msg, element=key, line=node.sourceline)
+                        for msg in participant_problems(bundle.properties[key]))
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
         checked.update(name for name in subs if name not in top_level)
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
