@@ -1,0 +1,85 @@
+"""The web's one seam to scoring standards (issue 16): where a standard, a sheet's starting entries, an earlier
+sheet and a sheet's result come from. Every engine call the score-sheet pages make is here, so the pages do not
+change when the engine's scoring functions are rewired."""
+from __future__ import annotations
+
+import json
+
+from engine.core import Case, HumanTask
+from engine.definitions import bundles
+from engine.records import attachments
+from engine.runtime import cases
+from engine.work import casework
+
+STANDARD_KEYWORD = "x-standard"              # a form field that is a score sheet names its standard (forms/…)
+COMPARE_KEYWORD = "x-standard-compare"       # … and the case data holding an earlier sheet to show beside it
+_STANDARDS: dict[tuple[int, str], dict] = {}     # bundle versions never change: a standard read once is kept
+
+
+def is_sheet(prop) -> bool:
+    """Whether a form field is a score sheet."""
+    return isinstance(prop, dict) and prop.get("type") == "object" and bool(prop.get(STANDARD_KEYWORD))
+
+
+def sheet_props(schema: dict) -> dict[str, dict]:
+    """The top-level score-sheet fields of a form, by name."""
+    return {key: prop for key, prop in (schema.get("properties") or {}).items() if is_sheet(prop)}
+
+
+def standard(db, case: Case, path: str) -> dict:
+    """A standard (a bundle file under forms/) of the bundle version the case runs on."""
+    key = (case.definition.bundle_id, path)
+    if key not in _STANDARDS:
+        _STANDARDS[key] = json.loads(bundles.bundle_file(db, case.definition.bundle_id, f"forms/{path}"))
+    return _STANDARDS[key]
+
+
+def case_data(eng, db, case: Case) -> dict:
+    """What the case knows now (earlier sheets, a sheet's stored result)."""
+    return casework.case_data(eng, db, case)
+
+
+def starting_sheet(eng, db, task: HumanTask, key: str) -> dict | None:
+    """The entries a sheet opens with when the task has no draft: what the case holds under the field's name
+    (a sheet sent back to be scored again), with its findings."""
+    held = case_data(eng, db, task.case).get(key)
+    return held if isinstance(held, dict) else None
+
+
+def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) -> dict[str, dict]:
+    """What each score-sheet field of a task's form is drawn with: its standard, the earlier sheet it is compared
+    with (`x-standard-compare`) and the names of its evidence files."""
+    props = sheet_props(schema)
+    if not props:
+        return {}
+    known = case_data(eng, db, task.case) if any(p.get(COMPARE_KEYWORD) for p in props.values()) else {}
+    return {key: {"standard": standard(db, task.case, prop[STANDARD_KEYWORD]),
+                  "earlier": known.get(prop.get(COMPARE_KEYWORD) or "") or None,
+                  "compare": bool(prop.get(COMPARE_KEYWORD)),
+                  "files": evidence_files(db, task.case_id, (data or {}).get(key)), "case_id": task.case_id}
+            for key, prop in props.items()}
+
+
+def evidence_files(db, case_id: int, sheet) -> dict[int, str]:
+    """The file names of the evidence a sheet's items refer to, by attachment id."""
+    ids = [i for entry in ((sheet or {}).get("items") or {}).values() if isinstance(entry, dict)
+           for i in entry.get("evidence") or [] if isinstance(i, int)]
+    return {a.id: a.filename for a in attachments.of_case(db, case_id, ids)}
+
+
+def completed_sheets(eng, db, case: Case) -> list[dict]:
+    """Every score sheet the case's completed tasks filled: field, title, standard path, who and when (the last
+    completion of each field)."""
+    found: dict[str, dict] = {}
+    for task in _completed_tasks(db, case):
+        schema = casework.form_schema(eng, db, task) or {}
+        for key, prop in sheet_props(schema).items():
+            found[key] = {"field": key, "title": prop.get("title", key), "standard": prop[STANDARD_KEYWORD],
+                          "task": task.name, "by": task.completed_by, "at": task.completed_at}
+    return list(found.values())
+
+
+def _completed_tasks(db, case: Case) -> list[HumanTask]:
+    """The case's completed tasks with a form, oldest first."""
+    done = [t for t in cases.case_tasks(db, case.id, "completed") if t.form]
+    return sorted(done, key=lambda t: (t.completed_at, t.id))
