@@ -64,6 +64,15 @@ class Sheet:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PrintField:
+    """What the sheet's template macro takes in place of a form field, on the printable page."""
+
+    name: str
+    label: str
+    sheet: Sheet
+
+
 def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: dict | None = None,
          compare: bool = False, files: dict[int, str] | None = None, case_id: int | None = None) -> Sheet:
     """The sheet filled with `value` (entries and, once scored, the stored result), field errors by dotted path
