@@ -68,7 +68,8 @@ def _values(rule, foreign: dict) -> list[dict]:
     """Path values for a rule: the foreign rows' ids, and each operation or name the route distinguishes."""
     values = {k: foreign[k] for k in rule.arguments if k in foreign}
     others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
-              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"]}
+              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"],
+              "field": ["score"]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:
