@@ -11,7 +11,7 @@
       var count = 0;
       row.querySelectorAll(".deductions .row").forEach(function (r) {
         var reason = r.querySelector("input[name$='.reason']").value.trim();
-        var given = r.querySelector("input.count").value.trim();
+        var given = r.querySelector("input.deduction-count").value.trim();
         if (reason || given) { count += num(given) || 1; }
       });
       if (rule.kind === "fixed") { count = Math.min(count, 1); }
@@ -76,7 +76,7 @@
     sheet.querySelector("[data-bonus-total]").textContent = tidy(bonus);
     sheet.querySelector("[data-total]").textContent = total;
     sheet.querySelector("[data-band]").textContent = bandOf(standard, total, vetoed).label || "";
-    sheet.querySelector("[data-veto]").hidden = !vetoed;
+    sheet.querySelector("[data-veto-badge]").hidden = !vetoed;
   }
 
   function live(event) { return event.target.closest && event.target.closest(".score-sheet[data-live]"); }
