@@ -128,3 +128,15 @@ def test_deploy_refuses_bad_figures_naming_the_process(session, engine, org_tree
     found = [p for p in refused.value.problems if p.element == "campaign_test"]
     assert [p.msg.code for p in found] == ["participants.unknown_figure"]
     assert found[0].file == "processes/scoretest/campaign_test.bpmn" and found[0].line
+
+
+def test_a_value_that_looks_like_a_formula_is_exported_as_text(app, client):
+    campaign_id, ids = start_campaign(app)
+    with app.app_context():
+        db = db_session()
+        db.get(Case, ids[0]).title = "=HYPERLINK(\"http://x\")"
+        db.commit()
+    login(client, "admin")
+    sheet = load_workbook(io.BytesIO(client.get(f"/cases/{campaign_id}/participants.xlsx").data)).active
+    cell = sheet.cell(row=2, column=2)
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://x\")", "s")
