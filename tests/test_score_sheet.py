@@ -76,3 +76,15 @@ def test_the_earlier_sheets_scores_are_shown_and_differences_marked():
                              earlier=earlier, compare=True)
     shown = {e.code: (e.score, e.earlier, e.differs) for d in sheet.dimensions for e in d.items}
     assert shown == {"D1.1": (4, 4, False), "D1.2": (3, 2, True), "D2.1": (7, 7, False), "D2.2": (5, 5, False)}
+
+
+def test_a_field_naming_a_standard_is_a_sheet_widget_drawn_from_its_context():
+    from web import formfields
+
+    schema = {"type": "object", "properties": {"score": {"type": "object", "x-standard": "t/standard.json"},
+                                               "other": {"type": "object"}}}
+    bare = formfields.build(schema, {}, {}, {})
+    assert [(f.widget, f.sheet) for f in bare][0] == ("sheet", None) and bare[1].widget != "sheet"
+    drawn = formfields.build(schema, {"score": {"notes": "好"}}, {"score.items.D1.1": "太多"}, {},
+                             sheets={"score": {"standard": STANDARD, "case_id": 3}})[0].sheet
+    assert drawn.notes == "好" and drawn.case_id == 3 and drawn.dimensions[0].items[0].errors == ["太多"]

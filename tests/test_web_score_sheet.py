@@ -176,3 +176,13 @@ def test_an_outsider_gets_404_for_the_print_view(app, client):
     complete(app, case_id, "自评", "zhang", {"self_score": SELF_SCORED})
     login(client, "wang")                   # 西城: another county
     assert client.get(f"/cases/{case_id}/sheets/self_score").status_code == 404
+
+
+def test_the_sheet_speaks_english_when_the_reader_chose_it(app, client):
+    case_id, _number = start_scored_case(app)
+    task_id = ready_task(app, case_id, "自评")
+    login(client, "zhang")
+    client.get("/lang/en")
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "每缺一个季度的记录: deduct 1 points per 季度, at most 4 points" in html
+    assert "Add a deduction" in html and "Found in the records (1)" in html and "out of 20 points" in html
