@@ -165,7 +165,7 @@ def test_a_completed_sheet_prints_with_the_case_every_item_totals_band_scorer_an
     assert number in html and "示范律师事务所" in html and "检查评分表" in html
     for code in ("D1.1", "D1.2", "D2.1", "D2.2", "V1", "V4", "B1"):
         assert code in html
-    assert "缺两季度 × 2" in html and "现场检查" in html
+    assert "缺两季度 × 2" in html and "现场检查" in html and "未否决" in html
     assert re.search(r'id="print-total">16<', html) and re.search(r'id="print-band">限期整改<', html)
     assert "李华（东城负责人）" in html and "2025-10-13" in html
     assert client.get(f"/cases/{case_id}/sheets/firm_code").status_code == 404
