@@ -143,13 +143,16 @@ def preview(standard: dict, sheet: dict) -> dict:
     items, bonus, vetoes = (sheet.get(s) or {} for s in SECTIONS)
     scores, subtotals, veto_items = {}, {}, []
     for dimension in standard.get("dimensions") or []:
+        subtotal = 0
         for item in dimension.get("items") or []:
-            held = items.get(str(item.get("code"))) or {}
-            scores[str(item.get("code"))] = item_score(item, held)
+            code = str(item.get("code"))
+            held = items.get(code) or {}
+            scores[code] = item_score(item, held)
+            subtotal += scores[code]
             if item.get("veto") and _hit(held.get("veto")):
-                veto_items.append(str(item.get("code")))
-        subtotals[str(dimension.get("code"))] = _tidy(sum(scores[str(i.get("code"))] for i in dimension.get("items") or []))
-    bonus_total = _tidy(sum(min(_number(((bonus.get(str(b.get("code"))) or {}).get("points"))) or 0, b.get("points", 0))
+                veto_items.append(code)
+        subtotals[str(dimension.get("code"))] = _tidy(subtotal)
+    bonus_total = _tidy(sum(min(_number((bonus.get(str(b.get("code"))) or {}).get("points")) or 0, b.get("points", 0))
                             for b in standard.get("bonus") or []))
     veto_items += [str(v.get("code")) for v in standard.get("vetoes") or [] if _hit(vetoes.get(str(v.get("code"))))]
     total = _tidy(sum(subtotals.values()) + bonus_total)

@@ -13,7 +13,7 @@ from engine.work import casework
 
 STANDARD_KEYWORD = "x-standard"              # a form field that is a score sheet names its standard (forms/…)
 COMPARE_KEYWORD = "x-standard-compare"       # … and the case data holding an earlier sheet to show beside it
-_STANDARDS: dict[tuple[int, str], dict] = {}     # bundle versions never change: a standard read once is kept
+_STANDARDS: dict[tuple[str, str], dict] = {}     # by the bundle's content hash: the same in every database
 
 
 def is_sheet(prop) -> bool:
@@ -28,7 +28,7 @@ def sheet_props(schema: dict) -> dict[str, dict]:
 
 def standard(db, case: Case, path: str) -> dict:
     """A standard (a bundle file under forms/) of the bundle version the case runs on."""
-    key = (case.definition.bundle_id, path)
+    key = (case.definition.bundle.content_hash, path)
     if key not in _STANDARDS:
         _STANDARDS[key] = json.loads(bundles.bundle_file(db, case.definition.bundle_id, f"forms/{path}"))
     return _STANDARDS[key]
