@@ -108,7 +108,8 @@ def test_an_error_of_an_item_is_shown_beside_that_item_and_nothing_is_saved(app,
     task_id = ready_task(app, case_id, "自评")
     login(client, "zhang")
     answer = post_sheet(client, task_id, [("self_score.items[D1.2].note", "这条备注超过了十个字的长度限制"),
-                                          ("self_score.items[D2.1].score", "6")])
+                                          ("self_score.items[D2.1].score", "6"),
+                                          ("self_score.items[D2.1].reason", "收费未公示")])
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert 'class="field-error item-error"' in item_html(html, "D1.2")
@@ -127,9 +128,9 @@ SELF = {"items": {"D1.2": {"deductions": [{"reason": "缺一季度", "count": 1}
                   "D2.2": {"deductions": [{"reason": "每件查实的投诉", "count": 1}]}}}
 SELF_SCORED = {**SELF, **scored({"D1.1": 4, "D1.2": 3, "D2.1": 7, "D2.2": 3}, band="standard", band_label="达标",
                                 passed=True)}
-INSPECTION = {"items": {"D1.2": {"deductions": [{"reason": "缺两季度", "count": 2}]},
+INSPECTION = {"items": {"D1.2": {"deductions": [{"reason": "缺三季度", "count": 3}]},
                         "D2.2": {"deductions": [{"reason": "每件查实的投诉", "count": 1}]}}, "notes": "现场检查"}
-INSPECTION_SCORED = {**INSPECTION, **scored({"D1.1": 4, "D1.2": 2, "D2.1": 7, "D2.2": 3}, band="rectify",
+INSPECTION_SCORED = {**INSPECTION, **scored({"D1.1": 4, "D1.2": 1, "D2.1": 7, "D2.2": 3}, band="rectify",
                                             band_label="限期整改", passed=False)}
 
 
@@ -165,8 +166,8 @@ def test_a_completed_sheet_prints_with_the_case_every_item_totals_band_scorer_an
     assert number in html and "示范律师事务所" in html and "检查评分表" in html
     for code in ("D1.1", "D1.2", "D2.1", "D2.2", "V1", "V4", "B1"):
         assert code in html
-    assert "缺两季度 × 2" in html and "现场检查" in html and "未否决" in html
-    assert re.search(r'id="print-total">16<', html) and re.search(r'id="print-band">限期整改<', html)
+    assert "缺三季度 × 3" in html and "现场检查" in html and "未否决" in html
+    assert re.search(r'id="print-total">15<', html) and re.search(r'id="print-band">限期整改<', html)
     assert "李华（东城负责人）" in html and "2025-10-13" in html
     assert client.get(f"/cases/{case_id}/sheets/firm_code").status_code == 404
 
@@ -186,3 +187,13 @@ def test_the_sheet_speaks_english_when_the_reader_chose_it(app, client):
     html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "每缺一个季度的记录: deduct 1 points per 季度, at most 4 points" in html
     assert "Add a deduction" in html and "Found in the records (1)" in html and "out of 20 points" in html
+
+
+def test_the_stored_sheets_these_tests_use_are_scored_as_the_standard_scores_them():
+    from web.score_sheet import preview
+
+    from .scoring_setup import STANDARD
+
+    for entries, stored in ((SELF, SELF_SCORED), (INSPECTION, INSPECTION_SCORED)):
+        assert {k: v for k, v in preview(STANDARD, entries).items() if k in stored} == \
+            {k: v for k, v in stored.items() if k not in entries}
