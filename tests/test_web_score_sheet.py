@@ -88,6 +88,7 @@ def test_a_posted_sheet_with_evidence_is_kept_as_the_fields_nested_value_and_sho
     html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     d12 = item_html(html, "D1.2")
     assert 'value="缺第二季度记录"' in d12 and "会议记录.pdf" in d12
+    assert f'href="/cases/{case_id - 1}"' in item_html(html, "D2.2")     # the draft keeps entries; findings stay
     kept = re.search(r'name="self_score.items\[D1.2\].evidence.keep" value="(\d+)"', d12).group(1)
 
     answer = post_sheet(client, task_id, SHEET + [("self_score.items[D1.2].evidence.keep", kept)])

@@ -74,12 +74,14 @@ class PrintField:
 
 
 def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: dict | None = None,
-         compare: bool = False, files: dict[int, str] | None = None, case_id: int | None = None) -> Sheet:
+         compare: bool = False, files: dict[int, str] | None = None, case_id: int | None = None,
+         findings: dict | None = None) -> Sheet:
     """The sheet filled with `value` (entries and, once scored, the stored result), field errors by dotted path
-    placed beside their items, and the earlier sheet's item scores when comparing."""
+    placed beside their items, the earlier sheet's item scores when comparing, and the auto findings (those the
+    value holds, else `findings`)."""
     value = value if isinstance(value, dict) else {}
     shown = result(standard, value)
-    findings = value.get("findings") or {}
+    findings = value.get("findings") or findings or {}
     earlier_scores = ((earlier or {}).get("item_scores") or {}) if compare else {}
     files = files or {}
     placed, loose = _place(errors, name, standard)

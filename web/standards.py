@@ -48,16 +48,21 @@ def starting_sheet(eng, db, task: HumanTask, key: str) -> dict | None:
 
 def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) -> dict[str, dict]:
     """What each score-sheet field of a task's form is drawn with: its standard, the earlier sheet it is compared
-    with (`x-standard-compare`) and the names of its evidence files."""
+    with (`x-standard-compare`), the auto findings (kept beside a draft, which holds entries only) and the names of
+    its evidence files."""
     props = sheet_props(schema)
     if not props:
         return {}
-    known = case_data(eng, db, task.case) if any(p.get(COMPARE_KEYWORD) for p in props.values()) else {}
-    return {key: {"standard": standard(db, task.case, prop[STANDARD_KEYWORD]),
-                  "earlier": known.get(prop.get(COMPARE_KEYWORD) or "") or None,
-                  "compare": bool(prop.get(COMPARE_KEYWORD)),
-                  "files": evidence_files(db, task.case_id, (data or {}).get(key)), "case_id": task.case_id}
-            for key, prop in props.items()}
+    known = case_data(eng, db, task.case)
+    contexts = {}
+    for key, prop in props.items():
+        starting = starting_sheet(eng, db, task, key) if task.status == "ready" else None
+        contexts[key] = {"standard": standard(db, task.case, prop[STANDARD_KEYWORD]),
+                         "earlier": known.get(prop.get(COMPARE_KEYWORD) or "") or None,
+                         "compare": bool(prop.get(COMPARE_KEYWORD)),
+                         "findings": (starting or {}).get("findings"),
+                         "files": evidence_files(db, task.case_id, (data or {}).get(key)), "case_id": task.case_id}
+    return contexts
 
 
 def evidence_files(db, case_id: int, sheet) -> dict[int, str]:
