@@ -60,7 +60,7 @@ def test_names_are_unique_and_each_constant_is_in_the_table():
     assert len(names) == len(set(names))
     constants = {value for key, value in vars(vocabulary).items()
                  if key.isupper() and isinstance(value, str) and key.endswith(("_PROPERTY", "_KEYWORD", "_VARIABLE",
-                                                                                "_MESSAGE", "PREFILL", "NOT_AFTER",
+                                                                                "_MESSAGE", "_HELPER", "_FILE", "PREFILL", "NOT_AFTER",
                                                                                 "NOT_BEFORE"))}
     assert constants == set(names)
 

@@ -34,6 +34,7 @@ from ..records.numbering import next_number
 from . import lean
 from . import statements as sql
 from .instance import Instance
+from .score_sheets import load_sheets, score_submission
 
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
 STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "suspended", "completed", "terminated",
@@ -115,7 +116,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     """
     begin_write(session)
     try:
-        row = _check_completion(engine, session, task_id, data, user)
+        row, sheets = _check_completion(engine, session, task_id, data, user)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
@@ -126,8 +127,10 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise ConflictError(Msg("task.taken"), task=task_id)
-        changed = sorted(k for k, v in data.items() if task.data.get(k, _MISSING) != v)
-        task.data.update(data)
+        values = data if not sheets else score_submission(instance, sheets, {**task.data, **data}, data,
+                                                          row.task_uuid, task=task_id)
+        changed = sorted(k for k, v in values.items() if task.data.get(k, _MISSING) != v)
+        task.data.update(values)
         task.data[COMPLETED_BY_VARIABLE] = actor
         task.run()
         instance.step(task)
@@ -166,8 +169,8 @@ def check_workable(session: Session, task, user: User | None, *, completing: boo
 
 
 def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
-    """The task row with its case (see TASK_FOR_COMPLETION), if this user may see it and complete it with this
-    data; typed errors otherwise."""
+    """The task row with its case (see TASK_FOR_COMPLETION) and its form's score sheets (field -> (path,
+    standard)), if this user may see it and complete it with this data; typed errors otherwise."""
     if user is None:
         row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
     else:
@@ -176,6 +179,7 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
     if row is None:
         raise NotFound(Msg("task.not_found"), task=task_id)
     check_workable(session, row, user, completing=True)
+    sheets: dict = {}
     if row.form:
         path = f"forms/{row.form}"
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
@@ -185,7 +189,8 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
-    return row
+        sheets = load_sheets(engine, session, bundle_id, engine.forms.validator(bundle_id, path, load).schema)
+    return row, sheets
 
 
 def _case_of(session: Session, row) -> Case:

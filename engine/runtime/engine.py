@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from ..core.models import Case, ProcessDefinition
 from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
 from ..definitions.forms import FormCache
+from ..definitions.standards import StandardCache
 from ..records.documents import handle_document
 from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
 from .case_context import HELPERS as CASE_HELPERS
+from .draw_context import HELPERS as DRAW_HELPERS
 from .state import StateCodec
 from .statements import CASE_STATE
 
@@ -49,12 +51,14 @@ class Engine:
                  limits: Limits | None = None):
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
-        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **(helpers or {})},
+        self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
+                                **(helpers or {})},
                                self.limits)
         self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
         self.codec = StateCodec()
         self.clock = clock
         self.forms = FormCache(today=self.today)
+        self.standards = StandardCache()
         self.step_budget = step_budget
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document}

@@ -1,4 +1,6 @@
 """What people do with cases: task operations, worklists, casework, case status, the public portal, statistics."""
-from . import case_status, casework, participants, portal, stats, tasks, worklists
+from . import case_status, casework, participants, portal, public_lists, score_sheets, stats, tasks, worklists
+from .score_sheets import score_sheet_start
 
-__all__ = ["case_status", "casework", "participants", "portal", "stats", "tasks", "worklists"]
+__all__ = ["case_status", "casework", "participants", "portal", "public_lists", "score_sheets", "stats", "tasks",
+           "worklists", "score_sheet_start"]
