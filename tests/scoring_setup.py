@@ -102,18 +102,14 @@ def deploy(app) -> None:
 
 
 def start_scored_case(app, data: dict | None = None) -> tuple[int, str]:
-    """A case to score, and its sheet's starting entries: the finding of the standard's auto item D2.2 (an earlier
-    case of the same firm) as a deduction with a link to that case."""
+    """A case to score, after an earlier case of the same firm: what the standard's auto item D2.2 finds."""
     deploy(app)
     with app.app_context():
         db, eng = db_session(), web_engine()
         base = {"firm_code": "F-1", "firm_name": "示范律师事务所", "period_from": "2025-01-01",
                 "period_to": "2025-12-31"}
         earlier = cases.start_case(eng, db, "score_test", base, org_code="county-a", actor="zhang")
-        found = {"D2.2": {"cases": [{"id": earlier.id, "number": earlier.business_number}], "count": 1}}
-        starting = {"items": {"D2.2": {"deductions": [{"reason": "每件查实的投诉", "count": 1}]}}, "findings": found}
-        case = cases.start_case(eng, db, "score_test", {**base, "self_score": starting, **(data or {})},
-                                org_code="county-a", actor="zhang")
+        case = cases.start_case(eng, db, "score_test", {**base, **(data or {})}, org_code="county-a", actor="zhang")
         return case.id, case.business_number
 
 

@@ -60,4 +60,5 @@ def test_a_handler_fills_a_score_sheet_and_sees_the_live_total_change(app, live_
     stored = case_value(app, case_id, "self_score")
     assert stored["items"]["D1.2"]["deductions"] == [{"reason": "缺第二季度记录", "count": 2}]
     assert stored["items"]["D2.1"] == {"score": 5, "reason": "收费标准未公示"}
-    assert stored["items"]["D2.2"] == {"override_reason": "该投诉已撤销"}
+    assert stored["items"]["D2.2"] == {"deductions": [], "override_reason": "该投诉已撤销"}
+    assert (stored["total"], stored["band_label"]) == (16, "达标")

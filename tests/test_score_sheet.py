@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from engine.core import DataValidationError
 from web import score_sheet
 
 from .scoring_setup import STANDARD
@@ -15,7 +16,8 @@ def test_posted_inputs_become_the_nested_sheet_and_empty_rows_are_left_out():
         ("s.items[D1.2].deductions[1].reason", ""), ("s.items[D1.2].deductions[1].count", ""),
         ("s.items[D1.2].note", " 抽查 3 卷 "), ("s.items[D1.2].evidence.keep", "7"),
         ("s.items[D2.1].score", "5"), ("s.items[D2.1].reason", "制度未公示"),
-        ("s.items[D2.1].veto.hit", "false"), ("s.items[D2.1].veto.hit", "true"), ("s.items[D2.1].veto.grounds", "乱收费"),
+        ("s.vetoes[D2.1].hit", "false"), ("s.vetoes[D2.1].hit", "true"), ("s.vetoes[D2.1].grounds", "乱收费"),
+        ("s.items[D2.2].found", "1"),
         ("s.items[D1.1].score", ""), ("s.bonus[B1].points", "1.5"), ("s.bonus[B1].reason", "公益服务"),
         ("s.vetoes[V1].hit", "false"), ("s.vetoes[V1].found", "1"), ("s.vetoes[V1].override_reason", "处罚已撤销"),
         ("s.vetoes[V4].hit", "false"), ("s.notes", "总体良好"), ("other", "x")])
@@ -24,9 +26,9 @@ def test_posted_inputs_become_the_nested_sheet_and_empty_rows_are_left_out():
     assert score_sheet.parse(form, "s", uploaded) == {
         "items": {"D1.2": {"deductions": [{"reason": "缺第二季度记录", "count": 2}], "note": "抽查 3 卷",
                            "evidence": [7, 9]},
-                  "D2.1": {"score": 5, "reason": "制度未公示", "veto": {"hit": True, "grounds": "乱收费"}}},
+                  "D2.1": {"score": 5, "reason": "制度未公示"}, "D2.2": {"deductions": []}},
         "bonus": {"B1": {"points": 1.5, "reason": "公益服务"}},
-        "vetoes": {"V1": {"hit": False, "override_reason": "处罚已撤销"}},
+        "vetoes": {"D2.1": {"hit": True, "grounds": "乱收费"}, "V1": {"hit": False, "override_reason": "处罚已撤销"}},
         "notes": "总体良好"}
 
 
@@ -51,6 +53,26 @@ def test_a_veto_puts_any_total_in_the_veto_band():
     found = score_sheet.preview(STANDARD, {"vetoes": {"V4": {"hit": True, "grounds": "材料造假"}}})
     assert (found["total"], found["veto"], found["veto_items"], found["band"], found["passed"]) == \
         (20, True, ["V4"], "failed", False)
+
+
+def test_the_preview_scores_as_the_engine_does():
+    from engine.definitions.scoring import score_sheet as engine_score
+
+    found = {"D2.2": {"cases": [{"id": 1, "number": "评001"}], "count": 2}}
+    for entries in ({}, {"items": {"D2.1": {"score": 9}}}, {"vetoes": {"D2.1": {"hit": True, "grounds": "乱收费"}}},
+                    {"items": {"D1.1": {"deductions": [{"reason": "未设", "count": 1}, {"reason": "又", "count": 1}]},
+                               "D1.2": {"deductions": [{"reason": "缺", "count": 3}]}},
+                     "bonus": {"B1": {"points": 1.5, "reason": "公益"}}}):
+        page = score_sheet.preview(STANDARD, entries, found)
+        try:
+            engine = engine_score(STANDARD, entries, found)
+        except DataValidationError:     # the engine refuses out-of-range scores; the page shows 0 for them
+            assert page["item_scores"]["D2.1"] == 0
+            continue
+        assert {k: page[k] for k in ("item_scores", "subtotals", "bonus_total", "total", "veto", "veto_items",
+                                     "band", "passed")} == \
+            {k: engine[k] for k in ("item_scores", "subtotals", "bonus_total", "total", "veto", "veto_items",
+                                    "band", "passed")}, entries
 
 
 def test_the_engines_stored_result_wins_over_the_preview():

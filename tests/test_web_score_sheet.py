@@ -21,6 +21,11 @@ def item_html(html: str, code: str) -> str:
     return html[start:following]
 
 
+def _number_of(app, case_id: int) -> str:
+    with app.app_context():
+        return db_session().get(Case, case_id).business_number
+
+
 def case_value(app, case_id: int, name: str):
     with app.app_context():
         db = db_session()
@@ -44,10 +49,10 @@ def test_the_sheet_shows_every_item_with_its_maximum_rule_inputs_and_the_finding
     assert "应设未设党支部：扣 4 分" in item_html(html, "D1.1")
     d21 = item_html(html, "D2.1")
     assert 'name="self_score.items[D2.1].score"' in d21 and 'max="7"' in d21
-    assert 'name="self_score.items[D2.1].veto.hit"' in d21                          # the item is a veto item
+    assert 'name="self_score.vetoes[D2.1].hit"' in d21                              # the item is a veto item
     d22 = item_html(html, "D2.2")          # the auto finding: pre-filled, with a link to the case behind it
     assert f'href="/cases/{earlier_id}"' in d22 and "系统记录发现 1 件" in d22 and 'data-found="1"' in d22
-    assert 'value="每件查实的投诉"' in d22
+    assert f'value="{_number_of(app, earlier_id)}"' in d22       # the records' deduction, naming the case
     assert re.search(r'<label class="override" hidden>', d22)
     assert 'name="self_score.bonus[B1].points"' in html
     assert 'name="self_score.vetoes[V1].hit"' in html and 'name="self_score.vetoes[V4].grounds"' in html
@@ -70,7 +75,7 @@ def post_sheet(client, task_id: int, fields: list[tuple], files=None, action="co
 SHEET = [("self_score.items[D1.2].deductions[0].reason", "缺第二季度记录"),
          ("self_score.items[D1.2].deductions[0].count", "1"), ("self_score.items[D1.2].note", "抽查"),
          ("self_score.items[D2.1].score", "6"), ("self_score.items[D2.1].reason", "收费未公示"),
-         ("self_score.items[D2.1].veto.hit", "false"),
+         ("self_score.vetoes[D2.1].hit", "false"),
          ("self_score.items[D2.2].deductions[0].reason", "每件查实的投诉"),
          ("self_score.items[D2.2].deductions[0].count", "1"),
          ("self_score.bonus[B1].points", "1"), ("self_score.bonus[B1].reason", "公益服务"),
@@ -198,3 +203,22 @@ def test_the_stored_sheets_these_tests_use_are_scored_as_the_standard_scores_the
     for entries, stored in ((SELF, SELF_SCORED), (INSPECTION, INSPECTION_SCORED)):
         assert {k: v for k, v in preview(STANDARD, entries).items() if k in stored} == \
             {k: v for k, v in stored.items() if k not in entries}
+
+
+def test_the_engines_refusal_of_an_entry_is_shown_beside_its_item_in_chinese(app, client):
+    case_id, _number = start_scored_case(app)
+    task_id = ready_task(app, case_id, "自评")
+    login(client, "zhang")
+    answer = post_sheet(client, task_id, [("self_score.items[D1.2].deductions[0].count", "1"),
+                                          ("self_score.items[D2.1].score", "6"),
+                                          ("self_score.vetoes[V4].hit", "false"), ("self_score.vetoes[V4].hit", "true"),
+                                          ("self_score.items[D2.2].found", "1")])
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "D1.2 三会一课记录：每项扣分须写明理由" in item_html(html, "D1.2")
+    assert "D2.1 收费公示：得分低于满分须写明理由" in item_html(html, "D2.1")
+    assert "D2.2 评估期内无查实投诉：系统记录为 1，填写为 0，更改须写明理由" in item_html(html, "D2.2")
+    v1, v4 = html.index('data-veto-item="V1"'), html.index('data-veto-item="V4"')
+    assert "一票否决须写明依据" not in html[v1:v4]
+    assert "V4 申报弄虚作假：一票否决须写明依据" in html[v4:html.index('class="sheet-result"')]
+    assert ready_task(app, case_id, "自评") == task_id

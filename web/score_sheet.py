@@ -28,6 +28,8 @@ class Entry:
     score: Any = None
     earlier: Any = None                     # the earlier sheet's score of this item
     finding: dict | None = None             # {"cases": [{"id", "number"}], "count"}
+    veto: dict = field(default_factory=dict)    # a veto item's own veto entry (kept under "vetoes" by its code)
+    veto_base: str = ""                         # … and the HTML name its inputs start with
     errors: list[str] = field(default_factory=list)
     files: list[tuple[int, str]] = field(default_factory=list)
 
@@ -80,8 +82,8 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
     placed beside their items, the earlier sheet's item scores when comparing, and the auto findings (those the
     value holds, else `findings`)."""
     value = value if isinstance(value, dict) else {}
-    shown = result(standard, value)
     findings = value.get("findings") or findings or {}
+    shown = result(standard, value, findings)
     earlier_scores = ((earlier or {}).get("item_scores") or {}) if compare else {}
     files = files or {}
     placed, loose = _place(errors, name, standard)
@@ -96,6 +98,11 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
             made.score = shown["item_scores"].get(code)
             made.earlier = earlier_scores.get(code)
             made.files = [(i, files[i]) for i in made.entry.get("evidence") or [] if i in files]
+            if spec.get("veto"):
+                held_veto = (value.get("vetoes") or {}).get(code)
+                made.veto = held_veto if isinstance(held_veto, dict) else {}
+                made.veto_base = f"{name}.vetoes[{code}]"
+                made.errors = made.errors + placed.get(("vetoes", code), [])
         return made
 
     dimensions = [Dimension(str(d.get("code")), d.get("title", ""), d.get("points"),
@@ -113,7 +120,8 @@ def _place(errors: dict[str, str], name: str, standard: dict) -> tuple[dict[tupl
     """Errors of the sheet's entries by (section, code), the longest code that starts the path; the rest loose."""
     codes = {"items": [str(i.get("code")) for d in standard.get("dimensions") or [] for i in d.get("items") or []],
              "bonus": [str(b.get("code")) for b in standard.get("bonus") or []],
-             "vetoes": [str(v.get("code")) for v in standard.get("vetoes") or []]}
+             "vetoes": [str(v.get("code")) for v in standard.get("vetoes") or []]
+             + [str(i.get("code")) for d in standard.get("dimensions") or [] for i in d.get("items") or [] if i.get("veto")]}
     placed: dict[tuple[str, str], list[str]] = {}
     loose = []
     for path, text in errors.items():
@@ -133,30 +141,36 @@ def _place(errors: dict[str, str], name: str, standard: dict) -> tuple[dict[tupl
 
 # ---------------------------------------------------------------- the page's preview of the result
 
-def result(standard: dict, sheet: dict) -> dict:
+def result(standard: dict, sheet: dict, findings: dict | None = None) -> dict:
     """The sheet's result: the engine's stored one once it has scored the sheet, else the page's preview."""
     if all(key in sheet for key in ("item_scores", "subtotals", "total")):
-        return {**preview(standard, sheet), **{k: sheet[k] for k in RESULT_KEYS if k in sheet}}
-    return preview(standard, sheet)
+        return {**preview(standard, sheet, findings), **{k: sheet[k] for k in RESULT_KEYS if k in sheet}}
+    return preview(standard, sheet, findings)
 
 
-def preview(standard: dict, sheet: dict) -> dict:
-    """Item scores, subtotals, bonus, total, veto and band of the entries as the page shows them."""
+def preview(standard: dict, sheet: dict, findings: dict | None = None) -> dict:
+    """Item scores, subtotals, bonus, total, veto and band of the entries as the page shows them (as the engine
+    scores them: an auto item or veto left out takes what the records show)."""
     items, bonus, vetoes = (sheet.get(s) or {} for s in SECTIONS)
-    scores, subtotals, veto_items = {}, {}, []
+    found = {code: int((f or {}).get("count", 0)) for code, f in (findings or {}).items()}
+    scores, subtotals = {}, {}
     for dimension in standard.get("dimensions") or []:
         subtotal = 0
         for item in dimension.get("items") or []:
             code = str(item.get("code"))
-            held = items.get(code) or {}
-            scores[code] = item_score(item, held)
+            held = items.get(code)
+            if held is None and "auto" in item and found.get(code):
+                held = {"deductions": [{"count": 1 if item["deduction"].get("kind") == "fixed" else found[code]}]}
+            scores[code] = item_score(item, held or {})
             subtotal += scores[code]
-            if item.get("veto") and _hit(held.get("veto")):
-                veto_items.append(code)
         subtotals[str(dimension.get("code"))] = _tidy(subtotal)
     bonus_total = _tidy(sum(min(_number((bonus.get(str(b.get("code"))) or {}).get("points")) or 0, b.get("points", 0))
                             for b in standard.get("bonus") or []))
-    veto_items += [str(v.get("code")) for v in standard.get("vetoes") or [] if _hit(vetoes.get(str(v.get("code"))))]
+    veto_codes = [str(i.get("code")) for d in standard.get("dimensions") or [] for i in d.get("items") or []
+                  if i.get("veto")] + [str(v.get("code")) for v in standard.get("vetoes") or []]
+    auto_vetoes = {str(v.get("code")) for v in standard.get("vetoes") or [] if "auto" in v}
+    veto_items = [code for code in veto_codes
+                  if _hit(vetoes.get(code)) or (code not in vetoes and code in auto_vetoes and found.get(code))]
     total = _tidy(sum(subtotals.values()) + bonus_total)
     band = band_of(standard, total, bool(veto_items))
     rule = standard.get("pass") or {}
@@ -168,16 +182,17 @@ def preview(standard: dict, sheet: dict) -> dict:
 
 
 def item_score(item: dict, entry: dict) -> Any:
-    """One item's score: its points less its deductions (capped), or the score entered; full points if untouched."""
+    """One item's score: its points less its deductions (capped), or the score entered (0 if out of range); full
+    points if untouched."""
     points = item.get("points", 0)
     rule = item.get("deduction")
     if rule:
         count = sum(_number(d.get("count")) or 1 for d in entry.get("deductions") or [] if isinstance(d, dict))
-        if rule.get("kind") == "fixed":
-            count = min(count, 1)
         return _tidy(max(0, points - min(rule.get("cap", points), rule.get("points", 0) * count)))
+    if "score" not in entry:
+        return points
     entered = _number(entry.get("score"))
-    return points if entered is None else entered
+    return entered if entered is not None and 0 <= entered <= points else 0
 
 
 def band_of(standard: dict, total, veto: bool) -> dict:
@@ -253,9 +268,8 @@ def _item(form, uploaded, base: str) -> dict:
     evidence += [a["attachment_id"] for a in uploaded.get(f"{base}.evidence", [])]
     if evidence:
         entry["evidence"] = evidence
-    veto = _veto(form, uploaded, f"{base}.veto")
-    if veto:
-        entry["veto"] = veto
+    if not rows and form.get(f"{base}.found") == "1":
+        entry["deductions"] = []            # the records' deductions removed: entered as none, not left to them
     return entry
 
 

@@ -3,16 +3,19 @@ sheet and a sheet's result come from. Every engine call the score-sheet pages ma
 change when the engine's scoring functions are rewired."""
 from __future__ import annotations
 
+import copy
 import json
 
-from engine.core import Case, HumanTask
+from flask import g
+
+from engine.core import vocabulary, Case, HumanTask
 from engine.definitions import bundles
 from engine.records import attachments
 from engine.runtime import cases
-from engine.work import casework
+from engine.work import casework, score_sheet_start
 
-STANDARD_KEYWORD = "x-standard"              # a form field that is a score sheet names its standard (forms/…)
-COMPARE_KEYWORD = "x-standard-compare"       # … and the case data holding an earlier sheet to show beside it
+STANDARD_KEYWORD = vocabulary.STANDARD_KEYWORD              # a score sheet's standard (a path under forms/)
+COMPARE_KEYWORD = vocabulary.STANDARD_COMPARE_KEYWORD       # the case data holding an earlier sheet to show beside it
 _STANDARDS: dict[tuple[str, str], dict] = {}     # by the bundle's content hash: the same in every database
 
 
@@ -27,7 +30,8 @@ def sheet_props(schema: dict) -> dict[str, dict]:
 
 
 def standard(db, case: Case, path: str) -> dict:
-    """A standard (a bundle file under forms/) of the bundle version the case runs on."""
+    """A standard (a bundle file under forms/) of the bundle version the case runs on (for a completed sheet;
+    an open task's comes with its starting entries)."""
     key = (case.definition.bundle.content_hash, path)
     if key not in _STANDARDS:
         _STANDARDS[key] = json.loads(bundles.bundle_file(db, case.definition.bundle_id, f"forms/{path}"))
@@ -39,11 +43,18 @@ def case_data(eng, db, case: Case) -> dict:
     return casework.case_data(eng, db, case)
 
 
+def _started(eng, db, task: HumanTask) -> dict[str, dict]:
+    """The engine's start of each score sheet of an open task (standard, entries with the findings filled in,
+    findings, earlier sheet), computed once per request."""
+    done = g.setdefault("sheet_starts", {})
+    if task.id not in done:
+        done[task.id] = score_sheet_start(eng, db, task) if task.status == "ready" else {}
+    return done[task.id]
+
+
 def starting_sheet(eng, db, task: HumanTask, key: str) -> dict | None:
-    """The entries a sheet opens with when the task has no draft: what the case holds under the field's name
-    (a sheet sent back to be scored again), with its findings."""
-    held = case_data(eng, db, task.case).get(key)
-    return held if isinstance(held, dict) else None
+    """The entries a sheet opens with when the task has no draft: the auto findings from the records filled in."""
+    return copy.deepcopy(_started(eng, db, task).get(key, {}).get("entry"))
 
 
 def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) -> dict[str, dict]:
@@ -53,14 +64,15 @@ def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) ->
     props = sheet_props(schema)
     if not props:
         return {}
-    known = case_data(eng, db, task.case)
+    started = _started(eng, db, task)
+    known = case_data(eng, db, task.case) if len(started) < len(props) else {}
     contexts = {}
     for key, prop in props.items():
-        starting = starting_sheet(eng, db, task, key) if task.status == "ready" else None
-        contexts[key] = {"standard": standard(db, task.case, prop[STANDARD_KEYWORD]),
-                         "earlier": known.get(prop.get(COMPARE_KEYWORD) or "") or None,
-                         "compare": bool(prop.get(COMPARE_KEYWORD)),
-                         "findings": (starting or {}).get("findings"),
+        start = started.get(key)
+        earlier = start["compare"] if start else known.get(prop.get(COMPARE_KEYWORD) or "")
+        contexts[key] = {"standard": start["standard"] if start else standard(db, task.case, prop[STANDARD_KEYWORD]),
+                         "earlier": earlier or None, "compare": bool(prop.get(COMPARE_KEYWORD)),
+                         "findings": start["findings"] if start else None,
                          "files": evidence_files(db, task.case_id, (data or {}).get(key)), "case_id": task.case_id}
     return contexts
 

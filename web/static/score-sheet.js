@@ -14,13 +14,13 @@
         var given = r.querySelector("input.deduction-count").value.trim();
         if (reason || given) { count += num(given) || 1; }
       });
-      if (rule.kind === "fixed") { count = Math.min(count, 1); }
       var cap = rule.cap != null ? rule.cap : points;
       return { score: tidy(Math.max(0, points - Math.min(cap, (rule.points || 0) * count))), count: count };
     }
     var input = row.querySelector("input.score");
-    var entered = input ? num(input.value) : null;
-    return { score: entered === null ? points : entered, count: null };
+    if (!input || input.value.trim() === "") { return { score: points, count: null }; }
+    var entered = num(input.value);
+    return { score: entered !== null && entered >= 0 && entered <= points ? entered : 0, count: null };
   }
 
   function showOverride(box, differs) {
