@@ -212,7 +212,7 @@ def test_the_campaigns_stored_state_does_not_grow_with_its_participants(engine, 
 
 def test_participants_and_figures_keep_to_what_the_user_may_see(engine, session, campaign_bundle):
     from engine.core.errors import NotFound
-    from engine.work import participant_figures, participants
+    from engine.work.campaign_view import participant_figures, participants
 
     people.add_user(session, "cityman", "市局", "city", ["leader"])
     people.add_user(session, "bman", "B县", "county-b", ["reviewer"])
@@ -237,7 +237,7 @@ def test_participants_and_figures_keep_to_what_the_user_may_see(engine, session,
 
 
 def test_a_county_sees_only_the_participants_in_its_subtree(engine, session, campaign_bundle):
-    from engine.work import participant_figures, participants
+    from engine.work.campaign_view import participant_figures, participants
 
     add_firms(session, 1, county="county-b", first=3)
     with time_machine.travel(START, tick=False):

@@ -397,4 +397,10 @@ CODES = {
     "case_message.payload": "the case_message message needs a name and a target: children, parent, or a process with where conditions; payload and each must be objects",
     "lane_orgs.unknown": "lane {lane}: lane_orgs names organisation {code}, which does not exist",
     "lane_orgs.not_mapping": "lane_orgs must map lane names to organisation codes",
+    # participants table of a parent case (issue 16, part "web")
+    "participants.bad_column": "participantColumns entry `{entry}` is not `field:label`",
+    "participants.bad_figure": "participantFigures entry `{entry}` is not `name=rule:label`",
+    "participants.bad_rule": "figure {name}: `{rule}` is not a rule (`*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b`)",
+    "participants.unknown_figure": "figure {name} divides figures not declared before it: {missing}",
+    "participants.duplicate": "{name} is declared twice",
 }

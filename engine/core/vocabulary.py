@@ -35,6 +35,9 @@ PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
 PUBLIC_LISTS_PROPERTY = "publicLists"
 PUBLIC_MESSAGES_PROPERTY = "publicMessages"
+# Process properties of a parent case's participants table (part "web" of issue 16).
+PARTICIPANT_COLUMNS_PROPERTY = "participantColumns"
+PARTICIPANT_FIGURES_PROPERTY = "participantFigures"
 # Task properties.
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueExpression"
@@ -112,6 +115,12 @@ TERMS: tuple[Term, ...] = (
     Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
          "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
          "that list while it waits for it"),
+    # the participants table of a parent case (part "web" of issue 16)
+    Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
+         "the participants' reportable fields shown as columns of the parent case's participants table"),
+    Term(PARTICIPANT_FIGURES_PROPERTY, PROCESS, "`name=rule:名称, …`",
+         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b` "
+         "(a percentage of two figures declared before it)"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",
