@@ -1,0 +1,62 @@
+"""Shared people and steps for the law-firm acceptance tests: a city, two counties, three firms with their
+directors, the campaign's city roles and an inspector directory."""
+from __future__ import annotations
+
+from engine.core import people
+from engine.records import directory
+
+from .complaint_steps import do, user  # noqa: F401 - re-exported for the law-firm tests
+
+FIRMS = {"F-0001": ("示范明德律师事务所", "county-a", "mingde"),
+         "F-0002": ("示范信达律师事务所", "county-a", "xinda"),
+         "F-0003": ("示范正言律师事务所", "county-b", "zhengyan")}
+# username -> (home organisation, recused firms): every inspector signs in at the city bureau.
+INSPECTORS = {"wei": ("city", []), "xie": ("city", []), "pan": ("city-bar", []), "du": ("city-bar", ["F-0003"]),
+              "shi": ("F-0001", []), "yuan": ("county-b", [])}
+WINDOWS = {"period_from": "2024-10-01", "period_to": "2025-09-30", "apply_until": "2025-10-24",
+           "review_until": "2025-10-31", "accept_until": "2025-11-28", "publicity_days": 5}
+LANE_ROLES = (("firm_director", "律所主任"), ("caseworker", "承办人"), ("section_chief", "科室负责人"),
+              ("lawyer_affairs", "律师工作处"), ("inspector", "考评组成员"), ("leading_group", "考评领导小组"))
+
+
+def add_law_firm_people(session) -> None:
+    """Firms under their counties with a director each, county and city staff, inspectors and their directory
+    (on top of the `org_tree` fixture's city and counties)."""
+    people.add_organization(session, "city-bar", "市律师协会", "city", "association")
+    for code, name in LANE_ROLES:
+        people.add_role(session, code, name)
+    for code, (name, county, director) in FIRMS.items():
+        people.add_organization(session, code, name, county, "law_firm")
+        people.add_user(session, director, f"{name}主任", code, ["firm_director"])
+        directory.add_entry(session, "respondent", code, name, org_code=county, data={"type": "firm"})
+    directory.add_entry(session, "respondent", "L-0009", "吴某某律师", org_code="county-a",
+                        data={"type": "lawyer", "firm": "F-0001"})
+    people.add_user(session, "chen", "陈承办", "county-a", ["caseworker"])
+    people.add_user(session, "zhou", "周科长", "county-a", ["section_chief"])
+    people.add_user(session, "guo", "郭承办", "county-b", ["caseworker"])
+    people.add_user(session, "qian", "钱处员", "city", ["lawyer_affairs"])
+    people.add_user(session, "gao", "高组长", "city", ["leading_group"])
+    for username, (home, recused) in INSPECTORS.items():
+        people.add_user(session, username, f"考评员{username}", "city", ["inspector"])
+        directory.add_entry(session, "inspector", username, f"考评员{username}", org_code="city",
+                            data={"org": home, "recused": recused})
+    session.commit()
+
+
+def participant(firm_code: str, **changes) -> dict:
+    """The initial data the campaign gives one firm's application (see law_firm_campaign's 邀请辖区律所)."""
+    name, county, _ = FIRMS[firm_code]
+    return {"case_org": firm_code, "firm_code": firm_code, "firm_name": name, "county": county,
+            "county_name": "A区司法局" if county == "county-a" else "B县司法局", "issuer_name": "市司法局",
+            "campaign_title": "2025年度规范化律师事务所评定", "year": 2025, **WINDOWS,
+            "lane_orgs": {"承办人": county, "考评组成员": "city", "律师工作处": "city", "考评领导小组": "city"},
+            **changes}
+
+
+APPLICATION = {"firm_address": "示范市东城区人民路 1 号", "founded_on": "2015-03-01", "director_name": "王明德",
+               "contact_phone": "0571-88880001", "partners_count": 5, "lawyers_count": 21, "party_members_count": 6,
+               "self_report": "本所已按评分标准逐项自查，党支部、合伙人会议、统一收案收费和利益冲突审查制度均已建立并执行。",
+               "commitment": True}
+REVIEW = {"materials_complete": True, "eligible": True, "veto_found": False, "review_conclusion": "recommend",
+          "review_opinion": "材料齐全，符合申报条件，推荐参加实地检查"}
+DECIDE = {"score_confirmed": True, "decision_opinion": "同意考评组评分和等次"}
