@@ -1,5 +1,5 @@
-"""Shared people and steps for the law-firm acceptance tests: a city, two counties, three firms with their
-directors, the campaign's city roles and an inspector directory."""
+"""Shared people and steps for the law-firm acceptance tests: on top of the complaint procedure's people
+(`complaint_setup`), three firms with their directors, the campaign's city roles and an inspector directory."""
 from __future__ import annotations
 
 from engine.core import people
@@ -15,25 +15,22 @@ INSPECTORS = {"wei": ("city", []), "xie": ("city", []), "pan": ("city-bar", []),
               "shi": ("F-0001", []), "yuan": ("county-b", [])}
 WINDOWS = {"period_from": "2024-10-01", "period_to": "2025-09-30", "apply_until": "2025-10-24",
            "review_until": "2025-10-31", "accept_until": "2025-11-28", "publicity_days": 5}
-LANE_ROLES = (("firm_director", "律所主任"), ("caseworker", "承办人"), ("section_chief", "科室负责人"),
-              ("lawyer_affairs", "律师工作处"), ("inspector", "考评组成员"), ("leading_group", "考评领导小组"))
+LANE_ROLES = (("firm_director", "律所主任"), ("lawyer_affairs", "律师工作处"), ("inspector", "考评组成员"),
+              ("leading_group", "考评领导小组"))
 
 
 def add_law_firm_people(session) -> None:
-    """Firms under their counties with a director each, county and city staff, inspectors and their directory
-    (on top of the `org_tree` fixture's city and counties)."""
-    people.add_organization(session, "city-bar", "市律师协会", "city", "association")
+    """Firms under their counties with a director each, city staff, inspectors and their directory (on top of
+    `complaint_setup`: its county-a staff chen and zhou, county-b's b_worker, the city bar, respondent F-0001)."""
     for code, name in LANE_ROLES:
         people.add_role(session, code, name)
     for code, (name, county, director) in FIRMS.items():
         people.add_organization(session, code, name, county, "law_firm")
         people.add_user(session, director, f"{name}主任", code, ["firm_director"])
-        directory.add_entry(session, "respondent", code, name, org_code=county, data={"type": "firm"})
+        if directory.find(session, "respondent", code) is None:
+            directory.add_entry(session, "respondent", code, name, org_code=county, data={"type": "firm"})
     directory.add_entry(session, "respondent", "L-0009", "吴某某律师", org_code="county-a",
                         data={"type": "lawyer", "firm": "F-0001"})
-    people.add_user(session, "chen", "陈承办", "county-a", ["caseworker"])
-    people.add_user(session, "zhou", "周科长", "county-a", ["section_chief"])
-    people.add_user(session, "guo", "郭承办", "county-b", ["caseworker"])
     people.add_user(session, "qian", "钱处员", "city", ["lawyer_affairs"])
     people.add_user(session, "gao", "高组长", "city", ["leading_group"])
     for username, (home, recused) in INSPECTORS.items():

@@ -82,7 +82,7 @@ def test_every_time_limit_names_its_basis():
         limited = [t.getparent().getparent() for t in tree.iter(f"{BPMN}timeDate")]
         timers += len(limited)
         limited += [task for task in tree.iter(f"{BPMN}userTask")
-                    if task.find(f".//*[@name='dueExpression']") is not None]
+                    if task.find(".//*[@name='dueExpression']") is not None]
         limited += [step for step in tree.iter(f"{BPMN}scriptTask")
                     if re.search(r"add_(working_|calendar_)?days", step.findtext(f"{BPMN}script") or "")]
         for element in limited:
