@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
+import pytest
+import time_machine
 from lxml import etree
 from sqlalchemy import select
 
 from engine.core.models import Case, ProcessDefinition
 from engine.definitions import bundles
 from engine.runtime import cases
+from engine.time.workdays import CHINA_TZ
 from web.database import session as db_session
 
 from .complaint_steps import register
@@ -135,3 +139,84 @@ def test_a_firm_account_sees_its_own_cases_only(app, client):
     assert client.get(f"/cases/{own}").status_code == 200
     login(client, "wang")                                             # another county does not
     assert client.get(f"/cases/{own}").status_code == 404
+
+
+@pytest.fixture
+def in_the_window():
+    """The clock on Monday 2025-10-13, inside the test campaign's application window, ticking."""
+    with time_machine.travel(datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ), tick=True):
+        yield
+
+
+# A self-assessment the server scores in full whether or not it computes totals itself (it ignores these).
+FULL_SHEET = {"items": {}, "total": 100, "band": "exemplary", "band_label": "规范化（示范）", "veto": False,
+              "veto_items": [], "passed": True}
+
+
+def _reloaded(session, case_id: int) -> Case:
+    """The case as stored now (the runner writes case rows with plain SQL)."""
+    session.commit()
+    session.expire_all()
+    return cases.get_case(session, case_id)
+
+
+def _as_system(engine, session, case_id, name, data) -> None:
+    from .helpers import ready, roundtrip
+
+    task = next(t for t in ready(session, case_id) if t.name == name)
+    cases.complete_task(engine, session, task.id, data)
+    roundtrip(engine, session, case_id)
+
+
+def test_the_county_returns_an_application_once_and_the_drawn_inspectors_get_the_inspection(
+        engine, session, complaint_setup, in_the_window):
+    from .helpers import ready
+    from .law_firm_steps import APPLICATION, REVIEW, add_law_firm_people, participant
+
+    add_law_firm_people(session)
+    case = cases.start_case(engine, session, "law_firm_application", participant("F-0001"), org_code="F-0001")
+    _as_system(engine, session, case.id, "申报", {**APPLICATION, "self_score": FULL_SHEET})
+    again = {**REVIEW, "review_conclusion": "supplement", "supplement_items": "合伙人会议记录"}
+    _as_system(engine, session, case.id, "初审", again)
+    assert [t.name for t in ready(session, case.id)] == ["补正材料"]
+    _as_system(engine, session, case.id, "补正材料", {"supplement_note": "已补充 2025 年合伙人会议记录"})
+    _as_system(engine, session, case.id, "初审", again)                 # a second return is not possible
+    assert [t.name for t in ready(session, case.id)] == ["初审"]
+    assert _reloaded(session, case.id).meta["stage"] == "待初审"
+    _as_system(engine, session, case.id, "初审", REVIEW)
+    assert _reloaded(session, case.id).meta["stage"] == "待实地检查"
+    assert cases.waiting_messages(engine, session, case.id) == ["实地检查安排"]
+    cases.send_message(engine, session, case.id, "实地检查安排", {"inspectors": ["wei", "pan"], "draw_id": 7})
+    session.commit()
+    task = ready(session, case.id)[0]
+    assert task.name == "实地检查评分" and sorted(task.candidate_users) == ["pan", "wei"]
+
+
+def test_the_application_window_closing_ends_an_unfiled_application(engine, session, complaint_setup, in_the_window):
+    from .law_firm_steps import add_law_firm_people, participant
+
+    add_law_firm_people(session)
+    case = cases.start_case(engine, session, "law_firm_application", participant("F-0002"), org_code="F-0002")
+    cases.send_message(engine, session, case.id, "申报截止", {"closed_at": "2025-10-25T00:00:00+08:00"})
+    case = _reloaded(session, case.id)
+    assert case.status == "completed" and case.meta["stage"] == "未申报"
+
+
+def test_a_firm_barred_for_fraud_may_not_apply_in_the_next_cycle(engine, session, complaint_setup, in_the_window):
+    from .helpers import ready
+    from .law_firm_steps import add_law_firm_people, participant
+
+    add_law_firm_people(session)
+    earlier = cases.start_case(engine, session, "law_firm_application",
+                               participant("F-0001", barred_through="2026"), org_code="F-0001")
+    assert [t.name for t in ready(session, earlier.id)] == ["申报"]         # the bar applies to later cycles
+    barred = cases.start_case(engine, session, "law_firm_application", participant("F-0001", year=2026),
+                              org_code="F-0001")
+    barred = _reloaded(session, barred.id)
+    assert barred.status == "completed" and barred.meta["stage"] == "未通过"
+    free = cases.start_case(engine, session, "law_firm_application", participant("F-0001", year=2027),
+                            org_code="F-0001")
+    assert [t.name for t in ready(session, free.id)] == ["申报"]
+    other = cases.start_case(engine, session, "law_firm_application", participant("F-0002", year=2026),
+                             org_code="F-0002")
+    assert [t.name for t in ready(session, other.id)] == ["申报"]
