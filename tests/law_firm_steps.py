@@ -2,10 +2,16 @@
 (`complaint_setup`), three firms with their directors, the campaign's city roles and an inspector directory."""
 from __future__ import annotations
 
-from engine.core import people
-from engine.records import directory
+from datetime import datetime
 
-from .complaint_steps import do, user  # noqa: F401 - re-exported for the law-firm tests
+from engine.core import people
+from engine.core.models import Case
+from engine.records import directory
+from engine.runtime import cases
+from engine.time.workdays import CHINA_TZ
+
+from .complaint_steps import EXPLANATION, do, register, review  # noqa: F401 - do: for the law-firm tests
+from .test_complaint_sanctions import DECIDED, FILED, FINDINGS, LIGHT, RECOMMENDATION, REVIEWED, SERVED
 
 FIRMS = {"F-0001": ("示范明德律师事务所", "county-a", "mingde"),
          "F-0002": ("示范信达律师事务所", "county-a", "xinda"),
@@ -57,3 +63,27 @@ APPLICATION = {"firm_address": "示范市东城区人民路 1 号", "founded_on"
 REVIEW = {"materials_complete": True, "eligible": True, "veto_found": False, "review_conclusion": "recommend",
           "review_opinion": "材料齐全，符合申报条件，推荐参加实地检查"}
 DECIDE = {"score_confirmed": True, "decision_opinion": "同意考评组评分和等次"}
+
+
+def penalised(engine, session, clock, respondent_id: str) -> Case:
+    """A complaint about the respondent, ending the same day in an administrative penalty by the city."""
+    today = datetime.now(CHINA_TZ).date().isoformat()
+    case = register(engine, session, respondent_id=respondent_id, received_on=today)
+    for name, username, data in (
+            ("初审", "chen", review("accept")),
+            ("受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"}),
+            ("告知投诉人", "chen", {"notice_method": "post", "notified_on": today}),
+            ("被投诉人书面说明", "chen", {**EXPLANATION, "explanation_received_on": today}),
+            ("调查核实", "chen", FINDINGS),
+            ("处理意见", "chen", RECOMMENDATION),
+            ("处理决定审批", "dora", {"approved": True, "approval_opinion": "同意提出处罚建议"}),
+            ("立案审查", "city_chief", FILED), ("调查取证", "city_worker", LIGHT),
+            ("送达事先告知书", "city_worker", {**SERVED, "notice_served_on": today}),
+            ("陈述申辩与听证申请", "city_worker", {"statement_received_on": today,
+                                             "statement_summary": "当事人无异议", "hearing_requested": False}),
+            ("法制审核", "city_legal", REVIEWED), ("作出处罚决定", "city_director", DECIDED),
+            ("送达处罚决定书", "city_worker", {"decision_service_method": "direct", "decision_served_on": today,
+                                          "decision_service_proof": "签收"})):
+        clock.shift(60)
+        do(engine, session, case.id, name, username, data)
+    return cases.get_case(session, case.id)

@@ -20,6 +20,7 @@ from web.database import session as db_session
 
 from .complaint_steps import register
 from .conftest import ROOT
+from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
 from .web_helpers import login
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -220,3 +221,20 @@ def test_a_firm_barred_for_fraud_may_not_apply_in_the_next_cycle(engine, session
     other = cases.start_case(engine, session, "law_firm_application", participant("F-0002", year=2026),
                              org_code="F-0002")
     assert [t.name for t in ready(session, other.id)] == ["申报"]
+
+
+def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine, session, sanctions_setup):
+    from engine.core.models import AuditEvent
+
+    from .complaint_steps import at
+    from .helpers import ready
+    from .law_firm_steps import add_law_firm_people, penalised
+
+    add_law_firm_people(session)
+    with time_machine.travel(at("2025-11-17T09:00"), tick=True) as clock:
+        complaint = penalised(engine, session, clock, "L-0009")
+    assert complaint.meta["respondent_firm"] == "F-0001" and complaint.meta["penalty_decision"] == "penalise"
+    assert [t.name for t in ready(session, complaint.id)] == ["接收处理结果"]
+    thrown = [e.detail for e in session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == complaint.id, AuditEvent.action == "message_thrown"))]
+    assert {"message": "case_message"} in thrown
