@@ -238,3 +238,15 @@ def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine
     thrown = [e.detail for e in session.scalars(select(AuditEvent).where(
         AuditEvent.case_id == complaint.id, AuditEvent.action == "message_thrown"))]
     assert {"message": "case_message"} in thrown
+
+
+def test_an_invitation_late_in_the_window_is_reminded_an_hour_later_not_at_once(engine, session, complaint_setup):
+    from .complaint_steps import at
+    from .law_firm_steps import add_law_firm_people, participant
+
+    add_law_firm_people(session)
+    with time_machine.travel(at("2025-10-23T09:00"), tick=True):      # the window ends with Friday 10-24
+        case = cases.start_case(engine, session, "law_firm_application", participant("F-0001"), org_code="F-0001")
+        case = _reloaded(session, case.id)
+    assert case.meta["stage"] == "待申报" and case.title.startswith("示范明德律师事务所")
+    assert case.next_timer_at == at("2025-10-23T10:00").replace(microsecond=case.next_timer_at.microsecond)
