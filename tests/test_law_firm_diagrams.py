@@ -230,14 +230,21 @@ def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine
     from .helpers import ready
     from .law_firm_steps import add_law_firm_people, penalised
 
+    from engine.core.models import CaseMessage
+    from engine.runtime import cases
+
+    from .law_firm_steps import participant
+
     add_law_firm_people(session)
     with time_machine.travel(at("2025-11-17T09:00"), tick=True) as clock:
+        firm = cases.start_case(engine, session, "law_firm_application", participant("F-0001"), org_code="F-0001")
+        other = cases.start_case(engine, session, "law_firm_application", participant("F-0002"), org_code="F-0002")
         complaint = penalised(engine, session, clock, "L-0009")
     assert complaint.meta["respondent_firm"] == "F-0001" and complaint.meta["penalty_decision"] == "penalise"
     assert [t.name for t in ready(session, complaint.id)] == ["接收处理结果"]
-    thrown = [e.detail for e in session.scalars(select(AuditEvent).where(
-        AuditEvent.case_id == complaint.id, AuditEvent.action == "message_thrown"))]
-    assert {"message": "case_message"} in thrown
+    sent = session.scalars(select(CaseMessage).where(CaseMessage.sender_case_id == complaint.id)).all()
+    assert [(m.name, m.target_case_id) for m in sent] == [("执业处分通报", firm.id)]     # the lawyer's firm only
+    assert other.id not in [m.target_case_id for m in sent]
 
 
 def test_an_invitation_late_in_the_window_is_reminded_an_hour_later_not_at_once(engine, session, complaint_setup):
