@@ -214,7 +214,7 @@ class Instance:
             return workflow.data or (workflow.last_task.data if workflow.last_task else {})
         if not tasks:
             return workflow.last_task.data if workflow.last_task else {}
-        return max(tasks, key=lambda t: t.last_state_change).data
+        return latest_data(tasks)
 
     def _follow_org(self, data: dict) -> None:
         code = data.get(CASE_ORG_VARIABLE)
@@ -331,6 +331,13 @@ def _one_or_many(rows: list[dict]) -> dict | list[dict]:
 def _is_completed(workflow, open_now: list) -> bool:
     """`workflow.is_completed()`, answered without a walk of the tree when some task is still open."""
     return workflow.completed or (not open_now and workflow.is_completed())
+
+
+def latest_data(tasks: list) -> dict:
+    """The data of the most recently changed open task drawn in the diagram: SpiffWorkflow's own tasks (the
+    join an ended branch waits in, a boundary event's join) may have changed later and carry no case data."""
+    drawn = [t for t in tasks if getattr(t.task_spec, "bpmn_id", None) is not None] or tasks
+    return max(drawn, key=lambda t: t.last_state_change).data
 
 
 def _ready_human(tasks: list) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ..core.vocabulary import (
 )
 from ..definitions.bundles import bundle_file, latest_definitions
 from ..runtime.cases import send_message, start_case, waiting_messages
+from ..runtime.instance import latest_data
 
 _TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 
@@ -54,7 +55,7 @@ def _current_data(workflow) -> dict:
     open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
     if not open_tasks:
         return dict(workflow.last_task.data) if workflow.last_task else {}
-    return dict(max(open_tasks, key=lambda t: t.last_state_change).data)
+    return dict(latest_data(open_tasks))
 
 def field_titles(session: Session, bundle_id: int) -> dict[str, str]:
     """Every form field's title in a bundle version, by property name (bundles never change, so kept)."""
