@@ -247,7 +247,9 @@ def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine
     assert other.id not in [m.target_case_id for m in sent]
 
 
-def test_an_invitation_late_in_the_window_is_reminded_an_hour_later_not_at_once(engine, session, complaint_setup):
+def test_an_invitation_late_in_the_window_is_reminded_at_once_and_keeps_its_fields(engine, session,
+                                                                                  complaint_setup):
+    from engine.core.models import Notification, User
     from .complaint_steps import at
     from .law_firm_steps import add_law_firm_people, participant
 
@@ -256,4 +258,7 @@ def test_an_invitation_late_in_the_window_is_reminded_an_hour_later_not_at_once(
         case = cases.start_case(engine, session, "law_firm_application", participant("F-0001"), org_code="F-0001")
         case = _reloaded(session, case.id)
     assert case.meta["stage"] == "待申报" and case.title.startswith("示范明德律师事务所")
-    assert case.next_timer_at == at("2025-10-23T10:00").replace(microsecond=case.next_timer_at.microsecond)
+    assert case.next_timer_at is None
+    reminded = session.scalars(select(Notification).where(Notification.case_id == case.id)).all()
+    assert [n.title for n in reminded] == ["申报临期提醒：示范明德律师事务所"]
+    assert session.get(User, reminded[0].user_id).username == "mingde"      # the firm's director
