@@ -78,6 +78,8 @@ CASE_MESSAGE = "case_message"
 LANE_ORGS_VARIABLE = "lane_orgs"
 PARENT_CASE_ID_VARIABLE = "parent_case_id"
 PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
+# A case-context helper that reads a whole directory (issue 16, part "scenarios").
+DIRECTORY_ENTRIES_HELPER = "directory_entries"
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,10 @@ TERMS: tuple[Term, ...] = (
          "set on a case `start_cases` started: the id of the case that started it"),
     Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
          "set on a case `start_cases` started: the business number of the case that started it"),
+    # Issue 16, part "scenarios".
+    Term(DIRECTORY_ENTRIES_HELPER, HELPER, "`(kind, **where)`",
+         "the active entries of a directory in key order, each `{kind, key, name, …its data}`, kept to those whose "
+         "fields equal the given values (a list value: any of them); reads only"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

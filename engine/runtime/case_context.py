@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..core.messages import Msg
-from ..core.models import Case, Organization
+from ..core.vocabulary import DIRECTORY_ENTRIES_HELPER
+from ..core.models import Case, DirectoryEntry, Organization
 from ..records import directory
 
 _current = contextvars.ContextVar("lawflow_running_instance", default=None)
@@ -52,6 +53,21 @@ def related_cases(**criteria) -> list[dict]:
 def directory_entry(kind: str, key) -> dict | None:
     """A directory entry as plain data, or None."""
     return copy.deepcopy(directory.entry_dict(directory.find(_instance().session, kind, str(key))))
+
+
+def directory_entries(kind: str, **where) -> list[dict]:
+    """A directory's active entries as plain data in key order, kept to those whose fields (key, name or data)
+    equal the given values (a list value: any of them), so a diagram can take a whole register as its pool."""
+    query = select(DirectoryEntry).where(DirectoryEntry.kind == str(kind), DirectoryEntry.active)
+    entries = [directory.entry_dict(e) for e in _instance().session.scalars(query.order_by(DirectoryEntry.key))]
+    return [copy.deepcopy(e) for e in entries if all(_matches(e.get(f), v) for f, v in where.items())]
+
+
+def _matches(value, wanted) -> bool:
+    """Whether an entry's value is the wanted one (or one of a wanted list), compared as text."""
+    if isinstance(wanted, (list, tuple)):
+        return str(value) in {str(w) for w in wanted} and value is not None
+    return value is not None and str(value) == str(wanted)
 
 
 def organization_name(code: str) -> str:
@@ -97,4 +113,4 @@ def child_cases(**where) -> list[dict]:
 
 
 HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry, "organization_name": organization_name,
-           "organizations": organizations, "child_cases": child_cases}
+           "organizations": organizations, "child_cases": child_cases, DIRECTORY_ENTRIES_HELPER: directory_entries}
