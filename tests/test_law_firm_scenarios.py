@@ -16,6 +16,9 @@ from engine.core import people
 from engine.core.models import Case, RandomDraw
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
+from engine.work.casework import case_data
+from engine.work.public_lists import public_list, send_public_message
+from engine.work.score_sheets import score_sheet_start
 
 from .complaint_steps import at, document_text
 from .conftest import ROOT
@@ -30,11 +33,10 @@ def firms(session, sanctions_setup):
     """The complaint procedure's people with the firms, the city's campaign staff and the inspectors."""
     add_law_firm_people(session)
 
-pytestmark = pytest.mark.skip(reason="needs the campaign/standards/draws parts")
 
 DEPLOY = {"campaign_title": "2025年度规范化律师事务所评定", "year": 2025, **WINDOWS,
           "period_from": "2024-11-01", "period_to": "2025-10-31", "leading_group": ["高组长", "钱处员"]}
-POOL = {"inspector_pool": [{"inspector": name} for name in INSPECTORS], "max_per_inspector": 2}
+POOL = {"max_per_inspector": 2}
 
 
 def sheet(total: int, **vetoes) -> dict:
@@ -198,9 +200,16 @@ def test_a_penalty_from_a_complaint_in_the_period_vetoes_whatever_the_score(engi
         sweep(engine, session)                                 # both windows close
         do(engine, session, campaign_case.id, "组织实地检查", "qian", POOL)
         sweep(engine, session)
-        inspected(engine, session, clock, case, 95, V1="评估期内受到行政处罚")
+        task = next(t for t in ready(session, case.id) if t.name == "实地检查评分")
+        start = score_sheet_start(engine, session, task)["inspection_score"]
+        assert start["entry"]["vetoes"]["V1"]["hit"] is True     # the sheet opens with the records' finding
+        assert [c["id"] for c in start["findings"]["V1"]["cases"]] == [complaint.id]
+        inspected(engine, session, clock, case, 95)              # the inspectors enter no veto themselves
         case = application(session, "F-0001")
         assert case.meta["veto"] is True and case.meta["stage"] == "未通过" and case.status == "completed"
+        assert case.meta["inspection_total"] >= 90               # not named whatever its score
+        scored = case_data(engine, session, case)["inspection_score"]
+        assert scored["veto_items"] == ["V1"] and scored["band"] == "failed"
 
 
 def test_an_upheld_objection_during_publicity_withdraws_the_firm(engine, session, firms):
@@ -209,11 +218,15 @@ def test_an_upheld_objection_during_publicity_withdraws_the_firm(engine, session
         case = applied_and_recommended(engine, session, clock)
         arranged(engine, session, clock, campaign_case)
         inspected(engine, session, clock, case, 92)
-        assert "异议" in cases.waiting_messages(engine, session, case.id)
-        cases.send_message(engine, session, case.id, "异议", {"name": "张某", "contact": "13800000009",
-                                                               "text": "该所去年曾私自收案", "submitted_at": "2025-11-07"},
-                           actor="public")
-        assert names(session, case.id) == ["异议核查"]
+        listed = public_list(session, "law_firm_application", "notice")
+        assert FIRMS["F-0001"][0] in str(listed)
+        clock.move_to(at("2025-11-07T10:00"))                  # within 公示 (5 working days from 11-03)
+        receipt = send_public_message(engine, session, "law_firm_application", "notice", case.business_number, "异议",
+                                      {"name": "张某", "contact": "13800000009", "text": "该所去年曾私自收案"})
+        assert receipt["number"] == case.business_number and receipt["reference"]
+        assert names(session, application(session, "F-0001").id) == ["异议核查"]
+        objection = case_data(engine, session, application(session, "F-0001"))["objection"]
+        assert objection["text"] == "该所去年曾私自收案" and objection["reference"] == receipt["reference"]
         do(engine, session, case.id, "异议核查", "qian", {"objection_upheld": True, "check_findings": "经核查属实"})
         case = application(session, "F-0001")
         assert case.meta["stage"] == "未通过" and case.status == "completed"
