@@ -13,9 +13,10 @@ import time_machine
 from sqlalchemy import select
 
 from engine.core import people
-from engine.core.models import Case, RandomDraw
+from engine.core.models import Case, RandomDraw, User
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
+from engine.work import participants
 from engine.work.casework import case_data
 from engine.work.public_lists import public_list, send_public_message
 from engine.work.score_sheets import score_sheet_start
@@ -76,6 +77,19 @@ def application(session, firm_code: str) -> Case:
     session.expire_all()
     return session.scalar(select(Case).where(Case.process_key == "law_firm_application",
                                              Case.meta["firm_code"].as_string() == firm_code))
+
+
+def figures(engine, session, campaign_case: Case) -> dict:
+    """The campaign's participant figures as its organiser sees them (the campaign page's numbers)."""
+    organiser = session.scalar(select(User).where(User.username == "qian"))
+    found = participants.table(session, organiser, cases.get_case(session, campaign_case.id), engine.now())
+    return {f["name"]: f["value"] for f in found.figures}
+
+
+def listed(session, name: str) -> list[str]:
+    """The firm names shown on one of the portal's public lists of applications."""
+    return [cell for row in public_list(session, "law_firm_application", name)["rows"] for cell in row["fields"]
+            if cell in {n for n, _, _ in FIRMS.values()}]
 
 
 def names(session, case_id) -> list[str]:
@@ -154,6 +168,7 @@ def test_86_is_standard_published_and_named_with_a_certificate(engine, session, 
         inspected(engine, session, clock, case, 86)
         case = application(session, "F-0001")
         assert case.meta["stage"] == "公示中" and case.meta["band"] == "standard" and case.meta["inspection_total"] == 86
+        assert listed(session, "notice") == [FIRMS["F-0001"][0]] and listed(session, "register") == []
         clock.move_to(at("2025-11-10T09:00"))
         sweep(engine, session)
         assert application(session, "F-0001").meta["stage"] == "公示中"       # 5 working days end with 11-10
@@ -165,6 +180,13 @@ def test_86_is_standard_published_and_named_with_a_certificate(engine, session, 
         assert FIRMS["F-0001"][0] in certificate and "86" in certificate and "规范化（达标）" in certificate
         assert "2027年11月11日" in certificate
         assert "86" in document_text(session, case.id, "命名决定")
+        assert listed(session, "notice") == [] and listed(session, "register") == [FIRMS["F-0001"][0]]
+        assert figures(engine, session, campaign_case) == {
+            "invited": 3, "applied": 1, "recommended": 1, "inspected": 1, "named": 1, "rectifying": 0, "overdue": 0,
+            "rate": 100.0}
+        row = next(r for r in participants.table(session, session.scalar(select(User).where(User.username == "qian")),
+                                                 campaign_case, engine.now()).rows if r["org"] == "F-0001")
+        assert row["meta"]["band_label"] == "规范化（达标）" and row["meta"]["self_total"] == 88
 
 
 def test_74_rectifies_is_rechecked_and_named(engine, session, firms):
@@ -175,6 +197,7 @@ def test_74_rectifies_is_rechecked_and_named(engine, session, firms):
         inspected(engine, session, clock, case, 74)
         case = application(session, "F-0001")
         assert case.meta["stage"] == "整改中" and names(session, case.id) == ["限期整改"]
+        assert figures(engine, session, campaign_case)["rectifying"] == 1
         assert "整改" in document_text(session, case.id, "整改通知书")
         clock.move_to(at("2025-11-20T10:00"))
         do(engine, session, case.id, "限期整改", "mingde", {"rectification_report": "已建立利益冲突审查台账并补齐会议记录"})
