@@ -3,7 +3,9 @@ firm of the city; a firm applies, self-scores, is recommended, inspected by draw
 goes through 公示 and is named with a certificate; vetoes from complaint penalties, objections, sanctions after
 naming, the two-year re-evaluation and the draw's record.
 
-Written against the shapes of the shared design before the campaign, standards and draws parts were merged."""
+The campaign runs through `start_cases` and its window timers, messages between cases are delivered by the
+sweep, the veto comes from the standard's auto rule over the complaint records, and objections arrive through the
+portal's public list."""
 from __future__ import annotations
 
 import json
@@ -181,6 +183,8 @@ def test_86_is_standard_published_and_named_with_a_certificate(engine, session, 
         assert "2027年11月11日" in certificate
         assert "86" in document_text(session, case.id, "命名决定")
         assert listed(session, "notice") == [] and listed(session, "register") == [FIRMS["F-0001"][0]]
+        entry = public_list(session, "law_firm_application", "register")["rows"][0]
+        assert entry["number"] == case.business_number and entry["fields"][1:] == ["规范化（达标）", "2027-11-11"]
         assert figures(engine, session, campaign_case) == {
             "invited": 3, "applied": 1, "recommended": 1, "inspected": 1, "named": 1, "rectifying": 0, "overdue": 0,
             "rate": 100.0}
