@@ -116,12 +116,13 @@ def applied_and_recommended(engine, session, clock, firm_code="F-0001", self_tot
     return application(session, firm_code)
 
 
-def arranged(engine, session, clock, campaign_case) -> None:
-    """Both windows close (the campaign tells its participants), then on 11-03 the organiser draws inspectors."""
+def arranged(engine, session, clock, campaign_case, pool=POOL) -> None:
+    """Both windows close (the campaign tells its participants), then on 11-03 the organiser has inspectors
+    drawn from the register."""
     clock.move_to(at("2025-11-01T09:00"))
     sweep(engine, session)
     clock.move_to(at("2025-11-03T09:00"))
-    do(engine, session, campaign_case.id, "组织实地检查", "qian", POOL)
+    do(engine, session, campaign_case.id, "组织实地检查", "qian", pool)
     sweep(engine, session)
 
 
@@ -293,9 +294,13 @@ def test_the_draw_reruns_to_the_same_result_and_never_assigns_a_conflicted_inspe
         campaign_case = campaign(engine, session)
         for firm in FIRMS:
             applied_and_recommended(engine, session, clock, firm)
-        arranged(engine, session, clock, campaign_case)
+        arranged(engine, session, clock, campaign_case,
+                 {**POOL, "unavailable": [{"inspector": "wei", "reason": "出差"}]})
         record = session.scalar(select(RandomDraw).where(RandomDraw.case_id == campaign_case.id))
         assert draws.rerun(record) == record.result and draws.verify(session, record.id)
+        assert sorted(record.pool["people"]) == sorted(set(INSPECTORS) - {"wei"})   # the register, less the absent
+        kept = json.dumps(case_data(engine, session, cases.get_case(session, campaign_case.id)), ensure_ascii=False)
+        assert not any(firm in kept for firm in FIRMS)       # the campaign keeps no per-firm lists in its state
         assignment = record.result["assignment"]
         assert sorted(assignment) == sorted(FIRMS)
         for firm, chosen in assignment.items():
