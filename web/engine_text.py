@@ -11,13 +11,21 @@ from engine.core import Msg, as_msg
 
 from .engine_texts import SPIFF_MESSAGES, TEXTS
 
-__all__ = ["TEXTS", "engine_text", "problem_line", "render"]
+__all__ = ["TEXTS", "engine_text", "field_name", "problem_line", "render"]
+
+WHOLE_FORM = Msg("form.root")
 
 
 def engine_text(obj: Any) -> str:
     """An engine error, field error, problem, message or stored message text, in the request's language (Chinese,
     the source text, outside a request: the CLI)."""
     return render(obj, gettext if has_request_context() else str)
+
+
+def field_name(field: str) -> str:
+    """A field error's key as the reader sees it: the engine keys an error of the whole form "" (as a JSON
+    pointer names the whole document), which is named in the reader's language."""
+    return field or engine_text(WHOLE_FORM)
 
 
 def problem_line(problem) -> str:

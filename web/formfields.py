@@ -57,7 +57,7 @@ def _field(key, prop, value, required, errors, choices, prefix) -> Field:
         made.options = list(zip([str(v) for v in source["enum"]], [str(n) for n in source.get(
             "enumNames", source["enum"])]))
     elif prop.get("x-directory") or prop.get("x-organization"):
-        made.options = choices.get(key, [])
+        made.options = [(value, engine_text(label)) for value, label in choices.get(key, [])]
     if widget == "group":
         rows = value if isinstance(value, list) else []
         made.rows = [build(item, row, errors, choices, f"{name}[{i}].") for i, row in enumerate(rows)]
