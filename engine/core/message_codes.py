@@ -273,7 +273,8 @@ CODES = {
     "document.memory": "the template needs more than {mb} MB of memory and was stopped",
     "document.payload": "the payload of a document message must hold template and name",
     "document.not_found": "document not found",
-    "notify.bad_address": "unknown notification address `{to}`: expected user:<username>, lane:<role> or task:<task id>",
+    "notify.bad_address": "unknown notification address `{to}`: expected user:<username>, lane:<role> or "
+                          "task:<task id>",
     "notify.payload": "the payload of a notify message must hold to and title",
     "notify.email": "{name},\n\n{body}\n\n{link}\n",
     # msgs3: time — holiday schedules, working days
@@ -295,11 +296,13 @@ CODES = {
     "migration.finished_step_changed": "the finished step \"{name}\" was changed; this case will not run it again",
     "migration.in_subprocess": " (subprocess {name})",
     "migration.no_subprocess": "the running subprocess is not in the new version{where}",
-    "migration.step_removed": "step \"{name}\"{where} was deleted in the new version, but this case has done or is doing it",
+    "migration.step_removed": "step \"{name}\"{where} was deleted in the new version, but this case has done or "
+                              "is doing it",
     "migration.type_changed": "the open step \"{name}\"{where} changed its type in the new version",
     "migration.call_changed": "the running call activity \"{name}\"{where} calls another process in the new version",
     "migration.finished_removed": "the step {element} this case finished was deleted in the new version",
-    "migration.not_recomputed": "the rule computing {name} changed, but this case's value has been adjusted since or cannot be recomputed: it is kept",
+    "migration.not_recomputed": "the rule computing {name} changed, but this case's value has been adjusted since "
+                                "or cannot be recomputed: it is kept",
     "migration.timer": "timer: {name}",
     "migration.due": "due: {name}",
     # msgs3: work — starting cases, message actions, portal, task notices, worklists; whole-form keys

@@ -17,7 +17,8 @@ A plain child with bytes on stdin and stdout has none of these, and a crash in i
 Starting it costs about half a second, once per document, off the step that asked for it.
 
 Protocol: arguments are the CPU seconds, memory bytes and output bytes; stdin is one line of JSON (the context)
-followed by the template's bytes; exit 0 writes the document to stdout, exit 3 writes why it was refused (a stored message, see engine/core/messages.py).
+followed by the template's bytes; exit 0 writes the document to stdout, exit 3 writes why it was refused
+(a stored message, see engine/core/messages.py).
 """
 from __future__ import annotations
 

@@ -147,7 +147,8 @@ class WorkCalendar:
 
     def _count(self, after: date, until: date) -> int:
         if (until - after).days > _MAX_SCAN:
-            raise ValueError(Msg("time.range_too_long", start=after.isoformat(), end=until.isoformat(), limit=_MAX_SCAN))
+            raise ValueError(Msg("time.range_too_long", start=after.isoformat(), end=until.isoformat(),
+                                 limit=_MAX_SCAN))
         count, day = 0, after
         while day < until:
             day += timedelta(days=1)

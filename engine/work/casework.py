@@ -173,7 +173,8 @@ def start_as(engine, session: Session, user: User, process_key: str, org_code: s
     problems = []
     org = scoped_organization(session, user, org_code) if org_code else None
     if org is None:
-        problems.append(FieldError("org", Msg("start.org_not_in_scope", code=org_code or Msg("start.org_none")), "scope"))
+        named = org_code or Msg("start.org_none")
+        problems.append(FieldError("org", Msg("start.org_not_in_scope", code=named), "scope"))
     definition = next((d for d in latest_definitions(session) if d.process_key == process_key), None)
     if definition is None:
         problems.append(FieldError("process", Msg("start.process_not_found", key=process_key), "exists"))
