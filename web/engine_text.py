@@ -51,7 +51,11 @@ def _msg_of(obj: Any) -> Msg:
     if isinstance(obj, Msg):
         return obj
     found = getattr(obj, "msg", None)        # an engine error, field error or problem
-    return found if isinstance(found, Msg) else as_msg(obj)
+    if isinstance(found, Msg):
+        return found
+    if isinstance(obj, Exception) and len(obj.args) == 1 and isinstance(obj.args[0], Msg):
+        return obj.args[0]                   # a helper's refusal: ValueError(Msg(...))
+    return as_msg(obj)
 
 
 def _param(value: Any, translate: Callable[[str], str]) -> Any:
