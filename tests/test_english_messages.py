@@ -9,13 +9,14 @@ from flask import session as browser_session
 from sqlalchemy import select
 
 from engine.core import DataValidationError
-from engine.core.models import Notification, User
+from engine.core.models import BundleFile, Case, Notification, User
 from engine.time.calendar_store import store_year
 from web.database import session as db_session
 from web.engine_text import engine_text, field_name
 from web.workflow import engine
 
 from .helpers import zh
+from .test_hostile_files import APPLY_FORM, apply_form_with
 from .test_work_pages import post, ready_task, text
 from .web_helpers import csrf, field_errors, login
 
@@ -73,3 +74,20 @@ def test_a_whole_form_error_is_keyed_by_no_field_and_named_in_the_readers_langua
     with app.test_request_context():
         browser_session["lang"] = "en"
         assert field_name("") == "(the form)"
+
+
+def test_the_task_page_shows_an_error_of_the_whole_form_above_its_fields(app, client):
+    task_id, case_id = ready_task(app, "sample_review", "county-a")
+    with app.app_context():           # a form stored before references were checked: it cannot be checked now
+        db = db_session()
+        bundle_id = db.get(Case, case_id).definition.bundle_id
+        stored = db.scalar(select(BundleFile).where(BundleFile.bundle_id == bundle_id, BundleFile.path == APPLY_FORM))
+        stored.content = apply_form_with(title={"$ref": "https://example.invalid/title.json"})
+        db.commit()
+    login(client, "zhang")
+    post(client, f"/tasks/{task_id}/claim", {})
+    refused = post(client, f"/tasks/{task_id}", {"action": "complete", "title": "购置打印机", "reason": "旧打印机已损坏"},
+                   f"/tasks/{task_id}")
+    assert refused.status_code == 422
+    shown = text(refused).split('id="form-error">', 1)[1].split("<", 1)[0]
+    assert "表单以外" in shown

@@ -37,7 +37,7 @@ class Preview:
     from_version: int
     to_version: int
     can_migrate: bool
-    reasons: list[Msg] = field(default_factory=list)
+    reasons: list[Msg | str] = field(default_factory=list)
     warnings: list[Msg] = field(default_factory=list)
     recomputed: list[tuple[str, str, str]] = field(default_factory=list)      # (variable, before, after)
     deadline_changes: list[tuple[Msg, str | None, str | None]] = field(default_factory=list)  # (what, before, after)
