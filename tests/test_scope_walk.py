@@ -18,8 +18,9 @@ from .web_helpers import csrf, login, token_for
 
 OUTSIDER = "zhang"
 SECRET_TITLE = "外县保密案件标题"
-# Open to everyone, or about no case: the portal (its own verification code), files, signing in, the language.
-PUBLIC = {"portal.index", "portal.submit", "portal.status", "static", "assets.asset", "auth.login", "auth.logout",
+# Open to everyone, or about no case: the portal (its own verification code; the public lists a process declares,
+# showing its declared public fields only), files, signing in, the language.
+PUBLIC = {"portal.index", "portal.submit", "portal.status", "portal.public_list", "static", "assets.asset", "auth.login", "auth.logout",
           "i18n.choose", "pages.healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 POLICY_PREFIX = "/policy"
 APPLY = {"title": "越权", "reason": "越权办理的理由"}
@@ -29,7 +30,7 @@ API_BODIES = {
     "api_cases.Comments": {"text": "越权"}, "api_cases.Copies": {"to": ["li"]},
     "api_cases.Messages": {"name": "withdraw"}, "api_tasks.complete": {"data": APPLY},
     "api_tasks.task_transfer": {"to": "li", "reason": "越权"}, "api_tasks.task_delegate": {"to": "li"},
-    "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []},
+    "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []}, "api_draws.DrawPublish": {},
     **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
 }
 PAGE_FORM = {"to": "li", "reason": "越权", "note": "越权", "text": "越权", "org": "county-b", "title": "越权",
@@ -68,7 +69,9 @@ def _values(rule, foreign: dict) -> list[dict]:
     """Path values for a rule: the foreign rows' ids, and each operation or name the route distinguishes."""
     values = {k: foreign[k] for k in rule.arguments if k in foreign}
     others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
-              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"]}
+              "draw_id": [1],
+              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"],
+              "field": ["score"]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:

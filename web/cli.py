@@ -1,6 +1,7 @@
 """The `lawflow` command: thin wrappers over one engine function each."""
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,8 +11,9 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from engine.core import people, upgrade, BundleInvalid, DataValidationError
+from engine.core import people, upgrade, BundleInvalid, DataValidationError, EngineError
 from engine.definitions import bundles
+from engine.records import draws
 from engine.runtime import deadlines
 from engine.time import calendar_store
 
@@ -173,3 +175,29 @@ def calendar_set_year(year: int, holidays: str, workdays: str, note: str) -> Non
         click.echo(f"日历数据有误：{detail}", err=True)
         sys.exit(1)
     click.echo(f"已录入 {year} 年安排，重新计算了 {updated} 个案件的期限")
+
+
+# Random draws (part "draws", issue 16).
+@main.group("draw")
+def draw() -> None:
+    """Random draws (双随机一公开) recorded by cases."""
+
+
+@draw.command("verify")
+@click.argument("draw_id", type=int)
+def draw_verify(draw_id: int) -> None:
+    """Run a recorded draw again from its pool, criteria and seed; exit 1 if the result differs from the record."""
+    with _sessions()() as session:
+        try:
+            record = draws.get(session, draw_id)
+            recomputed = draws.rerun(record)
+        except EngineError as exc:
+            click.echo(engine_text(exc), err=True)
+            sys.exit(2)
+        click.echo(f"抽取记录 {record.id}：{record.purpose}（{record.algorithm}，种子 {record.seed}）")
+        if recomputed == record.result:
+            click.echo("复核一致：重新抽取的结果与记录相同")
+            return
+        click.echo(f"复核不一致：记录的结果 {json.dumps(record.result, ensure_ascii=False)}，"
+                   f"重新抽取的结果 {json.dumps(recomputed, ensure_ascii=False)}", err=True)
+        sys.exit(1)

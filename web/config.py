@@ -95,6 +95,8 @@ DEFAULTS = {
     # Public portal, per client address and server process: submissions an hour, status checks in ten minutes.
     "PORTAL_SUBMISSIONS_PER_HOUR": 5,
     "PORTAL_CHECKS_PER_10_MINUTES": 20,
+    # Public lists: messages (objections) from the public per client address and server process an hour.
+    "PORTAL_MESSAGES_PER_HOUR": 5,
 }
 
 

@@ -13,12 +13,13 @@ from engine.core import (
     people, scope, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, User,
 )
 from engine.definitions import bundles
-from engine.records import documents, history
+from engine.records import documents, draws, history
 from engine.runtime import cases
 from engine.time import day_of, CHINA_TZ
 from engine.work import case_status, casework, tasks, worklists
 
 
+from . import campaign, standards
 from .auth import is_policy, login_required
 from .database import session
 from .refusal import refuse
@@ -37,6 +38,7 @@ ACTION_LABELS = {
     "draft_saved": "暂存草稿", "task_claimed": "签收", "task_delegated": "委派", "task_released": "退回待签收",
     "task_resolved": "交回委派", "task_transferred": "转办", "task_urged": "催办",
     "case_migrated": "迁移到新版本", "case_retried": "恢复运行", "path_advanced": "流程推进", "path_recorded": "流程记录",
+    "draw_published": "公开抽取结果",
 }
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
@@ -233,7 +235,10 @@ def case_detail(case_id: int):
         documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
         colleagues=tasks.colleagues(db, case),
-        current=[t.element_id for t in all_tasks if t.status == "ready"])
+        current=[t.element_id for t in all_tasks if t.status == "ready"],
+        draws=[draw_view(d) for d in draws.draws_of_case(db, case_id)], may_publish=g.user.org_id == case.org_id,
+        sheets=standards.completed_sheets(eng, db, case), participants=campaign.table_of(case),
+        participant_args=request.args.to_dict())
 
 
 def _holders(db, task) -> list:
@@ -293,3 +298,67 @@ def case_document(case_id: int, document_id: int):
     doc = documents.document(db, case_id, document_id)
     return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+# Random draws (双随机一公开) on the case page: the record, 复核 and 公开 (part "draws", issue 16).
+CRITERIA_LABELS = {"count": "抽取数量", "per_target": "每个对象人数", "max_per_person": "每人至多", "excluded": "回避"}
+
+
+def draw_view(draw) -> dict:
+    """A recorded draw as the case page lists it: names beside keys, criteria and result in words."""
+    pool = draw.pool or {}
+    names = {e["key"]: e.get("name") for part in pool.values() for e in part if isinstance(e, dict) and "key" in e}
+    label = lambda key: f"{key}（{names[key]}）" if names.get(key) else key  # noqa: E731
+    if draw.method == draws.SAMPLE:
+        size = _("%(count)s 个", count=len(pool.get("items", [])))
+        result = "、".join(label(k) for k in (draw.result or {}).get("chosen", []))
+    else:
+        size = _("对象 %(targets)s 个，人员 %(people)s 名", targets=len(pool.get("targets", [])),
+                 people=len(pool.get("people", [])))
+        result = "；".join(f"{label(t)}：{'、'.join(label(p) for p in ps)}"
+                          for t, ps in (draw.result or {}).get("assignment", {}).items())
+    criteria = "；".join(f"{_(CRITERIA_LABELS[k]) if k in CRITERIA_LABELS else k}：{_criterion(v)}"
+                        for k, v in (draw.criteria or {}).items())
+    return {"id": draw.id, "purpose": draw.purpose, "drawn_at": draw.drawn_at, "drawn_by": draw.drawn_by,
+            "size": size, "criteria": criteria, "seed": draw.seed, "algorithm": draw.algorithm, "result": result,
+            "published_at": draw.published_at}
+
+
+def _criterion(value) -> str:
+    if isinstance(value, dict):
+        return "，".join(f"{k} {_criterion(v)}" for k, v in value.items()) or _("无")
+    return field_value(value)
+
+
+@bp.post("/cases/<int:case_id>/draws/<int:draw_id>/verify")
+@login_required
+def draw_verify(case_id: int, draw_id: int):
+    """复核: run a recorded draw of a visible case again from its pool, criteria and seed, and say whether the
+    result is the one recorded."""
+    db = session()
+    scope.scoped_case(db, g.user, case_id)
+    try:
+        draws.get(db, draw_id, case_id)
+        same = draws.verify(db, draw_id)
+    except EngineError as exc:
+        refuse(exc)
+    else:
+        if same:
+            flash(_("抽取记录 %(id)s 复核一致：按记录的备选范围、条件和种子重新抽取，结果相同", id=draw_id), "ok")
+        else:
+            flash(_("抽取记录 %(id)s 复核不一致：重新抽取的结果与记录不同", id=draw_id), "error")
+    return redirect(url_for("pages.case_detail", case_id=case_id) + f"#draw-{draw_id}")
+
+
+@bp.post("/cases/<int:case_id>/draws/<int:draw_id>/publish")
+@login_required
+def draw_publish(case_id: int, draw_id: int):
+    """公开: staff of the case's organisation publish a draw's record."""
+    db = session()
+    scope.scoped_case(db, g.user, case_id)
+    try:
+        draws.publish(db, draw_id, g.user, engine().now(), case_id)
+        flash(_("抽取结果已公开"), "ok")
+    except EngineError as exc:
+        refuse(exc)
+    return redirect(url_for("pages.case_detail", case_id=case_id) + f"#draw-{draw_id}")

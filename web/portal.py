@@ -1,4 +1,5 @@
-"""The public portal: file a complaint without an account, then check its stage with the number and code."""
+"""The public portal: file a complaint without an account, then check its stage with the number and code; read the
+public lists processes declare and send a listed case the message its list accepts (an objection)."""
 from __future__ import annotations
 
 import threading
@@ -7,14 +8,15 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 
-from engine.core import DataValidationError, NotFound
+from engine.core import DataValidationError, EngineError, NotFound
 from engine.records import directory
-from engine.work import portal
+from engine.work import portal, public_lists
 
 from . import formfields
-from .database import session
+from .database import rollback, session
 from .workflow import engine
 from .engine_text import engine_text
+from .refusal import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -40,10 +42,12 @@ class RateLimiter:
 
 
 def init_app(app: Flask) -> None:
-    """Register the portal with its rate limits (submissions per hour, status checks per 10 minutes)."""
+    """Register the portal with its rate limits (submissions and list messages per hour, status checks per
+    10 minutes)."""
     app.extensions["lawflow.portal_limits"] = {
         "submit": RateLimiter(int(app.config["PORTAL_SUBMISSIONS_PER_HOUR"]), 3600),
         "status": RateLimiter(int(app.config["PORTAL_CHECKS_PER_10_MINUTES"]), 600),
+        "message": RateLimiter(int(app.config["PORTAL_MESSAGES_PER_HOUR"]), 3600),
     }
     app.register_blueprint(bp)
 
@@ -56,7 +60,9 @@ def _limit(bucket: str) -> None:
 @bp.get("/")
 def index():
     """What the public may do here."""
-    return render_template("portal/index.html", processes=portal.public_processes(session()))
+    db = session()
+    return render_template("portal/index.html", processes=portal.public_processes(db),
+                           lists=public_lists.public_lists(db))
 
 
 @bp.route("/<process_key>", methods=("GET", "POST"))
@@ -90,3 +96,26 @@ def status():
         except NotFound as exc:
             error, status_code = engine_text(exc), 404
     return render_template("portal/status.html", found=found, error=error), status_code
+
+
+@bp.route("/lists/<process_key>/<name>", methods=("GET", "POST"))
+def public_list(process_key: str, name: str):
+    """A public list, paged; a row of a list that accepts messages has a form to send one (an objection)."""
+    db, sent, errors, status = session(), {}, {}, 200
+    if request.method == "POST":
+        _limit("message")
+        sent = {key: request.form.get(key, "") for key in ("number", "message", "name", "contact", "text")}
+        try:
+            receipt = public_lists.send_public_message(engine(), db, process_key, name, sent["number"],
+                                                       sent["message"], sent)
+        except DataValidationError as exc:      # shown beside the fields of the row it was sent from
+            rollback()
+            errors, status = formfields.error_map(exc.errors), 422
+        except EngineError as exc:
+            status = refuse(exc)
+        else:
+            heading = public_lists.list_heading(db, process_key, name)
+            message = next(m for m in heading["messages"] if m["message"] == sent["message"])
+            return render_template("portal/message_received.html", listing=heading, receipt=receipt, message=message)
+    page = public_lists.public_list(db, process_key, name, request.args.get("page", 1, type=int))
+    return render_template("portal/list.html", listing=page, sent=sent, errors=errors), status

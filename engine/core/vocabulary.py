@@ -16,6 +16,7 @@ TIMER = "boundary timer"             # spiffworkflow:properties of a boundary ti
 FORM_FIELD = "form field"            # a keyword of a field of a form's JSON Schema
 DATA = "case data"                   # a variable of the case's data
 MESSAGE = "thrown message"           # the name of a message a diagram throws and nothing in it catches
+FILE = "bundle file"                 # a kind of file in forms/
 
 # Process properties.
 NUMBER_PATTERN_PROPERTY = "businessNumberPattern"
@@ -32,6 +33,11 @@ PORTAL_DEFAULTS_PROPERTY = "portalDefaults"
 PORTAL_DATE_PROPERTY = "portalDateField"
 PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
+PUBLIC_LISTS_PROPERTY = "publicLists"
+PUBLIC_MESSAGES_PROPERTY = "publicMessages"
+# Process properties of a parent case's participants table (part "web" of issue 16).
+PARTICIPANT_COLUMNS_PROPERTY = "participantColumns"
+PARTICIPANT_FIGURES_PROPERTY = "participantFigures"
 # Task properties.
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueExpression"
@@ -51,6 +57,10 @@ TODAY = "today"                      # the one value NOT_AFTER and NOT_BEFORE ta
 PATTERN_MESSAGE = "x-patternMessage"
 PREFILL = "x-prefill"
 WIDGET_KEYWORD = "x-widget"
+# Scoring standards (issue 16, part "standards").
+STANDARD_KEYWORD = "x-standard"
+STANDARD_COMPARE_KEYWORD = "x-standard-compare"
+STANDARD_FILE = "standard.json"      # forms/**/standard.json or forms/**/*.standard.json
 # Case data the engine writes or reads.
 CASE_ORG_VARIABLE = "case_org"
 LANE_USERS_VARIABLE = "lane_users"
@@ -58,6 +68,16 @@ COMPLETED_BY_VARIABLE = "completed_by"
 # Messages the engine handles.
 NOTIFY_MESSAGE = "notify"
 DOCUMENT_MESSAGE = "document"
+# Case-context helpers that record random draws (part "draws", issue 16).
+HELPER = "helper"                    # a function diagram code calls
+DRAW_SAMPLE_HELPER = "draw_sample"
+DRAW_ASSIGNMENT_HELPER = "draw_assignment"
+# Campaigns and messages between cases (issue 16, part "campaigns").
+START_CASES_MESSAGE = "start_cases"
+CASE_MESSAGE = "case_message"
+LANE_ORGS_VARIABLE = "lane_orgs"
+PARENT_CASE_ID_VARIABLE = "parent_case_id"
+PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,18 @@ TERMS: tuple[Term, ...] = (
     Term(PORTAL_ORG_KINDS_PROPERTY, PROCESS, "comma-separated kinds",
          "kinds of organisation a portal submission may be addressed to"),
     Term(PUBLIC_FIELDS_PROPERTY, PROCESS, "comma-separated names", "data the portal's status page shows"),
+    Term(PUBLIC_LISTS_PROPERTY, PROCESS, "`name=field=value:标题, …`",
+         "public lists on the portal: the running and finished cases whose reportable field equals the value, "
+         "with their title and `publicFields` (which must be reportable)"),
+    Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
+         "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
+         "that list while it waits for it"),
+    # the participants table of a parent case (part "web" of issue 16)
+    Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
+         "the participants' reportable fields shown as columns of the parent case's participants table"),
+    Term(PARTICIPANT_FIGURES_PROPERTY, PROCESS, "`name=rule:名称, …`",
+         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b` "
+         "(a percentage of two figures declared before it)"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",
@@ -107,6 +139,13 @@ TERMS: tuple[Term, ...] = (
     Term(PREFILL, FORM_FIELD, "a data name or `true`",
          "on a top-level field: the form opens with what the case knows under that name"),
     Term(WIDGET_KEYWORD, FORM_FIELD, "`textarea`, `radio` or `files`", "how the web draws the field"),
+    # Scoring standards (issue 16, part "standards").
+    Term(STANDARD_KEYWORD, FORM_FIELD, "a standard path",
+         "on a top-level object field: a score sheet of that standard (relative to `forms/`); the server computes "
+         "its totals, veto and band"),
+    Term(STANDARD_COMPARE_KEYWORD, FORM_FIELD, "a data name", "an earlier sheet of the same standard shown beside it"),
+    Term(STANDARD_FILE, FILE, "JSON (`forms/**/standard.json`, `*.standard.json`)",
+         "a scoring standard: dimensions, items, deduction rules, bonus, vetoes, pass rule, bands"),
     Term(CASE_ORG_VARIABLE, DATA, "an organisation code",
          "the organisation the case belongs to; a step that sets it moves the case (转办)"),
     Term(LANE_USERS_VARIABLE, DATA, "`{lane: [username, …]}`", "people the case names for a lane"),
@@ -114,6 +153,27 @@ TERMS: tuple[Term, ...] = (
     Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`", "an in-app notification (and e-mail)"),
     Term(DOCUMENT_MESSAGE, MESSAGE, "`{template, name, data?}`",
          "fill a Word template with the case's data and attach it to the case"),
+    # Random draws (part "draws", issue 16).
+    Term(DRAW_SAMPLE_HELPER, HELPER, "`(purpose, pool, count, criteria=None)`",
+         "draws `count` keys of the pool at random and records the draw: `{ok, draw_id, chosen}`, or `{ok: False, "
+         "message, needed, available}` (nothing recorded)"),
+    Term(DRAW_ASSIGNMENT_HELPER, HELPER, "`(purpose, targets, people, per_target, max_per_person, excluded=None)`",
+         "assigns people to targets at random, never an excluded pair (`{person: [targets]}`), and records it: "
+         "`{ok, draw_id, assignment}`, or `{ok: False, message, shortage}` (nothing recorded)"),
+    # Campaigns and messages between cases (issue 16, part "campaigns").
+    Term(START_CASES_MESSAGE, MESSAGE, "`{process, items: [{…}, …]}`",
+         "start one case of the process per item (its initial data; an item's `case_org` is its organisation) as "
+         "participants of this case, in the same step, all or none"),
+    Term(CASE_MESSAGE, MESSAGE, "`{name, to, payload?, key?, each?}`",
+         "deliver the message `name` to the running cases `to` names (`children`, `parent` or `{process, where}` "
+         "on reportable fields) after the step commits, each in its own step; `each[target's key]` adds to the "
+         "payload"),
+    Term(LANE_ORGS_VARIABLE, DATA, "`{lane: organisation code}`",
+         "the organisation whose holders of the lane's role do that lane's tasks (else the case's own)"),
+    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id",
+         "set on a case `start_cases` started: the id of the case that started it"),
+    Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
+         "set on a case `start_cases` started: the business number of the case that started it"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

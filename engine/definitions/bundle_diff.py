@@ -1,6 +1,6 @@
 """A readable difference between two sets of definition files: files added and removed; in diagrams, elements
 added, removed and changed (name, timers, conditions, scripts, documentation, properties, before and after);
-in forms, fields added, removed and changed."""
+in forms, fields added, removed and changed; in scoring standards, the points and thresholds that changed."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..core.messages import Msg
+from .standards import is_standard_path
 
 WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change, with the aspect they are
     "timeDuration": Msg("diff.time_duration"), "timeDate": Msg("diff.time_date"),
@@ -56,6 +57,8 @@ def diff(before: dict[str, bytes], after: dict[str, bytes]) -> list[FileDiff]:
                 _compare(_elements(before[path]), _elements(after[path]), found)
             elif path.endswith(".schema.json"):
                 _compare(_fields(before[path]), _fields(after[path]), found)
+            elif is_standard_path(path):
+                _compare(_standard_parts(before[path]), _standard_parts(after[path]), found)
             out.append(found)
     return out
 
@@ -137,3 +140,63 @@ def _walk(schema: dict, prefix: str, found: dict[str, Change]) -> None:
             _walk(prop, f"{key}.", found)
         if isinstance(prop.get("items"), dict) and prop["items"].get("type") == "object":
             _walk(prop["items"], f"{key}[].", found)
+
+
+# --- scoring standards: each dimension, item, bonus item, veto and band by code, with its points and thresholds.
+_RULE_ASPECTS = (("kind", "diff.deduction_kind"), ("points", "diff.deduction_points"), ("cap", "diff.deduction_cap"))
+
+
+def _standard_parts(content: bytes) -> dict[str, Change]:
+    """The parts of a standard worth comparing: the scale, pass rule and veto band; every coded entry (codes are
+    unique in a valid standard)."""
+    try:
+        standard = json.loads(content)
+    except ValueError:
+        return {}
+    if not isinstance(standard, dict):
+        return {}
+    rule = standard.get("pass") or {}
+    found = {"(standard)": Change("(standard)", str(standard.get("title", "")), "standard", [
+        (Msg("diff.title"), standard.get("title"), None), (Msg("diff.scale"), _shown(standard.get("scale")), None),
+        (Msg("diff.pass_mark"), _shown(rule.get("min_total")), None),
+        (Msg("diff.pass_no_veto"), _shown(rule.get("no_veto")), None),
+        (Msg("diff.veto_band"), standard.get("veto_band"), None)])}
+    for dim in _entries(standard, "dimensions"):
+        found[dim["code"]] = _part(dim, "dimension", [])
+        for item in _entries(dim, "items"):
+            deduction = item.get("deduction") if isinstance(item.get("deduction"), dict) else {}
+            aspects = [(Msg(code), _shown(deduction.get(key)), None) for key, code in _RULE_ASPECTS]
+            aspects += [(Msg("diff.veto"), _shown(item.get("veto")), None),
+                        (Msg("diff.auto_rule"), _shown(item.get("auto")), None)]
+            found[item["code"]] = _part(item, "item", aspects)
+    for entry in _entries(standard, "bonus"):
+        found[entry["code"]] = _part(entry, "bonus", [])
+    for entry in _entries(standard, "vetoes"):
+        found[entry["code"]] = _part(entry, "veto", [(Msg("diff.auto_rule"), _shown(entry.get("auto")), None)])
+    for band in _entries(standard, "bands"):
+        found[band["code"]] = Change(band["code"], str(band.get("label", band["code"])), "band", [
+            (Msg("diff.title"), band.get("label"), None), (Msg("diff.band_min"), _shown(band.get("min")), None),
+            (Msg("diff.band_max"), _shown(band.get("max")), None),
+            (Msg("diff.passed"), _shown(band.get("passed")), None)])
+    return found
+
+
+def _entries(parent: dict, key: str) -> list[dict]:
+    found = parent.get(key) if isinstance(parent, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, dict) and isinstance(e.get("code"), str)]
+
+
+def _part(entry: dict, kind: str, aspects: list) -> Change:
+    base = [(Msg("diff.title"), entry.get("title"), None), (Msg("diff.points"), _shown(entry.get("points")), None)]
+    return Change(entry["code"], str(entry.get("title", entry["code"])), kind, base + aspects)
+
+
+def _shown(value) -> str | None:
+    """A value as the diff shows it (None: not set)."""
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, bool)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

@@ -24,6 +24,9 @@ from ..core.vocabulary import (
 from ..sandbox.script import Sandbox
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
+from .participant_views import participant_problems
+from .public_declarations import caught_messages, check_public_declarations
+from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
@@ -45,6 +48,7 @@ class ParsedBundle:
     names: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)
+    standards: dict[str, dict] = field(default_factory=dict)       # path -> scoring standard
 
 
 def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
@@ -87,6 +91,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                                                     detail=str(exc))))
     diagrams_broken = bool(problems)
     bundle.forms.update(check_forms(files, problems))
+    bundle.standards.update(check_standards(files, problems))
+    problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines, flows)
@@ -109,11 +115,15 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         bundle.paths[key] = path
         bundle.properties[key] = _process_properties(node)
         _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
+        check_public_declarations(path, key, node, bundle.properties[key], caught_messages(spec, subs), problems)
+        problems.extend(Problem(path, msg, element=key, line=node.sourceline)
+                        for msg in participant_problems(bundle.properties[key]))
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
         checked.update(name for name in subs if name not in top_level)
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
+    problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files))
     return bundle, problems
 
 

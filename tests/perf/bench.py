@@ -15,6 +15,10 @@ http_completions_per_s     task completions through the JSON API against `lawflo
                            PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py;
                            `--http-client http.client` for the standard library's client instead of plain sockets)
 http_p95_ms                95th percentile latency of those completions at half that rate
+score_60_items_ms          the server scoring a 60-item score sheet (half the items with deductions, a bonus and
+                           a veto entered), median of many runs (issue 16: at most 5 ms)
+campaign_start_1000_s      seconds to start a campaign's 1,000 participants on PostgreSQL (tests/perf/campaign_bench.py)
+participant_step_ratio     a completion in a participant / the same in a standalone case
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
@@ -52,7 +56,7 @@ from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
-from tests.perf import http_bench  # noqa: E402
+from tests.perf import campaign_bench, http_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -231,6 +235,47 @@ def timer_run(waiting: int, due: int, interval: float) -> dict:
         server.stop()
 
 
+def sixty_item_standard() -> tuple[dict, dict]:
+    """A standard of 10 dimensions of 6 items (fixed, per occurrence and free items) and a sheet scoring it."""
+    dimensions, items = [], {}
+    for d in range(10):
+        rows = []
+        for i in range(6):
+            code = f"D{d}.{i}"
+            item = {"code": code, "title": f"item {code}", "points": 2}
+            if i % 3 == 0:
+                item["deduction"] = {"kind": "fixed", "points": 2}
+            elif i % 3 == 1:
+                item["deduction"] = {"kind": "per_occurrence", "points": 0.5, "cap": 2}
+            rows.append(item)
+            if i % 2 == 0:
+                items[code] = ({"deductions": [{"reason": "r", "count": 1}]} if "deduction" in item
+                               else {"score": 1.5, "reason": "r"})
+        dimensions.append({"code": f"D{d}", "title": f"dimension {d}", "points": 12, "items": rows})
+    standard = {"title": "bench", "scale": 120, "dimensions": dimensions,
+                "bonus": [{"code": "B1", "title": "bonus", "points": 5}],
+                "vetoes": [{"code": "V1", "title": "veto"}], "pass": {"min_total": 96, "no_veto": True},
+                "bands": [{"code": "pass", "label": "pass", "min": 96, "passed": True},
+                          {"code": "fail", "label": "fail", "max": 96}], "veto_band": "fail"}
+    sheet = {"items": items, "bonus": {"B1": {"points": 2, "reason": "r"}},
+             "vetoes": {"V1": {"hit": False}}, "notes": ""}
+    return standard, sheet
+
+
+def score_run(repeats: int) -> float:
+    """Median milliseconds the server takes to score a 60-item sheet."""
+    from engine.definitions.scoring import score_sheet
+
+    standard, sheet = sixty_item_standard()
+    score_sheet(standard, sheet)
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        score_sheet(standard, sheet, field="score", path="bench.standard.json")
+        times.append(time.perf_counter() - began)
+    return statistics.median(times) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
@@ -245,8 +290,10 @@ def main() -> None:
         raw_run(10)
         rates = completion_rounds(Session, engine, n_cases)
         fresh, looped = step_costs(Session, engine, 400, samples)
+    score_ms = score_run(200 if args.quick else 2000)
     timers = timer_run(waiting, due, interval=1.0)
     http = http_bench.run(args.quick, args.http_client)
+    campaign = campaign_bench.run(args.quick)
     print(json.dumps({
         "raw_completions_per_s": round(rates["raw"], 1),
         "engine_completions_per_s": round(rates["warm"], 1),
@@ -256,8 +303,10 @@ def main() -> None:
         "step_cost_fresh_ms": round(fresh * 1000, 3),
         "step_cost_400_ms": round(looped * 1000, 3),
         "step_cost_ratio_400": round(looped / fresh, 3),
+        "score_60_items_ms": round(score_ms, 3),
         **timers,
         **http,
+        **campaign,
         "quick": args.quick,
     }))
 

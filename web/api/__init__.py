@@ -106,9 +106,9 @@ def init_app(app: Flask) -> None:
     from .schemas import Problem
 
     api.spec.components.schema("Problem", schema=Problem)
-    from . import cases, catalogue, tasks
+    from . import cases, catalogue, draws, tasks
 
-    for blueprint in (catalogue.blp, cases.blp, tasks.blp):
+    for blueprint in (catalogue.blp, cases.blp, tasks.blp, draws.blp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.extensions["lawflow.api"] = api
 
