@@ -25,7 +25,7 @@ from .api.problems import json_refusal
 from .database import session
 from .refusal import refuse
 from .workflow import engine
-from .engine_text import engine_text
+from .engine_text import engine_text, field_name
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 
@@ -94,7 +94,7 @@ def new_draft():
             draft = drafts.create(db, engine(), actor=g.user.username, name=name,
                                   base_version=int(base) if base.isdigit() else None)
     except DataValidationError as exc:
-        refuse(exc, "；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors))
+        refuse(exc, "；".join(f"{field_name(e.field)}：{engine_text(e)}" for e in exc.errors))
         return redirect(url_for("policy.catalogue"))
     return redirect(url_for("policy.draft", draft_id=draft.id))
 
