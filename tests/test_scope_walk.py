@@ -70,7 +70,8 @@ def _values(rule, foreign: dict) -> list[dict]:
     values = {k: foreign[k] for k in rule.arguments if k in foreign}
     others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
               "draw_id": [1],
-              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"]}
+              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"],
+              "field": ["score"]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:

@@ -80,7 +80,7 @@ def test_a_standard_opens_in_the_table_editor_in_chinese_and_english(app, client
     english = client.get(f"/policy/drafts/{draft_id}/files/{PATH}").get_data(as_text=True)
     labels = json.loads(re.search(r'id="standard-labels">(.*?)</script>', english, re.S).group(1))
     assert labels["items_sum"] == "Items total" and labels["kind_per_occurrence"] == "Per occurrence"
-    assert "Export Excel" in english and "导出 Excel" not in english
+    assert "Export to Excel" in english and "导出 Excel" not in english
 
 
 def test_a_standard_that_is_not_json_opens_as_text(app, client):

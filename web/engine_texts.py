@@ -393,4 +393,16 @@ TEXTS = {
     "diff.band_min": "等次下限（含）",
     "diff.band_max": "等次上限（不含）",
     "diff.passed": "合格",
+    # campaigns and messages between cases (issue 16, part "campaigns")
+    "campaign.payload": "start_cases 消息须写明流程（process）和条目列表（items），每个条目是以文字为键的对象",
+    "campaign.item_failed": "第 %(item)s 个（共 %(count)s 个）%(process)s 案件启动失败：%(detail)s",
+    "case_message.payload": "case_message 消息须写明消息名（name）和对象（to）：children、parent，或带 where 条件的流程；payload 和 each 须为对象",
+    "lane_orgs.unknown": "泳道 %(lane)s：lane_orgs 指定的机构 %(code)s 不存在",
+    "lane_orgs.not_mapping": "lane_orgs 须是从泳道名到机构代码的对应表",
+    # participants table of a parent case (issue 16, part "web")
+    "participants.bad_column": "participantColumns 中的「%(entry)s」应写作「字段:名称」",
+    "participants.bad_figure": "participantFigures 中的「%(entry)s」应写作「名称=规则:标签」",
+    "participants.bad_rule": "统计项 %(name)s 的规则「%(rule)s」无法识别（可写 *、字段=值1;值2、字段!=值1;值2、@overdue 或 a/b）",
+    "participants.unknown_figure": "统计项 %(name)s 引用了此前未定义的统计项：%(missing)s",
+    "participants.duplicate": "%(name)s 重复定义",
 }

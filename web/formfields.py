@@ -2,7 +2,8 @@
 
 The schema decides the widget: enumerations become choices, booleans 是/否, `format: date` a date picker,
 arrays of enumerations check boxes, arrays of objects repeating groups, `x-widget: files` file uploads,
-`x-directory` / `x-organization` a choice from that list. `x-widget` can ask for `textarea` or `radio`."""
+`x-directory` / `x-organization` a choice from that list, an object naming a standard (`x-standard`) a score
+sheet (web/score_sheet.py). `x-widget` can ask for `textarea` or `radio`."""
 from __future__ import annotations
 
 import math
@@ -11,6 +12,7 @@ from typing import Any
 
 from engine.core import NOT_AFTER, NOT_BEFORE, TODAY
 
+from . import score_sheet, standards
 from .workflow import engine
 from .engine_text import engine_text
 
@@ -34,18 +36,21 @@ class Field:
     error: str = ""
     rows: list[list["Field"]] = field(default_factory=list)     # a group's filled rows
     template: list["Field"] = field(default_factory=list)       # a group's empty row, for "添加"
+    sheet: score_sheet.Sheet | None = None                      # a score sheet's layout
 
 
 def build(schema: dict, data: dict | None, errors: dict[str, str], choices: dict[str, list[tuple[str, str]]],
-          prefix: str = "") -> list[Field]:
-    """The fields of an object schema, filled with data and errors (keyed by dotted field path)."""
+          prefix: str = "", sheets: dict[str, dict] | None = None) -> list[Field]:
+    """The fields of an object schema, filled with data and errors (keyed by dotted field path); `sheets` gives
+    each score-sheet field its standard and what `score_sheet.view` takes besides."""
     data = data or {}
     required = set(schema.get("required", []))
-    return [_field(key, prop, data.get(key, prop.get("default")), key in required, errors, choices, prefix)
+    return [_field(key, prop, data.get(key, prop.get("default")), key in required, errors, choices, prefix,
+                   sheets or {})
             for key, prop in (schema.get("properties") or {}).items()]
 
 
-def _field(key, prop, value, required, errors, choices, prefix) -> Field:
+def _field(key, prop, value, required, errors, choices, prefix, sheets) -> Field:
     name = f"{prefix}{key}"
     path = name.replace("[", ".").replace("]", "")
     item = prop.get("items") or {}
@@ -58,6 +63,9 @@ def _field(key, prop, value, required, errors, choices, prefix) -> Field:
             "enumNames", source["enum"])]))
     elif prop.get("x-directory") or prop.get("x-organization"):
         made.options = choices.get(key, [])
+    if widget == "sheet" and key in sheets:
+        context = dict(sheets[key])
+        made.sheet = score_sheet.view(context.pop("standard"), value, errors, name, **context)
     if widget == "group":
         rows = value if isinstance(value, list) else []
         made.rows = [build(item, row, errors, choices, f"{name}[{i}].") for i, row in enumerate(rows)]
@@ -70,6 +78,8 @@ def _widget(prop: dict, item: dict) -> str:
     kind = prop.get("type")
     if hint in ("files", "file"):
         return "files"
+    if standards.is_sheet(prop):
+        return "sheet"
     if kind == "boolean":
         return "yesno"
     if kind in ("integer", "number"):
@@ -132,6 +142,10 @@ def parse(schema: dict, form, uploaded: dict[str, list[dict]] | None = None, pre
             values = [v.strip() for v in form.getlist(name) if v.strip()]
             if values:
                 data[key] = [_scalar(item, v) for v in values]
+        elif widget == "sheet":
+            sheet = score_sheet.parse(form, name, uploaded)
+            if sheet:
+                data[key] = sheet
         elif widget == "group":
             rows = []
             for index in sorted(_indices(form, name)):
@@ -194,7 +208,14 @@ def error_map(errors) -> dict[str, str]:
     return found
 
 
-def file_fields(schema: dict, prefix: str = "") -> list[str]:
-    """HTML names of the file-upload fields at the top level of a schema."""
-    return [f"{prefix}{key}" for key, prop in (schema.get("properties") or {}).items()
-            if _widget(prop, prop.get("items") or {}) == "files"]
+def file_fields(schema: dict, prefix: str = "", form_keys=(), file_keys=()) -> list[str]:
+    """HTML names of the file-upload fields at the top level of a schema, and of the evidence uploads of its
+    score sheets that the posted form (its keys and its files' keys) carries."""
+    names = []
+    for key, prop in (schema.get("properties") or {}).items():
+        widget = _widget(prop, prop.get("items") or {})
+        if widget == "files":
+            names.append(f"{prefix}{key}")
+        elif widget == "sheet":
+            names += score_sheet.evidence_fields(list(form_keys), list(file_keys), f"{prefix}{key}")
+    return names

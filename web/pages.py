@@ -19,6 +19,7 @@ from engine.time import day_of, CHINA_TZ
 from engine.work import case_status, casework, tasks, worklists
 
 
+from . import campaign, standards
 from .auth import is_policy, login_required
 from .database import session
 from .refusal import refuse
@@ -234,7 +235,9 @@ def case_detail(case_id: int):
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
         colleagues=tasks.colleagues(db, case),
         current=[t.element_id for t in all_tasks if t.status == "ready"],
-        draws=[draw_view(d) for d in draws.draws_of_case(db, case_id)], may_publish=g.user.org_id == case.org_id)
+        draws=[draw_view(d) for d in draws.draws_of_case(db, case_id)], may_publish=g.user.org_id == case.org_id,
+        sheets=standards.completed_sheets(eng, db, case), participants=campaign.table_of(case),
+        participant_args=request.args.to_dict())
 
 
 def _holders(db, task) -> list:

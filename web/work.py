@@ -13,7 +13,7 @@ from engine.work import casework, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from . import formfields, uploads
+from . import formfields, standards, uploads
 from .auth import login_required
 from .pages import day_start
 from .redirects import local_target
@@ -114,12 +114,17 @@ def task_page(task_id: int):
 
 def _prefill(task, schema: dict) -> dict:
     """A draft of this task if one was saved, else what the case knows for the fields the form declares a source
-    for (`x-prefill`); every other field starts empty, whatever earlier tasks answered under the same name."""
+    for (`x-prefill`) and a score sheet's starting entries; every other field starts empty, whatever earlier tasks
+    answered under the same name."""
     if task.draft or task.status != "ready":
         return task.draft or {}
-    if not forms.prefill_sources(schema):
-        return {}
-    return forms.prefilled(schema, casework.task_data(engine(), session(), task))
+    data = forms.prefilled(schema, casework.task_data(engine(), session(), task)) if forms.prefill_sources(schema) \
+        else {}
+    for key in standards.sheet_props(schema):
+        start = standards.starting_sheet(engine(), session(), task, key)
+        if start:
+            data[key] = start
+    return data
 
 
 def _posted(schema: dict, task) -> dict:
@@ -127,7 +132,7 @@ def _posted(schema: dict, task) -> dict:
     caller has checked that the user may work on the task: a refused user stores nothing)."""
     db = session()
     uploaded: dict[str, list[dict]] = {}
-    for name in formfields.file_fields(schema):
+    for name in formfields.file_fields(schema, form_keys=request.form.keys(), file_keys=request.files.keys()):
         kept = [int(v) for v in request.form.getlist(f"{name}.keep") if v.isdigit()]
         uploaded[f"{name}.previous"] = [attachments.describe(a) for a in attachments.of_case(db, task.case_id, kept)]
         for upload in request.files.getlist(name):
@@ -145,8 +150,9 @@ def _task_context(task, schema, data, errors) -> dict:
     holder = db.get(type(g.user), task.assignee_id) if task.assignee_id else None
     may_complete = (task.status == "ready" and case.status == "running" and people.is_candidate(db, g.user, task)
                     and task.delegation != "pending")
-    fields = formfields.build(schema, data if task.status == "ready" else _completed_data(task), errors,
-                              directory.choices(db, schema))
+    shown = data if task.status == "ready" else _completed_data(task)
+    fields = formfields.build(schema, shown, errors, directory.choices(db, schema),
+                              sheets=standards.sheet_contexts(engine(), db, task, schema, shown))
     return {
         "task": task, "case": case, "schema": schema, "fields": fields, "holder": holder,
         "candidates": people.candidates(db, task), "may_complete": may_complete,

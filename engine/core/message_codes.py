@@ -391,4 +391,16 @@ CODES = {
     "diff.band_min": "band from (inclusive)",
     "diff.band_max": "band below",
     "diff.passed": "passed",
+    # campaigns and messages between cases (issue 16, part "campaigns")
+    "campaign.payload": "the start_cases message needs a process key and a list of items, each an object with text keys",
+    "campaign.item_failed": "starting case {item} of {count} ({process}) failed: {detail}",
+    "case_message.payload": "the case_message message needs a name and a target: children, parent, or a process with where conditions; payload and each must be objects",
+    "lane_orgs.unknown": "lane {lane}: lane_orgs names organisation {code}, which does not exist",
+    "lane_orgs.not_mapping": "lane_orgs must map lane names to organisation codes",
+    # participants table of a parent case (issue 16, part "web")
+    "participants.bad_column": "participantColumns entry `{entry}` is not `field:label`",
+    "participants.bad_figure": "participantFigures entry `{entry}` is not `name=rule:label`",
+    "participants.bad_rule": "figure {name}: `{rule}` is not a rule (`*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b`)",
+    "participants.unknown_figure": "figure {name} divides figures not declared before it: {missing}",
+    "participants.duplicate": "{name} is declared twice",
 }

@@ -35,6 +35,9 @@ PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
 PUBLIC_LISTS_PROPERTY = "publicLists"
 PUBLIC_MESSAGES_PROPERTY = "publicMessages"
+# Process properties of a parent case's participants table (part "web" of issue 16).
+PARTICIPANT_COLUMNS_PROPERTY = "participantColumns"
+PARTICIPANT_FIGURES_PROPERTY = "participantFigures"
 # Task properties.
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueExpression"
@@ -69,6 +72,12 @@ DOCUMENT_MESSAGE = "document"
 HELPER = "helper"                    # a function diagram code calls
 DRAW_SAMPLE_HELPER = "draw_sample"
 DRAW_ASSIGNMENT_HELPER = "draw_assignment"
+# Campaigns and messages between cases (issue 16, part "campaigns").
+START_CASES_MESSAGE = "start_cases"
+CASE_MESSAGE = "case_message"
+LANE_ORGS_VARIABLE = "lane_orgs"
+PARENT_CASE_ID_VARIABLE = "parent_case_id"
+PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,12 @@ TERMS: tuple[Term, ...] = (
     Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
          "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
          "that list while it waits for it"),
+    # the participants table of a parent case (part "web" of issue 16)
+    Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
+         "the participants' reportable fields shown as columns of the parent case's participants table"),
+    Term(PARTICIPANT_FIGURES_PROPERTY, PROCESS, "`name=rule:名称, …`",
+         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b` "
+         "(a percentage of two figures declared before it)"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",
@@ -145,6 +160,20 @@ TERMS: tuple[Term, ...] = (
     Term(DRAW_ASSIGNMENT_HELPER, HELPER, "`(purpose, targets, people, per_target, max_per_person, excluded=None)`",
          "assigns people to targets at random, never an excluded pair (`{person: [targets]}`), and records it: "
          "`{ok, draw_id, assignment}`, or `{ok: False, message, shortage}` (nothing recorded)"),
+    # Campaigns and messages between cases (issue 16, part "campaigns").
+    Term(START_CASES_MESSAGE, MESSAGE, "`{process, items: [{…}, …]}`",
+         "start one case of the process per item (its initial data; an item's `case_org` is its organisation) as "
+         "participants of this case, in the same step, all or none"),
+    Term(CASE_MESSAGE, MESSAGE, "`{name, to, payload?, key?, each?}`",
+         "deliver the message `name` to the running cases `to` names (`children`, `parent` or `{process, where}` "
+         "on reportable fields) after the step commits, each in its own step; `each[target's key]` adds to the "
+         "payload"),
+    Term(LANE_ORGS_VARIABLE, DATA, "`{lane: organisation code}`",
+         "the organisation whose holders of the lane's role do that lane's tasks (else the case's own)"),
+    Term(PARENT_CASE_ID_VARIABLE, DATA, "a case id",
+         "set on a case `start_cases` started: the id of the case that started it"),
+    Term(PARENT_CASE_NUMBER_VARIABLE, DATA, "a business number",
+         "set on a case `start_cases` started: the business number of the case that started it"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -24,6 +24,7 @@ from ..core.vocabulary import (
 from ..sandbox.script import Sandbox
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
+from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
@@ -115,6 +116,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         bundle.properties[key] = _process_properties(node)
         _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
         check_public_declarations(path, key, node, bundle.properties[key], caught_messages(spec, subs), problems)
+        problems.extend(Problem(path, msg, element=key, line=node.sourceline)
+                        for msg in participant_problems(bundle.properties[key]))
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
         checked.update(name for name in subs if name not in top_level)
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest

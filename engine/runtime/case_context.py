@@ -10,6 +10,7 @@ import copy
 from contextlib import contextmanager
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..core.messages import Msg
 from ..core.models import Case, Organization
@@ -58,4 +59,42 @@ def organization_name(code: str) -> str:
     return _instance().session.scalar(select(Organization.name).where(Organization.code == code)) or ""
 
 
-HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry, "organization_name": organization_name}
+def where_fields(query, where: dict):
+    """The query kept to cases whose reportable fields equal the values (a list value: any of them)."""
+    for field, value in where.items():
+        column = Case.meta[field].as_string()
+        if isinstance(value, (list, tuple)):
+            query = query.where(column.in_([str(v) for v in value]))
+        else:
+            query = query.where(column == str(value))
+    return query
+
+
+def organizations(kind: str | None = None, under: str | None = None) -> list[dict]:
+    """Organisations as plain data, in tree order: of one kind, and/or in the subtree below one code."""
+    parent = aliased(Organization)
+    query = (select(Organization.code, Organization.name, Organization.kind, parent.code.label("parent"))
+             .outerjoin(parent, Organization.parent_id == parent.id).order_by(Organization.path))
+    if kind is not None:
+        query = query.where(Organization.kind == str(kind))
+    if under is not None:
+        root = _instance().session.scalar(select(Organization.path).where(Organization.code == str(under)))
+        if root is None:
+            return []
+        query = query.where(Organization.path.startswith(root), Organization.path != root)
+    return [dict(row._mapping) for row in _instance().session.execute(query)]
+
+
+def child_cases(**where) -> list[dict]:
+    """The cases this case started (its participants), oldest first, kept to those whose reportable fields
+    equal the given values (a list value: any of them)."""
+    instance = _instance()
+    query = (select(Case.id, Case.business_number, Case.status, Case.meta, Organization.code)
+             .outerjoin(Organization, Case.org_id == Organization.id).where(Case.parent_id == instance.case.id))
+    return [{"id": row.id, "number": row.business_number, "status": row.status, "org": row.code,
+             "meta": copy.deepcopy(row.meta or {})}
+            for row in instance.session.execute(where_fields(query, where).order_by(Case.id))]
+
+
+HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry, "organization_name": organization_name,
+           "organizations": organizations, "child_cases": child_cases}

@@ -53,7 +53,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
         session.rollback()
         raise InvalidState(Msg("case.callable_only", name=definition.name), process=process_key)
     try:
-        case, instance = _new_case(engine, session, definition, data, org_code, actor)
+        case, instance = new_case(engine, session, definition, data, org_code, actor)
     except EngineError:
         session.rollback()      # e.g. an unknown organisation or an unusable number pattern: nothing is kept
         raise
@@ -63,8 +63,8 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     except RUN_ERRORS as exc:
         session.rollback()
         begin_write(session)
-        case, instance = _new_case(engine, session, definition, data, org_code, actor)
-        case.status, case.error = "error", _describe(exc).dumps()
+        case, instance = new_case(engine, session, definition, data, org_code, actor)
+        case.status, case.error = "error", describe_failure(exc).dumps()
         instance.audit("case_failed", reason=case.error)
         instance.save()
         session.commit()
@@ -74,26 +74,41 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     return case
 
 
-def _new_case(engine, session, definition, data, org_code, actor):
+def new_case(engine, session: Session, definition: ProcessDefinition, data: dict, org_code: str, actor: str, *,
+             parent_id: int | None = None) -> tuple[Case, Instance]:
+    """A new case row (flushed, numbered) and its instance, ready to run; `parent_id`: the case that started it."""
     org = organization(session, org_code)
     now = engine.now()
     pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     number = next_number(session, pattern, now) if pattern else None
-    case = Case(definition=definition, process_key=definition.process_key, business_number=number,
-                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1)
+    case = case_row(definition, number, org, actor, now, parent_id)
     session.add(case)
     session.flush()
+    return case, new_instance(engine, session, case, definition, data, actor)
+
+
+def case_row(definition: ProcessDefinition, number: str | None, org, actor: str, now, parent_id: int | None) -> Case:
+    """The row of a case about to start (not yet added to the session)."""
+    return Case(definition=definition, process_key=definition.process_key, business_number=number,
+                status="running", org=org, meta={}, created_by=actor, created_at=now, updated_at=now, version=1,
+                parent_id=parent_id)
+
+
+def new_instance(engine, session: Session, case: Case, definition: ProcessDefinition, data: dict, actor: str, *,
+                 batch: dict | None = None) -> Instance:
+    """The instance of a new case row: a fresh workflow holding the initial data, its start recorded.
+    With `batch`, its save collects its writes there (see Instance)."""
     spec, subs = engine.specs(definition.id, lambda: definition)
     workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
-    initial = {**data, CASE_ORG_VARIABLE: org.code}
-    if number:
-        initial["business_number"] = number
+    initial = {**data, CASE_ORG_VARIABLE: case.org.code}
+    if case.business_number:
+        initial["business_number"] = case.business_number
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
-    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=org.code)
+    instance = Instance(engine, session, case, workflow, actor, new=True, org_code=case.org.code, batch=batch)
     instance.audit("case_started", process=definition.process_key, bundle=definition.bundle.version,
                    keys=sorted(data))
-    return case, instance
+    return instance
 
 
 class Completion(NamedTuple):
@@ -223,8 +238,8 @@ _MISSING = object()
 
 
 def send_message(engine, session: Session, case_id: int, name: str, payload: Any = None, *,
-                 actor: str = "system") -> Case:
-    """Deliver a BPMN message with a payload to a case that waits for it."""
+                 actor: str = "system", after_save: Callable[[Instance], None] | None = None) -> Case:
+    """Deliver a BPMN message with a payload to a case that waits for it (`after_save`: as for `mutate_case`)."""
     case = case_for_write(session, case_id)
 
     def change(instance: Instance) -> None:
@@ -238,7 +253,7 @@ def send_message(engine, session: Session, case_id: int, name: str, payload: Any
                        **({"note": note[:500]} if isinstance(note, str) and note else {}))
         instance.run()
 
-    return mutate_case(engine, session, case, actor, change)
+    return mutate_case(engine, session, case, actor, change, after_save=after_save)
 
 
 def waiting_messages(engine, session: Session, case_id: int) -> list[str]:
@@ -321,7 +336,7 @@ def _conflict(engine, session: Session, case_id: int, exc: Exception) -> None:
 
 def _fail(engine, session: Session, case_id: int, actor: str, exc: BaseException) -> None:
     session.rollback()
-    message = _describe(exc)
+    message = describe_failure(exc)
     mark_failed(engine, session, case_id, actor, message.dumps())
     raise CaseFailed(message, case=case_id) from exc
 
@@ -345,7 +360,7 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
     return True
 
 
-def _describe(exc: BaseException) -> Msg:
+def describe_failure(exc: BaseException) -> Msg:
     """What failed, where: the sandbox's own message when the failure came from diagram code (stored as a message
     so each reader sees it in their language)."""
     inner, seen = exc, set()

@@ -11,7 +11,9 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, ProcessDefinition
-from ..core.vocabulary import DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, TITLE_PROPERTY
+from ..core.vocabulary import (
+    CASE_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, START_CASES_MESSAGE, TITLE_PROPERTY,
+)
 from ..definitions.forms import FormCache
 from ..definitions.standards import StandardCache
 from ..records.documents import handle_document
@@ -19,8 +21,10 @@ from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
+from .campaigns import handle_start_cases
 from .case_context import HELPERS as CASE_HELPERS
 from .draw_context import HELPERS as DRAW_HELPERS
+from .case_messages import handle_case_message
 from .state import StateCodec
 from .statements import CASE_STATE
 
@@ -48,7 +52,7 @@ class Engine:
 
     def __init__(self, *, helpers: Mapping[str, Any] | None = None, clock: Callable[[], datetime] = utc_now,
                  step_budget: int = 300, live_cache_size: int = 2000, calendar: WorkCalendar | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, batch_starts: bool = True):
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
@@ -60,8 +64,12 @@ class Engine:
         self.forms = FormCache(today=self.today)
         self.standards = StandardCache()
         self.step_budget = step_budget
+        # Participants of a campaign started with shared round trips (campaigns.py); off: one start_case each.
+        self.batch_starts = batch_starts
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
-                                                       DOCUMENT_MESSAGE: handle_document}
+                                                       DOCUMENT_MESSAGE: handle_document,
+                                                       START_CASES_MESSAGE: handle_start_cases,
+                                                       CASE_MESSAGE: handle_case_message}
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()

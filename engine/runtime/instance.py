@@ -13,7 +13,7 @@ from ..core.errors import SandboxError, StepBudgetExceeded
 from ..core.messages import Msg
 from ..core.models import Case, Organization
 from ..core.vocabulary import (
-    ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY,
+    ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY, LANE_ORGS_VARIABLE,
     LANE_USERS_VARIABLE,
 )
 from ..sandbox.limits import LimitExceeded, run_budget
@@ -37,7 +37,7 @@ class Instance:
     """A case with its workflow loaded, inside one transaction."""
 
     def __init__(self, engine, session: Session, case: Case, workflow, actor: str, *, new: bool = False,
-                 org_code: str | None = None):
+                 org_code: str | None = None, batch: dict | None = None):
         self.engine = engine
         self.session = session
         self.case = case
@@ -54,6 +54,11 @@ class Instance:
         self._audit: list[dict] = []
         self._steps: list[dict] = []
         self._inserts: dict[Any, list[dict]] = {}
+        self._after_write: list = []
+        # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
+        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
+        self._batch = batch
+        self._lane_org_ids: dict[str, int] = {}     # organisation ids by code, for lane_orgs (one query per save)
         # `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.new_tasks: list[dict] = []
         # Whether the last save left ready a human task that was ready before it (not only new ones).
@@ -74,6 +79,11 @@ class Instance:
     def insert(self, statement, row: dict) -> None:
         """Add a row to one of the step's batched inserts, written by `save` after the version check."""
         self._inserts.setdefault(statement, []).append(row)
+
+    def after_write(self, work) -> None:
+        """Have `work(instance)` run once this step's case row is written, in the same transaction: what a
+        message handler does to other cases waits until the version guard has let this step through."""
+        self._after_write.append(work)
 
     def run(self) -> None:
         """Run engine steps until only human tasks or waits remain, within the step budget."""
@@ -137,11 +147,14 @@ class Instance:
             case.next_timer_at = next_timer(wf) if case.status == "running" else None
             # The version-guarded UPDATE of the case goes first: a lost race stops here, before other writes.
             self._write_case()
+            work, self._after_write = self._after_write, []
+            for each in work:
+                each(self)
             connection = db.connection()
             self._sync_tasks(connection, now, _ready_human(tasks))
             self._write_audit(connection)
             for statement, rows in self._inserts.items():
-                lean.execute(connection, statement, _one_or_many(rows))
+                self._execute(connection, statement, rows)
         self._audit, self._steps, self._inserts = [], [], {}
         # Kept with the live workflow: the next step on it starts from here without walking the tree again.
         self.engine.note_frontier(wf, (self._ready_at_load, current.get(CASE_ORG_VARIABLE)))
@@ -164,12 +177,20 @@ class Instance:
                 self.audit("path_advanced")     # the path needs an event to ride on; every change records one anyway
             self._audit[0]["steps"] = self._steps
         if self._audit:
-            lean.execute(connection, sql.INSERT_AUDIT, _one_or_many(self._audit))
+            self._execute(connection, sql.INSERT_AUDIT, self._audit)
+
+    def _execute(self, connection, statement, rows: list[dict]) -> None:
+        """Run one of the step's statements for its rows, or add them to the batch."""
+        if self._batch is not None:
+            self._batch.setdefault(statement, []).extend(rows)
+        else:
+            lean.execute(connection, statement, _one_or_many(rows))
 
     def _write_case(self) -> None:
         case, db = self.case, self.session
         if self.new:
-            db.flush()
+            if self._batch is None:
+                db.flush()
             return
         # Only the columns that changed: rewriting an indexed column, even with its old value, rewrites its
         # index entry, one more page to write per step. The state is always written: it is deferred, so a
@@ -233,11 +254,13 @@ class Instance:
                 "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
                 "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
                 "form": _properties(spec).get(FORM_PROPERTY),
-                "org_id": self.case.org_id, "candidate_users": list(lane_users) if lane_users else None,
+                "org_id": self._lane_org(task), "candidate_users": list(lane_users) if lane_users else None,
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
         self.new_tasks = []
-        if rows:
+        if rows and self._batch is not None:
+            self._batch.setdefault(sql.INSERT_TASKS_RETURNING_IDS, []).extend(rows)
+        elif rows:
             if len(rows) == 1:
                 ids = [found.id for found in lean.fetch(connection, sql.INSERT_TASKS_RETURNING_IDS, rows[0])]
             else:
@@ -245,6 +268,24 @@ class Instance:
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
         self._ready_at_load = frozenset(ready)
 
+    def _lane_org(self, task) -> int | None:
+        """The organisation a new task belongs to: the one `lane_orgs` names for its lane, else the case's."""
+        lane_orgs, lane = task.data.get(LANE_ORGS_VARIABLE), task.task_spec.lane
+        if not lane_orgs or not lane:
+            return self.case.org_id
+        if not isinstance(lane_orgs, dict):
+            raise SandboxError(Msg("lane_orgs.not_mapping"))
+        if lane not in lane_orgs:
+            return self.case.org_id
+        code = str(lane_orgs[lane])
+        if code not in self._lane_org_ids:
+            codes = [str(c) for c in lane_orgs.values()]
+            self._lane_org_ids.update(self.session.execute(
+                select(Organization.code, Organization.id).where(Organization.code.in_(codes))).all())
+        org_id = self._lane_org_ids.get(code)
+        if org_id is None:
+            raise SandboxError(Msg("lane_orgs.unknown", lane=lane, code=str(code)))
+        return org_id
 
     def _assignee(self, task) -> list[str] | None:
         """The one user a task's assignee expression names (process data objects are visible to it), if any."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ..core.db import begin_write
 from ..core.errors import CaseFailed, ConflictError
 from ..core.models import Case
+from .case_messages import deliver_case_messages
 from .cases import mutate_case
 from .instance import Instance
 
@@ -23,7 +24,8 @@ def due_case_ids(session: Session, now: datetime, limit: int) -> list[int]:
 
 
 def fire_due_timers(engine, session: Session, limit: int = 500) -> int:
-    """Run every due case once; return how many were run. Safe with several sweepers on PostgreSQL."""
+    """Run every due case once, then deliver the messages between cases waiting to go (those timers may have
+    sent some); return how many cases were run. Safe with several sweepers on PostgreSQL."""
     fired = 0
     for case_id in due_case_ids(session, engine.now(), limit):
         session.rollback()
@@ -40,6 +42,7 @@ def fire_due_timers(engine, session: Session, limit: int = 500) -> int:
         except (ConflictError, CaseFailed):
             continue
     session.rollback()
+    deliver_case_messages(engine, session, limit)
     return fired
 
 

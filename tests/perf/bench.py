@@ -17,6 +17,8 @@ http_completions_per_s     task completions through the JSON API against `lawflo
 http_p95_ms                95th percentile latency of those completions at half that rate
 score_60_items_ms          the server scoring a 60-item score sheet (half the items with deductions, a bonus and
                            a veto entered), median of many runs (issue 16: at most 5 ms)
+campaign_start_1000_s      seconds to start a campaign's 1,000 participants on PostgreSQL (tests/perf/campaign_bench.py)
+participant_step_ratio     a completion in a participant / the same in a standalone case
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
@@ -54,7 +56,7 @@ from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
-from tests.perf import http_bench  # noqa: E402
+from tests.perf import campaign_bench, http_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -291,6 +293,7 @@ def main() -> None:
     score_ms = score_run(200 if args.quick else 2000)
     timers = timer_run(waiting, due, interval=1.0)
     http = http_bench.run(args.quick, args.http_client)
+    campaign = campaign_bench.run(args.quick)
     print(json.dumps({
         "raw_completions_per_s": round(rates["raw"], 1),
         "engine_completions_per_s": round(rates["warm"], 1),
@@ -303,6 +306,7 @@ def main() -> None:
         "score_60_items_ms": round(score_ms, 3),
         **timers,
         **http,
+        **campaign,
         "quick": args.quick,
     }))
 

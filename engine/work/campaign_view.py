@@ -1,0 +1,70 @@
+"""A campaign's participants as its page shows them: the cases it started that the user may see, with their open
+tasks, and figures over them. Both keep to scope.py's rule, for the campaign and for each participant."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.models import Case, HumanTask, Organization, User
+from ..core.scope import scoped, scoped_case
+from ..runtime.case_context import where_fields
+
+
+def _children(user: User, case_id: int, filters: dict):
+    """SQL: the participants of the case within the user's subtree, with their organisation, kept to `filters`
+    (`status`, `org`: an organisation code, any other name: a reportable field; a list value: any of them)."""
+    query = scoped(select(Case, Organization.code, Organization.name), user, Case.org_id).where(
+        Case.parent_id == case_id)
+    where = dict(filters)
+    status, org = where.pop("status", None), where.pop("org", None)
+    if status:
+        query = query.where(Case.status.in_(status if isinstance(status, (list, tuple)) else [status]))
+    if org:
+        query = query.where(Organization.code.in_(org if isinstance(org, (list, tuple)) else [org]))
+    return where_fields(query, where)
+
+
+def participants(session: Session, user: User, case_id: int, *, now: datetime | None = None,
+                 **filters) -> list[dict]:
+    """The participants of a case the user may see (NotFound for a case they may not), oldest first: id, number,
+    title, status, org, org_name, meta, created_at, the names of their open tasks and whether any is overdue."""
+    scoped_case(session, user, case_id)
+    now = now or datetime.now(timezone.utc)
+    rows = session.execute(_children(user, case_id, filters).order_by(Case.id)).all()
+    ids = [case.id for case, _, _ in rows]
+    open_tasks: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        for task_case, name, due_at in session.execute(
+                select(HumanTask.case_id, HumanTask.name, HumanTask.due_at)
+                .where(HumanTask.status == "ready", HumanTask.case_id.in_(_children_ids(user, case_id, filters)))
+                .order_by(HumanTask.id)):
+            open_tasks[task_case].append((name, due_at))
+    return [{"id": case.id, "number": case.business_number, "title": case.title, "status": case.status,
+             "org": code, "org_name": name, "meta": dict(case.meta or {}), "created_at": case.created_at,
+             "tasks": [task for task, _ in open_tasks[case.id]],
+             "overdue": any(due is not None and due < now for _, due in open_tasks[case.id])}
+            for case, code, name in rows]
+
+
+def _children_ids(user: User, case_id: int, filters: dict):
+    return _children(user, case_id, filters).with_only_columns(Case.id)
+
+
+def participant_figures(session: Session, user: User, case_id: int, *, fields: tuple[str, ...] | None = None,
+                        now: datetime | None = None, **filters) -> dict:
+    """Figures over the participants the user may see: how many, how many per status, per value of each
+    reportable field they carry (or of `fields` only, e.g. stage and band), and how many have an overdue task."""
+    found = participants(session, user, case_id, now=now, **filters)
+    counts: dict[str, Counter] = {}
+    for one in found:
+        for field, value in one["meta"].items():
+            if fields is not None and field not in fields:
+                continue
+            if isinstance(value, (str, int, float, bool)) or value is None:
+                counts.setdefault(field, Counter())[value] += 1
+    return {"total": len(found), "status": dict(Counter(one["status"] for one in found)),
+            "fields": {field: dict(values) for field, values in counts.items()},
+            "overdue": sum(1 for one in found if one["overdue"])}

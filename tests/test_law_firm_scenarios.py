@@ -1,0 +1,268 @@
+"""The law-firm acceptance procedure end to end (issue 16's proof), on both databases: a campaign invites every
+firm of the city; a firm applies, self-scores, is recommended, inspected by drawn inspectors, scored, rectifies,
+goes through 公示 and is named with a certificate; vetoes from complaint penalties, objections, sanctions after
+naming, the two-year re-evaluation and the draw's record.
+
+Written against the shapes of the shared design before the campaign, standards and draws parts were merged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine.core import people
+from engine.core.models import Case, RandomDraw
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
+
+from .complaint_steps import at, document_text
+from .conftest import ROOT
+from .helpers import ready
+from .law_firm_steps import (APPLICATION, DECIDE, FIRMS, INSPECTORS, REVIEW, WINDOWS, add_law_firm_people, do,
+                             penalised)
+from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
+
+
+@pytest.fixture
+def firms(session, sanctions_setup):
+    """The complaint procedure's people with the firms, the city's campaign staff and the inspectors."""
+    add_law_firm_people(session)
+
+pytestmark = pytest.mark.skip(reason="needs the campaign/standards/draws parts")
+
+DEPLOY = {"campaign_title": "2025年度规范化律师事务所评定", "year": 2025, **WINDOWS,
+          "period_from": "2024-11-01", "period_to": "2025-10-31", "leading_group": ["高组长", "钱处员"]}
+POOL = {"inspector_pool": [{"inspector": name} for name in INSPECTORS], "max_per_inspector": 2}
+
+
+def sheet(total: int, **vetoes) -> dict:
+    """A score sheet on forms/law_firm/standard.json that totals `total`: points taken from items the scorer
+    enters, in the standard's order (no client totals: the server computes them)."""
+    standard = json.loads((ROOT / "forms/law_firm/standard.json").read_text(encoding="utf-8"))
+    missing, items = standard["scale"] - total, {}
+    for dimension in standard["dimensions"]:
+        for item in dimension["items"]:
+            rule = item.get("deduction")
+            if missing <= 0 or item.get("auto"):
+                continue
+            if rule is None:
+                take = min(item["points"], missing)
+                items[item["code"]] = {"score": item["points"] - take, "reason": "检查发现制度执行不到位"}
+            elif rule["kind"] == "per_occurrence" and rule["points"] <= missing:
+                count = min(missing, rule.get("cap", item["points"])) // rule["points"]
+                take = count * rule["points"]
+                items[item["code"]] = {"deductions": [{"reason": "抽查卷宗发现问题", "count": count}]}
+            else:
+                continue
+            missing -= take
+    assert missing == 0, "the standard has too few entered items for this total"
+    return {"items": items, "vetoes": {code: {"hit": True, "grounds": grounds} for code, grounds in vetoes.items()},
+            "notes": "实地检查记录"}
+
+
+def sweep(engine, session) -> None:
+    """What the scheduler does: fire due timers and deliver the messages between cases they sent."""
+    fire_due_timers(engine, session)
+    session.commit()
+
+
+def application(session, firm_code: str) -> Case:
+    """The firm's participant case (started by the campaign)."""
+    session.commit()
+    session.expire_all()
+    return session.scalar(select(Case).where(Case.process_key == "law_firm_application",
+                                             Case.meta["firm_code"].as_string() == firm_code))
+
+
+def names(session, case_id) -> list[str]:
+    return sorted(t.name for t in ready(session, case_id))
+
+
+def campaign(engine, session) -> Case:
+    """On Monday 2025-10-13 the city's 律师工作处 deploys the campaign; every firm of the city gets a case."""
+    case = cases.start_case(engine, session, "law_firm_campaign", {}, org_code="city", actor="qian")
+    do(engine, session, case.id, "部署", "qian", DEPLOY)
+    return cases.get_case(session, case.id)
+
+
+def applied_and_recommended(engine, session, clock, firm_code="F-0001", self_total=88) -> Case:
+    """The firm applies and, an hour later, its county recommends it."""
+    _, county, director = FIRMS[firm_code]
+    case = application(session, firm_code)
+    clock.shift(3600)
+    do(engine, session, case.id, "申报", director, {**APPLICATION, "self_score": sheet(self_total)})
+    clock.shift(3600)
+    do(engine, session, case.id, "初审", "chen" if county == "county-a" else "b_worker", REVIEW)
+    return application(session, firm_code)
+
+
+def arranged(engine, session, clock, campaign_case) -> None:
+    """Both windows close (the campaign tells its participants), then on 11-03 the organiser draws inspectors."""
+    clock.move_to(at("2025-11-01T09:00"))
+    sweep(engine, session)
+    clock.move_to(at("2025-11-03T09:00"))
+    do(engine, session, campaign_case.id, "组织实地检查", "qian", POOL)
+    sweep(engine, session)
+
+
+def inspected(engine, session, clock, case: Case, total: int, **vetoes) -> None:
+    """One of the two drawn inspectors scores, and an hour later the leading group confirms."""
+    task = next(t for t in ready(session, case.id) if t.name == "实地检查评分")
+    clock.shift(3600)
+    do(engine, session, case.id, "实地检查评分", task.candidate_users[0],
+       {"inspected_on": "2025-11-03", "sampled_files": "（2025）明德民代字第 12、31、57 号",
+        "inspection_score": sheet(total, **vetoes)})
+    clock.shift(3600)
+    do(engine, session, case.id, "评分与认定", "gao", DECIDE)
+
+
+def named(engine, session, clock, firm_code="F-0001", total=86) -> Case:
+    """A firm through the whole campaign to 已命名 (公示 of 5 working days from Monday 11-03 ends with 11-10)."""
+    campaign_case = campaign(engine, session)
+    case = applied_and_recommended(engine, session, clock, firm_code)
+    arranged(engine, session, clock, campaign_case)
+    inspected(engine, session, clock, case, total)
+    clock.move_to(at("2025-11-11T09:00"))
+    sweep(engine, session)
+    return application(session, firm_code)
+
+
+def test_a_campaign_invites_every_firm_and_closes_the_application_window(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        participants = list(session.scalars(select(Case).where(Case.parent_id == campaign_case.id)))
+        assert sorted(c.org.code for c in participants) == sorted(FIRMS)
+        assert campaign_case.meta["invited_count"] == 3
+        case = applied_and_recommended(engine, session, clock)
+        assert case.meta["stage"] == "待实地检查" and case.meta["self_total"] == 88
+        clock.move_to(at("2025-10-25T09:00"))
+        sweep(engine, session)
+        assert application(session, "F-0002").meta["stage"] == "未申报"
+        assert application(session, "F-0002").status == "completed"
+        assert application(session, "F-0001").meta["stage"] == "待实地检查"
+
+
+def test_86_is_standard_published_and_named_with_a_certificate(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        case = applied_and_recommended(engine, session, clock)
+        arranged(engine, session, clock, campaign_case)
+        inspected(engine, session, clock, case, 86)
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "公示中" and case.meta["band"] == "standard" and case.meta["inspection_total"] == 86
+        clock.move_to(at("2025-11-10T09:00"))
+        sweep(engine, session)
+        assert application(session, "F-0001").meta["stage"] == "公示中"       # 5 working days end with 11-10
+        clock.move_to(at("2025-11-11T09:00"))
+        sweep(engine, session)
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "已命名" and case.meta["valid_until"] == "2027-11-11"
+        certificate = document_text(session, case.id, "规范化律师事务所证书")
+        assert FIRMS["F-0001"][0] in certificate and "86" in certificate and "规范化（达标）" in certificate
+        assert "2027年11月11日" in certificate
+        assert "86" in document_text(session, case.id, "命名决定")
+
+
+def test_74_rectifies_is_rechecked_and_named(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        case = applied_and_recommended(engine, session, clock)
+        arranged(engine, session, clock, campaign_case)
+        inspected(engine, session, clock, case, 74)
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "整改中" and names(session, case.id) == ["限期整改"]
+        assert "整改" in document_text(session, case.id, "整改通知书")
+        clock.move_to(at("2025-11-20T10:00"))
+        do(engine, session, case.id, "限期整改", "mingde", {"rectification_report": "已建立利益冲突审查台账并补齐会议记录"})
+        task = next(t for t in ready(session, case.id) if t.name == "复查评分")
+        do(engine, session, case.id, "复查评分", task.candidate_users[0],
+           {"rechecked_on": "2025-11-20", "recheck_score": sheet(86), "recheck_opinion": "整改到位"})
+        do(engine, session, case.id, "评分与认定", "gao", DECIDE)
+        assert application(session, "F-0001").meta["stage"] == "公示中"
+        clock.move_to(at("2025-11-28T09:00"))
+        sweep(engine, session)
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "已命名" and case.meta["recheck_total"] == 86
+
+
+def test_a_penalty_from_a_complaint_in_the_period_vetoes_whatever_the_score(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        case = applied_and_recommended(engine, session, clock)
+        clock.move_to(at("2025-10-16T16:00"))
+        complaint = penalised(engine, session, clock, "F-0001")
+        assert complaint.meta["respondent_firm"] == "F-0001" and complaint.meta["penalty_decision"] == "penalise"
+        clock.move_to(at("2025-11-13T09:00"))
+        sweep(engine, session)                                 # both windows close
+        do(engine, session, campaign_case.id, "组织实地检查", "qian", POOL)
+        sweep(engine, session)
+        inspected(engine, session, clock, case, 95, V1="评估期内受到行政处罚")
+        case = application(session, "F-0001")
+        assert case.meta["veto"] is True and case.meta["stage"] == "未通过" and case.status == "completed"
+
+
+def test_an_upheld_objection_during_publicity_withdraws_the_firm(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        case = applied_and_recommended(engine, session, clock)
+        arranged(engine, session, clock, campaign_case)
+        inspected(engine, session, clock, case, 92)
+        assert "异议" in cases.waiting_messages(engine, session, case.id)
+        cases.send_message(engine, session, case.id, "异议", {"name": "张某", "contact": "13800000009",
+                                                               "text": "该所去年曾私自收案", "submitted_at": "2025-11-07"},
+                           actor="public")
+        assert names(session, case.id) == ["异议核查"]
+        do(engine, session, case.id, "异议核查", "qian", {"objection_upheld": True, "check_findings": "经核查属实"})
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "未通过" and case.status == "completed"
+
+
+def test_a_sanction_after_naming_opens_a_revocation_review(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        case = named(engine, session, clock)
+        assert case.meta["stage"] == "已命名"
+        clock.move_to(at("2025-11-17T09:00"))
+        penalised(engine, session, clock, "L-0009")          # a lawyer of F-0001
+        sweep(engine, session)
+        assert names(session, case.id) == ["撤销审查"]
+        do(engine, session, case.id, "撤销审查", "qian",
+           {"revoke": True, "fraud_confirmed": False, "revocation_opinion": "有效期内本所律师受到行政处罚"})
+        case = application(session, "F-0001")
+        assert case.meta["stage"] == "已撤销" and "撤销" in document_text(session, case.id, "撤销决定")
+
+
+def test_the_two_year_re_evaluation_timer_fires_for_the_county(engine, session, firms):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        case = named(engine, session, clock)
+        assert case.meta["valid_until"] == "2027-11-11"
+        clock.move_to(at("2027-11-11T09:00"))                 # a Thursday: due at its end
+        sweep(engine, session)
+        assert names(session, case.id) == []
+        clock.move_to(at("2027-11-12T09:00"))
+        sweep(engine, session)
+        assert names(session, case.id) == ["复评"]
+        assert [u.username for u in people.candidates(session, ready(session, case.id)[0])] == ["chen"]
+
+
+def test_the_draw_reruns_to_the_same_result_and_never_assigns_a_conflicted_inspector(engine, session, firms):
+    from engine.records import draws
+
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        for firm in FIRMS:
+            applied_and_recommended(engine, session, clock, firm)
+        arranged(engine, session, clock, campaign_case)
+        record = session.scalar(select(RandomDraw).where(RandomDraw.case_id == campaign_case.id))
+        assert draws.rerun(record) == record.result and draws.verify(session, record.id)
+        assignment = record.result["assignment"]
+        assert sorted(assignment) == sorted(FIRMS)
+        for firm, chosen in assignment.items():
+            assert len(chosen) == 2
+            for person in chosen:
+                home, recused = INSPECTORS[person]
+                assert firm != home and FIRMS[firm][1] != home and firm not in recused
+        for firm in FIRMS:
+            task = next(t for t in ready(session, application(session, firm).id) if t.name == "实地检查评分")
+            assert sorted(task.candidate_users) == sorted(assignment[firm])
