@@ -27,7 +27,7 @@
     var attrs = Object.assign({ type: kind === "number" ? "number" : "text", disabled: readonly }, extra || {});
     if (kind === "number") { attrs.step = "any"; }
     var input = el("input", attrs);
-    input.dataset.key = key;
+    if (!input.dataset.key) { input.dataset.key = key; }
     input.value = value === undefined || value === null ? "" : String(value);
     input.addEventListener("input", function () {
       var target = holder(true);
@@ -125,12 +125,12 @@
 
   function itemRow(dim, d, item, i) {
     var rule = function (create) { if (create && !item.deduction) { item.deduction = { kind: "fixed" }; } return item.deduction; };
-    var off = { disabled: readonly || !item.deduction };
+    var off = function (key) { return { disabled: readonly || !item.deduction, "data-key": "deduction." + key }; };
     var cells = [field(own(item), "code", "text", false, { className: "narrow" }), field(own(item), "title", "text"),
       field(own(item), "points", "number", false, { className: "narrow" }), field(own(item), "evidence", "text", true),
-      kindSelect(item), field(rule, "points", "number", false, Object.assign({ className: "narrow" }, off)),
-      field(rule, "cap", "number", true, Object.assign({ className: "narrow" }, off)),
-      field(rule, "unit", "text", true, Object.assign({ className: "narrow" }, off)), field(rule, "label", "text", true, off),
+      kindSelect(item), field(rule, "points", "number", false, Object.assign({ className: "narrow" }, off("points"))),
+      field(rule, "cap", "number", true, Object.assign({ className: "narrow" }, off("cap"))),
+      field(rule, "unit", "text", true, Object.assign({ className: "narrow" }, off("unit"))), field(rule, "label", "text", true, off("label")),
       checkbox(own(item), "veto"), autoCell(item, "/dimensions/" + d + "/items/" + i)];
     var tr = row("/dimensions/" + d + "/items/" + i, cells, dim.items, i);
     tr.className = "item-row";
