@@ -81,11 +81,16 @@
 
   function head(names) { return el("tr", {}, names.map(function (n) { return el("th", { text: n }); })); }
 
-  function row(pointer, cells, list, index) {
-    var tr = el("tr", {}, cells.map(function (c) { return el("td", {}, [c]); }));
+  // A table row of inputs with its actions, and under it a row (hidden until a save finds one) for its problems.
+  function row(table, pointer, cells, list, index, code) {
+    var tr = el("tr", {}, cells.map(function (c) { return el("td", { className: c.className === "auto" ? "auto-cell" : "" }, [c]); }));
     tr.dataset.pointer = pointer;
+    tr.dataset.code = code || "";
     tr.appendChild(buttons(list, index));
-    tr.appendChild(el("td", {}, [slot()]));
+    var problems = el("tr", { className: "problem-row", hidden: true }, [el("td", { colSpan: cells.length + 1 }, [slot()])]);
+    problems.dataset.for = code || "";
+    table.appendChild(tr);
+    table.appendChild(problems);
     return tr;
   }
 
@@ -106,7 +111,7 @@
     });
     var toggle = el("button", { type: "button", className: "auto-toggle", text: T.auto_edit });
     toggle.addEventListener("click", function () { area.hidden = !area.hidden; });
-    return el("div", {}, [shown, " ", toggle, area]);
+    return el("div", { className: "auto" }, [shown, " ", toggle, area]);
   }
 
   function kindSelect(item) {
@@ -123,7 +128,7 @@
     return select;
   }
 
-  function itemRow(dim, d, item, i) {
+  function itemRow(table, dim, d, item, i) {
     var rule = function (create) { if (create && !item.deduction) { item.deduction = { kind: "fixed" }; } return item.deduction; };
     var off = function (key) { return { disabled: readonly || !item.deduction, "data-key": "deduction." + key }; };
     var cells = [field(own(item), "code", "text", false, { className: "narrow" }), field(own(item), "title", "text"),
@@ -132,10 +137,7 @@
       field(rule, "cap", "number", true, Object.assign({ className: "narrow" }, off("cap"))),
       field(rule, "unit", "text", true, Object.assign({ className: "narrow" }, off("unit"))), field(rule, "label", "text", true, off("label")),
       checkbox(own(item), "veto"), autoCell(item, "/dimensions/" + d + "/items/" + i)];
-    var tr = row("/dimensions/" + d + "/items/" + i, cells, dim.items, i);
-    tr.className = "item-row";
-    tr.dataset.code = item.code || "";
-    return tr;
+    row(table, "/dimensions/" + d + "/items/" + i, cells, dim.items, i, item.code).className = "item-row";
   }
 
   function dimensionSection(dim, d) {
@@ -146,11 +148,11 @@
       el("label", {}, [T.points + " ", field(own(dim), "points", "number", false, { className: "narrow" })]), " ",
       el("span", { className: "sum dimension-sum" }), " ", slot()]);
     var table = el("table", { className: "items" }, [head([T.code, T.item, T.points, T.evidence, T.kind, T.deduct, T.cap,
-      T.unit, T.label, T.veto, T.auto, T.actions, T.problems])]);
+      T.unit, T.label, T.veto, T.auto, T.actions])]);
     dim.items = dim.items || [];
-    dim.items.forEach(function (item, i) { table.appendChild(itemRow(dim, d, item, i)); });
+    dim.items.forEach(function (item, i) { itemRow(table, dim, d, item, i); });
     var box = el("fieldset", { className: "dimension" }, [el("legend", { text: T.dimension + " " + (dim.code || "") }),
-      header, table, adder(T.add_item, "add-item-" + d, function () { dim.items.push({ code: "", title: "", points: 0 }); })]);
+      header, el("div", { className: "table-scroll" }, [table]), adder(T.add_item, "add-item-" + d, function () { dim.items.push({ code: "", title: "", points: 0 }); })]);
     box.dataset.pointer = pointer;
     var controls = buttons(model.dimensions, d);
     controls.className = "dimension-actions";
@@ -179,18 +181,16 @@
 
   function entryTable(key, title, columns, blank, addLabel) {
     var list = model[key] || [];
-    var table = el("table", { id: key + "-table" }, [head(columns.map(function (c) { return c[1]; }).concat([T.actions, T.problems]))]);
+    var table = el("table", { id: key + "-table" }, [head(columns.map(function (c) { return c[1]; }).concat([T.actions]))]);
     list.forEach(function (entry, n) {
       var cells = columns.map(function (c) {
         if (c[2] === "check") { return checkbox(own(entry), c[0]); }
         if (c[2] === "auto") { return autoCell(entry, "/" + key + "/" + n); }
         return field(own(entry), c[0], c[2], c[3], c[2] === "number" ? { className: "narrow" } : {});
       });
-      var tr = row("/" + key + "/" + n, cells, list, n);
-      tr.dataset.code = entry.code || "";
-      table.appendChild(tr);
+      row(table, "/" + key + "/" + n, cells, list, n, entry.code);
     });
-    return el("fieldset", { id: key + "-section" }, [el("legend", { text: title }), table,
+    return el("fieldset", { id: key + "-section" }, [el("legend", { text: title }), el("div", { className: "table-scroll" }, [table]),
       adder(addLabel, "add-" + key, function () { model[key] = list; list.push(blank()); })]);
   }
 
@@ -240,6 +240,7 @@
   function place(problems) {
     form && form.querySelectorAll(".problem-slot").forEach(function (s) { s.textContent = ""; });
     form && form.querySelectorAll(".has-problem").forEach(function (n) { n.classList.remove("has-problem"); });
+    form && form.querySelectorAll(".problem-row").forEach(function (n) { n.hidden = true; });
     var owners = form ? Array.prototype.slice.call(form.querySelectorAll("[data-pointer]")) : [];
     problems.forEach(function (p) {
       if (p.file !== page.dataset.path || !p.element) { return; }
@@ -250,7 +251,9 @@
       });
       if (!best) { return; }
       best.classList.add("has-problem");
-      var target = best.querySelector(":scope > td > .problem-slot, :scope > .problem-slot, :scope > .dimension-head > .problem-slot");
+      var under = best.nextElementSibling && best.nextElementSibling.classList.contains("problem-row") ? best.nextElementSibling : null;
+      if (under) { under.hidden = false; }
+      var target = under ? under.querySelector(".problem-slot") : best.querySelector(":scope > .problem-slot, :scope > .dimension-head > .problem-slot");
       if (target) { target.textContent += (target.textContent ? "；" : "") + p.message; }
     });
   }
