@@ -4,12 +4,14 @@ the fixed standard is published. A case started afterwards scores under the new 
 before keeps the old one to the end (checked through the engine, by completing each case's score sheet)."""
 from __future__ import annotations
 
+import copy
+import json
 from uuid import UUID
 
 import pytest
 
 from engine.core import people
-from engine.definitions import bundles
+from engine.definitions import bundles, drafts
 from engine.runtime import cases
 from web.database import session as db_session
 from web.workflow import engine
@@ -97,3 +99,45 @@ def test_a_changed_deduction_and_band_boundary_apply_to_new_cases_only(app, live
                                   "standard": "test/mini.standard.json"}
     assert score(app, after) == {"item_scores": {"A1": 2, "A2": 2, "B1": 4}, "total": 8, "band": "fix",
                                  "standard": "test/mini.standard.json"}
+
+
+def test_rows_are_moved_added_and_removed_and_saved_as_the_table_shows(app, live_server, new_page):
+    shipped_path = "forms/law_firm/standard.json"
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = policy_pages.new_draft(page, live_server, "评分标准：增加台账项")
+    draft_id = int(draft_url.rsplit("/", 1)[1])
+    with app.app_context():
+        original = json.loads(drafts.files(db_session(), draft_id)[shipped_path])
+    page.get_by_role("link", name=shipped_path, exact=True).click()
+    page.wait_for_selector("#standard-editor[data-ready=true]")
+    first = page.locator("fieldset.dimension").first
+    first.locator('tr.item-row[data-code="D1.1"] button[data-act="down"]').click()       # D1.1 below D1.2
+    page.click("#add-item-0")
+    added = page.locator("fieldset.dimension").first.locator("tr.item-row").last
+    type_into(page, added.locator('input[data-key="code"]'), "D1.5")
+    page.keyboard.press("Tab")
+    page.keyboard.type("党建工作台账")
+    type_into(page, added.locator('input[data-key="points"]'), "2")
+    dimension_sum = page.locator("fieldset.dimension .dimension-sum").first
+    assert dimension_sum.inner_text() == "评分项合计 17 / 15" and "mismatch" in dimension_sum.get_attribute("class")
+    type_into(page, page.locator('tr.item-row[data-code="D1.4"] input[data-key="points"]'), "1")
+    assert dimension_sum.inner_text() == "评分项合计 15 / 15" and "mismatch" not in dimension_sum.get_attribute("class")
+    page.locator('#vetoes-table tr[data-code="V4"] button[data-act="remove"]').click()
+    auto = page.locator('tr.item-row[data-code="D4.2"] .auto')
+    auto.locator("button.auto-toggle").click()                                           # the auto rule as JSON
+    auto.locator("textarea").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(",")
+    page.click("#save-standard")
+    assert page.inner_text("#save-result") == "未保存：自动规则不是有效的 JSON 对象"
+    auto.locator("textarea").press("Backspace")
+    assert "已保存" in save(page) and not page.locator("#save-problems li.error").count()
+    expected = copy.deepcopy(original)
+    items = expected["dimensions"][0]["items"]
+    items[0], items[1] = items[1], items[0]
+    items[3]["points"] = 1
+    items.append({"code": "D1.5", "title": "党建工作台账", "points": 2})
+    expected["vetoes"] = [v for v in expected["vetoes"] if v["code"] != "V4"]
+    with app.app_context():
+        assert json.loads(drafts.files(db_session(), draft_id)[shipped_path]) == expected

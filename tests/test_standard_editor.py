@@ -89,6 +89,9 @@ def test_a_standard_that_is_not_json_opens_as_text(app, client):
     client.put(f"/policy/drafts/{draft_id}/files/{PATH}", data=b'{"title": ', headers={"X-CSRF-Token": token})
     html = client.get(f"/policy/drafts/{draft_id}/files/{PATH}").get_data(as_text=True)
     assert 'id="not-a-table"' in html and '{&#34;title&#34;: </textarea>' in html and 'id="standard-data"' not in html
+    refused = client.get(f"/policy/drafts/{draft_id}/workbook/{PATH}")           # no workbook of a broken standard
+    assert refused.status_code == 302 and refused.location.endswith(f"/files/{PATH}")
+    assert f"无法导出：{PATH}:1" in client.get(refused.location).get_data(as_text=True)
 
 
 def test_a_changed_standard_is_saved_and_published(app, client):
@@ -103,6 +106,8 @@ def test_a_changed_standard_is_saved_and_published(app, client):
     with app.app_context():
         stored = json.loads(bundles.bundle_file(db_session(), bundles.active_bundle(db_session()).id, PATH))
     assert item(stored, "D1.2")["deduction"]["points"] == 2
+    shown = client.get(f"/policy/drafts/{draft_id}/files/{PATH}").get_data(as_text=True)   # published: read only
+    assert 'data-readonly="true"' in shown and 'id="save-standard"' not in shown and 'id="import-form"' not in shown
 
 
 def test_a_broken_standard_is_saved_with_located_problems_and_never_published(app, client):
