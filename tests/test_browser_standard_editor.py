@@ -39,8 +39,8 @@ def score(app, case_id: int) -> dict:
         db = db_session()
         task = only_ready(db, case_id)
         cases.complete_task(engine(), db, task.id, {"score": SHEET}, user=people.user_by_name(db, "zhang"))
-        after = only_ready(db, case_id)
-        stored = engine().load_workflow(db, cases.get_case(db, case_id)).get_task_from_id(UUID(after.task_uuid)).data["score"]
+        workflow = engine().load_workflow(db, cases.get_case(db, case_id))
+        stored = workflow.get_task_from_id(UUID(only_ready(db, case_id).task_uuid)).data["score"]
         return {k: stored[k] for k in ("item_scores", "total", "band", "standard")}
 
 
@@ -120,9 +120,11 @@ def test_rows_are_moved_added_and_removed_and_saved_as_the_table_shows(app, live
     page.keyboard.type("党建工作台账")
     type_into(page, added.locator('input[data-key="points"]'), "2")
     dimension_sum = page.locator("fieldset.dimension .dimension-sum").first
-    assert dimension_sum.inner_text() == "评分项合计 17 / 15" and "mismatch" in dimension_sum.get_attribute("class")
+    assert dimension_sum.inner_text() == "评分项合计 17 / 15"
+    assert "mismatch" in dimension_sum.get_attribute("class")
     type_into(page, page.locator('tr.item-row[data-code="D1.4"] input[data-key="points"]'), "1")
-    assert dimension_sum.inner_text() == "评分项合计 15 / 15" and "mismatch" not in dimension_sum.get_attribute("class")
+    assert dimension_sum.inner_text() == "评分项合计 15 / 15"
+    assert "mismatch" not in dimension_sum.get_attribute("class")
     page.locator('#vetoes-table tr[data-code="V4"] button[data-act="remove"]').click()
     auto = page.locator('tr.item-row[data-code="D4.2"] .auto')
     auto.locator("button.auto-toggle").click()                                           # the auto rule as JSON

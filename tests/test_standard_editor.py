@@ -38,7 +38,8 @@ def active_version(app) -> int:
 
 def save(client, draft_id: int, standard: dict):
     token = csrf(client, f"/policy/drafts/{draft_id}")
-    return client.put(f"/policy/drafts/{draft_id}/files/{PATH}", data=json.dumps(standard, ensure_ascii=False, indent=2).encode(),
+    body = json.dumps(standard, ensure_ascii=False, indent=2).encode()
+    return client.put(f"/policy/drafts/{draft_id}/files/{PATH}", data=body,
                       headers={"X-CSRF-Token": token, "Content-Type": "application/json"})
 
 

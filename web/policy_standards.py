@@ -101,7 +101,8 @@ def import_workbook(draft_id: int, path: str):
     upload = request.files.get("workbook")
     try:
         if not upload or not upload.filename:
-            raise DataValidationError(_("请选择工作簿"), [FieldError("workbook", _("请选择要导入的 Excel 工作簿"), "required")])
+            raise DataValidationError(_("请选择工作簿"),
+                                      [FieldError("workbook", _("请选择要导入的 Excel 工作簿"), "required")])
         standard = standard_workbook.standard_from_workbook(uploads.read(upload), text=engine_text,
                                                             name=upload.filename)
         content = json.dumps(standard, ensure_ascii=False, indent=2).encode() + b"\n"
