@@ -158,7 +158,7 @@ def running_counts(session: Session, user: User) -> dict[str, int]:
     return dict(session.execute(query.group_by(Case.process_key)).all())
 
 def led_cases(session: Session, user: User) -> list[Case]:
-    """Open cases whose diagram-declared leader field names the user (领导包案)."""
+    """Open cases whose diagram-declared leader field names the user."""
     pattern = f'%"{_like_escape(user.username)}"%'
     found = session.scalars(select(Case).where(Case.status.in_(("running", "suspended")),
                                                cast(Case.meta, Text).like(pattern, escape="\\"))
