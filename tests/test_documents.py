@@ -10,7 +10,7 @@ from engine.core import people
 from engine.records import documents, history
 from engine.runtime import cases
 
-from .helpers import only_ready
+from .helpers import only_ready, zh
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -62,5 +62,5 @@ def test_a_broken_template_fails_the_document_not_the_case(engine, session, depl
     session.commit()
     documents.render_pending(session)
     [doc] = documents.case_documents(session, case.id)
-    assert doc.status == "failed" and "BadZipFile" in doc.error
+    assert doc.status == "failed" and "BadZipFile" in zh(doc.error)
     assert cases.get_case(session, case.id).status == "completed"

@@ -1,6 +1,8 @@
 """The reminder → 督办 → escalation pattern of the sample diagram, on a controlled clock, with real e-mail."""
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 from datetime import datetime
 
@@ -12,9 +14,10 @@ from engine.core import people
 from engine.records import notifications
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
+from engine.work import tasks
 from engine.time.workdays import CHINA_TZ
 
-from .helpers import ready, roundtrip
+from .helpers import ready, roundtrip, zh
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
@@ -92,6 +95,20 @@ def test_reminder_then_supervision_then_escalation(engine, session, deployed, sm
         assert notifications.send_pending_email(session, settings, engine.now()) == 0
     [(to, content)] = sink.messages
     assert to == ["alice@county-a.example"] and "/cases/" in content
+
+
+def test_a_notice_the_engine_wrote_is_mailed_in_the_readers_language(engine, session, deployed, smtp_sink):
+    sink, port = smtp_sink
+    case = cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice")
+    tasks.urge(engine, session, ready(session, case.id)[0].id, people.user_by_name(session, "bob"), note="今日办结")
+    settings = notifications.SmtpSettings(host="127.0.0.1", port=port, sender="lawflow@bureau.example")
+    assert notifications.send_pending_email(session, settings, engine.now(), text=zh) == 1   # the web's renderer
+    [(to, content)] = sink.messages
+    mail = email.message_from_bytes(content.encode("utf-8"), policy=email.policy.default)
+    alice, bob = people.user_by_name(session, "alice"), people.user_by_name(session, "bob")
+    assert to == ["alice@county-a.example"] and mail["Subject"] == "催办：填写申请"
+    body = mail.get_content().replace("\r\n", "\n")
+    assert body.startswith(f"{alice.display_name}：\n\n{bob.display_name} 催办此任务。今日办结\n\n/tasks/")
 
 
 def test_reminder_is_not_sent_when_the_task_is_done_in_time(engine, session, deployed):

@@ -13,7 +13,7 @@ from engine.time.workdays import day_of
 from . import diagrams
 from .complaint_steps import at, do, register, review
 from .conftest import bundle_with
-from .helpers import raises_zh
+from .helpers import raises_zh, zh
 
 PATH = "processes/complaint/lawyer_complaint.bpmn"
 TEN = b"review_deadline = add_working_days(received_at, 10)"
@@ -50,9 +50,9 @@ def test_a_case_moves_to_the_new_rule_where_it_is_safe(engine, session, complain
         found = migration.preview(engine, session, cases.get_case(session, old.id), target)
         assert found.can_migrate and found.reasons == []
         assert [r[0] for r in found.recomputed] == ["review_deadline"]
-        assert any("初审" in name and "2025-10-28T00:00" in (before or "") and "2025-10-23T00:00" in (after or "")
+        assert any("初审" in zh(name) and "2025-10-28T00:00" in (before or "") and "2025-10-23T00:00" in (after or "")
                    for name, before, after in found.deadline_changes), found.deadline_changes
-        changes = {name: (before, after) for name, before, after in found.deadline_changes}
+        changes = {zh(name): (before, after) for name, before, after in found.deadline_changes}
         assert changes.get("定时：审查期限届满") == ("2025-10-28T00:00:00+08:00", "2025-10-23T00:00:00+08:00")
         assert review_due(session, old.id) == "2025-10-27"          # a preview changes nothing
         assert cases.get_case(session, old.id).next_timer_at == at("2025-10-24T00:00")   # reminder: 2 WD before
@@ -80,7 +80,7 @@ def test_a_deadline_adjusted_since_keeps_its_value(engine, session, complaint_se
         found = migration.preview(engine, session, cases.get_case(session, case.id),
                                   migration.target_for(session, case, v2.version))
         assert found.can_migrate and found.recomputed == []
-        assert any("review_deadline" in w for w in found.warnings)
+        assert any("review_deadline" in zh(w) for w in found.warnings)
         migration.migrate(engine, session, case.id, migration.target_for(session, case, v2.version), actor="policy")
         assert review_due(session, case.id) == kept
 
@@ -103,7 +103,7 @@ def test_a_migration_that_would_drop_a_finished_step_is_refused(engine, session,
     newer = bundles.deploy(session, bundle_with({"processes/test/two_steps.bpmn": v2}), engine=engine).bundle
     target = migration.target_for(session, case, newer.version)
     found = migration.preview(engine, session, cases.get_case(session, case.id), target)
-    assert not found.can_migrate and any("Task_a" in r for r in found.reasons)
+    assert not found.can_migrate and any("Task_a" in zh(r) for r in found.reasons)
     version = cases.get_case(session, case.id).version
     with raises_zh(InvalidState, "不能迁移"):
         migration.migrate(engine, session, case.id, target, actor="policy")

@@ -67,7 +67,7 @@ def test_transfer_hands_the_task_to_another_person_with_a_notification(session, 
     with pytest.raises(NotAllowed):
         cases.complete_task(engine, session, task.id, APPLY, user=u(session, "alice"))
     cases.complete_task(engine, session, task.id, APPLY, user=u(session, "amy"))
-    assert [n.title for n in notifications.unread(session, u(session, "amy").id)] == ["转办：填写申请"]
+    assert [zh(n.title) for n in notifications.unread(session, u(session, "amy").id)] == ["转办：填写申请"]
     transferred = next(e for e in history.case_history(session, case.id) if e.action == "task_transferred")
     assert transferred.actor == "alice" and transferred.detail["to"] == "amy"
     assert [t.id for t in worklists.inbox(session, u(session, "amy"), "done")] == [task.id]
@@ -86,7 +86,7 @@ def test_delegate_and_resolve_bring_the_task_back_to_its_owner(session, engine, 
     session.expire_all()
     back = worklists.inbox(session, alice, "mine")[0]
     assert (back.id, back.delegation, back.draft) == (task.id, "resolved", {"title": "购置办公设备"})
-    assert [n.title for n in notifications.unread(session, alice.id)] == ["委派已交回：填写申请"]
+    assert [zh(n.title) for n in notifications.unread(session, alice.id)] == ["委派已交回：填写申请"]
     cases.complete_task(engine, session, task.id, APPLY, user=alice)
     assert actions(session, case.id).count("task_delegated") == 1
     assert "task_resolved" in actions(session, case.id) and "draft_saved" in actions(session, case.id)
@@ -95,8 +95,8 @@ def test_delegate_and_resolve_bring_the_task_back_to_its_owner(session, engine, 
 def test_urge_notifies_the_holder_and_counts(session, engine, applied):
     _, task = applied
     tasks.urge(engine, session, task.id, u(session, "bob"), note="请于今日办结")
-    assert {n.title for n in notifications.unread(session, u(session, "alice").id)} == {"催办：填写申请"}
-    assert {n.title for n in notifications.unread(session, u(session, "amy").id)} == {"催办：填写申请"}
+    assert {zh(n.title) for n in notifications.unread(session, u(session, "alice").id)} == {"催办：填写申请"}
+    assert {zh(n.title) for n in notifications.unread(session, u(session, "amy").id)} == {"催办：填写申请"}
     tasks.claim(engine, session, task.id, u(session, "alice"))
     tasks.urge(engine, session, task.id, u(session, "bob"))
     session.expire_all()

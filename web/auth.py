@@ -156,3 +156,14 @@ def is_policy(user) -> bool:
     """Whether the user holds the role that may change the definitions (and run a failed case again)."""
     role = current_app.config["POLICY_ROLE"]
     return user is not None and any(r.code == role for r in user.roles)
+
+
+def policy_required(view):
+    """Policy staff only; everyone else gets 403."""
+    @login_required
+    @wraps(view)
+    def wrapped(**kwargs):
+        if not is_policy(g.user):
+            abort(403, description="仅政策法规人员可以修改流程定义")
+        return view(**kwargs)
+    return wrapped

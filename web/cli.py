@@ -170,7 +170,8 @@ def calendar_set_year(year: int, holidays: str, workdays: str, note: str) -> Non
             updated = deadlines.enter_year(engine(), session, year, _dates(holidays), _dates(workdays),
                                                 actor="cli", note=note)
     except (ValueError, DataValidationError) as exc:
-        detail = "；".join(engine_text(e) for e in exc.errors) if isinstance(exc, DataValidationError) else str(exc)
+        detail = "；".join(engine_text(e) for e in exc.errors) if isinstance(exc, DataValidationError) \
+            else engine_text(exc)
         click.echo(f"日历数据有误：{detail}", err=True)
         sys.exit(1)
     click.echo(f"已录入 {year} 年安排，重新计算了 {updated} 个案件的期限")

@@ -45,6 +45,9 @@ DEFAULTS = {
     # Run a step's hot statements on the driver's cursor, compiled once (engine/runtime/lean.py); off, every
     # statement goes through SQLAlchemy's own execution. Errors, events and results are the same either way.
     "SQL_FAST_PATH": True,
+    # Start a campaign's participants with shared round trips (engine/runtime/campaigns.py); off, one ordinary
+    # start each. The cases, tasks and events are the same either way.
+    "BATCH_STARTS": True,
     # Defence in depth for server processes (web/guard.py): a request (gunicorn) or a job (scheduler) running
     # longer ends its process, which is restarted; memory above the ceiling retires a worker after its current
     # requests, and twice the ceiling cannot be allocated; workers are recycled after about this many requests.

@@ -11,13 +11,21 @@ from engine.core import Msg, as_msg
 
 from .engine_texts import SPIFF_MESSAGES, TEXTS
 
-__all__ = ["TEXTS", "engine_text", "problem_line", "render"]
+__all__ = ["TEXTS", "engine_text", "field_name", "problem_line", "render"]
+
+WHOLE_FORM = Msg("form.root")
 
 
 def engine_text(obj: Any) -> str:
     """An engine error, field error, problem, message or stored message text, in the request's language (Chinese,
     the source text, outside a request: the CLI)."""
     return render(obj, gettext if has_request_context() else str)
+
+
+def field_name(field: str) -> str:
+    """A field error's key as the reader sees it: the engine keys an error of the whole form "" (as a JSON
+    pointer names the whole document), which is named in the reader's language."""
+    return field or engine_text(WHOLE_FORM)
 
 
 def problem_line(problem) -> str:
@@ -43,7 +51,11 @@ def _msg_of(obj: Any) -> Msg:
     if isinstance(obj, Msg):
         return obj
     found = getattr(obj, "msg", None)        # an engine error, field error or problem
-    return found if isinstance(found, Msg) else as_msg(obj)
+    if isinstance(found, Msg):
+        return found
+    if isinstance(obj, Exception) and len(obj.args) == 1 and isinstance(obj.args[0], Msg):
+        return obj.args[0]                   # a helper's refusal: ValueError(Msg(...))
+    return as_msg(obj)
 
 
 def _param(value: Any, translate: Callable[[str], str]) -> Any:

@@ -62,7 +62,7 @@ def _field(key, prop, value, required, errors, choices, prefix, sheets) -> Field
         made.options = list(zip([str(v) for v in source["enum"]], [str(n) for n in source.get(
             "enumNames", source["enum"])]))
     elif prop.get("x-directory") or prop.get("x-organization"):
-        made.options = choices.get(key, [])
+        made.options = [(value, engine_text(label)) for value, label in choices.get(key, [])]
     if widget == "sheet" and key in sheets:
         context = dict(sheets[key])
         made.sheet = score_sheet.view(context.pop("standard"), value, errors, name, **context)

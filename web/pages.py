@@ -24,7 +24,7 @@ from .auth import is_policy, login_required
 from .database import session
 from .refusal import refuse
 from .workflow import engine
-from .engine_text import TEXTS, engine_text
+from .engine_text import TEXTS, engine_text, field_name
 
 bp = Blueprint("pages", __name__)
 
@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
     app.jinja_env.globals["engine_text"] = engine_text
+    app.jinja_env.globals["field_name"] = field_name
     app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
 
 

@@ -3,7 +3,6 @@ live preview, tables and templates uploaded), validation on the element, publish
 from __future__ import annotations
 
 import io
-from functools import wraps
 
 from flask import (
     Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for,
@@ -14,20 +13,21 @@ from engine.core import (
     Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
     Publication, Role,
 )
-from engine.definitions import bundle_diff, bundles, drafts
+from engine.definitions import bundle_diff, bundles, drafts, standards
 from engine.records import directory
 from engine.runtime import migration
 
-from . import formfields, uploads
-from .auth import is_policy, login_required
+from . import formfields, policy_standards, uploads
+from .auth import is_policy, policy_required
 from .jsonio import read_body
 from .api.problems import json_refusal
 from .database import session
 from .refusal import refuse
 from .workflow import engine
-from .engine_text import engine_text
+from .engine_text import engine_text, field_name
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
+bp.register_blueprint(policy_standards.bp)          # policy.standards.*: the standard editor and its workbooks
 
 
 def init_app(app: Flask) -> None:
@@ -47,17 +47,6 @@ def _iso_deadline(value) -> str:
         return deadline_label(datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value) if value else "—"
-
-
-def policy_required(view):
-    """Policy staff only; everyone else gets 403."""
-    @login_required
-    @wraps(view)
-    def wrapped(**kwargs):
-        if not is_policy(g.user):
-            abort(403, description="仅政策法规人员可以修改流程定义")
-        return view(**kwargs)
-    return wrapped
 
 
 @bp.get("/")
@@ -94,7 +83,7 @@ def new_draft():
             draft = drafts.create(db, engine(), actor=g.user.username, name=name,
                                   base_version=int(base) if base.isdigit() else None)
     except DataValidationError as exc:
-        refuse(exc, "；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors))
+        refuse(exc, "；".join(f"{field_name(e.field)}：{engine_text(e)}" for e in exc.errors))
         return redirect(url_for("policy.catalogue"))
     return redirect(url_for("policy.draft", draft_id=draft.id))
 
@@ -164,7 +153,8 @@ def diff():
 @bp.get("/drafts/<int:draft_id>/files/<path:path>")
 @policy_required
 def edit_file(draft_id: int, path: str):
-    """The editor for one file: the modeler for diagrams, the form editor for forms, upload for the rest."""
+    """The editor for one file: the modeler for diagrams, the form editor for forms, the table editor for scoring
+    standards, upload for the rest."""
     db = session()
     found = drafts.get(db, draft_id)
     content = drafts.files(db, draft_id)
@@ -177,6 +167,8 @@ def edit_file(draft_id: int, path: str):
         return render_template("policy/modeler.html", draft=found, path=path, forms=forms, roles=roles)
     if path.endswith(".schema.json"):
         return render_template("policy/form_editor.html", draft=found, path=path, text=text)
+    if standards.is_standard_path(path):
+        return policy_standards.editor(found, path, text)
     tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
     return render_template("policy/upload.html", draft=found, path=path, tables=tables)
 

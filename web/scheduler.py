@@ -9,6 +9,7 @@ from engine.records import render_pending, send_pending_email, SmtpSettings
 from engine.runtime import fire_due_timers
 from engine.time import load_calendar, missing_years
 
+from .engine_text import engine_text
 from .guard import Watchdog, cap_memory, watch_cases
 
 
@@ -26,7 +27,8 @@ def sweep(app: Flask) -> int:
             render_pending(session)
             settings = smtp_settings(app.config)
             if settings is not None:
-                send_pending_email(session, settings, engine.now(), base_url=app.config["PUBLIC_URL"])
+                send_pending_email(session, settings, engine.now(), base_url=app.config["PUBLIC_URL"],
+                                   text=engine_text)      # outside a request: the interface's first language
             return fired
 
 

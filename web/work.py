@@ -155,6 +155,7 @@ def _task_context(task, schema, data, errors) -> dict:
                               sheets=standards.sheet_contexts(engine(), db, task, schema, shown))
     return {
         "task": task, "case": case, "schema": schema, "fields": fields, "holder": holder,
+        "form_error": errors.get(""),          # an error of the whole form, not of one field
         "candidates": people.candidates(db, task), "may_complete": may_complete,
         "may_work": task.status == "ready" and people.is_candidate(db, g.user, task),
         "legal_basis": casework.element_documentation(engine(), case).get(task.element_id),

@@ -12,7 +12,7 @@ from engine.time import load_calendar
 def init_app(app: Flask) -> None:
     """Build the engine once from the app's config, with the holiday schedules entered so far."""
     engine = Engine(step_budget=int(app.config["STEP_BUDGET"]), live_cache_size=int(app.config["LIVE_CACHE_SIZE"]),
-                    limits=limits(app.config))
+                    limits=limits(app.config), batch_starts=bool(app.config["BATCH_STARTS"]))
     app.extensions["lawflow.engine"] = engine
     lean.configure(app.extensions["lawflow.sql"], enabled=app.config["SQL_FAST_PATH"])
     if inspect(app.extensions["lawflow.sql"]).has_table("calendar_year"):   # absent before `lawflow init-db`

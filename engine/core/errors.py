@@ -80,7 +80,7 @@ class _Said:
 
 @dataclass
 class FieldError(_Said):
-    """One invalid field of submitted data."""
+    """One invalid field of submitted data; `field` is its dotted path, "" for the data as a whole."""
 
     field: str
     msg: Msg | str

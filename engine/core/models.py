@@ -34,7 +34,7 @@ class Base(DeclarativeBase):
 
 
 class Organization(Base):
-    """A node of the organisation tree (a bureau, an association, a centre, a firm)."""
+    """A node of the organisation tree (e.g. a bureau, an association and the units under them)."""
 
     __tablename__ = "organization"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,7 @@ from ..core.messages import Msg
 from ..core.vocabulary import PREFILL, TODAY
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
+ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
 MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
 _ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                "unevaluatedItems", "unevaluatedProperties", "additionalItems")
@@ -136,16 +137,16 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         try:
             Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
         except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.path) or "(根)"
-            problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where, detail=exc.message),
-                                    element=where, line=_line_of(files[path], exc.instance)))
+            where = "/".join(str(p) for p in exc.path)
+            problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where or ROOT, detail=exc.message),
+                                    element=where or None, line=_line_of(files[path], exc.instance)))
             continue
-        found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or "(根)",
+        found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or ROOT,
                                value=repr(value)), value)
                  for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
         for where, message, value in found + list(schema_problems(schema)):
             line = _line_of(files[path], value) if value is not None else None
-            problems.append(Problem(path, message, element=where or "(根)", line=line))
+            problems.append(Problem(path, message, element=where or None, line=line))
         problems.extend(_prefill_problems(schema, path, files[path]))
         forms[path] = schema
     return forms
@@ -212,14 +213,14 @@ def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
         for key, sub in node.items():
             inner = f"{where}/{key}" if where else key
             if key == PREFILL:
-                place, at = where or "(根)", line()
+                at = line()
                 if not top_field:
-                    message = Msg("formcheck.prefill_top", keyword=PREFILL, where=place)
+                    message = Msg("formcheck.prefill_top", keyword=PREFILL, where=where or ROOT)
                 elif sub is not True and not (isinstance(sub, str) and sub.strip()):
-                    message = Msg("formcheck.prefill_value", keyword=PREFILL, where=place, value=repr(sub))
+                    message = Msg("formcheck.prefill_value", keyword=PREFILL, where=where or ROOT, value=repr(sub))
                 else:
                     continue
-                problems.append(Problem(path, message, element=place, line=at))
+                problems.append(Problem(path, message, element=where or None, line=at))
             elif key == "properties" and isinstance(sub, dict):
                 for name, field_schema in sub.items():
                     walk(field_schema, f"{inner}/{name}", not where)

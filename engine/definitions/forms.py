@@ -62,7 +62,7 @@ def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError
             for name in sorted(set(error.instance) - allowed):
                 errors.append(FieldError(_join(path, name), Msg("form.unknown_field"), "additionalProperties"))
         else:
-            errors.append(FieldError(path or "(表单)", _message(error), str(error.validator)))
+            errors.append(FieldError(path, _message(error), str(error.validator)))       # "": the whole form
     unique = {(e.field, e.message): e for e in reversed(errors)}     # a rule met twice (e.g. in allOf) is one error
     return [e for e in errors if unique.get((e.field, e.message)) is e]
 
@@ -200,7 +200,7 @@ class FormCache:
             errors = field_errors(validator, data)
         except (Unresolvable, RecursionError) as exc:     # a form stored before references and depth were checked
             reason = Msg("form.outside_reference") if isinstance(exc, Unresolvable) else Msg("form.too_deep")
-            errors = [FieldError("(表单)", Msg("form.cannot_check", reason=reason), "schema")]
+            errors = [FieldError("", Msg("form.cannot_check", reason=reason), "schema")]
         if errors:
             raise DataValidationError(Msg("form.fix_count", count=len(errors)), errors, **context)
 

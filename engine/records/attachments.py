@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DataValidationError, FieldError, NotFound
+from ..core.messages import Msg
 from ..core.models import Attachment
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -20,14 +21,17 @@ def store(session: Session, case_id: int, field: str, filename: str, content_typ
     name = PurePath(filename.replace("\\", "/")).name.strip()
     suffix = PurePath(name).suffix.lower()
     if not name:
-        raise DataValidationError("文件无效", [FieldError(field, "文件名为空", "file")])
+        raise DataValidationError(Msg("attachment.invalid"), [FieldError(field, Msg("attachment.no_name"), "file")])
     if suffix not in ALLOWED:
-        raise DataValidationError("文件类型不允许", [FieldError(
-            field, f"不支持 {suffix or '无扩展名'} 文件；可上传 {'、'.join(sorted(ALLOWED))}", "file")])
+        detail = Msg("attachment.type_detail", suffix=suffix or Msg("attachment.no_suffix"),
+                     allowed=", ".join(sorted(ALLOWED)))
+        raise DataValidationError(Msg("attachment.type_refused"), [FieldError(field, detail, "file")])
     if len(content) > MAX_BYTES:
-        raise DataValidationError("文件过大", [FieldError(field, f"{name} 超过 {MAX_BYTES // 1024 // 1024} MB", "file")])
+        raise DataValidationError(Msg("attachment.too_large"), [FieldError(
+            field, Msg("attachment.too_large_detail", name=name, mb=MAX_BYTES // 1024 // 1024), "file")])
     if not content:
-        raise DataValidationError("文件为空", [FieldError(field, f"{name} 是空文件", "file")])
+        raise DataValidationError(Msg("attachment.empty"), [FieldError(
+            field, Msg("attachment.empty_detail", name=name), "file")])
     found = Attachment(case_id=case_id, filename=name[:300], content_type=content_type or "application/octet-stream",
                        size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
                        uploaded_by=actor, created_at=now)
@@ -52,5 +56,5 @@ def attachment(session: Session, case_id: int, attachment_id: int) -> Attachment
     """One attachment of a case, with its content."""
     found = session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id))
     if found is None:
-        raise NotFound("附件不存在", attachment=attachment_id)
+        raise NotFound(Msg("attachment.not_found"), attachment=attachment_id)
     return found

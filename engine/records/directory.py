@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import FieldError
+from ..core.messages import Msg
 from ..core.models import DirectoryEntry, Organization
 from ..core.vocabulary import DIRECTORY_KEYWORD, ORGANIZATION_KEYWORD
 
@@ -43,10 +44,11 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
     errors: list[FieldError] = []
     kind = schema.get(DIRECTORY_KEYWORD)
     if kind and isinstance(data, (str, int)) and find(session, kind, str(data)) is None:
-        errors.append(FieldError(path or "(表单)", f"「{data}」不在{schema.get('title', '名录')}的名录中", "directory"))
+        title = schema.get("title") or Msg("directory.default_title")
+        errors.append(FieldError(path, Msg("directory.not_listed", value=data, title=title), "directory"))
     if schema.get(ORGANIZATION_KEYWORD) and isinstance(data, str) and session.scalar(
             select(Organization.id).where(Organization.code == data)) is None:
-        errors.append(FieldError(path or "(表单)", f"机构「{data}」不存在", "organization"))
+        errors.append(FieldError(path, Msg("directory.org_not_found", value=data), "organization"))
     if isinstance(data, dict):
         for name, sub in (schema.get("properties") or {}).items():
             if name in data:
@@ -57,13 +59,14 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
     return errors
 
 
-def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, str]]]:
-    """For each directory or organisation field of a form (nested ones too, by property name): (key, label)."""
+def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, Msg | str]]]:
+    """For each directory or organisation field of a form (nested ones too, by property name): (key, label); a
+    label is a message where the engine words it (name and key), so the web shows it in the reader's language."""
     found: dict[str, list[tuple[str, str]]] = {}
     for name, sub in (schema.get("properties") or {}).items():
         kind = sub.get(DIRECTORY_KEYWORD)
         if kind:
-            found[name] = [(e.key, f"{e.name}（{e.key}）") for e in session.scalars(
+            found[name] = [(e.key, Msg("directory.choice", name=e.name, key=e.key)) for e in session.scalars(
                 select(DirectoryEntry).where(DirectoryEntry.kind == kind, DirectoryEntry.active)
                 .order_by(DirectoryEntry.key))]
         elif sub.get(ORGANIZATION_KEYWORD):

@@ -17,7 +17,8 @@ A plain child with bytes on stdin and stdout has none of these, and a crash in i
 Starting it costs about half a second, once per document, off the step that asked for it.
 
 Protocol: arguments are the CPU seconds, memory bytes and output bytes; stdin is one line of JSON (the context)
-followed by the template's bytes; exit 0 writes the document to stdout, exit 3 writes why it was refused.
+followed by the template's bytes; exit 0 writes the document to stdout, exit 3 writes why it was refused
+(a stored message, see engine/core/messages.py).
 """
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..core.messages import Msg, as_msg
 from ..time.workdays import as_moment, day_of
 
 REFUSED = 3                 # the exit status of a template that failed, with its reason on stdout
@@ -55,7 +58,11 @@ class Limits:
 
 
 class TemplateFailed(Exception):
-    """A template could not be filled within the limits; the message says why, in Chinese."""
+    """A template could not be filled within the limits; `msg` says why (stored with the document)."""
+
+    def __init__(self, msg: Msg):
+        super().__init__(str(msg))
+        self.msg = msg
 
 
 def _cn_date(value) -> str:
@@ -68,7 +75,7 @@ def _cn_date(value) -> str:
         day = value
     else:
         day = day_of(as_moment(value))
-    return f"{day.year}年{day.month}月{day.day}日"
+    return format_date(day, "long", locale="zh_CN")      # CLDR's long Chinese date: 2025年10月13日
 
 
 def _environment() -> SandboxedEnvironment:
@@ -97,20 +104,22 @@ def fill_in_child(template: bytes, context: dict, limits: Limits) -> bytes:
         done = subprocess.run(command, input=request, capture_output=True, timeout=limits.wall_seconds, env=env,
                               check=False)
     except subprocess.TimeoutExpired:           # run() has killed the child
-        raise TemplateFailed(f"文书生成超过 {limits.wall_seconds:g} 秒仍未完成，已停止") from None
+        raise TemplateFailed(Msg("document.timeout", seconds=f"{limits.wall_seconds:g}")) from None
     if done.returncode == 0:
         return done.stdout
     raise TemplateFailed(_why(done, limits))
 
 
-def _why(done: subprocess.CompletedProcess, limits: Limits) -> str:
+def _why(done: subprocess.CompletedProcess, limits: Limits) -> Msg:
     """Why the child did not make a document, from its exit status."""
     if done.returncode == REFUSED:
-        return done.stdout.decode("utf-8", "replace")
+        return as_msg(done.stdout.decode("utf-8", "replace"))
     if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return f"模板运行超过 {limits.cpu_seconds} 秒 CPU 时间（可能有无尽的循环），已停止"
+        return Msg("document.cpu", seconds=limits.cpu_seconds)
     last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1][:200]
-    return f"文书生成进程异常退出（状态 {done.returncode}）{('：' + last) if last else ''}"
+    if last:
+        return Msg("document.crashed_detail", status=done.returncode, detail=last)
+    return Msg("document.crashed", status=done.returncode)
 
 
 def _limit_self(cpu_seconds: int, memory_bytes: int) -> None:
@@ -125,7 +134,7 @@ def _check_output(content: bytes, output_bytes: int) -> None:
     """A document that deflates well can still hold gigabytes of XML: count both."""
     inflated = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(content)).infolist())
     if max(len(content), inflated) > output_bytes:
-        raise TemplateFailed(f"生成的文书超过 {output_bytes // _MB} MB，已停止")
+        raise TemplateFailed(Msg("document.too_large", mb=output_bytes // _MB))
 
 
 def main(argv: list[str]) -> int:
@@ -137,17 +146,17 @@ def main(argv: list[str]) -> int:
         content = render(template, json.loads(header))
         _check_output(content, output_bytes)
     except MemoryError:
-        return _refuse(f"模板所需内存超过 {memory_bytes // _MB} MB，已停止")
+        return _refuse(Msg("document.memory", mb=memory_bytes // _MB))
     except TemplateFailed as exc:
-        return _refuse(str(exc))
+        return _refuse(exc.msg)
     except Exception as exc:        # a template is staff-written data: whatever it raises is its failure's reason
-        return _refuse(f"{type(exc).__name__}: {exc}")
+        return _refuse(Msg("sandbox.exception", kind=type(exc).__name__, detail=str(exc)))
     sys.stdout.buffer.write(content)
     return 0
 
 
-def _refuse(reason: str) -> int:
-    sys.stdout.buffer.write(reason.encode("utf-8"))
+def _refuse(reason: Msg) -> int:
+    sys.stdout.buffer.write(reason.dumps().encode("utf-8"))
     return REFUSED
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
+from ..core.messages import Msg
 from ..core.models import CaseDocument, Organization
 from ..core.values import plain
 from ..definitions.bundles import bundle_file
@@ -41,7 +42,7 @@ def handle_document(instance, payload) -> None:
     run by the scheduler, or on first download), so a slow or broken template never holds up or fails a step.
     """
     if not isinstance(payload, dict) or not payload.get("template") or not payload.get("name"):
-        raise ValueError("document 消息的内容必须包含 template 和 name")
+        raise ValueError(Msg("document.payload"))
     case, session, now = instance.case, instance.session, instance.engine.now()
     org = session.get(Organization, case.org_id) if case.org_id else None
     context = {**instance.current_data(), **(payload.get("data") or {}),
@@ -63,7 +64,7 @@ def fill(session: Session, doc: CaseDocument) -> None:
     try:
         content = fill_in_child(bundle_file(session, doc.bundle_id, doc.template), doc.context, limits())
     except (TemplateFailed, NotFound) as exc:
-        doc.status, doc.error = "failed", str(exc)
+        doc.status, doc.error = "failed", exc.msg.dumps()        # each reader sees why in their language
         return
     doc.content, doc.sha256, doc.status, doc.error = content, hashlib.sha256(content).hexdigest(), "ready", None
 
@@ -90,7 +91,7 @@ def document(session: Session, case_id: int, document_id: int) -> CaseDocument:
     """One document of a case with its content, filled now if it is still pending."""
     doc = session.scalar(select(CaseDocument).where(CaseDocument.id == document_id, CaseDocument.case_id == case_id))
     if doc is None:
-        raise NotFound("文书不存在", document=document_id)
+        raise NotFound(Msg("document.not_found"), document=document_id)
     if doc.status == "pending":
         fill(session, doc)
         session.commit()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from typing import Callable
 from email.message import EmailMessage
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ..core.messages import Msg, as_msg
 from ..core.models import HumanTask, Notification, Role, User, UserRole
 from ..core.people import candidates
-
 
 
 def recipients(session: Session, case, to: str) -> list[User]:
@@ -32,13 +33,13 @@ def recipients(session: Session, case, to: str) -> list[User]:
             found = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
             users.update({u.id: u for u in found if u is not None})
         return list(users.values())
-    raise ValueError(f"无法识别的通知对象 `{to}`：应为 user:用户名、lane:角色 或 task:任务编号")
+    raise ValueError(Msg("notify.bad_address", to=to))
 
 
 def handle_notify(instance, payload) -> None:
     """The `notify` message handler: one notification per recipient of the payload's `to`."""
     if not isinstance(payload, dict) or "to" not in payload or "title" not in payload:
-        raise ValueError("notify 消息的内容必须包含 to 和 title")
+        raise ValueError(Msg("notify.payload"))
     targets = payload["to"] if isinstance(payload["to"], list) else [payload["to"]]
     users = {u.id: u for to in targets for u in recipients(instance.session, instance.case, to)}
     now = instance.engine.now()
@@ -77,8 +78,12 @@ class SmtpSettings:
     starttls: bool = False
 
 
-def send_pending_email(session: Session, settings: SmtpSettings, now, base_url: str = "", limit: int = 200) -> int:
-    """E-mail notifications not yet sent to users who have an address; return how many were sent."""
+def send_pending_email(session: Session, settings: SmtpSettings, now, base_url: str = "", limit: int = 200, *,
+                       text: Callable[[Msg], str] = str) -> int:
+    """E-mail notifications not yet sent to users who have an address; return how many were sent.
+
+    Titles and bodies the engine wrote are stored messages: `text` puts each into the reader's language (the web
+    passes its renderer; the default is the English developer text)."""
     pending = session.execute(
         select(Notification, User).join(User, Notification.user_id == User.id)
         .where(Notification.emailed_at.is_(None), User.email.is_not(None)).order_by(Notification.id).limit(limit)
@@ -93,8 +98,9 @@ def send_pending_email(session: Session, settings: SmtpSettings, now, base_url: 
         for note, user in pending:
             message = EmailMessage()
             message["From"], message["To"] = settings.sender, user.email
-            message["Subject"] = note.title
-            message.set_content(f"{user.display_name}：\n\n{note.body}\n\n{base_url}{note.link or ''}\n")
+            message["Subject"] = text(as_msg(note.title))
+            message.set_content(text(Msg("notify.email", name=user.display_name, body=as_msg(note.body),
+                                         link=f"{base_url}{note.link or ''}")))
             smtp.send_message(message)
             note.emailed_at = now
             session.commit()     # one by one: a failure later never re-sends what went out

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidState, NotFound
+from ..core.messages import Msg
 from ..core.models import Case, HumanTask, ProcessDefinition
 from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
 from ..records.history import case_path
@@ -36,10 +37,10 @@ class Preview:
     from_version: int
     to_version: int
     can_migrate: bool
-    reasons: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    reasons: list[Msg | str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
     recomputed: list[tuple[str, str, str]] = field(default_factory=list)      # (variable, before, after)
-    deadline_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (task, before, after)
+    deadline_changes: list[tuple[Msg, str | None, str | None]] = field(default_factory=list)  # (what, before, after)
 
 
 # A case in error may move too: to a version that puts right what failed, before it is run again (case_status.retry_case).
@@ -52,7 +53,7 @@ def target_for(session: Session, case: Case, version: int) -> ProcessDefinition:
                            .where(ProcessDefinition.process_key == case.process_key)
                            .where(ProcessDefinition.bundle.has(version=version)))
     if found is None:
-        raise NotFound(f"v{version} 中没有流程 {case.process_key}", version=version)
+        raise NotFound(Msg("migration.no_process", version=version, process=case.process_key), version=version)
     return found
 
 
@@ -60,25 +61,26 @@ def preview(engine, session: Session, case: Case, target: ProcessDefinition) -> 
     """A dry run on a copy of the case's stored state: nothing is saved."""
     out = Preview(case.id, case.business_number, case.definition.bundle.version, target.bundle.version, False)
     if case.status not in MIGRATABLE:
-        out.reasons.append("案件已结束，无需迁移")
+        out.reasons.append(Msg("migration.ended"))
         return out
     if target.id == case.definition_id:
-        out.reasons.append("案件已在该版本上")
+        out.reasons.append(Msg("migration.same_version"))
         return out
     workflow = _fresh_copy(engine, session, case)
     before = _deadlines(engine, workflow)
     try:
         _migrate(engine, session, case, workflow, target, out)
     except Exception as exc:       # a failure in a dry run is a reason, never a crash of the preview page
-        out.reasons.append(f"迁移试运行失败：{exc}")
+        out.reasons.append(Msg("migration.dry_run_failed", detail=_detail(exc)))
     if not out.reasons:
         try:
             workflow.do_engine_steps()          # as the real move does: reset timers wait again, newly due
         except Exception as exc:
-            out.reasons.append(f"迁移后无法继续运行：{exc}")
+            out.reasons.append(Msg("migration.cannot_continue", detail=_detail(exc)))
             return out
         after = _deadlines(engine, workflow)
-        out.deadline_changes = [(name, before.get(name), after.get(name)) for name in sorted(set(before) | set(after))
+        out.deadline_changes = [(name, before.get(name), after.get(name))
+                                for name in sorted(set(before) | set(after), key=_by_step)
                                 if before.get(name) != after.get(name)]
         out.can_migrate = True
     return out
@@ -88,25 +90,25 @@ def migrate(engine, session: Session, case_id: int, target: ProcessDefinition, *
     """Move one case to the target version in one transaction, audited; refused (nothing changes) if unsafe."""
     case = session.get(Case, case_id, populate_existing=True)
     if case is None:
-        raise NotFound("案件不存在", case=case_id)
+        raise NotFound(Msg("case.not_found"), case=case_id)
     check = preview(engine, session, case, target)
     if not check.can_migrate:
         session.rollback()
-        raise InvalidState("不能迁移：" + "；".join(check.reasons), case=case_id)
+        raise InvalidState(Msg("migration.refused", reasons=check.reasons), case=case_id)
     from_version = case.definition.bundle.version
 
     def change(instance) -> None:
         report = Preview(case.id, case.business_number, from_version, target.bundle.version, True)
         _migrate(engine, session, case, instance.workflow, target, report)
         if report.reasons:
-            raise InvalidState("不能迁移：" + "；".join(report.reasons), case=case_id)
+            raise InvalidState(Msg("migration.refused", reasons=report.reasons), case=case_id)
         case.definition = target           # the relationship, so the loaded object follows too
         instance.recompute_due = True
         _retitle_tasks(session, case, instance.workflow)
         instance.audit("case_migrated", **{"from": from_version, "to": target.bundle.version,
                                            "recomputed": [list(r) for r in report.recomputed],
-                                           "deadlines": [list(d) for d in check.deadline_changes],
-                                           "warnings": report.warnings})
+                                           "deadlines": [[d[0].dumps(), *d[1:]] for d in check.deadline_changes],
+                                           "warnings": [w.dumps() for w in report.warnings]})
         instance.run()
 
     engine.forget(case_id)
@@ -156,7 +158,7 @@ def _migrate(engine, session: Session, case: Case, workflow, target: ProcessDefi
     workflow.refresh_timers()
     for ts, changes in diffs[None].spec_diff.changed.items():
         if ts.bpmn_id in _history(session, case) and "typename" not in changes:
-            report.warnings.append(f"已办结的步骤「{ts.bpmn_name or ts.bpmn_id}」有修改，本案不再执行它")
+            report.warnings.append(Msg("migration.finished_step_changed", name=ts.bpmn_name or ts.bpmn_id))
 
 
 def _diff(registry, workflow, new_spec) -> WorkflowDiff:
@@ -174,22 +176,22 @@ def _diff(registry, workflow, new_spec) -> WorkflowDiff:
 
 def _refusals(session, case, workflow, diffs, new_spec, new_subs, report: Preview) -> None:
     for sub_id, diff in diffs.items():
-        where = "" if sub_id is None else f"（子流程 {workflow.subprocesses[sub_id].spec.name}）"
+        where = "" if sub_id is None else Msg("migration.in_subprocess", name=workflow.subprocesses[sub_id].spec.name)
         if diff is None:
-            report.reasons.append(f"新版本中没有正在执行的子流程{where}")
+            report.reasons.append(Msg("migration.no_subprocess", where=where))
             continue
         for task in diff.removed:
             if task.state & (TaskState.FINISHED_MASK | LIVE):
-                report.reasons.append(f"步骤「{_label(task)}」{where}在新版本中已删除，而本案已经或正在办理它")
+                report.reasons.append(Msg("migration.step_removed", name=_label(task), where=where))
         for task in diff.changed:
             changes = diff.spec_diff.changed.get(task.task_spec, [])
             if task.state & LIVE and "typename" in changes:
-                report.reasons.append(f"正在办理的步骤「{_label(task)}」{where}在新版本中改变了类型")
+                report.reasons.append(Msg("migration.type_changed", name=_label(task), where=where))
             if task.state == TaskState.STARTED and "spec" in changes:
-                report.reasons.append(f"正在执行的调用活动「{_label(task)}」{where}在新版本中调用了其他流程")
+                report.reasons.append(Msg("migration.call_changed", name=_label(task), where=where))
     known = {getattr(ts, "bpmn_id", None) for s in (new_spec, *new_subs.values()) for ts in s.task_specs.values()}
     for element in sorted(_history(session, case) - known):
-        report.reasons.append(f"本案已办结的步骤 {element} 在新版本中已删除")
+        report.reasons.append(Msg("migration.finished_removed", element=element))
 
 
 def _history(session: Session, case: Case) -> set[str]:
@@ -259,7 +261,7 @@ def _recompute(engine, workflow, old_scripts: dict[str, str], new_scripts: dict[
         except Exception:       # the old inputs are gone: the rule cannot be replayed, so it is not safe
             still = False
         if not still:
-            report.warnings.append(f"{name} 的计算规则已修改，但本案的值已被调整或无法重算，保留原值")
+            report.warnings.append(Msg("migration.not_recomputed", name=name))
             continue
         for task in workflow.get_tasks(state=TaskState.ANY_MASK):     # ancestors too: waiting timers re-inherit
             if task.data.get(name, _ABSENT) == current:
@@ -267,21 +269,36 @@ def _recompute(engine, workflow, old_scripts: dict[str, str], new_scripts: dict[
         report.recomputed.append((name, str(current), str(value)))
 
 
-def _deadlines(engine, workflow) -> dict[str, str]:
+def _deadlines(engine, workflow) -> dict[Msg, str | None]:
     """Each open step's due moment (its due expression) and each waiting timer's due moment, by name."""
     found = {}
     for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
         spec = task.task_spec
         if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             value = task.internal_data.get("event_value")
-            found[f"定时：{spec.bpmn_name or spec.bpmn_id}"] = value.get("next") if isinstance(value, dict) else value
+            found[Msg("migration.timer", name=spec.bpmn_name or spec.bpmn_id)] = \
+                value.get("next") if isinstance(value, dict) else value
         expression = (getattr(spec, "extensions", None) or {}).get("properties", {}).get(DUE_PROPERTY)
         if expression and getattr(spec, "manual", False):
+            due = Msg("migration.due", name=spec.bpmn_name or spec.bpmn_id)
             try:
-                found[f"期限：{spec.bpmn_name or spec.bpmn_id}"] = str(engine.script_engine.evaluate(task, expression))
+                found[due] = str(engine.script_engine.evaluate(task, expression))
             except Exception:
-                found[f"期限：{spec.bpmn_name or spec.bpmn_id}"] = None
+                found[due] = None
     return found
+
+
+def _by_step(what: Msg) -> tuple[str, bool]:
+    """Deadline changes in order of the step they belong to, its timer before its due time."""
+    return str(what.params["name"]), what.code != "migration.timer"
+
+
+def _detail(exc: Exception) -> Msg | str:
+    """An exception's message: the engine message it carries, or its text."""
+    found = getattr(exc, "msg", None)
+    if isinstance(found, Msg):
+        return found
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc)
 
 
 def _retitle_tasks(session: Session, case: Case, workflow) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..core.db import begin_write
 from ..core.errors import DataValidationError, FieldError
+from ..core.messages import Msg
 from ..core.models import CalendarDay, CalendarYear, Case, HumanTask
 from .workdays import YearSchedule
 
@@ -24,12 +25,14 @@ def load_calendar(engine, session: Session) -> None:
 def store_year(engine, session: Session, year: int, holidays: list[date], workdays: list[date], *,
                actor: str, note: str = "") -> None:
     """Store a year's official schedule (replacing what was entered before) and give it to the engine's calendar."""
-    errors = [FieldError("holidays", f"{d} 不在 {year} 年") for d in holidays if d.year != year]
-    errors += [FieldError("workdays", f"{d} 不在 {year} 年") for d in workdays if d.year != year]
-    errors += [FieldError("workdays", f"{d} 同时是节假日和调休工作日") for d in set(holidays) & set(workdays)]
-    errors += [FieldError("workdays", f"{d} 是工作日（周一至周五），无需列为调休") for d in workdays if d.weekday() < 5]
+    errors = [FieldError("holidays", Msg("calendar.not_in_year", day=d.isoformat(), year=year))
+              for d in holidays if d.year != year]
+    errors += [FieldError("workdays", Msg("calendar.not_in_year", day=d.isoformat(), year=year))
+               for d in workdays if d.year != year]
+    errors += [FieldError("workdays", Msg("calendar.both", day=d.isoformat())) for d in set(holidays) & set(workdays)]
+    errors += [FieldError("workdays", Msg("calendar.weekday", day=d.isoformat())) for d in workdays if d.weekday() < 5]
     if errors:
-        raise DataValidationError("日历数据有误", errors, year=year)
+        raise DataValidationError(Msg("calendar.invalid"), errors, year=year)
     begin_write(session)
     session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     session.merge(CalendarYear(year=year, entered_at=engine.now(), entered_by=actor, note=note))

@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta, timezone
 import chinese_calendar
 import holidays as holiday_rules
 
+from ..core.messages import Msg
+
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 PACKAGE_YEARS = range(2004, 2027)       # what chinesecalendar 1.11 knows
 _MAX_SCAN = 3660                        # no deadline searches further than ten years
@@ -35,7 +37,7 @@ def as_moment(value) -> datetime:
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, time(), CHINA_TZ)
     if not isinstance(value, datetime):
-        raise TypeError(f"不是日期时间：{value!r}")
+        raise TypeError(Msg("time.not_a_moment", value=repr(value)))
     return value if value.tzinfo else value.replace(tzinfo=CHINA_TZ)
 
 
@@ -117,7 +119,7 @@ class WorkCalendar:
                 left -= 1
                 if left == 0:
                     return end_of(day)
-        raise ValueError(f"{n} 个工作日超出可计算范围")
+        raise ValueError(Msg("time.too_many_days", count=n))
 
     def add_days(self, moment, n: int, *, extend_over_holidays: bool = True) -> datetime:
         """End of the day `n` calendar days after the moment's day; a last day that is a holiday or
@@ -145,7 +147,8 @@ class WorkCalendar:
 
     def _count(self, after: date, until: date) -> int:
         if (until - after).days > _MAX_SCAN:
-            raise ValueError(f"{after} 至 {until} 超出可计算范围（最多 {_MAX_SCAN} 日）")
+            raise ValueError(Msg("time.range_too_long", start=after.isoformat(), end=until.isoformat(),
+                                 limit=_MAX_SCAN))
         count, day = 0, after
         while day < until:
             day += timedelta(days=1)
@@ -164,7 +167,7 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
             return calendar.working_days_between(clock(), deadline)
         if unit == "calendar":
             return (day_of(deadline) - day_of(clock())).days
-        raise ValueError(f"期限单位应为 working 或 calendar，而不是 {unit!r}")
+        raise ValueError(Msg("time.bad_unit", unit=repr(unit)))
 
     def clock_resume(remaining: int, unit: str = "working") -> str:
         """恢复: the new deadline, giving back exactly what was left at suspension."""
@@ -172,7 +175,7 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
             return iso(calendar.add_working_days(clock(), int(remaining)))
         if unit == "calendar":
             return iso(calendar.add_days(clock(), int(remaining), extend_over_holidays=False))
-        raise ValueError(f"期限单位应为 working 或 calendar，而不是 {unit!r}")
+        raise ValueError(Msg("time.bad_unit", unit=repr(unit)))
 
     return {
         "now": lambda: iso(clock()),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
+from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, User
 from ..core.scope import organization as scoped_organization, scoped
 from ..core.vocabulary import (
@@ -173,14 +174,15 @@ def start_as(engine, session: Session, user: User, process_key: str, org_code: s
     problems = []
     org = scoped_organization(session, user, org_code) if org_code else None
     if org is None:
-        problems.append(FieldError("org", f"机构 {org_code or '（未选择）'} 不存在或不在您的管辖范围内", "scope"))
+        named = org_code or Msg("start.org_none")
+        problems.append(FieldError("org", Msg("start.org_not_in_scope", code=named), "scope"))
     definition = next((d for d in latest_definitions(session) if d.process_key == process_key), None)
     if definition is None:
-        problems.append(FieldError("process", f"流程 {process_key} 不存在", "exists"))
+        problems.append(FieldError("process", Msg("start.process_not_found", key=process_key), "exists"))
     if problems:
-        raise DataValidationError("请求有误", problems)
+        raise DataValidationError(Msg("start.bad_request"), problems)
     if not _may_start(definition, user):
-        raise NotAllowed(f"您不能发起「{definition.name}」案件", process=process_key)
+        raise NotAllowed(Msg("start.not_allowed", name=definition.name), process=process_key)
     return start_case(engine, session, process_key, data or {}, org_code=org.code, actor=user.username)
 
 
@@ -226,16 +228,16 @@ def sender_payload(engine, session: Session, case: Case, user: User, name: str, 
     """
     catchers = [props for caught, _, props in _message_catchers(engine, case) if caught == name]
     if catchers and not any(_may_send(props, user) for props in catchers):
-        raise NotAllowed("您不能对本案发送此消息", case=case.id, message_name=name)
+        raise NotAllowed(Msg("action.not_sender"), case=case.id, message_name=name)
     known: dict = {}
     if catchers and not any(_offered(engine, session, case, props, user, known) for props in catchers):
-        raise InvalidState("案件当前不需要此操作", case=case.id, message_name=name)
+        raise InvalidState(Msg("action.not_needed"), case=case.id, message_name=name)
     field = next((props[SENDER_FIELD_PROPERTY] for props in catchers if props.get(SENDER_FIELD_PROPERTY)), None)
     if field is None:
         return payload
     if payload is not None and not isinstance(payload, dict):
-        raise DataValidationError("消息内容须为对象", [FieldError("payload", f"须为对象（字段 {field} 由系统填写）",
-                                                                "type")], case=case.id, message_name=name)
+        raise DataValidationError(Msg("action.payload_object"), [FieldError(
+            "payload", Msg("action.payload_object_field", field=field), "type")], case=case.id, message_name=name)
     return {**(payload or {}), field: user.username}
 
 
@@ -245,7 +247,7 @@ def send_action(engine, session: Session, case: Case, user: User, name: str, not
     offered = {a["name"]: a["label"] for a in message_actions(engine, session, case, user,
                                                              waiting_messages(engine, session, case.id))}
     if name not in offered:
-        raise NotAllowed("您不能对本案执行此操作，或案件当前不需要此操作", case=case.id, message_name=name)
+        raise NotAllowed(Msg("action.not_offered"), case=case.id, message_name=name)
     payload = sender_payload(engine, session, case, user, name, {"note": note, "by": user.username})
     send_message(engine, session, case.id, name, payload, actor=user.username)
     return offered[name]

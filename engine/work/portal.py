@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import DataValidationError, FieldError, NotFound
+from ..core.messages import Msg
 from ..core.models import Case, Organization, ProcessDefinition
 from ..core.vocabulary import (
     PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY, PORTAL_ORG_KINDS_PROPERTY,
@@ -23,7 +24,7 @@ from ..core.vocabulary import (
 )
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
 from ..records.directory import directory_errors
-from ..runtime.cases import case_tasks, start_case
+from ..runtime.cases import STATUS_LABELS, case_tasks, start_case
 from .casework import case_data, field_titles
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone
@@ -40,7 +41,7 @@ def public_form(engine, session: Session, process_key: str) -> tuple[ProcessDefi
     definition = latest_definition(session, process_key)
     path = (definition.properties or {}).get(PORTAL_FORM_PROPERTY)
     if not path:
-        raise NotFound("该事项不接受网上提交", process=process_key)
+        raise NotFound(Msg("portal.no_online"), process=process_key)
     full = f"forms/{path}"
     load = lambda: bundle_file(session, definition.bundle_id, full)  # noqa: E731
     return definition, engine.forms.validator(definition.bundle_id, full, load).schema
@@ -68,10 +69,10 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
         problems += exc.errors
     problems += directory_errors(session, schema, data)
     if org_code not in {o.code for o in receiving_organizations(session, definition)}:
-        problems.append(FieldError("org", "请选择受理机关", "required"))
+        problems.append(FieldError("org", Msg("portal.choose_org"), "required"))
     if problems:
         session.rollback()
-        raise DataValidationError(f"提交内容有 {len(problems)} 处需要修改", problems)
+        raise DataValidationError(Msg("portal.fix_count", count=len(problems)), problems)
     defaults = json.loads((definition.properties or {}).get(PORTAL_DEFAULTS_PROPERTY) or "{}")
     dated = (definition.properties or {}).get(PORTAL_DATE_PROPERTY)
     if dated:       # the day it arrived, in China time: what registration records as the date of receipt
@@ -89,7 +90,7 @@ def status(engine, session: Session, business_number: str, code: str) -> dict:
     case = session.scalar(select(Case).where(Case.business_number == business_number.strip()))
     stored = case.access_code_hash if case is not None else None
     if not _check(code.strip().upper(), stored) or case is None:
-        raise NotFound("案件编号或查询码不正确")
+        raise NotFound(Msg("portal.not_found"))
     props = case.definition.properties or {}
     fields = [entry.strip().partition(":") for entry in props.get(PUBLIC_FIELDS_PROPERTY, "").split(",") if entry.strip()]
     data = case_data(engine, session, case) if fields else {}
@@ -100,18 +101,17 @@ def status(engine, session: Session, business_number: str, code: str) -> dict:
             "finished": case.status in ("completed", "terminated"), "fields": shown}
 
 
-def _stage(engine, session: Session, case: Case) -> str:
-    if case.status == "completed":
-        return "已办结"
-    if case.status == "terminated":
-        return "已终止"
+def _stage(engine, session: Session, case: Case) -> Msg | str:
+    """The stage the public sees: the open task's `publicStage` (the diagram's words), else the case's status."""
+    if case.status in ("completed", "terminated"):
+        return STATUS_LABELS[case.status]
     spec, subs = engine.specs(case.definition_id, lambda: case.definition)
     specs = {s.bpmn_id: s for p in (spec, *subs.values()) for s in p.task_specs.values() if getattr(s, "bpmn_id", None)}
     for task in case_tasks(session, case.id, "ready"):
         stage = (getattr(specs.get(task.element_id), "extensions", None) or {}).get("properties", {}).get(PUBLIC_STAGE_PROPERTY)
         if stage:
             return stage
-    return "办理中"
+    return STATUS_LABELS["running"]
 
 
 def _hash(code: str) -> str:

@@ -16,6 +16,7 @@ from ..core.people import candidates, is_candidate
 from ..core.scope import scoped_case, scoped_task, sees_case
 
 MAX_NOTE = 2000
+_NAME_IN_TITLE = 200       # a name within a notice's title, which is stored as a message in 300 characters
 
 
 def _open_task(session: Session, task_id: int, user: User) -> HumanTask:
@@ -84,7 +85,8 @@ def transfer(engine, session: Session, task_id: int, user: User, to: str, reason
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.transfer_self"), "user")])
     task.assignee_id, task.owner_id, task.delegation = target.id, None, None
-    _notify(engine, session, task, target, f"转办：{task.name}", f"{user.display_name} 将任务转办给您。{reason}")
+    _notify(engine, session, task, target, "notice.transferred",
+            Msg("notice.transferred_body", who=user.display_name, note=reason))
     return _done(engine, session, task, user, "task_transferred", to=target.username, reason=reason)
 
 
@@ -98,7 +100,8 @@ def delegate(engine, session: Session, task_id: int, user: User, to: str, note: 
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.delegate_self"), "user")])
     task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"
-    _notify(engine, session, task, target, f"委派：{task.name}", f"{user.display_name} 委派您办理，办理后请交回。{note}")
+    _notify(engine, session, task, target, "notice.delegated",
+            Msg("notice.delegated_body", who=user.display_name, note=note))
     return _done(engine, session, task, user, "task_delegated", to=target.username, note=note)
 
 
@@ -109,7 +112,8 @@ def resolve(engine, session: Session, task_id: int, user: User, note: str = "") 
         raise NotAllowed(Msg("task.resolve_not_delegate"), task=task_id)
     owner = session.get(User, task.owner_id)
     task.assignee_id, task.delegation = owner.id, "resolved"
-    _notify(engine, session, task, owner, f"委派已交回：{task.name}", f"{user.display_name} 已办理并交回。{note}")
+    _notify(engine, session, task, owner, "notice.resolved",
+            Msg("notice.resolved_body", who=user.display_name, note=note))
     return _done(engine, session, task, user, "task_resolved", to=owner.username, note=note)
 
 
@@ -125,8 +129,8 @@ def urge(engine, session: Session, task_id: int, user: User, note: str = "") -> 
     task.urge_count = (task.urge_count or 0) + 1
     task.last_urged_at = engine.now()
     for person in held_by:
-        _notify(engine, session, task, person, f"催办：{task.name}", f"{user.display_name} 催办此任务。{note}",
-                kind="urge")
+        _notify(engine, session, task, person, "notice.urged",
+                Msg("notice.urged_body", who=user.display_name, note=note), kind="urge")
     return _done(engine, session, task, user, "task_urged", to=sorted(p.username for p in held_by), note=note)
 
 
@@ -147,8 +151,11 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
                        created_at=now) for t in targets]
     session.add_all(copies)
     for target in targets:
-        session.add(Notification(user_id=target.id, case_id=case.id, kind="copy", title=f"抄送：{_case_label(case)}",
-                                 body=f"{user.display_name} 抄送给您。{note}", link=f"/cases/{case.id}", created_at=now))
+        session.add(Notification(
+            user_id=target.id, case_id=case.id, kind="copy",
+            title=Msg("notice.copied", case=_case_label(case)).dumps(),
+            body=Msg("notice.copied_body", who=user.display_name, note=note).dumps(), link=f"/cases/{case.id}",
+            created_at=now))
     _audit(session, engine, case.id, None, user, "case_copied", to=[t.username for t in targets], note=note)
     session.commit()
     return copies
@@ -205,9 +212,12 @@ def _require_note(text: str, field: str, message: Msg) -> None:
                                                                              "maxLength")])
 
 
-def _notify(engine, session, task: HumanTask, user: User, title: str, body: str, kind: str = "task") -> None:
-    session.add(Notification(user_id=user.id, case_id=task.case_id, kind=kind, title=title[:300], body=body,
-                             link=f"/tasks/{task.id}", created_at=engine.now()))
+def _notify(engine, session, task: HumanTask, user: User, title: str, body: Msg, kind: str = "task") -> None:
+    """A notice about the task, titled by the code `title` with the task's name; stored as messages, so each
+    reader sees it in their language."""
+    session.add(Notification(
+        user_id=user.id, case_id=task.case_id, kind=kind, title=Msg(title, task=task.name[:_NAME_IN_TITLE]).dumps(),
+        body=body.dumps(), link=f"/tasks/{task.id}", created_at=engine.now()))
 
 
 def _audit(session, engine, case_id, task_uuid, user: User, action: str, **detail) -> None:
@@ -221,8 +231,8 @@ def _done(engine, session, task: HumanTask, user: User, action: str, **detail) -
     return task
 
 
-def _case_label(case: Case) -> str:
-    return case.business_number or case.title or f"案件 {case.id}"
+def _case_label(case: Case) -> Msg | str:
+    return case.business_number or (case.title or "")[:_NAME_IN_TITLE] or Msg("case.label", id=case.id)
 
 
 def colleagues(session: Session, case: Case) -> list[User]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..core.db import begin_write
 from ..core.errors import DataValidationError, FieldError
+from ..core.messages import Msg
 from ..core.models import Case, CaseCopy, HumanTask, Organization, User
 from ..core.scope import organizations, scoped
 from ..core.vocabulary import LEADER_PROPERTY
@@ -32,6 +33,10 @@ def _delegated_by(user: User):
     """Open tasks the user delegated (委派) and has not had back yet."""
     return and_(HumanTask.status == "ready", HumanTask.owner_id == user.id, HumanTask.delegation == "pending")
 
+def _one_of(choices) -> Msg:
+    return Msg("list.one_of", choices=", ".join(choices))
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -43,7 +48,7 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
     with a delegate until they hand it back), done (completed by me), sorted by due time; `due` = overdue | soon
     narrows to tasks past `now` or due before `soon`."""
     if view not in TASK_VIEWS:
-        raise DataValidationError("无效的视图", [FieldError("view", f"应为 {'、'.join(TASK_VIEWS)} 之一", "enum")])
+        raise DataValidationError(Msg("list.bad_view"), [FieldError("view", _one_of(TASK_VIEWS), "enum")])
     query = scoped(select(HumanTask).join(Case, HumanTask.case_id == Case.id), user, Case.org_id)
     if view == "mine":
         query = query.where(HumanTask.status == "ready", HumanTask.assignee_id == user.id)
@@ -59,7 +64,7 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
     elif due == "soon" and now is not None and soon is not None:
         query = query.where(HumanTask.due_at >= now, HumanTask.due_at < soon)
     if sort not in SORTS:
-        raise DataValidationError("无效的排序", [FieldError("sort", f"应为 {'、'.join(SORTS)} 之一", "enum")])
+        raise DataValidationError(Msg("list.bad_sort"), [FieldError("sort", _one_of(SORTS), "enum")])
     if sort == "newest":
         query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
     elif sort == "oldest":
@@ -153,7 +158,7 @@ def running_counts(session: Session, user: User) -> dict[str, int]:
     return dict(session.execute(query.group_by(Case.process_key)).all())
 
 def led_cases(session: Session, user: User) -> list[Case]:
-    """Open cases whose diagram-declared leader field names the user (领导包案)."""
+    """Open cases whose diagram-declared leader field names the user."""
     pattern = f'%"{_like_escape(user.username)}"%'
     found = session.scalars(select(Case).where(Case.status.in_(("running", "suspended")),
                                                cast(Case.meta, Text).like(pattern, escape="\\"))

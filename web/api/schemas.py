@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from engine.work import worklists
 
+from ..engine_text import engine_text
+
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)     # ids fit the database's INTEGER columns
 
@@ -195,8 +197,8 @@ class NotificationOut(Schema):
     id = fields.Integer()
     case_id = fields.Integer(allow_none=True)
     kind = fields.String()
-    title = fields.String()
-    body = fields.String()
+    title = fields.Function(lambda n: engine_text(n.title), metadata={"type": "string"})   # in the caller's language
+    body = fields.Function(lambda n: engine_text(n.body), metadata={"type": "string"})
     link = fields.String(allow_none=True)
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
