@@ -18,7 +18,7 @@ def test_a_visitor_lodges_an_objection_from_the_notice_list(app, live_server, li
     base, (case_id, number) = live_server, listed["乙律师事务所"]
     page = new_page()
     page.goto(f"{base}/portal/")
-    page.get_by_role("link", name="拟命名公示").click()
+    page.get_by_role("link", name="拟命名公示", exact=True).click()
     page.wait_for_url(re.compile(r".*/portal/lists/listed/notice$"))
     row = page.locator(f'#public-list tr[data-number="{number}"]')
     assert row.locator("td").nth(1).inner_text() == "乙律师事务所"
