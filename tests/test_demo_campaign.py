@@ -1,0 +1,55 @@
+"""The demo's law-firm campaign (`lawflow demo`): one campaign under way at the demo's moment, its eight firms
+standing at every stage the procedure has, walked through the engine with the clock moved past each window."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.core.models import Case, CaseDocument
+from engine.runtime import cases
+from web.database import session as db_session
+
+STAGES = {"F-0001": "已命名", "F-0002": "公示中", "F-0003": "整改中", "F-0004": "未通过", "F-0005": "实地检查中",
+          "F-0006": "待初审", "F-0007": "未申报", "F-0008": "待认定"}
+
+
+def _participants(session) -> tuple[Case, dict[str, Case]]:
+    campaign = session.scalar(select(Case).where(Case.process_key == "law_firm_campaign"))
+    children = session.scalars(select(Case).where(Case.parent_id == campaign.id))
+    return campaign, {c.meta["firm_code"]: c for c in children}
+
+
+def _ready(session, case: Case) -> list[str]:
+    return sorted(t.name for t in cases.case_tasks(session, case.id, "ready"))
+
+
+def test_the_demo_campaign_has_a_firm_at_every_stage(app):
+    with app.app_context():
+        session = db_session()
+        campaign, firms = _participants(session)
+        assert campaign.status == "running" and campaign.org.code == "city-bureau"
+        assert {code: case.meta["stage"] for code, case in firms.items()} == STAGES
+        assert all(case.org.code == code for code, case in firms.items())
+
+
+def test_each_demo_firm_waits_on_the_step_its_stage_names(app):
+    with app.app_context():
+        session = db_session()
+        _, firms = _participants(session)
+        assert _ready(session, firms["F-0006"]) == ["初审", "督办（初审逾期）"]      # the county's window has closed
+        assert _ready(session, firms["F-0005"]) == ["实地检查评分"]
+        inspect = cases.case_tasks(session, firms["F-0005"].id, "ready")[0]
+        assert len(inspect.candidate_users) == 2                                # the drawn pair
+        assert _ready(session, firms["F-0008"]) == ["评分与认定"]
+        assert _ready(session, firms["F-0003"]) == ["限期整改"]
+        assert firms["F-0003"].meta["band"] == "rectify" and firms["F-0004"].meta["band"] == "failed"
+        assert firms["F-0001"].meta["inspection_total"] == 86 and firms["F-0002"].meta["inspection_total"] == 92
+        assert {c: firms[c].status for c in ("F-0004", "F-0007")} == {"F-0004": "completed", "F-0007": "completed"}
+
+
+def test_the_named_demo_firm_has_its_certificate_and_decision(app):
+    with app.app_context():
+        session = db_session()
+        _, firms = _participants(session)
+        documents = session.scalars(select(CaseDocument.name).where(CaseDocument.case_id == firms["F-0001"].id))
+        assert {"规范化律师事务所证书", "命名决定", "拟命名公示", "评分表"} <= set(documents)
+        assert firms["F-0001"].meta["valid_until"] > firms["F-0001"].meta["named_on"]
