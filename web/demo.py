@@ -10,11 +10,10 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core import people, User
-from engine.core.models import Case
+from engine.core import people, Case, User
 from engine.records import directory
 from engine.runtime import cases, fire_due_timers
-from engine.time.workdays import CHINA_TZ
+from engine.time import CHINA_TZ
 
 from .auth import hash_password
 
