@@ -2,11 +2,16 @@
 standing at every stage the procedure has, walked through the engine with the clock moved past each window."""
 from __future__ import annotations
 
+import json
+import re
+
 from sqlalchemy import select
 
 from engine.core.models import Case, CaseDocument
 from engine.runtime import cases
 from web.database import session as db_session
+
+from .conftest import ROOT
 
 STAGES = {"F-0001": "已命名", "F-0002": "公示中", "F-0003": "整改中", "F-0004": "未通过", "F-0005": "实地检查中",
           "F-0006": "待初审", "F-0007": "未申报", "F-0008": "待认定"}
@@ -53,3 +58,11 @@ def test_the_named_demo_firm_has_its_certificate_and_decision(app):
         documents = session.scalars(select(CaseDocument.name).where(CaseDocument.case_id == firms["F-0001"].id))
         assert {"规范化律师事务所证书", "命名决定", "拟命名公示", "评分表"} <= set(documents)
         assert firms["F-0001"].meta["valid_until"] > firms["F-0001"].meta["named_on"]
+
+
+def test_the_readme_names_every_demo_account_and_no_other():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Demo accounts"):readme.index("The demo's campaign")]
+    users = {u["username"] for u in json.loads((ROOT / "web/demo_data.json").read_text(encoding="utf-8"))["users"]}
+    named = set(re.findall(r"`([a-z]+)`", section)) - {"inspector"}          # the directory's kind
+    assert named == users
