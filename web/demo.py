@@ -91,6 +91,7 @@ def _filled(data: dict, today: date, sheets: dict) -> dict:
 
 
 def _value(value, today: date, sheets: dict):
+    """One value with its placeholder (see DAY) replaced; any other value as it is."""
     if not isinstance(value, str):
         return value
     if value == "today":
