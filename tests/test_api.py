@@ -98,7 +98,8 @@ def test_start_a_case_and_bad_input(client, zhang):
 def test_listing_is_scoped_and_filtered(app, client, zhang):
     ids = sample_cases(app)
     listed = client.get("/api/v1/cases", headers=zhang).get_json()
-    assert {c["org"] for c in listed} == {"county-a"} and ids["county-a"] in {c["id"] for c in listed}
+    assert {c["org"] for c in listed} == {"county-a", "F-0001", "F-0004", "F-0005"}    # 东城 and its firms
+    assert ids["county-a"] in {c["id"] for c in listed}
     only = client.get("/api/v1/cases?process=sample_review", headers=zhang).get_json()
     assert [c["id"] for c in only] == [ids["county-a"]]
     assert client.get("/api/v1/cases?q=no-such-text", headers=zhang).get_json() == []

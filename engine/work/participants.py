@@ -33,7 +33,7 @@ class Table:
     pages: int
     figures: list[dict]
     choices: dict[str, list[str]] = field(default_factory=dict)     # filterable column → values present
-    orgs: list[tuple[str, str]] = field(default_factory=list)       # organisations present (code, name)
+    orgs: list[tuple[str, str]] = field(default_factory=list)       # organisations present (code, name), when few
 
 
 def has_participants(session: Session, user: User, case: Case) -> bool:
@@ -80,7 +80,14 @@ def table(session: Session, user: User, case: Case, now: datetime, *, filters: d
     page = min(max(page, 1), pages)
     return Table(columns=columns, rows=kept[(page - 1) * size:page * size], total=len(kept), page=page,
                  pages=pages, figures=figures(case, found), choices=_choices(found, columns),
-                 orgs=sorted({(r["org"], r["org_name"]) for r in found}))
+                 orgs=_orgs(found))
+
+
+def _orgs(found: list[dict]) -> list[tuple[str, str]]:
+    """The organisations present, offered as a filter when they are few (a campaign of a thousand firms has one
+    organisation per row: a list of them all is no filter, and drawing it costs the page)."""
+    present = {(r["org"], r["org_name"]) for r in found}
+    return sorted(present) if len(present) <= MAX_CHOICES else []
 
 
 def _kept(row: dict, filters: dict[str, str], fields: set[str]) -> bool:

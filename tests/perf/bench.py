@@ -19,6 +19,10 @@ score_60_items_ms          the server scoring a 60-item score sheet (half the it
                            a veto entered), median of many runs (issue 16: at most 5 ms)
 campaign_start_1000_s      seconds to start a campaign's 1,000 participants on PostgreSQL (tests/perf/campaign_bench.py)
 participant_step_ratio     a completion in a participant / the same in a standalone case
+law_firm_campaign_start_1000_s  the same start with the project's law_firm_campaign (its 部署 step)
+campaign_page_p95_ms       95th percentile of GET /cases/<campaign> with 1,000 participants, their table and figures,
+                           on PostgreSQL through the Flask test client (tests/perf/campaign_page_bench.py; goal ≤ 300)
+campaign_page_median_ms    its median
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
@@ -56,7 +60,7 @@ from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
-from tests.perf import campaign_bench, http_bench  # noqa: E402
+from tests.perf import campaign_bench, campaign_page_bench, http_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -294,6 +298,7 @@ def main() -> None:
     timers = timer_run(waiting, due, interval=1.0)
     http = http_bench.run(args.quick, args.http_client)
     campaign = campaign_bench.run(args.quick)
+    campaign_page = campaign_page_bench.run(args.quick)
     print(json.dumps({
         "raw_completions_per_s": round(rates["raw"], 1),
         "engine_completions_per_s": round(rates["warm"], 1),
@@ -307,6 +312,7 @@ def main() -> None:
         **timers,
         **http,
         **campaign,
+        **campaign_page,
         "quick": args.quick,
     }))
 
