@@ -15,7 +15,11 @@ from engine.core.models import CaseAccess
 from engine.runtime import cases
 from engine.work import tasks, worklists
 
+from .complaint_steps import at
 from .helpers import ready, roundtrip
+from .law_firm_steps import INSPECTORS, add_law_firm_people
+from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
+from .test_law_firm_scenarios import POOL, application, applied_and_recommended, arranged, campaign, inspected
 from .test_campaigns import APPLY, RECOMMEND, START, campaign_bundle, children  # noqa: F401 - a fixture
 
 NAMED = {"firm_code": "F-9", "case_org": "F-1"}
@@ -87,6 +91,21 @@ def test_access_arrives_with_the_task_that_names_him(engine, session, panel):
     assert visible_ids(session, u(session, "insp"), [named.id]) == []
 
 
+@pytest.mark.parametrize("batch_starts", [True, False])
+def test_participants_started_together_grant_as_one_by_one(session, panel, batch_starts):
+    """The batched start (one statement for all participants) writes the same access as starts one by one."""
+    from engine.runtime.engine import Engine
+
+    named_first = [{"firm_code": f"F-{n}", "case_org": "F-1", "lane_users": {"申报人": [f"insp{n}"]}} for n in ("", 2)]
+    with time_machine.travel(START, tick=False):
+        campaign = cases.start_case(Engine(batch_starts=batch_starts), session, "campaign",
+                                    {"divisors": {}, "extra_items": named_first}, org_code="city")
+    found = {c.meta["firm_code"]: c.id for c in children(session, campaign.id)}
+    assert visible_ids(session, u(session, "insp"), found.values()) == [found["F-"]]
+    assert visible_ids(session, u(session, "insp2"), found.values()) == [found["F-2"]]
+    assert visible_ids(session, u(session, "insp3"), found.values()) == []
+
+
 def test_after_completing_his_task_the_inspector_still_reads_the_case(engine, session, panel):
     insp = u(session, "insp")
     _, _, named, review = at_review(engine, session, lane_users={"审核人": ["insp"]})
@@ -153,3 +172,31 @@ def test_0008_backfills_the_people_existing_tasks_name(engine, session, panel, d
     insp, insp3 = u(session, "insp"), u(session, "insp3")
     assert found == {(insp3.id, "claimed"), (insp.id, "delegated")}     # assignee, owner; insp once, as owner
     assert scope.scoped_case(session, insp, case_id).id == case_id
+
+
+def test_drawn_inspectors_open_the_firm_case_they_are_drawn_for_and_not_the_campaign(engine, session,
+                                                                                   sanctions_setup):
+    """The law-firm procedure: the inspectors sign in at the bar or a county; the two drawn for F-0001 open its
+    case and its 实地检查评分 in their inbox, not the campaign nor another firm outside their subtree, and the one
+    who scored still reads the case after."""
+    add_law_firm_people(session)
+    away = [{"inspector": name, "reason": "出差"} for name, (home, _) in INSPECTORS.items() if home == "city"]
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        campaign_case = campaign(engine, session)
+        case = applied_and_recommended(engine, session, clock)
+        arranged(engine, session, clock, campaign_case, {**POOL, "unavailable": away})
+        task = next(t for t in ready(session, case.id) if t.name == "实地检查评分")
+        others = {campaign_case.id: "city", application(session, "F-0002").id: "F-0002",
+                  application(session, "F-0003").id: "F-0003"}
+        assert len(task.candidate_users) == 2
+        for username in task.candidate_users:
+            inspector = u(session, username)
+            assert inspector.org.code != "city" and scope.scoped_case(session, inspector, case.id).id == case.id
+            assert [t.id for t in worklists.inbox(session, inspector, "group")] == [task.id]
+            in_subtree = [i for i, code in others.items()
+                          if people.organization(session, code).path.startswith(inspector.org.path)]
+            assert visible_ids(session, inspector, others) == in_subtree
+            assert campaign_case.id not in in_subtree
+        inspected(engine, session, clock, case, 86)
+    scorer = u(session, task.candidate_users[0])
+    assert scope.scoped_case(session, scorer, case.id).id == case.id
