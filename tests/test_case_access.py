@@ -114,7 +114,7 @@ def test_after_completing_his_task_the_inspector_still_reads_the_case(engine, se
     session.expire_all()
     assert [t.id for t in worklists.inbox(session, insp, "done")] == [review.id]
     assert worklists.inbox(session, insp, "group") == []
-    assert scope.scoped_case(session, insp, case_id).id == case_id
+    assert scope.scoped_case(session, insp, named.id).id == named.id
     assert scope.scoped_task(session, insp, review.id).status == "completed"
 
 
