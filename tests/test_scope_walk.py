@@ -74,7 +74,8 @@ def named(app, foreign) -> dict:
     with app.app_context():
         db = db_session()
         case = db.scalar(select(Case).join(HumanTask, HumanTask.case_id == Case.id)
-                         .where(Case.org.has(code="county-b"), Case.id != foreign["case_id"], HumanTask.status == "ready")
+                         .where(Case.org.has(code="county-b"), Case.id != foreign["case_id"],
+                                HumanTask.status == "ready")
                          .order_by(Case.id).limit(1))
         task = db.scalar(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "ready"))
         document = CaseDocument(case_id=case.id, bundle_id=case.definition.bundle_id, name="点名可见的文书",
