@@ -16,7 +16,8 @@ from .test_complaint_sanctions import DECIDED, FILED, FINDINGS, LIGHT, RECOMMEND
 FIRMS = {"F-0001": ("示范明德律师事务所", "county-a", "mingde"),
          "F-0002": ("示范信达律师事务所", "county-a", "xinda"),
          "F-0003": ("示范正言律师事务所", "county-b", "zhengyan")}
-# username -> (home organisation, recused firms): every inspector signs in at the city bureau.
+# username -> (home organisation, recused firms): each inspector signs in at their own organisation (the bar, a
+# county, a firm) and sees the firm's case they are drawn for because its task names them (case access).
 INSPECTORS = {"wei": ("city", []), "xie": ("city", []), "pan": ("city-bar", []), "du": ("city-bar", ["F-0003"]),
               "shi": ("F-0001", []), "yuan": ("county-b", [])}
 WINDOWS = {"period_from": "2024-10-01", "period_to": "2025-09-30", "apply_until": "2025-10-24",
@@ -40,7 +41,7 @@ def add_law_firm_people(session) -> None:
     people.add_user(session, "qian", "钱处员", "city", ["lawyer_affairs"])
     people.add_user(session, "gao", "高组长", "city", ["leading_group"])
     for username, (home, recused) in INSPECTORS.items():
-        people.add_user(session, username, f"考评员{username}", "city", ["inspector"])
+        people.add_user(session, username, f"考评员{username}", home, ["inspector"])
         directory.add_entry(session, "inspector", username, f"考评员{username}", org_code="city",
                             data={"org": home, "recused": recused})
     session.commit()

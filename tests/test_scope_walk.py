@@ -1,7 +1,8 @@
 """Every route of the app, walked as an outsider: a signed-in member of staff of a sibling county (zhang, county-a)
 asks for a case of county-b, its task, document and attachment, on the pages (with a session) and on the API
 (with a token). Each answer is 404 (403 where the route is for policy staff), and no answer, list or export
-included, carries the case's business number or title. A route added later is walked too: one the walk cannot
+included, carries the case's business number or title, though another county-b case names the outsider on a task
+(which he does see, and only it). A route added later is walked too: one the walk cannot
 classify fails the test until it is listed here."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from engine.core import scope
 from engine.core.models import Case, CaseCopy, CaseDocument, HumanTask, Notification, User
 from engine.records import attachments
 from web.database import session as db_session
@@ -65,6 +67,29 @@ def foreign(app) -> dict:
                 "notification_id": note.id, "number": case.business_number}
 
 
+@pytest.fixture
+def named(app, foreign) -> dict:
+    """Another county-b case that names the outsider on its task (as a transfer or lane_users would), with a
+    document and an attachment of its own."""
+    with app.app_context():
+        db = db_session()
+        case = db.scalar(select(Case).join(HumanTask, HumanTask.case_id == Case.id)
+                         .where(Case.org.has(code="county-b"), Case.id != foreign["case_id"],
+                                HumanTask.status == "ready")
+                         .order_by(Case.id).limit(1))
+        task = db.scalar(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "ready"))
+        document = CaseDocument(case_id=case.id, bundle_id=case.definition.bundle_id, name="点名可见的文书",
+                                template="t.docx", filename="named.docx", status="ready", context={},
+                                content=b"named", created_at=case.created_at, created_by="wang")
+        db.add(document)
+        attachment = attachments.store(db, case.id, "evidence", "named.txt", "text/plain", b"named", actor="wang",
+                                       now=case.created_at)
+        scope.grant(db, case.id, [OUTSIDER], case.created_at, "transferred")
+        db.commit()
+        return {"case_id": case.id, "task_id": task.id, "document_id": document.id, "attachment_id": attachment.id,
+                "number": case.business_number}
+
+
 def _values(rule, foreign: dict) -> list[dict]:
     """Path values for a rule: the foreign rows' ids, and each operation or name the route distinguishes."""
     values = {k: foreign[k] for k in rule.arguments if k in foreign}
@@ -91,7 +116,7 @@ def _ask(client, rule, method, path, headers, token):
     return client.open(path, method=method, data=form if method == "POST" else None)
 
 
-def test_an_outsider_gets_nothing_of_another_countys_case_on_any_route(app, client, foreign):
+def test_an_outsider_gets_nothing_of_another_countys_case_on_any_route(app, client, foreign, named):
     login(client, OUTSIDER)
     headers = {"csrf": csrf(client, "/inbox")}
     token = token_for(app, OUTSIDER)
@@ -129,3 +154,20 @@ def test_the_case_is_there_for_its_own_county(app, client, foreign):
     token = token_for(app, "wang")
     assert client.get(f"/api/v1/cases/{foreign['case_id']}", headers=token).get_json()["title"] == SECRET_TITLE
     assert client.get(f"/api/v1/tasks/{foreign['task_id']}", headers=token).status_code == 200
+
+
+def test_the_outsider_opens_the_one_case_that_names_him_and_no_other(app, client, foreign, named):
+    """Named on a county-b case's task, zhang opens that case, its task, document and attachment, on the pages
+    and the API, and finds it in his lists; the walk above shows the other county-b case stays closed to him."""
+    login(client, OUTSIDER)
+    case_id = named["case_id"]
+    assert named["number"] in client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert client.get(f"/tasks/{named['task_id']}").status_code == 200
+    assert client.get(f"/cases/{case_id}/documents/{named['document_id']}").status_code == 200
+    assert client.get(f"/cases/{case_id}/attachments/{named['attachment_id']}").status_code == 200
+    listed = client.get("/cases?q=" + named["number"]).get_data(as_text=True)
+    assert named["number"] in listed and foreign["number"] not in client.get("/cases").get_data(as_text=True)
+    token = token_for(app, OUTSIDER)
+    assert client.get(f"/api/v1/cases/{case_id}", headers=token).get_json()["id"] == case_id
+    assert client.get(f"/api/v1/tasks/{named['task_id']}", headers=token).status_code == 200
+    assert client.get(f"/api/v1/cases/{foreign['case_id']}", headers=token).status_code == 404

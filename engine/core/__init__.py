@@ -8,7 +8,7 @@ from .errors import (
 from .messages import Msg, as_msg
 from .models import (
     ApiToken, Attachment, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay,
-    CalendarYear, Case, CaseCopy, CaseDocument, CaseMessage, DirectoryEntry, DraftFile, HumanTask, Notification, Organization,
+    CalendarYear, Case, CaseAccess, CaseCopy, CaseDocument, CaseMessage, DirectoryEntry, DraftFile, HumanTask, Notification, Organization,
     ProcessDefinition, Publication, RandomDraw, Role, SignInFailure, SignInSession, User, UserRole,
 )
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
@@ -19,7 +19,7 @@ __all__ = [
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
     "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",
     "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
-    "CalendarDay", "CalendarYear", "Case", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry", "DraftFile", "HumanTask",
+    "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry", "DraftFile", "HumanTask",
     "Notification", "Organization", "ProcessDefinition", "Publication", "RandomDraw", "Role", "SignInFailure", "SignInSession",
     "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",

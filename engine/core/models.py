@@ -432,3 +432,17 @@ class RandomDraw(Base):
     drawn_by: Mapped[str] = mapped_column(String(64))
     drawn_at: Mapped[datetime] = mapped_column(Moment())
     published_at: Mapped[datetime | None] = mapped_column(Moment())
+
+
+class CaseAccess(Base):
+    """A user named on one of a case's tasks (a candidate the case names, its assignee, a delegate or
+    transferee), who may see that case wherever their own organisation is; kept after the task is done, for the
+    record they worked on (scope.py)."""
+
+    __tablename__ = "case_access"
+    # Keyed by user first: the scope clause asks "which cases name this user".
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    granted_at: Mapped[datetime] = mapped_column(Moment())
+    reason: Mapped[str] = mapped_column(String(16))          # named | claimed | transferred | delegated

@@ -1,14 +1,21 @@
 """Who may see what: a case belongs to an organisation, and a member of staff sees the cases (with their tasks,
-documents, attachments and copies) of their own organisation's subtree, nothing else. This module is the one
-place that rule is written; every list, page, export, statistic and API route asks it."""
+documents, attachments and copies) of their own organisation's subtree, and besides them only the cases that
+name them on a task (a `case_access` row: a candidate the case names, an assignee, a delegate or transferee),
+nothing else. This module is the one place that rule is written; every list, page, export and API route asks it."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import Integer, String, bindparam, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .messages import Msg
-from .models import Case, HumanTask, Organization, User
+from .models import Case, CaseAccess, HumanTask, Moment, Organization, User
+
+_user = User.__table__
+_access = CaseAccess.__table__
 
 
 def path_within(path, root):
@@ -22,9 +29,20 @@ def within(user: User):
     return path_within(Organization.path, user.org.path)
 
 
-def scoped(query, user: User, org_id):
-    """The query joined to the organisation `org_id` names (a case's or a task's) and kept to the user's subtree."""
-    return query.join(Organization, org_id == Organization.id).where(within(user))
+def visible(path, root, case_id, user_id):
+    """SQL, the one rule: the case's organisation `path` lies in the subtree at `root`, or the case (its id
+    column `case_id`) names the user `user_id` (a value or a bind parameter) on one of its tasks."""
+    return or_(path_within(path, root), case_id.in_(select(_access.c.case_id).where(_access.c.user_id == user_id)))
+
+
+def scoped(query, user: User, org_id, case_id=None):
+    """The query joined to the organisation `org_id` names (a case's or a task's) and kept to what the user may
+    see; `case_id` is the case's id column (by default the id beside `org_id`: a case's own, a task's case)."""
+    if case_id is None:
+        table = org_id.expression.table
+        case_id = table.c.id if table is Case.__table__ else table.c.case_id
+    return query.join(Organization, org_id == Organization.id).where(
+        visible(Organization.path, user.org.path, case_id, user.id))
 
 
 def scoped_case(session: Session, user: User, case_id: int) -> Case:
@@ -52,6 +70,29 @@ def scoped_task(session: Session, user: User, task_id: int, *, lock: bool = Fals
 def sees_case(session: Session, user: User, case_id: int) -> bool:
     """Whether the user may see the case (for choosing who may receive it)."""
     return session.scalar(scoped(select(Case.id), user, Case.org_id).where(Case.id == case_id)) is not None
+
+
+@lru_cache(maxsize=4)
+def grant_statement(dialect: str):
+    """INSERT of one access per parameter set (g_case, g_user: a username, g_at, g_reason), for the dialect
+    named: an unknown username grants nothing, and a user the case already names keeps their first grant."""
+    chosen = select(bindparam("g_case", type_=Integer), _user.c.id, bindparam("g_at", type_=Moment()),
+                    bindparam("g_reason", type_=String(16))).where(_user.c.username == bindparam("g_user"))
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (build(_access).from_select(["case_id", "user_id", "granted_at", "reason"], chosen)
+            .on_conflict_do_nothing())
+
+
+def grants(case_id: int, usernames, at, reason: str) -> list[dict]:
+    """The parameter sets of `grant_statement` that let these users see the case."""
+    return [{"g_case": case_id, "g_user": name, "g_at": at, "g_reason": reason} for name in dict.fromkeys(usernames)]
+
+
+def grant(session: Session, case_id: int, usernames, at, reason: str) -> None:
+    """Let these users see the case from now on, in the session's transaction (why: `reason`)."""
+    rows = grants(case_id, usernames, at, reason)
+    if rows:
+        session.execute(grant_statement(session.get_bind().dialect.name), rows)
 
 
 def organizations(session: Session, user: User) -> list[Organization]:

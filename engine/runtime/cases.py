@@ -190,7 +190,7 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
     else:
         row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION_WITHIN,
-                               {"task_id": task_id, "scope": user.org.path})
+                               {"task_id": task_id, "scope": user.org.path, "user": user.id})
     if row is None:
         raise NotFound(Msg("task.not_found"), task=task_id)
     check_workable(session, row, user, completing=True)

@@ -12,6 +12,7 @@ from ..core.db import changed_values, mark_written
 from ..core.errors import SandboxError, StepBudgetExceeded
 from ..core.messages import Msg
 from ..core.models import Case, Organization
+from ..core.scope import grant_statement, grants
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY, LANE_ORGS_VARIABLE,
     LANE_USERS_VARIABLE,
@@ -266,6 +267,10 @@ class Instance:
             else:
                 ids = connection.execute(sql.INSERT_TASKS_RETURNING_IDS, rows).scalars().all()
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
+        # The users the case names on its new tasks may see it, wherever they are (scope.py), in this transaction.
+        named = [name for r in rows for name in r["candidate_users"] or ()]
+        if named:
+            self._execute(connection, grant_statement(connection.dialect.name), grants(case_id, named, now, "named"))
         self._ready_at_load = frozenset(ready)
 
     def _lane_org(self, task) -> int | None:

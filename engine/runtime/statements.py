@@ -6,7 +6,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, insert, select, update
 
 from ..core.models import AuditEvent, Case, HumanTask, Organization
-from ..core.scope import path_within
+from ..core.scope import visible
 
 _case = Case.__table__
 _task = HumanTask.__table__
@@ -55,8 +55,10 @@ TASK_FOR_COMPLETION = (select(_task.c.id, _task.c.task_uuid, _task.c.element_id,
                        .outerjoin(_org, _case.c.org_id == _org.c.id)
                        .where(_task.c.id == bindparam("task_id")))
 
-# The same for a member of staff: a task of a case outside the organisation subtree at `scope` is not found.
-TASK_FOR_COMPLETION_WITHIN = TASK_FOR_COMPLETION.where(path_within(_org.c.path, bindparam("scope")))
+# The same for a member of staff: a task of a case they may not see (scope.py's rule for the organisation subtree
+# at `scope` and the user `user`) is not found.
+TASK_FOR_COMPLETION_WITHIN = TASK_FOR_COMPLETION.where(
+    visible(_org.c.path, bindparam("scope"), _case.c.id, bindparam("user")))
 
 READY_TASK_REFS = (select(_task.c.id, _task.c.name, _task.c.lane)
                    .where(_task.c.case_id == bindparam("case_id"), _task.c.status == "ready").order_by(_task.c.id))

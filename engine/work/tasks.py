@@ -1,6 +1,7 @@
 """Task operations around the workflow: claim, release, transfer (转办), delegate (委派) and resolve, urge (催办),
 copy (抄送), comment and drafts. They change who holds a task, never the workflow itself; each is one
-transaction with an audit event, and the people it concerns get an in-app notification."""
+transaction with an audit event, and the people it concerns get an in-app notification. Whoever claims or is
+handed a task may see its case from then on, wherever their organisation is (scope.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +14,7 @@ from ..core.errors import ConflictError, DataValidationError, FieldError, Invali
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
 from ..core.people import candidates, is_candidate
-from ..core.scope import scoped_case, scoped_task, sees_case
+from ..core.scope import grant, scoped_case, scoped_task, sees_case
 
 MAX_NOTE = 2000
 _NAME_IN_TITLE = 200       # a name within a notice's title, which is stored as a message in 300 characters
@@ -62,6 +63,7 @@ def claim(engine, session: Session, task_id: int, user: User) -> HumanTask:
     if not is_candidate(session, user, task):
         raise NotAllowed(Msg("task.not_candidate"), task=task_id)
     task.assignee_id = user.id
+    grant(session, task.case_id, [user.username], engine.now(), "claimed")
     return _done(engine, session, task, user, "task_claimed")
 
 
@@ -85,6 +87,7 @@ def transfer(engine, session: Session, task_id: int, user: User, to: str, reason
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.transfer_self"), "user")])
     task.assignee_id, task.owner_id, task.delegation = target.id, None, None
+    grant(session, task.case_id, [target.username], engine.now(), "transferred")
     _notify(engine, session, task, target, "notice.transferred",
             Msg("notice.transferred_body", who=user.display_name, note=reason))
     return _done(engine, session, task, user, "task_transferred", to=target.username, reason=reason)
@@ -100,6 +103,7 @@ def delegate(engine, session: Session, task_id: int, user: User, to: str, note: 
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.delegate_self"), "user")])
     task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"
+    grant(session, task.case_id, [target.username], engine.now(), "delegated")
     _notify(engine, session, task, target, "notice.delegated",
             Msg("notice.delegated_body", who=user.display_name, note=note))
     return _done(engine, session, task, user, "task_delegated", to=target.username, note=note)
