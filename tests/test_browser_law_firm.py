@@ -1,0 +1,136 @@
+"""In real Chromium, the shipped law-firm acceptance (processes/law_firm, forms/law_firm) on the demo data: a firm's
+director finds 申报 among the tasks, fills the application and the self-assessment with mouse and keyboard (a few
+deductions with reasons, an evidence file), watches the total and band change and submits; the county recommends
+and the city draws the inspectors (through the engine, as the scenario tests do); a drawn inspector scores on site
+with the firm's self-assessment beside each item; the city sees the participant and the figures on the campaign's
+page; another firm's director gets the 404 page for the first firm's case."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine.core.models import Case
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
+from web.database import session as db_session
+from web.workflow import engine
+
+from .browser import shot, sign_in
+from .complaint_steps import at, do
+from .conftest import DEMO_MOMENT
+from .law_firm_steps import REVIEW, WINDOWS
+from .test_web_score_sheet import case_value
+
+pytestmark = pytest.mark.browser
+FIRM, DIRECTOR, OTHER_DIRECTOR, REVIEWER = "F-0001", "mingde", "zhengyan", "chen"
+DEPLOY = {"campaign_title": "2025年度规范化律师事务所评定", "year": 2025, **WINDOWS,
+          "leading_group": ["韩局长", "钱处员"]}
+APPLICATION = {"firm_address": "示范市东城区人民路 1 号", "founded_on": "2015-03-01", "director_name": "王明德",
+               "contact_phone": "0571-88880001", "partners_count": "5", "lawyers_count": "21",
+               "party_members_count": "6",
+               "self_report": "本所已按评分标准逐项自查，党支部、合伙人会议、统一收案收费和利益冲突审查制度均已建立并执行。"}
+
+
+def deployed_campaign(app) -> tuple[int, int]:
+    """The city's 律师工作处 deploys the campaign (every firm of the city is invited); answer the campaign's id and
+    the first firm's application."""
+    with app.app_context():
+        db = db_session()
+        campaign = cases.start_case(engine(), db, "law_firm_campaign", {}, org_code="city-bureau", actor="qian")
+        do(engine(), db, campaign.id, "部署", "qian", DEPLOY)
+        return campaign.id, application_id(db, campaign.id)
+
+
+def application_id(db, campaign_id: int) -> int:
+    """The first firm's participant case of this campaign."""
+    db.commit()
+    return next(c.id for c in db.scalars(select(Case).where(Case.parent_id == campaign_id)) if c.org.code == FIRM)
+
+
+def meta(app, case_id: int) -> dict:
+    with app.app_context():
+        db = db_session()
+        db.expire_all()
+        return dict(db.get(Case, case_id).meta)
+
+
+def type_into(page, locator, value: str) -> None:
+    """Click the input and replace what it holds from the keyboard."""
+    locator.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+
+
+def deduct(page, sheet, code: str, reason: str, count: int) -> None:
+    """Add a deduction row to an item: its reason, then its count."""
+    item = sheet.locator(f'[data-item="{code}"]')
+    item.get_by_role("button", name="添加扣分").click()
+    type_into(page, item.locator('input[name$=".reason"]').last, reason)
+    type_into(page, item.locator("input.deduction-count").last, str(count))
+
+
+def score_below(page, sheet, code: str, score: int, reason: str) -> None:
+    """Enter an item's score from the keyboard and, with Tab, the reason it is below the maximum."""
+    sheet.locator(f'[data-item="{code}"] input.score').click()
+    page.keyboard.type(str(score))
+    page.keyboard.press("Tab")
+    page.keyboard.type(reason)
+
+
+def claim_from_inbox(page, base: str, task: str) -> None:
+    """From 待签收, claim the task (the claim opens it); back on 我的待办 it is listed, and opened from there."""
+    page.goto(f"{base}/inbox")
+    page.click("#tab-group")
+    page.locator("#inbox tr", has_text=task).get_by_role("button", name="签收").click()
+    page.wait_for_url(re.compile(r".*/tasks/\d+$"))
+    page.get_by_role("link", name="待办", exact=True).click()
+    assert page.locator("#tab-mine").get_attribute("class") == "active"
+    page.locator("#inbox a", has_text=task).first.click()
+
+
+def fill_application(page) -> None:
+    """The application's plain fields, by keyboard, and the commitment ticked with the mouse."""
+    for name, value in APPLICATION.items():
+        field = page.locator(f'#task-form [data-field="{name}"]')
+        type_into(page, field.locator("textarea, input").first, value)
+    page.locator('#task-form [data-field="commitment"] input[value="true"]').click()
+
+
+def apply_in_browser(page, base: str, tmp_path) -> None:
+    """The firm's director finds 申报 among the tasks, fills the application and the self-assessment, submits."""
+    sign_in(page, base, DIRECTOR)
+    claim_from_inbox(page, base, "申报")
+    page.wait_for_selector("#sheet-self_score")
+    fill_application(page)
+    sheet = page.locator("#sheet-self_score")
+    total, band = sheet.locator("[data-total]"), sheet.locator("[data-band]")
+    assert (total.inner_text(), band.inner_text()) == ("100", "规范化（示范）")
+    deduct(page, sheet, "D1.2", "缺第二、三季度三会一课记录", 2)
+    assert (total.inner_text(), sheet.locator('[data-subtotal="D1"]').inner_text()) == ("98", "13")
+    score_below(page, sheet, "D2.1", 2, "2024年仅召开一次合伙人会议")
+    deduct(page, sheet, "D3.1", "抽查卷宗缺利冲审查记录", 5)
+    assert (total.inner_text(), band.inner_text()) == ("91", "规范化（示范）")
+    score_below(page, sheet, "D5.1", 1, "执业承诺未上墙公示")
+    assert (total.inner_text(), band.inner_text()) == ("89", "规范化（达标）")
+    evidence = tmp_path / "党支部设立批复.pdf"
+    evidence.write_bytes(b"%PDF-1.4 party branch approval")
+    with page.expect_file_chooser() as chooser:
+        sheet.locator('[data-item="D1.1"] input[type=file]').click()
+    chooser.value.set_files(str(evidence))
+    shot(page, "law-firm-01-self-assessment")
+    page.click("#complete")
+    page.wait_for_url(re.compile(r".*/inbox$"))
+
+
+def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, live_server, new_page, tmp_path):
+    campaign_id, case_id = deployed_campaign(app)
+    firm = new_page()
+    apply_in_browser(firm, live_server, tmp_path)
+    assert meta(app, case_id)["stage"] == "待初审"
+    stored = case_value(app, case_id, "self_score")
+    assert (stored["total"], stored["band"]) == (89, "standard")
+    assert stored["items"]["D1.2"]["deductions"] == [{"reason": "缺第二、三季度三会一课记录", "count": 2}]
+    assert len(stored["items"]["D1.1"]["evidence"]) == 1
