@@ -20,6 +20,7 @@ from web.workflow import engine
 
 from .browser import shot, sign_in
 from .complaint_steps import at, do
+from .helpers import ready
 from .conftest import DEMO_MOMENT
 from .law_firm_steps import REVIEW, WINDOWS
 from .test_web_score_sheet import case_value
@@ -123,6 +124,64 @@ def apply_in_browser(page, base: str, tmp_path) -> None:
     shot(page, "law-firm-01-self-assessment")
     page.click("#complete")
     page.wait_for_url(re.compile(r".*/inbox$"))
+    assert "已办理「申报」" in page.inner_text(".flash.ok")
+
+
+def recommended_and_drawn(app, campaign_id: int, case_id: int, clock) -> list[str]:
+    """The county recommends an hour later; both windows close (the campaign tells its participants); on Monday
+    11-03 the organiser has the inspectors drawn. Answer the inspectors drawn for the firm."""
+    with app.app_context():
+        db = db_session()
+        clock.shift(3600)
+        do(engine(), db, case_id, "初审", REVIEWER, REVIEW)
+        for moment in ("2025-11-01T09:00", "2025-11-03T09:00"):
+            clock.move_to(at(moment))
+            fire_due_timers(engine(), db)
+            db.commit()
+        do(engine(), db, campaign_id, "组织实地检查", "qian", {"max_per_inspector": 2})
+        fire_due_timers(engine(), db)
+        db.commit()
+        task = next(t for t in ready(db, case_id) if t.name == "实地检查评分")
+        return list(task.candidate_users)
+
+
+def inspect_in_browser(page, base: str, username: str) -> None:
+    """A drawn inspector claims 实地检查评分, sees the firm's self-assessment beside each item, scores and submits."""
+    sign_in(page, base, username)
+    claim_from_inbox(page, base, "实地检查评分")
+    sheet = page.locator("#sheet-inspection_score")
+    total, band = sheet.locator("[data-total]"), sheet.locator("[data-band]")
+    assert beside(sheet) == {"D1.2": "2", "D2.1": "2", "D3.1": "0", "D5.1": "1"}   # the firm's own score, marked
+    assert sheet.locator("td.earlier").count() == 26
+    deduct(page, sheet, "D1.2", "抽查会议记录缺两个季度", 2)       # now as the firm scored it
+    deduct(page, sheet, "D2.3", "5 份卷宗无收费票据", 5)
+    deduct(page, sheet, "D3.1", "2 份卷宗缺利冲审查记录", 2)
+    score_below(page, sheet, "D2.1", 2, "合伙人会议记录无签名")
+    score_below(page, sheet, "D5.1", 1, "执业承诺未公示")
+    assert (total.inner_text(), band.inner_text()) == ("87", "规范化（达标）")
+    deduct(page, sheet, "D4.5", "重大事项逾期报告一件", 1)
+    assert (total.inner_text(), band.inner_text()) == ("86", "规范化（达标）")
+    assert sheet.locator('[data-subtotal="D2"]').inner_text() == "18"
+    assert differing(sheet) == ["D2.3", "D3.1", "D4.5"]
+    page.locator('[data-field="inspected_on"] input').fill("2025-11-03")
+    type_into(page, page.locator('[data-field="sampled_files"] textarea'), "（2025）明德民代字第 12、31、57 号")
+    shot(page, "law-firm-02-inspection")
+    page.click("#complete")
+    page.wait_for_url(re.compile(r".*/inbox$"))
+    assert "已办理「实地检查评分」" in page.inner_text(".flash.ok")
+
+
+def beside(sheet) -> dict[str, str]:
+    """The self-assessment shown beside the items it differs from, by item code."""
+    rows = sheet.locator("tr.sheet-item.differs")
+    return {rows.nth(i).get_attribute("data-item"): rows.nth(i).locator("td.earlier").inner_text().split()[0]
+            for i in range(rows.count())}
+
+
+def differing(sheet) -> list[str]:
+    """The items marked as differing from the firm's self-assessment."""
+    rows = sheet.locator("tr.sheet-item.differs")
+    return [rows.nth(i).get_attribute("data-item") for i in range(rows.count())]
 
 
 def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, live_server, new_page, tmp_path):
@@ -134,3 +193,11 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
     assert (stored["total"], stored["band"]) == (89, "standard")
     assert stored["items"]["D1.2"]["deductions"] == [{"reason": "缺第二、三季度三会一课记录", "count": 2}]
     assert len(stored["items"]["D1.1"]["evidence"]) == 1
+    with time_machine.travel(DEMO_MOMENT, tick=False) as clock:
+        inspectors = recommended_and_drawn(app, campaign_id, case_id, clock)
+        assert meta(app, case_id)["stage"] == "实地检查中" and len(inspectors) == 2
+        inspector = new_page()
+        inspect_in_browser(inspector, live_server, inspectors[0])
+        scored = case_value(app, case_id, "inspection_score")
+        assert (scored["total"], scored["band_label"], scored["veto"]) == (86, "规范化（达标）", False)
+        assert meta(app, case_id)["stage"] == "待认定"
