@@ -184,6 +184,22 @@ def differing(sheet) -> list[str]:
     return [rows.nth(i).get_attribute("data-item") for i in range(rows.count())]
 
 
+def campaign_page(page, base: str, campaign_id: int, case_id: int) -> dict[str, str]:
+    """The city's organiser opens the campaign's case page: the firm's row of the participants table, by column."""
+    sign_in(page, base, "qian")
+    page.goto(f"{base}/cases/{campaign_id}")
+    row = page.locator(f'#participant-table tr[data-participant="{case_id}"]')
+    cells = row.locator("td[data-column]")
+    return {cells.nth(i).get_attribute("data-column"): cells.nth(i).inner_text() for i in range(cells.count())}
+
+
+def figures(page) -> dict[str, str]:
+    """The campaign's figures as the page shows them."""
+    found = page.locator("#participant-figures [data-figure]")
+    return {found.nth(i).get_attribute("data-figure"): found.nth(i).locator("strong").inner_text()
+            for i in range(found.count())}
+
+
 def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, live_server, new_page, tmp_path):
     campaign_id, case_id = deployed_campaign(app)
     firm = new_page()
@@ -201,3 +217,16 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
         scored = case_value(app, case_id, "inspection_score")
         assert (scored["total"], scored["band_label"], scored["veto"]) == (86, "规范化（达标）", False)
         assert meta(app, case_id)["stage"] == "待认定"
+        city = new_page()
+        assert campaign_page(city, live_server, campaign_id, case_id) == {
+            "firm_name": "示范明德律师事务所", "stage": "待认定", "self_total": "89", "inspection_total": "86",
+            "band_label": "规范化（达标）"}
+        assert figures(city) == {"invited": "8", "applied": "1", "recommended": "1", "inspected": "1",
+                                 "named": "0", "rectifying": "0", "overdue": "0", "rate": "0.0%"}
+        shot(city, "law-firm-03-campaign")
+        outsider = new_page()
+        sign_in(outsider, live_server, OTHER_DIRECTOR)
+        for path in (f"/cases/{case_id}", f"/cases/{campaign_id}"):
+            answer = outsider.goto(live_server + path)
+            assert answer.status == 404 and "无法完成操作（404）" in outsider.inner_text("h2")
+            assert "示范明德律师事务所" not in outsider.content()
