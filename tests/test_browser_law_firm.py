@@ -172,16 +172,19 @@ def inspect_in_browser(page, base: str, username: str) -> None:
 
 
 def beside(sheet) -> dict[str, str]:
-    """The self-assessment shown beside the items it differs from, by item code."""
-    rows = sheet.locator("tr.sheet-item.differs")
-    return {rows.nth(i).get_attribute("data-item"): rows.nth(i).locator("td.earlier").inner_text().split()[0]
+    """The self-assessment shown beside the items it differs from (those with the 有差异 badge), by item code."""
+    rows = sheet.locator("tr.sheet-item", has=sheet.page.locator("[data-diff-badge]:visible"))
+    return {rows.nth(i).get_attribute("data-item"): rows.nth(i).locator("td.earlier").inner_text().replace("有差异", "").strip()
             for i in range(rows.count())}
 
 
 def differing(sheet) -> list[str]:
-    """The items marked as differing from the firm's self-assessment."""
+    """The items marked as differing from the firm's self-assessment: coloured, with the 有差异 badge showing."""
     rows = sheet.locator("tr.sheet-item.differs")
-    return [rows.nth(i).get_attribute("data-item") for i in range(rows.count())]
+    badged = sheet.locator("tr.sheet-item", has=sheet.page.locator("[data-diff-badge]:visible"))
+    codes = [rows.nth(i).get_attribute("data-item") for i in range(rows.count())]
+    assert codes == [badged.nth(i).get_attribute("data-item") for i in range(badged.count())]
+    return codes
 
 
 def campaign_page(page, base: str, campaign_id: int, case_id: int) -> dict[str, str]:
@@ -223,6 +226,9 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
             "band_label": "规范化（达标）"}
         assert figures(city) == {"invited": "8", "applied": "1", "recommended": "1", "inspected": "1",
                                  "named": "0", "rectifying": "0", "overdue": "0", "rate": "0.0%"}
+        timeline = city.inner_text("#timeline")            # what the campaign did, in words people read
+        assert "发起参与案件" in timeline and "向其他案件发出消息\t申报截止" in timeline
+        assert not re.search(r"cases_started|case_message_sent|\btimer\b", timeline)
         shot(city, "law-firm-03-campaign")
         outsider = new_page()
         sign_in(outsider, live_server, OTHER_DIRECTOR)

@@ -23,6 +23,20 @@
     return { score: entered !== null && entered >= 0 && entered <= points ? entered : 0, count: null };
   }
 
+  // The row's colour and its 有差异 badge follow the typing, so an item scored as the earlier sheet shows none.
+  function markDifference(row, differs) {
+    row.classList.toggle("differs", differs);
+    var badge = row.querySelector("[data-diff-badge]");
+    if (differs && !badge) {
+      badge = document.createElement("span");
+      badge.className = "badge soon";
+      badge.setAttribute("data-diff-badge", "");
+      badge.textContent = row.closest("table").dataset.differsLabel;
+      row.querySelector("td.earlier").append(" ", badge);
+    }
+    if (badge) { badge.hidden = !differs; }
+  }
+
   function showOverride(box, differs) {
     var label = box.querySelector(".override");
     if (label) { label.hidden = !differs && !label.querySelector("input").value; }
@@ -50,7 +64,7 @@
         var found = itemScore(item, row);
         subtotal += found.score;
         row.querySelector("[data-score]").textContent = found.score;
-        if (row.dataset.earlier !== undefined) { row.classList.toggle("differs", num(row.dataset.earlier) !== found.score); }
+        if (row.dataset.earlier !== undefined) { markDifference(row, num(row.dataset.earlier) !== found.score); }
         if (row.dataset.found !== undefined) { showOverride(row, found.count !== num(row.dataset.found)); }
         var veto = row.querySelector("input[data-veto]");
         if (item.veto && veto && veto.checked) { vetoed = true; }
