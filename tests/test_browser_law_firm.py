@@ -34,6 +34,8 @@ APPLICATION = {"firm_address": "示范市东城区人民路 1 号", "founded_on"
                "party_members_count": "6",
                "self_report": "本所已按评分标准逐项自查，党支部、合伙人会议、统一收案收费和利益冲突审查制度均已建立并执行。"}
 
+EVIDENCE = b"%PDF-1.4 party branch approval"
+
 
 def deployed_campaign(app) -> tuple[int, int]:
     """The city's 律师工作处 deploys the campaign (every firm of the city is invited); answer the campaign's id and
@@ -117,7 +119,7 @@ def apply_in_browser(page, base: str, tmp_path) -> None:
     score_below(page, sheet, "D5.1", 1, "执业承诺未上墙公示")
     assert (total.inner_text(), band.inner_text()) == ("89", "规范化（达标）")
     evidence = tmp_path / "党支部设立批复.pdf"
-    evidence.write_bytes(b"%PDF-1.4 party branch approval")
+    evidence.write_bytes(EVIDENCE)
     with page.expect_file_chooser() as chooser:
         sheet.locator('[data-item="D1.1"] input[type=file]').click()
     chooser.value.set_files(str(evidence))
@@ -153,6 +155,11 @@ def inspect_in_browser(page, base: str, username: str) -> None:
     total, band = sheet.locator("[data-total]"), sheet.locator("[data-band]")
     assert beside(sheet) == {"D1.2": "2", "D2.1": "2", "D3.1": "0", "D5.1": "1"}   # the firm's own score, marked
     assert sheet.locator("td.earlier").count() == 26
+    assert sheet.locator('[data-item="D1.2"] .earlier-entry').inner_text() == "缺第二、三季度三会一课记录 × 2"
+    assert sheet.locator('[data-item="D2.1"] .earlier-entry').inner_text() == "2024年仅召开一次合伙人会议"
+    evidence = sheet.locator('[data-item="D1.1"] .earlier-entry a')          # the firm's evidence, to open
+    assert evidence.inner_text() == "党支部设立批复.pdf"
+    assert page.request.get(base + evidence.get_attribute("href")).body() == EVIDENCE
     deduct(page, sheet, "D1.2", "抽查会议记录缺两个季度", 2)       # now as the firm scored it
     deduct(page, sheet, "D2.3", "5 份卷宗无收费票据", 5)
     deduct(page, sheet, "D3.1", "2 份卷宗缺利冲审查记录", 2)
@@ -174,7 +181,7 @@ def inspect_in_browser(page, base: str, username: str) -> None:
 def beside(sheet) -> dict[str, str]:
     """The self-assessment shown beside the items it differs from (those with the 有差异 badge), by item code."""
     rows = sheet.locator("tr.sheet-item", has=sheet.page.locator("[data-diff-badge]:visible"))
-    return {rows.nth(i).get_attribute("data-item"): rows.nth(i).locator("td.earlier").inner_text().replace("有差异", "").strip()
+    return {rows.nth(i).get_attribute("data-item"): rows.nth(i).locator("td.earlier").inner_text().split()[0]
             for i in range(rows.count())}
 
 
