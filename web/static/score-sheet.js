@@ -96,10 +96,18 @@
   function live(event) { return event.target.closest && event.target.closest(".score-sheet[data-live]"); }
   document.addEventListener("input", function (event) { var sheet = live(event); if (sheet) { update(sheet); } });
   document.addEventListener("change", function (event) { var sheet = live(event); if (sheet) { update(sheet); } });
-  // Rows are added and removed by lawflow.js's handler of the same click: count them once it has run.
+  // Rows are added and removed by lawflow.js's handler of the same click (on the document, bubbling): note the
+  // sheet while the button is still in it (capturing), count once that handler has run (bubbling up to window),
+  // in the same task as the click, so the totals are right by the time the click has been handled.
+  var clicked = null;
   document.addEventListener("click", function (event) {
     var sheet = live(event);
-    if (sheet && event.target.closest("[data-add-row], [data-remove-row]")) { setTimeout(function () { update(sheet); }, 0); }
+    clicked = sheet && event.target.closest("[data-add-row], [data-remove-row]") ? sheet : null;
+  }, true);
+  window.addEventListener("click", function () {
+    var sheet = clicked;
+    clicked = null;
+    if (sheet) { update(sheet); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".score-sheet[data-live]").forEach(update);
