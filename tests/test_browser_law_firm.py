@@ -97,8 +97,11 @@ def claim_from_inbox(page, base: str, task: str) -> None:
 def fill_application(page) -> None:
     """The application's plain fields, by keyboard, and the commitment ticked with the mouse."""
     for name, value in APPLICATION.items():
-        field = page.locator(f'#task-form [data-field="{name}"]')
-        type_into(page, field.locator("textarea, input").first, value)
+        field = page.locator(f'#task-form [data-field="{name}"]').locator("textarea, input").first
+        if field.get_attribute("type") == "date":
+            field.fill(value)              # the date picker's own keyboard order depends on the browser's locale
+        else:
+            type_into(page, field, value)
     page.locator('#task-form [data-field="commitment"] input[value="true"]').click()
 
 
@@ -127,6 +130,9 @@ def apply_in_browser(page, base: str, tmp_path) -> None:
     page.click("#complete")
     page.wait_for_url(re.compile(r".*/inbox$"))
     assert "已办理「申报」" in page.inner_text(".flash.ok")
+    page.click("#tab-done")                          # from what it has done, to the case: now awaiting 初审
+    page.locator("#inbox tr", has_text="申报").locator("td").nth(1).locator("a").click()
+    assert page.inner_text('dd[data-field="stage"]') == "待初审"
 
 
 def recommended_and_drawn(app, campaign_id: int, case_id: int, clock) -> list[str]:
@@ -219,6 +225,7 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
     assert (stored["total"], stored["band"]) == (89, "standard")
     assert stored["items"]["D1.2"]["deductions"] == [{"reason": "缺第二、三季度三会一课记录", "count": 2}]
     assert len(stored["items"]["D1.1"]["evidence"]) == 1
+    assert case_value(app, case_id, "founded_on") == "2015-03-01"
     with time_machine.travel(DEMO_MOMENT, tick=False) as clock:
         inspectors = recommended_and_drawn(app, campaign_id, case_id, clock)
         assert meta(app, case_id)["stage"] == "实地检查中" and len(inspectors) == 2
