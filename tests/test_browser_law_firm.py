@@ -246,7 +246,9 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
         shot(city, "law-firm-03-campaign")
         outsider = new_page()
         sign_in(outsider, live_server, OTHER_DIRECTOR)
-        for path in (f"/cases/{case_id}", f"/cases/{campaign_id}"):
+        evidence_id = stored["items"]["D1.1"]["evidence"][0]
+        for path in (f"/cases/{case_id}", f"/cases/{campaign_id}", f"/cases/{case_id}/attachments/{evidence_id}",
+                     f"/cases/{campaign_id}/participants.xlsx"):
             answer = outsider.goto(live_server + path)
             assert answer.status == 404 and "无法完成操作（404）" in outsider.inner_text("h2")
             assert "示范明德律师事务所" not in outsider.content()
