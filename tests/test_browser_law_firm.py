@@ -54,6 +54,7 @@ def application_id(db, campaign_id: int) -> int:
 
 
 def meta(app, case_id: int) -> dict:
+    """The case row's reportable fields as stored now."""
     with app.app_context():
         db = db_session()
         db.expire_all()
@@ -216,6 +217,29 @@ def figures(page) -> dict[str, str]:
             for i in range(found.count())}
 
 
+def city_sees_the_campaign(page, base: str, campaign_id: int, case_id: int) -> None:
+    """The organiser sees the firm's stage and scores, the figures at this point (inspected, nobody named yet) and
+    what the campaign did in words people read."""
+    assert campaign_page(page, base, campaign_id, case_id) == {
+        "firm_name": "示范明德律师事务所", "stage": "待认定", "self_total": "89", "inspection_total": "86",
+        "band_label": "规范化（达标）"}
+    assert figures(page) == {"invited": "8", "applied": "1", "recommended": "1", "inspected": "1",
+                             "named": "0", "rectifying": "0", "overdue": "0", "rate": "0.0%"}
+    timeline = page.inner_text("#timeline")
+    assert "发起参与案件" in timeline and "向其他案件发出消息\t申报截止" in timeline
+    assert not re.search(r"cases_started|case_message_sent|\btimer\b", timeline)
+    shot(page, "law-firm-03-campaign")
+
+
+def outsider_is_refused(page, base: str, paths: list[str]) -> None:
+    """Another firm's director gets the 404 page for each, naming nothing of the first firm."""
+    sign_in(page, base, OTHER_DIRECTOR)
+    for path in paths:
+        answer = page.goto(base + path)
+        assert answer.status == 404 and "无法完成操作（404）" in page.inner_text("h2")
+        assert "示范明德律师事务所" not in page.content()
+
+
 def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, live_server, new_page, tmp_path):
     campaign_id, case_id = deployed_campaign(app)
     firm = new_page()
@@ -234,21 +258,8 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
         scored = case_value(app, case_id, "inspection_score")
         assert (scored["total"], scored["band_label"], scored["veto"]) == (86, "规范化（达标）", False)
         assert meta(app, case_id)["stage"] == "待认定"
-        city = new_page()
-        assert campaign_page(city, live_server, campaign_id, case_id) == {
-            "firm_name": "示范明德律师事务所", "stage": "待认定", "self_total": "89", "inspection_total": "86",
-            "band_label": "规范化（达标）"}
-        assert figures(city) == {"invited": "8", "applied": "1", "recommended": "1", "inspected": "1",
-                                 "named": "0", "rectifying": "0", "overdue": "0", "rate": "0.0%"}
-        timeline = city.inner_text("#timeline")            # what the campaign did, in words people read
-        assert "发起参与案件" in timeline and "向其他案件发出消息\t申报截止" in timeline
-        assert not re.search(r"cases_started|case_message_sent|\btimer\b", timeline)
-        shot(city, "law-firm-03-campaign")
-        outsider = new_page()
-        sign_in(outsider, live_server, OTHER_DIRECTOR)
+        city_sees_the_campaign(new_page(), live_server, campaign_id, case_id)
         evidence_id = stored["items"]["D1.1"]["evidence"][0]
-        for path in (f"/cases/{case_id}", f"/cases/{campaign_id}", f"/cases/{case_id}/attachments/{evidence_id}",
-                     f"/cases/{campaign_id}/participants.xlsx"):
-            answer = outsider.goto(live_server + path)
-            assert answer.status == 404 and "无法完成操作（404）" in outsider.inner_text("h2")
-            assert "示范明德律师事务所" not in outsider.content()
+        outsider_is_refused(new_page(), live_server, [
+            f"/cases/{case_id}", f"/cases/{campaign_id}", f"/cases/{case_id}/attachments/{evidence_id}",
+            f"/cases/{campaign_id}/participants.xlsx"])
