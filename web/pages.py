@@ -39,6 +39,9 @@ ACTION_LABELS = {
     "task_resolved": "交回委派", "task_transferred": "转办", "task_urged": "催办",
     "case_migrated": "迁移到新版本", "case_retried": "恢复运行", "path_advanced": "流程推进", "path_recorded": "流程记录",
     "draw_published": "公开抽取结果",
+    # cases that start and message other cases, and score sheets (issue 16)
+    "cases_started": "发起参与案件", "case_message_sent": "向其他案件发出消息",
+    "case_message_not_waiting": "收到消息但不在等待", "score_override": "评分与系统记录不一致",
 }
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
@@ -86,7 +89,7 @@ def field_value(value) -> str:
     return str(value)
 
 
-_ACTORS = {"system": "系统", "public": "公众（网上提交）"}
+_ACTORS = {"system": "系统", "public": "公众（网上提交）", "timer": "系统（期限届满）"}
 
 
 def person(username: str | None) -> str:

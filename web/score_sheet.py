@@ -27,6 +27,7 @@ class Entry:
     points: Any = None
     score: Any = None
     earlier: Any = None                     # the earlier sheet's score of this item
+    earlier_entry: dict = field(default_factory=dict)   # … and what its scorer entered (reasons, note, evidence)
     finding: dict | None = None             # {"cases": [{"id", "number"}], "count"}
     veto: dict = field(default_factory=dict)    # a veto item's own veto entry (kept under "vetoes" by its code)
     veto_base: str = ""                         # … and the HTML name its inputs start with
@@ -85,6 +86,7 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
     findings = value.get("findings") or findings or {}
     shown = result(standard, value, findings)
     earlier_scores = ((earlier or {}).get("item_scores") or {}) if compare else {}
+    earlier_items = ((earlier or {}).get("items") or {}) if compare else {}
     files = files or {}
     placed, loose = _place(errors, name, standard)
 
@@ -97,6 +99,7 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
         if section == "items":
             made.score = shown["item_scores"].get(code)
             made.earlier = earlier_scores.get(code)
+            made.earlier_entry = earlier_entry(earlier_items.get(code), files)
             made.files = [(i, files[i]) for i in made.entry.get("evidence") or [] if i in files]
             if spec.get("veto"):
                 held_veto = (value.get("vetoes") or {}).get(code)
@@ -114,6 +117,18 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
                  vetoes=[entry("vetoes", v) for v in standard.get("vetoes") or []],
                  notes=value.get("notes") or "", result=shown, compare=compare, case_id=case_id,
                  errors=loose)
+
+
+def earlier_entry(held, files: dict[int, str]) -> dict:
+    """What the earlier scorer entered for an item, to read beside it: the reasons of the deductions (with their
+    counts) or of the score, the note and the evidence files (id, name)."""
+    held = held if isinstance(held, dict) else {}
+    reasons = [f"{d.get('reason')} × {d.get('count', 1)}" for d in held.get("deductions") or []
+               if isinstance(d, dict) and d.get("reason")]
+    if held.get("reason"):
+        reasons.append(str(held["reason"]))
+    evidence = [(i, files[i]) for i in held.get("evidence") or [] if i in files]
+    return {"reasons": reasons, "note": held.get("note") or "", "files": evidence} if held else {}
 
 
 def _place(errors: dict[str, str], name: str, standard: dict) -> tuple[dict[tuple[str, str], list[str]], list[str]]:

@@ -73,7 +73,9 @@ def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) ->
         contexts[key] = {"standard": start["standard"] if start else standard(db, task.case, prop[STANDARD_KEYWORD]),
                          "earlier": earlier or None, "compare": bool(prop.get(COMPARE_KEYWORD)),
                          "findings": start["findings"] if start else None,
-                         "files": evidence_files(db, task.case_id, (data or {}).get(key)), "case_id": task.case_id}
+                         "files": {**evidence_files(db, task.case_id, earlier if isinstance(earlier, dict) else None),
+                                   **evidence_files(db, task.case_id, (data or {}).get(key))},
+                         "case_id": task.case_id}
     return contexts
 
 

@@ -23,6 +23,20 @@
     return { score: entered !== null && entered >= 0 && entered <= points ? entered : 0, count: null };
   }
 
+  // The row's colour and its 有差异 badge follow the typing, so an item scored as the earlier sheet shows none.
+  function markDifference(row, differs) {
+    row.classList.toggle("differs", differs);
+    var badge = row.querySelector("[data-diff-badge]");
+    if (differs && !badge) {
+      badge = document.createElement("span");
+      badge.className = "badge soon";
+      badge.setAttribute("data-diff-badge", "");
+      badge.textContent = row.closest("table").dataset.differsLabel;
+      row.querySelector("td.earlier").append(" ", badge);
+    }
+    if (badge) { badge.hidden = !differs; }
+  }
+
   function showOverride(box, differs) {
     var label = box.querySelector(".override");
     if (label) { label.hidden = !differs && !label.querySelector("input").value; }
@@ -50,7 +64,7 @@
         var found = itemScore(item, row);
         subtotal += found.score;
         row.querySelector("[data-score]").textContent = found.score;
-        if (row.dataset.earlier !== undefined) { row.classList.toggle("differs", num(row.dataset.earlier) !== found.score); }
+        if (row.dataset.earlier !== undefined) { markDifference(row, num(row.dataset.earlier) !== found.score); }
         if (row.dataset.found !== undefined) { showOverride(row, found.count !== num(row.dataset.found)); }
         var veto = row.querySelector("input[data-veto]");
         if (item.veto && veto && veto.checked) { vetoed = true; }
@@ -82,10 +96,18 @@
   function live(event) { return event.target.closest && event.target.closest(".score-sheet[data-live]"); }
   document.addEventListener("input", function (event) { var sheet = live(event); if (sheet) { update(sheet); } });
   document.addEventListener("change", function (event) { var sheet = live(event); if (sheet) { update(sheet); } });
-  // Rows are added and removed by lawflow.js's handler of the same click: count them once it has run.
+  // Rows are added and removed by lawflow.js's handler of the same click (on the document, bubbling): note the
+  // sheet while the button is still in it (capturing), count once that handler has run (bubbling up to window),
+  // in the same task as the click, so the totals are right by the time the click has been handled.
+  var clicked = null;
   document.addEventListener("click", function (event) {
     var sheet = live(event);
-    if (sheet && event.target.closest("[data-add-row], [data-remove-row]")) { setTimeout(function () { update(sheet); }, 0); }
+    clicked = sheet && event.target.closest("[data-add-row], [data-remove-row]") ? sheet : null;
+  }, true);
+  window.addEventListener("click", function () {
+    var sheet = clicked;
+    clicked = null;
+    if (sheet) { update(sheet); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".score-sheet[data-live]").forEach(update);
