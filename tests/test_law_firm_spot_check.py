@@ -144,3 +144,29 @@ def test_a_draw_short_of_named_firms_goes_back_to_the_form_with_nothing_sent(eng
         sweep(engine, session)
         drawn = session.get(RandomDraw, check.meta["sample_draw_id"]).result["chosen"]
         assert [f for f in NAMED if names(session, application(session, f).id) == ["年度抽查评分"]] == drawn
+
+
+def test_the_organiser_may_end_the_wait_for_results_from_the_case_page(engine, session, firms):
+    from engine.core import people
+    from engine.runtime.cases import waiting_messages
+    from engine.work.casework import message_actions, send_action
+
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        two_named_one_rectifying(engine, session, clock)
+        clock.move_to(at("2026-03-02T09:00"))
+        check = spot_check(engine, session)
+        sweep(engine, session)
+        clock.move_to(at("2026-03-03T10:00"))
+        checked(engine, session, "F-0001", 90)
+        sweep(engine, session)
+        check = cases.get_case(session, check.id)
+        assert check.meta["reported_count"] == 1 and names(session, check.id) == []
+        organiser, firm = people.user_by_name(session, "qian"), people.user_by_name(session, "mingde")
+        waiting = waiting_messages(engine, session, check.id)
+        assert [a["name"] for a in message_actions(engine, session, check, organiser, waiting)] == ["抽查结果"]
+        assert message_actions(engine, session, check, firm, waiting) == []
+        send_action(engine, session, check, organiser, "抽查结果", "F-0002 已注销，结束等待")
+        check = cases.get_case(session, check.id)
+        assert names(session, check.id) == ["结果汇总"]
+        assert (check.meta["reported_count"], check.meta["failed_count"]) == (1, 0)
+        assert case_data(engine, session, check)["closed_early"] is True
