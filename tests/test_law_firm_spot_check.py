@@ -8,11 +8,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from engine.core import people
 from engine.core.models import Case, CaseMessage, RandomDraw
 from engine.records import draws
 from engine.runtime import cases
 from engine.runtime.case_context import find_cases, running
-from engine.work.casework import case_data
+from engine.runtime.cases import waiting_messages
+from engine.work.casework import case_data, message_actions, send_action
 
 from .complaint_steps import at
 from .helpers import ready
@@ -95,11 +97,16 @@ def test_the_spot_check_draws_named_firms_assigns_inspectors_and_acts_on_the_res
             assert draws.rerun(record) == record.result and draws.verify(session, record.id)
         chosen = assignment.result["assignment"]
         assert sorted(chosen) == list(NAMED) and "F-0003" not in chosen
-        for firm, people in chosen.items():
-            assert len(people) == 2
-            for person in people:
+        for firm, inspectors in chosen.items():
+            assert len(inspectors) == 2
+            for person in inspectors:
                 home, recused = INSPECTORS[person]
                 assert firm != home and FIRMS[firm][1] != home and firm not in recused
+        waiting = waiting_messages(engine, session, application(session, "F-0001").id)
+        assert "年度抽查" in waiting
+        offered = message_actions(engine, session, application(session, "F-0001"), people.user_by_name(session, "qian"),
+                                  waiting)
+        assert "年度抽查" not in [a["name"] for a in offered]          # only the spot check sends it
         sweep(engine, session)
         for firm in NAMED:
             assert names(session, application(session, firm).id) == ["年度抽查评分"]
@@ -147,10 +154,6 @@ def test_a_draw_short_of_named_firms_goes_back_to_the_form_with_nothing_sent(eng
 
 
 def test_the_organiser_may_end_the_wait_for_results_from_the_case_page(engine, session, firms):
-    from engine.core import people
-    from engine.runtime.cases import waiting_messages
-    from engine.work.casework import message_actions, send_action
-
     with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
         two_named_one_rectifying(engine, session, clock)
         clock.move_to(at("2026-03-02T09:00"))
