@@ -80,6 +80,8 @@ PARENT_CASE_ID_VARIABLE = "parent_case_id"
 PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 # A case-context helper that reads a whole directory (issue 16, part "scenarios").
 DIRECTORY_ENTRIES_HELPER = "directory_entries"
+# A case-context helper that reads running cases of another process (issue 16, part "yearly spot check").
+FIND_CASES_HELPER = "find_cases"
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,10 @@ TERMS: tuple[Term, ...] = (
     Term(DIRECTORY_ENTRIES_HELPER, HELPER, "`(kind, **where)`",
          "the active entries of a directory in key order, each `{kind, key, name, …its data}`, kept to those whose "
          "fields equal the given values (a list value: any of them); reads only"),
+    # Issue 16, part "yearly spot check".
+    Term(FIND_CASES_HELPER, HELPER, "`(process, **where)`",
+         "the running cases of a process whose reportable fields equal the given values (a list value: any of "
+         "them), oldest first, each `{id, number, org, meta}`; reads only"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..core.messages import Msg
-from ..core.vocabulary import DIRECTORY_ENTRIES_HELPER
+from ..core.vocabulary import DIRECTORY_ENTRIES_HELPER, FIND_CASES_HELPER
 from ..core.models import Case, DirectoryEntry, Organization
 from ..records import directory
 
@@ -112,5 +112,16 @@ def child_cases(**where) -> list[dict]:
             for row in instance.session.execute(where_fields(query, where).order_by(Case.id))]
 
 
+def find_cases(process: str, **where) -> list[dict]:
+    """The running cases of a process whose reportable fields equal the given values (a list value: any of them),
+    oldest first, so a diagram can take another procedure's cases as its pool."""
+    query = (select(Case.id, Case.business_number, Case.meta, Organization.code)
+             .outerjoin(Organization, Case.org_id == Organization.id)
+             .where(Case.process_key == str(process), Case.status == "running"))
+    return [{"id": row.id, "number": row.business_number, "org": row.code, "meta": copy.deepcopy(row.meta or {})}
+            for row in _instance().session.execute(where_fields(query, where).order_by(Case.id))]
+
+
 HELPERS = {"related_cases": related_cases, "directory_entry": directory_entry, "organization_name": organization_name,
-           "organizations": organizations, "child_cases": child_cases, DIRECTORY_ENTRIES_HELPER: directory_entries}
+           "organizations": organizations, "child_cases": child_cases, DIRECTORY_ENTRIES_HELPER: directory_entries,
+           FIND_CASES_HELPER: find_cases}
