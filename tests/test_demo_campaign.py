@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.core.models import Case, CaseDocument
+from engine.core.models import Case, CaseDocument, HumanTask
 from engine.runtime import cases
 from web.database import session as db_session
 
@@ -70,12 +70,23 @@ def test_the_readme_names_every_demo_account_and_no_other():
     assert named == users
 
 
-@pytest.mark.xfail(strict=True, reason="scope.py admits the user's whole subtree: the inspectors sit at the city "
-                                       "bureau, so each sees every firm's case; see the issue 16 demo report")
 def test_an_inspector_sees_only_the_firms_drawn_for_them(app, client):
+    """Inspectors sit in the panel organisation, whose subtree holds no case: they open the firm whose task names
+    them (case_access), nothing else."""
     with app.app_context():
         session = db_session()
-        _, firms = _participants(session)
-        never_applied = firms["F-0007"].id
-    login(client, "wei")
-    assert client.get(f"/cases/{never_applied}").status_code == 404
+        campaign, firms = _participants(session)
+        inspect = cases.case_tasks(session, firms["F-0005"].id, "ready")[0]
+        drawn, drawn_case = sorted(inspect.candidate_users), firms["F-0005"].id
+        others = [firms[code].id for code in ("F-0007", "F-0006")] + [campaign.id]
+        bystander = sorted({"wei", "xie", "pan", "du", "cao", "shi", "lu", "yuan"} - set(
+            u for t in session.scalars(select(HumanTask).where(HumanTask.candidate_users.is_not(None)))
+            for u in t.candidate_users))
+    for inspector in drawn:
+        login(client, inspector)
+        assert client.get(f"/cases/{drawn_case}").status_code == 200
+        assert [client.get(f"/cases/{other}").status_code for other in others] == [404, 404, 404]
+        client.post("/logout")
+    if bystander:
+        login(client, bystander[0])
+        assert client.get(f"/cases/{drawn_case}").status_code == 404
