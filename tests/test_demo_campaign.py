@@ -90,3 +90,26 @@ def test_an_inspector_sees_only_the_firms_drawn_for_them(app, client):
     if bystander:
         login(client, bystander[0])
         assert client.get(f"/cases/{drawn_case}").status_code == 404
+
+
+def test_a_firm_is_offered_no_message_its_case_waits_for_from_other_cases(app):
+    """Window closings, the inspection arrangement and sanction notices come from other cases only: neither the
+    firm nor anyone else may send them from the case page (or the API, which obeys the same properties)."""
+    from engine.core import people
+    from engine.work import casework
+
+    with app.app_context():
+        session = db_session()
+        engine = app.extensions["lawflow.engine"]
+        _, firms = _participants(session)
+        offered = {}
+        waits = {}
+        for code, director in (("F-0001", "mingde"), ("F-0002", "zhengyan"), ("F-0005", "gongcheng")):
+            case = firms[code]
+            waiting = waits[code] = cases.waiting_messages(engine, session, case.id)
+            for username in (director, "admin"):
+                user = people.user_by_name(session, username)
+                offered[(code, username)] = [a["name"] for a in casework.message_actions(
+                    engine, session, case, user, waiting)]
+        assert "执业处分通报" in waits["F-0001"] and "异议" in waits["F-0002"]      # they do wait for messages
+        assert offered == {key: [] for key in offered}
