@@ -42,17 +42,13 @@ def participants(session: Session, user: User, case_id: int, *, now: datetime | 
     if ids:
         for task_case, name, due_at in session.execute(
                 select(HumanTask.case_id, HumanTask.name, HumanTask.due_at)
-                .where(HumanTask.status == "ready", HumanTask.case_id.in_(_children_ids(user, case_id, filters)))
+                .where(HumanTask.status == "ready", HumanTask.case_id.in_(ids))
                 .order_by(HumanTask.id)):
             open_tasks[task_case].append((name, due_at))
     return [{"id": id_, "number": number, "title": title, "status": status, "org": code, "org_name": name,
              "meta": dict(meta or {}), "created_at": created_at, "tasks": [task for task, _ in open_tasks[id_]],
              "overdue": any(due is not None and due < now for _, due in open_tasks[id_])}
             for id_, number, title, status, meta, created_at, code, name in rows]
-
-
-def _children_ids(user: User, case_id: int, filters: dict):
-    return _children(user, case_id, filters).with_only_columns(Case.id)
 
 
 def participant_figures(session: Session, user: User, case_id: int, *, fields: tuple[str, ...] | None = None,
