@@ -8,7 +8,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine.core import people
-from engine.core.models import AuditEvent, Case, CaseMessage
+from engine.core.models import AuditEvent, Case
+from engine.core.case_records import CaseMessage
 from engine.definitions import bundles
 from engine.runtime import cases, deliver_case_messages, fire_due_timers
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.core.models import Case, CaseDocument, HumanTask
+from engine.core.models import Case, HumanTask
+from engine.core.case_records import CaseDocument
 from engine.runtime import cases
 from web.database import session as db_session
 

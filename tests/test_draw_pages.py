@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from engine.core.models import Case, RandomDraw
+from engine.core.models import Case
+from engine.core.case_records import RandomDraw
 from engine.records import draws
 from web.cli import main
 from web.database import session as db_session

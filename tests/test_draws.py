@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 from engine.core import people
 from engine.core.errors import CaseFailed
 from engine.core.messages import Msg
-from engine.core.models import AuditEvent, RandomDraw
+from engine.core.models import AuditEvent
+from engine.core.case_records import RandomDraw
 from engine.definitions import bundles
 from engine.records import draws
 from engine.runtime import cases

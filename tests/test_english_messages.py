@@ -9,7 +9,8 @@ from flask import session as browser_session
 from sqlalchemy import select
 
 from engine.core import DataValidationError
-from engine.core.models import BundleFile, Case, Notification, User
+from engine.core.models import BundleFile, Case, User
+from engine.core.case_records import Notification
 from engine.time.calendar_store import store_year
 from web.database import session as db_session
 from web.engine_text import engine_text, field_name

@@ -230,7 +230,7 @@ def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine
     from .helpers import ready
     from .law_firm_steps import add_law_firm_people, penalised
 
-    from engine.core.models import CaseMessage
+    from engine.core.case_records import CaseMessage
     from engine.runtime import cases
 
     from .law_firm_steps import participant
@@ -249,7 +249,8 @@ def test_a_penalty_on_a_firms_lawyer_is_reported_to_the_firms_application(engine
 
 def test_an_invitation_late_in_the_window_is_reminded_at_once_and_keeps_its_fields(engine, session,
                                                                                   complaint_setup):
-    from engine.core.models import Notification, User
+    from engine.core.models import User
+    from engine.core.case_records import Notification
     from .complaint_steps import at
     from .law_firm_steps import add_law_firm_people, participant
 

@@ -15,7 +15,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine.core import people
-from engine.core.models import Case, RandomDraw, User
+from engine.core.models import Case, User
+from engine.core.case_records import RandomDraw
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 from engine.work import participants

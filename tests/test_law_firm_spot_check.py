@@ -9,7 +9,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine.core import people
-from engine.core.models import Case, CaseMessage, RandomDraw
+from engine.core.models import Case
+from engine.core.case_records import CaseMessage, RandomDraw
 from engine.records import draws
 from engine.runtime import cases
 from engine.runtime.case_context import find_cases, running

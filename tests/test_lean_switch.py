@@ -11,7 +11,8 @@ import time_machine
 from sqlalchemy import event, select
 
 from engine.core import people
-from engine.core.models import AuditEvent, Case, HumanTask, Notification
+from engine.core.models import AuditEvent, Case, HumanTask
+from engine.core.case_records import Notification
 from engine.runtime import cases, lean
 from engine.runtime.timers import fire_due_timers
 from engine.time.workdays import CHINA_TZ

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.core import scope
-from engine.core.models import Case, CaseCopy, CaseDocument, HumanTask, Notification, User
+from engine.core.models import Case, HumanTask, User
+from engine.core.case_records import CaseCopy, CaseDocument, Notification
 from engine.records import attachments
 from web.database import session as db_session
 

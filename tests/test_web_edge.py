@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.core import people
-from engine.core.models import Attachment, AuditEvent, Case, HumanTask, Notification
+from engine.core.models import AuditEvent, Case, HumanTask
+from engine.core.case_records import Attachment, Notification
 from engine.runtime import cases
 from engine.work import case_status
 from web.database import session as db_session

@@ -1,5 +1,6 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
-from . import db, errors, models, messages, people, scope, values, vocabulary
+from . import case_records, db, errors, models, messages, people, scope, values, vocabulary
+from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, InvalidState, NotAllowed,
@@ -7,20 +8,20 @@ from .errors import (
 )
 from .messages import Msg, as_msg
 from .models import (
-    ApiToken, Attachment, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay,
-    CalendarYear, Case, CaseAccess, CaseCopy, CaseDocument, CaseMessage, DirectoryEntry, DraftFile, HumanTask, Notification, Organization,
-    ProcessDefinition, Publication, RandomDraw, Role, SignInFailure, SignInSession, User, UserRole,
+    ApiToken, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay, CalendarYear, Case,
+    CaseAccess, DirectoryEntry, DraftFile, HumanTask, Organization, ProcessDefinition, Publication, Role,
+    SignInFailure, SignInSession, User, UserRole,
 )
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "db", "errors", "models", "messages", "people", "scope", "values", "vocabulary", "Msg", "as_msg",
+    "case_records", "db", "errors", "models", "messages", "people", "scope", "values", "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
     "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",
     "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
-    "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry", "DraftFile", "HumanTask",
-    "Notification", "Organization", "ProcessDefinition", "Publication", "RandomDraw", "Role", "SignInFailure", "SignInSession",
-    "User", "UserRole",
+    "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry",
+    "DraftFile", "HumanTask", "Notification", "Organization", "ProcessDefinition", "Publication", "RandomDraw", "Role",
+    "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
 ]

@@ -7,9 +7,9 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.case_records import Attachment
 from ..core.errors import DataValidationError, FieldError, NotFound
 from ..core.messages import Msg
-from ..core.models import Attachment
 
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt", ".ofd", ".zip", ".mp3", ".mp4"}

@@ -12,9 +12,10 @@ import hashlib
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..core.case_records import CaseDocument
 from ..core.errors import NotFound
 from ..core.messages import Msg
-from ..core.models import CaseDocument, Organization
+from ..core.models import Organization
 from ..core.values import plain
 from ..definitions.bundles import bundle_file
 from ..time.workdays import CHINA_TZ

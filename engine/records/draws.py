@@ -20,9 +20,10 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..core.case_records import RandomDraw
 from ..core.errors import InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Case, RandomDraw, User
+from ..core.models import AuditEvent, Case, User
 
 ALGORITHM = "sha256-v1"
 SAMPLE, ASSIGN = "sample", "assign"

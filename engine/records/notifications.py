@@ -10,8 +10,9 @@ from email.message import EmailMessage
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ..core.case_records import Notification
 from ..core.messages import Msg, as_msg
-from ..core.models import HumanTask, Notification, Role, User, UserRole
+from ..core.models import HumanTask, Role, User, UserRole
 from ..core.people import candidates
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..core.case_records import CaseMessage
 from ..core.db import begin_write
 from ..core.errors import CaseFailed, ConflictError, InvalidState, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Case, CaseMessage
+from ..core.models import AuditEvent, Case
 from ..core.values import plain
 from .case_context import where_fields
 from .cases import send_message

@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.case_records import CaseCopy, Notification
 from ..core.db import begin_write
 from ..core.errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Case, CaseCopy, HumanTask, Notification, Organization, User
+from ..core.models import AuditEvent, Case, HumanTask, Organization, User
 from ..core.people import candidates, is_candidate
 from ..core.scope import grant, scoped_case, scoped_task, sees_case
 

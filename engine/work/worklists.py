@@ -8,10 +8,11 @@ from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
+from ..core.case_records import CaseCopy
 from ..core.db import begin_write
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
-from ..core.models import Case, CaseCopy, HumanTask, Organization, User
+from ..core.models import Case, HumanTask, Organization, User
 from ..core.scope import organizations, scoped
 from ..core.vocabulary import LEADER_PROPERTY
 
