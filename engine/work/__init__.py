@@ -3,8 +3,7 @@ a campaign's participants, score sheets."""
 from . import (
     campaign_view, case_status, casework, participants, portal, public_lists, score_sheets, stats, tasks, worklists,
 )
-from .campaign_view import participant_figures
 from .score_sheets import score_sheet_start
 
 __all__ = ["campaign_view", "case_status", "casework", "participants", "portal", "public_lists", "score_sheets",
-           "stats", "tasks", "worklists", "participant_figures", "score_sheet_start"]
+           "stats", "tasks", "worklists", "score_sheet_start"]

@@ -1,8 +1,8 @@
 """A campaign's participants as its page shows them: the cases it started that the user may see, with their open
-tasks, and figures over them. Both keep to scope.py's rule, for the campaign and for each participant."""
+tasks, kept to scope.py's rule for the campaign and for each participant; the page's table and declared
+figures are built on them (participants.py)."""
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -50,19 +50,3 @@ def participants(session: Session, user: User, case_id: int, *, now: datetime | 
              "overdue": any(due is not None and due < now for _, due in open_tasks[id_])}
             for id_, number, title, status, meta, created_at, code, name in rows]
 
-
-def participant_figures(session: Session, user: User, case_id: int, *, fields: tuple[str, ...] | None = None,
-                        now: datetime | None = None, **filters) -> dict:
-    """Figures over the participants the user may see: how many, how many per status, per value of each
-    reportable field they carry (or of `fields` only, e.g. stage and band), and how many have an overdue task."""
-    found = participants(session, user, case_id, now=now, **filters)
-    counts: dict[str, Counter] = {}
-    for one in found:
-        for field, value in one["meta"].items():
-            if fields is not None and field not in fields:
-                continue
-            if isinstance(value, (str, int, float, bool)) or value is None:
-                counts.setdefault(field, Counter())[value] += 1
-    return {"total": len(found), "status": dict(Counter(one["status"] for one in found)),
-            "fields": {field: dict(values) for field, values in counts.items()},
-            "overdue": sum(1 for one in found if one["overdue"])}
