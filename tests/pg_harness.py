@@ -59,6 +59,17 @@ class PostgresServer:
                                     "-w", "start"]), check=True, capture_output=True)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
+    def create_database(self, name: str) -> str:
+        """Create an empty database on the running cluster; return its SQLAlchemy URL."""
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres",
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
     def postmaster_pid(self) -> int:
         """The pid of the cluster's main process (its backends are its children)."""
         return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])

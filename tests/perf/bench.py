@@ -181,13 +181,9 @@ def step_costs(Session, engine, loops: int, samples: int) -> tuple[float, float]
 def timer_run(waiting: int, due: int, interval: float) -> dict:
     """Fire `due` timers among `waiting` others with 3 sweeper processes on a real PostgreSQL."""
     server = PostgresServer()
-    admin_url = server.start()
-    url = admin_url.rsplit("/", 1)[0] + "/bench"
+    server.start()
     try:
-        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
+        url = server.create_database("bench")
         upgrade(url)
         sql = connect(url)
         Session, engine = session_factory(sql), Engine()

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from engine.core import people  # noqa: E402
 from engine.core.db import connect, session_factory, upgrade  # noqa: E402
@@ -61,13 +61,9 @@ def run(quick: bool = False) -> dict:
     """The campaign figures (see the module's docstring)."""
     firms, samples = (1000, 40) if quick else (1000, 150)
     server = PostgresServer()
-    admin_url = server.start()
-    url = admin_url.rsplit("/", 1)[0] + "/campaign_bench"
+    server.start()
     try:
-        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE campaign_bench"))
-        admin.dispose()
+        url = server.create_database("campaign_bench")
         upgrade(url)
         sql = connect(url)
         Session, engine = session_factory(sql), Engine()

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from engine.core import people  # noqa: E402
-from engine.core.db import connect, upgrade  # noqa: E402
+from engine.core.db import upgrade  # noqa: E402
 from engine.core.models import Case  # noqa: E402
 from engine.definitions import bundles  # noqa: E402
 from engine.runtime import cases  # noqa: E402
@@ -103,13 +103,9 @@ def run(quick: bool = False) -> dict:
 
     requests = 40 if quick else 150
     server = PostgresServer()
-    admin_url = server.start()
-    url = admin_url.rsplit("/", 1)[0] + "/campaign_page_bench"
+    server.start()
     try:
-        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE campaign_page_bench"))
-        admin.dispose()
+        url = server.create_database("campaign_page_bench")
         upgrade(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "campaign-page-bench-secret", "TESTING": True})
         with app.app_context():

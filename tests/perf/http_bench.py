@@ -272,19 +272,14 @@ def open_loop(port: int, ids: list[int], token: str, rate: float, kind: str = "s
 
 def run(quick: bool, kind: str = "socket") -> dict:
     """Start PostgreSQL and the production server; measure throughput, then p95 at half of it."""
-    from engine.core.db import connect
     from tests.pg_harness import PostgresServer, _free_port
 
     n_fast, n_paced = (1500, 800) if quick else (5000, 3000)
     pg = PostgresServer()
-    admin_url = pg.start()
-    url = admin_url.rsplit("/", 1)[0] + "/bench_http"
+    pg.start()
     server = None
     try:
-        admin = connect(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE bench_http"))
-        admin.dispose()
+        url = pg.create_database("bench_http")
         ids, token = prepare(url, n_fast + n_paced + 200)
         server = Server(url, _free_port())
         server.wait_ready()
