@@ -61,6 +61,12 @@ def meta(app, case_id: int) -> dict:
         return dict(db.get(Case, case_id).meta)
 
 
+def business_number(app, case_id: int) -> str:
+    """The case's business number, as the inbox lists it."""
+    with app.app_context():
+        return db_session().get(Case, case_id).business_number
+
+
 def type_into(page, locator, value: str) -> None:
     """Click the input and replace what it holds from the keyboard."""
     locator.click()
@@ -84,15 +90,18 @@ def score_below(page, sheet, code: str, score: int, reason: str) -> None:
     page.keyboard.type(reason)
 
 
-def claim_from_inbox(page, base: str, task: str) -> None:
-    """From 待签收, claim the task (the claim opens it); back on 我的待办 it is listed, and opened from there."""
+def claim_from_inbox(page, base: str, task: str, number: str) -> None:
+    """From 待签收, claim the task of the case with this business number (the demo's own campaign may put the same
+    task of another firm in the same queue); the claim opens it; back on 我的待办 it is listed, and opened from
+    there."""
     page.goto(f"{base}/inbox")
     page.click("#tab-group")
-    page.locator("#inbox tr", has_text=task).get_by_role("button", name="签收").click()
+    row = page.locator("#inbox tr", has_text=task).filter(has_text=number)
+    row.get_by_role("button", name="签收").click()
     page.wait_for_url(re.compile(r".*/tasks/\d+$"))
     page.get_by_role("link", name="待办", exact=True).click()
     assert page.locator("#tab-mine").get_attribute("class") == "active"
-    page.locator("#inbox a", has_text=task).first.click()
+    page.locator("#inbox tr", has_text=task).filter(has_text=number).get_by_role("link", name=task, exact=True).click()
 
 
 def fill_application(page) -> None:
@@ -106,10 +115,10 @@ def fill_application(page) -> None:
     page.locator('#task-form [data-field="commitment"] input[value="true"]').click()
 
 
-def apply_in_browser(page, base: str, tmp_path) -> None:
+def apply_in_browser(page, base: str, tmp_path, number: str) -> None:
     """The firm's director finds 申报 among the tasks, fills the application and the self-assessment, submits."""
     sign_in(page, base, DIRECTOR)
-    claim_from_inbox(page, base, "申报")
+    claim_from_inbox(page, base, "申报", number)
     page.wait_for_selector("#sheet-self_score")
     fill_application(page)
     sheet = page.locator("#sheet-self_score")
@@ -154,10 +163,10 @@ def recommended_and_drawn(app, campaign_id: int, case_id: int, clock) -> list[st
         return list(task.candidate_users)
 
 
-def inspect_in_browser(page, base: str, username: str) -> None:
+def inspect_in_browser(page, base: str, username: str, number: str) -> None:
     """A drawn inspector claims 实地检查评分, sees the firm's self-assessment beside each item, scores and submits."""
     sign_in(page, base, username)
-    claim_from_inbox(page, base, "实地检查评分")
+    claim_from_inbox(page, base, "实地检查评分", number)
     sheet = page.locator("#sheet-inspection_score")
     total, band = sheet.locator("[data-total]"), sheet.locator("[data-band]")
     assert beside(sheet) == {"D1.2": "2", "D2.1": "2", "D3.1": "0", "D5.1": "1"}   # the firm's own score, marked
@@ -242,8 +251,9 @@ def outsider_is_refused(page, base: str, paths: list[str]) -> None:
 
 def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, live_server, new_page, tmp_path):
     campaign_id, case_id = deployed_campaign(app)
+    number = business_number(app, case_id)
     firm = new_page()
-    apply_in_browser(firm, live_server, tmp_path)
+    apply_in_browser(firm, live_server, tmp_path, number)
     assert meta(app, case_id)["stage"] == "待初审"
     stored = case_value(app, case_id, "self_score")
     assert (stored["total"], stored["band"]) == (89, "standard")
@@ -254,7 +264,7 @@ def test_a_firm_applies_an_inspector_scores_and_the_city_sees_the_campaign(app, 
         inspectors = recommended_and_drawn(app, campaign_id, case_id, clock)
         assert meta(app, case_id)["stage"] == "实地检查中" and len(inspectors) == 2
         inspector = new_page()
-        inspect_in_browser(inspector, live_server, inspectors[0])
+        inspect_in_browser(inspector, live_server, inspectors[0], number)
         scored = case_value(app, case_id, "inspection_score")
         assert (scored["total"], scored["band_label"], scored["veto"]) == (86, "规范化（达标）", False)
         assert meta(app, case_id)["stage"] == "待认定"
