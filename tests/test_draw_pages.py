@@ -120,3 +120,34 @@ def test_the_cli_reruns_a_draw_from_its_record(app, drawn):
     changed = runner.invoke(main, ["draw", "verify", str(drawn["draw_id"])])
     assert changed.exit_code == 1 and "复核不一致" in changed.output
     assert runner.invoke(main, ["draw", "verify", "999999"]).exit_code == 2
+
+
+def test_the_portal_lists_a_published_draw_and_anyone_may_recheck_it(app, client, drawn):
+    path = f"/portal/draws/{drawn['draw_id']}"
+    assert client.get(path).status_code == 404                  # not yet published: as if it did not exist
+    assert "暂无公开的抽取结果" in client.get("/portal/draws").get_data(as_text=True)
+    assert "随机抽取结果公开" not in client.get("/portal/").get_data(as_text=True)
+    login(client, "zhang")
+    post(client, f"/cases/{drawn['case_id']}/draws/{drawn['draw_id']}/publish", drawn["case_id"])
+    client.get("/logout")
+    assert "随机抽取结果公开" in client.get("/portal/").get_data(as_text=True)
+    listing = client.get("/portal/draws").get_data(as_text=True)
+    assert "年度随机抽查" in listing and "东城区司法局" in listing and path in listing
+    first = next(f for f in FIRMS if f["key"] == drawn["chosen"][0])
+    html = client.get(path).get_data(as_text=True)
+    assert drawn["seed"] in html and f"{first['key']}（{first['name']}）" in html and "抽取数量：3" in html
+    assert "zhang" not in html                                   # who ran it stays with the staff pages
+    checked = client.post(path, data={"csrf_token": csrf(client, path)}).get_data(as_text=True)
+    assert "复核一致" in checked
+    tamper(app, drawn["draw_id"])
+    assert "复核不一致" in client.post(path, data={"csrf_token": csrf(client, path)}).get_data(as_text=True)
+
+
+def test_the_published_draws_read_in_english(client, app, drawn):
+    with app.app_context():
+        db = db_session()
+        db.get(RandomDraw, drawn["draw_id"]).published_at = DEMO_MOMENT
+        db.commit()
+    client.get("/lang/en")
+    html = client.get(f"/portal/draws/{drawn['draw_id']}").get_data(as_text=True)
+    assert "Organised by" in html and "Published" in html and "组织机关" not in html

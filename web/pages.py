@@ -20,6 +20,8 @@ from engine.work import case_status, casework, tasks, worklists
 
 
 from . import campaign, standards
+from .draw_view import draw_view
+from .readable import field_value, local_moment
 from .auth import is_policy, login_required
 from .database import session
 from .refusal import refuse
@@ -67,26 +69,6 @@ def status_label(code: str) -> str:
     return _(STATUS_LABELS.get(code, code))
 
 
-def local_moment(moment) -> str:
-    """A moment in China time, to the minute (empty for none)."""
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def field_value(value) -> str:
-    """A case field's value for reading: yes/no, lists joined, moments in China time."""
-    if value is True or value is False:
-        return _("是") if value else _("否")
-    if isinstance(value, list):
-        return "、".join(field_value(v) for v in value)
-    if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(CHINA_TZ)
-        return f"{moment:%Y-%m-%d}" if (moment.hour, moment.minute) == (0, 0) else f"{moment:%Y-%m-%d %H:%M}"
-    return str(value)
 
 
 _ACTORS = {"system": "系统", "public": "公众（网上提交）", "timer": "系统（期限届满）"}
@@ -303,36 +285,7 @@ def case_document(case_id: int, document_id: int):
                      mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-# Random draws (双随机一公开) on the case page: the record, 复核 and 公开 (part "draws", issue 16).
-CRITERIA_LABELS = {"count": "抽取数量", "per_target": "每个对象人数", "max_per_person": "每人至多", "excluded": "回避"}
-
-
-def draw_view(draw) -> dict:
-    """A recorded draw as the case page lists it: names beside keys, criteria and result in words."""
-    pool = draw.pool or {}
-    names = {e["key"]: e.get("name") for part in pool.values() for e in part if isinstance(e, dict) and "key" in e}
-    label = lambda key: f"{key}（{names[key]}）" if names.get(key) else key  # noqa: E731
-    if draw.method == draws.SAMPLE:
-        size = _("%(count)s 个", count=len(pool.get("items", [])))
-        result = "、".join(label(k) for k in (draw.result or {}).get("chosen", []))
-    else:
-        size = _("对象 %(targets)s 个，人员 %(people)s 名", targets=len(pool.get("targets", [])),
-                 people=len(pool.get("people", [])))
-        result = "；".join(f"{label(t)}：{'、'.join(label(p) for p in ps)}"
-                          for t, ps in (draw.result or {}).get("assignment", {}).items())
-    criteria = "；".join(f"{_(CRITERIA_LABELS[k]) if k in CRITERIA_LABELS else k}：{_criterion(v)}"
-                        for k, v in (draw.criteria or {}).items())
-    return {"id": draw.id, "purpose": draw.purpose, "drawn_at": draw.drawn_at, "drawn_by": draw.drawn_by,
-            "size": size, "criteria": criteria, "seed": draw.seed, "algorithm": draw.algorithm, "result": result,
-            "published_at": draw.published_at}
-
-
-def _criterion(value) -> str:
-    if isinstance(value, dict):
-        return "，".join(f"{k} {_criterion(v)}" for k, v in value.items()) or _("无")
-    return field_value(value)
-
-
+# Random draws (双随机一公开) on the case page: 复核 and 公开 (part "draws", issue 16).
 @bp.post("/cases/<int:case_id>/draws/<int:draw_id>/verify")
 @login_required
 def draw_verify(case_id: int, draw_id: int):

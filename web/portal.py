@@ -9,11 +9,12 @@ from collections import defaultdict, deque
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 
 from engine.core import DataValidationError, EngineError, NotFound
-from engine.records import directory
+from engine.records import directory, draws
 from engine.work import portal, public_lists
 
 from . import formfields
 from .database import rollback, session
+from .draw_view import draw_view
 from .workflow import engine
 from .engine_text import engine_text
 from .refusal import refuse
@@ -62,7 +63,7 @@ def index():
     """What the public may do here."""
     db = session()
     return render_template("portal/index.html", processes=portal.public_processes(db),
-                           lists=public_lists.public_lists(db))
+                           lists=public_lists.public_lists(db), draws=bool(draws.published(db, per_page=1)))
 
 
 @bp.route("/<process_key>", methods=("GET", "POST"))
@@ -119,3 +120,25 @@ def public_list(process_key: str, name: str):
             return render_template("portal/message_received.html", listing=heading, receipt=receipt, message=message)
     page = public_lists.public_list(db, process_key, name, request.args.get("page", 1, type=int))
     return render_template("portal/list.html", listing=page, sent=sent, errors=errors), status
+
+
+@bp.get("/draws")
+def published_draws():
+    """双随机一公开: the random draws their organisations published, newest first."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    found = [{**draw_view(d), "org": org} for d, org in draws.published(session(), page, PER_PAGE + 1)]
+    return render_template("portal/draws.html", draws=found[:PER_PAGE], page=page, more=len(found) > PER_PAGE)
+
+
+@bp.route("/draws/<int:draw_id>", methods=("GET", "POST"))
+def published_draw(draw_id: int):
+    """One published draw with everything needed to run it again; 复核 runs it again here."""
+    db, same = session(), None
+    draw, org = draws.published_draw(db, draw_id)
+    if request.method == "POST":
+        _limit("status")
+        same = draws.verify(db, draw_id)
+    return render_template("portal/draw.html", draw={**draw_view(draw), "org": org}, same=same)
+
+
+PER_PAGE = 50

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..core.case_records import RandomDraw
 from ..core.errors import InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Case, User
+from ..core.models import AuditEvent, Case, Organization, User
 
 ALGORITHM = "sha256-v1"
 SAMPLE, ASSIGN = "sample", "assign"
@@ -176,6 +176,26 @@ def verify(session: Session, draw_id: int) -> bool:
 def draws_of_case(session: Session, case_id: int) -> list[RandomDraw]:
     """The draws recorded by a case, oldest first."""
     return list(session.scalars(select(RandomDraw).where(RandomDraw.case_id == case_id).order_by(RandomDraw.id)))
+
+
+def published(session: Session, page: int = 1, per_page: int = 50) -> list[tuple[RandomDraw, str]]:
+    """Published draws, newest first, with the name of the organisation whose case ran each."""
+    query = (select(RandomDraw, Organization.name).join(Case, Case.id == RandomDraw.case_id)
+             .join(Organization, Organization.id == Case.org_id).where(RandomDraw.published_at.is_not(None))
+             .order_by(RandomDraw.published_at.desc(), RandomDraw.id.desc())
+             .offset((max(page, 1) - 1) * per_page).limit(per_page))
+    return [(draw, name) for draw, name in session.execute(query)]
+
+
+def published_draw(session: Session, draw_id: int) -> tuple[RandomDraw, str]:
+    """One published draw and its organisation's name; an unpublished draw is not found, as if it did not exist."""
+    query = (select(RandomDraw, Organization.name).join(Case, Case.id == RandomDraw.case_id)
+             .join(Organization, Organization.id == Case.org_id)
+             .where(RandomDraw.id == draw_id, RandomDraw.published_at.is_not(None)))
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(Msg("draw.not_found", id=draw_id), draw=draw_id)
+    return row[0], row[1]
 
 
 def publish(session: Session, draw_id: int, actor: User, now: datetime | None = None,
