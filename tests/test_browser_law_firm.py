@@ -230,8 +230,9 @@ def city_sees_the_campaign(page, base: str, campaign_id: int, case_id: int) -> N
     """The organiser sees the firm's stage and scores, the figures at this point (inspected, nobody named yet) and
     what the campaign did in words people read."""
     assert campaign_page(page, base, campaign_id, case_id) == {
-        "firm_name": "示范明德律师事务所", "stage": "待认定", "self_total": "89", "inspection_total": "86",
-        "band_label": "规范化（达标）"}
+        "stage": "待认定", "self_total": "89", "inspection_total": "86", "band_label": "规范化（达标）"}
+    row = page.locator(f'#participant-table tr[data-participant="{case_id}"]')
+    assert row.locator("td").first.inner_text() == "示范明德律师事务所"     # the firm, once: its unit column
     assert figures(page) == {"invited": "8", "applied": "1", "recommended": "1", "inspected": "1",
                              "named": "0", "rectifying": "0", "overdue": "0", "rate": "0.0%"}
     timeline = page.inner_text("#timeline")
