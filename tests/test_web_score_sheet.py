@@ -146,7 +146,8 @@ def test_the_inspection_shows_the_self_assessment_beside_each_item_with_differen
     task_id = ready_task(app, case_id, "检查评分")
     login(client, "li")
     html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert "前次评分" in html
+    heading = re.search(r"data-compare-heading>([^<]*)<", html).group(1)
+    assert heading.startswith("自评")          # headed by the title of the sheet it shows, not a generic 前次评分
     d12 = item_html(html, "D1.2")           # the inspection opens untouched: full points beside the self score
     assert 'data-earlier="3"' in d12 and 'class="sheet-item differs"' in d12 and "有差异" in d12
     assert "有差异" not in item_html(html, "D1.1")

@@ -64,6 +64,7 @@ class Sheet:
     result: dict
     compare: bool
     case_id: int | None = None
+    compare_label: str = ""                 # the compared sheet's field title, for the column's heading
     errors: list[str] = field(default_factory=list)
 
 
@@ -78,7 +79,7 @@ class PrintField:
 
 def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: dict | None = None,
          compare: bool = False, files: dict[int, str] | None = None, case_id: int | None = None,
-         findings: dict | None = None) -> Sheet:
+         findings: dict | None = None, compare_label: str = "") -> Sheet:
     """The sheet filled with `value` (entries and, once scored, the stored result), field errors by dotted path
     placed beside their items, the earlier sheet's item scores when comparing, and the auto findings (those the
     value holds, else `findings`)."""
@@ -116,7 +117,7 @@ def view(standard: dict, value, errors: dict[str, str], name: str, *, earlier: d
                  bonus=[entry("bonus", b) for b in standard.get("bonus") or []],
                  vetoes=[entry("vetoes", v) for v in standard.get("vetoes") or []],
                  notes=value.get("notes") or "", result=shown, compare=compare, case_id=case_id,
-                 errors=loose)
+                 compare_label=compare_label, errors=loose)
 
 
 def earlier_entry(held, files: dict[int, str]) -> dict:

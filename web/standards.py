@@ -66,12 +66,13 @@ def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) ->
         return {}
     started = _started(eng, db, task)
     known = case_data(eng, db, task.case) if len(started) < len(props) else {}
-    contexts = {}
+    contexts, titles = {}, casework.field_titles(db, task.case.definition.bundle_id)
     for key, prop in props.items():
-        start = started.get(key)
-        earlier = start["compare"] if start else known.get(prop.get(COMPARE_KEYWORD) or "")
+        start, compared = started.get(key), prop.get(COMPARE_KEYWORD) or ""
+        earlier = start["compare"] if start else known.get(compared)
         contexts[key] = {"standard": start["standard"] if start else standard(db, task.case, prop[STANDARD_KEYWORD]),
-                         "earlier": earlier or None, "compare": bool(prop.get(COMPARE_KEYWORD)),
+                         "earlier": earlier or None, "compare": bool(compared),
+                         "compare_label": titles.get(compared, "") if titles.get(compared) != compared else "",
                          "findings": start["findings"] if start else None,
                          "files": {**evidence_files(db, task.case_id, earlier if isinstance(earlier, dict) else None),
                                    **evidence_files(db, task.case_id, (data or {}).get(key))},
