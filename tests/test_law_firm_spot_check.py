@@ -174,3 +174,20 @@ def test_the_organiser_may_end_the_wait_for_results_from_the_case_page(engine, s
         assert names(session, check.id) == ["结果汇总"]
         assert (check.meta["reported_count"], check.meta["failed_count"]) == (1, 0)
         assert case_data(engine, session, check)["closed_early"] is True
+
+
+def test_a_sanction_during_the_spot_check_still_opens_the_revocation_review(engine, session, firms):
+    """The grounds for revocation are caught while the firm is being spot-checked too, not only while it waits."""
+    from .law_firm_steps import penalised
+
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        two_named_one_rectifying(engine, session, clock)
+        clock.move_to(at("2026-03-02T09:00"))
+        spot_check(engine, session)
+        sweep(engine, session)
+        assert names(session, application(session, "F-0001").id) == ["年度抽查评分"]
+        penalised(engine, session, clock, "L-0009")          # a lawyer of F-0001, penalised mid-check
+        sweep(engine, session)
+        case = application(session, "F-0001")
+        assert names(session, case.id) == ["撤销审查"]          # the on-site check gives way to the review
+        assert case_data(engine, session, case)["revocation_ground"] == "有效期内受到行政处罚或公开谴责以上行业处分"
