@@ -57,8 +57,10 @@ def test_the_policy_role_and_portal_limits_come_from_the_environment(tmp_path, m
     app = create_app()
     made_apps.append(app)
     assert app.config["POLICY_ROLE"] == "policy_admin"
-    limits = app.extensions["lawflow.portal_limits"]
-    assert (limits["submit"].limit, limits["status"].limit) == (2, 3)
+    from web.rate_limits import per
+    with app.app_context():          # the portal's limits read the settings when a request is checked
+        assert (per("PORTAL_SUBMISSIONS_PER_HOUR", "hour")(), per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes")()) \
+            == ("2 per hour", "3 per 10 minutes")
 
 
 def test_a_test_config_replaces_the_instance_file_and_the_environment(tmp_path, monkeypatch, made_apps):

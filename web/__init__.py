@@ -36,11 +36,14 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    from . import api, assets, auth, campaign, database, errors, i18n, pages, policy, portal, score_pages, work, workflow
+    from . import (
+        api, assets, auth, campaign, database, errors, i18n, pages, policy, portal, rate_limits, score_pages, work, workflow,
+    )
 
     database.init_app(app)
     workflow.init_app(app)
     i18n.init_app(app)
+    rate_limits.init_app(app)       # first of the request hooks: a breached limit reads no body
     auth.init_app(app)
     errors.init_app(app)
     pages.init_app(app)

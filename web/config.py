@@ -95,11 +95,15 @@ DEFAULTS = {
     "LOGIN_LOCK_SECONDS": 300,
     # The role whose holders may use the policy pages (drafts, publishing, recovery of cases in error).
     "POLICY_ROLE": "policy",
-    # Public portal, per client address and server process: submissions an hour, status checks in ten minutes.
+    # Public portal, per client address across all servers: accepted submissions an hour, status checks with a
+    # wrong number or code in ten minutes (a refused form and a right code do not count).
     "PORTAL_SUBMISSIONS_PER_HOUR": 5,
     "PORTAL_CHECKS_PER_10_MINUTES": 20,
-    # Public lists: messages (objections) from the public per client address and server process an hour.
+    # Public lists: accepted messages (objections) and those naming no listed case, per client address an hour.
     "PORTAL_MESSAGES_PER_HOUR": 5,
+    # Where Flask-Limiter keeps its counters: `database://` (the shared database: every worker and server counts
+    # together), or any `limits` storage URI such as `redis://host:6379` or `memory://` (one process only).
+    "RATELIMIT_STORAGE_URI": "database://",
 }
 
 

@@ -2,11 +2,7 @@
 public lists processes declare and send a listed case the message its list accepts (an objection)."""
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
-
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, render_template, request
 
 from engine.core import DataValidationError, EngineError, NotFound
 from engine.records import directory, draws
@@ -17,45 +13,15 @@ from .database import rollback, session
 from .draw_view import draw_view
 from .workflow import engine
 from .engine_text import engine_text
+from .rate_limits import limit, per
 from .refusal import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
-class RateLimiter:
-    """At most `limit` hits per key in a sliding window (per process; enough to slow a script down)."""
-
-    def __init__(self, limit: int, seconds: float):
-        self.limit, self.seconds = limit, seconds
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > self.seconds:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            return True
-
-
 def init_app(app: Flask) -> None:
-    """Register the portal with its rate limits (submissions and list messages per hour, status checks per
-    10 minutes)."""
-    app.extensions["lawflow.portal_limits"] = {
-        "submit": RateLimiter(int(app.config["PORTAL_SUBMISSIONS_PER_HOUR"]), 3600),
-        "status": RateLimiter(int(app.config["PORTAL_CHECKS_PER_10_MINUTES"]), 600),
-        "message": RateLimiter(int(app.config["PORTAL_MESSAGES_PER_HOUR"]), 3600),
-    }
+    """Register the portal (its rate limits are declared on its views: web/rate_limits.py)."""
     app.register_blueprint(bp)
-
-
-def _limit(bucket: str) -> None:
-    if not current_app.extensions["lawflow.portal_limits"][bucket].allow(request.remote_addr or "?"):
-        abort(429, description="操作过于频繁，请稍后再试")
 
 
 @bp.get("/")
@@ -67,13 +33,14 @@ def index():
 
 
 @bp.route("/<process_key>", methods=("GET", "POST"))
+@limit(per("PORTAL_SUBMISSIONS_PER_HOUR", "hour"), methods=["POST"],
+       deduct_when=lambda r: r.status_code == 200)
 def submit(process_key: str):
     """Fill in and submit the intake form; the answer is the case number and a verification code."""
     db = session()
     definition, schema = portal.public_form(engine(), db, process_key)
     data, errors, org, status = {}, {}, request.form.get("org", ""), 200
     if request.method == "POST":
-        _limit("submit")
         data = formfields.parse(schema, request.form)
         try:
             case, code = portal.submit(engine(), db, process_key, data, org)
@@ -87,11 +54,12 @@ def submit(process_key: str):
 
 
 @bp.route("/status", methods=("GET", "POST"))
+@limit(per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes"), methods=["POST"],
+       deduct_when=lambda r: r.status_code == 404)
 def status():
     """The stage and the public fields of a case, given its number and verification code."""
     found, error, status_code = None, None, 200
     if request.method == "POST":
-        _limit("status")
         try:
             found = portal.status(engine(), session(), request.form.get("number", ""), request.form.get("code", ""))
         except NotFound as exc:
@@ -100,11 +68,12 @@ def status():
 
 
 @bp.route("/lists/<process_key>/<name>", methods=("GET", "POST"))
+@limit(per("PORTAL_MESSAGES_PER_HOUR", "hour"), methods=["POST"],
+       deduct_when=lambda r: r.status_code in (200, 404))
 def public_list(process_key: str, name: str):
     """A public list, paged; a row of a list that accepts messages has a form to send one (an objection)."""
     db, sent, errors, status = session(), {}, {}, 200
     if request.method == "POST":
-        _limit("message")
         sent = {key: request.form.get(key, "") for key in ("number", "message", "name", "contact", "text")}
         try:
             receipt = public_lists.send_public_message(engine(), db, process_key, name, sent["number"],
@@ -131,12 +100,12 @@ def published_draws():
 
 
 @bp.route("/draws/<int:draw_id>", methods=("GET", "POST"))
+@limit(per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes"), methods=["POST"])
 def published_draw(draw_id: int):
     """One published draw with everything needed to run it again; 复核 runs it again here."""
     db, same = session(), None
     draw, org = draws.published_draw(db, draw_id)
     if request.method == "POST":
-        _limit("status")
         same = draws.verify(db, draw_id)
     return render_template("portal/draw.html", draw={**draw_view(draw), "org": org}, same=same)
 

@@ -10,7 +10,7 @@ from .messages import Msg, as_msg
 from .models import (
     ApiToken, AuditEvent, Base, Bundle, BundleDraft, BundleFile, BusinessSequence, CalendarDay, CalendarYear, Case,
     CaseAccess, DirectoryEntry, DraftFile, HumanTask, Organization, ProcessDefinition, Publication, Role,
-    SignInFailure, SignInSession, User, UserRole,
+    RateLimitCounter, SignInFailure, SignInSession, User, UserRole,
 )
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
@@ -22,6 +22,6 @@ __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
     "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry",
     "DraftFile", "HumanTask", "Notification", "Organization", "ProcessDefinition", "Publication", "RandomDraw", "Role",
-    "SignInFailure", "SignInSession", "User", "UserRole",
+    "RateLimitCounter", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
 ]

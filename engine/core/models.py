@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint,
+    JSON, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -326,6 +326,16 @@ class SignInFailure(Base):
     scope: Mapped[str] = mapped_column(String(16))          # account | address
     subject: Mapped[str] = mapped_column(String(200))
     failed_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+
+
+class RateLimitCounter(Base):
+    """A rate limit's counter for one key (client address, account name…) and its window, shared by every worker
+    and server through the database (web/rate_limits.py: Flask-Limiter's storage)."""
+
+    __tablename__ = "rate_limit_counter"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)     # seconds since the epoch, as limits counts
 
 
 class CaseAccess(Base):
