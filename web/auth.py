@@ -1,8 +1,9 @@
-"""Sign-in with local accounts, CSRF tokens on every form, and the current user.
+"""Sign-in with local accounts, CSRF tokens on every form (Flask-WTF), and the current user.
 
-Before a view runs, in this order: the user from the session cookie (a session the database still holds), the
-request body's size limit (a larger one only for signed-in staff who upload or import), sign-in for staff pages,
-then the CSRF check, the first thing that reads the body.
+Before a view runs, in this order: the rate limits a view declares (web/rate_limits.py), the user from the session
+cookie (a session the database still holds), the request body's size limit (a larger one only for signed-in staff
+who upload or import), sign-in for staff pages, then Flask-WTF's CSRF check, the first thing that reads the body
+(its automatic check is off so that it runs here, in its place, and never for the token-authenticated API).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from functools import cache, wraps
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from werkzeug.exceptions import BadRequest
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.core import User
@@ -22,6 +25,7 @@ from .redirects import local_target
 from .workflow import engine
 
 bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
 
 
 def hash_password(password: str) -> str:
@@ -31,28 +35,26 @@ def hash_password(password: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Register sign-in pages and the checks every request passes before its view, in order (see above)."""
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False      # checked by _check_csrf, in its place among the checks
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lives as long as the signed-in session
+    csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_bound_body)
     app.before_request(_require_sign_in)
     app.before_request(_check_csrf)
-    app.context_processor(lambda: {"current_user": g.get("user"), "csrf_token": csrf_token})
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.context_processor(lambda: {"current_user": g.get("user"), "csrf_token": generate_csrf})
     app.register_blueprint(bp)
-
-
-def csrf_token() -> str:
-    """The session's CSRF token, created on first use."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
 
 
 def _check_csrf() -> None:
     if is_api_request():    # the API takes bearer tokens, never the session cookie, so there is nothing to forge
         return
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
-        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            abort(400, description="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+    csrf.protect()          # POST, PUT, PATCH and DELETE carry the form's csrf_token or an X-CSRF-Token header
+
+
+def _csrf_refused(_exc: CSRFError):
+    return BadRequest(description=_("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试"))
 
 
 def _load_user() -> None:
