@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from engine.core import people
 from engine.core.case_records import RandomDraw
 from engine.definitions import bundles
 from engine.runtime import cases
@@ -30,6 +31,11 @@ def institutions(session, deployed):
 
 def names(session, case_id) -> list[str]:
     return sorted(t.name for t in ready(session, case_id))
+
+
+def candidates(session, case_id, name: str) -> list[str]:
+    task = next(t for t in ready(session, case_id) if t.name == name)
+    return sorted(u.username for u in people.candidates(session, task))
 
 
 def test_the_campaign_runs_its_phases_and_closes_with_the_rate_in_its_summary_report(engine, session, institutions):
@@ -109,3 +115,34 @@ def test_a_standard_revised_after_the_pilot_applies_to_the_later_wave_only(engin
         assert (pilot.meta["self_total"], later.meta["self_total"]) == (86, 86)
         assert (pilot.meta["self_band"], later.meta["self_band"]) == ("failed", "passed")   # pass mark 90 vs 85
         assert pilot.meta["stage"] == later.meta["stage"] == "待区县审核"
+
+
+def test_rectification_is_reminded_then_supervised_by_the_county_then_escalated_to_the_centre(engine, session,
+                                                                                               institutions):
+    from engine.core.case_records import Notification
+
+    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
+            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
+            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
+            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2026-03-31",
+            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+    with time_machine.travel(at("2025-06-16T09:00"), tick=True) as clock:
+        case = cases.start_case(engine, session, "legal_aid_assessment", item, org_code="LA-a", actor="fang")
+        self_assessed(engine, session, "LA-a", 80)
+        cases.send_message(engine, session, case.id, "抽查安排", {}, actor="fang")      # released undrawn
+        do(engine, session, case.id, "验收认定", "lei", {"accept_opinion": "限期整改"})
+        case = assessment(session, "LA-a")
+        assert (case.meta["stage"], case.meta["final_total"]) == ("整改中", 80)
+        assert case.meta.get("check_total") is None                                   # scored on its self-assessment
+        clock.move_to(at("2025-07-10T09:00"))                                       # 5 working days before 07-16
+        sweep(engine, session)
+        assert [n.title for n in session.scalars(select(Notification).where(Notification.case_id == case.id))] \
+            == ["整改临期提醒：A区法律援助中心"]
+        clock.move_to(at("2025-07-17T09:00"))
+        sweep(engine, session)
+        assert names(session, case.id) == ["督办（整改逾期）", "限期整改"]
+        assert candidates(session, case.id, "督办（整改逾期）") == ["ra"]                  # the county's reviewer
+        clock.move_to(at("2025-07-24T09:00"))                                       # 5 working days after
+        sweep(engine, session)
+        assert names(session, case.id) == sorted(["督办（整改逾期）", "市法律援助中心督办（整改逾期）", "限期整改"])
+        assert candidates(session, case.id, "市法律援助中心督办（整改逾期）") == ["fang"]
