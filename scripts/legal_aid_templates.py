@@ -56,7 +56,7 @@ TEMPLATES = {
         ("p", "各方面得分：" + AREAS),
         ("p", "逐项得分：{% for code, points in (sheet.item_scores or {}).items() %}{{ code }} {{ points }}；{% endfor %}"),
         ("p", "一票否决（" + L1 + "第六十一条）：" + VETO),
-        ("p", "明察暗访记录：{% for v in visits %}{{ v.visited_on }} {{ v.visit_kind }} {{ v.item_code }} {{ v.finding }}；"
+        ("p", "明察暗访记录：{% for v in visit_list %}{{ v.visited_on }} {{ v.visit_kind }} {{ v.item_code }} {{ v.finding }}；"
               "{% else %}无{% endfor %}"),
         ("p", "总分：{{ sheet.total }} 分；结论：{{ sheet.band_label }}"),
         ("r", "市法律援助中心"), ("r", "{{ today | cn_date }}"),

@@ -129,11 +129,16 @@ def test_rectification_is_reminded_then_supervised_by_the_county_then_escalated_
     with time_machine.travel(at("2025-06-16T09:00"), tick=True) as clock:
         case = cases.start_case(engine, session, "legal_aid_assessment", item, org_code="LA-a", actor="fang")
         self_assessed(engine, session, "LA-a", 80)
+        cases.send_message(engine, session, case.id, "明察暗访", {}, actor="fang")      # a visit, from the case page
+        do(engine, session, case.id, "记录明察暗访", "fang", {"visited_on": "2025-06-16", "visit_kind": "暗访",
+                                                        "item_code": "A1.2", "finding": "窗口未公示投诉电话"})
+        assert assessment(session, "LA-a").meta["visit_count"] == 1
         cases.send_message(engine, session, case.id, "抽查安排", {}, actor="fang")      # released undrawn
         do(engine, session, case.id, "验收认定", "lei", {"accept_opinion": "限期整改"})
         case = assessment(session, "LA-a")
         assert (case.meta["stage"], case.meta["final_total"]) == ("整改中", 80)
         assert case.meta.get("check_total") is None                                   # scored on its self-assessment
+        assert "暗访 A1.2 窗口未公示投诉电话" in document_text(session, case.id, "检查评分表")
         clock.move_to(at("2025-07-10T09:00"))                                       # 5 working days before 07-16
         sweep(engine, session)
         assert [n.title for n in session.scalars(select(Notification).where(Notification.case_id == case.id))] \
