@@ -13,7 +13,7 @@ from .conftest import ROOT
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NOT_DRAWN = {"definitions", "process", "laneSet", "message", "collaboration", "messageEventDefinition",
              "timerEventDefinition", "dataObject", "dataOutputAssociation", "dataInputAssociation", "documentation",
-             "extensionElements", "conditionExpression", "incoming", "outgoing", "script", "flowNodeRef",
+             "extensionElements", "conditionExpression", "incoming", "outgoing", "script", "flowNodeRef", "property",
              "timeDate", "timeDuration", "timeCycle"}
 
 

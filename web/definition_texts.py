@@ -219,8 +219,11 @@ DEFINITION_TEXTS = {
     "diff.passed": "合格",
     "participants.bad_column": "participantColumns 中的「%(entry)s」应写作「字段:名称」",
     "participants.bad_figure": "participantFigures 中的「%(entry)s」应写作「名称=规则:标签」",
-    "participants.bad_rule": "统计项 %(name)s 的规则「%(rule)s」无法识别（可写 *、字段=值1;值2、字段!=值1;值2、@overdue 或 a/b）",
+    "participants.bad_rule": "统计项 %(name)s 的规则「%(rule)s」无法识别（可写 *、字段=值1;值2、字段!=值1;值2、@overdue、+字段 或 a/b，条件可用 & 连接）",
     "participants.unknown_figure": "统计项 %(name)s 引用了此前未定义的统计项：%(missing)s",
     "participants.duplicate": "%(name)s 重复定义",
+    "participants.bad_target": "统计项 %(name)s 的目标「%(target)s」应为百分数或 @字段",
+    "participants.target_not_ratio": "统计项 %(name)s 不是比率（a/b），不能设目标",
+    "participants.unreported_setting": "统计项 %(name)s 读取的 %(field)s 不是本流程的可报告字段（reportableFields）",
     "formcheck.root": "(根)",
 }

@@ -224,8 +224,11 @@ DEFINITION_CODES = {
     "diff.passed": "passed",
     "participants.bad_column": "participantColumns entry `{entry}` is not `field:label`",
     "participants.bad_figure": "participantFigures entry `{entry}` is not `name=rule:label`",
-    "participants.bad_rule": "figure {name}: `{rule}` is not a rule (`*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b`)",
+    "participants.bad_rule": "figure {name}: `{rule}` is not a rule (`*`, `field=v1;v2`, `field!=v1;v2`, `@overdue`, `+field` or `a/b`, conditions joined by `&`)",
     "participants.unknown_figure": "figure {name} divides figures not declared before it: {missing}",
     "participants.duplicate": "{name} is declared twice",
+    "participants.bad_target": "figure {name}: the target `{target}` is neither a percentage nor `@field`",
+    "participants.target_not_ratio": "figure {name}: only a ratio `a/b` may be held against a target",
+    "participants.unreported_setting": "figure {name} reads `{field}`, which the process does not report",
     "formcheck.root": "(root)",
 }

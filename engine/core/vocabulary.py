@@ -123,8 +123,10 @@ TERMS: tuple[Term, ...] = (
     Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
          "the participants' reportable fields shown as columns of the parent case's participants table"),
     Term(PARTICIPANT_FIGURES_PROPERTY, PROCESS, "`name=rule:名称, …`",
-         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue` or `a/b` "
-         "(a percentage of two figures declared before it)"),
+         "figures over the participants; a rule is `*`, `field=v1;v2`, `field!=v1;v2`, `@overdue`, `+field` (a sum) "
+         "or `a/b` (a percentage of two figures declared before it); conditions join with `&`; a ratio may be held "
+         "against a target, `a/b>=90` or `a/b>=@setting` (the parent's reportable field); `…?setting=value` shows "
+         "a figure only when the parent's field holds the value"),
     Term(FORM_PROPERTY, TASK, "a form path", "the task's form, relative to `forms/`"),
     Term(DUE_PROPERTY, TASK, "expression", "the task's due moment"),
     Term(ASSIGNEE_PROPERTY, TASK, "expression",

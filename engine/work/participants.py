@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..core.models import Case, User
 from ..core.scope import scoped
 from ..core.vocabulary import PARTICIPANT_COLUMNS_PROPERTY, PARTICIPANT_FIGURES_PROPERTY
-from ..definitions.participant_views import matches, parse_columns, parse_figures
+from ..definitions.participant_views import matches, parse_columns, parse_figures, shown, target_of
 from .campaign_view import participants
 
 MAX_CHOICES = 30        # a column with more distinct values than this is not offered as a filter
@@ -50,19 +50,38 @@ def rows(session: Session, user: User, case: Case, now: datetime) -> list[dict]:
 
 def figures(case: Case, found: list[dict]) -> list[dict]:
     """The figures the case's process declares, counted over the participants found: name, label, value, and for
-    a ratio its percentage (None when the denominator is 0)."""
+    a ratio its percentage (None when the denominator is 0) with the target it is held against and whether it is
+    met (None without a target). A figure whose condition on the case does not hold is counted but not shown."""
     declared, _problems = parse_figures((case.definition.properties or {}).get(PARTICIPANT_FIGURES_PROPERTY))
+    settings = case.meta or {}
     values: dict[str, Any] = {}
-    shown = []
+    listed = []
     for figure in declared:
-        if figure.kind == "ratio":
-            top, bottom = values[figure.field], values[figure.values[0]]
-            values[figure.name] = round(100 * top / bottom, 1) if bottom else None
-        else:
-            values[figure.name] = sum(1 for r in found if matches(figure, r["meta"], r["overdue"]))
-        shown.append({"name": figure.name, "label": figure.label, "value": values[figure.name],
-                      "ratio": figure.kind == "ratio"})
-    return shown
+        values[figure.name] = _value(figure, values, found)
+        if not shown(figure, settings):
+            continue
+        target = target_of(figure, settings) if figure.kind == "ratio" else None
+        value = values[figure.name]
+        listed.append({"name": figure.name, "label": figure.label, "value": value,
+                       "ratio": figure.kind == "ratio", "target": target,
+                       "met": None if target is None or value is None else value >= target})
+    return listed
+
+
+def _value(figure, values: dict, found: list[dict]):
+    """One figure's value: a percentage of two earlier figures, a sum of a field, or a count."""
+    if figure.kind == "ratio":
+        top, bottom = values[figure.field], values[figure.values[0]]
+        return round(100 * top / bottom, 1) if bottom else None
+    kept = [r for r in found if matches(figure, r["meta"], r["overdue"])]
+    if figure.kind == "sum":
+        return sum(_number(r["meta"].get(figure.field)) for r in kept)
+    return len(kept)
+
+
+def _number(value) -> float:
+    """A reportable value as a number to add (anything else adds nothing)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def table(session: Session, user: User, case: Case, now: datetime, *, filters: dict[str, str] | None = None,

@@ -1,0 +1,31 @@
+"""The demo's legal-aid audit (`lawflow demo`): a campaign in its 全面实施 phase, its institutions at different
+steps, and its page showing the rate and the pilot's share against their targets."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from engine.core.models import Case
+from web.database import session as db_session
+
+from .web_helpers import login
+
+STAGES = {"LA-a": "已达标", "LA-b": "待抽查", "LA-c": "自查中", "LA-city": "待确定联络人",
+          "LA-union": "自评完成（不计入）"}
+
+
+def test_the_demo_audit_is_in_its_roll_out_phase_and_its_page_shows_the_targets(app, client):
+    with app.app_context():
+        session = db_session()
+        campaign = session.scalar(select(Case).where(Case.process_key == "legal_aid_campaign"))
+        children = session.scalars(select(Case).where(Case.parent_id == campaign.id))
+        assert campaign.meta["phase"] == "全面实施"
+        assert {c.meta["institution_code"]: c.meta["stage"] for c in children} == STAGES
+    login(client, "fang")
+    html = client.get(f"/cases/{campaign.id}").get_data(as_text=True)
+    figure = lambda name: re.sub(r"<[^>]+>|\s+", "", re.search(
+        rf'data-figure="{name}">(.*?)</span></span>', html, re.S).group(1))
+    assert figure("rate") == "达标率100.0%（目标≥90%，已达到）"
+    assert figure("pilot_rate") == "试点阶段达标率（占参评机构）25.0%（目标≥33.3%，未达到）"
+    assert 'data-figure="item_rate"' not in html          # the campaign counts institutions, not items
