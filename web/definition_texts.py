@@ -61,6 +61,7 @@ DEFINITION_TEXTS = {
     "label.offer_when": "提供条件（offerWhen）",
     "label.due": "办理期限表达式（dueExpression）",
     "label.assignee": "办理人表达式（assigneeExpression）",
+    "label.excluded_users": "回避人员表达式（excludedUsers）",
     "label.dmn_input": "决策表输入 %(name)s",
     "label.dmn_condition": "决策表第 %(row)s 行条件",
     "label.dmn_output": "决策表第 %(row)s 行输出",

@@ -83,6 +83,7 @@ TEXTS = {
     "case.data_keys": "初始数据的键必须是字符串",
     "case.callable_only": "流程「%(name)s」只能由其他流程调用，不能单独发起",
     "task.taken": "任务已被他人处理，请刷新后重试",
+    "task.excluded_user": "%(user)s 须回避，不能办理「%(name)s」。%(reason)s",
     "form.fix_count": "表单有 %(count)s 处需要修改",
     "case.not_waiting_message": "案件当前不在等待消息 %(name)s",
     "case.changed": "案件已被他人修改，请刷新后重试",
@@ -124,7 +125,10 @@ TEXTS = {
     "instance.wrong_type": "%(name)s（%(element)s）：%(prop)s `%(expression)s` 的结果 %(value)s 不是%(wanted)s",
     "wanted.username": "用户名（文本）",
     "wanted.time": "时间",
+    "wanted.usernames": "用户名列表",
     "context.not_running": "该函数只能在流程运行中调用",
+    "context.band_total": "standard_band 的总分须为数字，而不是 %(value)s",
+    "context.no_standard": "standard_band：流程版本中没有评分标准 forms/%(path)s",
     "context.related_needs_criteria": "related_cases 至少需要一个条件，如 related_cases(complainant_id=...)",
     "sandbox.exception": "%(kind)s: %(detail)s",
     # records: random draws (part "draws", issue 16)

@@ -64,6 +64,7 @@ DEFINITION_CODES = {
     "label.offer_when": "offer condition (offerWhen)",
     "label.due": "due expression (dueExpression)",
     "label.assignee": "assignee expression (assigneeExpression)",
+    "label.excluded_users": "excluded users expression (excludedUsers)",
     "label.dmn_input": "decision table input {name}",
     "label.dmn_condition": "decision table row {row} condition",
     "label.dmn_output": "decision table row {row} output",

@@ -76,6 +76,7 @@ CODES = {
     "case.data_keys": "the keys of initial data must be strings",
     "case.callable_only": "process \"{name}\" runs only as another process's call activity",
     "task.taken": "someone else handled the task first; reload and try again",
+    "task.excluded_user": "{user} is excluded from \"{name}\" and may not complete it. {reason}",
     "form.fix_count": "the form has {count} field(s) to correct",
     "case.not_waiting_message": "the case is not waiting for message {name}",
     "case.changed": "someone else changed the case first; reload and try again",
@@ -118,7 +119,10 @@ CODES = {
     "instance.wrong_type": "{name} ({element}): {prop} `{expression}` gave {value}, which is not {wanted}",
     "wanted.username": "a user name (text)",
     "wanted.time": "a time",
+    "wanted.usernames": "a list of user names",
     "context.not_running": "this function may only be called while a process runs",
+    "context.band_total": "standard_band needs a number as the total, not {value}",
+    "context.no_standard": "standard_band: the bundle has no standard forms/{path}",
     "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(complainant_id=...)",
     "sandbox.exception": "{kind}: {detail}",
     # records: random draws (part "draws", issue 16)

@@ -19,7 +19,7 @@ from ..core.errors import Problem, SandboxError
 from ..core.messages import Msg
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
-    OFFER_WHEN_PROPERTY,
+    EXCLUDED_USERS_PROPERTY, OFFER_WHEN_PROPERTY,
 )
 from ..sandbox.script import Sandbox
 from .form_checks import check_forms
@@ -355,9 +355,11 @@ def _expressions(ts):
 
 
 def _property_expressions(ts):
-    """Expressions written as element properties: when a message may be sent, a task's due moment and assignee."""
+    """Expressions written as element properties: when a message may be sent, a task's due moment, assignee and
+    excluded users."""
     properties = (getattr(ts, "extensions", None) or {}).get("properties") or {}
-    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee")):
+    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee"),
+                        (EXCLUDED_USERS_PROPERTY, "excluded_users")):
         if properties.get(name):
             yield Msg(f"label.{label}"), properties[name], "eval"
 
