@@ -223,4 +223,18 @@ DEFINITION_TEXTS = {
     "participants.unknown_figure": "统计项 %(name)s 引用了此前未定义的统计项：%(missing)s",
     "participants.duplicate": "%(name)s 重复定义",
     "formcheck.root": "(根)",
+    # ledger definitions (issue 17)
+    "ledgerdef.not_utf8": "台账定义文件必须是 UTF-8 编码：第 %(byte)s 个字节起无法按 UTF-8 读取",
+    "ledgerdef.not_json": "台账定义不是有效的 JSON：%(detail)s",
+    "ledgerdef.too_deep": "台账定义嵌套过深（最多 %(limit)s 层）",
+    "ledgerdef.invalid": "台账定义不符合格式要求（%(where)s）：%(detail)s",
+    "ledgerdef.duplicate_column": "列 %(name)s（%(header)s）重复定义",
+    "ledgerdef.not_required": "列 %(name)s 必须设为必填",
+    "ledgerdef.no_column": "%(name)s 不是本台账的列",
+    "ledgerdef.column_type": "列 %(name)s 的类型是 %(type)s，此处应为 %(wanted)s",
+    "ledgerdef.measure_name": "指标 %(name)s 与某列或另一指标重名",
+    "ledgerdef.duplicate_key": "台账标识 %(key)s 已在 %(other)s 中定义",
+    "standard.auto_ledger": "%(item)s：自动规则引用的台账 %(ledger)s 不在本版本中",
+    "standard.auto_ledger_field": "%(item)s：%(field)s 不是台账 %(ledger)s 的列或指标，该规则查不到记录",
+    "workbook.kind_per_share": "按比例扣分",
 }

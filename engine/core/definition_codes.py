@@ -228,4 +228,18 @@ DEFINITION_CODES = {
     "participants.unknown_figure": "figure {name} divides figures not declared before it: {missing}",
     "participants.duplicate": "{name} is declared twice",
     "formcheck.root": "(root)",
+    # ledger definitions (issue 17)
+    "ledgerdef.not_utf8": "a ledger must be UTF-8: byte {byte} onwards cannot be read as UTF-8",
+    "ledgerdef.not_json": "the ledger is not valid JSON: {detail}",
+    "ledgerdef.too_deep": "the ledger nests too deep (at most {limit} levels)",
+    "ledgerdef.invalid": "the ledger does not fit its schema ({where}): {detail}",
+    "ledgerdef.duplicate_column": "column {name} ({header}) is declared twice",
+    "ledgerdef.not_required": "column {name} must be required",
+    "ledgerdef.no_column": "{name} names no column of the ledger",
+    "ledgerdef.column_type": "column {name} is of type {type}, here it must be {wanted}",
+    "ledgerdef.measure_name": "measure {name} takes a name a column or another measure has",
+    "ledgerdef.duplicate_key": "ledger key {key} is declared in {other} already",
+    "standard.auto_ledger": "{item}: the auto rule names ledger {ledger}, which is not in the bundle",
+    "standard.auto_ledger_field": "{item}: {field} is not a column or measure of ledger {ledger}, so the rule finds nothing",
+    "workbook.kind_per_share": "per share",
 }
