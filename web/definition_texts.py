@@ -237,4 +237,5 @@ DEFINITION_TEXTS = {
     "standard.auto_ledger": "%(item)s：自动规则引用的台账 %(ledger)s 不在本版本中",
     "standard.auto_ledger_field": "%(item)s：%(field)s 不是台账 %(ledger)s 的列或指标，该规则查不到记录",
     "workbook.kind_per_share": "按比例扣分",
+    "workbook.step": "比例步长（百分点）",
 }

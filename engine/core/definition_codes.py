@@ -242,4 +242,5 @@ DEFINITION_CODES = {
     "standard.auto_ledger": "{item}: the auto rule names ledger {ledger}, which is not in the bundle",
     "standard.auto_ledger_field": "{item}: {field} is not a column or measure of ledger {ledger}, so the rule finds nothing",
     "workbook.kind_per_share": "per share",
+    "workbook.step": "share step (percentage points)",
 }

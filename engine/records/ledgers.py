@@ -108,11 +108,14 @@ def imports(session: Session, key: str, limit: int = 20) -> list[LedgerImport]:
 
 
 def find(session: Session, key: str, match: dict | None = None, where: list | None = None,
-         period: tuple = (None, None), limit: int | None = None) -> list[dict]:
+         period: tuple = (None, None), limit: int | None = None, row_key: str | None = None) -> list[dict]:
     """Rows of a ledger (whatever organisation) whose fields equal `match` (`@org`: the organisation's code), that
-    satisfy any one of `where` and whose period day lies in `period`: each {key, org, …its data}, by key."""
+    satisfy any one of `where` and whose period day lies in `period` (or the one row with key `row_key`): each
+    {key, org, …its data}, by key."""
     query = select(LedgerRow.key, LedgerRow.data, Organization.code).join(
         Organization, LedgerRow.org_id == Organization.id).where(LedgerRow.ledger_key == key)
+    if row_key is not None:
+        query = query.where(LedgerRow.key == row_key)
     query = within_period(matching(query, match or {}, where or []), *period).order_by(LedgerRow.key)
     if limit is not None:
         query = query.limit(limit)
