@@ -17,7 +17,7 @@ from .helpers import ready, roundtrip
 REVIEWERS = {"liang": ("F-0001", "13101200910001"), "hou": ("F-0002", "13101201110002"),
              "wu": ("F-0003", "13101201210003"), "tian": ("F-0001", "13101201310004"),
              "kong": ("", ""), "shen": ("F-0004", "13101201410006")}
-ROLES = (("legal_aid_organizer", "法律援助中心"), ("legal_aid_contact", "法律援助机构联络人"),
+ROLES = (("legal_aid_organizer", "法律援助活动组织员"), ("legal_aid_contact", "法律援助机构联络员"),
          ("peer_reviewer", "评查专家"))
 FILE = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "东城区法律援助中心",
         "case_number": "（2025）东法援民字第12号", "case_type": "民事", "closed_on": "2025-09-20",
