@@ -206,7 +206,7 @@ def test_a_workbook_round_trip_gives_the_same_standard(standard):
     assert book.sheetnames == ["标准", "维度与评分项", "加分项", "否决项", "等次"]
     assert [c.value for c in book["维度与评分项"][1]] == [
         "维度编码", "维度", "维度分值", "编码", "评分项", "分值", "检查内容", "扣分方式", "扣分值", "扣分上限",
-        "计量单位", "扣分说明", "一票否决", "自动规则(JSON)"]
+        "计量单位", "扣分说明", "一票否决", "自动规则(JSON)", "比例步长（百分点）"]
     assert standard_from_workbook(content, zh) == standard
 
 

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.definitions import scoring
+
 RESULT_KEYS = ("item_scores", "subtotals", "bonus_total", "total", "veto", "veto_items", "band", "band_label",
                "passed")
 SECTIONS = ("items", "bonus", "vetoes")
@@ -28,11 +30,18 @@ class Entry:
     score: Any = None
     earlier: Any = None                     # the earlier sheet's score of this item
     earlier_entry: dict = field(default_factory=dict)   # … and what its scorer entered (reasons, note, evidence)
-    finding: dict | None = None             # {"cases": [{"id", "number"}], "count"}
+    finding: dict | None = None             # {"cases": [{"id", "number", "ledger"?}], "count", "total"?}
     veto: dict = field(default_factory=dict)    # a veto item's own veto entry (kept under "vetoes" by its code)
     veto_base: str = ""                         # … and the HTML name its inputs start with
     errors: list[str] = field(default_factory=list)
     files: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def found(self) -> int | None:
+        """The occurrences the records make of this auto item (None: it has no findings or no deduction rule)."""
+        if not self.finding or not self.spec.get("deduction"):
+            return None
+        return scoring.occurrences(self.spec, self.finding)
 
     @property
     def differs(self) -> bool:
@@ -170,13 +179,14 @@ def preview(standard: dict, sheet: dict, findings: dict | None = None) -> dict:
     items, bonus, vetoes = (sheet.get(s) or {} for s in SECTIONS)
     found = {code: int((f or {}).get("count", 0)) for code, f in (findings or {}).items()}
     scores, subtotals = {}, {}
+    findings = findings or {}
     for dimension in standard.get("dimensions") or []:
         subtotal = 0
         for item in dimension.get("items") or []:
             code = str(item.get("code"))
             held = items.get(code)
             if held is None and "auto" in item and found.get(code):
-                held = {"deductions": [{"count": 1 if item["deduction"].get("kind") == "fixed" else found[code]}]}
+                held = {"deductions": [{"count": scoring.occurrences(item, findings[code])}]}
             scores[code] = item_score(item, held or {})
             subtotal += scores[code]
         subtotals[str(dimension.get("code"))] = _tidy(subtotal)

@@ -1,10 +1,11 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
-from . import case_records, db, errors, models, messages, people, scope, values, vocabulary
+from . import case_records, db, errors, ledger_records, models, messages, people, scope, values, vocabulary
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
+from .ledger_records import LedgerImport, LedgerRow
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
-    BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, InvalidState, NotAllowed,
-    NotFound, Problem, SandboxError, StepBudgetExceeded,
+    BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, ImportRefused,
+    InvalidState, NotAllowed, NotFound, Problem, RowError, SandboxError, StepBudgetExceeded,
 )
 from .messages import Msg, as_msg
 from .models import (
@@ -15,13 +16,15 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "case_records", "db", "errors", "models", "messages", "people", "scope", "values", "vocabulary", "Msg", "as_msg",
+    "case_records", "db", "errors", "ledger_records", "models", "messages", "people", "scope", "values",
+    "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
-    "InvalidState", "NotAllowed", "NotFound", "Problem", "SandboxError", "StepBudgetExceeded",
+    "ImportRefused", "InvalidState", "NotAllowed", "NotFound", "Problem", "RowError", "SandboxError",
+    "StepBudgetExceeded",
     "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
     "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry",
-    "DraftFile", "HumanTask", "Notification", "Organization", "ProcessDefinition", "Publication", "RandomDraw", "Role",
-    "RateLimitCounter", "SignInFailure", "SignInSession", "User", "UserRole",
+    "DraftFile", "HumanTask", "LedgerImport", "LedgerRow", "Notification", "Organization", "ProcessDefinition",
+    "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
 ]

@@ -155,6 +155,39 @@ class BundleInvalid(EngineError):
         return self.message + "\n" + "\n".join(str(p) for p in self.problems)
 
 
+@dataclass
+class RowError(_Said):
+    """One wrong row of an imported file: its row number as a spreadsheet counts (the header is row 1) and the
+    header of the column concerned ("" for the row as a whole)."""
+
+    row: int
+    column: str
+    msg: Msg | str
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description."""
+        return {"row": self.row, "column": self.column, "message": self.message, **_coded(self.msg)}
+
+
+class ImportRefused(EngineError):
+    """An imported file has wrong rows; nothing of it was stored. `errors` are the first of them, `total` counts
+    them all."""
+
+    code = "import_refused"
+
+    def __init__(self, errors: list[RowError], total: int | None = None, **context):
+        total = len(errors) if total is None else total
+        super().__init__(Msg("ledger.refused", count=total, shown=len(errors)), **context)
+        self.errors, self.total = errors, total
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description with every row error reported."""
+        base = super().to_dict()
+        base["errors"] = [e.to_dict() for e in self.errors]
+        base["total"] = self.total
+        return base
+
+
 class SandboxError(EngineError):
     """An expression or script was refused or failed inside the sandbox."""
 

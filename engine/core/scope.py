@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .messages import Msg
+from .ledger_records import LedgerRow
 from .models import Case, CaseAccess, HumanTask, Moment, Organization, User
 
 _user = User.__table__
@@ -103,3 +104,18 @@ def organizations(session: Session, user: User) -> list[Organization]:
 def organization(session: Session, user: User, code: str) -> Organization | None:
     """An organisation of the user's subtree, by code; None for one outside it or unknown."""
     return session.scalar(select(Organization).where(Organization.code == code, within(user)))
+
+
+def scoped_rows(query, user: User):
+    """A query of ledger rows joined to their organisation and kept to those of the user's subtree: an imported
+    record is seen by the staff above its organisation, as a case is (no record names anyone)."""
+    return query.join(Organization, LedgerRow.org_id == Organization.id).where(within(user))
+
+
+def scoped_row(session: Session, user: User, ledger_key: str, row_id: int) -> LedgerRow:
+    """A ledger row the user may see; NotFound otherwise, as for one that does not exist."""
+    row = session.scalar(scoped_rows(select(LedgerRow), user).where(LedgerRow.id == row_id,
+                                                                     LedgerRow.ledger_key == ledger_key))
+    if row is None:
+        raise NotFound(Msg("ledger.row_not_found", row=row_id), row=row_id)
+    return row

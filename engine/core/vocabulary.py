@@ -82,6 +82,14 @@ PARENT_CASE_NUMBER_VARIABLE = "parent_case_number"
 DIRECTORY_ENTRIES_HELPER = "directory_entries"
 # A case-context helper that reads running cases of another process (issue 16, part "yearly spot check").
 FIND_CASES_HELPER = "find_cases"
+# Ledgers of imported records (issue 17, part "ledger").
+LEDGER_FILE = "ledger.json"          # forms/**/*.ledger.json
+LEDGER_ROWS_HELPER = "ledger_rows"
+LEDGER_ROW_HELPER = "ledger_row"
+# Case-quality checks (issue 17, part "case-quality checks").
+EXCLUDED_USERS_PROPERTY = "excludedUsers"
+EXCLUDED_REASON_PROPERTY = "excludedReason"
+STANDARD_BAND_HELPER = "standard_band"
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,22 @@ TERMS: tuple[Term, ...] = (
     Term(FIND_CASES_HELPER, HELPER, "`(process, **where)`",
          "the running cases of a process whose reportable fields equal the given values (a list value: any of "
          "them), oldest first, each `{id, number, org, meta}`; reads only"),
+    # Issue 17, part "ledger".
+    Term(LEDGER_FILE, FILE, "JSON (`forms/**/*.ledger.json`)",
+         "a ledger of imported records: its key, columns (string, date, integer, enum, boolean), the key, "
+         "organisation and period columns, checks between dates and measures computed at import"),
+    Term(LEDGER_ROWS_HELPER, HELPER, "`(ledger, match=None, where=None, period=None)`",
+         "the imported rows of a ledger, each `{key, org, …its data}`, whose fields equal `match` (`@org`: the "
+         "organisation's code), satisfy one of `where` and whose period day lies in `period` (two ISO days); reads "
+         "only"),
+    Term(LEDGER_ROW_HELPER, HELPER, "`(ledger, key)`", "one imported row of a ledger by its key, or None; reads only"),
+    # Issue 17, part "case-quality checks".
+    Term(EXCLUDED_USERS_PROPERTY, TASK, "expression",
+         "the usernames who may not complete the task (e.g. a conflict of interest): their completion is refused"),
+    Term(EXCLUDED_REASON_PROPERTY, TASK, "text", "why `excludedUsers` may not complete the task, said in the refusal"),
+    Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
+         "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
+         "`{code, label, passed}`, or None when no band holds it"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import BundleInvalid, NotFound, Problem
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
+from .ledger_schema import is_ledger_path
 from .standards import is_standard_path
 from .validation import parse_bundle
 
@@ -20,6 +21,8 @@ BUNDLE_DIRS = ("processes", "forms")
 def _kind(path: str) -> str:
     if is_standard_path(path):
         return "standard"
+    if is_ledger_path(path):
+        return "ledger"
     for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".schema.json", "form"), (".ui.json", "ui")):
         if path.endswith(suffix):
             return kind

@@ -6,12 +6,16 @@ what the records show (`findings`); entered differently it needs an `override_re
 never read: they are computed here, and the stored sheet is what was sent plus what was computed."""
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
 from ..core.vocabulary import STANDARD_KEYWORD
 from .standards import band_for
 
 INPUT_KEYS = ("items", "bonus", "vetoes", "notes")
+REASON_CASES = 30            # case numbers a found deduction's reason names; the rest are counted
 COMPUTED_KEYS = ("item_scores", "subtotals", "bonus_total", "total", "veto", "veto_items", "band", "band_label",
                  "passed", "standard", "findings")
 
@@ -95,9 +99,19 @@ def _count(findings: dict | None, code: str) -> int:
 
 
 def _expected(item: dict, findings: dict | None, code: str) -> int:
-    """The occurrences the records make of an auto item: one per case found (a fixed rule: at most one)."""
-    count = _count(findings, code)
-    return min(count, 1) if item["deduction"]["kind"] == "fixed" else count
+    return occurrences(item, ((findings or {}).get(code)) or {})
+
+
+def occurrences(item: dict, found: dict) -> int:
+    """The occurrences the records make of an auto item: one per case found (a fixed rule: at most one; a
+    per_share rule: one per `step` percent of the rows found among the `total` its rule covers, rounded up)."""
+    count, rule = int(found.get("count", 0)), item["deduction"]
+    if rule["kind"] == "fixed":
+        return min(count, 1)
+    if rule["kind"] == "per_share":
+        total = int(found.get("total", 0))
+        return math.ceil(Fraction(100 * count, total) / Fraction(str(rule["step"]))) if total and count else 0
+    return count
 
 
 def _entered(given: dict) -> int:
@@ -108,13 +122,17 @@ def _entered(given: dict) -> int:
 
 
 def _case_numbers(found: dict) -> str:
-    return ", ".join(str(case.get("number") or case.get("id")) for case in found.get("cases", []))
+    """The numbers of the cases found, as a reason: the first REASON_CASES of them, then how many in all."""
+    cases = found.get("cases", [])
+    named = ", ".join(str(case.get("number") or case.get("id")) for case in cases[:REASON_CASES])
+    more = f" … ({len(cases)})" if len(cases) > REASON_CASES else ""
+    share = f" ({len(cases)}/{found['total']})" if "total" in found and not more else ""
+    return named + more + share
 
 
 def _found_deduction(item: dict, found: dict) -> dict:
-    """The deduction the records make: one occurrence per case (a fixed rule: once)."""
-    fixed = item["deduction"]["kind"] == "fixed"
-    return {"reason": _case_numbers(found), "count": 1 if fixed else found["count"],
+    """The deduction the records make (`occurrences`), with the cases behind it."""
+    return {"reason": _case_numbers(found), "count": occurrences(item, found),
             "cases": [case.get("id") for case in found.get("cases", [])]}
 
 

@@ -10,20 +10,27 @@ _VALUE = {"type": ["string", "number", "boolean"]}
 
 _DEDUCTION = {
     "type": "object", "required": ["kind", "points"], "additionalProperties": False,
-    "properties": {"kind": {"enum": ["fixed", "per_occurrence"]}, "points": {"type": "number", "exclusiveMinimum": 0},
-                   "cap": {"type": "number", "exclusiveMinimum": 0}, "unit": _NOTE, "label": _NOTE},
+    "properties": {"kind": {"enum": ["fixed", "per_occurrence", "per_share"]},
+                   "points": {"type": "number", "exclusiveMinimum": 0},
+                   "cap": {"type": "number", "exclusiveMinimum": 0},
+                   "step": {"type": "number", "exclusiveMinimum": 0, "maximum": 100}, "unit": _NOTE, "label": _NOTE},
+    # per_share: one occurrence per `step` percent of the rows found among the rows the rule covers
+    "if": {"properties": {"kind": {"const": "per_share"}}}, "then": {"required": ["step"]},
+    "else": {"not": {"required": ["step"]}},
 }
-AUTO_RULE = {
-    "type": "object", "required": ["process", "match"], "additionalProperties": False,
-    "properties": {
-        "process": _TEXT,
-        "match": {"type": "object", "minProperties": 1, "additionalProperties": _TEXT},
-        "where": {"type": "array", "items": {
-            "type": "object", "minProperties": 1,
-            "additionalProperties": {"anyOf": [_VALUE, {"type": "array", "minItems": 1, "items": _VALUE}]}}},
-        "period": {"type": "array", "minItems": 2, "maxItems": 2, "items": _TEXT},
-    },
+_RULE_PARTS = {
+    "match": {"type": "object", "minProperties": 1, "additionalProperties": _TEXT},
+    "where": {"type": "array", "items": {
+        "type": "object", "minProperties": 1,
+        "additionalProperties": {"anyOf": [_VALUE, {"type": "array", "minItems": 1, "items": _VALUE}]}}},
+    "period": {"type": "array", "minItems": 2, "maxItems": 2, "items": _TEXT},
 }
+PROCESS_RULE = {"type": "object", "required": ["process", "match"], "additionalProperties": False,
+                "properties": {"process": _TEXT, **_RULE_PARTS}}
+# A rule over a ledger's imported rows: `match` keys are row fields (`@org`: the row's organisation code).
+LEDGER_RULE = {"type": "object", "required": ["ledger", "match"], "additionalProperties": False,
+               "properties": {"ledger": _TEXT, **_RULE_PARTS}}
+AUTO_RULE = {"type": "object", "if": {"required": ["ledger"]}, "then": LEDGER_RULE, "else": PROCESS_RULE}
 _ITEM = {
     "type": "object", "required": ["code", "title", "points"], "additionalProperties": False,
     "properties": {"code": _CODE, "title": _TEXT, "points": _POINTS, "evidence": _NOTE,

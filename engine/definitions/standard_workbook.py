@@ -28,7 +28,8 @@ ITEM_COLUMNS = [("dimension_code", "workbook.dimension_code"), ("dimension", "wo
                 ("title", "workbook.item"), ("points", "workbook.points"), ("evidence", "workbook.evidence"),
                 ("kind", "workbook.kind_column"), ("deduct", "workbook.deduct"), ("cap", "workbook.cap"),
                 ("unit", "workbook.unit"), ("label", "workbook.label"), ("veto", "workbook.veto"),
-                ("auto", "workbook.auto")]
+                ("auto", "workbook.auto"), ("step", "workbook.step")]
+OPTIONAL_COLUMNS = {"step"}  # added later: a workbook exported before it is read without it
 BONUS_COLUMNS = [("code", "workbook.code"), ("title", "workbook.bonus_item"), ("points", "workbook.points"),
                  ("evidence", "workbook.evidence")]
 VETO_COLUMNS = [("code", "workbook.code"), ("title", "workbook.veto_item"), ("evidence", "workbook.evidence"),
@@ -38,7 +39,8 @@ BAND_COLUMNS = [("code", "workbook.code"), ("label", "workbook.band"), ("min", "
 SHEETS = [("about", "workbook.sheet_about", None), ("items", "workbook.sheet_items", ITEM_COLUMNS),
           ("bonus", "workbook.sheet_bonus", BONUS_COLUMNS), ("vetoes", "workbook.sheet_vetoes", VETO_COLUMNS),
           ("bands", "workbook.sheet_bands", BAND_COLUMNS)]
-KINDS = {"fixed": "workbook.kind_fixed", "per_occurrence": "workbook.kind_per_occurrence"}
+KINDS = {"fixed": "workbook.kind_fixed", "per_occurrence": "workbook.kind_per_occurrence",
+         "per_share": "workbook.kind_per_share"}
 MAX_ROWS = 2000              # a standard has tens of items; a sheet past this is not one
 
 
@@ -72,7 +74,8 @@ def _item_row(dim: dict, item: dict, say) -> list:
     rule = item.get("deduction") or {}
     return [dim["code"], dim["title"], dim["points"], item["code"], item["title"], item["points"],
             item.get("evidence"), say(KINDS[rule["kind"]]) if rule else None, rule.get("points"), rule.get("cap"),
-            rule.get("unit"), rule.get("label"), _yes(item.get("veto"), say), _json(item.get("auto"))]
+            rule.get("unit"), rule.get("label"), _yes(item.get("veto"), say), _json(item.get("auto")),
+            rule.get("step")]
 
 
 def _yes(value, say):
@@ -166,6 +169,8 @@ class _Reader:
         where = {}
         for key, code in columns:
             index = next((i for i, h in enumerate(header) if self.is_word(h, code)), None)
+            if index is None and key in OPTIONAL_COLUMNS:
+                continue
             if index is None:
                 self.problem(sheet.title, 1, len(header) + 1, Msg("workbook.column_missing",
                                                                    column=sorted(self.words[code])[-1]))
@@ -183,7 +188,7 @@ class _Reader:
             value = value.strip() or None
         if value is None:
             return None
-        if key in ("scale", "points", "dimension_points", "deduct", "cap", "min", "max", "min_total"):
+        if key in ("scale", "points", "dimension_points", "deduct", "cap", "step", "min", "max", "min_total"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.problem(sheet, row, column, Msg("workbook.number", value=value))
                 return None
@@ -226,7 +231,7 @@ class _Reader:
             item = {k: cells[k] for k in ("code", "title", "points", "evidence") if cells[k] is not None}
             if cells["kind"] is not None or cells["deduct"] is not None:
                 rule = {"kind": cells["kind"], "points": cells["deduct"]}
-                rule.update({k: cells[k] for k in ("cap", "unit", "label") if cells[k] is not None})
+                rule.update({k: cells[k] for k in ("cap", "unit", "label", "step") if cells.get(k) is not None})
                 item["deduction"] = rule
             if cells["veto"]:
                 item["veto"] = True

@@ -277,25 +277,41 @@ def _line_of(text: str, where: str, keyword: str) -> int | None:
     return text.count("\n", 0, found) + 1 if found >= 0 else None
 
 
-def auto_rule_warnings(standards: dict[str, dict], properties: dict[str, dict],
-                       files: dict[str, bytes]) -> list[Problem]:
-    """Warnings (a deploy goes on) for auto rules naming a process not in the bundle, or a field it does not report:
-    such a rule would never find a case."""
+def auto_rule_warnings(standards: dict[str, dict], properties: dict[str, dict], files: dict[str, bytes],
+                       ledgers: dict[str, dict] | None = None) -> list[Problem]:
+    """Warnings (a deploy goes on) for auto rules naming a process or ledger not in the bundle, or a field it does
+    not report: such a rule would never find a case or row."""
     problems = []
+    fields_of = {key: {f.strip() for f in props.get(REPORTABLE_PROPERTY, "").split(",")}
+                 for key, props in properties.items()}
+    ledger_fields = {ledger["key"]: ledger_row_fields(ledger) for ledger in (ledgers or {}).values()}
     for path, standard in standards.items():
         locate = _Locator(path, files[path].decode("utf-8-sig"))
         for where, code, rule in _auto_rules(standard):
-            if rule["process"] not in properties:
-                problems.append(Problem(path, Msg("standard.auto_process", item=code, process=rule["process"]),
-                                        element=where, line=locate.line(where, code), severity="warning"))
+            line = locate.line(where, code)
+            ledger = "ledger" in rule
+            name, known = (rule["ledger"], ledger_fields) if ledger else (rule["process"], fields_of)
+            if name not in known:
+                message = (Msg("standard.auto_ledger", item=code, ledger=name) if ledger
+                           else Msg("standard.auto_process", item=code, process=name))
+                problems.append(Problem(path, message, element=where, line=line, severity="warning"))
                 continue
-            reported = {f.strip() for f in properties[rule["process"]].get(REPORTABLE_PROPERTY, "").split(",")}
             named = list(rule["match"]) + [k for condition in rule.get("where", []) for k in condition]
-            for name in dict.fromkeys(n for n in named if n not in reported):
-                problems.append(Problem(path, Msg("standard.auto_field", item=code, process=rule["process"],
-                                                  field=name), element=where, line=locate.line(where, code),
-                                        severity="warning"))
+            for field in dict.fromkeys(n for n in named if n not in known[name]):
+                message = (Msg("standard.auto_ledger_field", item=code, ledger=name, field=field) if ledger
+                           else Msg("standard.auto_field", item=code, process=name, field=field))
+                problems.append(Problem(path, message, element=where, line=line, severity="warning"))
     return problems
+
+
+def ledger_row_fields(ledger: dict) -> set[str]:
+    """The fields a ledger's rows hold and a rule may name: its columns, its measures and `@org`."""
+    fields = {"@org"} | {column["name"] for column in ledger["columns"]}
+    for measure in ledger.get("measures", []):
+        fields.add(measure["name"])
+        if "from" in measure:
+            fields.add(measure["name"] + "_days")
+    return fields
 
 
 def _auto_rules(standard: dict) -> Iterator[tuple[str, str, dict]]:

@@ -19,13 +19,14 @@ from ..core.errors import Problem, SandboxError
 from ..core.messages import Msg
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
-    OFFER_WHEN_PROPERTY,
+    EXCLUDED_USERS_PROPERTY, OFFER_WHEN_PROPERTY,
 )
 from ..sandbox.script import Sandbox
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
+from .ledger_schema import check_ledgers
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
@@ -49,6 +50,7 @@ class ParsedBundle:
     paths: dict[str, str] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)       # path -> scoring standard
+    ledgers: dict[str, dict] = field(default_factory=dict)         # path -> ledger definition
 
 
 def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
@@ -92,6 +94,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     diagrams_broken = bool(problems)
     bundle.forms.update(check_forms(files, problems))
     bundle.standards.update(check_standards(files, problems))
+    bundle.ledgers.update(check_ledgers(files, problems))
     problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
@@ -123,7 +126,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
-    problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files))
+    problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
     return bundle, problems
 
 
@@ -355,9 +358,11 @@ def _expressions(ts):
 
 
 def _property_expressions(ts):
-    """Expressions written as element properties: when a message may be sent, a task's due moment and assignee."""
+    """Expressions written as element properties: when a message may be sent, a task's due moment, assignee and
+    excluded users."""
     properties = (getattr(ts, "extensions", None) or {}).get("properties") or {}
-    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee")):
+    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee"),
+                        (EXCLUDED_USERS_PROPERTY, "excluded_users")):
         if properties.get(name):
             yield Msg(f"label.{label}"), properties[name], "eval"
 

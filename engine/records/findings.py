@@ -3,22 +3,31 @@
 An auto rule names a process, `match` (each reportable field K of the other case equals this case's data
 `match[K]`), `where` (the other case satisfies any one of the dicts: each field equals the value, or is one of the
 list) and `period` (two data names: the other case was created between those two days, inclusive, China time).
-A match whose value this case does not know finds nothing; a period bound it does not know is left open."""
+A match whose value this case does not know finds nothing; a period bound it does not know is left open.
+A rule may name a ledger instead of a process: the same over its imported rows (`@org` in `match` is the row's
+organisation code, the period applies to the row's period day), and the finding also counts the rows that match
+and period alone cover (`total`), for deductions by share."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..core.models import Case
+from ..core.ledger_records import LedgerRow
+from ..core.models import Case, Organization
 from ..time.workdays import CHINA_TZ
+from . import ledgers
 
 
 def findings(session: Session, standard: dict, case_data: dict, exclude_case_id: int | None) -> dict[str, dict]:
-    """For every auto item and veto of a standard: {code: {"cases": [{"id", "number"}], "count": n}}."""
+    """For every auto item and veto of a standard: {code: {"cases": [{"id", "number"}], "count": n}} (a ledger
+    rule's: {"cases": [{"id", "number", "ledger"}], "count": n, "total": rows its match and period cover})."""
     found = {}
     for code, rule in auto_rules(standard):
+        if "ledger" in rule:
+            found[code] = _ledger_finding(session, rule, case_data)
+            continue
         rows = session.execute(_query(rule, case_data, exclude_case_id)).all()
         found[code] = {"cases": [{"id": row.id, "number": row.business_number} for row in rows], "count": len(rows)}
     return found
@@ -48,6 +57,23 @@ def _query(rule: dict, data: dict, exclude_case_id: int | None):
         if end is not None:
             query = query.where(Case.created_at < datetime.combine(end + timedelta(days=1), time(), CHINA_TZ))
     return query.order_by(Case.id)
+
+
+def _ledger_finding(session: Session, rule: dict, data: dict) -> dict:
+    """The rows of the rule's ledger that match this case's data within the period: those `where` also holds for
+    (the cases found) and how many there are in all."""
+    match = {field: data.get(source) for field, source in rule["match"].items()}
+    if any(value is None or value == "" for value in match.values()):
+        return {"cases": [], "count": 0, "total": 0}
+    period = rule.get("period")
+    days = (_day(data.get(period[0])), _day(data.get(period[1]))) if period else (None, None)
+    covered = ledgers.within_period(ledgers.matching(
+        select(LedgerRow.id, LedgerRow.key).join(Organization, LedgerRow.org_id == Organization.id)
+        .where(LedgerRow.ledger_key == rule["ledger"]), match, []), *days)
+    total = session.scalar(select(func.count()).select_from(covered.subquery()))
+    rows = session.execute(ledgers.matching(covered, {}, rule.get("where") or []).order_by(LedgerRow.key)).all()
+    return {"cases": [{"id": row.id, "number": row.key, "ledger": rule["ledger"]} for row in rows],
+            "count": len(rows), "total": total}
 
 
 def _one_of(field: str, wanted):

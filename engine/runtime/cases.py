@@ -33,6 +33,7 @@ from ..records.directory import directory_errors
 from ..records.numbering import next_number
 from . import lean
 from . import statements as sql
+from .exclusions import refuse_excluded
 from .instance import Instance
 from .score_sheets import load_sheets, score_submission
 
@@ -142,6 +143,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task = instance.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise ConflictError(Msg("task.taken"), task=task_id)
+        refuse_excluded(instance, task, actor, task_id)
         values = data if not sheets else score_submission(instance, sheets, {**task.data, **data}, data,
                                                           row.task_uuid, task=task_id)
         changed = sorted(k for k, v in values.items() if task.data.get(k, _MISSING) != v)

@@ -24,7 +24,9 @@ from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
 from .campaigns import handle_start_cases
 from .case_context import HELPERS as CASE_HELPERS
 from .draw_context import HELPERS as DRAW_HELPERS
+from .ledger_context import HELPERS as LEDGER_HELPERS
 from .case_messages import handle_case_message
+from .standard_context import HELPERS as STANDARD_HELPERS
 from .state import StateCodec
 from .statements import CASE_STATE
 
@@ -56,7 +58,7 @@ class Engine:
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
-                                **(helpers or {})},
+                                **LEDGER_HELPERS, **STANDARD_HELPERS, **(helpers or {})},
                                self.limits)
         self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
         self.codec = StateCodec()

@@ -50,7 +50,10 @@ class LiveTaskConverter(TaskConverter):
         else:
             entry["parent"] = ids.get(parent_id) or str(parent_id)
             known, own = parent.data, task.data
-            updates = {k: v for k, v in own.items() if k not in known or v != known[k]}
+            # Changed names in the parent's order, then new ones: the order `from_dict` rebuilds the data in, so a
+            # restored task writes the same text (a multi-instance child may have gained a name its parent has later).
+            updates = {k: own[k] for k in known if k in own and own[k] != known[k]}
+            updates.update((k, v) for k, v in own.items() if k not in known)
             deletions = [k for k in known if k not in own]
             if updates or deletions:
                 entry["delta"] = {"updates": updates, "deletions": deletions}
