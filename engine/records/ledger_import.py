@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from openpyxl import load_workbook
+from lxml import etree
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from ..core.messages import Msg
 from ..core.models import Organization, User
 from .ledger_measures import compute_measures
 from .ledgers import definition, may_import
+from .xlsx_rows import sheet_rows
 
 BATCH = 1000
 MAX_ROWS = 1_000_000            # a ledger file past this is not one
@@ -74,15 +75,12 @@ def _xlsx_rows(stream) -> Iterator[tuple[int, tuple]]:
     if inflated > MAX_XLSX_INFLATED or inflated > MAX_XLSX_RATIO * max(packed, 1):
         raise _refused(Msg("ledger.too_large"))
     stream.seek(0)
+    number = 0
     try:
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise _refused(Msg("ledger.unreadable", detail=str(exc) or type(exc).__name__)) from None
-    try:
-        for number, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        for number, cells in sheet_rows(stream):
             yield number, cells
-    finally:
-        book.close()
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, KeyError, ValueError) as exc:
+        raise _refused(Msg("ledger.unreadable", detail=str(exc) or type(exc).__name__), row=number + 1) from None
 
 
 def _csv_rows(stream) -> Iterator[tuple[int, tuple]]:
