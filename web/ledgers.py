@@ -103,7 +103,8 @@ def upload(key: str):
     finally:
         upload_file.close()
     db.commit()
-    flash(_("已导入：新增 %(added)s 条，未变 %(same)s 条", added=done.rows_added, same=done.rows_unchanged), "ok")
+    flash(_("已导入：新增 %(added)s 条，未变 %(same)s 条", added=done.rows_added, same=done.rows_unchanged),
+          "ok")
     return redirect(url_for("ledgers.ledger_page", key=key))
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import orjson
 from lxml import etree
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -205,7 +205,7 @@ class _Run:
     def _stored(self, number: int, org_id: int, data: dict, computed: dict) -> dict:
         """The row as written: its data with the measures, and a digest of the data as the file gave it."""
         stored = _plain(data)
-        digest = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256(orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)).hexdigest()
         stored.update(computed)
         return {"number": number, "key": str(data[self.ledger["keyColumn"]]), "org_id": org_id,
                 "period_on": data[self.ledger["periodColumn"]], "data": stored, "digest": digest}
@@ -232,7 +232,7 @@ class _Run:
                 self.fail(record["number"], key_column, Msg("ledger.changed_row", key=record["key"]))
         if new:          # written even after an error (all is undone then) so later repeats are still found
             now = self.done.imported_at
-            self.session.execute(insert(LedgerRow), [
+            self.session.execute(insert(LedgerRow.__table__), [
                 {"ledger_key": self.done.ledger_key, "key": r["key"], "org_id": r["org_id"],
                  "period_on": r["period_on"], "data": r["data"], "digest": r["digest"], "import_id": self.done.id,
                  "imported_at": now} for r in new])

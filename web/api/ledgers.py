@@ -23,7 +23,8 @@ class RowQuery(Strict):
     period_from = fields.Date(metadata={"description": "期间起（含），按台账的期间列"})
     period_to = fields.Date(metadata={"description": "期间止（含）"})
     measure = fields.String(metadata={"description": "指标名：只列该指标为真的记录"})
-    after = fields.Integer(validate=validate.Range(min=0), metadata={"description": "上一页最后一条记录的 id"})
+    after = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1),
+                           metadata={"description": "上一页最后一条记录的 id"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
