@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from engine.core import people
+from engine.core import BundleInvalid, people
 from engine.definitions import bundles, scoring
 from engine.records import ledger_import
 from engine.runtime import cases
@@ -88,7 +88,7 @@ def test_a_per_share_deduction_needs_its_step_and_only_it_takes_one(engine, sess
     broken = copy.deepcopy(STANDARD)
     del broken["dimensions"][0]["items"][1]["deduction"]["step"]
     broken["dimensions"][0]["items"][0]["deduction"]["step"] = 5
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(BundleInvalid) as refused:
         bundles.deploy(session, bundle_with(standards_data.bundle(broken)), engine=engine)
     assert sorted(p.element for p in refused.value.problems) == [
         "/dimensions/0/items/0/deduction", "/dimensions/0/items/1/deduction"]

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from engine.core import ImportRefused, LedgerImport, LedgerRow, NotAllowed, people
+from engine.core import BundleInvalid, ImportRefused, LedgerImport, LedgerRow, NotAllowed, NotFound, people
 from engine.definitions import bundles
 from engine.records import ledger_import, ledgers
 
@@ -174,9 +174,8 @@ def test_rows_are_listed_within_the_users_subtree(engine, session, ledger_setup)
     assert [r["key"] for r in ledgers.rows(session, a_user, LEDGER)] == ["A-1"]
     assert ledgers.counts(session, a_user) == {LEDGER: 1} and ledgers.counts(session, city) == {LEDGER: 2}
     b_row = session.scalar(select(LedgerRow.id).where(LedgerRow.key == "B-1"))
-    with pytest.raises(Exception) as hidden:
+    with pytest.raises(NotFound):
         ledgers.row(session, a_user, LEDGER, b_row)
-    assert type(hidden.value).__name__ == "NotFound"
     assert ledgers.row(session, city, LEDGER, b_row)["org"] == "county-b"
 
 
@@ -188,7 +187,7 @@ def test_deploy_refuses_a_malformed_ledger_naming_each_problem_and_its_line(engi
     broken["measures"][1]["to"] = "ended_on"
     text = json.dumps(broken, ensure_ascii=False, indent=1)
     files = bundle_with({"forms/test/test.ledger.json": text.encode()})
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(BundleInvalid) as refused:
         bundles.deploy(session, files, engine=engine)
     found = [(p.file, p.element, p.line, zh(p)) for p in refused.value.problems]
     lines = text.splitlines()
@@ -203,7 +202,7 @@ def test_deploy_refuses_a_malformed_ledger_naming_each_problem_and_its_line(engi
         '"to": "ended_on",']
     schema_broken = dict(WORKING_LEDGER, columns=[{"name": "x", "header": "X", "type": "enum"}])
     files = bundle_with({"forms/test/test.ledger.json": json.dumps(schema_broken).encode()})
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(BundleInvalid) as refused:
         bundles.deploy(session, files, engine=engine)
     assert [(p.element, zh(p).split("）")[0]) for p in refused.value.problems] == [
         ("/columns/0", "台账定义不符合格式要求（/columns/0")]

@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 import orjson
 from lxml import etree
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core.errors import ImportRefused, NotAllowed, RowError
@@ -51,7 +52,7 @@ def import_file(session: Session, engine, user: User, key: str, filename: str, s
         run = _Run(session, engine, user, ledger, done)
         run.read(_rows(filename, stream))
         if run.total_errors:
-            raise ImportRefused(run.errors, run.total_errors, ledger=key)
+            raise ImportRefused(sorted(run.errors, key=lambda e: e.row), run.total_errors, ledger=key)
         done.rows_added, done.rows_unchanged = run.added, run.unchanged
         session.flush()
     return done
@@ -211,32 +212,43 @@ class _Run:
                 "period_on": data[self.ledger["periodColumn"]], "data": stored, "digest": digest}
 
     def _write(self, batch: list[dict]) -> None:
-        """Insert the batch's new rows; a key stored before must have the same content."""
+        """Insert the batch's new rows (written even after an error, all undone then, so later repeats are still
+        found); a key stored before, by an earlier import or earlier in this file, must have the same content.
+        Inserting first and reading only the keys that were there keeps each batch's cost independent of how many
+        rows the table holds already."""
         if not batch:
             return
-        key_column = self.ledger["keyColumn"]
-        stored = dict(((k, (d, i)) for k, d, i in self.session.execute(
-            select(LedgerRow.key, LedgerRow.digest, LedgerRow.import_id).where(
-                LedgerRow.ledger_key == self.done.ledger_key, LedgerRow.key.in_({r["key"] for r in batch})))))
-        new = []
+        first: dict[str, dict] = {}
+        repeats = []
         for record in batch:
-            earlier = stored.get(record["key"])
-            if earlier is None:
-                stored[record["key"]] = (record["digest"], self.done.id)
-                new.append(record)
-            elif earlier[0] == record["digest"]:
+            if first.setdefault(record["key"], record) is not record:
+                repeats.append(record)
+        now, table = self.done.imported_at, LedgerRow.__table__
+        build = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = build(table).on_conflict_do_nothing(index_elements=["ledger_key", "key"]).returning(table.c.key)
+        added = set(self.session.execute(statement, [
+            {"ledger_key": self.done.ledger_key, "key": r["key"], "org_id": r["org_id"], "period_on": r["period_on"],
+             "data": r["data"], "digest": r["digest"], "import_id": self.done.id, "imported_at": now}
+            for r in first.values()]).scalars())
+        self.added += len(added)
+        there = [r for key, r in first.items() if key not in added] + repeats
+        if there:
+            self._compare(there)
+
+    def _compare(self, records: list[dict]) -> None:
+        """Rows whose key is stored already: unchanged when the content is the same, else an error."""
+        key_column = self.ledger["keyColumn"]
+        stored = {k: (d, i) for k, d, i in self.session.execute(
+            select(LedgerRow.key, LedgerRow.digest, LedgerRow.import_id).where(
+                LedgerRow.ledger_key == self.done.ledger_key, LedgerRow.key.in_({r["key"] for r in records})))}
+        for record in sorted(records, key=lambda r: r["number"]):
+            digest, import_id = stored[record["key"]]
+            if digest == record["digest"]:
                 self.unchanged += 1
-            elif earlier[1] == self.done.id:
+            elif import_id == self.done.id:
                 self.fail(record["number"], key_column, Msg("ledger.duplicate_key", key=record["key"]))
             else:
                 self.fail(record["number"], key_column, Msg("ledger.changed_row", key=record["key"]))
-        if new:          # written even after an error (all is undone then) so later repeats are still found
-            now = self.done.imported_at
-            self.session.execute(insert(LedgerRow.__table__), [
-                {"ledger_key": self.done.ledger_key, "key": r["key"], "org_id": r["org_id"],
-                 "period_on": r["period_on"], "data": r["data"], "digest": r["digest"], "import_id": self.done.id,
-                 "imported_at": now} for r in new])
-        self.added += len(new)
 
 
 def _organizations(session: Session, user: User) -> tuple[dict, dict, set]:
