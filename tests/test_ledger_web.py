@@ -163,3 +163,17 @@ def test_a_score_sheet_links_its_ledger_findings_to_the_rows_pages(app, client, 
     assert "台账 3 件中发现 1 件：" in page
     assert f'<a href="/ledgers/{LEDGER}/rows/{row_id}">A-1</a>' in page
     assert 'data-found="4"' in page                  # 1 of 3 late: 33.3% is four started steps of 10%
+
+
+def test_a_ledger_upload_may_be_as_large_as_an_import_for_signed_in_staff_only(app):
+    from web.uploads import body_limit
+
+    assert body_limit(app.config, "ledgers.upload", True, False) == app.config["IMPORT_MAX_BYTES"]
+    assert body_limit(app.config, "ledgers.upload", False, False) == app.config["MAX_CONTENT_LENGTH"]
+    assert body_limit(app.config, "ledgers.ledger_page", True, False) == app.config["MAX_CONTENT_LENGTH"]
+
+
+def test_a_page_cursor_past_any_row_id_is_ignored(client, organisers):
+    login(client, "la_city")
+    upload(client, csv_bytes([case_row("A-1")]))
+    assert "A-1" in text(client.get(PAGE + "?after=99999999999999999999999"))

@@ -57,7 +57,8 @@ def _page(key: str, ledger: dict, refused: ImportRefused | None = None, status: 
     after = request.args.get("after", "")
     rows = ledgers.rows(db, g.user, key, org=chosen["org"] or None, measure=measure or None,
                         period=(chosen["period_from_day"], chosen["period_to_day"]),
-                        after=int(after) if after.isdigit() else None, limit=ledgers.PAGE_SIZE + 1)
+                        after=int(after) if after.isdigit() and len(after) <= 10 else None,
+                        limit=ledgers.PAGE_SIZE + 1)
     more = len(rows) > ledgers.PAGE_SIZE
     rows = rows[:ledgers.PAGE_SIZE]
     present = {name: chosen[name] for name in FILTERS if chosen[name]}
