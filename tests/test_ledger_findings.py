@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from engine.core import people
+from engine.core import BundleInvalid, people
 from engine.definitions import bundles, scoring
 from engine.records import ledger_import
 from engine.runtime import cases
@@ -17,6 +17,7 @@ from engine.work import casework, score_sheet_start
 
 from . import diagrams, standards_data
 from .conftest import bundle_with
+from .helpers import zh
 from .ledger_data import LEDGER, case_row, csv_bytes, ledger_people
 
 RULE = {"ledger": LEDGER, "match": {"@org": "institution_code"}, "period": ["period_from", "period_to"]}
@@ -88,10 +89,16 @@ def test_a_per_share_deduction_needs_its_step_and_only_it_takes_one(engine, sess
     broken = copy.deepcopy(STANDARD)
     del broken["dimensions"][0]["items"][1]["deduction"]["step"]
     broken["dimensions"][0]["items"][0]["deduction"]["step"] = 5
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(BundleInvalid) as refused:
         bundles.deploy(session, bundle_with(standards_data.bundle(broken)), engine=engine)
     assert sorted(p.element for p in refused.value.problems) == [
         "/dimensions/0/items/0/deduction", "/dimensions/0/items/1/deduction"]
+    over_cases = copy.deepcopy(STANDARD)             # a share of cases: the rule counts no total
+    over_cases["dimensions"][0]["items"][1]["auto"] = standards_data.MINI["dimensions"][0]["items"][1]["auto"]
+    with pytest.raises(BundleInvalid) as refused:
+        bundles.deploy(session, bundle_with(standards_data.bundle(over_cases)), engine=engine)
+    assert [(p.element, zh(p)) for p in refused.value.problems] == [
+        ("/dimensions/0/items/1/auto", "评分项 A2 审查时限：按比例扣分按台账记录所占比例计算，其自动规则须引用台账")]
 
 
 def test_a_rule_naming_no_ledger_or_no_field_is_a_warning(engine, session, org_tree):
@@ -128,3 +135,28 @@ def test_diagrams_read_rows_with_ledger_rows_and_ledger_row(engine, session, sco
     assert data["one"]["org"] == "county-b" and data["one"]["key"] == "B-1" and data["one"]["review_overdue"]
     assert data["none"] is None
     assert json.dumps(data["late"][0], ensure_ascii=False).count("applied_on") == 1
+
+
+def test_more_rows_than_a_draws_pool_holds_are_refused_naming_the_limit(session, org_tree):
+    from engine.core import CaseFailed
+    from engine.runtime.engine import Engine
+    from engine.sandbox.limits import Limits
+
+
+    engine = Engine(limits=Limits(max_instances=2))          # pools of at most 20
+    ledger_people(session)
+    bundles.deploy(session, bundle_with(standards_data.bundle(STANDARD, {"processes/test/reader.bpmn":
+                                                                           _reading_process()})), engine=engine)
+    rows = [case_row(f"A-{n:02d}") for n in range(21)]
+    ledger_import.import_file(session, engine, people.user_by_name(session, "organizer"), LEDGER, "l.csv",
+                              io.BytesIO(csv_bytes(rows)))
+    session.commit()
+    script = "pool = ledger_rows('legal_aid_cases', match={'@org': ['county-a', 'county-b']})"
+    files = {"processes/test/pool.bpmn": diagrams.process("pool", [
+        '<bpmn:startEvent id="StartEvent"/>', diagrams.script_task("Script_pool", script),
+        '<bpmn:endEvent id="EndEvent"/>'], [diagrams.flow("F1", "StartEvent", "Script_pool"),
+                                             diagrams.flow("F2", "Script_pool", "EndEvent")])}
+    bundles.deploy(session, bundle_with(standards_data.bundle(STANDARD, files)), engine=engine)
+    with pytest.raises(CaseFailed) as refused:
+        cases.start_case(engine, session, "pool", {}, org_code="county-a", actor="alice")
+    assert zh(refused.value).endswith("台账 legal_aid_cases 符合条件的记录有 > 20 条，超过上限 20")

@@ -7,11 +7,13 @@ classify fails the test until it is listed here."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from engine.core import scope
+from engine.core import LedgerImport, LedgerRow
 from engine.core.models import Case, HumanTask, User
 from engine.core.case_records import CaseCopy, CaseDocument, Notification
 from engine.records import attachments
@@ -20,6 +22,7 @@ from web.database import session as db_session
 from .web_helpers import csrf, login, token_for
 
 OUTSIDER = "zhang"
+LEDGER = "legal_aid_cases"
 SECRET_TITLE = "外县保密案件标题"
 # Open to everyone, or about no case: the portal (its own verification code; the public lists a process declares,
 # showing its declared public fields only), files, signing in, the language.
@@ -34,6 +37,7 @@ API_BODIES = {
     "api_cases.Messages": {"name": "withdraw"}, "api_tasks.complete": {"data": APPLY},
     "api_tasks.task_transfer": {"to": "li", "reason": "越权"}, "api_tasks.task_delegate": {"to": "li"},
     "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []}, "api_draws.DrawPublish": {},
+    "api_ledgers.Imports": {},
     **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
 }
 PAGE_FORM = {"to": "li", "reason": "越权", "note": "越权", "text": "越权", "org": "county-b", "title": "越权",
@@ -63,9 +67,24 @@ def foreign(app) -> dict:
         note = Notification(user_id=wang.id, case_id=case.id, kind="task", title=SECRET_TITLE, body="",
                             link=f"/cases/{case.id}", created_at=case.created_at)
         db.add(note)
+        row = _ledger_row(db, case)
         db.commit()
         return {"case_id": case.id, "task_id": task.id, "document_id": document.id, "attachment_id": attachment.id,
-                "notification_id": note.id, "number": case.business_number}
+                "notification_id": note.id, "number": case.business_number, "row_id": row.id}
+
+
+def _ledger_row(db, case):
+    """A county-b record of the case ledger that carries the secret (imported rows are scoped like cases)."""
+    done = LedgerImport(ledger_key=LEDGER, bundle_id=case.definition.bundle_id, filename="l.csv", actor="wang",
+                        imported_at=case.created_at, rows_added=1, rows_unchanged=0)
+    db.add(done)
+    db.flush()
+    row = LedgerRow(ledger_key=LEDGER, key=SECRET_TITLE, org_id=case.org_id, period_on=date(2025, 6, 30),
+                    data={"case_number": SECRET_TITLE, "recipient": SECRET_TITLE}, digest="0" * 64,
+                    import_id=done.id, imported_at=case.created_at)
+    db.add(row)
+    db.flush()
+    return row
 
 
 @pytest.fixture
@@ -97,7 +116,7 @@ def _values(rule, foreign: dict) -> list[dict]:
     others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
               "draw_id": [1],
               "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"],
-              "field": ["score"]}
+              "field": ["score"], "key": [LEDGER]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:
@@ -126,7 +145,8 @@ def test_an_outsider_gets_nothing_of_another_countys_case_on_any_route(app, clie
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
             continue
-        names_a_row = bool(rule.arguments & {"case_id", "task_id", "document_id", "attachment_id", "notification_id"})
+        names_a_row = bool(rule.arguments & {"case_id", "task_id", "document_id", "attachment_id", "notification_id",
+                                             "row_id"})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for values in _values(rule, foreign):
                 path = rule.build(values, append_unknown=False)[1]
@@ -155,6 +175,9 @@ def test_the_case_is_there_for_its_own_county(app, client, foreign):
     token = token_for(app, "wang")
     assert client.get(f"/api/v1/cases/{foreign['case_id']}", headers=token).get_json()["title"] == SECRET_TITLE
     assert client.get(f"/api/v1/tasks/{foreign['task_id']}", headers=token).status_code == 200
+    assert SECRET_TITLE in client.get(f"/ledgers/{LEDGER}/rows/{foreign['row_id']}").get_data(as_text=True)
+    rows = client.get(f"/api/v1/ledgers/{LEDGER}/rows", headers=token).get_json()
+    assert [r["key"] for r in rows] == [SECRET_TITLE]
 
 
 def test_the_outsider_opens_the_one_case_that_names_him_and_no_other(app, client, foreign, named):

@@ -37,7 +37,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import (
-        api, assets, auth, campaign, database, errors, i18n, pages, policy, portal, rate_limits, score_pages, work, workflow,
+        api, assets, auth, campaign, database, errors, i18n, ledgers, pages, policy, portal, rate_limits, score_pages,
+        work, workflow,
     )
 
     database.init_app(app)
@@ -50,6 +51,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     work.init_app(app)
     score_pages.init_app(app)
     campaign.init_app(app)
+    ledgers.init_app(app)
     portal.init_app(app)
     policy.init_app(app)
     assets.init_app(app)

@@ -11,9 +11,9 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from engine.core import people, upgrade, BundleInvalid, DataValidationError, EngineError
+from engine.core import people, upgrade, BundleInvalid, DataValidationError, EngineError, ImportRefused
 from engine.definitions import bundles
-from engine.records import draws
+from engine.records import draws, ledger_import
 from engine.runtime import deadlines
 from engine.time import calendar_store
 
@@ -201,3 +201,35 @@ def draw_verify(draw_id: int) -> None:
         click.echo(f"复核不一致：记录的结果 {json.dumps(record.result, ensure_ascii=False)}，"
                    f"重新抽取的结果 {json.dumps(recomputed, ensure_ascii=False)}", err=True)
         sys.exit(1)
+
+
+# Ledgers of imported records (issue 17).
+@main.group("ledger")
+def ledger() -> None:
+    """Ledgers of imported records (台账)."""
+
+
+@ledger.command("import")
+@click.argument("key")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--actor", required=True, help="the user importing: holds an import role of the ledger, and the rows "
+                                              "may name organisations of that user's subtree only")
+def ledger_import_command(key: str, path: str, actor: str) -> None:
+    """Import an xlsx or csv file into a ledger: all its rows, or none (exit 1, each wrong row and column listed)."""
+    with _sessions()() as session:
+        try:
+            with open(path, "rb") as stream:
+                done = ledger_import.import_file(session, engine(), people.user_by_name(session, actor), key,
+                                                 Path(path).name, stream)
+            session.commit()
+        except ImportRefused as refused:
+            session.rollback()
+            click.echo(engine_text(refused), err=True)
+            for error in refused.errors:
+                click.echo(f"  第 {error.row} 行 {error.column}：{engine_text(error)}", err=True)
+            sys.exit(1)
+        except EngineError as exc:
+            session.rollback()
+            click.echo(engine_text(exc), err=True)
+            sys.exit(2)
+        click.echo(f"已导入 {key}：新增 {done.rows_added} 条，未变 {done.rows_unchanged} 条")

@@ -242,4 +242,5 @@ DEFINITION_TEXTS = {
     "standard.auto_ledger_field": "%(item)s：%(field)s 不是台账 %(ledger)s 的列或指标，该规则查不到记录",
     "workbook.kind_per_share": "按比例扣分",
     "workbook.step": "比例步长（百分点）",
+    "standard.per_share_needs_ledger": "评分项 %(item)s %(title)s：按比例扣分按台账记录所占比例计算，其自动规则须引用台账",
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import flash
 
 from engine.core import (
-    BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound,
+    BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, ImportRefused, InvalidState,
+    NotAllowed, NotFound,
 )
 
 from .database import rollback
@@ -18,7 +19,7 @@ from .engine_text import engine_text
 
 # Matched along the error's class hierarchy; an engine error no entry names is a bad request.
 STATUS = {NotFound: 404, NotAllowed: 403, ConflictError: 409, InvalidState: 409, DataValidationError: 422,
-          CaseFailed: 422, BundleInvalid: 422}
+          CaseFailed: 422, BundleInvalid: 422, ImportRefused: 422}
 
 
 def status_of(error: EngineError) -> int:
@@ -30,6 +31,8 @@ def describe(error: EngineError) -> str:
     """What a person is told: each field's message for refused data, else the error's message."""
     if isinstance(error, DataValidationError) and error.errors:
         return "；".join(engine_text(e) for e in error.errors)
+    if isinstance(error, ImportRefused):
+        return engine_text(error) + "：" + "；".join(f"{e.row} {e.column} {engine_text(e)}" for e in error.errors)
     return engine_text(error)
 
 

@@ -54,7 +54,12 @@ def _started(eng, db, task: HumanTask) -> dict[str, dict]:
 
 def starting_sheet(eng, db, task: HumanTask, key: str) -> dict | None:
     """The entries a sheet opens with when the task has no draft: the auto findings from the records filled in."""
-    return copy.deepcopy(_started(eng, db, task).get(key, {}).get("entry"))
+    entry = _started(eng, db, task).get(key, {}).get("entry")
+    if entry is None:
+        return None
+    # The findings (with every case or ledger row behind them) are only read: copying them costs most of a page
+    # whose rules find thousands of rows.
+    return {**copy.deepcopy({k: v for k, v in entry.items() if k != "findings"}), "findings": entry.get("findings")}
 
 
 def sheet_contexts(eng, db, task: HumanTask, schema: dict, data: dict | None) -> dict[str, dict]:

@@ -6,6 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 UPLOAD_ENDPOINTS = frozenset({"work.task_page"})        # task forms with their files
 IMPORT_BLUEPRINT = "policy"                             # the draft editor: zips, templates, saved files
+LEDGER_ENDPOINTS = frozenset({"ledgers.upload"})        # ledger files (the import checks the importer's roles)
 
 
 def read(upload: FileStorage) -> bytes:
@@ -22,6 +23,8 @@ def body_limit(config, endpoint: str | None, signed_in: bool, policy: bool) -> i
     larger limit before the sign-in is known, so an anonymous request can never make the server read much."""
     if signed_in and endpoint in UPLOAD_ENDPOINTS:
         return int(config["UPLOAD_MAX_BYTES"])
+    if signed_in and endpoint in LEDGER_ENDPOINTS:
+        return int(config["IMPORT_MAX_BYTES"])
     if policy and (endpoint or "").startswith(IMPORT_BLUEPRINT + "."):
         return int(config["IMPORT_MAX_BYTES"])
     return int(config["MAX_CONTENT_LENGTH"])

@@ -247,4 +247,6 @@ DEFINITION_CODES = {
     "standard.auto_ledger_field": "{item}: {field} is not a column or measure of ledger {ledger}, so the rule finds nothing",
     "workbook.kind_per_share": "per share",
     "workbook.step": "share step (percentage points)",
+    "standard.per_share_needs_ledger": "item {item} {title}: a per_share deduction counts a share of a ledger's rows; "
+                                       "its auto rule must name a ledger",
 }

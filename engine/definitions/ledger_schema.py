@@ -168,8 +168,9 @@ def check_ledgers(files: dict[str, bytes], problems: list[Problem]) -> dict[str,
         if ledger is None:
             continue
         if ledger["key"] in keys:
+            line = _Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
             problems.append(Problem(path, Msg("ledgerdef.duplicate_key", key=ledger["key"], other=keys[ledger["key"]]),
-                                    element="/key", line=_Locator(path, files[path].decode("utf-8-sig")).line("/key", None)))
+                                    element="/key", line=line))
             continue
         keys[ledger["key"]] = path
         found[path] = ledger

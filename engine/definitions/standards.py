@@ -119,6 +119,8 @@ def _rule_problems(where: str, item: dict) -> list:
     if rule is not None and rule.get("cap", 0) > points:
         found.append((f"{where}/deduction/cap", Msg("standard.cap_exceeds", item=code, title=title,
                                                     cap=rule["cap"], limit=points), code))
+    if rule is not None and rule["kind"] == "per_share" and "auto" in item and "ledger" not in item["auto"]:
+        found.append((f"{where}/auto", Msg("standard.per_share_needs_ledger", item=code, title=title), code))
     if "auto" in item and rule is None:
         found.append((f"{where}/auto", Msg("standard.auto_needs_deduction", item=code, title=title), code))
     return found

@@ -23,10 +23,10 @@ from . import ledgers
 def findings(session: Session, standard: dict, case_data: dict, exclude_case_id: int | None) -> dict[str, dict]:
     """For every auto item and veto of a standard: {code: {"cases": [{"id", "number"}], "count": n}} (a ledger
     rule's: {"cases": [{"id", "number", "ledger"}], "count": n, "total": rows its match and period cover})."""
-    found = {}
+    found, totals = {}, {}
     for code, rule in auto_rules(standard):
         if "ledger" in rule:
-            found[code] = _ledger_finding(session, rule, case_data)
+            found[code] = _ledger_finding(session, rule, case_data, totals)
             continue
         rows = session.execute(_query(rule, case_data, exclude_case_id)).all()
         found[code] = {"cases": [{"id": row.id, "number": row.business_number} for row in rows], "count": len(rows)}
@@ -59,9 +59,9 @@ def _query(rule: dict, data: dict, exclude_case_id: int | None):
     return query.order_by(Case.id)
 
 
-def _ledger_finding(session: Session, rule: dict, data: dict) -> dict:
+def _ledger_finding(session: Session, rule: dict, data: dict, totals: dict) -> dict:
     """The rows of the rule's ledger that match this case's data within the period: those `where` also holds for
-    (the cases found) and how many there are in all."""
+    (the cases found) and how many there are in all (counted once for the rules that share match and period)."""
     match = {field: data.get(source) for field, source in rule["match"].items()}
     if any(value is None or value == "" for value in match.values()):
         return {"cases": [], "count": 0, "total": 0}
@@ -70,7 +70,10 @@ def _ledger_finding(session: Session, rule: dict, data: dict) -> dict:
     covered = ledgers.within_period(ledgers.matching(
         select(LedgerRow.id, LedgerRow.key).join(Organization, LedgerRow.org_id == Organization.id)
         .where(LedgerRow.ledger_key == rule["ledger"]), match, []), *days)
-    total = session.scalar(select(func.count()).select_from(covered.subquery()))
+    shared = (rule["ledger"], repr(sorted(match.items())), days)
+    if shared not in totals:
+        totals[shared] = session.scalar(select(func.count()).select_from(covered.subquery()))
+    total = totals[shared]
     rows = session.execute(ledgers.matching(covered, {}, rule.get("where") or []).order_by(LedgerRow.key)).all()
     return {"cases": [{"id": row.id, "number": row.key, "ledger": rule["ledger"]} for row in rows],
             "count": len(rows), "total": total}

@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from openpyxl import load_workbook
-from sqlalchemy import insert, select
+import orjson
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core.errors import ImportRefused, NotAllowed, RowError
@@ -23,6 +24,7 @@ from ..core.messages import Msg
 from ..core.models import Organization, User
 from .ledger_measures import compute_measures
 from .ledgers import definition, may_import
+from .xlsx_rows import sheet_rows
 
 BATCH = 1000
 MAX_ROWS = 1_000_000            # a ledger file past this is not one
@@ -50,7 +52,7 @@ def import_file(session: Session, engine, user: User, key: str, filename: str, s
         run = _Run(session, engine, user, ledger, done)
         run.read(_rows(filename, stream))
         if run.total_errors:
-            raise ImportRefused(run.errors, run.total_errors, ledger=key)
+            raise ImportRefused(sorted(run.errors, key=lambda e: e.row), run.total_errors, ledger=key)
         done.rows_added, done.rows_unchanged = run.added, run.unchanged
         session.flush()
     return done
@@ -74,15 +76,12 @@ def _xlsx_rows(stream) -> Iterator[tuple[int, tuple]]:
     if inflated > MAX_XLSX_INFLATED or inflated > MAX_XLSX_RATIO * max(packed, 1):
         raise _refused(Msg("ledger.too_large"))
     stream.seek(0)
+    number = 0
     try:
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise _refused(Msg("ledger.unreadable", detail=str(exc) or type(exc).__name__)) from None
-    try:
-        for number, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        for number, cells in sheet_rows(stream):
             yield number, cells
-    finally:
-        book.close()
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, KeyError, ValueError) as exc:
+        raise _refused(Msg("ledger.unreadable", detail=str(exc) or type(exc).__name__), row=number + 1) from None
 
 
 def _csv_rows(stream) -> Iterator[tuple[int, tuple]]:
@@ -207,38 +206,49 @@ class _Run:
     def _stored(self, number: int, org_id: int, data: dict, computed: dict) -> dict:
         """The row as written: its data with the measures, and a digest of the data as the file gave it."""
         stored = _plain(data)
-        digest = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256(orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)).hexdigest()
         stored.update(computed)
         return {"number": number, "key": str(data[self.ledger["keyColumn"]]), "org_id": org_id,
                 "period_on": data[self.ledger["periodColumn"]], "data": stored, "digest": digest}
 
     def _write(self, batch: list[dict]) -> None:
-        """Insert the batch's new rows; a key stored before must have the same content."""
+        """Insert the batch's new rows (written even after an error, all undone then, so later repeats are still
+        found); a key stored before, by an earlier import or earlier in this file, must have the same content.
+        Inserting first and reading only the keys that were there keeps each batch's cost independent of how many
+        rows the table holds already."""
         if not batch:
             return
-        key_column = self.ledger["keyColumn"]
-        stored = dict(((k, (d, i)) for k, d, i in self.session.execute(
-            select(LedgerRow.key, LedgerRow.digest, LedgerRow.import_id).where(
-                LedgerRow.ledger_key == self.done.ledger_key, LedgerRow.key.in_({r["key"] for r in batch})))))
-        new = []
+        first: dict[str, dict] = {}
+        repeats = []
         for record in batch:
-            earlier = stored.get(record["key"])
-            if earlier is None:
-                stored[record["key"]] = (record["digest"], self.done.id)
-                new.append(record)
-            elif earlier[0] == record["digest"]:
+            if first.setdefault(record["key"], record) is not record:
+                repeats.append(record)
+        now, table = self.done.imported_at, LedgerRow.__table__
+        build = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = build(table).on_conflict_do_nothing(index_elements=["ledger_key", "key"]).returning(table.c.key)
+        added = set(self.session.execute(statement, [
+            {"ledger_key": self.done.ledger_key, "key": r["key"], "org_id": r["org_id"], "period_on": r["period_on"],
+             "data": r["data"], "digest": r["digest"], "import_id": self.done.id, "imported_at": now}
+            for r in first.values()]).scalars())
+        self.added += len(added)
+        there = [r for key, r in first.items() if key not in added] + repeats
+        if there:
+            self._compare(there)
+
+    def _compare(self, records: list[dict]) -> None:
+        """Rows whose key is stored already: unchanged when the content is the same, else an error."""
+        key_column = self.ledger["keyColumn"]
+        stored = {k: (d, i) for k, d, i in self.session.execute(
+            select(LedgerRow.key, LedgerRow.digest, LedgerRow.import_id).where(
+                LedgerRow.ledger_key == self.done.ledger_key, LedgerRow.key.in_({r["key"] for r in records})))}
+        for record in sorted(records, key=lambda r: r["number"]):
+            digest, import_id = stored[record["key"]]
+            if digest == record["digest"]:
                 self.unchanged += 1
-            elif earlier[1] == self.done.id:
+            elif import_id == self.done.id:
                 self.fail(record["number"], key_column, Msg("ledger.duplicate_key", key=record["key"]))
             else:
                 self.fail(record["number"], key_column, Msg("ledger.changed_row", key=record["key"]))
-        if new:          # written even after an error (all is undone then) so later repeats are still found
-            now = self.done.imported_at
-            self.session.execute(insert(LedgerRow), [
-                {"ledger_key": self.done.ledger_key, "key": r["key"], "org_id": r["org_id"],
-                 "period_on": r["period_on"], "data": r["data"], "digest": r["digest"], "import_id": self.done.id,
-                 "imported_at": now} for r in new])
-        self.added += len(new)
 
 
 def _organizations(session: Session, user: User) -> tuple[dict, dict, set]:

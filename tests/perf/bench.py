@@ -23,6 +23,12 @@ law_firm_campaign_start_1000_s  the same start with the project's law_firm_campa
 campaign_page_p95_ms       95th percentile of GET /cases/<campaign> with 1,000 participants, their table and figures,
                            on PostgreSQL through the Flask test client (tests/perf/campaign_page_bench.py; goal ≤ 300)
 campaign_page_median_ms    its median
+ledger_import_100k_s       seconds to import a 100,000-row xlsx case ledger on PostgreSQL, all or nothing, measures
+                           computed (tests/perf/ledger_bench.py; goal < 60; --quick: 20,000 rows, `_20k_s`)
+ledger_import_peak_mb      the most resident memory grew during that import (ledger_import_peak_mb_10k: the same for
+                           10,000 rows; flat memory: the two about equal); ledger_csv_import_100k_s: the rows as csv
+ledger_sheet_p95_ms        95th percentile of the task page of a score sheet pre-filled by four ledger rules over an
+                           institution's 10,000 rows (goal ≤ 300); ledger_sheet_median_ms its median
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
@@ -60,7 +66,7 @@ from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
-from tests.perf import campaign_bench, campaign_page_bench, http_bench  # noqa: E402
+from tests.perf import campaign_bench, campaign_page_bench, http_bench, ledger_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -295,6 +301,7 @@ def main() -> None:
     http = http_bench.run(args.quick, args.http_client)
     campaign = campaign_bench.run(args.quick)
     campaign_page = campaign_page_bench.run(args.quick)
+    ledger = ledger_bench.run(args.quick)
     print(json.dumps({
         "raw_completions_per_s": round(rates["raw"], 1),
         "engine_completions_per_s": round(rates["warm"], 1),
@@ -309,6 +316,7 @@ def main() -> None:
         **http,
         **campaign,
         **campaign_page,
+        **ledger,
         "quick": args.quick,
     }))
 

@@ -6,7 +6,7 @@ import re
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.core import DataValidationError, EngineError
+from engine.core import DataValidationError, EngineError, ImportRefused
 
 from ..database import rollback
 from ..engine_text import engine_text
@@ -49,6 +49,10 @@ def engine_problem(error: EngineError):
     errors = None
     if isinstance(error, DataValidationError):
         errors = [{"field": e.field, "message": engine_text(e), "rule": e.rule} for e in error.errors]
+    if isinstance(error, ImportRefused):       # rows of a file: each error names its row and column
+        errors = [{"row": e.row, "column": e.column, "message": engine_text(e), "message_code": e.msg.code}
+                  for e in error.errors]
+        return problem(status, engine_text(error), errors, code=error.code, total=error.total)
     return problem(status, engine_text(error), errors, code=error.code)
 
 

@@ -117,12 +117,14 @@
   function kindSelect(item) {
     var select = el("select", { disabled: readonly });
     select.dataset.key = "kind";
-    [["", T.kind_none], ["fixed", T.kind_fixed], ["per_occurrence", T.kind_per_occurrence]].forEach(function (o) {
+    [["", T.kind_none], ["fixed", T.kind_fixed], ["per_occurrence", T.kind_per_occurrence],
+      ["per_share", T.kind_per_share]].forEach(function (o) {
       select.appendChild(el("option", { value: o[0], text: o[1] }));
     });
     select.value = item.deduction ? item.deduction.kind || "" : "";
     select.addEventListener("change", function () {
       if (!select.value) { delete item.deduction; } else { item.deduction = Object.assign(item.deduction || {}, { kind: select.value }); }
+      if (item.deduction && select.value !== "per_share") { delete item.deduction.step; }   // only a share has a step
       render();
     });
     return select;
@@ -135,6 +137,8 @@
       field(own(item), "points", "number", false, { className: "narrow" }), field(own(item), "evidence", "text", true),
       kindSelect(item), field(rule, "points", "number", false, Object.assign({ className: "narrow" }, off("points"))),
       field(rule, "cap", "number", true, Object.assign({ className: "narrow" }, off("cap"))),
+      field(rule, "step", "number", true, { className: "narrow", "data-key": "deduction.step",
+        disabled: readonly || !item.deduction || item.deduction.kind !== "per_share" }),
       field(rule, "unit", "text", true, Object.assign({ className: "narrow" }, off("unit"))), field(rule, "label", "text", true, off("label")),
       checkbox(own(item), "veto"), autoCell(item, "/dimensions/" + d + "/items/" + i)];
     row(table, "/dimensions/" + d + "/items/" + i, cells, dim.items, i, item.code).className = "item-row";
@@ -147,7 +151,7 @@
       el("label", {}, [T.dimension + " ", field(own(dim), "title", "text")]), " ",
       el("label", {}, [T.points + " ", field(own(dim), "points", "number", false, { className: "narrow" })]), " ",
       el("span", { className: "sum dimension-sum" }), " ", slot()]);
-    var table = el("table", { className: "items" }, [head([T.code, T.item, T.points, T.evidence, T.kind, T.deduct, T.cap,
+    var table = el("table", { className: "items" }, [head([T.code, T.item, T.points, T.evidence, T.kind, T.deduct, T.cap, T.step,
       T.unit, T.label, T.veto, T.auto, T.actions])]);
     dim.items = dim.items || [];
     dim.items.forEach(function (item, i) { itemRow(table, dim, d, item, i); });
