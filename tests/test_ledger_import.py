@@ -209,18 +209,36 @@ def test_deploy_refuses_a_malformed_ledger_naming_each_problem_and_its_line(engi
 
 
 def excel_written(rows_xml: str, strings: list[str]) -> bytes:
-    """A workbook as Excel writes it: shared strings (one in rich-text runs), a custom date style, no openpyxl."""
+    """A workbook as Excel writes it (its own package, not openpyxl's): shared strings (one in rich-text runs), a
+    custom date style, a row left out."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     shared = "".join(f"<si><t>{s}</t></si>" if "|" not in s else
-                     "<si>" + "".join(f"<r><t>{p}</t></r>" for p in s.split("|")) + "<rPh><t>x</t></rPh></si>"
+                     "<si>" + "".join(f"<r><t>{p}</t></r>" for p in s.split("|")) + "<rPh sb=\"0\" eb=\"1\"><t>x</t></rPh></si>"
                      for s in strings)
+    types = "http://schemas.openxmlformats.org/package/2006/content-types"
+    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     parts = {
+        "[Content_Types].xml": f'<Types xmlns="{types}"><Default Extension="rels" ContentType="application/'
+                               f'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                               f'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+                               f'ContentType="{office}.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+                               f'sheet1.xml" ContentType="{office}.worksheet+xml"/><Override PartName="/xl/'
+                               f'sharedStrings.xml" ContentType="{office}.sharedStrings+xml"/><Override '
+                               f'PartName="/xl/styles.xml" ContentType="{office}.styles+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                       '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="台账" sheetId="1" '
                            f'r:id="rId1"/></sheets></workbook>',
         "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
                                       'relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" '
-                                      'Type="x"/></Relationships>',
+                                      'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                      'worksheet"/><Relationship Id="rId2" Target="sharedStrings.xml" '
+                                      'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                      'sharedStrings"/><Relationship Id="rId3" Target="styles.xml" '
+                                      'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                      'styles"/></Relationships>',
         "xl/sharedStrings.xml": f'<sst xmlns="{main}">{shared}</sst>',
         "xl/styles.xml": f'<styleSheet xmlns="{main}"><numFmts><numFmt numFmtId="164" formatCode="yyyy/m/d"/>'
                          f'<numFmt numFmtId="165" formatCode="&quot;第&quot;0"/></numFmts>'

@@ -8,12 +8,14 @@ import csv
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import openpyxl
 import orjson
-from lxml import etree
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -24,7 +26,6 @@ from ..core.messages import Msg
 from ..core.models import Organization, User
 from .ledger_measures import compute_measures
 from .ledgers import definition, may_import
-from .xlsx_rows import sheet_rows
 
 BATCH = 1000
 MAX_ROWS = 1_000_000            # a ledger file past this is not one
@@ -32,6 +33,7 @@ MAX_ERRORS = 100                # errors reported; the rest are counted
 MAX_TEXT = 1000                 # characters of one cell
 MAX_XLSX_INFLATED = 1 << 30     # bytes the workbook's parts may declare in all, inflated
 MAX_XLSX_RATIO = 100            # and their ratio to the compressed size
+MAX_COLUMNS = 1000              # cells past this column of a row are not read
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
@@ -68,6 +70,8 @@ def _rows(filename: str, stream) -> Iterator[tuple[int, tuple]]:
 
 
 def _xlsx_rows(stream) -> Iterator[tuple[int, tuple]]:
+    """The first sheet's rows through openpyxl's read-only reader (values only, dates as dates), numbered as the
+    sheet numbers them; the package is measured first, as actually inflated, so a zip bomb is refused unread."""
     try:
         parts = zipfile.ZipFile(stream).infolist()
     except zipfile.BadZipFile as exc:
@@ -78,9 +82,17 @@ def _xlsx_rows(stream) -> Iterator[tuple[int, tuple]]:
     stream.seek(0)
     number = 0
     try:
-        for number, cells in sheet_rows(stream):
-            yield number, cells
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, KeyError, ValueError) as exc:
+        with warnings.catch_warnings():     # openpyxl warns of parts it drops (data validation, styles): not ours
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()        # a writer's stated dimensions may be wrong: read what is there
+            for number, cells in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), 1):
+                yield number, cells
+        finally:
+            book.close()
+    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError, TypeError, IndexError) as exc:
         raise _refused(Msg("ledger.unreadable", detail=str(exc) or type(exc).__name__), row=number + 1) from None
 
 
