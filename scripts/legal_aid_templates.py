@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx_writer import write_all      # scripts/docx_writer.py, beside this file
 
 FORMS = Path(__file__).resolve().parent.parent / "forms" / "legal_aid"
 L1 = "《中华人民共和国法律援助法》"
@@ -97,24 +95,7 @@ TEMPLATES = {
         ("r", "法律援助机构规范服务达标活动领导小组"), ("r", "{{ closed_on | cn_date }}"),
     ],
 }
-SIZES = {"h1": 18, "h2": 22}
-ALIGN = {"h1": WD_ALIGN_PARAGRAPH.CENTER, "h2": WD_ALIGN_PARAGRAPH.CENTER, "c": WD_ALIGN_PARAGRAPH.CENTER,
-         "r": WD_ALIGN_PARAGRAPH.RIGHT}
-
-
-def write(name: str, lines: list[tuple[str, str]]) -> None:
-    """One template: headings bold and large, body plain, in the order given."""
-    doc = Document()
-    for kind, text in lines:
-        paragraph = doc.add_paragraph()
-        paragraph.alignment = ALIGN.get(kind)
-        run = paragraph.add_run(text)
-        run.bold = kind in SIZES
-        if kind in SIZES:
-            run.font.size = Pt(SIZES[kind])
-    doc.save(FORMS / name)
 
 
 if __name__ == "__main__":
-    for file_name, content in TEMPLATES.items():
-        write(file_name, content)
+    write_all(FORMS, TEMPLATES)
