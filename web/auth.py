@@ -1,4 +1,8 @@
-"""Sign-in with local accounts, CSRF tokens on every form (Flask-WTF), and the current user.
+"""Sign-in with local accounts (Flask-Login keeps who is signed in), CSRF tokens on every form (Flask-WTF), and the
+current user.
+
+Flask-Login's user is a `SignedIn`: the account and the server-side session its cookie names, so signing out (or
+being deactivated) ends the session everywhere; the session row is checked on every request (web/sign_in.py).
 
 Before a view runs, in this order: the rate limits a view declares (web/rate_limits.py), the user from the session
 cookie (a session the database still holds), the request body's size limit (a larger one only for signed-in staff
@@ -12,6 +16,7 @@ from functools import cache, wraps
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import BadRequest
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,6 +31,28 @@ from .workflow import engine
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None       # the sign-in page says what it needs; no flash in English
+
+
+class SignedIn(UserMixin):
+    """Who a browser is signed in as: the account and the id of its server-side session (the cookie holds both)."""
+
+    def __init__(self, user: User, session_id: str):
+        self.user, self.session_id = user, session_id
+
+    def get_id(self) -> str:
+        """What the cookie keeps: `user id:session id`."""
+        return f"{self.user.id}:{self.session_id}"
+
+
+@login_manager.user_loader
+def _signed_in(identity: str) -> SignedIn | None:
+    """The cookie's user, if its session is still live and the account active."""
+    user_id, _, session_id = identity.partition(":")
+    user = sign_in.session_user(db_session(), int(user_id) if user_id.isdigit() else None, session_id)
+    return SignedIn(user, session_id) if user is not None else None
 
 
 def hash_password(password: str) -> str:
@@ -38,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False      # checked by _check_csrf, in its place among the checks
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lives as long as the signed-in session
     csrf.init_app(app)
+    login_manager.init_app(app)
     app.before_request(_load_user)
     app.before_request(_bound_body)
     app.before_request(_require_sign_in)
@@ -61,11 +89,9 @@ def _load_user() -> None:
     if is_api_request():
         g.user = None       # the API's own authentication sets it from the bearer token
         return
-    g.user = None
-    if "user_id" in session:
-        g.user = sign_in.session_user(db_session(), session.get("user_id"), session.get("sid"))
-        if g.user is None:
-            session.clear()     # signed out elsewhere, deactivated, or a cookie from before sessions were kept
+    g.user = current_user.user if current_user.is_authenticated else None
+    if g.user is None and "_user_id" in session:
+        session.clear()         # signed out elsewhere, deactivated, or a cookie from before sessions were kept
 
 
 def _bound_body() -> None:
@@ -137,19 +163,24 @@ def _dummy_hash() -> str:
 def _start_session(user: User) -> None:
     """A fresh cookie session (a previous one on this browser is ended) tied to a session row."""
     db = db_session()
-    sign_in.end_session(db, session.get("sid"))
+    sign_in.end_session(db, _session_id())
     sid = sign_in.start_session(db, user, engine().now())
     db.commit()
     session.clear()
-    session["user_id"], session["sid"] = user.id, sid
+    login_user(SignedIn(user, sid))
+
+
+def _session_id() -> str | None:
+    return current_user.session_id if current_user.is_authenticated else None
 
 
 @bp.post("/logout")
 def logout():
     """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either."""
     db = db_session()
-    sign_in.end_session(db, session.get("sid"))
+    sign_in.end_session(db, _session_id())
     db.commit()
+    logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
 
