@@ -66,3 +66,15 @@ def test_the_limit_page_reads_in_english(client):
         status_check(client)
     page = text(status_check(client))
     assert "Too many attempts" in page and "操作过于频繁" not in page
+
+
+def test_the_status_query_takes_the_number_without_its_brackets_and_words(client):
+    import re
+    receipt = text(file(client))
+    number = re.search(r'id="case-number">([^<]+)<', receipt).group(1)           # e.g. 〔2025〕投诉第0001号
+    code = re.search(r'id="access-code">([A-Z0-9]{8})<', receipt).group(1)
+    year, seq = re.findall(r"\d+", number)
+    for typed in (number, f"{year}投诉{seq}", f"{year} {int(seq)}", f"（{year}）投诉第{int(seq)}号"):
+        found = status_check(client, typed, code)
+        assert found.status_code == 200 and number in text(found), typed
+    assert status_check(client, f"{year}投诉{int(seq) + 1}", code).status_code == 404

@@ -57,3 +57,21 @@ def _spec_problem(name: str, spec: str) -> Msg | None:
         if match.group(part) and int(match.group(part)) > MAX_FIELD_WIDTH:
             return Msg("pattern.spec_too_wide", field=f"{{{name}:{spec}}}", limit=MAX_FIELD_WIDTH)
     return None
+
+
+def typed_candidates(typed: str, patterns: list[str]) -> list[str]:
+    """The numbers a person may mean by what he typed: the text itself, and, for each pattern with as many fields
+    as the text has digit groups, the pattern filled with them in order (so `2025投诉1` finds
+    `〔2025〕投诉第0001号`; the pattern's own punctuation and words need not be typed)."""
+    typed = typed.strip()
+    found = [typed] if typed else []
+    groups = [int(group) for group in re.findall(r"\d+", typed)[:4]]
+    for pattern in patterns:
+        if pattern_problem(pattern) is not None:
+            continue
+        names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+        if groups and len(names) == len(groups):
+            number = pattern.format(**dict(zip(names, groups)))
+            if number not in found:
+                found.append(number)
+    return found

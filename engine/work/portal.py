@@ -19,10 +19,11 @@ from ..core.errors import DataValidationError, FieldError, NotFound
 from ..core.messages import Msg
 from ..core.models import Case, Organization, ProcessDefinition
 from ..core.vocabulary import (
-    PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY, PORTAL_ORG_KINDS_PROPERTY,
-    PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY,
+    NUMBER_PATTERN_PROPERTY, PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY,
+    PORTAL_ORG_KINDS_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY,
 )
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
+from ..definitions.number_patterns import typed_candidates
 from ..records.directory import directory_errors
 from ..runtime.cases import STATUS_LABELS, case_tasks, start_case
 from .casework import case_data, field_titles
@@ -87,9 +88,14 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
 def status(engine, session: Session, business_number: str, code: str) -> dict:
     """What the public may see of a case: its stage and the declared public fields. One answer for a wrong
     number and a wrong code, so neither can be probed."""
-    case = session.scalar(select(Case).where(Case.business_number == business_number.strip()))
-    stored = case.access_code_hash if case is not None else None
-    if not _check(code.strip().upper(), stored) or case is None:
+    patterns = [d.properties.get(NUMBER_PATTERN_PROPERTY) for d in latest_definitions(session)
+                if (d.properties or {}).get(NUMBER_PATTERN_PROPERTY)]
+    candidates = typed_candidates(business_number, patterns)
+    found = session.scalars(select(Case).where(Case.business_number.in_(candidates))).all() if candidates else []
+    case = next((c for c in found if _check(code.strip().upper(), c.access_code_hash)), None)
+    if not found:
+        _check(code.strip().upper(), None)          # a number that names nothing costs what a wrong code costs
+    if case is None:
         raise NotFound(Msg("portal.not_found"))
     props = case.definition.properties or {}
     fields = [entry.strip().partition(":") for entry in props.get(PUBLIC_FIELDS_PROPERTY, "").split(",") if entry.strip()]
