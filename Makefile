@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: run test bench clean
 
 run: $(VENV)/.installed node_modules/.installed
-	$(BIN)/lawflow up
+	$(BIN)/lawflow up $(RUN_ARGS)
 
 test: $(VENV)/.installed-test node_modules/.installed
 	@bash scripts/ensure-postgres.sh

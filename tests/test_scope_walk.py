@@ -26,7 +26,7 @@ LEDGER = "legal_aid_cases"
 SECRET_TITLE = "外县保密案件标题"
 # Open to everyone, or about no case: the portal (its own verification code; the public lists a process declares,
 # showing its declared public fields only), files, signing in, the language.
-PUBLIC = {"portal.index", "portal.submit", "portal.status", "portal.public_list", "static", "assets.asset", "auth.login", "auth.logout",
+PUBLIC = {"portal.index", "portal.submit", "portal.status", "portal.public_list", "static", "assets.asset", "assets.favicon", "auth.login", "auth.logout",
           "i18n.choose", "pages.healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 POLICY_PREFIX = "/policy"
 APPLY = {"title": "越权", "reason": "越权办理的理由"}

@@ -15,6 +15,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers and tools look for it first (the pages link the same SVG)."""
+    return send_from_directory(Path(current_app.static_folder), "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
+
+
 @bp.get("/assets/<package>/<path:filename>")
 def asset(package: str, filename: str):
     """One file of an allowed package (404 for anything else)."""

@@ -19,10 +19,7 @@ def sweep(app: Flask) -> int:
     with app.app_context():
         with app.extensions["lawflow.sessions"]() as session:
             load_calendar(engine, session)   # schedules entered by other processes
-            missing = missing_years(engine, session)
-            if missing:
-                app.logger.warning("缺少 %s 年的官方节假日安排，相关期限按工作日暂定；请用 `lawflow calendar set-year` 录入",
-                                   "、".join(map(str, missing)))
+            _warn_missing_years(app, missing_years(engine, session), engine.today())
             fired = fire_due_timers(engine, session)
             render_pending(session)
             settings = smtp_settings(app.config)
@@ -30,6 +27,15 @@ def sweep(app: Flask) -> int:
                 send_pending_email(session, settings, engine.now(), base_url=app.config["PUBLIC_URL"],
                                    text=engine_text)      # outside a request: the interface's first language
             return fired
+
+
+def _warn_missing_years(app: Flask, missing: list[int], today) -> None:
+    """Say once a day (not at every sweep) which years lack their official holiday schedule."""
+    said = (tuple(missing), today)
+    if missing and app.extensions.get("lawflow.missing_years_said") != said:
+        app.logger.warning("缺少 %s 年的官方节假日安排，相关期限按工作日暂定；请用 `lawflow calendar set-year` 录入",
+                           "、".join(map(str, missing)))
+    app.extensions["lawflow.missing_years_said"] = said
 
 
 def smtp_settings(config) -> SmtpSettings | None:
