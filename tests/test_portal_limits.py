@@ -78,3 +78,17 @@ def test_the_status_query_takes_the_number_without_its_brackets_and_words(client
         found = status_check(client, typed, code)
         assert found.status_code == 200 and number in text(found), typed
     assert status_check(client, f"{year}投诉{int(seq) + 1}", code).status_code == 404
+
+
+def test_the_receipt_can_be_printed_and_kept_as_a_file(client):
+    import re
+    from urllib.parse import unquote
+    page = text(file(client))
+    number = re.search(r'id="case-number">([^<]+)<', page).group(1)
+    code = re.search(r'id="access-code">([A-Z0-9]{8})<', page).group(1)
+    assert 'id="print-receipt"' in page and "data-print" in page
+    link = re.search(r'id="download-receipt" download="回执-([^"]+)\.txt"\s+href="data:text/plain;charset=utf-8,([^"]+)"',
+                     page)
+    kept = unquote(link.group(2))
+    assert link.group(1) == number and f"案件编号：{number}" in kept and f"查询码：{code}" in kept
+    assert "接收机关：东城区司法局" in kept and "/portal/status" in kept

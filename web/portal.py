@@ -2,10 +2,12 @@
 public lists processes declare and send a listed case the message its list accepts (an objection)."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.core import DataValidationError, EngineError, NotFound
 from engine.records import directory, draws
+from engine.time import CHINA_TZ
 from engine.work import portal, public_lists
 
 from . import formfields
@@ -47,10 +49,21 @@ def submit(process_key: str):
         except DataValidationError as exc:
             errors, status = formfields.error_map(exc.errors), 422
         else:
-            return render_template("portal/received.html", case=case, code=code, definition=definition)
+            return render_template("portal/received.html", case=case, code=code, definition=definition,
+                                   receipt_text=_receipt(definition, case, code))
     fields = formfields.build(schema, data, errors, directory.choices(db, schema))
     return render_template("portal/form.html", definition=definition, schema=schema, fields=fields,
                            orgs=portal.receiving_organizations(db, definition), org=org, org_error=errors.get("org")), status
+
+
+def _receipt(definition, case, code: str) -> str:
+    """The receipt as a text file the submitter keeps: what was received, by whom, when, and how to follow it."""
+    received = case.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    lines = [f"{definition.name}", _("接收机关：%(org)s", org=case.org.name), _("提交时间：%(at)s", at=received),
+             _("案件编号：%(number)s", number=case.business_number), _("查询码：%(code)s", code=code),
+             _("凭案件编号和查询码可在“办理进度查询”查看办理进展和答复：%(url)s",
+               url=url_for("portal.status", _external=True))]
+    return "\r\n".join(lines) + "\r\n"
 
 
 @bp.route("/status", methods=("GET", "POST"))

@@ -16,3 +16,11 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// A button marked data-print prints the page (the print style leaves out the navigation and the buttons).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+    event.preventDefault();
+  }
+});
