@@ -7,7 +7,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine.core import LedgerRow, people
 from engine.definitions import bundles
@@ -28,10 +28,11 @@ PAGE = f"/ledgers/{LEDGER}"
 
 @pytest.fixture
 def organisers(app):
-    """The organiser role; `la_city` at the city bureau, `la_a` in county A."""
+    """The organiser role (the demo's); `la_city` at the city bureau, `la_a` in county A; the demo's ledger rows
+    taken away, so each test reads only the rows it imports."""
     with app.app_context():
         db = db_session()
-        people.add_role(db, "legal_aid_organizer", "法律援助组织人员")
+        db.execute(delete(LedgerRow))
         for username, org in (("la_city", "city-bureau"), ("la_a", "county-a")):
             people.add_user(db, username, username, org, ["legal_aid_organizer"],
                             password_hash=hash_password("demo1234"))

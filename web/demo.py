@@ -16,6 +16,7 @@ from engine.runtime import cases, fire_due_timers
 from engine.time import CHINA_TZ
 
 from .auth import hash_password
+from .demo_ledger import import_demo_ledger
 
 DEMO_FILE = Path(__file__).with_name("demo_data.json")
 # Placeholders in step data, relative to the day the demo is loaded: "today", "day-26" / "day+20" (a date),
@@ -40,6 +41,7 @@ def load_demo(engine, session: Session, path: Path = DEMO_FILE) -> bool:
                             data=entry.get("data"))
     session.commit()
     today = engine.today()
+    import_demo_ledger(engine, session, today)      # before the walks: their self-assessments read it
     for spec in demo["cases"]:
         case = cases.start_case(engine, session, spec["process"], spec["data"], org_code=spec["org"], actor=spec["by"])
         for step in spec.get("steps", []):
