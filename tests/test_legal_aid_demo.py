@@ -29,3 +29,26 @@ def test_the_demo_audit_is_in_its_roll_out_phase_and_its_page_shows_the_targets(
     assert figure("rate") == "达标率100.0%（目标≥90%，已达到）"
     assert figure("pilot_rate") == "试点阶段达标率（占参评机构）25.0%（目标≥33.3%，未达到）"
     assert 'data-figure="item_rate"' not in html          # the campaign counts institutions, not items
+
+
+def test_an_institutions_self_assessment_opens_with_what_the_demo_ledger_finds(app, client):
+    """LA-c has two decisions past the 7 days, one late assignment, two late agreements and 5 of 70 cases not
+    visited in the period (web/demo_ledger.py): its 自查评分 opens with those, each linked to its ledger row."""
+    from engine.core.ledger_records import LedgerRow
+    from engine.core.models import HumanTask
+
+    with app.app_context():
+        session = db_session()
+        case = session.scalar(select(Case).where(Case.process_key == "legal_aid_assessment",
+                                                 Case.meta["institution_code"].as_string() == "LA-c"))
+        task = session.scalar(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "ready",
+                                                      HumanTask.name == "自查评分"))
+        late = session.scalars(select(LedgerRow.id).where(LedgerRow.key.like("%南援字%"))).all()
+    login(client, "ye")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    item = lambda code: page.split(f'data-item="{code}"', 1)[1].split("</tr>", 1)[0]    # noqa: E731
+    assert "台账 70 件中发现 2 件" in item("A2.2") and 'data-found="2"' in item("A2.2")
+    assert 'data-found="1"' in item("A3.1") and 'data-found="2"' in item("A3.3")
+    assert "台账 70 件中发现 5 件" in item("A4.3") and 'data-found="1"' in item("A4.3")     # 7.1%: one step of 10%
+    linked = re.findall(r'href="/ledgers/legal_aid_cases/rows/(\d+)"', item("A2.2"))
+    assert len(linked) == 2 and all(int(i) in late for i in linked)
