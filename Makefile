@@ -1,6 +1,8 @@
 # Two entry points: `make run` (the app with demo data) and `make test` (every test). See README.md.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+# Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
 .PHONY: run test bench clean
@@ -11,7 +13,7 @@ run: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.installed-test node_modules/.installed
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python tests/perf/bench.py $(BENCH_ARGS)
