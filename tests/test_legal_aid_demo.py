@@ -52,3 +52,15 @@ def test_an_institutions_self_assessment_opens_with_what_the_demo_ledger_finds(a
     assert "台账 70 件中发现 5 件" in item("A4.3") and 'data-found="1"' in item("A4.3")     # 7.1%: one step of 10%
     linked = re.findall(r'href="/ledgers/legal_aid_cases/rows/(\d+)"', item("A2.2"))
     assert len(linked) == 2 and all(int(i) in late for i in linked)
+
+
+def test_the_demo_quality_check_has_drawn_files_at_several_stages(app):
+    with app.app_context():
+        session = db_session()
+        check = session.scalar(select(Case).where(Case.process_key == "legal_aid_quality_check"))
+        files = session.scalars(select(Case).where(Case.parent_id == check.id)).all()
+    assert check.meta["sampled_count"] == len(files) == 9          # 10% of LA-a's 90 files of the period
+    stages = sorted(f.meta["stage"] for f in files)
+    assert stages.count("已评定") == 1 and stages.count("第三人评查") == 1 and stages.count("评查中") == 7
+    graded = next(f for f in files if f.meta["stage"] == "已评定")
+    assert (graded.meta["score_a"], graded.meta["score_b"], graded.meta["grade_label"]) == (85, 88, "良好")

@@ -75,10 +75,13 @@ def _complete(engine, session: Session, case_id: int, step: dict, data: dict) ->
 
 
 def _child(session: Session, parent_id: int, where: dict) -> int:
-    """The id of the case started by the parent whose reportable fields hold the given values."""
+    """The id of the case started by the parent whose reportable fields hold the given values (a list: one of
+    them); `"@nth": n` takes the n-th such case (from 0), for children a random draw started."""
     session.commit()
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in where.items() if k != "@nth"}
     children = session.scalars(select(Case).where(Case.parent_id == parent_id).order_by(Case.id))
-    return next(c.id for c in children if all((c.meta or {}).get(k) == v for k, v in where.items()))
+    found = [c.id for c in children if all((c.meta or {}).get(k) in v for k, v in wanted.items())]
+    return found[where.get("@nth", 0)]
 
 
 def _moment(today: date, at: str) -> datetime:
