@@ -98,7 +98,7 @@ def test_start_a_case_and_bad_input(client, zhang):
 def test_listing_is_scoped_and_filtered(app, client, zhang):
     ids = sample_cases(app)
     listed = client.get("/api/v1/cases", headers=zhang).get_json()
-    assert {c["org"] for c in listed} == {"county-a", "F-0001", "F-0004", "F-0005"}    # 东城 and its firms
+    assert {c["org"] for c in listed} == {"county-a", "F-0001", "F-0004", "F-0005", "LA-a"}  # 东城, its firms, its 法援
     assert ids["county-a"] in {c["id"] for c in listed}
     only = client.get("/api/v1/cases?process=sample_review", headers=zhang).get_json()
     assert [c["id"] for c in only] == [ids["county-a"]]

@@ -66,7 +66,8 @@ def drawn_files(app) -> list[tuple[str, list[str]]]:
     """The file reviews the check started: (the file's case number, the reviewers its review names)."""
     with app.app_context():
         db = db_session()
-        check = db.scalar(select(Case).where(Case.process_key == "legal_aid_quality_check"))
+        check = db.scalar(select(Case).where(Case.process_key == "legal_aid_quality_check")   # this test's, not
+                          .order_by(Case.id.desc()))                                    # the demo's
         files = db.scalars(select(Case).where(Case.parent_id == check.id).order_by(Case.id)).all()
         return [(f.meta["case_number"], sorted({u for t in db.scalars(select(HumanTask).where(
                     HumanTask.case_id == f.id, HumanTask.status == "ready")) for u in t.candidate_users or []}))
