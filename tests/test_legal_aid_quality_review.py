@@ -13,11 +13,13 @@ from engine.core import DataValidationError, NotAllowed
 from engine.core.case_records import Notification, RandomDraw
 from engine.core.models import Case
 from engine.records import draws
+from engine.records.findings import findings
 from engine.runtime import cases
 from engine.work.casework import case_data
 
 from .complaint_steps import at, document_text, user
 from .helpers import ready, zh
+from .legal_aid_steps import STANDARD as AUDIT_STANDARD
 from .legal_aid_quality_steps import (CRIMINAL, VISIT, add_quality_people, do_as, file_review, review_task, score,
                                       sheet)
 
@@ -116,6 +118,8 @@ def test_a_lawyers_second_failure_flags_him_and_tells_the_centre(engine, session
         do_as(engine, session, first.id, "整改", "la_a",
               {"rectified_on": "2025-11-03", "rectification_measures": "补齐谈话笔录和结案报告，重新装订归档"})
         assert current(session, first.id).status == "completed"
+    found = findings(session, AUDIT_STANDARD, {"institution_code": "LA-a"}, None)["A4.2"]     # into the audit's
+    assert found["count"] == 3 and {c["id"] for c in found["cases"]} == {first.id, second.id, other.id}   # 质量保证
 
 
 def test_a_reviewer_of_the_files_firm_is_refused_and_nothing_is_saved(engine, session, panel):
