@@ -1,6 +1,6 @@
 """A failed file's rectification (legal_aid_file_review), on both databases with the clock moved: the contact is
 reminded 5 working days before the month ends, the institution's district bureau supervises at the deadline, and
-the centre's organiser who ran the check 5 working days later."""
+the centre's organiser who ran the check 5 working days later; the 回访 (10 working days) the same way."""
 from __future__ import annotations
 
 import pytest
@@ -40,7 +40,7 @@ def test_a_late_rectification_is_reminded_supervised_and_escalated(engine, sessi
         case = file_review(engine, session)
         score(engine, session, case.id, "hou", 55)
         score(engine, session, case.id, "wu", 52)
-        do_as(engine, session, case.id, "回访受援人", "la_a", VISIT)           # due by the end of 2025-12-03
+        do_as(engine, session, case.id, "回访受援人", "la_a", VISIT)           # rectified by the end of 2025-12-03
         clock.move_to(at("2025-11-26T18:00"))
         sweep(engine, session)
         assert reminders(session, case.id) == []
@@ -63,3 +63,24 @@ def test_a_late_rectification_is_reminded_supervised_and_escalated(engine, sessi
         do_as(engine, session, case.id, "整改", "la_a",
               {"rectified_on": "2025-12-11", "rectification_measures": "补齐谈话笔录和结案报告，重新装订归档"})
         assert open_tasks(session, case.id).keys() == {"督办（整改逾期）", "市法律援助中心督办（整改逾期）"}
+
+
+def test_a_late_visit_is_reminded_supervised_and_escalated(engine, session, panel):
+    with time_machine.travel(at("2025-11-03T09:00"), tick=False) as clock:
+        case = file_review(engine, session)
+        score(engine, session, case.id, "hou", 93)
+        score(engine, session, case.id, "wu", 86)                               # 良好: the visit within 10 working days
+        clock.move_to(at("2025-11-10T18:00"))
+        sweep(engine, session)
+        assert reminders(session, case.id) == []
+        clock.move_to(at("2025-11-11T09:00"))                                   # 5 working days before
+        sweep(engine, session)
+        assert reminders(session, case.id) == ["回访临期提醒：（2025）东法援民字第12号"]
+        clock.move_to(at("2025-11-18T09:00"))                                   # the end of 11-17 has passed
+        sweep(engine, session)
+        assert open_tasks(session, case.id) == {"回访受援人": ["la_a"], "督办（回访逾期）": ["ra"]}
+        clock.move_to(at("2025-11-25T09:00"))                                   # 5 working days after
+        sweep(engine, session)
+        assert open_tasks(session, case.id)["市法律援助中心督办（回访逾期）"] == ["fang"]
+        do_as(engine, session, case.id, "回访受援人", "la_a", {**VISIT, "visited_on": "2025-11-25"})
+        assert open_tasks(session, case.id).keys() == {"督办（回访逾期）", "市法律援助中心督办（回访逾期）"}
