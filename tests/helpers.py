@@ -60,3 +60,28 @@ def raises_zh(kind, match: str):
     with pytest.raises(kind) as info:
         yield info
     assert re.search(match, zh(info.value)), zh(info.value)
+
+
+def sheet_totalling(standard: dict, total: int, vetoes: dict | None = None, *, score_reason: str,
+                    deduction_reason: str, notes: str) -> dict:
+    """A score sheet on `standard` that totals `total`: points taken, in the standard's order, from the items a
+    scorer enters (not those the records fill in); the server computes every total."""
+    missing, items = standard["scale"] - total, {}
+    for dimension in standard["dimensions"]:
+        for item in dimension["items"]:
+            rule = item.get("deduction")
+            if missing <= 0 or item.get("auto"):
+                continue
+            if rule is None:
+                take = min(item["points"], missing)
+                items[item["code"]] = {"score": item["points"] - take, "reason": score_reason}
+            elif rule["kind"] == "per_occurrence" and rule["points"] <= missing:
+                count = min(missing, rule.get("cap", item["points"])) // rule["points"]
+                take = count * rule["points"]
+                items[item["code"]] = {"deductions": [{"reason": deduction_reason, "count": count}]}
+            else:
+                continue
+            missing -= take
+    assert missing == 0, "the standard has too few entered items for this total"
+    hits = {code: {"hit": True, "grounds": grounds} for code, grounds in (vetoes or {}).items()}
+    return {"items": items, "vetoes": hits, "notes": notes}

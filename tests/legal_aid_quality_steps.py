@@ -11,7 +11,7 @@ from engine.runtime import cases
 
 from .complaint_steps import user
 from .conftest import ROOT
-from .helpers import ready, roundtrip
+from .helpers import ready, roundtrip, sheet_totalling
 
 # username -> (firm code, licence): liang and tian practise at F-0001, the firm of the files below.
 REVIEWERS = {"liang": ("F-0001", "13101200910001"), "hou": ("F-0002", "13101201110002"),
@@ -67,27 +67,10 @@ def score(engine, session, case_id: int, username: str, total: int, *, standard:
 
 
 def sheet(path: str, total: int, vetoes: dict | None = None) -> dict:
-    """A score sheet on the standard that totals `total`: points taken item by item in the standard's order."""
+    """A score sheet on the 评查表 at `path` that totals `total` (tests/helpers.py `sheet_totalling`)."""
     standard = json.loads((ROOT / "forms" / path).read_text(encoding="utf-8"))
-    missing, items = standard["scale"] - total, {}
-    for dimension in standard["dimensions"]:
-        for item in dimension["items"]:
-            rule = item.get("deduction")
-            if missing <= 0:
-                break
-            if rule is None:
-                take = min(item["points"], missing)
-                items[item["code"]] = {"score": item["points"] - take, "reason": "代理意见论证不充分"}
-            elif rule["kind"] == "per_occurrence" and rule["points"] <= missing:
-                count = min(missing, rule["cap"]) // rule["points"]
-                take = count * rule["points"]
-                items[item["code"]] = {"deductions": [{"reason": "案卷材料不全", "count": count}]}
-            else:
-                continue
-            missing -= take
-    assert missing == 0, "the standard has too few items for this total"
-    return {"items": items, "vetoes": {code: {"hit": True, "grounds": g} for code, g in (vetoes or {}).items()},
-            "notes": f"评查意见：得分 {total}"}
+    return sheet_totalling(standard, total, vetoes, score_reason="代理意见论证不充分", deduction_reason="案卷材料不全",
+                           notes=f"评查意见：得分 {total}")
 
 
 def do_as(engine, session, case_id: int, name: str, username: str, data: dict) -> None:

@@ -15,6 +15,7 @@ from engine.work import participants
 
 from .complaint_steps import do
 from .conftest import ROOT
+from .helpers import sheet_totalling
 
 # code -> (name, parent, kind, contact)
 INSTITUTIONS = {"LA-city": ("市法律援助中心", "city", "legal_aid", "cc"),
@@ -48,26 +49,9 @@ def add_legal_aid_people(session) -> None:
 
 
 def sheet(total: int, standard: dict = STANDARD, **vetoes) -> dict:
-    """A score sheet that totals `total`: points taken from items the scorer enters, in the standard's order."""
-    missing, items = standard["scale"] - total, {}
-    for dimension in standard["dimensions"]:
-        for item in dimension["items"]:
-            rule = item.get("deduction")
-            if missing <= 0:
-                break
-            if rule is None:
-                take = min(item["points"], missing)
-                items[item["code"]] = {"score": item["points"] - take, "reason": "抽查发现问题"}
-            elif rule["kind"] == "per_occurrence" and rule["points"] <= missing:
-                count = min(missing, rule.get("cap", item["points"])) // rule["points"]
-                take = count * rule["points"]
-                items[item["code"]] = {"deductions": [{"reason": "抽查案卷发现问题", "count": count}]}
-            else:
-                continue
-            missing -= take
-    assert missing == 0, "the standard has too few entered items for this total"
-    return {"items": items, "vetoes": {code: {"hit": True, "grounds": grounds} for code, grounds in vetoes.items()},
-            "notes": "检查记录"}
+    """A score sheet on the audit standard that totals `total` (tests/helpers.py `sheet_totalling`)."""
+    return sheet_totalling(standard, total, vetoes, score_reason="抽查发现问题", deduction_reason="抽查案卷发现问题",
+                           notes="检查记录")
 
 
 def sweep(engine, session) -> None:

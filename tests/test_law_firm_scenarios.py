@@ -26,7 +26,7 @@ from engine.work.score_sheets import score_sheet_start
 
 from .complaint_steps import at, document_text
 from .conftest import ROOT
-from .helpers import ready
+from .helpers import ready, sheet_totalling
 from .law_firm_steps import (APPLICATION, DECIDE, FIRMS, INSPECTORS, REVIEW, WINDOWS, add_law_firm_people, do,
                              penalised)
 from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
@@ -44,28 +44,10 @@ POOL = {"max_per_inspector": 2}
 
 
 def sheet(total: int, **vetoes) -> dict:
-    """A score sheet on forms/law_firm/standard.json that totals `total`: points taken from items the scorer
-    enters, in the standard's order (no client totals: the server computes them)."""
+    """A score sheet on forms/law_firm/standard.json that totals `total` (tests/helpers.py `sheet_totalling`)."""
     standard = json.loads((ROOT / "forms/law_firm/standard.json").read_text(encoding="utf-8"))
-    missing, items = standard["scale"] - total, {}
-    for dimension in standard["dimensions"]:
-        for item in dimension["items"]:
-            rule = item.get("deduction")
-            if missing <= 0 or item.get("auto"):
-                continue
-            if rule is None:
-                take = min(item["points"], missing)
-                items[item["code"]] = {"score": item["points"] - take, "reason": "检查发现制度执行不到位"}
-            elif rule["kind"] == "per_occurrence" and rule["points"] <= missing:
-                count = min(missing, rule.get("cap", item["points"])) // rule["points"]
-                take = count * rule["points"]
-                items[item["code"]] = {"deductions": [{"reason": "抽查卷宗发现问题", "count": count}]}
-            else:
-                continue
-            missing -= take
-    assert missing == 0, "the standard has too few entered items for this total"
-    return {"items": items, "vetoes": {code: {"hit": True, "grounds": grounds} for code, grounds in vetoes.items()},
-            "notes": "实地检查记录"}
+    return sheet_totalling(standard, total, vetoes, score_reason="检查发现制度执行不到位",
+                           deduction_reason="抽查卷宗发现问题", notes="实地检查记录")
 
 
 def sweep(engine, session) -> None:
