@@ -61,8 +61,8 @@ def _spec_problem(name: str, spec: str) -> Msg | None:
 
 def typed_candidates(typed: str, patterns: list[str]) -> list[str]:
     """The numbers a person may mean by what he typed: the text itself, and, for each pattern with as many fields
-    as the text has digit groups, the pattern filled with them in order (so `2025投诉1` finds
-    `〔2025〕投诉第0001号`; the pattern's own punctuation and words need not be typed)."""
+    as the text has digit groups, the pattern filled with them in order (so `2025样例1` finds
+    `〔2025〕样例第0001号`; the pattern's own punctuation and words need not be typed)."""
     typed = typed.strip()
     found = [typed] if typed else []
     groups = [int(group) for group in re.findall(r"\d+", typed)[:4]]

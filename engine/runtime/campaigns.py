@@ -19,7 +19,8 @@ from ..core.vocabulary import (
 from ..definitions.bundles import latest_definition
 from ..records.numbering import next_numbers
 from . import lean
-from .cases import RUN_ERRORS, case_row, describe_failure, new_case, new_instance
+from .cases import RUN_ERRORS, case_row, new_case, new_instance
+from .failures import describe_failure
 from .statements import CASE_FIELDS, INSERT_TASKS_RETURNING_IDS, update_case
 
 _CASE_FIELDS = frozenset(CASE_FIELDS)

@@ -24,7 +24,7 @@ from ..core.errors import (
     CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound, SandboxError,
     StepBudgetExceeded,
 )
-from ..core.messages import Msg, as_msg
+from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from ..core.people import is_candidate, organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
@@ -34,6 +34,7 @@ from ..records.numbering import next_number
 from . import lean
 from . import statements as sql
 from .exclusions import refuse_excluded
+from .failures import describe_failure
 from .instance import Instance
 from .score_sheets import load_sheets, score_submission
 
@@ -360,23 +361,6 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
                            detail={"reason": message}))
     _commit(engine, session, case)
     return True
-
-
-def describe_failure(exc: BaseException) -> Msg:
-    """What failed, where: the sandbox's own message when the failure came from diagram code (stored as a message
-    so each reader sees it in their language)."""
-    inner, seen = exc, set()
-    while id(inner) not in seen and not isinstance(inner, SandboxError):
-        seen.add(id(inner))
-        following = getattr(inner, "exception", None) or inner.__cause__ or inner.__context__
-        if following is None:
-            break
-        inner = following
-    text = inner.msg if isinstance(getattr(inner, "msg", None), Msg) else as_msg(str(inner))
-    where = getattr(exc, "task_spec", None)
-    if where is not None and getattr(where, "bpmn_id", None):
-        return Msg("case.failed_at", name=where.bpmn_name or where.bpmn_id, element=where.bpmn_id, detail=text)
-    return text
 
 
 def get_case(session: Session, case_id: int) -> Case:
