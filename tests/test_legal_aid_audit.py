@@ -151,3 +151,46 @@ def test_rectification_is_reminded_then_supervised_by_the_county_then_escalated_
         sweep(engine, session)
         assert names(session, case.id) == sorted(["督办（整改逾期）", "市法律援助中心督办（整改逾期）", "限期整改"])
         assert candidates(session, case.id, "市法律援助中心督办（整改逾期）") == ["fang"]
+
+
+def test_the_contact_and_the_district_review_are_reminded_then_supervised(engine, session, institutions):
+    """The campaign's own windows: naming the contact (学习动员) and the district's review each remind 3 working days
+    before their end; past it the district bureau supervises the contact and the city's centre the district."""
+    from engine.core.case_records import Notification
+
+    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
+            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
+            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
+            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2026-03-31",
+            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+
+    def titles(case_id):
+        return sorted(n.title for n in session.scalars(select(Notification).where(Notification.case_id == case_id)))
+
+    with time_machine.travel(at("2025-06-16T09:00"), tick=True) as clock:
+        case = cases.start_case(engine, session, "legal_aid_assessment", item, org_code="LA-a", actor="fang")
+        clock.move_to(at("2025-06-24T09:00"))
+        sweep(engine, session)
+        assert titles(case.id) == []
+        clock.move_to(at("2025-06-26T09:00"))                     # at the end of 06-25, 3 working days before 06-30
+        sweep(engine, session)
+        assert titles(case.id) == ["确定联络人临期提醒：A区法律援助中心"]
+        clock.move_to(at("2025-06-30T18:00"))
+        sweep(engine, session)
+        assert names(session, case.id) == ["确定联络人"]                             # due at the end of 06-30
+        clock.move_to(at("2025-07-01T09:00"))
+        sweep(engine, session)
+        assert names(session, case.id) == ["督办（未确定联络人）", "确定联络人"]
+        assert candidates(session, case.id, "督办（未确定联络人）") == ["ra"]           # the county's reviewer
+        self_assessed(engine, session, "LA-a", 93, forward=False)                    # review due at the end of 07-15
+        assert "区县司法局审核" in names(session, case.id)
+        clock.move_to(at("2025-07-11T09:00"))                     # at the end of 07-10, 3 working days before 07-15
+        sweep(engine, session)
+        assert "区县审核临期提醒：A区法律援助中心" in titles(case.id)
+        clock.move_to(at("2025-07-15T13:00"))
+        sweep(engine, session)
+        assert "市法律援助中心督办（区县审核逾期）" not in names(session, case.id)
+        clock.move_to(at("2025-07-16T09:00"))
+        sweep(engine, session)
+        assert "市法律援助中心督办（区县审核逾期）" in names(session, case.id)
+        assert candidates(session, case.id, "市法律援助中心督办（区县审核逾期）") == ["fang"]
