@@ -23,14 +23,16 @@ from . import ledgers
 def findings(session: Session, standard: dict, case_data: dict, exclude_case_id: int | None) -> dict[str, dict]:
     """For every auto item and veto of a standard: {code: {"cases": [{"id", "number"}], "count": n}} (a ledger
     rule's: {"cases": [{"id", "number", "ledger"}], "count": n, "total": rows its match and period cover})."""
-    found, totals = {}, {}
+    found, scans = {}, {}
     for code, rule in auto_rules(standard):
         if "ledger" in rule:
-            found[code] = _ledger_finding(session, rule, case_data, totals)
+            scans.setdefault(_scan_key(rule, case_data), []).append((code, rule))
             continue
         rows = session.execute(_query(rule, case_data, exclude_case_id)).all()
         found[code] = {"cases": [{"id": row.id, "number": row.business_number} for row in rows], "count": len(rows)}
-    return found
+    for (ledger, match, days), rules in scans.items():
+        found.update(_ledger_findings(session, ledger, dict(match), days, rules))
+    return {code: found[code] for code, _rule in auto_rules(standard)}
 
 
 def auto_rules(standard: dict) -> list[tuple[str, dict]]:
@@ -59,24 +61,31 @@ def _query(rule: dict, data: dict, exclude_case_id: int | None):
     return query.order_by(Case.id)
 
 
-def _ledger_finding(session: Session, rule: dict, data: dict, totals: dict) -> dict:
-    """The rows of the rule's ledger that match this case's data within the period: those `where` also holds for
-    (the cases found) and how many there are in all (counted once for the rules that share match and period)."""
-    match = {field: data.get(source) for field, source in rule["match"].items()}
-    if any(value is None or value == "" for value in match.values()):
-        return {"cases": [], "count": 0, "total": 0}
+def _scan_key(rule: dict, data: dict) -> tuple:
+    """The rows a ledger rule reads before its `where`: its ledger, this case's match values and period days."""
+    match = tuple(sorted((field, data.get(source)) for field, source in rule["match"].items()))
     period = rule.get("period")
     days = (_day(data.get(period[0])), _day(data.get(period[1]))) if period else (None, None)
+    return rule["ledger"], match, days
+
+
+def _ledger_findings(session: Session, ledger: str, match: dict, days: tuple, rules: list) -> dict[str, dict]:
+    """The findings of the rules that read the same rows: one count of those rows, and one scan of the rows any
+    rule's `where` holds for, each row marked with the rules it satisfies."""
+    if any(value is None or value == "" for value in match.values()):
+        return {code: {"cases": [], "count": 0, "total": 0} for code, _rule in rules}
     covered = ledgers.within_period(ledgers.matching(
         select(LedgerRow.id, LedgerRow.key).join(Organization, LedgerRow.org_id == Organization.id)
-        .where(LedgerRow.ledger_key == rule["ledger"]), match, []), *days)
-    shared = (rule["ledger"], repr(sorted(match.items())), days)
-    if shared not in totals:
-        totals[shared] = session.scalar(select(func.count()).select_from(covered.subquery()))
-    total = totals[shared]
-    rows = session.execute(ledgers.matching(covered, {}, rule.get("where") or []).order_by(LedgerRow.key)).all()
-    return {"cases": [{"id": row.id, "number": row.key, "ledger": rule["ledger"]} for row in rows],
-            "count": len(rows), "total": total}
+        .where(LedgerRow.ledger_key == ledger), match, []), *days)
+    total = session.scalar(select(func.count()).select_from(covered.subquery()))
+    holds = [ledgers.condition(rule.get("where") or []) for _code, rule in rules]
+    marked = covered.add_columns(*(condition.label(f"rule_{n}") for n, condition in enumerate(holds)))
+    rows = session.execute(marked.where(or_(*holds)).order_by(LedgerRow.key)).all() if total else []
+    found = {}
+    for n, (code, _rule) in enumerate(rules):
+        hits = [{"id": row.id, "number": row.key, "ledger": ledger} for row in rows if row[2 + n]]
+        found[code] = {"cases": hits, "count": len(hits), "total": total}
+    return found
 
 
 def _one_of(field: str, wanted):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from openpyxl import Workbook
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -126,9 +126,15 @@ def matching(query, match: dict, where: list):
     """The query (joined to Organization) kept to rows whose fields equal `match` and satisfy one of `where`."""
     for field, value in match.items():
         query = query.where(_one_of(field, value))
-    if where:
-        query = query.where(or_(*(and_(*(_one_of(f, v) for f, v in condition.items())) for condition in where)))
-    return query
+    return query.where(condition(where)) if where else query
+
+
+def condition(where: list):
+    """SQL: a row satisfies one of `where` (each a dict of fields and the value or values they equal); no
+    conditions hold for every row."""
+    if not where:
+        return true()
+    return or_(*(and_(*(_one_of(f, v) for f, v in each.items())) for each in where))
 
 
 def within_period(query, start: date | None, end: date | None):
