@@ -194,3 +194,40 @@ def test_the_contact_and_the_district_review_are_reminded_then_supervised(engine
         sweep(engine, session)
         assert "市法律援助中心督办（区县审核逾期）" in names(session, case.id)
         assert candidates(session, case.id, "市法律援助中心督办（区县审核逾期）") == ["fang"]
+
+
+def test_the_spot_check_the_acceptance_and_the_recheck_remind_3_working_days_before_they_are_due(engine, session,
+                                                                                                 institutions):
+    from datetime import timedelta
+
+    from engine.core.case_records import Notification
+
+    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
+            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
+            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
+            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2025-12-31",
+            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+
+    def reminded_before_due(clock, case_id, name, title):
+        """Nothing before the moment 3 working days ahead of the task's due time; the reminder just after it."""
+        due = next(t for t in ready(session, case_id) if t.name == name).due_at
+        moment = engine.calendar.add_working_days(due, -3)
+        clock.move_to(moment - timedelta(minutes=1))
+        sweep(engine, session)
+        sent = lambda: [n.title for n in session.scalars(select(Notification).where(Notification.case_id == case_id))]
+        assert title not in sent()
+        clock.move_to(moment + timedelta(minutes=1))
+        sweep(engine, session)
+        assert sent().count(title) >= 1
+
+    with time_machine.travel(at("2025-06-16T09:00"), tick=True) as clock:
+        case = cases.start_case(engine, session, "legal_aid_assessment", item, org_code="LA-a", actor="fang")
+        self_assessed(engine, session, "LA-a", 80)
+        cases.send_message(engine, session, case.id, "抽查安排", {"drawn": True}, actor="fang")
+        reminded_before_due(clock, case.id, "抽查评分", "抽查评分临期提醒：A区法律援助中心")
+        do(engine, session, case.id, "抽查评分", "fang", {"checked_on": engine.today().isoformat(),
+                                                     "sampled_files": "（2025）援字第 1 号", "check_score": sheet(80)})
+        reminded_before_due(clock, case.id, "验收认定", "验收认定临期提醒：A区法律援助中心")
+        do(engine, session, case.id, "验收认定", "lei", {"accept_opinion": "限期整改"})
+        do(engine, session, case.id, "限期整改", "ca", {"rectification_report": "已补齐受理凭证并建立回访台账。"})
+        reminded_before_due(clock, case.id, "复查评分", "复查评分临期提醒：A区法律援助中心")
