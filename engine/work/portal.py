@@ -79,15 +79,30 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
     dated = (definition.properties or {}).get(PORTAL_DATE_PROPERTY)
     if dated:       # the day it arrived, in China time: what registration records as the date of receipt
         defaults[dated] = engine.today().isoformat()
+    ids, described = _store_files(engine, session, files, max_file_bytes)
+    case = _start_with_files(engine, session, process_key, {**defaults, **data, **described}, org_code, ids)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    case.access_code_hash = _hash(code)
+    session.commit()
+    return case, code
+
+
+def _store_files(engine, session: Session, files: dict[str, list[Upload]], max_bytes: int):
+    """Store checked files before their case exists: their ids, and how the form's data refers to them."""
     kept = {name: [attachments.store(session, None, name, u.filename, u.content_type, u.content, actor="public",
-                                     now=engine.now(), max_bytes=max_file_bytes) for u in found]
+                                     now=engine.now(), max_bytes=max_bytes) for u in found]
             for name, found in files.items()}
-    ids = [a.id for found in kept.values() for a in found]
     described = {name: [attachments.describe(a) for a in found] for name, found in kept.items()}
+    return [a.id for found in kept.values() for a in found], described
+
+
+def _start_with_files(engine, session: Session, process_key: str, data: dict, org_code: str, ids: list[int]) -> Case:
+    """Start the case and give it the files (in the transaction that stores its access code). Starting may commit
+    the files on their own (SQLite's write transaction), so a case that does not start discards them, and one that
+    fails is kept in error with them."""
     try:
-        case = start_case(engine, session, process_key, {**defaults, **data, **described}, org_code=org_code,
-                          actor="public")
-    except EngineError as exc:      # a case that failed is kept in error, with its files; else none is kept
+        case = start_case(engine, session, process_key, data, org_code=org_code, actor="public")
+    except EngineError as exc:
         if isinstance(exc, CaseFailed):
             attachments.adopt(session, exc.context["case"], ids)
         else:
@@ -95,10 +110,7 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
         session.commit()
         raise
     attachments.adopt(session, case.id, ids)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    case.access_code_hash = _hash(code)
-    session.commit()
-    return case, code
+    return case
 
 
 class Upload(NamedTuple):

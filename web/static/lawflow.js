@@ -35,7 +35,7 @@ document.addEventListener("click", function (event) {
 });
 
 // Tables stack into cards on a narrow screen (screens.css): each cell is led by its column's title.
-document.querySelectorAll("main table:not(.wide)").forEach(function (table) {
+document.querySelectorAll("main table:not(.wide):not(.sheet)").forEach(function (table) {
   var head = table.querySelector("tr");
   if (!head || !head.querySelector("th")) return;
   var titles = Array.prototype.map.call(head.children, function (cell) { return cell.textContent.trim(); });
