@@ -60,7 +60,7 @@ def submit(process_key: str):
     fields = formfields.build(schema, data, errors, directory.choices(db, schema))
     return render_template("portal/form.html", definition=definition, schema=schema, fields=fields,
                            orgs=portal.receiving_organizations(db, definition), org=org, org_error=errors.get("org"),
-                           with_files=bool(portal.file_fields(schema))), status
+                           with_files=bool(portal.file_fields(schema)), refused=bool(errors)), status
 
 
 def _evidence(schema: dict) -> dict[str, list[portal.Upload]]:
