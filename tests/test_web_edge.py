@@ -123,12 +123,16 @@ def test_a_body_without_a_length_is_read_only_up_to_the_limit(app, client):
 
 
 def test_uploads_and_imports_have_their_own_limits(app, client):
-    app.config.update(MAX_CONTENT_LENGTH=8 * 1024, UPLOAD_MAX_BYTES=64 * 1024, IMPORT_MAX_BYTES=32 * 1024)
+    app.config.update(MAX_CONTENT_LENGTH=8 * 1024, UPLOAD_MAX_BYTES=64 * 1024, IMPORT_MAX_BYTES=32 * 1024,
+                      PORTAL_UPLOAD_MAX_BYTES=16 * 1024)
     case_id, task_id = new_complaint(app)
     file_of = lambda size: (io.BytesIO(b"%PDF" + b"0" * size), "证据.pdf")  # noqa: E731
-    portal = client.post("/portal/lawyer_complaint", content_type="multipart/form-data",
-                         data={"csrf_token": csrf(client, "/portal/lawyer_complaint"), "facts": "x" * 20 * 1024})
-    assert portal.status_code == 413                            # anonymous: the ordinary limit
+    assert client.post("/portal/status", content_type="multipart/form-data", data={
+        "csrf_token": csrf(client, "/portal/status"), "code": "x" * 10 * 1024}).status_code == 413  # the ordinary limit
+    portal = lambda size: client.post("/portal/lawyer_complaint", content_type="multipart/form-data", data={  # noqa: E731
+        "csrf_token": csrf(client, "/portal/lawyer_complaint"), "evidence_files": file_of(size)})
+    assert portal(10 * 1024).status_code == 422                 # a submission with evidence: read, then checked
+    assert portal(20 * 1024).status_code == 413                 # past its own limit: refused unread
     login(client, "xu")
     token = csrf(client, f"/tasks/{task_id}")
     fits = client.post(f"/tasks/{task_id}", content_type="multipart/form-data",

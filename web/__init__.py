@@ -40,6 +40,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         api, assets, auth, campaign, database, errors, i18n, ledgers, pages, policy, portal, rate_limits, score_pages,
         work, workflow,
     )
+    from . import printing      # print views of cases and tasks (issue 18)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -50,6 +51,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     pages.init_app(app)
     work.init_app(app)
     score_pages.init_app(app)
+    printing.init_app(app)
     campaign.init_app(app)
     ledgers.init_app(app)
     portal.init_app(app)

@@ -101,6 +101,10 @@ DEFAULTS = {
     "PORTAL_CHECKS_PER_10_MINUTES": 20,
     # Public lists: accepted messages (objections) and those naming no listed case, per client address an hour.
     "PORTAL_MESSAGES_PER_HOUR": 5,
+    # Bytes a public portal submission with its evidence files may hold, and each of its files (anyone may send it;
+    # the rate limit is checked before it is read).
+    "PORTAL_UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+    "PORTAL_FILE_MAX_BYTES": 5 * 1024 * 1024,
     # Where Flask-Limiter keeps its counters: `database://` (the shared database: every worker and server counts
     # together), or any `limits` storage URI such as `redis://host:6379` or `memory://` (one process only).
     "RATELIMIT_STORAGE_URI": "database://",

@@ -243,4 +243,6 @@ DEFINITION_TEXTS = {
     "workbook.kind_per_share": "按比例扣分",
     "workbook.step": "比例步长（百分点）",
     "standard.per_share_needs_ledger": "评分项 %(item)s %(title)s：按比例扣分按台账记录所占比例计算，其自动规则须引用台账",
+    # issue 18, part "screens": the documents the portal offers
+    "validation.public_documents_unknown": "publicDocuments 中的 %(names)s 不是本流程生成的文书（本流程生成：%(known)s）",
 }

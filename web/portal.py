@@ -1,8 +1,11 @@
-"""The public portal: file a complaint without an account, then check its stage with the number and code; read the
-public lists processes declare and send a listed case the message its list accepts (an objection)."""
+"""The public portal: file a complaint with its evidence without an account, then check its stage and download its
+answer with the number and code; read the public lists processes declare and send a listed case the message its
+list accepts (an objection)."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request, url_for
+import io
+
+from flask import Blueprint, Flask, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from engine.core import DataValidationError, EngineError, NotFound
@@ -10,7 +13,7 @@ from engine.records import directory, draws
 from engine.time import CHINA_TZ
 from engine.work import portal, public_lists
 
-from . import formfields
+from . import formfields, uploads
 from .database import rollback, session
 from .draw_view import draw_view
 from .workflow import engine
@@ -19,6 +22,7 @@ from .rate_limits import limit, per
 from .refusal import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+STATUS_CHECKS = "portal-status"     # a status check and a document download count together
 
 
 def init_app(app: Flask) -> None:
@@ -38,14 +42,16 @@ def index():
 @limit(per("PORTAL_SUBMISSIONS_PER_HOUR", "hour"), methods=["POST"],
        deduct_when=lambda r: r.status_code == 200)
 def submit(process_key: str):
-    """Fill in and submit the intake form; the answer is the case number and a verification code."""
+    """Fill in and submit the intake form with evidence files; the answer is the case number and a verification
+    code."""
     db = session()
     definition, schema = portal.public_form(engine(), db, process_key)
     data, errors, org, status = {}, {}, request.form.get("org", ""), 200
     if request.method == "POST":
         data = formfields.parse(schema, request.form)
         try:
-            case, code = portal.submit(engine(), db, process_key, data, org)
+            case, code = portal.submit(engine(), db, process_key, data, org, _evidence(schema),
+                                       current_app.config["PORTAL_FILE_MAX_BYTES"])
         except DataValidationError as exc:
             errors, status = formfields.error_map(exc.errors), 422
         else:
@@ -53,7 +59,15 @@ def submit(process_key: str):
                                    receipt_text=_receipt(definition, case, code))
     fields = formfields.build(schema, data, errors, directory.choices(db, schema))
     return render_template("portal/form.html", definition=definition, schema=schema, fields=fields,
-                           orgs=portal.receiving_organizations(db, definition), org=org, org_error=errors.get("org")), status
+                           orgs=portal.receiving_organizations(db, definition), org=org, org_error=errors.get("org"),
+                           with_files=bool(portal.file_fields(schema)), refused=bool(errors)), status
+
+
+def _evidence(schema: dict) -> dict[str, list[portal.Upload]]:
+    """The files sent for the form's file fields, read once (a field left empty sends a nameless part)."""
+    return {name: [portal.Upload(f.filename, f.mimetype or "", uploads.read(f))
+                   for f in request.files.getlist(name) if f and f.filename]
+            for name in portal.file_fields(schema)}
 
 
 def _receipt(definition, case, code: str) -> str:
@@ -67,10 +81,10 @@ def _receipt(definition, case, code: str) -> str:
 
 
 @bp.route("/status", methods=("GET", "POST"))
-@limit(per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes"), methods=["POST"],
+@limit(per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes"), methods=["POST"], shared=STATUS_CHECKS,
        deduct_when=lambda r: r.status_code == 404)
 def status():
-    """The stage and the public fields of a case, given its number and verification code."""
+    """The stage, the public fields and the public documents of a case, given its number and verification code."""
     found, error, status_code = None, None, 200
     if request.method == "POST":
         try:
@@ -78,6 +92,21 @@ def status():
         except NotFound as exc:
             error, status_code = engine_text(exc), 404
     return render_template("portal/status.html", found=found, error=error), status_code
+
+
+@bp.post("/status/documents/<int:document_id>")
+@limit(per("PORTAL_CHECKS_PER_10_MINUTES", "10 minutes"), shared=STATUS_CHECKS,
+       deduct_when=lambda r: r.status_code == 404)
+def status_document(document_id: int):
+    """Download a public document of a case (the 答复书), given its number and verification code; a wrong number
+    or code counts as a wrong status check."""
+    try:
+        doc = portal.public_document(session(), request.form.get("number", ""), request.form.get("code", ""),
+                                     document_id)
+    except NotFound as exc:
+        return render_template("portal/status.html", found=None, error=engine_text(exc)), 404
+    return send_file(io.BytesIO(doc.content), download_name=doc.filename, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @bp.route("/lists/<process_key>/<name>", methods=("GET", "POST"))

@@ -112,8 +112,9 @@ def init_app(app: Flask) -> None:
 
 
 def limit(value, **options):
-    """Declare a rate limit on a view, with the arguments Flask-Limiter's `Limiter.limit` takes; it is checked
-    before the request's body is read."""
+    """Declare a rate limit on a view, with the arguments Flask-Limiter's `Limiter.limit` takes (`shared`: a name
+    that views counting together share, through `Limiter.shared_limit`); it is checked before the request's body
+    is read."""
     def declare(view):
         view.declared_limit = (value, options)
         return view
@@ -138,7 +139,10 @@ def _limited_check(limiter: Limiter, view, value, options: dict):
         """Nothing but the limiter's check around it."""
     check.__module__, check.__name__ = view.__module__, f"{view.__name__}_limit"
     check.__qualname__ = f"{view.__qualname__}_limit"
-    return limiter.limit(value, **options)(check)
+    options = dict(options)
+    shared = options.pop("shared", None)
+    declared = limiter.shared_limit(value, shared, **options) if shared else limiter.limit(value, **options)
+    return declared(check)
 
 
 def per(setting: str, period: str):

@@ -170,6 +170,11 @@ def _completed_data(task) -> dict:
     return casework.case_data(engine(), session(), task.case)
 
 
+def task_values(task, schema: dict) -> dict:
+    """What the task's form shows: an open task's draft or prefill, a completed task's values."""
+    return _prefill(task, schema) if task.status == "ready" else _completed_data(task)
+
+
 @bp.post("/tasks/<int:task_id>/<operation>")
 @login_required
 def task_operation(task_id: int, operation: str):

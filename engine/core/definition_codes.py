@@ -249,4 +249,7 @@ DEFINITION_CODES = {
     "workbook.step": "share step (percentage points)",
     "standard.per_share_needs_ledger": "item {item} {title}: a per_share deduction counts a share of a ledger's rows; "
                                        "its auto rule must name a ledger",
+    # issue 18, part "screens": the documents the portal offers
+    "validation.public_documents_unknown":
+        "publicDocuments names {names}, which no document message of the process makes (it makes: {known})",
 }

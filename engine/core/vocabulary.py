@@ -35,6 +35,7 @@ PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
 PUBLIC_LISTS_PROPERTY = "publicLists"
 PUBLIC_MESSAGES_PROPERTY = "publicMessages"
+PUBLIC_DOCUMENTS_PROPERTY = "publicDocuments"
 # Process properties of a parent case's participants table (part "web" of issue 16).
 PARTICIPANT_COLUMNS_PROPERTY = "participantColumns"
 PARTICIPANT_FIGURES_PROPERTY = "participantFigures"
@@ -127,6 +128,9 @@ TERMS: tuple[Term, ...] = (
     Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
          "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
          "that list while it waits for it"),
+    Term(PUBLIC_DOCUMENTS_PROPERTY, PROCESS, "comma-separated document names or template paths",
+         "documents of a case the portal's status page offers for download, given the case's number and access code, "
+         "once the case has them"),
     # the participants table of a parent case (part "web" of issue 16)
     Term(PARTICIPANT_COLUMNS_PROPERTY, PROCESS, "`field:名称, …`",
          "the participants' reportable fields shown as columns of the parent case's participants table"),

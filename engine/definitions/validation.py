@@ -26,6 +26,7 @@ from .form_checks import check_forms
 from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
+from .public_documents import check_public_documents
 from .ledger_schema import check_ledgers
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
@@ -119,6 +120,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         bundle.properties[key] = _process_properties(node)
         _check_pattern(bundle.properties[key], path, key, node.sourceline, problems)
         check_public_declarations(path, key, node, bundle.properties[key], caught_messages(spec, subs), problems)
+        check_public_documents(path, key, node, bundle.properties[key], spec, subs, problems)
         problems.extend(Problem(path, msg, element=key, line=node.sourceline)
                         for msg in participant_problems(bundle.properties[key]))
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]

@@ -3,7 +3,8 @@
 A process opts in with properties: `portalForm` (the JSON Schema the public fills in), `portalDefaults`
 (JSON merged into the data, e.g. the intake channel), `portalDateField` (the field that gets the day of submission),
 `portalOrgKinds` (kinds of organisation it may go to),
-`publicFields` (case fields shown on the status page, as `field` or `field:label`).
+`publicFields` (case fields shown on the status page, as `field` or `field:label`), `publicDocuments` (documents,
+by name or template, the status page offers for download once the case has them).
 A user task's `publicStage` property names the stage the public sees while it is open."""
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DataValidationError, FieldError, NotFound
+from ..core.errors import CaseFailed, DataValidationError, EngineError, FieldError, NotFound
 from ..core.messages import Msg
+from ..core.case_records import CaseDocument
 from ..core.models import Case, Organization, ProcessDefinition
 from ..core.vocabulary import (
     NUMBER_PATTERN_PROPERTY, PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY,
-    PORTAL_ORG_KINDS_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY,
+    PORTAL_ORG_KINDS_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY, WIDGET_KEYWORD,
 )
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
 from ..definitions.number_patterns import typed_candidates
+from ..definitions.public_documents import public_document_entries
+from ..records import attachments, documents
 from ..records.directory import directory_errors
 from ..runtime.cases import STATUS_LABELS, case_tasks, start_case
 from .casework import case_data, field_titles
@@ -57,10 +62,79 @@ def receiving_organizations(session: Session, definition: ProcessDefinition) -> 
     return list(session.scalars(query))
 
 
-def submit(engine, session: Session, process_key: str, data: dict, org_code: str) -> tuple[Case, str]:
-    """Check the submission against the intake form, start the case, and return it with its access code
-    (shown once; only its hash is kept)."""
+def submit(engine, session: Session, process_key: str, data: dict, org_code: str,
+           files: dict[str, list[Upload]] | None = None, max_file_bytes: int = attachments.MAX_BYTES) -> tuple[Case, str]:
+    """Check the submission (its files included: `files` by form field, each within `max_file_bytes` and of a type
+    accepted) against the intake form, start the case with its files, and return it with its access code (shown
+    once; only its hash is kept). A refused submission keeps nothing."""
     definition, schema = public_form(engine, session, process_key)
+    files = {name: found for name, found in (files or {}).items() if name in file_fields(schema) and found}
+    problems = _problems(engine, session, definition, schema, {**data, **_placeholders(files)}, org_code)
+    problems += [p for name, found in files.items() for upload in found
+                 if (p := attachments.check(name, upload.filename, upload.content, max_file_bytes))]
+    if problems:
+        session.rollback()
+        raise DataValidationError(Msg("portal.fix_count", count=len(problems)), problems)
+    defaults = json.loads((definition.properties or {}).get(PORTAL_DEFAULTS_PROPERTY) or "{}")
+    dated = (definition.properties or {}).get(PORTAL_DATE_PROPERTY)
+    if dated:       # the day it arrived, in China time: what registration records as the date of receipt
+        defaults[dated] = engine.today().isoformat()
+    ids, described = _store_files(engine, session, files, max_file_bytes)
+    case = _start_with_files(engine, session, process_key, {**defaults, **data, **described}, org_code, ids)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    case.access_code_hash = _hash(code)
+    session.commit()
+    return case, code
+
+
+def _store_files(engine, session: Session, files: dict[str, list[Upload]], max_bytes: int):
+    """Store checked files before their case exists: their ids, and how the form's data refers to them."""
+    kept = {name: [attachments.store(session, None, name, u.filename, u.content_type, u.content, actor="public",
+                                     now=engine.now(), max_bytes=max_bytes) for u in found]
+            for name, found in files.items()}
+    described = {name: [attachments.describe(a) for a in found] for name, found in kept.items()}
+    return [a.id for found in kept.values() for a in found], described
+
+
+def _start_with_files(engine, session: Session, process_key: str, data: dict, org_code: str, ids: list[int]) -> Case:
+    """Start the case and give it the files (in the transaction that stores its access code). Starting may commit
+    the files on their own (SQLite's write transaction), so a case that does not start discards them, and one that
+    fails is kept in error with them."""
+    try:
+        case = start_case(engine, session, process_key, data, org_code=org_code, actor="public")
+    except EngineError as exc:
+        if isinstance(exc, CaseFailed):
+            attachments.adopt(session, exc.context["case"], ids)
+        else:
+            attachments.discard(session, ids)
+        session.commit()
+        raise
+    attachments.adopt(session, case.id, ids)
+    return case
+
+
+class Upload(NamedTuple):
+    """A file the public sent with a submission."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def file_fields(schema: dict) -> set[str]:
+    """The intake form's top-level fields that take files (`x-widget: files`)."""
+    return {name for name, prop in (schema.get("properties") or {}).items()
+            if prop.get(WIDGET_KEYWORD) in ("files", "file")}
+
+
+def _placeholders(files: dict[str, list[Upload]]) -> dict[str, list[dict]]:
+    """The files as the form's data will refer to them, for checking the form before anything is stored."""
+    return {name: [{"attachment_id": 0, "filename": u.filename, "size": len(u.content)} for u in found]
+            for name, found in files.items()}
+
+
+def _problems(engine, session: Session, definition, schema: dict, data: dict, org_code: str) -> list:
+    """What is wrong with a submission's data and the organisation it is addressed to."""
     bundle_id, path = definition.bundle_id, f"forms/{definition.properties[PORTAL_FORM_PROPERTY]}"
     load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
     problems = []
@@ -71,32 +145,13 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
     problems += directory_errors(session, schema, data)
     if org_code not in {o.code for o in receiving_organizations(session, definition)}:
         problems.append(FieldError("org", Msg("portal.choose_org"), "required"))
-    if problems:
-        session.rollback()
-        raise DataValidationError(Msg("portal.fix_count", count=len(problems)), problems)
-    defaults = json.loads((definition.properties or {}).get(PORTAL_DEFAULTS_PROPERTY) or "{}")
-    dated = (definition.properties or {}).get(PORTAL_DATE_PROPERTY)
-    if dated:       # the day it arrived, in China time: what registration records as the date of receipt
-        defaults[dated] = engine.today().isoformat()
-    case = start_case(engine, session, process_key, {**defaults, **data}, org_code=org_code, actor="public")
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    case.access_code_hash = _hash(code)
-    session.commit()
-    return case, code
+    return problems
 
 
 def status(engine, session: Session, business_number: str, code: str) -> dict:
-    """What the public may see of a case: its stage and the declared public fields. One answer for a wrong
-    number and a wrong code, so neither can be probed."""
-    patterns = [d.properties.get(NUMBER_PATTERN_PROPERTY) for d in latest_definitions(session)
-                if (d.properties or {}).get(NUMBER_PATTERN_PROPERTY)]
-    candidates = typed_candidates(business_number, patterns)
-    found = session.scalars(select(Case).where(Case.business_number.in_(candidates))).all() if candidates else []
-    case = next((c for c in found if _check(code.strip().upper(), c.access_code_hash)), None)
-    if not found:
-        _check(code.strip().upper(), None)          # a number that names nothing costs what a wrong code costs
-    if case is None:
-        raise NotFound(Msg("portal.not_found"))
+    """What the public may see of a case: its stage, the declared public fields and the public documents it has
+    (`publicDocuments`). One answer for a wrong number and a wrong code, so neither can be probed."""
+    case = _found(session, business_number, code)
     props = case.definition.properties or {}
     fields = [entry.strip().partition(":") for entry in props.get(PUBLIC_FIELDS_PROPERTY, "").split(",") if entry.strip()]
     data = case_data(engine, session, case) if fields else {}
@@ -104,7 +159,39 @@ def status(engine, session: Session, business_number: str, code: str) -> dict:
     shown = [(label or titles.get(name, name), data[name]) for name, _, label in fields
              if data.get(name) not in (None, "", [])]
     return {"business_number": case.business_number, "received_at": case.created_at, "stage": _stage(engine, session, case),
-            "finished": case.status in ("completed", "terminated"), "fields": shown}
+            "finished": case.status in ("completed", "terminated"), "fields": shown,
+            "documents": [{"id": d.id, "name": d.name, "created_at": d.created_at} for d in _public_documents(session, case)]}
+
+
+def public_document(session: Session, business_number: str, code: str, document_id: int) -> CaseDocument:
+    """One public document of a case, with its content, given the case's number and access code; any other
+    document, or a wrong number or code, is not found."""
+    case = _found(session, business_number, code)
+    if document_id not in {d.id for d in _public_documents(session, case)}:
+        raise NotFound(Msg("portal.not_found"))
+    return documents.document(session, case.id, document_id)
+
+
+def _public_documents(session: Session, case: Case) -> list[CaseDocument]:
+    """The case's documents the process declares public (by name or template), unless filling one failed."""
+    declared = public_document_entries(case.definition.properties)
+    return [d for d in documents.case_documents(session, case.id)
+            if d.status != "failed" and (d.name in declared or d.template.removeprefix("forms/") in declared)]
+
+
+def _found(session: Session, business_number: str, code: str) -> Case:
+    """The case a number and access code name, else NotFound; a number naming nothing costs what a wrong code
+    costs."""
+    patterns = [d.properties.get(NUMBER_PATTERN_PROPERTY) for d in latest_definitions(session)
+                if (d.properties or {}).get(NUMBER_PATTERN_PROPERTY)]
+    candidates = typed_candidates(business_number, patterns)
+    found = session.scalars(select(Case).where(Case.business_number.in_(candidates))).all() if candidates else []
+    case = next((c for c in found if _check(code.strip().upper(), c.access_code_hash)), None)
+    if not found:
+        _check(code.strip().upper(), None)
+    if case is None:
+        raise NotFound(Msg("portal.not_found"))
+    return case
 
 
 def _stage(engine, session: Session, case: Case) -> Msg | str:

@@ -24,3 +24,25 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// On a narrow screen the navigation folds behind the 菜单 button.
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest("#nav-toggle");
+  if (toggle) {
+    var open = toggle.closest("header").classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+});
+
+// Tables stack into cards on a narrow screen (screens.css): each cell is led by its column's title.
+document.querySelectorAll("main table:not(.wide):not(.sheet)").forEach(function (table) {
+  var head = table.querySelector("tr");
+  if (!head || !head.querySelector("th")) return;
+  var titles = Array.prototype.map.call(head.children, function (cell) { return cell.textContent.trim(); });
+  table.querySelectorAll("tr").forEach(function (row) {
+    if (row === head) return;
+    Array.prototype.forEach.call(row.children, function (cell, i) {
+      if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && titles[i]) cell.setAttribute("data-label", titles[i]);
+    });
+  });
+});
