@@ -140,7 +140,7 @@ class Instance:
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
-            if props["searchable"]:
+            if props["searchable"] or self.new:     # a new row's column is set, or writing it would read it first
                 case.search_text = search_text(data, props["searchable"])
             if props["title"] and data.get(props["title"]):
                 case.title = str(data[props["title"]])[:300]
