@@ -39,9 +39,13 @@ API_BODIES = {
     "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []}, "api_draws.DrawPublish": {},
     "api_ledgers.Imports": {},
     **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
+    "api_tasks.batch_operation": lambda foreign: {"operation": "claim", "tasks": [foreign["task_id"]]},
 }
 PAGE_FORM = {"to": "li", "reason": "越权", "note": "越权", "text": "越权", "org": "county-b", "title": "越权",
              "reason_text": "越权", "path": "processes/x.bpmn", **APPLY}
+# The batch routes are asked to export the foreign case and task (an export would carry its number and title).
+BATCH_FORMS = {"batch.batch_tasks": lambda foreign: {"operation": "export", "task": [foreign["task_id"]]},
+               "batch.batch_cases": lambda foreign: {"operation": "export", "case": [foreign["case_id"]]}}
 LIST_QUERIES = ["", "view=group", "view=mine", "view=done", "view=copies", "view=delegated", "q=样例", "q=外县保密"]
 
 
@@ -125,12 +129,13 @@ def _values(rule, foreign: dict) -> list[dict]:
     return found
 
 
-def _ask(client, rule, method, path, headers, token):
+def _ask(client, rule, method, path, headers, token, foreign):
     if rule.rule.startswith("/api/"):
         body = API_BODIES.get(rule.endpoint) if method != "GET" else None
         assert method == "GET" or body is not None, f"{rule.endpoint}: give the walk a valid body"
-        return client.open(path, method=method, headers=token, json=body)
-    form = {**PAGE_FORM, "csrf_token": headers["csrf"]}
+        return client.open(path, method=method, headers=token, json=body(foreign) if callable(body) else body)
+    batch = BATCH_FORMS.get(rule.endpoint)
+    form = {**PAGE_FORM, **(batch(foreign) if batch else {}), "csrf_token": headers["csrf"]}
     if method == "PUT":
         return client.open(path, method=method, data=b"<x/>", headers={"X-CSRF-Token": headers["csrf"]})
     return client.open(path, method=method, data=form if method == "POST" else None)
@@ -153,7 +158,7 @@ def test_an_outsider_gets_nothing_of_another_countys_case_on_any_route(app, clie
                 queries = [""] if rule.arguments or method != "GET" else LIST_QUERIES
                 for query in queries:
                     full = f"{path}?{query}" if query else path
-                    response = _ask(client, rule, method, full, headers, token)
+                    response = _ask(client, rule, method, full, headers, token, foreign)
                     body = response.get_data()
                     walked += 1
                     if rule.rule.startswith(POLICY_PREFIX):

@@ -37,7 +37,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import (
-        api, assets, auth, campaign, database, errors, i18n, ledgers, pages, policy, portal, rate_limits, score_pages,
+        api, assets, auth, batch, campaign, database, errors, i18n, ledgers, pages, policy, portal, rate_limits, score_pages,
         work, workflow,
     )
     from . import printing      # print views of cases and tasks (issue 18)
@@ -50,6 +50,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     errors.init_app(app)
     pages.init_app(app)
     work.init_app(app)
+    batch.init_app(app)
     score_pages.init_app(app)
     printing.init_app(app)
     campaign.init_app(app)

@@ -298,5 +298,16 @@ TEXTS = {
     "ledger.about_required": "必填",
     "ledger.about_values": "可选值",
     "ledger.about_description": "说明",
+    # issue 18, part "batch"
+    "task.receiver_lacks_role": "%(person)s在%(org)s不担任可接收此任务的角色（%(roles)s）",
+    "batch.bad_operation": "未知的批量操作",
+    "batch.operation_one_of": "应为 %(choices)s 之一",
+    "batch.nothing_chosen": "未选择任何项目",
+    "batch.choose_some": "请至少选择一项",
+    "batch.too_many": "一次最多 %(limit)s 项",
+    "batch.too_many_items": "选择了 %(count)s 项，一次最多 %(limit)s 项",
+    "batch.no_task_to_claim": "本案没有您可签收的任务",
+    "batch.no_task_to_transfer": "本案没有您可转办的任务",
+    "batch.no_open_task": "本案没有在办任务",
     **DEFINITION_TEXTS,
 }

@@ -16,7 +16,7 @@ from engine.definitions import bundles
 from engine.records import documents, draws, history
 from engine.runtime import cases
 from engine.time import day_of, CHINA_TZ
-from engine.work import case_status, casework, tasks, worklists
+from engine.work import batch, case_status, casework, tasks, worklists
 
 
 from . import campaign, standards
@@ -145,7 +145,10 @@ def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
     args, found = _search(db)
-    return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user),
+    steps = worklists.current_steps(db, found)
+    return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user), steps=steps,
+                           batch_receivers=batch.receivers_of(engine(), db, g.user,
+                                                              [t for each in steps.values() for t in each]),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
@@ -168,11 +171,17 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def case_export():
     """The case search as a CSV file for Excel (UTF-8 with a byte-order mark): the same filters and the same
     organisation scope; with one process chosen, its declared fields as further columns."""
+    args, found = _search(session(), EXPORT_LIMIT)
+    return case_csv(found, with_fields=bool(args["process"]))
+
+
+def case_csv(found: list[Case], with_fields: bool):
+    """Cases as a CSV download (number, title, process, organisation, status, times; `with_fields`: their declared
+    fields as further columns)."""
     db = session()
-    args, found = _search(db, EXPORT_LIMIT)
     rows = [(c, {name: (title, value) for name, title, value in casework.case_fields(db, c)}) for c in found]
     extra = {}
-    if args["process"]:
+    if with_fields:
         for _case, fields in rows:
             for name, (title, _value) in fields.items():
                 extra.setdefault(name, title)
@@ -181,16 +190,21 @@ def case_export():
     writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("立案时间"), _("更新时间"),
                      *extra.values()])
     for case, fields in rows:
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([cell(v) for v in (
             case.business_number or case.id, case.title or "", case.definition.name, case.org.name if case.org else "",
             status_label(case.status), local_moment(case.created_at), local_moment(case.updated_at),
             *(field_value(fields[name][1]) if name in fields else "" for name in extra))])
-    filename = f"cases-{engine().now().astimezone(CHINA_TZ):%Y%m%d}.csv"
-    return ("\ufeff" + out.getvalue()).encode("utf-8"), 200, {
+    return csv_download(out.getvalue(), "cases")
+
+
+def csv_download(text: str, stem: str):
+    """A CSV text as a download for Excel (UTF-8 with a byte-order mark), named by the stem and today's date."""
+    filename = f"{stem}-{engine().now().astimezone(CHINA_TZ):%Y%m%d}.csv"
+    return ("\ufeff" + text).encode("utf-8"), 200, {
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f"attachment; filename={filename}"}
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     """A CSV cell that a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text

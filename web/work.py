@@ -9,7 +9,7 @@ from engine.core import people, scope, DataValidationError, EngineError, NotFoun
 from engine.definitions import forms
 from engine.records import attachments, directory, documents, notifications
 from engine.runtime import cases
-from engine.work import casework, tasks, worklists
+from engine.work import batch, casework, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -29,6 +29,8 @@ SORT_LABELS = {"due": _l("按期限"), "newest": _l("最新到达"), "oldest": _
 DUE_LABELS = {"overdue": _l("已超期"), "soon": _l("临期（2 个工作日内）")}
 SOON_WORKING_DAYS = 2
 OPERATIONS = ("claim", "release", "transfer", "delegate", "resolve", "urge")
+BATCH_OPERATIONS = {"mine": ("claim", "transfer", "export"), "group": ("claim", "transfer", "urge", "export"),
+                    "delegated": ("urge", "export"), "done": ("export",)}
 
 
 def init_app(app: Flask) -> None:
@@ -70,7 +72,15 @@ def inbox():
                             sort=filters["sort"])
     return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
                            due_labels=DUE_LABELS, sort_labels=SORT_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
-                           processes=_processes())
+                           processes=_processes(), **_batch_bar(view, found))
+
+
+def _batch_bar(view: str, found) -> dict:
+    """The selection toolbar of a task view: its operations and, for a transfer, who may receive the tasks."""
+    ops = BATCH_OPERATIONS.get(view, ())
+    receivers = batch.receivers_of(engine(), session(), g.user, found) if "transfer" in ops else []
+    return {"batch_action": url_for("batch.batch_tasks"), "batch_ops": ops, "batch_receivers": receivers,
+            "batch_item": "task"}
 
 
 def _processes() -> list[tuple[str, str]]:
@@ -160,7 +170,7 @@ def _task_context(task, schema, data, errors) -> dict:
         "may_work": task.status == "ready" and people.is_candidate(db, g.user, task),
         "legal_basis": casework.element_documentation(engine(), case).get(task.element_id),
         "documents": documents.case_documents(db, case.id), "colleagues": tasks.colleagues(db, case),
-        "receivers": tasks.receivers(db, task),
+        "receivers": tasks.receivers(engine(), db, task),
         "owner": db.get(type(g.user), task.owner_id) if task.owner_id else None,
     }
 

@@ -295,5 +295,16 @@ CODES = {
     "ledger.about_required": "required",
     "ledger.about_values": "values",
     "ledger.about_description": "description",
+    # issue 18, part "batch": receivers by role, batch operations
+    "task.receiver_lacks_role": "{person} does not hold a role at {org} that may receive this task ({roles})",
+    "batch.bad_operation": "unknown batch operation",
+    "batch.operation_one_of": "should be one of {choices}",
+    "batch.nothing_chosen": "nothing is selected",
+    "batch.choose_some": "select at least one item",
+    "batch.too_many": "at most {limit} items at once",
+    "batch.too_many_items": "{count} items selected; at most {limit} at once",
+    "batch.no_task_to_claim": "the case has no task you may claim",
+    "batch.no_task_to_transfer": "the case has no task you hold",
+    "batch.no_open_task": "the case has no open task",
     **DEFINITION_CODES,
 }

@@ -191,6 +191,9 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The live (compacted) workflow state; deferred so listings never load it, written in the same UPDATE.
     state: Mapped[str] = mapped_column(Text, deferred=True, default="")
+    # The text of the data the process declares searchable (`searchFields`), written at each step; the case search
+    # reads it rather than the workflow state. Deferred: lists never load it.
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     definition: Mapped[ProcessDefinition] = relationship()
     org: Mapped[Organization | None] = relationship()

@@ -91,6 +91,9 @@ LEDGER_ROW_HELPER = "ledger_row"
 EXCLUDED_USERS_PROPERTY = "excludedUsers"
 EXCLUDED_REASON_PROPERTY = "excludedReason"
 STANDARD_BAND_HELPER = "standard_band"
+# Issue 18, part "batch": who may receive a task, what a case search finds.
+TRANSFER_ROLES_PROPERTY = "transferRoles"
+SEARCH_FIELDS_PROPERTY = "searchFields"
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,13 @@ TERMS: tuple[Term, ...] = (
     Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
          "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
          "`{code, label, passed}`, or None when no band holds it"),
+    # Issue 18, part "batch".
+    Term(TRANSFER_ROLES_PROPERTY, TASK, "comma-separated roles",
+         "roles whose holders in the organisation handling the task may also receive it by 转办 or 委派, besides "
+         "its lane's role (no one else may)"),
+    Term(SEARCH_FIELDS_PROPERTY, PROCESS, "comma-separated names",
+         "data whose text the case search finds (e.g. facts, phone numbers, names), kept on the case row at each "
+         "step"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..core.models import Case, ProcessDefinition
 from ..core.vocabulary import (
-    CASE_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, START_CASES_MESSAGE, TITLE_PROPERTY,
+    CASE_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, SEARCH_FIELDS_PROPERTY, START_CASES_MESSAGE,
+    TITLE_PROPERTY,
 )
 from ..definitions.forms import FormCache
 from ..definitions.standards import StandardCache
@@ -103,7 +104,8 @@ class Engine:
             definition = load()
             raw = definition.properties or {}
             props = {"reportable": [f.strip() for f in raw.get(REPORTABLE_PROPERTY, "").split(",") if f.strip()],
-                     "title": raw.get(TITLE_PROPERTY), "bundle_id": definition.bundle_id}
+                     "title": raw.get(TITLE_PROPERTY), "bundle_id": definition.bundle_id,
+                     "searchable": [f.strip() for f in raw.get(SEARCH_FIELDS_PROPERTY, "").split(",") if f.strip()]}
             self._properties[definition_id] = props
         return props
 

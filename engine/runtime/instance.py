@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from ..core.values import plain
 from ..time.workdays import as_moment
 from .compaction import compact, next_timer, open_tasks
+from .search_text import search_text
 
 _CASE_FIELDS = frozenset(sql.CASE_FIELDS)
 _STEP_KINDS = {"UserTask", "ManualTask", "ScriptTask", "BusinessRuleTask", "CallActivity", "SubWorkflowTask",
@@ -139,6 +140,8 @@ class Instance:
             self._follow_org(data)
             props = self.engine.properties(case.definition_id, lambda: case.definition)
             case.meta = {f: plain(data.get(f)) for f in props["reportable"] if f in data}
+            if props["searchable"] or self.new:     # a new row's column is set, or writing it would read it first
+                case.search_text = search_text(data, props["searchable"])
             if props["title"] and data.get(props["title"]):
                 case.title = str(data[props["title"]])[:300]
             if finished and case.status == "running":

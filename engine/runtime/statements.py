@@ -13,7 +13,7 @@ _task = HumanTask.__table__
 _org = Organization.__table__
 
 CASE_FIELDS = ("state", "meta", "title", "status", "ended_at", "updated_at", "next_timer_at", "org_id",
-               "version", "error")
+               "version", "error", "search_text")
 
 
 @lru_cache(maxsize=256)

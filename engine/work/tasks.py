@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseCopy, Notification
 from ..core.db import begin_write
 from ..core.errors import ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Case, HumanTask, Organization, User
+from ..core.models import AuditEvent, Case, HumanTask, Organization, Role, User, UserRole
 from ..core.people import candidates, is_candidate
 from ..core.scope import grant, scoped_case, scoped_task, sees_case
+from ..core.vocabulary import TRANSFER_ROLES_PROPERTY
 
 MAX_NOTE = 2000
 _NAME_IN_TITLE = 200       # a name within a notice's title, which is stored as a message in 300 characters
@@ -38,18 +39,48 @@ def _colleague(session: Session, username: str, case: Case, field: str) -> User:
     return target
 
 
-def receivers(session: Session, task: HumanTask) -> list[User]:
-    """Who may be handed a task (转办, 委派): the active staff of the organisation that handles it."""
-    return list(session.scalars(select(User).where(User.active, User.org_id == task.org_id).order_by(User.username)))
+def receiving_roles(engine, task: HumanTask) -> list[str]:
+    """The roles whose holders may receive the task (转办, 委派): its lane's role and the diagram's
+    `transferRoles` for it, by code or name."""
+    case = task.case
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    props = next(((getattr(s, "extensions", None) or {}).get("properties") or {}
+                  for p in (spec, *subs.values()) for s in p.task_specs.values()
+                  if getattr(s, "bpmn_id", None) == task.element_id), {})
+    roles = [task.lane] if task.lane else []
+    return roles + [r.strip() for r in (props.get(TRANSFER_ROLES_PROPERTY) or "").split(",")
+                    if r.strip() and r.strip() not in roles]
 
 
-def _receiver(session: Session, username: str, task: HumanTask, field: str) -> User:
+def _holders_of(roles: list[str]):
+    return select(UserRole.user_id).join(Role).where(or_(Role.code.in_(roles), Role.name.in_(roles)))
+
+
+def receivers(engine, session: Session, task: HumanTask) -> list[User]:
+    """Who may be handed a task (转办, 委派): the active staff of the organisation that handles it who hold its
+    lane's role or one of its `transferRoles`."""
+    roles = receiving_roles(engine, task)
+    if not roles or task.org_id is None:
+        return []
+    return list(session.scalars(select(User).where(User.active, User.org_id == task.org_id,
+                                                   User.id.in_(_holders_of(roles))).order_by(User.username)))
+
+
+def _receiver(engine, session: Session, username: str, task: HumanTask, field: str) -> User:
+    """The named user if they may receive the task; refused naming them (and the roles) otherwise."""
     target = session.scalar(select(User).where(User.username == username, User.active))
+    org = session.get(Organization, task.org_id) if task.org_id else None
     if target is None or target.org_id != task.org_id:
-        org = session.get(Organization, task.org_id)
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError(
             field, Msg("task.receiver_not_staff", username=username, org=org.name if org else Msg("task.this_org")),
             "user")])
+    roles = receiving_roles(engine, task)
+    if not roles or session.scalar(_holders_of(roles).where(UserRole.user_id == target.id).limit(1)) is None:
+        names = session.scalars(select(Role.name).where(or_(Role.code.in_(roles), Role.name.in_(roles)))
+                                .order_by(Role.name)).all() or roles
+        raise DataValidationError(Msg("task.receiver_invalid"), [FieldError(
+            field, Msg("task.receiver_lacks_role", person=target.display_name, org=org.name,
+                       roles=", ".join(dict.fromkeys(names))), "role")])
     return target
 
 
@@ -84,7 +115,7 @@ def transfer(engine, session: Session, task_id: int, user: User, to: str, reason
     task = _open_task(session, task_id, user)
     _require_holder(session, task, user)
     _require_note(reason, "reason", Msg("task.transfer_reason"))
-    target = _receiver(session, to, task, "to")
+    target = _receiver(engine, session, to, task, "to")
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.transfer_self"), "user")])
     task.assignee_id, task.owner_id, task.delegation = target.id, None, None
@@ -100,7 +131,7 @@ def delegate(engine, session: Session, task_id: int, user: User, to: str, note: 
     _require_holder(session, task, user)
     if task.delegation == "pending":
         raise InvalidState(Msg("task.already_delegated"), task=task_id)
-    target = _receiver(session, to, task, "to")
+    target = _receiver(engine, session, to, task, "to")
     if target.id == user.id:
         raise DataValidationError(Msg("task.receiver_invalid"), [FieldError("to", Msg("task.delegate_self"), "user")])
     task.owner_id, task.assignee_id, task.delegation = user.id, target.id, "pending"

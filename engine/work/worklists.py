@@ -15,6 +15,7 @@ from ..core.messages import Msg
 from ..core.models import Case, HumanTask, Organization, User
 from ..core.scope import organizations, scoped
 from ..core.vocabulary import LEADER_PROPERTY
+from ..runtime.search_text import compact_number
 
 TASK_VIEWS = ("mine", "group", "delegated", "done")
 SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
@@ -108,14 +109,23 @@ def _case_filters(query, process_key, q, since, until):
     if process_key:
         query = query.where(Case.process_key == process_key)
     if q:
-        pattern = f"%{_like_escape(q.strip())}%"
-        query = query.where(or_(Case.business_number.like(pattern, escape="\\"), Case.title.like(pattern, escape="\\"),
-                                cast(Case.meta, Text).like(pattern, escape="\\")))
+        query = query.where(_text_matches(q.strip()))
     if since:
         query = query.where(Case.created_at >= since)
     if until:
         query = query.where(Case.created_at < until)
     return query
+
+def _text_matches(q: str):
+    """A case whose number, title, reportable fields or searchable text (`searchFields`) holds the words; a phone
+    number typed with spaces or dashes is also looked for without them."""
+    patterns = [f"%{_like_escape(q)}%"]
+    compact = compact_number(q)
+    if compact and compact != q:
+        patterns.append(f"%{compact}%")
+    return or_(*(column.like(p, escape="\\") for p in patterns for column in (
+        Case.business_number, Case.title, cast(Case.meta, Text), Case.search_text)))
+
 
 def search_cases(session: Session, user: User, *, process_key: str | None = None, status: str | None = None,
                  q: str | None = None, org_code: str | None = None, since: datetime | None = None,
@@ -128,6 +138,16 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
         query = query.where(Organization.code == org_code)
     query = _case_filters(query, process_key, q, since, until)
     return list(session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)))
+
+def current_steps(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:
+    """Each listed case's open tasks (its current steps), earliest deadline first, in one query (the cases were
+    found within the user's scope)."""
+    found: dict[int, list[HumanTask]] = {c.id: [] for c in cases}
+    if found:
+        for task in session.scalars(select(HumanTask).where(HumanTask.case_id.in_(found), HumanTask.status == "ready")
+                                    .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)):
+            found[task.case_id].append(task)
+    return found
 
 def workload(session: Session, user: User, now: datetime, soon: datetime) -> list[dict]:
     """Per organisation of the user's subtree: running cases, open tasks, and the cases with a task due soon or

@@ -185,6 +185,31 @@ class DelegateIn(Strict):
     note = fields.String(load_default="")
 
 
+class BatchIn(Strict):
+    operation = fields.String(required=True, metadata={"description": "claim | transfer | urge"})
+    tasks = fields.List(fields.Integer(validate=ROW_ID), required=True)
+    to = fields.String(load_default="", metadata={"description": "转办：接收人（用户名）"})
+    reason = fields.String(load_default="", metadata={"description": "转办理由"})
+    note = fields.String(load_default="", metadata={"description": "催办意见"})
+
+
+class BatchItemOut(Schema):
+    task = fields.Integer(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    business_number = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    ok = fields.Boolean()
+    status = fields.Integer(metadata={"description": "the HTTP status the item's refusal stands for (200 when done)"})
+    detail = fields.String(allow_none=True)
+    errors = fields.List(fields.Dict(), allow_none=True)
+
+
+class BatchOut(Schema):
+    done = fields.Integer()
+    failed = fields.Integer()
+    items = fields.List(fields.Nested(BatchItemOut))
+
+
 class NoteIn(Strict):
     note = fields.String(load_default="")
 

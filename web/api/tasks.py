@@ -8,15 +8,17 @@ from flask.views import MethodView
 from engine.core import scope
 from engine.records import notifications
 from engine.runtime import cases
-from engine.work import casework, tasks, worklists
+from engine.work import batch, casework, tasks, worklists
 
 from ..database import session
+from ..engine_text import engine_text
+from ..refusal import status_of
 from ..present import task_dict
 from ..workflow import engine
 from . import Blueprint, authenticate
 from .schemas import (
-    Completed, CompleteIn, CopyOut, CopyQuery, DelegateIn, DraftIn, InboxQuery, NoteIn, NotificationOut, ReadIn,
-    TaskDetail, TaskOut, TransferIn,
+    BatchIn, BatchOut, Completed, CompleteIn, CopyOut, CopyQuery, DelegateIn, DraftIn, InboxQuery, NoteIn,
+    NotificationOut, ReadIn, TaskDetail, TaskOut, TransferIn,
 )
 
 blp = Blueprint("api_tasks", __name__, description="待办任务与通知")
@@ -87,6 +89,27 @@ _operation("urge", "催办：remind whoever holds the task.", NoteIn,
            lambda tid, body: tasks.urge(engine(), session(), tid, g.user, body["note"]))
 _operation("draft", "暂存：keep unfinished form data on the task.", DraftIn,
            lambda tid, body: tasks.save_draft(engine(), session(), tid, g.user, body["data"]))
+
+
+@blp.route("/tasks/batch", methods=["POST"])
+@blp.arguments(BatchIn)
+@blp.response(200, BatchOut)
+def batch_operation(body):
+    """批量签收、转办、催办：each task on its own; the answer says, task by task, which were done and why the others
+    were not (a refused task changes nothing). A bad request as a whole (operation, no tasks, too many) is 422."""
+    found = batch.run(engine(), session(), g.user, body["operation"], body["tasks"], to=body["to"],
+                      reason=body["reason"], note=body["note"])
+    items = [_batch_item(o) for o in found]
+    return {"done": sum(i["ok"] for i in items), "failed": sum(not i["ok"] for i in items), "items": items}
+
+
+def _batch_item(outcome) -> dict:
+    error = outcome.error
+    fields = [{"field": e.field, "message": engine_text(e), "rule": e.rule}
+              for e in getattr(error, "errors", None) or []] if error is not None else None
+    return {"task": outcome.task_id, "case_id": outcome.case_id, "business_number": outcome.number,
+            "name": outcome.name, "ok": error is None, "status": 200 if error is None else status_of(error),
+            "detail": engine_text(error) if error is not None else None, "errors": fields or None}
 
 
 @blp.route("/tasks/<int:task_id>/complete", methods=["POST"])

@@ -46,3 +46,21 @@ document.querySelectorAll("main table:not(.wide):not(.sheet)").forEach(function 
     });
   });
 });
+// A selection toolbar (_batch_bar.html): "select all" ticks every row box of its form, and the count follows.
+function batchCount(formId) {
+  var label = document.querySelector("#" + formId + " #batch-count");
+  if (!label) return;
+  var n = document.querySelectorAll('input.batch-pick[form="' + formId + '"]:checked').length;
+  label.textContent = n ? label.dataset.some.replace("{n}", String(n)) : label.dataset.none;
+}
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("[data-select-all]");
+  if (all) {
+    document.querySelectorAll('input.batch-pick[form="' + all.dataset.selectAll + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+    batchCount(all.dataset.selectAll);
+  } else if (event.target.matches("input.batch-pick")) {
+    batchCount(event.target.getAttribute("form"));
+  }
+});
