@@ -15,7 +15,7 @@ from engine.core import (
 from engine.definitions import bundles
 from engine.records import documents, draws, history
 from engine.runtime import cases
-from engine.time import day_of, CHINA_TZ
+from engine.time import CHINA_TZ
 from engine.work import case_status, casework, tasks, worklists
 
 
@@ -31,7 +31,6 @@ from .engine_text import TEXTS, engine_text, field_name
 bp = Blueprint("pages", __name__)
 
 
-WEEKDAYS = "一二三四五六日"
 ACTION_LABELS = {
     "case_started": "立案启动", "case_completed": "办结", "case_failed": "出错", "case_org_changed": "移交办理机构",
     "case_resumed": "恢复", "case_suspended": "挂起", "case_terminated": "终止", "deadlines_recomputed": "期限重算",
@@ -56,12 +55,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
     app.jinja_env.filters["local"] = local_moment
-    app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
     app.jinja_env.globals["engine_text"] = engine_text
     app.jinja_env.globals["field_name"] = field_name
-    app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
 
 
 def status_label(code: str) -> str:
@@ -83,11 +80,6 @@ def person(username: str | None) -> str:
         user = session().scalar(select(User).where(User.username == username)) if username not in _ACTORS else None
         names[username] = user.display_name if user is not None else _ACTORS.get(username, username)
     return names[username]
-
-
-def deadline_label(due) -> str:
-    day = day_of(due)
-    return f"{day:%Y-%m-%d}（周{WEEKDAYS[day.weekday()]}）止"
 
 
 @bp.get("/healthz")

@@ -41,7 +41,7 @@ def _iso_deadline(value) -> str:
     """An ISO moment from a diagram as the last day it allows (or the text itself if it is not a moment)."""
     from datetime import datetime
 
-    from .pages import deadline_label
+    from .deadlines import deadline_label
 
     try:
         return deadline_label(datetime.fromisoformat(str(value)))

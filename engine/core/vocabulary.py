@@ -90,6 +90,11 @@ LEDGER_ROW_HELPER = "ledger_row"
 EXCLUDED_USERS_PROPERTY = "excludedUsers"
 EXCLUDED_REASON_PROPERTY = "excludedReason"
 STANDARD_BAND_HELPER = "standard_band"
+# Plain pages (issue 18, part "plain"): the limit a step runs inside, directory keys and ID numbers as people read them.
+WITHIN_LIMIT_PROPERTY = "withinLimit"
+DIRECTORY_FIELDS_PROPERTY = "directoryFields"
+MASKED_FIELDS_PROPERTY = "maskedFields"
+MASKED_KEYWORD = "x-masked"
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,17 @@ TERMS: tuple[Term, ...] = (
     Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
          "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
          "`{code, label, passed}`, or None when no band holds it"),
+    # Issue 18, part "plain".
+    Term(WITHIN_LIMIT_PROPERTY, TASK, "a data name",
+         "a step with no due time of its own runs inside the limit that data holds (a moment, e.g. the handling "
+         "limit): the pages show that limit with the legal basis of the step it is the due time of"),
+    Term(DIRECTORY_FIELDS_PROPERTY, PROCESS, "`field=kind, …`",
+         "case data the diagram computes that holds a key of that directory: pages show the entry's name"),
+    Term(MASKED_FIELDS_PROPERTY, PROCESS, "comma-separated names",
+         "case data the diagram computes that holds an ID number: masked as `x-masked` fields are"),
+    Term(MASKED_KEYWORD, FORM_FIELD, "`true`",
+         "an ID number: shown in full only to people who hold or did a task of the case, masked (1101**********1234) "
+         "on lists, exports, the portal and for everyone else"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
