@@ -107,11 +107,17 @@ def key_name(session: Session, kind: str, key: Any) -> Any:
 
 
 def masked_data(session: Session, case: Case, data: dict, *, full: bool) -> dict:
-    """Task data with the top-level ID numbers masked unless `full`."""
+    """Case data with its top-level ID numbers masked unless `full`."""
     if full:
         return data
     _kinds, masked = field_kinds(session, case)
     return {k: (mask(v) if k in masked else v) for k, v in data.items()}
+
+
+def readable_data(session: Session, case: Case, data: dict) -> dict:
+    """Case data as the public reads it: keys by name, ID numbers masked."""
+    return {name: value for name, _title, value in readable(session, case, [(k, k, v) for k, v in data.items()],
+                                                           full=False)}
 
 
 def enclosing_limit(engine, task: HumanTask, data: dict | None = None) -> dict | None:
