@@ -160,6 +160,9 @@ def _walk(app, client) -> Reader:
         _step(app, reader, case_id, "归档", "lin", {"archive_no": "2025-TS-0101"})
         for who in PEOPLE:
             reader.as_person(who, case_id, everything=True)
+        login(client, "xu")                              # a clerk reads processes by title, without versions
+        assert "（v1）" not in visible(reader.page("xu", f"/cases/{case_id}"))
+        assert "流程包版本" not in visible(reader.page("xu", "/"))
         reader.page("public", "/portal/status", client.post("/portal/status", data={
             "csrf_token": csrf(client, "/portal/status"), "number": number,
             "code": re.search(r'id="access-code">([^<]+)<', receipt).group(1)}))
