@@ -222,7 +222,8 @@ TERMS: tuple[Term, ...] = (
          "a step with no due time of its own runs inside the limit that data holds (a moment, e.g. the handling "
          "limit): the pages show that limit with the legal basis of the step it is the due time of"),
     Term(DIRECTORY_FIELDS_PROPERTY, PROCESS, "`field=kind, …`",
-         "case data the diagram computes that holds a key of that directory: pages show the entry's name"),
+         "case data the diagram computes that holds a key of that directory (`@org`: an organisation's code): pages "
+         "show the entry's (organisation's) name"),
     Term(MASKED_FIELDS_PROPERTY, PROCESS, "comma-separated names",
          "case data the diagram computes that holds an ID number: masked as `x-masked` fields are"),
     Term(MASKED_KEYWORD, FORM_FIELD, "`true`",
