@@ -59,10 +59,10 @@ def document_text(session, case_id, name):
     return "\n".join(p.text for p in Document(io.BytesIO(documents.document(session, case_id, doc.id).content)).paragraphs)
 
 
-def accept(engine, session):
+def accept(engine, session, **changes):
     """A complaint accepted on Thursday 2025-10-16, the respondent's explanation in, standing at 调查核实
-    (60 days: the end of 12-15)."""
-    case = register(engine, session)
+    (60 days: the end of 12-15); `changes` change what was registered."""
+    case = register(engine, session, **changes)
     do(engine, session, case.id, "初审", "chen", review("accept"))
     do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
     do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})

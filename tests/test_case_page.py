@@ -31,7 +31,7 @@ def test_case_page_shows_diagram_path_deadlines_and_timeline(app, client):
     assert "受理审查决定" in page and "个工作日" in page
     assert "须在审查期限内作出" in page                  # the rule behind the deadline, from the diagram
     timeline = page[page.index('id="timeline"'):]
-    assert "立案启动" in timeline and "办理" in timeline and "投诉登记" in timeline
+    assert "创建案件" in timeline and "办理" in timeline and "投诉登记" in timeline
     diagram = client.get(f"/cases/{case_id}/diagram.bpmn")
     assert diagram.status_code == 200 and b'id="Task_decide"' in diagram.data
     login(client, "xu")

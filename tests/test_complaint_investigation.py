@@ -7,7 +7,7 @@ import time_machine
 from engine.core import people
 from engine.core.errors import DataValidationError
 from engine.records import history
-from engine.runtime import cases
+from engine.runtime import cases, fire_due_timers
 
 from .complaint_steps import accept, at, do, document_text, ready, task_named
 
@@ -109,7 +109,7 @@ def test_no_violation_is_replied_served_and_archived(engine, session, complaint_
 
 
 def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, session, complaint_setup):
-    with time_machine.travel(at("2025-10-16T16:00"), tick=False):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
         case = accept(engine, session)
         do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
         do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
@@ -122,8 +122,14 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
         assert "2025年11月15日前改正" in document_text(session, case.id, "答复书")      # 10-16 + 30 days
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
+        assert [t.name for t in ready(session, case.id)] == []          # nothing to follow up while the period runs
+        clock.move_to(at("2025-11-15T23:59"))
+        fire_due_timers(engine, session)
+        assert [t.name for t in ready(session, case.id)] == []
+        clock.move_to(at("2025-11-16T00:01"))                             # the period (to the end of 11-15) is over
+        fire_due_timers(engine, session)
         followup = task_named(session, case.id, "整改跟踪")
-        assert followup.due_at == at("2025-11-16T00:00")
+        assert followup.due_at == at("2025-11-22T00:00")                  # 5 working days: 11-17 … 11-21
         do(engine, session, case.id, "整改跟踪", "chen", {"rectified": True, "followup_note": "已退还部分代理费，投诉人表示满意"})
         assert [t.name for t in ready(session, case.id)] == ["归档"]
 

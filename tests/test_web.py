@@ -47,7 +47,7 @@ def test_cases_are_scoped_to_the_organisation_subtree(app, client):
     listing = client.get("/cases").get_data(as_text=True)
     assert "东城区司法局" in listing and "西城县司法局" not in listing
     page = client.get(f"/cases/{ids['county-a']}").get_data(as_text=True)
-    assert "填写申请" in page and "张明（东城经办）" in page and "立案启动" in page
+    assert "填写申请" in page and "张明（东城经办）" in page and "创建案件" in page
     assert "2025-10-20（周一）止" in page and "剩余 6 个工作日" in page   # 5 working days after today, today counts
     assert client.get(f"/cases/{ids['county-b']}").status_code == 404
     assert client.get("/cases/999999").status_code == 404

@@ -37,8 +37,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import (
-        api, assets, auth, batch, campaign, database, errors, i18n, ledgers, pages, policy, portal, rate_limits, score_pages,
-        work, workflow,
+        api, assets, auth, batch, campaign, database, deadlines, errors, i18n, ledgers, pages, policy, portal,
+        rate_limits, score_pages, work, workflow,
     )
     from . import printing      # print views of cases and tasks (issue 18)
 
@@ -49,6 +49,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     pages.init_app(app)
+    deadlines.init_app(app)
     work.init_app(app)
     batch.init_app(app)
     score_pages.init_app(app)

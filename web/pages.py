@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine.core import (
-    people, scope, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, User,
+    people, scope, Bundle, Case, DataValidationError, EngineError, InvalidState, NotAllowed, Organization, User,
 )
 from engine.definitions import bundles
 from engine.records import documents, draws, history
 from engine.runtime import cases
 from engine.time import day_of, CHINA_TZ
-from engine.work import batch, case_status, casework, tasks, worklists
+from engine.work import batch, case_status, casework, plain, tasks, worklists
 
 
 from . import campaign, standards
@@ -31,9 +31,8 @@ from .engine_text import TEXTS, engine_text, field_name
 bp = Blueprint("pages", __name__)
 
 
-WEEKDAYS = "一二三四五六日"
 ACTION_LABELS = {
-    "case_started": "立案启动", "case_completed": "办结", "case_failed": "出错", "case_org_changed": "移交办理机构",
+    "case_started": "创建案件", "case_completed": "办结", "case_failed": "出错", "case_org_changed": "移交办理机构",
     "case_resumed": "恢复", "case_suspended": "挂起", "case_terminated": "终止", "deadlines_recomputed": "期限重算",
     "document_requested": "生成文书", "message_received": "收到消息", "message_thrown": "发出消息", "notified": "发送通知",
     "task_completed": "办理", "timers_checked": "期限检查", "case_copied": "抄送", "commented": "意见",
@@ -56,12 +55,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["action_label"] = lambda code: _(ACTION_LABELS.get(code, code))
     app.jinja_env.filters["local"] = local_moment
-    app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["field_value"] = field_value
     app.jinja_env.globals["person"] = person
+    app.jinja_env.globals["event_target"] = event_target
     app.jinja_env.globals["engine_text"] = engine_text
     app.jinja_env.globals["field_name"] = field_name
-    app.jinja_env.globals["working_days_left"] = lambda due: engine().calendar.working_days_left(due, engine().now())
+
+
+def event_target(event) -> str:
+    """Whom or what a recorded operation went to, as people read it: the organisation a case moved to by its name,
+    the version a case migrated to, else the people it names."""
+    to = event.detail.get("to")
+    if event.action == "case_org_changed":
+        found = session().scalar(select(Organization.name).where(Organization.code == to))
+        return found or str(to)
+    if event.action == "case_migrated":
+        return f"v{to}"
+    return "、".join(person(name) for name in ([to] if isinstance(to, str) else to or []))
 
 
 def status_label(code: str) -> str:
@@ -71,7 +81,8 @@ def status_label(code: str) -> str:
 
 
 
-_ACTORS = {"system": "系统", "public": "公众（网上提交）", "timer": "系统（期限届满）"}
+_ACTORS = {"system": "系统", "public": "公众（网上提交）", "timer": "系统（期限届满）", "cli": "系统（命令行部署）",
+           "calendar": "系统（节假日安排更新）"}
 
 
 def person(username: str | None) -> str:
@@ -81,13 +92,9 @@ def person(username: str | None) -> str:
     names = g.setdefault("person_names", {})
     if username not in names:
         user = session().scalar(select(User).where(User.username == username)) if username not in _ACTORS else None
-        names[username] = user.display_name if user is not None else _ACTORS.get(username, username)
+        names[username] = user.display_name if user is not None else (
+            _(_ACTORS[username]) if username in _ACTORS else username)
     return names[username]
-
-
-def deadline_label(due) -> str:
-    day = day_of(due)
-    return f"{day:%Y-%m-%d}（周{WEEKDAYS[day.weekday()]}）止"
 
 
 @bp.get("/healthz")
@@ -179,7 +186,8 @@ def case_csv(found: list[Case], with_fields: bool):
     """Cases as a CSV download (number, title, process, organisation, status, times; `with_fields`: their declared
     fields as further columns)."""
     db = session()
-    rows = [(c, {name: (title, value) for name, title, value in casework.case_fields(db, c)}) for c in found]
+    rows = [(c, {name: (title, value) for name, title, value in
+                 plain.readable(db, c, casework.case_fields(db, c), full=False)}) for c in found]
     extra = {}
     if with_fields:
         for _case, fields in rows:
@@ -187,7 +195,7 @@ def case_csv(found: list[Case], with_fields: bool):
                 extra.setdefault(name, title)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("立案时间"), _("更新时间"),
+    writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("创建时间"), _("更新时间"),
                      *extra.values()])
     for case, fields in rows:
         writer.writerow([cell(v) for v in (

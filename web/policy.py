@@ -7,6 +7,8 @@ import io
 from flask import (
     Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for,
 )
+from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from engine.core import (
@@ -41,7 +43,7 @@ def _iso_deadline(value) -> str:
     """An ISO moment from a diagram as the last day it allows (or the text itself if it is not a moment)."""
     from datetime import datetime
 
-    from .pages import deadline_label
+    from .deadlines import deadline_label
 
     try:
         return deadline_label(datetime.fromisoformat(str(value)))
@@ -109,9 +111,9 @@ def publish(draft_id: int):
     try:
         bundle = drafts.publish_draft(db, engine(), draft_id, actor=g.user.username, note=request.form.get("note", ""))
     except BundleInvalid as exc:
-        refuse(exc, f"发布失败：{engine_text(exc)}，当前生效版本未改变")
+        refuse(exc, _("发布失败：%(problem)s，当前生效版本未改变", problem=engine_text(exc)))
         return redirect(url_for("policy.draft", draft_id=draft_id, check=1))
-    flash(f"已发布 v{bundle.version}，新立案件将使用此版本", "ok")
+    flash(_("已发布 v%(v)s，新发起的案件将使用此版本", v=bundle.version), "ok")
     return redirect(url_for("policy.catalogue"))
 
 
@@ -121,7 +123,7 @@ def republish(version: int):
     """Rollback: publish an earlier version again."""
     try:
         drafts.republish(session(), engine(), version, actor=g.user.username, note=request.form.get("note", ""))
-        flash(f"已重新发布 v{version}", "ok")
+        flash(_("已重新发布 v%(v)s", v=version), "ok")
     except EngineError as exc:
         refuse(exc)
     return redirect(url_for("policy.catalogue"))
@@ -230,9 +232,9 @@ def upload(draft_id: int):
     path = request.form.get("path", "") or (f"forms/{upload.filename}" if upload and upload.filename else "")
     try:
         if not upload or not upload.filename:
-            raise DataValidationError("请选择文件", [FieldError("file", "请选择要上传的文件", "required")])
+            raise DataValidationError(_("请选择文件"), [FieldError("file", _("请选择要上传的文件"), "required")])
         drafts.put(db, engine(), draft_id, path, uploads.read(upload), actor=g.user.username)
-        flash(f"已上传 {path}", "ok")
+        flash(_("已上传 %(path)s", path=path), "ok")
     except EngineError as exc:
         refuse(exc)
     return redirect(url_for("policy.draft", draft_id=draft_id))
@@ -244,7 +246,7 @@ def delete_file(draft_id: int):
     """Remove a file from the draft."""
     try:
         drafts.remove(session(), engine(), draft_id, request.form.get("path", ""))
-        flash("已删除", "ok")
+        flash(_("已删除"), "ok")
     except EngineError as exc:
         refuse(exc)
     return redirect(url_for("policy.draft", draft_id=draft_id))
@@ -257,9 +259,9 @@ def form_preview():
     try:
         schema = read_body(request.get_data() or b"{}")
         if not isinstance(schema, dict):
-            raise ValueError("表单定义必须是 JSON 对象")
+            raise ValueError(_("表单定义必须是 JSON 对象"))
     except ValueError as exc:
-        return f'<p class="field-error" role="alert">JSON 有误：{exc}</p>', 422
+        return f'<p class="field-error" role="alert">{escape(_("JSON 有误：%(problem)s", problem=exc))}</p>', 422
     fields = formfields.build(schema, {}, {}, directory.choices(session(), schema))
     return render_template("policy/_preview.html", schema=schema, fields=fields)
 
@@ -289,9 +291,9 @@ def migrate():
                 db.rollback()       # mid-request on purpose: the next chosen case moves in a transaction of its own
                 refused.append(f"{case.business_number or case.id}：{engine_text(exc)}")
         if moved:
-            flash(f"已迁移到 v{to_version}：{'、'.join(moved)}", "ok")
+            flash(_("已迁移到 v%(v)s：%(cases)s", v=to_version, cases="、".join(moved)), "ok")
         if refused:
-            flash("未迁移：" + "；".join(refused), "error")
+            flash(_("未迁移：%(cases)s", cases="；".join(refused)), "error")
         return redirect(url_for("policy.migrate", process=process, to=to_version))
     previews = []
     for case in running:

@@ -73,10 +73,11 @@ def _evidence(schema: dict) -> dict[str, list[portal.Upload]]:
 def _receipt(definition, case, code: str) -> str:
     """The receipt as a text file the submitter keeps: what was received, by whom, when, and how to follow it."""
     received = case.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-    lines = [f"{definition.name}", _("接收机关：%(org)s", org=case.org.name), _("提交时间：%(at)s", at=received),
+    lines = [_("%(name)s 收件回执", name=definition.name), _("接收机关：%(org)s", org=case.org.name), _("提交时间：%(at)s", at=received),
              _("案件编号：%(number)s", number=case.business_number), _("查询码：%(code)s", code=code),
              _("凭案件编号和查询码可在“办理进度查询”查看办理进展和答复：%(url)s",
-               url=url_for("portal.status", _external=True))]
+               url=url_for("portal.status", _external=True)),
+             _("本回执只证明材料已经收到，不表示已经受理或立案；是否受理，受理机关审查后另行告知。")]
     return "\r\n".join(lines) + "\r\n"
 
 

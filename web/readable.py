@@ -1,11 +1,13 @@
 """Values as people read them: moments in China time, yes/no, lists joined."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_babel import gettext as _
 
 from engine.time import CHINA_TZ
+
+from .deadlines import deadline_date
 
 
 def local_moment(moment) -> str:
@@ -14,7 +16,8 @@ def local_moment(moment) -> str:
 
 
 def field_value(value) -> str:
-    """A case field's value for reading: yes/no, lists joined, moments in China time."""
+    """A case field's value for reading: yes/no, lists joined, moments in China time (a midnight one as the deadline
+    it is: the day it ends)."""
     if value is True or value is False:
         return _("是") if value else _("否")
     if isinstance(value, list):
@@ -26,5 +29,7 @@ def field_value(value) -> str:
             return value
         if moment.tzinfo is not None:
             moment = moment.astimezone(CHINA_TZ)
-        return f"{moment:%Y-%m-%d}" if (moment.hour, moment.minute) == (0, 0) else f"{moment:%Y-%m-%d %H:%M}"
+        if moment.time() == time():       # local midnight ends the day before: a deadline, read as one
+            return deadline_date(moment.replace(tzinfo=CHINA_TZ))
+        return f"{moment:%Y-%m-%d %H:%M}"
     return str(value)

@@ -9,7 +9,7 @@ from engine.core import people, scope, DataValidationError, EngineError, NotFoun
 from engine.definitions import forms
 from engine.records import attachments, directory, documents, notifications
 from engine.runtime import cases
-from engine.work import batch, casework, tasks, worklists
+from engine.work import batch, casework, plain, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -37,7 +37,14 @@ def init_app(app: Flask) -> None:
     """Register the work pages and the unread-notification count every page shows."""
     app.register_blueprint(bp)
     app.context_processor(_counts)
-    app.jinja_env.globals["case_fields"] = lambda case: casework.case_fields(session(), case)
+    app.jinja_env.globals["case_fields"] = shown_fields
+
+
+def shown_fields(case) -> list:
+    """A case's fields as the reader may see them: keys by name, ID numbers in full only for those who hold or did
+    one of its tasks."""
+    db = session()
+    return plain.readable(db, case, casework.case_fields(db, case), full=plain.sees_in_full(db, g.user, case))
 
 
 def _counts() -> dict:
@@ -176,8 +183,11 @@ def _task_context(task, schema, data, errors) -> dict:
 
 
 def _completed_data(task) -> dict:
-    """What a completed task's fields hold now in the case's data."""
-    return casework.case_data(engine(), session(), task.case)
+    """What a completed task's fields hold now in the case's data (ID numbers masked for a reader who neither
+    holds nor did a task of the case)."""
+    db = session()
+    data = casework.case_data(engine(), db, task.case)
+    return plain.masked_data(db, task.case, data, full=plain.sees_in_full(db, g.user, task.case))
 
 
 def task_values(task, schema: dict) -> dict:

@@ -94,6 +94,11 @@ STANDARD_BAND_HELPER = "standard_band"
 # Issue 18, part "batch": who may receive a task, what a case search finds.
 TRANSFER_ROLES_PROPERTY = "transferRoles"
 SEARCH_FIELDS_PROPERTY = "searchFields"
+# Plain pages (issue 18, part "plain"): the limit a step runs inside, directory keys and ID numbers as people read them.
+WITHIN_LIMIT_PROPERTY = "withinLimit"
+DIRECTORY_FIELDS_PROPERTY = "directoryFields"
+MASKED_FIELDS_PROPERTY = "maskedFields"
+MASKED_KEYWORD = "x-masked"
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,18 @@ TERMS: tuple[Term, ...] = (
     Term(SEARCH_FIELDS_PROPERTY, PROCESS, "comma-separated names",
          "data whose text the case search finds (e.g. facts, phone numbers, names), kept on the case row at each "
          "step"),
+    # Issue 18, part "plain".
+    Term(WITHIN_LIMIT_PROPERTY, TASK, "a data name",
+         "a step with no due time of its own runs inside the limit that data holds (a moment, e.g. the handling "
+         "limit): the pages show that limit with the legal basis of the step it is the due time of"),
+    Term(DIRECTORY_FIELDS_PROPERTY, PROCESS, "`field=kind, …`",
+         "case data the diagram computes that holds a key of that directory (`@org`: an organisation's code): pages "
+         "show the entry's (organisation's) name"),
+    Term(MASKED_FIELDS_PROPERTY, PROCESS, "comma-separated names",
+         "case data the diagram computes that holds an ID number: masked as `x-masked` fields are"),
+    Term(MASKED_KEYWORD, FORM_FIELD, "`true`",
+         "an ID number: shown in full only to people who hold or did a task of the case, masked (1101**********1234) "
+         "on lists, exports, the portal and for everyone else"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -55,7 +55,7 @@ def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError
         if error.validator == "required":
             for name in error.validator_value:
                 if isinstance(error.instance, dict) and name not in error.instance:
-                    title = _title(error.schema, name)
+                    title = _title(error.schema, name) or _title_at(validator.schema, error.absolute_path, name)
                     errors.append(FieldError(_join(path, name), Msg("form.required", title=title), "required"))
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
@@ -67,8 +67,19 @@ def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError
     return [e for e in errors if unique.get((e.field, e.message)) is e]
 
 
-def _title(schema: dict, name: str) -> str:
-    return schema.get("properties", {}).get(name, {}).get("title", name)
+def _title(schema: dict, name: str) -> str | None:
+    prop = (schema.get("properties") or {}).get(name) if isinstance(schema, dict) else None
+    return prop.get("title") if isinstance(prop, dict) else None
+
+
+def _title_at(root: dict, path, name: str) -> str:
+    """The title of a field by where it is in the form: a rule of `if`/`then` or `allOf` requires a field that its
+    own schema does not describe, so the error names it by the form's properties (else by its name)."""
+    schema = root
+    for step in path:
+        schema = (schema.get("items") if isinstance(step, int) else (schema.get("properties") or {}).get(step)) \
+            if isinstance(schema, dict) else None
+    return _title(schema, name) or name if isinstance(schema, dict) else name
 
 
 def _join(path: str, name: str) -> str:

@@ -1,6 +1,6 @@
 """Working days and the holiday schedules administrators enter."""
 from . import calendar_store, workdays
 from .calendar_store import load_calendar, missing_years
-from .workdays import CHINA_TZ, WorkCalendar, day_of
+from .workdays import CHINA_TZ, WorkCalendar, as_moment, day_of
 
-__all__ = ["calendar_store", "workdays", "load_calendar", "missing_years", "CHINA_TZ", "WorkCalendar", "day_of"]
+__all__ = ["calendar_store", "workdays", "load_calendar", "missing_years", "CHINA_TZ", "WorkCalendar", "as_moment", "day_of"]

@@ -32,6 +32,7 @@ from ..records import attachments, documents
 from ..records.directory import directory_errors
 from ..runtime.cases import STATUS_LABELS, case_tasks, start_case
 from .casework import case_data, field_titles
+from .plain import readable_data
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I: read aloud over the phone
 ITERATIONS = 120_000
@@ -156,6 +157,7 @@ def status(engine, session: Session, business_number: str, code: str) -> dict:
     fields = [entry.strip().partition(":") for entry in props.get(PUBLIC_FIELDS_PROPERTY, "").split(",") if entry.strip()]
     data = case_data(engine, session, case) if fields else {}
     titles = field_titles(session, case.definition.bundle_id)
+    data = readable_data(session, case, data)            # the public reads names, never ID numbers
     shown = [(label or titles.get(name, name), data[name]) for name, _, label in fields
              if data.get(name) not in (None, "", [])]
     return {"business_number": case.business_number, "received_at": case.created_at, "stage": _stage(engine, session, case),

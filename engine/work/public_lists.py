@@ -20,6 +20,7 @@ from ..definitions.public_declarations import (
 )
 from ..runtime.cases import send_message, waiting_messages
 from .casework import case_fields, field_titles
+from .plain import readable
 
 LISTED_STATUSES = ("running", "completed")
 MAX_TEXT = 2_000
@@ -81,7 +82,7 @@ def public_list(session: Session, process_key: str, name: str, page: int = 1, pe
 
 def _public_fields(session: Session, case: Case, shown: list[tuple[str, str]]) -> list:
     """The case's public field values, in the declared order, by their labels (an empty cell for a missing one)."""
-    values = {field: value for field, _, value in case_fields(session, case)}
+    values = {field: value for field, _, value in readable(session, case, case_fields(session, case), full=False)}
     return [values.get(field, "") for field, _ in shown]
 
 
