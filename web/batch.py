@@ -13,7 +13,8 @@ from engine.work import batch
 
 from .auth import login_required
 from .database import session
-from .pages import case_csv, cell, csv_download, deadline_label
+from .deadlines import deadline_date
+from .pages import case_csv, cell, csv_download
 from .redirects import local_target
 from .refusal import describe, refuse
 from .workflow import engine
@@ -111,7 +112,7 @@ def _task_csv(found):
         holder = session().get(User, task.assignee_id) if task.assignee_id else None
         writer.writerow([cell(v) for v in (
             task.name, case.business_number or case.id, case.title or "", case.definition.name,
-            case.org.name if case.org else "", deadline_label(task.due_at) if task.due_at else _("无期限"),
+            case.org.name if case.org else "", deadline_date(task.due_at) or _("无期限"),
             holder.display_name if holder else "",
             TASK_STATUS.get(task.status, task.status))])
     return csv_download(out.getvalue(), "tasks")
