@@ -90,6 +90,8 @@ LEDGER_ROW_HELPER = "ledger_row"
 EXCLUDED_USERS_PROPERTY = "excludedUsers"
 EXCLUDED_REASON_PROPERTY = "excludedReason"
 STANDARD_BAND_HELPER = "standard_band"
+# Reports for leaders (issue 20).
+REPORT_FILE = "report.json"          # forms/**/*.report.json
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,11 @@ TERMS: tuple[Term, ...] = (
     Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
          "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
          "`{code, label, passed}`, or None when no band holds it"),
+    # Issue 20, part "reports as data".
+    Term(REPORT_FILE, FILE, "JSON (`forms/**/*.report.json`)",
+         "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
+         "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time` and `duration` of "
+         "tasks), each figure counting only the cases the reader may see"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
