@@ -91,3 +91,30 @@ def test_the_page_reads_in_english(client):
     page = text(client.get("/stats"))
     assert "Statistics" in page and "Export to Excel" in page and "Received on" in page and "Total" in page
     assert "导出 Excel" not in page and "合计" not in page and "收到日期" not in page
+
+
+def _metas(app, process: str) -> list[dict]:
+    with app.app_context():
+        return [meta or {} for meta in db_session().scalars(select(Case.meta).where(Case.process_key == process))]
+
+
+def test_the_law_firm_and_legal_aid_figures_equal_the_counts_made_by_hand(app, client):
+    token = token_for(app, "admin")
+    firms = _metas(app, "law_firm_application")
+    inspected = [m for m in firms if m.get("milestone") == "已检查"]
+    named = [m for m in inspected if m.get("stage") == "已命名"]
+    total = client.get("/api/v1/stats/law_firm_acceptance", headers=token).get_json()["total"]
+    assert total["applied"]["value"] == sum(m.get("milestone") in ("已申报", "已推荐", "已检查") for m in firms) == 7
+    assert (total["rate"]["numerator"], total["rate"]["denominator"]) == (len(named), len(inspected)) == (1, 5)
+    assert total["rate"]["value"] == 0.2
+    grades = client.get("/api/v1/stats/law_firm_grades", headers=token).get_json()["groups"]
+    assert {g["key"]: g["figures"]["firms"]["value"] for g in grades} == dict(
+        Counter(m["band_label"] for m in firms if m.get("band_label")))
+    audit = client.get("/api/v1/stats/legal_aid_audit", headers=token).get_json()["total"]
+    bodies = [m for m in _metas(app, "legal_aid_assessment") if m.get("in_scope") is True]   # volunteers never count
+    assert (audit["in_scope"]["value"], audit["assessed"]["value"], audit["passed"]["value"]) == (
+        len(bodies), sum(m.get("assessed") is True for m in bodies), sum(m.get("passed") is True for m in bodies))
+    assert audit["in_scope"]["value"] == 4 and audit["rate"]["value"] == 1.0
+    files = client.get("/api/v1/stats/legal_aid_file_grades", headers=token).get_json()["groups"]
+    assert {g["key"]: g["figures"]["files"]["value"] for g in files} == dict(
+        Counter(m["grade_label"] for m in _metas(app, "legal_aid_file_review") if m.get("grade_label"))) == {"良好": 1}
