@@ -102,10 +102,15 @@ def compute(session: Session, user: User, definition: dict, *, org_code: str | N
     root = root_of(session, user, org_code)
     dialect = session.get_bind().dialect.name
     rows: dict[str, dict[str, list]] = {}
+    measured = _case_measures(session, dialect, definition, root, since, until)
     for measure in definition["measures"]:
-        for key, parts in _measured(session, dialect, definition, measure, root, since, until).items():
-            rows.setdefault(_rolled(session, definition, root, key), {}).setdefault(measure["name"], []).append(parts)
-    groups = _groups(session, definition, root, rows, since, until)
+        if measure["kind"] in ("on_time", "duration"):
+            measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until)
+    children = _children(session, root) if definition["groupBy"] == sql.ORG else []
+    for name, found in measured.items():
+        for key, parts in found.items():
+            rows.setdefault(_rolled(definition, root, children, key), {}).setdefault(name, []).append(parts)
+    groups = _groups(definition, root, children, rows, since, until)
     for group in groups:
         found = rows.get(group.key, {})
         group.figures = {m["name"]: _figure(m, found.get(m["name"], [])) for m in definition["measures"]}
@@ -114,28 +119,43 @@ def compute(session: Session, user: User, definition: dict, *, org_code: str | N
     return Result(definition, root, since, until, groups, total)
 
 
-def _measured(session, dialect, definition, measure, root, since, until) -> dict[str, list]:
-    """Raw parts of one measure by raw group value: [count], [hits, base] or [durations in seconds]."""
+def _case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+    """Every count and rate of the report in one query: by measure and raw group value, [hits, base]."""
+    chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")]
+    if not chosen:
+        return {}
+    column, sums = sql.group_column(dialect, definition["groupBy"]), []
+    for measure in chosen:
+        where = sql.condition(dialect, measure.get("where"))
+        base = sql.condition(dialect, measure.get("base")) if measure["kind"] == "rate" else where
+        sums += [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
+    query = (select(column, *sums).select_from(Case).join(Organization, Case.org_id == Organization.id)
+             .where(sql.counted(dialect, definition, root, since, until)).group_by(column))
+    found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
+    for key, *values in session.execute(query):
+        for n, measure in enumerate(chosen):
+            found[measure["name"]][_raw(key)] = [int(values[2 * n] or 0), int(values[2 * n + 1] or 0)]
+    return found
+
+
+def _task_measure(session, dialect, definition, measure, root, since, until) -> dict[str, list]:
+    """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), or a
+    duration's (the seconds each task took)."""
     column = sql.group_column(dialect, definition["groupBy"])
-    counted = sql.counted(dialect, definition, root, since, until)
-    kind, where = measure["kind"], sql.condition(dialect, measure.get("where"))
-    if kind in ("count", "rate"):
-        base = sql.condition(dialect, measure.get("base")) if kind == "rate" else where
-        hits = func.sum(case((and_(base, where), 1), else_=0))
-        query = select(column, hits, func.sum(case((base, 1), else_=0))).select_from(Case)
+    tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
+             sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
+    if measure["kind"] == "on_time":
+        query = select(column, func.sum(case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)),
+                       func.count()).where(HumanTask.due_at.is_not(None))
     else:
-        query = select(column, HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at).select_from(HumanTask)
-        query = query.join(Case, HumanTask.case_id == Case.id).where(
-            HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed", where)
-        if kind == "on_time":
-            query = query.where(HumanTask.due_at.is_not(None))
-    query = query.join(Organization, Case.org_id == Organization.id).where(counted)
-    if kind in ("count", "rate"):
-        return {_raw(k): [int(h or 0), int(b or 0)] for k, h, b in session.execute(query.group_by(column))}
+        query = select(column, HumanTask.created_at, HumanTask.completed_at)
+    query = (query.select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id).where(*tasks))
+    if measure["kind"] == "on_time":
+        return {_raw(k): [int(hits or 0), int(n)] for k, hits, n in session.execute(query.group_by(column))}
     found: dict[str, list] = {}
-    for key, started, done, due in session.execute(query):
-        part = int(done <= due) if kind == "on_time" else (done - started).total_seconds()
-        found.setdefault(_raw(key), []).append(part)
+    for key, started, done in session.execute(query):
+        found.setdefault(_raw(key), []).append((done - started).total_seconds())
     return found
 
 
@@ -143,11 +163,11 @@ def _raw(key) -> str:
     return "" if key is None else str(key)
 
 
-def _rolled(session: Session, definition: dict, root: Organization, key: str) -> str:
+def _rolled(definition: dict, root: Organization, children: list[Organization], key: str) -> str:
     """A raw group value as the row it counts in: for `@org`, the code of the root or its child above the case."""
     if definition["groupBy"] != sql.ORG:
         return key
-    for child in _children(session, root):
+    for child in children:
         if key.startswith(child.path):
             return child.code
     return root.code
@@ -158,11 +178,11 @@ def _children(session: Session, root: Organization) -> list[Organization]:
                                 .order_by(Organization.path)))
 
 
-def _groups(session, definition, root, rows, since, until) -> list[Group]:
+def _groups(definition, root, children, rows, since, until) -> list[Group]:
     """The report's rows in order: organisations in tree order, every month of the span, statuses in their order."""
     group = definition["groupBy"]
     if group == sql.ORG:
-        orgs = [root, *_children(session, root)]
+        orgs = [root, *children]
         return [Group(o.code, o.name) for o in orgs if o.code in rows or o.id != root.id]
     keys = sorted(rows)
     if group == sql.MONTH and (keys or (since and until)):
@@ -179,12 +199,10 @@ def _figure(measure: dict, parts: list) -> Figure:
     kind = measure["kind"]
     if kind == "count":
         return Figure(sum(p[0] for p in parts))
-    if kind == "rate":
+    if kind in ("rate", "on_time"):
         hits, base = sum(p[0] for p in parts), sum(p[1] for p in parts)
         return Figure(hits / base if base else None, hits, base)
     values = [v for p in parts for v in p]
-    if kind == "on_time":
-        return Figure(sum(values) / len(values) if values else None, sum(values), len(values))
     scale = 3600 if measure.get("unit") == "hours" else 86400
     return Figure({p: round(_percentile(sorted(values), p) / scale, 1) for p in measure["percentiles"]}
                   if values else None, None, len(values))
