@@ -146,3 +146,23 @@ def test_a_report_that_does_not_fit_its_schema_is_refused_where_it_goes_wrong(en
     [problem] = refused.value.problems
     assert (problem.file, problem.element, problem.msg.code) == (path, "/measures/0", "reportdef.invalid")
     assert "base" in problem.message and problem.line == 6            # the line of "measures"
+
+
+def test_every_other_mistake_of_a_report_is_named_where_it_is():
+    from engine.definitions.report_schema import semantic_problems
+
+    properties = {"p": {"reportableFields": "decision,stage,is_major"}}
+    choices = {"decision": {"accepted", "not_accepted"}}
+    report = {"key": "r", "title": "t", "process": "p", "groupBy": "@month", "filters": {"decision": "acepted"},
+              "measures": [{"name": "a", "label": "a", "kind": "count", "where": {"decision": ["accepted", "x"]}},
+                           {"name": "a", "label": "b", "kind": "rate", "where": {"is_major": True},
+                            "base": {"stage": []}},
+                           {"name": "c", "label": "c", "kind": "count", "where": {"@status": "closed"}}]}
+    found = [(where, msg.code) for where, msg, _ in semantic_problems(report, properties, {"p": set()}, choices)]
+    assert found == [("/filters/decision", "reportdef.never_holds"),
+                     ("/measures/0/where/decision", "reportdef.unknown_value"),
+                     ("/measures/1/name", "reportdef.duplicate_measure"),
+                     ("/measures/1/base/stage", "reportdef.zero_base"),
+                     ("/measures/2/where/@status", "reportdef.never_holds")]
+    assert [m.code for _, m, _ in semantic_problems({**report, "process": "q"}, properties, {}, choices)] == [
+        "reportdef.no_process"]
