@@ -1,4 +1,5 @@
-"""In real Chromium: a leader at the city bureau opens 统计 from the navigation, filters one county and a month, sees the figures drawn by ECharts, clicks a bar with the mouse and lands on the cases behind it."""
+"""In real Chromium: a leader at the city bureau opens 统计 from the navigation, filters one county and a month, sees
+the figures drawn by ECharts, clicks a bar with the mouse and lands on the cases behind it."""
 from __future__ import annotations
 
 import re

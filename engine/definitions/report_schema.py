@@ -25,9 +25,9 @@ _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 _NAME = {"type": "string", "pattern": "^@?[a-z][a-z0-9_]{0,62}$"}
 _SCALAR = {"type": ["string", "integer", "boolean"]}
 _VALUES = {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]}
+_NOT = {"type": "object", "required": ["not"], "additionalProperties": False, "properties": {"not": _VALUES}}
 CONDITION = {"type": "object", "maxProperties": 20, "propertyNames": _NAME,
-             "additionalProperties": {"anyOf": [_VALUES, {"type": "object", "required": ["not"],
-                                                          "additionalProperties": False, "properties": {"not": _VALUES}}]}}
+             "additionalProperties": {"anyOf": [_VALUES, _NOT]}}
 _TASKS = {"type": "array", "minItems": 1, "maxItems": 50, "items": _TEXT}
 _MEASURE = {
     "type": "object", "required": ["name", "label", "kind"], "additionalProperties": False,

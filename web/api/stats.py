@@ -17,18 +17,18 @@ blp.before_request(authenticate)
 
 
 class StatsPeriodQuery(Strict):
-    org = fields.String(validate=validate.Length(max=64),
-                        metadata={"description": "机构代码：只统计该机构及其下级机构的案件（须在调用者的范围内）"})
+    org = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "机构代码：只统计该机构及其下级机构的案件（须在调用者的范围内）"})
     since = fields.Date(metadata={"description": "收到日期起（含，北京时间）"})
     until = fields.Date(metadata={"description": "收到日期止（含）"})
 
 
 class StatsCasesQuery(StatsPeriodQuery):
     measure = fields.String(validate=validate.Length(max=63), metadata={"description": "指标名"})
-    group = fields.String(validate=validate.Length(max=200),
-                          metadata={"description": "分组的键（机构代码、月份 YYYY-MM、字段值；空串为未填）；不给则为合计"})
-    part = fields.String(load_default="hit", validate=validate.OneOf(["hit", "base", "late"]),
-                         metadata={"description": "hit：计入该数字的案件；base：比率的基数；late：逾期完成任务的案件"})
+    group = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "分组的键（机构代码、月份 YYYY-MM、字段值；空串为未填）；不给则为合计"})
+    part = fields.String(load_default="hit", validate=validate.OneOf(["hit", "base", "late"]), metadata={
+        "description": "hit：计入该数字的案件；base：比率的基数；late：逾期完成任务的案件"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
 
 
@@ -48,7 +48,7 @@ class StatsReportOut(Schema):
 
 
 class StatsFigureOut(Schema):
-    value = fields.Raw(metadata={"description": "数值：计数、比率（0–1，无数据为 null）或各百分位的用时"})
+    value = fields.Raw(metadata={"description": "计数、比率（0–1，无数据为 null）或各百分位的用时"})
     numerator = fields.Integer(allow_none=True)
     denominator = fields.Integer(allow_none=True)
 
