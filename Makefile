@@ -27,7 +27,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# Browser assets (bpmn-js, swagger-ui, htmx) from npm, exactly as package-lock.json pins them.
+# Browser assets (bpmn-js, swagger-ui, htmx, echarts) from npm, exactly as package-lock.json pins them.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@

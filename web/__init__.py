@@ -38,7 +38,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from . import (
         api, assets, auth, batch, campaign, database, deadlines, errors, i18n, ledgers, pages, policy, portal,
-        rate_limits, score_pages, work, workflow,
+        rate_limits, score_pages, stats, work, workflow,
     )
     from . import printing      # print views of cases and tasks (issue 18)
 
@@ -56,6 +56,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     printing.init_app(app)
     campaign.init_app(app)
     ledgers.init_app(app)
+    stats.init_app(app)
     portal.init_app(app)
     policy.init_app(app)
     assets.init_app(app)

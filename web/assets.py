@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, abort, current_app, send_from_directory
 
 bp = Blueprint("assets", __name__)
 # Which folder of each package the browser may fetch from.
-PACKAGES = {"bpmn-js": "dist", "swagger-ui-dist": "", "htmx.org": "dist"}
+PACKAGES = {"bpmn-js": "dist", "swagger-ui-dist": "", "htmx.org": "dist", "echarts": "dist"}
 
 
 def init_app(app: Flask) -> None:

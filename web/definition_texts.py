@@ -245,4 +245,16 @@ DEFINITION_TEXTS = {
     "standard.per_share_needs_ledger": "评分项 %(item)s %(title)s：按比例扣分按台账记录所占比例计算，其自动规则须引用台账",
     # issue 18, part "screens": the documents the portal offers
     "validation.public_documents_unknown": "publicDocuments 中的 %(names)s 不是本流程生成的文书（本流程生成：%(known)s）",
+    "reportdef.not_utf8": "报表定义文件必须是 UTF-8 编码：第 %(byte)s 个字节起无法按 UTF-8 读取",
+    "reportdef.not_json": "报表定义不是有效的 JSON：%(detail)s",
+    "reportdef.too_deep": "报表定义嵌套过深（最多 %(limit)s 层）",
+    "reportdef.invalid": "报表定义不符合格式要求（%(where)s）：%(detail)s",
+    "reportdef.duplicate_key": "报表标识 %(key)s 已在 %(other)s 中定义",
+    "reportdef.no_process": "报表统计的流程 %(process)s 不在本版本中",
+    "reportdef.unknown_field": "%(field)s 不是流程 %(process)s 声明的统计字段（reportableFields）",
+    "reportdef.duplicate_measure": "指标 %(name)s 重复定义",
+    "reportdef.unknown_task": "流程 %(process)s 没有任务 %(task)s",
+    "reportdef.zero_base": "比率的基数条件不可能成立（%(field)s：%(values)s），分母永远为零",
+    "reportdef.never_holds": "没有案件能满足该条件（%(field)s：%(values)s）",
+    "reportdef.unknown_value": "%(field)s 在本版本的表单中没有取值 %(values)s",
 }

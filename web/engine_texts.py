@@ -268,6 +268,9 @@ TEXTS = {
     # ledgers of imported records (issue 17)
     "ledger.refused": "文件中有 %(count)s 处错误（列出前 %(shown)s 处），未导入任何记录",
     "ledger.not_found": "台账 %(ledger)s 不在当前版本中",
+    "report.not_found": "报表 %(key)s 不存在或您无权查看",
+    "report.org_not_found": "机构 %(org)s 不在您的查看范围内",
+    "report.measure_not_found": "报表没有指标 %(measure)s",
     "ledger.row_not_found": "台账记录 %(row)s 不存在",
     "ledger.import_role": "导入「%(ledger)s」需具有以下角色之一：%(roles)s",
     "ledger.unreadable": "文件无法读取：%(detail)s",

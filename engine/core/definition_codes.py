@@ -252,4 +252,16 @@ DEFINITION_CODES = {
     # issue 18, part "screens": the documents the portal offers
     "validation.public_documents_unknown":
         "publicDocuments names {names}, which no document message of the process makes (it makes: {known})",
+    "reportdef.not_utf8": "a report must be UTF-8: byte {byte} onwards cannot be read as UTF-8",
+    "reportdef.not_json": "the report is not valid JSON: {detail}",
+    "reportdef.too_deep": "the report nests too deep (at most {limit} levels)",
+    "reportdef.invalid": "the report does not fit its schema ({where}): {detail}",
+    "reportdef.duplicate_key": "report key {key} is declared in {other} already",
+    "reportdef.no_process": "the report counts cases of process {process}, which is not in the bundle",
+    "reportdef.unknown_field": "{field} is not a reportable field of process {process} (reportableFields)",
+    "reportdef.duplicate_measure": "measure {name} is declared twice",
+    "reportdef.unknown_task": "process {process} has no task {task}",
+    "reportdef.zero_base": "the rate's base can never hold ({field}: {values}), so its denominator is always zero",
+    "reportdef.never_holds": "no case can meet this condition ({field}: {values})",
+    "reportdef.unknown_value": "{field} never takes the value {values} in the bundle's forms",
 }

@@ -265,6 +265,9 @@ CODES = {
     # ledgers of imported records (issue 17)
     "ledger.refused": "the file has {count} wrong row(s) (the first {shown} are listed); nothing was imported",
     "ledger.not_found": "ledger {ledger} is not in the active bundle",
+    "report.not_found": "report {key} does not exist or is not open to you",
+    "report.org_not_found": "organisation {org} is not in your scope",
+    "report.measure_not_found": "the report has no measure {measure}",
     "ledger.row_not_found": "ledger row {row} does not exist",
     "ledger.import_role": "importing into {ledger} needs one of the roles {roles}",
     "ledger.unreadable": "the file cannot be read: {detail}",

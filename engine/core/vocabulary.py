@@ -99,6 +99,8 @@ WITHIN_LIMIT_PROPERTY = "withinLimit"
 DIRECTORY_FIELDS_PROPERTY = "directoryFields"
 MASKED_FIELDS_PROPERTY = "maskedFields"
 MASKED_KEYWORD = "x-masked"
+# Reports for leaders (issue 20).
+REPORT_FILE = "report.json"          # forms/**/*.report.json
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,11 @@ TERMS: tuple[Term, ...] = (
     Term(MASKED_KEYWORD, FORM_FIELD, "`true`",
          "an ID number: shown in full only to people who hold or did a task of the case, masked (1101**********1234) "
          "on lists, exports, the portal and for everyone else"),
+    # Issue 20, part "reports as data".
+    Term(REPORT_FILE, FILE, "JSON (`forms/**/*.report.json`)",
+         "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
+         "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time` and `duration` of "
+         "tasks), each figure counting only the cases the reader may see"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

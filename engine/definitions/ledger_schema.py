@@ -156,6 +156,9 @@ class _Locator:
         return found if found >= 0 else self.text.find(needle, start)
 
 
+Locator = _Locator        # report definitions locate their problems the same way
+
+
 def check_ledgers(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
     """The bundle's ledgers by path, each checked (a ledger with a problem is left out); two files declaring the
     same key are a problem."""

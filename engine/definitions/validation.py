@@ -28,6 +28,7 @@ from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
 from .public_documents import check_public_documents
 from .ledger_schema import check_ledgers
+from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
 
@@ -52,6 +53,7 @@ class ParsedBundle:
     forms: dict[str, dict] = field(default_factory=dict)
     standards: dict[str, dict] = field(default_factory=dict)       # path -> scoring standard
     ledgers: dict[str, dict] = field(default_factory=dict)         # path -> ledger definition
+    reports: dict[str, dict] = field(default_factory=dict)         # path -> report definition
 
 
 def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
@@ -96,6 +98,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     bundle.forms.update(check_forms(files, problems))
     bundle.standards.update(check_standards(files, problems))
     bundle.ledgers.update(check_ledgers(files, problems))
+    bundle.reports.update(check_reports(files, problems))
     problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
@@ -129,6 +132,9 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
+    task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
+                for key, (spec, subs) in bundle.specs.items()}
+    problems.extend(report_problems(bundle.reports, files, bundle.properties, task_ids, form_choices(bundle.forms)))
     return bundle, problems
 
 

@@ -63,6 +63,11 @@ def field_titles(session: Session, bundle_id: int) -> dict[str, str]:
     return _form_labels(session, bundle_id)[0]
 
 
+def choice_labels(session: Session, bundle_id: int) -> dict[str, dict]:
+    """The labels of every form field's choice values (`enumNames`) in a bundle version, by field and value."""
+    return _form_labels(session, bundle_id)[1]
+
+
 def _form_labels(session: Session, bundle_id: int) -> tuple[dict[str, str], dict[str, dict]]:
     """Field titles, and the labels of choice values (`enumNames`), from every form of a bundle version."""
     labels = _TITLES.get(bundle_id)

@@ -106,9 +106,9 @@ def init_app(app: Flask) -> None:
     from .schemas import Problem
 
     api.spec.components.schema("Problem", schema=Problem)
-    from . import cases, catalogue, draws, ledgers, tasks
+    from . import cases, catalogue, draws, ledgers, stats, tasks
 
-    for blueprint in (catalogue.blp, cases.blp, tasks.blp, draws.blp, ledgers.blp):
+    for blueprint in (catalogue.blp, cases.blp, tasks.blp, draws.blp, ledgers.blp, stats.blp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.extensions["lawflow.api"] = api
 

@@ -1,0 +1,187 @@
+"""Reports as data: a bundle file `forms/**/*.report.json` names a process, how its cases are grouped (a reportable
+field, `@org`, `@month` or `@status`), fixed filters and the measures shown (`count`, `rate` of a condition over a
+base, `on_time` and `duration` of the process's tasks). Deploy checks each one against the JSON Schema below and,
+once the processes are parsed, for what a schema cannot say: a process not in the bundle, a field the process does
+not report, a task it does not have, a measure named twice, a condition no case can meet, and a rate whose base
+(the denominator) no case can meet, so that it would be zero in every period. Each problem names the file, the JSON
+pointer and the line."""
+from __future__ import annotations
+
+import json
+
+from jsonschema import Draft202012Validator
+
+from ..core.errors import Problem
+from ..core.messages import Msg
+from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY
+from .form_checks import MAX_SCHEMA_DEPTH, json_depth
+from .ledger_schema import Locator
+
+KINDS = ("count", "rate", "on_time", "duration")
+GROUPINGS = ("@org", "@month", "@status")
+STATUSES = ("running", "suspended", "completed", "terminated", "error")
+CHARTS = ("bar", "line", "stacked", "pie")
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
+_NAME = {"type": "string", "pattern": "^@?[a-z][a-z0-9_]{0,62}$"}
+_SCALAR = {"type": ["string", "integer", "boolean"]}
+_VALUES = {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]}
+_NOT = {"type": "object", "required": ["not"], "additionalProperties": False, "properties": {"not": _VALUES}}
+CONDITION = {"type": "object", "maxProperties": 20, "propertyNames": _NAME,
+             "additionalProperties": {"anyOf": [_VALUES, _NOT]}}
+_TASKS = {"type": "array", "minItems": 1, "maxItems": 50, "items": _TEXT}
+_MEASURE = {
+    "type": "object", "required": ["name", "label", "kind"], "additionalProperties": False,
+    "properties": {"name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}, "label": _TEXT,
+                   "kind": {"enum": list(KINDS)}, "where": CONDITION, "base": CONDITION, "tasks": _TASKS,
+                   "percentiles": {"type": "array", "minItems": 1, "maxItems": 5,
+                                   "items": {"type": "integer", "minimum": 1, "maximum": 100}},
+                   "unit": {"enum": ["days", "hours"]}, "description": {"type": "string"}},
+    "allOf": [{"if": {"properties": {"kind": {"const": "rate"}}}, "then": {"required": ["where", "base"]}},
+              {"if": {"properties": {"kind": {"enum": ["on_time", "duration"]}}}, "then": {"required": ["tasks"]}},
+              {"if": {"properties": {"kind": {"const": "duration"}}}, "then": {"required": ["percentiles"]}}],
+}
+REPORT_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object", "additionalProperties": False, "required": ["key", "title", "process", "groupBy", "measures"],
+    "properties": {
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}, "title": _TEXT,
+        "description": {"type": "string"}, "process": _TEXT, "groupBy": _NAME, "groupLabel": _TEXT,
+        "filters": CONDITION, "chart": {"enum": list(CHARTS)},
+        "roles": {"type": "array", "items": _TEXT},
+        "valueLabels": {"type": "object", "additionalProperties": _TEXT},
+        "order": {"type": "integer"},
+        "measures": {"type": "array", "minItems": 1, "maxItems": 20, "items": _MEASURE},
+    },
+}
+_VALIDATOR = Draft202012Validator(REPORT_SCHEMA)
+
+
+def is_report_path(path: str) -> bool:
+    """Whether a bundle file is a report definition."""
+    return path.startswith("forms/") and path.rsplit("/", 1)[-1].endswith("." + REPORT_FILE)
+
+
+def read_report(path: str, content: bytes) -> tuple[dict | None, list[Problem]]:
+    """A report file parsed and checked against its schema: (the report, []) or (None, its problems)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path, Msg("reportdef.not_utf8", byte=exc.start + 1))]
+    try:
+        report = json.loads(text)
+        too_deep = json_depth(report) > MAX_SCHEMA_DEPTH
+    except json.JSONDecodeError as exc:
+        return None, [Problem(path, Msg("reportdef.not_json", detail=exc.msg), line=exc.lineno)]
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        return None, [Problem(path, Msg("reportdef.too_deep", limit=MAX_SCHEMA_DEPTH))]
+    locate = Locator(path, text)
+    problems = [locate(where, Msg("reportdef.invalid", where=where, detail=error.message), None)
+                for error in sorted(_VALIDATOR.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
+                for where in ["/" + "/".join(str(p) for p in error.absolute_path)]]
+    return (None if problems else report), problems
+
+
+def check_reports(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
+    """The bundle's reports by path, each checked against its schema; two files declaring one key are a problem."""
+    found, keys = {}, {}
+    for path in sorted(files):
+        if not is_report_path(path):
+            continue
+        report, own = read_report(path, files[path])
+        problems.extend(own)
+        if report is None:
+            continue
+        if report["key"] in keys:
+            line = Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
+            problems.append(Problem(path, Msg("reportdef.duplicate_key", key=report["key"], other=keys[report["key"]]),
+                                    element="/key", line=line))
+            continue
+        keys[report["key"]] = path
+        found[path] = report
+    return found
+
+
+def report_problems(reports: dict[str, dict], files: dict[str, bytes], properties: dict[str, dict],
+                    tasks: dict[str, set[str]], choices: dict[str, set[str]]) -> list[Problem]:
+    """What schema-valid reports still get wrong, given the bundle's processes (`properties`, their task ids in
+    `tasks`) and the values a form allows each field (`choices`), located in each file."""
+    problems = []
+    for path, report in reports.items():
+        locate = Locator(path, files[path].decode("utf-8-sig"))
+        problems += [locate(where, message, name) for where, message, name in
+                     semantic_problems(report, properties, tasks, choices)]
+    return problems
+
+
+def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str, set[str]],
+                      choices: dict[str, set[str]]) -> list[tuple[str, Msg, str | None]]:
+    """A report's problems beyond its schema, as (JSON pointer, message, the name it concerns)."""
+    process = report["process"]
+    if process not in properties:
+        return [("/process", Msg("reportdef.no_process", process=process), process)]
+    fields = {f.strip() for f in properties[process].get(REPORTABLE_PROPERTY, "").split(",") if f.strip()}
+    found = []
+    group = report["groupBy"]
+    if group not in GROUPINGS and group not in fields:
+        found.append(("/groupBy", Msg("reportdef.unknown_field", field=group, process=process), group))
+    found += _condition_problems("/filters", report.get("filters", {}), fields, process, choices, False)
+    names = set()
+    for n, measure in enumerate(report["measures"]):
+        at = f"/measures/{n}"
+        if measure["name"] in names:
+            found.append((f"{at}/name", Msg("reportdef.duplicate_measure", name=measure["name"]), measure["name"]))
+        names.add(measure["name"])
+        found += _condition_problems(f"{at}/where", measure.get("where", {}), fields, process, choices, False)
+        found += _condition_problems(f"{at}/base", measure.get("base", {}), fields, process, choices, True)
+        for task in measure.get("tasks", []):
+            if task not in tasks.get(process, set()):
+                found.append((f"{at}/tasks", Msg("reportdef.unknown_task", task=task, process=process), task))
+    return found
+
+
+def _condition_problems(where: str, condition: dict, fields: set[str], process: str, choices: dict[str, set[str]],
+                        base: bool) -> list[tuple[str, Msg, str | None]]:
+    """Unknown fields, and values no case can hold (in a rate's base: a denominator that is always zero)."""
+    found = []
+    for name, wanted in condition.items():
+        if name != "@status" and name not in fields:
+            found.append((f"{where}/{name}", Msg("reportdef.unknown_field", field=name, process=process), name))
+            continue
+        negated = isinstance(wanted, dict)
+        values = wanted["not"] if negated else wanted
+        values = values if isinstance(values, list) else [values]
+        allowed = set(STATUSES) if name == "@status" else choices.get(name)
+        impossible = [] if negated or values else ["[]"]
+        if allowed is not None and not negated:
+            impossible += [str(v) for v in values if not isinstance(v, bool) and str(v) not in allowed]
+        if impossible and (not values or len(impossible) == len(values)):
+            code = "reportdef.zero_base" if base else "reportdef.never_holds"
+            found.append((f"{where}/{name}", Msg(code, field=name, values=", ".join(impossible)), name))
+        elif impossible:
+            found.append((f"{where}/{name}", Msg("reportdef.unknown_value", field=name,
+                                                 values=", ".join(impossible)), name))
+    return found
+
+
+def form_choices(forms: dict[str, dict]) -> dict[str, set[str]]:
+    """The values each field name may take, from every `enum` of the bundle's forms (as text, as reports compare)."""
+    found: dict[str, set[str]] = {}
+    for schema in forms.values():
+        _collect_choices(schema, found)
+    return found
+
+
+def _collect_choices(schema, found: dict[str, set[str]]) -> None:
+    if not isinstance(schema, dict):
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        options = prop.get("enum") or items.get("enum")
+        if isinstance(options, list):
+            found.setdefault(name, set()).update(str(v) for v in options if not isinstance(v, bool))
+        _collect_choices(prop, found)
+        _collect_choices(items, found)

@@ -1,0 +1,107 @@
+"""The SQL a report is made of, the same on SQLite and PostgreSQL: a reportable field as text (booleans as
+`true`/`false`, numbers as their digits), the China month a case was received in, a report's conditions, and the
+cases a report counts (one process, an organisation's subtree, a period)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from ..core.models import Case, Organization
+from ..core.scope import path_within
+from ..time import CHINA_TZ
+
+STATUS = "@status"
+MONTH = "@month"
+ORG = "@org"
+
+
+def field_text(dialect: str, name: str):
+    """SQL: the case's reportable field `name` as text, alike on both databases (NULL when absent)."""
+    if dialect == "sqlite":
+        path = f'$."{name}"'
+        kind = func.json_type(Case.meta, path)
+        return case((kind == "true", literal("true")), (kind == "false", literal("false")),
+                    else_=cast(func.json_extract(Case.meta, path), String))
+    return Case.meta[name].as_string()
+
+
+def month_of(dialect: str):
+    """SQL: the China month (`YYYY-MM`) a case was received in."""
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m", Case.created_at, "+8 hours")
+    return func.to_char(func.timezone("Asia/Shanghai", Case.created_at), "YYYY-MM")
+
+
+def as_text(value) -> str:
+    """A condition's value as the text `field_text` gives for it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def subject(dialect: str, name: str):
+    """SQL: what a condition or a grouping names: the case's status or one of its reportable fields."""
+    return Case.status if name == STATUS else field_text(dialect, name)
+
+
+def condition(dialect: str, wanted: dict | None):
+    """SQL: every entry of a report condition holds (`{"not": …}`: the field is there and is none of them)."""
+    clauses = []
+    for name, values in (wanted or {}).items():
+        negated = isinstance(values, dict)
+        values = values["not"] if negated else values
+        texts = [as_text(v) for v in (values if isinstance(values, list) else [values])]
+        column = subject(dialect, name)
+        clauses.append(and_(column.is_not(None), column.not_in(texts)) if negated else column.in_(texts))
+    return and_(true(), *clauses)
+
+
+def china_moment(day: date) -> datetime:
+    """The start of a China day."""
+    return datetime.combine(day, time(), CHINA_TZ)
+
+
+def counted(dialect: str, report: dict, root: Organization, since: date | None, until: date | None):
+    """SQL: the cases the report counts: its process's, received in the period (both days included), in the
+    subtree of `root` (an organisation of the reader's own subtree: the one rule of `engine/core/scope.py`),
+    meeting its filters."""
+    clauses = [Case.process_key == report["process"], path_within(Organization.path, root.path),
+               condition(dialect, report.get("filters"))]
+    if since:
+        clauses.append(Case.created_at >= china_moment(since))
+    if until:
+        clauses.append(Case.created_at < china_moment(until + timedelta(days=1)))
+    return and_(*clauses)
+
+
+def group_column(dialect: str, group: str):
+    """SQL: the value a case is grouped by (for `@org`, its organisation's path, rolled up afterwards)."""
+    if group == ORG:
+        return Organization.path
+    if group == MONTH:
+        return month_of(dialect)
+    return subject(dialect, group)
+
+
+def in_group(session: Session, dialect: str, group: str, key: str, root: Organization):
+    """SQL: the case lies in the group `key` names (an organisation's code, a month, a value; "" for none)."""
+    if group == ORG:
+        chosen = session.scalar(select(Organization).where(Organization.code == key,
+                                                           path_within(Organization.path, root.path)))
+        if chosen is None:
+            return literal(False)
+        return Organization.path == root.path if chosen.id == root.id else path_within(Organization.path, chosen.path)
+    column = group_column(dialect, group)
+    return or_(column.is_(None), column == "") if key == "" else column == key
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` (`YYYY-MM`), both included."""
+    year, month = map(int, first.split("-"))
+    found = []
+    while f"{year:04d}-{month:02d}" <= last and len(found) < 1200:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found

@@ -1,0 +1,252 @@
+"""Reports for leaders: the figures a report definition (`forms/**/*.report.json`) declares, computed for a reader,
+an organisation of the reader's subtree and a period, each able to name the cases behind it. Only the cases of
+that subtree count (the one rule of `engine/core/scope.py`); a rate whose base is empty has no value (shown as
+no data), never a division by zero."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ..core.errors import NotFound
+from ..core.messages import Msg
+from ..core.models import BundleFile, Case, HumanTask, Organization, User
+from ..core.scope import organization
+from ..definitions.bundles import active_bundle
+from ..definitions.report_schema import STATUSES, is_report_path
+from . import report_sql as sql
+
+_LOADED: dict[int, list[dict]] = {}       # bundle id -> its reports (a bundle version never changes)
+
+
+@dataclass
+class Figure:
+    """One figure: a count, a rate (numerator over denominator; None when the denominator is zero), or the
+    percentiles of durations (None when nothing was measured)."""
+
+    value: float | int | dict | None
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass
+class Group:
+    """One row of a report: its key (an organisation's code, a month, a value; "" for none) and, for an
+    organisation, its name."""
+
+    key: str
+    name: str | None = None
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """A report computed for an organisation and a period: its rows and their totals."""
+
+    report: dict
+    root: Organization
+    since: date | None
+    until: date | None
+    groups: list[Group]
+    total: dict[str, Figure]
+
+
+def reports(session: Session) -> list[dict]:
+    """The reports of the active bundle version, in their declared order."""
+    bundle = active_bundle(session)
+    if bundle is None:
+        return []
+    if bundle.id not in _LOADED:
+        rows = session.execute(select(BundleFile.path, BundleFile.content).where(BundleFile.bundle_id == bundle.id))
+        found = [json.loads(content) for path, content in rows if is_report_path(path)]
+        _LOADED[bundle.id] = sorted(found, key=lambda r: (r.get("order", 0), r["key"]))
+    return _LOADED[bundle.id]
+
+
+def may_open(report: dict, user: User) -> bool:
+    """Whether the user may open the report: it names no roles, or the user holds one of them."""
+    roles = report.get("roles")
+    return not roles or any(r.code in roles for r in user.roles)
+
+
+def readable(session: Session, user: User) -> list[dict]:
+    """The reports the user may open."""
+    return [r for r in reports(session) if may_open(r, user)]
+
+
+def report(session: Session, user: User, key: str) -> dict:
+    """One report the user may open, by key; NotFound otherwise."""
+    for found in readable(session, user):
+        if found["key"] == key:
+            return found
+    raise NotFound(Msg("report.not_found", key=key), report=key)
+
+
+def root_of(session: Session, user: User, org_code: str | None) -> Organization:
+    """The organisation figures are counted under: the user's own, or one of the user's subtree by code."""
+    if not org_code:
+        return user.org
+    chosen = organization(session, user, org_code)
+    if chosen is None:
+        raise NotFound(Msg("report.org_not_found", org=org_code), org=org_code)
+    return chosen
+
+
+def compute(session: Session, user: User, definition: dict, *, org_code: str | None = None,
+            since: date | None = None, until: date | None = None) -> Result:
+    """The report's figures for the organisation (default: the user's own) and the period (China days)."""
+    root = root_of(session, user, org_code)
+    dialect = session.get_bind().dialect.name
+    rows: dict[str, dict[str, list]] = {}
+    measured = _case_measures(session, dialect, definition, root, since, until)
+    for measure in definition["measures"]:
+        if measure["kind"] in ("on_time", "duration"):
+            measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until)
+    children = _children(session, root) if definition["groupBy"] == sql.ORG else []
+    for name, found in measured.items():
+        for key, parts in found.items():
+            rows.setdefault(_rolled(definition, root, children, key), {}).setdefault(name, []).append(parts)
+    groups = _groups(definition, root, children, rows, since, until)
+    for group in groups:
+        found = rows.get(group.key, {})
+        group.figures = {m["name"]: _figure(m, found.get(m["name"], [])) for m in definition["measures"]}
+    total = {m["name"]: _figure(m, [p for one in rows.values() for p in one.get(m["name"], [])])
+             for m in definition["measures"]}
+    return Result(definition, root, since, until, groups, total)
+
+
+def _case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+    """Every count and rate of the report in one query: by measure and raw group value, [hits, base]."""
+    chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")]
+    if not chosen:
+        return {}
+    column, sums = sql.group_column(dialect, definition["groupBy"]), []
+    for measure in chosen:
+        where = sql.condition(dialect, measure.get("where"))
+        base = sql.condition(dialect, measure.get("base")) if measure["kind"] == "rate" else where
+        sums += [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
+    query = (select(column, *sums).select_from(Case).join(Organization, Case.org_id == Organization.id)
+             .where(sql.counted(dialect, definition, root, since, until)).group_by(column))
+    found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
+    for key, *values in session.execute(query):
+        for n, measure in enumerate(chosen):
+            found[measure["name"]][_raw(key)] = [int(values[2 * n] or 0), int(values[2 * n + 1] or 0)]
+    return found
+
+
+def _task_measure(session, dialect, definition, measure, root, since, until) -> dict[str, list]:
+    """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), or a
+    duration's (the seconds each task took)."""
+    column = sql.group_column(dialect, definition["groupBy"])
+    tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
+             sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
+    if measure["kind"] == "on_time":
+        query = select(column, func.sum(case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)),
+                       func.count()).where(HumanTask.due_at.is_not(None))
+    else:
+        query = select(column, HumanTask.created_at, HumanTask.completed_at)
+    query = (query.select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id).where(*tasks))
+    if measure["kind"] == "on_time":
+        return {_raw(k): [int(hits or 0), int(n)] for k, hits, n in session.execute(query.group_by(column))}
+    found: dict[str, list] = {}
+    for key, started, done in session.execute(query):
+        found.setdefault(_raw(key), []).append((done - started).total_seconds())
+    return found
+
+
+def _raw(key) -> str:
+    return "" if key is None else str(key)
+
+
+def _rolled(definition: dict, root: Organization, children: list[Organization], key: str) -> str:
+    """A raw group value as the row it counts in: for `@org`, the code of the root or its child above the case."""
+    if definition["groupBy"] != sql.ORG:
+        return key
+    for child in children:
+        if key.startswith(child.path):
+            return child.code
+    return root.code
+
+
+def _children(session: Session, root: Organization) -> list[Organization]:
+    return list(session.scalars(select(Organization).where(Organization.parent_id == root.id)
+                                .order_by(Organization.path)))
+
+
+def _groups(definition, root, children, rows, since, until) -> list[Group]:
+    """The report's rows in order: organisations in tree order, every month of the span, statuses in their order."""
+    group = definition["groupBy"]
+    if group == sql.ORG:
+        orgs = [root, *children]
+        return [Group(o.code, o.name) for o in orgs if o.code in rows or o.id != root.id]
+    keys = sorted(rows)
+    if group == sql.MONTH and (keys or (since and until)):
+        first = min([*keys, *([f"{since:%Y-%m}"] if since else [])])
+        last = max([*keys, *([f"{until:%Y-%m}"] if until else [])])
+        keys = sql.months_between(first, last)
+    elif group == sql.STATUS:
+        keys = [s for s in STATUSES if s in rows]
+    return [Group(k) for k in keys]
+
+
+def _figure(measure: dict, parts: list) -> Figure:
+    """One measure's figure from its raw parts (one list per raw group rolled into this row)."""
+    kind = measure["kind"]
+    if kind == "count":
+        return Figure(sum(p[0] for p in parts))
+    if kind in ("rate", "on_time"):
+        hits, base = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        return Figure(hits / base if base else None, hits, base)
+    values = [v for p in parts for v in p]
+    scale = 3600 if measure.get("unit") == "hours" else 86400
+    return Figure({p: round(_percentile(sorted(values), p) / scale, 1) for p in measure["percentiles"]}
+                  if values else None, None, len(values))
+
+
+def _percentile(ordered: list[float], p: int) -> float:
+    """The nearest-rank percentile of sorted values."""
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def cases_behind(session: Session, user: User, definition: dict, *, measure: str | None = None,
+                 group: str | None = None, part: str = "hit", org_code: str | None = None,
+                 since: date | None = None, until: date | None = None, limit: int = 500) -> list[Case]:
+    """The cases a figure counts, newest first: the report's cases in the group (`group` None: every group)
+    meeting the measure (`part` "base": a rate's or an on-time rate's base; "late": tasks done after their due
+    time)."""
+    root = root_of(session, user, org_code)
+    dialect = session.get_bind().dialect.name
+    query = (select(Case).join(Organization, Case.org_id == Organization.id)
+             .where(sql.counted(dialect, definition, root, since, until)))
+    if group is not None:
+        query = query.where(sql.in_group(session, dialect, definition["groupBy"], group, root))
+    chosen = next((m for m in definition["measures"] if m["name"] == measure), None)
+    if measure and chosen is None:
+        raise NotFound(Msg("report.measure_not_found", measure=measure), measure=measure)
+    if chosen is not None:
+        query = query.where(_meets(dialect, chosen, part))
+    return list(session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def _meets(dialect: str, measure: dict, part: str):
+    """SQL: the case counts in the measure's figure (or its base)."""
+    where = sql.condition(dialect, measure.get("where"))
+    if measure["kind"] == "count":
+        return where
+    if measure["kind"] == "rate":
+        base = sql.condition(dialect, measure.get("base"))
+        return base if part == "base" else and_(base, where)
+    tasks = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]),
+                                            HumanTask.status == "completed")
+    if measure["kind"] == "on_time":
+        tasks = tasks.where(HumanTask.due_at.is_not(None))
+        if part == "hit":
+            tasks = tasks.where(HumanTask.completed_at <= HumanTask.due_at)
+        elif part == "late":
+            tasks = tasks.where(HumanTask.completed_at > HumanTask.due_at)
+    return and_(where, Case.id.in_(tasks))

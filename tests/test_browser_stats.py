@@ -1,0 +1,52 @@
+"""In real Chromium: a leader at the city bureau opens 统计 from the navigation, filters one county and a month, sees
+the figures drawn by ECharts, clicks a bar with the mouse and lands on the cases behind it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .browser import shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _bar_centre(page, report: str, label: str) -> tuple[float, float]:
+    """The centre of the first series' bar of a category, in page coordinates (from the layout ECharts drew)."""
+    x, y = page.evaluate("""([key, label]) => {
+        const chart = window.lawflowCharts[key], option = chart.getOption();
+        const index = option.xAxis[0].data.indexOf(label);
+        const bar = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(index);
+        const box = chart.getDom().getBoundingClientRect();
+        return [box.left + bar.x + bar.width / 2, box.top + bar.y + bar.height / 2];
+    }""", [report, label])
+    return x, y
+
+
+def test_a_leader_filters_a_county_and_a_month_and_clicks_a_bar(live_server, new_page):
+    base, page = live_server, new_page()
+    sign_in(page, base, "admin")
+    page.locator("#nav-stats").click()
+    page.wait_for_url(re.compile(r".*/stats$"))
+    page.wait_for_function("window.lawflowCharts && window.lawflowCharts.complaint_channels")
+    assert page.locator("#report-complaint_handling tr.total th").nth(1).inner_text() == "5"
+    page.locator("#stats-org").select_option(label="东城区司法局")
+    page.locator("#stats-since").fill("2025-10-01")       # the date picker's keyboard order depends on the locale
+    page.locator("#stats-until").fill("2025-10-31")
+    page.locator("#stats-apply").click()
+    page.wait_for_url(re.compile(r".*org=county-a.*"))
+    assert "since=2025-10-01" in page.url and "until=2025-10-31" in page.url
+    page.wait_for_function("window.lawflowCharts && window.lawflowCharts.complaint_channels")
+    channels = page.locator("#report-complaint_channels")
+    assert channels.locator("tr.total th").nth(1).inner_text() == "3"           # county A's three complaints
+    channels.scroll_into_view_if_needed()
+    shot(page, "stats-01-county")
+    x, y = _bar_centre(page, "complaint_channels", "12345 热线工单")
+    page.mouse.click(x, y)
+    page.wait_for_url(re.compile(r".*/stats/complaint_channels/cases\?.*"))
+    assert "group=hotline_12345" in page.url and "org=county-a" in page.url
+    assert "12345 热线工单" in page.locator("#stats-figure").inner_text()
+    rows = page.locator("#cases tr")
+    assert rows.count() == 2                                                  # the header and one case
+    assert "东城区司法局" in rows.nth(1).inner_text()
+    shot(page, "stats-02-cases")

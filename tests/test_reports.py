@@ -1,0 +1,168 @@
+"""Reports as data (issue 20): the shipped complaint reports computed on complaints driven through the real diagram,
+on both databases, compared with counts made by hand; a case outside the reader's subtree is not counted; each
+figure names its cases; a bad report definition is refused with its file, JSON pointer and line."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import time_machine
+
+from engine.core import people
+from engine.core.errors import BundleInvalid, NotFound
+from engine.definitions import bundles
+from engine.runtime import cases
+from engine.work import reports
+
+from .complaint_steps import REGISTRATION, at, do, register, review, user
+from .conftest import bundle_with
+
+
+def _register_in(engine, session, org, intake, **changes):
+    case = cases.start_case(engine, session, "lawyer_complaint", {}, org_code=org, actor=intake)
+    do(engine, session, case.id, "投诉登记", intake, {**REGISTRATION, **changes})
+    return case
+
+
+@pytest.fixture
+def complaints(engine, session, complaint_setup):
+    """Four complaints in county A (three received in October, one in November) and one in county B."""
+    people.add_user(session, "boss", "市局领导", "city", ["director"])
+    session.commit()
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        a1 = register(engine, session)                                  # 12345, a lawyer: accepted on time
+        do(engine, session, a1.id, "初审", "chen", review("accept"))
+        do(engine, session, a1.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+        a2 = register(engine, session, channel="letter", respondent_id="F-0001")     # a firm: not accepted
+        do(engine, session, a2.id, "初审", "chen", review("not_accept", in_scope=False))
+        do(engine, session, a2.id, "受理审查决定", "zhou", {"decision": "not_accepted", "decision_reason": "不属于受理范围",
+                                                          "other_channel": "民事诉讼"})
+        a3 = register(engine, session)                                  # 12345: its review finished late
+        b1 = _register_in(engine, session, "county-b", "b_intake")
+        do(engine, session, b1.id, "初审", "b_worker", review("accept"))
+        do(engine, session, b1.id, "受理审查决定", "b_chief", {"decision": "accepted", "decision_reason": "属于受理范围"})
+        clock.move_to(at("2025-11-10T09:00"))
+        do(engine, session, a3.id, "初审", "chen", review("accept"))
+        a4 = register(engine, session, channel="visit", respondent_id="F-0001")
+    return {"a1": a1.id, "a2": a2.id, "a3": a3.id, "a4": a4.id, "b1": b1.id}
+
+
+def _table(result, measure):
+    return {g.key: g.figures[measure].value for g in result.groups}
+
+
+def test_the_complaint_figures_equal_the_counts_made_by_hand(session, complaints):
+    chief = user(session, "zhou")                         # county A: B's complaint is not his to count
+    channels = reports.compute(session, chief, reports.report(session, chief, "complaint_channels"))
+    assert _table(channels, "received") == {"hotline_12345": 2, "letter": 1, "visit": 1}
+    assert _table(channels, "accepted") == {"hotline_12345": 1, "letter": 0, "visit": 0}
+    assert channels.total["received"].value == 4
+    kinds = reports.compute(session, chief, reports.report(session, chief, "complaint_respondents"))
+    assert _table(kinds, "received") == {"firm": 2, "lawyer": 2}
+    handling = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"))
+    figures = handling.total
+    assert (figures["received"].value, figures["acceptance_rate"].numerator,
+            figures["acceptance_rate"].denominator, figures["acceptance_rate"].value) == (4, 1, 2, 0.5)
+    assert (figures["completion_rate"].value, figures["completion_rate"].denominator) == (0.0, 1)
+    assert (figures["on_time_review"].numerator, figures["on_time_review"].denominator) == (2, 3)
+    assert figures["on_time_handling"].value is None and figures["handling_days"].value is None   # 无数据
+    monthly = reports.compute(session, chief, reports.report(session, chief, "complaint_monthly"))
+    assert _table(monthly, "received") == {"2025-10": 3, "2025-11": 1}
+    assert _table(monthly, "accepted") == {"2025-10": 1, "2025-11": 0}
+
+
+def test_the_city_counts_every_county_in_its_own_row(session, complaints):
+    boss = user(session, "boss")
+    handling = reports.compute(session, boss, reports.report(session, boss, "complaint_handling"))
+    assert [(g.key, g.figures["received"].value) for g in handling.groups] == [
+        ("county-a", 4), ("county-b", 1), ("city-bar", 0)]
+    assert handling.groups[1].figures["acceptance_rate"].value == 1.0
+    only_b = reports.compute(session, boss, reports.report(session, boss, "complaint_channels"), org_code="county-b")
+    assert _table(only_b, "received") == {"hotline_12345": 1}
+
+
+def test_a_period_with_no_data_has_zeros_and_no_rate(session, complaints):
+    chief = user(session, "zhou")
+    handling = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"),
+                               since=date(2025, 11, 1), until=date(2025, 11, 30))
+    assert handling.total["received"].value == 1 and handling.total["acceptance_rate"].value is None
+    empty = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"),
+                            since=date(2024, 1, 1), until=date(2024, 1, 31))
+    assert empty.total["received"].value == 0 and empty.total["on_time_review"].value is None
+    months = reports.compute(session, chief, reports.report(session, chief, "complaint_monthly"),
+                             since=date(2025, 9, 1), until=date(2025, 11, 30))
+    assert _table(months, "received") == {"2025-09": 0, "2025-10": 3, "2025-11": 1}
+
+
+def test_each_figure_names_the_cases_behind_it(session, complaints):
+    chief = user(session, "zhou")
+    channels = reports.report(session, chief, "complaint_channels")
+    accepted = reports.cases_behind(session, chief, channels, measure="accepted", group="hotline_12345")
+    assert [c.id for c in accepted] == [complaints["a1"]]
+    handling = reports.report(session, chief, "complaint_handling")
+    late = reports.cases_behind(session, chief, handling, measure="on_time_review", group="county-a", part="late")
+    assert [c.id for c in late] == [complaints["a3"]]
+    base = reports.cases_behind(session, chief, handling, measure="acceptance_rate", part="base")
+    assert sorted(c.id for c in base) == sorted([complaints["a1"], complaints["a2"]])
+    assert reports.cases_behind(session, chief, channels) and complaints["b1"] not in {
+        c.id for c in reports.cases_behind(session, chief, channels)}
+    with pytest.raises(NotFound):            # another county is not the county chief's to count
+        reports.compute(session, chief, channels, org_code="county-b")
+
+
+BAD_REPORT = """{
+  "key": "bad_report",
+  "title": "错误的报表",
+  "process": "lawyer_complaint",
+  "groupBy": "complaint_colour",
+  "measures": [
+    {"name": "received", "label": "收到", "kind": "count"},
+    {"name": "rate", "label": "受理率", "kind": "rate",
+     "where": {"decision": "accepted"}, "base": {"decision": ["acepted", "refused"]}},
+    {"name": "late", "label": "按期率", "kind": "on_time", "tasks": ["Task_nowhere"]}
+  ]
+}
+"""
+
+
+def test_a_bad_report_definition_is_refused_with_file_pointer_and_line(engine, session, org_tree):
+    path = "forms/complaint/bad.report.json"
+    with pytest.raises(BundleInvalid) as refused:
+        bundles.deploy(session, bundle_with({path: BAD_REPORT.encode()}), engine=engine)
+    found = {(p.file, p.element, p.line, p.msg.code) for p in refused.value.problems}
+    assert found == {(path, "/groupBy", 5, "reportdef.unknown_field"),
+                     (path, "/measures/1/base/decision", 9, "reportdef.zero_base"),
+                     (path, "/measures/2/tasks", 10, "reportdef.unknown_task")}
+
+
+def test_a_report_that_does_not_fit_its_schema_is_refused_where_it_goes_wrong(engine, session, org_tree):
+    report = json.loads(BAD_REPORT)
+    report["groupBy"] = "channel"
+    report["measures"] = [{"name": "rate", "label": "受理率", "kind": "rate", "where": {"decision": "accepted"}}]
+    path = "forms/complaint/bad.report.json"
+    with pytest.raises(BundleInvalid) as refused:
+        bundles.deploy(session, bundle_with({path: json.dumps(report, indent=2).encode()}), engine=engine)
+    [problem] = refused.value.problems
+    assert (problem.file, problem.element, problem.msg.code) == (path, "/measures/0", "reportdef.invalid")
+    assert "base" in problem.message and problem.line == 6            # the line of "measures"
+
+
+def test_every_other_mistake_of_a_report_is_named_where_it_is():
+    from engine.definitions.report_schema import semantic_problems
+
+    properties = {"p": {"reportableFields": "decision,stage,is_major"}}
+    choices = {"decision": {"accepted", "not_accepted"}}
+    report = {"key": "r", "title": "t", "process": "p", "groupBy": "@month", "filters": {"decision": "acepted"},
+              "measures": [{"name": "a", "label": "a", "kind": "count", "where": {"decision": ["accepted", "x"]}},
+                           {"name": "a", "label": "b", "kind": "rate", "where": {"is_major": True},
+                            "base": {"stage": []}},
+                           {"name": "c", "label": "c", "kind": "count", "where": {"@status": "closed"}}]}
+    found = [(where, msg.code) for where, msg, _ in semantic_problems(report, properties, {"p": set()}, choices)]
+    assert found == [("/filters/decision", "reportdef.never_holds"),
+                     ("/measures/0/where/decision", "reportdef.unknown_value"),
+                     ("/measures/1/name", "reportdef.duplicate_measure"),
+                     ("/measures/1/base/stage", "reportdef.zero_base"),
+                     ("/measures/2/where/@status", "reportdef.never_holds")]
+    assert [m.code for _, m, _ in semantic_problems({**report, "process": "q"}, properties, {}, choices)] == [
+        "reportdef.no_process"]

@@ -1,0 +1,110 @@
+"""Statistics: the reports the caller may open and their figures, the same as the 统计 page shows, counted over
+the cases of the caller's subtree; each figure names the cases behind it."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from engine.work import reports
+
+from ..database import session
+from . import Blueprint, authenticate
+from .schemas import Strict
+
+blp = Blueprint("api_stats", __name__, description="统计")
+blp.before_request(authenticate)
+
+
+class StatsPeriodQuery(Strict):
+    org = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "机构代码：只统计该机构及其下级机构的案件（须在调用者的范围内）"})
+    since = fields.Date(metadata={"description": "收到日期起（含，北京时间）"})
+    until = fields.Date(metadata={"description": "收到日期止（含）"})
+
+
+class StatsCasesQuery(StatsPeriodQuery):
+    measure = fields.String(validate=validate.Length(max=63), metadata={"description": "指标名"})
+    group = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "分组的键（机构代码、月份 YYYY-MM、字段值；空串为未填）；不给则为合计"})
+    part = fields.String(load_default="hit", validate=validate.OneOf(["hit", "base", "late"]), metadata={
+        "description": "hit：计入该数字的案件；base：比率的基数；late：逾期完成任务的案件"})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
+
+
+class StatsMeasureOut(Schema):
+    name = fields.String()
+    label = fields.String()
+    kind = fields.String(metadata={"description": "count、rate、on_time 或 duration"})
+
+
+class StatsReportOut(Schema):
+    key = fields.String()
+    title = fields.String()
+    description = fields.String()
+    process = fields.String()
+    group_by = fields.String(attribute="groupBy", metadata={"description": "统计字段、@org、@month 或 @status"})
+    measures = fields.List(fields.Nested(StatsMeasureOut))
+
+
+class StatsFigureOut(Schema):
+    value = fields.Raw(metadata={"description": "计数、比率（0–1，无数据为 null）或各百分位的用时"})
+    numerator = fields.Integer(allow_none=True)
+    denominator = fields.Integer(allow_none=True)
+
+
+class StatsGroupOut(Schema):
+    key = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "机构名称（按机构分组时）"})
+    figures = fields.Dict(keys=fields.String(), values=fields.Nested(StatsFigureOut))
+
+
+class StatsResultOut(Schema):
+    report = fields.Nested(StatsReportOut)
+    org = fields.String(metadata={"description": "统计范围的机构代码"})
+    since = fields.Date(allow_none=True)
+    until = fields.Date(allow_none=True)
+    groups = fields.List(fields.Nested(StatsGroupOut))
+    total = fields.Dict(keys=fields.String(), values=fields.Nested(StatsFigureOut))
+
+
+class StatsCaseOut(Schema):
+    id = fields.Integer()
+    business_number = fields.String(allow_none=True)
+    title = fields.String()
+    status = fields.String()
+    org = fields.Function(lambda c: c.org.code if c.org else None)
+    created_at = fields.DateTime()
+
+
+@blp.route("/stats")
+class Reports(MethodView):
+    @blp.response(200, StatsReportOut(many=True))
+    def get(self):
+        """The reports of the active version the caller may open."""
+        return reports.readable(session(), g.user)
+
+
+@blp.route("/stats/<key>")
+class Report(MethodView):
+    @blp.arguments(StatsPeriodQuery, location="query")
+    @blp.response(200, StatsResultOut)
+    def get(self, args, key: str):
+        """A report's figures by group and in total, for an organisation of the caller's subtree and a period."""
+        db = session()
+        result = reports.compute(db, g.user, reports.report(db, g.user, key), org_code=args.get("org"),
+                                 since=args.get("since"), until=args.get("until"))
+        return {"report": result.report, "org": result.root.code, "since": result.since, "until": result.until,
+                "groups": result.groups, "total": result.total}
+
+
+@blp.route("/stats/<key>/cases")
+class ReportCases(MethodView):
+    @blp.arguments(StatsCasesQuery, location="query")
+    @blp.response(200, StatsCaseOut(many=True))
+    def get(self, args, key: str):
+        """The cases behind one figure (newest first), with the same filters as the figure."""
+        db = session()
+        return reports.cases_behind(db, g.user, reports.report(db, g.user, key), measure=args.get("measure"),
+                                    group=args.get("group"), part=args["part"], org_code=args.get("org"),
+                                    since=args.get("since"), until=args.get("until"), limit=args["limit"])

@@ -1,0 +1,132 @@
+"""What the 统计 page, its Excel export and the API show of a computed report: rows labelled as people read them,
+each figure as a number and as text (无数据 for a rate with nothing to count), the link to the cases behind it,
+and the series its chart draws."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request, url_for
+from flask_babel import gettext as _
+
+from engine.core import scope
+from engine.definitions import bundles
+from engine.work import casework, reports
+
+from .pages import status_label
+
+PERIOD = ("org", "since", "until")
+
+
+def chosen_filters() -> dict:
+    """The filters the query string asks for: an organisation code and the period's days (a wrong day is left
+    out), and a process."""
+    found = {"org": request.args.get("org", "").strip()[:64], "process": request.args.get("process", "").strip()[:200]}
+    for name in ("since", "until"):
+        text = request.args.get(name, "").strip()
+        try:
+            found[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            found[name] = None
+    return found
+
+
+def query_of(filters: dict) -> dict:
+    """The filters as query-string values (for links that keep them)."""
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items() if k in PERIOD and v}
+
+
+def columns(definition: dict) -> list[dict]:
+    """The table's figure columns: one per measure, one per percentile of a duration."""
+    found = []
+    for measure in definition["measures"]:
+        if measure["kind"] == "duration":
+            found += [{"measure": measure, "percentile": p, "label": f"{measure['label']} P{p}"}
+                      for p in measure["percentiles"]]
+        else:
+            found.append({"measure": measure, "percentile": None, "label": measure["label"]})
+    return found
+
+
+def cell(column: dict, figure: reports.Figure, link: str | None) -> dict:
+    """One figure as a number (a share for rates, days or hours for durations) and as text."""
+    kind = column["measure"]["kind"]
+    value = figure.value
+    if kind == "duration":
+        value = None if value is None else value[column["percentile"]]
+    if value is None:
+        return {"value": None, "text": _("无数据"), "url": link, "kind": kind}
+    if kind in ("rate", "on_time"):
+        text = f"{value * 100:.1f}% ({figure.numerator}/{figure.denominator})"
+    elif kind == "duration":
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    return {"value": value, "text": text, "url": link, "kind": kind}
+
+
+def group_label(definition: dict, group: reports.Group, choices: dict) -> str:
+    """A row's name: the organisation, the month, the status, or the value's label."""
+    by = definition["groupBy"]
+    if group.name:
+        return group.name
+    if group.key == "":
+        return _("未填")
+    if by == "@status":
+        return status_label(group.key)
+    if by == "@month":
+        return group.key
+    return (definition.get("valueLabels") or {}).get(group.key) or choices.get(by, {}).get(group.key, group.key)
+
+
+def label_of(db, user, definition: dict, key: str) -> str:
+    """The name of one row of a report by its key."""
+    if definition["groupBy"] == "@org":
+        found = scope.organization(db, user, key)
+        return found.name if found else key
+    active = bundles.active_bundle(db)
+    choices = casework.choice_labels(db, active.id) if active else {}
+    return group_label(definition, reports.Group(key), choices)
+
+
+def present(db, result: reports.Result, filters: dict) -> dict:
+    """A computed report as the page, the export and the API show it."""
+    definition = result.report
+    active = bundles.active_bundle(db)
+    choices = casework.choice_labels(db, active.id) if active else {}
+    cols = columns(definition)
+    rows = [{"key": g.key, "label": group_label(definition, g, choices),
+             "cells": [cell(c, g.figures[c["measure"]["name"]], _link(definition, c, g.key, filters)) for c in cols]}
+            for g in result.groups]
+    total = [cell(c, result.total[c["measure"]["name"]], _link(definition, c, None, filters)) for c in cols]
+    return {"key": definition["key"], "title": definition["title"], "description": definition.get("description", ""),
+            "chart": definition.get("chart", "bar"), "group_label": definition.get("groupLabel", _("分组")),
+            "columns": cols, "rows": rows, "total": total, "scope": result.root.name,
+            "period": _period_text(result.since, result.until), "series": _series(cols, rows)}
+
+
+def _link(definition: dict, column: dict, group: str | None, filters: dict) -> str:
+    """The list of the cases a figure counts, with the page's filters."""
+    args = {"measure": column["measure"]["name"], **query_of(filters)}
+    if group is not None:
+        args["group"] = group
+    return url_for("stats.stats_cases", key=definition["key"], **args)
+
+
+def _period_text(since: date | None, until: date | None) -> str:
+    if not since and not until:
+        return _("全部期间")
+    return f"{since.isoformat() if since else '…'} — {until.isoformat() if until else '…'}"
+
+
+def _series(cols: list[dict], rows: list[dict]) -> list[dict]:
+    """What the chart draws: the counts (or, for a report of rates only, the rates in percent)."""
+    counts = [n for n, c in enumerate(cols) if c["measure"]["kind"] == "count"]
+    chosen = counts or [n for n, c in enumerate(cols) if c["measure"]["kind"] in ("rate", "on_time")] or [0]
+    series = []
+    for n in chosen:
+        percent = cols[n]["measure"]["kind"] in ("rate", "on_time")
+        values = [r["cells"][n]["value"] for r in rows]
+        series.append({"name": cols[n]["label"], "percent": percent,
+                       "data": [None if v is None else round(v * 100, 1) if percent else v for v in values],
+                       "urls": [r["cells"][n]["url"] for r in rows]})
+    return series
