@@ -243,4 +243,6 @@ DEFINITION_TEXTS = {
     "workbook.kind_per_share": "按比例扣分",
     "workbook.step": "比例步长（百分点）",
     "standard.per_share_needs_ledger": "评分项 %(item)s %(title)s：按比例扣分按台账记录所占比例计算，其自动规则须引用台账",
+    "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
+    "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
 }

@@ -249,4 +249,7 @@ DEFINITION_CODES = {
     "workbook.step": "share step (percentage points)",
     "standard.per_share_needs_ledger": "item {item} {title}: a per_share deduction counts a share of a ledger's rows; "
                                        "its auto rule must name a ledger",
+    "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
+                            "process (or of a process it calls or that calls it) produces, nor a document it writes",
+    "review.not_user_task": "{property} names {id}, which is no user task of this process",
 }

@@ -90,6 +90,10 @@ LEDGER_ROW_HELPER = "ledger_row"
 EXCLUDED_USERS_PROPERTY = "excludedUsers"
 EXCLUDED_REASON_PROPERTY = "excludedReason"
 STANDARD_BAND_HELPER = "standard_band"
+# Approvals (issue 18, "an approval never signs someone else's words").
+REVIEW_FIELDS_PROPERTY = "reviewFields"
+APPROVAL_HISTORY_PROPERTY = "approvalHistory"
+CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,14 @@ TERMS: tuple[Term, ...] = (
     Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
          "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
          "`{code, label, passed}`, or None when no band holds it"),
+    # Issue 18, approvals.
+    Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
+         "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "
+         "the task page, under 审批事项: what the approver approves"),
+    Term(APPROVAL_HISTORY_PROPERTY, TASK, "comma-separated user task ids",
+         "earlier completions of those tasks in this case, listed under 审批记录: step, who, when, decision, opinion"),
+    Term(CONFIRM_SUBMIT_PROPERTY, TASK, "text",
+         "the question the task page asks before the form is submitted (e.g. 确认签批该处理决定？)"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -26,6 +26,7 @@ from .form_checks import check_forms
 from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
+from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
@@ -127,6 +128,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
+    check_reviews(bundle, where, problems)
     return bundle, problems
 
 

@@ -1,9 +1,10 @@
 """What people do with cases: task operations, worklists, casework, case status, the public portal, statistics,
-a campaign's participants, score sheets."""
+a campaign's participants, score sheets, what an approver reviews."""
 from . import (
-    campaign_view, case_status, casework, participants, portal, public_lists, score_sheets, stats, tasks, worklists,
+    campaign_view, case_status, casework, participants, portal, public_lists, review, score_sheets, stats, tasks,
+    worklists,
 )
 from .score_sheets import score_sheet_start
 
-__all__ = ["campaign_view", "case_status", "casework", "participants", "portal", "public_lists", "score_sheets",
-           "stats", "tasks", "worklists", "score_sheet_start"]
+__all__ = ["campaign_view", "case_status", "casework", "participants", "portal", "public_lists", "review",
+           "score_sheets", "stats", "tasks", "worklists", "score_sheet_start"]
