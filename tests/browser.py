@@ -105,3 +105,16 @@ def fill_form(page, values: dict, scope: str = "form") -> None:
             field.locator("textarea").fill(str(value))
         else:
             field.locator("input").first.fill(str(value))
+
+
+def click_confirmed(page, selector: str) -> str | None:
+    """Click a button and, when it asks first (data-confirm: the page's confirmation dialog), answer 确定 with the
+    mouse; the question asked, or None when the button asked nothing."""
+    button = page.locator(selector)
+    question = button.get_attribute("data-confirm")
+    button.click()
+    if question:
+        page.wait_for_selector("#confirm-dialog[open]")
+        assert page.locator("#confirm-question").inner_text() == question
+        page.click("#confirm-ok")
+    return question
