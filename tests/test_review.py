@@ -71,18 +71,24 @@ def test_the_decision_approval_opens_empty_and_shows_the_proposal_and_the_extens
     assert re.search(r'id="complete" data-confirm="确认签批该处理决定？[^"]*"', page)
 
     complete(app, case_id, "处理决定审批", "sun", {"approved": False, "approval_opinion": "事实部分请补充庭审记录"})
-    extension_page = text(client.get(f"/tasks/{extension}"))    # what the extension approval signed, not the later words
+    extension_page = text(client.get(f"/tasks/{extension}"))    # what the extension signed, not the later words
     assert EXTENSION_OPINION in field(extension_page, "approval_opinion")
     assert "事实部分请补充庭审记录" not in extension_page
 
+    complete(app, case_id, "处理意见", "chen", {"outcome": "penalty_recommended", "outcome_reason": "多次未出庭",
+                                            "legal_basis": "《律师法》第四十八条", "penalty_org": "city-bureau",
+                                            "recommended_sanctions": ["warning"]})
+    complete(app, case_id, "处理决定审批", "sun", {"approved": False, "approval_opinion": "处罚建议依据不足"})
     complete(app, case_id, "处理意见", "chen", {"outcome": "criticism", "outcome_reason": "未按约出庭两次，损害委托人利益",
                                             "legal_basis": "《律师执业管理办法》第五十条"})
     again = task_id(app, case_id, "处理决定审批")
     page = text(client.get(f"/tasks/{again}"))
+    review = section(page, "review")        # the replaced proposal's sanctions are not this proposal's
+    assert "批评教育" in review and "建议给予的行政处罚" not in review and "警告" not in review
     assert "checked>" not in field(page, "approved") and "事实部分请补充" not in field(page, "approval_opinion")
     rows = [r.text_content() for r in lxml.html.fromstring(page).get_element_by_id("approval-history").iter("tr")][1:]
-    assert len(rows) == 2 and "延期审批" in rows[0] and "处理决定审批" in rows[1]
-    assert "同意：否" in rows[1] and "事实部分请补充庭审记录" in rows[1]
+    assert len(rows) == 3 and "延期审批" in rows[0] and "处理决定审批" in rows[1] and "处理决定审批" in rows[2]
+    assert "同意：否" in rows[1] and "事实部分请补充庭审记录" in rows[1] and "处罚建议依据不足" in rows[2]
 
 
 def test_done_lists_what_each_completion_signed(app, client):

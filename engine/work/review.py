@@ -64,10 +64,11 @@ def review(engine, session: Session, task: HumanTask) -> Review:
         spec, subs = engine.specs(task.case.definition_id, lambda: task.case.definition)
         written = document_names([spec, *(s for s in subs.values() if s is not None)])
         known = _known(engine, session, task)
+        data = [name for name in wanted if name not in written and name in known]
+        stale = _unanswered(engine, session, task, data)
         made = {d.name: d for d in case_documents(session, task.case_id)}
         documents = [(name, made.get(name)) for name in wanted if name in written]
-        fields = labelled(session, task.case.definition,
-                          {name: known[name] for name in wanted if name not in written and name in known})
+        fields = labelled(session, task.case.definition, {name: known[name] for name in data if name not in stale})
     history = approval_history(engine, session, task, names(props.get(APPROVAL_HISTORY_PROPERTY)))
     return Review(fields, documents, history, props.get(CONFIRM_SUBMIT_PROPERTY) or None)
 
@@ -79,6 +80,29 @@ def _known(engine, session: Session, task: HumanTask) -> dict:
     if found is None:
         return {}
     return {**found.data, **found.workflow.data_objects}
+
+
+def _unanswered(engine, session: Session, task: HumanTask, wanted: list[str]) -> set[str]:
+    """The names whose latest answer in this case left them out: the most recent completion whose form has the field
+    did not fill it, so what the case still holds under the name is an earlier round's (e.g. the sanctions of a
+    proposal that was sent back and replaced by another outcome)."""
+    if not wanted:
+        return set()
+    done = list(session.scalars(select(HumanTask).where(
+        HumanTask.case_id == task.case_id, HumanTask.status == "completed", HumanTask.form.is_not(None))
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())))
+    answers = signed_answers(session, {task.case_id}, {t.task_uuid for t in done})
+    open_names, stale = set(wanted), set()
+    for earlier in done:
+        fields = (form_schema(engine, session, earlier) or {}).get("properties") or {}
+        answer = answers.get(earlier.task_uuid)
+        for name in [n for n in open_names if n in fields]:
+            open_names.discard(name)
+            if answer is not None and name not in answer:
+                stale.add(name)
+        if not open_names:
+            break
+    return stale
 
 
 def approval_history(engine, session: Session, task: HumanTask, element_ids: list[str]) -> list[Signed]:
