@@ -9,13 +9,16 @@ import re
 
 import lxml.html
 import pytest
+import time_machine
 
 from engine.core.models import HumanTask
 from engine.records.history import signed_answer
 from web.database import session as db_session
 
+from .complaint_steps import at
 from .conftest import ROOT, bundle_with
 from .helpers import zh
+from .test_complaint_sanctions import SERVED, sanctions_setup  # noqa: F401  (a fixture)
 from .test_prefill import accepted_complaint, complete, field as page_field, task_id
 from .test_validation import line_of, problems_of
 from .test_work_pages import text
@@ -158,3 +161,30 @@ def test_names_the_process_produces_are_no_problem(engine, session, declared):
 
     result = bundles.deploy(session, with_properties("Task_resume", ("reviewFields", declared)), engine=engine)
     assert result.created and result.warnings == []
+
+
+def test_a_second_legal_review_shows_the_proposed_penalty_and_the_first_review(engine, session, sanctions_setup):
+    from engine.work import review
+
+    from .complaint_steps import do, task_named
+    from .test_complaint_sanctions import LIGHT, noticed
+
+    with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
+        case = noticed(engine, session, clock, LIGHT)
+        do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
+            "statement_received_on": "2025-11-03", "statement_summary": "当事人承认收费未入账", "hearing_requested": False})
+        do(engine, session, case.id, "法制审核", "city_legal", {"legal_review_passed": False,
+                                                              "legal_review_opinion": "证据不足，补充调查"})
+        do(engine, session, case.id, "调查取证", "city_worker", {**LIGHT, "proposed_fine_amount": 3000})
+        do(engine, session, case.id, "送达事先告知书", "city_worker", SERVED)
+        do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {
+            "statement_received_on": "2025-11-03", "hearing_requested": False})
+        shown = review.review(engine, session, task_named(session, case.id, "法制审核"))
+    fields = {title: value for _, title, value in shown.fields}
+    assert fields["拟给予的行政处罚"] == ["警告", "罚款"] and fields["拟罚款金额（元）"] == 3000
+    assert "陈述、申辩要点" not in fields               # the second statement left it out: the first one's is not shown
+    [first] = shown.history
+    assert (first.step, first.who) == ("法制审核", "city_legal")
+    assert first.decision == [("legal_review_passed", "审核通过", False)]
+    assert first.opinion == [("legal_review_opinion", "审核意见", "证据不足，补充调查")]
+    assert shown.confirm.startswith("确认提交法制审核意见")
