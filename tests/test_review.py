@@ -11,9 +11,7 @@ import lxml.html
 import pytest
 import time_machine
 
-from engine.core.models import HumanTask
 from engine.records.history import signed_answer
-from web.database import session as db_session
 
 from .complaint_steps import at
 from .conftest import ROOT, bundle_with
