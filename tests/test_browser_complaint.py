@@ -25,6 +25,7 @@ def work(page, base: str, number: str, task: str, values: dict, name: str) -> No
         page.goto(f"{base}/inbox?view=mine&q={number}")
         page.locator("#inbox tr", has_text=task).get_by_role("link", name=task).click()
     page.wait_for_selector("#task-form")
+    page.wait_for_load_state()                  # the page's scripts (adding list rows, confirmations) are in
     fill_form(page, values, "#task-form")
     shot(page, f"complaint-{name}")
     click_confirmed(page, "#complete")         # an approval asks first (confirmSubmit)

@@ -20,6 +20,7 @@ def open_task(page, base: str, number: str, task: str) -> None:
     page.goto(f"{base}/inbox?view=group&q={number}")
     page.locator("#inbox tr", has_text=task).get_by_role("button", name="签收").click()
     page.wait_for_selector("#task-form")
+    page.wait_for_load_state()
 
 
 def test_the_decision_approval_does_not_start_with_the_extension_approvals_answer(app, live_server, new_page):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from ..records.history import signed_answers
 from .casework import form_schema, labelled
 
 Entry = tuple[str, str, Any]        # (name, title, value as the reader sees it), as casework.labelled gives them
+_DOCUMENTS: WeakKeyDictionary = WeakKeyDictionary()     # a process spec -> the documents its diagrams write
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,39 @@ def element_properties(engine, case, element_id: str) -> dict:
 def review(engine, session: Session, task: HumanTask) -> Review:
     """The task's 审批事项 (open tasks only: what the case knows now), 审批记录 and confirmation question."""
     props = element_properties(engine, task.case, task.element_id)
-    wanted = names(props.get(REVIEW_FIELDS_PROPERTY))
+    wanted, history_ids = names(props.get(REVIEW_FIELDS_PROPERTY)), names(props.get(APPROVAL_HISTORY_PROPERTY))
+    reviewing = bool(wanted) and task.status == "ready"
+    done = _completed(session, task) if reviewing or history_ids else []
+    answers = signed_answers(session, {task.case_id}, {t.task_uuid for t in done})
     fields, documents = [], []
-    if wanted and task.status == "ready":
-        spec, subs = engine.specs(task.case.definition_id, lambda: task.case.definition)
-        written = document_names([spec, *(s for s in subs.values() if s is not None)])
+    if reviewing:
+        written = _document_names(engine, task.case)
         known = _known(engine, session, task)
         data = [name for name in wanted if name not in written and name in known]
-        stale = _unanswered(engine, session, task, data)
+        stale = _unanswered(engine, session, done, answers, data)
         made = {d.name: d for d in case_documents(session, task.case_id)}
         documents = [(name, made.get(name)) for name in wanted if name in written]
         fields = labelled(session, task.case.definition, {name: known[name] for name in data if name not in stale})
-    history = approval_history(engine, session, task, names(props.get(APPROVAL_HISTORY_PROPERTY)))
+    earlier = [t for t in reversed(done) if t.element_id in history_ids and t.id != task.id
+               and (task.completed_at is None or t.completed_at <= task.completed_at)]
+    history = [_signed(engine, session, t, answers.get(t.task_uuid) or {}) for t in earlier]
     return Review(fields, documents, history, props.get(CONFIRM_SUBMIT_PROPERTY) or None)
+
+
+def _completed(session: Session, task: HumanTask) -> list[HumanTask]:
+    """The case's completed tasks, the most recent first."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.case_id == task.case_id,
+                                                        HumanTask.status == "completed")
+                                .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())))
+
+
+def _document_names(engine, case) -> set[str]:
+    """The documents the case's diagrams write, by name (kept with the engine's parsed spec of its version)."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    found = _DOCUMENTS.get(spec)
+    if found is None:
+        found = _DOCUMENTS[spec] = document_names([spec, *(s for s in subs.values() if s is not None)])
+    return found
 
 
 def _known(engine, session: Session, task: HumanTask) -> dict:
@@ -82,40 +104,21 @@ def _known(engine, session: Session, task: HumanTask) -> dict:
     return {**found.data, **found.workflow.data_objects}
 
 
-def _unanswered(engine, session: Session, task: HumanTask, wanted: list[str]) -> set[str]:
+def _unanswered(engine, session: Session, done: list[HumanTask], answers: dict, wanted: list[str]) -> set[str]:
     """The names whose latest answer in this case left them out: the most recent completion whose form has the field
     did not fill it, so what the case still holds under the name is an earlier round's (e.g. the sanctions of a
     proposal that was sent back and replaced by another outcome)."""
-    if not wanted:
-        return set()
-    done = list(session.scalars(select(HumanTask).where(
-        HumanTask.case_id == task.case_id, HumanTask.status == "completed", HumanTask.form.is_not(None))
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())))
-    answers = signed_answers(session, {task.case_id}, {t.task_uuid for t in done})
     open_names, stale = set(wanted), set()
     for earlier in done:
+        if not open_names:
+            break
         fields = (form_schema(engine, session, earlier) or {}).get("properties") or {}
         answer = answers.get(earlier.task_uuid)
         for name in [n for n in open_names if n in fields]:
             open_names.discard(name)
             if answer is not None and name not in answer:
                 stale.add(name)
-        if not open_names:
-            break
     return stale
-
-
-def approval_history(engine, session: Session, task: HumanTask, element_ids: list[str]) -> list[Signed]:
-    """The completions of those tasks in the task's case before it, oldest first."""
-    if not element_ids:
-        return []
-    query = select(HumanTask).where(HumanTask.case_id == task.case_id, HumanTask.element_id.in_(element_ids),
-                                    HumanTask.status == "completed", HumanTask.id != task.id)
-    if task.completed_at is not None:
-        query = query.where(HumanTask.completed_at <= task.completed_at)
-    done = list(session.scalars(query.order_by(HumanTask.completed_at, HumanTask.id)))
-    found = signed(engine, session, done)
-    return [found[t.id] for t in done]
 
 
 def signed(engine, session: Session, tasks: list[HumanTask]) -> dict[int, Signed]:
