@@ -105,3 +105,17 @@ def fill_form(page, values: dict, scope: str = "form") -> None:
             field.locator("textarea").fill(str(value))
         else:
             field.locator("input").first.fill(str(value))
+
+
+def click_confirmed(page, selector: str) -> str | None:
+    """Click a form's button and, when it asks first (data-confirm: the page's confirmation dialog), answer 确定
+    with the mouse and wait for the form's answer; the question asked, or None when the button asked nothing."""
+    button = page.locator(selector)
+    question = button.get_attribute("data-confirm")
+    button.click()
+    if question:
+        page.wait_for_selector("#confirm-dialog[open]")
+        assert page.locator("#confirm-question").inner_text() == question
+        with page.expect_navigation():
+            page.click("#confirm-ok")
+    return question

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .browser import fill_form, shot, sign_in
+from .browser import click_confirmed, fill_form, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,10 @@ def work(page, base: str, number: str, task: str, values: dict, name: str) -> No
         page.goto(f"{base}/inbox?view=mine&q={number}")
         page.locator("#inbox tr", has_text=task).get_by_role("link", name=task).click()
     page.wait_for_selector("#task-form")
+    page.wait_for_load_state()                  # the page's scripts (adding list rows, confirmations) are in
     fill_form(page, values, "#task-form")
     shot(page, f"complaint-{name}")
-    page.click("#complete")
+    click_confirmed(page, "#complete")         # an approval asks first (confirmSubmit)
     page.wait_for_url(re.compile(r".*/inbox$"))
     assert f"已办理「{task}」" in page.locator(".flash").inner_text()
 
@@ -68,7 +69,7 @@ def test_a_complaint_from_the_portal_to_the_reply_and_the_status_check(live_serv
     leader.goto(f"{base}{case_href}")
     leader.locator("#case-actions form", has=leader.locator("#action-leader_takeover")).locator(
         "input[name=note]").fill("重大投诉，本人包案")
-    leader.click("#action-leader_takeover")
+    assert click_confirmed(leader, "#action-leader_takeover")
     assert "已办理：领导接管" in leader.locator(".flash").inner_text()
     assert "重大投诉，本人包案" in leader.locator("#timeline").inner_text()
     assert "孙伟" in leader.locator('#case-fields [data-field="lead_leader"]').inner_text()
@@ -87,7 +88,7 @@ def test_a_complaint_from_the_portal_to_the_reply_and_the_status_check(live_serv
     chen.click("#operations summary:has-text('转办')")
     chen.select_option("#transfer-to", "lin")
     chen.fill("#transfer-reason", "本人另有专项任务")
-    chen.click("#op-transfer")
+    assert click_confirmed(chen, "#op-transfer")
     assert "已转办" in chen.locator(".flash").inner_text()
 
     lin = new_page()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .browser import fill_form, shot, sign_in
+from .browser import click_confirmed, fill_form, shot, sign_in
 from .test_browser_complaint import work
 from .test_prefill import accepted_complaint, complete
 
@@ -20,6 +20,7 @@ def open_task(page, base: str, number: str, task: str) -> None:
     page.goto(f"{base}/inbox?view=group&q={number}")
     page.locator("#inbox tr", has_text=task).get_by_role("button", name="签收").click()
     page.wait_for_selector("#task-form")
+    page.wait_for_load_state()
 
 
 def test_the_decision_approval_does_not_start_with_the_extension_approvals_answer(app, live_server, new_page):
@@ -46,6 +47,6 @@ def test_the_decision_approval_does_not_start_with_the_extension_approvals_answe
     shot(sun, "prefill-05-decision-approval-opens-empty")
 
     fill_form(sun, {"approved": True, "approval_opinion": "同意批评教育"}, "#task-form")
-    sun.click("#complete")
+    assert click_confirmed(sun, "#complete")
     sun.wait_for_url(re.compile(r".*/inbox$"))
     assert "已办理「处理决定审批」" in sun.locator(".flash").inner_text()

@@ -107,7 +107,8 @@ def test_audit_records_who_when_what(engine, session, deployed):
     events = history.case_history(session, case.id)
     assert [(e.action, e.actor) for e in events] == [("case_started", "alice"), ("task_completed", "alice")]
     assert events[0].detail["keys"] == ["note"]
-    assert events[1].detail == {"element": "Task_fill", "name": "填写申请", "keys": ["reason", "title"]}
+    assert events[1].detail == {"element": "Task_fill", "name": "填写申请", "keys": ["reason", "title"],
+                                "answer": APPLY}           # what was signed, kept with the completion
     assert all(e.at is not None for e in events)
 
 

@@ -7,9 +7,9 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 
 from engine.core import people, scope, DataValidationError, EngineError, NotFound, Notification
 from engine.definitions import forms
-from engine.records import attachments, directory, documents, notifications
+from engine.records import attachments, directory, documents, history, notifications
 from engine.runtime import cases
-from engine.work import batch, casework, plain, tasks, worklists
+from engine.work import batch, casework, plain, review, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -77,7 +77,8 @@ def inbox():
         found = worklists.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
                             since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon,
                             sort=filters["sort"])
-    return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS,
+    signed = review.signed(engine(), db, found) if view == "done" else {}
+    return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS, signed=signed,
                            due_labels=DUE_LABELS, sort_labels=SORT_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
                            processes=_processes(), **_batch_bar(view, found))
 
@@ -179,15 +180,20 @@ def _task_context(task, schema, data, errors) -> dict:
         "documents": documents.case_documents(db, case.id), "colleagues": tasks.colleagues(db, case),
         "receivers": tasks.receivers(engine(), db, task),
         "owner": db.get(type(g.user), task.owner_id) if task.owner_id else None,
+        "review": review.review(engine(), db, task),
     }
 
 
 def _completed_data(task) -> dict:
-    """What a completed task's fields hold now in the case's data (ID numbers masked for a reader who neither
-    holds nor did a task of the case)."""
+    """What a completed task signed, as its completion recorded it (a later task's answer under the same name is
+    not his); files and score sheets, which a completion does not record, as the case's data holds them now. ID
+    numbers are masked for a reader who neither holds nor did a task of the case."""
     db = session()
-    data = casework.case_data(engine(), db, task.case)
-    return plain.masked_data(db, task.case, data, full=plain.sees_in_full(db, g.user, task.case))
+    known = casework.case_data(engine(), db, task.case)
+    signed = history.signed_answers(db, {task.case_id}, {task.task_uuid}).get(task.task_uuid)
+    if signed is not None:      # completions before answers were recorded show the case's data
+        known = {**{k: v for k, v in known.items() if not history.is_signed_value(v)}, **signed}
+    return plain.masked_data(db, task.case, known, full=plain.sees_in_full(db, g.user, task.case))
 
 
 def task_values(task, schema: dict) -> dict:

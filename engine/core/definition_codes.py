@@ -264,4 +264,7 @@ DEFINITION_CODES = {
     "reportdef.zero_base": "the rate's base can never hold ({field}: {values}), so its denominator is always zero",
     "reportdef.never_holds": "no case can meet this condition ({field}: {values})",
     "reportdef.unknown_value": "{field} never takes the value {values} in the bundle's forms",
+    "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
+                            "process (or of a process it calls or that calls it) produces, nor a document it writes",
+    "review.not_user_task": "{property} names {id}, which is no user task of this process",
 }

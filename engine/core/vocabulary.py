@@ -101,6 +101,10 @@ MASKED_FIELDS_PROPERTY = "maskedFields"
 MASKED_KEYWORD = "x-masked"
 # Reports for leaders (issue 20).
 REPORT_FILE = "report.json"          # forms/**/*.report.json
+# Approvals (issue 18, "an approval never signs someone else's words").
+REVIEW_FIELDS_PROPERTY = "reviewFields"
+APPROVAL_HISTORY_PROPERTY = "approvalHistory"
+CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,14 @@ TERMS: tuple[Term, ...] = (
          "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
          "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time` and `duration` of "
          "tasks), each figure counting only the cases the reader may see"),
+    # Issue 18, approvals.
+    Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
+         "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "
+         "the task page, under 审批事项: what the approver approves"),
+    Term(APPROVAL_HISTORY_PROPERTY, TASK, "comma-separated user task ids",
+         "earlier completions of those tasks in this case, listed under 审批记录: step, who, when, decision, opinion"),
+    Term(CONFIRM_SUBMIT_PROPERTY, TASK, "text",
+         "the question the task page asks before the form is submitted (e.g. 确认签批该处理决定？)"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

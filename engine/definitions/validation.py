@@ -27,6 +27,7 @@ from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
 from .public_documents import check_public_documents
+from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
@@ -135,6 +136,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
                 for key, (spec, subs) in bundle.specs.items()}
     problems.extend(report_problems(bundle.reports, files, bundle.properties, task_ids, form_choices(bundle.forms)))
+    check_reviews(bundle, where, problems)
     return bundle, problems
 
 

@@ -1,4 +1,5 @@
-"""A case's recorded history: every audit event, and the elements its path has finished (carried by those events)."""
+"""A case's recorded history: every audit event, the elements its path has finished (carried by those events), and
+what each completion of a task signed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,3 +37,29 @@ def _finished_at(step: dict, event_at: datetime) -> datetime:
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:
     """Every audit event of a case, in order."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
+
+
+def signed_answer(values: dict) -> dict:
+    """What a completion records as signed: the form's answers that are plain values or lists of them (a decision,
+    an opinion, a date, choices), not uploaded files or score sheets, which the case keeps elsewhere."""
+    return {k: v for k, v in values.items() if is_signed_value(v)}
+
+
+def is_signed_value(value) -> bool:
+    """Whether a completion records this answer: a plain value, or a non-empty list of plain values."""
+    return _plain(value) or (isinstance(value, list) and bool(value) and all(map(_plain, value)))
+
+
+def _plain(value) -> bool:
+    return isinstance(value, (bool, int, float, str))
+
+
+def signed_answers(session: Session, case_ids: set[int], task_uuids: set[str]) -> dict[str, dict | None]:
+    """What each of these task completions signed, by task uuid (None for a completion recorded before answers
+    were kept)."""
+    if not task_uuids:
+        return {}
+    rows = session.execute(select(AuditEvent.task_uuid, AuditEvent.detail).where(
+        AuditEvent.case_id.in_(case_ids), AuditEvent.action == "task_completed",
+        AuditEvent.task_uuid.in_(task_uuids)))
+    return {uuid: (detail or {}).get("answer") for uuid, detail in rows}

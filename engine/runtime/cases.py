@@ -30,6 +30,7 @@ from ..core.people import is_candidate, organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
 from ..definitions.bundles import bundle_file, latest_definition
 from ..records.directory import directory_errors
+from ..records.history import signed_answer
 from ..records.numbering import next_number
 from . import lean
 from . import statements as sql
@@ -153,7 +154,8 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         task.run()
         instance.step(task)
         instance.completed.add(row.task_uuid)   # written by the runner's save, after the version check
-        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed)
+        instance.audit("task_completed", row.task_uuid, element=row.element_id, name=row.name, keys=changed,
+                       answer=signed_answer(values))
         instance.run()
 
     def collect(instance: Instance) -> None:

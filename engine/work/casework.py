@@ -99,25 +99,31 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def case_fields(session: Session, case: Case) -> list[tuple[str, str, Any]]:
-    """The case's declared fields as a reader sees them: (name, title, value with its choice labels).
+    """The case's declared fields as a reader sees them: (name, title, value with its choice labels)."""
+    return labelled(session, case.definition, case.meta or {})
+
+
+def labelled(session: Session, definition, values: dict) -> list[tuple[str, str, Any]]:
+    """Data of a case of this process as a reader sees it, in the given order: (name, title, value with its
+    choice labels), empty values left out.
 
     Titles come from the process property `fieldLabels` (`field:label, …`, for values the diagram computes),
     then from the forms; a value is shown by its label in the property `valueLabels` (`field=value:label, …`),
     else in the forms (`enumNames`).
     """
-    titles, choices = _form_labels(session, case.definition.bundle_id)
-    props = case.definition.properties or {}
+    titles, choices = _form_labels(session, definition.bundle_id)
+    props = definition.properties or {}
     declared = dict(_pairs(props.get(FIELD_LABELS_PROPERTY, "")))
-    values: dict[str, dict[str, str]] = {}
+    values_of: dict[str, dict[str, str]] = {}
     for key, label in _pairs(props.get(VALUE_LABELS_PROPERTY, "")):
         field, _, value = key.partition("=")
-        values.setdefault(field.strip(), {})[value.strip()] = label
+        values_of.setdefault(field.strip(), {})[value.strip()] = label
     leader = props.get(LEADER_PROPERTY)
     shown = []
-    for name, value in (case.meta or {}).items():
+    for name, value in values.items():
         if value in (None, "", []):
             continue
-        labels = {**choices.get(name, {}), **values.get(name, {})}
+        labels = {**choices.get(name, {}), **values_of.get(name, {})}
         if name == leader and isinstance(value, str):        # the field holds a username: show the person
             found = session.scalar(select(User.display_name).where(User.username == value))
             labels = {value: found} if found else labels
