@@ -97,8 +97,9 @@ def test_done_lists_what_each_completion_signed(app, client):
     complete(app, case_id, "处理决定审批", "sun", {"approved": True, "approval_opinion": "同意批评教育"})
     login(client, "sun")
     done = lxml.html.fromstring(text(client.get(f"/inbox?view=done&q={number}")))
-    rows = {r.xpath("td[1]")[0].text_content(): r.xpath("td[2]")[0].text_content()
-            for r in done.get_element_by_id("inbox").iter("tr") if r.xpath("td[2]")}
+    rows = {r.xpath("td/a[contains(@href, '/tasks/')]")[0].text_content():
+            r.xpath("td[@class='signed-summary']")[0].text_content()
+            for r in done.get_element_by_id("inbox").iter("tr") if r.xpath("td[@class='signed-summary']")}
     assert rows["延期审批"] == f"同意：是；审批意见：{EXTENSION_OPINION}"
     assert rows["处理决定审批"] == "同意：是；审批意见：同意批评教育"
     login(client, "chen")
