@@ -130,3 +130,20 @@ def plain_tasks(case_id: int, status: str = "ready"):
     db = db_session()
     db.expire_all()
     return cases.case_tasks(db, case_id, status)
+
+
+def test_the_api_masks_an_id_number_as_the_pages_do(app, client):
+    """The case's fields and the answers its history records: in full for those who did a task, else masked."""
+    from .web_helpers import token_for
+
+    with app.app_context(), time_machine.travel(at("2025-10-16T16:00"), tick=False):
+        case = accept(engine(), db_session(), complainant_id_number="110101199001011234")
+        case_id = case.id
+    full, masked = "110101199001011234", "1101**********1234"
+    for reader, sees in (("xu", full), ("sun", masked)):
+        headers = token_for(app, reader)
+        shown = client.get(f"/api/v1/cases/{case_id}", headers=headers).get_data(as_text=True)
+        listed = client.get("/api/v1/cases?process=lawyer_complaint", headers=headers).get_data(as_text=True)
+        history = client.get(f"/api/v1/cases/{case_id}/history", headers=headers).get_data(as_text=True)
+        assert sees in shown and sees in history, reader
+        assert full not in listed and (masked if sees == full else full) not in shown + history, reader

@@ -5,7 +5,7 @@ from flask import url_for
 
 from engine.core import people, Case, HumanTask, User
 from engine.records import documents
-from engine.work import casework
+from engine.work import casework, plain
 
 from .database import session
 from .engine_text import engine_text
@@ -33,13 +33,13 @@ def task_dict(task: HumanTask, docs: dict[str, str] | None = None) -> dict:
     }
 
 
-def case_dict(case: Case) -> dict:
-    """A case's summary fields."""
+def case_dict(case: Case, full: bool = False) -> dict:
+    """A case's summary fields; its ID numbers masked unless `full` (the reader holds or did one of its tasks)."""
     return {
         "id": case.id, "business_number": case.business_number, "title": case.title,
         "process_key": case.process_key, "bundle_version": case.definition.bundle.version, "status": case.status,
         "org": case.org.code if case.org else None, "org_name": case.org.name if case.org else None,
-        "version": case.version, "meta": case.meta or {},
+        "version": case.version, "meta": plain.masked_data(session(), case, case.meta or {}, full=full),
         "error": case.error and engine_text(case.error), "created_by": case.created_by,
         "created_at": case.created_at, "updated_at": case.updated_at, "ended_at": case.ended_at,
     }

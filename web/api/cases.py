@@ -9,7 +9,7 @@ from flask.views import MethodView
 from engine.core import scope, NotFound
 from engine.records import documents, history
 from engine.runtime import cases
-from engine.work import casework, tasks, worklists
+from engine.work import casework, plain, tasks, worklists
 
 from ..database import session
 from ..engine_text import engine_text
@@ -33,7 +33,8 @@ def visible(case_id: int):
 def detail(case) -> dict:
     db, eng = session(), engine()
     docs = casework.element_documentation(eng, case)
-    return {**case_dict(case), "tasks": [task_dict(t, docs) for t in cases.case_tasks(db, case.id, "ready")],
+    full = plain.sees_in_full(db, g.user, case)
+    return {**case_dict(case, full), "tasks": [task_dict(t, docs) for t in cases.case_tasks(db, case.id, "ready")],
             "documents": case_documents(case.id, DOCUMENT),
             "waiting_messages": cases.waiting_messages(eng, db, case.id)}
 
@@ -72,9 +73,23 @@ class CaseView(MethodView):
 class History(MethodView):
     @blp.response(200, EventOut(many=True))
     def get(self, case_id: int):
-        """Every audit event of the case, oldest first."""
-        visible(case_id)
-        return history.case_history(session(), case_id)
+        """Every audit event of the case, oldest first (the ID numbers a completion signed are masked unless the
+        caller holds or did one of the case's tasks)."""
+        db = session()
+        case = visible(case_id)
+        events = history.case_history(db, case_id)
+        if plain.sees_in_full(db, g.user, case):
+            return events
+        return [_masked_event(db, case, event) for event in events]
+
+
+def _masked_event(db, case, event) -> dict:
+    """An audit event as the API shows it, with the answer its detail records masked."""
+    detail = dict(event.detail or {})
+    if isinstance(detail.get("answer"), dict):
+        detail["answer"] = plain.masked_data(db, case, detail["answer"], full=False)
+    return {"at": event.at, "actor": event.actor, "action": event.action, "task_uuid": event.task_uuid,
+            "detail": detail}
 
 
 @blp.route("/cases/<int:case_id>/path")
