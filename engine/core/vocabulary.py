@@ -90,6 +90,8 @@ LEDGER_ROW_HELPER = "ledger_row"
 EXCLUDED_USERS_PROPERTY = "excludedUsers"
 EXCLUDED_REASON_PROPERTY = "excludedReason"
 STANDARD_BAND_HELPER = "standard_band"
+# Work that stays with its handler (issue 18).
+KEEP_WITH_PROPERTY = "keepWith"
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,10 @@ TERMS: tuple[Term, ...] = (
     Term(STANDARD_BAND_HELPER, HELPER, "`(standard, total, veto=False)`",
          "the band of a total under a standard of the case's bundle version (its path under `forms/`): "
          "`{code, label, passed}`, or None when no band holds it"),
+    Term(KEEP_WITH_PROPERTY, TASK, "comma-separated ids of user tasks",
+         "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
+         "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
+         "role in the task's organisation); otherwise it waits for the lane's group to claim"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
