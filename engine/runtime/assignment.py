@@ -25,7 +25,7 @@ class Handler(NamedTuple):
 def assign(instance, connection, row: dict, keep_with: str | None) -> list[str]:
     """Give the new task `row` to the case's handler its `keepWith` names, else (starting a case) to the member of
     staff who starts it, if they may do it; audited, as is a handler who may not and leaves it to the group.
-    Answers the username to let see the case, if its organisation is not the task's."""
+    Answers whom to let see the case: the assignee of a task outside the case's organisation, as a claim would."""
     if keep_with and not instance.new:
         found, rule = earlier_handler(connection, instance.case.id, keep_with, row), KEEP_WITH_PROPERTY
         if found is not None and not found.able:
@@ -41,7 +41,8 @@ def assign(instance, connection, row: dict, keep_with: str | None) -> list[str]:
         return []
     row["assignee_id"] = found.id
     instance.audit("task_assigned", row["task_uuid"], actor="system", name=row["name"], to=found.username, rule=rule)
-    # Staff of the case's own organisation see it already (scope.py); elsewhere, as a claim would, a grant.
+    # Staff of the case's own organisation see it already (scope.py); an assignee elsewhere (lane_orgs, or a case
+    # that moved on to another organisation) is granted it.
     return [found.username] if row["org_id"] != instance.case.org_id else []
 
 
