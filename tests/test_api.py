@@ -298,13 +298,13 @@ def test_the_inbox_sorts_by_deadline_or_by_arrival(app, client, zhang):
     for hours in (1, 2):
         with time_machine.travel(DEMO_MOMENT + timedelta(hours=hours), tick=False):
             body = client.post("/api/v1/cases", headers=zhang, json={"process": "sample_review", "org": "county-a"})
-            started.append(body.get_json()["tasks"][0]["id"])
-    newest = [t["id"] for t in client.get("/api/v1/tasks?view=group&sort=newest", headers=zhang).get_json()]
-    oldest = [t["id"] for t in client.get("/api/v1/tasks?view=group&sort=oldest", headers=zhang).get_json()]
+            started.append(body.get_json()["tasks"][0]["id"])      # each one's first task is zhang's: he started it
+    newest = [t["id"] for t in client.get("/api/v1/tasks?view=mine&sort=newest", headers=zhang).get_json()]
+    oldest = [t["id"] for t in client.get("/api/v1/tasks?view=mine&sort=oldest", headers=zhang).get_json()]
     assert newest[:2] == started[::-1] and oldest[-2:] == started and set(newest) == set(oldest)
     assert [e["field"] for e in is_problem(client.get("/api/v1/tasks?sort=random", headers=zhang), 422)["errors"]] \
         == ["sort"]
     login(client, "zhang")
-    page = client.get("/inbox?view=group&sort=newest").get_data(as_text=True)
+    page = client.get("/inbox?view=mine&sort=newest").get_data(as_text=True)
     assert page.index(f'href="/tasks/{started[1]}"') < page.index(f'href="/tasks/{started[0]}"')
     assert 'value="newest" selected' in page

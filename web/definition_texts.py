@@ -45,6 +45,8 @@ DEFINITION_TEXTS = {
     "validation.too_long": "过长（%(length)s 个字符，不能超过 %(limit)s 个），请拆分或移入决策表",
     "validation.too_deep": "嵌套过深（不能超过 %(limit)s 层），请拆分表达式",
     "validation.no_lane": "人工任务不在任何泳道中：泳道决定由哪个角色办理",
+    "validation.keep_with_unknown": "%(property)s 引用的 `%(task)s` 不是本流程（或其调用的流程）的人工任务",
+    "validation.keep_with_empty": "%(property)s 没有指明任何任务",
     "validation.no_form": "用户任务没有指定表单（属性 %(property)s）",
     "validation.form_missing": "用户任务的表单 forms/%(form)s 不存在",
     "validation.timer_not_text": "定时器表达式的值应为 ISO 8601 文本，实际为 %(type)s",

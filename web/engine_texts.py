@@ -55,6 +55,7 @@ TEXTS = {
     "task.this_org": "本机构",
     "task.claimed_by_other": "任务已由 %(holder)s 签收",
     "task.not_candidate": "您不是该任务的候选办理人",
+    "assignment.handler_unavailable": "原承办人%(person)s不能办理此任务（已停用或不具备相应角色），任务回到待签收",
     "task.release_not_holder": "只有签收人可以退回任务",
     "task.release_delegated": "委派中的任务不能退回，请办理后交回委派人",
     "task.transfer_reason": "请填写转办理由",

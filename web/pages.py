@@ -43,6 +43,8 @@ ACTION_LABELS = {
     # cases that start and message other cases, and score sheets (issue 16)
     "cases_started": "发起参与案件", "case_message_sent": "向其他案件发出消息",
     "case_message_not_waiting": "收到消息但不在等待", "score_override": "评分与系统记录不一致",
+    # work that stays with its handler (issue 18)
+    "task_assigned": "自动分派", "task_left_to_group": "未能自动分派",
 }
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source

@@ -62,7 +62,8 @@ def _soon():
 @bp.get("/inbox")
 @login_required
 def inbox():
-    """待办: my tasks, my role's unclaimed ones, what I did, and what was copied to me; sorted by due time."""
+    """待办: my tasks (with my role's unclaimed ones below), my role's unclaimed ones, what I did, and what was
+    copied to me; sorted by due time."""
     view = request.args.get("view", "mine")
     if view not in VIEW_LABELS:
         abort(404)
@@ -71,16 +72,20 @@ def inbox():
     filters = {k: request.args.get(k) or None for k in ("process", "q", "due", "since", "until", "sort")}
     if filters["sort"] not in SORT_LABELS:
         filters["sort"] = "due"
+    narrowed = dict(process_key=filters["process"], q=filters["q"], due=filters["due"], since=day_start(filters["since"]),
+                    until=day_start(filters["until"], 1), now=now, soon=soon, sort=filters["sort"])
+    claimable = []
     if view == "copies":
         found = worklists.copies(db, g.user)
+    elif view == "mine":        # what I may claim shows below my own tasks: work waiting is never out of sight
+        found, claimable = worklists.my_work(db, g.user, **narrowed)
     else:
-        found = worklists.inbox(db, g.user, view, process_key=filters["process"], q=filters["q"], due=filters["due"],
-                            since=day_start(filters["since"]), until=day_start(filters["until"], 1), now=now, soon=soon,
-                            sort=filters["sort"])
+        found = worklists.inbox(db, g.user, view, **narrowed)
     signed = review.signed(engine(), db, found) if view == "done" else {}
-    return render_template("inbox.html", view=view, found=found, filters=filters, views=VIEW_LABELS, signed=signed,
-                           due_labels=DUE_LABELS, sort_labels=SORT_LABELS, counts=worklists.inbox_counts(db, g.user, now, soon),
-                           processes=_processes(), **_batch_bar(view, found))
+    return render_template("inbox.html", view=view, found=found, claimable=claimable, filters=filters,
+                           views=VIEW_LABELS, signed=signed, due_labels=DUE_LABELS, sort_labels=SORT_LABELS,
+                           counts=worklists.inbox_counts(db, g.user, now, soon), processes=_processes(),
+                           **_batch_bar(view, found))
 
 
 def _batch_bar(view: str, found) -> dict:

@@ -48,6 +48,9 @@ DEFINITION_CODES = {
     "validation.too_long": "too long ({length} characters, at most {limit}); split it or move it into a decision table",
     "validation.too_deep": "nests too deep (at most {limit} levels); split the expression",
     "validation.no_lane": "the human task is in no lane: the lane decides which role handles it",
+    "validation.keep_with_unknown": "{property} names `{task}`, which is no user task of this process or of "
+                                    "those it calls",
+    "validation.keep_with_empty": "{property} names no task",
     "validation.no_form": "the user task names no form (property {property})",
     "validation.form_missing": "the user task's form forms/{form} does not exist",
     "validation.timer_not_text": "a timer expression's value should be ISO 8601 text, found {type}",

@@ -48,6 +48,8 @@ CODES = {
     "task.this_org": "this organisation",
     "task.claimed_by_other": "the task is claimed by {holder}",
     "task.not_candidate": "you are not a candidate for this task",
+    "assignment.handler_unavailable": "{person}, who did the case's earlier step, may not do this one (inactive "
+                                      "or without its role): it waits for the group to claim",
     "task.release_not_holder": "only the one who claimed the task may release it",
     "task.release_delegated": "a delegated task cannot be released; complete it and hand it back",
     "task.transfer_reason": "give a reason for the transfer",

@@ -352,4 +352,4 @@ class CaseAccess(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True,
                                          index=True)
     granted_at: Mapped[datetime] = mapped_column(Moment())
-    reason: Mapped[str] = mapped_column(String(16))          # named | claimed | transferred | delegated
+    reason: Mapped[str] = mapped_column(String(16))          # named | claimed | transferred | delegated | assigned

@@ -1,7 +1,7 @@
 """The people model: an organisation tree, users in it, roles they hold, and task candidates."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -60,17 +60,20 @@ def user_by_name(session: Session, username: str) -> User:
     return user
 
 
+def may_do(lane: str | None, org_id: int | None, candidate_users) -> ColumnElement[bool]:
+    """The one candidate rule as a clause on users: active, and named by the task, else holding its lane's role
+    (by name or code) in its organisation."""
+    if candidate_users:
+        return and_(User.active, User.username.in_(list(candidate_users)))
+    if lane is None or org_id is None:
+        return false()
+    return and_(User.active, User.org_id == org_id, User.roles.any(or_(Role.name == lane, Role.code == lane)))
+
+
 def candidates(session: Session, task: HumanTask) -> list[User]:
     """Who may work on a task: the users the case names, else holders of the lane's role in its organisation."""
-    if task.candidate_users:
-        return list(session.scalars(
-            select(User).where(User.username.in_(task.candidate_users), User.active).order_by(User.username)))
-    if task.lane is None or task.org_id is None:
-        return []
     return list(session.scalars(
-        select(User).join(UserRole).join(Role)
-        .where(User.org_id == task.org_id, User.active, or_(Role.name == task.lane, Role.code == task.lane))
-        .order_by(User.username)))
+        select(User).where(may_do(task.lane, task.org_id, task.candidate_users)).order_by(User.username)))
 
 
 def is_candidate(session: Session, user: User, task: HumanTask) -> bool:

@@ -105,6 +105,8 @@ REPORT_FILE = "report.json"          # forms/**/*.report.json
 REVIEW_FIELDS_PROPERTY = "reviewFields"
 APPROVAL_HISTORY_PROPERTY = "approvalHistory"
 CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
+# Work that stays with its handler (issue 18).
+KEEP_WITH_PROPERTY = "keepWith"
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,10 @@ TERMS: tuple[Term, ...] = (
          "earlier completions of those tasks in this case, listed under 审批记录: step, who, when, decision, opinion"),
     Term(CONFIRM_SUBMIT_PROPERTY, TASK, "text",
          "the question the task page asks before the form is submitted (e.g. 确认签批该处理决定？)"),
+    Term(KEEP_WITH_PROPERTY, TASK, "comma-separated ids of user tasks",
+         "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
+         "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
+         "role in the task's organisation); otherwise it waits for the lane's group to claim"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

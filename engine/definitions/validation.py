@@ -22,6 +22,7 @@ from ..core.vocabulary import (
     EXCLUDED_USERS_PROPERTY, OFFER_WHEN_PROPERTY,
 )
 from ..sandbox.script import Sandbox
+from .assignment_checks import human_task_ids, keep_with_problems
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
 from .participant_views import participant_problems
@@ -129,9 +130,12 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                         for msg in participant_problems(bundle.properties[key]))
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
         checked.update(name for name in subs if name not in top_level)
+        human = human_task_ids(spec, subs)
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
+                problems.extend(where.problem(path, task_spec.bpmn_id, message)
+                                for message in keep_with_problems(task_spec, human))
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
     task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
                 for key, (spec, subs) in bundle.specs.items()}

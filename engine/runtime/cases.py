@@ -45,8 +45,9 @@ STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "susp
 
 
 def start_case(engine, session: Session, process_key: str, data: dict | None = None, *,
-               org_code: str, actor: str = "system") -> Case:
-    """Start a case of the newest version of a process, with initial data, in an organisation."""
+               org_code: str, actor: str = "system", assign_first: bool = False) -> Case:
+    """Start a case of the newest version of a process, with initial data, in an organisation; `assign_first`:
+    the first task the start produces that the actor may do is assigned to them."""
     data = dict(data or {})
     if not all(isinstance(k, str) for k in data):
         raise InvalidState(Msg("case.data_keys"))
@@ -60,6 +61,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
     except EngineError:
         session.rollback()      # e.g. an unknown organisation or an unusable number pattern: nothing is kept
         raise
+    instance.assign_starter = assign_first
     try:
         instance.run()
         instance.save()

@@ -14,11 +14,11 @@ from ..core.messages import Msg
 from ..core.models import Case, Organization
 from ..core.scope import grant_statement, grants
 from ..core.vocabulary import (
-    ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY, LANE_ORGS_VARIABLE,
-    LANE_USERS_VARIABLE,
+    ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY, KEEP_WITH_PROPERTY,
+    LANE_ORGS_VARIABLE, LANE_USERS_VARIABLE,
 )
 from ..sandbox.limits import LimitExceeded, run_budget
-from . import lean
+from . import assignment, lean
 from . import statements as sql
 from .case_context import running
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -65,10 +65,13 @@ class Instance:
         self.new_tasks: list[dict] = []
         # Whether the last save left ready a human task that was ready before it (not only new ones).
         self.kept_ready = False
+        # Whether the first new task the actor may do is to be assigned to them (a member of staff starting a case).
+        self.assign_starter = False
 
-    def audit(self, action: str, task_uuid: str | None = None, **detail: Any) -> None:
-        """Record who did what to this case (written with the step, in the same transaction)."""
-        self._audit.append({"case_id": self.case.id, "task_uuid": task_uuid, "actor": self.actor,
+    def audit(self, action: str, task_uuid: str | None = None, *, actor: str | None = None, **detail: Any) -> None:
+        """Record who did what to this case (written with the step, in the same transaction); `actor`: someone
+        other than the step's actor, such as the engine ("system") for what it decides by itself."""
+        self._audit.append({"case_id": self.case.id, "task_uuid": task_uuid, "actor": actor or self.actor,
                             "at": self.engine.now(), "action": action, "detail": detail, "steps": None})
 
     def step(self, task) -> None:
@@ -241,7 +244,7 @@ class Instance:
         if gone:
             cancelled = [{"b_case": case_id, "b_uuid": u, "at": now} for u in gone]
             lean.execute(connection, sql.CANCEL_TASK, _one_or_many(cancelled))
-        rows = []
+        rows, assigned = [], []
         self.kept_ready = any(uuid in self._ready_at_load for uuid in ready)
         for uuid, task in ready.items():
             if uuid in self._ready_at_load:
@@ -251,16 +254,19 @@ class Instance:
                                                           "due_provisional": provisional})
                 continue
             spec = task.task_spec
+            props = _properties(spec)
             lane_users = self._assignee(task) or (
                 (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None)
             due, provisional = self._due(task, now)
             rows.append({
                 "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
                 "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
-                "form": _properties(spec).get(FORM_PROPERTY),
+                "form": props.get(FORM_PROPERTY),
                 "org_id": self._lane_org(task), "candidate_users": list(lane_users) if lane_users else None,
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
+            if self.assign_starter or KEEP_WITH_PROPERTY in props:
+                assigned.extend(assignment.assign(self, connection, rows[-1], props.get(KEEP_WITH_PROPERTY)))
         self.new_tasks = []
         if rows and self._batch is not None:
             self._batch.setdefault(sql.INSERT_TASKS_RETURNING_IDS, []).extend(rows)
@@ -272,8 +278,9 @@ class Instance:
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
         # The users the case names on its new tasks may see it, wherever they are (scope.py), in this transaction.
         named = [name for r in rows for name in r["candidate_users"] or ()]
-        if named:
-            self._execute(connection, grant_statement(connection.dialect.name), grants(case_id, named, now, "named"))
+        for reason, names in (("named", named), ("assigned", assigned)):
+            if names:
+                self._execute(connection, grant_statement(connection.dialect.name), grants(case_id, names, now, reason))
         self._ready_at_load = frozenset(ready)
 
     def _lane_org(self, task) -> int | None:

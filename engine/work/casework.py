@@ -177,7 +177,8 @@ def _may_start(definition, user: User) -> bool:
 
 
 def start_as(engine, session: Session, user: User, process_key: str, org_code: str, data: dict | None = None):
-    """Start a case as a member of staff: in an organisation of their subtree, of a process they may start.
+    """Start a case as a member of staff: in an organisation of their subtree, of a process they may start; the
+    first task it produces that they may do is theirs.
 
     Every problem with the request comes back at once, by field (`process`, `org`); a process whose starter
     roles the user lacks is NotAllowed.
@@ -194,7 +195,8 @@ def start_as(engine, session: Session, user: User, process_key: str, org_code: s
         raise DataValidationError(Msg("start.bad_request"), problems)
     if not _may_start(definition, user):
         raise NotAllowed(Msg("start.not_allowed", name=definition.name), process=process_key)
-    return start_case(engine, session, process_key, data or {}, org_code=org.code, actor=user.username)
+    return start_case(engine, session, process_key, data or {}, org_code=org.code, actor=user.username,
+                      assign_first=True)
 
 
 def message_actions(engine, session: Session, case: Case, user: User, waiting: list[str]) -> list[dict]:

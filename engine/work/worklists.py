@@ -80,6 +80,11 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
         found = [t for t in found if t.candidate_users is None or user.username in t.candidate_users]
     return found
 
+def my_work(session: Session, user: User, **filters) -> tuple[list[HumanTask], list[HumanTask]]:
+    """我的待办 as a page shows it: the tasks assigned to me and, below them, the unclaimed ones I may claim (the
+    group view), both narrowed and sorted by the same `inbox` filters."""
+    return inbox(session, user, "mine", **filters), inbox(session, user, "group", **filters)
+
 def copies(session: Session, user: User, *, unread_only: bool = False, limit: int = 200) -> list[CaseCopy]:
     """Copies sent to the user of cases in their organisation subtree, newest first."""
     query = (scoped(select(CaseCopy).join(Case, CaseCopy.case_id == Case.id), user, Case.org_id)
