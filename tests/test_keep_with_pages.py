@@ -47,4 +47,4 @@ def test_starting_a_case_from_its_page_gives_the_starter_its_first_task(app, cli
         case_id = task.case_id
     assert "投诉登记" in text(client.get("/inbox"))
     history = text(client.get(f"/cases/{case_id}"))
-    assert re.search(r"<td>系统</td><td>自动分派</td>\s*<td>投诉登记 → xu", history)
+    assert re.search(r"<td>系统</td><td>自动分派</td>\s*<td>投诉登记 → 许静（东城接待登记）", history)
