@@ -122,3 +122,28 @@ def test_a_complaint_from_the_portal_to_the_reply_and_the_status_check(live_serv
     result = public.locator("#status-result").inner_text()
     assert "已办结" in result and "批评教育" in result and "王某某" not in result
     shot(public, "complaint-14-status-check")
+    assert not _raw_codes_on_the_pages_of(base, case_href, {"xu": intake, "chen": chen, "zhou": chief, "lin": lin,
+                                                            "sun": leader}, public)
+
+
+def _raw_codes_on_the_pages_of(base: str, case_href: str, readers: dict, public) -> dict:
+    """Every page of the finished walk as each person reads it in Chromium — the case, each of its tasks, the
+    inbox views, the case list, the overview, notifications — and the portal's status page: {(who, url): the field
+    keys, variable names, registry codes, usernames and process keys its text shows} (empty: none anywhere)."""
+    from .test_plain_pages import raw_codes
+
+    pages = ("/inbox", "/inbox?view=group", "/inbox?view=done", "/cases", "/overview", "/notifications")
+    readers[next(iter(readers))].goto(f"{base}{case_href}")
+    tasks = {a.get_attribute("href") for a in readers[next(iter(readers))].locator("a[href^='/tasks/']").all()}
+    assert len(tasks) >= 10, tasks                              # every step of the walk, open or done
+    found = {}
+    for who, page in readers.items():
+        for url in (*pages, case_href, *sorted(tasks)):
+            page.goto(f"{base}{url}")
+            shown = raw_codes(page.locator("body").inner_text())
+            if shown:
+                found[(who, url)] = shown
+    shown = raw_codes(public.locator("body").inner_text())
+    if shown:
+        found[("public", "/portal/status")] = shown
+    return found
