@@ -5,14 +5,13 @@ cannot say (a column named twice, a key, organisation, period, measure or check 
 wrong type); each problem names the file, the JSON pointer and the line."""
 from __future__ import annotations
 
-import json
 
 from jsonschema import Draft202012Validator
 
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import LEDGER_FILE
-from .form_checks import MAX_SCHEMA_DEPTH, json_depth
+from .json_files import Locator, parse_definition, schema_problems
 
 COLUMN_TYPES = ("string", "date", "integer", "enum", "boolean")
 UNITS = ("days", "working_days", "hours")
@@ -62,23 +61,11 @@ def is_ledger_path(path: str) -> bool:
 
 def read_ledger(path: str, content: bytes) -> tuple[dict | None, list[Problem]]:
     """A ledger file parsed and checked: (the ledger, []) or (None, its problems)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, Msg("ledgerdef.not_utf8", byte=exc.start + 1))]
-    try:
-        ledger = json.loads(text)
-        too_deep = json_depth(ledger) > MAX_SCHEMA_DEPTH
-    except json.JSONDecodeError as exc:
-        return None, [Problem(path, Msg("ledgerdef.not_json", detail=exc.msg), line=exc.lineno)]
-    except RecursionError:
-        too_deep = True
-    if too_deep:
-        return None, [Problem(path, Msg("ledgerdef.too_deep", limit=MAX_SCHEMA_DEPTH))]
-    locate = _Locator(path, text)
-    problems = [locate(where, Msg("ledgerdef.invalid", where=where, detail=error.message), None)
-                for error in sorted(_VALIDATOR.iter_errors(ledger), key=lambda e: list(map(str, e.absolute_path)))
-                for where in ["/" + "/".join(str(p) for p in error.absolute_path)]]
+    ledger, text, problems = parse_definition(path, content, "ledgerdef")
+    if problems:
+        return None, problems
+    locate = Locator(path, text)
+    problems = schema_problems(_VALIDATOR, ledger, locate, "ledgerdef")
     if not problems:
         problems = [locate(where, message, value) for where, message, value in semantic_problems(ledger)]
     return (None if problems else ledger), problems
@@ -123,40 +110,6 @@ def _names_column(where: str, name: str, types: dict[str, str], wanted: str) -> 
     return []
 
 
-class _Locator:
-    """Located problems: the line of the name concerned, searched from the top-level key the pointer starts at."""
-
-    def __init__(self, path: str, text: str):
-        self.path, self.text = path, text
-
-    def __call__(self, where: str, message: Msg, name: str | None) -> Problem:
-        return Problem(self.path, message, element=where or "/", line=self.line(where, name))
-
-    def line(self, where: str, name: str | None) -> int | None:
-        """The line of the name (the n-th place for the n-th array entry), else of the last key of the pointer."""
-        parts = [p for p in where.split("/") if p]
-        start = self.text.find(json.dumps(parts[0])) if parts else 0
-        start = max(start, 0)
-        if name is None:
-            keys = [p for p in parts if not p.isdigit()]
-            needle, found = (json.dumps(keys[-1]) if keys else None), start
-            found = self.text.find(needle, start) if needle else -1
-        else:
-            found = self._nth(json.dumps(name, ensure_ascii=False), start, parts)
-        return self.text.count("\n", 0, found) + 1 if found >= 0 else None
-
-    def _nth(self, needle: str, start: int, parts: list[str]) -> int:
-        """Past an array entry's earlier siblings: the needle's first place after the entry begins."""
-        index = int(parts[1]) + 1 if len(parts) > 1 and parts[1].isdigit() else 0
-        at = start
-        for _ in range(index):       # each entry of these arrays is a flat object: one opening brace each
-            nxt = self.text.find("{", at + 1)
-            at = nxt if nxt >= 0 else at
-        found = self.text.find(needle, at)
-        return found if found >= 0 else self.text.find(needle, start)
-
-
-Locator = _Locator        # report definitions locate their problems the same way
 
 
 def check_ledgers(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
@@ -171,7 +124,7 @@ def check_ledgers(files: dict[str, bytes], problems: list[Problem]) -> dict[str,
         if ledger is None:
             continue
         if ledger["key"] in keys:
-            line = _Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
+            line = Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
             problems.append(Problem(path, Msg("ledgerdef.duplicate_key", key=ledger["key"], other=keys[ledger["key"]]),
                                     element="/key", line=line))
             continue

@@ -7,15 +7,13 @@ not report, a task it does not have, a measure named twice, a condition no case 
 pointer and the line."""
 from __future__ import annotations
 
-import json
 
 from jsonschema import Draft202012Validator
 
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY
-from .form_checks import MAX_SCHEMA_DEPTH, json_depth
-from .ledger_schema import Locator
+from .json_files import Locator, parse_definition, schema_problems
 
 KINDS = ("count", "rate", "on_time", "duration")
 GROUPINGS = ("@org", "@month", "@status")
@@ -63,23 +61,10 @@ def is_report_path(path: str) -> bool:
 
 def read_report(path: str, content: bytes) -> tuple[dict | None, list[Problem]]:
     """A report file parsed and checked against its schema: (the report, []) or (None, its problems)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, Msg("reportdef.not_utf8", byte=exc.start + 1))]
-    try:
-        report = json.loads(text)
-        too_deep = json_depth(report) > MAX_SCHEMA_DEPTH
-    except json.JSONDecodeError as exc:
-        return None, [Problem(path, Msg("reportdef.not_json", detail=exc.msg), line=exc.lineno)]
-    except RecursionError:
-        too_deep = True
-    if too_deep:
-        return None, [Problem(path, Msg("reportdef.too_deep", limit=MAX_SCHEMA_DEPTH))]
-    locate = Locator(path, text)
-    problems = [locate(where, Msg("reportdef.invalid", where=where, detail=error.message), None)
-                for error in sorted(_VALIDATOR.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
-                for where in ["/" + "/".join(str(p) for p in error.absolute_path)]]
+    report, text, problems = parse_definition(path, content, "reportdef")
+    if problems:
+        return None, problems
+    problems = schema_problems(_VALIDATOR, report, Locator(path, text), "reportdef")
     return (None if problems else report), problems
 
 

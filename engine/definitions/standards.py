@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import REPORTABLE_PROPERTY, STANDARD_COMPARE_KEYWORD, STANDARD_FILE, STANDARD_KEYWORD
-from .form_checks import MAX_SCHEMA_DEPTH, json_depth
+from .json_files import parse_definition, schema_problems
 from .standard_schema import STANDARD_SCHEMA
 
 _VALIDATOR = Draft202012Validator(STANDARD_SCHEMA)
@@ -40,22 +40,11 @@ def bonus_max(standard: dict) -> float:
 
 def read_standard(path: str, content: bytes) -> tuple[dict | None, list[Problem]]:
     """A standard file parsed and checked: (the standard, []) or (None or the standard, its problems)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path, Msg("standard.not_utf8", byte=exc.start + 1))]
-    try:
-        standard = json.loads(text)
-        too_deep = json_depth(standard) > MAX_SCHEMA_DEPTH
-    except json.JSONDecodeError as exc:
-        return None, [Problem(path, Msg("standard.not_json", detail=exc.msg), line=exc.lineno)]
-    except RecursionError:
-        return None, [Problem(path, Msg("standard.too_deep", limit=MAX_SCHEMA_DEPTH))]
-    if too_deep:
-        return None, [Problem(path, Msg("standard.too_deep", limit=MAX_SCHEMA_DEPTH))]
+    standard, text, problems = parse_definition(path, content, "standard")
+    if problems:
+        return None, problems
     locate = _Locator(path, text)
-    problems = [locate.schema_error(error) for error in
-                sorted(_VALIDATOR.iter_errors(standard), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = schema_problems(_VALIDATOR, standard, locate, "standard")
     if problems:
         return None, problems
     return standard, [locate(where, message, code) for where, message, code in semantic_problems(standard)]
@@ -173,11 +162,6 @@ class _Locator:
 
     def __call__(self, where: str, message: Msg, code: str | None) -> Problem:
         return Problem(self.path, message, element=where or "/", line=self.line(where, code))
-
-    def schema_error(self, error) -> Problem:
-        where = "/" + "/".join(str(p) for p in error.absolute_path)
-        message = Msg("standard.invalid", where=where, detail=error.message)
-        return Problem(self.path, message, element=where, line=self.line(where, None))
 
     def line(self, where: str, code: str | None) -> int | None:
         """The line of `"code": "<code>"` when a code is known (the n-th for the n-th duplicate), else of the
