@@ -34,31 +34,27 @@ def init_app(app: Flask) -> None:
 @login_required
 def batch_tasks():
     """Claim, transfer, urge or export the tasks chosen in the inbox, each on its own; then back to the list."""
-    back = local_target(request.form.get("next"), url_for("work.inbox"))
-    operation = request.form.get("operation", "")
-    try:
-        ids = _ids("task")
-        if operation == "export":
-            return _task_csv(batch.visible_tasks(session(), g.user, ids))
-        outcomes = batch.run(engine(), session(), g.user, operation, ids, **_params())
-    except DataValidationError as exc:
-        refuse(exc)
-        return redirect(back)
-    _report(operation, outcomes)
-    return redirect(back)
+    return _batch("task", "work.inbox", batch.run,
+                  lambda ids: _task_csv(batch.visible_tasks(session(), g.user, ids)))
 
 
 @bp.post("/batch/cases")
 @login_required
 def batch_cases():
     """Claim, transfer or urge the open tasks of the cases chosen in the case list, or export those cases."""
-    back = local_target(request.form.get("next"), url_for("pages.case_list"))
+    return _batch("case", "pages.case_list", batch.run_on_cases,
+                  lambda ids: case_csv(batch.visible_cases(session(), g.user, ids), with_fields=False))
+
+
+def _batch(field: str, listing: str, run, export):
+    """The chosen operation on the chosen rows, or their export; what was done and refused is flashed on the list."""
+    back = local_target(request.form.get("next"), url_for(listing))
     operation = request.form.get("operation", "")
     try:
-        ids = _ids("case")
+        ids = _ids(field)
         if operation == "export":
-            return case_csv(batch.visible_cases(session(), g.user, ids), with_fields=False)
-        outcomes = batch.run_on_cases(engine(), session(), g.user, operation, ids, **_params())
+            return export(ids)
+        outcomes = run(engine(), session(), g.user, operation, ids, **_params())
     except DataValidationError as exc:
         refuse(exc)
         return redirect(back)
