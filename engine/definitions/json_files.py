@@ -73,3 +73,24 @@ class Locator:
             at = nxt if nxt >= 0 else at
         found = self.text.find(needle, at)
         return found if found >= 0 else self.text.find(needle, start)
+
+
+def keyed_definitions(files: dict[str, bytes], problems: list[Problem], is_path: Callable[[str], bool],
+                      read: Callable[[str, bytes], tuple[Any, list[Problem]]], kind: str) -> dict[str, dict]:
+    """The bundle's definitions of one kind by path, each read and checked (one with a problem is left out); two
+    files declaring the same `key` are a problem (`<kind>.duplicate_key`)."""
+    found, keys = {}, {}
+    for path in sorted(p for p in files if is_path(p)):
+        definition, own = read(path, files[path])
+        problems.extend(own)
+        if definition is None:
+            continue
+        key = definition["key"]
+        if key in keys:
+            line = Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
+            problems.append(Problem(path, Msg(f"{kind}.duplicate_key", key=key, other=keys[key]), element="/key",
+                                    line=line))
+            continue
+        keys[key] = path
+        found[path] = definition
+    return found

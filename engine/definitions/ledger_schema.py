@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import LEDGER_FILE
-from .json_files import Locator, parse_definition, schema_problems
+from .json_files import Locator, keyed_definitions, parse_definition, schema_problems
 
 COLUMN_TYPES = ("string", "date", "integer", "enum", "boolean")
 UNITS = ("days", "working_days", "hours")
@@ -115,19 +115,4 @@ def _names_column(where: str, name: str, types: dict[str, str], wanted: str) -> 
 def check_ledgers(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
     """The bundle's ledgers by path, each checked (a ledger with a problem is left out); two files declaring the
     same key are a problem."""
-    found, keys = {}, {}
-    for path in sorted(files):
-        if not is_ledger_path(path):
-            continue
-        ledger, own = read_ledger(path, files[path])
-        problems.extend(own)
-        if ledger is None:
-            continue
-        if ledger["key"] in keys:
-            line = Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
-            problems.append(Problem(path, Msg("ledgerdef.duplicate_key", key=ledger["key"], other=keys[ledger["key"]]),
-                                    element="/key", line=line))
-            continue
-        keys[ledger["key"]] = path
-        found[path] = ledger
-    return found
+    return keyed_definitions(files, problems, is_ledger_path, read_ledger, "ledgerdef")

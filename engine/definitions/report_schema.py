@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY
-from .json_files import Locator, parse_definition, schema_problems
+from .json_files import Locator, keyed_definitions, parse_definition, schema_problems
 
 KINDS = ("count", "rate", "on_time", "duration")
 GROUPINGS = ("@org", "@month", "@status")
@@ -70,22 +70,7 @@ def read_report(path: str, content: bytes) -> tuple[dict | None, list[Problem]]:
 
 def check_reports(files: dict[str, bytes], problems: list[Problem]) -> dict[str, dict]:
     """The bundle's reports by path, each checked against its schema; two files declaring one key are a problem."""
-    found, keys = {}, {}
-    for path in sorted(files):
-        if not is_report_path(path):
-            continue
-        report, own = read_report(path, files[path])
-        problems.extend(own)
-        if report is None:
-            continue
-        if report["key"] in keys:
-            line = Locator(path, files[path].decode("utf-8-sig")).line("/key", None)
-            problems.append(Problem(path, Msg("reportdef.duplicate_key", key=report["key"], other=keys[report["key"]]),
-                                    element="/key", line=line))
-            continue
-        keys[report["key"]] = path
-        found[path] = report
-    return found
+    return keyed_definitions(files, problems, is_report_path, read_report, "reportdef")
 
 
 def report_problems(reports: dict[str, dict], files: dict[str, bytes], properties: dict[str, dict],
