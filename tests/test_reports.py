@@ -4,6 +4,7 @@ figure names its cases; a bad report definition is refused with its file, JSON p
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import date
 
 import pytest
@@ -166,3 +167,22 @@ def test_every_other_mistake_of_a_report_is_named_where_it_is():
                      ("/measures/2/where/@status", "reportdef.never_holds")]
     assert [m.code for _, m, _ in semantic_problems({**report, "process": "q"}, properties, {}, choices)] == [
         "reportdef.no_process"]
+
+
+def test_two_reports_or_ledgers_declaring_one_key_are_refused_at_the_second():
+    from engine.definitions.ledger_schema import check_ledgers
+    from engine.definitions.report_schema import check_reports
+
+    root = Path(__file__).resolve().parent.parent
+    for check, shipped, copy, kind in ((check_reports, "forms/complaint/channels.report.json",
+                                        "forms/complaint/zz_copy.report.json", "reportdef"),
+                                       (check_ledgers, "forms/legal_aid/cases.ledger.json",
+                                        "forms/legal_aid/zz_copy.ledger.json", "ledgerdef")):
+        content = (root / shipped).read_bytes()
+        problems = []
+        found = check({shipped: content, copy: content}, problems)
+        assert list(found) == [shipped], kind
+        [problem] = problems
+        key = json.loads(content)["key"]
+        assert (problem.file, problem.element, problem.msg.code) == (copy, "/key", f"{kind}.duplicate_key")
+        assert problem.msg.params == {"key": key, "other": shipped} and problem.line is not None
