@@ -76,7 +76,7 @@ def test_transfer_roles_let_the_chief_receive_an_investigation(engine, session, 
         assert tasks.receiving_roles(engine, investigation) == ["承办人", "科室负责人"]
         assert names(tasks.receivers(engine, session, investigation)) == ["chen", "lin", "zhou"]
         assert "孙分管" in refused_transfer(engine, session, investigation.id, "chen", "sun")
-        tasks.claim(engine, session, investigation.id, u(session, "chen"))
+        assert investigation.assignee_id == u(session, "chen").id       # keepWith: chen did the review before it
         tasks.transfer(engine, session, investigation.id, u(session, "chen"), "zhou", reason="重大疑难，科长亲自调查")
         assert scope.scoped_task(session, u(session, "zhou"), investigation.id).assignee_id == u(session, "zhou").id
         # the chief may hand it on to a caseworker, never to someone without either role

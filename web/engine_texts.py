@@ -198,7 +198,6 @@ TEXTS = {
     "directory.not_listed": "「%(value)s」不在%(title)s的名录中",
     "directory.default_title": "名录",
     "directory.org_not_found": "机构「%(value)s」不存在",
-    "directory.choice": "%(name)s",
     "document.timeout": "文书生成超过 %(seconds)s 秒仍未完成，已停止",
     "document.cpu": "模板运行超过 %(seconds)s 秒 CPU 时间（可能有无尽的循环），已停止",
     "document.crashed": "文书生成进程异常退出（状态 %(status)s）",

@@ -193,7 +193,6 @@ CODES = {
     "directory.not_listed": "\"{value}\" is not in the {title} directory",
     "directory.default_title": "entries",
     "directory.org_not_found": "organisation \"{value}\" does not exist",
-    "directory.choice": "{name} ({key})",
     "document.timeout": "filling the document did not finish within {seconds} s and was stopped",
     "document.cpu": "the template ran past {seconds} s of CPU time (perhaps an endless loop) and was stopped",
     "document.crashed": "the document process exited abnormally (status {status})",

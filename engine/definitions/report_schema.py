@@ -135,8 +135,11 @@ def _condition_problems(where: str, condition: dict, fields: set[str], process: 
     return found
 
 
-def form_choices(forms: dict[str, dict]) -> dict[str, set[str]]:
-    """The values each field name may take, from every `enum` of the bundle's forms (as text, as reports compare)."""
+def form_choices(forms: dict[str, dict], files: dict[str, bytes]) -> dict[str, set[str]]:
+    """The values each field name may take, from every `enum` of the bundle's forms (as text, as reports compare);
+    none when a form could not be read (its own problem says why), so reports are not blamed for its choices."""
+    if any(p.startswith("forms/") and p.endswith(".schema.json") and p not in forms for p in files):
+        return {}
     found: dict[str, set[str]] = {}
     for schema in forms.values():
         _collect_choices(schema, found)

@@ -139,7 +139,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
     task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
                 for key, (spec, subs) in bundle.specs.items()}
-    problems.extend(report_problems(bundle.reports, files, bundle.properties, task_ids, form_choices(bundle.forms)))
+    choices = form_choices(bundle.forms, files)
+    problems.extend(report_problems(bundle.reports, files, bundle.properties, task_ids, choices))
     check_reviews(bundle, where, problems)
     return bundle, problems
 

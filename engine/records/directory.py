@@ -59,14 +59,14 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
     return errors
 
 
-def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, Msg | str]]]:
-    """For each directory or organisation field of a form (nested ones too, by property name): (key, label); a
-    label is a message where the engine words it (name and key), so the web shows it in the reader's language."""
+def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, str]]]:
+    """For each directory or organisation field of a form (nested ones too, by property name): (key, label), the
+    label being the entry's or organisation's name (people choose by name; the key is what the form stores)."""
     found: dict[str, list[tuple[str, str]]] = {}
     for name, sub in (schema.get("properties") or {}).items():
         kind = sub.get(DIRECTORY_KEYWORD)
         if kind:
-            found[name] = [(e.key, Msg("directory.choice", name=e.name, key=e.key)) for e in session.scalars(
+            found[name] = [(e.key, e.name) for e in session.scalars(
                 select(DirectoryEntry).where(DirectoryEntry.kind == kind, DirectoryEntry.active)
                 .order_by(DirectoryEntry.key))]
         elif sub.get(ORGANIZATION_KEYWORD):

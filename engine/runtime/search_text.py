@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_SEARCH_CHARS = 20_000
-_NUMBER_MARKS = re.compile(r"[\s\-+()（）]")
+_NUMBER_MARKS = re.compile(r"[\s\-+()\uff08\uff09]")      # full-width brackets too
 _NUMBER = re.compile(r"\d{7,}")
 
 
