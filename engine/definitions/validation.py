@@ -15,13 +15,11 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from ..core.errors import Problem, SandboxError
+from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import (
-    ASSIGNEE_PROPERTY, DOCUMENT_MESSAGE, DUE_PROPERTY, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY,
-    EXCLUDED_USERS_PROPERTY, OFFER_WHEN_PROPERTY,
-)
+from ..core.vocabulary import DOCUMENT_MESSAGE, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY
 from ..sandbox.script import Sandbox
+from .code_checks import UNPARSABLE, compile_problem, condition_text, expressions
 from .assignment_checks import human_task_ids, keep_with_problems
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
@@ -36,11 +34,6 @@ from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_n
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
-# Code nested deeper than this is refused at validation: compiling it recurses once per level, and a depth that
-# compiles here with the stack to spare could exhaust it at run time, deep inside the workflow engine.
-MAX_EXPRESSION_DEPTH = 100
-MAX_EXPRESSION_CHARS = 10_000        # the longest shipped script is about a tenth of this; compiling costs per character
-_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)   # what ast.parse raises on hostile text
 
 
 @dataclass
@@ -212,8 +205,8 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         return
     if getattr(ts, "manual", False):
         _check_human_task(ts, path, where, bundle, problems)
-    for label, source, mode, *inner in _expressions(ts):
-        message = _compile_problem(sandbox, source, mode)
+    for label, source, mode, *inner in expressions(ts):
+        message = compile_problem(sandbox, source, mode)
         if message:
             target = where.flow(path, inner[0]) if inner and isinstance(inner[0], tuple) else (
                 inner[0] if inner and where.find(path, inner[0]) else None) or element
@@ -231,41 +224,6 @@ def _check_task(ts, path, where: _Locator, bundle: ParsedBundle, parser, sandbox
         _check_gateway(ts, path, where, problems)
     if isinstance(ts, CallActivity) and ts.spec not in parser.get_process_ids():
         problems.append(where.problem(path, element, Msg("validation.call_missing", process=ts.spec)))
-
-
-def _compile_problem(sandbox, source: str, mode: str) -> Msg | str | None:
-    """Why diagram code does not compile in the sandbox, or None. Code too deep or too long for Python's parser
-    (which raises RecursionError or MemoryError, not SyntaxError) is a problem like any other."""
-    if len(source) > MAX_EXPRESSION_CHARS:
-        return Msg("validation.too_long", length=len(source), limit=MAX_EXPRESSION_CHARS)
-    too_deep = Msg("validation.too_deep", limit=MAX_EXPRESSION_DEPTH)
-    try:
-        depth = _depth(ast.parse(source.strip() if mode == "eval" else source, mode=mode))
-    except (RecursionError, MemoryError):
-        return too_deep
-    except (SyntaxError, ValueError):
-        depth = 0                       # the sandbox names the syntax error
-    if depth > MAX_EXPRESSION_DEPTH:
-        return too_deep
-    try:
-        sandbox.compile(source, mode)
-    except SandboxError as exc:
-        return exc.msg
-    except (RecursionError, MemoryError):
-        return too_deep
-    except ValueError as exc:           # e.g. a NUL character, which ast.parse refuses with ValueError
-        return str(exc)
-    return None
-
-
-def _depth(tree: ast.AST) -> int:
-    """How deep a syntax tree is, counted without recursion."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
 
 def _check_human_task(ts, path, where: _Locator, bundle: ParsedBundle, problems) -> None:
@@ -287,7 +245,7 @@ def _document_template(event) -> str | None:
         return None
     try:
         node = ast.parse(event.expression.strip(), mode="eval").body
-    except _UNPARSABLE:
+    except UNPARSABLE:
         return None
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
@@ -300,7 +258,7 @@ def _constant_timer_problem(event) -> Msg | None:
     """A timer written as a constant ISO 8601 string must parse; computed ones are checked when they run."""
     try:
         value = ast.literal_eval(event.expression.strip())
-    except (*_UNPARSABLE, TypeError):
+    except (*UNPARSABLE, TypeError):
         return None
     if not isinstance(value, str):
         return Msg("validation.timer_not_text", type=type(value).__name__)
@@ -319,20 +277,12 @@ def _constant_timer_problem(event) -> Msg | None:
 def _check_gateway(ts, path, where: _Locator, problems) -> None:
     if len(ts.outputs) < 2 or ts.default_task_spec is not None:
         return
-    conditions = [_condition_text(c) for c, _ in ts.cond_task_specs]
+    conditions = [condition_text(c) for c, _ in ts.cond_task_specs]
     if len(conditions) == 2 and _complementary(*conditions):
         return
     problems.append(where.problem(
         path, ts.bpmn_id,
         Msg("validation.no_default_flow")))
-
-
-def _condition_text(cond) -> str | None:
-    """The expression text of a sequence-flow condition (SpiffWorkflow wraps it in an operator)."""
-    if cond is None or isinstance(cond, str):
-        return cond
-    args = getattr(cond, "args", None)
-    return args[0] if args else None
 
 
 def _complementary(first: str, second: str) -> bool:
@@ -342,70 +292,8 @@ def _complementary(first: str, second: str) -> bool:
         a, b = norm(first), norm(second)
         neg_a = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(first.strip(), mode="eval").body))
         neg_b = ast.dump(ast.UnaryOp(op=ast.Not(), operand=ast.parse(second.strip(), mode="eval").body))
-    except _UNPARSABLE:
+    except UNPARSABLE:
         return False
     return b == neg_a or a == neg_b
 
 
-def _expressions(ts):
-    """Every piece of code a task spec will hand to the script engine, as (label, source, mode)."""
-    for cond, _ in getattr(ts, "cond_task_specs", []) or []:
-        text = _condition_text(cond)
-        if text:
-            yield Msg("label.condition"), text, "eval", ("flow", getattr(ts, "bpmn_id", None), text.strip())
-    for attr in ("script", "prescript", "postscript"):
-        if getattr(ts, attr, None):
-            yield Msg(f"label.{attr}"), getattr(ts, attr), "exec"
-    for attr, label in (("cardinality", "cardinality"), ("condition", "completion")):
-        value = getattr(ts, attr, None)
-        if isinstance(value, str) and value:
-            yield Msg(f"label.{label}"), value, "eval"
-    yield from _property_expressions(ts)
-    event = getattr(ts, "event_definition", None)
-    if event is not None:
-        if isinstance(event, TimerEventDefinition):
-            yield Msg("label.timer"), event.expression, "eval"
-        elif getattr(event, "expression", None):
-            yield Msg("label.event"), event.expression, "eval"
-    engine = getattr(ts, "dmnEngine", None)
-    if engine is not None:
-        yield from _dmn_expressions(engine.decision_table)
-
-
-def _property_expressions(ts):
-    """Expressions written as element properties: when a message may be sent, a task's due moment, assignee and
-    excluded users."""
-    properties = (getattr(ts, "extensions", None) or {}).get("properties") or {}
-    for name, label in ((OFFER_WHEN_PROPERTY, "offer_when"), (DUE_PROPERTY, "due"), (ASSIGNEE_PROPERTY, "assignee"),
-                        (EXCLUDED_USERS_PROPERTY, "excluded_users")):
-        if properties.get(name):
-            yield Msg(f"label.{label}"), properties[name], "eval"
-
-
-def _dmn_expressions(table):
-    """DMN code, each with the DMN element it sits on (inputs first; a bad input is reported once)."""
-    bad_inputs = set()
-    for inp in table.inputs:
-        if inp.expression:
-            yield Msg("label.dmn_input", name=inp.label or inp.id), inp.expression, "eval", inp.id
-            bad_inputs.add(inp.id)
-    for rule in table.rules:
-        for entry in rule.inputEntries:
-            for lhs in entry.lhs:
-                if lhs and lhs.strip() not in ("", "-"):
-                    # The input expression was checked on its own; check the entry against a plain name.
-                    yield Msg("label.dmn_condition", row=rule.row_number), _dmn_match("dmninput", lhs), "eval", entry.id
-        for out in rule.outputEntries:
-            if out.text and out.text.strip():
-                yield Msg("label.dmn_output", row=rule.row_number), out.text, "eval", out.id
-
-
-def _dmn_match(input_expr: str, match: str) -> str:
-    """The expression SpiffWorkflow's DMN engine will build from an input entry."""
-    if "?" in match:
-        return match.replace("?", "dmninputexpr")
-    try:
-        ast.parse(match.strip(), mode="eval")
-        return f"({input_expr}) == ({match})"
-    except _UNPARSABLE:
-        return f"({input_expr}) {match}"
