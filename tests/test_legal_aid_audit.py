@@ -117,15 +117,21 @@ def test_a_standard_revised_after_the_pilot_applies_to_the_later_wave_only(engin
         assert pilot.meta["stage"] == later.meta["stage"] == "待区县审核"
 
 
+def la_a_item(**changes) -> dict:
+    """The data the campaign starts LA-a's assessment with (a pilot of 东城), for tests that start it directly."""
+    return {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
+            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
+            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
+            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2026-03-31",
+            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"},
+            **changes}
+
+
 def test_rectification_is_reminded_then_supervised_by_the_county_then_escalated_to_the_centre(engine, session,
                                                                                                institutions):
     from engine.core.case_records import Notification
 
-    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
-            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
-            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
-            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2026-03-31",
-            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+    item = la_a_item()
     with time_machine.travel(at("2025-06-16T09:00"), tick=True) as clock:
         case = cases.start_case(engine, session, "legal_aid_assessment", item, org_code="LA-a", actor="fang")
         self_assessed(engine, session, "LA-a", 80)
@@ -158,11 +164,7 @@ def test_the_contact_and_the_district_review_are_reminded_then_supervised(engine
     before their end; past it the district bureau supervises the contact and the city's centre the district."""
     from engine.core.case_records import Notification
 
-    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
-            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
-            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
-            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2026-03-31",
-            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+    item = la_a_item()
 
     def titles(case_id):
         return sorted(n.title for n in session.scalars(select(Notification).where(Notification.case_id == case_id)))
@@ -202,11 +204,7 @@ def test_the_spot_check_the_acceptance_and_the_recheck_remind_3_working_days_bef
 
     from engine.core.case_records import Notification
 
-    item = {"case_org": "LA-a", "institution_code": "LA-a", "institution_name": "A区法律援助中心", "district": "county-a",
-            "in_scope": True, "pilot": True, "wave": "pilot", "wave_label": "试点", "campaign_title": "达标活动",
-            "year": 2025, "issuer_name": "市司法局", "period_from": "2024-07-01", "period_to": "2025-06-30",
-            "contact_until": "2025-06-30", "self_until": "2025-09-10", "accept_until": "2025-12-31",
-            "lane_orgs": {"区县法律援助审核员": "county-a", "法律援助活动组织员": "city", "法律援助达标领导小组": "city"}}
+    item = la_a_item(accept_until="2025-12-31")
 
     def reminded_before_due(clock, case_id, name, title):
         """Nothing before the moment 3 working days ahead of the task's due time; the reminder just after it."""
