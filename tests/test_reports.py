@@ -186,3 +186,63 @@ def test_two_reports_or_ledgers_declaring_one_key_are_refused_at_the_second():
         key = json.loads(content)["key"]
         assert (problem.file, problem.element, problem.msg.code) == (copy, "/key", f"{kind}.duplicate_key")
         assert problem.msg.params == {"key": key, "other": shipped} and problem.line is not None
+
+
+RANKING = {"key": "county_ranking", "title": "排名", "process": "lawyer_complaint", "groupBy": "@org",
+           "measures": [{"name": "received", "label": "收到", "kind": "count"},
+                        {"name": "backlog", "label": "积压", "kind": "count", "where": {"@status": "running"}},
+                        {"name": "overdue", "label": "逾期", "kind": "overdue",
+                         "tasks": ["Task_preliminary", "Task_notify"]},
+                        {"name": "on_time_review", "label": "审查按期率", "kind": "on_time",
+                         "tasks": ["Task_preliminary"]}],
+           "ranking": {"label": "得分", "formula": "100 * on_time_review - 10 * overdue"}}
+
+
+def test_a_ranking_formula_written_as_data_orders_the_counties(engine, session, complaints):
+    boss = user(session, "boss")
+    bundles.deploy(session, bundle_with({"forms/complaint/zz_ranking.report.json": json.dumps(RANKING).encode()}),
+                   engine=engine)
+    session.commit()
+    with time_machine.travel(at("2025-11-10T12:00"), tick=False):
+        result = reports.compute(session, boss, reports.report(session, boss, "county_ranking"))
+        # County A: reviews 2 of 3 on time (a3 late); overdue: a1 and a2 (notice open past its 3 working days)
+        # and a3 (review done late). County B: 1 of 1 on time; b1's notice is overdue. The bar has no data.
+        rows = [(g.key, g.figures["overdue"].value, g.score, g.rank) for g in result.groups]
+        assert rows == [("county-b", 1, 90.0, 1), ("county-a", 3, round(200 / 3 - 30, 2), 2),
+                        ("city-bar", 0, None, None)]
+        assert {g.key: g.figures["backlog"].value for g in result.groups} == {"county-a": 4, "county-b": 1,
+                                                                              "city-bar": 0}
+        late = reports.cases_behind(session, boss, result.report, measure="overdue", group="county-a")
+        assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "a3"))
+    with time_machine.travel(at("2025-10-14T12:00"), tick=False):       # before any notice was due: none overdue
+        early = reports.compute(session, boss, reports.report(session, boss, "county_ranking"))
+        assert {g.key: g.figures["overdue"].value for g in early.groups}["county-a"] == 1     # a3, done late
+
+
+def test_ties_share_a_rank_and_the_order_may_be_ascending():
+    groups = [reports.Group(k, figures={"x": reports.Figure(v)}) for k, v in (("a", 3), ("b", 5), ("c", 3), ("d", None))]
+    ordered = reports.ranked({"ranking": {"formula": "x * 2"}}, groups)
+    assert [(g.key, g.score, g.rank) for g in ordered] == [("b", 10, 1), ("a", 6, 2), ("c", 6, 2), ("d", None, None)]
+    ascending = reports.ranked({"ranking": {"formula": "x", "order": "asc"}}, ordered)
+    assert [(g.key, g.rank) for g in ascending] == [("a", 1), ("c", 1), ("b", 3), ("d", None)]
+    failing = reports.ranked({"ranking": {"formula": "1 / (x - 3)"}}, groups)     # a row whose formula fails
+    assert [(g.key, g.rank) for g in failing] == [("b", 1), ("a", None), ("c", None), ("d", None)]
+
+
+def test_a_ranking_formula_that_does_not_compile_or_reads_no_measure_is_refused():
+    from engine.definitions.report_schema import semantic_problems
+
+    properties = {"lawyer_complaint": {"reportableFields": "channel"}}
+    tasks = {"lawyer_complaint": {"Task_preliminary", "Task_notify"}}
+    for formula, code, name in (("100 * on_time_review -", "reportdef.bad_formula", None),
+                                ("__import__('os').getcwd()", "reportdef.bad_formula", None),
+                                ("on_time_review * speed", "reportdef.formula_unknown_name", "speed")):
+        report = {**RANKING, "ranking": {"formula": formula}}
+        found = [(where, msg.code, n) for where, msg, n in semantic_problems(report, properties, tasks, {})]
+        assert found == [("/ranking/formula", code, name)], formula
+
+
+def test_the_shipped_ranking_leaves_a_county_without_an_on_time_figure_unranked(session, complaints):
+    boss = user(session, "boss")
+    result = reports.compute(session, boss, reports.report(session, boss, "complaint_ranking"))
+    assert all(g.rank is None and g.score is None for g in result.groups)      # no investigation finished yet

@@ -118,3 +118,22 @@ def test_the_law_firm_and_legal_aid_figures_equal_the_counts_made_by_hand(app, c
     files = client.get("/api/v1/stats/legal_aid_file_grades", headers=token).get_json()["groups"]
     assert {g["key"]: g["figures"]["files"]["value"] for g in files} == dict(
         Counter(m["grade_label"] for m in _metas(app, "legal_aid_file_review") if m.get("grade_label"))) == {"良好": 1}
+
+
+def test_the_ranking_shows_its_formula_rank_and_score_and_exports_them(app, client):
+    login(client, "admin")
+    page = client.get("/stats").get_data(as_text=True)
+    section = page[page.index('id="report-complaint_ranking"'):]
+    section = section[:section.index("</section>")]
+    assert "考核排名" in section and "<th>排名</th>" in section and "<th>综合得分</th>" in section
+    assert "排名公式" in section and "on_time_handling" in section
+    sheet = load_workbook(io.BytesIO(client.get("/stats/complaint_ranking/export.xlsx").data)).active
+    headers = [c.value for c in sheet[2]]
+    assert headers[0] == "排名" and headers[1] == "单位" and headers[-1] == "综合得分"
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows[-1][1] == "合计" and {r[1] for r in rows[:-1]} >= {"东城区司法局", "西城县司法局"}
+    answer = client.get("/api/v1/stats/complaint_ranking", headers=token_for(app, "admin")).get_json()
+    assert all("rank" in g and "score" in g for g in answer["groups"])
+    client.get("/lang/en")
+    english = text(client.get("/stats"))
+    assert "Rank" in english and "Ranking formula" in english

@@ -259,6 +259,8 @@ DEFINITION_TEXTS = {
     "reportdef.zero_base": "比率的基数条件不可能成立（%(field)s：%(values)s），分母永远为零",
     "reportdef.never_holds": "没有案件能满足该条件（%(field)s：%(values)s）",
     "reportdef.unknown_value": "%(field)s 在本版本的表单中没有取值 %(values)s",
+    "reportdef.bad_formula": "排名公式无法在沙箱中编译：%(detail)s",
+    "reportdef.formula_unknown_name": "排名公式引用了 %(name)s，它不是本报表的指标",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
 }

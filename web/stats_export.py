@@ -17,19 +17,21 @@ def workbook(shown: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = shown["title"][:31]
-    width = len(shown["columns"]) + 1
+    ranking = shown.get("ranking")
+    width = len(shown["columns"]) + (3 if ranking else 1)
     sheet.append([f"{shown['title']}（{shown['scope']}，{shown['period']}）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([shown["group_label"], *(c["label"] for c in shown["columns"])])
+    sheet.append([*([_("排名")] if ranking else []), shown["group_label"], *(c["label"] for c in shown["columns"]),
+                  *([ranking["label"]] if ranking else [])])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     month = shown["rows"] and all(_is_month(r["key"]) for r in shown["rows"])
     for row in shown["rows"]:
         first = datetime.strptime(row["key"], "%Y-%m") if month else row["label"]
-        _append(sheet, first, row["cells"], "yyyy-mm" if month else None)
-    _append(sheet, _("合计"), shown["total"], None)
+        _append(sheet, first, row["cells"], "yyyy-mm" if month else None, ranking and row)
+    _append(sheet, _("合计"), shown["total"], None, ranking and {})
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
@@ -41,10 +43,15 @@ def workbook(shown: dict) -> bytes:
     return out.getvalue()
 
 
-def _append(sheet, first, cells: list[dict], first_format: str | None) -> None:
-    """One row: its name, then each figure as a number cell (a rate as a percentage), 无数据 as text."""
-    sheet.append([first, *(c["value"] if c["value"] is not None else c["text"] for c in cells)])
-    row = sheet[sheet.max_row]
+def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: dict | None = None) -> None:
+    """One row: (its rank,) its name, then each figure as a number cell (a rate as a percentage), 无数据 as text
+    (and its score)."""
+    values = [first, *(c["value"] if c["value"] is not None else c["text"] for c in cells)]
+    if ranked is not None:
+        score = ranked.get("score")
+        values = [ranked.get("rank"), *values, float(score) if score is not None else None]
+    sheet.append(values)
+    row = sheet[sheet.max_row][1:] if ranked is not None else sheet[sheet.max_row]
     if first_format:
         row[0].number_format = first_format
     for target, cell in zip(row[1:], cells):

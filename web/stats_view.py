@@ -94,14 +94,18 @@ def present(db, result: reports.Result, filters: dict) -> dict:
     active = bundles.active_bundle(db)
     choices = casework.choice_labels(db, active.id) if active else {}
     cols = columns(definition)
-    rows = [{"key": g.key, "label": group_label(definition, g, choices),
+    rows = [{"key": g.key, "label": group_label(definition, g, choices), "rank": g.rank,
+             "score": None if g.score is None else f"{g.score:g}",
              "cells": [cell(c, g.figures[c["measure"]["name"]], _link(definition, c, g.key, filters)) for c in cols]}
             for g in result.groups]
+    ranking = definition.get("ranking")
     total = [cell(c, result.total[c["measure"]["name"]], _link(definition, c, None, filters)) for c in cols]
     return {"key": definition["key"], "title": definition["title"], "description": definition.get("description", ""),
             "chart": definition.get("chart", "bar"), "group_label": definition.get("groupLabel", _("分组")),
             "columns": cols, "rows": rows, "total": total, "scope": result.root.name,
-            "period": _period_text(result.since, result.until), "series": _series(cols, rows)}
+            "period": _period_text(result.since, result.until), "series": _series(cols, rows),
+            "ranking": ranking and {"label": ranking.get("label") or _("得分"), "formula": ranking["formula"],
+                                    "description": ranking.get("description", "")}}
 
 
 def _link(definition: dict, column: dict, group: str | None, filters: dict) -> str:

@@ -254,8 +254,9 @@ TERMS: tuple[Term, ...] = (
     # Issue 20, part "reports as data".
     Term(REPORT_FILE, FILE, "JSON (`forms/**/*.report.json`)",
          "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
-         "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time` and `duration` of "
-         "tasks), each figure counting only the cases the reader may see"),
+         "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time`, `duration` and "
+         "`overdue` of tasks) and an optional `ranking` formula over them (考核排名), each figure counting only the "
+         "cases the reader may see"),
     # Issue 18, approvals.
     Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
          "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "

@@ -7,15 +7,18 @@ not report, a task it does not have, a measure named twice, a condition no case 
 pointer and the line."""
 from __future__ import annotations
 
+import ast
 
 from jsonschema import Draft202012Validator
 
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY
+from ..sandbox import Sandbox
+from .code_checks import compile_problem
 from .json_files import Locator, keyed_definitions, parse_definition, schema_problems
 
-KINDS = ("count", "rate", "on_time", "duration")
+KINDS = ("count", "rate", "on_time", "duration", "overdue")
 GROUPINGS = ("@org", "@month", "@status")
 STATUSES = ("running", "suspended", "completed", "terminated", "error")
 CHARTS = ("bar", "line", "stacked", "pie")
@@ -35,7 +38,8 @@ _MEASURE = {
                                    "items": {"type": "integer", "minimum": 1, "maximum": 100}},
                    "unit": {"enum": ["days", "hours"]}, "description": {"type": "string"}},
     "allOf": [{"if": {"properties": {"kind": {"const": "rate"}}}, "then": {"required": ["where", "base"]}},
-              {"if": {"properties": {"kind": {"enum": ["on_time", "duration"]}}}, "then": {"required": ["tasks"]}},
+              {"if": {"properties": {"kind": {"enum": ["on_time", "duration", "overdue"]}}},
+               "then": {"required": ["tasks"]}},
               {"if": {"properties": {"kind": {"const": "duration"}}}, "then": {"required": ["percentiles"]}}],
 }
 REPORT_SCHEMA = {
@@ -49,9 +53,15 @@ REPORT_SCHEMA = {
         "valueLabels": {"type": "object", "additionalProperties": _TEXT},
         "order": {"type": "integer"},
         "measures": {"type": "array", "minItems": 1, "maxItems": 20, "items": _MEASURE},
+        "ranking": {"type": "object", "required": ["formula"], "additionalProperties": False,
+                    "properties": {"label": _TEXT, "formula": {"type": "string", "minLength": 1, "maxLength": 2000},
+                                   "order": {"enum": ["desc", "asc"]}, "description": {"type": "string"}}},
     },
 }
+# What a ranking formula may call besides the report's measures.
+FORMULA_FUNCTIONS = frozenset({"min", "max", "abs", "round"})
 _VALIDATOR = Draft202012Validator(REPORT_SCHEMA)
+_FORMULA_SANDBOX = Sandbox()          # no helpers: a formula sees only the row's figures
 
 
 def is_report_path(path: str) -> bool:
@@ -108,7 +118,20 @@ def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str
         for task in measure.get("tasks", []):
             if task not in tasks.get(process, set()):
                 found.append((f"{at}/tasks", Msg("reportdef.unknown_task", task=task, process=process), task))
+    if "ranking" in report:
+        found += _formula_problems(report["ranking"]["formula"], names)
     return found
+
+
+def _formula_problems(formula: str, measures: set[str]) -> list[tuple[str, Msg, str | None]]:
+    """A ranking formula that does not compile in the sandbox, or names what is neither a measure nor one of the
+    few functions it may call."""
+    problem = compile_problem(_FORMULA_SANDBOX, formula, "eval")
+    if problem is not None:
+        return [("/ranking/formula", Msg("reportdef.bad_formula", detail=problem), None)]
+    unknown = sorted({node.id for node in ast.walk(ast.parse(formula.strip(), mode="eval"))
+                      if isinstance(node, ast.Name)} - measures - FORMULA_FUNCTIONS)
+    return [("/ranking/formula", Msg("reportdef.formula_unknown_name", name=name), name) for name in unknown]
 
 
 def _condition_problems(where: str, condition: dict, fields: set[str], process: str, choices: dict[str, set[str]],

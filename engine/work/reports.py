@@ -1,26 +1,31 @@
 """Reports for leaders: the figures a report definition (`forms/**/*.report.json`) declares, computed for a reader,
 an organisation of the reader's subtree and a period, each able to name the cases behind it. Only the cases of
 that subtree count (the one rule of `engine/core/scope.py`); a rate whose base is empty has no value (shown as
-no data), never a division by zero."""
+no data), never a division by zero. A report with a ranking (考核排名) scores each row by its formula, evaluated in
+the sandbox over the row's figures, and ranks the rows; a row missing a figure the formula reads is not ranked."""
 from __future__ import annotations
 
+import ast
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import NotFound
+from ..core.errors import NotFound, SandboxError
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, Organization, User
 from ..core.scope import organization
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
+from ..sandbox import Sandbox
 from . import report_sql as sql
 
 _LOADED: dict[int, list[dict]] = {}       # bundle id -> its reports (a bundle version never changes)
+_FORMULAS = Sandbox()                      # a ranking formula sees only the row's figures, each run in its own scope
+TASK_KINDS = ("on_time", "duration", "overdue")
 
 
 @dataclass
@@ -41,6 +46,8 @@ class Group:
     key: str
     name: str | None = None
     figures: dict[str, Figure] = field(default_factory=dict)
+    score: float | None = None
+    rank: int | None = None
 
 
 @dataclass
@@ -97,15 +104,17 @@ def root_of(session: Session, user: User, org_code: str | None) -> Organization:
 
 
 def compute(session: Session, user: User, definition: dict, *, org_code: str | None = None,
-            since: date | None = None, until: date | None = None) -> Result:
-    """The report's figures for the organisation (default: the user's own) and the period (China days)."""
+            since: date | None = None, until: date | None = None, now: datetime | None = None) -> Result:
+    """The report's figures for the organisation (default: the user's own) and the period (China days); overdue
+    steps are those past their due time at `now` (default: the present), and a ranking orders the rows."""
     root = root_of(session, user, org_code)
     dialect = session.get_bind().dialect.name
+    now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
     measured = _case_measures(session, dialect, definition, root, since, until)
     for measure in definition["measures"]:
-        if measure["kind"] in ("on_time", "duration"):
-            measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until)
+        if measure["kind"] in TASK_KINDS:
+            measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until, now)
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     for name, found in measured.items():
         for key, parts in found.items():
@@ -116,7 +125,41 @@ def compute(session: Session, user: User, definition: dict, *, org_code: str | N
         group.figures = {m["name"]: _figure(m, found.get(m["name"], [])) for m in definition["measures"]}
     total = {m["name"]: _figure(m, [p for one in rows.values() for p in one.get(m["name"], [])])
              for m in definition["measures"]}
+    if "ranking" in definition:
+        groups = ranked(definition, groups)
     return Result(definition, root, since, until, groups, total)
+
+
+def ranked(definition: dict, groups: list[Group]) -> list[Group]:
+    """The rows scored by the report's ranking formula and ordered by rank (ties share a rank; rows without a
+    score come last, unranked)."""
+    ranking = definition["ranking"]
+    formula = ranking["formula"]
+    read = {n.id for n in ast.walk(ast.parse(formula.strip(), mode="eval")) if isinstance(n, ast.Name)}
+    for group in groups:
+        group.score = group.rank = None
+        values = {name: _plain(figure) for name, figure in group.figures.items() if name in read}
+        if any(v is None for v in values.values()):
+            continue
+        try:
+            score = _FORMULAS.evaluate(formula, values)
+        except SandboxError:
+            continue
+        if isinstance(score, (int, float)) and not isinstance(score, bool) and math.isfinite(score):
+            group.score = round(float(score), 2)
+    order = -1 if ranking.get("order", "desc") == "desc" else 1
+    scored = sorted((g for g in groups if g.score is not None), key=lambda g: order * g.score)
+    for n, group in enumerate(scored):
+        group.rank = scored[n - 1].rank if n and group.score == scored[n - 1].score else n + 1
+    return scored + [g for g in groups if g.score is None]
+
+
+def _plain(figure: Figure):
+    """A figure as a ranking formula reads it: a count, a share (0–1), a duration's first percentile; None when
+    there is nothing to count."""
+    if isinstance(figure.value, dict):
+        return next(iter(figure.value.values()), None)
+    return figure.value
 
 
 def _case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
@@ -138,10 +181,17 @@ def _case_measures(session, dialect, definition, root, since, until) -> dict[str
     return found
 
 
-def _task_measure(session, dialect, definition, measure, root, since, until) -> dict[str, list]:
-    """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), or a
+def _task_measure(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
+    """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), an
+    overdue count's ([cases with such a step done late or still open past its due time at `now`]), or a
     duration's (the seconds each task took)."""
     column = sql.group_column(dialect, definition["groupBy"])
+    if measure["kind"] == "overdue":
+        late = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]), _late(now))
+        query = (select(column, func.count()).select_from(Case).join(Organization, Case.org_id == Organization.id)
+                 .where(sql.condition(dialect, measure.get("where")),
+                        sql.counted(dialect, definition, root, since, until), Case.id.in_(late)).group_by(column))
+        return {_raw(k): [int(n)] for k, n in session.execute(query)}
     tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
              sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
     if measure["kind"] == "on_time":
@@ -157,6 +207,13 @@ def _task_measure(session, dialect, definition, measure, root, since, until) -> 
     for key, started, done in session.execute(query):
         found.setdefault(_raw(key), []).append((done - started).total_seconds())
     return found
+
+
+def _late(now: datetime):
+    """SQL: a step done after its due time, or still open past it at `now`."""
+    return and_(HumanTask.due_at.is_not(None),
+                or_(and_(HumanTask.status == "completed", HumanTask.completed_at > HumanTask.due_at),
+                    and_(HumanTask.status == "ready", HumanTask.due_at < now)))
 
 
 def _raw(key) -> str:
@@ -197,7 +254,7 @@ def _groups(definition, root, children, rows, since, until) -> list[Group]:
 def _figure(measure: dict, parts: list) -> Figure:
     """One measure's figure from its raw parts (one list per raw group rolled into this row)."""
     kind = measure["kind"]
-    if kind == "count":
+    if kind in ("count", "overdue"):
         return Figure(sum(p[0] for p in parts))
     if kind in ("rate", "on_time"):
         hits, base = sum(p[0] for p in parts), sum(p[1] for p in parts)
@@ -215,10 +272,11 @@ def _percentile(ordered: list[float], p: int) -> float:
 
 def cases_behind(session: Session, user: User, definition: dict, *, measure: str | None = None,
                  group: str | None = None, part: str = "hit", org_code: str | None = None,
-                 since: date | None = None, until: date | None = None, limit: int = 500) -> list[Case]:
+                 since: date | None = None, until: date | None = None, limit: int = 500,
+                 now: datetime | None = None) -> list[Case]:
     """The cases a figure counts, newest first: the report's cases in the group (`group` None: every group)
     meeting the measure (`part` "base": a rate's or an on-time rate's base; "late": tasks done after their due
-    time)."""
+    time; an overdue count's cases are those with a step late at `now`)."""
     root = root_of(session, user, org_code)
     dialect = session.get_bind().dialect.name
     query = (select(Case).join(Organization, Case.org_id == Organization.id)
@@ -229,15 +287,18 @@ def cases_behind(session: Session, user: User, definition: dict, *, measure: str
     if measure and chosen is None:
         raise NotFound(Msg("report.measure_not_found", measure=measure), measure=measure)
     if chosen is not None:
-        query = query.where(_meets(dialect, chosen, part))
+        query = query.where(_meets(dialect, chosen, part, now or datetime.now(timezone.utc)))
     return list(session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
 
 
-def _meets(dialect: str, measure: dict, part: str):
+def _meets(dialect: str, measure: dict, part: str, now: datetime):
     """SQL: the case counts in the measure's figure (or its base)."""
     where = sql.condition(dialect, measure.get("where"))
     if measure["kind"] == "count":
         return where
+    if measure["kind"] == "overdue":
+        return and_(where, Case.id.in_(select(HumanTask.case_id).where(
+            HumanTask.element_id.in_(measure["tasks"]), _late(now))))
     if measure["kind"] == "rate":
         base = sql.condition(dialect, measure.get("base"))
         return base if part == "base" else and_(base, where)

@@ -35,7 +35,7 @@ class StatsCasesQuery(StatsPeriodQuery):
 class StatsMeasureOut(Schema):
     name = fields.String()
     label = fields.String()
-    kind = fields.String(metadata={"description": "count、rate、on_time 或 duration"})
+    kind = fields.String(metadata={"description": "count、rate、on_time、duration 或 overdue"})
 
 
 class StatsReportOut(Schema):
@@ -57,6 +57,8 @@ class StatsGroupOut(Schema):
     key = fields.String()
     name = fields.String(allow_none=True, metadata={"description": "机构名称（按机构分组时）"})
     figures = fields.Dict(keys=fields.String(), values=fields.Nested(StatsFigureOut))
+    score = fields.Float(allow_none=True, metadata={"description": "排名公式算得的得分（报表有考核排名时；缺少所需数字时为 null）"})
+    rank = fields.Integer(allow_none=True, metadata={"description": "名次（并列同名次；未排名为 null）"})
 
 
 class StatsResultOut(Schema):
