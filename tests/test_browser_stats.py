@@ -3,10 +3,13 @@ the figures drawn by ECharts, clicks a bar with the mouse and lands on the cases
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 
 from .browser import shot, sign_in
+from .conftest import DEMO_MOMENT
 
 pytestmark = pytest.mark.browser
 
@@ -50,3 +53,45 @@ def test_a_leader_filters_a_county_and_a_month_and_clicks_a_bar(live_server, new
     assert rows.count() == 2                                                  # the header and one case
     assert "东城区司法局" in rows.nth(1).inner_text()
     shot(page, "stats-02-cases")
+
+
+def _review_a_week_late(app) -> None:
+    """A county caseworker finishes one demo complaint's 初审 six days after it was registered."""
+    from sqlalchemy import select
+
+    from engine.core import people
+    from engine.core.models import HumanTask
+    from engine.runtime import cases
+    from web.database import session as db_session
+    from web.workflow import engine as web_engine
+
+    from .complaint_steps import review
+
+    with app.app_context():
+        db = db_session()
+        task = db.scalars(select(HumanTask).where(HumanTask.element_id == "Task_preliminary",
+                                                  HumanTask.status == "ready").order_by(HumanTask.id)).first()
+        worker = people.candidates(db, task)[0]
+        cases.complete_task(web_engine(), db, task.id, review("accept"), user=worker)
+
+
+def test_the_bottleneck_map_colours_the_slowest_step(app, live_server, new_page):
+    base, page = live_server, new_page()
+    with time_machine.travel(DEMO_MOMENT + timedelta(days=6), tick=False):
+        _review_a_week_late(app)
+        sign_in(page, base, "admin")
+        page.goto(base + "/stats?process=lawyer_complaint")
+        page.locator("#stats-bottlenecks").click()
+        page.wait_for_url(re.compile(r".*/stats/bottlenecks\?.*"))
+        page.wait_for_selector("#bottleneck-map[data-rendered='true']")
+        slowest = page.locator("#bottleneck-steps tr[data-heat='5']").first
+        assert slowest.get_attribute("data-step") == "Task_preliminary"       # six days against none elsewhere
+        shape = page.locator("#bottleneck-map g.djs-element[data-element-id='Task_preliminary']")
+        assert "heat-5" in (shape.get_attribute("class") or "")
+        badge = page.locator("#bottleneck-map .heat-badge[data-step='Task_preliminary']").inner_text()
+        assert badge.startswith("均 ") and "P90 6 " in badge     # the other demo reviews took no time
+        shot(page, "stats-03-bottlenecks")
+        page.locator("#map-by").select_option("overdue")
+        page.locator("#map-apply").click()
+        page.wait_for_url(re.compile(r".*by=overdue.*"))
+        page.wait_for_selector("#bottleneck-map[data-rendered='true']")

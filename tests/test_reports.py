@@ -246,3 +246,24 @@ def test_the_shipped_ranking_leaves_a_county_without_an_on_time_figure_unranked(
     boss = user(session, "boss")
     result = reports.compute(session, boss, reports.report(session, boss, "complaint_ranking"))
     assert all(g.rank is None and g.score is None for g in result.groups)      # no investigation finished yet
+
+
+def test_the_bottleneck_map_times_each_step_and_counts_its_overdue(session, complaints):
+    from engine.work import bottlenecks
+
+    boss, chief = user(session, "boss"), user(session, "zhou")
+    with time_machine.travel(at("2025-11-10T12:00"), tick=False):
+        city = {s.element_id: s for s in bottlenecks.step_figures(session, boss, "lawyer_complaint").steps}
+        county = bottlenecks.step_figures(session, chief, "lawyer_complaint")
+        late = bottlenecks.late_cases(session, boss, "lawyer_complaint", "Task_notify")
+    # 初审: a1, a2 and b1 reviewed at once, a3 after 28 days (late); a4 still open within its limit.
+    review = city["Task_preliminary"]
+    assert (review.done, review.open, review.overdue, review.mean_days, review.p90_days) == (4, 1, 1, 7.0, 28.0)
+    notice = city["Task_notify"]          # a1, a2 and b1 wait for their notice past the 3 working days
+    assert (notice.done, notice.open, notice.overdue, notice.mean_days) == (0, 3, 3, None)
+    assert county.steps[0].element_id == "Task_preliminary"                  # the slowest step comes first
+    mine = {s.element_id: s for s in county.steps}                           # county A only: b1 is not counted
+    assert (mine["Task_preliminary"].done, mine["Task_preliminary"].mean_days, mine["Task_notify"].open) == (3, 9.3, 2)
+    assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "b1"))
+    assert bottlenecks.step_figures(session, chief, "lawyer_complaint", since=date(2024, 1, 1),
+                                    until=date(2024, 1, 31)).steps == []

@@ -3,6 +3,7 @@ figures equal counts made by hand over the cases the reader may see; a report is
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 
 from openpyxl import load_workbook
@@ -137,3 +138,28 @@ def test_the_ranking_shows_its_formula_rank_and_score_and_exports_them(app, clie
     client.get("/lang/en")
     english = text(client.get("/stats"))
     assert "Rank" in english and "Ranking formula" in english
+
+
+def test_the_bottleneck_map_colours_the_steps_and_lists_their_overdue_cases(app, client):
+    login(client, "admin")
+    page = client.get("/stats?process=lawyer_complaint").get_data(as_text=True)
+    assert 'id="stats-bottlenecks"' in page
+    page = client.get("/stats/bottlenecks?process=lawyer_complaint&by=overdue").get_data(as_text=True)
+    assert "瓶颈图" in page and "律师执业投诉处理" in page and 'id="bottleneck-map"' in page
+    rows = re.findall(r'<tr data-step="([^"]+)" data-heat="(\d)">', page)
+    assert rows and {heat for _, heat in rows} <= set("012345")
+    diagram = client.get("/stats/bottlenecks/lawyer_complaint/diagram.bpmn")
+    assert diagram.status_code == 200 and b'id="lawyer_complaint"' in diagram.data
+    links = re.findall(r'href="(/stats/bottlenecks/cases\?[^"]+)"', page)
+    for link in links[:2]:                    # each overdue count opens as many cases as it says (or the list's cap)
+        listed = text(client.get(link.replace("&amp;", "&")))
+        assert "瓶颈图" in listed and "逾期" in listed
+    client.get("/lang/en")
+    english = text(client.get("/stats/bottlenecks"))
+    assert "Bottleneck map" in english and "Mean time (days)" in english and "平均用时" not in english
+
+
+def test_the_bottleneck_map_is_for_those_who_may_see_statistics(client):
+    login(client, "xu")
+    assert client.get("/stats/bottlenecks").status_code == 403
+    assert client.get("/stats/bottlenecks/lawyer_complaint/diagram.bpmn").status_code == 403

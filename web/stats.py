@@ -1,16 +1,17 @@
 """统计: the reports of the active version (`forms/**/*.report.json`) for leaders and supervisors, with filters for
 period, organisation and process, charts drawn with Apache ECharts, each table exported to Excel and each figure
-linked to the cases behind it; only the cases of the reader's subtree count."""
+linked to the cases behind it; and the bottleneck map (瓶颈图), the process's diagram with each step coloured by how
+long it took or how often it ran late. Only the cases of the reader's subtree count."""
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Flask, abort, g, render_template, request, send_file
+from flask import Blueprint, Flask, abort, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from engine.core import scope
 from engine.definitions import bundles
-from engine.work import reports
+from engine.work import bottlenecks, reports
 
 from . import stats_export, stats_view
 from .auth import login_required
@@ -92,3 +93,58 @@ def stats_cases(key: str):
     label = None if group is None else stats_view.label_of(session(), g.user, definition, group)
     return render_template("stats_cases.html", definition=definition, measure=chosen, group=label, cases=found,
                            filters=filters, query=stats_view.query_of(filters))
+
+
+HEAT_BY = {"mean": "mean_days", "p90": "p90_days", "overdue": "overdue"}
+
+
+def _mapped_process(found: list[dict], wanted: str):
+    """The process the map shows (one the reader's reports count; by default the first) and its definition."""
+    processes = _processes(found)
+    key = wanted if wanted in dict(processes) else processes[0][0]
+    definition = next((d for d in bundles.latest_definitions(session()) if d.process_key == key), None)
+    if definition is None:
+        abort(404)
+    return processes, key, definition
+
+
+@bp.get("/stats/bottlenecks")
+@login_required
+def bottleneck_map():
+    """瓶颈图: the process's diagram, each step coloured by its mean or 90th-percentile time or its overdue count
+    in the period, with the same figures as a table whose overdue counts open their cases."""
+    found = _readable()
+    filters = stats_view.chosen_filters()
+    processes, process, definition = _mapped_process(found, filters["process"])
+    by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
+    figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
+                                       since=filters["since"], until=filters["until"])
+    return render_template("stats_bottlenecks.html", figures=figures, steps=stats_view.heat(figures, HEAT_BY[by]),
+                           by=by, processes=processes, process=process, definition=definition, filters=filters,
+                           orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
+
+
+@bp.get("/stats/bottlenecks/<process>/diagram.bpmn")
+@login_required
+def bottleneck_diagram(process: str):
+    """The BPMN file of the process's active version (drawn by the map)."""
+    _processes_found, key, definition = _mapped_process(_readable(), process)
+    if key != process:
+        abort(404)
+    content = bundles.bundle_file(session(), definition.bundle_id, definition.file_path)
+    return content, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.get("/stats/bottlenecks/cases")
+@login_required
+def bottleneck_cases():
+    """The cases whose step ran past its due time, as the map counts them."""
+    filters = stats_view.chosen_filters()
+    _processes_found, process, definition = _mapped_process(_readable(), filters["process"])
+    step = request.args.get("step", "")[:200]
+    found = bottlenecks.late_cases(session(), g.user, process, step, org_code=filters["org"] or None,
+                                   since=filters["since"], until=filters["until"])
+    return render_template("stats_cases.html", definition={"title": _("瓶颈图"), "process": process},
+                           measure={"label": _("逾期")}, group=request.args.get("name", step)[:200], cases=found,
+                           filters=filters, query=stats_view.query_of(filters),
+                           back=url_for("stats.bottleneck_map", process=process, **stats_view.query_of(filters)))

@@ -134,3 +134,18 @@ def _series(cols: list[dict], rows: list[dict]) -> list[dict]:
                        "data": [None if v is None else round(v * 100, 1) if percent else v for v in values],
                        "urls": [r["cells"][n]["url"] for r in rows]})
     return series
+
+
+def heat(figures, attribute: str) -> list[dict]:
+    """Each step of a bottleneck map with its heat (0: nothing to colour, 1–5: from the fastest to the slowest, or
+    the fewest to the most overdue), relative to the step with the most, and its figures as text."""
+    top = max((getattr(s, attribute) or 0 for s in figures.steps), default=0)
+    found = []
+    for step in figures.steps:
+        value = getattr(step, attribute) or 0
+        level = 0 if not value or not top else max(1, min(5, -(-5 * value // top)))
+        found.append({"id": step.element_id, "name": step.name, "level": int(level), "done": step.done,
+                      "open": step.open, "overdue": step.overdue,
+                      "mean": _("无数据") if step.mean_days is None else f"{step.mean_days:g}",
+                      "p90": _("无数据") if step.p90_days is None else f"{step.p90_days:g}"})
+    return found

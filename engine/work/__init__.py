@@ -1,11 +1,11 @@
 """What people do with cases: task operations, batch operations, worklists, casework, case status, the public
-portal, statistics, a campaign's participants, score sheets, what an approver reviews."""
+portal, statistics and the bottleneck map, a campaign's participants, score sheets, what an approver reviews."""
 from . import (
-    batch, campaign_view, case_status, casework, participants, plain, portal, public_lists, reports, review,
+    batch, bottlenecks, campaign_view, case_status, casework, participants, plain, portal, public_lists, reports, review,
     score_sheets, stats, tasks,
     worklists,
 )
 from .score_sheets import score_sheet_start
 
-__all__ = ["batch", "campaign_view", "case_status", "casework", "participants", "plain", "portal", "public_lists",
+__all__ = ["batch", "bottlenecks", "campaign_view", "case_status", "casework", "participants", "plain", "portal", "public_lists",
            "reports", "review", "score_sheets", "stats", "tasks", "worklists", "score_sheet_start"]

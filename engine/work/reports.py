@@ -187,7 +187,7 @@ def _task_measure(session, dialect, definition, measure, root, since, until, now
     duration's (the seconds each task took)."""
     column = sql.group_column(dialect, definition["groupBy"])
     if measure["kind"] == "overdue":
-        late = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]), _late(now))
+        late = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]), late_step(now))
         query = (select(column, func.count()).select_from(Case).join(Organization, Case.org_id == Organization.id)
                  .where(sql.condition(dialect, measure.get("where")),
                         sql.counted(dialect, definition, root, since, until), Case.id.in_(late)).group_by(column))
@@ -209,7 +209,7 @@ def _task_measure(session, dialect, definition, measure, root, since, until, now
     return found
 
 
-def _late(now: datetime):
+def late_step(now: datetime):
     """SQL: a step done after its due time, or still open past it at `now`."""
     return and_(HumanTask.due_at.is_not(None),
                 or_(and_(HumanTask.status == "completed", HumanTask.completed_at > HumanTask.due_at),
@@ -261,11 +261,11 @@ def _figure(measure: dict, parts: list) -> Figure:
         return Figure(hits / base if base else None, hits, base)
     values = [v for p in parts for v in p]
     scale = 3600 if measure.get("unit") == "hours" else 86400
-    return Figure({p: round(_percentile(sorted(values), p) / scale, 1) for p in measure["percentiles"]}
+    return Figure({p: round(percentile(sorted(values), p) / scale, 1) for p in measure["percentiles"]}
                   if values else None, None, len(values))
 
 
-def _percentile(ordered: list[float], p: int) -> float:
+def percentile(ordered: list[float], p: int) -> float:
     """The nearest-rank percentile of sorted values."""
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
@@ -298,7 +298,7 @@ def _meets(dialect: str, measure: dict, part: str, now: datetime):
         return where
     if measure["kind"] == "overdue":
         return and_(where, Case.id.in_(select(HumanTask.case_id).where(
-            HumanTask.element_id.in_(measure["tasks"]), _late(now))))
+            HumanTask.element_id.in_(measure["tasks"]), late_step(now))))
     if measure["kind"] == "rate":
         base = sql.condition(dialect, measure.get("base"))
         return base if part == "base" else and_(base, where)

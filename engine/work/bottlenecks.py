@@ -1,0 +1,85 @@
+"""瓶颈图 (bottleneck map): for each step of a process, in a period and over the cases of an organisation of the
+reader's subtree (the one rule of `engine/core/scope.py`, as every report), how many were done and are open, how
+long the done ones took (mean and 90th percentile, in days) and how many ran past their due time (done late, or
+still open past it at `now`): the figures the map colours the process's diagram by, like a heat map of Camunda's
+Cockpit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.models import Case, HumanTask, Organization, User
+from . import report_sql as sql
+from .reports import late_step, percentile, root_of
+
+_COUNTED = ("ready", "completed")          # cancelled steps (a timer or a withdrawal ended them) are not the work's
+
+
+@dataclass
+class StepFigure:
+    """One step's figures; the durations are None when none of it was done in the period."""
+
+    element_id: str
+    name: str
+    done: int = 0
+    open: int = 0
+    overdue: int = 0
+    mean_days: float | None = None
+    p90_days: float | None = None
+
+
+@dataclass
+class StepMap:
+    """The steps of a process ordered slowest first, for an organisation and a period."""
+
+    process: str
+    root: Organization
+    since: date | None
+    until: date | None
+    steps: list[StepFigure]
+
+
+def step_figures(session: Session, user: User, process: str, *, org_code: str | None = None,
+                 since: date | None = None, until: date | None = None, now: datetime | None = None) -> StepMap:
+    """Every step of the process that ran for the cases received in the period, slowest (by mean) first."""
+    root = root_of(session, user, org_code)
+    now = now or datetime.now(timezone.utc)
+    counted = sql.counted(session.get_bind().dialect.name, {"process": process}, root, since, until)
+    rows = session.execute(
+        select(HumanTask.element_id, HumanTask.name, HumanTask.status, HumanTask.created_at,
+               HumanTask.completed_at, HumanTask.due_at)
+        .join(Case, HumanTask.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+        .where(counted, HumanTask.status.in_(_COUNTED)))
+    steps: dict[str, StepFigure] = {}
+    took: dict[str, list[float]] = {}
+    for element, name, status, created, completed, due in rows:
+        step = steps.setdefault(element, StepFigure(element, name))
+        if status == "completed":
+            step.done += 1
+            took.setdefault(element, []).append((completed - created).total_seconds() / 86400)
+            step.overdue += due is not None and completed > due
+        else:
+            step.open += 1
+            step.overdue += due is not None and due < now
+    for element, days in took.items():
+        ordered = sorted(days)
+        steps[element].mean_days = round(sum(ordered) / len(ordered), 1)
+        steps[element].p90_days = round(percentile(ordered, 90), 1)
+    ordered = sorted(steps.values(), key=lambda s: (-(s.mean_days or 0), -s.overdue, s.element_id))
+    return StepMap(process, root, since, until, ordered)
+
+
+def late_cases(session: Session, user: User, process: str, element_id: str, *, org_code: str | None = None,
+               since: date | None = None, until: date | None = None, now: datetime | None = None,
+               limit: int = 500) -> list[Case]:
+    """The cases whose step ran past its due time (the map's overdue figure of that step), newest first."""
+    root = root_of(session, user, org_code)
+    counted = sql.counted(session.get_bind().dialect.name, {"process": process}, root, since, until)
+    late = select(HumanTask.case_id).where(HumanTask.element_id == element_id,
+                                           late_step(now or datetime.now(timezone.utc)))
+    return list(session.scalars(select(Case).join(Organization, Case.org_id == Organization.id)
+                                .where(counted, Case.id.in_(late))
+                                .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
