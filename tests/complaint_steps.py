@@ -68,3 +68,33 @@ def accept(engine, session, **changes):
     do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
     do(engine, session, case.id, "被投诉人书面说明", "chen", EXPLANATION)
     return case
+
+
+def answers_rectification_ordered(engine, session, **changes):
+    """Accepted on Thursday 2025-10-16, ordered to correct, approved and the reply served the same day: the
+    限期整改通知书 waits to be served (issue 19, part "answers")."""
+    case = accept(engine, session, **changes)
+    do(engine, session, case.id, "调查核实", "chen", {
+        "investigators": ["陈刚", "林涛"], "next_step": "report", "findings": "被投诉律师未按约出庭三次。"})
+    do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
+                                                    "legal_basis": "《律师执业管理办法》第五十条", "rectification_days": 30})
+    do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+    do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
+                                                    "service_proof": "刘某签收"})
+    return case
+
+
+def answers_discipline_referred(engine, session, clock):
+    """Accepted, investigated, and on Monday 2025-10-20 referred to the association's discipline committee
+    (`bar-discipline`, the sanctions tests' people), standing at 惩戒立案审查."""
+    case = accept(engine, session)
+    do(engine, session, case.id, "调查核实", "chen", {
+        "investigators": ["陈刚", "林涛"], "next_step": "report",
+        "findings": "被投诉律师私自收取委托人代理费两万元，未通过律师事务所统一收费，未出具票据。"})
+    do(engine, session, case.id, "处理意见", "chen", {
+        "outcome": "discipline_referral", "outcome_reason": "收费后不出具票据，违反行业收费规范",
+        "legal_basis": "《律师执业管理办法》第五十条", "discipline_org": "bar-discipline",
+        "bar_violation_category": "improper_fees"})
+    clock.move_to(at("2025-10-20T10:00"))
+    do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
+    return case

@@ -122,15 +122,20 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
         assert "2025年11月15日前改正" in document_text(session, case.id, "答复书")      # 10-16 + 30 days
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
+        do(engine, session, case.id, "送达限期整改通知书", "chen", {            # issue 19: the month runs from service
+            "rectification_service_method": "direct", "rectification_served_on": "2025-10-16",
+            "rectification_service_proof": "王某某签收"})
         assert [t.name for t in ready(session, case.id)] == []          # nothing to follow up while the period runs
-        clock.move_to(at("2025-11-15T23:59"))
+        clock.move_to(at("2025-11-17T23:59"))                             # a month: 11-16, a Sunday, rolls to 11-17
         fire_due_timers(engine, session)
         assert [t.name for t in ready(session, case.id)] == []
-        clock.move_to(at("2025-11-16T00:01"))                             # the period (to the end of 11-15) is over
+        clock.move_to(at("2025-11-18T00:01"))                             # the period (to the end of 11-17) is over
         fire_due_timers(engine, session)
         followup = task_named(session, case.id, "整改跟踪")
-        assert followup.due_at == at("2025-11-22T00:00")                  # 5 working days: 11-17 … 11-21
+        assert followup.due_at == at("2025-11-25T00:00")                  # 5 working days: 11-18 … 11-24
         do(engine, session, case.id, "整改跟踪", "chen", {"rectified": True, "followup_note": "已退还部分代理费，投诉人表示满意"})
+        do(engine, session, case.id, "报送整改情况", "chen", {"rectification_reported_on": "2025-11-16",
+                                                          "rectification_report_method": "document"})
         assert [t.name for t in ready(session, case.id)] == ["归档"]
 
 

@@ -325,6 +325,8 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
         for expected in ("市律师协会惩戒委员会", "王某某律师", "A区司法局移送", "2025年10月30日举行听证", "委员7人，出席5人，4人同意",
                          "给予王某某律师公开谴责的处分"):
             assert expected in text
+        do(engine, session, case.id, "送达处分决定", "dc_worker", {"discipline_service_method": "direct",   # issue 19
+                                                            "discipline_served_on": "2025-10-30", "discipline_service_proof": "王某某签收"})
         returned = cases.get_case(session, case.id)
         assert returned.org.code == "county-a" and returned.meta["discipline_sanction"] == "public_censure"
         do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-10-30"})

@@ -151,12 +151,17 @@ def _walk(app, client) -> Reader:
                 ("处理决定审批", "sun", {"approved": True, "approval_opinion": "同意"}),
                 ("答复送达", "lin", {"service_method": "direct", "served_on": "2025-10-16", "service_proof": "刘某签收"})):
             _step(app, reader, case_id, name, who, data)
+        _step(app, reader, case_id, "送达限期整改通知书", "lin", {     # issue 19: the month runs from service
+            "rectification_service_method": "direct", "rectification_served_on": "2025-10-16",
+            "rectification_service_proof": "王某某签收"})
         with app.app_context():
             assert [t.name for t in _tasks(case_id, "ready")] == []      # the correction period runs: nothing to do
-        clock.move_to(at("2025-11-16T09:00"))
+        clock.move_to(at("2025-11-18T09:00"))                     # 11-16 is a Sunday: the month ends with 11-17
         with app.app_context():
             fire_due_timers(engine(), db_session())
         _step(app, reader, case_id, "整改跟踪", "lin", {"rectified": True, "followup_note": "已退还部分代理费"})
+        _step(app, reader, case_id, "报送整改情况", "lin", {"rectification_reported_on": "2025-11-18",
+                                                       "rectification_report_method": "document"})
         _step(app, reader, case_id, "归档", "lin", {"archive_no": "2025-TS-0101"})
         for who in PEOPLE:
             reader.as_person(who, case_id, everything=True)
