@@ -189,3 +189,17 @@ def test_a_withdrawn_case_ends_with_a_written_confirmation(engine, session, comp
         text = document_text(session, case.id, "准予撤回告知书")
         for expected in ("准予撤回", "刘某：", "王某某律师", "2025年10月13日", "2025年10月20日", "已与律师和解", "同意撤回"):
             assert expected in text
+
+
+def test_a_case_terminated_while_investigated_gets_the_termination_notice(engine, session, complaint_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = accept(engine, session)
+        clock.move_to(at("2025-11-03T10:00"))
+        do(engine, session, case.id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "findings": "双方已达成和解协议。",
+                                                        "next_step": "terminate", "termination_ground": "settled"})
+        do(engine, session, case.id, "终止审批", "zhou", {"approved": True, "approval_opinion": "同意终止"})
+        assert history.case_path(session, case.id)[-1].element_id == "End_terminated"
+        text = document_text(session, case.id, "终止告知书")
+        for expected in ("刘某：", "王某某律师", "双方已经和解", "2025年11月3日", "2025年10月16日"):
+            assert expected in text
+        assert "中止办理。" not in text
