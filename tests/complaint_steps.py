@@ -98,3 +98,24 @@ def answers_discipline_referred(engine, session, clock):
     clock.move_to(at("2025-10-20T10:00"))
     do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
     return case
+
+
+def investigated(engine, session, **changes):
+    """An accepted complaint (handling limit: the end of Monday 2025-12-15) whose investigation is finished, standing
+    at 处理意见; call inside a time_machine travel at 2025-10-16T16:00."""
+    case = accept(engine, session, **changes)
+    do(engine, session, case.id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+                                                    "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。",
+                                                    "next_step": "report"})
+    return case
+
+
+def suspended(engine, session, ground="pending_other_case"):
+    """A complaint accepted and suspended (中止) on Sunday 2025-10-26 with the chief's approval (60 days of the
+    handling limit left), standing at 恢复办理; call inside a time_machine travel whose clock is at 2025-10-26."""
+    case = accept(engine, session)
+    do(engine, session, case.id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+                                                    "findings": "关联民事案件尚未审结，投诉事实有赖该案认定。",
+                                                    "next_step": "suspend", "suspension_ground": ground})
+    do(engine, session, case.id, "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
+    return case

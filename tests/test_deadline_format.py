@@ -87,20 +87,20 @@ def test_the_same_deadline_reads_the_same_day_on_the_task_the_case_panel_and_the
 
 
 def test_a_step_inside_the_handling_limit_shows_that_limit_and_its_legal_basis(app, client):
+    """中止审批 has no due time of its own (withinLimit); 处理意见 now has the handling limit as its own (issue 19)."""
     case_id = _investigating(app)
     with app.app_context(), time_machine.travel(at("2025-10-20T10:00"), tick=False):
-        do(engine(), db_session(), case_id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
-        outcome = next(t for t in plain_tasks(case_id) if t.name == "处理意见")
-        assert outcome.due_at is None                       # no time limit of its own …
-    login(client, "chen")
-    page = text(client.get(f"/tasks/{outcome.id}"))
+        do(engine(), db_session(), case_id, "调查核实", "chen", {**FINDINGS, "next_step": "suspend",
+                                                               "suspension_ground": "pending_other_case"})
+        approval = next(t for t in plain_tasks(case_id) if t.name == "中止审批")
+        assert approval.due_at is None                      # no time limit of its own …
+    login(client, "zhou")
+    page = text(client.get(f"/tasks/{approval.id}"))
     deadline = page.split('id="task-deadline"', 1)[1].split("</p>", 1)[0]
     assert "办理期限" in deadline and "2025-12-15（周一）止" in deadline and "无期限" not in deadline
     assert "湖南省司法厅《关于县级司法行政机关加强律师日常监督管理工作的意见》" in page.split('id="limit-basis"', 1)[1]
-    row = _row(text(client.get("/inbox")), 'id="inbox"', outcome.id)          # keepWith: chen's already
-    assert "办理期限内" in row and 'data-deadline="2025-12-15"' in row
-    outcome_row = _row(text(client.get(f"/cases/{case_id}")), 'id="tasks"', outcome.id)
-    assert "2025-12-15（周一）止" in outcome_row and "湖南省司法厅" in outcome_row
+    approval_row = _row(text(client.get(f"/cases/{case_id}")), 'id="tasks"', approval.id)
+    assert "2025-12-15（周一）止" in approval_row and "湖南省司法厅" in approval_row
 
 
 def test_an_id_number_is_shown_in_full_only_to_those_who_hold_or_did_a_task_of_the_case(app, client):

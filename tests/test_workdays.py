@@ -114,3 +114,28 @@ def test_working_day_suspension_gives_back_exactly_what_was_left(cal):
     assert helpers["clock_resume"](left_days, "calendar") == "2025-10-23T00:00:00+08:00"
     with pytest.raises(ValueError):
         helpers["clock_remaining"](deadline, "weeks")
+
+
+def test_clock_resume_follows_the_rule_of_the_limit(cal):
+    """`days` rolls a last day on a rest day over as add_days does; `calendar` does not, as add_calendar_days."""
+    clock = {"now": at("2025-09-22T09:00")}                                  # Monday
+    helpers = diagram_helpers(cal, lambda: clock["now"])
+    deadline = helpers["add_days"](helpers["now"](), 10)                     # Thu 10-02, in the holiday: rolls to 10-09
+    assert deadline == "2025-10-10T00:00:00+08:00"
+    left = helpers["clock_remaining"](deadline, "days")
+    assert left == helpers["clock_remaining"](deadline, "calendar") == 17
+    clock["now"] = at("2025-09-20T09:00")                                    # a day whose 17th day after is Tue 10-07
+    assert helpers["clock_resume"](left, "days") == helpers["add_days"](helpers["now"](), 17) == "2025-10-10T00:00:00+08:00"
+    assert helpers["clock_resume"](left, "calendar") == helpers["add_calendar_days"](helpers["now"](), 17) == \
+        "2025-10-08T00:00:00+08:00"
+
+
+def test_clock_resume_from_a_recorded_day_bounded_by_today(cal):
+    clock = {"now": at("2025-10-22T15:00")}                                  # recorded on Wednesday
+    helpers = diagram_helpers(cal, lambda: clock["now"])
+    assert helpers["clock_resume"](8, "working", "2025-10-20") == "2025-10-31T00:00:00+08:00"   # 21 … 30
+    assert helpers["clock_resume"](8, "working", "2025-10-30") == helpers["clock_resume"](8)     # not after today
+    assert helpers["day_moment"]("2025-10-20") == "2025-10-20T12:00:00+08:00"
+    assert helpers["day_moment"]("2025-10-22") == "2025-10-22T12:00:00+08:00"
+    assert helpers["day_moment"]("2025-10-24") == helpers["now"]()
+    assert helpers["add_working_days"](helpers["day_moment"]("2025-10-13"), 10) == "2025-10-28T00:00:00+08:00"

@@ -161,26 +161,42 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
     def iso(moment: datetime) -> str:
         return moment.astimezone(CHINA_TZ).isoformat()
 
+    def day_moment(day) -> str:
+        """A moment of the local day `day` (an ISO date or moment), never after now: where a limit counted from a
+        date a form records (收到之日) starts. A bare date is that day (not the midnight ending the day before)."""
+        now = clock()
+        if isinstance(day, str) and len(day) == 10:
+            moment = datetime.combine(date.fromisoformat(day), time(12), CHINA_TZ)
+        else:
+            moment = as_moment(day)
+        return iso(min(moment, now))
+
     def clock_remaining(deadline, unit: str = "working") -> int:
-        """中止: what is left of a limit now, in whole days after today (working or calendar)."""
+        """中止: what is left of a limit now, in whole days after today (working, or calendar for both
+        `calendar` and `days`)."""
         if unit == "working":
             return calendar.working_days_between(clock(), deadline)
-        if unit == "calendar":
+        if unit in ("calendar", "days"):
             return (day_of(deadline) - day_of(clock())).days
         raise ValueError(Msg("time.bad_unit", unit=repr(unit)))
 
-    def clock_resume(remaining: int, unit: str = "working") -> str:
-        """恢复: the new deadline, giving back exactly what was left at suspension."""
+    def clock_resume(remaining: int, unit: str = "working", since=None) -> str:
+        """恢复: the new deadline, giving back exactly what was left at suspension, counted from today or from the
+        day `since` (e.g. the day the supplement was received; bounded by today). `working` counts working days,
+        `days` calendar days with a last day on a rest day rolled to the next working day (as `add_days`),
+        `calendar` calendar days without rolling (as `add_calendar_days`): use the rule the limit itself uses."""
+        start = day_moment(since) if since else clock()
         if unit == "working":
-            return iso(calendar.add_working_days(clock(), int(remaining)))
-        if unit == "calendar":
-            return iso(calendar.add_days(clock(), int(remaining), extend_over_holidays=False))
+            return iso(calendar.add_working_days(start, int(remaining)))
+        if unit in ("calendar", "days"):
+            return iso(calendar.add_days(start, int(remaining), extend_over_holidays=unit == "days"))
         raise ValueError(Msg("time.bad_unit", unit=repr(unit)))
 
     return {
         "now": lambda: iso(clock()),
         "clock_remaining": clock_remaining,
         "clock_resume": clock_resume,
+        "day_moment": day_moment,
         "add_days": lambda moment, n: iso(calendar.add_days(moment, int(n))),
         "add_calendar_days": lambda moment, n: iso(calendar.add_days(moment, int(n), extend_over_holidays=False)),
         "add_working_days": lambda moment, n: iso(calendar.add_working_days(moment, int(n))),

@@ -1,0 +1,98 @@
+"""Every legal basis shown to users is true (issue 19): a timer, a step with a due time (`dueExpression`) or one
+running inside a limit (`withinLimit`) says on what basis — a source of forms/legal_sources.json named by its title
+in 《》, or 本地设定 (a local setting) — and no documentation, form title or description cites a title that is not
+in that register."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+LIMIT_PROPERTIES = {"dueExpression", "withinLimit"}
+CITED = re.compile(r"《([^》]+)》")
+REGISTER = json.loads((ROOT / "forms" / "legal_sources.json").read_text(encoding="utf-8"))
+LOCAL = REGISTER["local"]
+DIAGRAMS = sorted((ROOT / "processes").rglob("*.bpmn"))
+FORMS = sorted((ROOT / "forms").rglob("*.schema.json"))
+
+
+def normal(title: str) -> str:
+    """Full-width and half-width brackets alike, no spaces."""
+    return title.replace("（", "(").replace("）", ")").replace(" ", "").strip()
+
+
+TITLES = {normal(source["title"]) for source in REGISTER["sources"]}
+
+
+def unknown_titles(text: str) -> list[str]:
+    return [title for title in CITED.findall(text or "") if normal(title) not in TITLES]
+
+
+def names_a_basis(text: str) -> bool:
+    return LOCAL in (text or "") or any(normal(title) in TITLES for title in CITED.findall(text or ""))
+
+
+def documentation(element) -> str:
+    return "".join("".join(doc.itertext()) for doc in element.findall(f"{BPMN}documentation"))
+
+
+def limited_elements(tree):
+    """(element id, why) of every timer event and every element with a limit property."""
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.get("id") is None:
+            continue
+        if element.find(f"{BPMN}timerEventDefinition") is not None:
+            yield element, "timer"
+        own = element.findall(f"{BPMN}extensionElements/{SPIFF}properties/{SPIFF}property")
+        names = {p.get("name") for p in own} & LIMIT_PROPERTIES
+        if names:
+            yield element, ", ".join(sorted(names))
+
+
+def test_the_register_is_read():
+    assert "中华人民共和国律师法" in TITLES and "律师和律师事务所违法违规行为投诉处理办法(试行)" in TITLES
+    assert names_a_basis("《中华人民共和国律师法》第五十二条") and names_a_basis("本地设定")
+    assert unknown_titles("《四川省律师执业投诉处理办法》、《律师和律师事务所违法违规行为投诉处理办法（试行）》") == [
+        "四川省律师执业投诉处理办法"]
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_limit_in_a_diagram_names_its_basis(path):
+    tree = etree.parse(str(path))
+    missing = [f"{element.get('id')} ({why})" for element, why in limited_elements(tree)
+               if not names_a_basis(documentation(element))]
+    assert missing == [], f"{path.name}: no legal basis (《title》 from forms/legal_sources.json or 本地设定) on {missing}"
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_title_a_diagram_cites_is_in_the_register(path):
+    tree = etree.parse(str(path))
+    wrong = [(element.get("id"), title) for element in tree.iter() if isinstance(element.tag, str)
+             for title in unknown_titles(documentation(element))]
+    assert wrong == [], f"{path.name}: titles not in forms/legal_sources.json: {wrong}"
+
+
+def strings(node, pointer=""):
+    """(JSON pointer, text) of every title and description in a form."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("title", "description") and isinstance(value, str):
+                yield f"{pointer}/{key}", value
+            else:
+                yield from strings(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, f"{pointer}/{index}")
+
+
+@pytest.mark.parametrize("path", FORMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_title_a_form_cites_is_in_the_register(path):
+    form = json.loads(path.read_text(encoding="utf-8-sig"))
+    wrong = [(pointer, title) for pointer, text in strings(form) for title in unknown_titles(text)]
+    assert wrong == [], f"{path.relative_to(ROOT)}: titles not in forms/legal_sources.json: {wrong}"
