@@ -267,7 +267,7 @@
   function ranking() {
     var on = el("input", { type: "checkbox", id: "ranking-on", disabled: readonly, checked: !!model.ranking });
     on.addEventListener("change", function () {
-      if (on.checked) { model.ranking = { label: "", formula: "", order: "desc" }; } else { delete model.ranking; }
+      if (on.checked) { model.ranking = { formula: "", order: "desc" }; } else { delete model.ranking; }
       render();
     });
     var parts = [el("legend", { text: T.ranking }), el("label", {}, [on, T.ranking_on])];
