@@ -310,8 +310,21 @@
     place(lastProblems);
   }
 
+  // The report as saved: its keys in the order a reader expects (the page may hand them over sorted).
+  var ORDER = ["key", "title", "order", "process", "roles", "public", "description", "groupBy", "groupLabel", "chart",
+    "valueLabels", "filters", "measures", "ranking"];
+  var MEASURE_ORDER = ["name", "label", "kind", "where", "base", "tasks", "percentiles", "unit", "description"];
+  function ordered(object, keys) {
+    var out = {};
+    keys.concat(Object.keys(object)).forEach(function (k) { if (k in object && !(k in out)) { out[k] = object[k]; } });
+    return out;
+  }
   function cleaned() {
-    return JSON.stringify(model, null, 2) + "\n";
+    var copy = ordered(model, ORDER);
+    if (Array.isArray(copy.measures)) {
+      copy.measures = copy.measures.map(function (m) { return m && typeof m === "object" ? ordered(m, MEASURE_ORDER) : m; });
+    }
+    return JSON.stringify(copy, null, 2) + "\n";
   }
 
   // Each problem of this file beside the field its JSON pointer names (the nearest enclosing one).
