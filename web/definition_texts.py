@@ -261,6 +261,7 @@ DEFINITION_TEXTS = {
     "reportdef.unknown_value": "%(field)s 在本版本的表单中没有取值 %(values)s",
     "reportdef.bad_formula": "排名公式无法在沙箱中编译：%(detail)s",
     "reportdef.formula_unknown_name": "排名公式引用了 %(name)s，它不是本报表的指标",
+    "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
 }

@@ -16,10 +16,11 @@ from engine.core import (
     Publication, Role,
 )
 from engine.definitions import bundle_diff, bundles, drafts, standards
+from engine.definitions.report_schema import is_report_path
 from engine.records import directory
 from engine.runtime import migration
 
-from . import formfields, policy_standards, uploads
+from . import formfields, policy_reports, policy_standards, uploads
 from .auth import is_policy, policy_required
 from .jsonio import read_body
 from .api.problems import json_refusal
@@ -30,6 +31,7 @@ from .engine_text import engine_text, field_name
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 bp.register_blueprint(policy_standards.bp)          # policy.standards.*: the standard editor and its workbooks
+bp.register_blueprint(policy_reports.bp)            # policy.reports.*: new report definitions
 
 
 def init_app(app: Flask) -> None:
@@ -156,7 +158,7 @@ def diff():
 @policy_required
 def edit_file(draft_id: int, path: str):
     """The editor for one file: the modeler for diagrams, the form editor for forms, the table editor for scoring
-    standards, upload for the rest."""
+    standards, the report editor for report definitions, upload for the rest."""
     db = session()
     found = drafts.get(db, draft_id)
     content = drafts.files(db, draft_id)
@@ -171,6 +173,8 @@ def edit_file(draft_id: int, path: str):
         return render_template("policy/form_editor.html", draft=found, path=path, text=text)
     if standards.is_standard_path(path):
         return policy_standards.editor(found, path, text)
+    if is_report_path(path):
+        return policy_reports.editor(found, path, text, content)
     tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
     return render_template("policy/upload.html", draft=found, path=path, tables=tables)
 

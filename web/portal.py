@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from engine.core import DataValidationError, EngineError, NotFound
 from engine.records import directory, draws
 from engine.time import CHINA_TZ
-from engine.work import portal, public_lists
+from engine.work import portal, public_lists, reports
 
-from . import formfields, uploads
+from . import formfields, stats_view, uploads
 from .database import rollback, session
 from .draw_view import draw_view
 from .workflow import engine
@@ -35,7 +35,22 @@ def index():
     """What the public may do here."""
     db = session()
     return render_template("portal/index.html", processes=portal.public_processes(db),
-                           lists=public_lists.public_lists(db), draws=bool(draws.published(db, per_page=1)))
+                           lists=public_lists.public_lists(db), draws=bool(draws.published(db, per_page=1)),
+                           figures=bool(reports.public_reports(db)))
+
+
+@bp.get("/figures")
+def public_figures():
+    """公开数据 (有诉必复, 信息公开): the year's figures of every report marked public, per organisation, with the
+    public lists the processes declare (e.g. the published sanctions); aggregate figures only, no link to a case."""
+    db = session()
+    this_year = engine().now().astimezone(CHINA_TZ).year
+    year = request.args.get("year", this_year, type=int)
+    year = year if 2000 <= year <= this_year else this_year
+    shown = [stats_view.public(db, result) for result in reports.public_figures(db, year, now=engine().now())]
+    return render_template("portal/figures.html", shown=shown, year=year,
+                           years=list(range(this_year, max(this_year - 5, 1999), -1)),
+                           lists=public_lists.public_lists(db))
 
 
 @bp.route("/<process_key>", methods=("GET", "POST"))

@@ -108,6 +108,22 @@ def present(db, result: reports.Result, filters: dict) -> dict:
                                     "description": ranking.get("description", "")}}
 
 
+def public(db, result: reports.Result) -> dict:
+    """A public report as the portal shows it: aggregate figures only, with no link to any case."""
+    definition = result.report
+    active = bundles.active_bundle(db)
+    choices = casework.choice_labels(db, active.id) if active else {}
+    cols = columns(definition)
+    strip = lambda found: {k: v for k, v in found.items() if k != "url"}      # noqa: E731
+    return {"key": definition["key"], "title": definition["title"], "description": definition.get("description", ""),
+            "group_label": definition.get("groupLabel", _("分组")), "columns": [c["label"] for c in cols],
+            "rows": [{"key": g.key, "label": group_label(definition, g, choices),
+                      "cells": [strip(cell(c, g.figures[c["measure"]["name"]], None)) for c in cols]}
+                     for g in result.groups],
+            "total": [strip(cell(c, result.total[c["measure"]["name"]], None)) for c in cols],
+            "scope": result.root.name, "period": _period_text(result.since, result.until)}
+
+
 def _link(definition: dict, column: dict, group: str | None, filters: dict) -> str:
     """The list of the cases a figure counts, with the page's filters."""
     args = {"measure": column["measure"]["name"], **query_of(filters)}

@@ -269,6 +269,8 @@ DEFINITION_CODES = {
     "reportdef.unknown_value": "{field} never takes the value {values} in the bundle's forms",
     "reportdef.bad_formula": "the ranking formula does not compile in the sandbox: {detail}",
     "reportdef.formula_unknown_name": "the ranking formula reads {name}, which is no measure of this report",
+    "reportdef.public_group": "a public report may group only by @org, @month, @status or a field whose values the "
+                              "forms enumerate or the process labels; {field} is free text and could show personal data",
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",

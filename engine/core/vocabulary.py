@@ -256,7 +256,8 @@ TERMS: tuple[Term, ...] = (
          "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
          "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time`, `duration` and "
          "`overdue` of tasks) and an optional `ranking` formula over them (考核排名), each figure counting only the "
-         "cases the reader may see"),
+         "cases the reader may see; `\"public\": true` also shows its aggregate figures for each year on the portal's "
+         "公开数据 page (grouped only by `@org`, `@month`, `@status` or a field with enumerated values)"),
     # Issue 18, approvals.
     Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
          "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "

@@ -4,7 +4,9 @@ base, `on_time` and `duration` of the process's tasks). Deploy checks each one a
 once the processes are parsed, for what a schema cannot say: a process not in the bundle, a field the process does
 not report, a task it does not have, a measure named twice, a condition no case can meet, and a rate whose base
 (the denominator) no case can meet, so that it would be zero in every period. Each problem names the file, the JSON
-pointer and the line."""
+pointer and the line. A report marked `"public": true` is shown on the public portal (公开数据), only its aggregate
+figures, so it may group only by organisation, month, status or a field whose values the forms enumerate or the process labels
+(`valueLabels`), never a free-text field such as a name."""
 from __future__ import annotations
 
 import ast
@@ -13,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY
+from ..core.vocabulary import REPORT_FILE, REPORTABLE_PROPERTY, VALUE_LABELS_PROPERTY
 from ..sandbox import Sandbox
 from .code_checks import compile_problem
 from .json_files import Locator, keyed_definitions, parse_definition, schema_problems
@@ -52,6 +54,7 @@ REPORT_SCHEMA = {
         "roles": {"type": "array", "items": _TEXT},
         "valueLabels": {"type": "object", "additionalProperties": _TEXT},
         "order": {"type": "integer"},
+        "public": {"type": "boolean"},
         "measures": {"type": "array", "minItems": 1, "maxItems": 20, "items": _MEASURE},
         "ranking": {"type": "object", "required": ["formula"], "additionalProperties": False,
                     "properties": {"label": _TEXT, "formula": {"type": "string", "minLength": 1, "maxLength": 2000},
@@ -120,6 +123,11 @@ def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str
                 found.append((f"{at}/tasks", Msg("reportdef.unknown_task", task=task, process=process), task))
     if "ranking" in report:
         found += _formula_problems(report["ranking"]["formula"], names)
+    labelled = {e.split("=", 1)[0].strip() for e in properties[process].get(VALUE_LABELS_PROPERTY, "").split(",")
+                if "=" in e}
+    if report.get("public") and group not in GROUPINGS and group in fields and group not in choices \
+            and group not in labelled:
+        found.append(("/groupBy", Msg("reportdef.public_group", field=group), group))
     return found
 
 

@@ -107,7 +107,13 @@ def compute(session: Session, user: User, definition: dict, *, org_code: str | N
             since: date | None = None, until: date | None = None, now: datetime | None = None) -> Result:
     """The report's figures for the organisation (default: the user's own) and the period (China days); overdue
     steps are those past their due time at `now` (default: the present), and a ranking orders the rows."""
-    root = root_of(session, user, org_code)
+    return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now)
+
+
+def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
+                  until: date | None = None, now: datetime | None = None) -> Result:
+    """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
+    reader's own subtree, or the whole tree for a report published on the portal)."""
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
@@ -311,3 +317,17 @@ def _meets(dialect: str, measure: dict, part: str, now: datetime):
         elif part == "late":
             tasks = tasks.where(HumanTask.completed_at > HumanTask.due_at)
     return and_(where, Case.id.in_(tasks))
+
+
+def public_reports(session: Session) -> list[dict]:
+    """The reports of the active version marked `"public": true`, for the portal's 公开数据 page."""
+    return [r for r in reports(session) if r.get("public") is True]
+
+
+def public_figures(session: Session, year: int, now: datetime | None = None) -> list[Result]:
+    """Each public report computed over each top organisation's whole tree for a calendar year (China days):
+    aggregate figures only, no reader, no drill-down."""
+    roots = list(session.scalars(select(Organization).where(Organization.parent_id.is_(None))
+                                 .order_by(Organization.path)))
+    return [compute_under(session, root, definition, since=date(year, 1, 1), until=date(year, 12, 31), now=now)
+            for definition in public_reports(session) for root in roots]
