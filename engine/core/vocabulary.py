@@ -101,6 +101,7 @@ MASKED_FIELDS_PROPERTY = "maskedFields"
 MASKED_KEYWORD = "x-masked"
 # Reports for leaders (issue 20).
 REPORT_FILE = "report.json"          # forms/**/*.report.json
+MONTHLY_SUMMARY_FILE = "monthly_summary.docx"     # forms/monthly_summary.docx: the 月度台账's Word summary
 # Approvals (issue 18, "an approval never signs someone else's words").
 REVIEW_FIELDS_PROPERTY = "reviewFields"
 APPROVAL_HISTORY_PROPERTY = "approvalHistory"
@@ -257,6 +258,11 @@ TERMS: tuple[Term, ...] = (
          "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time`, `duration` and "
          "`overdue` of tasks) and an optional `ranking` formula over them (考核排名), each figure counting only the "
          "cases the reader may see"),
+    Term(MONTHLY_SUMMARY_FILE, FILE, "Word template (`forms/monthly_summary.docx`)",
+         "the Word summary of the 月度台账 (统计 → 月度台账 and the first-working-day scheduler job), filled with "
+         "docxtpl like a case document: `organization`, `org_code`, `period`, `since`, `until`, `today` and `reports`, "
+         "each `{title, description, group_label, columns, total, rows}` with `total` and each row's `figures` a list "
+         "of `{label, text, value}`"),
     # Issue 18, approvals.
     Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
          "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "
