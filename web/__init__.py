@@ -41,6 +41,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         rate_limits, score_pages, stats, work, workflow,
     )
     from . import printing      # print views of cases and tasks (issue 18)
+    from . import monthly       # 月度台账 under 统计 (issue 20)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -57,6 +58,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     campaign.init_app(app)
     ledgers.init_app(app)
     stats.init_app(app)
+    monthly.init_app(app)
     portal.init_app(app)
     policy.init_app(app)
     assets.init_app(app)

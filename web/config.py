@@ -62,6 +62,9 @@ DEFAULTS = {
     "TIMER_SWEEP_SECONDS": 30,
     # Seconds between runs that fill requested documents (they are also filled on first download).
     "DOCUMENT_SECONDS": 3,
+    # Seconds between looks whether today is the first working day of a month, when last month's 月度台账 are built
+    # (each once: later looks that day find them built).
+    "MONTHLY_LEDGER_SECONDS": 3600,
     # Run the timer sweep inside `lawflow serve` (embedded mode); production runs `lawflow scheduler` instead.
     "SCHEDULER_IN_PROCESS": True,
     # E-mail for notifications; empty SMTP_HOST means in-app notifications only.

@@ -53,11 +53,22 @@ def fill_documents(app: Flask) -> int:
         return render_pending(session)
 
 
+def monthly_ledgers(app: Flask) -> int:
+    """On the first working day of a month, build and store last month's ledgers and notify their holders (each
+    is built once, however often and by however many schedulers this runs; see web/monthly.py)."""
+    from .monthly import build_monthly
+
+    return build_monthly(app)
+
+
 def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None) -> None:
     scheduler.add_job(_watched(sweep, watchdog), "interval", args=[app],
                       seconds=int(app.config["TIMER_SWEEP_SECONDS"]), id="timer-sweep", max_instances=1, coalesce=True)
     scheduler.add_job(_watched(fill_documents, watchdog), "interval", args=[app],
                       seconds=int(app.config["DOCUMENT_SECONDS"]), id="documents", max_instances=1, coalesce=True)
+    scheduler.add_job(_watched(monthly_ledgers, watchdog), "interval", args=[app],
+                      seconds=int(app.config["MONTHLY_LEDGER_SECONDS"]), id="monthly-ledgers", max_instances=1,
+                      coalesce=True)
 
 
 def _watched(job, watchdog: Watchdog | None):

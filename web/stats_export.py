@@ -10,13 +10,64 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 
 def workbook(shown: dict) -> bytes:
     """The presented report (`stats_view.present`) as xlsx bytes."""
     book = Workbook()
     sheet = book.active
-    sheet.title = shown["title"][:31]
+    sheet.title = _sheet_name(shown["title"], set())
+    _fill(sheet, shown)
+    return _saved(book)
+
+
+def ledger(shown: list[dict], scope: str, period: str) -> bytes:
+    """月度台账: a first sheet 目录 listing the reports (each linked to its sheet), then one sheet per report laid out
+    as its own export."""
+    book = Workbook()
+    contents = book.active
+    contents.title = _("目录")
+    contents.append([f"{_('月度台账')}（{scope}，{period}）"])
+    contents.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3)
+    contents["A1"].font = Font(bold=True, size=13)
+    contents.append([_("序号"), _("报表"), _("说明")])
+    for cell in contents[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    taken = {contents.title}
+    for n, one in enumerate(shown, start=1):
+        sheet = book.create_sheet(_sheet_name(one["title"], taken))
+        taken.add(sheet.title)
+        _fill(sheet, one)
+        contents.append([n, one["title"], one.get("description", "")])
+        link = contents.cell(row=contents.max_row, column=2)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.title}'!A1")
+        link.style = "Hyperlink"
+    contents.freeze_panes = "A3"
+    for letter, width in (("A", 8), ("B", 30), ("C", 60)):
+        contents.column_dimensions[letter].width = width
+    return _saved(book)
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts (31 characters, none of []:*?/\\), unique in the workbook."""
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'")[:31] or "Sheet"
+    found, n = name, 2
+    while found in taken:
+        suffix = f"({n})"
+        found, n = name[:31 - len(suffix)] + suffix, n + 1
+    return found
+
+
+def _saved(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(sheet, shown: dict) -> None:
+    """One report's table on a sheet: title row, frozen header row, a row per group, the total row, widths."""
     ranking = shown.get("ranking")
     width = len(shown["columns"]) + (3 if ranking else 1)
     sheet.append([f"{shown['title']}（{shown['scope']}，{shown['period']}）"])
@@ -38,9 +89,6 @@ def workbook(shown: dict) -> bytes:
     for n in range(1, width + 1):
         longest = max(len(str(sheet.cell(row=r, column=n).value or "")) for r in range(2, sheet.max_row + 1))
         sheet.column_dimensions[get_column_letter(n)].width = min(max(10, longest * 2 + 2), 40)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: dict | None = None) -> None:

@@ -1,7 +1,10 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
-from . import case_records, db, errors, ledger_records, models, messages, people, scope, values, vocabulary
+from . import (
+    case_records, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
+)
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
+from .report_records import MonthlyLedger
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, ImportRefused,
@@ -16,15 +19,16 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "case_records", "db", "errors", "ledger_records", "models", "messages", "people", "scope", "values",
-    "vocabulary", "Msg", "as_msg",
+    "case_records", "db", "errors", "ledger_records", "models", "messages", "people", "report_records", "scope",
+    "values", "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
     "ImportRefused", "InvalidState", "NotAllowed", "NotFound", "Problem", "RowError", "SandboxError",
     "StepBudgetExceeded",
     "ApiToken", "Attachment", "AuditEvent", "Base", "Bundle", "BundleDraft", "BundleFile", "BusinessSequence",
     "CalendarDay", "CalendarYear", "Case", "CaseAccess", "CaseCopy", "CaseDocument", "CaseMessage", "DirectoryEntry",
-    "DraftFile", "HumanTask", "LedgerImport", "LedgerRow", "Notification", "Organization", "ProcessDefinition",
+    "DraftFile", "HumanTask", "LedgerImport", "LedgerRow", "MonthlyLedger",
+    "Notification", "Organization", "ProcessDefinition",
     "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
 ]

@@ -258,6 +258,9 @@ CODES = {
     "notice.urged_body": "{who} is pressing for this task. {note}",
     "notice.copied": "Copy: {case}",
     "notice.copied_body": "{who} sent you a copy of the case. {note}",
+    "notice.monthly_ledger": "Monthly ledger of {org} for {month}",
+    "notice.monthly_ledger_body": "The monthly ledger of {org} for {month} (the workbook of the reports and the "
+                                  "summary) is ready to download.",
     "case.label": "case {id}",
     "list.bad_view": "invalid view",
     "list.bad_sort": "invalid sort order",
@@ -269,6 +272,8 @@ CODES = {
     "report.not_found": "report {key} does not exist or is not open to you",
     "report.org_not_found": "organisation {org} is not in your scope",
     "report.measure_not_found": "the report has no measure {measure}",
+    "monthly.not_found": "the monthly ledger does not exist or is not open to you",
+    "monthly.no_template": "the active version has no summary template {path}",
     "ledger.row_not_found": "ledger row {row} does not exist",
     "ledger.import_role": "importing into {ledger} needs one of the roles {roles}",
     "ledger.unreadable": "the file cannot be read: {detail}",

@@ -101,6 +101,7 @@ MASKED_FIELDS_PROPERTY = "maskedFields"
 MASKED_KEYWORD = "x-masked"
 # Reports for leaders (issue 20).
 REPORT_FILE = "report.json"          # forms/**/*.report.json
+MONTHLY_SUMMARY_FILE = "monthly_summary.docx"     # forms/monthly_summary.docx: the 月度台账's Word summary
 # Approvals (issue 18, "an approval never signs someone else's words").
 REVIEW_FIELDS_PROPERTY = "reviewFields"
 APPROVAL_HISTORY_PROPERTY = "approvalHistory"
@@ -258,6 +259,11 @@ TERMS: tuple[Term, ...] = (
          "`overdue` of tasks) and an optional `ranking` formula over them (考核排名), each figure counting only the "
          "cases the reader may see; `\"public\": true` also shows its aggregate figures for each year on the portal's "
          "公开数据 page (grouped only by `@org`, `@month`, `@status` or a field with enumerated values)"),
+    Term(MONTHLY_SUMMARY_FILE, FILE, "Word template (`forms/monthly_summary.docx`)",
+         "the Word summary of the 月度台账 (统计 → 月度台账 and the first-working-day scheduler job), filled with "
+         "docxtpl like a case document: `organization`, `org_code`, `period`, `since`, `until`, `today` and `reports`, "
+         "each `{title, description, group_label, columns, total, rows}` with `total` and each row's `figures` a list "
+         "of `{label, text, value}`"),
     # Issue 18, approvals.
     Term(REVIEW_FIELDS_PROPERTY, TASK, "comma-separated names",
          "case data (or the names of documents the diagram writes) shown read-only with their labels at the top of "

@@ -2,13 +2,20 @@
 the cases of the caller's subtree; each figure names the cases behind it."""
 from __future__ import annotations
 
-from flask import g
+import io
+
+from flask import g, send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from engine.work import reports
+from engine.core.errors import NotFound
+from engine.core.messages import Msg
+from engine.work import monthly_ledgers, reports
 
+from .. import monthly
 from ..database import session
+from ..engine_text import engine_text
+from ..workflow import engine
 from . import Blueprint, authenticate
 from .schemas import Strict
 
@@ -110,3 +117,66 @@ class ReportCases(MethodView):
         return reports.cases_behind(db, g.user, reports.report(db, g.user, key), measure=args.get("measure"),
                                     group=args.get("group"), part=args["part"], org_code=args.get("org"),
                                     since=args.get("since"), until=args.get("until"), limit=args["limit"])
+
+
+class MonthlyLedgerOut(Schema):
+    id = fields.Integer()
+    org = fields.Function(lambda l: l.org.code, metadata={"description": "机构代码"})
+    org_name = fields.Function(lambda l: l.org.name)
+    month = fields.Function(lambda l: f"{l.month:%Y-%m}", metadata={"description": "月份 YYYY-MM"})
+    reports = fields.List(fields.String(), attribute="report_keys", metadata={"description": "台账包含的报表"})
+    built_at = fields.DateTime()
+    summary_error = fields.Function(lambda l: engine_text(l.error) if l.error else None, metadata={
+        "description": "Word 摘要未能生成的原因（摘要已生成时为 null）"})
+
+
+@blp.route("/stats/monthly")
+class MonthlyLedgers(MethodView):
+    @blp.response(200, MonthlyLedgerOut(many=True))
+    def get(self):
+        """The monthly ledgers the scheduler built (on the first working day of each month, for the month before)
+        that the caller may download: of the caller's subtree, holding only reports the caller may open."""
+        return monthly_ledgers.stored(session(), g.user)
+
+
+def _on_demand(args):
+    db = session()
+    if not reports.readable(db, g.user):
+        raise NotFound(Msg("report.not_found", key="*"), report="*")
+    return monthly.build(db, g.user, args.get("org"), args.get("since"), args.get("until"))
+
+
+@blp.route("/stats/monthly/ledger.xlsx")
+@blp.arguments(StatsPeriodQuery, location="query")
+@blp.response(200, description="月度台账 Excel 工作簿：目录页，然后每个报表一张工作表")
+def monthly_workbook(args):
+    """The ledger workbook of every report the caller may open, for an organisation of the caller's subtree and
+    a period (without one: every period)."""
+    ledger = _on_demand(args)
+    return send_file(io.BytesIO(ledger.workbook()), mimetype=monthly.XLSX, as_attachment=True,
+                     download_name=ledger.filename(".xlsx"))
+
+
+@blp.route("/stats/monthly/summary.docx")
+@blp.arguments(StatsPeriodQuery, location="query")
+@blp.response(200, description="月度台账 Word 摘要（由 forms/monthly_summary.docx 填写）")
+def monthly_summary(args):
+    """The ledger's Word summary: each report's totals and the figures of each group (422 when the template
+    fails, with why)."""
+    ledger = _on_demand(args)
+    content = monthly.summary(session(), ledger, engine().today())
+    return send_file(io.BytesIO(content), mimetype=monthly.DOCX, as_attachment=True,
+                     download_name=ledger.filename(".docx"))
+
+
+@blp.route("/stats/monthly/<int:ledger_id>/<part>")
+@blp.response(200, description="已生成台账的 Excel 工作簿（ledger.xlsx）或 Word 摘要（summary.docx）")
+def stored_monthly(ledger_id: int, part: str):
+    """A built monthly ledger's workbook or summary (another organisation's, or one holding a report the caller
+    may not open, is 404)."""
+    found = monthly_ledgers.stored_one(session(), g.user, ledger_id)
+    content = {"ledger.xlsx": found.workbook, "summary.docx": found.summary}.get(part)
+    if content is None:
+        raise NotFound(Msg("monthly.not_found"), ledger=ledger_id)
+    return send_file(io.BytesIO(content), mimetype=monthly.XLSX if part.endswith(".xlsx") else monthly.DOCX,
+                     as_attachment=True, download_name=f"{found.org.code}-{found.month:%Y-%m}-{part}")
