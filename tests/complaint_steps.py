@@ -68,3 +68,17 @@ def accept(engine, session, **changes):
     do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
     do(engine, session, case.id, "被投诉人书面说明", "chen", EXPLANATION)
     return case
+
+
+LEAD_PLAN = {"lead_plan": "成立专班，两周内完成调查并组织双方沟通", "lead_members": "陈刚、林涛",
+             "lead_target_date": "2025-12-31", "lead_responsibility": "陈刚负责调查取证，林涛负责回访投诉人",
+             "lead_milestones": [{"milestone": "完成调查取证", "milestone_due": "2025-11-15"}]}
+
+
+def accept_to_lead(engine, session, **changes):
+    """A complaint registered and accepted on Monday 2025-10-13, waiting at 领导包案 when it is major."""
+    case = register(engine, session, **changes)
+    do(engine, session, case.id, "初审", "chen", review("accept"))
+    do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+    return case
