@@ -82,3 +82,27 @@ def accept_to_lead(engine, session, **changes):
     do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
     do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
     return case
+
+
+PETITION = {
+    "petition_source": "direct", "received_on": "2025-10-13", "complainant_name": "吴某", "complainant_phone": "13900000009",
+    "respondent_id": "L-0001", "facts": "律师收取代理费后未出庭，投诉后仍未退费。", "requests": "责令律师退还代理费",
+}
+
+
+def petition(engine, session, **changes):
+    """A 信访 matter registered by the intake clerk (processes/complaint/petition.bpmn, started on its own)."""
+    case = cases.start_case(engine, session, "complaint_petition", {}, org_code="county-a", actor="xu")
+    do(engine, session, case.id, "信访登记", "xu", {**PETITION, **changes})
+    return cases.get_case(session, case.id)
+
+
+def petition_ack(on, accepted=True):
+    return {"petition_accepted": accepted, "petition_ack_on": on, "petition_ack_method": "post",
+            "petition_ack_note": "本局受理，按《信访工作条例》第三十一条第六项调查核实后出具信访处理意见书" if accepted
+            else "不属于本机关职权范围，请向市律师协会提出"}
+
+
+PETITION_OPINION = {"petition_next": "opinion", "petition_findings": "经调取代理合同和庭审记录，律师确未出庭。",
+                    "petition_result": "support", "petition_opinion": "责成律师事务所督促律师退还未履行部分的代理费。",
+                    "petition_basis": "《中华人民共和国律师法》第四十八条"}
