@@ -106,3 +106,19 @@ def petition_ack(on, accepted=True):
 PETITION_OPINION = {"petition_next": "opinion", "petition_findings": "经调取代理合同和庭审记录，律师确未出庭。",
                     "petition_result": "support", "petition_opinion": "责成律师事务所督促律师退还未履行部分的代理费。",
                     "petition_basis": "《中华人民共和国律师法》第四十八条"}
+
+
+def replied(engine, session, clock):
+    """A complaint accepted on 2025-10-16, found unfounded, approved on 11-20 and its reply served on 11-21,
+    waiting at 归档 (the clock is left at 2025-11-21)."""
+    case = accept(engine, session)
+    do(engine, session, case.id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+                                                    "findings": "经调取庭审记录，律师均按约出庭。", "next_step": "report"})
+    do(engine, session, case.id, "处理意见", "chen", {"outcome": "no_violation", "outcome_reason": "投诉反映的问题查证不实",
+                                                    "legal_basis": "《律师执业管理办法》第五十条"})
+    clock.move_to(at("2025-11-20T10:00"))
+    do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+    clock.move_to(at("2025-11-21T10:00"))
+    do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-21",
+                                                    "service_proof": "EMS1234567890", "respondent_notified": True})
+    return case

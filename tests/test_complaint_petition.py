@@ -153,3 +153,70 @@ def test_a_matter_already_being_handled_is_not_accepted_again_with_a_notice(engi
         do(engine, session, again.id, "送达不予受理告知书", "chen",
            {"petition_service_method": "post", "petition_served_on": "2025-10-13"})
         assert history.case_path(session, again.id)[-1].element_id == "End_petition_refused"
+
+
+def test_a_complaint_from_the_petition_channel_follows_the_petition_limits(engine, session, complaint_setup):
+    from .complaint_steps import register
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = register(engine, session, channel="petition", work_order_no="")
+        assert _names(session, case.id) == ["书面告知信访人"]                 # no 初审: the 信访 limits apply
+        assert task_named(session, case.id, "书面告知信访人").due_at == at("2025-10-29T00:00")
+        do(engine, session, case.id, "书面告知信访人", "chen", petition_ack("2025-10-13"))
+        assert task_named(session, case.id, "办理信访事项").due_at == at("2025-12-13T00:00")
+        meta = cases.get_case(session, case.id).meta
+        assert meta["petition_status"] == "accepted" and meta["channel"] == "petition"
+        again = petition(engine, session, complainant_name="郑某", requests="查处并退还代理费")   # the same matter
+        assert cases.get_case(session, again.id).meta["petition_status"] == "not_accepted"
+        assert case.business_number in document_text(session, again.id, "不予受理告知书")
+
+
+def _contest(engine, session, case_id, route, on):
+    from .complaint_steps import user as _user
+    assert "contest_reply" in cases.waiting_messages(engine, session, case_id)
+    cases.send_message(engine, session, case_id, "contest_reply", {"note": "投诉人来电表示不服"}, actor="chen")
+    do(engine, session, case_id, "登记不服答复及救济途径", "chen",
+       {"contest_route": route, "contest_on": on, "contest_body": "市司法局", "contest_reason": "认为调查不充分"})
+
+
+def test_a_contested_reply_to_administrative_review_is_recorded_with_its_result(engine, session, complaint_setup):
+    from .complaint_steps import replied
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        clock.move_to(at("2025-12-01T10:00"))
+        _contest(engine, session, case.id, "administrative_review", "2025-11-28")
+        assert _names(session, case.id) == ["归档", "登记复议或诉讼结果"]
+        result = task_named(session, case.id, "登记复议或诉讼结果")
+        with pytest.raises(DataValidationError) as err:
+            cases.complete_task(engine, session, result.id, {"contest_result": "kept", "contest_result_on": "2025-12-01",
+                                                             "contest_result_note": "维持"}, user=user(session, "chen"))
+        assert [e.field for e in err.value.errors] == ["contest_result"]
+        do(engine, session, case.id, "登记复议或诉讼结果", "chen",
+           {"contest_result": "upheld", "contest_result_on": "2025-12-01", "contest_result_note": "复议机关维持答复"})
+        do(engine, session, case.id, "归档", "chen", {"archive_no": "2025-TS-0001"})
+        case = cases.get_case(session, case.id)
+        assert case.status == "completed"
+        assert case.meta["contest_route"] == "administrative_review" and case.meta["contest_result"] == "upheld"
+        assert case.meta["contest_in_time"] is True                          # within 60 日 of service
+
+
+def test_a_contested_reply_to_petition_review_runs_the_review_stage(engine, session, complaint_setup):
+    from .complaint_steps import replied
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        assert "contest_reply" in cases.waiting_messages(engine, session, case.id)
+        clock.move_to(at("2025-12-24T10:00"))
+        _contest(engine, session, case.id, "petition_review", "2025-12-24")       # 33 days after service: late
+        review = task_named(session, case.id, "复查")
+        assert review.due_at == at("2026-01-24T00:00")                        # 30 日 from 12-24: Friday 01-23
+        do(engine, session, case.id, "复查", "chen",
+           {"review_result": "changed", "review_opinion": "责成重新调查律师出庭情况。", "review_on": "2025-12-24"})
+        text = document_text(session, case.id, "信访事项复查意见书")
+        assert "刘某" in text and "变更原处理意见" in text and "责成重新调查" in text
+        do(engine, session, case.id, "送达复查意见书", "chen",
+           {"petition_service_method": "post", "petition_served_on": "2025-12-24"})
+        clock.move_to(at("2026-01-24T00:00:01"))                              # no 复核 asked within 30 日
+        fire_due_timers(engine, session)
+        assert _names(session, case.id) == ["归档"]
+        meta = cases.get_case(session, case.id).meta
+        assert meta["contest_route"] == "petition_review" and meta["contest_result"] == "changed"
+        assert meta["contest_in_time"] is False                            # 33 days: past the 30 日 of 第三十五条
