@@ -119,3 +119,57 @@ def suspended(engine, session, ground="pending_other_case"):
                                                     "next_step": "suspend", "suspension_ground": ground})
     do(engine, session, case.id, "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
     return case
+
+
+LEAD_PLAN = {"lead_plan": "成立专班，两周内完成调查并组织双方沟通", "lead_members": "陈刚、林涛",
+             "lead_target_date": "2025-12-31", "lead_responsibility": "陈刚负责调查取证，林涛负责回访投诉人",
+             "lead_milestones": [{"milestone": "完成调查取证", "milestone_due": "2025-11-15"}]}
+
+
+def accept_to_lead(engine, session, **changes):
+    """A complaint registered and accepted on Monday 2025-10-13, waiting at 领导包案 when it is major."""
+    case = register(engine, session, **changes)
+    do(engine, session, case.id, "初审", "chen", review("accept"))
+    do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
+    return case
+
+
+PETITION = {
+    "petition_source": "direct", "received_on": "2025-10-13", "complainant_name": "吴某", "complainant_phone": "13900000009",
+    "respondent_id": "L-0001", "facts": "律师收取代理费后未出庭，投诉后仍未退费。", "requests": "责令律师退还代理费",
+}
+
+
+def petition(engine, session, **changes):
+    """A 信访 matter registered by the intake clerk (processes/complaint/petition.bpmn, started on its own)."""
+    case = cases.start_case(engine, session, "complaint_petition", {}, org_code="county-a", actor="xu")
+    do(engine, session, case.id, "信访登记", "xu", {**PETITION, **changes})
+    return cases.get_case(session, case.id)
+
+
+def petition_ack(on, accepted=True):
+    return {"petition_accepted": accepted, "petition_ack_on": on, "petition_ack_method": "post",
+            "petition_ack_note": "本局受理，按《信访工作条例》第三十一条第六项调查核实后出具信访处理意见书" if accepted
+            else "不属于本机关职权范围，请向市律师协会提出"}
+
+
+PETITION_OPINION = {"petition_next": "opinion", "petition_findings": "经调取代理合同和庭审记录，律师确未出庭。",
+                    "petition_result": "support", "petition_opinion": "责成律师事务所督促律师退还未履行部分的代理费。",
+                    "petition_basis": "《中华人民共和国律师法》第四十八条"}
+
+
+def replied(engine, session, clock):
+    """A complaint accepted on 2025-10-16, found unfounded, approved on 11-20 and its reply served on 11-21,
+    waiting at 归档 (the clock is left at 2025-11-21)."""
+    case = accept(engine, session)
+    do(engine, session, case.id, "调查核实", "chen", {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+                                                    "findings": "经调取庭审记录，律师均按约出庭。", "next_step": "report"})
+    do(engine, session, case.id, "处理意见", "chen", {"outcome": "no_violation", "outcome_reason": "投诉反映的问题查证不实",
+                                                    "legal_basis": "《律师执业管理办法》第五十条"})
+    clock.move_to(at("2025-11-20T10:00"))
+    do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+    clock.move_to(at("2025-11-21T10:00"))
+    do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-21",
+                                                    "service_proof": "EMS1234567890", "respondent_notified": True})
+    return case

@@ -222,7 +222,8 @@ def test_major_case_goes_to_a_leader_under_lead_responsibility(engine, session, 
         assert data["major_reasons"] == ["可能给予停止执业、停业整顿或吊销执业证书处罚", "引起媒体关注", "上级机关交办"]
         assert cases.get_case(session, case.id).meta["is_major"] is True
         do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班，两周内完成调查", "lead_members": "陈刚、林涛",
-                                                       "lead_target_date": "2025-12-31"})
+                                                       "lead_target_date": "2025-12-31", "lead_responsibility": "陈刚负责调查",
+                                                       "lead_milestones": [{"milestone": "完成调查", "milestone_due": "2025-11-15"}]})
         assert [t.name for t in ready(session, case.id)] == ["被投诉人书面说明"]
 
 
@@ -260,6 +261,7 @@ def test_the_leader_who_signs_the_lead_task_becomes_the_lead(engine, session, co
         do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "上级交办"})
         do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-13"})
         do(engine, session, case.id, "领导包案", "dora", {"lead_plan": "成立专班开展调查", "lead_members": "陈刚",
-                                                       "lead_target_date": "2025-12-31"})
+                                                       "lead_target_date": "2025-12-31", "lead_responsibility": "陈刚负责调查",
+                                                       "lead_milestones": [{"milestone": "完成调查", "milestone_due": "2025-11-15"}]})
         workflow = engine.load_workflow(session, cases.get_case(session, case.id))
         assert workflow.data_objects["lead_leader"] == "dora"

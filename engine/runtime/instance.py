@@ -350,9 +350,11 @@ def _is_completed(workflow, open_now: list) -> bool:
 
 def latest_data(tasks: list) -> dict:
     """The data of the most recently changed open task drawn in the diagram: SpiffWorkflow's own tasks (the
-    join an ended branch waits in, a boundary event's join) may have changed later and carry no case data."""
+    join an ended branch waits in, a boundary event's join) may have changed later and carry no case data. Of
+    tasks changed at the same moment the one deepest in call activities and subprocesses wins: a call activity's
+    own task keeps the data it started with while its called process runs."""
     drawn = [t for t in tasks if getattr(t.task_spec, "bpmn_id", None) is not None] or tasks
-    return max(drawn, key=lambda t: t.last_state_change).data
+    return max(drawn, key=lambda t: (t.last_state_change, getattr(t.workflow, "depth", 0))).data
 
 
 def _ready_human(tasks: list) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""领导包案 in full (§2.3.3): the triggers of major_case.dmn, the 五定 plan with milestones, the weekly progress
+report while 调查核实 runs, and the timer on the plan's target date."""
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+import time_machine
+
+from engine.core import people
+from engine.core.errors import DataValidationError
+from engine.records import directory, notifications
+from engine.runtime import cases
+from engine.runtime.timers import fire_due_timers
+
+from .complaint_steps import (
+    EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, task_named, user,
+)
+
+
+def _major_reasons(engine, session, case_id):
+    lead = task_named(session, case_id, "领导包案")
+    workflow = engine.load_workflow(session, cases.get_case(session, case_id))
+    return workflow.get_task_from_id(UUID(lead.task_uuid)).data["major_reasons"]
+
+
+@pytest.fixture
+def registry(session, complaint_setup):
+    """A firm head and a partner of 示范律师事务所, marked in the respondent registry."""
+    directory.add_entry(session, "respondent", "L-0002", "赵主任律师", org_code="county-a",
+                        data={"type": "lawyer", "firm": "F-0001", "position": "firm_head"})
+    directory.add_entry(session, "respondent", "L-0003", "钱合伙人律师", org_code="county-a",
+                        data={"type": "lawyer", "firm": "F-0001", "position": "partner"})
+    session.commit()
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"respondent_id": "L-0002"}, "被投诉人为律师事务所负责人"),
+    ({"respondent_id": "L-0003"}, "被投诉人为律师事务所合伙人"),
+    ({"amount_involved": 150000}, "涉案金额 10 万元以上"),
+    ({"channel": "npc_cppcc", "referral_org": "市人大代表张某"}, "人大代表、政协委员转交"),
+], ids=["firm_head", "partner", "amount", "npc_cppcc"])
+def test_each_new_trigger_makes_the_case_major(engine, session, registry, changes, reason):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = accept_to_lead(engine, session, **changes)
+        assert _major_reasons(engine, session, case.id) == [reason]
+        assert cases.get_case(session, case.id).meta["is_major"] is True
+
+
+def test_an_amount_below_the_threshold_is_not_major(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = accept_to_lead(engine, session, amount_involved=99999.5)
+        assert cases.get_case(session, case.id).meta["is_major"] is False
+        assert [t.name for t in ready(session, case.id)] == ["被投诉人书面说明"]
+
+
+def test_the_third_complaint_on_one_matter_is_major_whoever_files_it(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        first = register(engine, session)
+        second = register(engine, session, complainant_name="孙某", complainant_phone="13800000002")
+        assert cases.get_case(session, second.id).meta["matter_repeat_count"] == 1
+        assert cases.get_case(session, second.id).meta["repeat_count"] == 0          # another complainant
+        other = register(engine, session, requests="要求律师书面道歉")                  # another matter
+        assert cases.get_case(session, other.id).meta["matter_repeat_count"] == 0
+        third = accept_to_lead(engine, session, complainant_name="周某", complainant_phone="13800000003")
+        meta = cases.get_case(session, third.id).meta
+        assert meta["matter_repeat_count"] == 2 and meta["repeat_count"] == 0
+        assert meta["matter_key"] == cases.get_case(session, first.id).meta["matter_key"]
+        assert _major_reasons(engine, session, third.id) == ["同一事项第三次以上投诉（按事项计）"]
+
+
+def test_the_lead_plan_needs_the_five_fixes_and_its_milestones(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        case = accept_to_lead(engine, session, respondent_id="L-0002")
+        task = task_named(session, case.id, "领导包案")
+        bad = {**LEAD_PLAN, "lead_milestones": [{"milestone": "完成调查取证", "milestone_due": "2025-10-01"}]}
+        del bad["lead_responsibility"]
+        with pytest.raises(DataValidationError) as err:
+            cases.complete_task(engine, session, task.id, bad, user=user(session, "dora"))
+        assert {e.field for e in err.value.errors} == {"lead_responsibility", "lead_milestones.0.milestone_due"}
+        with pytest.raises(DataValidationError) as err:
+            cases.complete_task(engine, session, task.id, {**LEAD_PLAN, "lead_milestones": []}, user=user(session, "dora"))
+        assert [e.field for e in err.value.errors] == ["lead_milestones"]
+        do(engine, session, case.id, "领导包案", "dora", LEAD_PLAN)
+        meta = cases.get_case(session, case.id).meta
+        assert meta["lead_leader"] == "dora" and meta["lead_target_date"] == "2025-12-31"
+
+
+def _led_and_investigating(engine, session, **plan):
+    case = accept_to_lead(engine, session, respondent_id="L-0002")
+    do(engine, session, case.id, "领导包案", "dora", {**LEAD_PLAN, **plan})
+    do(engine, session, case.id, "被投诉人书面说明", "chen", {**EXPLANATION, "explanation_received_on": "2025-10-13"})
+    return case
+
+
+def _names(session, case_id):
+    return sorted(t.name for t in ready(session, case_id))
+
+
+def test_the_weekly_progress_report_recurs_while_investigating_and_stops_after(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = _led_and_investigating(engine, session)
+        assert _names(session, case.id) == ["调查核实"]
+        clock.move_to(at("2025-10-20T09:00:01"))                  # 7 days after 调查核实 began
+        fire_due_timers(engine, session)
+        report = task_named(session, case.id, "包案进展报告")
+        assert [u.username for u in people.candidates(session, report)] == ["chen"]   # the caseworker of 调查核实
+        do(engine, session, case.id, "包案进展报告", "chen",
+           {"progress_summary": "已调取代理合同和庭审记录", "milestones_on_track": True})
+        assert _names(session, case.id) == ["调查核实"]
+        clock.move_to(at("2025-10-27T09:00:01"))
+        fire_due_timers(engine, session)
+        assert _names(session, case.id) == ["包案进展报告", "调查核实"]
+        do(engine, session, case.id, "调查核实", "chen",
+           {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+            "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。", "next_step": "report"})
+        assert _names(session, case.id) == ["处理意见"]             # the open report closes with 调查核实
+        clock.move_to(at("2025-11-20T09:00:01"))
+        fire_due_timers(engine, session)
+        assert _names(session, case.id) == ["处理意见"]             # and no new one comes
+
+
+def test_an_ordinary_case_gets_no_weekly_report(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = accept_to_lead(engine, session)
+        do(engine, session, case.id, "被投诉人书面说明", "chen", {**EXPLANATION, "explanation_received_on": "2025-10-13"})
+        clock.move_to(at("2025-11-05T09:00"))
+        fire_due_timers(engine, session)
+        assert _names(session, case.id) == ["调查核实"]
+
+
+def test_the_target_date_timer_alerts_the_lead_leader(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = _led_and_investigating(engine, session, lead_target_date="2025-10-22",
+                                      lead_milestones=[{"milestone": "完成调查取证", "milestone_due": "2025-10-20"}])
+        clock.move_to(at("2025-10-22T23:59"))
+        fire_due_timers(engine, session)
+        assert "包案督办（计划化解日期届满）" not in _names(session, case.id)
+        clock.move_to(at("2025-10-23T00:00:01"))                  # the end of the target day
+        fire_due_timers(engine, session)
+        supervise = task_named(session, case.id, "包案督办（计划化解日期届满）")
+        assert [u.username for u in people.candidates(session, supervise)] == ["dora"]
+        [note] = [n for n in notifications.unread(session, user(session, "dora").id) if n.kind == "reminder"]
+        assert note.title == f"包案逾期：{case.business_number}" and "2025-10-22" in note.body
