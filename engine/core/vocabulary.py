@@ -56,6 +56,7 @@ ORGANIZATION_KEYWORD = "x-organization"
 NOT_AFTER, NOT_BEFORE = "x-notAfter", "x-notBefore"
 TODAY = "today"                      # the one value NOT_AFTER and NOT_BEFORE take
 PATTERN_MESSAGE = "x-patternMessage"
+WORKING_DAYS_AFTER_KEYWORD = "x-workingDaysAfter"
 PREFILL = "x-prefill"
 WIDGET_KEYWORD = "x-widget"
 # Scoring standards (issue 16, part "standards").
@@ -170,6 +171,9 @@ TERMS: tuple[Term, ...] = (
     Term(NOT_AFTER, FORM_FIELD, "`today`", "a date not after the day the form is submitted, on the engine's clock"),
     Term(NOT_BEFORE, FORM_FIELD, "`today`", "a date not before the day the form is submitted"),
     Term(PATTERN_MESSAGE, FORM_FIELD, "text", "what to say when a value does not match the field's `pattern`"),
+    Term(WORKING_DAYS_AFTER_KEYWORD, FORM_FIELD, "`[{field, after, workingDays}, …]`",
+         "on an object (e.g. the form): the date in `field` may not be earlier than the `workingDays`-th working "
+         "day after the date in `after` (e.g. a hearing at least 7 working days after its notice is served)"),
     Term(PREFILL, FORM_FIELD, "a data name or `true`",
          "on a top-level field: the form opens with what the case knows under that name"),
     Term(WIDGET_KEYWORD, FORM_FIELD, "`textarea`, `radio` or `files`", "how the web draws the field"),

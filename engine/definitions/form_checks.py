@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import PREFILL, TODAY
+from ..core.vocabulary import PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
@@ -144,12 +144,28 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or ROOT,
                                value=repr(value)), value)
                  for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
+        found += list(_working_days_problems(schema))
         for where, message, value in found + list(schema_problems(schema)):
             line = _line_of(files[path], value) if value is not None else None
             problems.append(Problem(path, message, element=where or None, line=line))
         problems.extend(_prefill_problems(schema, path, files[path]))
         forms[path] = schema
     return forms
+
+
+def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
+    """`x-workingDaysAfter` is a list of `{field, after, workingDays}` naming two fields of the same object's
+    properties and a whole number of working days (0 or more)."""
+    for where, node in subschemas(schema):
+        if WORKING_DAYS_AFTER_KEYWORD not in node:
+            continue
+        rules, names = node[WORKING_DAYS_AFTER_KEYWORD], set(node.get("properties") or {})
+        good = isinstance(rules, list) and all(
+            isinstance(r, dict) and set(r) == {"field", "after", "workingDays"} and r["field"] in names
+            and r["after"] in names and isinstance(r["workingDays"], int) and not isinstance(r["workingDays"], bool)
+            and r["workingDays"] >= 0 for r in rules)
+        if not good:
+            yield where, Msg("formcheck.working_days_after", keyword=WORKING_DAYS_AFTER_KEYWORD, where=where or ROOT), None
 
 
 def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:

@@ -5,7 +5,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import re2
@@ -16,7 +16,8 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
-from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
+from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
+from ..time.workdays import CHINA_TZ, WorkCalendar, day_of
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _LIMITED = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
@@ -89,6 +90,7 @@ def _join(path: str, name: str) -> str:
 # Date fields that cannot lie in the future (the day something was received) or the past (a planned date): the value
 # is "today", the engine's day when the form is checked.
 DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)
+_CHECKED_KEYWORDS = (*DATE_BOUNDS, WORKING_DAYS_AFTER_KEYWORD)     # lawflow keywords that refuse data (the quick check cannot)
 
 
 def _day_of(value) -> date | None:
@@ -121,10 +123,37 @@ def _bound_error(msg: Msg) -> ValidationError:
     return error
 
 
-def form_validator_class(today: Callable[[], date]):
-    """Draft 2020-12 with the date bounds, measured against `today()`, and `pattern` run by a linear-time engine."""
+def _working_days_after(calendar: WorkCalendar):
+    """`x-workingDaysAfter` on an object: `[{"field": a, "after": b, "workingDays": n}, …]` — the date in field `a`
+    may not be earlier than the n-th working day after the date in field `b` (e.g. a hearing held at least 7
+    working days after its notice is served). A rule whose two dates are not both given says nothing (`required`
+    does); the error is the later field's."""
+    def check(_validator, rules, instance, schema):
+        if not isinstance(instance, dict) or not isinstance(rules, list):
+            return
+        for rule in rules:
+            if not isinstance(rule, dict) or not isinstance(rule.get("workingDays"), int):
+                continue
+            later, first = _day_of(instance.get(rule.get("field"))), _day_of(instance.get(rule.get("after")))
+            if later is None or first is None:
+                continue
+            days = rule["workingDays"]
+            earliest = day_of(calendar.add_working_days(datetime.combine(first, time(12), CHINA_TZ), days))
+            if later < earliest:
+                error = _bound_error(Msg("form.working_days_after", days=days, day=f"{earliest:%Y-%m-%d}",
+                                         after=_title(schema, rule["after"]) or rule["after"]))
+                error.path.appendleft(rule["field"])
+                yield error
+    return check
+
+
+def form_validator_class(today: Callable[[], date], calendar: WorkCalendar | None = None):
+    """Draft 2020-12 with the date bounds, measured against `today()`, the working-day gaps between two dates of a
+    form (on `calendar`), and `pattern` run by a linear-time engine."""
     return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
-                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern})
+                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern,
+                                                    WORKING_DAYS_AFTER_KEYWORD: _working_days_after(
+                                                        calendar or WorkCalendar())})
 
 
 # --- patterns: a form's `pattern` runs in RE2, whose time is linear in the text, so a pattern such as (a+)+$
@@ -185,9 +214,9 @@ NO_FETCH = Registry(retrieve=_refuse)       # every form validator resolves refe
 class FormCache:
     """Compiled validators per bundle version and form path; `today` is the day date bounds are measured from."""
 
-    def __init__(self, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, today: Callable[[], date] = date.today, calendar: WorkCalendar | None = None) -> None:
         self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
-        self._validator_class = form_validator_class(today)
+        self._validator_class = form_validator_class(today, calendar)
 
     def _compiled(self, bundle_id: int, path: str, load) -> tuple:
         key = (bundle_id, path)
@@ -241,7 +270,7 @@ _BOUNDS_OF_TYPE = {"string": _LENGTHS, "number": _LIMITS, "integer": _LIMITS, "b
 
 
 def _keywords_within(schema: dict, allowed: frozenset) -> bool:
-    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in DATE_BOUNDS)
+    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in _CHECKED_KEYWORDS)
                for k in schema)
 
 
