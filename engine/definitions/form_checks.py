@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
+from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
@@ -209,15 +209,15 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames",
 
 
 def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
-    """`x-prefill` on a top-level field only, naming a case data key (a non-empty text) or `true` (the same name)."""
+    """`x-prefill` and `x-fromCase` on a top-level field only, naming a case data key (a non-empty text) or `true`
+    (the same name)."""
     problems: list[Problem] = []
     text = content.decode("utf-8", errors="replace")
-    marker, found = json.dumps(PREFILL), -1
+    found = {PREFILL: -1, FROM_CASE_KEYWORD: -1}
 
-    def line() -> int | None:          # keywords are met in the file's order: the n-th met is the n-th written
-        nonlocal found
-        found = text.find(marker, found + 1)
-        return text.count("\n", 0, found) + 1 if found >= 0 else None
+    def line(keyword: str) -> int | None:    # keywords are met in the file's order: the n-th met is the n-th written
+        found[keyword] = text.find(json.dumps(keyword), found[keyword] + 1)
+        return text.count("\n", 0, found[keyword]) + 1 if found[keyword] >= 0 else None
 
     def walk(node, where: str, top_field: bool) -> None:
         if isinstance(node, list):
@@ -228,12 +228,12 @@ def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
             return
         for key, sub in node.items():
             inner = f"{where}/{key}" if where else key
-            if key == PREFILL:
-                at = line()
+            if key in (PREFILL, FROM_CASE_KEYWORD):
+                at = line(key)
                 if not top_field:
-                    message = Msg("formcheck.prefill_top", keyword=PREFILL, where=where or ROOT)
+                    message = Msg("formcheck.prefill_top", keyword=key, where=where or ROOT)
                 elif sub is not True and not (isinstance(sub, str) and sub.strip()):
-                    message = Msg("formcheck.prefill_value", keyword=PREFILL, where=where or ROOT, value=repr(sub))
+                    message = Msg("formcheck.prefill_value", keyword=key, where=where or ROOT, value=repr(sub))
                 else:
                     continue
                 problems.append(Problem(path, message, element=where or None, line=at))

@@ -16,7 +16,8 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
-from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
+from ..core.vocabulary import (FROM_CASE_KEYWORD, NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL,
+                               RULE_MESSAGE_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD)
 from ..time.workdays import CHINA_TZ, WorkCalendar, day_of
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
@@ -28,6 +29,9 @@ def _message(error: ValidationError) -> Msg | str:
     v, value = error.validator, error.validator_value
     if v == "pattern" and isinstance(error.schema, dict) and isinstance(error.schema.get(PATTERN_MESSAGE), str):
         return error.schema[PATTERN_MESSAGE]         # what the form says the format is, e.g. an ID number's
+    if v not in ("required", "additionalProperties") and isinstance(error.schema, dict) \
+            and isinstance(error.schema.get(RULE_MESSAGE_KEYWORD), str):
+        return error.schema[RULE_MESSAGE_KEYWORD]    # what the form says the rule is, e.g. an article's cap
     if v == "type":
         kinds = value if isinstance(value, list) else [value]
         return Msg("form.type", kinds=_either([Msg(f"kind.{k}") if k in _TYPES else k for k in kinds]))
@@ -324,19 +328,32 @@ def _field_check(schema) -> Callable[[Any], bool] | None:
 # previous round's grounds) is never put into another form as if this one's reader had given it.
 
 
-def prefill_sources(schema) -> dict[str, str]:
-    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name."""
+def prefill_sources(schema, keywords=(PREFILL, FROM_CASE_KEYWORD)) -> dict[str, str]:
+    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name
+    (`x-prefill`, and `x-fromCase`, whose fields open with the case's value too)."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
         return {}
     sources = {}
     for name, field in properties.items():
-        source = field.get(PREFILL) if isinstance(field, dict) else None
+        source = next((field[k] for k in keywords if k in field), None) if isinstance(field, dict) else None
         if source is True:
             sources[name] = name
         elif isinstance(source, str) and source:
             sources[name] = source
     return sources
+
+
+def case_sources(schema) -> dict[str, str]:
+    """The top-level fields a form takes from the case (`x-fromCase`): field name -> case data name."""
+    return prefill_sources(schema, (FROM_CASE_KEYWORD,))
+
+
+def with_case_values(sources: dict[str, str], data: dict, known: dict) -> dict:
+    """The submitted data with each `x-fromCase` field set to the case's value (removed when the case has none)."""
+    values = {k: v for k, v in data.items() if k not in sources}
+    values.update({name: known[source] for name, source in sources.items() if known.get(source) is not None})
+    return values
 
 
 def prefilled(schema, known: dict) -> dict:
