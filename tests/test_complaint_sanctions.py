@@ -154,6 +154,10 @@ def test_heavy_penalty_with_hearing_needs_a_collective_decision(engine, session,
             "hearing_date": "2025-11-17", "hearing_place": "市司法局第一会议室", "hearing_host": "孙主持"})
         hearing_notice = document_text(session, case.id, "听证通知书")
         assert "2025年11月17日" in hearing_notice and "市司法局第一会议室" in hearing_notice and "孙主持" in hearing_notice
+        assert task_named(session, case.id, "送达听证通知书").due_at == at("2025-11-07T00:00")   # 7 WD before 11-17
+        do(engine, session, case.id, "送达听证通知书", "city_worker", {
+            "hearing_notice_service_method": "direct", "hearing_notice_served_on": "2025-11-03",
+            "hearing_notice_service_proof": "王某某签收", "hearing_date": "2025-11-17"})
         hearing = task_named(session, case.id, "举行听证")
         assert hearing.due_at == at("2025-11-18T00:00") and candidates(session, case.id, "举行听证") == ["city_legal"]
         clock.move_to(at("2025-11-17T10:00"))                      # the hearing is held on the day it was set for

@@ -115,6 +115,7 @@ TEXTS = {
     "form.unknown_field": "表单中没有这一项",
     "form.not_after_today": "不能晚于今天（%(day)s）",
     "form.not_before_today": "不能早于今天（%(day)s）",
+    "form.working_days_after": "须在%(after)s之后第 %(days)s 个工作日或以后（最早为 %(day)s）",
     "form.pattern_unusable": "正则表达式 %(pattern)s 无法使用（%(detail)s）：不支持反向引用、环视等会回溯的写法",
     "form.outside_reference": "引用了表单以外的位置",
     "form.too_deep": "表单或数据嵌套过深",

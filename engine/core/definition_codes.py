@@ -17,6 +17,9 @@ DEFINITION_CODES = {
                            "{target}: forms read no URL, file or other form",
     "formcheck.reference_loop": "$ref loops back to itself without reading deeper data: validation would never end",
     "formcheck.invalid_schema": "the form is not a valid JSON Schema ({where}): {detail}",
+    "formcheck.working_days_after": "{keyword} ({where}) must be a list of objects with field, after and "
+                                    "workingDays naming two fields of the same object and a whole number of "
+                                    "working days",
     "formcheck.today_only": "{keyword} may only be \"{today}\" ({where}), found: {value}",
     "formcheck.utf16_hint": " (looks like UTF-16)",
     "formcheck.not_utf8": "form files must be UTF-8{hint}: byte {byte} onwards cannot be read as UTF-8; "

@@ -109,6 +109,7 @@ CODES = {
     "form.unknown_field": "the form has no such field",
     "form.not_after_today": "may not be after today ({day})",
     "form.not_before_today": "may not be before today ({day})",
+    "form.working_days_after": "must be at least {days} working days after {after} (the earliest is {day})",
     "form.pattern_unusable": "regular expression {pattern} cannot be used ({detail}): backreferences, "
                              "lookaround and other backtracking forms are not supported",
     "form.outside_reference": "it refers outside the form",

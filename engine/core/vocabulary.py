@@ -56,7 +56,10 @@ ORGANIZATION_KEYWORD = "x-organization"
 NOT_AFTER, NOT_BEFORE = "x-notAfter", "x-notBefore"
 TODAY = "today"                      # the one value NOT_AFTER and NOT_BEFORE take
 PATTERN_MESSAGE = "x-patternMessage"
+RULE_MESSAGE_KEYWORD = "x-message"
+WORKING_DAYS_AFTER_KEYWORD = "x-workingDaysAfter"
 PREFILL = "x-prefill"
+FROM_CASE_KEYWORD = "x-fromCase"
 WIDGET_KEYWORD = "x-widget"
 # Scoring standards (issue 16, part "standards").
 STANDARD_KEYWORD = "x-standard"
@@ -171,8 +174,18 @@ TERMS: tuple[Term, ...] = (
     Term(NOT_AFTER, FORM_FIELD, "`today`", "a date not after the day the form is submitted, on the engine's clock"),
     Term(NOT_BEFORE, FORM_FIELD, "`today`", "a date not before the day the form is submitted"),
     Term(PATTERN_MESSAGE, FORM_FIELD, "text", "what to say when a value does not match the field's `pattern`"),
+    Term(RULE_MESSAGE_KEYWORD, FORM_FIELD, "text",
+         "what to say when a value breaks a rule of the (sub)schema holding it (e.g. a `maximum` or `not` inside an "
+         "`if`/`then`: 《…》第…条：罚款不超过…), instead of the generic message"),
+    Term(WORKING_DAYS_AFTER_KEYWORD, FORM_FIELD, "`[{field, after, workingDays}, …]`",
+         "on an object (e.g. the form): the date in `field` may not be earlier than the `workingDays`-th working "
+         "day after the date in `after` (e.g. a hearing at least 7 working days after its notice is served)"),
     Term(PREFILL, FORM_FIELD, "a data name or `true`",
          "on a top-level field: the form opens with what the case knows under that name"),
+    Term(FROM_CASE_KEYWORD, FORM_FIELD, "a data name or `true`",
+         "on a top-level field: the field holds what the case knows under that name — shown as the form opens, and "
+         "on completion replaced by the case's value whatever was sent (absent when the case has none), so the "
+         "form's rules (`if`/`then`) can read case data"),
     Term(WIDGET_KEYWORD, FORM_FIELD, "`textarea`, `radio` or `files`", "how the web draws the field"),
     # Scoring standards (issue 16, part "standards").
     Term(STANDARD_KEYWORD, FORM_FIELD, "a standard path",

@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import PREFILL, TODAY
+from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
@@ -144,12 +144,28 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         found = [(where, Msg("formcheck.today_only", keyword=keyword, today=TODAY, where=where or ROOT,
                                value=repr(value)), value)
                  for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
+        found += list(_working_days_problems(schema))
         for where, message, value in found + list(schema_problems(schema)):
             line = _line_of(files[path], value) if value is not None else None
             problems.append(Problem(path, message, element=where or None, line=line))
         problems.extend(_prefill_problems(schema, path, files[path]))
         forms[path] = schema
     return forms
+
+
+def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
+    """`x-workingDaysAfter` is a list of `{field, after, workingDays}` naming two fields of the same object's
+    properties and a whole number of working days (0 or more)."""
+    for where, node in subschemas(schema):
+        if WORKING_DAYS_AFTER_KEYWORD not in node:
+            continue
+        rules, names = node[WORKING_DAYS_AFTER_KEYWORD], set(node.get("properties") or {})
+        good = isinstance(rules, list) and all(
+            isinstance(r, dict) and set(r) == {"field", "after", "workingDays"} and r["field"] in names
+            and r["after"] in names and isinstance(r["workingDays"], int) and not isinstance(r["workingDays"], bool)
+            and r["workingDays"] >= 0 for r in rules)
+        if not good:
+            yield where, Msg("formcheck.working_days_after", keyword=WORKING_DAYS_AFTER_KEYWORD, where=where or ROOT), None
 
 
 def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:
@@ -193,15 +209,15 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames",
 
 
 def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
-    """`x-prefill` on a top-level field only, naming a case data key (a non-empty text) or `true` (the same name)."""
+    """`x-prefill` and `x-fromCase` on a top-level field only, naming a case data key (a non-empty text) or `true`
+    (the same name)."""
     problems: list[Problem] = []
     text = content.decode("utf-8", errors="replace")
-    marker, found = json.dumps(PREFILL), -1
+    found = {PREFILL: -1, FROM_CASE_KEYWORD: -1}
 
-    def line() -> int | None:          # keywords are met in the file's order: the n-th met is the n-th written
-        nonlocal found
-        found = text.find(marker, found + 1)
-        return text.count("\n", 0, found) + 1 if found >= 0 else None
+    def line(keyword: str) -> int | None:    # keywords are met in the file's order: the n-th met is the n-th written
+        found[keyword] = text.find(json.dumps(keyword), found[keyword] + 1)
+        return text.count("\n", 0, found[keyword]) + 1 if found[keyword] >= 0 else None
 
     def walk(node, where: str, top_field: bool) -> None:
         if isinstance(node, list):
@@ -212,12 +228,12 @@ def _prefill_problems(schema: dict, path: str, content: bytes) -> list[Problem]:
             return
         for key, sub in node.items():
             inner = f"{where}/{key}" if where else key
-            if key == PREFILL:
-                at = line()
+            if key in (PREFILL, FROM_CASE_KEYWORD):
+                at = line(key)
                 if not top_field:
-                    message = Msg("formcheck.prefill_top", keyword=PREFILL, where=where or ROOT)
+                    message = Msg("formcheck.prefill_top", keyword=key, where=where or ROOT)
                 elif sub is not True and not (isinstance(sub, str) and sub.strip()):
-                    message = Msg("formcheck.prefill_value", keyword=PREFILL, where=where or ROOT, value=repr(sub))
+                    message = Msg("formcheck.prefill_value", keyword=key, where=where or ROOT, value=repr(sub))
                 else:
                     continue
                 problems.append(Problem(path, message, element=where or None, line=at))

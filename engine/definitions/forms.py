@@ -5,7 +5,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import re2
@@ -16,7 +16,9 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
-from ..core.vocabulary import NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL, TODAY
+from ..core.vocabulary import (FROM_CASE_KEYWORD, NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL,
+                               RULE_MESSAGE_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD)
+from ..time.workdays import CHINA_TZ, WorkCalendar, day_of
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _LIMITED = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
@@ -27,6 +29,9 @@ def _message(error: ValidationError) -> Msg | str:
     v, value = error.validator, error.validator_value
     if v == "pattern" and isinstance(error.schema, dict) and isinstance(error.schema.get(PATTERN_MESSAGE), str):
         return error.schema[PATTERN_MESSAGE]         # what the form says the format is, e.g. an ID number's
+    if v not in ("required", "additionalProperties") and isinstance(error.schema, dict) \
+            and isinstance(error.schema.get(RULE_MESSAGE_KEYWORD), str):
+        return error.schema[RULE_MESSAGE_KEYWORD]    # what the form says the rule is, e.g. an article's cap
     if v == "type":
         kinds = value if isinstance(value, list) else [value]
         return Msg("form.type", kinds=_either([Msg(f"kind.{k}") if k in _TYPES else k for k in kinds]))
@@ -89,6 +94,7 @@ def _join(path: str, name: str) -> str:
 # Date fields that cannot lie in the future (the day something was received) or the past (a planned date): the value
 # is "today", the engine's day when the form is checked.
 DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)
+_CHECKED_KEYWORDS = (*DATE_BOUNDS, WORKING_DAYS_AFTER_KEYWORD)     # lawflow keywords that refuse data (the quick check cannot)
 
 
 def _day_of(value) -> date | None:
@@ -121,10 +127,37 @@ def _bound_error(msg: Msg) -> ValidationError:
     return error
 
 
-def form_validator_class(today: Callable[[], date]):
-    """Draft 2020-12 with the date bounds, measured against `today()`, and `pattern` run by a linear-time engine."""
+def _working_days_after(calendar: WorkCalendar):
+    """`x-workingDaysAfter` on an object: `[{"field": a, "after": b, "workingDays": n}, …]` — the date in field `a`
+    may not be earlier than the n-th working day after the date in field `b` (e.g. a hearing held at least 7
+    working days after its notice is served). A rule whose two dates are not both given says nothing (`required`
+    does); the error is the later field's."""
+    def check(_validator, rules, instance, schema):
+        if not isinstance(instance, dict) or not isinstance(rules, list):
+            return
+        for rule in rules:
+            if not isinstance(rule, dict) or not isinstance(rule.get("workingDays"), int):
+                continue
+            later, first = _day_of(instance.get(rule.get("field"))), _day_of(instance.get(rule.get("after")))
+            if later is None or first is None:
+                continue
+            days = rule["workingDays"]
+            earliest = day_of(calendar.add_working_days(datetime.combine(first, time(12), CHINA_TZ), days))
+            if later < earliest:
+                error = _bound_error(Msg("form.working_days_after", days=days, day=f"{earliest:%Y-%m-%d}",
+                                         after=_title(schema, rule["after"]) or rule["after"]))
+                error.path.appendleft(rule["field"])
+                yield error
+    return check
+
+
+def form_validator_class(today: Callable[[], date], calendar: WorkCalendar | None = None):
+    """Draft 2020-12 with the date bounds, measured against `today()`, the working-day gaps between two dates of a
+    form (on `calendar`), and `pattern` run by a linear-time engine."""
     return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
-                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern})
+                                                    NOT_BEFORE: _date_bound(False, today), "pattern": _pattern,
+                                                    WORKING_DAYS_AFTER_KEYWORD: _working_days_after(
+                                                        calendar or WorkCalendar())})
 
 
 # --- patterns: a form's `pattern` runs in RE2, whose time is linear in the text, so a pattern such as (a+)+$
@@ -185,9 +218,9 @@ NO_FETCH = Registry(retrieve=_refuse)       # every form validator resolves refe
 class FormCache:
     """Compiled validators per bundle version and form path; `today` is the day date bounds are measured from."""
 
-    def __init__(self, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, today: Callable[[], date] = date.today, calendar: WorkCalendar | None = None) -> None:
         self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
-        self._validator_class = form_validator_class(today)
+        self._validator_class = form_validator_class(today, calendar)
 
     def _compiled(self, bundle_id: int, path: str, load) -> tuple:
         key = (bundle_id, path)
@@ -241,7 +274,7 @@ _BOUNDS_OF_TYPE = {"string": _LENGTHS, "number": _LIMITS, "integer": _LIMITS, "b
 
 
 def _keywords_within(schema: dict, allowed: frozenset) -> bool:
-    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in DATE_BOUNDS)
+    return all(k in allowed or k in _ANNOTATIONS or (k.startswith(("x-", "ui:")) and k not in _CHECKED_KEYWORDS)
                for k in schema)
 
 
@@ -295,19 +328,32 @@ def _field_check(schema) -> Callable[[Any], bool] | None:
 # previous round's grounds) is never put into another form as if this one's reader had given it.
 
 
-def prefill_sources(schema) -> dict[str, str]:
-    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name."""
+def prefill_sources(schema, keywords=(PREFILL, FROM_CASE_KEYWORD)) -> dict[str, str]:
+    """Each top-level field of a form that declares where it is prefilled from: field name -> case data name
+    (`x-prefill`, and `x-fromCase`, whose fields open with the case's value too)."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
         return {}
     sources = {}
     for name, field in properties.items():
-        source = field.get(PREFILL) if isinstance(field, dict) else None
+        source = next((field[k] for k in keywords if k in field), None) if isinstance(field, dict) else None
         if source is True:
             sources[name] = name
         elif isinstance(source, str) and source:
             sources[name] = source
     return sources
+
+
+def case_sources(schema) -> dict[str, str]:
+    """The top-level fields a form takes from the case (`x-fromCase`): field name -> case data name."""
+    return prefill_sources(schema, (FROM_CASE_KEYWORD,))
+
+
+def with_case_values(sources: dict[str, str], data: dict, known: dict) -> dict:
+    """The submitted data with each `x-fromCase` field set to the case's value (removed when the case has none)."""
+    values = {k: v for k, v in data.items() if k not in sources}
+    values.update({name: known[source] for name, source in sources.items() if known.get(source) is not None})
+    return values
 
 
 def prefilled(schema, known: dict) -> dict:

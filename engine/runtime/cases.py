@@ -29,6 +29,7 @@ from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from ..core.people import is_candidate, organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
 from ..definitions.bundles import bundle_file, latest_definition
+from ..definitions.forms import case_sources, with_case_values
 from ..records.directory import directory_errors
 from ..records.history import signed_answer
 from ..records.numbering import next_number
@@ -136,7 +137,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     """
     begin_write(session)
     try:
-        row, sheets = _check_completion(engine, session, task_id, data, user)
+        row, sheets, from_case = _check_completion(engine, session, task_id, data, user)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
@@ -148,8 +149,13 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         if task is None or task.state != TaskState.READY:
             raise ConflictError(Msg("task.taken"), task=task_id)
         refuse_excluded(instance, task, actor, task_id)
-        values = data if not sheets else score_submission(instance, sheets, {**task.data, **data}, data,
-                                                          row.task_uuid, task=task_id)
+        submitted = data
+        if from_case is not None:        # fields the form takes from the case: the case's values, then the check
+            sources, bundle_id, path, load = from_case
+            submitted = with_case_values(sources, data, task.data)
+            engine.forms.check(bundle_id, path, load, submitted, task=task_id)
+        values = submitted if not sheets else score_submission(instance, sheets, {**task.data, **submitted},
+                                                               submitted, row.task_uuid, task=task_id)
         changed = sorted(k for k, v in values.items() if task.data.get(k, _MISSING) != v)
         task.data.update(values)
         task.data[COMPLETED_BY_VARIABLE] = actor
@@ -202,17 +208,22 @@ def _check_completion(engine, session: Session, task_id: int, data: dict, user: 
         raise NotFound(Msg("task.not_found"), task=task_id)
     check_workable(session, row, user, completing=True)
     sheets: dict = {}
+    from_case = None
     if row.form:
         path = f"forms/{row.form}"
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
         bundle_id = engine.properties(row.case_definition_id, definition)["bundle_id"]
         load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
-        engine.forms.check(bundle_id, path, load, data, task=task_id)
+        sources = case_sources(engine.forms.validator(bundle_id, path, load).schema)
+        if sources:         # checked once the case's values are in, where the workflow is at hand (`change`)
+            from_case = (sources, bundle_id, path, load)
+        else:
+            engine.forms.check(bundle_id, path, load, data, task=task_id)
         unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
         if unknown:
             raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
         sheets = load_sheets(engine, session, bundle_id, engine.forms.validator(bundle_id, path, load).schema)
-    return row, sheets
+    return row, sheets, from_case
 
 
 def _case_of(session: Session, row) -> Case:

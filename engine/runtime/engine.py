@@ -64,7 +64,7 @@ class Engine:
         self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
         self.codec = StateCodec()
         self.clock = clock
-        self.forms = FormCache(today=self.today)
+        self.forms = FormCache(today=self.today, calendar=self.calendar)
         self.standards = StandardCache()
         self.step_budget = step_budget
         # Participants of a campaign started with shared round trips (campaigns.py); off: one start_case each.
