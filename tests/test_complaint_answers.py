@@ -7,6 +7,7 @@ from __future__ import annotations
 import time_machine
 
 from engine.runtime import cases
+from engine.work import public_lists
 from engine.runtime.timers import fire_due_timers
 
 from .complaint_steps import (accept, at, do, document_text, ready, register, review, task_named,
@@ -120,6 +121,12 @@ def test_a_circulated_criticism_is_served_on_the_member_and_marked_for_publicati
         assert returned.meta["discipline_sanction"] == "circulated_criticism"
         do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-10-21"})
         assert "市律师协会惩戒委员会决定给予被投诉人通报批评的行业处分" in document_text(session, case.id, "答复书")
+        listed = public_lists.public_list(session, "lawyer_complaint", "sanctions")    # 公开 on the portal
+        assert listed["total"] == 1 and listed["titled"] is False
+        [row] = listed["rows"]
+        assert row["number"] == returned.business_number and row["title"] is None
+        assert row["fields"][:2] == ["王某某律师", "通报批评"] and listed["columns"][:2] == ["被处分人", "处分种类"]
+        assert "刘某" not in str(listed)                                   # the complainant is never published
 
 
 def test_a_warning_is_neither_served_nor_published(engine, session, sanctions_setup):
@@ -132,6 +139,7 @@ def test_a_warning_is_neither_served_nor_published(engine, session, sanctions_se
         do(engine, session, case.id, "惩戒委员会决定", "dc_member", {**VOTE, "discipline_sanction": "warning"})
         returned = cases.get_case(session, case.id)
         assert returned.org.code == "county-a" and returned.meta["discipline_publication"] == "not_published"
+        assert public_lists.public_list(session, "lawyer_complaint", "sanctions")["total"] == 0
         assert names(session, case.id) == ["接收处理结果"]
 
 

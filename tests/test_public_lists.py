@@ -164,3 +164,22 @@ def test_deploy_refuses_malformed_public_declarations_at_their_line(session, eng
 def test_the_shipped_processes_and_the_listed_process_deploy(session, engine, org_tree):
     bundle = deploy_listed(session, engine)
     assert bundle.version == 1
+
+
+def test_a_list_of_its_own_fields_is_checked_at_deploy():
+    from engine.definitions.public_declarations import check_public_declarations, public_list_fields
+
+    properties = {"reportableFields": "stage,firm_name,band", "publicLists": "named=stage=已命名:名录",
+                  "publicListFields": "named=firm_name:律所|band, ghost=firm_name, named2=secret"}
+    assert public_list_fields(properties)["named"] == [("firm_name", "律所"), ("band", "")]
+    problems = []
+    check_public_declarations("p.bpmn", "p", _node(), properties, set(), problems)
+    assert [(p.msg.code, p.msg.params.get("list") or p.msg.params.get("fields")) for p in problems] == [
+        ("validation.public_list_fields_list", "ghost"), ("validation.public_list_fields_list", "named2"),
+        ("validation.public_fields_reportable", "secret")]
+
+
+def _node():
+    from lxml import etree
+
+    return etree.fromstring('<process xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="p"/>')

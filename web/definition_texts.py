@@ -132,6 +132,7 @@ DEFINITION_TEXTS = {
     "validation.public_list_entry": "publicLists 的条目「%(entry)s」应写作 名称=字段=值:标题（名称由字母、数字、_ 或 - 组成）",
     "validation.public_list_duplicate": "公开名单 %(name)s 重复声明",
     "validation.public_list_field": "公开名单 %(name)s：字段 %(field)s 未列入 %(property)s",
+    "validation.public_list_fields_list": "publicListFields 列出的名单 %(list)s 未在 %(property)s 中声明",
     "validation.public_fields_reportable": "有公开名单的流程只能公开可查询字段，以下字段未列入 %(property)s：%(fields)s",
     "validation.public_message_entry": "publicMessages 的条目「%(entry)s」应写作 消息=名单:标题",
     "validation.public_message_duplicate": "公开消息 %(message)s 对名单 %(list)s 重复声明",

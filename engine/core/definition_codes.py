@@ -138,6 +138,7 @@ DEFINITION_CODES = {
         "publicLists entry \"{entry}\" is not written as name=field=value:title (name: letters, digits, _ or -)",
     "validation.public_list_duplicate": "public list {name} is declared twice",
     "validation.public_list_field": "public list {name}: field {field} is not in {property}",
+    "validation.public_list_fields_list": "publicListFields names list {list}, which {property} does not declare",
     "validation.public_fields_reportable":
         "a process with public lists shows only reportable fields; not in {property}: {fields}",
     "validation.public_message_entry": "publicMessages entry \"{entry}\" is not written as message=list:title",

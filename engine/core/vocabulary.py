@@ -34,6 +34,7 @@ PORTAL_DATE_PROPERTY = "portalDateField"
 PORTAL_ORG_KINDS_PROPERTY = "portalOrgKinds"
 PUBLIC_FIELDS_PROPERTY = "publicFields"
 PUBLIC_LISTS_PROPERTY = "publicLists"
+PUBLIC_LIST_FIELDS_PROPERTY = "publicListFields"
 PUBLIC_MESSAGES_PROPERTY = "publicMessages"
 PUBLIC_DOCUMENTS_PROPERTY = "publicDocuments"
 # Process properties of a parent case's participants table (part "web" of issue 16).
@@ -145,6 +146,9 @@ TERMS: tuple[Term, ...] = (
     Term(PUBLIC_LISTS_PROPERTY, PROCESS, "`name=field=value:标题, …`",
          "public lists on the portal: the running and finished cases whose reportable field equals the value, "
          "with their title and `publicFields` (which must be reportable)"),
+    Term(PUBLIC_LIST_FIELDS_PROPERTY, PROCESS, "`list=field:标签|field:标签, …`",
+         "the reportable fields a public list shows instead of the case's title and `publicFields` (e.g. published "
+         "sanctions: the respondent and the sanction, never the complainant who is in the title)"),
     Term(PUBLIC_MESSAGES_PROPERTY, PROCESS, "`message=list:标题, …`",
          "the public may send that message (`{name, contact, text, submitted_at, reference}`) to a case shown in "
          "that list while it waits for it"),

@@ -1,6 +1,8 @@
 """Public lists and public messages a process declares for the portal, read and checked at deploy.
 
 `publicLists` = `name=field=value:title, …`: a list of the process's cases whose reportable field equals the value.
+`publicListFields` = `list=field:label|field:label, …`: the reportable fields a list shows instead of the case's
+title and `publicFields` (a list whose titles would name a person who is not to be published).
 `publicMessages` = `message=list:title, …`: the public may send that message to a case shown in that list.
 The web shows the titles as the diagram writes them; the names stay in URLs and forms."""
 from __future__ import annotations
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import (
-    NUMBER_PATTERN_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_LISTS_PROPERTY, PUBLIC_MESSAGES_PROPERTY,
-    REPORTABLE_PROPERTY,
+    NUMBER_PATTERN_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_LIST_FIELDS_PROPERTY, PUBLIC_LISTS_PROPERTY,
+    PUBLIC_MESSAGES_PROPERTY, REPORTABLE_PROPERTY,
 )
 from .tree_checks import BPMN_NS, SPIFF_NS
 
@@ -78,11 +80,21 @@ def public_field_names(properties: dict | None) -> list[tuple[str, str]]:
     return [(name.strip(), label.strip()) for name, _, label in pairs]
 
 
+def public_list_fields(properties: dict | None) -> dict[str, list[tuple[str, str]]]:
+    """`publicListFields` as the (name, label) pairs each named list shows; lists not named there show none."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for entry in _entries((properties or {}).get(PUBLIC_LIST_FIELDS_PROPERTY)):
+        name, _, fields = entry.partition("=")
+        pairs = (f.partition(":") for f in fields.split("|") if f.strip())
+        found[name.strip()] = [(field.strip(), label.strip()) for field, _, label in pairs]
+    return found
+
+
 def check_public_declarations(path: str, key: str, node, properties: dict, caught: set[str],
                               problems: list[Problem]) -> None:
     """Problems with a process's public lists and messages, each at the line of the property that holds it."""
     lists_text, messages_text = properties.get(PUBLIC_LISTS_PROPERTY), properties.get(PUBLIC_MESSAGES_PROPERTY)
-    if lists_text is None and messages_text is None:
+    if lists_text is None and messages_text is None and properties.get(PUBLIC_LIST_FIELDS_PROPERTY) is None:
         return
     lines = _property_lines(node)
 
@@ -106,7 +118,20 @@ def check_public_declarations(path: str, key: str, node, properties: dict, caugh
     if declared and hidden:          # a list reads the case rows only, never each case's workflow
         problem(PUBLIC_FIELDS_PROPERTY, Msg("validation.public_fields_reportable", fields=", ".join(hidden),
                                             property=REPORTABLE_PROPERTY))
+    _check_list_fields(properties, declared, reportable, problem)
     _check_messages(messages_text, declared, caught, properties, problem)
+
+
+def _check_list_fields(properties: dict, declared: set[str], reportable: set[str], problem) -> None:
+    """Each list `publicListFields` names is declared, and shows reportable fields only."""
+    for name, pairs in public_list_fields(properties).items():
+        if name not in declared:
+            problem(PUBLIC_LIST_FIELDS_PROPERTY, Msg("validation.public_list_fields_list", list=name,
+                                                     property=PUBLIC_LISTS_PROPERTY))
+        hidden = [field for field, _ in pairs if field not in reportable] or ([] if pairs else ["—"])
+        if hidden:
+            problem(PUBLIC_LIST_FIELDS_PROPERTY, Msg("validation.public_fields_reportable", fields=", ".join(hidden),
+                                                     property=REPORTABLE_PROPERTY))
 
 
 def _check_messages(text: str | None, declared: set[str], caught: set[str], properties: dict, problem) -> None:

@@ -2,7 +2,8 @@
 
 A process declares them (`publicLists`, `publicMessages`, see engine/definitions/public_declarations.py): a list
 shows the running and finished cases whose reportable field equals a value, by business number, title and the
-process's `publicFields` (reportable, so a page reads case rows only). No case id and no other data leaves here.
+process's `publicFields`, or by business number and the list's own `publicListFields` (reportable, so a page reads
+case rows only). No case id and no other data leaves here.
 A public message goes through the engine's normal message delivery with the actor "public"."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..core.messages import Msg
 from ..core.models import Case, ProcessDefinition
 from ..definitions.bundles import latest_definition, latest_definitions
 from ..definitions.public_declarations import (
-    PublicList, public_field_names, public_lists as declared_lists, public_messages,
+    PublicList, public_field_names, public_list_fields, public_lists as declared_lists, public_messages,
 )
 from ..runtime.cases import send_message, waiting_messages
 from .casework import case_fields, field_titles
@@ -73,11 +74,12 @@ def public_list(session: Session, process_key: str, name: str, page: int = 1, pe
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(int(page), 1), pages)
     found = session.scalars(_listed(process_key, item).order_by(Case.id).offset((page - 1) * per_page).limit(per_page))
-    shown = public_field_names(definition.properties)
-    rows = [{"number": case.business_number, "title": case.title, "fields": _public_fields(session, case, shown)}
-            for case in found]
+    own = public_list_fields(definition.properties).get(item.name)
+    shown = own or public_field_names(definition.properties)
+    rows = [{"number": case.business_number, "title": None if own else case.title,
+             "fields": _public_fields(session, case, shown)} for case in found]
     return {**_describe(definition, item), "rows": rows, "page": page, "per_page": per_page, "total": total,
-            "pages": pages, "columns": _column_titles(session, definition, shown)}
+            "pages": pages, "columns": _column_titles(session, definition, shown), "titled": not own}
 
 
 def _public_fields(session: Session, case: Case, shown: list[tuple[str, str]]) -> list:
