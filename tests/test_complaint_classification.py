@@ -281,3 +281,16 @@ def test_the_classification_is_in_the_reportable_data_and_the_report(engine, ses
         assert table["violation"] == {"received": 2, "anonymous": 0, "firm_leaders": 2, "cross_region": 1, "serious": 1}
         assert table["practice_dispute"] == {"received": 2, "anonymous": 1, "firm_leaders": 0, "cross_region": 0,
                                              "serious": 0}
+
+
+def test_the_portal_takes_an_anonymous_report_but_not_a_complaint_without_a_phone(app, client):
+    from .test_portal import case_count, file, text
+    from .web_helpers import field_errors
+
+    before = case_count(app)
+    refused = file(client, complainant_phone="")
+    assert refused.status_code == 422 and set(field_errors(text(refused))) == {"complainant_phone"}
+    assert case_count(app) == before
+    receipt = file(client, report_kind="anonymous_report", complainant_name="", complainant_phone="", complainant_type="")
+    assert receipt.status_code == 200 and "提交成功" in text(receipt)
+    assert case_count(app) == before + 1
