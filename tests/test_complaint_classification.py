@@ -4,6 +4,8 @@ outcomes in one case (批评教育 with 责令改正; a penalty recommendation w
 fields in the case's reportable data and the classification report."""
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 import time_machine
 
@@ -77,7 +79,7 @@ def test_an_anonymous_report_is_registered_and_handled_with_no_reply(engine, ses
         assert not {"答复书", "送达回证"} & document_names(session, case.id)
         assert "调查报告" in document_names(session, case.id)
         data = engine.load_workflow(session, cases.get_case(session, case.id)).get_task_from_id(
-            __import__("uuid").UUID(task_named(session, case.id, "归档").task_uuid)).data
+            UUID(task_named(session, case.id, "归档").task_uuid)).data
         assert data["reply_skipped_reason"] == "匿名举报，不予答复"
         assert data["notice_skipped_reason"] == "匿名举报，不予答复"
         do(engine, session, case.id, "归档", "chen", {"archive_no": "2025-TS-0009"})
