@@ -119,7 +119,7 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
                                                         "legal_basis": "《律师法》第五十二条、《律师执业管理办法》第五十条",
                                                         "rectification_days": 30})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
-        assert "2025年11月15日前改正" in document_text(session, case.id, "答复书")      # 10-16 + 30 days
+        assert "自限期整改通知书送达之日起一个月内改正" in document_text(session, case.id, "答复书")     # the month runs from service
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
         do(engine, session, case.id, "送达限期整改通知书", "chen", {            # issue 19: the month runs from service
