@@ -96,3 +96,24 @@ def test_every_title_a_form_cites_is_in_the_register(path):
     form = json.loads(path.read_text(encoding="utf-8-sig"))
     wrong = [(pointer, title) for pointer, text in strings(form) for title in unknown_titles(text)]
     assert wrong == [], f"{path.relative_to(ROOT)}: titles not in forms/legal_sources.json: {wrong}"
+
+
+def test_the_readme_lists_every_limit_of_the_complaint_procedure():
+    """The README's 'Time limits of the complaint procedure' names each timer and each step with a due time of the
+    complaint's diagrams (by id, or by a `Timer_*_remind` pattern), so the list a legal officer checks is whole."""
+    from fnmatch import fnmatch
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Time limits of the complaint procedure"):]
+    section = section[:section.index("\n## ", 5)]
+    named = set(re.findall(r"`([A-Za-z_*]+)`", section))
+    missing = []
+    for path in sorted((ROOT / "processes" / "complaint").glob("*.bpmn")):
+        for element, why in limited_elements(etree.parse(str(path))):
+            if why == "withinLimit":
+                continue
+            found = element.get("id")
+            if found not in named and not any("*" in n and fnmatch(found, n) for n in named) \
+                    and not any(n.startswith("_") and found.endswith(n) for n in named):
+                missing.append(f"{path.name}:{found}")
+    assert missing == []
