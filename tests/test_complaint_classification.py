@@ -180,12 +180,16 @@ def test_criticism_with_an_order_to_correct_runs_both(engine, session, complaint
         do(engine, session, case.id, "处理意见", "chen", {**proposal, "rectification_days": 30})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
         reply = document_text(session, case.id, "答复书")
-        assert "对被投诉人予以批评教育；并责令被投诉人限期改正（整改期限30日）" in reply
+        assert "对被投诉人予以批评教育；并责令被投诉人限期改正（自限期整改通知书送达之日起一个月）" in reply
         assert cases.get_case(session, case.id).meta["outcome_measures"] == ["criticism", "order_correct"]
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
+        assert names(session, case.id) == ["送达限期整改通知书"]             # the month runs from its service
+        do(engine, session, case.id, "送达限期整改通知书", "chen", {
+            "rectification_service_method": "direct", "rectification_served_on": "2025-10-16",
+            "rectification_service_proof": "王某某签收"})
         assert names(session, case.id) == []                      # the rectification period runs
-        clock.move_to(at("2025-11-16T00:01"))                      # 10-16 + 30 days: the end of 11-15
+        clock.move_to(at("2025-11-18T00:01"))                      # 10-16 + one month: 11-16 is a Sunday → 11-17
         fire_due_timers(engine, session)
         assert names(session, case.id) == ["整改跟踪"]
 
@@ -241,6 +245,9 @@ def test_a_penalty_recommendation_with_a_bar_referral_runs_both(engine, session,
             "committee_members_total": 7, "committee_members_present": 5, "committee_votes_for": 4,
             "discipline_sanction": "public_censure", "discipline_reason": "收费不出具票据，情节较重",
             "discipline_basis": "《律师协会会员违规行为处分规则(试行)》"})
+        do(engine, session, case.id, "送达处分决定", "dc_worker", {          # 公开谴责 is served, then published
+            "discipline_service_method": "post", "discipline_served_on": "2025-11-13",
+            "discipline_service_proof": "EMS5550002"})
         case = cases.get_case(session, case.id)
         assert case.org.code == "county-a"
         assert case.meta["penalty_decision"] == "penalise" and case.meta["discipline_sanction"] == "public_censure"

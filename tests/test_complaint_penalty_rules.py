@@ -42,8 +42,8 @@ def all_texts(session, case_id, name):
 
 def recommended_now(engine, session):
     """Another complaint against the same lawyer, accepted, investigated and recommended for a penalty to the city,
-    on the clock as it stands (the shared helper sets it to 2025-10-20)."""
-    case = accept(engine, session)
+    on the clock as it stands (the shared helper sets it to 2025-10-20), received that day."""
+    case = accept(engine, session, received_on=engine.today().isoformat())
     do(engine, session, case.id, "调查核实", "chen", FINDINGS)
     do(engine, session, case.id, "处理意见", "chen", RECOMMENDATION)
     do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意提出处罚建议"})
