@@ -205,15 +205,17 @@ def test_a_ranking_formula_written_as_data_orders_the_counties(engine, session, 
     session.commit()
     with time_machine.travel(at("2025-11-10T12:00"), tick=False):
         result = reports.compute(session, boss, reports.report(session, boss, "county_ranking"))
-        # County A: reviews 2 of 3 on time (a3 late); overdue: a1 and a2 (notice open past its 3 working days)
-        # and a3 (review done late). County B: 1 of 1 on time; b1's notice is overdue. The bar has no data.
+        # County A: reviews 2 of 3 on time (a3 late); overdue: a1 and a2 (notice open past its 3 working days),
+        # a3 (review done late) and a4 (registered on 11-10 a letter received on 10-13: its review, due ten
+        # working days after receipt, is open past it). County B: 1 of 1 on time; b1's notice is overdue. The bar
+        # has no data.
         rows = [(g.key, g.figures["overdue"].value, g.score, g.rank) for g in result.groups]
-        assert rows == [("county-b", 1, 90.0, 1), ("county-a", 3, round(200 / 3 - 30, 2), 2),
+        assert rows == [("county-b", 1, 90.0, 1), ("county-a", 4, round(200 / 3 - 40, 2), 2),
                         ("city-bar", 0, None, None)]
         assert {g.key: g.figures["backlog"].value for g in result.groups} == {"county-a": 4, "county-b": 1,
                                                                               "city-bar": 0}
         late = reports.cases_behind(session, boss, result.report, measure="overdue", group="county-a")
-        assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "a3"))
+        assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "a3", "a4"))
     with time_machine.travel(at("2025-10-14T12:00"), tick=False):       # before any notice was due: none overdue
         early = reports.compute(session, boss, reports.report(session, boss, "county_ranking"))
         assert {g.key: g.figures["overdue"].value for g in early.groups}["county-a"] == 1     # a3, done late
@@ -256,9 +258,9 @@ def test_the_bottleneck_map_times_each_step_and_counts_its_overdue(session, comp
         city = {s.element_id: s for s in bottlenecks.step_figures(session, boss, "lawyer_complaint").steps}
         county = bottlenecks.step_figures(session, chief, "lawyer_complaint")
         late = bottlenecks.late_cases(session, boss, "lawyer_complaint", "Task_notify")
-    # 初审: a1, a2 and b1 reviewed at once, a3 after 28 days (late); a4 still open within its limit.
+    # 初审: a1, a2 and b1 reviewed at once, a3 after 28 days (late); a4, received on 10-13, still open past its limit.
     review = city["Task_preliminary"]
-    assert (review.done, review.open, review.overdue, review.mean_days, review.p90_days) == (4, 1, 1, 7.0, 28.0)
+    assert (review.done, review.open, review.overdue, review.mean_days, review.p90_days) == (4, 1, 2, 7.0, 28.0)
     notice = city["Task_notify"]          # a1, a2 and b1 wait for their notice past the 3 working days
     assert (notice.done, notice.open, notice.overdue, notice.mean_days) == (0, 3, 3, None)
     assert county.steps[0].element_id == "Task_preliminary"                  # the slowest step comes first
@@ -267,3 +269,15 @@ def test_the_bottleneck_map_times_each_step_and_counts_its_overdue(session, comp
     assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "b1"))
     assert bottlenecks.step_figures(session, chief, "lawyer_complaint", since=date(2024, 1, 1),
                                     until=date(2024, 1, 31)).steps == []
+
+
+def test_repeat_complaints_transfers_and_substantiation_are_counted(session, complaints):
+    chief = user(session, "zhou")
+    figures = reports.compute(session, chief, reports.report(session, chief, "complaint_figures"))
+    total = figures.total
+    # a3 repeats a1 (same complainant, same lawyer) and a4 repeats a2 (same complainant, same firm): 2 of 4.
+    assert (total["repeat_rate"].numerator, total["repeat_rate"].denominator) == (2, 4)
+    assert total["transferred"].value == 0 and total["extended"].value == 0
+    assert total["substantiated_rate"].value is None                     # no decision yet: 无数据, not 0
+    repeats = reports.cases_behind(session, chief, figures.report, measure="repeat_rate")
+    assert sorted(c.id for c in repeats) == sorted([complaints["a3"], complaints["a4"]])
