@@ -50,6 +50,6 @@ def test_the_case_panel_and_the_task_show_the_same_deadline_day(app, live_server
         page.goto(f"{live_server}/cases/{case_id}")
         assert _deadline_days(page, "处理意见") == ("2025-12-15", "2025-12-15", "2025-12-15")
         deadline = page.locator("#task-deadline").inner_text()
-        assert "办理期限" in deadline and "无期限" not in deadline
-        assert "湖南省司法厅" in page.locator("#limit-basis").inner_text()
+        assert "2025-12-15（周一）止" in deadline and "无期限" not in deadline    # the handling limit is its own now
+        assert "湖南省司法厅" in page.locator("#legal-basis").inner_text()    # the step's own basis
         shot(page, "plain-03-outcome-inside-the-handling-limit")

@@ -153,7 +153,8 @@ def test_the_complaint_stays_with_its_caseworker_and_approvals_with_their_lanes(
     case = casework.start_as(engine, session, xu, "lawyer_complaint", "county-a")
     register = only_ready(session, case.id)
     assert register.name == "投诉登记" and register.assignee_id == xu.id
-    do(engine, session, case.id, "投诉登记", "xu", REGISTRATION)
+    today = engine.today().isoformat()                      # received the day it is registered
+    do(engine, session, case.id, "投诉登记", "xu", {**REGISTRATION, "received_on": today})
     preliminary = only_ready(session, case.id)
     assert preliminary.assignee_id is None                 # the caseworkers' to claim
     tasks.claim(engine, session, preliminary.id, chen)
@@ -163,5 +164,5 @@ def test_the_complaint_stays_with_its_caseworker_and_approvals_with_their_lanes(
     do(engine, session, case.id, "受理审查决定", "zhou", {"decision": "accepted", "decision_reason": "属于受理范围"})
     notify = only_ready(session, case.id)
     assert notify.name == "告知投诉人" and notify.assignee_id == chen.id
-    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": "2025-10-16"})
+    do(engine, session, case.id, "告知投诉人", "chen", {"notice_method": "post", "notified_on": today})
     assert [(t.name, t.assignee_id) for t in ready(session, case.id)] == [("被投诉人书面说明", chen.id)]

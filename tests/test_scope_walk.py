@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.core import scope
-from engine.core import LedgerImport, LedgerRow
+from engine.core import LedgerImport, LedgerRow, MonthlyLedger
 from engine.core.models import Case, HumanTask, User
 from engine.core.case_records import CaseCopy, CaseDocument, Notification
 from engine.records import attachments
@@ -72,9 +72,14 @@ def foreign(app) -> dict:
                             link=f"/cases/{case.id}", created_at=case.created_at)
         db.add(note)
         row = _ledger_row(db, case)
+        ledger = MonthlyLedger(org_id=case.org_id, month=date(2025, 9, 1), audience="walk", report_keys=[],
+                               status="ready", workbook=SECRET_TITLE.encode(), summary=SECRET_TITLE.encode(),
+                               created_at=case.created_at, built_at=case.created_at)
+        db.add(ledger)
         db.commit()
         return {"case_id": case.id, "task_id": task.id, "document_id": document.id, "attachment_id": attachment.id,
-                "notification_id": note.id, "number": case.business_number, "row_id": row.id}
+                "notification_id": note.id, "number": case.business_number, "row_id": row.id,
+                "ledger_id": ledger.id}
 
 
 def _ledger_row(db, case):
@@ -119,8 +124,9 @@ def _values(rule, foreign: dict) -> list[dict]:
     values = {k: foreign[k] for k in rule.arguments if k in foreign}
     others = {"operation": ["claim", "release", "transfer", "delegate", "resolve", "urge"], "name": ["withdraw"],
               "draw_id": [1],
-              "process_key": ["sample_review"], "draft_id": [1], "version": [1], "path": ["processes/x.bpmn"],
-              "field": ["score"], "key": [LEDGER]}
+              "process_key": ["sample_review"], "process": ["lawyer_complaint"], "draft_id": [1], "version": [1],
+              "path": ["processes/x.bpmn"],
+              "field": ["score"], "key": [LEDGER], "part": ["ledger.xlsx", "summary.docx"]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:

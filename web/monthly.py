@@ -11,10 +11,8 @@ from datetime import date
 from flask import Blueprint, Flask, abort, current_app, g, render_template, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.core import scope
-from engine.core.errors import NotFound
-from engine.core.models import Organization, User
-from engine.records.document_worker import TemplateFailed
+from engine.core import NotFound, Organization, User, scope
+from engine.records import TemplateFailed
 from engine.time import load_calendar
 from engine.work import monthly_ledgers, reports
 

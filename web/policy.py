@@ -15,8 +15,7 @@ from engine.core import (
     Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
     Publication, Role,
 )
-from engine.definitions import bundle_diff, bundles, drafts, standards
-from engine.definitions.report_schema import is_report_path
+from engine.definitions import bundle_diff, bundles, drafts, report_schema, standards
 from engine.records import directory
 from engine.runtime import migration
 
@@ -173,7 +172,7 @@ def edit_file(draft_id: int, path: str):
         return render_template("policy/form_editor.html", draft=found, path=path, text=text)
     if standards.is_standard_path(path):
         return policy_standards.editor(found, path, text)
-    if is_report_path(path):
+    if report_schema.is_report_path(path):
         return policy_reports.editor(found, path, text, content)
     tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
     return render_template("policy/upload.html", draft=found, path=path, tables=tables)

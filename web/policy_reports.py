@@ -13,14 +13,13 @@ from flask_babel import gettext as _
 from lxml import etree
 from sqlalchemy import select
 
-from engine.core import Role
-from engine.core.vocabulary import FIELD_LABELS_PROPERTY, REPORTABLE_PROPERTY, VALUE_LABELS_PROPERTY
-from engine.definitions import drafts
-from engine.definitions.report_schema import CHARTS, GROUPINGS, KINDS, STATUSES
-from engine.definitions.tree_checks import BPMN_NS, SPIFF_NS
+from engine.core import Role, vocabulary
+from engine.definitions import drafts, report_schema, tree_checks
 
 from .auth import policy_required
 from .database import session
+
+BPMN, SPIFF = tree_checks.BPMN_NS, tree_checks.SPIFF_NS
 
 bp = Blueprint("reports", __name__)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -39,7 +38,8 @@ def editor(draft, path: str, text: str, files: dict[str, bytes]):
     roles = [{"code": r.code, "name": r.name} for r in session().scalars(select(Role).order_by(Role.code))]
     return render_template("policy/report_editor.html", draft=draft, path=path, text=text,
                            report=report if isinstance(report, dict) else None, processes=processes, roles=roles,
-                           kinds=KINDS, charts=CHARTS, groupings=GROUPINGS, statuses=STATUSES,
+                           kinds=report_schema.KINDS, charts=report_schema.CHARTS,
+                           groupings=report_schema.GROUPINGS, statuses=report_schema.STATUSES,
                            new=path not in files)
 
 
@@ -63,19 +63,19 @@ def draft_processes(files: dict[str, bytes]) -> list[dict]:
             tree = etree.fromstring(files[path], _PARSER)
         except etree.XMLSyntaxError:
             continue
-        for process in tree.iter(f"{{{BPMN_NS}}}process"):
+        for process in tree.iter(f"{{{BPMN}}}process"):
             props = {p.get("name"): p.get("value") or "" for p in process.findall(
-                f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property")}
-            labels = dict(_pairs(props.get(FIELD_LABELS_PROPERTY, "")))
+                f"{{{BPMN}}}extensionElements/{{{SPIFF}}}properties/{{{SPIFF}}}property")}
+            labels = dict(_pairs(props.get(vocabulary.FIELD_LABELS_PROPERTY, "")))
             valued: dict[str, list[dict]] = {}
-            for key, label in _pairs(props.get(VALUE_LABELS_PROPERTY, "")):
+            for key, label in _pairs(props.get(vocabulary.VALUE_LABELS_PROPERTY, "")):
                 name, _eq, value = key.partition("=")
                 valued.setdefault(name.strip(), []).append({"value": value.strip(), "label": label})
             fields = [{"name": name, "title": labels.get(name) or titles.get(name, name),
                        "choices": choices.get(name) or valued.get(name, [])}
-                      for name in (f.strip() for f in props.get(REPORTABLE_PROPERTY, "").split(",")) if name]
+                      for name in (f.strip() for f in props.get(vocabulary.REPORTABLE_PROPERTY, "").split(",")) if name]
             tasks = [{"id": t.get("id"), "name": t.get("name") or t.get("id")}
-                     for t in process.iter(f"{{{BPMN_NS}}}userTask")]
+                     for t in process.iter(f"{{{BPMN}}}userTask")]
             found.append({"key": process.get("id"), "name": process.get("name") or process.get("id"),
                           "fields": fields, "tasks": tasks})
     return sorted(found, key=lambda p: p["key"])

@@ -1,4 +1,7 @@
 """What policy staff publish: bundles of diagrams and forms, their validation, drafts, versions and diffs."""
-from . import bundle_diff, bundles, drafts, forms, scoring, standard_workbook, standards, validation
+from . import (
+    bundle_diff, bundles, drafts, forms, report_schema, scoring, standard_workbook, standards, tree_checks, validation,
+)
 
-__all__ = ["bundle_diff", "bundles", "drafts", "forms", "scoring", "standard_workbook", "standards", "validation"]
+__all__ = ["bundle_diff", "bundles", "drafts", "forms", "report_schema", "scoring", "standard_workbook", "standards",
+           "tree_checks", "validation"]

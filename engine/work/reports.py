@@ -23,7 +23,8 @@ from ..definitions.report_schema import STATUSES, is_report_path
 from ..sandbox import Sandbox
 from . import report_sql as sql
 
-_LOADED: dict[int, list[dict]] = {}       # bundle id -> its reports (a bundle version never changes)
+_LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (a bundle version never changes;
+                                           # ids repeat across databases, hashes do not)
 _FORMULAS = Sandbox()                      # a ranking formula sees only the row's figures, each run in its own scope
 TASK_KINDS = ("on_time", "duration", "overdue")
 
@@ -67,11 +68,11 @@ def reports(session: Session) -> list[dict]:
     bundle = active_bundle(session)
     if bundle is None:
         return []
-    if bundle.id not in _LOADED:
+    if bundle.content_hash not in _LOADED:
         rows = session.execute(select(BundleFile.path, BundleFile.content).where(BundleFile.bundle_id == bundle.id))
         found = [json.loads(content) for path, content in rows if is_report_path(path)]
-        _LOADED[bundle.id] = sorted(found, key=lambda r: (r.get("order", 0), r["key"]))
-    return _LOADED[bundle.id]
+        _LOADED[bundle.content_hash] = sorted(found, key=lambda r: (r.get("order", 0), r["key"]))
+    return _LOADED[bundle.content_hash]
 
 
 def may_open(report: dict, user: User) -> bool:

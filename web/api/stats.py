@@ -8,8 +8,7 @@ from flask import g, send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from engine.core.errors import NotFound
-from engine.core.messages import Msg
+from engine.core import Msg, NotFound
 from engine.work import monthly_ledgers, reports
 
 from .. import monthly
