@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from engine.core import people, scope, DataValidationError, EngineError, NotFound, Notification
 from engine.definitions import forms
 from engine.records import attachments, directory, documents, history, notifications
-from engine.runtime import cases
+from engine.runtime import cases, submissions
 from engine.work import batch, casework, plain, review, tasks, worklists
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -113,7 +113,7 @@ def task_page(task_id: int):
         return render_template("task.html", **_task_context(task, schema, _prefill(task, schema), {}))
     drafting, data = request.form.get("action") == "draft", None
     try:
-        cases.check_workable(db, task, g.user, completing=not drafting,    # before any upload is stored
+        submissions.check_workable(db, task, g.user, completing=not drafting,    # before any upload is stored
                              case_status=task.case.status)
         data = _posted(schema, task)
         if drafting:

@@ -21,16 +21,15 @@ from sqlalchemy.orm.util import identity_key
 
 from ..core.db import begin_write
 from ..core.errors import (
-    CaseFailed, ConflictError, DataValidationError, EngineError, InvalidState, NotAllowed, NotFound, SandboxError,
+    CaseFailed, ConflictError, EngineError, InvalidState, NotFound, SandboxError,
     StepBudgetExceeded,
 )
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
-from ..core.people import is_candidate, organization
+from ..core.people import organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
-from ..definitions.bundles import bundle_file, latest_definition
-from ..definitions.forms import case_sources, with_case_values
-from ..records.directory import directory_errors
+from ..definitions.bundles import latest_definition
+from ..definitions.forms import with_case_values
 from ..records.history import signed_answer
 from ..records.numbering import next_number
 from . import lean
@@ -38,7 +37,8 @@ from . import statements as sql
 from .exclusions import refuse_excluded
 from .failures import describe_failure
 from .instance import Instance
-from .score_sheets import load_sheets, score_submission
+from .score_sheets import score_submission
+from .submissions import check_completion
 
 RUN_ERRORS = (StepBudgetExceeded, SandboxError, SpiffWorkflowException)
 STATUS_LABELS = {status: Msg(f"status.{status}") for status in ("running", "suspended", "completed", "terminated",
@@ -137,7 +137,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     """
     begin_write(session)
     try:
-        row, sheets, from_case = _check_completion(engine, session, task_id, data, user)
+        row, sheets, from_case = check_completion(engine, session, task_id, data, user)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
@@ -176,54 +176,6 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     case = mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
                        state=row.case_state, after_save=collect)
     return Completion(case, ready)
-
-
-def check_workable(session: Session, task, user: User | None, *, completing: bool,
-                   case_status: str | None = None) -> None:
-    """Refuse what completing a task (or, not completing, saving a draft) would be refused for: a task no longer
-    ready, a user who is not its handler, and for completion a task out on delegation (and, given its case's
-    status, a case that is not running). `task` is a task row or a HumanTask. Pages store uploaded files ahead of
-    the form; they ask this first, and `complete_task` asks it again in its own transaction."""
-    if task.status == "completed":
-        raise ConflictError(Msg("task.completed_by", holder=task.completed_by), task=task.id)
-    if task.status != "ready":
-        raise InvalidState(Msg("task.cancelled"), task=task.id)
-    if user is not None and not is_candidate(session, user, task):
-        raise NotAllowed(Msg("task.not_assignee"), task=task.id)
-    if completing and case_status is not None and case_status != "running":
-        raise InvalidState(Msg("task.case_not_running"), task=task.id, status=case_status)
-    if completing and task.delegation == "pending":
-        raise InvalidState(Msg("task.delegated_wait"), task=task.id)
-
-
-def _check_completion(engine, session: Session, task_id: int, data: dict, user: User | None):
-    """The task row with its case (see TASK_FOR_COMPLETION) and its form's score sheets (field -> (path,
-    standard)), if this user may see it and complete it with this data; typed errors otherwise."""
-    if user is None:
-        row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
-    else:
-        row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION_WITHIN,
-                               {"task_id": task_id, "scope": user.org.path, "user": user.id})
-    if row is None:
-        raise NotFound(Msg("task.not_found"), task=task_id)
-    check_workable(session, row, user, completing=True)
-    sheets: dict = {}
-    from_case = None
-    if row.form:
-        path = f"forms/{row.form}"
-        definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
-        bundle_id = engine.properties(row.case_definition_id, definition)["bundle_id"]
-        load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
-        sources = case_sources(engine.forms.validator(bundle_id, path, load).schema)
-        if sources:         # checked once the case's values are in, where the workflow is at hand (`change`)
-            from_case = (sources, bundle_id, path, load)
-        else:
-            engine.forms.check(bundle_id, path, load, data, task=task_id)
-        unknown = directory_errors(session, engine.forms.validator(bundle_id, path, load).schema, data)
-        if unknown:
-            raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
-        sheets = load_sheets(engine, session, bundle_id, engine.forms.validator(bundle_id, path, load).schema)
-    return row, sheets, from_case
 
 
 def _case_of(session: Session, row) -> Case:
