@@ -263,17 +263,7 @@
   }
 
   function show(body) {
-    var result = document.getElementById("save-result"), list = document.getElementById("save-problems");
-    list.textContent = "";
-    if (!body.saved) {
-      result.textContent = T.not_saved + (body.errors ? body.errors.map(function (e) { return e.message; }).join("；") : body.detail);
-      return;
-    }
-    result.textContent = body.problems.length ? T.saved_problems.replace("{count}", body.problems.length) : T.saved_ok;
-    body.problems.forEach(function (p) {
-      var where = p.file + (p.line ? ":" + p.line : "") + (p.element ? " [" + p.element + "]" : "");
-      list.appendChild(el("li", { className: p.severity, text: (p.severity === "warning" ? T.warning + " " : "") + where + "：" + p.message }));
-    });
+    if (!window.lawflowShowSaved(body, T)) { return; }
     place(body.problems);
   }
 
