@@ -75,7 +75,9 @@ def test_a_caseworker_does_five_steps_of_a_complaint_claiming_only_the_first(liv
     assert chen.locator("#inbox tr", has_text="处理决定审批").count() == 0    # the approval is the leader's
     chen.goto(f"{base}/inbox?view=done&q={number}")
     chen.locator("#inbox tr", has_text="处理意见").locator("a[href^='/cases/']").first.click()
+    chen.wait_for_url(re.compile(r".*/cases/\d+$"))
     timeline = chen.locator("#timeline")
+    timeline.wait_for()
     assert timeline.locator("tr", has_text="签收").count() == 2           # chen's 初审 and zhou's decision only
     assert timeline.locator("tr", has_text="自动分派").count() == 5       # registration on start, then chen's four
     shot(chen, "handler-09-case-history")
