@@ -7,10 +7,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run test bench clean
 
-run: $(VENV)/.installed node_modules/.installed
+run: $(VENV)/.installed web/static/dist/.built
 	$(BIN)/lawflow up $(RUN_ARGS)
 
-test: $(VENV)/.installed-test node_modules/.installed
+test: $(VENV)/.installed-test web/static/dist/.built
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -32,5 +32,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
+# Bundles of npm packages the pages combine (scripts/build-assets.mjs: web/assets-src/*.js into web/static/dist).
+web/static/dist/.built: node_modules/.installed scripts/build-assets.mjs $(shell find web/assets-src -type f 2>/dev/null)
+	node scripts/build-assets.mjs
+	touch $@
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules
+	rm -rf $(VENV) instance .pytest_cache node_modules web/static/dist
