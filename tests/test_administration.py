@@ -5,11 +5,14 @@ deactivated organisation keeps its cases and receives no new ones. On both datab
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
-from engine.core import AuditEvent, InvalidState, Organization, User, people
+from engine.core import ApiToken, AuditEvent, InvalidState, Organization, User, people
+from engine.time import CHINA_TZ
 from engine.runtime import cases
 from web.auth import hash_password
 from web.database import session as db_session
@@ -190,3 +193,46 @@ def test_reset_password_and_unlock(app, client):
     assert again.get("/cases").location.endswith("/account/password")
     assert [e.action for e in audit(app, "admin.user_unlocked") + audit(app, "admin.password_reset")] == [
         "admin.user_unlocked", "admin.password_reset"]
+
+
+def new_token(html: str) -> str:
+    return re.search(r'id="new-token">[^<]*<code>([^<]+)</code>', html).group(1)
+
+
+def test_a_user_makes_a_token_that_expires_and_revokes_it(app, client):
+    login(client, "zhang")
+    refused = post(client, "/account/tokens", {"name": "", "expires_on": "2027-12-31"})
+    assert refused.status_code == 422 and set(field_errors(refused.get_data(as_text=True))) == {"name", "expires_on"}
+    made = post(client, "/account/tokens", {"name": "办公系统对接", "expires_on": "2025-10-20"})
+    assert made.status_code == 201
+    headers = {"Authorization": f"Bearer {new_token(made.get_data(as_text=True))}"}
+    api = app.test_client()
+    assert api.get("/api/v1/tasks", headers=headers).status_code == 200
+    with time_machine.travel(datetime(2025, 10, 20, 23, 59, tzinfo=CHINA_TZ), tick=False):
+        assert api.get("/api/v1/tasks", headers=headers).status_code == 200      # through the last day
+    with time_machine.travel(datetime(2025, 10, 21, 0, 1, tzinfo=CHINA_TZ), tick=False):
+        assert api.get("/api/v1/tasks", headers=headers).status_code == 401      # and not a minute after
+    with app.app_context():
+        token_id = db_session().scalar(select(ApiToken.id).where(ApiToken.name == "办公系统对接"))
+    assert post(client, f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens").status_code == 302
+    assert api.get("/api/v1/tasks", headers=headers).status_code == 401
+    assert "已吊销" in client.get("/account/tokens").get_data(as_text=True)
+    assert [e.detail["name"] for e in audit(app, "admin.token_created") + audit(app, "admin.token_revoked")] == [
+        "办公系统对接", "办公系统对接"]
+
+
+def test_an_administrator_revokes_the_tokens_of_his_subtree_only(app, client, county_admin):
+    zhang, wang = token_for(app, "zhang"), token_for(app, "wang")
+    with app.app_context():
+        ids = dict(db_session().execute(select(User.username, ApiToken.id).join(ApiToken, ApiToken.user_id == User.id)).all())
+    login(client, "admin_a")
+    listed = client.get("/admin/tokens").get_data(as_text=True)
+    assert "张明" in listed and "wang" not in listed
+    assert post(client, f"/admin/tokens/{ids['wang']}/revoke", {}, page="/admin/tokens").status_code == 404
+    assert post(client, f"/admin/tokens/{ids['zhang']}/revoke", {}, page="/admin/tokens").status_code == 302
+    api = app.test_client()
+    assert api.get("/api/v1/tasks", headers=zhang).status_code == 401
+    assert api.get("/api/v1/tasks", headers=wang).status_code == 200
+    other = app.test_client()
+    login(other, "zhang")
+    assert post(other, f"/account/tokens/{ids['wang']}/revoke", {}, page="/account/tokens").status_code == 404

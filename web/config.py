@@ -102,6 +102,8 @@ DEFAULTS = {
     "ADMIN_ROLE": "admin",
     # The shortest password a user may choose (a password an administrator gives must be changed at sign-in).
     "PASSWORD_MIN_LENGTH": 10,
+    # The longest an API token made on the pages may live, in days.
+    "API_TOKEN_MAX_DAYS": 366,
     # Public portal, per client address across all servers: accepted submissions an hour, status checks with a
     # wrong number or code in ten minutes (a refused form and a right code do not count).
     "PORTAL_SUBMISSIONS_PER_HOUR": 5,

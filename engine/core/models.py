@@ -311,6 +311,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     last_used_at: Mapped[datetime | None] = mapped_column(Moment())
     revoked_at: Mapped[datetime | None] = mapped_column(Moment())
+    # After this moment the token opens nothing (none: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(Moment())
 
     user: Mapped[User] = relationship()
 

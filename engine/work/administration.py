@@ -97,7 +97,7 @@ def create_org(session: Session, admin: User, values: Mapping, now: datetime) ->
     session.add(org)
     session.flush()
     org.path = f"{parent.path}{org.id}/"
-    _audit(session, admin, now, "org_created", org=code, after=org_values(org))
+    audit(session, admin, now, "org_created", org=code, after=org_values(org))
     return org
 
 
@@ -126,7 +126,7 @@ def change_org(session: Session, admin: User, org: Organization, values: Mapping
     session.flush()
     after = org_values(org)
     if after != before:
-        _audit(session, admin, now, "org_changed", org=org.code, before=before, after=after)
+        audit(session, admin, now, "org_changed", org=org.code, before=before, after=after)
 
 
 def _move(session: Session, org: Organization, parent: Organization) -> None:
@@ -186,7 +186,7 @@ def create_user(session: Session, admin: User, values: Mapping, password_hash: s
     session.add(user)
     session.flush()
     _set_roles(session, user, chosen)
-    _audit(session, admin, now, "user_created", user=username, after=user_values(user))
+    audit(session, admin, now, "user_created", user=username, after=user_values(user))
     return user
 
 
@@ -207,27 +207,27 @@ def change_user(session: Session, admin: User, user: User, values: Mapping, now:
         session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
     after = user_values(user)
     if after != before:
-        _audit(session, admin, now, "user_changed", user=user.username, before=before, after=after)
+        audit(session, admin, now, "user_changed", user=user.username, before=before, after=after)
 
 
 def reset_password(session: Session, admin: User, user: User, password_hash: str, now: datetime) -> None:
     """Give the user a new password that must be changed at the next sign-in; his sessions end."""
     user.password_hash, user.must_change_password = password_hash, True
     session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
-    _audit(session, admin, now, "password_reset", user=user.username)
+    audit(session, admin, now, "password_reset", user=user.username)
 
 
 def unlock(session: Session, admin: User, user: User, now: datetime) -> None:
     """Forget the account's failed sign-ins, so a locked-out user may try again at once."""
     session.execute(delete(SignInFailure).where(SignInFailure.scope == "account",
                                                 SignInFailure.subject == user.username[:200]))
-    _audit(session, admin, now, "user_unlocked", user=user.username)
+    audit(session, admin, now, "user_unlocked", user=user.username)
 
 
 def password_changed(session: Session, user: User, password_hash: str, now: datetime) -> None:
     """The user chose his own password (after a reset or at will)."""
     user.password_hash, user.must_change_password = password_hash, False
-    _audit(session, user, now, "password_changed", user=user.username)
+    audit(session, user, now, "password_changed", user=user.username)
 
 
 def _user_fields(session: Session, admin: User, values: Mapping, errors: list):
@@ -274,5 +274,6 @@ def _refuse(errors: list[FieldError]) -> None:
         raise DataValidationError("the change was refused; nothing was saved", errors)
 
 
-def _audit(session: Session, admin: User, now: datetime, action: str, **detail) -> None:
+def audit(session: Session, admin: User, now: datetime, action: str, **detail) -> None:
+    """Record an administration event (`admin.<action>`) done by `admin`, without a case."""
     session.add(AuditEvent(case_id=None, actor=admin.username, at=now, action=f"admin.{action}", detail=detail))
