@@ -4,6 +4,8 @@ password must choose his own before anything else; a deactivated user's next req
 deactivated organisation keeps its cases and receives no new ones. On both databases."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime
 
@@ -236,3 +238,30 @@ def test_an_administrator_revokes_the_tokens_of_his_subtree_only(app, client, co
     other = app.test_client()
     login(other, "zhang")
     assert post(other, f"/account/tokens/{ids['wang']}/revoke", {}, page="/account/tokens").status_code == 404
+
+
+def test_the_audit_trail_shows_the_subtrees_events_filtered_and_exports_them(app, client, county_admin):
+    with app.app_context():
+        db = db_session()
+        mine = cases.start_case(web_engine(), db, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+        other = cases.start_case(web_engine(), db, "lawyer_complaint", {}, org_code="county-b", actor="he")
+        db.commit()
+        numbers = mine.business_number, other.business_number
+    login(client, "admin")
+    post(client, "/admin/orgs", {"code": "unit-r", "name": "R 科", "parent": "county-b"}, page="/admin/orgs")
+    county = app.test_client()
+    login(county, "admin_a")
+    post(county, "/admin/orgs", {"code": "unit-q", "name": "Q 科", "parent": "county-a"}, page="/admin/orgs")
+    page = county.get("/admin/audit").get_data(as_text=True)
+    assert numbers[0] in page and numbers[1] not in page            # the case events of my subtree only
+    assert "unit-q" in page and "unit-r" not in page                  # and what its people did without a case
+    assert "unit-r" in client.get("/admin/audit").get_data(as_text=True)
+    only = county.get("/admin/audit?action=admin.&actor=admin_a").get_data(as_text=True)
+    assert "unit-q" in only and numbers[0] not in only and "新增机构" in only
+    later = county.get("/admin/audit?since=2025-10-14").get_data(as_text=True)
+    assert "没有符合条件的记录" in later                                    # the clock stands at 2025-10-13
+    exported = county.get("/admin/audit.csv?action=admin.")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["时间", "操作人", "机构", "操作"]
+    assert {r[3] for r in rows[1:]} == {"新增机构"} and any("unit-q" in r[5] for r in rows[1:])

@@ -3,20 +3,30 @@ role), each within his own organisation's subtree (engine/work/administration.py
 page, which a user whose password an administrator set must visit before any other page."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import secrets
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request,
+    stream_with_context, url_for,
+)
 from flask_babel import gettext as _
 
 from werkzeug.security import check_password_hash
 
 from engine.core import DataValidationError, NotFound
+from engine.time import CHINA_TZ
 from engine.work import administration
 
 from .auth import hash_password, login_required
 from .database import session
 from .engine_text import engine_text
+from .pages import ACTION_LABELS, cell
+from .readable import local_moment
 from .workflow import engine
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -242,6 +252,67 @@ def _errors(refused: DataValidationError) -> dict[str, str]:
     for error in refused.errors:
         found.setdefault(error.field.split(".")[0], engine_text(error))
     return found
+
+
+# ---------------------------------------------------------------- the audit trail
+
+@bp.get("/audit")
+@admin_required
+def audit_trail():
+    """Every audited event of my subtree (its cases' and its people's administration), filtered, newest first."""
+    db, (root, filters) = session(), _audit_filters()
+    rows = administration.audit_trail(db, root, **filters, before=request.args.get("before", type=int))
+    return render_template("admin_audit.html", rows=rows, chosen=request.args,
+                           actions=administration.audit_actions(db),
+                           orgs=administration.managed_orgs(db, g.user),
+                           before=rows[-1].id if len(rows) == administration.PAGE else None)
+
+
+@bp.get("/audit.csv")
+@admin_required
+def audit_csv():
+    """The filtered trail as CSV for Excel, written row by row as it is read (a year of a city never sits in memory)."""
+    root, filters = _audit_filters()
+    stamp = f"{engine().now().astimezone(CHINA_TZ):%Y%m%d}"
+
+    def lines():
+        yield "\ufeff" + _csv_line([_("时间"), _("操作人"), _("机构"), _("操作"), _("案件"), _("详情")])
+        for event in administration.whole_audit_trail(session(), root, **filters):
+            yield _csv_line([local_moment(event.at), event.actor, event.org_name or "", action_label(event.action),
+                             event.number or (event.case_id or ""), json.dumps(event.detail, ensure_ascii=False)])
+
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=audit-{stamp}.csv"})
+
+
+def action_label(code: str) -> str:
+    return _(ACTION_LABELS.get(code, code))
+
+
+def _audit_filters() -> tuple[str, dict]:
+    """The subtree the trail covers and its filters, from the query."""
+    args = request.args
+    try:
+        root = administration.audit_root(session(), g.user, args.get("org", ""))
+    except NotFound:
+        abort(404)
+    return root, {"actor": args.get("actor", "").strip(), "action": args.get("action", ""),
+                  "since": _day_start(args.get("since")), "until": _day_start(args.get("until"), 1)}
+
+
+def _day_start(text: str | None, days: int = 0):
+    """The first moment (China time) of the day `text` names, moved by `days`; None for no or a bad date."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=days), time(0), CHINA_TZ)
+
+
+def _csv_line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow([cell(v) for v in values])
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- a user's own password

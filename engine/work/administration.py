@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import String, delete, func, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..core.errors import DataValidationError, FieldError, NotFound
 from ..core.messages import Msg
-from ..core.models import AuditEvent, Organization, Role, SignInFailure, SignInSession, User, UserRole
+from ..core.models import AuditEvent, Case, Organization, Role, SignInFailure, SignInSession, User, UserRole
+from ..core.scope import path_within
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}")
@@ -277,3 +278,57 @@ def _refuse(errors: list[FieldError]) -> None:
 def audit(session: Session, admin: User, now: datetime, action: str, **detail) -> None:
     """Record an administration event (`admin.<action>`) done by `admin`, without a case."""
     session.add(AuditEvent(case_id=None, actor=admin.username, at=now, action=f"admin.{action}", detail=detail))
+
+
+# ---------------------------------------------------------------- the audit trail
+
+def audit_root(session: Session, admin: User, org: str = "") -> str:
+    """The subtree an audit trail covers: the administrator's, or one organisation's of it (with its subtree)."""
+    return managed_org(session, admin, org).path if org else admin.org.path
+
+
+def audit_trail(session: Session, root: str, *, actor: str = "", action: str = "",
+                since: datetime | None = None, until: datetime | None = None, before: int | None = None,
+                limit: int = PAGE):
+    """Audit events of the subtree at path `root` (see audit_root), newest first (keyset: ids below `before`): those of its cases,
+    and those without a case done by its users; filtered by who did it, the
+    kind (an action, or the start of one such as `admin.`) and a period [since, until). Plain rows (no objects
+    kept in the session): id, at, actor, action, case_id, detail, number (the case's), org_name."""
+    case_org, actor_org = aliased(Organization), aliased(Organization)
+    query = (select(AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.case_id,
+                    AuditEvent.detail, Case.business_number.label("number"),
+                    func.coalesce(case_org.name, actor_org.name).label("org_name"))
+             .outerjoin(Case, AuditEvent.case_id == Case.id)
+             .outerjoin(case_org, Case.org_id == case_org.id)
+             .outerjoin(User, (AuditEvent.case_id.is_(None)) & (User.username == AuditEvent.actor))
+             .outerjoin(actor_org, User.org_id == actor_org.id)
+             .where(path_within(case_org.path, root) | path_within(actor_org.path, root))
+             .order_by(AuditEvent.id.desc()))
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action) if action.endswith(".") else
+                            AuditEvent.action == action)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    return session.execute(query.limit(limit)).all()
+
+
+def whole_audit_trail(session: Session, root: str, chunk: int = 1000, **filters):
+    """Every row `audit_trail` finds, read a chunk at a time by keyset (for an export that never holds them all)."""
+    before = None
+    while True:
+        rows = audit_trail(session, root, **filters, before=before, limit=chunk)
+        yield from rows
+        if len(rows) < chunk:
+            return
+        before = rows[-1].id
+
+
+def audit_actions(session: Session) -> list[str]:
+    """The kinds of event recorded so far, for a filter's choices."""
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
