@@ -124,6 +124,11 @@ function boot(page, descriptor) {
         }
       });
       readableZoom();
+      return new Promise((resolve) => {
+        // the panel listens for selections once it has rendered (preact runs its effects after the next paint)
+        requestAnimationFrame(() => setTimeout(resolve, 100));
+      });
+    }).then(() => {
       if (page.dataset.element) { focus(page.dataset.element); }
       page.dataset.ready = "true";
       const button = document.getElementById("save-diagram");
