@@ -7,6 +7,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.core import Role, vocabulary
+from engine.definitions import drafts
+
+from .engine_text import engine_text
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
@@ -40,3 +43,10 @@ def choices(db, content: dict[str, bytes]) -> dict:
         "kinds": {"process": vocabulary.PROCESS, "task": vocabulary.TASK, "catch": vocabulary.CATCH_EVENT,
                   "timer": vocabulary.TIMER},
     }
+
+
+def problems(db, engine, draft_id: int) -> list[dict]:
+    """The draft's problems as the modeler shows them on their elements (as a save answers them): the page opened
+    from a problem on the draft page shows it at once."""
+    return [{"file": p.file, "element": p.element, "line": p.line, "message": engine_text(p), "severity": p.severity}
+            for p in drafts.validate(db, engine, draft_id)]

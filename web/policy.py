@@ -165,8 +165,9 @@ def edit_file(draft_id: int, path: str):
         abort(404)
     text = content.get(path, b"").decode("utf-8", errors="replace") if not path.endswith((".docx", ".xlsx")) else ""
     if path.endswith(".bpmn"):
+        problems = modeler_data.problems(db, engine(), draft_id) if request.args.get("element") else []
         return render_template("policy/modeler.html", draft=found, path=path,
-                               choices=modeler_data.choices(db, content))
+                               choices=modeler_data.choices(db, content), problems=problems)
     if path.endswith(".schema.json"):
         return render_template("policy/form_editor.html", draft=found, path=path, text=text)
     if standards.is_standard_path(path):

@@ -129,6 +129,8 @@ function boot(page, descriptor) {
         requestAnimationFrame(() => setTimeout(resolve, 100));
       });
     }).then(() => {
+      const known = JSON.parse(page.dataset.problems || "[]");
+      if (known.length) { showProblems(known); }
       if (page.dataset.element) { focus(page.dataset.element); }
       page.dataset.ready = "true";
       const button = document.getElementById("save-diagram");

@@ -217,7 +217,7 @@ function MessageHintEntry(props) {
   const s = useServices();
   return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
     h("div", { class: "bio-properties-panel-description" },
-      s.translate("Choose a message or create a new one; name it with a message the engine handles or one a process waits for"),
+      s.translate("Choose a message or create a new one; name it with a message the engine handles or one a process waits for."),
       " ", s.translate("Messages the engine handles: "), s.lawflow.messages.join(", ")));
 }
 
@@ -404,8 +404,10 @@ class LawflowPropertiesProvider {
       const ours = lawflowGroups(element, this._choices, this._translate);
       const problems = ours.filter((g) => g.id === "lawflow-problems");
       const rest = ours.filter((g) => g.id !== "lawflow-problems");
-      const at = groups.findIndex((g) => g.id === "documentation");
-      groups.splice(at < 0 ? groups.length : at + 1, 0, ...rest);
+      // lawflow's groups follow the BPMN ones they complete (the message chosen, then what it carries)
+      const after = ["message", "multiInstance", "documentation"].map((id) => groups.findIndex((g) => g.id === id))
+        .find((i) => i >= 0);
+      groups.splice(after === undefined ? groups.length : after + 1, 0, ...rest);
       return [...problems, ...groups];
     };
   }
