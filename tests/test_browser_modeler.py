@@ -113,3 +113,22 @@ def test_the_modeler_speaks_english_to_an_english_reader(app, live_server, new_p
     for label in ("General", "Name", "Element documentation", "Handling", "Form", "Due expression"):
         expect(panel.get_by_text(label, exact=True).first).to_be_visible()
     expect(page.locator("#find-element")).to_have_text("Find an element (Ctrl+F)")
+
+
+def test_a_multi_instance_keeps_its_lists_through_the_modeler(app, live_server, new_page):
+    """A loop's input and output lists name case data, not diagram elements: bpmn-js would drop them as unresolved
+    references; the panel shows them and a save keeps them."""
+    path = "processes/legal_aid/legal_aid_file_review.bpmn"
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "评查会签")
+    open_in_modeler(page, draft_url, path)
+    find_by_name(page, "Task_review_civil")
+    expect(page.locator("#bio-properties-panel-id")).to_have_value("Task_review_civil")
+    expect(page.locator("#bio-properties-panel-lawflow-loopDataInputRef")).to_have_value("reviewers")
+    expect(page.locator("#bio-properties-panel-lawflow-inputDataItem")).to_have_value("civil_reviewer")
+    expect(page.locator("#bio-properties-panel-lawflow-loopDataOutputRef")).to_have_value("reviews")
+    assert "校验通过" in save_diagram(page)
+    saved = page.request.get(f"{draft_url}/raw/{path}").text()
+    assert saved.count("<bpmn:loopDataInputRef>reviewers</bpmn:loopDataInputRef>") == 2
+    assert saved.count("<bpmn:loopDataOutputRef>reviews</bpmn:loopDataOutputRef>") == 2
