@@ -92,7 +92,7 @@ def test_a_problem_on_the_draft_page_opens_the_modeler_on_its_element(app, live_
     page.wait_for_url(re.compile(r".*element=Call_penalty"))
     page.wait_for_selector("#modeler-page[data-ready=true]")
     expect(page.locator("#bio-properties-panel-id")).to_have_value("Call_penalty")
-    expect(page.locator('#properties [data-group-id="group-lawflow-problems"]')).to_be_visible()   # shown at once
+    expect(page.locator('#properties [data-group-id="group-lawflow-problems"]')).to_be_visible()  # at once
     assert page.locator('#canvas [data-element-id="Call_penalty"].has-problem').count() >= 1
     assert viewport_scale(page) >= 0.6
     canvas = page.locator("#canvas").bounding_box()

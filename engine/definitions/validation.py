@@ -30,7 +30,7 @@ from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
-from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
+from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -73,7 +73,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
         check_compensation(path, tree, problems)
-        if _check_messages(path, tree, problems):
+        if check_messages(path, tree, problems):
             continue                    # SpiffWorkflow's parser would only trip on the same references, unreadably
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
@@ -297,37 +297,3 @@ def _complementary(first: str, second: str) -> bool:
     except UNPARSABLE:
         return False
     return b == neg_a or a == neg_b
-
-
-
-
-_MESSAGE_USERS = ("messageEventDefinition", "sendTask", "receiveTask")
-
-
-def _check_messages(path: str, tree, problems: list[Problem]) -> bool:
-    """Every message event (and send or receive task) names a message the diagram declares, and every message has a
-    name: SpiffWorkflow lets an event without one through, and it would then never be caught or thrown as meant.
-    Return whether a problem was found."""
-    declared = {m.get("id"): m for m in tree.iter(f"{{{BPMN_NS}}}message")}
-    found = False
-    for message in declared.values():
-        if not (message.get("name") or "").strip():
-            problems.append(Problem(path, Msg("validation.message_unnamed", id=message.get("id")),
-                                    element=message.get("id"), line=message.sourceline))
-            found = True
-    for tag in _MESSAGE_USERS:
-        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
-            owner = node.getparent() if tag == "messageEventDefinition" else node
-            element = owner.get("id") if owner is not None else None
-            ref = (node.get("messageRef") or "").strip()
-            if not ref:
-                if tag != "messageEventDefinition":
-                    continue            # a send or receive task may leave its message to a script
-                problems.append(Problem(path, Msg("validation.message_missing", element=element), element=element,
-                                        line=node.sourceline))
-                found = True
-            elif ref not in declared:
-                problems.append(Problem(path, Msg("validation.message_unknown", element=element, ref=ref),
-                                        element=element, line=node.sourceline))
-                found = True
-    return found
