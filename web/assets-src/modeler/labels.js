@@ -124,7 +124,7 @@ export const ZH = {
   "Messages the engine handles: ": "引擎处理的消息：",
   "Choose a message or create a new one; name it with a message the engine handles or one a process waits for.":
     "在“消息”中选择已有消息或新建消息；名称为引擎处理的消息或某流程等待的消息。",
-  "Roles: ": "可选角色：", "(not a role)": "（不是角色）", "(not in this draft)": "（本草稿中没有）",
+  "Roles: ": "可选角色：", ", ": "、", "(not a role)": "（不是角色）", "(not in this draft)": "（本草稿中没有）",
   "Input collection": "输入集合", "The list whose items each get an instance": "为其每一项各建一个实例的列表数据",
   "Input item": "输入项变量", "The name each instance's item is given": "每个实例中该项的变量名",
   "Output collection": "输出集合", "The list the instances' results are gathered in": "收集各实例结果的列表数据",

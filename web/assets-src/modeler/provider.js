@@ -118,8 +118,11 @@ function PropertyEntry(props) {
   const s = useServices();
   const bo = owner(element);
   const [label, hint] = PROPERTY_TEXT[name] || [name, (props.meaning || "")];
+  // a list of roles is typed (several may be named), with the roles there are to choose from beside it
+  const roles = props.parsed === "comma-separated roles" && s.lawflow.roles.length
+    ? " " + s.translate("Roles: ") + s.lawflow.roles.join(s.translate(", ")) : "";
   const common = {
-    element, id, label: s.translate(label), description: s.translate(hint), disabled: s.lawflow.readonly,
+    element, id, label: s.translate(label), description: s.translate(hint) + roles, disabled: s.lawflow.readonly,
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(s, element, bo, name, value),
   };
@@ -244,7 +247,7 @@ function processOf(element) {
 
 function propertyEntries(choices, where, owner, prefix) {
   return (choices.properties[where] || []).map((term) => ({
-    id: prefix + term.name, component: PropertyEntry, owner, name: term.name, meaning: term.meaning,
+    id: prefix + term.name, component: PropertyEntry, owner, name: term.name, meaning: term.meaning, parsed: term.parsed,
     kind: CHOICE_PROPERTIES[term.name] || (term.parsed === "`true`" ? "check" : term.parsed === "expression" ? "expression" : "text"),
     isEdited: term.parsed === "`true`" ? isCheckboxEntryEdited : CHOICE_PROPERTIES[term.name] ? isSelectEntryEdited
       : term.parsed === "expression" ? isTextAreaEntryEdited : isTextFieldEntryEdited,
