@@ -267,4 +267,7 @@ DEFINITION_TEXTS = {
     "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
+    "validation.message_missing": "消息事件 %(element)s 没有指定消息：请在属性面板的“消息”中选择或新建消息",
+    "validation.message_unknown": "消息事件 %(element)s 引用的消息 %(ref)s 在流程图中没有声明",
+    "validation.message_unnamed": "消息 %(id)s 没有名称：请以引擎处理的消息或流程等待的消息命名",
 }

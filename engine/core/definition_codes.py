@@ -278,4 +278,9 @@ DEFINITION_CODES = {
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",
+    "validation.message_missing": "message event {element} has no message: choose or create one in the properties "
+                                  "panel (Message)",
+    "validation.message_unknown": "message event {element} names message {ref}, which the diagram does not declare",
+    "validation.message_unnamed": "message {id} has no name: name it after the message the engine handles or a "
+                                  "process waits for",
 }

@@ -30,7 +30,7 @@ from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
-from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
+from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -73,6 +73,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
         check_compensation(path, tree, problems)
+        if check_messages(path, tree, problems):
+            continue                    # SpiffWorkflow's parser would only trip on the same references, unreadably
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and condition.text:
@@ -295,5 +297,3 @@ def _complementary(first: str, second: str) -> bool:
     except UNPARSABLE:
         return False
     return b == neg_a or a == neg_b
-
-
