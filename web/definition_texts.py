@@ -267,4 +267,13 @@ DEFINITION_TEXTS = {
     "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
+    "registrydef.not_utf8": "名录定义文件必须是 UTF-8 编码：第 %(byte)s 个字节起无法按 UTF-8 读取",
+    "registrydef.not_json": "名录定义不是有效的 JSON：%(detail)s",
+    "registrydef.too_deep": "名录定义嵌套过深（最多 %(limit)s 层）",
+    "registrydef.invalid": "名录定义不符合格式要求（%(where)s）：%(detail)s",
+    "registrydef.duplicate_header": "编号、名称、机构三列的表头不能相同（%(header)s）",
+    "registrydef.duplicate_field": "字段 %(name)s（%(header)s）重复定义，或使用了保留的名称（kind、key、name）或与编号、名称、机构列同一表头",
+    "registrydef.labels": "字段 %(name)s 的 labels 须与 values 一一对应",
+    "registrydef.reference_type": "字段 %(name)s 引用名录或机构，类型须为 string 或 list",
+    "registrydef.duplicate_key": "名录标识 %(key)s 已在 %(other)s 中定义",
 }
