@@ -3,15 +3,17 @@ each change audited with before and after; a deactivated entry stays readable on
 a registry definition is checked at deploy."""
 from __future__ import annotations
 
+import io
 import json
 
+import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine.core import BundleInvalid, DataValidationError, NotAllowed, people
+from engine.core import BundleInvalid, DataValidationError, ImportRefused, NotAllowed, people
 from engine.core.models import AuditEvent, DirectoryEntry
 from engine.definitions import bundles
-from engine.records import directory, registries
+from engine.records import directory, registries, registry_import
 from engine.work.plain import key_name
 
 from .conftest import bundle_with
@@ -149,3 +151,86 @@ def test_a_broken_registry_definition_is_a_located_problem_at_deploy(session, en
     assert mine == [("/fields/0/labels", "registrydef.labels"), ("/fields/1/type", "registrydef.reference_type"),
                     ("/fields/2", "registrydef.duplicate_field"), ("/fields/2/pattern", "form.pattern_unusable")]
     assert all(p.line for p in refused.value.problems if p.file == "forms/test/reviewer.registry.json")
+
+
+def workbook(rows: list[list], header: list | None = None) -> io.BytesIO:
+    """An xlsx file with the respondent registry's headers (or the given ones) and rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header or ["编号", "名称", "管辖司法局", "类别", "执业证号", "所在律师事务所", "职务"])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+GOOD_ROWS = [
+    ["L-0300", "新律师（新所）", "county-a", "律师", 13110200000300, "F-0300", "合伙人"],      # its firm is a later row
+    ["F-0300", "示范新所", "A区司法局", "律师事务所", "31100200000300", None, None],
+    ["L-0001", "吴某某律师", "county-a", "律师", "13110200000001", "F-0001", "律所主任"],      # an update
+]
+
+
+def test_a_good_workbook_adds_and_updates_entries_and_importing_it_again_changes_nothing(engine, session,
+                                                                                       registry_setup):
+    pat = user(session, "pat")
+    done = registry_import.import_file(session, engine, pat, "respondent", "律师名录.xlsx", workbook(GOOD_ROWS))
+    session.commit()
+    assert done == {"added": 2, "updated": 1, "unchanged": 0}
+    assert registries.entry(session, "respondent", "L-0300")["data"] == {
+        "type": "lawyer", "licence": "13110200000300", "firm": "F-0300", "position": "partner"}
+    assert registries.entry(session, "respondent", "F-0300")["org"] == "county-a"
+    assert registries.entry(session, "respondent", "L-0001")["data"]["position"] == "firm_head"
+    assert registries.entry(session, "respondent", "L-0001")["data"]["note"] == "kept"
+    audits = session.scalars(select(AuditEvent).where(AuditEvent.action.like("registry_%")).order_by(AuditEvent.id))
+    assert [(a.action, a.detail.get("key"), a.detail.get("via")) for a in audits] == [
+        ("registry_entry_created", "L-0300", "import:律师名录.xlsx"),
+        ("registry_entry_created", "F-0300", "import:律师名录.xlsx"),
+        ("registry_entry_updated", "L-0001", "import:律师名录.xlsx"),
+        ("registry_imported", None, None)]
+    again = registry_import.import_file(session, engine, pat, "respondent", "律师名录.xlsx", workbook(GOOD_ROWS))
+    session.commit()
+    assert again == {"added": 0, "updated": 0, "unchanged": 3}
+    assert session.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action.like("registry_entry_%"))) == 3
+
+
+def test_a_workbook_with_a_bad_row_stores_nothing_and_names_the_row_and_column(engine, session, registry_setup):
+    before = session.scalar(select(func.count()).select_from(DirectoryEntry))
+    rows = GOOD_ROWS + [["L-0301", "错误律师", "county-a", "法官", "12ab", "F-0001", None],
+                        ["L-0300", "重复", "county-a", "律师", None, None, None],
+                        [None, "无编号", None, "律师", None, None, None]]
+    with pytest.raises(ImportRefused) as refused:
+        registry_import.import_file(session, engine, user(session, "pat"), "respondent", "bad.xlsx", workbook(rows))
+    session.rollback()
+    assert [(e.row, e.column, zh(e)) for e in refused.value.errors] == [
+        (5, "类别", "「法官」不是可选值（律师事务所/律师）"), (5, "执业证号", "执业证号应为 14 至 18 位数字"),
+        (6, "编号", "L-0300 在本文件中已出现过"), (7, "编号", "必填")]
+    assert session.scalar(select(func.count()).select_from(DirectoryEntry)) == before
+    assert registries.entry(session, "respondent", "L-0001")["data"].get("position") is None
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action.like("registry_%"))) is None
+
+
+def test_a_workbook_without_a_key_column_or_from_a_handler_is_refused(engine, session, registry_setup):
+    with pytest.raises(ImportRefused) as refused:
+        registry_import.import_file(session, engine, user(session, "pat"), "respondent", "x.xlsx",
+                                    workbook([["x"]], header=["名称"]))
+    assert [(e.row, e.column) for e in refused.value.errors] == [(1, "编号")]
+    with pytest.raises(NotAllowed):
+        registry_import.import_file(session, engine, user(session, "alice"), "respondent", "x.xlsx",
+                                    workbook(GOOD_ROWS))
+
+
+def test_the_template_has_the_chinese_headers_and_exports_entries_that_import_unchanged(engine, session,
+                                                                                       registry_setup):
+    registry = registries.definition(session, "respondent")
+    content = registry_import.template_workbook(registry, str, registries.entries(session, "respondent"))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("编号", "名称", "管辖司法局", "类别", "执业证号", "所在律师事务所", "职务")
+    assert rows[2][:4] == ("L-0001", "吴某某律师", "county-a", "律师")
+    done = registry_import.import_file(session, engine, user(session, "pat"), "respondent", "t.xlsx",
+                                       io.BytesIO(content))
+    assert done == {"added": 0, "updated": 0, "unchanged": 2}

@@ -42,6 +42,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     )
     from . import printing      # print views of cases and tasks (issue 18)
     from . import monthly       # 月度台账 under 统计 (issue 20)
+    from . import registries    # 名录 under 流程定义 (issue 21)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -63,4 +64,5 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     policy.init_app(app)
     assets.init_app(app)
     api.init_app(app)
+    registries.init_app(app)
     return app

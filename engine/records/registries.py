@@ -20,7 +20,9 @@ PAGE_SIZE = 50
 MAX_TEXT = 200
 ACTIONS = ("registry_entry_created", "registry_entry_updated", "registry_entry_deactivated",
            "registry_entry_reactivated")
-_SEPARATORS = str.maketrans({c: "," for c in "，、;；\n\t "})
+# A list typed into one cell or field: items split at commas, semicolons (full-width too), the ideographic comma
+# or white space (code points, so the engine holds no Chinese text).
+_SEPARATORS = str.maketrans({c: "," for c in (";", "\n", "\t", " ", chr(0xFF0C), chr(0x3001), chr(0xFF1B))})
 
 
 def definitions(session: Session, bundle_id: int | None = None) -> dict[str, dict]:
