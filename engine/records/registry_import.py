@@ -17,7 +17,8 @@ from ..core.errors import ImportRefused, RowError
 from ..core.messages import Msg
 from ..core.models import AuditEvent, DirectoryEntry, User
 from .ledger_import import _rows as file_rows
-from .registries import Checker, definition, require_editor, snapshot, store
+from .registries import definition, require_editor, snapshot, store
+from .registry_checks import Checker
 
 MAX_ROWS = 20_000               # a registry past this is not one
 MAX_ERRORS = 100                # errors reported; the rest are counted
