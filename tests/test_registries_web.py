@@ -160,3 +160,13 @@ def test_the_cli_imports_a_workbook_and_writes_the_template(app, tmp_path):
     assert runner.invoke(main, ["registry", "template", "respondent", str(out), "--entries"]).exit_code == 0
     keys = [r[0] for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert "L-0700" in keys and "F-0001" in keys
+
+
+def test_the_entry_page_suggests_the_entries_a_field_names_and_reads_in_english(app, client):
+    login(client, "admin")
+    page = text(client.get(ENTRY))
+    assert '<datalist id="l-firm">' in page and '<option value="F-0002">示范正言律师事务所</option>' in page
+    client.get("/lang/en")
+    english = text(client.get(ENTRY))
+    assert "Change history" in english and "No changes yet" in english and "修改记录" not in english
+    assert "Search" in text(client.get(PAGE)) and "Registries of lawyers" in text(client.get("/policy/"))

@@ -107,7 +107,9 @@ def _form_values(definition: dict) -> dict:
 
 def _entry_page(kind: str, definition: dict, found: dict, errors: dict | None = None, status: int = 200):
     db = session()
-    return render_template("policy/registry_entry.html", kind=kind, registry=definition, entry=found,
+    offered = {f["name"]: registries.entries(db, f["directory"], status="active", limit=1000)
+               for f in definition["fields"] if f.get("directory")}       # suggestions for a field naming an entry
+    return render_template("policy/registry_entry.html", kind=kind, registry=definition, entry=found, offered=offered,
                            errors=errors or {}, orgs=list(db.scalars(select(Organization).order_by(Organization.path))),
                            history=registries.history(db, kind, found["key"]) if found.get("id") else [],
                            new=not found.get("id")), status
