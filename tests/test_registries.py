@@ -234,3 +234,10 @@ def test_the_template_has_the_chinese_headers_and_exports_entries_that_import_un
     done = registry_import.import_file(session, engine, user(session, "pat"), "respondent", "t.xlsx",
                                        io.BytesIO(content))
     assert done == {"added": 0, "updated": 0, "unchanged": 2}
+
+
+def test_an_imported_key_too_long_is_named_as_such(engine, session, registry_setup):
+    with pytest.raises(ImportRefused) as refused:
+        registry_import.import_file(session, engine, user(session, "pat"), "respondent", "x.xlsx",
+                                    workbook([["L" * 101, "长编号", None, "律师", None, None, None]]))
+    assert [(e.row, e.column, zh(e)) for e in refused.value.errors] == [(2, "编号", "文字超过 100 个字符")]

@@ -39,7 +39,7 @@ class Checker:
         errors: list[FieldError] = []
         found: dict[str, Any] = {"data": {}}
         if new:
-            key = _text(values.get("key"))
+            key = cell_text(values.get("key"))
             if not key:
                 errors.append(FieldError("key", Msg("registry.required"), "required"))
             elif len(key) > 100:
@@ -51,13 +51,13 @@ class Checker:
                     DirectoryEntry.kind == self.registry["key"], DirectoryEntry.key == key)) is not None:
                 errors.append(FieldError("key", Msg("registry.key_taken", key=key), "unique"))
             found["key"] = key
-        name = _text(values.get("name"))
+        name = cell_text(values.get("name"))
         if not name:
             errors.append(FieldError("name", Msg("registry.required"), "required"))
         elif len(name) > MAX_TEXT:
             errors.append(FieldError("name", Msg("ledger.too_long", limit=MAX_TEXT), "maxLength"))
         found["name"] = name
-        org = _text(values.get("org"))
+        org = cell_text(values.get("org"))
         found["org_id"] = None
         if org:
             known = self.organization(org)
@@ -102,11 +102,11 @@ class Checker:
             if isinstance(raw, bool):
                 return raw
             words = {field["values"][0]: True, field["values"][1]: False, "true": True, "false": False}
-            text = _text(raw)
+            text = cell_text(raw)
             got = words.get(text, words.get(text.lower()))
             return got if got is not None else Msg("ledger.bad_choice", value=_shown(raw),
                                                    values="/".join(field["values"]))
-        text = _text(raw)
+        text = cell_text(raw)
         if kind == "enum":
             labels = field.get("labels") or field["values"]
             by_label = dict(zip(labels, field["values"]))
@@ -149,7 +149,8 @@ def _pattern_message(text: str | None, pattern: str) -> Msg:
     return Msg("text", text=text) if text else Msg("registry.pattern", pattern=pattern)
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
+    """A value as text, stripped ("" for None; a whole number typed as a float without its ".0")."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -160,12 +161,12 @@ def _text(value) -> str:
 def _items(raw) -> list[str]:
     """A list field's items: a list as given, or text split at commas, 、, semicolons or white space."""
     if isinstance(raw, (list, tuple)):
-        items = [_text(item) for item in raw]
+        items = [cell_text(item) for item in raw]
     else:
-        items = _text(raw).translate(_SEPARATORS).split(",")
+        items = cell_text(raw).translate(_SEPARATORS).split(",")
     return [item for item in dict.fromkeys(items) if item]
 
 
 def _shown(value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     return text if len(text) <= 40 else text[:40] + "…"

@@ -18,7 +18,7 @@ from ..core.messages import Msg
 from ..core.models import AuditEvent, DirectoryEntry, User
 from .ledger_import import _rows as file_rows
 from .registries import definition, require_editor, snapshot, store
-from .registry_checks import Checker
+from .registry_checks import Checker, cell_text
 
 MAX_ROWS = 20_000               # a registry past this is not one
 MAX_ERRORS = 100                # errors reported; the rest are counted
@@ -141,18 +141,17 @@ class _Run:
 
     def _checked(self, given: list[tuple[int, dict]]) -> list[tuple[DirectoryEntry | None, dict]]:
         kind = self.registry["key"]
-        keys = [Checker(self.session, self.registry).value({"type": "string"}, cells.get("key")) or ""
-                for _, cells in given]
+        keys = [cell_text(cells.get("key")) for _, cells in given]
         existing = {row.key: row for row in self.session.scalars(select(DirectoryEntry).where(
-            DirectoryEntry.kind == kind, DirectoryEntry.key.in_({str(k) for k in keys if isinstance(k, str)})))}
-        checker = Checker(self.session, self.registry, pending={k for k in keys if isinstance(k, str)})
+            DirectoryEntry.kind == kind, DirectoryEntry.key.in_({k for k in keys if k})))}
+        checker = Checker(self.session, self.registry, pending={k for k in keys if k})
         found, seen = [], set()
         for (number, cells), key in zip(given, keys):
-            if isinstance(key, str) and key in seen:
+            if key and key in seen:
                 self.fail(number, "key", Msg("registry.duplicate_key", key=key))
                 continue
             seen.add(key)
-            row = existing.get(key) if isinstance(key, str) else None
+            row = existing.get(key) if key else None
             errors, checked = checker.problems(self._values(cells, row), new=row is None)
             for error in errors:
                 self.fail(number, error.field, error.msg)
