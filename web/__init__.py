@@ -44,6 +44,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import monthly       # 月度台账 under 统计 (issue 20)
     from . import admin         # 系统管理 (issue 22)
     from . import token_pages   # API tokens on the pages (issue 22)
+    from . import registries    # 名录 under 流程定义 (issue 21)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -67,4 +68,5 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     token_pages.init_app(app)
     assets.init_app(app)
     api.init_app(app)
+    registries.init_app(app)
     return app

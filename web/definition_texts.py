@@ -270,4 +270,13 @@ DEFINITION_TEXTS = {
     "validation.message_missing": "消息事件 %(element)s 没有指定消息：请在属性面板的“消息”中选择或新建消息",
     "validation.message_unknown": "消息事件 %(element)s 引用的消息 %(ref)s 在流程图中没有声明",
     "validation.message_unnamed": "消息 %(id)s 没有名称：请以引擎处理的消息或流程等待的消息命名",
+    "registrydef.not_utf8": "名录定义文件必须是 UTF-8 编码：第 %(byte)s 个字节起无法按 UTF-8 读取",
+    "registrydef.not_json": "名录定义不是有效的 JSON：%(detail)s",
+    "registrydef.too_deep": "名录定义嵌套过深（最多 %(limit)s 层）",
+    "registrydef.invalid": "名录定义不符合格式要求（%(where)s）：%(detail)s",
+    "registrydef.duplicate_header": "编号、名称、机构三列的表头不能相同（%(header)s）",
+    "registrydef.duplicate_field": "字段 %(name)s（%(header)s）重复定义，或使用了保留的名称（kind、key、name）或与编号、名称、机构列同一表头",
+    "registrydef.labels": "字段 %(name)s 的 labels 须与 values 一一对应",
+    "registrydef.reference_type": "字段 %(name)s 引用名录或机构，类型须为 string 或 list",
+    "registrydef.duplicate_key": "名录标识 %(key)s 已在 %(other)s 中定义",
 }

@@ -283,4 +283,13 @@ DEFINITION_CODES = {
     "validation.message_unknown": "message event {element} names message {ref}, which the diagram does not declare",
     "validation.message_unnamed": "message {id} has no name: name it after the message the engine handles or a "
                                   "process waits for",
+    "registrydef.not_utf8": "a registry must be UTF-8: byte {byte} onwards cannot be read as UTF-8",
+    "registrydef.not_json": "the registry is not valid JSON: {detail}",
+    "registrydef.too_deep": "the registry nests too deep (at most {limit} levels)",
+    "registrydef.invalid": "the registry does not fit its schema ({where}): {detail}",
+    "registrydef.duplicate_header": "the headers of key, name and organisation must differ ({header})",
+    "registrydef.duplicate_field": "field {name} ({header}) is declared twice or takes a reserved name (kind, key, name) or header",
+    "registrydef.labels": "field {name} needs one label per value",
+    "registrydef.reference_type": "field {name} names a directory or organisation, so it must be of type string or list",
+    "registrydef.duplicate_key": "registry key {key} is declared in {other} already",
 }

@@ -112,6 +112,8 @@ APPROVAL_HISTORY_PROPERTY = "approvalHistory"
 CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 # Work that stays with its handler (issue 18).
 KEEP_WITH_PROPERTY = "keepWith"
+# Registries as data (issue 21, part "registries").
+REGISTRY_FILE = "registry.json"      # forms/**/*.registry.json
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,12 @@ TERMS: tuple[Term, ...] = (
          "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
          "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
          "role in the task's organisation); otherwise it waits for the lane's group to claim"),
+    # Issue 21, part "registries".
+    Term(REGISTRY_FILE, FILE, "JSON (`forms/**/*.registry.json`)",
+         "a directory's fields as data (`x-directory` kinds): its key, title, the headers of an entry's key, name and "
+         "organisation, the roles that may edit it and its fields (string, enum with labels, integer, boolean, list; "
+         "required, pattern, a `directory` or `organization` reference); edited entry by entry under 流程定义 and "
+         "imported from Excel, every change audited"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -28,6 +28,7 @@ from .public_declarations import caught_messages, check_public_declarations
 from .public_documents import check_public_documents
 from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
+from .registry_schema import check_registries
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
@@ -96,6 +97,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     bundle.standards.update(check_standards(files, problems))
     bundle.ledgers.update(check_ledgers(files, problems))
     bundle.reports.update(check_reports(files, problems))
+    check_registries(files, problems)
     problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
