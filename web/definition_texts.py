@@ -267,4 +267,11 @@ DEFINITION_TEXTS = {
     "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
+    "validation.recipient_bad": "%(where)s `%(to)s` 无法识别：应为角色（角色、角色@机构代码、角色@parent 或 角色@field:数据名）、user:用户名 或 task:任务编号",
+    "validation.recipient_unknown_role": "%(where)s `%(to)s` 指定的角色 %(role)s 不存在",
+    "validation.recipient_unknown_org": "%(where)s `%(to)s` 指定的机构 %(code)s 不存在",
+    "validation.recipient_unknown_user": "%(where)s `%(to)s` 指定的用户 %(username)s 不存在",
+    "validation.recipient_unknown_task": "%(where)s `%(to)s` 指定的任务 %(task)s 不是本流程的人工任务",
+    "validation.recipient_lane": "泳道",
+    "validation.recipient_payload": "%(message)s 消息的接收人",
 }

@@ -331,5 +331,11 @@ TEXTS = {
     "admin.org_inactive": "%(org)s 已停用",
     "admin.own_account": "不能停用本人账号或将其移至其他机构",
     "org.inactive": "机构 %(code)s 已停用，不再接收新案件",
+    "recipient.bad": "无法识别的接收人 `%(to)s`：应为角色（角色、角色@机构代码、角色@parent 或 角色@field:数据名）、user:用户名 或 task:任务编号",
+    "recipient.unknown_org": "接收人 `%(to)s`：没有代码为 %(code)s 的机构",
+    "recipient.field_empty": "接收人 `%(to)s`：案件数据 %(field)s 中没有机构代码",
+    "instance.lane_failed": "泳道 %(lane)s：%(detail)s",
+    "copy.payload": "copy 消息的内容必须包含 to",
+    "notice.copied_by_diagram": "按流程规定抄送给您。%(note)s",
     **DEFINITION_TEXTS,
 }

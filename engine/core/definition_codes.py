@@ -278,4 +278,12 @@ DEFINITION_CODES = {
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",
+    "validation.recipient_bad": "{where} `{to}` cannot be read: expected a role (role, role@<organisation code>, "
+                                "role@parent or role@field:<data name>), user:<username> or task:<task id>",
+    "validation.recipient_unknown_role": "{where} `{to}` names role {role}, which does not exist",
+    "validation.recipient_unknown_org": "{where} `{to}` names organisation {code}, which does not exist",
+    "validation.recipient_unknown_user": "{where} `{to}` names user {username}, who does not exist",
+    "validation.recipient_unknown_task": "{where} `{to}` names task {task}, which is no user task of this process",
+    "validation.recipient_lane": "the lane",
+    "validation.recipient_payload": "the recipient of a {message} message",
 }

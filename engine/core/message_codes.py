@@ -330,5 +330,12 @@ CODES = {
     "admin.org_inactive": "{org} is deactivated",
     "admin.own_account": "you cannot deactivate your own account or move it to another organisation",
     "org.inactive": "organisation {code} is deactivated and receives no new cases",
+    "recipient.bad": "unknown recipient `{to}`: expected a role (role, role@<organisation code>, role@parent or "
+                     "role@field:<data name>), user:<username> or task:<task id>",
+    "recipient.unknown_org": "recipient `{to}`: no organisation has the code {code}",
+    "recipient.field_empty": "recipient `{to}`: the case holds no organisation code under {field}",
+    "instance.lane_failed": "lane {lane}: {detail}",
+    "copy.payload": "the payload of a copy message must hold to",
+    "notice.copied_by_diagram": "The procedure sends you a copy of the case. {note}",
     **DEFINITION_CODES,
 }
