@@ -247,3 +247,67 @@ def test_validation_names_the_throw_event_whose_recipients_name_what_does_not_ex
         ("Throw_copy", "copy 消息的接收人 `user:ghost` 指定的用户 ghost 不存在"),
         ("Throw_copy", "copy 消息的接收人 `task:Task_x` 指定的任务 Task_x 不是本流程的人工任务"),
     ])
+
+
+# The proof of issue 21, engine level: a draft adds a 抄送 to the city bureau's 分管领导 when a sample case reaches
+# 领导督办; published, a new case escalates and the city's directors find it under 抄送我的 and may read it.
+SAMPLE = "processes/sample/sample_review.bpmn"
+COPY_CITY = ('<bpmn:intermediateThrowEvent id="Throw_copy_city" name="抄送市局分管领导">'
+             '<bpmn:incoming>Flow_escalate</bpmn:incoming><bpmn:outgoing>Flow_copy_city</bpmn:outgoing>'
+             '<bpmn:messageEventDefinition id="Def_copy_city" messageRef="Message_copy"><bpmn:extensionElements>'
+             '<spiffworkflow:messagePayload>{{"to": "{to}", "note": "案件逾期升级领导督办，请知悉。"}}'
+             '</spiffworkflow:messagePayload></bpmn:extensionElements></bpmn:messageEventDefinition>'
+             '</bpmn:intermediateThrowEvent>'
+             '<bpmn:sequenceFlow id="Flow_copy_city" sourceRef="Throw_copy_city" targetRef="Task_escalate" />')
+
+
+def _with_city_copy(xml: bytes, to: str) -> bytes:
+    text = xml.decode()
+    text = text.replace('<bpmn:message id="Message_notify" name="notify" />',
+                        '<bpmn:message id="Message_notify" name="notify" />\n  <bpmn:message id="Message_copy" name="copy" />')
+    text = text.replace('sourceRef="Timer_fill_escalate" targetRef="Task_escalate"',
+                        'sourceRef="Timer_fill_escalate" targetRef="Throw_copy_city"')
+    text = text.replace('<bpmn:incoming>Flow_escalate</bpmn:incoming>', '<bpmn:incoming>Flow_copy_city</bpmn:incoming>')
+    text = text.replace('<bpmn:userTask id="Task_escalate"', COPY_CITY.format(to=to) + '<bpmn:userTask id="Task_escalate"')
+    assert text.count("Throw_copy_city") == 3
+    return text.encode()
+
+
+def test_a_draft_copies_the_city_director_when_a_case_reaches_leader_supervision(app):
+    from datetime import datetime
+
+    import time_machine
+
+    from engine.definitions import drafts
+    from engine.runtime.timers import fire_due_timers
+    from engine.time.workdays import CHINA_TZ
+    from web.database import session as db_session
+    from web.workflow import engine as web_engine
+
+    with app.app_context():
+        db, eng = db_session(), web_engine()
+        draft = drafts.create(db, eng, actor="admin", name="领导督办时抄送市局分管领导")
+        original = drafts.files(db, draft.id)[SAMPLE]
+        drafts.put(db, eng, draft.id, SAMPLE, _with_city_copy(original, "分管领导@city-burea"), actor="admin")
+        [typo] = [p for p in drafts.validate(db, eng, draft.id) if p.blocking]
+        assert (typo.file, typo.element) == (SAMPLE, "Throw_copy_city")
+        assert zh(typo) == "copy 消息的接收人 `分管领导@city-burea` 指定的机构 city-burea 不存在"
+        drafts.put(db, eng, draft.id, SAMPLE, _with_city_copy(original, "分管领导@city-bureau"), actor="admin")
+        assert [p for p in drafts.validate(db, eng, draft.id) if p.blocking] == []
+        drafts.publish_draft(db, eng, draft.id, actor="admin")
+        start = datetime(2025, 10, 14, 9, 0, tzinfo=CHINA_TZ)
+        with time_machine.travel(start, tick=False) as clock:
+            case = cases.start_case(eng, db, "sample_review", {}, org_code="county-a", actor="zhang")
+            clock.move_to(datetime(2025, 10, 27, 0, 0, 1, tzinfo=CHINA_TZ))        # 8 working days on
+            while fire_due_timers(eng, db):
+                pass
+        escalate = next(t for t in ready(db, case.id) if t.name == "领导督办")
+        han, admin, zhang = (u(db, name) for name in ("han", "admin", "zhang"))
+        for director in (han, admin):                 # the city bureau's 分管领导
+            [copy] = worklists.copies(db, director)
+            assert (copy.case_id, copy.note) == (case.id, "案件逾期升级领导督办，请知悉。")
+            assert scope.scoped_case(db, director, case.id).id == case.id
+            with pytest.raises(NotAllowed):
+                cases.complete_task(eng, db, escalate.id, {"opinion": "阅"}, user=director)
+        assert worklists.copies(db, zhang) == [] and worklists.copies(db, u(db, "sun")) == []
+        assert [c.id for c in worklists.copies(db, han)] == [c.id for c in worklists.copies(db, han, unread_only=True)]
