@@ -104,7 +104,8 @@
       var list = el("datalist", { id: "role-list" });
       roles.forEach(function (r) { list.appendChild(el("option", { value: r })); });
       panel.appendChild(list);
-      var lane = field("泳道 = 角色", textInput("name", bo.name), "办理人是案件所属机构中担任此角色的人员");
+      var lane = field("泳道 = 角色", textInput("name", bo.name), "办理人是案件所属机构中担任此角色的人员；" +
+        "也可写 角色@机构代码、角色@parent（上级机构）、角色@field:数据名、user:用户名 或 task:任务编号");
       lane.setAttribute("list", "role-list");
       lane.addEventListener("change", function () { modeling.updateProperties(element, { name: lane.value }); });
       return;
@@ -193,9 +194,10 @@
     if (definition.$type === "bpmn:MessageEventDefinition") {
       var message = definition.messageRef;
       var msgName = field("消息名称", textInput("message", message ? message.name : ""),
-        "notify（通知）、document（生成文书）或流程等待的消息");
+        "notify（通知）、copy（抄送）、document（生成文书）或流程等待的消息");
       msgName.addEventListener("change", function () {
-        if (message) { modeling.updateModdleProperties(element, message, { name: msgName.value }); }
+        var wanted = msgName.value.trim();
+        if (wanted) { modeling.updateModdleProperties(element, definition, { messageRef: messageNamed(element, wanted) }); }
       });
       var payload = findExtension(definition, "spiffworkflow:MessagePayload", false);
       var payloadInput = field("消息内容（表达式）", textInput("payload", payload ? payload.value : "", true));
@@ -208,6 +210,21 @@
         setBody(element, definition, "spiffworkflow:MessageVariable", variableInput.value);
       });
     }
+  }
+
+  // The diagram's message of that name, created beside the process when there is none: choosing a name attaches the
+  // event to it, never renames a message other events share.
+  function messageNamed(element, name) {
+    var definitions = modeler.getDefinitions();
+    var roots = definitions.rootElements || [];
+    var found = roots.filter(function (r) { return r.$type === "bpmn:Message" && r.name === name; })[0];
+    if (found) { return found; }
+    var id = "Message_" + (/^[A-Za-z_][\w-]*$/.test(name) ? name : Date.now().toString(36));
+    while (roots.some(function (r) { return r.id === id; })) { id += "_1"; }
+    found = moddle.create("bpmn:Message", { id: id, name: name });
+    found.$parent = definitions;
+    modeling.updateModdleProperties(element, definitions, { rootElements: roots.concat([found]) });
+    return found;
   }
 
   var KNOWN = ["formJsonSchemaFilename", "dueExpression", "assigneeExpression", "publicStage"];
