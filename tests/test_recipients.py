@@ -39,7 +39,8 @@ def _routing() -> bytes:
         '<bpmn:parallelGateway id="Split"/>', *(user_task(t, REVIEW) for t in branches),
         '<bpmn:parallelGateway id="Join"/>', '<bpmn:endEvent id="EndEvent"/>',
     ], [
-        flow("F1", "StartEvent", "Task_first"), flow("F2", "Task_first", "Throw_notify"), flow("F3", "Throw_notify", "Split"),
+        flow("F1", "StartEvent", "Task_first"), flow("F2", "Task_first", "Throw_notify"),
+        flow("F3", "Throw_notify", "Split"),
         *(flow(f"Fs{i}", "Split", t) for i, t in enumerate(branches)),
         *(flow(f"Fj{i}", t, "Join") for i, t in enumerate(branches)), flow("F4", "Join", "EndEvent"),
     ], lanes={"经办人": ["StartEvent", "Task_first", "Throw_notify", "Split", "Join", "EndEvent"],
@@ -55,7 +56,8 @@ def _copying(to: str = '"负责人@county-b"') -> bytes:
         throw("Throw_copy", "copy", '{"to": ' + to + ', "note": "请阅处"}'), user_task("Task_second", REVIEW),
         '<bpmn:exclusiveGateway id="Again" default="F_end"/>', '<bpmn:endEvent id="EndEvent"/>',
     ], [
-        flow("F1", "StartEvent", "Task_first"), flow("F2", "Task_first", "Throw_copy"), flow("F3", "Throw_copy", "Task_second"),
+        flow("F1", "StartEvent", "Task_first"), flow("F2", "Task_first", "Throw_copy"),
+        flow("F3", "Throw_copy", "Task_second"),
         flow("F4", "Task_second", "Again"), flow("F_again", "Again", "Throw_copy", 'decision == "return"'),
         flow("F_end", "Again", "EndEvent"),
     ], lanes={"经办人": ["StartEvent", "Task_first", "Throw_copy", "Task_second", "Again", "EndEvent"]},
@@ -181,6 +183,25 @@ def test_a_copy_lets_its_recipient_read_the_case_not_do_its_tasks_and_lists_it_u
     assert access == "copied"
 
 
+def test_a_copied_reader_may_not_comment_pass_the_case_on_or_send_it_a_message(engine, session, across):
+    from engine.work import casework
+
+    _deploy(engine, session, copying=_copying())
+    case = _first_done(engine, session, "copying")
+    cora = u(session, "cora")
+    assert scope.reads_only(session, cora, case)
+    assert not any(scope.reads_only(session, u(session, name), case) for name in ("alice", "cindy"))
+    before = session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == case.id)).all()
+    for act in (lambda: tasks.comment(engine, session, case.id, cora, "我有意见"),
+                lambda: tasks.copy(engine, session, case.id, cora, ["alice"]),
+                lambda: casework.sender_payload(engine, session, case, cora, "anything", {})):
+        with pytest.raises(NotAllowed) as refused:
+            act()
+        assert zh(refused.value) == "抄送仅供阅知本案，不能办理或处置"
+    assert casework.message_actions(engine, session, case, cora, ["anything"]) == []
+    assert session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == case.id)).all() == before
+
+
 def test_a_copy_thrown_again_while_unread_copies_no_one_twice(engine, session, across):
     _deploy(engine, session, copying=_copying())
     case = _first_done(engine, session, "copying")
@@ -264,11 +285,13 @@ COPY_CITY = ('<bpmn:intermediateThrowEvent id="Throw_copy_city" name="抄送市�
 def _with_city_copy(xml: bytes, to: str) -> bytes:
     text = xml.decode()
     text = text.replace('<bpmn:message id="Message_notify" name="notify" />',
-                        '<bpmn:message id="Message_notify" name="notify" />\n  <bpmn:message id="Message_copy" name="copy" />')
+                        '<bpmn:message id="Message_notify" name="notify" />\n'
+                        '  <bpmn:message id="Message_copy" name="copy" />')
     text = text.replace('sourceRef="Timer_fill_escalate" targetRef="Task_escalate"',
                         'sourceRef="Timer_fill_escalate" targetRef="Throw_copy_city"')
     text = text.replace('<bpmn:incoming>Flow_escalate</bpmn:incoming>', '<bpmn:incoming>Flow_copy_city</bpmn:incoming>')
-    text = text.replace('<bpmn:userTask id="Task_escalate"', COPY_CITY.format(to=to) + '<bpmn:userTask id="Task_escalate"')
+    task = '<bpmn:userTask id="Task_escalate"'
+    text = text.replace(task, COPY_CITY.format(to=to) + task)
     assert text.count("Throw_copy_city") == 3
     return text.encode()
 

@@ -335,6 +335,7 @@ TEXTS = {
     "recipient.unknown_org": "接收人 `%(to)s`：没有代码为 %(code)s 的机构",
     "recipient.field_empty": "接收人 `%(to)s`：案件数据 %(field)s 中没有机构代码",
     "instance.lane_failed": "泳道 %(lane)s：%(detail)s",
+    "case.read_only": "抄送仅供阅知本案，不能办理或处置",
     "copy.payload": "copy 消息的内容必须包含 to",
     "notice.copied_by_diagram": "按流程规定抄送给您。%(note)s",
     **DEFINITION_TEXTS,

@@ -335,6 +335,7 @@ CODES = {
     "recipient.unknown_org": "recipient `{to}`: no organisation has the code {code}",
     "recipient.field_empty": "recipient `{to}`: the case holds no organisation code under {field}",
     "instance.lane_failed": "lane {lane}: {detail}",
+    "case.read_only": "a copy lets you read this case, not act on it",
     "copy.payload": "the payload of a copy message must hold to",
     "notice.copied_by_diagram": "The procedure sends you a copy of the case. {note}",
     **DEFINITION_CODES,

@@ -7,10 +7,9 @@ from sqlalchemy import select
 
 from ..core.case_records import CaseCopy, Notification
 from ..core.messages import Msg
-from ..core.scope import grant
+from ..core.scope import COPIED, grant
 from .notifications import recipients
 
-COPY_REASON = "copied"          # why a case_access row lets the person read the case
 _NAME_IN_TITLE = 200
 
 
@@ -34,6 +33,6 @@ def handle_copy(instance, payload) -> None:
         session.add(Notification(
             user_id=user.id, case_id=case.id, kind="copy", title=Msg("notice.copied", case=label).dumps(),
             body=Msg("notice.copied_by_diagram", note=note).dumps(), link=f"/cases/{case.id}", created_at=now))
-    grant(session, case.id, [u.username for u in fresh], now, COPY_REASON)
+    grant(session, case.id, [u.username for u in fresh], now, COPIED)
     instance.audit("case_copied", to=sorted(u.username for u in fresh), note=note, by_diagram=True)
 

@@ -62,7 +62,8 @@ class Instance:
         # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
         # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
         self._batch = batch
-        self._lane_org_ids: dict[str, int | None] = {}     # organisation ids by code, for lane_orgs (one query per save)
+        # organisation ids by code, for lane_orgs (one query per save), and by what a lane names
+        self._lane_org_ids: dict[str, int | None] = {}
         self._elsewhere: set[str] = set()           # new tasks whose lane names the organisation they go to
         # `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.new_tasks: list[dict] = []
