@@ -279,4 +279,11 @@ DEFINITION_TEXTS = {
     "registrydef.labels": "字段 %(name)s 的 labels 须与 values 一一对应",
     "registrydef.reference_type": "字段 %(name)s 引用名录或机构，类型须为 string 或 list",
     "registrydef.duplicate_key": "名录标识 %(key)s 已在 %(other)s 中定义",
+    "validation.recipient_bad": "%(where)s `%(to)s` 无法识别：应为角色（角色、角色@机构代码、角色@parent 或 角色@field:数据名）、user:用户名 或 task:任务编号",
+    "validation.recipient_unknown_role": "%(where)s `%(to)s` 指定的角色 %(role)s 不存在",
+    "validation.recipient_unknown_org": "%(where)s `%(to)s` 指定的机构 %(code)s 不存在",
+    "validation.recipient_unknown_user": "%(where)s `%(to)s` 指定的用户 %(username)s 不存在",
+    "validation.recipient_unknown_task": "%(where)s `%(to)s` 指定的任务 %(task)s 不是本流程的人工任务",
+    "validation.recipient_lane": "泳道",
+    "validation.recipient_payload": "%(message)s 消息的接收人",
 }

@@ -340,5 +340,12 @@ TEXTS = {
     "registry.not_listed": "「%(value)s」不是名录 %(registry)s 中的有效条目",
     "registry.pattern": "格式不符合 %(pattern)s",
     "registry.duplicate_key": "%(key)s 在本文件中已出现过",
+    "recipient.bad": "无法识别的接收人 `%(to)s`：应为角色（角色、角色@机构代码、角色@parent 或 角色@field:数据名）、user:用户名 或 task:任务编号",
+    "recipient.unknown_org": "接收人 `%(to)s`：没有代码为 %(code)s 的机构",
+    "recipient.field_empty": "接收人 `%(to)s`：案件数据 %(field)s 中没有机构代码",
+    "instance.lane_failed": "泳道 %(lane)s：%(detail)s",
+    "case.read_only": "抄送仅供阅知本案，不能办理或处置",
+    "copy.payload": "copy 消息的内容必须包含 to",
+    "notice.copied_by_diagram": "按流程规定抄送给您。%(note)s",
     **DEFINITION_TEXTS,
 }

@@ -292,4 +292,12 @@ DEFINITION_CODES = {
     "registrydef.labels": "field {name} needs one label per value",
     "registrydef.reference_type": "field {name} names a directory or organisation, so it must be of type string or list",
     "registrydef.duplicate_key": "registry key {key} is declared in {other} already",
+    "validation.recipient_bad": "{where} `{to}` cannot be read: expected a role (role, role@<organisation code>, "
+                                "role@parent or role@field:<data name>), user:<username> or task:<task id>",
+    "validation.recipient_unknown_role": "{where} `{to}` names role {role}, which does not exist",
+    "validation.recipient_unknown_org": "{where} `{to}` names organisation {code}, which does not exist",
+    "validation.recipient_unknown_user": "{where} `{to}` names user {username}, who does not exist",
+    "validation.recipient_unknown_task": "{where} `{to}` names task {task}, which is no user task of this process",
+    "validation.recipient_lane": "the lane",
+    "validation.recipient_payload": "the recipient of a {message} message",
 }

@@ -339,5 +339,13 @@ CODES = {
     "registry.not_listed": "{value} is no active entry of registry {registry}",
     "registry.pattern": "the value does not match {pattern}",
     "registry.duplicate_key": "{key} appears earlier in this file",
+    "recipient.bad": "unknown recipient `{to}`: expected a role (role, role@<organisation code>, role@parent or "
+                     "role@field:<data name>), user:<username> or task:<task id>",
+    "recipient.unknown_org": "recipient `{to}`: no organisation has the code {code}",
+    "recipient.field_empty": "recipient `{to}`: the case holds no organisation code under {field}",
+    "instance.lane_failed": "lane {lane}: {detail}",
+    "case.read_only": "a copy lets you read this case, not act on it",
+    "copy.payload": "the payload of a copy message must hold to",
+    "notice.copied_by_diagram": "The procedure sends you a copy of the case. {note}",
     **DEFINITION_CODES,
 }

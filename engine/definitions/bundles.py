@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import BundleInvalid, NotFound, Problem
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
+from ..core.recipients import KnownPeople
 from .ledger_schema import is_ledger_path
 from .registry_schema import is_registry_path
 from .report_schema import is_report_path
@@ -87,7 +88,7 @@ def store(session: Session, files: dict[str, bytes], *, engine, actor: str = "sy
     existing = session.scalar(select(Bundle).where(Bundle.content_hash == digest))
     if existing is not None:
         return existing, False
-    parsed, problems = parse_bundle(files, engine.sandbox)
+    parsed, problems = parse_bundle(files, engine.sandbox, KnownPeople(session))
     if any(p.blocking for p in problems):
         raise BundleInvalid([p for p in problems if p.blocking])
     if warnings is not None:
