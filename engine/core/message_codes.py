@@ -316,5 +316,16 @@ CODES = {
     "batch.no_task_to_claim": "the case has no task you may claim",
     "batch.no_task_to_transfer": "the case has no task you hold",
     "batch.no_open_task": "the case has no open task",
+    # try-runs of a draft
+    "trial.not_json": "the scenario is not JSON: {detail}",
+    "trial.not_object": "must be a JSON object",
+    "trial.process_required": "name the process to run",
+    "trial.steps_list": "steps must be a list of at most {limit} steps",
+    "trial.bad_step": "a step completes a task (`task`, `values`) or advances to the next timer (`advance`: `next_timer`)",
+    "trial.bad_moment": "{value} is not a date or moment (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+    "trial.bad_scenario": "the test scenario cannot be run",
+    "trial.bad_name": "a scenario name is 1 to 60 letters, digits, _ or -",
+    "trial.no_timer": "no timer is waiting",
+    "trial.task_not_open": "the task {task} is not open (open: {open})",
     **DEFINITION_CODES,
 }
