@@ -302,7 +302,8 @@ def _collect(engine, session: Session, case_id: int, outcome: Outcome, values: d
         })
     done = sorted((t for t in tasks if t.status == "completed"), key=lambda t: (t.completed_at, t.id))
     outcome.route = [{"element": t.element_id, "name": t.name, "completed_at": _iso(t.completed_at),
-                      "completed_by": t.completed_by, "values": values.get(t.task_uuid, {})} for t in done]
+                      "completed_by": t.completed_by, "values": values.get(t.task_uuid, {}),
+                      "labels": _labels(engine, session, t)} for t in done]
     ready = [t for t in tasks if t.status == "ready"]
     if ready and case.status == "running":
         outcome.open_task = _open_task(engine, session, ready[0])
@@ -344,6 +345,12 @@ def _collect(engine, session: Session, case_id: int, outcome: Outcome, values: d
                                    "due": str(due or "")})
     outcome.timers.sort(key=lambda t: t["due"])
     outcome.data = casework.case_data(engine, session, case)
+
+
+def _labels(engine, session: Session, task: HumanTask) -> dict[str, str]:
+    """The titles of a task's form fields, by name."""
+    schema = casework.form_schema(engine, session, task) or {}
+    return {k: str(p.get("title") or k) for k, p in (schema.get("properties") or {}).items() if isinstance(p, dict)}
 
 
 def _open_task(engine, session: Session, task: HumanTask) -> dict:
