@@ -112,6 +112,8 @@ APPROVAL_HISTORY_PROPERTY = "approvalHistory"
 CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 # Work that stays with its handler (issue 18).
 KEEP_WITH_PROPERTY = "keepWith"
+# Issue 21, trying a draft: saved test scenarios, forms/<process>/scenarios/<name>.json.
+SCENARIO_FILE = "scenarios/*.json"
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,11 @@ TERMS: tuple[Term, ...] = (
          "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
          "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
          "role in the task's organisation); otherwise it waits for the lane's group to claim"),
+    # Issue 21, trying a draft.
+    Term(SCENARIO_FILE, FILE, "JSON (`forms/<process>/scenarios/<name>.json`)",
+         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?}` or "
+         "`{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
+         "deadlines, documents, messages); run again on a draft's try-run page, it names what changed"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -28,6 +28,7 @@ from ..core.db import rolled_back_session
 from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, User
+from ..core.vocabulary import SCENARIO_FILE
 from ..core.people import candidates
 from ..definitions.bundles import publish, store
 from ..definitions.forms import prefill_sources, prefilled
@@ -38,7 +39,7 @@ from ..runtime.engine import Engine
 from ..time.workdays import CHINA_TZ, day_of
 from . import casework
 
-SCENARIO_DIR = "scenarios"
+SCENARIO_DIR = SCENARIO_FILE.split("/")[0]          # forms/<process>/scenarios/<name>.json
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,60}$")
 TRIAL_ACTOR = "trial"
 MAX_STEPS = 200
