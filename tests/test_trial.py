@@ -78,6 +78,11 @@ def test_a_step_that_cannot_run_is_named_and_the_run_stops_there(sql_engine, ses
     wrong = {**SCENARIO, "steps": [{"task": "Task_review", "values": {}}]}
     outcome = trial.run(sql_engine, engine, files, wrong, actor="policy")
     assert outcome.failed_step == 1 and outcome.failure.msg.code == "trial.task_not_open"
+    fill = dict(SCENARIO["steps"][0])
+    outcome = trial.run(sql_engine, engine, files, {**SCENARIO, "steps": [{**fill, "by": "amy"}]}, actor="policy")
+    assert outcome.route[0]["completed_by"] == "amy"          # the scenario names which candidate does it
+    outcome = trial.run(sql_engine, engine, files, {**SCENARIO, "steps": [{**fill, "by": "bob"}]}, actor="policy")
+    assert outcome.failed_step == 1 and outcome.failure.msg.code == "trial.not_candidate"
     with pytest.raises(DataValidationError) as bad:
         trial.run(sql_engine, engine, files, {**SCENARIO, "start": "next week"}, actor="policy")
     assert bad.value.errors[0].field == "start"

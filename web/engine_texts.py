@@ -327,5 +327,6 @@ TEXTS = {
     "trial.bad_name": "场景名称为 1 至 60 个汉字、字母、数字、_ 或 -",
     "trial.no_timer": "没有等待中的定时器",
     "trial.task_not_open": "任务「%(task)s」未处于待办状态（当前待办：%(open)s）",
+    "trial.not_candidate": "%(user)s 不能办理任务「%(task)s」",
     **DEFINITION_TEXTS,
 }

@@ -93,6 +93,8 @@ def trial_page(draft_id: int):
         step = {"task": task, "name": request.form.get("t_task_name", ""), "values": posted}
         if request.form.get("t_at"):
             step["at"] = request.form["t_at"]
+        if request.form.get("t_by"):
+            step["by"] = request.form["t_by"]
         scenario["steps"].append(step)
     try:
         outcome = trial.run(current_app.extensions["lawflow.sql"], engine(), files, scenario, actor=g.user.username)
@@ -108,6 +110,8 @@ def trial_page(draft_id: int):
         if isinstance(outcome.failure, DataValidationError):
             errors = formfields.error_map(outcome.failure.errors)
         status = refuse(outcome.failure, _("%(problem)s，请按提示修改", problem=engine_text(outcome.failure)))
+    elif outcome.failed_step == 0:
+        status = refuse(outcome.failure, _("测试案件无法发起：%(problem)s", problem=engine_text(outcome.failure)))
     elif outcome.failed_step is not None:
         status = refuse(outcome.failure, _("第 %(n)s 步无法运行：%(problem)s", n=outcome.failed_step,
                                            problem=engine_text(outcome.failure)))

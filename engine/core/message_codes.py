@@ -327,5 +327,6 @@ CODES = {
     "trial.bad_name": "a scenario name is 1 to 60 letters, digits, _ or -",
     "trial.no_timer": "no timer is waiting",
     "trial.task_not_open": "the task {task} is not open (open: {open})",
+    "trial.not_candidate": "{user} may not do the task {task}",
     **DEFINITION_CODES,
 }

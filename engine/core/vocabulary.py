@@ -297,7 +297,7 @@ TERMS: tuple[Term, ...] = (
          "role in the task's organisation); otherwise it waits for the lane's group to claim"),
     # Issue 21, trying a draft.
     Term(SCENARIO_FILE, FILE, "JSON (`forms/<process>/scenarios/<name>.json`)",
-         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?}` or "
+         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}` or "
          "`{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
          "deadlines, documents, messages); run again on a draft's try-run page, it names what changed"),
 )

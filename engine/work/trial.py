@@ -3,7 +3,8 @@ transaction that is rolled back, so nothing it does is kept (no case, task, docu
 business number taken, no e-mail queued).
 
 A scenario says what to do: the process, the organisation, the start moment, and the steps in order — complete
-the open task `task` with `values` (at the moment `at`, if given), or advance the clock to the next timer.
+the open task `task` with `values` (at the moment `at`, by the candidate `by`, if given; else its first candidate
+who may), or advance the clock to the next timer.
 Saved with the process as `forms/<process>/scenarios/<name>.json`, it also holds the outcome it had when saved
 (`expected`: the route, the open tasks, each deadline, the documents and the messages), and running it again on a
 later draft names what changed.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseDocument, CaseMessage, Notification
 from ..core.db import rolled_back_session
-from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState
+from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState, NotAllowed
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, User
 from ..core.vocabulary import SCENARIO_FILE
@@ -134,6 +135,8 @@ def parse_scenario(raw: bytes | str | dict, where: str = "scenario") -> dict:
             raise _bad(f"steps[{i}].values", Msg("trial.not_object"))
         if step.get("at"):
             parse_moment(step["at"], f"steps[{i}].at")
+        if "by" in step and not isinstance(step["by"], str):
+            raise _bad(f"steps[{i}].by", Msg("trial.bad_step"))
     if not isinstance(raw.get("data", {}), dict):
         raise _bad("data", Msg("trial.not_object"))
     return raw
@@ -252,8 +255,19 @@ def _step(engine, session: Session, clock: TrialClock, case_id: int, step: dict,
         raise InvalidState(Msg("trial.task_not_open", task=step.get("name") or step["task"],
                                open=", ".join(open_now) or "—"))
     people = candidates(session, task)
+    if step.get("by"):          # the scenario names who does it: one of the task's candidates
+        people = [u for u in people if u.username == step["by"]]
+        if not people:
+            raise NotAllowed(Msg("trial.not_candidate", user=str(step["by"])[:64], task=task.name))
     data = dict(step.get("values") or {})
-    complete_task(engine, session, task.id, data, user=people[0] if people else None)
+    for index, user in enumerate(people or [None]):
+        try:
+            complete_task(engine, session, task.id, data, user=user)
+            break
+        except NotAllowed:      # e.g. excludedUsers names this candidate: the next one does it
+            session.rollback()
+            if index == len(people) - 1:
+                raise
     values[task.task_uuid] = data
 
 
@@ -358,6 +372,7 @@ def _open_task(engine, session: Session, task: HumanTask) -> dict:
     schema = casework.form_schema(engine, session, task) or {"type": "object", "properties": {}}
     known = casework.task_data(engine, session, task)
     return {"element": task.element_id, "name": task.name, "form": task.form, "schema": schema,
+            "candidates": [u.username for u in candidates(session, task)],
             "prefill": prefilled(schema, known) if prefill_sources(schema) else {}}
 
 
