@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from engine.core import Base, BusinessSequence, DataValidationError
+from engine.core import Base, BundleInvalid, BusinessSequence, DataValidationError
 from engine.definitions import bundles, drafts
 from engine.work import trial
 
@@ -111,3 +111,17 @@ def test_a_saved_scenario_replays_on_the_next_draft_and_names_the_changed_deadli
     session.expire_all()
     assert _every_table(session) == before
     assert session.scalar(text("select count(*) from bundle")) == 1        # nothing was published by the runs
+
+
+def test_a_draft_that_does_not_validate_is_not_run(sql_engine, session, engine, deployed):
+    before = _every_table(session)
+    session.rollback()
+    files = bundles.bundle_files(session, deployed.id)
+    diagram = "processes/sample/sample_review.bpmn"
+    broken = files[diagram].replace('result = "已通过"'.encode(), b"result = (")     # a script that does not compile
+    assert broken != files[diagram]
+    files[diagram] = broken
+    with pytest.raises(BundleInvalid):
+        trial.run(sql_engine, engine, files, SCENARIO, actor="policy")
+    session.expire_all()
+    assert _every_table(session) == before

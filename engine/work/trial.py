@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseDocument, CaseMessage, Notification
@@ -239,8 +239,8 @@ def _step(engine, session: Session, clock: TrialClock, case_id: int, step: dict,
         clock.advance(parse_moment(step["at"], "at"))
         _fire_timers(engine, session, case_id)
     if step.get("advance") == "next_timer":
-        due = session.scalar(select(Case.next_timer_at).where(Case.id == case_id).execution_options(
-            populate_existing=True))
+        due = session.scalar(select(func.min(Case.next_timer_at)).where(
+            Case.id.in_(_case_ids(session, case_id)), Case.status == "running"))
         if due is None:
             raise InvalidState(Msg("trial.no_timer"))
         clock.advance(due + timedelta(seconds=1))     # SpiffWorkflow fires a timer once its moment is past
