@@ -62,3 +62,14 @@ def test_a_test_case_runs_step_by_step_on_the_draft_and_nothing_is_kept(app, cli
     advanced = client.post(f"{draft_url}/trial", data={**state, "t_action": "advance"}).get_data(as_text=True)
     assert "临期提醒" in advanced and re.search(r'id="trial-clock">2027-03-05 00:00', advanced)
     assert _counts(app) == before
+
+
+def test_the_try_run_page_reads_in_english(app, client):
+    login(client, "admin")
+    draft_url = _draft(client)
+    client.get("/lang/en")
+    page = client.post(f"{draft_url}/trial", data={"csrf_token": csrf(client, f"{draft_url}/trial"), "t_action": "start",
+                                                   "t_process": "sample_review", "t_org": "county-a",
+                                                   "t_start": "2027-03-01"}).get_data(as_text=True)
+    assert "Try-run" in page and "Advance the clock to the next timer" in page and "Legal basis" in page
+    assert "试运行时钟" not in page and "将生成的文书" not in page

@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.case_records import CaseDocument, CaseMessage, Notification
+from ..core.case_records import CaseCopy, CaseDocument, CaseMessage, Notification
 from ..core.db import rolled_back_session
 from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState, NotAllowed
 from ..core.messages import Msg
@@ -339,6 +339,12 @@ def _collect(engine, session: Session, case_id: int, outcome: Outcome, values: d
         grouped.setdefault(key, {"kind": note.kind, "title": note.title, "body": note.body, "to": []})
         grouped[key]["to"].append(users[note.user_id].username if note.user_id in users else str(note.user_id))
     outcome.messages = list(grouped.values())
+    copies: dict[tuple, dict] = {}
+    for copy in session.scalars(select(CaseCopy).where(CaseCopy.case_id.in_(ids)).order_by(CaseCopy.id)):
+        entry = copies.setdefault((copy.sent_by, copy.note), {"kind": "copy", "title": copy.note or "", "body": "",
+                                                              "to": []})
+        entry["to"].append(users[copy.user_id].username if copy.user_id in users else str(copy.user_id))
+    outcome.messages.extend(copies.values())
     for sent in session.scalars(select(CaseMessage).where(CaseMessage.sender_case_id.in_(ids)).order_by(CaseMessage.id)):
         outcome.messages.append({"kind": "case_message", "title": sent.name, "body": "",
                                  "to": [f"#{sent.target_case_id}"]})
