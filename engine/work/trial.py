@@ -12,13 +12,12 @@ later draft names what changed.
 from __future__ import annotations
 
 import io
-import time as _time
-from bisect import bisect_right
 import json
 import re
+import time as _time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
@@ -26,16 +25,17 @@ from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseCopy, CaseDocument, CaseMessage, Notification
 from ..core.db import rolled_back_session
-from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState, NotAllowed
+from ..core.errors import DataValidationError, EngineError, FieldError, InvalidState, NotAllowed, NotFound
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, User
-from ..core.vocabulary import SCENARIO_FILE
 from ..core.people import candidates
-from ..definitions.bundles import publish, store
+from ..core.vocabulary import SCENARIO_FILE
+from ..definitions.bundles import bundle_file, publish, store
 from ..definitions.forms import prefill_sources, prefilled
-from ..records.documents import fill
-from ..runtime.cases import complete_task, mutate_case, start_case
+from ..records.document_worker import TemplateFailed, fill_in_child
+from ..records.documents import limits as document_limits
 from ..runtime import timer_clock
+from ..runtime.cases import complete_task, mutate_case, start_case
 from ..runtime.engine import Engine
 from ..time.workdays import CHINA_TZ, day_of
 from . import casework
@@ -231,7 +231,22 @@ def run(sql_engine, base: Engine, files: dict[str, bytes], scenario: dict, *, ac
             outcome.steps_done = number
         _collect(engine, session, case.id, outcome, values, documents)
         outcome.clock = clock().isoformat()
+    for entry in outcome.documents:
+        _fill(entry)
     return outcome
+
+
+def _fill(entry: dict) -> None:
+    """Fill a document of the run in memory, as the engine would after the step's commit."""
+    pending = entry.pop("pending", None)
+    if pending is None:
+        return
+    try:
+        content = fill_in_child(pending[0], pending[1], document_limits())
+    except TemplateFailed as exc:
+        entry["status"], entry["error"] = "failed", exc.msg
+        return
+    entry["status"], entry["content"], entry["text"] = "ready", content, docx_text(content)
 
 
 def _step(engine, session: Session, clock: TrialClock, case_id: int, step: dict, values: dict) -> None:
@@ -326,12 +341,10 @@ def _collect(engine, session: Session, case_id: int, outcome: Outcome, values: d
         entry = {"name": doc.name, "template": doc.template, "filename": doc.filename, "status": doc.status,
                  "text": "", "content": None, "error": None}
         if with_documents and doc.status == "pending":
-            fill(session, doc)
-            entry["status"] = doc.status
-            if doc.status == "ready":
-                entry["content"], entry["text"] = doc.content, docx_text(doc.content)
-            else:
-                entry["error"] = Msg.loads(doc.error) if doc.error else None
+            try:        # filled once the transaction is rolled back: a slow template never holds the database
+                entry["pending"] = (bundle_file(session, doc.bundle_id, doc.template), doc.context)
+            except NotFound as exc:
+                entry["status"], entry["error"] = "failed", exc.msg
         outcome.documents.append(entry)
     grouped: dict[tuple, dict] = {}
     for note in session.scalars(select(Notification).where(Notification.case_id.in_(ids)).order_by(Notification.id)):
