@@ -61,6 +61,16 @@ def test_a_test_case_runs_step_by_step_on_the_draft_and_nothing_is_kept(app, cli
     assert 'id="trial-no-changes"' in again.get_data(as_text=True)
     advanced = client.post(f"{draft_url}/trial", data={**state, "t_action": "advance"}).get_data(as_text=True)
     assert "临期提醒" in advanced and re.search(r'id="trial-clock">2027-03-05 00:00', advanced)
+    checked = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "all"}).get_data(as_text=True)
+    assert 'class="same"' in checked and 'class="changed"' not in checked
+    diagram = "processes/sample/sample_review.bpmn"
+    content = client.get(f"{draft_url}/raw/{diagram}").get_data()
+    saved = client.put(f"{draft_url}/files/{diagram}", headers={"X-CSRF-Token": token},
+                       data=content.replace(b"add_working_days(task_started, 5)", b"add_working_days(task_started, 7)"))
+    assert saved.status_code == 200, saved.get_data(as_text=True)[:300]
+    checked = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "all"}).get_data(as_text=True)
+    row = checked[checked.index('class="changed"'):]
+    assert "填写申请：2027-03-08 → 2027-03-10" in row[:row.index("</tr>")]
     assert _counts(app) == before
 
 

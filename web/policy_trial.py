@@ -70,6 +70,8 @@ def trial_page(draft_id: int):
                                                           "start": datetime.now(CHINA_TZ).date().isoformat(),
                                                           "steps": []})
     action = request.form.get("t_action", "start")
+    if action == "all":
+        return _page(draft, processes, scenarios, orgs, _posted_scenario(), checks=_run_all(files, scenarios))
     scenario, expected, posted, errors, status = _posted_scenario(), None, None, {}, 200
     if action == "start":
         scenario["steps"] = []
@@ -126,6 +128,27 @@ def trial_page(draft_id: int):
                  if action == "scenario" else None), status
 
 
+def _run_all(files: dict[str, bytes], paths: list[str]) -> list[dict]:
+    """Every saved scenario run on the draft: what changed from its recorded outcome, or why it could not run."""
+    checks = []
+    for path in paths:
+        check = {"path": path, "changes": [], "problem": None}
+        try:
+            scenario = trial.parse_scenario(files[path], path)
+            outcome = trial.run(current_app.extensions["lawflow.sql"], engine(), files, scenario,
+                                actor=g.user.username, documents=False)
+            check["changes"] = trial.compare(scenario.get("expected") or {}, outcome)
+            if outcome.failed_step is not None:
+                check["problem"] = _("第 %(n)s 步无法运行：%(problem)s", n=outcome.failed_step,
+                                     problem=engine_text(outcome.failure))
+        except DataValidationError as exc:
+            check["problem"] = "；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors)
+        except EngineError as exc:
+            check["problem"] = engine_text(exc)
+        checks.append(check)
+    return checks
+
+
 def _save(draft_id: int, scenario: dict, outcome) -> int | None:
     """Keep the scenario with its outcome in the draft; a refused name or a published draft changes nothing."""
     try:
@@ -172,7 +195,7 @@ def trial_document(draft_id: int):
 
 
 def _page(draft, processes, scenarios, orgs, scenario, *, outcome=None, changes=None, posted=None, errors=None,
-          ran_scenario=None):
+          ran_scenario=None, checks=None):
     db = session()
     form = None
     if outcome is not None and outcome.open_task is not None:
@@ -183,7 +206,7 @@ def _page(draft, processes, scenarios, orgs, scenario, *, outcome=None, changes=
     return render_template("policy/trial.html", draft=draft, processes=processes, scenarios=scenarios, orgs=orgs,
                            scenario=scenario, steps_json=json.dumps(scenario.get("steps") or [], ensure_ascii=False),
                            outcome=outcome, changes=changes, form=form, form_error=(errors or {}).get(""),
-                           ran_scenario=ran_scenario, moment=_moment)
+                           ran_scenario=ran_scenario, checks=checks, moment=_moment)
 
 
 def _moment(text: str) -> str:
