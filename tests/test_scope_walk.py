@@ -126,7 +126,8 @@ def _values(rule, foreign: dict) -> list[dict]:
               "draw_id": [1],
               "process_key": ["sample_review"], "process": ["lawyer_complaint"], "draft_id": [1], "version": [1],
               "path": ["processes/x.bpmn"],
-              "field": ["score"], "key": [LEDGER], "part": ["ledger.xlsx", "summary.docx"]}
+              "field": ["score"], "key": [LEDGER], "part": ["ledger.xlsx", "summary.docx"],
+              "code": ["county-b"], "user_id": [1], "token_id": [999999]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:
