@@ -308,3 +308,10 @@ def migrate():
     processes = sorted({d.process_key: d.name for d in bundles.latest_definitions(db)}.items())
     return render_template("policy/migrate.html", process=process, to_version=to_version, previews=previews,
                            processes=processes, versions=list(db.scalars(select(Bundle).order_by(Bundle.version.desc()))))
+
+
+# ---------------------------------------------------------------- trying a draft before publishing
+
+from . import policy_trial  # noqa: E402 - registered on the policy pages: policy.trial.*
+
+bp.register_blueprint(policy_trial.bp)

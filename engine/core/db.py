@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 import json
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+ROLLED_BACK = "lawflow.rolled_back"     # session.info key of a session whose work is all undone (rolled_back_session)
 
 
 def json_text(value) -> str:
@@ -98,8 +100,8 @@ def _run(dbapi_connection, *statements: str) -> None:
 
 def begin_write(session: Session) -> None:
     """Start the transaction of one mutation: on SQLite, end any read snapshot and take the write lock now."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
+    if session.get_bind().dialect.name != "sqlite" or session.info.get(ROLLED_BACK):
+        return      # a rolled-back session's outer transaction took the write lock when it began
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             return
@@ -152,3 +154,24 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+@contextmanager
+def rolled_back_session(sql_engine: SqlEngine):
+    """A session on one connection whose transaction is rolled back at the end, whatever happened: its commits only
+    release savepoints and its rollbacks return to the last one, so code that commits runs unchanged and leaves no
+    trace (a try-run of a draft). On SQLite the write lock is taken when it begins, as begin_write would."""
+    token = _begin_immediate.set(True)
+    try:
+        connection = sql_engine.connect()
+        outer = connection.begin()
+    finally:
+        _begin_immediate.reset(token)
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session.info[ROLLED_BACK] = True
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()

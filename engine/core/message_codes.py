@@ -347,5 +347,17 @@ CODES = {
     "case.read_only": "a copy lets you read this case, not act on it",
     "copy.payload": "the payload of a copy message must hold to",
     "notice.copied_by_diagram": "The procedure sends you a copy of the case. {note}",
+    # try-runs of a draft
+    "trial.not_json": "the scenario is not JSON: {detail}",
+    "trial.not_object": "must be a JSON object",
+    "trial.process_required": "name the process to run",
+    "trial.steps_list": "steps must be a list of at most {limit} steps",
+    "trial.bad_step": "a step completes a task (`task`, `values`) or advances to the next timer (`advance`: `next_timer`)",
+    "trial.bad_moment": "{value} is not a date or moment (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+    "trial.bad_scenario": "the test scenario cannot be run",
+    "trial.bad_name": "a scenario name is 1 to 60 letters, digits, _ or -",
+    "trial.no_timer": "no timer is waiting",
+    "trial.task_not_open": "the task {task} is not open (open: {open})",
+    "trial.not_candidate": "{user} may not do the task {task}",
     **DEFINITION_CODES,
 }

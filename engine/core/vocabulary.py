@@ -118,6 +118,8 @@ REGISTRY_FILE = "registry.json"      # forms/**/*.registry.json
 COPY_MESSAGE = "copy"
 RECIPIENT = "recipient"               # how notify's and copy's `to` and a task's lane name people
 RECIPIENT_SYNTAX = "recipients"
+# Issue 21, trying a draft: saved test scenarios, forms/<process>/scenarios/<name>.json.
+SCENARIO_FILE = "scenarios/*.json"
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,11 @@ TERMS: tuple[Term, ...] = (
          "holders may then see the case. Validation reports an address it cannot read, a task that is no user task "
          "of the process, and an organisation, role or person that does not exist (the plain `角色` form is checked "
          "when the organisation is named too, as people may be loaded after the diagrams)"),
+    # Issue 21, trying a draft.
+    Term(SCENARIO_FILE, FILE, "JSON (`forms/<process>/scenarios/<name>.json`)",
+         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}` or "
+         "`{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
+         "deadlines, documents, messages); run again on a draft's try-run page, it names what changed"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -23,6 +23,7 @@ from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
 from ..sandbox.script import Sandbox, SandboxEnvironment, TaskScriptEngine
 from ..time.workdays import CHINA_TZ, WorkCalendar, diagram_helpers
+from . import timer_clock  # noqa: F401 - SpiffWorkflow's timers read the clock a run sets
 from .campaigns import handle_start_cases
 from .case_context import HELPERS as CASE_HELPERS
 from .draw_context import HELPERS as DRAW_HELPERS
@@ -62,7 +63,8 @@ class Engine:
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
                                 **LEDGER_HELPERS, **STANDARD_HELPERS, **(helpers or {})},
                                self.limits)
-        self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances)
+        self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances,
+                                              getattr(clock, "moment_at", None))   # a clock of its own (trial)
         self.codec = StateCodec()
         self.clock = clock
         self.forms = FormCache(today=self.today, calendar=self.calendar)

@@ -325,12 +325,15 @@ class TaskScriptEngine(PythonScriptEngine):
     It also bounds a multi-instance activity's cardinality: SpiffWorkflow creates that many children at once.
     """
 
-    def __init__(self, environment=None, max_instances: int = Limits.max_instances):
+    def __init__(self, environment=None, max_instances: int = Limits.max_instances, moment_at=None):
         super().__init__(environment)
         self.max_instances = max_instances
+        # A clock of its own (a try-run's) says which of its moments a task's state change, stamped by
+        # SpiffWorkflow on the system clock, happened at; None: the system clock's moment.
+        self.moment_at = moment_at
 
     def evaluate(self, task, expression, external_context=None):
-        value = super().evaluate(task, expression, _with_task(task, external_context))
+        value = super().evaluate(task, expression, _with_task(task, external_context, self.moment_at))
         limit = self.max_instances
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(value, int) and value > limit:
             problem = LimitExceeded(Msg("sandbox.too_many_instances", count=value, limit=limit))
@@ -338,9 +341,10 @@ class TaskScriptEngine(PythonScriptEngine):
         return value
 
     def execute(self, task, script, external_context=None):
-        return super().execute(task, script, _with_task(task, external_context))
+        return super().execute(task, script, _with_task(task, external_context, self.moment_at))
 
 
-def _with_task(task, external_context):
-    started = datetime.fromtimestamp(task.last_state_change, _CHINA).isoformat()
+def _with_task(task, external_context, moment_at=None):
+    started = (moment_at(task.last_state_change).astimezone(_CHINA) if moment_at is not None
+               else datetime.fromtimestamp(task.last_state_change, _CHINA)).isoformat()
     return {**(external_context or {}), "task_started": started}
