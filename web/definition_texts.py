@@ -267,4 +267,16 @@ DEFINITION_TEXTS = {
     "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
+    # issue 21, part "dmn": decision tables checked cell by cell and diffed by rule
+    "validation.dmn_hit_policy": "决策表「%(table)s」：不支持命中策略 %(policy)s（可用 %(supported)s，且不设汇总）",
+    "validation.dmn_cells": "决策表「%(table)s」第 %(row)s 条规则（%(rule)s）有 %(inputs)s 个条件单元格、%(outputs)s 个结果单元格，而表中有 %(expected_inputs)s 个输入列、%(expected_outputs)s 个输出列",
+    "validation.dmn_feel": "%(label)s `%(source)s`：%(name)s 是 FEEL 写法，决策表按 Python 求值，请写作 %(python)s",
+    "label.dmn_input_of": "决策表「%(table)s」输入列「%(column)s」的表达式",
+    "label.dmn_entry": "决策表「%(table)s」第 %(row)s 条规则（%(rule)s）「%(column)s」列",
+    "diff.hit_policy": "命中策略",
+    "diff.type": "类型",
+    "diff.output_name": "输出变量名",
+    "diff.condition_of": "条件：%(name)s",
+    "diff.output_of": "结果：%(name)s",
+    "diff.annotation": "注释",
 }
