@@ -20,6 +20,7 @@ from engine.records import directory
 from engine.runtime import migration
 
 from . import formfields, policy_reports, policy_standards, uploads
+from . import policy_tables                          # the decision-table editor (dmn-js)
 from .auth import is_policy, policy_required
 from .jsonio import read_body
 from .api.problems import json_refusal
@@ -174,6 +175,8 @@ def edit_file(draft_id: int, path: str):
         return policy_standards.editor(found, path, text)
     if report_schema.is_report_path(path):
         return policy_reports.editor(found, path, text, content)
+    if path.endswith(".dmn"):
+        return policy_tables.editor(found, path, _dmn_tables(content.get(path, b"")))
     tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
     return render_template("policy/upload.html", draft=found, path=path, tables=tables)
 
