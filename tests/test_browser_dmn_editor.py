@@ -1,7 +1,8 @@
 """In real Chromium, a policy officer adds a rule to the major-case decision table in the table editor (dmn-js, in
 Chinese) with the mouse and the keyboard: a cell that does not compile is marked on the table and named by rule and
 column when saved; fixed, the draft's diff names the added rule with its condition and output; published, a new
-complaint with an amount involved above the new threshold is a major case (checked through the engine)."""
+complaint with an amount involved above the new threshold is a major case (checked through the engine), and the
+published draft's table opens read-only, in English for an English reader."""
 from __future__ import annotations
 
 import re
@@ -82,6 +83,15 @@ def test_a_rule_added_in_the_table_editor_makes_new_cases_major(app, live_server
     expect(change.locator("li")).to_have_count(1)        # dmn-js rewrote the XML; nothing else reads as changed
     policy_pages.publish(page, draft_url, "涉案金额 5 万元以上为重大案件")
     assert re.fullmatch(r"v\d+", page.inner_text("#active-version"))
+    page.goto(draft_url)                                  # published: the table opens read-only, here in English
+    page.click("#switch-language")
+    expect(page.locator("#switch-language")).to_have_text("中文")
+    page.get_by_role("link", name=MAJOR, exact=True).click()
+    page.wait_for_selector("#dmn-editor[data-ready=true]")
+    expect(page.locator(".hit-policy")).to_contain_text("Collect")
+    expect(page.locator("main h2")).to_contain_text("Decision table")
+    expect(page.locator("#save-dmn")).to_have_count(0)
+    expect(page.locator("table.tjs-table tbody tr")).to_have_count(11)
 
     with app.app_context(), time_machine.travel(at("2025-10-13T09:00"), tick=False):
         db = db_session()

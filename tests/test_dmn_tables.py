@@ -57,6 +57,17 @@ def test_an_input_expression_names_the_table_and_column(engine, session, org_tre
     assert "决策表「分级」输入列「金额」的表达式" in zh(problem)
 
 
+def test_an_input_without_an_expression_is_refused(engine, session, org_tree):
+    [problem] = _problems(session, engine, diagrams.decision_table(""))
+    assert (problem.element, problem.line) == ("Input_amount", 5)
+    assert zh(problem) == "决策表「分级」：输入列「金额」没有输入表达式"
+
+
+def test_a_spaced_dash_is_code_as_the_engine_reads_it(engine, session, org_tree):
+    [problem] = _problems(session, engine, _grade("&lt; 10000", " - "))
+    assert problem.element == "In_small" and "第 2 条规则（Rule_small）「金额」列" in zh(problem)
+
+
 def test_a_table_no_task_calls_is_checked_too(engine, session, org_tree):
     [problem] = _problems(session, engine, _grade("&gt;= 10000", "&gt;= open('x')"), called=False)
     assert problem.element == "In_big" and "第 1 条规则（Rule_big）" in zh(problem)

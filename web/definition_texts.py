@@ -279,4 +279,5 @@ DEFINITION_TEXTS = {
     "diff.condition_of": "条件：%(name)s",
     "diff.output_of": "结果：%(name)s",
     "diff.annotation": "注释",
+    "validation.dmn_no_input_expression": "决策表「%(table)s」：输入列「%(column)s」没有输入表达式",
 }

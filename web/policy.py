@@ -158,7 +158,7 @@ def diff():
 @policy_required
 def edit_file(draft_id: int, path: str):
     """The editor for one file: the modeler for diagrams, the form editor for forms, the table editor for scoring
-    standards, the report editor for report definitions, upload for the rest."""
+    standards, the report editor for report definitions, the decision-table editor for DMN, upload for the rest."""
     db = session()
     found = drafts.get(db, draft_id)
     content = drafts.files(db, draft_id)
@@ -177,8 +177,7 @@ def edit_file(draft_id: int, path: str):
         return policy_reports.editor(found, path, text, content)
     if path.endswith(".dmn"):
         return policy_tables.editor(found, path, _dmn_tables(content.get(path, b"")))
-    tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
-    return render_template("policy/upload.html", draft=found, path=path, tables=tables)
+    return render_template("policy/upload.html", draft=found, path=path, tables=[])
 
 
 def _dmn_tables(content: bytes) -> list[dict]:

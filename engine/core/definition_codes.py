@@ -290,4 +290,5 @@ DEFINITION_CODES = {
     "diff.condition_of": "condition {name}",
     "diff.output_of": "output {name}",
     "diff.annotation": "annotation",
+    "validation.dmn_no_input_expression": "decision table {table}: input {column} has no expression",
 }

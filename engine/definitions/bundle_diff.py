@@ -232,8 +232,8 @@ def _decision_parts(content: bytes) -> dict[str, Change]:
                 (Msg("diff.title"), column.label, None), (Msg("diff.output_name"), column.expression or None, None),
                 (Msg("diff.type"), column.type_ref or None, None)])
         for rule in table.rules:
-            cells = [(column, text) for column, (_, text, _) in zip(table.inputs, rule.inputs)]
-            results = [(column, text) for column, (_, text, _) in zip(table.outputs, rule.outputs)]
+            cells = [(column, text.strip()) for column, (_, text, _) in zip(table.inputs, rule.inputs)]
+            results = [(column, text.strip()) for column, (_, text, _) in zip(table.outputs, rule.outputs)]
             aspects = [(Msg("diff.condition_of", name=column.label), text or ANY_VALUE, None) for column, text in cells]
             aspects += [(Msg("diff.output_of", name=column.label), text, None) for column, text in results]
             aspects.append((Msg("diff.annotation"), rule.description or None, None))

@@ -1,5 +1,6 @@
-"""Diagram code, found and compiled before anything is stored: every expression, script and DMN entry an element
-hands to the script engine, and why one does not compile in the sandbox (too long, too deep, or refused)."""
+"""Diagram code, found and compiled before anything is stored: every expression and script an element hands to the
+script engine, and why one does not compile in the sandbox (too long, too deep, or refused). Decision tables are
+read from their own files (dmn_checks.py)."""
 from __future__ import annotations
 
 import ast

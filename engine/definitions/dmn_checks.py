@@ -36,7 +36,7 @@ class Rule:
     id: str
     row: int
     line: int | None
-    inputs: list[tuple[str, str, int | None]] = field(default_factory=list)    # (entry id, text, line)
+    inputs: list[tuple[str, str, int | None]] = field(default_factory=list)    # (entry id, raw text, line)
     outputs: list[tuple[str, str, int | None]] = field(default_factory=list)
     description: str = ""
 
@@ -60,12 +60,13 @@ def _local(element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _text(element) -> str:
+def _text(element, raw: bool = False) -> str:
+    """The text of an element's <text> child: stripped, or as SpiffWorkflow reads it (`raw`)."""
     if element is None:
         return ""
     for child in element:
         if _local(child) == "text":
-            return (child.text or "").strip()
+            return (child.text or "") if raw else (child.text or "").strip()
     return ""
 
 
@@ -104,9 +105,9 @@ def tables(root) -> list[Table]:
                     for entry in child:
                         name = _local(entry)
                         if name == "inputEntry":
-                            rule.inputs.append((entry.get("id") or "", _text(entry), entry.sourceline))
+                            rule.inputs.append((entry.get("id") or "", _text(entry, raw=True), entry.sourceline))
                         elif name == "outputEntry":
-                            rule.outputs.append((entry.get("id") or "", _text(entry), entry.sourceline))
+                            rule.outputs.append((entry.get("id") or "", _text(entry, raw=True), entry.sourceline))
                         elif name == "description":
                             rule.description = (entry.text or "").strip()
                     out.rules.append(rule)
@@ -139,6 +140,9 @@ def check_decision_tables(path: str, root, sandbox) -> list[Problem]:
             if column.expression:
                 label = Msg("label.dmn_input_of", table=table.name, column=column.label)
                 problems.extend(_code(path, column.id, column.line, label, column.expression, column.expression, sandbox))
+            else:                       # SpiffWorkflow would look the label up as a data name, and fail
+                problems.append(Problem(path, Msg("validation.dmn_no_input_expression", table=table.name,
+                                                  column=column.label), element=column.id, line=column.line))
         for rule in table.rules:
             if len(rule.inputs) != len(table.inputs) or len(rule.outputs) != len(table.outputs):
                 problems.append(Problem(path, Msg(
@@ -147,7 +151,7 @@ def check_decision_tables(path: str, root, sandbox) -> list[Problem]:
                     expected_outputs=len(table.outputs)), element=rule.id, line=rule.line))
                 continue
             for column, (entry, text, line) in zip(table.inputs, rule.inputs):
-                if text and text != "-":
+                if text and text != "-":        # as SpiffWorkflow tests it: " - " or a blank is code, and fails
                     label = Msg("label.dmn_entry", table=table.name, row=rule.row, rule=rule.id, column=column.label)
                     problems.extend(_code(path, entry, line, label, text, entry_expression(text), sandbox))
             for column, (entry, text, line) in zip(table.outputs, rule.outputs):
