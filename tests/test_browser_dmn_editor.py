@@ -65,6 +65,8 @@ def test_a_rule_added_in_the_table_editor_makes_new_cases_major(app, live_server
     assert "无法在沙箱中编译" in problems and MAJOR in problems
     expect(page.locator("#dmn-editor")).to_have_attribute("data-problem-cells", "1")
     expect(amount).to_have_css("outline-style", "solid")                # the cell itself is marked
+    page.locator("#save-problems li.locatable").first.click()             # and the listed problem leads to it
+    expect(amount).to_be_in_viewport()
     shot(page, "dmn-editor-bad-cell")
 
     retype(page, amount, "> 50000")

@@ -60,12 +60,30 @@ function start(page) {
   modeler.on("views.changed", showTabs);
 
   // Problems of this file on their cells: a style rule per element id survives every re-render of the table.
+  // A problem of a whole table (its hit policy) is marked on the hit policy.
+  function selector(id) {
+    const tables = modeler.getViews().map((view) => view.element.decisionLogic && view.element.decisionLogic.id);
+    if (tables.includes(id)) return "#dmn-canvas .hit-policy";
+    const name = CSS.escape(id);
+    return `#dmn-canvas [data-element-id="${name}"], #dmn-canvas [data-col-id="${name}"], ` +
+      `#dmn-canvas [data-row-id="${name}"]`;
+  }
+
   function mark(problems) {
-    const ids = problems.filter((p) => p.file === page.dataset.path && p.element).map((p) => CSS.escape(p.element));
+    const ids = problems.filter((p) => p.file === page.dataset.path && p.element).map((p) => p.element);
     marks.textContent = ids.map((id) =>
-      `#dmn-canvas [data-element-id="${id}"], #dmn-canvas [data-col-id="${id}"], #dmn-canvas [data-row-id="${id}"]` +
-      " { background: #fdecea !important; outline: 2px solid #c0392b; outline-offset: -2px; }").join("\n");
+      selector(id) + " { background: #fdecea !important; outline: 2px solid #c0392b; outline-offset: -2px; }").join("\n");
     page.dataset.problemCells = String(ids.length);
+    // Each listed problem of this file brings its cell into view when clicked.
+    document.querySelectorAll("#save-problems li").forEach((item, i) => {
+      const problem = problems[i];
+      if (!problem || problem.file !== page.dataset.path || !problem.element) return;
+      item.classList.add("locatable");
+      item.addEventListener("click", () => {
+        const target = document.querySelector(selector(problem.element));
+        if (target) target.scrollIntoView({ block: "center", inline: "center" });
+      });
+    });
   }
 
   fetch(page.dataset.raw, { credentials: "same-origin" })
