@@ -32,7 +32,7 @@ def test_unsafe_decision_expression_is_refused(engine, session, org_tree):
         bundles.deploy(session, files("amount.__class__"), engine=engine)
     [problem] = err.value.problems
     assert (problem.file, problem.element) == ("processes/test/grade.dmn", "Input_amount")
-    assert "决策表输入" in zh(problem) and "__class__" in zh(problem) and problem.line == 5
+    assert "决策表「分级」输入列「金额」" in zh(problem) and "__class__" in zh(problem) and problem.line == 5
 
 
 def test_unsafe_rule_entry_is_refused_on_its_cell(engine, session, org_tree):

@@ -286,4 +286,17 @@ DEFINITION_TEXTS = {
     "validation.recipient_unknown_task": "%(where)s `%(to)s` 指定的任务 %(task)s 不是本流程的人工任务",
     "validation.recipient_lane": "泳道",
     "validation.recipient_payload": "%(message)s 消息的接收人",
+    # issue 21, part "dmn": decision tables checked cell by cell and diffed by rule
+    "validation.dmn_hit_policy": "决策表「%(table)s」：不支持命中策略 %(policy)s（可用 %(supported)s，且不设汇总）",
+    "validation.dmn_cells": "决策表「%(table)s」第 %(row)s 条规则（%(rule)s）有 %(inputs)s 个条件单元格、%(outputs)s 个结果单元格，而表中有 %(expected_inputs)s 个输入列、%(expected_outputs)s 个输出列",
+    "validation.dmn_feel": "%(label)s `%(source)s`：%(name)s 是 FEEL 写法，决策表按 Python 求值，请写作 %(python)s",
+    "label.dmn_input_of": "决策表「%(table)s」输入列「%(column)s」的表达式",
+    "label.dmn_entry": "决策表「%(table)s」第 %(row)s 条规则（%(rule)s）「%(column)s」列",
+    "diff.hit_policy": "命中策略",
+    "diff.type": "类型",
+    "diff.output_name": "输出变量名",
+    "diff.condition_of": "条件：%(name)s",
+    "diff.output_of": "结果：%(name)s",
+    "diff.annotation": "注释",
+    "validation.dmn_no_input_expression": "决策表「%(table)s」：输入列「%(column)s」没有输入表达式",
 }

@@ -20,6 +20,7 @@ from engine.records import directory
 from engine.runtime import migration
 
 from . import formfields, modeler_data, policy_reports, policy_standards, uploads
+from . import policy_tables                          # the decision-table editor (dmn-js)
 from .auth import is_policy, policy_required
 from .jsonio import read_body
 from .api.problems import json_refusal
@@ -157,7 +158,7 @@ def diff():
 @policy_required
 def edit_file(draft_id: int, path: str):
     """The editor for one file: the modeler for diagrams, the form editor for forms, the table editor for scoring
-    standards, the report editor for report definitions, upload for the rest."""
+    standards, the report editor for report definitions, the decision-table editor for DMN, upload for the rest."""
     db = session()
     found = drafts.get(db, draft_id)
     content = drafts.files(db, draft_id)
@@ -174,8 +175,9 @@ def edit_file(draft_id: int, path: str):
         return policy_standards.editor(found, path, text)
     if report_schema.is_report_path(path):
         return policy_reports.editor(found, path, text, content)
-    tables = _dmn_tables(content.get(path, b"")) if path.endswith(".dmn") else []
-    return render_template("policy/upload.html", draft=found, path=path, tables=tables)
+    if path.endswith(".dmn"):
+        return policy_tables.editor(found, path, _dmn_tables(content.get(path, b"")))
+    return render_template("policy/upload.html", draft=found, path=path, tables=[])
 
 
 def _dmn_tables(content: bytes) -> list[dict]:

@@ -300,4 +300,17 @@ DEFINITION_CODES = {
     "validation.recipient_unknown_task": "{where} `{to}` names task {task}, which is no user task of this process",
     "validation.recipient_lane": "the lane",
     "validation.recipient_payload": "the recipient of a {message} message",
+    # issue 21, part "dmn": decision tables checked cell by cell and diffed by rule
+    "validation.dmn_hit_policy": "decision table {table}: hit policy {policy} is not supported (use one of {supported}, without aggregation)",
+    "validation.dmn_cells": "decision table {table}, rule {row} ({rule}): {inputs} condition and {outputs} output cells for {expected_inputs} inputs and {expected_outputs} outputs",
+    "validation.dmn_feel": "{label} `{source}`: {name} is FEEL; decision tables are evaluated as Python: write {python}",
+    "label.dmn_input_of": "decision table {table}, the expression of input {column}",
+    "label.dmn_entry": "decision table {table}, rule {row} ({rule}), column {column}",
+    "diff.hit_policy": "hit policy",
+    "diff.type": "type",
+    "diff.output_name": "output data name",
+    "diff.condition_of": "condition {name}",
+    "diff.output_of": "output {name}",
+    "diff.annotation": "annotation",
+    "validation.dmn_no_input_expression": "decision table {table}: input {column} has no expression",
 }

@@ -1,6 +1,7 @@
 """A readable difference between two sets of definition files: files added and removed; in diagrams, elements
 added, removed and changed (name, timers, conditions, scripts, documentation, properties, before and after);
-in forms, fields added, removed and changed; in scoring standards, the points and thresholds that changed."""
+in decision tables, rules added, removed and changed (each named by its number, conditions and outputs), columns
+and hit policies; in forms, fields added, removed and changed; in scoring standards, the points and thresholds that changed."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..core.messages import Msg
+from .dmn_checks import tables as decision_tables
 from .standards import is_standard_path
 
 WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change, with the aspect they are
@@ -53,7 +55,9 @@ def diff(before: dict[str, bytes], after: dict[str, bytes]) -> list[FileDiff]:
             out.append(FileDiff(path, "added"))
         elif before[path] != after[path]:
             found = FileDiff(path, "changed")
-            if path.endswith((".bpmn", ".dmn")):
+            if path.endswith(".dmn"):
+                _compare(_decision_parts(before[path]), _decision_parts(after[path]), found)
+            elif path.endswith(".bpmn"):
                 _compare(_elements(before[path]), _elements(after[path]), found)
             elif path.endswith(".schema.json"):
                 _compare(_fields(before[path]), _fields(after[path]), found)
@@ -200,3 +204,50 @@ def _shown(value) -> str | None:
     if isinstance(value, (dict, list, bool)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+# --- decision tables: each table (hit policy), column and rule by id; a rule is named by its number, conditions and
+# outputs ("3: 涉案金额（元） >= 50000 → \"重大\""), and each of its cells is an aspect named by its column.
+ANY_VALUE = "-"
+
+
+def _decision_parts(content: bytes) -> dict[str, Change]:
+    """The tables, columns and rules of a DMN file worth comparing (an unreadable file has none)."""
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    found: dict[str, Change] = {}
+    for table in decision_tables(root):
+        policy = table.hit_policy + (f" {table.aggregation}" if table.aggregation else "")
+        found[table.id] = Change(table.id, table.name, "decision_table", [
+            (Msg("diff.name"), table.name, None), (Msg("diff.hit_policy"), policy, None),
+            (Msg("diff.description"), table.description or None, None)])
+        for column in table.inputs:
+            found[column.id] = Change(column.id, column.label, "decision_input", [
+                (Msg("diff.title"), column.label, None), (Msg("diff.input_expression"), column.expression, None),
+                (Msg("diff.type"), column.type_ref or None, None)])
+        for column in table.outputs:
+            found[column.id] = Change(column.id, column.label, "decision_output", [
+                (Msg("diff.title"), column.label, None), (Msg("diff.output_name"), column.expression or None, None),
+                (Msg("diff.type"), column.type_ref or None, None)])
+        for rule in table.rules:
+            cells = [(column, text.strip()) for column, (_, text, _) in zip(table.inputs, rule.inputs)]
+            results = [(column, text.strip()) for column, (_, text, _) in zip(table.outputs, rule.outputs)]
+            aspects = [(Msg("diff.condition_of", name=column.label), text or ANY_VALUE, None) for column, text in cells]
+            aspects += [(Msg("diff.output_of", name=column.label), text, None) for column, text in results]
+            aspects.append((Msg("diff.annotation"), rule.description or None, None))
+            found[rule.id] = Change(rule.id, f"{rule.row}: {rule_summary(cells, results)}", "rule", aspects)
+    return found
+
+
+def rule_summary(cells, results) -> str:
+    """A rule in one line: its conditions (columns that match anything left out), then its outputs."""
+    conditions = []
+    for column, text in cells:
+        if not text or text == ANY_VALUE:
+            continue
+        operator = text[:1] in "<>=!" or "?" in text or text.startswith(("not ", "in "))
+        conditions.append(f"{column.label} {text}" if operator else f"{column.label} = {text}")
+    outputs = ", ".join(text for _, text in results if text)
+    return f"{'; '.join(conditions) or ANY_VALUE} → {outputs or ANY_VALUE}"

@@ -1,5 +1,6 @@
-"""Diagram code, found and compiled before anything is stored: every expression, script and DMN entry an element
-hands to the script engine, and why one does not compile in the sandbox (too long, too deep, or refused)."""
+"""Diagram code, found and compiled before anything is stored: every expression and script an element hands to the
+script engine, and why one does not compile in the sandbox (too long, too deep, or refused). Decision tables are
+read from their own files (dmn_checks.py)."""
 from __future__ import annotations
 
 import ast
@@ -80,9 +81,7 @@ def expressions(ts):
             yield Msg("label.timer"), event.expression, "eval"
         elif getattr(event, "expression", None):
             yield Msg("label.event"), event.expression, "eval"
-    engine = getattr(ts, "dmnEngine", None)
-    if engine is not None:
-        yield from _dmn_expressions(engine.decision_table)
+    # decision tables are checked from their own file, every table whether a task calls it or not (dmn_checks)
 
 
 def _property_expressions(ts):
@@ -93,32 +92,3 @@ def _property_expressions(ts):
                         (EXCLUDED_USERS_PROPERTY, "excluded_users")):
         if properties.get(name):
             yield Msg(f"label.{label}"), properties[name], "eval"
-
-
-def _dmn_expressions(table):
-    """DMN code, each with the DMN element it sits on (inputs first; a bad input is reported once)."""
-    bad_inputs = set()
-    for inp in table.inputs:
-        if inp.expression:
-            yield Msg("label.dmn_input", name=inp.label or inp.id), inp.expression, "eval", inp.id
-            bad_inputs.add(inp.id)
-    for rule in table.rules:
-        for entry in rule.inputEntries:
-            for lhs in entry.lhs:
-                if lhs and lhs.strip() not in ("", "-"):
-                    # The input expression was checked on its own; check the entry against a plain name.
-                    yield Msg("label.dmn_condition", row=rule.row_number), _dmn_match("dmninput", lhs), "eval", entry.id
-        for out in rule.outputEntries:
-            if out.text and out.text.strip():
-                yield Msg("label.dmn_output", row=rule.row_number), out.text, "eval", out.id
-
-
-def _dmn_match(input_expr: str, match: str) -> str:
-    """The expression SpiffWorkflow's DMN engine will build from an input entry."""
-    if "?" in match:
-        return match.replace("?", "dmninputexpr")
-    try:
-        ast.parse(match.strip(), mode="eval")
-        return f"({input_expr}) == ({match})"
-    except UNPARSABLE:
-        return f"({input_expr}) {match}"

@@ -21,6 +21,7 @@ from ..core.recipients import KnownPeople
 from ..core.vocabulary import DOCUMENT_MESSAGE, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY
 from ..sandbox.script import Sandbox
 from .code_checks import UNPARSABLE, compile_problem, condition_text, expressions
+from .dmn_checks import check_decision_tables
 from .assignment_checks import human_task_ids, keep_with_problems
 from .form_checks import check_forms
 from .number_patterns import pattern_problem
@@ -86,6 +87,11 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
                 flows[(path, flow.get("sourceRef"), condition.text.strip())] = flow.get("id")
         for proc in tree.iter(f"{{{BPMN_NS}}}process"):
             process_nodes[proc.get("id")] = (path, proc)
+        if path.endswith(".dmn"):
+            table_problems = check_decision_tables(path, tree, sandbox)
+            if table_problems:          # SpiffWorkflow's parser would only repeat the first bad cell, unlocated
+                problems.extend(table_problems)
+                continue
         try:
             if path.endswith(".bpmn"):
                 parser.add_bpmn_xml(tree, filename=path)
