@@ -278,4 +278,7 @@ DEFINITION_CODES = {
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",
+    "formcheck.shown_when_top": "{keyword} may only be used on top-level fields ({where})",
+    "formcheck.shown_when": "{keyword} ({where}) must map other fields of the form to a value or a list of values, "
+                            "found: {value}",
 }

@@ -112,6 +112,8 @@ APPROVAL_HISTORY_PROPERTY = "approvalHistory"
 CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 # Work that stays with its handler (issue 18).
 KEEP_WITH_PROPERTY = "keepWith"
+# Fields shown only when another field has a value (issue 21, the form editor).
+SHOWN_WHEN_KEYWORD = "x-shownWhen"
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,10 @@ TERMS: tuple[Term, ...] = (
          "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
          "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
          "role in the task's organisation); otherwise it waits for the lane's group to claim"),
+    # Issue 21, the form editor.
+    Term(SHOWN_WHEN_KEYWORD, FORM_FIELD, "`{field: value or [values], …}`",
+         "on a top-level field: the field is shown only while each named field of the form has that value (one "
+         "of those values; for a multiple choice, holds one); a hidden field is neither required nor stored"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.
