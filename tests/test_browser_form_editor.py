@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from engine.core import people
 from engine.definitions import drafts
@@ -158,3 +159,32 @@ def test_every_shipped_form_round_trips_through_the_editor(app, live_server, new
     assert "校验通过" in page.inner_text("#save-result")
     with app.app_context():
         assert drafts.files(db_session(), draft_id)[PRELIMINARY] == (ROOT / PRELIMINARY).read_bytes()
+
+
+def test_a_field_shown_only_for_one_answer_is_hidden_in_the_preview_until_that_answer(app, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "需补正的材料仅在要求补正时显示")
+    open_form(page, draft_url, PRELIMINARY)
+    row = field_row(page, "supplement_items")
+    row.locator(".fe-open").click()
+    row.get_by_role("button", name="添加显示条件").click()
+    row = field_row(page, "supplement_items")
+    row.locator(".fe-shown-when").get_by_label("条件字段").select_option("review_conclusion")
+    before = page.get_attribute("#form-editor", "data-previewed")
+    row = field_row(page, "supplement_items")
+    row.locator(".fe-shown-when").get_by_label("条件取值").select_option(label="一次性告知补正材料")
+    page.wait_for_function(f"document.getElementById('form-editor').dataset.previewed !== '{before}'")
+    assert "条件显示" in row.locator(".fe-summary").inner_text()
+    hidden = page.locator('#preview-form [data-field="supplement_items"]')
+    expect(hidden).to_be_hidden()
+    expect(hidden.locator("textarea")).to_be_disabled()             # nothing is sent for a hidden field
+    page.locator('#preview-form [data-field="review_conclusion"] select').select_option("supplement")
+    expect(hidden).to_be_visible()
+    hidden.locator("textarea").fill("补充代理合同原件")
+    page.locator('#preview-form [data-field="review_conclusion"] select').select_option("accept")
+    expect(hidden).to_be_hidden()
+    shot(page, "form-editor-shown-when")
+    page.click("#show-json")
+    assert json.loads(page.input_value("#schema-text"))["properties"]["supplement_items"]["x-shownWhen"] == {
+        "review_conclusion": "supplement"}
