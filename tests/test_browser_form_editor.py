@@ -171,10 +171,10 @@ def test_a_field_shown_only_for_one_answer_is_hidden_in_the_preview_until_that_a
     row.get_by_role("button", name="添加显示条件").click()
     row = field_row(page, "supplement_items")
     row.locator(".fe-shown-when").get_by_label("条件字段").select_option("review_conclusion")
-    before = page.get_attribute("#form-editor", "data-previewed")
     row = field_row(page, "supplement_items")
     row.locator(".fe-shown-when").get_by_label("条件取值").select_option(label="一次性告知补正材料")
-    page.wait_for_function(f"document.getElementById('form-editor').dataset.previewed !== '{before}'")
+    page.wait_for_selector('#preview-form [data-field="supplement_items"][data-shown-when*="supplement"]',
+                           state="attached")
     assert "条件显示" in row.locator(".fe-summary").inner_text()
     hidden = page.locator('#preview-form [data-field="supplement_items"]')
     expect(hidden).to_be_hidden()

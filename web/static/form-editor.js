@@ -500,6 +500,12 @@
     if (input) { input.focus(); input.select(); }
   }
 
+  function action(cls, sign, name, disabled, click) {
+    var button = el("button", {type: "button", "class": cls, text: sign, title: name, disabled: disabled, on: {click: click}});
+    button.setAttribute("aria-label", name);
+    return button;
+  }
+
   function render() {
     if (!schema) { return; }
     visual.textContent = "";
@@ -518,13 +524,15 @@
       if (requiredWhen(key).length) { marks.push(T.mark_required_when); }
       if (p["x-shownWhen"]) { marks.push(T.mark_shown_when); }
       var summary = el("div", {"class": "fe-summary"}, [
-        el("button", {type: "button", "class": "fe-open", "aria-expanded": opened[key] ? "true" : "false",
-                      text: (p.title || key), on: {click: function () { opened[key] = !opened[key]; render(); }}}),
-        " ", el("code", {text: key}), " ", el("span", {"class": "muted", text: T["kind_" + kind] + (marks.length ? " · " + marks.join(" · ") : "")}),
+        el("div", {}, [
+          el("button", {type: "button", "class": "fe-open", "aria-expanded": opened[key] ? "true" : "false",
+                        text: (p.title || key), on: {click: function () { opened[key] = !opened[key]; render(); }}}),
+          " ", el("code", {text: key}), " ",
+          el("span", {"class": "muted", text: T["kind_" + kind] + (marks.length ? " · " + marks.join(" · ") : "")})]),
         readonly ? null : el("span", {"class": "fe-actions"}, [
-          el("button", {type: "button", "class": "fe-up", text: T.up, disabled: index === 0, on: {click: function () { move(key, -1); }}}),
-          el("button", {type: "button", "class": "fe-down", text: T.down, disabled: index === order.length - 1, on: {click: function () { move(key, 1); }}}),
-          el("button", {type: "button", "class": "fe-remove", text: T.remove, on: {click: function () { removeField(key); }}})])
+          action("fe-up", "↑", T.up, index === 0, function () { move(key, -1); }),
+          action("fe-down", "↓", T.down, index === order.length - 1, function () { move(key, 1); }),
+          action("fe-remove", "✕", T.remove, false, function () { removeField(key); })])
       ]);
       var item = el("li", {"class": "fe-field"}, [summary, opened[key] ? details(key, p) : null]);
       item.dataset.key = key;
@@ -557,11 +565,15 @@
     page.dataset.view = which;
   }
 
+  var asked = 0;                  // previews asked for: an answer to an older one is dropped
+
   function refresh() {
+    var mine = ++asked;
     fetch(page.dataset.preview, {
       method: "POST", credentials: "same-origin", body: text.value,
       headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/json" }
     }).then(function (r) { return r.text(); }).then(function (html) {
+      if (mine !== asked) { return; }
       preview.innerHTML = html;
       var form = preview.querySelector("form");
       if (form) { form.dispatchEvent(new Event("change", {bubbles: true})); }     // x-shownWhen (lawflow.js)
