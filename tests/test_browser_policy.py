@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.core import people
@@ -36,13 +37,12 @@ def open_in_modeler(page, draft_url: str, path: str) -> None:
 
 
 def select_element(page, element_id: str) -> None:
-    """Click the element; small ones under a lane label or a flow get selected through bpmn-js's selection."""
-    shown = "id => document.getElementById('properties').innerText.includes('编号：' + id)"
-    page.locator(f'#canvas [data-element-id="{element_id}"]').first.click(force=True)
-    if not page.evaluate(shown, element_id):
-        page.evaluate("id => lawflowModeler.get('selection').select(lawflowModeler.get('elementRegistry').get(id))",
-                      element_id)
-    page.wait_for_function(shown, arg=element_id)
+    """Find the element with the modeler's search (by its id) and pick it from the results, as a user would."""
+    page.click("#find-element")
+    page.locator(".djs-search-input input").press_sequentially(element_id)
+    page.locator(".djs-search-result").filter(
+        has=page.locator(".djs-search-result-secondary", has_text=re.compile(f"^{element_id}$"))).click()
+    expect(page.locator("#bio-properties-panel-id")).to_have_value(element_id)
 
 
 def save_diagram(page) -> str:
@@ -87,7 +87,7 @@ def test_the_review_limit_changes_from_ten_to_seven_working_days_in_the_browser(
     draft_url = new_draft(page, live_server, "受理审查期限改为7个工作日")
     open_in_modeler(page, draft_url, COMPLAINT)
     select_element(page, "Script_intake")
-    script = page.locator('#properties textarea[data-prop="script"]')
+    script = page.locator("#bio-properties-panel-lawflow-script")
     assert "add_working_days(received_at, 10)" in script.input_value()
     script.fill(script.input_value().replace("add_working_days(received_at, 10)", "add_working_days(received_at, 7)"))
     script.blur()
@@ -167,7 +167,7 @@ def test_a_sandbox_escape_is_refused_on_its_element_and_nothing_is_published(app
     draft_url = new_draft(page, live_server, "坏表达式")
     open_in_modeler(page, draft_url, "processes/sample/sample_review.bpmn")
     select_element(page, "Flow_approved")
-    condition = page.locator('#properties textarea[data-prop="condition"]')
+    condition = page.locator("#bio-properties-panel-lawflow-condition")
     condition.fill("__import__('os').system('id')")
     condition.blur()
     assert "1 个问题" in save_diagram(page)
@@ -243,12 +243,12 @@ def test_the_properties_panel_shows_calls_decisions_and_boundary_events(app, liv
     sign_in(page, live_server, "admin")
     open_in_modeler(page, new_draft(page, live_server, "看属性"), COMPLAINT)
     select_element(page, "Call_penalty")
-    assert page.input_value('#properties [data-prop="calledElement"]') == "administrative_penalty"
+    assert page.input_value("#bio-properties-panel-lawflow-calledElement") == "administrative_penalty"
     select_element(page, "Rule_major")
-    assert page.input_value('#properties [data-prop="calledDecisionId"]') == "major_case"
+    assert page.input_value("#bio-properties-panel-lawflow-calledDecisionId") == "major_case"
     select_element(page, "Timer_handling_due")
-    assert not page.is_checked('#properties [data-prop="cancelActivity"]')
-    assert page.input_value('#properties [data-prop="timer"]') == "handling_deadline"
+    assert not page.is_checked("#bio-properties-panel-lawflow-cancelActivity")
+    assert page.input_value("#bio-properties-panel-lawflow-timer") == "handling_deadline"
     select_element(page, "Task_investigate")
-    assert page.input_value('#properties [data-prop="formJsonSchemaFilename"]') == "complaint/investigate.schema.json"
-    assert page.input_value('#properties [data-prop="documentation"]').strip()
+    assert page.input_value("#bio-properties-panel-lawflow-formJsonSchemaFilename") == "complaint/investigate.schema.json"
+    assert page.input_value("#bio-properties-panel-documentation").strip()

@@ -38,6 +38,9 @@ API_BODIES = {
     "api_tasks.task_transfer": {"to": "li", "reason": "越权"}, "api_tasks.task_delegate": {"to": "li"},
     "api_tasks.task_draft": {"data": {}}, "api_tasks.read": {"ids": []}, "api_draws.DrawPublish": {},
     "api_ledgers.Imports": {},
+    "api_registries.Entries": {"key": "L-9", "name": "越权", "data": {"type": "lawyer"}},
+    "api_registries.Entry": {"name": "越权", "data": {"type": "lawyer"}}, "api_registries.Deactivate": {},
+    "api_registries.Reactivate": {}, "api_registries.Imports": {},
     **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
     "api_tasks.batch_operation": lambda foreign: {"operation": "claim", "tasks": [foreign["task_id"]]},
 }
@@ -126,7 +129,9 @@ def _values(rule, foreign: dict) -> list[dict]:
               "draw_id": [1],
               "process_key": ["sample_review"], "process": ["lawyer_complaint"], "draft_id": [1], "version": [1],
               "path": ["processes/x.bpmn"],
-              "field": ["score"], "key": [LEDGER], "part": ["ledger.xlsx", "summary.docx"]}
+              "field": ["score"], "key": [LEDGER], "part": ["ledger.xlsx", "summary.docx"],
+              "code": ["county-b"], "user_id": [1], "token_id": [999999],
+              "registry": ["respondent"], "entry": ["L-0001"]}
     found = [values]
     for name in rule.arguments - set(values):
         if name not in others:

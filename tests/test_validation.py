@@ -216,3 +216,25 @@ def test_compensation_is_refused_where_it_is_drawn(engine, session):
     assert ("processes/test/refund.bpmn", "Undo_pay", line_of(text, "<bpmn:compensateEventDefinition")) in found
     assert ("processes/test/refund.bpmn", "Task_refund", line_of(text, '<bpmn:scriptTask id="Task_refund"')) in found
     assert all("补偿" in zh(p) for p in problems if p.element in ("Undo_pay", "Task_refund"))
+
+
+@pytest.mark.parametrize("old, new, element, fragment", [
+    ('id="MessageEventDefinition_remind" messageRef="Message_notify"', 'id="MessageEventDefinition_remind"',
+     "Throw_remind", "没有指定消息"),
+    ('id="MessageEventDefinition_withdraw" messageRef="Message_withdraw"', 'id="MessageEventDefinition_withdraw"',
+     "Boundary_withdraw", "没有指定消息"),
+    ('id="MessageEventDefinition_remind" messageRef="Message_notify"',
+     'id="MessageEventDefinition_remind" messageRef="Message_nowhere"', "Throw_remind", "Message_nowhere"),
+])
+def test_a_message_event_without_a_declared_message_is_refused_on_its_element(engine, session, old, new, element,
+                                                                             fragment):
+    """SpiffWorkflow lets a message event with no message through (it would never be thrown or caught as meant)."""
+    [problem] = problems_of(engine, session, sample_with(old, new))
+    assert (problem.file, problem.element) == (SAMPLE, element) and fragment in zh(problem)
+    assert problem.line == line_of(SAMPLE_XML, new.split('"')[1]) and problem.severity == "error"
+
+
+def test_a_message_without_a_name_is_refused(engine, session):
+    [problem] = problems_of(engine, session, sample_with('<bpmn:message id="Message_notify" name="notify"',
+                                                         '<bpmn:message id="Message_notify" name=""'))
+    assert problem.element == "Message_notify" and "没有名称" in zh(problem)

@@ -42,6 +42,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     )
     from . import printing      # print views of cases and tasks (issue 18)
     from . import monthly       # 月度台账 under 统计 (issue 20)
+    from . import admin         # 系统管理 (issue 22)
+    from . import token_pages   # API tokens on the pages (issue 22)
+    from . import registries    # 名录 under 流程定义 (issue 21)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -61,6 +64,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     monthly.init_app(app)
     portal.init_app(app)
     policy.init_app(app)
+    admin.init_app(app)
+    token_pages.init_app(app)
     assets.init_app(app)
     api.init_app(app)
+    registries.init_app(app)
     return app

@@ -233,3 +233,56 @@ def ledger_import_command(key: str, path: str, actor: str) -> None:
             click.echo(engine_text(exc), err=True)
             sys.exit(2)
         click.echo(f"已导入 {key}：新增 {done.rows_added} 条，未变 {done.rows_unchanged} 条")
+
+
+# Registries as data (issue 21).
+@main.group("registry")
+def registry() -> None:
+    """Registries (名录) the active version declares in forms/**/*.registry.json."""
+
+
+@registry.command("import")
+@click.argument("kind")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--actor", required=True, help="the user importing: holds one of the registry's edit roles")
+def registry_import_command(kind: str, path: str, actor: str) -> None:
+    """Import an xlsx or csv file into a registry, matched by key: all its rows, or none (exit 1, each wrong row
+    and column listed); importing the same file again changes nothing."""
+    from engine.records import registry_import
+
+    with _sessions()() as session:
+        try:
+            with open(path, "rb") as stream:
+                done = registry_import.import_file(session, engine(), people.user_by_name(session, actor), kind,
+                                                   Path(path).name, stream)
+            session.commit()
+        except ImportRefused as refused:
+            session.rollback()
+            click.echo(engine_text(refused), err=True)
+            for error in refused.errors:
+                click.echo(f"  第 {error.row} 行 {error.column}：{engine_text(error)}", err=True)
+            sys.exit(1)
+        except EngineError as exc:
+            session.rollback()
+            click.echo(engine_text(exc), err=True)
+            sys.exit(2)
+        click.echo(f"已导入 {kind}：新增 {done['added']} 条，更新 {done['updated']} 条，未变 {done['unchanged']} 条")
+
+
+@registry.command("template")
+@click.argument("kind")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--entries", is_flag=True, help="fill the template with every entry of the registry")
+def registry_template_command(kind: str, path: str, entries: bool) -> None:
+    """Write the registry's import template (Chinese headers, a sheet describing each column) to PATH."""
+    from engine.records import registries, registry_import
+
+    with _sessions()() as session:
+        try:
+            definition = registries.definition(session, kind)
+        except EngineError as exc:
+            click.echo(engine_text(exc), err=True)
+            sys.exit(2)
+        rows = registries.entries(session, kind, limit=registry_import.MAX_ROWS) if entries else None
+        Path(path).write_bytes(registry_import.template_workbook(definition, engine_text, rows))
+        click.echo(f"已写入 {path}")

@@ -98,6 +98,12 @@ DEFAULTS = {
     "LOGIN_LOCK_SECONDS": 300,
     # The role whose holders may use the policy pages (drafts, publishing, recovery of cases in error).
     "POLICY_ROLE": "policy",
+    # The role whose holders manage organisations and users of their own organisation's subtree (系统管理).
+    "ADMIN_ROLE": "admin",
+    # The shortest password a user may choose (a password an administrator gives must be changed at sign-in).
+    "PASSWORD_MIN_LENGTH": 10,
+    # The longest an API token made on the pages may live, in days.
+    "API_TOKEN_MAX_DAYS": 366,
     # Public portal, per client address across all servers: accepted submissions an hour, status checks with a
     # wrong number or code in ten minutes (a refused form and a right code do not count).
     "PORTAL_SUBMISSIONS_PER_HOUR": 5,

@@ -45,6 +45,11 @@ ACTION_LABELS = {
     "case_message_not_waiting": "收到消息但不在等待", "score_override": "评分与系统记录不一致",
     # work that stays with its handler (issue 18)
     "task_assigned": "自动分派", "task_left_to_group": "未能自动分派",
+    # system administration (issue 22)
+    "admin.org_created": "新增机构", "admin.org_changed": "修改机构", "admin.user_created": "新增用户",
+    "admin.user_changed": "修改用户", "admin.password_reset": "重置密码", "admin.user_unlocked": "解除登录锁定",
+    "admin.password_changed": "修改密码", "admin.token_created": "新建令牌", "admin.token_revoked": "吊销令牌",
+    "bundle_published": "发布流程定义",
 }
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from engine.core import (
     Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
-    DirectoryEntry, Publication, Role,
+    DirectoryEntry, Publication,
 )
 from engine.definitions import bundle_diff, bundles, drafts, report_schema, standards
 from engine.records import directory
 from engine.runtime import migration
 
-from . import formfields, policy_reports, policy_standards, uploads
+from . import formfields, modeler_data, policy_reports, policy_standards, uploads
 from .auth import is_policy, policy_required
 from .jsonio import read_body
 from .api.problems import json_refusal
@@ -165,9 +165,9 @@ def edit_file(draft_id: int, path: str):
         abort(404)
     text = content.get(path, b"").decode("utf-8", errors="replace") if not path.endswith((".docx", ".xlsx")) else ""
     if path.endswith(".bpmn"):
-        forms = sorted(p.removeprefix("forms/") for p in content if p.endswith(".schema.json"))
-        roles = [r.name for r in db.scalars(select(Role).order_by(Role.name))]
-        return render_template("policy/modeler.html", draft=found, path=path, forms=forms, roles=roles)
+        problems = modeler_data.problems(db, engine(), draft_id) if request.args.get("element") else []
+        return render_template("policy/modeler.html", draft=found, path=path,
+                               choices=modeler_data.choices(db, content), problems=problems)
     if path.endswith(".schema.json"):
         kinds = sorted(db.scalars(select(DirectoryEntry.kind).distinct()))       # what x-directory may name
         return render_template("policy/form_editor.html", draft=found, path=path, text=text, directories=kinds)

@@ -12,29 +12,33 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from engine.core import ApiToken, User
+from engine.core import ApiToken, User, models
 from engine.runtime import lean
 
 from .database import session as db_session
+from .workflow import engine
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session, user: User, name: str, now: datetime | None = None) -> str:
-    """Issue a token acting as `user`; the plain token is returned once and never stored."""
+def create_token(session, user: User, name: str, now: datetime | None = None,
+                 expires_at: datetime | None = None) -> str:
+    """Issue a token acting as `user` (until `expires_at`, if given); the plain token is returned once and never
+    stored."""
     token = "lf_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token),
-                         created_at=now or datetime.now(timezone.utc)))
+                         created_at=now or datetime.now(timezone.utc), expires_at=expires_at))
     session.commit()
     return token
 
 
-# Checked on every request: the token is live and its user active; the user's organisation comes along so a
-# cached user who moved is loaded again.
+# Checked on every request: the token is live (not revoked, not expired) and its user active; the user's
+# organisation comes along so a cached user who moved is loaded again.
 _TOKEN_CHECK = (select(ApiToken.user_id, User.org_id).join(User, ApiToken.user_id == User.id)
-                .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active))
+                .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active,
+                       ApiToken.expires_at.is_(None) | (ApiToken.expires_at > bindparam("now", type_=models.Moment()))))
 # The user with the organisation and roles every API view reads.
 _USER_GRAPH = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.org), joinedload(User.roles))
 
@@ -79,7 +83,7 @@ def user_for_token(token: str) -> User | None:
     """The active user a live token acts as (detached, with organisation and roles loaded; see _UserCache), or
     None."""
     session, digest = db_session(), _digest(token)
-    found = lean.fetch_first(session.connection(), _TOKEN_CHECK, {"token_hash": digest})
+    found = lean.fetch_first(session.connection(), _TOKEN_CHECK, {"token_hash": digest, "now": engine().now()})
     if found is None:
         _users.drop(digest)
         return None
@@ -106,3 +110,9 @@ def revoke_token(session, user: User, token_id: int, now: datetime) -> bool:
     found.revoked_at = now
     session.commit()
     return True
+
+
+def tokens_of(session, user_ids) -> list[ApiToken]:
+    """The tokens of these users, newest first (their users loaded)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id.in_(user_ids))
+                                .options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc())))

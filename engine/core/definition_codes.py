@@ -278,6 +278,28 @@ DEFINITION_CODES = {
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",
+    "validation.message_missing": "message event {element} has no message: choose or create one in the properties "
+                                  "panel (Message)",
+    "validation.message_unknown": "message event {element} names message {ref}, which the diagram does not declare",
+    "validation.message_unnamed": "message {id} has no name: name it after the message the engine handles or a "
+                                  "process waits for",
+    "registrydef.not_utf8": "a registry must be UTF-8: byte {byte} onwards cannot be read as UTF-8",
+    "registrydef.not_json": "the registry is not valid JSON: {detail}",
+    "registrydef.too_deep": "the registry nests too deep (at most {limit} levels)",
+    "registrydef.invalid": "the registry does not fit its schema ({where}): {detail}",
+    "registrydef.duplicate_header": "the headers of key, name and organisation must differ ({header})",
+    "registrydef.duplicate_field": "field {name} ({header}) is declared twice or takes a reserved name (kind, key, name) or header",
+    "registrydef.labels": "field {name} needs one label per value",
+    "registrydef.reference_type": "field {name} names a directory or organisation, so it must be of type string or list",
+    "registrydef.duplicate_key": "registry key {key} is declared in {other} already",
+    "validation.recipient_bad": "{where} `{to}` cannot be read: expected a role (role, role@<organisation code>, "
+                                "role@parent or role@field:<data name>), user:<username> or task:<task id>",
+    "validation.recipient_unknown_role": "{where} `{to}` names role {role}, which does not exist",
+    "validation.recipient_unknown_org": "{where} `{to}` names organisation {code}, which does not exist",
+    "validation.recipient_unknown_user": "{where} `{to}` names user {username}, who does not exist",
+    "validation.recipient_unknown_task": "{where} `{to}` names task {task}, which is no user task of this process",
+    "validation.recipient_lane": "the lane",
+    "validation.recipient_payload": "the recipient of a {message} message",
     "formcheck.shown_when_top": "{keyword} may only be used on top-level fields ({where})",
     "formcheck.shown_when": "{keyword} ({where}) must map other fields of the form to a value or a list of values, "
                             "found: {value}",

@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint,
+    false, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -43,6 +44,8 @@ class Organization(Base):
     kind: Mapped[str] = mapped_column(String(64), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     path: Mapped[str] = mapped_column(String(1000), index=True, default="/")
+    # A deactivated organisation keeps its cases readable and receives no new ones (system administration).
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
 
@@ -75,6 +78,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator gives the password: the user chooses their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     org: Mapped[Organization] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
@@ -306,6 +311,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     last_used_at: Mapped[datetime | None] = mapped_column(Moment())
     revoked_at: Mapped[datetime | None] = mapped_column(Moment())
+    # After this moment the token opens nothing (none: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(Moment())
 
     user: Mapped[User] = relationship()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
+from .errors import InvalidState, NotFound
 from .messages import Msg
 from .models import HumanTask, Organization, Role, User, UserRole
 
@@ -25,6 +25,14 @@ def organization(session: Session, code: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
         raise NotFound(Msg("org.not_found", code=code), organization=code)
+    return org
+
+
+def receiving_organization(session: Session, code: str) -> Organization:
+    """An organisation that may receive a new case: it exists and is active (a deactivated one keeps its cases)."""
+    org = organization(session, code)
+    if not org.active:
+        raise InvalidState(Msg("org.inactive", code=code), organization=code)
     return org
 
 

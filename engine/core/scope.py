@@ -17,6 +17,7 @@ from .models import Case, CaseAccess, HumanTask, Moment, Organization, User
 
 _user = User.__table__
 _access = CaseAccess.__table__
+COPIED = "copied"          # the access a copy (抄送) grants: reading only (reads_only)
 
 
 def path_within(path, root):
@@ -71,6 +72,17 @@ def scoped_task(session: Session, user: User, task_id: int, *, lock: bool = Fals
 def sees_case(session: Session, user: User, case_id: int) -> bool:
     """Whether the user may see the case (for choosing who may receive it)."""
     return session.scalar(scoped(select(Case.id), user, Case.org_id).where(Case.id == case_id)) is not None
+
+
+def reads_only(session: Session, user: User, case: Case) -> bool:
+    """Whether the user sees the case only by a copy (抄送) sent to them: they may read it, not act on it
+    (send it a message, comment, pass it on)."""
+    if case.org_id is not None and session.scalar(select(Organization.id).where(
+            Organization.id == case.org_id, path_within(Organization.path, user.org.path))) is not None:
+        return False
+    reasons = set(session.scalars(select(_access.c.reason).where(_access.c.case_id == case.id,
+                                                                  _access.c.user_id == user.id)))
+    return reasons == {COPIED}
 
 
 @lru_cache(maxsize=4)

@@ -112,6 +112,12 @@ APPROVAL_HISTORY_PROPERTY = "approvalHistory"
 CONFIRM_SUBMIT_PROPERTY = "confirmSubmit"
 # Work that stays with its handler (issue 18).
 KEEP_WITH_PROPERTY = "keepWith"
+# Registries as data (issue 21, part "registries").
+REGISTRY_FILE = "registry.json"      # forms/**/*.registry.json
+# People across organisations (issue 21): 抄送 from a diagram, and the one recipient syntax (core/recipients.py).
+COPY_MESSAGE = "copy"
+RECIPIENT = "recipient"               # how notify's and copy's `to` and a task's lane name people
+RECIPIENT_SYNTAX = "recipients"
 # Fields shown only when another field has a value (issue 21, the form editor).
 SHOWN_WHEN_KEYWORD = "x-shownWhen"
 
@@ -204,7 +210,8 @@ TERMS: tuple[Term, ...] = (
          "the organisation the case belongs to; a step that sets it moves the case (转办)"),
     Term(LANE_USERS_VARIABLE, DATA, "`{lane: [username, …]}`", "people the case names for a lane"),
     Term(COMPLETED_BY_VARIABLE, DATA, "a username", "set by the engine on completing a user task: who completed it"),
-    Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`", "an in-app notification (and e-mail)"),
+    Term(NOTIFY_MESSAGE, MESSAGE, "`{to, title, body?, kind?}`",
+         "an in-app notification (and e-mail) to the recipients `to` names (one or a list; see `recipients`)"),
     Term(DOCUMENT_MESSAGE, MESSAGE, "`{template, name, data?}`",
          "fill a Word template with the case's data and attach it to the case"),
     # Random draws (part "draws", issue 16).
@@ -295,6 +302,27 @@ TERMS: tuple[Term, ...] = (
          "the task is assigned to whoever completed the most recent of these tasks in the case (its 承办人) if that "
          "person is active and may do it (named by `assigneeExpression` or `lane_users`, else holding the lane's "
          "role in the task's organisation); otherwise it waits for the lane's group to claim"),
+    # Issue 21, part "registries".
+    Term(REGISTRY_FILE, FILE, "JSON (`forms/**/*.registry.json`)",
+         "a directory's fields as data (`x-directory` kinds): its key, title, the headers of an entry's key, name and "
+         "organisation, the roles that may edit it and its fields (string, enum with labels, integer, boolean, list; "
+         "required, pattern, a `directory` or `organization` reference); edited entry by entry under 流程定义 and "
+         "imported from Excel, every change audited"),
+    # Issue 21: people across organisations.
+    Term(COPY_MESSAGE, MESSAGE, "`{to, note?}`",
+         "抄送: each recipient `to` names (one or a list; see `recipients`) gets a copy of the case under 抄送我的, a "
+         "notice and leave to read the case (never to do its tasks), in the step's transaction and audited; someone "
+         "already holding an unread copy of the case with the same note gets no second one"),
+    Term(RECIPIENT_SYNTAX, RECIPIENT, "`角色`, `角色@机构代码`, `角色@parent`, `角色@field:数据名`, `user:用户名`, "
+         "`task:任务编号`",
+         "how `notify` and `copy` (`to`) and a task's lane name people, alike: a role's holders (by name or code) in "
+         "the case's organisation (`lane:角色` says the same), in the organisation with that code (e.g. "
+         "`投诉受理@city-bar`), in the organisation whose code the case's data holds under that name, or in the parent "
+         "of the case's organisation; one person; a task's holders (its assignee, else its candidates; once done, who "
+         "completed it). A lane's tasks go to that role in that organisation (`lane_orgs` still overrides), whose "
+         "holders may then see the case. Validation reports an address it cannot read, a task that is no user task "
+         "of the process, and an organisation, role or person that does not exist (the plain `角色` form is checked "
+         "when the organisation is named too, as people may be loaded after the diagrams)"),
     # Issue 21, the form editor.
     Term(SHOWN_WHEN_KEYWORD, FORM_FIELD, "`{field: value or [values], …}`",
          "on a top-level field: the field is shown only while each named field of the form has that value (one "

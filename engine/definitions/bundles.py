@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from ..core.errors import BundleInvalid, NotFound, Problem
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
+from ..core.recipients import KnownPeople
 from .ledger_schema import is_ledger_path
+from .registry_schema import is_registry_path
 from .report_schema import is_report_path
 from .standards import is_standard_path
 from .validation import parse_bundle
@@ -26,6 +28,8 @@ def _kind(path: str) -> str:
         return "ledger"
     if is_report_path(path):
         return "report"
+    if is_registry_path(path):
+        return "registry"
     for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".schema.json", "form"), (".ui.json", "ui")):
         if path.endswith(suffix):
             return kind
@@ -84,7 +88,7 @@ def store(session: Session, files: dict[str, bytes], *, engine, actor: str = "sy
     existing = session.scalar(select(Bundle).where(Bundle.content_hash == digest))
     if existing is not None:
         return existing, False
-    parsed, problems = parse_bundle(files, engine.sandbox)
+    parsed, problems = parse_bundle(files, engine.sandbox, KnownPeople(session))
     if any(p.blocking for p in problems):
         raise BundleInvalid([p for p in problems if p.blocking])
     if warnings is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import BundleInvalid, DataValidationError, FieldError, InvalidState, NotFound
 from ..core.messages import Msg
 from ..core.models import Bundle, BundleDraft, DraftFile
+from ..core.recipients import KnownPeople
 from .bundles import BUNDLE_DIRS, active_bundle, bundle_files, publish, store
 from .validation import parse_bundle
 
@@ -98,7 +99,7 @@ def remove(session: Session, engine, draft_id: int, path: str) -> None:
 def validate(session: Session, engine, draft_id: int):
     """Every problem of the draft, each with its file, element and line; with no blocking one it can be published
     (warnings, such as a property name lawflow does not read, are for the author to judge)."""
-    _, problems = parse_bundle(files(session, draft_id), engine.sandbox)
+    _, problems = parse_bundle(files(session, draft_id), engine.sandbox, KnownPeople(session))
     return problems
 
 

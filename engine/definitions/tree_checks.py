@@ -1,6 +1,6 @@
 """Checks read straight from a diagram's XML tree: property names against the vocabulary (one lawflow does not read,
-or one on an element where it has no effect, is a warning with its line: it does not stop a deploy), and the BPMN
-features compaction makes unsafe (refused)."""
+or one on an element where it has no effect, is a warning with its line: it does not stop a deploy), the message each
+message event names, and the BPMN features compaction makes unsafe (refused)."""
 from __future__ import annotations
 
 from lxml import etree
@@ -60,3 +60,35 @@ def check_compensation(path: str, tree, problems: list[Problem]) -> None:
         else:
             continue
         problems.append(Problem(path, Msg("compensation.refused", what=what), element=where, line=el.sourceline))
+
+
+_MESSAGE_USERS = ("messageEventDefinition", "sendTask", "receiveTask")
+
+
+def check_messages(path: str, tree, problems: list[Problem]) -> bool:
+    """Every message event (and send or receive task) names a message the diagram declares, and every message has a
+    name: SpiffWorkflow lets an event without one through, and it would then never be caught or thrown as meant.
+    Return whether a problem was found."""
+    declared = {m.get("id"): m for m in tree.iter(f"{{{BPMN_NS}}}message")}
+    found = False
+    for message in declared.values():
+        if not (message.get("name") or "").strip():
+            problems.append(Problem(path, Msg("validation.message_unnamed", id=message.get("id")),
+                                    element=message.get("id"), line=message.sourceline))
+            found = True
+    for tag in _MESSAGE_USERS:
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            owner = node.getparent() if tag == "messageEventDefinition" else node
+            element = owner.get("id") if owner is not None else None
+            ref = (node.get("messageRef") or "").strip()
+            if not ref:
+                if tag != "messageEventDefinition":
+                    continue            # a send or receive task may leave its message to a script
+                problems.append(Problem(path, Msg("validation.message_missing", element=element), element=element,
+                                        line=node.sourceline))
+                found = True
+            elif ref not in declared:
+                problems.append(Problem(path, Msg("validation.message_unknown", element=element, ref=ref),
+                                        element=element, line=node.sourceline))
+                found = True
+    return found

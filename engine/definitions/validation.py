@@ -17,6 +17,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..core.errors import Problem
 from ..core.messages import Msg
+from ..core.recipients import KnownPeople
 from ..core.vocabulary import DOCUMENT_MESSAGE, FORM_PROPERTY, NUMBER_PATTERN_PROPERTY
 from ..sandbox.script import Sandbox
 from .code_checks import UNPARSABLE, compile_problem, condition_text, expressions
@@ -26,11 +27,13 @@ from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
 from .public_documents import check_public_documents
+from .recipient_checks import recipient_problems
 from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
+from .registry_schema import check_registries
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
-from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_property_names
+from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -51,8 +54,10 @@ class ParsedBundle:
     reports: dict[str, dict] = field(default_factory=dict)         # path -> report definition
 
 
-def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundle, list[Problem]]:
-    """Parse and check every diagram and form; return the result and all problems found."""
+def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
+                 known: KnownPeople | None = None) -> tuple[ParsedBundle, list[Problem]]:
+    """Parse and check every diagram and form; return the result and all problems found (`known`: the people
+    the database holds, against which recipients are checked)."""
     problems: list[Problem] = []
     bundle = ParsedBundle(files=files)
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -73,6 +78,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
         check_compensation(path, tree, problems)
+        if check_messages(path, tree, problems):
+            continue                    # SpiffWorkflow's parser would only trip on the same references, unreadably
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             if condition is not None and condition.text:
@@ -94,6 +101,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
     bundle.standards.update(check_standards(files, problems))
     bundle.ledgers.update(check_ledgers(files, problems))
     bundle.reports.update(check_reports(files, problems))
+    check_registries(files, problems)
     problems.extend(reference_problems(bundle.forms, bundle.standards, files))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
@@ -124,11 +132,14 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox) -> tuple[ParsedBundl
         embedded = [sub for name, sub in subs.items() if sub is not None and name not in top_level and name not in checked]
         checked.update(name for name in subs if name not in top_level)
         human = human_task_ids(spec, subs)
+        lanes_seen: set[str] = set()
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
                 problems.extend(where.problem(path, task_spec.bpmn_id, message)
                                 for message in keep_with_problems(task_spec, human))
+                problems.extend(where.problem(path, task_spec.bpmn_id, message)
+                                for message in recipient_problems(task_spec, human, known, lanes_seen))
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
     task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
                 for key, (spec, subs) in bundle.specs.items()}
@@ -295,5 +306,3 @@ def _complementary(first: str, second: str) -> bool:
     except UNPARSABLE:
         return False
     return b == neg_a or a == neg_b
-
-

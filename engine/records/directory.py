@@ -46,9 +46,12 @@ def directory_errors(session: Session, schema: dict, data, path: str = "") -> li
     if kind and isinstance(data, (str, int)) and find(session, kind, str(data)) is None:
         title = schema.get("title") or Msg("directory.default_title")
         errors.append(FieldError(path, Msg("directory.not_listed", value=data, title=title), "directory"))
-    if schema.get(ORGANIZATION_KEYWORD) and isinstance(data, str) and session.scalar(
-            select(Organization.id).where(Organization.code == data)) is None:
-        errors.append(FieldError(path, Msg("directory.org_not_found", value=data), "organization"))
+    if schema.get(ORGANIZATION_KEYWORD) and isinstance(data, str):
+        active = session.scalar(select(Organization.active).where(Organization.code == data))
+        if active is None:
+            errors.append(FieldError(path, Msg("directory.org_not_found", value=data), "organization"))
+        elif not active:
+            errors.append(FieldError(path, Msg("org.inactive", code=data), "organization"))
     if isinstance(data, dict):
         for name, sub in (schema.get("properties") or {}).items():
             if name in data:
@@ -70,7 +73,8 @@ def choices(session: Session, schema: dict) -> dict[str, list[tuple[str, str]]]:
                 select(DirectoryEntry).where(DirectoryEntry.kind == kind, DirectoryEntry.active)
                 .order_by(DirectoryEntry.key))]
         elif sub.get(ORGANIZATION_KEYWORD):
-            found[name] = [(o.code, o.name) for o in session.scalars(select(Organization).order_by(Organization.path))]
+            found[name] = [(o.code, o.name) for o in session.scalars(
+                select(Organization).where(Organization.active).order_by(Organization.path))]
         for nested in (sub, sub.get("items") or {}):
             if nested.get("type") == "object":
                 found.update(choices(session, nested))

@@ -7,49 +7,35 @@ from dataclasses import dataclass
 from typing import Callable
 from email.message import EmailMessage
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.case_records import Notification
 from ..core.messages import Msg, as_msg
-from ..core.models import HumanTask, Role, User, UserRole
-from ..core.people import candidates
+from ..core.models import User
+from ..core.recipients import RecipientError, resolve_all
 
 
-def recipients(session: Session, case, to: str) -> list[User]:
-    """Users a `to` address names: `user:<name>`, `lane:<role>` in the case's organisation, or
-    `task:<element id>` (the open task's assignee, else its candidates)."""
-    kind, _, name = str(to).partition(":")
-    if kind == "user":
-        return list(session.scalars(select(User).where(User.username == name, User.active)))
-    if kind == "lane":
-        return list(session.scalars(
-            select(User).join(UserRole).join(Role)
-            .where(User.org_id == case.org_id, User.active, or_(Role.name == name, Role.code == name))))
-    if kind == "task":
-        users: dict[int, User] = {}
-        for task in session.scalars(select(HumanTask).where(
-                HumanTask.case_id == case.id, HumanTask.element_id == name, HumanTask.status == "ready")
-                .execution_options(populate_existing=True)):
-            found = [session.get(User, task.assignee_id)] if task.assignee_id else candidates(session, task)
-            users.update({u.id: u for u in found if u is not None})
-        return list(users.values())
-    raise ValueError(Msg("notify.bad_address", to=to))
+def recipients(session: Session, case, to, data: dict | None = None) -> list[User]:
+    """Users a `to` address (or a list of them) names, by the one recipient syntax (core/recipients.py)."""
+    try:
+        return resolve_all(session, case, to, data)
+    except RecipientError as exc:
+        raise ValueError(exc.msg) from None
 
 
 def handle_notify(instance, payload) -> None:
     """The `notify` message handler: one notification per recipient of the payload's `to`."""
     if not isinstance(payload, dict) or "to" not in payload or "title" not in payload:
         raise ValueError(Msg("notify.payload"))
-    targets = payload["to"] if isinstance(payload["to"], list) else [payload["to"]]
-    users = {u.id: u for to in targets for u in recipients(instance.session, instance.case, to)}
+    users = recipients(instance.session, instance.case, payload["to"], instance.current_data())
     now = instance.engine.now()
-    for user in users.values():
+    for user in users:
         instance.session.add(Notification(
             user_id=user.id, case_id=instance.case.id, kind=str(payload.get("kind", "notice")),
             title=str(payload["title"])[:300], body=str(payload.get("body", "")),
             link=f"/cases/{instance.case.id}", created_at=now))
-    instance.audit("notified", title=str(payload["title"]), users=sorted(u.username for u in users.values()))
+    instance.audit("notified", title=str(payload["title"]), users=sorted(u.username for u in users))
 
 
 def unread(session: Session, user_id: int) -> list[Notification]:

@@ -98,6 +98,8 @@ def _start_batch(parent, definition, starts: list[tuple[dict, str]]) -> list[int
     for index, (_, code) in enumerate(starts, 1):
         if code not in orgs:
             raise _failed(index, count, key, NotFound(Msg("org.not_found", code=code), organization=code))
+        if not orgs[code].active:
+            raise _failed(index, count, key, InvalidState(Msg("org.inactive", code=code), organization=code))
     now = engine.now()
     pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     try:

@@ -90,7 +90,8 @@ def organizations(kind: str | None = None, under: str | None = None) -> list[dic
     """Organisations as plain data, in tree order: of one kind, and/or in the subtree below one code."""
     parent = aliased(Organization)
     query = (select(Organization.code, Organization.name, Organization.kind, parent.code.label("parent"))
-             .outerjoin(parent, Organization.parent_id == parent.id).order_by(Organization.path))
+             .outerjoin(parent, Organization.parent_id == parent.id).where(Organization.active)
+             .order_by(Organization.path))
     if kind is not None:
         query = query.where(Organization.kind == str(kind))
     if under is not None:

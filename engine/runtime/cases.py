@@ -26,7 +26,7 @@ from ..core.errors import (
 )
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
-from ..core.people import organization
+from ..core.people import receiving_organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
 from ..definitions.bundles import latest_definition
 from ..definitions.forms import visible, with_case_values
@@ -83,7 +83,7 @@ def start_case(engine, session: Session, process_key: str, data: dict | None = N
 def new_case(engine, session: Session, definition: ProcessDefinition, data: dict, org_code: str, actor: str, *,
              parent_id: int | None = None) -> tuple[Case, Instance]:
     """A new case row (flushed, numbered) and its instance, ready to run; `parent_id`: the case that started it."""
-    org = organization(session, org_code)
+    org = receiving_organization(session, org_code)
     now = engine.now()
     pattern = (definition.properties or {}).get(NUMBER_PATTERN_PROPERTY)
     number = next_number(session, pattern, now) if pattern else None

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from ..core.models import Case, ProcessDefinition
 from ..core.vocabulary import (
-    CASE_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, SEARCH_FIELDS_PROPERTY, START_CASES_MESSAGE,
-    TITLE_PROPERTY,
+    CASE_MESSAGE, COPY_MESSAGE, DOCUMENT_MESSAGE, NOTIFY_MESSAGE, REPORTABLE_PROPERTY, SEARCH_FIELDS_PROPERTY,
+    START_CASES_MESSAGE, TITLE_PROPERTY,
 )
 from ..definitions.forms import FormCache
 from ..definitions.standards import StandardCache
+from ..records.diagram_copies import handle_copy
 from ..records.documents import handle_document
 from ..records.notifications import handle_notify
 from ..sandbox.limits import Limits
@@ -72,7 +73,8 @@ class Engine:
         self.message_handlers: dict[str, Callable] = {NOTIFY_MESSAGE: handle_notify,
                                                        DOCUMENT_MESSAGE: handle_document,
                                                        START_CASES_MESSAGE: handle_start_cases,
-                                                       CASE_MESSAGE: handle_case_message}
+                                                       CASE_MESSAGE: handle_case_message,
+                                                       COPY_MESSAGE: handle_copy}
         self._specs: dict[int, tuple] = {}
         self._properties: dict[int, dict] = {}
         self._live: OrderedDict[int, tuple[int, Any]] = OrderedDict()

@@ -11,7 +11,9 @@ from SpiffWorkflow.util.task import TaskState
 from ..core.db import changed_values, mark_written
 from ..core.errors import SandboxError, StepBudgetExceeded
 from ..core.messages import Msg
-from ..core.models import Case, Organization
+from ..core import recipients
+from ..core.models import Case, Organization, User
+from ..core.people import may_do
 from ..core.scope import grant_statement, grants
 from ..core.vocabulary import (
     ASSIGNEE_PROPERTY, CASE_ORG_VARIABLE, DEADLINE_PROPERTY, DUE_PROPERTY, FORM_PROPERTY, KEEP_WITH_PROPERTY,
@@ -60,7 +62,9 @@ class Instance:
         # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
         # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
         self._batch = batch
-        self._lane_org_ids: dict[str, int] = {}     # organisation ids by code, for lane_orgs (one query per save)
+        # organisation ids by code, for lane_orgs (one query per save), and by what a lane names
+        self._lane_org_ids: dict[str, int | None] = {}
+        self._elsewhere: set[str] = set()           # new tasks whose lane names the organisation they go to
         # `save` lists the human tasks it created ({id, name, lane}) in `new_tasks`.
         self.new_tasks: list[dict] = []
         # Whether the last save left ready a human task that was ready before it (not only new ones).
@@ -255,14 +259,15 @@ class Instance:
                 continue
             spec = task.task_spec
             props = _properties(spec)
+            role, org_id, lane_named = self._lane_place(task)
             lane_users = self._assignee(task) or (
-                (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None)
+                (task.data.get(LANE_USERS_VARIABLE) or {}).get(spec.lane) if spec.lane else None) or lane_named
             due, provisional = self._due(task, now)
             rows.append({
                 "case_id": self.case.id, "task_uuid": uuid, "element_id": spec.bpmn_id,
-                "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane,
+                "name": spec.bpmn_name or spec.bpmn_id, "lane": role,
                 "form": props.get(FORM_PROPERTY),
-                "org_id": self._lane_org(task), "candidate_users": list(lane_users) if lane_users else None,
+                "org_id": org_id, "candidate_users": list(lane_users) if lane_users else None,
                 "assignee_id": None, "status": "ready", "created_at": now, "due_at": due,
                 "due_provisional": provisional, "completed_at": None, "completed_by": None, "urge_count": 0})
             if self.assign_starter or KEEP_WITH_PROPERTY in props:
@@ -278,10 +283,49 @@ class Instance:
             self.new_tasks = [{"id": i, "name": r["name"], "lane": r["lane"]} for i, r in zip(ids, rows)]
         # The users the case names on its new tasks may see it, wherever they are (scope.py), in this transaction.
         named = [name for r in rows for name in r["candidate_users"] or ()]
-        for reason, names in (("named", named), ("assigned", assigned)):
+        elsewhere = self._holders_elsewhere(connection, rows)
+        for reason, names in (("named", named), ("assigned", assigned), ("lane", elsewhere)):
             if names:
                 self._execute(connection, grant_statement(connection.dialect.name), grants(case_id, names, now, reason))
         self._ready_at_load = frozenset(ready)
+
+    def _lane_place(self, task) -> tuple[str | None, int | None, list[str] | None]:
+        """The role, organisation and named people of a new task: its lane read by the one recipient syntax (a
+        role in the case's organisation, in another, or people), the organisation `lane_orgs` names overriding."""
+        lane = task.task_spec.lane
+        if not lane:
+            return lane, self.case.org_id, None
+        try:
+            address = recipients.parse(lane)
+            if address.kind != recipients.ROLE:
+                return recipients.lane_place(self.session, self.case, lane, task.data)
+            if self._lane_orgs_name(task):
+                return address.name, self._lane_org(task), None
+            if address.where is None:
+                return address.name, self.case.org_id, None
+            key = f"{self.case.org_id}\n{address.where}\n{address.org_code or task.data.get(address.field or '', '')}"
+            if key not in self._lane_org_ids:
+                self._lane_org_ids[key] = recipients.organization_of(self.session, self.case, address, task.data)
+            self._elsewhere.add(str(task.id))
+            return address.name, self._lane_org_ids[key], None
+        except recipients.RecipientError as exc:
+            raise SandboxError(Msg("instance.lane_failed", lane=lane, detail=exc.msg)) from None
+
+    def _holders_elsewhere(self, connection, rows: list[dict]) -> list[str]:
+        """The holders of the role of each new task whose lane names an organisation other than the case's (and
+        names no one): they may see the case from now on, as they could not from their own subtree."""
+        names: list[str] = []
+        for row in rows:
+            if row["task_uuid"] not in self._elsewhere or row["candidate_users"] \
+                    or row["org_id"] in (None, self.case.org_id):
+                continue
+            names += connection.execute(select(User.username).where(
+                may_do(row["lane"], row["org_id"], None))).scalars().all()
+        return names
+
+    def _lane_orgs_name(self, task) -> bool:
+        lane_orgs = task.data.get(LANE_ORGS_VARIABLE)
+        return bool(lane_orgs) and (not isinstance(lane_orgs, dict) or task.task_spec.lane in lane_orgs)
 
     def _lane_org(self, task) -> int | None:
         """The organisation a new task belongs to: the one `lane_orgs` names for its lane, else the case's."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import InvalidState, NotFound
 from ..core.messages import Msg
 from ..core.models import Case, HumanTask, ProcessDefinition
+from ..core.recipients import role_of
 from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
 from ..records.history import case_path
 from .cases import case_tasks, mutate_case
@@ -310,4 +311,4 @@ def _retitle_tasks(session: Session, case: Case, workflow) -> None:
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
         session.execute(update(HumanTask).where(HumanTask.id == row.id).values(
-            name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane, form=props.get(FORM_PROPERTY)))
+            name=spec.bpmn_name or spec.bpmn_id, lane=role_of(spec.lane), form=props.get(FORM_PROPERTY)))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, User
-from ..core.scope import organization as scoped_organization, scoped
+from ..core.scope import organization as scoped_organization, reads_only, scoped
 from ..core.vocabulary import (
     CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, OFFER_WHEN_PROPERTY, RELATED_PROPERTY,
     SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
@@ -203,6 +203,8 @@ def message_actions(engine, session: Session, case: Case, user: User, waiting: l
     """The messages the case waits for that staff may send from its page: label, who may, what is filled in."""
     actions: dict[str, dict] = {}
     known: dict = {}
+    if reads_only(session, user, case):
+        return []
     for name, task_spec, props in _message_catchers(engine, case):
         if name not in waiting or not getattr(task_spec, "bpmn_name", None) or not _may_send(props, user):
             continue
@@ -240,6 +242,8 @@ def sender_payload(engine, session: Session, case: Case, user: User, name: str, 
     payload said (so nobody sends in someone else's name).
     """
     catchers = [props for caught, _, props in _message_catchers(engine, case) if caught == name]
+    if reads_only(session, user, case):
+        raise NotAllowed(Msg("case.read_only"), case=case.id, message_name=name)
     if catchers and not any(_may_send(props, user) for props in catchers):
         raise NotAllowed(Msg("action.not_sender"), case=case.id, message_name=name)
     known: dict = {}

@@ -15,7 +15,7 @@ from ..core.errors import ConflictError, DataValidationError, FieldError, Invali
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, HumanTask, Organization, Role, User, UserRole
 from ..core.people import candidates, is_candidate
-from ..core.scope import grant, scoped_case, scoped_task, sees_case
+from ..core.scope import grant, reads_only, scoped_case, scoped_task, sees_case
 from ..core.vocabulary import TRANSFER_ROLES_PROPERTY
 
 MAX_NOTE = 2000
@@ -174,7 +174,7 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
          task_id: int | None = None) -> list[CaseCopy]:
     """抄送: send a case (optionally one of its tasks) to people for their information."""
     begin_write(session)
-    case = scoped_case(session, user, case_id)
+    case = _acting_on(session, user, case_id)
     if not to:
         raise DataValidationError(Msg("task.copy_choose"), [
             FieldError("to", Msg("task.copy_at_least_one"), "required")])
@@ -200,7 +200,7 @@ def copy(engine, session: Session, case_id: int, user: User, to: list[str], note
 def comment(engine, session: Session, case_id: int, user: User, text: str, task_id: int | None = None) -> None:
     """A remark on the case's timeline, optionally on one of the case's own tasks (another case's is not found)."""
     begin_write(session)
-    case = scoped_case(session, user, case_id)
+    case = _acting_on(session, user, case_id)
     _require_note(text, "text", Msg("task.comment_empty"))
     uuid = None
     if task_id is not None:
@@ -230,6 +230,15 @@ def read_copy(session: Session, user: User, copy_id: int, now: datetime) -> None
     if found.read_at is None:
         found.read_at = now
     session.commit()
+
+
+def _acting_on(session: Session, user: User, case_id: int) -> Case:
+    """A case the user may see and act on: one they read only by a copy sent to them is refused."""
+    case = scoped_case(session, user, case_id)
+    if reads_only(session, user, case):
+        session.rollback()
+        raise NotAllowed(Msg("case.read_only"), case=case_id)
+    return case
 
 
 def _require_holder(session: Session, task: HumanTask, user: User) -> None:

@@ -110,6 +110,9 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (catalogue.blp, cases.blp, tasks.blp, draws.blp, ledgers.blp, stats.blp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
+    from . import registries        # issue 21: 名录
+
+    api.register_blueprint(registries.blp, url_prefix=PREFIX)
     app.extensions["lawflow.api"] = api
 
 

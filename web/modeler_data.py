@@ -1,0 +1,52 @@
+"""What the modeler offers as choices for a draft's diagram: the draft's forms, processes and decisions, the roles,
+the messages the engine handles and the lawflow properties each kind of element may carry (from the vocabulary,
+so a new term appears in the panel without a change here)."""
+from __future__ import annotations
+
+from lxml import etree
+from sqlalchemy import select
+
+from engine.core import Role, vocabulary
+from engine.definitions import drafts
+
+from .engine_text import engine_text
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def choices(db, content: dict[str, bytes]) -> dict:
+    """The choice lists of the properties panel for a draft whose files are `content`."""
+    processes, decisions = [], []
+    for path in sorted(content):
+        if not path.endswith((".bpmn", ".dmn")):
+            continue
+        try:
+            root = etree.fromstring(content[path], _PARSER)
+        except etree.XMLSyntaxError:
+            continue                    # validation names the broken file; the choices simply leave it out
+        found = processes if path.endswith(".bpmn") else decisions
+        tag = "{*}process" if path.endswith(".bpmn") else "{*}decision"
+        found.extend({"id": node.get("id"), "name": node.get("name") or node.get("id"), "file": path}
+                     for node in root.iter(tag) if node.get("id"))
+    properties: dict[str, list[dict]] = {}
+    for term in vocabulary.TERMS:
+        if term.where in vocabulary.PROPERTIES_OF:
+            properties.setdefault(term.where, []).append(
+                {"name": term.name, "parsed": term.parsed, "meaning": term.meaning})
+    return {
+        "forms": sorted(p.removeprefix("forms/") for p in content if p.endswith(".schema.json")),
+        "roles": [r.name for r in db.scalars(select(Role).order_by(Role.name))],
+        "processes": processes,
+        "decisions": decisions,
+        "messages": [t.name for t in vocabulary.TERMS if t.where == vocabulary.MESSAGE],
+        "properties": properties,
+        "kinds": {"process": vocabulary.PROCESS, "task": vocabulary.TASK, "catch": vocabulary.CATCH_EVENT,
+                  "timer": vocabulary.TIMER},
+    }
+
+
+def problems(db, engine, draft_id: int) -> list[dict]:
+    """The draft's problems as the modeler shows them on their elements (as a save answers them): the page opened
+    from a problem on the draft page shows it at once."""
+    return [{"file": p.file, "element": p.element, "line": p.line, "message": engine_text(p), "severity": p.severity}
+            for p in drafts.validate(db, engine, draft_id)]
