@@ -131,6 +131,7 @@ def test_a_required_field_added_in_the_form_editor_is_demanded_on_new_cases_only
     page.goto(draft_url)
     page.get_by_role("link", name="forms/sample/apply.schema.json", exact=True).click()
     page.wait_for_selector("#preview-form")
+    page.click("#show-json")                                      # the JSON itself: the 高级 view
     schema = page.input_value("#schema-text")
     edited = schema.replace('"required": ["title", "reason"]', '"required": ["title", "reason", "budget_line"]').replace(
         '"properties": {', '"properties": {\n    "budget_line": {"type": "string", "title": "预算科目"},', 1)

@@ -299,4 +299,6 @@ DEFINITION_TEXTS = {
     "diff.output_of": "结果：%(name)s",
     "diff.annotation": "注释",
     "validation.dmn_no_input_expression": "决策表「%(table)s」：输入列「%(column)s」没有输入表达式",
+    "formcheck.shown_when_top": "%(keyword)s 只能用于表单第一层的字段（%(where)s）",
+    "formcheck.shown_when": "%(keyword)s（%(where)s）须将本表单的其他字段对应到一个取值或取值列表，发现：%(value)s",
 }

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core import NOT_AFTER, NOT_BEFORE, TODAY
+from engine.core import NOT_AFTER, NOT_BEFORE, TODAY, vocabulary
 
 from . import score_sheet, standards
 from .workflow import engine
@@ -37,6 +37,7 @@ class Field:
     rows: list[list["Field"]] = field(default_factory=list)     # a group's filled rows
     template: list["Field"] = field(default_factory=list)       # a group's empty row, for "添加"
     sheet: score_sheet.Sheet | None = None                      # a score sheet's layout
+    shown_when: dict | None = None          # a top-level field's `x-shownWhen`: shown only while the others match
 
 
 def build(schema: dict, data: dict | None, errors: dict[str, str], choices: dict[str, list[tuple[str, str]]],
@@ -63,6 +64,8 @@ def _field(key, prop, value, required, errors, choices, prefix, sheets) -> Field
             "enumNames", source["enum"])]))
     elif prop.get("x-directory") or prop.get("x-organization"):
         made.options = [(value, engine_text(label)) for value, label in choices.get(key, [])]
+    if not prefix and isinstance(prop.get(vocabulary.SHOWN_WHEN_KEYWORD), dict):
+        made.shown_when = prop[vocabulary.SHOWN_WHEN_KEYWORD]
     if widget == "sheet" and key in sheets:
         context = dict(sheets[key])
         made.sheet = score_sheet.view(context.pop("standard"), value, errors, name, **context)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine.core import (
     Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
-    Publication,
+    DirectoryEntry, Publication,
 )
 from engine.definitions import bundle_diff, bundles, drafts, report_schema, standards
 from engine.records import directory
@@ -170,7 +170,8 @@ def edit_file(draft_id: int, path: str):
         return render_template("policy/modeler.html", draft=found, path=path,
                                choices=modeler_data.choices(db, content), problems=problems)
     if path.endswith(".schema.json"):
-        return render_template("policy/form_editor.html", draft=found, path=path, text=text)
+        kinds = sorted(db.scalars(select(DirectoryEntry.kind).distinct()))       # what x-directory may name
+        return render_template("policy/form_editor.html", draft=found, path=path, text=text, directories=kinds)
     if standards.is_standard_path(path):
         return policy_standards.editor(found, path, text)
     if report_schema.is_report_path(path):

@@ -313,4 +313,7 @@ DEFINITION_CODES = {
     "diff.output_of": "output {name}",
     "diff.annotation": "annotation",
     "validation.dmn_no_input_expression": "decision table {table}: input {column} has no expression",
+    "formcheck.shown_when_top": "{keyword} may only be used on top-level fields ({where})",
+    "formcheck.shown_when": "{keyword} ({where}) must map other fields of the form to a value or a list of values, "
+                            "found: {value}",
 }

@@ -120,6 +120,8 @@ RECIPIENT = "recipient"               # how notify's and copy's `to` and a task'
 RECIPIENT_SYNTAX = "recipients"
 # Issue 21, trying a draft: saved test scenarios, forms/<process>/scenarios/<name>.json.
 SCENARIO_FILE = "scenarios/*.json"
+# Fields shown only when another field has a value (issue 21, the form editor).
+SHOWN_WHEN_KEYWORD = "x-shownWhen"
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,10 @@ TERMS: tuple[Term, ...] = (
          "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}` or "
          "`{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
          "deadlines, documents, messages); run again on a draft's try-run page, it names what changed"),
+    # Issue 21, the form editor.
+    Term(SHOWN_WHEN_KEYWORD, FORM_FIELD, "`{field: value or [values], …}`",
+         "on a top-level field: the field is shown only while each named field of the form has that value (one "
+         "of those values; for a multiple choice, holds one); a hidden field is neither required nor stored"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

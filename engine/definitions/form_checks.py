@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, TODAY, WORKING_DAYS_AFTER_KEYWORD
+from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, SHOWN_WHEN_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
 
 ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
@@ -145,6 +145,7 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
                                value=repr(value)), value)
                  for where, keyword, value in _date_bounds(schema, "") if value != TODAY]
         found += list(_working_days_problems(schema))
+        found += list(_shown_when_problems(schema))
         for where, message, value in found + list(schema_problems(schema)):
             line = _line_of(files[path], value) if value is not None else None
             problems.append(Problem(path, message, element=where or None, line=line))
@@ -254,3 +255,27 @@ def _line_of(content: bytes, value) -> int | None:
     text = content.decode("utf-8", errors="replace")
     found = text.find(json.dumps(value, ensure_ascii=False))
     return text.count("\n", 0, found) + 1 if found >= 0 else None
+
+
+def _shown_when_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
+    """`x-shownWhen` on a top-level field only: `{field: value or [values], …}` naming other top-level fields of
+    the form, each with a value (text, number or yes/no) or a non-empty list of them."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    names = set(properties) if isinstance(properties, dict) else set()
+    top = {id(properties[name]) for name in names if isinstance(properties[name], dict)}
+    scalar = (str, int, float, bool)
+    for where, node in subschemas(schema):
+        if SHOWN_WHEN_KEYWORD not in node:
+            continue
+        rule = node[SHOWN_WHEN_KEYWORD]
+        own = where.removeprefix("properties/")
+        if id(node) not in top or own not in names or where != f"properties/{own}":
+            yield where, Msg("formcheck.shown_when_top", keyword=SHOWN_WHEN_KEYWORD, where=where or ROOT), None
+            continue
+        good = isinstance(rule, dict) and rule and all(
+            other in names and other != own and (isinstance(wanted, scalar) or (
+                isinstance(wanted, list) and wanted and all(isinstance(w, scalar) for w in wanted)))
+            for other, wanted in rule.items())
+        if not good:
+            yield where, Msg("formcheck.shown_when", keyword=SHOWN_WHEN_KEYWORD, where=where,
+                             value=json.dumps(rule, ensure_ascii=False)), None

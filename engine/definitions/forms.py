@@ -17,7 +17,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
 from ..core.vocabulary import (FROM_CASE_KEYWORD, NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL,
-                               RULE_MESSAGE_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD)
+                               RULE_MESSAGE_KEYWORD, SHOWN_WHEN_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD)
 from ..time.workdays import CHINA_TZ, WorkCalendar, day_of
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
@@ -55,10 +55,14 @@ def _either(kinds: list) -> Msg | str:
 def field_errors(validator: Draft202012Validator, data: dict) -> list[FieldError]:
     """Every field error of `data`, with a dotted field path and a Chinese message."""
     errors: list[FieldError] = []
+    hidden = hidden_fields(validator.schema, data)
+    data = visible(validator.schema, data)          # a hidden field is neither checked nor required
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required":
             for name in error.validator_value:
+                if path == "" and name in hidden:
+                    continue
                 if isinstance(error.instance, dict) and name not in error.instance:
                     title = _title(error.schema, name) or _title_at(validator.schema, error.absolute_path, name)
                     errors.append(FieldError(_join(path, name), Msg("form.required", title=title), "required"))
@@ -94,7 +98,8 @@ def _join(path: str, name: str) -> str:
 # Date fields that cannot lie in the future (the day something was received) or the past (a planned date): the value
 # is "today", the engine's day when the form is checked.
 DATE_BOUNDS = (NOT_AFTER, NOT_BEFORE)
-_CHECKED_KEYWORDS = (*DATE_BOUNDS, WORKING_DAYS_AFTER_KEYWORD)     # lawflow keywords that refuse data (the quick check cannot)
+_CHECKED_KEYWORDS = (*DATE_BOUNDS, WORKING_DAYS_AFTER_KEYWORD,    # lawflow keywords that refuse data (the quick check cannot)
+                     SHOWN_WHEN_KEYWORD)
 
 
 def _day_of(value) -> date | None:
@@ -360,3 +365,31 @@ def prefilled(schema, known: dict) -> dict:
     """A form's first data: the declared fields whose source the case knows, and nothing else."""
     return {name: known[source] for name, source in prefill_sources(schema).items()
             if known.get(source) is not None}
+
+
+# Fields shown only when other fields have a value: `"x-shownWhen": {"respondent_type": "firm"}` on a top-level
+# field. A hidden field is not required (whatever `required` or an `if`/`then` says) and what was sent for it is
+# dropped, so a value typed before the condition changed is never stored.
+
+
+def _meets(value, wanted) -> bool:
+    choices = wanted if isinstance(wanted, list) else [wanted]
+    if isinstance(value, list):             # a multiple choice meets the condition when it holds one of the values
+        return any(v in choices for v in value)
+    return value is not None and value in choices
+
+
+def hidden_fields(schema, data) -> set[str]:
+    """The top-level fields of a form that its `x-shownWhen` conditions hide, given the data."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or not isinstance(data, dict):
+        return set()
+    return {name for name, field in properties.items()
+            if isinstance(field, dict) and isinstance(field.get(SHOWN_WHEN_KEYWORD), dict)
+            and not all(_meets(data.get(other), wanted) for other, wanted in field[SHOWN_WHEN_KEYWORD].items())}
+
+
+def visible(schema, data):
+    """The data without the fields its form hides (the data itself when none is hidden)."""
+    hidden = hidden_fields(schema, data)
+    return {k: v for k, v in data.items() if k not in hidden} if hidden else data

@@ -29,7 +29,7 @@ from ..core.models import AuditEvent, Case, HumanTask, ProcessDefinition, User
 from ..core.people import receiving_organization
 from ..core.vocabulary import CALLABLE_ONLY_PROPERTY, CASE_ORG_VARIABLE, COMPLETED_BY_VARIABLE, NUMBER_PATTERN_PROPERTY
 from ..definitions.bundles import latest_definition
-from ..definitions.forms import with_case_values
+from ..definitions.forms import visible, with_case_values
 from ..records.history import signed_answer
 from ..records.numbering import next_number
 from . import lean
@@ -137,7 +137,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     """
     begin_write(session)
     try:
-        row, sheets, from_case = check_completion(engine, session, task_id, data, user)
+        row, sheets, from_case, schema = check_completion(engine, session, task_id, data, user)
     except EngineError:
         session.rollback()      # release the write lock a refused request took
         raise
@@ -154,6 +154,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
             sources, bundle_id, path, load = from_case
             submitted = with_case_values(sources, data, task.data)
             engine.forms.check(bundle_id, path, load, submitted, task=task_id)
+        submitted = visible(schema, submitted)          # a field its form hides is not stored
         values = submitted if not sheets else score_submission(instance, sheets, {**task.data, **submitted},
                                                                submitted, row.task_uuid, task=task_id)
         changed = sorted(k for k, v in values.items() if task.data.get(k, _MISSING) != v)

@@ -9,7 +9,7 @@ from ..core.messages import Msg
 from ..core.models import ProcessDefinition, User
 from ..core.people import is_candidate
 from ..definitions.bundles import bundle_file
-from ..definitions.forms import case_sources
+from ..definitions.forms import case_sources, visible
 from ..records.directory import directory_errors
 from . import lean
 from . import statements as sql
@@ -38,7 +38,8 @@ def check_completion(engine, session: Session, task_id: int, data: dict, user: U
     """The task row with its case (see TASK_FOR_COMPLETION) and its form's score sheets (field -> (path,
     standard)), if this user may see it and complete it with this data; typed errors otherwise. A form whose
     fields take values from the case (`x-fromCase`) is checked later, once those values are in: then the third
-    value is (those fields, bundle id, form path, loader), else None."""
+    value is (those fields, bundle id, form path, loader), else None. The fourth is the form's schema (None
+    without a form): what its `x-shownWhen` conditions hide is not stored (`forms.visible`)."""
     if user is None:
         row = lean.fetch_first(session.connection(), sql.TASK_FOR_COMPLETION, {"task_id": task_id})
     else:
@@ -48,7 +49,7 @@ def check_completion(engine, session: Session, task_id: int, data: dict, user: U
         raise NotFound(Msg("task.not_found"), task=task_id)
     check_workable(session, row, user, completing=True)
     sheets: dict = {}
-    from_case = None
+    from_case = schema = None
     if row.form:
         path = f"forms/{row.form}"
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
@@ -60,8 +61,8 @@ def check_completion(engine, session: Session, task_id: int, data: dict, user: U
             from_case = (sources, bundle_id, path, load)
         else:
             engine.forms.check(bundle_id, path, load, data, task=task_id)
-        unknown = directory_errors(session, schema, data)
+        unknown = directory_errors(session, schema, visible(schema, data))
         if unknown:
             raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)
         sheets = load_sheets(engine, session, bundle_id, schema)
-    return row, sheets, from_case
+    return row, sheets, from_case, schema

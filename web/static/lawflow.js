@@ -64,3 +64,28 @@ document.addEventListener("change", function (event) {
     batchCount(event.target.getAttribute("form"));
   }
 });
+// Fields shown only while other fields of the form have a value (`x-shownWhen`, web/formfields.py): a hidden
+// field's inputs are disabled, so nothing is sent for it (the server drops it too, and does not require it).
+function refreshShownWhen(form) {
+  form.querySelectorAll("[data-shown-when]").forEach(function (field) {
+    var rule = JSON.parse(field.dataset.shownWhen), shown = true;
+    Object.keys(rule).forEach(function (name) {
+      var inputs = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+      if (!inputs.length) return;                 // shown read-only: nothing to follow
+      var wanted = [].concat(rule[name]).map(String), values = [];
+      inputs.forEach(function (input) {
+        if ((input.type === "radio" || input.type === "checkbox") ? input.checked : input.value !== "") values.push(input.value);
+      });
+      if (!values.some(function (v) { return wanted.indexOf(v) >= 0; })) shown = false;
+    });
+    field.style.display = shown ? "" : "none";
+    field.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !shown; });
+  });
+}
+document.querySelectorAll("form").forEach(function (form) { if (form.querySelector("[data-shown-when]")) refreshShownWhen(form); });
+["change", "input"].forEach(function (kind) {
+  document.addEventListener(kind, function (event) {
+    var form = event.target.closest && event.target.closest("form");
+    if (form && form.querySelector("[data-shown-when]")) refreshShownWhen(form);
+  });
+});
