@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from engine.core import people
 from engine.core.errors import DataValidationError
 from engine.definitions import bundles
 from engine.definitions.form_checks import check_forms
@@ -115,3 +116,22 @@ def test_a_task_stores_a_field_only_while_its_condition_holds(engine, session, c
     session.rollback()
     cases.complete_task(engine, session, task.id, review("accept", firm_contact="周主任"), user=user(session, "chen"))
     assert stored(engine, session, firm.id, task)["firm_contact"] == "周主任"
+
+
+def test_the_portal_keeps_no_field_its_form_hides(engine, session, complaint_setup):
+    from engine.work import portal
+    from engine.work.casework import case_data
+
+    files = bundle_with()
+    form = json.loads(files["forms/complaint/portal.schema.json"])
+    form["properties"]["org_contact"] = {"type": "string", "title": "单位联系人",
+                                         "x-shownWhen": {"complainant_type": "organization"}}
+    files["forms/complaint/portal.schema.json"] = json.dumps(form, ensure_ascii=False).encode()
+    bundles.deploy(session, files, engine=engine)
+    sent = {"complainant_name": "刘某", "complainant_type": "person", "complainant_phone": "13800000009",
+            "respondent_id": "L-0001", "facts": "律师收取代理费后未出庭。", "requests": "查处",
+            "org_contact": "不该保存"}
+    people.organization(session, "county-a").kind = "bureau"            # the portal addresses justice bureaus
+    case, _code = portal.submit(engine, session, "lawyer_complaint", sent, "county-a")
+    data = case_data(engine, session, case)
+    assert data["complainant_name"] == "刘某" and "org_contact" not in data

@@ -25,6 +25,7 @@ from ..core.vocabulary import (
     NUMBER_PATTERN_PROPERTY, PORTAL_DATE_PROPERTY, PORTAL_DEFAULTS_PROPERTY, PORTAL_FORM_PROPERTY,
     PORTAL_ORG_KINDS_PROPERTY, PUBLIC_FIELDS_PROPERTY, PUBLIC_STAGE_PROPERTY, WIDGET_KEYWORD,
 )
+from ..definitions import forms
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
 from ..definitions.number_patterns import typed_candidates
 from ..definitions.public_documents import public_document_entries
@@ -58,7 +59,7 @@ def receiving_organizations(session: Session, definition: ProcessDefinition) -> 
     """Organisations a submission may be addressed to: those of the kinds the process names (`portalOrgKinds`),
     else every organisation below the root."""
     kinds = [k.strip() for k in (definition.properties or {}).get(PORTAL_ORG_KINDS_PROPERTY, "").split(",") if k.strip()]
-    query = select(Organization).order_by(Organization.path)
+    query = select(Organization).where(Organization.active).order_by(Organization.path)     # none deactivated
     query = query.where(Organization.kind.in_(kinds)) if kinds else query.where(Organization.parent_id.is_not(None))
     return list(session.scalars(query))
 
@@ -69,6 +70,7 @@ def submit(engine, session: Session, process_key: str, data: dict, org_code: str
     accepted) against the intake form, start the case with its files, and return it with its access code (shown
     once; only its hash is kept). A refused submission keeps nothing."""
     definition, schema = public_form(engine, session, process_key)
+    data = forms.visible(schema, data)          # a field the form hides is neither demanded nor kept
     files = {name: found for name, found in (files or {}).items() if name in file_fields(schema) and found}
     problems = _problems(engine, session, definition, schema, {**data, **_placeholders(files)}, org_code)
     problems += [p for name, found in files.items() for upload in found
