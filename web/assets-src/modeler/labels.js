@@ -129,4 +129,7 @@ export const ZH = {
   "Input item": "输入项变量", "The name each instance's item is given": "每个实例中该项的变量名",
   "Output collection": "输出集合", "The list the instances' results are gathered in": "收集各实例结果的列表数据",
   "Output item": "输出项变量", "The name each instance's result is read from": "每个实例结果的变量名",
+  "Message name": "消息名称",
+  "Typing a name attaches the event to the message of that name, created if there is none; a message other events use is not renamed.":
+    "输入名称即让此事件使用同名消息，没有则新建；不会改动其他事件共用的消息。",
 };
