@@ -328,7 +328,8 @@ function lawflowGroups(element, choices, translate) {
   if (is(bo, "bpmn:Lane")) {
     handling.push({
       id: "lawflow-role", component: ChoiceEntry, label: "Role of the lane", note: "(not a role)",
-      hint: "The holders of this role in the case's organisation do the lane's tasks", isEdited: isSelectEntryEdited,
+      hint: "The holders of this role in the case's organisation do the lane's tasks; people elsewhere are named in the lane's Name: role@org-code, role@parent, role@field:name, user:username or task:task-id",
+      isEdited: isSelectEntryEdited,
       get: (el) => own(el).name, set: (s, el, value) => s.modeling.updateProperties(el, { name: value }),
       options: (c) => c.roles.map((r) => ({ value: r, label: r })),
     });
