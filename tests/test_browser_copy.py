@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
@@ -41,7 +42,7 @@ def add_throw_event_before(page, task_id: str, name: str) -> None:
     page.keyboard.press("Enter")
     page.locator('.djs-context-pad [data-action="replace"]').click()
     page.click('[data-popup="bpmn-replace"] [data-id="replace-with-message-intermediate-throw"]')
-    page.wait_for_selector('#properties [data-prop="message"]')
+    expect(page.locator("#bio-properties-panel-messageName")).to_be_visible()
 
 
 def escalate_a_new_case() -> int:
@@ -62,22 +63,32 @@ def test_a_copy_to_the_city_director_added_in_the_modeler_reaches_her_copies(app
     draft_url = new_draft(page, live_server, "领导督办时抄送市局分管领导")
     open_in_modeler(page, draft_url, SAMPLE)
     add_throw_event_before(page, "Task_escalate", "抄送市局分管领导")
-    assert page.locator('#properties [data-prop="name"]').input_value() == "抄送市局分管领导"
-    message = page.locator('#properties [data-prop="message"]')
-    message.fill("copy")
+    expect(page.locator("#bio-properties-panel-name")).to_have_value("抄送市局分管领导")
+    event_id = page.locator("#bio-properties-panel-id").input_value()
+    message = page.locator("#bio-properties-panel-messageName")
+    message.fill("copy")                                                 # a new message, named as it is typed
     message.press("Tab")
-    payload = page.locator('#properties [data-prop="payload"]')
+    expect(page.locator("#bio-properties-panel-messageRef")).to_have_value("Message_copy")
+    payload = page.locator("#bio-properties-panel-lawflow-messagePayload")
     payload.fill(PAYLOAD.replace("city-bureau", "city-burea"))           # a typo first
     payload.press("Tab")
     result = save_diagram(page)
     assert "1 个问题" in result
-    assert "copy 消息的接收人 `分管领导@city-burea` 指定的机构 city-burea 不存在" in page.inner_text("#problems")
+    typo = "copy 消息的接收人 `分管领导@city-burea` 指定的机构 city-burea 不存在"
+    assert typo in page.inner_text("#problems")
+    assert page.locator(f'#problems li[data-element="{event_id}"]').count() == 1
+    assert page.locator(f'#canvas [data-element-id="{event_id}"].has-problem').count() >= 1
+    expect(page.locator('#properties [data-group-id="group-lawflow-problems"]')).to_contain_text(typo)
     shot(page, "copy-modeler-typo")
-    page.locator("#problems li").first.click()                           # the problem selects its element
-    payload = page.locator('#properties [data-prop="payload"]')
+    page.locator("#canvas svg").first.click(position={"x": 400, "y": 30})  # away from the event, then back to it
+    expect(page.locator("#bio-properties-panel-id")).not_to_have_value(event_id)
+    page.locator(f'#problems li[data-element="{event_id}"]').click()     # the problem selects its element
+    expect(page.locator("#bio-properties-panel-id")).to_have_value(event_id)
+    payload = page.locator("#bio-properties-panel-lawflow-messagePayload")
     payload.fill(PAYLOAD)
     payload.press("Tab")
     assert "校验通过" in save_diagram(page)
+    assert page.locator("#canvas .has-problem").count() == 0
     shot(page, "copy-modeler-saved")
     publish(page, draft_url, "领导督办时抄送市局分管领导")
     with app.app_context():

@@ -1,6 +1,6 @@
 """In real Chromium, by mouse and keyboard: the modeler is in Chinese (English when the user chooses it), opens at a
 readable zoom or on the element a validation problem names, finds an element by name, and attaches a new message
-event to a new message in the properties panel, which validation checks."""
+event to a message named in the properties panel, which validation checks."""
 from __future__ import annotations
 
 import re
@@ -32,7 +32,7 @@ def find_by_name(page, name: str) -> None:
     box.press("Enter")
 
 
-def test_a_new_message_event_gets_a_new_message_in_the_panel_and_validation_checks_it(app, live_server, new_page):
+def test_a_new_message_event_gets_its_message_by_name_in_the_panel_and_validation_checks_it(app, live_server, new_page):
     page = new_page()
     sign_in(page, live_server, "admin")
     draft_url = new_draft(page, live_server, "包案进展通知")
@@ -64,7 +64,8 @@ def test_a_new_message_event_gets_a_new_message_in_the_panel_and_validation_chec
     page.select_option("#bio-properties-panel-messageRef", "create-new")
     name = page.locator("#bio-properties-panel-messageName")
     expect(name).to_be_visible()
-    name.fill("notify")
+    name.fill("notify")                  # the diagram's notify message: the event is attached to it, none renamed
+    expect(page.locator("#bio-properties-panel-messageRef")).to_have_value("Message_notify")
     payload = page.locator("#bio-properties-panel-lawflow-messagePayload")
     payload.fill('{"to": "task:Task_lead", "title": "包案进展已报告：" + (business_number or "")}')
     payload.blur()
@@ -74,7 +75,8 @@ def test_a_new_message_event_gets_a_new_message_in_the_panel_and_validation_chec
     expect(page.locator('#properties [data-group-id="group-lawflow-problems"]')).to_have_count(0)
     page.goto(draft_url)
     change = page.locator(f'.change[data-path="{COMPLAINT}"]').inner_text()
-    assert "新增 message notify" in change and "已报告（End_lead_progress）" in change
+    assert "已报告（End_lead_progress）" in change and "Message_notify" in change
+    assert "新增 message " not in change                          # no second notify, no stray message left behind
 
 
 def test_a_problem_on_the_draft_page_opens_the_modeler_on_its_element(app, live_server, new_page):

@@ -106,7 +106,8 @@ export const ZH = {
   // groups and fields of the lawflow provider
   "Handling": "办理", "Process properties": "流程属性", "Receiving the message": "消息接收", "Sending the message": "消息发送",
   "Time limit": "定时与期限", "Validation problems": "校验问题", "Role of the lane": "泳道 = 角色",
-  "The holders of this role in the case's organisation do the lane's tasks": "办理人是案件所属机构中担任此角色的人员",
+  "The holders of this role in the case's organisation do the lane's tasks; people elsewhere are named in the lane's Name: role@org-code, role@parent, role@field:name, user:username or task:task-id":
+    "办理人是案件所属机构中担任此角色的人员；其他机构的人员在“名称”中写：角色@机构代码、角色@parent（上级机构）、角色@field:数据名、user:用户名 或 task:任务编号",
   "Script": "脚本", ["Python in the sandbox; helpers: " + HELPERS]: "在沙箱中运行的 Python；可用：" + HELPERS_ZH,
   "Condition": "条件（表达式）", "The flow is taken when this expression is true, e.g. decision == \"approve\"":
     "表达式为真时走此连线，如 decision == \"approve\"",
@@ -129,4 +130,7 @@ export const ZH = {
   "Input item": "输入项变量", "The name each instance's item is given": "每个实例中该项的变量名",
   "Output collection": "输出集合", "The list the instances' results are gathered in": "收集各实例结果的列表数据",
   "Output item": "输出项变量", "The name each instance's result is read from": "每个实例结果的变量名",
+  "Message name": "消息名称",
+  "Typing a name attaches the event to the message of that name, created if there is none; a message other events use is not renamed.":
+    "输入名称即让此事件使用同名消息，没有则新建；不会改动其他事件共用的消息。",
 };

@@ -224,6 +224,64 @@ function MessageHintEntry(props) {
       " ", s.translate("Messages the engine handles: "), s.lawflow.messages.join(", ")));
 }
 
+// A message event's message chosen by typing its name: the event is attached to the diagram's message of that name,
+// created beside the process when there is none; a message other events share is never renamed, and one that only
+// this event used (a message just created with 新建消息…) is dropped when the event leaves it.
+function messageDefinition(element) {
+  return (getBusinessObject(element).get("eventDefinitions") || []).find((d) => is(d, "bpmn:MessageEventDefinition"));
+}
+
+function usedElsewhere(registry, message, definition) {
+  const seen = new Set();
+  return registry.getAll().some((el) => {
+    const bo = getBusinessObject(el);
+    if (!bo || seen.has(bo)) { return false; }
+    seen.add(bo);
+    return bo.messageRef === message                 // a send or receive task, a message flow
+      || (bo.eventDefinitions || []).some((d) => d !== definition && d.messageRef === message);
+  });
+}
+
+function definitionsOf(bo) {
+  while (bo && !is(bo, "bpmn:Definitions")) { bo = bo.$parent; }
+  return bo;
+}
+
+function attachMessageNamed(s, element, name) {
+  const definition = messageDefinition(element);
+  name = (name || "").trim();
+  if (!definition || !name) { return; }
+  const current = definition.get("messageRef");
+  if (current && current.name === name) { return; }
+  const definitions = definitionsOf(definition);
+  const before = definitions.get("rootElements") || [];
+  let roots = before;
+  if (current && !usedElsewhere(s.registry, current, definition)) { roots = roots.filter((r) => r !== current); }
+  let message = roots.find((r) => is(r, "bpmn:Message") && r.name === name);
+  if (!message) {
+    let id = "Message_" + (/^[A-Za-z_][\w.-]*$/.test(name) ? name : Date.now().toString(36));
+    while (before.some((r) => r.id === id) || s.registry.get(id)) { id += "_1"; }
+    message = s.bpmnFactory.create("bpmn:Message", { id, name });
+    message.$parent = definitions;
+    roots = [...roots, message];
+  }
+  // the reference first: bpmn-js puts an element's message back among the root elements while the element uses it
+  const commands = [update(element, definition, { messageRef: message })];
+  if (roots !== before) { commands.push(update(element, definitions, { rootElements: roots })); }
+  s.commandStack.execute("properties-panel.multi-command-executor", commands);
+}
+
+function MessageNameEntry(props) {
+  const { element, id } = props;
+  const s = { ...useServices(), registry: useService("elementRegistry") };
+  return h(TextFieldEntry, {
+    element, id, label: s.translate("Message name"), disabled: s.lawflow.readonly, debounce: s.debounce,
+    description: s.translate("Typing a name attaches the event to the message of that name, created if there is none; a message other events use is not renamed."),
+    getValue: () => { const d = messageDefinition(element); return (d && d.messageRef && d.messageRef.name) || ""; },
+    setValue: (value) => attachMessageNamed(s, element, value),
+  });
+}
+
 // ---- which groups an element gets
 
 function kindOf(element) {
@@ -270,7 +328,8 @@ function lawflowGroups(element, choices, translate) {
   if (is(bo, "bpmn:Lane")) {
     handling.push({
       id: "lawflow-role", component: ChoiceEntry, label: "Role of the lane", note: "(not a role)",
-      hint: "The holders of this role in the case's organisation do the lane's tasks", isEdited: isSelectEntryEdited,
+      hint: "The holders of this role in the case's organisation do the lane's tasks; people elsewhere are named in the lane's Name: role@org-code, role@parent, role@field:name, user:username or task:task-id",
+      isEdited: isSelectEntryEdited,
       get: (el) => own(el).name, set: (s, el, value) => s.modeling.updateProperties(el, { name: value }),
       options: (c) => c.roles.map((r) => ({ value: r, label: r })),
     });
@@ -403,6 +462,11 @@ class LawflowPropertiesProvider {
       groups.forEach((g) => {
         if (OPEN.includes(g.id)) { g.shouldOpen = true; }
         if (g.id === "multiInstance") { g.entries = [...g.entries, ...multiInstanceEntries(element)]; }
+        if (g.id === "message" && messageDefinition(element)) {
+          // the message is named, not renamed: see attachMessageNamed
+          g.entries = [...g.entries.filter((e) => e.id !== "messageName"),
+            { id: "messageName", component: MessageNameEntry, isEdited: isTextFieldEntryEdited }];
+        }
       });
       const ours = lawflowGroups(element, this._choices, this._translate);
       const problems = ours.filter((g) => g.id === "lawflow-problems");
