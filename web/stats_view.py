@@ -55,9 +55,9 @@ def cell(column: dict, figure: reports.Figure, link: str | None) -> dict:
         value = None if value is None else value[column["percentile"]]
     if value is None:
         return {"value": None, "text": _("无数据"), "url": link, "kind": kind}
-    if kind in ("rate", "on_time"):
-        text = f"{value * 100:.1f}% ({figure.numerator}/{figure.denominator})"
-    elif kind == "duration":
+    if kind in ("rate", "on_time", "ratio"):
+        text = f"{value * 100:.1f}% ({figure.numerator:g}/{figure.denominator:g})"
+    elif kind in ("duration", "sum", "mean"):
         text = f"{value:g}"
     else:
         text = str(value)
@@ -141,10 +141,11 @@ def _period_text(since: date | None, until: date | None) -> str:
 def _series(cols: list[dict], rows: list[dict]) -> list[dict]:
     """What the chart draws: the counts (or, for a report of rates only, the rates in percent)."""
     counts = [n for n, c in enumerate(cols) if c["measure"]["kind"] == "count"]
-    chosen = counts or [n for n, c in enumerate(cols) if c["measure"]["kind"] in ("rate", "on_time")] or [0]
+    chosen = (counts or [n for n, c in enumerate(cols) if c["measure"]["kind"] in ("rate", "on_time", "ratio")]
+              or [n for n, c in enumerate(cols) if c["measure"]["kind"] == "mean"] or [0])
     series = []
     for n in chosen:
-        percent = cols[n]["measure"]["kind"] in ("rate", "on_time")
+        percent = cols[n]["measure"]["kind"] in ("rate", "on_time", "ratio")
         values = [r["cells"][n]["value"] for r in rows]
         series.append({"name": cols[n]["label"], "percent": percent,
                        "data": [None if v is None else round(v * 100, 1) if percent else v for v in values],
