@@ -267,4 +267,5 @@ DEFINITION_TEXTS = {
     "reportdef.public_group": "公开的报表只能按单位、月份、案件状态或表单列明取值的字段分组；%(field)s 是自由填写的字段，可能公开个人信息",
     "review.unknown_field": "%(property)s 列出的 %(name)s 不是本流程（及其调用或调用它的流程）的表单、脚本、决策表或消息产生的数据，也不是它生成的文书",
     "review.not_user_task": "%(property)s 列出的 %(id)s 不是本流程的用户任务",
+    "reportdef.tree_measure": "组织机构图（orgTree）须按单位分组，并指向本报表的一个比率指标（rate、on_time 或 ratio）；%(name)s 不是",
 }

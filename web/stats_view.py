@@ -166,3 +166,21 @@ def heat(figures, attribute: str) -> list[dict]:
                       "mean": _("无数据") if step.mean_days is None else f"{step.mean_days:g}",
                       "p90": _("无数据") if step.p90_days is None else f"{step.p90_days:g}"})
     return found
+
+
+def tree(definition: dict, node, filters: dict) -> dict | None:
+    """A report's organisation chart (`orgTree`, from `reports.org_tree`) as the page draws it: each organisation
+    with its rate in percent (None: 无数据), the rate as text and the cases behind it (the root: the whole
+    subtree, as the total row)."""
+    if node is None:
+        return None
+    measure = next(m for m in definition["measures"] if m["name"] == definition["orgTree"])
+    column = {"measure": measure, "percentile": None, "label": measure["label"]}
+
+    def walk(found, top: bool) -> dict:
+        shown = cell(column, found.figure, _link(definition, column, None if top else found.code, filters))
+        return {"name": found.name, "value": None if shown["value"] is None else round(shown["value"] * 100, 1),
+                "text": shown["text"], "url": shown["url"], "children": [walk(c, False) for c in found.children]}
+
+    return {"key": f"{definition['key']}-tree", "kind": "tree", "label": measure["label"], "root": walk(node, True)}
+

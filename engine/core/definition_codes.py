@@ -278,4 +278,6 @@ DEFINITION_CODES = {
     "review.unknown_field": "{property} names {name}, which no form, script, decision table or message of this "
                             "process (or of a process it calls or that calls it) produces, nor a document it writes",
     "review.not_user_task": "{property} names {id}, which is no user task of this process",
+    "reportdef.tree_measure": "an organisation chart (orgTree) needs a report grouped by @org and one of its rates "
+                              "(rate, on_time or ratio); {name} is not",
 }

@@ -9,7 +9,8 @@ figures, so it may group only by organisation, month, status or a field whose va
 (`valueLabels`), never a free-text field such as a name. A `sum`, `mean` or `ratio` reads a numeric reportable `field`
 (`field.key`: one key of an object field such as a score sheet's subtotals; a ratio divides by the sum of `over`),
 or, for `sum` and `mean`, the time spent in `tasks`; a condition `{"has": …}` asks a list field (e.g.
-`veto_items`) for one of the values."""
+`veto_items`) for one of the values. A report grouped by `@org` may name one of its rates as `orgTree`: the 统计
+page then draws the organisation tree coloured by it."""
 from __future__ import annotations
 
 import ast
@@ -64,6 +65,7 @@ REPORT_SCHEMA = {
         "valueLabels": {"type": "object", "additionalProperties": _TEXT},
         "order": {"type": "integer"},
         "public": {"type": "boolean"},
+        "orgTree": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
         "measures": {"type": "array", "minItems": 1, "maxItems": 20, "items": _MEASURE},
         "ranking": {"type": "object", "required": ["formula"], "additionalProperties": False,
                     "properties": {"label": _TEXT, "formula": {"type": "string", "minLength": 1, "maxLength": 2000},
@@ -136,6 +138,10 @@ def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str
                 found.append((f"{at}/tasks", Msg("reportdef.unknown_task", task=task, process=process), task))
     if "ranking" in report:
         found += _formula_problems(report["ranking"]["formula"], names)
+    if "orgTree" in report:
+        tree = next((m for m in report["measures"] if m["name"] == report["orgTree"]), None)
+        if group != "@org" or tree is None or tree["kind"] not in ("rate", "on_time", "ratio"):
+            found.append(("/orgTree", Msg("reportdef.tree_measure", name=report["orgTree"]), report["orgTree"]))
     labelled = {e.split("=", 1)[0].strip() for e in properties[process].get(VALUE_LABELS_PROPERTY, "").split(",")
                 if "=" in e}
     if report.get("public") and group not in GROUPINGS and group in fields and group not in choices \
