@@ -187,6 +187,19 @@ def test_law_firm_scores_by_dimension_veto_hits_and_re_inspection(engine, sessio
     behind = reports.cases_behind(session, user(session, "qian"), vetoes.report, measure="veto_v2")
     assert [c.id for c in behind] == [applied["F-0002"].id]
     assert reports.cases_behind(session, user(session, "a_affairs"), city.report, measure="mean_d1", group="county-b") == []
+    with time_machine.travel(at("2025-11-28T09:00"), tick=True):
+        law_firm.sweep(engine, session)                 # both publicities are over: F-0001 and F-0003 are named
+    acceptance = reports.report(session, user(session, "qian"), "law_firm_acceptance")
+    tree = reports.org_tree(session, user(session, "qian").org, acceptance)
+    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("city", 2, 3)
+    counties = {c.code: c for c in tree.children}
+    assert counties["county-a"].figure.value == 0.5 and counties["county-b"].figure.value == 1.0
+    assert counties["city-bar"].figure.value is None and counties["city-bar"].children == []    # 无数据
+    assert {f.code: f.figure.value for f in counties["county-a"].children} == {"F-0001": 1.0, "F-0002": 0.0}
+    own = reports.org_tree(session, user(session, "a_affairs").org, acceptance)    # county A's own subtree only
+    assert (own.code, own.figure.denominator, [c.code for c in own.children]) == ("county-a", 2, ["F-0001", "F-0002"])
+    scores = reports.report(session, user(session, "qian"), "law_firm_scores")
+    assert reports.org_tree(session, user(session, "qian").org, scores) is None           # a report without orgTree
 
 
 def _institution(code: str, name: str, county: str) -> dict:
@@ -246,19 +259,6 @@ def test_legal_aid_visits_satisfaction_quality_and_sampling(engine, session, led
     assert outside.total["files"].value == 0 and outside.total["mean_total"].value is None
     assert outside.total["visit_rate"].value is None
     assert _compute(session, "rb", "legal_aid_sampling").total["sample_rate"].value is None
-    with time_machine.travel(at("2025-11-28T09:00"), tick=True):
-        law_firm.sweep(engine, session)                 # both publicities are over: F-0001 and F-0003 are named
-    acceptance = reports.report(session, user(session, "qian"), "law_firm_acceptance")
-    tree = reports.org_tree(session, user(session, "qian").org, acceptance)
-    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("city", 2, 3)
-    counties = {c.code: c for c in tree.children}
-    assert counties["county-a"].figure.value == 0.5 and counties["county-b"].figure.value == 1.0
-    assert counties["city-bar"].figure.value is None and counties["city-bar"].children == []    # 无数据
-    assert {f.code: f.figure.value for f in counties["county-a"].children} == {"F-0001": 1.0, "F-0002": 0.0}
-    own = reports.org_tree(session, user(session, "a_affairs").org, acceptance)    # county A's own subtree only
-    assert (own.code, own.figure.denominator, [c.code for c in own.children]) == ("county-a", 2, ["F-0001", "F-0002"])
-    assert reports.org_tree(session, tree_root := user(session, "qian").org, reports.report(
-        session, user(session, "qian"), "law_firm_scores")) is None and tree_root.code == "city"   # no orgTree
 
 
 def test_an_org_tree_must_name_a_rate_of_a_report_grouped_by_organisation():

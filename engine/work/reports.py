@@ -175,7 +175,8 @@ def org_tree(session: Session, root: Organization, definition: dict, *, since: d
         by_path = _task_measure(session, dialect, only, measure, root, since, until, now)
     else:
         by_path = _case_measures(session, dialect, only, root, since, until)[name]
-    orgs = list(session.scalars(select(Organization).where(path_within(Organization.path, root.path)).order_by(Organization.path)))
+    orgs = session.scalars(select(Organization).where(path_within(Organization.path, root.path))
+                           .order_by(Organization.path))
     children: dict[int | None, list[Organization]] = {}
     for org in orgs:
         children.setdefault(org.parent_id, []).append(org)
