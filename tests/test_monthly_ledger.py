@@ -67,7 +67,8 @@ def test_the_ledger_workbook_holds_every_report_with_the_pages_totals(app, clien
                 assert all(isinstance(v, int) for v in body) and sum(body) == total[column]     # each case once
             elif value is not None:
                 cell = sheet.cell(row=sheet.max_row, column=column + 1)
-                assert isinstance(cell.value, (int, float)) and cell.number_format == "0.0%"
+                assert isinstance(cell.value, (int, float))        # a rate as a percentage, a mean to a tenth
+                assert cell.number_format == {"sum": "General", "mean": "0.0"}.get(measure["kind"], "0.0%")
         assert total[first - 1] == "合计"
     handling = book["受理与办结情况"]
     rows = list(handling.iter_rows(min_row=3, values_only=True))

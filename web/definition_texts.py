@@ -301,4 +301,5 @@ DEFINITION_TEXTS = {
     "validation.dmn_no_input_expression": "决策表「%(table)s」：输入列「%(column)s」没有输入表达式",
     "formcheck.shown_when_top": "%(keyword)s 只能用于表单第一层的字段（%(where)s）",
     "formcheck.shown_when": "%(keyword)s（%(where)s）须将本表单的其他字段对应到一个取值或取值列表，发现：%(value)s",
+    "reportdef.tree_measure": "组织机构图（orgTree）须按单位分组，并指向本报表的一个比率指标（rate、on_time 或 ratio）；%(name)s 不是",
 }

@@ -53,7 +53,10 @@ def _processes(found: list[dict]) -> list[tuple[str, str]]:
 def _computed(definition: dict, filters: dict) -> dict:
     result = reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
                              since=filters["since"], until=filters["until"])
-    return stats_view.present(session(), result, filters)
+    shown = stats_view.present(session(), result, filters)
+    shown["tree"] = stats_view.tree(definition, reports.org_tree(session(), result.root, definition, since=result.since,
+                                                                 until=result.until), filters)
+    return shown
 
 
 @bp.get("/stats")

@@ -103,9 +103,9 @@ def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: d
     if first_format:
         row[0].number_format = first_format
     for target, cell in zip(row[1:], cells):
-        if cell["value"] is not None and cell["kind"] in ("rate", "on_time"):
+        if cell["value"] is not None and cell["kind"] in ("rate", "on_time", "ratio"):
             target.number_format = "0.0%"
-        elif cell["value"] is not None and cell["kind"] == "duration":
+        elif cell["value"] is not None and cell["kind"] in ("duration", "mean"):
             target.number_format = "0.0"
 
 

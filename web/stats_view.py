@@ -55,9 +55,9 @@ def cell(column: dict, figure: reports.Figure, link: str | None) -> dict:
         value = None if value is None else value[column["percentile"]]
     if value is None:
         return {"value": None, "text": _("无数据"), "url": link, "kind": kind}
-    if kind in ("rate", "on_time"):
-        text = f"{value * 100:.1f}% ({figure.numerator}/{figure.denominator})"
-    elif kind == "duration":
+    if kind in ("rate", "on_time", "ratio"):
+        text = f"{value * 100:.1f}% ({figure.numerator:g}/{figure.denominator:g})"
+    elif kind in ("duration", "sum", "mean"):
         text = f"{value:g}"
     else:
         text = str(value)
@@ -141,10 +141,11 @@ def _period_text(since: date | None, until: date | None) -> str:
 def _series(cols: list[dict], rows: list[dict]) -> list[dict]:
     """What the chart draws: the counts (or, for a report of rates only, the rates in percent)."""
     counts = [n for n, c in enumerate(cols) if c["measure"]["kind"] == "count"]
-    chosen = counts or [n for n, c in enumerate(cols) if c["measure"]["kind"] in ("rate", "on_time")] or [0]
+    chosen = (counts or [n for n, c in enumerate(cols) if c["measure"]["kind"] in ("rate", "on_time", "ratio")]
+              or [n for n, c in enumerate(cols) if c["measure"]["kind"] == "mean"] or [0])
     series = []
     for n in chosen:
-        percent = cols[n]["measure"]["kind"] in ("rate", "on_time")
+        percent = cols[n]["measure"]["kind"] in ("rate", "on_time", "ratio")
         values = [r["cells"][n]["value"] for r in rows]
         series.append({"name": cols[n]["label"], "percent": percent,
                        "data": [None if v is None else round(v * 100, 1) if percent else v for v in values],
@@ -165,3 +166,21 @@ def heat(figures, attribute: str) -> list[dict]:
                       "mean": _("无数据") if step.mean_days is None else f"{step.mean_days:g}",
                       "p90": _("无数据") if step.p90_days is None else f"{step.p90_days:g}"})
     return found
+
+
+def tree(definition: dict, node, filters: dict) -> dict | None:
+    """A report's organisation chart (`orgTree`, from `reports.org_tree`) as the page draws it: each organisation
+    with its rate in percent (None: 无数据), the rate as text and the cases behind it (the root: the whole
+    subtree, as the total row)."""
+    if node is None:
+        return None
+    measure = next(m for m in definition["measures"] if m["name"] == definition["orgTree"])
+    column = {"measure": measure, "percentile": None, "label": measure["label"]}
+
+    def walk(found, top: bool) -> dict:
+        shown = cell(column, found.figure, _link(definition, column, None if top else found.code, filters))
+        return {"name": found.name, "value": None if shown["value"] is None else round(shown["value"] * 100, 1),
+                "text": shown["text"], "url": shown["url"], "children": [walk(c, False) for c in found.children]}
+
+    return {"key": f"{definition['key']}-tree", "kind": "tree", "label": measure["label"], "root": walk(node, True)}
+

@@ -316,4 +316,6 @@ DEFINITION_CODES = {
     "formcheck.shown_when_top": "{keyword} may only be used on top-level fields ({where})",
     "formcheck.shown_when": "{keyword} ({where}) must map other fields of the form to a value or a list of values, "
                             "found: {value}",
+    "reportdef.tree_measure": "an organisation chart (orgTree) needs a report grouped by @org and one of its rates "
+                              "(rate, on_time or ratio); {name} is not",
 }

@@ -284,9 +284,11 @@ TERMS: tuple[Term, ...] = (
     Term(REPORT_FILE, FILE, "JSON (`forms/**/*.report.json`)",
          "a report for the 统计 page and `/api/v1/stats`: a process, a grouping (a reportable field, `@org`, "
          "`@month`), filters and measures (`count`, `rate` of a condition over a base, `on_time`, `duration` and "
-         "`overdue` of tasks) and an optional `ranking` formula over them (考核排名), each figure counting only the "
-         "cases the reader may see; `\"public\": true` also shows its aggregate figures for each year on the portal's "
-         "公开数据 page (grouped only by `@org`, `@month`, `@status` or a field with enumerated values)"),
+         "`overdue` of tasks, `sum`, `mean` and `ratio` of numeric fields (`field.key`: one key of an object field) "
+         "or of the days spent in tasks; a condition asks a list field with `has`), an optional `ranking` formula "
+         "over them (考核排名) and an optional `orgTree` (a rate colouring the organisation chart), each figure "
+         "counting only the cases the reader may see; `\"public\": true` also shows its aggregate figures for each "
+         "year on the portal's 公开数据 page (grouped only by `@org`, `@month`, `@status` or a field with enumerated values)"),
     Term(MONTHLY_SUMMARY_FILE, FILE, "Word template (`forms/monthly_summary.docx`)",
          "the Word summary of the 月度台账 (统计 → 月度台账 and the first-working-day scheduler job), filled with "
          "docxtpl like a case document: `organization`, `org_code`, `period`, `since`, `until`, `today` and `reports`, "

@@ -6,7 +6,11 @@ not report, a task it does not have, a measure named twice, a condition no case 
 (the denominator) no case can meet, so that it would be zero in every period. Each problem names the file, the JSON
 pointer and the line. A report marked `"public": true` is shown on the public portal (公开数据), only its aggregate
 figures, so it may group only by organisation, month, status or a field whose values the forms enumerate or the process labels
-(`valueLabels`), never a free-text field such as a name."""
+(`valueLabels`), never a free-text field such as a name. A `sum`, `mean` or `ratio` reads a numeric reportable `field`
+(`field.key`: one key of an object field such as a score sheet's subtotals; a ratio divides by the sum of `over`),
+or, for `sum` and `mean`, the time spent in `tasks`; a condition `{"has": …}` asks a list field (e.g.
+`veto_items`) for one of the values. A report grouped by `@org` may name one of its rates as `orgTree`: the 统计
+page then draws the organisation tree coloured by it."""
 from __future__ import annotations
 
 import ast
@@ -20,7 +24,7 @@ from ..sandbox import Sandbox
 from .code_checks import compile_problem
 from .json_files import Locator, keyed_definitions, parse_definition, schema_problems
 
-KINDS = ("count", "rate", "on_time", "duration", "overdue")
+KINDS = ("count", "rate", "on_time", "duration", "overdue", "sum", "mean", "ratio")
 GROUPINGS = ("@org", "@month", "@status")
 STATUSES = ("running", "suspended", "completed", "terminated", "error")
 CHARTS = ("bar", "line", "stacked", "pie")
@@ -29,8 +33,10 @@ _NAME = {"type": "string", "pattern": "^@?[a-z][a-z0-9_]{0,62}$"}
 _SCALAR = {"type": ["string", "integer", "boolean"]}
 _VALUES = {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]}
 _NOT = {"type": "object", "required": ["not"], "additionalProperties": False, "properties": {"not": _VALUES}}
+_HAS = {"type": "object", "required": ["has"], "additionalProperties": False, "properties": {"has": _VALUES}}
 CONDITION = {"type": "object", "maxProperties": 20, "propertyNames": _NAME,
-             "additionalProperties": {"anyOf": [_VALUES, _NOT]}}
+             "additionalProperties": {"anyOf": [_VALUES, _NOT, _HAS]}}
+_FIELD = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}([.][A-Za-z0-9_-]{1,64})?$"}
 _TASKS = {"type": "array", "minItems": 1, "maxItems": 50, "items": _TEXT}
 _MEASURE = {
     "type": "object", "required": ["name", "label", "kind"], "additionalProperties": False,
@@ -38,11 +44,15 @@ _MEASURE = {
                    "kind": {"enum": list(KINDS)}, "where": CONDITION, "base": CONDITION, "tasks": _TASKS,
                    "percentiles": {"type": "array", "minItems": 1, "maxItems": 5,
                                    "items": {"type": "integer", "minimum": 1, "maximum": 100}},
-                   "unit": {"enum": ["days", "hours"]}, "description": {"type": "string"}},
+                   "unit": {"enum": ["days", "hours"]}, "description": {"type": "string"},
+                   "field": _FIELD, "over": _FIELD},
     "allOf": [{"if": {"properties": {"kind": {"const": "rate"}}}, "then": {"required": ["where", "base"]}},
               {"if": {"properties": {"kind": {"enum": ["on_time", "duration", "overdue"]}}},
                "then": {"required": ["tasks"]}},
-              {"if": {"properties": {"kind": {"const": "duration"}}}, "then": {"required": ["percentiles"]}}],
+              {"if": {"properties": {"kind": {"const": "duration"}}}, "then": {"required": ["percentiles"]}},
+              {"if": {"properties": {"kind": {"enum": ["sum", "mean"]}}},
+               "then": {"oneOf": [{"required": ["field"]}, {"required": ["tasks"]}]}},
+              {"if": {"properties": {"kind": {"const": "ratio"}}}, "then": {"required": ["field", "over"]}}],
 }
 REPORT_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -55,6 +65,7 @@ REPORT_SCHEMA = {
         "valueLabels": {"type": "object", "additionalProperties": _TEXT},
         "order": {"type": "integer"},
         "public": {"type": "boolean"},
+        "orgTree": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
         "measures": {"type": "array", "minItems": 1, "maxItems": 20, "items": _MEASURE},
         "ranking": {"type": "object", "required": ["formula"], "additionalProperties": False,
                     "properties": {"label": _TEXT, "formula": {"type": "string", "minLength": 1, "maxLength": 2000},
@@ -118,11 +129,19 @@ def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str
         names.add(measure["name"])
         found += _condition_problems(f"{at}/where", measure.get("where", {}), fields, process, choices, False)
         found += _condition_problems(f"{at}/base", measure.get("base", {}), fields, process, choices, True)
+        for key in ("field", "over"):
+            name = measure.get(key, "").split(".", 1)[0]
+            if name and name not in fields:
+                found.append((f"{at}/{key}", Msg("reportdef.unknown_field", field=name, process=process), name))
         for task in measure.get("tasks", []):
             if task not in tasks.get(process, set()):
                 found.append((f"{at}/tasks", Msg("reportdef.unknown_task", task=task, process=process), task))
     if "ranking" in report:
         found += _formula_problems(report["ranking"]["formula"], names)
+    if "orgTree" in report:
+        tree = next((m for m in report["measures"] if m["name"] == report["orgTree"]), None)
+        if group != "@org" or tree is None or tree["kind"] not in ("rate", "on_time", "ratio"):
+            found.append(("/orgTree", Msg("reportdef.tree_measure", name=report["orgTree"]), report["orgTree"]))
     labelled = {e.split("=", 1)[0].strip() for e in properties[process].get(VALUE_LABELS_PROPERTY, "").split(",")
                 if "=" in e}
     if report.get("public") and group not in GROUPINGS and group in fields and group not in choices \
@@ -149,6 +168,11 @@ def _condition_problems(where: str, condition: dict, fields: set[str], process: 
     for name, wanted in condition.items():
         if name != "@status" and name not in fields:
             found.append((f"{where}/{name}", Msg("reportdef.unknown_field", field=name, process=process), name))
+            continue
+        if isinstance(wanted, dict) and "has" in wanted:       # a list field: its items are not a form's choices
+            if wanted["has"] in ([], ""):
+                code = "reportdef.zero_base" if base else "reportdef.never_holds"
+                found.append((f"{where}/{name}", Msg(code, field=name, values="[]"), name))
             continue
         negated = isinstance(wanted, dict)
         values = wanted["not"] if negated else wanted

@@ -1,11 +1,15 @@
 """The SQL a report is made of, the same on SQLite and PostgreSQL: a reportable field as text (booleans as
-`true`/`false`, numbers as their digits), the China month a case was received in, a report's conditions, and the
-cases a report counts (one process, an organisation's subtree, a period)."""
+`true`/`false`, numbers as their digits) or as a number (a field or one key of an object field, e.g. a score sheet's
+subtotal of one dimension), the China month a case was received in, a report's conditions (a value, `not`, or `has`
+for a list field holding a value), and the cases a report counts (one process, an organisation's subtree, a
+period)."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import Float, String, and_, case, cast, exists, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, Organization
@@ -46,10 +50,39 @@ def subject(dialect: str, name: str):
     return Case.status if name == STATUS else field_text(dialect, name)
 
 
+def field_number(dialect: str, name: str):
+    """SQL: the case's reportable field `name` (`field.key`: one key of an object field) as a number; NULL when it
+    is absent or not a number, so a mean counts only the cases that recorded one."""
+    parts = tuple(name.split("."))
+    if dialect == "sqlite":
+        path = "$." + ".".join(f'"{p}"' for p in parts)
+        return case((func.json_type(Case.meta, path).in_(("integer", "real")),
+                     cast(func.json_extract(Case.meta, path), Float)), else_=None)
+    value = Case.meta[parts[0]] if len(parts) == 1 else Case.meta[parts]
+    text = Case.meta[parts[0]].as_string() if len(parts) == 1 else Case.meta[parts].as_string()
+    return case((func.json_typeof(value) == "number", cast(text, Float)), else_=None)
+
+
+def holds_any(dialect: str, name: str, values: list):
+    """SQL: the case's reportable list field `name` holds one of the values (e.g. a score sheet's `veto_items`)."""
+    if not values:
+        return literal(False)
+    if dialect == "sqlite":
+        each = func.json_each(Case.meta, f'$."{name}"').table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value.in_([as_text(v) for v in values])))
+    field = cast(Case.meta[name], JSONB)
+    return or_(*[field.op("@>")(cast(literal(json.dumps([v], ensure_ascii=False)), JSONB)) for v in values])
+
+
 def condition(dialect: str, wanted: dict | None):
-    """SQL: every entry of a report condition holds (`{"not": …}`: the field is there and is none of them)."""
+    """SQL: every entry of a report condition holds (`{"not": …}`: the field is there and is none of them;
+    `{"has": …}`: the list field holds one of them)."""
     clauses = []
     for name, values in (wanted or {}).items():
+        if isinstance(values, dict) and "has" in values:
+            held = values["has"]
+            clauses.append(holds_any(dialect, name, held if isinstance(held, list) else [held]))
+            continue
         negated = isinstance(values, dict)
         values = values["not"] if negated else values
         texts = [as_text(v) for v in (values if isinstance(values, list) else [values])]

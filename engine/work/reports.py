@@ -1,7 +1,10 @@
 """Reports for leaders: the figures a report definition (`forms/**/*.report.json`) declares, computed for a reader,
 an organisation of the reader's subtree and a period, each able to name the cases behind it. Only the cases of
 that subtree count (the one rule of `engine/core/scope.py`); a rate whose base is empty has no value (shown as
-no data), never a division by zero. A report with a ranking (考核排名) scores each row by its formula, evaluated in
+no data), never a division by zero; so has a mean with nothing recorded. A field's `sum`, `mean` and `ratio`
+(one field's sum over another's) read numbers the cases report (a key of an object field: `area_scores.A`); a `sum`
+or `mean` of `tasks` is the time the cases spent in those steps (open ones up to now), e.g. the days a complaint
+was suspended. A report with a ranking (考核排名) scores each row by its formula, evaluated in
 the sandbox over the row's figures, and ranks the rows; a row missing a figure the formula reads is not ranked."""
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import NotFound, SandboxError
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, Organization, User
-from ..core.scope import organization
+from ..core.scope import organization, path_within
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
 from ..sandbox import Sandbox
@@ -27,12 +30,14 @@ _LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (
                                            # ids repeat across databases, hashes do not)
 _FORMULAS = Sandbox()                      # a ranking formula sees only the row's figures, each run in its own scope
 TASK_KINDS = ("on_time", "duration", "overdue")
+FIELD_KINDS = ("sum", "mean", "ratio")     # of a numeric field; `sum` and `mean` of `tasks`: the time spent in them
 
 
 @dataclass
 class Figure:
-    """One figure: a count, a rate (numerator over denominator; None when the denominator is zero), or the
-    percentiles of durations (None when nothing was measured)."""
+    """One figure: a count, a rate (numerator over denominator; None when the denominator is zero), the
+    percentiles of durations (None when nothing was measured), a sum or a mean (None when no case recorded a
+    value; the denominator is the number of cases that did) or a ratio of two sums."""
 
     value: float | int | dict | None
     numerator: int | None = None
@@ -49,6 +54,17 @@ class Group:
     figures: dict[str, Figure] = field(default_factory=dict)
     score: float | None = None
     rank: int | None = None
+
+
+@dataclass
+class TreeNode:
+    """One organisation of an organisation chart (`orgTree`): the report's one figure over its subtree, and the
+    organisations right below it."""
+
+    code: str
+    name: str
+    figure: Figure
+    children: list[TreeNode] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +138,8 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     for measure in definition["measures"]:
         if measure["kind"] in TASK_KINDS:
             measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until, now)
+        elif measure["kind"] in FIELD_KINDS and "tasks" in measure:
+            measured[measure["name"]] = _time_in(session, dialect, definition, measure, root, since, until, now)
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     for name, found in measured.items():
         for key, parts in found.items():
@@ -135,6 +153,42 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     if "ranking" in definition:
         groups = ranked(definition, groups)
     return Result(definition, root, since, until, groups, total)
+
+
+TREE_KINDS = ("rate", "on_time", "ratio")     # what an organisation chart may colour its organisations by
+TREE_DEPTH = 2                                 # the root, its children and theirs (a grandchild only with figures)
+
+
+def org_tree(session: Session, root: Organization, definition: dict, *, since: date | None = None,
+             until: date | None = None, now: datetime | None = None) -> TreeNode | None:
+    """The organisation chart of a report grouped by `@org` that names a rate as its `orgTree`: the subtree of
+    `root` (which the caller has made sure the reader may see) down to TREE_DEPTH, each organisation with the
+    rate over its own subtree; a grandchild no case counts in is left out. None when the report has no chart."""
+    name = definition.get("orgTree")
+    measure = next((m for m in definition["measures"] if m["name"] == name), None)
+    if measure is None or measure["kind"] not in TREE_KINDS or definition["groupBy"] != sql.ORG:
+        return None
+    dialect = session.get_bind().dialect.name
+    now = now or datetime.now(timezone.utc)
+    only = {**definition, "measures": [measure]}
+    if measure["kind"] in TASK_KINDS:
+        by_path = _task_measure(session, dialect, only, measure, root, since, until, now)
+    else:
+        by_path = _case_measures(session, dialect, only, root, since, until)[name]
+    orgs = session.scalars(select(Organization).where(path_within(Organization.path, root.path))
+                           .order_by(Organization.path))
+    children: dict[int | None, list[Organization]] = {}
+    for org in orgs:
+        children.setdefault(org.parent_id, []).append(org)
+
+    def node(org: Organization, depth: int) -> TreeNode | None:
+        parts = [p for path, p in by_path.items() if path.startswith(org.path)]
+        if depth > 1 and not parts:
+            return None
+        below = [n for n in (node(c, depth + 1) for c in children.get(org.id, [])) if n] if depth < TREE_DEPTH else []
+        return TreeNode(org.code, org.name, _figure(measure, parts), below)
+
+    return node(root, 0)
 
 
 def ranked(definition: dict, groups: list[Group]) -> list[Group]:
@@ -170,13 +224,22 @@ def _plain(figure: Figure):
 
 
 def _case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
-    """Every count and rate of the report in one query: by measure and raw group value, [hits, base]."""
-    chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")]
+    """Every count, rate and field's sum, mean or ratio of the report in one query: by measure and raw group value,
+    [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`])."""
+    chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")
+              or (m["kind"] in FIELD_KINDS and "field" in m)]
     if not chosen:
         return {}
     column, sums = sql.group_column(dialect, definition["groupBy"]), []
     for measure in chosen:
         where = sql.condition(dialect, measure.get("where"))
+        if measure["kind"] in FIELD_KINDS:
+            number = sql.field_number(dialect, measure["field"])
+            second = (func.sum(case((where, sql.field_number(dialect, measure["over"])), else_=None))
+                      if measure["kind"] == "ratio" else
+                      func.sum(case((and_(where, number.is_not(None)), 1), else_=0)))
+            sums += [func.sum(case((where, number), else_=None)), second]
+            continue
         base = sql.condition(dialect, measure.get("base")) if measure["kind"] == "rate" else where
         sums += [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
     query = (select(column, *sums).select_from(Case).join(Organization, Case.org_id == Organization.id)
@@ -184,7 +247,29 @@ def _case_measures(session, dialect, definition, root, since, until) -> dict[str
     found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
     for key, *values in session.execute(query):
         for n, measure in enumerate(chosen):
-            found[measure["name"]][_raw(key)] = [int(values[2 * n] or 0), int(values[2 * n + 1] or 0)]
+            kind = float if measure["kind"] in FIELD_KINDS else int
+            found[measure["name"]][_raw(key)] = [kind(values[2 * n] or 0), kind(values[2 * n + 1] or 0)]
+    return found
+
+
+def _time_in(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
+    """The time each case spent in the measure's `tasks` (from each one's creation to its completion or
+    cancellation; one still open, to `now`), by raw group value: [seconds in all, cases that entered them]."""
+    column = sql.group_column(dialect, definition["groupBy"])
+    query = (select(column, HumanTask.case_id, HumanTask.created_at, HumanTask.completed_at)
+             .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")),
+                    sql.counted(dialect, definition, root, since, until)))
+    per_case: dict[tuple[str, int], float] = {}
+    for key, case_id, started, done in session.execute(query):
+        spent = max(0.0, ((done or now) - started).total_seconds())
+        per_case[(_raw(key), case_id)] = per_case.get((_raw(key), case_id), 0.0) + spent
+    found: dict[str, list] = {}
+    for (key, _), seconds in per_case.items():
+        parts = found.setdefault(key, [0.0, 0])
+        parts[0] += seconds
+        parts[1] += 1
     return found
 
 
@@ -266,10 +351,25 @@ def _figure(measure: dict, parts: list) -> Figure:
     if kind in ("rate", "on_time"):
         hits, base = sum(p[0] for p in parts), sum(p[1] for p in parts)
         return Figure(hits / base if base else None, hits, base)
+    if kind in FIELD_KINDS:
+        total, counted = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        if "tasks" in measure:                       # time spent in steps, in days or hours
+            total, counted = total / (3600 if measure.get("unit") == "hours" else 86400), int(counted)
+        if kind == "ratio":
+            return Figure(total / counted if counted else None, _number(total), _number(counted))
+        if kind == "mean":
+            return Figure(_number(total / counted) if counted else None, None, int(counted))
+        return Figure(_number(total), None, int(counted))           # a sum of nothing is zero
     values = [v for p in parts for v in p]
     scale = 3600 if measure.get("unit") == "hours" else 86400
     return Figure({p: round(percentile(sorted(values), p) / scale, 1) for p in measure["percentiles"]}
                   if values else None, None, len(values))
+
+
+def _number(value: float) -> float | int:
+    """A sum or mean as shown: two decimals, a whole number without them."""
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
 
 
 def percentile(ordered: list[float], p: int) -> float:
@@ -309,6 +409,13 @@ def _meets(dialect: str, measure: dict, part: str, now: datetime):
     if measure["kind"] == "rate":
         base = sql.condition(dialect, measure.get("base"))
         return base if part == "base" else and_(base, where)
+    if measure["kind"] in FIELD_KINDS and "field" in measure:
+        recorded = sql.field_number(dialect, measure["field"]).is_not(None)
+        if measure["kind"] == "ratio":
+            recorded = or_(recorded, sql.field_number(dialect, measure["over"]).is_not(None))
+        return and_(where, recorded)
+    if measure["kind"] in FIELD_KINDS:
+        return and_(where, Case.id.in_(select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]))))
     tasks = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]),
                                             HumanTask.status == "completed")
     if measure["kind"] == "on_time":

@@ -41,7 +41,7 @@ class StatsCasesQuery(StatsPeriodQuery):
 class StatsMeasureOut(Schema):
     name = fields.String()
     label = fields.String()
-    kind = fields.String(metadata={"description": "count、rate、on_time、duration 或 overdue"})
+    kind = fields.String(metadata={"description": "count、rate、on_time、duration、overdue、sum、mean 或 ratio"})
 
 
 class StatsReportOut(Schema):
@@ -54,9 +54,10 @@ class StatsReportOut(Schema):
 
 
 class StatsFigureOut(Schema):
-    value = fields.Raw(metadata={"description": "计数、比率（0–1，无数据为 null）或各百分位的用时"})
-    numerator = fields.Integer(allow_none=True)
-    denominator = fields.Integer(allow_none=True)
+    value = fields.Raw(metadata={"description": "计数、比率（0–1，无数据为 null）、各百分位的用时、合计或平均值（无数据为 null）"})
+    numerator = fields.Raw(allow_none=True, metadata={"description": "比率的分子（ratio：分子字段之和）"})
+    denominator = fields.Raw(allow_none=True, metadata={
+        "description": "比率的基数（ratio：分母字段之和；sum、mean：有数值的案件数）"})
 
 
 class StatsGroupOut(Schema):

@@ -13,7 +13,8 @@
   var form = document.getElementById("report-form");
   var raw = document.getElementById("report-json");
   var readonly = page.dataset.readonly === "true";
-  var KINDS = ["count", "rate", "on_time", "duration", "overdue"], TASK_KINDS = ["on_time", "duration", "overdue"];
+  var KINDS = ["count", "rate", "on_time", "duration", "overdue", "sum", "mean", "ratio"], TASK_KINDS = ["on_time", "duration", "overdue"];
+  var FIELD_KINDS = ["sum", "mean", "ratio"], STEP_KINDS = ["sum", "mean"];   // of a numeric field; sum, mean: or of time in steps
   var STATUSES = ["running", "suspended", "completed", "terminated", "error"];
   var CHARTS = ["bar", "line", "stacked", "pie"];
   var lastProblems = [];
@@ -141,8 +142,8 @@
     if (!names.length) { box.appendChild(el("span", { className: "help", text: T.no_condition })); }
     names.forEach(function (name) {
       var wanted = condition[name];
-      var negated = wanted !== null && typeof wanted === "object" && !Array.isArray(wanted);
-      var values = negated ? wanted.not : wanted;
+      var mode = wanted !== null && typeof wanted === "object" && !Array.isArray(wanted) ? ("has" in wanted ? "has" : "not") : "is";
+      var values = mode === "is" ? wanted : wanted[mode];
       var list = Array.isArray(values) ? values : [values];
       var info = fieldOf(name);
       var options = [["@status", T.status]].concat(fields().map(function (f) { return [f.name, f.title + "（" + f.name + "）"]; }));
@@ -150,11 +151,13 @@
       options = options.filter(function (o) { return o[0] === name || !(o[0] in condition); });
       function put(chosen) {
         var value = chosen.length === 1 ? chosen[0] : chosen;
-        condition[name] = negated ? { not: value } : value;
+        var held = {};
+        held[mode] = value;
+        condition[name] = mode === "is" ? value : held;
       }
       var fieldSelect = select(options, name, function (v) { rename(name, v); render(); }, { className: "condition-field" });
-      var op = select([["is", T.is], ["not", T.is_not]], negated ? "not" : "is", function (v) {
-        negated = v === "not";
+      var op = select([["is", T.is], ["not", T.is_not], ["has", T.has]], mode, function (v) {
+        mode = v;
         put(list);
       }, { className: "condition-op" });
       var valueNode;
@@ -207,7 +210,10 @@
     var kind = select(KINDS.map(function (k) { return [k, T["k_" + k]]; }), measure.kind, function (v) {
       measure.kind = v;
       if (v !== "rate") { delete measure.base; } else { measure.where = measure.where || {}; measure.base = measure.base || {}; }
-      if (TASK_KINDS.indexOf(v) < 0) { delete measure.tasks; } else { measure.tasks = measure.tasks || []; }
+      if (TASK_KINDS.indexOf(v) >= 0) { measure.tasks = measure.tasks || []; }
+      else if (STEP_KINDS.indexOf(v) < 0 || measure.field) { delete measure.tasks; }
+      if (FIELD_KINDS.indexOf(v) < 0) { delete measure.field; }
+      if (v !== "ratio") { delete measure.over; }
       if (v !== "duration") { delete measure.percentiles; delete measure.unit; }
       else { measure.percentiles = measure.percentiles || [50, 90]; measure.unit = measure.unit || "days"; }
       render();
@@ -226,10 +232,27 @@
       parts.push(pointed(el("div", { className: "line" }, [el("label", { text: T.base }),
         conditionEditor(measure, "base", pointer + "/base", true, "measure-" + n + "-base")]), pointer + "/base"));
     }
-    if (TASK_KINDS.indexOf(measure.kind) >= 0) {
+    if (FIELD_KINDS.indexOf(measure.kind) >= 0) {
+      var keys = measure.kind === "ratio" ? [["field", T.numerator], ["over", T.denominator]] : [["field", T.number_field]];
+      keys.forEach(function (k) {
+        var input = el("input", { type: "text", disabled: readonly, className: "measure-" + k[0], placeholder: T.number_help });
+        input.value = measure[k[0]] || "";
+        input.setAttribute("list", "report-number-fields");
+        input.addEventListener("input", function () {
+          if (input.value.trim()) { measure[k[0]] = input.value.trim(); } else { delete measure[k[0]]; }
+        });
+        parts.push(pointed(el("div", { className: "line" }, [el("label", { text: k[1] }), input]), pointer + "/" + k[0]));
+      });
+      if (!document.getElementById("report-number-fields")) {
+        form.appendChild(el("datalist", { id: "report-number-fields" }, fields().map(function (f) {
+          return el("option", { value: f.name, text: f.title });
+        })));
+      }
+    }
+    if (TASK_KINDS.indexOf(measure.kind) >= 0 || STEP_KINDS.indexOf(measure.kind) >= 0) {
       var tasks = (process() || { tasks: [] }).tasks.slice();
       (measure.tasks || []).forEach(function (t) { if (!tasks.some(function (k) { return k.id === t; })) { tasks.push({ id: t, name: t }); } });
-      parts.push(pointed(el("div", { className: "line" }, [el("label", { text: T.tasks }),
+      parts.push(pointed(el("div", { className: "line" }, [el("label", { text: STEP_KINDS.indexOf(measure.kind) >= 0 ? T.step_days : T.tasks }),
         el("span", { className: "task-choices" }, tasks.map(function (t) {
           var check = el("input", { type: "checkbox", disabled: readonly, checked: (measure.tasks || []).indexOf(t.id) >= 0 });
           check.dataset.task = t.id;
@@ -237,6 +260,7 @@
             var chosen = (measure.tasks || []).filter(function (k) { return k !== t.id; });
             if (check.checked) { chosen.push(t.id); }
             measure.tasks = chosen;
+            if (!chosen.length && STEP_KINDS.indexOf(measure.kind) >= 0) { delete measure.tasks; }
           });
           return el("label", { title: t.id }, [check, t.name]);
         }))]), pointer + "/tasks"));
@@ -312,8 +336,8 @@
 
   // The report as saved: its keys in the order a reader expects (the page may hand them over sorted).
   var ORDER = ["key", "title", "order", "process", "roles", "public", "description", "groupBy", "groupLabel", "chart",
-    "valueLabels", "filters", "measures", "ranking"];
-  var MEASURE_ORDER = ["name", "label", "kind", "where", "base", "tasks", "percentiles", "unit", "description"];
+    "orgTree", "valueLabels", "filters", "measures", "ranking"];
+  var MEASURE_ORDER = ["name", "label", "kind", "field", "over", "where", "base", "tasks", "percentiles", "unit", "description"];
   function ordered(object, keys) {
     var out = {};
     keys.concat(Object.keys(object)).forEach(function (k) { if (k in object && !(k in out)) { out[k] = object[k]; } });
