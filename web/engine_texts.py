@@ -317,5 +317,6 @@ TEXTS = {
     "batch.no_task_to_claim": "本案没有您可签收的任务",
     "batch.no_task_to_transfer": "本案没有您可转办的任务",
     "batch.no_open_task": "本案没有在办任务",
+    "context.no_limit": "%(helper)s：期限 %(name)s 不是 %(table)s 中的一行",
     **DEFINITION_TEXTS,
 }

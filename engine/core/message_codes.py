@@ -316,5 +316,6 @@ CODES = {
     "batch.no_task_to_claim": "the case has no task you may claim",
     "batch.no_task_to_transfer": "the case has no task you hold",
     "batch.no_open_task": "the case has no open task",
+    "context.no_limit": "{helper}: the limit {name} is not a row of {table}",
     **DEFINITION_CODES,
 }

@@ -12,6 +12,7 @@ from ..core.errors import BundleInvalid, NotFound, Problem
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Publication
 from .ledger_schema import is_ledger_path
+from .limit_tables import is_limits_path
 from .report_schema import is_report_path
 from .standards import is_standard_path
 from .validation import parse_bundle
@@ -26,6 +27,8 @@ def _kind(path: str) -> str:
         return "ledger"
     if is_report_path(path):
         return "report"
+    if is_limits_path(path):
+        return "limits"
     for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".schema.json", "form"), (".ui.json", "ui")):
         if path.endswith(suffix):
             return kind
