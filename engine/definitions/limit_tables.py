@@ -142,11 +142,11 @@ def read_table(path: str, content: bytes, register: dict | None) -> tuple[dict |
         seen.setdefault(row["name"], index)
         if row["unit"] not in UNITS:
             problems.append(locate(f"{where}/unit", Msg("limits.unit", name=row["name"], row=index + 1,
-                                                        unit=row["unit"], units=", ".join(UNITS)), row["unit"]))
+                                                        unit=row["unit"], units=", ".join(UNITS)), row["name"]))
         if row["value"] < 0:
             problems.append(locate(f"{where}/value", Msg("limits.negative", name=row["name"], row=index + 1,
-                                                         value=row["value"]), None))
-        problems += [locate(f"{where}/basis", message, None) for message in basis_problems(
+                                                         value=row["value"]), row["name"]))
+        problems += [locate(f"{where}/basis", message, row["name"]) for message in basis_problems(
             row["basis"], local, titles, name=row["name"], row=index + 1)]
     return (None if problems else data), problems
 
@@ -257,3 +257,58 @@ def _called_names(source: str) -> list[str]:
     return [node.args[0].value for node in ast.walk(tree)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in HELPERS
             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
+def check_in_bundle(files: dict[str, bytes], path: str) -> tuple[dict | None, list[Problem]]:
+    """A limits table as it would stand among the other files of a draft: its own problems, and each name the
+    diagrams and forms of its folder use that it no longer has."""
+    register = None
+    if REGISTER_PATH in files:
+        try:
+            register = json.loads(files[REGISTER_PATH].decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            register = None
+    table, problems = read_table(path, files[path], register)
+    if table is None:
+        return None, problems
+    folder = path.split("/")[1:-1]
+    diagrams = {}
+    for other in files:
+        if other.endswith(".bpmn") and other.split("/")[1:-1] == folder and other.startswith("processes/"):
+            try:
+                diagrams[other] = etree.fromstring(files[other], etree.XMLParser(resolve_entities=False,
+                                                                                  no_network=True))
+            except etree.XMLSyntaxError:
+                continue            # the diagram's own problem says why
+    forms = {p: c for p, c in files.items() if p.endswith(".schema.json") and p.split("/")[1:-1] == folder}
+    return table, reference_problems({**forms, path: files[path]}, {path: table}, diagrams)
+
+
+def table_from_cells(existing: dict | None, cells: list[dict]) -> dict:
+    """A limits table from the cells of the table editor (each row's cells as text; a value that is not a whole
+    number stays text so that the check names its cell), keeping the rest of the existing table."""
+    table = {k: v for k, v in (existing or {}).items() if k != "limits"} if isinstance(existing, dict) else {}
+    rows = []
+    for cell in cells:
+        if not any(str(cell.get(k) or "").strip() for k in ("name", "label", "value", "basis")):
+            continue                # an empty added row
+        raw = str(cell.get("value") or "").strip()
+        value = int(raw) if re.fullmatch(r"-?\d{1,9}", raw) else raw
+        row = {"name": str(cell.get("name") or "").strip(), "label": str(cell.get("label") or "").strip(),
+               "value": value, "unit": str(cell.get("unit") or "").strip(),
+               "starts": str(cell.get("starts") or "").strip(), "rolls_over": bool(cell.get("rolls_over")),
+               "basis": str(cell.get("basis") or "").strip()}
+        if cell.get("note"):
+            row["note"] = str(cell["note"])
+        rows.append(row)
+    table["limits"] = rows
+    return table
+
+
+def table_bytes(table: dict) -> bytes:
+    """A limits table as stored: one row a line, so the file's own diff reads row by row too."""
+    head = {k: v for k, v in table.items() if k != "limits"}
+    lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()]
+    rows = [f"    {json.dumps(row, ensure_ascii=False)}" for row in table.get("limits", [])]
+    lines += ['  "limits": [', ",\n".join(rows), "  ]", "}"] if rows else ['  "limits": []', "}"]
+    return ("\n".join(line for line in lines if line) + "\n").encode()
