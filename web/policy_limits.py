@@ -69,7 +69,7 @@ def save(draft_id: int, path: str):
     cells = [{name: request.form.get(f"r{i}-{name}", "") for name in CELLS} for i in range(count)]
     table = limit_tables.table_from_cells(_table(files, path), cells)
     content = limit_tables.table_bytes(table)
-    _, problems = limit_tables.check_in_bundle({**files, path: content}, path)
+    problems = limit_tables.check_in_bundle({**files, path: content}, path)[1]
     if problems:
         refuse(BundleInvalid(problems), _("期限表有误，未保存（%(count)s 个问题）", count=len(problems)))
         return _page(found, path, table["limits"], problems, 422)
