@@ -312,3 +312,18 @@ def table_bytes(table: dict) -> bytes:
     rows = [f"    {json.dumps(row, ensure_ascii=False)}" for row in table.get("limits", [])]
     lines += ['  "limits": [', ",\n".join(rows), "  ]", "}"] if rows else ['  "limits": []', "}"]
     return ("\n".join(line for line in lines if line) + "\n").encode()
+
+
+def markdown(table: dict) -> str:
+    """A limits table as the README shows it (`python -m engine.definitions.limit_tables forms/x/limits.json`)."""
+    lines = ["| name | limit | value | unit | starts | rolls over | basis |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| `{r['name']}` | {r['label']} | {r['value']} | {r['unit']} | {r.get('starts', '')} | "
+              f"{'yes' if r.get('rolls_over') else 'no'} | {r['basis']} |" for r in table.get("limits", [])]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    with open(sys.argv[1], encoding="utf-8-sig") as source:
+        print(markdown(json.load(source)), end="")
