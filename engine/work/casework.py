@@ -15,8 +15,8 @@ from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, User
 from ..core.scope import organization as scoped_organization, scoped
 from ..core.vocabulary import (
-    CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, LIMIT_PROPERTY, OFFER_WHEN_PROPERTY, RELATED_PROPERTY,
-    SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
+    CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, LIMIT_PROPERTY, OFFER_WHEN_PROPERTY,
+    RELATED_PROPERTY, SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
 )
 from ..definitions.bundles import bundle_file, latest_definitions
 from ..definitions.limit_tables import fill_placeholders, template_context
