@@ -88,14 +88,15 @@ def test_the_review_limit_changes_from_ten_to_seven_working_days_in_the_browser(
     open_in_modeler(page, draft_url, COMPLAINT)
     select_element(page, "Script_intake")
     script = page.locator("#bio-properties-panel-lawflow-script")
-    assert "add_working_days(received_at, 10)" in script.input_value()
-    script.fill(script.input_value().replace("add_working_days(received_at, 10)", "add_working_days(received_at, 7)"))
+    assert 'limit_due("review", received_at) if' in script.input_value()      # 10 working days, the table's row
+    script.fill(script.input_value().replace('limit_due("review", received_at) if',
+                                             'limit_due("referral_review", received_at) if'))   # its 7-day row
     script.blur()
     shot(page, "policy-modeler-script")
     assert "校验通过" in save_diagram(page)
     page.goto(draft_url)
     change = page.locator('.change[data-path="processes/complaint/lawyer_complaint.bpmn"]').inner_text()
-    assert "received_at, 10)" in change and "received_at, 7)" in change
+    assert '"review", received_at) if' in change and '"referral_review", received_at) if' in change
     publish(page, draft_url, "依据新规，受理审查期限改为7个工作日")
     assert page.inner_text("#active-version") == "v2"
     shot(page, "policy-catalogue-after-publish")
@@ -107,7 +108,7 @@ def test_the_review_limit_changes_from_ten_to_seven_working_days_in_the_browser(
         versions = {c.id: c.definition.bundle.version for c in db.scalars(select(Case).where(Case.id.in_([before, after])))}
     assert versions == {before: 1, after: 2}
     page.goto(f"{live_server}/policy/diff?from=1&to=2")
-    assert "received_at, 7)" in page.inner_text("#diff")
+    assert '"referral_review", received_at) if' in page.inner_text("#diff")
     page.goto(f"{live_server}/policy/")                           # migrating the older case, on request
     page.click('.migrate-link[data-process="lawyer_complaint"]')
     row = page.locator(f'#previews tr[data-case="{before}"]')

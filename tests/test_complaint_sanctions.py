@@ -110,6 +110,7 @@ def test_penalty_without_hearing_is_decided_served_and_replied(engine, session, 
         case = noticed(engine, session, clock, LIGHT)
         notice = document_text(session, case.id, "行政处罚事先告知书")
         assert "警告、罚款（罚款人民币5000元）" in notice and "市司法局" in notice and "有权要求举行听证" not in notice
+        assert "之日起5个工作日内" in notice               # the template reads limits.statement.text from the table
         statement = task_named(session, case.id, "陈述申辩与听证申请")
         assert statement.due_at == at("2025-11-11T00:00")            # 5 working days from service: 4 … 10
         do(engine, session, case.id, "陈述申辩与听证申请", "city_worker", {

@@ -16,8 +16,8 @@ from .conftest import bundle_with
 from .helpers import raises_zh, zh
 
 PATH = "processes/complaint/lawyer_complaint.bpmn"
-TEN = b"review_deadline = add_working_days(received_at, 10)"
-SEVEN = b"review_deadline = add_working_days(received_at, 7)"
+TEN = b'review_deadline = limit_due("review", received_at)'              # 10 working days (the table)
+SEVEN = b'review_deadline = limit_due("referral_review", received_at)'   # 7 working days
 
 
 def publish_with(session, engine, files: dict[str, bytes]):

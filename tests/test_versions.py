@@ -14,8 +14,8 @@ from engine.runtime import cases
 from .helpers import zh
 
 REVIEW_FILE = "processes/complaint/lawyer_complaint.bpmn"
-SEVEN = b"review_deadline = add_working_days(received_at, 7)"
-TEN = b"review_deadline = add_working_days(received_at, 10)"
+SEVEN = b'review_deadline = limit_due("referral_review", received_at)'   # 7 working days
+TEN = b'review_deadline = limit_due("review", received_at)'              # 10 working days (the table)
 
 
 def edit(content: bytes, old: bytes, new: bytes) -> bytes:
@@ -76,7 +76,7 @@ def test_the_diff_names_changed_expressions_and_form_fields(session, engine, dep
     assert found["forms/complaint/new_table.csv"].status == "added"
     script = next(c for c in found[REVIEW_FILE].changed if any(zh(a[0]) == "脚本" for a in c.aspects))
     name, old, new = next(a for a in script.aspects if zh(a[0]) == "脚本")
-    assert "received_at, 10)" in old and "received_at, 7)" in new
+    assert '"review", received_at)' in old and '"referral_review", received_at)' in new
     assert [c.key for c in found[form].added] == ["note_x"] and found[form].added[0].label == "备注"
     assert found[REVIEW_FILE].added == found[REVIEW_FILE].removed == []
 

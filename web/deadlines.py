@@ -13,6 +13,7 @@ from engine.time import as_moment, day_of
 
 from engine.work import casework, plain
 
+from .database import session
 from .workflow import engine
 
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline_date"] = deadline_date
     app.jinja_env.globals["working_days_left"] = working_days_left
     app.jinja_env.globals["task_limit"] = task_limit
+    app.jinja_env.globals["step_limit"] = step_limit
 
 
 def deadline_day(due: datetime | str) -> date:
@@ -56,5 +58,12 @@ def task_limit(task, data: dict | None = None) -> dict | None:
     limit = plain.enclosing_limit(engine(), task, data)
     if limit is None:
         return None
-    basis = casework.element_documentation(engine(), task.case).get(limit["element"]) if limit["element"] else None
+    row = step_limit(task, limit["element"]) if limit["element"] else None
+    basis = row["basis"] if row else (
+        casework.element_documentation(engine(), task.case).get(limit["element"]) if limit["element"] else None)
     return {**limit, "basis": basis}
+
+
+def step_limit(task, element: str | None = None) -> dict | None:
+    """The row of the limits table a step names (`limit`): `{name, label, value, unit, text, starts, basis}`."""
+    return casework.step_limits(engine(), session(), task.case).get(element or task.element_id)

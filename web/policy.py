@@ -19,7 +19,7 @@ from engine.definitions import bundle_diff, bundles, drafts, report_schema, stan
 from engine.records import directory
 from engine.runtime import migration
 
-from . import formfields, modeler_data, policy_reports, policy_standards, uploads
+from . import formfields, modeler_data, policy_limits, policy_reports, policy_standards, uploads
 from . import policy_tables                          # the decision-table editor (dmn-js)
 from .auth import is_policy, policy_required
 from .jsonio import read_body
@@ -32,6 +32,7 @@ from .engine_text import engine_text, field_name
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 bp.register_blueprint(policy_standards.bp)          # policy.standards.*: the standard editor and its workbooks
 bp.register_blueprint(policy_reports.bp)            # policy.reports.*: new report definitions
+bp.register_blueprint(policy_limits.bp)             # policy.limits.*: the limits table editor
 
 
 def init_app(app: Flask) -> None:

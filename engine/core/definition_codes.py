@@ -318,4 +318,21 @@ DEFINITION_CODES = {
                             "found: {value}",
     "reportdef.tree_measure": "an organisation chart (orgTree) needs a report grouped by @org and one of its rates "
                               "(rate, on_time or ratio); {name} is not",
+    "limits.not_utf8": "a limits table must be UTF-8: byte {byte} onwards cannot be read as UTF-8",
+    "limits.not_json": "the limits table is not valid JSON: {detail}",
+    "limits.too_deep": "the limits table nests too deep (at most {limit} levels)",
+    "limits.invalid": "the limits table does not fit its schema ({where}): {detail}",
+    "limits.duplicate": "row {row}: the limit {name} is already row {other}",
+    "limits.unit": "row {row} ({name}): unknown unit {unit}; use one of {units}",
+    "limits.negative": "row {row} ({name}): the value may not be negative ({value})",
+    "limits.basis_unknown": "row {row} ({name}): the basis cites {title}, which is not in forms/legal_sources.json",
+    "limits.basis_missing": "row {row} ({name}): the basis must cite a source of forms/legal_sources.json "
+                            "(its title in book-title marks) or say {local}",
+    "limits.unknown_name": "the limit {name} is not a row of {table}",
+    "diff.limit_label": "label",
+    "diff.limit_value": "value",
+    "diff.limit_unit": "unit",
+    "diff.limit_starts": "starts",
+    "diff.limit_rolls_over": "rolls over to the next working day",
+    "diff.limit_basis": "legal basis",
 }

@@ -359,5 +359,6 @@ CODES = {
     "trial.no_timer": "no timer is waiting",
     "trial.task_not_open": "the task {task} is not open (open: {open})",
     "trial.not_candidate": "{user} may not do the task {task}",
+    "context.no_limit": "{helper}: the limit {name} is not a row of {table}",
     **DEFINITION_CODES,
 }

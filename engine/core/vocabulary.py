@@ -122,6 +122,15 @@ RECIPIENT_SYNTAX = "recipients"
 SCENARIO_FILE = "scenarios/*.json"
 # Fields shown only when another field has a value (issue 21, the form editor).
 SHOWN_WHEN_KEYWORD = "x-shownWhen"
+# Time limits as a table (issue 21).
+LIMITS_FILE = "limits.json"          # forms/<folder>/limits.json: the limits of the diagrams in processes/<folder>/
+LIMIT_PROPERTY = "timeLimit"
+LIMIT_DUE_HELPER = "limit_due"
+LIMIT_BEFORE_HELPER = "limit_before"
+LIMIT_VALUE_HELPER = "limit_value"
+LIMIT_CLOCK_HELPER = "limit_clock"
+LIMIT_PLACEHOLDER = "{limit:"         # in a form's text: {limit:name} (the value) or {limit:name.text} (value and unit)
+LIMIT_PLACEHOLDER_KEYWORD = "{limit:name}"
 
 
 @dataclass(frozen=True)
@@ -336,6 +345,27 @@ TERMS: tuple[Term, ...] = (
     Term(SHOWN_WHEN_KEYWORD, FORM_FIELD, "`{field: value or [values], …}`",
          "on a top-level field: the field is shown only while each named field of the form has that value (one "
          "of those values; for a multiple choice, holds one); a hidden field is neither required nor stored"),
+    # Issue 21, time limits as a table.
+    Term(LIMITS_FILE, FILE, "JSON (`forms/<folder>/limits.json`)",
+         "the time limits of the diagrams in `processes/<folder>/`: rows of `name`, `label`, `value`, `unit` "
+         "(`working_days`, `days`, `hours`), `starts`, `rolls_over` (a last day on a rest day rolls to the next "
+         "working day) and `basis` (a source of `forms/legal_sources.json` in 《》 with its article, or 本地设定), "
+         "and `units`, the words `{limit:name.text}` puts after a value; "
+         "a Word template reads them as `limits.<name>.value`, `.text`, `.basis`"),
+    Term(LIMIT_DUE_HELPER, HELPER, "`(name, start)`",
+         "the due moment of the limit `name` of the process's table counted from `start`, by the row's unit and "
+         "roll-over rule"),
+    Term(LIMIT_BEFORE_HELPER, HELPER, "`(name, deadline)`",
+         "the moment the limit `name` before `deadline` (e.g. a reminder 2 working days before it)"),
+    Term(LIMIT_VALUE_HELPER, HELPER, "`(name)`", "the value of the limit `name` (a number of its unit)"),
+    Term(LIMIT_CLOCK_HELPER, HELPER, "`(name)`",
+         "the unit `clock_remaining` and `clock_resume` take for the limit `name` (`working`, `days` or `calendar`)"),
+    Term(LIMIT_PROPERTY, TASK, "a limit's name",
+         "the row of the process's limits table the step's due time follows: the task page shows its label, value "
+         "and legal basis beside the deadline"),
+    Term(LIMIT_PLACEHOLDER_KEYWORD, FORM_FIELD, "`{limit:name}`, `{limit:name.text}`",
+         "in a form's title or description, or a step's documentation: the limit's value (`.text`: value and the "
+         "table's word for its unit, e.g. 10个工作日), so a label follows the table"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

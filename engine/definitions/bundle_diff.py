@@ -11,6 +11,7 @@ from lxml import etree
 
 from ..core.messages import Msg
 from .dmn_checks import tables as decision_tables
+from .limit_tables import is_limits_path
 from .standards import is_standard_path
 
 WATCHED_CHILDREN = {  # child elements whose text is the behaviour policy staff change, with the aspect they are
@@ -63,6 +64,8 @@ def diff(before: dict[str, bytes], after: dict[str, bytes]) -> list[FileDiff]:
                 _compare(_fields(before[path]), _fields(after[path]), found)
             elif is_standard_path(path):
                 _compare(_standard_parts(before[path]), _standard_parts(after[path]), found)
+            elif is_limits_path(path):
+                _compare(_limit_rows(before[path]), _limit_rows(after[path]), found)
             out.append(found)
     return out
 
@@ -251,3 +254,20 @@ def rule_summary(cells, results) -> str:
         conditions.append(f"{column.label} {text}" if operator else f"{column.label} = {text}")
     outputs = ", ".join(text for _, text in results if text)
     return f"{'; '.join(conditions) or ANY_VALUE} → {outputs or ANY_VALUE}"
+# --- limits tables: each row by name, with its value, unit, roll-over rule, start and basis.
+_LIMIT_ASPECTS = (("label", "diff.limit_label"), ("value", "diff.limit_value"), ("unit", "diff.limit_unit"),
+                  ("rolls_over", "diff.limit_rolls_over"), ("starts", "diff.limit_starts"),
+                  ("basis", "diff.limit_basis"))
+
+
+def _limit_rows(content: bytes) -> dict[str, Change]:
+    """Each row of a limits table by name, with the cells policy staff change."""
+    try:
+        table = json.loads(content)
+    except ValueError:
+        return {}
+    rows = table.get("limits") if isinstance(table, dict) else None
+    return {row["name"]: Change(row["name"], str(row.get("label", row["name"])), "limit",
+                                [(Msg(code), _shown(row.get(key)), None) for key, code in _LIMIT_ASPECTS])
+            for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, dict) and isinstance(row.get("name"), str)}

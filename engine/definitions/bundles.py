@@ -14,6 +14,7 @@ from ..core.models import AuditEvent, Bundle, BundleFile, ProcessDefinition, Pub
 from ..core.recipients import KnownPeople
 from .ledger_schema import is_ledger_path
 from .registry_schema import is_registry_path
+from .limit_tables import is_limits_path
 from .report_schema import is_report_path
 from .standards import is_standard_path
 from .validation import parse_bundle
@@ -30,6 +31,8 @@ def _kind(path: str) -> str:
         return "report"
     if is_registry_path(path):
         return "registry"
+    if is_limits_path(path):
+        return "limits"
     for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".schema.json", "form"), (".ui.json", "ui")):
         if path.endswith(suffix):
             return kind

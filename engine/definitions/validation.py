@@ -32,6 +32,7 @@ from .recipient_checks import recipient_problems
 from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .registry_schema import check_registries
+from .limit_tables import check_limit_tables, reference_problems as limit_reference_problems
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
@@ -53,6 +54,7 @@ class ParsedBundle:
     standards: dict[str, dict] = field(default_factory=dict)       # path -> scoring standard
     ledgers: dict[str, dict] = field(default_factory=dict)         # path -> ledger definition
     reports: dict[str, dict] = field(default_factory=dict)         # path -> report definition
+    limits: dict[str, dict] = field(default_factory=dict)          # path -> limits table
 
 
 def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
@@ -65,12 +67,14 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
     lines: dict[tuple[str, str], int] = {}         # (file, element id) -> line: ids are unique per file only
     process_nodes: dict[str, tuple[str, etree._Element]] = {}
     flows: dict[tuple[str, str, str], str] = {}     # (file, gateway, condition text) -> sequence flow id
+    trees: dict[str, etree._Element] = {}
     for path in sorted(files):
         if not path.endswith((".bpmn", ".dmn")):
             continue
         tree = _parse_xml(path, files[path], problems)
         if tree is None:
             continue
+        trees[path] = tree
         for el in tree.iter():
             if isinstance(el.tag, str) and el.get("id"):
                 lines.setdefault((path, el.get("id")), el.sourceline)
@@ -109,6 +113,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
     bundle.reports.update(check_reports(files, problems))
     check_registries(files, problems)
     problems.extend(reference_problems(bundle.forms, bundle.standards, files))
+    bundle.limits.update(check_limit_tables(files, problems))
+    problems.extend(limit_reference_problems(files, bundle.limits, trees))
     if diagrams_broken:         # unparsed diagrams would only add follow-on noise; bad forms do not stop the rest
         return bundle, problems
     where = _Locator(lines, flows)

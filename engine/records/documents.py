@@ -18,6 +18,7 @@ from ..core.messages import Msg
 from ..core.models import Organization
 from ..core.values import plain
 from ..definitions.bundles import bundle_file
+from ..definitions.limit_tables import bundle_rows, template_context
 from ..time.workdays import CHINA_TZ
 from .document_worker import Limits, TemplateFailed, fill_in_child
 from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
@@ -52,6 +53,9 @@ def handle_document(instance, payload) -> None:
                "today": now.astimezone(CHINA_TZ).date().isoformat()}
     name = str(payload["name"])
     bundle_id = instance.engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
+    rows = bundle_rows(instance.engine.limit_tables, session, bundle_id, case.definition.file_path)[1]
+    if rows:        # a template reads limits.<name>.value, .text, .basis: the case's own version's table
+        context.setdefault("limits", template_context(rows))
     instance.insert(INSERT_DOCUMENT, {
         "case_id": case.id, "bundle_id": bundle_id, "name": name, "template": f"forms/{payload['template']}",
         "filename": f"{case.business_number or case.id}-{name}.docx", "status": "pending", "context": plain(context),

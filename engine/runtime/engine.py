@@ -28,6 +28,7 @@ from .campaigns import handle_start_cases
 from .case_context import HELPERS as CASE_HELPERS
 from .draw_context import HELPERS as DRAW_HELPERS
 from .ledger_context import HELPERS as LEDGER_HELPERS
+from .limit_context import HELPERS as LIMIT_HELPERS
 from .case_messages import handle_case_message
 from .standard_context import HELPERS as STANDARD_HELPERS
 from .state import StateCodec
@@ -61,7 +62,7 @@ class Engine:
         self.calendar = calendar or WorkCalendar()
         self.limits = limits or Limits()
         self.sandbox = Sandbox({**diagram_helpers(self.calendar, clock), **CASE_HELPERS, **DRAW_HELPERS,
-                                **LEDGER_HELPERS, **STANDARD_HELPERS, **(helpers or {})},
+                                **LEDGER_HELPERS, **STANDARD_HELPERS, **LIMIT_HELPERS, **(helpers or {})},
                                self.limits)
         self.script_engine = TaskScriptEngine(SandboxEnvironment(self.sandbox), self.limits.max_instances,
                                               getattr(clock, "moment_at", None))   # a clock of its own (trial)
@@ -69,6 +70,7 @@ class Engine:
         self.clock = clock
         self.forms = FormCache(today=self.today, calendar=self.calendar)
         self.standards = StandardCache()
+        self.limit_tables: dict[tuple[int, str], dict] = {}     # (bundle id, path) -> limit rows; bundles never change
         self.step_budget = step_budget
         # Participants of a campaign started with shared round trips (campaigns.py); off: one start_case each.
         self.batch_starts = batch_starts

@@ -359,7 +359,8 @@ class Instance:
     def _due(self, task, now):
         """A task's due moment (its due expression, else its deadline timer) and whether it is provisional."""
         expression = _properties(task.task_spec).get(DUE_PROPERTY)
-        value = self.engine.script_engine.evaluate(task, expression) if expression else _attached_deadline(task)
+        with running(self):         # a due expression may call helpers that read the case (the limits table)
+            value = self.engine.script_engine.evaluate(task, expression) if expression else _attached_deadline(task)
         if not value:
             return None, False
         try:

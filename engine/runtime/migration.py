@@ -23,6 +23,7 @@ from ..core.models import Case, HumanTask, ProcessDefinition
 from ..core.recipients import role_of
 from ..core.vocabulary import DUE_PROPERTY, FORM_PROPERTY
 from ..records.history import case_path
+from .case_context import running
 from .cases import case_tasks, mutate_case
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -68,18 +69,22 @@ def preview(engine, session: Session, case: Case, target: ProcessDefinition) -> 
         out.reasons.append(Msg("migration.same_version"))
         return out
     workflow = _fresh_copy(engine, session, case)
-    before = _deadlines(engine, workflow)
+    with running(_Reading(engine, session, case, case.definition)):
+        before = _deadlines(engine, workflow)
     try:
-        _migrate(engine, session, case, workflow, target, out)
+        with running(_Reading(engine, session, case, target)):
+            _migrate(engine, session, case, workflow, target, out)
     except Exception as exc:       # a failure in a dry run is a reason, never a crash of the preview page
         out.reasons.append(Msg("migration.dry_run_failed", detail=_detail(exc)))
     if not out.reasons:
         try:
-            workflow.do_engine_steps()          # as the real move does: reset timers wait again, newly due
+            with running(_Reading(engine, session, case, target)):
+                workflow.do_engine_steps()      # as the real move does: reset timers wait again, newly due
         except Exception as exc:
             out.reasons.append(Msg("migration.cannot_continue", detail=_detail(exc)))
             return out
-        after = _deadlines(engine, workflow)
+        with running(_Reading(engine, session, case, target)):
+            after = _deadlines(engine, workflow)
         out.deadline_changes = [(name, before.get(name), after.get(name))
                                 for name in sorted(set(before) | set(after), key=_by_step)
                                 if before.get(name) != after.get(name)]
@@ -100,7 +105,8 @@ def migrate(engine, session: Session, case_id: int, target: ProcessDefinition, *
 
     def change(instance) -> None:
         report = Preview(case.id, case.business_number, from_version, target.bundle.version, True)
-        _migrate(engine, session, case, instance.workflow, target, report)
+        with running(_Reading(engine, session, case, target)):
+            _migrate(engine, session, case, instance.workflow, target, report)
         if report.reasons:
             raise InvalidState(Msg("migration.refused", reasons=report.reasons), case=case_id)
         case.definition = target           # the relationship, so the loaded object follows too
@@ -114,6 +120,24 @@ def migrate(engine, session: Session, case_id: int, target: ProcessDefinition, *
 
     engine.forget(case_id)
     return mutate_case(engine, session, case, actor, change, statuses=MIGRATABLE)
+
+
+class _OnVersion:
+    """A case as the helpers diagrams call read it, on another version of its process (a dry run reads the
+    target version's tables, e.g. its limits)."""
+
+    def __init__(self, case: Case, definition: ProcessDefinition):
+        self._case, self.definition, self.definition_id = case, definition, definition.id
+
+    def __getattr__(self, name):
+        return getattr(self._case, name)
+
+
+class _Reading:
+    """What the case helpers read while a migration evaluates diagram code outside a run."""
+
+    def __init__(self, engine, session: Session, case: Case, definition: ProcessDefinition):
+        self.engine, self.session, self.case = engine, session, _OnVersion(case, definition)
 
 
 # ---------------------------------------------------------------- the migration itself

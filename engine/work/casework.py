@@ -8,19 +8,21 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, User
 from ..core.scope import organization as scoped_organization, reads_only, scoped
 from ..core.vocabulary import (
-    CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, OFFER_WHEN_PROPERTY, RELATED_PROPERTY,
-    SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
+    CALLABLE_ONLY_PROPERTY, FIELD_LABELS_PROPERTY, LEADER_PROPERTY, LIMIT_PROPERTY, OFFER_WHEN_PROPERTY,
+    RELATED_PROPERTY, SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
 )
 from ..definitions.bundles import bundle_file, latest_definitions
+from ..definitions.limit_tables import fill_placeholders, template_context
 from ..runtime.cases import send_message, start_case, waiting_messages
 from ..runtime.instance import latest_data
+from ..runtime.limit_context import case_limits
 
 _TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 
@@ -32,10 +34,40 @@ def form_schema(engine, session: Session, task: HumanTask) -> dict | None:
     case = task.case
     bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
     path = f"forms/{task.form}"
-    return engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path)).schema
+    schema = engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path)).schema
+    return with_limits(engine, session, case, schema)
+
+
+def with_limits(engine, session: Session, case: Case, value):
+    """A form (or text) with its `{limit:name}` placeholders filled from the case's limits table."""
+    if "{limit:" not in json.dumps(value, ensure_ascii=False):
+        return value
+    return fill_placeholders(value, case_limits(engine, session, case)[1])
+
+
+def limit_views(engine, session: Session, case: Case) -> dict[str, dict]:
+    """The rows of the case's limits table as pages and templates read them, by name."""
+    return template_context(case_limits(engine, session, case)[1])
+
+
+def step_limits(engine, session: Session, case: Case) -> dict[str, dict]:
+    """The limit row each step of the case's diagram names with the property `limit`, by element id."""
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    views = None
+    found = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            name = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get(LIMIT_PROPERTY)
+            if name and getattr(task_spec, "bpmn_id", None):
+                views = views if views is not None else limit_views(engine, session, case)
+                if name.strip() in views:
+                    found[task_spec.bpmn_id] = {"name": name.strip(), **views[name.strip()]}
+    return found
+
 
 def element_documentation(engine, case: Case) -> dict[str, str]:
-    """Each element's documentation in the case's diagram (for a deadline: its legal basis), by element id."""
+    """Each element's documentation in the case's diagram (for a deadline: its legal basis), by element id, with
+    `{limit:name}` filled from the case's limits table."""
     spec, subs = engine.specs(case.definition_id, lambda: case.definition)
     found = {}
     for process in (spec, *subs.values()):
@@ -43,6 +75,11 @@ def element_documentation(engine, case: Case) -> dict[str, str]:
             text = getattr(task_spec, "documentation", None)
             if text and getattr(task_spec, "bpmn_id", None):
                 found[task_spec.bpmn_id] = text
+    if any("{limit:" in text for text in found.values()):
+        session = object_session(case)
+        if session is not None:
+            rows = case_limits(engine, session, case)[1]
+            found = {key: fill_placeholders(text, rows) for key, text in found.items()}
     return found
 
 def case_data(engine, session: Session, case: Case) -> dict:

@@ -27,6 +27,7 @@ from ..core.vocabulary import (
 )
 from ..definitions import forms
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
+from ..definitions.limit_tables import bundle_rows, fill_placeholders
 from ..definitions.number_patterns import typed_candidates
 from ..definitions.public_documents import public_document_entries
 from ..records import attachments, documents
@@ -52,7 +53,11 @@ def public_form(engine, session: Session, process_key: str) -> tuple[ProcessDefi
         raise NotFound(Msg("portal.no_online"), process=process_key)
     full = f"forms/{path}"
     load = lambda: bundle_file(session, definition.bundle_id, full)  # noqa: E731
-    return definition, engine.forms.validator(definition.bundle_id, full, load).schema
+    schema = engine.forms.validator(definition.bundle_id, full, load).schema
+    if "{limit:" in json.dumps(schema, ensure_ascii=False):
+        schema = fill_placeholders(schema, bundle_rows(engine.limit_tables, session, definition.bundle_id,
+                                                       definition.file_path)[1])
+    return definition, schema
 
 
 def receiving_organizations(session: Session, definition: ProcessDefinition) -> list[Organization]:

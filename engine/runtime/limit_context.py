@@ -1,0 +1,68 @@
+"""The limit helpers diagrams call (`limit_due`, `limit_before`, `limit_value`, `limit_clock`): they read the
+limits table of the running case's bundle version (`forms/<folder>/limits.json` beside the case's diagram), so a
+limit is one cell of a table, not a number inside a script."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from ..core.messages import Msg
+from ..core.models import Case
+from ..core.vocabulary import LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_VALUE_HELPER
+from ..definitions.limit_tables import bundle_rows, unit_clock
+from ..time.workdays import CHINA_TZ, as_moment
+from .case_context import _instance
+
+
+def case_limits(engine, session: Session, case: Case) -> tuple[str, dict[str, dict]]:
+    """The path of the case's limits table and its rows by name (none when its bundle has no table)."""
+    definition = case.definition
+    bundle_id = engine.properties(case.definition_id, lambda: definition)["bundle_id"]
+    return bundle_rows(engine.limit_tables, session, bundle_id, definition.file_path)
+
+
+def _row(helper: str, name) -> tuple[object, dict]:
+    instance = _instance()
+    path, rows = case_limits(instance.engine, instance.session, instance.case)
+    row = rows.get(str(name))
+    if row is None:
+        raise ValueError(Msg("context.no_limit", helper=helper, name=str(name)[:80], table=path))
+    return instance.engine, row
+
+
+def _shift(engine, row: dict, moment, sign: int) -> str:
+    calendar, n = engine.calendar, sign * int(row["value"])
+    if row["unit"] == "working_days":
+        due = calendar.add_working_days(moment, n)
+    elif row["unit"] == "hours":
+        due = as_moment(moment) + timedelta(hours=n)
+    else:
+        due = calendar.add_days(moment, n, extend_over_holidays=bool(row.get("rolls_over")))
+    return due.astimezone(CHINA_TZ).isoformat()
+
+
+def limit_due(name, start) -> str:
+    """The due moment of the limit `name` counted from `start`, by the row's unit and roll-over rule."""
+    engine, row = _row(LIMIT_DUE_HELPER, name)
+    return _shift(engine, row, start, 1)
+
+
+def limit_before(name, deadline) -> str:
+    """The moment the limit `name` before `deadline` (a reminder's moment)."""
+    engine, row = _row(LIMIT_BEFORE_HELPER, name)
+    return _shift(engine, row, deadline, -1)
+
+
+def limit_value(name) -> int:
+    """The value of the limit `name`, in its unit."""
+    return int(_row(LIMIT_VALUE_HELPER, name)[1]["value"])
+
+
+def limit_clock(name) -> str:
+    """The unit `clock_remaining`/`clock_resume` take for the limit `name`: working, days or calendar."""
+    return unit_clock(_row(LIMIT_CLOCK_HELPER, name)[1])
+
+
+HELPERS = {LIMIT_DUE_HELPER: limit_due, LIMIT_BEFORE_HELPER: limit_before, LIMIT_VALUE_HELPER: limit_value,
+           LIMIT_CLOCK_HELPER: limit_clock}
