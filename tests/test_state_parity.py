@@ -143,10 +143,13 @@ def test_timers_multi_instance_and_subprocesses_restore_as_spiffworkflow_restore
     assert {"Timer_wait", "Task_many", "Inner_task", "Child_task", "Sub_inner", "child_flow"} <= seen
 
 
-def test_the_complaint_procedure_restores_as_spiffworkflow_restores_it(engine):
-    spec, subs = _parsed(_shipped("complaint"), "lawyer_complaint")
-    workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
-    workflow.do_engine_steps()
+def test_the_complaint_procedure_restores_as_spiffworkflow_restores_it(engine, session, complaint_setup):
+    """Started as a case (its limits, `limit_due`, are read from its bundle version while the case runs)."""
+    from engine.runtime import cases
+
+    case = cases.start_case(engine, session, "lawyer_complaint", {}, org_code="county-a", actor="xu")
+    spec, subs = engine.specs(case.definition_id, lambda: case.definition)
+    workflow = engine.load_workflow(session, case)
     _check_parity(engine, workflow, spec, subs)
     assert workflow.get_tasks(state=TaskState.READY, manual=True)
 
