@@ -216,12 +216,20 @@ def ledger() -> None:
                                               "may name organisations of that user's subtree only")
 def ledger_import_command(key: str, path: str, actor: str) -> None:
     """Import an xlsx or csv file into a ledger: all its rows, or none (exit 1, each wrong row and column listed)."""
+    done = _import_file(path, actor, lambda session, user, stream: ledger_import.import_file(
+        session, engine(), user, key, Path(path).name, stream))
+    click.echo(f"已导入 {key}：新增 {done.rows_added} 条，未变 {done.rows_unchanged} 条")
+
+
+def _import_file(path: str, actor: str, run):
+    """`run(session, actor's user, the open file)` in a session committed if it succeeds; a refusal is printed (each
+    wrong row and column) and exits 1, any other engine error exits 2, with nothing kept."""
     with _sessions()() as session:
         try:
             with open(path, "rb") as stream:
-                done = ledger_import.import_file(session, engine(), people.user_by_name(session, actor), key,
-                                                 Path(path).name, stream)
+                done = run(session, people.user_by_name(session, actor), stream)
             session.commit()
+            return done
         except ImportRefused as refused:
             session.rollback()
             click.echo(engine_text(refused), err=True)
@@ -232,7 +240,6 @@ def ledger_import_command(key: str, path: str, actor: str) -> None:
             session.rollback()
             click.echo(engine_text(exc), err=True)
             sys.exit(2)
-        click.echo(f"已导入 {key}：新增 {done.rows_added} 条，未变 {done.rows_unchanged} 条")
 
 
 # Registries as data (issue 21).
@@ -250,23 +257,9 @@ def registry_import_command(kind: str, path: str, actor: str) -> None:
     and column listed); importing the same file again changes nothing."""
     from engine.records import registry_import
 
-    with _sessions()() as session:
-        try:
-            with open(path, "rb") as stream:
-                done = registry_import.import_file(session, engine(), people.user_by_name(session, actor), kind,
-                                                   Path(path).name, stream)
-            session.commit()
-        except ImportRefused as refused:
-            session.rollback()
-            click.echo(engine_text(refused), err=True)
-            for error in refused.errors:
-                click.echo(f"  第 {error.row} 行 {error.column}：{engine_text(error)}", err=True)
-            sys.exit(1)
-        except EngineError as exc:
-            session.rollback()
-            click.echo(engine_text(exc), err=True)
-            sys.exit(2)
-        click.echo(f"已导入 {kind}：新增 {done['added']} 条，更新 {done['updated']} 条，未变 {done['unchanged']} 条")
+    done = _import_file(path, actor, lambda session, user, stream: registry_import.import_file(
+        session, engine(), user, kind, Path(path).name, stream))
+    click.echo(f"已导入 {kind}：新增 {done['added']} 条，更新 {done['updated']} 条，未变 {done['unchanged']} 条")
 
 
 @registry.command("template")
