@@ -1,7 +1,7 @@
 """Recipients: who a `notify`, a `copy` or a task's lane names, written the same way everywhere and read here only.
 
     角色                      the role's holders in the case's organisation (`lane:角色` and `role:角色` say the same)
-    角色@机构代码              the role's holders in the organisation with that code (e.g. `投诉受理@city-bar`)
+    角色@机构代码              the role's holders in the organisation with that code (e.g. `受理人员@org-x`)
     角色@field:数据名          ... in the organisation whose code the case's data holds under that name
     角色@parent               ... in the parent of the case's organisation
     user:用户名               one person

@@ -330,7 +330,7 @@ TERMS: tuple[Term, ...] = (
          "`task:任务编号`",
          "how `notify` and `copy` (`to`) and a task's lane name people, alike: a role's holders (by name or code) in "
          "the case's organisation (`lane:角色` says the same), in the organisation with that code (e.g. "
-         "`投诉受理@city-bar`), in the organisation whose code the case's data holds under that name, or in the parent "
+         "`受理人员@org-x`), in the organisation whose code the case's data holds under that name, or in the parent "
          "of the case's organisation; one person; a task's holders (its assignee, else its candidates; once done, who "
          "completed it). A lane's tasks go to that role in that organisation (`lane_orgs` still overrides), whose "
          "holders may then see the case. Validation reports an address it cannot read, a task that is no user task "

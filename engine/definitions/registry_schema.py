@@ -1,5 +1,5 @@
-"""Registries as data: a bundle file `forms/**/*.registry.json` declares a directory's fields (a lawyer's licence,
-firm and position; an inspector's organisation and recusals), the headers its entries' key, name and organisation
+"""Registries as data: a bundle file `forms/**/*.registry.json` declares a directory's fields (an entry's number,
+the entry it belongs to, its marks and references), the headers its entries' key, name and organisation
 take in a workbook, and the roles that may edit it. Deploy checks each one against the JSON Schema below and then
 for what a schema cannot say (a field or header named twice, labels that do not match the values, a pattern RE2
 cannot run); each problem names the file, the JSON pointer and the line."""

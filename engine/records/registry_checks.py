@@ -24,7 +24,7 @@ class Checker:
 
     def __init__(self, session: Session, registry: dict, pending: set[str] | None = None):
         self.session, self.registry = session, registry
-        self.pending = pending or set()        # keys an import adds in the same file (a lawyer's new firm)
+        self.pending = pending or set()        # keys an import adds in the same file (a new entry another row names)
         self._orgs: dict[str, tuple[int, str]] | None = None
 
     def entry(self, values: dict, *, new: bool) -> dict:

@@ -3,7 +3,7 @@ an organisation of the reader's subtree and a period, each able to name the case
 that subtree count (the one rule of `engine/core/scope.py`); a rate whose base is empty has no value (shown as
 no data), never a division by zero; so has a mean with nothing recorded. A field's `sum`, `mean` and `ratio`
 (one field's sum over another's) read numbers the cases report (a key of an object field: `area_scores.A`); a `sum`
-or `mean` of `tasks` is the time the cases spent in those steps (open ones up to now), e.g. the days a complaint
+or `mean` of `tasks` is the time the cases spent in those steps (open ones up to now), e.g. the days a case
 was suspended. A report with a ranking (考核排名) scores each row by its formula, evaluated in
 the sandbox over the row's figures, and ranks the rows; a row missing a figure the formula reads is not ranked."""
 from __future__ import annotations
