@@ -1,0 +1,100 @@
+"""A try-run's scenario as a file: `forms/<process>/scenarios/<name>.json` (the process, the organisation, the start
+moment, the steps in order, and the outcome it had when saved), checked when read, with bad input named by field
+and step; and what changed between that recorded outcome and a new run's (see trial.py)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, time
+
+from ..core.errors import DataValidationError, FieldError
+from ..core.messages import Msg
+from ..core.vocabulary import SCENARIO_FILE
+from ..time.workdays import CHINA_TZ
+
+SCENARIO_DIR = SCENARIO_FILE.split("/")[0]          # forms/<process>/scenarios/<name>.json
+SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,60}$")
+MAX_STEPS = 200
+
+
+def parse_scenario(raw: bytes | str | dict, where: str = "scenario") -> dict:
+    """A scenario from its JSON, checked: bad input is refused naming the field (and the step)."""
+    if isinstance(raw, (bytes, str)):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise _bad(where, Msg("trial.not_json", detail=str(exc))) from None
+    if not isinstance(raw, dict):
+        raise _bad(where, Msg("trial.not_object"))
+    if not isinstance(raw.get("process"), str) or not raw["process"]:
+        raise _bad("process", Msg("trial.process_required"))
+    parse_moment(raw.get("start"), "start")
+    steps = raw.get("steps", [])
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        raise _bad("steps", Msg("trial.steps_list", limit=MAX_STEPS))
+    for i, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not (step.get("advance") == "next_timer" or isinstance(step.get("task"), str)):
+            raise _bad(f"steps[{i}]", Msg("trial.bad_step"))
+        if not isinstance(step.get("values", {}), dict):
+            raise _bad(f"steps[{i}].values", Msg("trial.not_object"))
+        if step.get("at"):
+            parse_moment(step["at"], f"steps[{i}].at")
+        if "by" in step and not isinstance(step["by"], str):
+            raise _bad(f"steps[{i}].by", Msg("trial.bad_step"))
+    if not isinstance(raw.get("data", {}), dict):
+        raise _bad("data", Msg("trial.not_object"))
+    return raw
+
+
+def parse_moment(value, where: str) -> datetime:
+    """A moment of a scenario: an ISO date (9 a.m. China time that day) or date and time (China time if no zone)."""
+    try:
+        text = str(value or "").strip()
+        if len(text) == 10:
+            return datetime.combine(datetime.fromisoformat(text).date(), time(9), CHINA_TZ)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _bad(where, Msg("trial.bad_moment", value=str(value)[:40])) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
+
+
+def _bad(where: str, msg: Msg) -> DataValidationError:
+    return DataValidationError(Msg("trial.bad_scenario"), [FieldError(where, msg, "scenario")])
+
+
+def scenario_path(process: str, name: str) -> str:
+    """Where a scenario of a process is kept in the bundle."""
+    if not SCENARIO_NAME.match(name or ""):
+        raise _bad("name", Msg("trial.bad_name"))
+    return f"forms/{process}/{SCENARIO_DIR}/{name}.json"
+
+
+def scenario_paths(files: dict[str, bytes]) -> list[str]:
+    """The saved scenarios of a bundle's files."""
+    return sorted(p for p in files if p.startswith("forms/") and f"/{SCENARIO_DIR}/" in p and p.endswith(".json"))
+
+
+def scenario_file(scenario: dict, outcome) -> bytes:
+    """A scenario's file, with the outcome it had as the one later runs are compared with."""
+    kept = {k: scenario[k] for k in ("process", "org", "start", "data", "steps") if k in scenario}
+    kept["expected"] = outcome.summary()
+    return json.dumps(kept, ensure_ascii=False, indent=2).encode()
+
+
+def compare(expected: dict | None, outcome) -> list[dict]:
+    """What changed from a scenario's recorded outcome: `{what, item, before, after}` for each difference."""
+    if not expected:
+        return []
+    now = outcome.summary()
+    changes = []
+    for what in ("route", "open", "documents", "messages"):
+        before, after = list(expected.get(what) or []), now[what]
+        if before != after:
+            changes.append({"what": what, "item": "", "before": ", ".join(before) or "—", "after": ", ".join(after) or "—"})
+    old, new = expected.get("deadlines") or {}, now["deadlines"]
+    for name in list(old) + [n for n in new if n not in old]:
+        if old.get(name) != new.get(name):
+            changes.append({"what": "deadline", "item": name, "before": old.get(name) or "—", "after": new.get(name) or "—"})
+    if (expected.get("status") or now["status"]) != now["status"]:
+        changes.append({"what": "status", "item": "", "before": expected["status"], "after": now["status"]})
+    return changes
