@@ -14,7 +14,7 @@ from engine.core import people
 from engine.core.errors import BundleInvalid
 from engine.definitions import bundles
 from engine.runtime import cases
-from engine.work import reports
+from engine.work import report_tree, reports
 
 from .complaint_steps import accept, at, do, register, review, user
 from . import legal_aid_quality_steps as quality
@@ -190,16 +190,16 @@ def test_law_firm_scores_by_dimension_veto_hits_and_re_inspection(engine, sessio
     with time_machine.travel(at("2025-11-28T09:00"), tick=True):
         law_firm.sweep(engine, session)                 # both publicities are over: F-0001 and F-0003 are named
     acceptance = reports.report(session, user(session, "qian"), "law_firm_acceptance")
-    tree = reports.org_tree(session, user(session, "qian").org, acceptance)
+    tree = report_tree.org_tree(session, user(session, "qian").org, acceptance)
     assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("city", 2, 3)
     counties = {c.code: c for c in tree.children}
     assert counties["county-a"].figure.value == 0.5 and counties["county-b"].figure.value == 1.0
     assert counties["city-bar"].figure.value is None and counties["city-bar"].children == []    # 无数据
     assert {f.code: f.figure.value for f in counties["county-a"].children} == {"F-0001": 1.0, "F-0002": 0.0}
-    own = reports.org_tree(session, user(session, "a_affairs").org, acceptance)    # county A's own subtree only
+    own = report_tree.org_tree(session, user(session, "a_affairs").org, acceptance)    # county A's own subtree only
     assert (own.code, own.figure.denominator, [c.code for c in own.children]) == ("county-a", 2, ["F-0001", "F-0002"])
     scores = reports.report(session, user(session, "qian"), "law_firm_scores")
-    assert reports.org_tree(session, user(session, "qian").org, scores) is None           # a report without orgTree
+    assert report_tree.org_tree(session, user(session, "qian").org, scores) is None           # a report without orgTree
 
 
 def _institution(code: str, name: str, county: str) -> dict:

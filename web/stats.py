@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from engine.core import scope
 from engine.definitions import bundles
-from engine.work import bottlenecks, reports
+from engine.work import bottlenecks, report_tree, reports
 
 from . import stats_export, stats_view
 from .auth import login_required
@@ -54,7 +54,7 @@ def _computed(definition: dict, filters: dict) -> dict:
     result = reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
                              since=filters["since"], until=filters["until"])
     shown = stats_view.present(session(), result, filters)
-    shown["tree"] = stats_view.tree(definition, reports.org_tree(session(), result.root, definition, since=result.since,
+    shown["tree"] = stats_view.tree(definition, report_tree.org_tree(session(), result.root, definition, since=result.since,
                                                                  until=result.until), filters)
     return shown
 

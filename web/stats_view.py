@@ -169,7 +169,7 @@ def heat(figures, attribute: str) -> list[dict]:
 
 
 def tree(definition: dict, node, filters: dict) -> dict | None:
-    """A report's organisation chart (`orgTree`, from `reports.org_tree`) as the page draws it: each organisation
+    """A report's organisation chart (`orgTree`, from `report_tree.org_tree`) as the page draws it: each organisation
     with its rate in percent (None: 无数据), the rate as text and the cases behind it (the root: the whole
     subtree, as the total row)."""
     if node is None:

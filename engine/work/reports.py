@@ -8,7 +8,6 @@ was suspended. A report with a ranking (考核排名) scores each row by its for
 the sandbox over the row's figures, and ranks the rows; a row missing a figure the formula reads is not ranked."""
 from __future__ import annotations
 
-import ast
 import json
 import math
 from dataclasses import dataclass, field
@@ -17,18 +16,17 @@ from datetime import date, datetime, timezone
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import NotFound, SandboxError
+from ..core.errors import NotFound
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, Organization, User
-from ..core.scope import organization, path_within
+from ..core.scope import organization
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
-from ..sandbox import Sandbox
 from . import report_sql as sql
+from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
 
 _LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (a bundle version never changes;
                                            # ids repeat across databases, hashes do not)
-_FORMULAS = Sandbox()                      # a ranking formula sees only the row's figures, each run in its own scope
 TASK_KINDS = ("on_time", "duration", "overdue")
 FIELD_KINDS = ("sum", "mean", "ratio")     # of a numeric field; `sum` and `mean` of `tasks`: the time spent in them
 
@@ -54,17 +52,6 @@ class Group:
     figures: dict[str, Figure] = field(default_factory=dict)
     score: float | None = None
     rank: int | None = None
-
-
-@dataclass
-class TreeNode:
-    """One organisation of an organisation chart (`orgTree`): the report's one figure over its subtree, and the
-    organisations right below it."""
-
-    code: str
-    name: str
-    figure: Figure
-    children: list[TreeNode] = field(default_factory=list)
 
 
 @dataclass
@@ -134,10 +121,10 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
-    measured = _case_measures(session, dialect, definition, root, since, until)
+    measured = case_measures(session, dialect, definition, root, since, until)
     for measure in definition["measures"]:
         if measure["kind"] in TASK_KINDS:
-            measured[measure["name"]] = _task_measure(session, dialect, definition, measure, root, since, until, now)
+            measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
         elif measure["kind"] in FIELD_KINDS and "tasks" in measure:
             measured[measure["name"]] = _time_in(session, dialect, definition, measure, root, since, until, now)
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
@@ -147,83 +134,15 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     groups = _groups(definition, root, children, rows, since, until)
     for group in groups:
         found = rows.get(group.key, {})
-        group.figures = {m["name"]: _figure(m, found.get(m["name"], [])) for m in definition["measures"]}
-    total = {m["name"]: _figure(m, [p for one in rows.values() for p in one.get(m["name"], [])])
+        group.figures = {m["name"]: figure_of(m, found.get(m["name"], [])) for m in definition["measures"]}
+    total = {m["name"]: figure_of(m, [p for one in rows.values() for p in one.get(m["name"], [])])
              for m in definition["measures"]}
     if "ranking" in definition:
         groups = ranked(definition, groups)
     return Result(definition, root, since, until, groups, total)
 
 
-TREE_KINDS = ("rate", "on_time", "ratio")     # what an organisation chart may colour its organisations by
-TREE_DEPTH = 2                                 # the root, its children and theirs (a grandchild only with figures)
-
-
-def org_tree(session: Session, root: Organization, definition: dict, *, since: date | None = None,
-             until: date | None = None, now: datetime | None = None) -> TreeNode | None:
-    """The organisation chart of a report grouped by `@org` that names a rate as its `orgTree`: the subtree of
-    `root` (which the caller has made sure the reader may see) down to TREE_DEPTH, each organisation with the
-    rate over its own subtree; a grandchild no case counts in is left out. None when the report has no chart."""
-    name = definition.get("orgTree")
-    measure = next((m for m in definition["measures"] if m["name"] == name), None)
-    if measure is None or measure["kind"] not in TREE_KINDS or definition["groupBy"] != sql.ORG:
-        return None
-    dialect = session.get_bind().dialect.name
-    now = now or datetime.now(timezone.utc)
-    only = {**definition, "measures": [measure]}
-    if measure["kind"] in TASK_KINDS:
-        by_path = _task_measure(session, dialect, only, measure, root, since, until, now)
-    else:
-        by_path = _case_measures(session, dialect, only, root, since, until)[name]
-    orgs = session.scalars(select(Organization).where(path_within(Organization.path, root.path))
-                           .order_by(Organization.path))
-    children: dict[int | None, list[Organization]] = {}
-    for org in orgs:
-        children.setdefault(org.parent_id, []).append(org)
-
-    def node(org: Organization, depth: int) -> TreeNode | None:
-        parts = [p for path, p in by_path.items() if path.startswith(org.path)]
-        if depth > 1 and not parts:
-            return None
-        below = [n for n in (node(c, depth + 1) for c in children.get(org.id, [])) if n] if depth < TREE_DEPTH else []
-        return TreeNode(org.code, org.name, _figure(measure, parts), below)
-
-    return node(root, 0)
-
-
-def ranked(definition: dict, groups: list[Group]) -> list[Group]:
-    """The rows scored by the report's ranking formula and ordered by rank (ties share a rank; rows without a
-    score come last, unranked)."""
-    ranking = definition["ranking"]
-    formula = ranking["formula"]
-    read = {n.id for n in ast.walk(ast.parse(formula.strip(), mode="eval")) if isinstance(n, ast.Name)}
-    for group in groups:
-        group.score = group.rank = None
-        values = {name: _plain(figure) for name, figure in group.figures.items() if name in read}
-        if any(v is None for v in values.values()):
-            continue
-        try:
-            score = _FORMULAS.evaluate(formula, values)
-        except SandboxError:
-            continue
-        if isinstance(score, (int, float)) and not isinstance(score, bool) and math.isfinite(score):
-            group.score = round(float(score), 2)
-    order = -1 if ranking.get("order", "desc") == "desc" else 1
-    scored = sorted((g for g in groups if g.score is not None), key=lambda g: order * g.score)
-    for n, group in enumerate(scored):
-        group.rank = scored[n - 1].rank if n and group.score == scored[n - 1].score else n + 1
-    return scored + [g for g in groups if g.score is None]
-
-
-def _plain(figure: Figure):
-    """A figure as a ranking formula reads it: a count, a share (0–1), a duration's first percentile; None when
-    there is nothing to count."""
-    if isinstance(figure.value, dict):
-        return next(iter(figure.value.values()), None)
-    return figure.value
-
-
-def _case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+def case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
     """Every count, rate and field's sum, mean or ratio of the report in one query: by measure and raw group value,
     [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`])."""
     chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")
@@ -273,7 +192,7 @@ def _time_in(session, dialect, definition, measure, root, since, until, now) -> 
     return found
 
 
-def _task_measure(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
+def task_measure(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
     """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), an
     overdue count's ([cases with such a step done late or still open past its due time at `now`]), or a
     duration's (the seconds each task took)."""
@@ -343,7 +262,7 @@ def _groups(definition, root, children, rows, since, until) -> list[Group]:
     return [Group(k) for k in keys]
 
 
-def _figure(measure: dict, parts: list) -> Figure:
+def figure_of(measure: dict, parts: list) -> Figure:
     """One measure's figure from its raw parts (one list per raw group rolled into this row)."""
     kind = measure["kind"]
     if kind in ("count", "overdue"):
