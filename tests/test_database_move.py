@@ -3,9 +3,11 @@ goes on on the new server (a step, a timer, new ids), and a second move into the
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 
 import pytest
+import time_machine
 from sqlalchemy import select, text, update
 
 from engine.core import people
@@ -141,3 +143,35 @@ def test_the_move_command_prints_each_table_and_refuses_a_second_run(county, pg_
     again = runner.invoke(main, ["move-database", "--from", source, "--to", target])
     assert again.exit_code == 1 and "目标数据库中已有数据" in again.output
     app.extensions["lawflow.sql"].dispose()
+
+
+def _inbox_numbers(url: str, username: str) -> list[str]:
+    """The business numbers a user's inbox shows, signed in through the login form with the demo password."""
+    from web import create_app
+
+    from .conftest import DEMO_MOMENT
+    from .web_helpers import login
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True})
+    try:
+        with time_machine.travel(DEMO_MOMENT, tick=False):
+            client = app.test_client()
+            assert login(client, username).status_code == 302
+            page = client.get("/inbox")
+            assert page.status_code == 200
+            return re.findall(r"〔\d{4}〕[^<\"]*?第\d+号", page.get_data(as_text=True))
+    finally:
+        app.extensions["lawflow.sql"].dispose()
+
+
+def test_the_whole_demo_moves_and_its_people_sign_in_on_postgresql(demo_sqlite, pg_url, tmp_path):
+    source = tmp_path / "demo.sqlite"
+    shutil.copy(demo_sqlite, source)
+    target = _database(pg_url, migrated=True)
+    moved = move_database(f"sqlite:///{source}", target)
+    holding = {m.table for m in moved if m.source}
+    assert all(m.source == m.target for m in moved)
+    assert {"case_instance", "human_task", "audit_event", "case_message", "random_draw", "ledger_row",
+            "directory_entry", "case_access", "notification", "case_document"} <= holding
+    numbers = _inbox_numbers(f"sqlite:///{source}", "chen")
+    assert numbers and _inbox_numbers(target, "chen") == numbers

@@ -5,11 +5,12 @@ from __future__ import annotations
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Table, func, inspect, select, text
 
-from . import case_records, ledger_records, report_records  # noqa: F401  (their tables join the metadata)
+from . import case_records, ledger_records, report_records
 from .db import alembic_config
 from .models import Base
 
 VERSION_TABLE = "alembic_version"
+RECORD_MODULES = (case_records, ledger_records, report_records)     # imported so their tables join the metadata
 
 
 def model_tables() -> list[Table]:
