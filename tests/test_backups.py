@@ -74,6 +74,10 @@ def test_a_backup_is_restored_only_into_an_empty_database_and_only_unchanged(ses
         backups.back_up(db_url, tmp_path / "backup")
     assert again.value.message_code == "backup.folder_not_empty"
 
+    with pytest.raises(InvalidState) as missing:
+        backups.back_up(f"sqlite:///{tmp_path}/none.sqlite", tmp_path / "other")
+    assert missing.value.message_code == "backup.no_database" and not (tmp_path / "none.sqlite").exists()
+
     name = next(iter(json.loads((tmp_path / "backup" / "manifest.json").read_text())["database"]))
     with open(tmp_path / "backup" / name, "ab") as damaged:
         damaged.write(b"\0")

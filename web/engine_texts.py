@@ -374,5 +374,6 @@ TEXTS = {
     "restore.no_manifest": "%(folder)s 不是 lawflow 备份（没有可读取的 manifest.json）",
     "restore.file_damaged": "备份文件 %(file)s 缺失或在备份后被改动",
     "restore.counts_differ": "恢复后的数据库与备份记录不一致：%(tables)s",
+    "backup.no_database": "%(path)s 处没有数据库文件",
     **DEFINITION_TEXTS,
 }

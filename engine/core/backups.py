@@ -138,6 +138,8 @@ def _sqlite_path(url: str) -> str:
 
 def _back_up_sqlite(url: str, target: Path) -> tuple[str | None, dict[str, int]]:
     """SQLite's online backup API: pages copied while other connections go on reading and writing."""
+    if not Path(_sqlite_path(url)).is_file():       # sqlite3 would make an empty one and back that up
+        raise InvalidState(Msg("backup.no_database", path=_sqlite_path(url)))
     source, copy = sqlite3.connect(_sqlite_path(url)), sqlite3.connect(target)
     try:
         with copy:

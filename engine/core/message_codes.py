@@ -376,5 +376,6 @@ CODES = {
     "restore.no_manifest": "{folder} is not a lawflow backup (no readable manifest.json)",
     "restore.file_damaged": "the backup's file {file} is missing or changed since the backup was made",
     "restore.counts_differ": "the restored database does not hold what the backup counted: {tables}",
+    "backup.no_database": "there is no database file at {path}",
     **DEFINITION_CODES,
 }
