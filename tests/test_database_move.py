@@ -22,7 +22,6 @@ from engine.runtime.engine import Engine
 from .conftest import ROOT
 from .running_case import assert_case_goes_on, assert_files_kept, make_running_case
 
-pytestmark = pytest.mark.postgres
 _names = itertools.count()
 
 
@@ -76,6 +75,7 @@ def _counts(url: str) -> dict[str, int]:
         sql.dispose()
 
 
+@pytest.mark.postgres
 def test_every_row_moves_and_the_case_goes_on_on_postgresql(county, pg_url):
     source, case_id = county
     target = _database(pg_url, migrated=False)           # a database just created: the move migrates it first
@@ -103,6 +103,7 @@ def test_every_row_moves_and_the_case_goes_on_on_postgresql(county, pg_url):
     assert _counts(source) == before                      # the county's file is only read
 
 
+@pytest.mark.postgres
 def test_a_second_move_into_the_same_target_is_refused_and_changes_nothing(county, pg_url):
     source, _ = county
     target = _database(pg_url, migrated=True)
@@ -115,6 +116,7 @@ def test_a_second_move_into_the_same_target_is_refused_and_changes_nothing(count
     assert _counts(target) == after_first
 
 
+@pytest.mark.postgres
 def test_a_move_stops_before_a_source_behind_the_schema(county, pg_url):
     from alembic import command
 
@@ -129,6 +131,7 @@ def test_a_move_stops_before_a_source_behind_the_schema(county, pg_url):
     assert set(_counts(target).values()) == {0}
 
 
+@pytest.mark.postgres
 def test_the_move_command_prints_each_table_and_refuses_a_second_run(county, pg_url, tmp_path):
     from web import create_app
     from web.cli import main
@@ -164,6 +167,7 @@ def _inbox_numbers(url: str, username: str) -> list[str]:
         app.extensions["lawflow.sql"].dispose()
 
 
+@pytest.mark.postgres
 def test_the_whole_demo_moves_and_its_people_sign_in_on_postgresql(demo_sqlite, pg_url, tmp_path):
     source = tmp_path / "demo.sqlite"
     shutil.copy(demo_sqlite, source)
@@ -175,3 +179,19 @@ def test_the_whole_demo_moves_and_its_people_sign_in_on_postgresql(demo_sqlite, 
             "directory_entry", "case_access", "notification", "case_document"} <= holding
     numbers = _inbox_numbers(f"sqlite:///{source}", "chen")
     assert numbers and _inbox_numbers(target, "chen") == numbers
+
+
+def test_a_move_into_itself_or_from_a_source_with_unknown_rows_is_refused(county, tmp_path):
+    source, _ = county
+    with pytest.raises(InvalidState) as itself:
+        move_database(source, source)
+    assert itself.value.message_code == "move.same_database"
+    sql = connect(source)
+    with sql.begin() as conn:
+        conn.execute(text("CREATE TABLE kept_aside (id INTEGER PRIMARY KEY, note TEXT)"))
+        conn.execute(text("INSERT INTO kept_aside (note) VALUES ('a row no model knows')"))
+    sql.dispose()
+    target = f"sqlite:///{tmp_path}/target.sqlite"
+    with pytest.raises(InvalidState) as unknown:
+        move_database(source, target)
+    assert (unknown.value.message_code, unknown.value.params) == ("move.unknown_tables", {"tables": "kept_aside"})
