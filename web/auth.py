@@ -27,6 +27,7 @@ from . import sign_in, uploads
 from .api import is_api_request
 from .database import session as db_session
 from .redirects import local_target
+from .tokens import user_for_token
 from .workflow import engine
 
 bp = Blueprint("auth", __name__)
@@ -94,9 +95,16 @@ def _load_user() -> None:
         session.clear()         # signed out elsewhere, deactivated, or a cookie from before sessions were kept
 
 
+def _bearer_user():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+
+
 def _bound_body() -> None:
     """Set the body's limit before anything reads it; a declared length past it is refused unread."""
     user = g.get("user")
+    if user is None and (request.endpoint or "").startswith(uploads.RULES_API_BLUEPRINT + "."):
+        user = _bearer_user()   # the rules API: a policy token may send a zip as large as the draft editor takes
     limit = uploads.body_limit(current_app.config, request.endpoint, user is not None, is_policy(user))
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
