@@ -200,3 +200,10 @@ def policy_required(view):
             abort(403, description="仅政策法规人员可以修改流程定义")
         return view(**kwargs)
     return wrapped
+
+
+def sign_in_as(user: User, method: str) -> None:
+    """Sign in a user whom something other than his password vouched for (web/oidc.py), noting how in the session
+    (`sign_in_method`), which decides what else he must do first (web/admin.py)."""
+    _start_session(user)
+    session["sign_in_method"] = method
