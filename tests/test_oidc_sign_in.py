@@ -106,7 +106,7 @@ def test_an_issuer_without_a_client_id_is_refused_at_start(tmp_path):
 def test_a_provider_user_signs_in_through_the_code_flow_and_lands_on_the_inbox(oidc_app, provider):
     client = oidc_app.test_client()
     login_page = _text(client.get("/login"))
-    assert "统一身份认证登录" in login_page and 'href="/login/oidc' in login_page
+    assert "统一身份认证登录" in login_page and 'href="/login/oidc"' in login_page
     assert 'name="password"' in login_page          # local accounts stay possible beside the button
     to_provider = client.get("/login/oidc")
     query = parse_qs(urlsplit(to_provider.location).query)
@@ -232,3 +232,30 @@ def test_a_password_to_change_is_not_forced_through_the_provider_but_is_locally(
     local = oidc_app.test_client()
     login(local, "zhang")
     assert local.get("/inbox").location == "/account/password"
+
+
+# ---------------------------------------------------------------- the engine's rule, on both databases
+
+def test_the_claim_names_a_user_by_username_and_each_attempt_is_audited(session, org_tree):
+    from engine.work import external_sign_in
+
+    session.scalar(select(User).where(User.username == "carl")).active = False
+    at = DEMO_MOMENT
+    found = external_sign_in.provider_user(session, {"sub": "s1", "staff_no": " alice "}, "staff_no",
+                                           issuer="https://idp.example", now=at)
+    assert isinstance(found, User) and found.username == "alice"
+    assert external_sign_in.provider_user(session, {"sub": "s2", "staff_no": "carl"}, "staff_no",
+                                          issuer="https://idp.example", now=at) == external_sign_in.INACTIVE_USER
+    assert external_sign_in.provider_user(session, {"sub": "s3", "staff_no": "ALICE"}, "staff_no",
+                                          issuer="https://idp.example", now=at) == external_sign_in.UNKNOWN_USER
+    for odd in ({"sub": "s4"}, {"sub": "s4", "staff_no": ["alice"]}, {"sub": "s4", "staff_no": True},
+                {"sub": "s4", "staff_no": "  "}):
+        assert external_sign_in.provider_user(session, odd, "staff_no", issuer="https://idp.example",
+                                              now=at) == external_sign_in.NO_CLAIM
+    session.commit()
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    assert [(e.action, e.actor, e.detail.get("refusal")) for e in events] == [
+        ("sign_in.oidc", "alice", None), ("sign_in.oidc_refused", "carl", "inactive_user"),
+        ("sign_in.oidc_refused", "ALICE", "unknown_user"), *[("sign_in.oidc_refused", "s4", "no_claim")] * 4]
+    assert all(e.case_id is None and e.detail["issuer"] == "https://idp.example" for e in events)
+    assert external_sign_in.claim_value({"n": 1024}, "n") == "1024"
