@@ -4,6 +4,8 @@ lawflow user found by the configured claim on both databases, refusals in words,
 from __future__ import annotations
 
 import html
+import json
+import threading
 import warnings
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,7 @@ import pytest
 import requests
 import time_machine
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from engine.core.models import AuditEvent, User
 from web import create_app
@@ -18,6 +21,7 @@ from web.database import session as db_session
 from web.oidc import OIDCSettingsError
 
 from .conftest import DEMO_MOMENT
+from .pg_harness import _free_port
 from .web_helpers import login
 
 with warnings.catch_warnings():     # the provider imports authlib.jose, which Authlib now marks deprecated
@@ -202,6 +206,40 @@ def test_a_callback_this_browser_did_not_start_is_refused(oidc_app):
     back = urlsplit(answer.headers["Location"])
     assert replay.get(f"{back.path}?{back.query}").status_code == 401
     assert replay.get("/inbox").status_code == 302
+
+
+def test_an_unreachable_provider_is_said_in_words_and_the_local_form_stays(demo_url):
+    app = _app(demo_url, f"http://127.0.0.1:{_free_port()}")      # nothing listens there
+    try:
+        client = app.test_client()
+        refused = client.get("/login/oidc")
+        assert refused.status_code == 502 and "无法连接统一身份认证平台，请稍后再试，或使用本系统账号登录" in _text(refused)
+        assert 'name="password"' in _text(refused)
+        assert login(client, "li").location == "/inbox"
+    finally:
+        app.extensions["lawflow.sql"].dispose()
+
+
+def test_a_provider_that_names_another_issuer_is_not_followed(demo_url):
+    """OpenID Connect Discovery 4.3: the published issuer must be the configured one (here a server publishing
+    someone else's name; the real provider always publishes its own)."""
+    def impostor(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"issuer": "https://idp.elsewhere.example",
+                            "authorization_endpoint": "https://idp.elsewhere.example/authorize"}).encode()]
+
+    server = make_server("127.0.0.1", 0, impostor, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app = _app(demo_url, f"http://127.0.0.1:{server.server_port}")
+    try:
+        refused = app.test_client().get("/login/oidc")
+        assert refused.status_code == 502 and "统一身份认证平台的设置与本系统不符" in _text(refused)
+        assert "idp.elsewhere.example" not in refused.headers.get("Location", "")
+    finally:
+        app.extensions["lawflow.sql"].dispose()
+        server.shutdown()
+        thread.join()
 
 
 # ---------------------------------------------------------------- settings

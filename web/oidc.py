@@ -43,6 +43,10 @@ class OIDCSettingsError(ValueError):
     """The OpenID Connect settings are incomplete (an issuer without a client id)."""
 
 
+class IssuerMismatch(ValueError):
+    """The provider's published settings name another issuer than the one configured."""
+
+
 def init_app(app: Flask) -> None:
     """Register the sign-in routes, and the provider's client when an issuer is configured."""
     app.register_blueprint(bp)
@@ -85,7 +89,11 @@ def start():
     client = _client()
     target = local_target(request.args.get("next"), url_for("work.inbox"))
     try:
+        _published(client)
         answer = client.authorize_redirect(url_for("oidc.callback", _external=True))
+    except IssuerMismatch:
+        log.error("the OpenID Connect provider names another issuer than OIDC_ISSUER", exc_info=True)
+        return _refused(_("统一身份认证平台的设置与本系统不符，暂不能通过它登录，请联系系统管理员"), 502)
     except _FLOW_ERRORS:
         log.warning("the OpenID Connect provider could not be reached", exc_info=True)
         return _refused(_("无法连接统一身份认证平台，请稍后再试，或使用本系统账号登录"), 502)
@@ -124,11 +132,21 @@ def _claims(client) -> dict:
     if not claims.get("sub"):
         raise ValueError("the provider's answer holds no ID token")
     claim = current_app.config["OIDC_USER_CLAIM"]
-    if not external_sign_in.claim_value(claims, claim) and client.load_server_metadata().get("userinfo_endpoint"):
+    if not external_sign_in.claim_value(claims, claim) and _published(client).get("userinfo_endpoint"):
         more = dict(client.userinfo(token=token))
         if more.get("sub") == claims["sub"]:
             claims = {**more, **claims}
     return claims
+
+
+def _published(client) -> dict:
+    """The provider's published settings (read once, then kept), which must name the configured issuer (OpenID
+    Connect Discovery 4.3: Authlib then checks that each ID token names it too)."""
+    metadata = client.load_server_metadata()
+    if str(metadata.get("issuer", "")).rstrip("/") != issuer_url(current_app.config):
+        raise IssuerMismatch(f"the provider names itself {metadata.get('issuer')!r}, not "
+                             f"{issuer_url(current_app.config)!r}")
+    return metadata
 
 
 def _refusal_text(refusal: str, claim: str, value: str) -> str:
