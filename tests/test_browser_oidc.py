@@ -1,6 +1,7 @@
 """In real Chromium: a handler presses the identity provider's button on the sign-in page, signs in on the provider's
-own page (a real OpenID Connect provider the test serves on a local port), and lands where he was going; a provider
-user without a lawflow account is sent back to the sign-in page with the reason. Screenshots go to test-artifacts/."""
+own page (a real OpenID Connect provider the test serves on a local port), lands where he was going, and signs out
+of both; a provider user without a lawflow account is sent back to the sign-in page with the reason. Screenshots go
+to test-artifacts/."""
 from __future__ import annotations
 
 import re
@@ -50,6 +51,12 @@ def test_a_handler_signs_in_at_the_provider_and_lands_in_lawflow(live_server, pr
     page.wait_for_url(f"{live_server}/inbox")
     expect(page.locator("#nav-account")).to_have_text("张明（东城经办）")
     shot(page, "oidc-signed-in-inbox")
+    page.get_by_role("button", name="退出").click()             # signing out ends the provider's session too
+    page.wait_for_url(re.compile(re.escape(provider) + r"/oauth2/end_session\?"))
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(re.compile(re.escape(live_server) + r"/login(\?.*)?$"))
+    page.goto(f"{live_server}/inbox")
+    page.wait_for_url(re.compile(r".*/login\?next="))
 
 
 def test_a_provider_user_without_an_account_reads_why_on_the_sign_in_page(live_server, provider,  # noqa: F811

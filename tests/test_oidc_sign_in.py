@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import threading
 import warnings
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +23,7 @@ from web.oidc import OIDCSettingsError
 
 from .conftest import DEMO_MOMENT
 from .pg_harness import _free_port
-from .web_helpers import login
+from .web_helpers import csrf, login
 
 with warnings.catch_warnings():     # the provider imports authlib.jose, which Authlib now marks deprecated
     warnings.simplefilter("ignore")
@@ -135,6 +136,40 @@ def test_the_page_asked_for_before_sign_in_is_where_the_flow_lands(oidc_app):
     landed = through_provider(client, "sub-zhang", start="/login/oidc?next=/notifications")
     assert landed.location == "/notifications"
     assert client.get("/notifications").status_code == 200
+
+
+def test_signing_out_ends_the_session_here_and_at_the_provider(oidc_app, provider):
+    client = oidc_app.test_client()
+    through_provider(client, "sub-zhang")
+    out = client.post("/logout", data={"csrf_token": csrf(client, "/inbox")})
+    assert out.status_code == 302 and out.location.startswith(provider + "/oauth2/end_session?")
+    query = parse_qs(urlsplit(out.location).query)
+    assert query["post_logout_redirect_uri"] == ["http://localhost/login"] and query["client_id"] == ["lawflow"]
+    assert query["id_token_hint"][0].count(".") == 2          # the ID token the provider issued (a JWT)
+    assert client.get("/inbox").status_code == 302            # lawflow's session is over already
+    confirm = requests.get(out.location, timeout=10)           # the provider's own end-session page
+    assert confirm.status_code == 200 and "End session" in confirm.text
+    back = requests.post(f"{provider}/oauth2/end_session/confirm", allow_redirects=False, timeout=10,
+                         data={"redirect_uri": re.search(r'name="redirect_uri" value="([^"]+)"', confirm.text)[1]})
+    assert urlsplit(back.headers["Location"]).path == "/login"
+
+
+def test_a_local_sign_in_signs_out_here_only(oidc_app):
+    client = oidc_app.test_client()
+    login(client, "li")
+    assert client.post("/logout", data={"csrf_token": csrf(client, "/inbox")}).location == "/login"
+
+
+def test_the_provider_session_may_be_left_alone_at_sign_out(demo_url, provider):
+    app = _app(demo_url, provider, OIDC_END_PROVIDER_SESSION=False)
+    try:
+        with time_machine.travel(DEMO_MOMENT, tick=False):
+            client = app.test_client()
+            through_provider(client, "sub-zhang")
+            assert client.post("/logout", data={"csrf_token": csrf(client, "/inbox")}).location == "/login"
+            assert client.get("/inbox").status_code == 302
+    finally:
+        app.extensions["lawflow.sql"].dispose()
 
 
 def test_a_local_password_still_signs_in_beside_the_provider(oidc_app):

@@ -176,13 +176,15 @@ def _session_id() -> str | None:
 
 @bp.post("/logout")
 def logout():
-    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either."""
+    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either; a browser that an
+    identity provider signed in then ends its session there too (`sign_out_url`, web/oidc.py)."""
     db = db_session()
     sign_in.end_session(db, _session_id())
     db.commit()
+    then = session.get("sign_out_url")
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(then or url_for("auth.login"))
 
 
 def is_policy(user) -> bool:

@@ -127,6 +127,8 @@ DEFAULTS = {
     "OIDC_USER_CLAIM": "preferred_username",
     "OIDC_SCOPES": "openid profile",
     "OIDC_BUTTON_LABEL": "",
+    # Signing out of lawflow also ends the session at the provider (when it publishes an end_session_endpoint).
+    "OIDC_END_PROVIDER_SESSION": True,
 }
 
 

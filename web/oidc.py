@@ -8,7 +8,9 @@ ID token, else from the userinfo endpoint): engine.work.external_sign_in decides
 
 With no OIDC_ISSUER none of this is registered beyond a 404: no button, nothing changes, and local accounts are
 always possible. A user signed in through the provider is not sent to change a local password an administrator set
-(the provider, not that password, vouched for him): the flag stays, for his next sign-in with the password.
+(the provider, not that password, vouched for him): the flag stays, for his next sign-in with the password. Signing
+out of lawflow then ends the provider's session too (RP-initiated logout, when the provider publishes an
+end_session_endpoint and OIDC_END_PROVIDER_SESSION is on), so a shared office computer is left signed in nowhere.
 """
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ def callback():
         return _refused(_("统一身份认证平台未完成登录（%(error)s），请重试，或使用本系统账号登录",
                           error=request.args["error"][:100]), 401)
     try:
-        claims = _claims(client)
+        claims, token = _claims(client)
     except _FLOW_ERRORS:
         log.warning("an OpenID Connect sign-in failed its checks", exc_info=True)
         return _refused(_("统一身份认证登录未能完成（登录信息无效或已过期），请重新登录"), 401)
@@ -121,12 +123,16 @@ def callback():
         return _refused(_refusal_text(user, claim, external_sign_in.claim_value(claims, claim)), 403)
     target = session.pop(_NEXT, None)
     sign_in_as(user, "oidc")
+    if current_app.config["OIDC_END_PROVIDER_SESSION"] and _published(client).get("end_session_endpoint"):
+        session["sign_out_url"] = client.create_logout_url(      # read by auth.logout
+            post_logout_redirect_uri=url_for("auth.login", _external=True), id_token_hint=token.get("id_token"),
+            client_id=client.client_id)["url"]
     return redirect(local_target(target, url_for("work.inbox")))
 
 
-def _claims(client) -> dict:
-    """The provider user's claims: the ID token's (checked by Authlib), completed from the userinfo endpoint when
-    the configured claim is not among them (only if that answer is about the same subject)."""
+def _claims(client) -> tuple[dict, dict]:
+    """The provider user's claims, and the tokens: the ID token's claims (checked by Authlib), completed from the
+    userinfo endpoint when the configured claim is not among them (only if that answer is about the same subject)."""
     token = client.authorize_access_token()
     claims = dict(token.get("userinfo") or {})
     if not claims.get("sub"):
@@ -136,7 +142,7 @@ def _claims(client) -> dict:
         more = dict(client.userinfo(token=token))
         if more.get("sub") == claims["sub"]:
             claims = {**more, **claims}
-    return claims
+    return claims, token
 
 
 def _published(client) -> dict:
