@@ -33,7 +33,6 @@ from .workflow import engine
 bp = Blueprint("oidc", __name__)
 PROVIDER = "province"
 EXTENSION = "lawflow.oidc"
-METHOD = "sign_in_method"   # session key: how this browser signed in ("oidc"; absent for a local password)
 _NEXT = "oidc_next"
 # Everything the flow can fail with: the provider's answers and Authlib's checks of them, the ID token's
 # signature, and the network between this server and the provider.
@@ -94,8 +93,7 @@ def start():
         _published(client)
         answer = client.authorize_redirect(url_for("oidc.callback", _external=True))
     except IssuerMismatch:
-        log.error("the OpenID Connect provider names another issuer than OIDC_ISSUER", exc_info=True)
-        return _refused(_("统一身份认证平台的设置与本系统不符，暂不能通过它登录，请联系系统管理员"), 502)
+        return _mismatch()
     except _FLOW_ERRORS:
         log.warning("the OpenID Connect provider could not be reached", exc_info=True)
         return _refused(_("无法连接统一身份认证平台，请稍后再试，或使用本系统账号登录"), 502)
@@ -111,7 +109,10 @@ def callback():
         return _refused(_("统一身份认证平台未完成登录（%(error)s），请重试，或使用本系统账号登录",
                           error=request.args["error"][:100]), 401)
     try:
+        _published(client)      # this worker may not have read them yet: the start may have been another's
         claims, token = _claims(client)
+    except IssuerMismatch:
+        return _mismatch()
     except _FLOW_ERRORS:
         log.warning("an OpenID Connect sign-in failed its checks", exc_info=True)
         return _refused(_("统一身份认证登录未能完成（登录信息无效或已过期），请重新登录"), 401)
@@ -161,6 +162,11 @@ def _refusal_text(refusal: str, claim: str, value: str) -> str:
     if refusal == external_sign_in.INACTIVE_USER:
         return _("本系统用户「%(username)s」已停用，不能登录，请联系系统管理员", username=value)
     return _("统一身份认证平台的用户「%(username)s」在本系统中没有对应的用户，请联系系统管理员开通", username=value)
+
+
+def _mismatch():
+    log.error("the OpenID Connect provider names another issuer than OIDC_ISSUER", exc_info=True)
+    return _refused(_("统一身份认证平台的设置与本系统不符，暂不能通过它登录，请联系系统管理员"), 502)
 
 
 def _refused(message: str, status: int):
