@@ -172,6 +172,18 @@ def test_the_provider_session_may_be_left_alone_at_sign_out(demo_url, provider):
         app.extensions["lawflow.sql"].dispose()
 
 
+def test_the_administrator_reads_sign_ins_through_the_provider_in_the_audit_trail(oidc_app):
+    through_provider(oidc_app.test_client(), "sub-zhang")
+    through_provider(oidc_app.test_client(), "sub-stranger")
+    admin = oidc_app.test_client()
+    login(admin, "admin")
+    trail = _text(admin.get("/admin/audit?action=sign_in.oidc"))
+    rows = trail.split('id="audit-list"')[1]
+    assert rows.count("<tr><td>") == 1 and "<td>zhang</td>" in rows and "sub-zhang" in rows
+    assert "<td>统一身份认证登录</td>" in rows and "东城" in rows      # the action's label, zhang's organisation
+    assert '<option value="sign_in.oidc_refused" >统一身份认证登录被拒绝</option>' in trail
+
+
 def test_a_local_password_still_signs_in_beside_the_provider(oidc_app):
     client = oidc_app.test_client()
     assert login(client, "li").location == "/inbox"
