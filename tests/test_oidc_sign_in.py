@@ -46,7 +46,7 @@ def provider():
     """A real OpenID Connect provider on a free local port; its issuer URL."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        server_context = oidc_provider_mock.run_server_in_thread(user_claims=PROVIDER_USERS)
+        server_context = oidc_provider_mock.run_server_in_thread(user_claims=PROVIDER_USERS, require_nonce=True)
     with server_context as server:
         yield f"http://localhost:{server.server_port}"
 
