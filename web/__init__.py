@@ -46,6 +46,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import token_pages   # API tokens on the pages (issue 22)
     from . import registries    # 名录 under 流程定义 (issue 21)
     from . import case_repair   # 案件修复: move a case, correct a field (issue 21)
+    from . import oidc          # sign-in through the province's identity provider (issue 22)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -71,4 +72,5 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     api.init_app(app)
     registries.init_app(app)
     case_repair.init_app(app)
+    oidc.init_app(app)
     return app

@@ -14,6 +14,7 @@ from flask import (
     Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request,
     stream_with_context, url_for,
 )
+from flask import session as session_cookie
 from flask_babel import gettext as _
 
 from werkzeug.security import check_password_hash
@@ -60,9 +61,11 @@ def admin_required(view):
 
 
 def _password_first():
-    """A user whose password an administrator set goes to the password page before anything else."""
+    """A user whose password an administrator set goes to the password page before anything else (not one the
+    identity provider signed in: he did not use that password, and changes it at his next local sign-in)."""
     user = g.get("user")
-    if user is not None and user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
+    if user is not None and user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING \
+            and session_cookie.get("sign_in_method") != "oidc":
         return redirect(url_for("account.password"))
     return None
 

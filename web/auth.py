@@ -184,13 +184,15 @@ def _session_id() -> str | None:
 
 @bp.post("/logout")
 def logout():
-    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either."""
+    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either; a browser that an
+    identity provider signed in then ends its session there too (`sign_out_url`, web/oidc.py)."""
     db = db_session()
     sign_in.end_session(db, _session_id())
     db.commit()
+    then = session.get("sign_out_url")
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(then or url_for("auth.login"))
 
 
 def is_policy(user) -> bool:
@@ -208,3 +210,10 @@ def policy_required(view):
             abort(403, description="仅政策法规人员可以修改流程定义")
         return view(**kwargs)
     return wrapped
+
+
+def sign_in_as(user: User, method: str) -> None:
+    """Sign in a user whom something other than his password vouched for (web/oidc.py), noting how in the session
+    (`sign_in_method`), which decides what else he must do first (web/admin.py)."""
+    _start_session(user)
+    session["sign_in_method"] = method

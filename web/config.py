@@ -117,6 +117,18 @@ DEFAULTS = {
     # Where Flask-Limiter keeps its counters: `database://` (the shared database: every worker and server counts
     # together), or any `limits` storage URI such as `redis://host:6379` or `memory://` (one process only).
     "RATELIMIT_STORAGE_URI": "database://",
+    # Optional sign-in through the province's identity provider over OpenID Connect (web/oidc.py): the issuer URL
+    # (its /.well-known/openid-configuration is read), this system's client id and secret there, the claim whose
+    # value is a lawflow username, the scopes asked for, and the button's label (empty: 统一身份认证登录). With no
+    # issuer there is no button and local accounts are the only way in; local accounts always stay possible.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_USER_CLAIM": "preferred_username",
+    "OIDC_SCOPES": "openid profile",
+    "OIDC_BUTTON_LABEL": "",
+    # Signing out of lawflow also ends the session at the provider (when it publishes an end_session_endpoint).
+    "OIDC_END_PROVIDER_SESSION": True,
 }
 
 
