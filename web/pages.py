@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "admin.password_changed": "修改密码", "admin.token_created": "新建令牌", "admin.token_revoked": "吊销令牌",
     "bundle_published": "发布流程定义",
 }
+ACTION_LABELS["admin.calendar_entered"] = "录入节假日安排"      # the working-day calendar page (issue 22)
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
 

@@ -10,3 +10,8 @@ from .score_sheets import score_sheet_start
 __all__ = ["administration", "batch", "bottlenecks", "campaign_view", "case_status", "casework", "monthly_ledgers", "participants",
            "plain", "portal", "public_lists", "report_tree", "reports", "review", "score_sheets", "stats", "tasks", "worklists",
            "score_sheet_start", "trial"]
+
+# The working-day calendar of 系统管理 (issue 22).
+from . import calendar_admin  # noqa: E402
+
+__all__ += ["calendar_admin"]
