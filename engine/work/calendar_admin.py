@@ -24,8 +24,8 @@ from ..time.workdays import WorkCalendar
 from .administration import audit
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-SEPARATORS = re.compile(r"[\s,，、;；]+")
-RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:~|～|至)\s*(\d{4}-\d{2}-\d{2})")
+SEPARATORS = re.compile(r"[\s,\uff0c\u3001;\uff1b]+")              # also the full-width ，、；
+RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:~|\uff5e|\u81f3)\s*(\d{4}-\d{2}-\d{2})")     # A~B, A～B, A至B
 MAX_RANGE_DAYS = 366
 
 
