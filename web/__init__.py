@@ -73,4 +73,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     registries.init_app(app)
     case_repair.init_app(app)
     oidc.init_app(app)
+    from . import admin_calendar    # 系统管理 · 工作日历 (issue 22)
+    admin_calendar.init_app(app)
     return app

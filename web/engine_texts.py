@@ -384,5 +384,8 @@ TEXTS = {
     "restore.file_damaged": "备份文件 %(file)s 缺失或在备份后被改动",
     "restore.counts_differ": "恢复后的数据库与备份记录不一致：%(tables)s",
     "backup.no_database": "%(path)s 处没有数据库文件",
+    "calendar.bad_entry": "第 %(number)s 项「%(entry)s」不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD~YYYY-MM-DD）",
+    "calendar.bad_range": "第 %(number)s 项「%(entry)s」：区间的结束日早于开始日，或超过一年",
+    "calendar.bad_year": "%(year)s 不是 %(first)s 至 %(last)s 之间的年份",
     **DEFINITION_TEXTS,
 }

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     # sign-in through the province's identity provider (issue 22, web/oidc.py)
     "sign_in.oidc": "统一身份认证登录", "sign_in.oidc_refused": "统一身份认证登录被拒绝",
 }
+ACTION_LABELS["admin.calendar_entered"] = "录入节假日安排"      # the working-day calendar page (issue 22)
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
 

@@ -386,5 +386,9 @@ CODES = {
     "restore.file_damaged": "the backup's file {file} is missing or changed since the backup was made",
     "restore.counts_differ": "the restored database does not hold what the backup counted: {tables}",
     "backup.no_database": "there is no database file at {path}",
+    # the working-day calendar page of 系统管理 (issue 22)
+    "calendar.bad_entry": "entry {number} ({entry}) is not a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD~YYYY-MM-DD)",
+    "calendar.bad_range": "entry {number} ({entry}): the range ends before it starts or is longer than a year",
+    "calendar.bad_year": "{year} is not a year from {first} to {last}",
     **DEFINITION_CODES,
 }

@@ -13,3 +13,8 @@ __all__ = ["administration", "batch", "bottlenecks", "campaign_view", "case_stat
 from . import external_sign_in     # sign-in through an OpenID Connect provider (issue 22)
 
 __all__ += ["external_sign_in"]
+
+# The working-day calendar of 系统管理 (issue 22).
+from . import calendar_admin  # noqa: E402
+
+__all__ += ["calendar_admin"]
