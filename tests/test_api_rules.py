@@ -109,3 +109,42 @@ def test_only_policy_staff_may_use_the_rules_api(app, client):
     assert client.get(f"{API}/drafts", headers=handler).status_code == 403
     assert client.post(f"{API}/drafts", json={"name": "x"}, headers=handler).status_code == 403
     assert client.get(f"{API}/drafts").status_code == 401
+
+
+SCENARIO = {"process": "sample_review", "org": "county-a", "start": "2027-03-01",
+            "steps": [{"task": "Task_fill", "values": {"title": "办公设备采购", "reason": "旧设备已无法使用", "amount": 3000}}]}
+
+
+def test_a_pipeline_tries_a_draft_and_runs_its_saved_scenarios_leaving_no_trace(app, client):
+    policy = token_for(app, "admin")
+    draft = client.post(f"{API}/drafts", json={"name": "试运行"}, headers=policy).get_json()
+    before = counts(app)
+    with app.app_context():
+        cases_before = db_session().scalar(select(func.count()).select_from(Case))
+    ran = client.post(f"{API}/drafts/{draft['id']}/trial", json={"scenario": SCENARIO}, headers=policy)
+    assert ran.status_code == 200
+    outcome = ran.get_json()
+    assert outcome["failed_step"] is None and outcome["status"] == "running"
+    assert [t["name"] for t in outcome["tasks"] if t["status"] == "ready"] == ["审核"]
+    assert "填写申请" in outcome["route"]
+    # saved with its outcome, then the diagram renamed: the regression run names what changed
+    recorded = {**SCENARIO, "expected": outcome["summary"]}
+    import json
+    path = "forms/sample/scenarios/fill.json"
+    client.put(f"{API}/drafts/{draft['id']}/files/{path}", headers=policy,
+               data=json.dumps(recorded, ensure_ascii=False).encode())
+    diagram = client.get(f"{API}/drafts/{draft['id']}/files/{SAMPLE}", headers=policy).data
+    client.put(f"{API}/drafts/{draft['id']}/files/{SAMPLE}", headers=policy,
+               data=diagram.replace('name="审核"'.encode(), 'name="科长审核"'.encode()))
+    checks = client.get(f"{API}/drafts/{draft['id']}/trial", headers=policy).get_json()
+    assert checks["changed"] == 1
+    change = next(c for c in checks["scenarios"] if c["path"] == path)["changes"]
+    assert {"what": "open", "item": "", "before": "审核", "after": "科长审核"} in change
+    again = client.post(f"{API}/drafts/{draft['id']}/trial", json={"path": path}, headers=policy).get_json()
+    assert again["changes"] == change
+    bad = client.post(f"{API}/drafts/{draft['id']}/trial", json={"scenario": {"process": "sample_review"}},
+                      headers=policy)
+    assert bad.status_code == 422 and bad.get_json()["errors"]
+    with app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(Case)) == cases_before
+    assert counts(app) == before

@@ -43,7 +43,7 @@ API_BODIES = {
     "api_registries.Reactivate": {}, "api_registries.Imports": {},
     # the rules API (policy staff only: an outsider gets 403 before any body is read)
     "api_rules.Drafts": {"name": "越权"}, "api_rules.DraftImport": {}, "api_rules.DraftFile": {},
-    "api_rules.DraftPublish": {}, "api_rules.Republish": {}, "api_rules.Migrations": {"process": "x", "to": 1,
+    "api_rules.DraftPublish": {}, "api_rules.DraftTrial": {"path": "x"}, "api_rules.Republish": {}, "api_rules.Migrations": {"process": "x", "to": 1,
                                                                                        "cases": [1]},
     **{f"api_tasks.task_{op}": {} for op in ("claim", "release", "resolve", "urge")},
     "api_tasks.batch_operation": lambda foreign: {"operation": "claim", "tasks": [foreign["task_id"]]},

@@ -4,14 +4,15 @@ migration of running cases with its preview — what the 流程定义 pages do, 
 only (the same role as the pages), through the same engine functions, so the checks and the audit are the same."""
 from __future__ import annotations
 
-from flask import Response, abort, g, request
+from flask import Response, abort, current_app, g, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from engine.core import Bundle, BundleDraft, Case, EngineError, ProcessDefinition
+from engine.core import Bundle, BundleDraft, Case, DataValidationError, EngineError, FieldError, ProcessDefinition
 from engine.definitions import bundle_diff, bundles, drafts
 from engine.runtime import migration
+from engine.work import trial
 
 from ..auth import is_policy
 from ..database import session
@@ -279,3 +280,64 @@ def _preview(db, case: Case, to_version: int) -> dict:
             "to_version": found.to_version, "can_migrate": found.can_migrate,
             "reasons": [_text(r) for r in found.reasons], "warnings": [_text(w) for w in found.warnings],
             "deadline_changes": [{"what": _text(w), "before": b, "after": a} for w, b, a in found.deadline_changes]}
+
+
+# ---------------------------------------------------------------- trying a draft (issue 21)
+
+class TrialIn(Strict):
+    scenario = fields.Dict(load_default=None, allow_none=True,
+                           metadata={"description": "测试场景：process、org、start、data、steps（同 forms/<流程>/scenarios/*.json）"})
+    path = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                         metadata={"description": "或草稿中已保存的测试场景的路径"})
+
+
+@blp.route("/drafts/<int:draft_id>/trial")
+class DraftTrial(MethodView):
+    @blp.arguments(TrialIn)
+    def post(self, body, draft_id: int):
+        """Run one test case on the draft by the real engine, in a transaction that is rolled back: the route, each
+        task with its deadline, the documents and messages, and (for a saved scenario) what changed since it was
+        recorded. Nothing is stored."""
+        db = session()
+        drafts.get(db, draft_id)
+        files = drafts.files(db, draft_id)
+        if body.get("path"):
+            if body["path"] not in files:
+                abort(404, description="草稿中没有这个测试场景")
+            scenario = trial.parse_scenario(files[body["path"]], body["path"])
+        elif body.get("scenario") is not None:
+            scenario = trial.parse_scenario(body["scenario"], "scenario")
+        else:
+            raise DataValidationError("请给出测试场景或其路径", [FieldError("scenario", "请给出测试场景或其路径", "required")])
+        outcome = trial.run(current_app.extensions["lawflow.sql"], engine(), files, scenario, actor=g.user.username,
+                            documents=False)
+        return _outcome(outcome, trial.compare(scenario.get("expected") or {}, outcome))
+
+    def get(self, draft_id: int):
+        """Every scenario saved with the draft run again (a regression check for rules): for each, what changed from
+        its recorded outcome, or why it could not run."""
+        db = session()
+        drafts.get(db, draft_id)
+        files = drafts.files(db, draft_id)
+        checks = []
+        for path in trial.scenario_paths(files):
+            try:
+                scenario = trial.parse_scenario(files[path], path)
+                outcome = trial.run(current_app.extensions["lawflow.sql"], engine(), files, scenario,
+                                    actor=g.user.username, documents=False)
+                checks.append({"path": path, "changes": trial.compare(scenario.get("expected") or {}, outcome),
+                               "failed_step": outcome.failed_step,
+                               "problem": engine_text(outcome.failure) if outcome.failure else None})
+            except EngineError as exc:
+                checks.append({"path": path, "changes": [], "failed_step": None, "problem": engine_text(exc)})
+        return {"scenarios": checks, "changed": sum(1 for c in checks if c["changes"] or c["problem"])}
+
+
+def _outcome(outcome, changes: list[dict]) -> dict:
+    return {"process": outcome.process, "start": outcome.start, "clock": outcome.clock, "status": outcome.status,
+            "number": outcome.number, "steps_done": outcome.steps_done, "failed_step": outcome.failed_step,
+            "failure": engine_text(outcome.failure) if outcome.failure else None,
+            "route": [r["name"] for r in outcome.route],
+            "tasks": [{"name": t["name"], "status": t["status"], "due_day": t.get("due_day")} for t in outcome.tasks],
+            "documents": [d["name"] for d in outcome.documents], "messages": [m["title"] for m in outcome.messages],
+            "summary": outcome.summary(), "changes": changes}
