@@ -117,6 +117,13 @@ DEFAULTS = {
     # Where Flask-Limiter keeps its counters: `database://` (the shared database: every worker and server counts
     # together), or any `limits` storage URI such as `redis://host:6379` or `memory://` (one process only).
     "RATELIMIT_STORAGE_URI": "database://",
+    # How many of an account's last passwords may not be chosen again (at most 24 are kept; 0: no such rule).
+    "PASSWORD_HISTORY": 5,
+    # Holders of these roles (comma-separated) must enrol a TOTP second factor before anything else at their next
+    # sign-in; empty: nobody must (anyone may still enrol at /account/totp). Default: ADMIN_ROLE and POLICY_ROLE.
+    "TOTP_REQUIRED_ROLES": "admin,policy",
+    # The name an authenticator app shows beside the account.
+    "TOTP_ISSUER": "lawflow",
 }
 
 

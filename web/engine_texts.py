@@ -359,5 +359,10 @@ TEXTS = {
     "trial.task_not_open": "任务「%(task)s」未处于待办状态（当前待办：%(open)s）",
     "trial.not_candidate": "%(user)s 不能办理任务「%(task)s」",
     "context.no_limit": "%(helper)s：期限 %(name)s 不是 %(table)s 中的一行",
+    # issue 22, part "password-totp"
+    "password.too_short": "密码长度规则：至少 %(n)s 个字符",
+    "password.common": "常见密码规则：这是最常见的密码之一（或在其前后加了数字、符号），请换一个不易猜到的密码",
+    "password.personal": "个人信息规则：密码不能包含用户名、姓名（含拼音）或机构代码（%(word)s）",
+    "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
     **DEFINITION_TEXTS,
 }

@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "admin.user_changed": "修改用户", "admin.password_reset": "重置密码", "admin.user_unlocked": "解除登录锁定",
     "admin.password_changed": "修改密码", "admin.token_created": "新建令牌", "admin.token_revoked": "吊销令牌",
     "bundle_published": "发布流程定义",
+    "admin.totp_enrolled": "启用动态验证码", "admin.totp_reset": "重置动态验证码", "admin.password_set": "设置密码",
 }
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source

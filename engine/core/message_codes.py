@@ -360,5 +360,10 @@ CODES = {
     "trial.task_not_open": "the task {task} is not open (open: {open})",
     "trial.not_candidate": "{user} may not do the task {task}",
     "context.no_limit": "{helper}: the limit {name} is not a row of {table}",
+    # issue 22, part "password-totp": the password policy
+    "password.too_short": "the password rule on length: at least {n} characters",
+    "password.common": "the password rule on common passwords: this is one of the most common passwords (or one with digits or signs around it)",
+    "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
+    "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     **DEFINITION_CODES,
 }
