@@ -13,6 +13,8 @@ from engine.work import passwords
 
 from .auth import hash_password
 
+Person = passwords.Person       # what a password may not contain: username, name, organisation code
+
 
 def rules() -> passwords.PasswordRules:
     """The policy's settings (PASSWORD_MIN_LENGTH, PASSWORD_HISTORY)."""
@@ -21,19 +23,19 @@ def rules() -> passwords.PasswordRules:
                                    history=int(config["PASSWORD_HISTORY"]))
 
 
-def person(user: User) -> passwords.Person:
+def person(user: User) -> Person:
     """What an existing account's password may not contain."""
-    return passwords.Person(user.username, user.display_name or "", user.org.code if user.org else "")
+    return Person(user.username, user.display_name or "", user.org.code if user.org else "")
 
 
-def checked_hash(db, password: str, who: passwords.Person, *, user_id: int | None = None,
+def checked_hash(db, password: str, who: Person, *, user_id: int | None = None,
                  field: str = "password") -> str:
     """The hash of a password the policy allows; DataValidationError on `field` (naming the rule) otherwise."""
     passwords.check(db, password, rules(), who, check_password_hash, user_id=user_id, field=field)
     return hash_password(password)
 
 
-def generated(db, who: passwords.Person, *, user_id: int | None = None) -> tuple[str, str]:
+def generated(db, who: Person, *, user_id: int | None = None) -> tuple[str, str]:
     """A random password an administrator hands over (the user changes it at sign-in), and its hash: drawn again
     in the rare case that it happens to contain the person's name or code."""
     while True:

@@ -30,7 +30,7 @@ KEPT = 24                   # hashes kept per account: PASSWORD_HISTORY may ask 
 SHORTEST_PERSONAL = 3       # a name, username or code shorter than this may appear in a password
 _EDGES = string.digits + string.punctuation + string.whitespace
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_REMARK = re.compile(r"[（(][^）)]*[）)]")
+_REMARK = re.compile(r"[\uff08(][^\uff09)]*[\uff09)]")        # a remark in brackets after a name
 
 Matches = Callable[[str, str], bool]      # (stored hash, password) -> whether they match
 
