@@ -217,3 +217,25 @@ def test_an_administrator_resets_a_users_second_factor_and_it_is_audited(app, cl
         (event,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "admin.totp_reset"))
         assert (event.actor, event.detail) == ("admin", {"user": "zhang"})
     assert login(app.test_client(), "zhang").location.endswith("/inbox")       # the password alone again
+
+
+# ---------------------------------------------------------------- the schema
+
+def test_the_new_tables_come_and_go_with_their_migration_and_match_the_models(session, sql_engine, db_url):
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from engine.core import Base
+    from engine.core.db import alembic_config
+
+    session.close()
+    command.downgrade(alembic_config(db_url), "0013")
+    sql_engine.dispose()
+    assert not {"password_history", "second_factor"} & set(inspect(sql_engine).get_table_names())
+    command.upgrade(alembic_config(db_url), "head")
+    sql_engine.dispose()
+    with sql_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [d for d in differences if "password_history" in str(d) or "second_factor" in str(d)] == []
