@@ -193,6 +193,10 @@ def test_holders_of_required_roles_enrol_before_anything_else_and_tokens_are_una
     assert client.get("/admin/users").location.endswith("/account/totp")
     page = client.get("/account/totp").get_data(as_text=True)
     assert 'id="must-enrol"' in page
+    client.get("/lang/en")
+    english = client.get("/account/totp").get_data(as_text=True)
+    assert "Your role must use an authenticator code" in english and "扫描" not in english and "确认绑定" not in english
+    client.get("/lang/zh")
     assert app.test_client().get("/api/v1/tasks", headers=headers).status_code == 200         # the API goes on
     enrol(client)
     assert client.get("/inbox").status_code == 200
