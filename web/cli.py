@@ -288,7 +288,7 @@ def registry_template_command(kind: str, path: str, entries: bool) -> None:
 @click.option("--must-change", is_flag=True, help="the user must choose his own password at the next sign-in")
 def set_password_command(username: str, password: str, must_change: bool) -> None:
     """Set a user's password, checked against the password policy (length, common, personal, reuse); audited."""
-    from engine.work import passwords as policy     # imported here like registry-import's: the rest of the CLI needs neither
+    from engine.work import passwords as policy     # here, as registry-import does: other commands need neither
 
     from .passwords import checked_hash, person
 
