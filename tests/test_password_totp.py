@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.core import AuditEvent, DataValidationError, PasswordHistory, SecondFactor, SignInFailure, people
-from engine.work import passwords
+from engine.work import passwords, second_factor
 from web.cli import main
 from web.database import session as db_session
 
@@ -127,6 +127,35 @@ def test_an_administrators_reset_and_the_command_line_go_through_the_policy(app,
 
 
 # ---------------------------------------------------------------- the second factor
+
+class PlainBox:
+    """A box that seals nothing (the engine's rules, not the web's key, are tested here)."""
+
+    def seal(self, secret: str) -> str:
+        return "plain:" + secret
+
+    def open(self, sealed: str) -> str | None:
+        return sealed.removeprefix("plain:")
+
+
+def test_a_code_is_accepted_one_step_either_side_and_only_once(session, org_tree):
+    alice, box = people.user_by_name(session, "alice"), PlainBox()
+    with time_machine.travel(DEMO_MOMENT, tick=False):
+        secret = second_factor.pending_secret(session, alice, box, DEMO_MOMENT)
+        assert not second_factor.verify(session, alice, pyotp.TOTP(secret).now(), box, DEMO_MOMENT)     # not yet
+        assert second_factor.confirm(session, alice, pyotp.TOTP(secret).now(), box, DEMO_MOMENT)
+    session.commit()
+    assert second_factor.is_enrolled(session, alice)
+    at = DEMO_MOMENT + timedelta(minutes=3)
+    totp = pyotp.TOTP(secret)
+    assert not second_factor.verify(session, alice, totp.at(at - timedelta(seconds=60)), box, at)    # two steps old
+    assert second_factor.verify(session, alice, totp.at(at - timedelta(seconds=30)), box, at)        # one step: drift
+    assert not second_factor.verify(session, alice, totp.at(at - timedelta(seconds=30)), box, at)    # once only
+    assert not second_factor.verify(session, alice, "12 34", box, at)
+    assert second_factor.verify(session, alice, " ".join([totp.at(at)[:3], totp.at(at)[3:]]), box, at)
+    session.commit()
+    assert second_factor.reset(session, alice, alice, at) and not second_factor.is_enrolled(session, alice)
+
 
 def enrol(client) -> str:
     """Enrol the signed-in user's second factor with a code computed by pyotp at the held clock; the secret."""

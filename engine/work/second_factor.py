@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 import pyotp
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from ..core.models import User
@@ -73,7 +74,7 @@ def provisioning_uri(secret: str, username: str, issuer: str) -> str:
 def confirm(session: Session, user: User, code: str, box: SecretBox, now: datetime) -> bool:
     """Finish enrolment when the code matches the pending secret (audited); False changes nothing."""
     factor = enrolment(session, user)
-    if factor is None or factor.confirmed_at is not None or not _accept(factor, code, box, now):
+    if factor is None or factor.confirmed_at is not None or not _accept(session, factor, code, box, now):
         return False
     factor.confirmed_at = now
     audit(session, user, now, "totp_enrolled", user=user.username)
@@ -83,7 +84,7 @@ def confirm(session: Session, user: User, code: str, box: SecretBox, now: dateti
 def verify(session: Session, user: User, code: str, box: SecretBox, now: datetime) -> bool:
     """Whether the code signs the enrolled user in (each code once); a wrong code changes nothing."""
     factor = enrolment(session, user)
-    return factor is not None and factor.confirmed_at is not None and _accept(factor, code, box, now)
+    return factor is not None and factor.confirmed_at is not None and _accept(session, factor, code, box, now)
 
 
 def reset(session: Session, admin: User, user: User, now: datetime) -> bool:
@@ -97,8 +98,9 @@ def reset(session: Session, admin: User, user: User, now: datetime) -> bool:
     return True
 
 
-def _accept(factor: SecondFactor, code: str, box: SecretBox, now: datetime) -> bool:
-    """Whether the code is right for a step near `now` later than the last accepted one; remembers that step."""
+def _accept(session: Session, factor: SecondFactor, code: str, box: SecretBox, now: datetime) -> bool:
+    """Whether the code is right for a step near `now` later than the last accepted one; remembers that step. The
+    step is written only over an earlier one, in one statement: of two requests racing with one code, one wins."""
     code = "".join(code.split())
     secret = box.open(factor.sealed_secret)
     if secret is None or len(code) != 6 or not code.isdigit():
@@ -107,6 +109,10 @@ def _accept(factor: SecondFactor, code: str, box: SecretBox, now: datetime) -> b
     for candidate in range(step - DRIFT_STEPS, step + DRIFT_STEPS + 1):
         if (factor.last_step is None or candidate > factor.last_step) and \
                 hmac.compare_digest(totp.generate_otp(candidate), code):
-            factor.last_step = candidate
-            return True
+            won = session.execute(update(SecondFactor).where(
+                SecondFactor.user_id == factor.user_id,
+                or_(SecondFactor.last_step.is_(None), SecondFactor.last_step < candidate)).values(last_step=candidate)
+                .execution_options(synchronize_session=False)).rowcount == 1
+            session.expire(factor, ["last_step"])
+            return won
     return False
