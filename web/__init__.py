@@ -45,6 +45,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import admin         # 系统管理 (issue 22)
     from . import token_pages   # API tokens on the pages (issue 22)
     from . import registries    # 名录 under 流程定义 (issue 21)
+    from . import case_repair   # 案件修复: move a case, correct a field (issue 21)
     from . import totp          # the TOTP second factor (issue 22)
 
     database.init_app(app)
@@ -70,5 +71,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     assets.init_app(app)
     api.init_app(app)
     registries.init_app(app)
+    case_repair.init_app(app)
     totp.init_app(app)
     return app

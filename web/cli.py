@@ -19,6 +19,7 @@ from engine.time import calendar_store
 
 from . import config as config_module
 from . import create_app, scheduler, secret_key
+from .data_commands import backup, move_database, restore
 from .demo import accounts, load_demo
 from .tokens import create_token
 from .workflow import engine
@@ -279,6 +280,12 @@ def registry_template_command(kind: str, path: str, entries: bool) -> None:
         rows = registries.entries(session, kind, limit=registry_import.MAX_ROWS) if entries else None
         Path(path).write_bytes(registry_import.template_workbook(definition, engine_text, rows))
         click.echo(f"已写入 {path}")
+
+
+# Backup, restore and moving a database (issue 23).
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(move_database)
 
 
 @main.command("set-password")

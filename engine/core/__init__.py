@@ -1,6 +1,6 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
 from . import (
-    case_records, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
+    backups, case_records, database_move, database_state, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
 )
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
@@ -20,7 +20,7 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "case_records", "db", "errors", "ledger_records", "models", "messages", "people", "report_records", "scope",
+    "backups", "case_records", "database_move", "database_state", "db", "errors", "ledger_records", "models", "messages", "people", "report_records", "scope",
     "values", "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
