@@ -272,3 +272,22 @@ def test_the_new_tables_come_and_go_with_their_migration_and_match_the_models(se
     with sql_engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert [d for d in differences if "password_history" in str(d) or "second_factor" in str(d)] == []
+
+
+def test_a_user_whose_role_does_not_require_it_turns_the_second_factor_off_with_a_code(app, client):
+    login(client, "zhang")
+    secret = enrol(client)
+    at = DEMO_MOMENT + timedelta(minutes=2)
+    with time_machine.travel(at, tick=False):
+        right = pyotp.TOTP(secret).at(at)
+        wrong = post(client, "/account/totp/off", {"code": "000000" if right != "000000" else "111111"},
+                     page="/account/totp")
+        assert wrong.status_code == 422 and "未停用" in field_errors(wrong.get_data(as_text=True))["code"]
+        assert post(client, "/account/totp/off", {"code": right}, page="/account/totp").status_code == 302
+    with app.app_context():
+        assert db_session().scalar(select(func.count()).select_from(SecondFactor)) == 0
+    app.config["TOTP_REQUIRED_ROLES"] = "admin,policy"
+    login(client, "admin")
+    enrol(client)
+    assert 'id="totp-off"' not in client.get("/account/totp").get_data(as_text=True)      # required: no way off
+    assert post(client, "/account/totp/off", {"code": "123456"}, page="/account/totp").status_code == 403

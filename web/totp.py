@@ -162,7 +162,7 @@ def enrol():
     """Enrol a second factor: the secret as a QR code, an otpauth:// link and text; confirmed with a code."""
     db, user, now = db_session(), g.user, engine().now()
     if second_factor.is_enrolled(db, user):
-        return render_template("account_totp.html", enrolled=True,
+        return render_template("account_totp.html", enrolled=True, errors={},
                                required=second_factor.is_required(user, required_roles()))
     secret = second_factor.pending_secret(db, user, _box(), now)
     db.commit()
@@ -177,6 +177,23 @@ def enrol():
     uri = second_factor.provisioning_uri(secret, user.username, current_app.config["TOTP_ISSUER"])
     return render_template("account_totp.html", enrolled=False, secret=secret, uri=uri, qr=_qr_svg(uri),
                            forced=must_enrol(user), errors={"code": error} if error else {}), (422 if error else 200)
+
+
+@bp.post("/account/totp/off")
+@login_required
+def turn_off():
+    """Stop using a second factor (only where no role requires one), confirmed with a current code; audited."""
+    db, user, now = db_session(), g.user, engine().now()
+    if second_factor.is_required(user, required_roles()):
+        abort(403, description=_("您的角色须使用动态验证码，不能停用"))
+    if not second_factor.verify(db, user, request.form.get("code", ""), _box(), now):
+        db.rollback()
+        return render_template("account_totp.html", enrolled=True, required=False,
+                               errors={"code": _("验证码不正确，动态验证码未停用")}), 422
+    second_factor.reset(db, user, user, now)
+    db.commit()
+    flash(_("已停用动态验证码"), "ok")
+    return redirect(url_for("totp.enrol"))
 
 
 def _qr_svg(uri: str) -> Markup | None:
