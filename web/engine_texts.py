@@ -387,5 +387,10 @@ TEXTS = {
     "calendar.bad_entry": "第 %(number)s 项「%(entry)s」不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD~YYYY-MM-DD）",
     "calendar.bad_range": "第 %(number)s 项「%(entry)s」：区间的结束日早于开始日，或超过一年",
     "calendar.bad_year": "%(year)s 不是 %(first)s 至 %(last)s 之间的年份",
+    # issue 22, part "password-totp"
+    "password.too_short": "密码长度规则：至少 %(n)s 个字符",
+    "password.common": "常见密码规则：这是最常见的密码之一（或在其前后加了数字、符号），请换一个不易猜到的密码",
+    "password.personal": "个人信息规则：密码不能包含用户名、姓名（含拼音）或机构代码（%(word)s）",
+    "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
     **DEFINITION_TEXTS,
 }

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "bundle_published": "发布流程定义",
     # sign-in through the province's identity provider (issue 22, web/oidc.py)
     "sign_in.oidc": "统一身份认证登录", "sign_in.oidc_refused": "统一身份认证登录被拒绝",
+    "admin.totp_enrolled": "启用动态验证码", "admin.totp_reset": "重置动态验证码", "admin.password_set": "设置密码",
 }
 ACTION_LABELS["admin.calendar_entered"] = "录入节假日安排"      # the working-day calendar page (issue 22)
 

@@ -390,5 +390,10 @@ CODES = {
     "calendar.bad_entry": "entry {number} ({entry}) is not a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD~YYYY-MM-DD)",
     "calendar.bad_range": "entry {number} ({entry}): the range ends before it starts or is longer than a year",
     "calendar.bad_year": "{year} is not a year from {first} to {last}",
+    # issue 22, part "password-totp": the password policy
+    "password.too_short": "the password rule on length: at least {n} characters",
+    "password.common": "the password rule on common passwords: this is one of the most common passwords (or one with digits or signs around it)",
+    "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
+    "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     **DEFINITION_CODES,
 }
