@@ -83,9 +83,11 @@ def must_enrol(user: User) -> bool:
 
 
 def _enrol_first():
-    """A user who must use a second factor goes to enrolment before any other page."""
+    """A user who must use a second factor goes to enrolment before any other page (not one the province's identity
+    provider signed in: the provider authenticated him, with its own factors, and no lawflow password was used)."""
     user = g.get("user")
-    if user is None or is_api_request() or request.endpoint in OPEN_WHILE_ENROLLING:
+    if user is None or is_api_request() or request.endpoint in OPEN_WHILE_ENROLLING \
+            or session.get("sign_in_method") == "oidc":
         return None
     if must_enrol(user):
         return redirect(url_for("totp.enrol"))
