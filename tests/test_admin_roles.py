@@ -115,3 +115,58 @@ def test_a_diagram_naming_a_role_the_catalogue_lacks_is_flagged_at_validation(en
 def test_a_fresh_installation_deploys_its_diagrams_before_its_roles_without_a_warning(engine, session):
     result = bundles.deploy(session, bundles.collect(ROOT), engine=engine)
     assert [w for w in result.warnings if w.msg.code == "validation.role_unregistered"] == []
+
+
+# ---------------------------------------------------------------- the page
+
+def post(client, path, data, page="/admin/roles"):
+    return client.post(path, data={"csrf_token": csrf(client, page), **data})
+
+
+def row_of(html: str, code: str) -> str:
+    return html.split(f'id="role-{code}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_roles_page_shows_holders_uses_and_waiting_tasks_and_refuses_a_role_in_use(app, client):
+    login(client, "admin")
+    html = client.get("/admin/roles").get_data(as_text=True)
+    handler = row_of(html, "handler")
+    assert "经办人" in handler and "张明" in handler and "填写申请<small>（泳道）</small>" in handler
+    assert 'class="waiting">2<' in handler and 'id="tab-roles"' in html and "2 处，1 个流程" in handler
+    assert "未被已发布的流程图使用" in row_of(html, "policy")
+
+    refused = post(client, "/admin/roles/handler/delete", {})
+    assert refused.status_code == 409
+    assert "角色「经办人」不能删除：进行中的案件还有 2 个任务等待该角色办理" in refused.get_data(as_text=True)
+    assert 'id="role-handler"' in client.get("/admin/roles").get_data(as_text=True)
+
+    bad = post(client, "/admin/roles", {"code": "handler", "name": ""})
+    assert bad.status_code == 422 and set(field_errors(bad.get_data(as_text=True))) == {"code", "name"}
+    made = post(client, "/admin/roles", {"code": "archivist", "name": "档案管理员"})
+    assert made.status_code == 302 and 'id="role-archivist"' in client.get("/admin/roles").get_data(as_text=True)
+    gone = post(client, "/admin/roles/archivist/delete", {})
+    assert gone.status_code == 302 and 'id="role-archivist"' not in client.get("/admin/roles").get_data(as_text=True)
+    with app.app_context():
+        from web.database import session as db_session
+
+        actions = db_session().scalars(select(AuditEvent.action).where(AuditEvent.actor == "admin")
+                                       .order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["admin.role_created", "admin.role_deleted"]
+
+
+def test_a_county_administrator_sees_only_his_subtrees_holders_and_staff_are_refused(app, client):
+    with app.app_context():
+        from web.auth import hash_password
+        from web.database import session as db_session
+
+        db = db_session()
+        people.add_user(db, "admin_b", "乙县管理员", "county-b", ["admin"], password_hash=hash_password("demo1234"))
+        db.commit()
+    login(client, "admin")
+    everyone = row_of(client.get("/admin/roles").get_data(as_text=True), "handler")
+    login(client, "admin_b")
+    mine = row_of(client.get("/admin/roles").get_data(as_text=True), "handler")
+    assert "张明" in everyone and "张明" not in mine                   # zhang works in county A
+    login(client, "zhang")
+    assert client.get("/admin/roles").status_code == 403
+    assert post(client, "/admin/roles/handler/delete", {}, page="/inbox").status_code == 403
