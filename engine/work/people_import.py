@@ -28,7 +28,7 @@ ORG_COLUMNS = ("code", "name", "kind", "parent")
 USER_COLUMNS = ("username", "display_name", "email", "org", "roles")
 REQUIRED = {"orgs": ("code", "name"), "users": ("username",)}
 KIND = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
-ROLE_SEPARATORS = re.compile(r"[,，、;；\s]+")
+ROLE_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")     # commas, 顿号 and semicolons, either width
 MAX_ROWS = 5000
 MAX_ERRORS = 100
 
