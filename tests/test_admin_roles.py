@@ -131,8 +131,8 @@ def test_the_roles_page_shows_holders_uses_and_waiting_tasks_and_refuses_a_role_
     login(client, "admin")
     html = client.get("/admin/roles").get_data(as_text=True)
     handler = row_of(html, "handler")
-    assert "经办人" in handler and "张明" in handler and "填写申请<small>（泳道）</small>" in handler
-    assert 'class="waiting">2<' in handler and 'id="tab-roles"' in html and "2 处，1 个流程" in handler
+    assert "经办人" in handler and "张明" in handler and "填写申请 <small>(泳道)</small>" in handler
+    assert 'class="waiting">2<' in handler and 'id="tab-roles"' in html and "2 处，1 个流程：样例审批" in handler
     assert "未被已发布的流程图使用" in row_of(html, "policy")
 
     refused = post(client, "/admin/roles/handler/delete", {})
