@@ -170,3 +170,21 @@ def test_a_county_administrator_sees_only_his_subtrees_holders_and_staff_are_ref
     login(client, "zhang")
     assert client.get("/admin/roles").status_code == 403
     assert post(client, "/admin/roles/handler/delete", {}, page="/inbox").status_code == 403
+
+
+def test_a_role_the_diagrams_name_but_the_catalogue_lacks_is_marked_and_offered_to_add(app, client):
+    with app.app_context():
+        from web.database import session as db_session
+
+        db = db_session()
+        db.delete(db.scalar(select(Role).where(Role.code == "peer_reviewer")))   # as if never loaded
+        db.commit()
+    login(client, "admin")
+    row = row_of(client.get("/admin/roles").get_data(as_text=True), "评查专家")
+    assert 'data-unregistered="评查专家"' in row and "（泳道）" not in row and "(泳道)" in row
+    offered = client.get("/admin/roles?name=评查专家").get_data(as_text=True)
+    assert 'name="name" type="text" value="评查专家"' in offered
+    made = post(client, "/admin/roles", {"code": "peer_reviewer", "name": "评查专家"})
+    assert made.status_code == 302
+    assert 'data-unregistered' not in client.get("/admin/roles").get_data(as_text=True)
+

@@ -10,7 +10,6 @@ import re
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
 
 from engine.core import AuditEvent, ImportRefused, Organization, User, people
 from engine.work import people_import

@@ -34,8 +34,9 @@ def init_app(app: Flask) -> None:
 @bp.get("/roles")
 @admin_required
 def roles_page():
-    """Every role: its holders in my subtree, where the published diagrams use it, and tasks waiting for it."""
-    return _roles_page()
+    """Every role: its holders in my subtree, where the published diagrams use it, and tasks waiting for it (`?name=`
+    fills the new role's name, as the link of a role the diagrams name but the catalogue lacks does)."""
+    return _roles_page(values={"name": request.args.get("name", "")})
 
 
 @bp.post("/roles")
