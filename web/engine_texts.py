@@ -394,3 +394,25 @@ TEXTS = {
     "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
     **DEFINITION_TEXTS,
 }
+
+# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
+TEXTS.update({
+    "admin.role_taken": "%(role)s 已是某个角色的代码或名称",
+    "admin.role_waiting": "角色「%(role)s」不能删除：进行中的案件还有 %(count)s 个任务等待该角色办理",
+    "admin.role_in_diagrams": "角色「%(role)s」不能删除：已发布的流程图有 %(count)s 处使用它（首处：%(process)s · %(element)s），请先修改流程图",
+    "admin.role_held_elsewhere": "角色「%(role)s」不能删除：本机构以外还有 %(count)s 名用户持有该角色",
+    "people_import.orgs_sheet": "机构",
+    "people_import.users_sheet": "用户",
+    "people_import.orgs_code": "机构代码",
+    "people_import.orgs_name": "机构名称",
+    "people_import.orgs_kind": "类型",
+    "people_import.orgs_parent": "上级机构代码",
+    "people_import.users_username": "用户名",
+    "people_import.users_display_name": "姓名",
+    "people_import.users_email": "电子邮箱",
+    "people_import.users_org": "所属机构代码",
+    "people_import.users_roles": "角色",
+    "people_import.duplicate": "%(value)s 已在第 %(row)s 行出现",
+    "people_import.kind_invalid": "类型 %(kind)s 无效：应为以字母开头的字母、数字、_ 或 -（如 bureau、law_firm）",
+    "people_import.parent_cycle": "%(code)s 的上级机构 %(parent)s 又回到它自己：形成循环",
+})

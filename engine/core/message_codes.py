@@ -397,3 +397,27 @@ CODES = {
     "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     **DEFINITION_CODES,
 }
+
+# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
+CODES.update({
+    "admin.role_taken": "{role} is already a role's code or name",
+    "admin.role_waiting": "role {role} cannot be deleted: {count} task(s) of running cases wait for it",
+    "admin.role_in_diagrams": "role {role} cannot be deleted: the published diagrams name it {count} time(s), "
+                              "first in {process} at {element}",
+    "admin.role_held_elsewhere": "role {role} cannot be deleted: {count} user(s) outside your subtree hold it",
+    "people_import.orgs_sheet": "organisations",
+    "people_import.users_sheet": "users",
+    "people_import.orgs_code": "code",
+    "people_import.orgs_name": "name",
+    "people_import.orgs_kind": "kind",
+    "people_import.orgs_parent": "parent code",
+    "people_import.users_username": "username",
+    "people_import.users_display_name": "full name",
+    "people_import.users_email": "e-mail",
+    "people_import.users_org": "organisation code",
+    "people_import.users_roles": "roles",
+    "people_import.duplicate": "{value} appears in row {row} already",
+    "people_import.kind_invalid": "kind {kind} is not a word of letters, digits, '_' or '-' starting with a letter "
+                                  "(such as bureau or law_firm)",
+    "people_import.parent_cycle": "the parent {parent} of {code} leads back to it: a cycle",
+})

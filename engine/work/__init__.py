@@ -19,3 +19,8 @@ __all__ += ["external_sign_in"]
 from . import calendar_admin  # noqa: E402
 
 __all__ += ["calendar_admin"]
+
+# 系统管理 (issue 22): the role catalogue page and the Excel import of organisations and users.
+from . import people_import, roles  # noqa: E402
+
+__all__ += ["people_import", "roles"]
