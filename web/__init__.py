@@ -69,4 +69,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     assets.init_app(app)
     api.init_app(app)
     registries.init_app(app)
+    from . import metrics, readiness, request_log      # what operators read (issue 23)
+    readiness.init_app(app)
+    metrics.init_app(app)
+    request_log.init_app(app)
     return app

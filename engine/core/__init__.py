@@ -2,9 +2,11 @@
 from . import (
     case_records, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
 )
+from . import operation_records
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
 from .report_records import MonthlyLedger
+from .operation_records import SchedulerHeartbeat
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, ImportRefused,
@@ -31,4 +33,5 @@ __all__ = [
     "Notification", "Organization", "ProcessDefinition",
     "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
+    "SchedulerHeartbeat",
 ]

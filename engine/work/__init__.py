@@ -10,3 +10,5 @@ from .score_sheets import score_sheet_start
 __all__ = ["administration", "batch", "bottlenecks", "campaign_view", "case_status", "casework", "monthly_ledgers", "participants",
            "plain", "portal", "public_lists", "report_tree", "reports", "review", "score_sheets", "stats", "tasks", "worklists",
            "score_sheet_start", "trial"]
+from . import operations       # readiness, heartbeats and the metrics' figures (issue 23)
+__all__ += ["operations"]
