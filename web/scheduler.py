@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -15,6 +16,8 @@ from engine.work import operations
 
 from .engine_text import engine_text
 from .guard import Watchdog, cap_memory, watch_cases
+
+log = logging.getLogger("lawflow.scheduler")
 
 
 def sweep(app: Flask) -> int:
@@ -102,10 +105,25 @@ def _watched(job, watchdog: Watchdog | None, metrics=None):
         job = metrics.measured(job)
     if watchdog is None:
         return job
+    job = _logged(job)
 
     def run(app: Flask):
         with watchdog.working(job.__name__):
             return job(app)
+    run.__name__ = job.__name__
+    return run
+
+
+def _logged(job):
+    """The job, saying in the log (one line, its fields in a JSON log) what it handled when it handled something."""
+    def run(app: Flask):
+        started = time.perf_counter()
+        done = job(app)
+        if isinstance(done, int) and not isinstance(done, bool) and done > 0:
+            seconds = round(time.perf_counter() - started, 3)
+            log.info("%s 处理了 %s 项，用时 %s 秒", job.__name__, done, seconds,
+                     extra={"job": job.__name__, "handled": done, "seconds": seconds})
+        return done
     run.__name__ = job.__name__
     return run
 
@@ -128,7 +146,7 @@ def run_blocking(app: Flask, metrics_port: int | None = None, metrics_host: str 
 
         metrics = SchedulerMetrics(app)
         server = metrics.serve(metrics_host, metrics_port, app.config["METRICS_TOKEN"])
-        logging.getLogger("lawflow.scheduler").info("监控指标：http://%s:%s/metrics", metrics_host, server.server_port)
+        log.info("监控指标：http://%s:%s/metrics", metrics_host, server.server_port)
     scheduler = BlockingScheduler(timezone="UTC")
     cap_memory(int(app.config["WORKER_MEMORY_MB"]))
     watchdog = Watchdog(float(app.config["SCHEDULER_JOB_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]),
