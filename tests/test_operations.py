@@ -142,3 +142,25 @@ def test_the_request_id_is_echoed_and_logged_with_the_user_and_the_case(json_app
     case_line = next(line for line in lines if line["request_id"] == "case-page-1")
     assert page.status_code == 200
     assert case_line["user"] == "admin" and case_line["case"] == case_id and case_line["status"] == 200
+
+
+def test_a_holiday_schedule_entered_on_one_server_is_used_by_the_next_step_on_another(app, demo_url):
+    """Each server keeps the entered schedules in its engine's calendar; one entered elsewhere is loaded again before
+    the next request that may change a case (reading pages costs no extra query)."""
+    from datetime import date
+
+    from engine.runtime import deadlines
+    from web.database import session as db_session
+    from web.workflow import engine as web_engine
+
+    other = create_app({"DATABASE_URL": demo_url, "SECRET_KEY": "test-secret", "TESTING": True})
+    calendar = other.extensions["lawflow.engine"].calendar
+    assert 2031 not in calendar.overrides
+    with app.app_context():
+        deadlines.enter_year(web_engine(), db_session(), 2031, [date(2031, 1, 1)], [date(2031, 1, 4)], actor="admin")
+    client = other.test_client()
+    client.get("/login")
+    assert 2031 not in calendar.overrides                       # a page read: nothing asked
+    client.post("/login", data={"username": "nobody", "password": "x"})       # refused, but a write could have run
+    assert calendar.overrides[2031].holidays == {date(2031, 1, 1)} and calendar.is_working_day(date(2031, 1, 4))
+    other.extensions["lawflow.sql"].dispose()
