@@ -5,7 +5,7 @@ Several worker processes (`lawflow serve --workers N`) report as one through pro
 `serve` names a folder in PROMETHEUS_MULTIPROC_DIR before gunicorn forks (web/production.py), every worker writes
 its counters and histograms there, and a scrape answered by any worker sums them all. That mode is chosen when
 prometheus_client is first imported, so this module imports it only when a metric is first used, which is in a
-worker, never in the process that starts them. The database figures are not kept in any process: a collector reads
+worker (as its app is built), never in the process that starts them. The database figures are not kept in any process: a collector reads
 them when scraped, so every worker and every server reports the same.
 
 /metrics is open to a client on the same machine (loopback), and to anyone else only with `Authorization: Bearer
@@ -29,6 +29,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 def init_app(app: Flask) -> None:
     """Time every request and every completed step; serve /metrics."""
     app.extensions["lawflow.metrics"] = None            # built at first use (see the module's docstring)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _metrics(app)   # a worker of `serve`: built now, not inside a request that may be short of memory (guard.py)
     app.extensions["lawflow.engine"].step_observers.append(
         lambda process, seconds: _metrics(app).step.labels(process).observe(seconds))
     app.before_request_funcs.setdefault(None, []).insert(0, _started)

@@ -82,9 +82,15 @@ def share_metrics(folder: str) -> str:
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or folder
     if not folder:
         folder = tempfile.mkdtemp(prefix="lawflow-metrics-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        atexit.register(_remove_when_leaving, folder, os.getpid())
     Path(folder).mkdir(parents=True, exist_ok=True)
     for stale in Path(folder).glob("*.db"):
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     return folder
+
+
+def _remove_when_leaving(folder: str, owner: int) -> None:
+    """Remove the metrics folder when the server ends: the process that made it, not a forked worker retiring."""
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
