@@ -164,3 +164,15 @@ def test_a_holiday_schedule_entered_on_one_server_is_used_by_the_next_step_on_an
     client.post("/login", data={"username": "nobody", "password": "x"})       # refused, but a write could have run
     assert calendar.overrides[2031].holidays == {date(2031, 1, 1)} and calendar.is_working_day(date(2031, 1, 4))
     other.extensions["lawflow.sql"].dispose()
+
+
+def test_plain_logs_carry_the_same_request_fields_as_text(app, capsys):
+    from web import request_log
+
+    request_log.configure("plain")
+    answer = app.test_client().get("/readyz", headers={"X-Request-Id": "plain-1"})
+    line = next(line for line in capsys.readouterr().err.splitlines() if "request_id=plain-1" in line)
+    assert answer.headers["X-Request-Id"] == "plain-1"
+    assert " INFO lawflow.request: GET /readyz 503 [request_id=plain-1]" in line
+    with pytest.raises(ValueError, match="LOG_FORMAT must be json or plain, not 'xml'"):
+        request_log.configure("xml")
