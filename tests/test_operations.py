@@ -130,9 +130,11 @@ def test_the_request_id_is_echoed_and_logged_with_the_user_and_the_case(json_app
     made = client.get("/healthz", headers={"X-Request-Id": "not plain <script>"}).headers["X-Request-Id"]
     assert len(made) == 32 and made != "not plain <script>"          # replaced by one of ours
 
-    login(client, "admin")
+    login(client, "zhang")
     with json_app.extensions["lawflow.sql"].connect() as connection:
-        case_id = connection.execute(text("SELECT min(id) FROM case_instance")).scalar()
+        case_id = connection.execute(text(
+            "SELECT min(c.id) FROM case_instance c JOIN organization o ON o.id = c.org_id "
+            "WHERE c.process_key = 'sample_review' AND o.code = 'county-a'")).scalar()
     page = client.get(f"/cases/{case_id}", headers={"X-Request-Id": "case-page-1"})
     lines = _request_lines(capsys.readouterr().err)
     first = next(line for line in lines if line["request_id"] == "lb-7f3a.42")
@@ -141,7 +143,7 @@ def test_the_request_id_is_echoed_and_logged_with_the_user_and_the_case(json_app
     assert any(line["request_id"] == made for line in lines)
     case_line = next(line for line in lines if line["request_id"] == "case-page-1")
     assert page.status_code == 200
-    assert case_line["user"] == "admin" and case_line["case"] == case_id and case_line["status"] == 200
+    assert case_line["user"] == "zhang" and case_line["case"] == case_id and case_line["status"] == 200
 
 
 def test_a_holiday_schedule_entered_on_one_server_is_used_by_the_next_step_on_another(app, demo_url):

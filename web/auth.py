@@ -27,6 +27,7 @@ from . import sign_in, uploads
 from .api import is_api_request
 from .database import session as db_session
 from .redirects import local_target
+from .tokens import user_for_token
 from .workflow import engine
 
 bp = Blueprint("auth", __name__)
@@ -94,9 +95,16 @@ def _load_user() -> None:
         session.clear()         # signed out elsewhere, deactivated, or a cookie from before sessions were kept
 
 
+def _bearer_user():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+
+
 def _bound_body() -> None:
     """Set the body's limit before anything reads it; a declared length past it is refused unread."""
     user = g.get("user")
+    if user is None and (request.endpoint or "").startswith(uploads.RULES_API_BLUEPRINT + "."):
+        user = _bearer_user()   # the rules API: a policy token may send a zip as large as the draft editor takes
     limit = uploads.body_limit(current_app.config, request.endpoint, user is not None, is_policy(user))
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
@@ -130,6 +138,10 @@ def login():
     if request.method == "POST":
         user = _check_credentials(request.form.get("username", "").strip(), request.form.get("password", ""))
         if isinstance(user, User):
+            second_step = current_app.extensions.get("lawflow.second_factor")     # web/totp.py: a code, if enrolled
+            held = second_step(user) if second_step is not None else None
+            if held is not None:
+                return held
             _start_session(user)
             return redirect(local_target(request.args.get("next"), url_for("work.inbox")))
         error = user
@@ -176,13 +188,15 @@ def _session_id() -> str | None:
 
 @bp.post("/logout")
 def logout():
-    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either."""
+    """Sign out: the session ends on the server, so a copy of the cookie signs nobody in either; a browser that an
+    identity provider signed in then ends its session there too (`sign_out_url`, web/oidc.py)."""
     db = db_session()
     sign_in.end_session(db, _session_id())
     db.commit()
+    then = session.get("sign_out_url")
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(then or url_for("auth.login"))
 
 
 def is_policy(user) -> bool:
@@ -200,3 +214,10 @@ def policy_required(view):
             abort(403, description="仅政策法规人员可以修改流程定义")
         return view(**kwargs)
     return wrapped
+
+
+def sign_in_as(user: User, method: str) -> None:
+    """Sign in a user whom something other than his password vouched for (web/oidc.py), noting how in the session
+    (`sign_in_method`), which decides what else he must do first (web/admin.py)."""
+    _start_session(user)
+    session["sign_in_method"] = method

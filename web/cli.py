@@ -19,6 +19,7 @@ from engine.time import calendar_store
 
 from . import config as config_module
 from . import create_app, scheduler, secret_key
+from .data_commands import backup, move_database, restore
 from .demo import accounts, load_demo
 from .tokens import create_token
 from .workflow import engine
@@ -282,3 +283,36 @@ def registry_template_command(kind: str, path: str, entries: bool) -> None:
         rows = registries.entries(session, kind, limit=registry_import.MAX_ROWS) if entries else None
         Path(path).write_bytes(registry_import.template_workbook(definition, engine_text, rows))
         click.echo(f"已写入 {path}")
+
+
+# Backup, restore and moving a database (issue 23).
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(move_database)
+
+
+@main.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt="新密码", hide_input=True, confirmation_prompt="再次输入新密码",
+              help="the new password (asked for, unseen, when not given)")
+@click.option("--must-change", is_flag=True, help="the user must choose his own password at the next sign-in")
+def set_password_command(username: str, password: str, must_change: bool) -> None:
+    """Set a user's password, checked against the password policy (length, common, personal, reuse); audited."""
+    from engine.work import passwords as policy     # here, as registry-import does: other commands need neither
+
+    from .passwords import checked_hash, person
+
+    with _sessions()() as session:
+        try:
+            user = people.user_by_name(session, username)
+        except EngineError as exc:
+            click.echo(engine_text(exc), err=True)
+            sys.exit(2)
+        try:
+            hashed = checked_hash(session, password, person(user), user_id=user.id)
+        except DataValidationError as refused:
+            click.echo("\n".join(engine_text(error) for error in refused.errors), err=True)
+            sys.exit(1)
+        policy.set_by_operator(session, user, hashed, engine().now(), actor="cli", must_change=must_change)
+        session.commit()
+    click.echo(f"已设置 {username} 的密码" + ("（下次登录须修改）" if must_change else ""))

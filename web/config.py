@@ -117,6 +117,25 @@ DEFAULTS = {
     # Where Flask-Limiter keeps its counters: `database://` (the shared database: every worker and server counts
     # together), or any `limits` storage URI such as `redis://host:6379` or `memory://` (one process only).
     "RATELIMIT_STORAGE_URI": "database://",
+    # Optional sign-in through the province's identity provider over OpenID Connect (web/oidc.py): the issuer URL
+    # (its /.well-known/openid-configuration is read), this system's client id and secret there, the claim whose
+    # value is a lawflow username, the scopes asked for, and the button's label (empty: 统一身份认证登录). With no
+    # issuer there is no button and local accounts are the only way in; local accounts always stay possible.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_USER_CLAIM": "preferred_username",
+    "OIDC_SCOPES": "openid profile",
+    "OIDC_BUTTON_LABEL": "",
+    # Signing out of lawflow also ends the session at the provider (when it publishes an end_session_endpoint).
+    "OIDC_END_PROVIDER_SESSION": True,
+    # How many of an account's last passwords may not be chosen again (at most 24 are kept; 0: no such rule).
+    "PASSWORD_HISTORY": 5,
+    # Holders of these roles (comma-separated) must enrol a TOTP second factor before anything else at their next
+    # sign-in; empty: nobody must (anyone may still enrol at /account/totp). Default: ADMIN_ROLE and POLICY_ROLE.
+    "TOTP_REQUIRED_ROLES": "admin,policy",
+    # The name an authenticator app shows beside the account.
+    "TOTP_ISSUER": "lawflow",
     # What operators read (issue 23; web/request_log.py, web/metrics.py, web/readiness.py). Log lines as `plain`
     # text or `json` (one object a line, with the request id, user and case).
     "LOG_FORMAT": "plain",

@@ -50,7 +50,11 @@ ACTION_LABELS = {
     "admin.user_changed": "修改用户", "admin.password_reset": "重置密码", "admin.user_unlocked": "解除登录锁定",
     "admin.password_changed": "修改密码", "admin.token_created": "新建令牌", "admin.token_revoked": "吊销令牌",
     "bundle_published": "发布流程定义",
+    # sign-in through the province's identity provider (issue 22, web/oidc.py)
+    "sign_in.oidc": "统一身份认证登录", "sign_in.oidc_refused": "统一身份认证登录被拒绝",
+    "admin.totp_enrolled": "启用动态验证码", "admin.totp_reset": "重置动态验证码", "admin.password_set": "设置密码",
 }
+ACTION_LABELS["admin.calendar_entered"] = "录入节假日安排"      # the working-day calendar page (issue 22)
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
 

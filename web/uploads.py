@@ -6,6 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 UPLOAD_ENDPOINTS = frozenset({"work.task_page"})        # task forms with their files
 IMPORT_BLUEPRINT = "policy"                             # the draft editor: zips, templates, saved files
+RULES_API_BLUEPRINT = "api_rules"                       # the same files sent by a pipeline through the API
 LEDGER_ENDPOINTS = frozenset({"ledgers.upload"})        # ledger files (the import checks the importer's roles)
 PORTAL_UPLOAD_ENDPOINTS = frozenset({"portal.submit"})  # a public submission with its evidence
 
@@ -29,6 +30,6 @@ def body_limit(config, endpoint: str | None, signed_in: bool, policy: bool) -> i
         return int(config["UPLOAD_MAX_BYTES"])
     if signed_in and endpoint in LEDGER_ENDPOINTS:
         return int(config["IMPORT_MAX_BYTES"])
-    if policy and (endpoint or "").startswith(IMPORT_BLUEPRINT + "."):
+    if policy and (endpoint or "").startswith((IMPORT_BLUEPRINT + ".", RULES_API_BLUEPRINT + ".")):
         return int(config["IMPORT_MAX_BYTES"])
     return int(config["MAX_CONTENT_LENGTH"])

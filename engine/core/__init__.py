@@ -1,11 +1,12 @@
 """The foundation: errors, models, the database, the diagram vocabulary, organisations and people."""
 from . import (
-    case_records, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
+    backups, case_records, database_move, database_state, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
 )
 from . import operation_records
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
 from .report_records import MonthlyLedger
+from .sign_in_records import PasswordHistory, SecondFactor
 from .operation_records import SchedulerHeartbeat
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
@@ -21,7 +22,7 @@ from .models import (
 from .vocabulary import NOT_AFTER, NOT_BEFORE, TODAY
 
 __all__ = [
-    "case_records", "db", "errors", "ledger_records", "models", "messages", "people", "report_records", "scope",
+    "backups", "case_records", "database_move", "database_state", "db", "errors", "ledger_records", "models", "messages", "people", "report_records", "scope",
     "values", "vocabulary", "Msg", "as_msg",
     "begin_write", "connect", "session_factory", "upgrade",
     "BundleInvalid", "CaseFailed", "ConflictError", "DataValidationError", "EngineError", "FieldError",
@@ -33,5 +34,6 @@ __all__ = [
     "Notification", "Organization", "ProcessDefinition",
     "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
+    "PasswordHistory", "SecondFactor",
     "SchedulerHeartbeat",
 ]

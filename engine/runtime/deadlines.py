@@ -1,6 +1,7 @@
 """A newly entered holiday schedule changes deadlines already computed: the cases it affects are re-evaluated."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
@@ -17,9 +18,10 @@ from .instance import Instance
 
 
 def enter_year(engine, session: Session, year: int, holidays: list[date], workdays: list[date], *,
-               actor: str, note: str = "") -> int:
-    """Store a year's official schedule, then recompute the provisional deadlines; return cases updated."""
-    store_year(engine, session, year, holidays, workdays, actor=actor, note=note)
+               actor: str, note: str = "", before_write: Callable[[Session], None] | None = None) -> int:
+    """Store a year's official schedule, then recompute the provisional deadlines; return cases updated.
+    `before_write` runs in the storing transaction (see store_year)."""
+    store_year(engine, session, year, holidays, workdays, actor=actor, note=note, before_write=before_write)
     return recompute_deadlines(engine, session, year)
 
 

@@ -97,6 +97,14 @@ class Engine:
         """The day it is now in China, on the engine's clock."""
         return self.now().astimezone(CHINA_TZ).date()
 
+    def twin(self) -> "Engine":
+        """An engine with this one's settings and none of its caches: for dry runs in a transaction that is
+        rolled back, whose workflows must never reach this engine's live cache."""
+        twin = Engine(clock=self.clock, step_budget=self.step_budget, calendar=self.calendar, limits=self.limits,
+                      batch_starts=self.batch_starts)
+        twin.message_handlers = dict(self.message_handlers)
+        return twin
+
     def specs(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> tuple:
         """The restored spec and called specs of a definition, restored once per definition."""
         specs = self._specs.get(definition_id)

@@ -1,6 +1,7 @@
 """Administrator-entered holiday schedules: stored, checked, and loaded into the engine's calendar."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import delete, extract, func, or_, select
@@ -22,18 +23,29 @@ def load_calendar(engine, session: Session) -> None:
     engine.calendar.overrides = overrides
 
 
-def store_year(engine, session: Session, year: int, holidays: list[date], workdays: list[date], *,
-               actor: str, note: str = "") -> None:
-    """Store a year's official schedule (replacing what was entered before) and give it to the engine's calendar."""
+def year_errors(year: int, holidays: list[date], workdays: list[date]) -> list[FieldError]:
+    """What is wrong with a year's schedule: a day outside the year, a day listed as both, a make-up working day
+    that is a weekday anyway; each error names its list (`holidays` or `workdays`)."""
     errors = [FieldError("holidays", Msg("calendar.not_in_year", day=d.isoformat(), year=year))
               for d in holidays if d.year != year]
     errors += [FieldError("workdays", Msg("calendar.not_in_year", day=d.isoformat(), year=year))
                for d in workdays if d.year != year]
-    errors += [FieldError("workdays", Msg("calendar.both", day=d.isoformat())) for d in set(holidays) & set(workdays)]
+    errors += [FieldError("workdays", Msg("calendar.both", day=d.isoformat()))
+               for d in sorted(set(holidays) & set(workdays))]
     errors += [FieldError("workdays", Msg("calendar.weekday", day=d.isoformat())) for d in workdays if d.weekday() < 5]
+    return errors
+
+
+def store_year(engine, session: Session, year: int, holidays: list[date], workdays: list[date], *,
+               actor: str, note: str = "", before_write: Callable[[Session], None] | None = None) -> None:
+    """Store a year's official schedule (replacing what was entered before) and give it to the engine's calendar;
+    `before_write` runs in the same transaction once its write lock is held (to audit what was there before)."""
+    errors = year_errors(year, holidays, workdays)
     if errors:
         raise DataValidationError(Msg("calendar.invalid"), errors, year=year)
     begin_write(session)
+    if before_write is not None:
+        before_write(session)
     session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     session.merge(CalendarYear(year=year, entered_at=engine.now(), entered_by=actor, note=note))
     session.flush()

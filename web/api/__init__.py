@@ -113,6 +113,9 @@ def init_app(app: Flask) -> None:
     from . import registries        # issue 21: 名录
 
     api.register_blueprint(registries.blp, url_prefix=PREFIX)
+    from . import rules             # issue 21: rules kept in git, deployed by API
+
+    api.register_blueprint(rules.blp, url_prefix=PREFIX)
     app.extensions["lawflow.api"] = api
 
 

@@ -6,7 +6,7 @@ import re
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.core import DataValidationError, EngineError, ImportRefused
+from engine.core import BundleInvalid, DataValidationError, EngineError, ImportRefused
 
 from ..database import rollback
 from ..engine_text import engine_text
@@ -53,6 +53,9 @@ def engine_problem(error: EngineError):
         errors = [{"row": e.row, "column": e.column, "message": engine_text(e), "message_code": e.msg.code}
                   for e in error.errors]
         return problem(status, engine_text(error), errors, code=error.code, total=error.total)
+    if isinstance(error, BundleInvalid):         # a draft's problems: each names its file, element and line
+        errors = [{"file": p.file, "element": p.element, "line": p.line, "severity": p.severity,
+                   "message": engine_text(p)} for p in error.problems]
     return problem(status, engine_text(error), errors, code=error.code)
 
 

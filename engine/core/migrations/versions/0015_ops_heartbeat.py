@@ -1,15 +1,15 @@
 """scheduler heartbeat: each scheduler process's last sign of life, which readiness checks
 
-Revision ID: 0014_ops_heartbeat
-Revises: 0013
+Revision ID: 0015_ops_heartbeat
+Revises: 0014_password_totp
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014_ops_heartbeat'
-down_revision = '0013'
+revision = '0015_ops_heartbeat'
+down_revision = '0014_password_totp'
 branch_labels = None
 depends_on = None
 
