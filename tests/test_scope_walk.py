@@ -27,7 +27,8 @@ SECRET_TITLE = "外县保密案件标题"
 # Open to everyone, or about no case: the portal (its own verification code; the public lists a process declares,
 # showing its declared public fields only), files, signing in, the language.
 PUBLIC = {"portal.index", "portal.submit", "portal.status", "portal.public_list", "static", "assets.asset", "assets.favicon", "auth.login", "auth.logout",
-          "i18n.choose", "pages.healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+          "i18n.choose", "pages.healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+          "ops.readyz", "ops_metrics.metrics"}     # operators' checks: counts and check names, no case (issue 23)
 POLICY_PREFIX = "/policy"
 APPLY = {"title": "越权", "reason": "越权办理的理由"}
 # A valid body for each API operation, so that the request reaches the scope check rather than stopping at 422.

@@ -79,4 +79,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     admin_calendar.init_app(app)
     totp.init_app(app)
     admin_people.init_app(app)
+    from . import metrics, readiness, request_log      # what operators read (issue 23)
+    readiness.init_app(app)
+    metrics.init_app(app)
+    request_log.init_app(app)
     return app

@@ -111,9 +111,12 @@ def _require_production_secret() -> None:
 
 
 @main.command("scheduler")
-def run_scheduler() -> None:
-    """Run the timer sweep in its own process (production)."""
-    scheduler.run_blocking(current_app._get_current_object())
+@click.option("--metrics-port", type=int, default=None,
+              help="serve this scheduler's Prometheus metrics on this port (loopback, or METRICS_TOKEN)")
+@click.option("--metrics-host", default="127.0.0.1", help="the address the metrics port listens on")
+def run_scheduler(metrics_port: int | None, metrics_host: str) -> None:
+    """Run the timer sweep in its own process (production), writing its heartbeat for /readyz."""
+    scheduler.run_blocking(current_app._get_current_object(), metrics_port, metrics_host)
 
 
 @main.command("sweep")

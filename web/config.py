@@ -136,6 +136,18 @@ DEFAULTS = {
     "TOTP_REQUIRED_ROLES": "admin,policy",
     # The name an authenticator app shows beside the account.
     "TOTP_ISSUER": "lawflow",
+    # What operators read (issue 23; web/request_log.py, web/metrics.py, web/readiness.py). Log lines as `plain`
+    # text or `json` (one object a line, with the request id, user and case).
+    "LOG_FORMAT": "plain",
+    # A bearer token that opens /metrics (and the scheduler's metrics port) to a scraper anywhere; empty: only a
+    # client on the same machine (loopback) may read them.
+    "METRICS_TOKEN": "",
+    # Where the worker processes of `lawflow serve --workers N` keep their metrics for one another (prometheus_client's
+    # multiprocess mode); empty: a fresh temporary folder for each start of the server.
+    "METRICS_DIR": "",
+    # Seconds between a scheduler's heartbeats, and the age of the newest heartbeat past which /readyz says no.
+    "SCHEDULER_HEARTBEAT_SECONDS": 10,
+    "READY_HEARTBEAT_SECONDS": 60,
 }
 
 

@@ -1,6 +1,10 @@
 """APScheduler jobs: the timer sweep, in the app process (embedded) or its own process (production)."""
 from __future__ import annotations
 
+import logging
+import time
+from datetime import datetime, timezone
+
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -8,9 +12,12 @@ from flask import Flask
 from engine.records import render_pending, send_pending_email, SmtpSettings
 from engine.runtime import fire_due_timers
 from engine.time import load_calendar, missing_years
+from engine.work import operations
 
 from .engine_text import engine_text
 from .guard import Watchdog, cap_memory, watch_cases
+
+log = logging.getLogger("lawflow.scheduler")
 
 
 def sweep(app: Flask) -> int:
@@ -61,24 +68,62 @@ def monthly_ledgers(app: Flask) -> int:
     return build_monthly(app)
 
 
-def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None) -> None:
-    scheduler.add_job(_watched(sweep, watchdog), "interval", args=[app],
+def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None, metrics=None) -> None:
+    scheduler.add_job(_watched(sweep, watchdog, metrics), "interval", args=[app],
                       seconds=int(app.config["TIMER_SWEEP_SECONDS"]), id="timer-sweep", max_instances=1, coalesce=True)
-    scheduler.add_job(_watched(fill_documents, watchdog), "interval", args=[app],
+    scheduler.add_job(_watched(fill_documents, watchdog, metrics), "interval", args=[app],
                       seconds=int(app.config["DOCUMENT_SECONDS"]), id="documents", max_instances=1, coalesce=True)
-    scheduler.add_job(_watched(monthly_ledgers, watchdog), "interval", args=[app],
+    scheduler.add_job(_watched(monthly_ledgers, watchdog, metrics), "interval", args=[app],
                       seconds=int(app.config["MONTHLY_LEDGER_SECONDS"]), id="monthly-ledgers", max_instances=1,
                       coalesce=True)
+    beating = Heartbeat(metrics)
+    scheduler.add_job(_watched(beating, watchdog, metrics), "interval", args=[app],
+                      seconds=int(app.config["SCHEDULER_HEARTBEAT_SECONDS"]), id="heartbeat", max_instances=1,
+                      coalesce=True, next_run_time=datetime.now(timezone.utc))     # ready as soon as it starts
 
 
-def _watched(job, watchdog: Watchdog | None):
-    """The job, as work the watchdog watches (when there is one)."""
+class Heartbeat:
+    """The job that writes this scheduler's heartbeat row, which /readyz reads (web/readiness.py)."""
+
+    __name__ = "heartbeat"
+
+    def __init__(self, metrics=None) -> None:
+        self.name, self.started_at, self.metrics = operations.process_name(), None, metrics
+
+    def __call__(self, app: Flask) -> None:
+        now = app.extensions["lawflow.engine"].now()
+        self.started_at = self.started_at or now
+        with app.extensions["lawflow.sessions"]() as session:
+            operations.beat(session, self.name, now, self.started_at)
+        if self.metrics is not None:
+            self.metrics.heartbeat.set(now.timestamp())
+
+
+def _watched(job, watchdog: Watchdog | None, metrics=None):
+    """The job, as work the watchdog watches (when there is one), timed by the metrics (when there are some)."""
+    if metrics is not None:
+        job = metrics.measured(job)
     if watchdog is None:
         return job
+    job = _logged(job)
 
     def run(app: Flask):
         with watchdog.working(job.__name__):
             return job(app)
+    run.__name__ = job.__name__
+    return run
+
+
+def _logged(job):
+    """The job, saying in the log (one line, its fields in a JSON log) what it handled when it handled something."""
+    def run(app: Flask):
+        started = time.perf_counter()
+        done = job(app)
+        if isinstance(done, int) and not isinstance(done, bool) and done > 0:
+            seconds = round(time.perf_counter() - started, 3)
+            log.info("%s 处理了 %s 项，用时 %s 秒", job.__name__, done, seconds,
+                     extra={"job": job.__name__, "handled": done, "seconds": seconds})
+        return done
     run.__name__ = job.__name__
     return run
 
@@ -91,13 +136,21 @@ def start_background(app: Flask) -> BackgroundScheduler:
     return scheduler
 
 
-def run_blocking(app: Flask) -> None:
+def run_blocking(app: Flask, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> None:
     """Run the sweep in this process until stopped; a job that never ends, or memory past the ceiling, ends the
-    process (its supervisor starts it again, see docker/compose.yaml)."""
+    process (its supervisor starts it again, see docker/compose.yaml). With a metrics port, its own metrics are
+    served there (web/scheduler_metrics.py)."""
+    metrics = None
+    if metrics_port is not None:
+        from .scheduler_metrics import SchedulerMetrics
+
+        metrics = SchedulerMetrics(app)
+        server = metrics.serve(metrics_host, metrics_port, app.config["METRICS_TOKEN"])
+        log.info("监控指标：http://%s:%s/metrics", metrics_host, server.server_port)
     scheduler = BlockingScheduler(timezone="UTC")
     cap_memory(int(app.config["WORKER_MEMORY_MB"]))
     watchdog = Watchdog(float(app.config["SCHEDULER_JOB_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]),
                         lambda: scheduler.shutdown(wait=False), each_look=watch_cases(app))
     watchdog.start()
-    _add_jobs(scheduler, app, watchdog)
+    _add_jobs(scheduler, app, watchdog, metrics)
     scheduler.start()

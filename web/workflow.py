@@ -1,12 +1,12 @@
 """Binds the workflow engine to the app."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy import inspect
 
 from engine.runtime import Engine, lean
 from engine.sandbox import Limits
-from engine.time import load_calendar
+from engine.time import calendar_stamp, load_calendar
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +17,8 @@ def init_app(app: Flask) -> None:
     lean.configure(app.extensions["lawflow.sql"], enabled=app.config["SQL_FAST_PATH"])
     if inspect(app.extensions["lawflow.sql"]).has_table("calendar_year"):   # absent before `lawflow init-db`
         with app.extensions["lawflow.sessions"]() as session:
-            load_calendar(engine, session)
+            _load_calendar(app, session)
+        app.before_request(_fresh_calendar)
 
 
 def limits(config) -> Limits:
@@ -32,3 +33,24 @@ def limits(config) -> Limits:
 def engine() -> Engine:
     """The app's engine."""
     return current_app.extensions["lawflow.engine"]
+
+
+def _load_calendar(app: Flask, session) -> None:
+    """Load the entered holiday schedules into the engine, noting the stamp of what was loaded."""
+    app.extensions["lawflow.calendar_stamp"] = calendar_stamp(session.connection())
+    load_calendar(app.extensions["lawflow.engine"], session)
+    session.rollback()
+
+
+def _fresh_calendar() -> None:
+    """Before a request that may change a case: if any process (another server, the admin page of another worker)
+    entered a holiday schedule since this one loaded its calendar, load it again, so every server computes the
+    same deadlines. Reading pages needs no check: deadlines are computed by steps, and stored."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    app = current_app._get_current_object()
+    with app.extensions["lawflow.sql"].connect() as connection:
+        stamp = calendar_stamp(connection)
+    if stamp != app.extensions.get("lawflow.calendar_stamp"):
+        with app.extensions["lawflow.sessions"]() as session:
+            _load_calendar(app, session)

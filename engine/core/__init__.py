@@ -2,10 +2,12 @@
 from . import (
     backups, case_records, database_move, database_state, db, errors, ledger_records, models, messages, people, report_records, scope, values, vocabulary,
 )
+from . import operation_records
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
 from .report_records import MonthlyLedger
 from .sign_in_records import PasswordHistory, SecondFactor
+from .operation_records import SchedulerHeartbeat
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, ImportRefused,
@@ -33,4 +35,5 @@ __all__ = [
     "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
     "PasswordHistory", "SecondFactor",
+    "SchedulerHeartbeat",
 ]

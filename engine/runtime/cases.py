@@ -3,6 +3,7 @@ Status changes by staff (suspend, resume, retry, terminate) are in `case_status`
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -135,6 +136,7 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
     the runner. The ready tasks are known before the commit, in the same transaction: the new ones from their
     inserts, and only if tasks that were ready before stay ready is the task table read.
     """
+    started = perf_counter()
     begin_write(session)
     try:
         row, sheets, from_case, schema = check_completion(engine, session, task_id, data, user)
@@ -176,6 +178,8 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
 
     case = mutate_case(engine, session, _case_of(session, row), actor, change, expected_version=expected_version,
                        state=row.case_state, after_save=collect)
+    if engine.step_observers:
+        engine.note_step(case.process_key, perf_counter() - started)
     return Completion(case, ready)
 
 

@@ -86,6 +86,8 @@ class Engine:
         self._frontiers: WeakKeyDictionary = WeakKeyDictionary()
         self._live_cache_size = live_cache_size
         self.journal = NoJournal()          # a server process sets one that survives its own crash (web/guard.py)
+        # Called with (process key, seconds) after each completed task; the web's metrics listen (web/metrics.py).
+        self.step_observers: list[Callable[[str, float], None]] = []
 
     def now(self) -> datetime:
         """The engine's clock."""
@@ -175,3 +177,8 @@ class Engine:
         """Drop every cached workflow (tests use it to force a reload from the database)."""
         with self._lock:
             self._live.clear()
+
+    def note_step(self, process_key: str, seconds: float) -> None:
+        """Tell the step observers that a task of `process_key` was completed in `seconds`."""
+        for observer in self.step_observers:
+            observer(process_key, seconds)

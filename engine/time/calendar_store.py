@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import delete, extract, or_, select
+from sqlalchemy import delete, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core.db import begin_write
@@ -62,3 +62,9 @@ def missing_years(engine, session: Session) -> list[int]:
     years |= set(session.scalars(select(extract("year", Case.next_timer_at)).where(
         or_(Case.status == "running", Case.status == "suspended"), Case.next_timer_at.is_not(None))))
     return sorted(int(y) for y in years if y is not None and not engine.calendar.known(int(y)))
+
+
+def calendar_stamp(connection) -> tuple:
+    """What changes whenever a year's schedule is entered, replaced or removed (by any process): how many years are
+    entered and when the last was. A process compares it with the stamp of what it loaded (issue 23)."""
+    return tuple(connection.execute(select(func.count(), func.max(CalendarYear.entered_at))).one())

@@ -24,3 +24,5 @@ __all__ += ["calendar_admin"]
 from . import people_import, roles  # noqa: E402
 
 __all__ += ["people_import", "roles"]
+from . import operations       # readiness, heartbeats and the metrics' figures (issue 23)
+__all__ += ["operations"]
