@@ -25,21 +25,33 @@ def sweeper_main(url: str, rounds: int, results) -> None:
     results.put((os.getpid(), total))
 
 
-def crashing_sweeper_main(url: str) -> None:
-    """A separate process that claims a due case, runs it, and dies before committing."""
+def crashing_sweeper_main(url: str, at_case: int | None = None) -> None:
+    """A separate process that claims due cases and dies before committing: at the commit, or (`at_case`) while
+    saving the `at_case`-th case of its batch, the cases before it run and saved in the open transaction."""
     from sqlalchemy.orm import Session as OrmSession
 
     from engine.core.db import connect, session_factory
     from engine.runtime.engine import Engine
+    from engine.runtime.instance import Instance
     from engine.runtime.timers import fire_due_timers
 
-    def die(self):
+    def die(*_args, **_kwargs):
         os._exit(17)
 
-    OrmSession.commit = die
+    if at_case is None:
+        OrmSession.commit = die
+    else:
+        save, saved = Instance.save, []
+
+        def save_then_die(self):
+            saved.append(self.case.id)
+            if len(saved) == at_case:
+                die()
+            save(self)
+        Instance.save = save_then_die
     engine, sql = Engine(), connect(url)
     with session_factory(sql)() as session:
-        fire_due_timers(engine, session, limit=1)
+        fire_due_timers(engine, session, limit=None if at_case else 1)
 
 
 def _any_due(session) -> bool:

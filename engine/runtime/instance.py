@@ -60,7 +60,8 @@ class Instance:
         self._inserts: dict[Any, list[dict]] = {}
         self._after_write: list = []
         # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
-        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
+        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty). A running
+        # case fired with others (timers.py): its row and its tasks' updates are written, its inserts batched.
         self._batch = batch
         # organisation ids by code, for lane_orgs (one query per save), and by what a lane names
         self._lane_org_ids: dict[str, int | None] = {}
