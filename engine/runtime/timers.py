@@ -53,9 +53,10 @@ def fire_due_timers(engine, session: Session, limit: int | None = 500, *, batch:
         if not cases:
             break
         claimed += len(cases)
-        fired += _fire_batch(engine, session, cases)
-        if len(cases) < size or (seconds is not None and time.monotonic() - began >= seconds):
-            break       # nothing more is due that another sweeper has not taken, or the time is up
+        ran = _fire_batch(engine, session, cases)
+        fired += ran
+        if len(cases) < size or not ran or (seconds is not None and time.monotonic() - began >= seconds):
+            break       # nothing more is due that another sweeper has not taken, none ran, or the time is up
     session.rollback()
     deliver_case_messages(engine, session, limit or 500)
     return fired
