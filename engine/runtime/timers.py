@@ -6,6 +6,10 @@ and its inserts shared. If any case of it fails, the batch is undone and run aga
 savepoint: a case whose diagram fails is rolled back to its savepoint and put in error, a case that lost a race is
 rolled back and left due, and the others commit together. Nothing of a batch is written before its commit, so a
 sweeper that dies before it leaves every case of the batch due for the next sweep.
+
+A case's row is written with the batch's (its lock held from the claim to the commit): a diagram asking about
+other cases while its timer fires sees them as committed, not as the cases before it in the same batch left them,
+just as it does not see the cases another sweeper is firing at the same moment.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from .failures import describe_failure
 from .instance import Instance
 
 TIMER_ACTOR = "timer"
+CASE_TABLE = Case.__table__
 # Cases claimed and committed together. Larger batches share the commit among more cases but hold their rows
 # (and a web request wanting one of them) longer: 50 cases take about a tenth of a second.
 TIMER_BATCH = 50
@@ -77,8 +82,8 @@ def claim_due(engine, session: Session, size: int) -> list[Case]:
 def _fire_batch(engine, session: Session, cases: list[Case]) -> int:
     """Run the claimed cases and commit them together; how many ran.
 
-    First the quick way: every case run straight into the one transaction, their new tasks, audit events and
-    grants written for all of them at the end, a statement each. If anything goes wrong in it, none of it is kept
+    First the quick way: every case run straight into the one transaction, their rows, new tasks, audit events
+    and grants written for all of them at the end, a statement each. If anything goes wrong in it, none of it is kept
     and the same cases are run again the careful way, each in its own savepoint (see `_fire_each`)."""
     ids, done, batch = [case.id for case in cases], [], {}
     try:
@@ -118,7 +123,9 @@ def write_batch(session: Session, batch: dict) -> None:
     for statement, params in batch.items():
         if statement is sql.INSERT_TASKS_RETURNING_IDS:
             statement = sql.INSERT_TASKS
-        lean.execute(connection, statement, params if len(params) > 1 else params[0])
+        touched = lean.execute(connection, statement, params if len(params) > 1 else params[0])
+        if statement.is_update and statement.table is CASE_TABLE and touched != len(params):
+            raise StaleDataError("a case of the batch changed since it was claimed")
 
 
 def claim_ids(engine, session: Session, ids: list[int]) -> list[Case]:
