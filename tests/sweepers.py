@@ -80,7 +80,8 @@ def clone_case(session, case_id: int, copies: int, shift_seconds_per_copy: float
 
 
 def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: int, results) -> None:
-    """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up."""
+    """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up; report
+    how many it fired, and the CPU seconds it and its database backend used."""
     import time
 
     from engine.core.db import connect, session_factory
@@ -90,6 +91,9 @@ def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: i
     engine, sql = Engine(), connect(url)
     total = 0
     with session_factory(sql)() as session:
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        session.rollback()
+        cpu, backend_cpu = time.process_time(), cpu_seconds(backend)
         while time.time() < stop_at:
             started = time.time()
             total += fire_due_timers(engine, session, limit=500)
@@ -99,5 +103,12 @@ def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: i
             if done >= expected:
                 break
             time.sleep(max(0.0, interval - (time.time() - started)))
+        cpu, backend_cpu = time.process_time() - cpu, cpu_seconds(backend) - backend_cpu
     sql.dispose()
-    results.put((os.getpid(), total))
+    results.put((os.getpid(), total, cpu, backend_cpu))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process (of this machine) has used."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
