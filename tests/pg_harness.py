@@ -34,10 +34,18 @@ def _ensure_user() -> None:
                        check=True)
 
 
-class PostgresServer:
-    """A PostgreSQL cluster in a temporary directory, listening on a free loopback port."""
+# The tests' fast settings: a crash of the machine may lose or corrupt committed work, which a throwaway test
+# cluster does not mind. A benchmark runs with `durable=True` (PostgreSQL's own defaults) so that its figures are
+# those of a production server.
+FAST_SETTINGS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
-    def __init__(self) -> None:
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary directory, listening on a free loopback port; `durable`: with
+    PostgreSQL's default (crash-safe) settings instead of the tests' fast ones."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         for program in ("initdb", "pg_ctl"):
             if shutil.which(program) is None:
                 raise RuntimeError(f"{program} not found on PATH: install PostgreSQL server programs")
@@ -53,8 +61,8 @@ class PostgresServer:
         """Initialise and start the cluster; return a superuser SQLAlchemy URL."""
         subprocess.run(_as_pg_user(["initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
                                     "-E", "UTF8", "--locale=C"]), check=True, capture_output=True)
-        options = (f"-p {self.port} -k {self.dir} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                   f"-c full_page_writes=off -c max_connections=200")
+        fast = "" if self.durable else f"{FAST_SETTINGS} "
+        options = f"-p {self.port} -k {self.dir} -h 127.0.0.1 {fast}-c max_connections=200"
         subprocess.run(_as_pg_user(["pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
                                     "-w", "start"]), check=True, capture_output=True)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
@@ -69,6 +77,17 @@ class PostgresServer:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def durability(self, url: str) -> dict[str, str]:
+        """The settings that decide whether a committed transaction survives a crash, as the server reports them."""
+        from sqlalchemy import create_engine, text
+
+        sql = create_engine(url)
+        with sql.connect() as conn:
+            found = {name: conn.execute(text(f"SHOW {name}")).scalar()
+                     for name in ("fsync", "synchronous_commit", "full_page_writes")}
+        sql.dispose()
+        return found
 
     def postmaster_pid(self) -> int:
         """The pid of the cluster's main process (its backends are its children)."""

@@ -25,21 +25,33 @@ def sweeper_main(url: str, rounds: int, results) -> None:
     results.put((os.getpid(), total))
 
 
-def crashing_sweeper_main(url: str) -> None:
-    """A separate process that claims a due case, runs it, and dies before committing."""
+def crashing_sweeper_main(url: str, at_case: int | None = None) -> None:
+    """A separate process that claims due cases and dies before committing: at the commit, or (`at_case`) while
+    saving the `at_case`-th case of its batch, the cases before it run and saved in the open transaction."""
     from sqlalchemy.orm import Session as OrmSession
 
     from engine.core.db import connect, session_factory
     from engine.runtime.engine import Engine
+    from engine.runtime.instance import Instance
     from engine.runtime.timers import fire_due_timers
 
-    def die(self):
+    def die(*_args, **_kwargs):
         os._exit(17)
 
-    OrmSession.commit = die
+    if at_case is None:
+        OrmSession.commit = die
+    else:
+        save, saved = Instance.save, []
+
+        def save_then_die(self):
+            saved.append(self.case.id)
+            if len(saved) == at_case:
+                die()
+            save(self)
+        Instance.save = save_then_die
     engine, sql = Engine(), connect(url)
     with session_factory(sql)() as session:
-        fire_due_timers(engine, session, limit=1)
+        fire_due_timers(engine, session, limit=None if at_case else 1)
 
 
 def _any_due(session) -> bool:
@@ -68,7 +80,8 @@ def clone_case(session, case_id: int, copies: int, shift_seconds_per_copy: float
 
 
 def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: int, results) -> None:
-    """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up."""
+    """A benchmark sweeper: sweep every `interval` seconds until `expected` cases have fired or time is up; report
+    how many it fired, and the CPU seconds it and its database backend used."""
     import time
 
     from engine.core.db import connect, session_factory
@@ -78,6 +91,9 @@ def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: i
     engine, sql = Engine(), connect(url)
     total = 0
     with session_factory(sql)() as session:
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        session.rollback()
+        cpu, backend_cpu = time.process_time(), cpu_seconds(backend)
         while time.time() < stop_at:
             started = time.time()
             total += fire_due_timers(engine, session, limit=500)
@@ -87,5 +103,12 @@ def interval_sweeper_main(url: str, interval: float, stop_at: float, expected: i
             if done >= expected:
                 break
             time.sleep(max(0.0, interval - (time.time() - started)))
+        cpu, backend_cpu = time.process_time() - cpu, cpu_seconds(backend) - backend_cpu
     sql.dispose()
-    results.put((os.getpid(), total))
+    results.put((os.getpid(), total, cpu, backend_cpu))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process (of this machine) has used."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

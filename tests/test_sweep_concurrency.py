@@ -28,6 +28,14 @@ def due_cases(db_url, session, engine, org_tree):
     return case
 
 
+@pytest.fixture
+def five_due(db_url, session, engine, org_tree):
+    """Five cases of the timed diagram whose timers fell due a day ago (one batch)."""
+    bundles.deploy(session, bundle_with({"processes/test/timed.bpmn": diagrams.timed()}), engine=engine)
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=3), tick=False):
+        return [cases.start_case(engine, session, "timed", {}, org_code="county-a").id for _ in range(5)]
+
+
 def supervision_counts(session) -> dict[int, int]:
     rows = session.execute(text(
         "SELECT c.id, count(t.id) FROM case_instance c LEFT JOIN human_task t "
@@ -68,4 +76,20 @@ def test_a_crash_between_claim_and_commit_loses_nothing(db_url, session, engine,
     engine.forget_all()
     assert fire_due_timers(engine, session) == 1                   # the next sweep fires it
     assert supervision_counts(session) == {due_cases.id: 1}
+    assert fire_due_timers(engine, session) == 0
+
+
+@pytest.mark.parametrize("at_case", [None, 3], ids=["at-the-commit", "mid-batch"])
+def test_a_crash_in_a_batch_loses_and_duplicates_nothing(db_url, session, engine, five_due, at_case):
+    crashed = SPAWN.Process(target=crashing_sweeper_main, args=(db_url, at_case))
+    crashed.start()
+    crashed.join(timeout=120)
+    assert crashed.exitcode == 17
+    session.commit()
+    assert supervision_counts(session) == {case_id: 0 for case_id in five_due}      # nothing of the batch kept
+    assert session.execute(text("SELECT count(*) FROM audit_event WHERE action = 'timers_checked'")).scalar() == 0
+    assert all(cases.get_case(session, case_id).next_timer_at is not None for case_id in five_due)
+    engine.forget_all()
+    assert fire_due_timers(engine, session) == 5                   # the next sweep fires them all, once
+    assert supervision_counts(session) == {case_id: 1 for case_id in five_due}
     assert fire_due_timers(engine, session) == 0

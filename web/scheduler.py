@@ -27,7 +27,8 @@ def sweep(app: Flask) -> int:
         with app.extensions["lawflow.sessions"]() as session:
             load_calendar(engine, session)   # schedules entered by other processes
             _warn_missing_years(app, missing_years(engine, session), engine.today())
-            fired = fire_due_timers(engine, session)
+            # A backlog is worked off batch after batch, up to one sweep interval (the next sweep goes on).
+            fired = fire_due_timers(engine, session, limit=None, seconds=float(app.config["TIMER_SWEEP_SECONDS"]))
             render_pending(session)
             settings = smtp_settings(app.config)
             if settings is not None:

@@ -326,13 +326,18 @@ def mark_failed(engine, session: Session, case_id: int, actor: str, message: str
     if case is None or (version is not None and (case.version != version or case.status != "running")):
         session.rollback()
         return False
+    put_in_error(engine, session, case, actor, message)
+    _commit(engine, session, case)
+    return True
+
+
+def put_in_error(engine, session: Session, case: Case, actor: str, message: str) -> None:
+    """In the current transaction: the case (as loaded, at its last good state) goes to error, saying why."""
     case.status, case.error = "error", message
     case.version += 1
     case.updated_at = engine.now()
-    session.add(AuditEvent(case_id=case_id, actor=actor, at=engine.now(), action="case_failed",
+    session.add(AuditEvent(case_id=case.id, actor=actor, at=engine.now(), action="case_failed",
                            detail={"reason": message}))
-    _commit(engine, session, case)
-    return True
 
 
 def get_case(session: Session, case_id: int) -> Case:

@@ -60,7 +60,8 @@ class Instance:
         self._inserts: dict[Any, list[dict]] = {}
         self._after_write: list = []
         # A new case started with others: `save` leaves its row to the caller and adds its statements' rows to
-        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty).
+        # `batch` ({statement: [rows]}), to be written for all of them at once (`new_tasks` stays empty). A running
+        # case fired with others (timers.py): its row and its tasks' updates are written, its inserts batched.
         self._batch = batch
         # organisation ids by code, for lane_orgs (one query per save), and by what a lane names
         self._lane_org_ids: dict[str, int | None] = {}
@@ -208,9 +209,12 @@ class Instance:
         # refresh of the case may have left an older text to compare with.
         values = changed_values(case, sql.CASE_FIELDS)
         values.update(state=case.state, version=case.version)
-        touched = lean.execute(db.connection(), sql.update_case(tuple(values)),
-                               {**values, "b_id": case.id, "b_loaded": self.loaded_version})
-        if touched != 1:
+        statement, params = sql.update_case(tuple(values)), {**values, "b_id": case.id, "b_loaded": self.loaded_version}
+        if self._batch is not None and not self._after_write:
+            # A case fired with others, its row held locked by the batch (timers.py): written with theirs, where
+            # the batch checks every row was found; with work that waits for the row, written now.
+            self._batch.setdefault(statement, []).append(params)
+        elif lean.execute(db.connection(), statement, params) != 1:
             raise StaleDataError(f"case {case.id} changed since version {self.loaded_version}")
         mark_written(db, case, _CASE_FIELDS)
 

@@ -39,6 +39,8 @@ SET_TASK_DUE = (update(_task).where(_task.c.case_id == bindparam("b_case"), _tas
 # New task rows, answering their ids (in the order of the parameter sets).
 INSERT_TASKS_RETURNING_IDS = insert(_task).returning(_task.c.id, sort_by_parameter_order=True)
 INSERT_AUDIT = insert(AuditEvent.__table__)
+# The same rows when nobody needs their ids (a batch of timers, timers.py): one executemany.
+INSERT_TASKS = insert(_task)
 
 # A case's columns but its state, as TASK_FOR_COMPLETION names them (case_<column>).
 CASE_COLUMNS = tuple(c.key for c in _case.c if c.key != "state")

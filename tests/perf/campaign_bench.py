@@ -60,7 +60,7 @@ def _step(engine, s, case_id: int) -> float:
 def run(quick: bool = False) -> dict:
     """The campaign figures (see the module's docstring)."""
     firms, samples = (1000, 40) if quick else (1000, 150)
-    server = PostgresServer()
+    server = PostgresServer(durable=True)
     server.start()
     try:
         url = server.create_database("campaign_bench")

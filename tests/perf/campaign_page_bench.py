@@ -102,7 +102,7 @@ def run(quick: bool = False) -> dict:
     from tests.web_helpers import login
 
     requests = 40 if quick else 150
-    server = PostgresServer()
+    server = PostgresServer(durable=True)
     server.start()
     try:
         url = server.create_database("campaign_page_bench")

@@ -275,7 +275,7 @@ def run(quick: bool, kind: str = "socket") -> dict:
     from tests.pg_harness import PostgresServer, _free_port
 
     n_fast, n_paced = (1500, 800) if quick else (5000, 3000)
-    pg = PostgresServer()
+    pg = PostgresServer(durable=True)
     pg.start()
     server = None
     try:

@@ -168,7 +168,7 @@ def run(quick: bool = False) -> dict:
     from web.workflow import engine as web_engine
 
     institutions, requests = (2, 40) if quick else (10, 150)
-    server = PostgresServer()
+    server = PostgresServer(durable=True)
     server.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
