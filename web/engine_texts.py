@@ -359,5 +359,6 @@ TEXTS = {
     "trial.task_not_open": "任务「%(task)s」未处于待办状态（当前待办：%(open)s）",
     "trial.not_candidate": "%(user)s 不能办理任务「%(task)s」",
     "context.no_limit": "%(helper)s：期限 %(name)s 不是 %(table)s 中的一行",
+    "list.bad_cursor": "不是本列表的翻页标记（请从第一页开始）",
     **DEFINITION_TEXTS,
 }

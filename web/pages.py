@@ -158,21 +158,26 @@ def start(process_key: str):
 def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
-    args, found = _search(db)
+    args, found = _search(db, cursor=request.args.get("cursor"))
     steps = worklists.current_steps(db, found)
     return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user), steps=steps,
+                           next_cursor=worklists.case_cursor(found, PAGE_SIZE),
                            batch_receivers=batch.receivers_of(engine(), db, g.user,
                                                               [t for each in steps.values() for t in each]),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
 
-def _search(db, limit: int = 200) -> tuple[dict, list[Case]]:
-    """The case search's arguments from the query string, and the cases they find in the user's subtree."""
+PAGE_SIZE = 200
+
+
+def _search(db, limit: int = PAGE_SIZE, cursor: str | None = None) -> tuple[dict, list[Case]]:
+    """The case search's arguments from the query string, and the cases they find in the user's subtree (the page
+    after `cursor`)."""
     args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
     found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
                                    org_code=args["org"], since=day_start(args["since"]),
-                                   until=day_start(args["until"], 1), limit=limit)
+                                   until=day_start(args["until"], 1), limit=limit, cursor=cursor)
     return args, found
 
 

@@ -360,5 +360,6 @@ CODES = {
     "trial.task_not_open": "the task {task} is not open (open: {open})",
     "trial.not_candidate": "{user} may not do the task {task}",
     "context.no_limit": "{helper}: the limit {name} is not a row of {table}",
+    "list.bad_cursor": "not a page cursor of this list (start from the first page)",
     **DEFINITION_CODES,
 }

@@ -1,0 +1,73 @@
+"""Keyset pagination (issue 23, part "generator"): the inbox and the case search page by a cursor, not OFFSET;
+rows that share the sort key are neither repeated nor skipped across pages, on both databases."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from engine.core import people, DataValidationError
+from engine.runtime import cases
+from engine.work import worklists
+
+MOMENT = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def seven_cases(engine, session, deployed):
+    """Seven sample cases of county A started at the same moment (so their tasks share created and due times),
+    and two more a day later."""
+    started = []
+    with time_machine.travel(MOMENT, tick=False):
+        for i in range(7):
+            started.append(cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice").id)
+    with time_machine.travel(MOMENT + timedelta(days=1), tick=False):
+        for i in range(2):
+            started.append(cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice").id)
+    session.commit()
+    return started
+
+
+def _pages(fetch, cursor_of, limit):
+    """Every page in turn, by the cursor of the one before; (rows, how many pages)."""
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = fetch(cursor)
+        seen.extend(page)
+        pages += 1
+        cursor = cursor_of(page)
+        if cursor is None:
+            return seen, pages
+        assert pages < 20
+
+
+@pytest.mark.parametrize("sort", ["due", "newest", "oldest"])
+def test_inbox_pages_by_cursor_without_repeats_or_gaps_when_tasks_share_the_sort_key(session, seven_cases, sort):
+    alice = people.user_by_name(session, "alice")
+    whole = [t.id for t in worklists.inbox(session, alice, "group", sort=sort, limit=500)]
+    assert len(whole) == 9
+    seen, pages = _inbox_pages(session, alice, sort)
+    assert seen == whole and pages == 5
+
+
+def _inbox_pages(session, user, sort):
+    tasks, pages = _pages(lambda cursor: worklists.inbox(session, user, "group", sort=sort, limit=2, cursor=cursor), lambda page: worklists.inbox_cursor(page, 2, "group", sort), 2)
+    return [t.id for t in tasks], pages
+
+
+def test_case_search_pages_by_cursor_newest_first(session, seven_cases):
+    alice = people.user_by_name(session, "alice")
+    tasks, pages = _pages(lambda c: worklists.search_cases(session, alice, limit=4, cursor=c),
+                          lambda page: worklists.case_cursor(page, 4), 4)
+    assert [c.id for c in tasks] == sorted(seven_cases, reverse=True) and pages == 3
+
+
+def test_a_cursor_that_is_not_ours_is_refused_at_the_cursor_field(session, seven_cases):
+    alice = people.user_by_name(session, "alice")
+    for bad in ("nonsense", "W10", "WyJ4Il0"):          # not base64 JSON; an empty list; a list without an id
+        with pytest.raises(DataValidationError) as refused:
+            worklists.search_cases(session, alice, cursor=bad)
+        assert refused.value.errors[0].field == "cursor"
+    with pytest.raises(DataValidationError):
+        worklists.inbox(session, alice, "group", cursor="WzEsMl0")     # two keys where the due sort wants them as
