@@ -2,6 +2,7 @@
 organisation subtree."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
@@ -168,6 +169,17 @@ CASE_KEYS = [(Case.id, True, False)]      # newest first: ids grow as cases star
 def case_cursor(found: list[Case], limit: int) -> str | None:
     """The cursor of the case search's page after these cases, if the page was full."""
     return keyset.page_cursor(found, limit, lambda c: [c.id])
+
+def all_cases(session: Session, user: User, *, chunk: int = 1000, **filters) -> Iterator[Case]:
+    """Every case `search_cases` finds with these filters, fetched a page at a time by cursor: an export streams
+    them without holding them all."""
+    cursor = None
+    while True:
+        page = search_cases(session, user, limit=chunk, cursor=cursor, **filters)
+        yield from page
+        cursor = case_cursor(page, chunk)
+        if cursor is None:
+            return
 
 def current_steps(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:
     """Each listed case's open tasks (its current steps), earliest deadline first, in one query (the cases were
