@@ -5,6 +5,7 @@
 The database is made by `lawflow generate`'s path (templates run through the engine, then copied with COPY), on
 a throwaway server of the test harness. Then, through the Flask app as a county caseworker (chen, county-a):
 scale_<view>_p50_ms / _p95_ms   each inbox view (mine, group, delegated, done), with a filter and other sorts
+                               (the whole request, page rendered; _sql_p50_ms / _sql_p95_ms: the database's part)
 scale_search_*                 the case search: no filter, a process and status, a text, a date range
 scale_case_page_*              a case's page, for cases of the county picked at random
 scale_export_year_*            the CSV of one year of the county (seconds, rows, how much Python's traced memory
@@ -82,15 +83,20 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
 
 
 class Recorder:
-    """The SQL statements a request sends (to EXPLAIN them afterwards)."""
+    """The SQL statements a request sends (to EXPLAIN them afterwards) and the time the database took on them."""
 
     def __init__(self, sql_engine) -> None:
-        self.on, self.seen = False, []
+        self.on, self.seen, self.sql_s = False, [], 0.0
         event.listen(sql_engine, "before_cursor_execute", self._record)
+        event.listen(sql_engine, "after_cursor_execute", self._timed)
 
-    def _record(self, _conn, _cursor, statement, parameters, _context, _many) -> None:
+    def _record(self, conn, _cursor, statement, parameters, _context, _many) -> None:
+        conn.info["started"] = time.perf_counter()
         if self.on:
             self.seen.append((statement, parameters))
+
+    def _timed(self, conn, *_args) -> None:
+        self.sql_s += time.perf_counter() - conn.info.pop("started", time.perf_counter())
 
 
 def measure(url: str, reps: int) -> dict:
@@ -108,9 +114,9 @@ def measure(url: str, reps: int) -> dict:
     marker = 'id="next-page" href="'
     PAGES["search_next_page"] = first.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in first else "/cases"
     for name, path in PAGES.items():
-        times = []
+        times, sql_times = [], []
         for i in range(reps + 2):
-            recorder.on, recorder.seen = i == 0, []
+            recorder.on, recorder.seen, recorder.sql_s = i == 0, [], 0.0
             started = time.perf_counter()
             response = client.get(path)
             elapsed = time.perf_counter() - started
@@ -119,21 +125,27 @@ def measure(url: str, reps: int) -> dict:
                 plans[name] = recorder.seen
             if i >= 2:                       # the first two warm caches
                 times.append(elapsed)
+                sql_times.append(recorder.sql_s)
         result[f"scale_{name}_p50_ms"], result[f"scale_{name}_p95_ms"] = (round(v, 1) for v in _percentiles(times))
+        result[f"scale_{name}_sql_p50_ms"], result[f"scale_{name}_sql_p95_ms"] = (
+            round(v, 1) for v in _percentiles(sql_times))
     with connect(url).connect() as conn:
         ids = [r[0] for r in conn.execute(text(
             "SELECT c.id FROM case_instance c JOIN organization o ON o.id = c.org_id "
             "WHERE o.code = 'county-a' ORDER BY random() LIMIT :n"), {"n": reps + 2})]
-    times = []
+    times, sql_times = [], []
     for i, case_id in enumerate(ids):
-        recorder.on, recorder.seen = i == 0, []
+        recorder.on, recorder.seen, recorder.sql_s = i == 0, [], 0.0
         started = time.perf_counter()
         assert client.get(f"/cases/{case_id}").status_code == 200
         if i == 0:
             plans["case_page"] = recorder.seen
         if i >= 2:
             times.append(time.perf_counter() - started)
+            sql_times.append(recorder.sql_s)
     result["scale_case_page_p50_ms"], result["scale_case_page_p95_ms"] = (round(v, 1) for v in _percentiles(times))
+    result["scale_case_page_sql_p50_ms"], result["scale_case_page_sql_p95_ms"] = (
+        round(v, 1) for v in _percentiles(sql_times))
     result.update(export_year(client, recorder, plans))
     recorder.on = False
     explained = explain(url, plans)
