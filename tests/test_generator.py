@@ -44,7 +44,8 @@ def generated(db_url):
 def test_the_generator_writes_the_cases_asked_for_mostly_finished_over_the_years(generated):
     _app, session, _engine, ids, before = generated
     assert len(ids) == 300 and session.scalar(select(func.count()).select_from(Case)) == before + 300
-    statuses = dict(session.execute(select(Case.status, func.count()).where(Case.id.in_(ids)).group_by(Case.status)).all())
+    statuses = dict(session.execute(
+        select(Case.status, func.count()).where(Case.id.in_(ids)).group_by(Case.status)).all())
     assert statuses["completed"] > 250 and 0 < statuses.get("running", 0) < 50
     years = {y for (y,) in session.execute(select(func.extract("year", Case.created_at)).where(Case.id.in_(ids)))}
     assert len(years) >= 5
@@ -91,3 +92,30 @@ def test_the_same_seed_plans_the_same_cases():
     stubs = [Stub(1, False, 0.9), Stub(2, True, 0.1)]
     assert generator.plan(stubs, 500, 5, 3).picks == generator.plan(stubs, 500, 5, 3).picks
     assert generator.plan(stubs, 500, 5, 3).picks != generator.plan(stubs, 500, 5, 4).picks
+
+
+@ON_POSTGRES
+def test_lawflow_generate_fills_an_empty_database_once_and_reports_its_check(db_url):
+    from web import create_app
+    from web.cli import main
+
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True})
+    runner = app.test_cli_runner()
+    done = runner.invoke(main, ["generate", "--cases", "120", "--check", "5"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output.strip().splitlines()[-1])
+    assert report["generated"] == 120 and report["sampled"] >= 1
+    assert report["loaded"] == report["tasks_match"] == report["sampled"]
+    again = runner.invoke(main, ["generate", "--cases", "10"])
+    assert again.exit_code == 2 and "空数据库" in again.output
+    app.extensions["lawflow.sql"].dispose()
+
+
+def test_lawflow_generate_wants_postgresql(tmp_path):
+    from web import create_app
+    from web.cli import main
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/g.sqlite", "SECRET_KEY": "test-secret", "TESTING": True})
+    refused = app.test_cli_runner().invoke(main, ["generate", "--cases", "10"])
+    assert refused.exit_code == 2 and "PostgreSQL" in refused.output
+    app.extensions["lawflow.sql"].dispose()

@@ -19,12 +19,10 @@ def seven_cases(engine, session, deployed):
     """Seven sample cases of county A started at the same moment (so their tasks share created and due times),
     and two more a day later."""
     started = []
-    with time_machine.travel(MOMENT, tick=False):
-        for i in range(7):
-            started.append(cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice").id)
-    with time_machine.travel(MOMENT + timedelta(days=1), tick=False):
-        for i in range(2):
-            started.append(cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice").id)
+    for moment, count in ((MOMENT, 7), (MOMENT + timedelta(days=1), 2)):
+        with time_machine.travel(moment, tick=False):
+            started += [cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice").id
+                        for _ in range(count)]
     session.commit()
     return started
 
@@ -52,7 +50,8 @@ def test_inbox_pages_by_cursor_without_repeats_or_gaps_when_tasks_share_the_sort
 
 
 def _inbox_pages(session, user, sort):
-    tasks, pages = _pages(lambda cursor: worklists.inbox(session, user, "group", sort=sort, limit=2, cursor=cursor), lambda page: worklists.inbox_cursor(page, 2, "group", sort), 2)
+    tasks, pages = _pages(lambda cursor: worklists.inbox(session, user, "group", sort=sort, limit=2, cursor=cursor),
+                          lambda page: worklists.inbox_cursor(page, 2, "group", sort), 2)
     return [t.id for t in tasks], pages
 
 
@@ -75,11 +74,11 @@ def test_a_cursor_that_is_not_ours_is_refused_at_the_cursor_field(session, seven
 
 def test_the_case_export_streams_every_case_past_a_page_of_the_search(app, client, monkeypatch):
     """The CSV is a streamed response read page by page (here pages of 2), whole and without repeats."""
-    from tests.web_helpers import login
-
-    from web.database import session as db_session
-    from engine.core import Case as CaseRow
     from sqlalchemy import select
+
+    from engine.core import Case as CaseRow
+    from tests.web_helpers import login
+    from web.database import session as db_session
 
     real = worklists.all_cases
     monkeypatch.setattr(worklists, "all_cases", lambda *a, **kw: real(*a, **{**kw, "chunk": 2}))

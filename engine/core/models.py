@@ -216,7 +216,7 @@ class HumanTask(Base):
         # Also serves lookups by case (with or without status): a second index would be one more to write per step.
         UniqueConstraint("case_id", "task_uuid"),
         Index("ix_human_task_inbox", "status", "org_id", "lane"),
-        Index("ix_human_task_assignee", "assignee_id", "status"),           # 0014: my tasks at scale
+        Index("ix_human_task_assignee", "assignee_id", "status", "due_at", "id"),   # 0014: my tasks, in order
         Index("ix_human_task_done", "completed_by", "completed_at"),        # 0014: what I did, newest first
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -89,8 +89,8 @@ def _inbox_keys(view: str, sort: str) -> list[tuple]:
     return [(HumanTask.due_at, False, True), (HumanTask.id, False, False)]
 
 def _ordered(column, descending: bool, nulls_last: bool):
-    ordered = column.desc() if descending else column
-    return (column.is_(None), ordered) if nulls_last else (ordered,)
+    ordered = column.desc() if descending else column.asc()
+    return (ordered.nulls_last(),) if nulls_last else (ordered,)     # NULLS LAST: an index's own order
 
 def inbox_cursor(tasks: list[HumanTask], limit: int, view: str = "mine", sort: str = "due") -> str | None:
     """The cursor of the inbox page after these tasks, if the page was full."""
@@ -173,13 +173,12 @@ def case_cursor(found: list[Case], limit: int) -> str | None:
 def all_cases(session: Session, user: User, *, chunk: int = 1000, **filters) -> Iterator[Case]:
     """Every case `search_cases` finds with these filters, fetched a page at a time by cursor: an export streams
     them without holding them all."""
-    cursor = None
-    while True:
-        page = search_cases(session, user, limit=chunk, cursor=cursor, **filters)
-        yield from page
+    cursor = ""
+    while cursor is not None:
+        page = search_cases(session, user, limit=chunk, cursor=cursor or None, **filters)
         cursor = case_cursor(page, chunk)
-        if cursor is None:
-            return
+        while page:                 # handed out and let go one by one: memory holds a page at most
+            yield page.pop(0)
 
 def current_steps(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:
     """Each listed case's open tasks (its current steps), earliest deadline first, in one query (the cases were

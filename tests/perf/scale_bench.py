@@ -112,7 +112,8 @@ def measure(url: str, reps: int) -> dict:
     result, plans = {}, {}
     first = client.get("/cases").get_data(as_text=True)
     marker = 'id="next-page" href="'
-    PAGES["search_next_page"] = first.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in first else "/cases"
+    PAGES["search_next_page"] = (first.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in first
+                                 else "/cases")
     for name, path in PAGES.items():
         times, sql_times = [], []
         for i in range(reps + 2):
@@ -204,7 +205,8 @@ def run(scale: str, reps: int = 20) -> dict:
         url = server.create_database("scale")
         built = build(url, SCALES[scale])
         with connect(url).connect() as conn:
-            cases, tasks = (conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("case_instance", "human_task"))
+            cases, tasks = (conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                            for t in ("case_instance", "human_task"))
         figures = measure(url, reps)
     finally:
         server.stop()

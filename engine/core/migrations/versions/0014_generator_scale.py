@@ -5,6 +5,10 @@ cases, found by the EXPLAINs of tests/perf/scale_bench.py
 - case_instance (created_at): the search's and the export's date range
 - PostgreSQL only: trigram (pg_trgm, a trusted extension) GIN indexes on the four texts the case search matches
   with LIKE '%…%' (number, title, declared fields, searchable text), so a text search is not a scan of every case
+  (not a jsonb index of the fields: a json value jsonb refuses, e.g. a lone surrogate escape, would then fail the
+  step that writes it)
+- human_task's inbox order is `due_at NULLS LAST, id`, so my tasks come in the order of (assignee_id, status,
+  due_at, id) without sorting them all
 
 Revision ID: 0014
 Revises: 0013
@@ -28,7 +32,7 @@ TRIGRAM_TARGETS = {
 
 
 def upgrade() -> None:
-    op.create_index('ix_human_task_assignee', 'human_task', ['assignee_id', 'status'])
+    op.create_index('ix_human_task_assignee', 'human_task', ['assignee_id', 'status', 'due_at', 'id'])
     op.create_index('ix_human_task_done', 'human_task', ['completed_by', 'completed_at'])
     op.create_index('ix_case_instance_created_at', 'case_instance', ['created_at'])
     if op.get_bind().dialect.name == 'postgresql':
