@@ -211,7 +211,7 @@ def run(scale: str, reps: int = 20) -> dict:
     finally:
         server.stop()
     # Reads dominate these figures, but generate_s is a bulk write: say on what kind of server it ran.
-    return {"scale": scale, "scale_server": "test harness, not durable (fsync, synchronous_commit, full_page_writes off)",
+    return {"scale": scale, "scale_server": "test harness: not durable (fsync, synchronous_commit off)",
             "scale_cases": cases, "scale_tasks": tasks, **{f"scale_{k}": v for k, v in built.items()},
             **figures}
 
