@@ -277,9 +277,9 @@ def test_nul_characters_are_refused_with_the_field_named(client, zhang):
 
 
 def test_marshmallow_messages_come_back_in_chinese(client, zhang):
-    body = is_problem(client.get("/api/v1/cases?limit=0&offset=-1&status=x", headers=zhang), 422)
+    body = is_problem(client.get("/api/v1/cases?limit=0&cursor=" + "x" * 501 + "&status=x", headers=zhang), 422)
     messages = {e["field"]: e["message"] for e in body["errors"]}
-    assert messages == {"limit": "应在 1 到 500 之间", "offset": "应在 0 到 1000000 之间",
+    assert messages == {"limit": "应在 1 到 500 之间", "cursor": "长度不能超过 500",
                         "status": "取值应为：running, suspended, completed, terminated, error"}
 
 
@@ -308,3 +308,15 @@ def test_the_inbox_sorts_by_deadline_or_by_arrival(app, client, zhang):
     page = client.get("/inbox?view=mine&sort=newest").get_data(as_text=True)
     assert page.index(f'href="/tasks/{started[1]}"') < page.index(f'href="/tasks/{started[0]}"')
     assert 'value="newest" selected' in page
+
+
+def test_the_case_list_pages_by_the_cursor_its_last_full_page_names(client, zhang):
+    first = client.get("/api/v1/cases?limit=2", headers=zhang)
+    cursor = first.headers["X-Next-Cursor"]
+    second = client.get(f"/api/v1/cases?limit=2&cursor={cursor}", headers=zhang)
+    whole = client.get("/api/v1/cases?limit=500", headers=zhang)
+    assert "X-Next-Cursor" not in whole.headers
+    ids = [c["id"] for c in first.get_json() + second.get_json()]
+    assert ids == [c["id"] for c in whole.get_json()][:4] and len(set(ids)) == 4
+    body = is_problem(client.get("/api/v1/cases?cursor=nonsense", headers=zhang), 422)
+    assert body["errors"][0]["field"] == "cursor"

@@ -392,6 +392,7 @@ TEXTS = {
     "password.common": "常见密码规则：这是最常见的密码之一（或在其前后加了数字、符号），请换一个不易猜到的密码",
     "password.personal": "个人信息规则：密码不能包含用户名、姓名（含拼音）或机构代码（%(word)s）",
     "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
+    "list.bad_cursor": "不是本列表的翻页标记（请从第一页开始）",
     **DEFINITION_TEXTS,
 }
 

@@ -5,7 +5,10 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -165,25 +168,33 @@ def start(process_key: str):
 def case_list():
     """Case search across processes, within the user's organisation subtree."""
     db = session()
-    args, found = _search(db)
+    args, found = _search(db, cursor=request.args.get("cursor"))
     steps = worklists.current_steps(db, found)
     return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user), steps=steps,
+                           next_cursor=worklists.case_cursor(found, PAGE_SIZE),
                            batch_receivers=batch.receivers_of(engine(), db, g.user,
                                                               [t for each in steps.values() for t in each]),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
 
-def _search(db, limit: int = 200) -> tuple[dict, list[Case]]:
-    """The case search's arguments from the query string, and the cases they find in the user's subtree."""
+PAGE_SIZE = 200
+
+
+def _search(db, limit: int = PAGE_SIZE, cursor: str | None = None) -> tuple[dict, list[Case]]:
+    """The case search's arguments from the query string, and the cases they find in the user's subtree (the page
+    after `cursor`)."""
+    args, filters = _search_filters()
+    return args, worklists.search_cases(db, g.user, **filters, limit=limit, cursor=cursor)
+
+
+def _search_filters() -> tuple[dict, dict]:
+    """The case search's arguments from the query string, and as `search_cases` takes them."""
     args = {k: request.args.get(k) or None for k in ("process", "status", "q", "org", "since", "until")}
-    found = worklists.search_cases(db, g.user, process_key=args["process"], status=args["status"], q=args["q"],
-                                   org_code=args["org"], since=day_start(args["since"]),
-                                   until=day_start(args["until"], 1), limit=limit)
-    return args, found
+    return args, dict(process_key=args["process"], status=args["status"], q=args["q"], org_code=args["org"],
+                      since=day_start(args["since"]), until=day_start(args["until"], 1))
 
 
-EXPORT_LIMIT = 10_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -191,32 +202,51 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @login_required
 def case_export():
     """The case search as a CSV file for Excel (UTF-8 with a byte-order mark): the same filters and the same
-    organisation scope; with one process chosen, its declared fields as further columns."""
-    args, found = _search(session(), EXPORT_LIMIT)
-    return case_csv(found, with_fields=bool(args["process"]))
+    organisation scope, every case they find, streamed page by page; with one process chosen, its declared fields
+    as further columns."""
+    db, (args, filters) = session(), _search_filters()
+    g.user.org.path         # loaded now: the rows stream after the request's teardown has let the user go
+    return case_csv(lambda: worklists.all_cases(db, g.user, **filters), with_fields=bool(args["process"]))
 
 
-def case_csv(found: list[Case], with_fields: bool):
-    """Cases as a CSV download (number, title, process, organisation, status, times; `with_fields`: their declared
-    fields as further columns)."""
+def case_csv(found, with_fields: bool):
+    """Cases as a CSV download streamed row by row (number, title, process, organisation, status, times;
+    `with_fields`: their declared fields as further columns). `found` is a list, or a function that gives the
+    cases afresh (read twice with fields: first for the columns), so a year of cases is never held at once."""
+    again = found if callable(found) else (lambda: found)
     db = session()
-    rows = [(c, {name: (title, value) for name, title, value in
-                 plain.readable(db, c, casework.case_fields(db, c), full=False)}) for c in found]
-    extra = {}
+    extra: dict[str, str] = {}
     if with_fields:
-        for _case, fields in rows:
-            for name, (title, _value) in fields.items():
+        for case in again():
+            for name, title, _value in casework.case_fields(db, case):
                 extra.setdefault(name, title)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("创建时间"), _("更新时间"),
-                     *extra.values()])
-    for case, fields in rows:
-        writer.writerow([cell(v) for v in (
-            case.business_number or case.id, case.title or "", case.definition.name, case.org.name if case.org else "",
-            status_label(case.status), local_moment(case.created_at), local_moment(case.updated_at),
-            *(field_value(fields[name][1]) if name in fields else "" for name in extra))])
-    return csv_download(out.getvalue(), "cases")
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([_("编号"), _("标题"), _("流程"), _("办理机构"), _("状态"), _("创建时间"), _("更新时间"),
+                         *extra.values()])
+        yield "\ufeff" + out.getvalue()
+        try:
+            for case in again():
+                out.seek(0)
+                out.truncate()
+                fields = {name: (title, value) for name, title, value in
+                          plain.readable(db, case, casework.case_fields(db, case), full=False)}
+                writer.writerow([cell(v) for v in (
+                    case.business_number or case.id, case.title or "", case.definition.name,
+                    case.org.name if case.org else "", status_label(case.status), local_moment(case.created_at),
+                    local_moment(case.updated_at),
+                    *(field_value(fields[name][1]) if name in fields else "" for name in extra))])
+                yield out.getvalue()
+        finally:
+            if callable(found):
+                db.close()      # the request's teardown came before the rows: the session they used ends here
+
+    filename = f"cases-{engine().now().astimezone(CHINA_TZ):%Y%m%d}.csv"
+    body = stream_with_context(lines()) if callable(found) else "".join(lines())    # a list: written at once
+    return Response(body, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f"attachment; filename={filename}"})
 
 
 def csv_download(text: str, stem: str):

@@ -59,6 +59,9 @@ def _soon():
     return eng.now(), eng.calendar.add_working_days(eng.now(), SOON_WORKING_DAYS)
 
 
+INBOX_PAGE = 200     # worklists.inbox's default page
+
+
 @bp.get("/inbox")
 @login_required
 def inbox():
@@ -74,15 +77,18 @@ def inbox():
         filters["sort"] = "due"
     narrowed = dict(process_key=filters["process"], q=filters["q"], due=filters["due"], since=day_start(filters["since"]),
                     until=day_start(filters["until"], 1), now=now, soon=soon, sort=filters["sort"])
-    claimable = []
+    claimable, cursor, next_cursor = [], request.args.get("cursor"), None
     if view == "copies":
         found = worklists.copies(db, g.user)
-    elif view == "mine":        # what I may claim shows below my own tasks: work waiting is never out of sight
+    elif view == "mine" and not cursor:   # what I may claim shows below my own tasks: work waiting is never out of sight
         found, claimable = worklists.my_work(db, g.user, **narrowed)
-    else:
-        found = worklists.inbox(db, g.user, view, **narrowed)
+    else:                       # a later page of mine goes on with my own tasks only
+        found = worklists.inbox(db, g.user, view, **narrowed, cursor=cursor)
+    if view != "copies":
+        next_cursor = worklists.inbox_cursor(found, INBOX_PAGE, view, filters["sort"])
     signed = review.signed(engine(), db, found) if view == "done" else {}
     return render_template("inbox.html", view=view, found=found, claimable=claimable, filters=filters,
+                           next_cursor=next_cursor, filters_present={k: v for k, v in filters.items() if v},
                            views=VIEW_LABELS, signed=signed, due_labels=DUE_LABELS, sort_labels=SORT_LABELS,
                            counts=worklists.inbox_counts(db, g.user, now, soon), processes=_processes(),
                            **_batch_bar(view, found))

@@ -395,6 +395,7 @@ CODES = {
     "password.common": "the password rule on common passwords: this is one of the most common passwords (or one with digits or signs around it)",
     "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
     "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
+    "list.bad_cursor": "not a page cursor of this list (start from the first page)",
     **DEFINITION_CODES,
 }
 

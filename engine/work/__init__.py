@@ -2,13 +2,13 @@
 portal, statistics, the bottleneck map and the monthly ledgers, a campaign's participants, score sheets, what an
 approver reviews."""
 from . import (
-    administration, batch, bottlenecks, campaign_view, case_status, casework, monthly_ledgers, participants, plain, portal,
+    administration, batch, bottlenecks, campaign_view, case_status, casework, generator, monthly_ledgers, participants, plain, portal,
     public_lists, report_tree, reports, review, score_sheets, stats, tasks, trial, worklists,
 )
 from . import passwords, second_factor    # issue 22: password policy and the TOTP second factor
 from .score_sheets import score_sheet_start
 
-__all__ = ["administration", "batch", "bottlenecks", "campaign_view", "case_status", "casework", "monthly_ledgers", "participants",
+__all__ = ["administration", "batch", "bottlenecks", "campaign_view", "case_status", "casework", "generator", "monthly_ledgers", "participants",
            "plain", "portal", "public_lists", "report_tree", "reports", "review", "score_sheets", "stats", "tasks", "worklists",
            "score_sheet_start", "trial", "passwords", "second_factor"]
 from . import external_sign_in     # sign-in through an OpenID Connect provider (issue 22)

@@ -2,6 +2,7 @@
 organisation subtree."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
@@ -16,6 +17,7 @@ from ..core.models import Case, HumanTask, Organization, User
 from ..core.scope import organizations, scoped
 from ..core.vocabulary import LEADER_PROPERTY
 from ..runtime.search_text import compact_number
+from . import keyset
 
 TASK_VIEWS = ("mine", "group", "delegated", "done")
 SORTS = ("due", "newest", "oldest")      # by due time (finished: newest first), or by when the task arrived
@@ -45,10 +47,10 @@ def _like_escape(text: str) -> str:
 def inbox(session: Session, user: User, view: str = "mine", *, process_key: str | None = None,
           q: str | None = None, due: str | None = None, since: datetime | None = None,
           until: datetime | None = None, now: datetime | None = None, soon: datetime | None = None,
-          limit: int = 200, sort: str = "due") -> list[HumanTask]:
+          limit: int = 200, sort: str = "due", cursor: str | None = None) -> list[HumanTask]:
     """The user's tasks of one view: mine (assigned to me), group (my role's unclaimed tasks), delegated (mine,
     with a delegate until they hand it back), done (completed by me), sorted by due time; `due` = overdue | soon
-    narrows to tasks past `now` or due before `soon`."""
+    narrows to tasks past `now` or due before `soon`; `cursor` (inbox_cursor of a full page) goes on after it."""
     if view not in TASK_VIEWS:
         raise DataValidationError(Msg("list.bad_view"), [FieldError("view", _one_of(TASK_VIEWS), "enum")])
     query = scoped(select(HumanTask).join(Case, HumanTask.case_id == Case.id), user, Case.org_id)
@@ -67,18 +69,33 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
         query = query.where(HumanTask.due_at >= now, HumanTask.due_at < soon)
     if sort not in SORTS:
         raise DataValidationError(Msg("list.bad_sort"), [FieldError("sort", _one_of(SORTS), "enum")])
-    if sort == "newest":
-        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
-    elif sort == "oldest":
-        query = query.order_by(HumanTask.created_at, HumanTask.id)
-    elif view == "done":
-        query = query.order_by(HumanTask.completed_at.desc())
-    else:
-        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    keys = _inbox_keys(view, sort)
+    if cursor:
+        query = query.where(keyset.after(keys, keyset.decode(cursor, keys)))
+    query = query.order_by(*(part for key in keys for part in _ordered(*key)))
     found = list(session.scalars(query.limit(limit).execution_options(populate_existing=True)))
     if view == "group":     # the LIKE above narrows; this makes the named-user match exact
         found = [t for t in found if t.candidate_users is None or user.username in t.candidate_users]
     return found
+
+def _inbox_keys(view: str, sort: str) -> list[tuple]:
+    """The inbox's order as keyset keys (column, descending, nulls last), the task's id last."""
+    if sort == "newest":
+        return [(HumanTask.created_at, True, False), (HumanTask.id, True, False)]
+    if sort == "oldest":
+        return [(HumanTask.created_at, False, False), (HumanTask.id, False, False)]
+    if view == "done":
+        return [(HumanTask.completed_at, True, False), (HumanTask.id, True, False)]
+    return [(HumanTask.due_at, False, True), (HumanTask.id, False, False)]
+
+def _ordered(column, descending: bool, nulls_last: bool):
+    ordered = column.desc() if descending else column.asc()
+    return (ordered.nulls_last(),) if nulls_last else (ordered,)     # NULLS LAST: an index's own order
+
+def inbox_cursor(tasks: list[HumanTask], limit: int, view: str = "mine", sort: str = "due") -> str | None:
+    """The cursor of the inbox page after these tasks, if the page was full."""
+    keys = _inbox_keys(view, sort)
+    return keyset.page_cursor(tasks, limit, lambda t: [getattr(t, column.key) for column, _d, _n in keys])
 
 def my_work(session: Session, user: User, **filters) -> tuple[list[HumanTask], list[HumanTask]]:
     """我的待办 as a page shows it: the tasks assigned to me and, below them, the unclaimed ones I may claim (the
@@ -134,15 +151,34 @@ def _text_matches(q: str):
 
 def search_cases(session: Session, user: User, *, process_key: str | None = None, status: str | None = None,
                  q: str | None = None, org_code: str | None = None, since: datetime | None = None,
-                 until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[Case]:
-    """Cases in the user's organisation subtree matching the filters, newest first."""
+                 until: datetime | None = None, limit: int = 200, cursor: str | None = None) -> list[Case]:
+    """Cases in the user's organisation subtree matching the filters, newest first; `cursor` (case_cursor of a
+    full page) goes on after it."""
     query = scoped(select(Case), user, Case.org_id)
     if status:
         query = query.where(Case.status == status)
     if org_code:
         query = query.where(Organization.code == org_code)
     query = _case_filters(query, process_key, q, since, until)
-    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)))
+    if cursor:
+        query = query.where(keyset.after(CASE_KEYS, keyset.decode(cursor, CASE_KEYS)))
+    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit)))
+
+CASE_KEYS = [(Case.id, True, False)]      # newest first: ids grow as cases start
+
+def case_cursor(found: list[Case], limit: int) -> str | None:
+    """The cursor of the case search's page after these cases, if the page was full."""
+    return keyset.page_cursor(found, limit, lambda c: [c.id])
+
+def all_cases(session: Session, user: User, *, chunk: int = 1000, **filters) -> Iterator[Case]:
+    """Every case `search_cases` finds with these filters, fetched a page at a time by cursor: an export streams
+    them without holding them all."""
+    cursor = ""
+    while cursor is not None:
+        page = search_cases(session, user, limit=chunk, cursor=cursor or None, **filters)
+        cursor = case_cursor(page, chunk)
+        while page:                 # handed out and let go one by one: memory holds a page at most
+            yield page.pop(0)
 
 def current_steps(session: Session, cases: list[Case]) -> dict[int, list[HumanTask]]:
     """Each listed case's open tasks (its current steps), earliest deadline first, in one query (the cases were

@@ -41,6 +41,10 @@ ledger_import_peak_mb      the most resident memory grew during that import (led
 ledger_sheet_p95_ms        95th percentile of the task page of a score sheet pre-filled by four ledger rules over an
                            institution's 10,000 rows (goal ≤ 300); ledger_sheet_median_ms its median
 
+--scale 10k|100k|1m        instead of the above: tests/perf/scale_bench.py on a database `lawflow generate` fills with
+                           that many cases (inbox views, case search, case page: p50/p95 ms, the database's part of
+                           each, a year's CSV export with its memory growth, and the EXPLAIN of every hot query)
+
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
 per-round ratios; step costs: fresh and looped cases sampled in alternation).
@@ -77,7 +81,7 @@ from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
-from tests.perf import campaign_bench, campaign_page_bench, http_bench, ledger_bench  # noqa: E402
+from tests.perf import campaign_bench, campaign_page_bench, http_bench, ledger_bench, scale_bench  # noqa: E402
 from tests.sweepers import clone_case, interval_sweeper_main  # noqa: E402
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
@@ -310,7 +314,13 @@ def main() -> None:
                         help="measure only this part (repeatable); default: all of them")
     parser.add_argument("--timer-due", type=int, help="with the timers: how many fall due (default 10,000; "
                         "--quick 1,000), spread over 5 s among 10 times as many waiting ones")
+    parser.add_argument("--scale", choices=sorted(scale_bench.SCALES),
+                        help="instead: a county user's pages on a generated database of this many cases "
+                             "(tests/perf/scale_bench.py)")
     args = parser.parse_args()
+    if args.scale:
+        print(json.dumps(scale_bench.run(args.scale), ensure_ascii=False))
+        return
     parts = set(args.only or PARTS)
     n_cases, samples = (150, 40) if args.quick else (600, 120)
     due = args.timer_due or (1_000 if args.quick else 10_000)

@@ -30,6 +30,11 @@ def visible(case_id: int):
     return scope.scoped_case(session(), g.user, case_id)
 
 
+def next_page(cursor: str | None) -> dict:
+    """The header that carries the next page's cursor (none on the last page)."""
+    return {"X-Next-Cursor": cursor} if cursor else {}
+
+
 def detail(case) -> dict:
     db, eng = session(), engine()
     docs = casework.element_documentation(eng, case)
@@ -44,11 +49,12 @@ class Cases(MethodView):
     @blp.arguments(CaseQuery, location="query")
     @blp.response(200, CaseOut(many=True))
     def get(self, query):
-        """Cases in the caller's organisation subtree, newest first."""
+        """Cases in the caller's organisation subtree, newest first; a full page's X-Next-Cursor header, sent back as
+        `cursor`, gives the next page."""
         found = worklists.search_cases(session(), g.user, process_key=query.get("process"), status=query.get("status"),
                                    q=query.get("q"), org_code=query.get("org"), since=query.get("since"),
-                                   until=query.get("until"), limit=query["limit"], offset=query["offset"])
-        return [case_dict(c) for c in found]
+                                   until=query.get("until"), limit=query["limit"], cursor=query.get("cursor"))
+        return [case_dict(c) for c in found], next_page(worklists.case_cursor(found, query["limit"]))
 
     @blp.arguments(CaseStart)
     @blp.response(201, CaseDetail)

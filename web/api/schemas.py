@@ -46,7 +46,8 @@ class CaseQuery(Strict):
     since = fields.DateTime()
     until = fields.DateTime()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    cursor = fields.String(validate=validate.Length(max=500),
+                           metadata={"description": "翻页标记：上一页响应头 X-Next-Cursor 的值（最后一页没有该响应头）"})
 
 
 class TaskOut(Schema):
@@ -152,6 +153,8 @@ class InboxQuery(Strict):
     until = fields.DateTime()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     sort = fields.String(load_default="due", validate=validate.OneOf(worklists.SORTS))
+    cursor = fields.String(validate=validate.Length(max=500),
+                           metadata={"description": "翻页标记：上一页响应头 X-Next-Cursor 的值（最后一页没有该响应头）"})
 
 
 class CompleteIn(Strict):

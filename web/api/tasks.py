@@ -15,6 +15,7 @@ from ..engine_text import engine_text
 from ..refusal import status_of
 from ..present import task_dict
 from ..workflow import engine
+from .cases import next_page
 from . import Blueprint, authenticate
 from .schemas import (
     BatchIn, BatchOut, Completed, CompleteIn, CopyOut, CopyQuery, DelegateIn, DraftIn, InboxQuery, NoteIn,
@@ -47,11 +48,14 @@ class Inbox(MethodView):
     @blp.arguments(InboxQuery, location="query")
     @blp.response(200, TaskOut(many=True))
     def get(self, query):
-        """The caller's inbox: mine, my role's unclaimed (group), or done; sorted by due time."""
+        """The caller's inbox: mine, my role's unclaimed (group), or done; sorted by due time; a full page's
+        X-Next-Cursor header, sent back as `cursor`, gives the next page."""
         found = worklists.inbox(session(), g.user, query["view"], process_key=query.get("process"), q=query.get("q"),
                             due=query.get("due"), since=query.get("since"), until=query.get("until"),
-                            now=engine().now(), soon=soon_moment(), limit=query["limit"], sort=query["sort"])
-        return [task_dict(t) for t in found]
+                            now=engine().now(), soon=soon_moment(), limit=query["limit"], sort=query["sort"],
+                            cursor=query.get("cursor"))
+        return [task_dict(t) for t in found], next_page(
+            worklists.inbox_cursor(found, query["limit"], query["view"], query["sort"]))
 
 
 @blp.route("/tasks/<int:task_id>")
