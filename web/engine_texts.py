@@ -351,7 +351,7 @@ TEXTS = {
     "trial.not_object": "必须是 JSON 对象",
     "trial.process_required": "请指明要试运行的流程",
     "trial.steps_list": "步骤必须是列表，最多 %(limit)s 步",
-    "trial.bad_step": "每一步要么办理一个任务（task、values），要么推进到下一个定时器（advance: next_timer）",
+    "trial.bad_step": "每一步办理一个任务（task、values）、向案件发送一条消息（message、payload）或推进到下一个定时器（advance: next_timer），三者选一",
     "trial.bad_moment": "%(value)s 不是日期或时刻（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
     "trial.bad_scenario": "测试场景无法运行",
     "trial.bad_name": "场景名称为 1 至 60 个汉字、字母、数字、_ 或 -",
@@ -387,5 +387,8 @@ TEXTS = {
     "calendar.bad_entry": "第 %(number)s 项「%(entry)s」不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD~YYYY-MM-DD）",
     "calendar.bad_range": "第 %(number)s 项「%(entry)s」：区间的结束日早于开始日，或超过一年",
     "calendar.bad_year": "%(year)s 不是 %(first)s 至 %(last)s 之间的年份",
+    "trial.unknown_message": "第 %(step)s 步：草稿中没有流程等待消息「%(message)s」（可发送的消息：%(known)s）",
+    "trial.message_not_waiting": "案件当前不在等待消息「%(message)s」（正在等待：%(waiting)s）",
+    "trial.not_sender": "%(user)s 不能发送消息「%(message)s」",
     **DEFINITION_TEXTS,
 }

@@ -352,7 +352,8 @@ CODES = {
     "trial.not_object": "must be a JSON object",
     "trial.process_required": "name the process to run",
     "trial.steps_list": "steps must be a list of at most {limit} steps",
-    "trial.bad_step": "a step completes a task (`task`, `values`) or advances to the next timer (`advance`: `next_timer`)",
+    "trial.bad_step": "a step completes a task (`task`, `values`), sends the case a message (`message`, `payload`) or "
+                      "advances to the next timer (`advance`: `next_timer`)",
     "trial.bad_moment": "{value} is not a date or moment (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
     "trial.bad_scenario": "the test scenario cannot be run",
     "trial.bad_name": "a scenario name is 1 to 60 letters, digits, _ or -",
@@ -390,5 +391,9 @@ CODES = {
     "calendar.bad_entry": "entry {number} ({entry}) is not a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD~YYYY-MM-DD)",
     "calendar.bad_range": "entry {number} ({entry}): the range ends before it starts or is longer than a year",
     "calendar.bad_year": "{year} is not a year from {first} to {last}",
+    # try-run steps that send the case a message (issue 21)
+    "trial.unknown_message": "step {step}: no diagram of the draft waits for the message {message} (known: {known})",
+    "trial.message_not_waiting": "the case is not waiting for the message {message} (waiting: {waiting})",
+    "trial.not_sender": "{user} may not send the message {message}",
     **DEFINITION_CODES,
 }
