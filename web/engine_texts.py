@@ -390,5 +390,11 @@ TEXTS = {
     "trial.unknown_message": "第 %(step)s 步：草稿中没有流程等待消息「%(message)s」（可发送的消息：%(known)s）",
     "trial.message_not_waiting": "案件当前不在等待消息「%(message)s」（正在等待：%(waiting)s）",
     "trial.not_sender": "%(user)s 不能发送消息「%(message)s」",
+    "dmn_new.refused": "未新建决策表",
+    "dmn_new.bad_folder": "「%(folder)s」不是有效的目录名（字母、数字、_ 或 -）",
+    "dmn_new.bad_key": "「%(key)s」不是有效的决策编号：以字母开头，由字母、数字或 _ 组成，至多 60 个字符",
+    "dmn_new.bad_name": "请填写决策表名称（至多 %(limit)s 个字）",
+    "dmn_new.file_exists": "草稿中已有文件 %(path)s",
+    "dmn_new.decision_exists": "决策编号 %(key)s 已在 %(path)s 中使用",
     **DEFINITION_TEXTS,
 }

@@ -395,5 +395,12 @@ CODES = {
     "trial.unknown_message": "step {step}: no diagram of the draft waits for the message {message} (known: {known})",
     "trial.message_not_waiting": "the case is not waiting for the message {message} (waiting: {waiting})",
     "trial.not_sender": "{user} may not send the message {message}",
+    # a new decision table in a draft (issue 21)
+    "dmn_new.refused": "the new decision table was not created",
+    "dmn_new.bad_folder": "{folder} is not a folder name (letters, digits, _ or -)",
+    "dmn_new.bad_key": "{key} is not a decision id: a letter, then letters, digits or _ (at most 60)",
+    "dmn_new.bad_name": "name the decision table (at most {limit} characters)",
+    "dmn_new.file_exists": "the draft already has {path}",
+    "dmn_new.decision_exists": "the decision {key} is already declared in {path}",
     **DEFINITION_CODES,
 }
