@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.core import DataValidationError, EngineError
-from engine.definitions import decision_tables, drafts
+from engine.definitions import decision_tables
 
 from .database import session
 from .engine_text import engine_text
