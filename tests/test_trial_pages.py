@@ -118,3 +118,21 @@ def test_the_try_run_sends_the_case_a_waiting_message_and_saves_it(app, client):
                                                     "t_scenario": "forms/sample_review/scenarios/撤回.json"})
     assert 'id="trial-no-changes"' in again.get_data(as_text=True) and 'id="trial-sent"' in again.get_data(as_text=True)
     assert _counts(app) == before
+
+
+def test_the_try_run_api_runs_a_message_step_and_names_an_unknown_one(app, client):
+    from .web_helpers import token_for
+
+    policy = token_for(app, "admin")
+    draft = client.post("/api/v1/drafts", json={"name": "撤回"}, headers=policy).get_json()
+    before = _counts(app)
+    scenario = {"process": "sample_review", "org": "county-a", "start": "2027-03-01",
+                "steps": [{"message": "withdraw", "payload": {"note": "申请人不再需要"}}]}
+    ran = client.post(f"/api/v1/drafts/{draft['id']}/trial", json={"scenario": scenario}, headers=policy)
+    assert ran.status_code == 200 and ran.get_json()["failed_step"] is None
+    assert ran.get_json()["status"] == "completed"
+    unknown = {**scenario, "steps": [{"message": "cancel"}]}
+    bad = client.post(f"/api/v1/drafts/{draft['id']}/trial", json={"scenario": unknown}, headers=policy)
+    assert bad.status_code == 422
+    assert "steps[1].message" in bad.get_data(as_text=True)
+    assert _counts(app) == before
