@@ -60,7 +60,8 @@ def _form_texts(path) -> list[str]:
 
 def test_the_procedure_deploys_with_its_forms_and_templates(session, engine, org_tree):
     result = bundles.deploy(session, bundles.collect(ROOT), engine=engine)
-    assert result.warnings == []
+    # org_tree's catalogue holds three roles: the procedure's others are warned of (系统管理 · 角色), nothing else
+    assert [w for w in result.warnings if w.msg.code != "validation.role_unregistered"] == []
     keys = set(session.scalars(select(ProcessDefinition.process_key).where(ProcessDefinition.bundle_id == result.bundle.id)))
     assert {"law_firm_campaign", "law_firm_application"} <= keys
     files = bundles.collect(ROOT)

@@ -38,6 +38,7 @@ PROVIDER_USERS = (
     oidc_provider_mock.User(sub="sub-wang", claims={"preferred_username": "wang"}),
     oidc_provider_mock.User(sub="sub-stranger", claims={"preferred_username": "stranger"}),
     oidc_provider_mock.User(sub="sub-li", claims={"employee_no": "li"}),
+    oidc_provider_mock.User(sub="sub-admin", claims={"preferred_username": "admin"}),
 )
 
 
@@ -53,7 +54,8 @@ def provider():
 
 def _app(demo_url, issuer, **settings):
     return create_app({"DATABASE_URL": demo_url, "SECRET_KEY": "test-secret", "TESTING": True,
-                       "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "lawflow", "OIDC_CLIENT_SECRET": "s3cret", **settings})
+                       "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "lawflow", "OIDC_CLIENT_SECRET": "s3cret",
+                       "TOTP_REQUIRED_ROLES": "", **settings})
 
 
 @pytest.fixture
@@ -344,3 +346,17 @@ def test_the_claim_names_a_user_by_username_and_each_attempt_is_audited(session,
         ("sign_in.oidc_refused", "ALICE", "unknown_user"), *[("sign_in.oidc_refused", "s4", "no_claim")] * 4]
     assert all(e.case_id is None and e.detail["issuer"] == "https://idp.example" for e in events)
     assert external_sign_in.claim_value({"n": 1024}, "n") == "1024"
+
+
+def test_a_holder_of_a_role_that_requires_a_code_is_not_asked_for_one_through_the_provider(demo_url, provider):
+    """The provider authenticated him with its own factors: no lawflow code and no enrolment; signing in locally
+    with the lawflow password still sends him to enrol first."""
+    app = _app(demo_url, provider, TOTP_REQUIRED_ROLES="admin")
+    with time_machine.travel(DEMO_MOMENT, tick=False):
+        client = app.test_client()
+        landed = through_provider(client, "sub-admin")
+        assert landed.location == "/inbox" and client.get("/inbox").status_code == 200
+        local = app.test_client()
+        login(local, "admin")
+        assert local.get("/inbox").location.startswith("/account/totp")
+    app.extensions["lawflow.sql"].dispose()

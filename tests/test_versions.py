@@ -18,6 +18,11 @@ SEVEN = b'review_deadline = limit_due("referral_review", received_at)'   # 7 wor
 TEN = b'review_deadline = limit_due("review", received_at)'              # 10 working days (the table)
 
 
+def validate(session, engine, draft_id: int) -> list:
+    """The draft's problems, less the warnings about roles the small catalogue of `org_tree` lacks."""
+    return [p for p in drafts.validate(session, engine, draft_id) if p.msg.code != "validation.role_unregistered"]
+
+
 def edit(content: bytes, old: bytes, new: bytes) -> bytes:
     assert old in content
     return content.replace(old, new)
@@ -28,7 +33,7 @@ def test_a_draft_is_validated_published_audited_and_rolled_back(session, engine,
     content = drafts.files(session, draft.id)
     assert content == bundles.bundle_files(session, deployed.id)
     drafts.put(session, engine, draft.id, REVIEW_FILE, edit(content[REVIEW_FILE], TEN, SEVEN), actor="policy")
-    assert drafts.validate(session, engine, draft.id) == []
+    assert validate(session, engine, draft.id) == []
     new = drafts.publish_draft(session, engine, draft.id, actor="policy", note="依据新规")
     assert (new.version, bundles.active_bundle(session).id) == (2, new.id)
     assert bundles.latest_definition(session, "lawyer_complaint").bundle_id == new.id
@@ -49,7 +54,7 @@ def test_a_draft_with_problems_is_refused_and_the_active_version_stays(session, 
     drafts.put(session, engine, draft.id, REVIEW_FILE,
                edit(content[REVIEW_FILE], TEN, b"review_deadline = __import__('os').system('id')"), actor="policy")
     drafts.put(session, engine, draft.id, "forms/complaint/decide.schema.json", b"{not json", actor="policy")
-    problems = drafts.validate(session, engine, draft.id)
+    problems = validate(session, engine, draft.id)
     assert {p.file for p in problems} == {REVIEW_FILE, "forms/complaint/decide.schema.json"}
     assert any(p.element for p in problems if p.file == REVIEW_FILE)
     with pytest.raises(BundleInvalid):
@@ -127,7 +132,7 @@ def test_bad_drafts_are_refused_with_the_element_named(session, engine, deployed
     content = drafts.files(session, draft.id)[path]
     assert old in content, old
     drafts.put(session, engine, draft.id, path, content.replace(old, new, 1), actor="policy")
-    problems = drafts.validate(session, engine, draft.id)
+    problems = validate(session, engine, draft.id)
     assert problems and all(p.file == path for p in problems), problems
     assert any(fragment in zh(p) and (element is None or p.element == element) and p.line for p in problems), problems
     with pytest.raises(BundleInvalid):

@@ -34,7 +34,8 @@ def no_secret(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- 1. no known secret in production
 
 def test_a_cookie_signed_with_the_old_public_key_opens_nothing(demo_url, no_secret):
-    app = create_app({"DATABASE_URL": demo_url, "SECRET_KEY_FILE": str(no_secret)})     # the embedded default
+    app = create_app({"DATABASE_URL": demo_url, "SECRET_KEY_FILE": str(no_secret),     # the embedded default
+                      "TOTP_REQUIRED_ROLES": ""})
     try:
         client = app.test_client()
         login(client, "admin")

@@ -47,6 +47,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     from . import registries    # 名录 under 流程定义 (issue 21)
     from . import case_repair   # 案件修复: move a case, correct a field (issue 21)
     from . import oidc          # sign-in through the province's identity provider (issue 22)
+    from . import totp          # the TOTP second factor (issue 22)
+    from . import admin_people  # 系统管理 · 角色 and the Excel import (issue 22)
 
     database.init_app(app)
     workflow.init_app(app)
@@ -75,4 +77,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     oidc.init_app(app)
     from . import admin_calendar    # 系统管理 · 工作日历 (issue 22)
     admin_calendar.init_app(app)
+    totp.init_app(app)
+    admin_people.init_app(app)
     return app

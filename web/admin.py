@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 
@@ -23,7 +22,8 @@ from engine.core import DataValidationError, NotFound
 from engine.time import CHINA_TZ
 from engine.work import administration
 
-from .auth import hash_password, login_required
+from . import passwords
+from .auth import login_required
 from .database import session
 from .engine_text import engine_text
 from .pages import ACTION_LABELS, cell
@@ -158,9 +158,11 @@ def users():
 @admin_required
 def create_user():
     db, form = session(), _user_form()
-    password = secrets.token_urlsafe(9)
+    password, hashed = passwords.generated(db, passwords.Person(str(form.get("username") or ""),
+                                                                str(form.get("display_name") or ""),
+                                                                str(form.get("org") or "")))
     try:
-        user = administration.create_user(db, g.user, form, hash_password(password), engine().now())
+        user = administration.create_user(db, g.user, form, hashed, engine().now())
     except DataValidationError as refused:
         db.rollback()
         return _users_page(errors=_errors(refused), values=form), 422
@@ -207,8 +209,8 @@ def change_user(user_id: int):
 @admin_required
 def reset_password(user_id: int):
     db, user = session(), _user(user_id)
-    password = secrets.token_urlsafe(9)
-    administration.reset_password(db, g.user, user, hash_password(password), engine().now())
+    password, hashed = passwords.generated(db, passwords.person(user), user_id=user.id)
+    administration.reset_password(db, g.user, user, hashed, engine().now())
     db.commit()
     return _user_page(user, password=password)
 
@@ -326,30 +328,32 @@ def password():
     """Choose a new password: the current one, then the new one twice; it must meet the policy."""
     errors: dict[str, str] = {}
     if request.method == "POST":
-        errors = _password_errors(request.form)
+        errors, hashed = _password_errors(request.form)
         if not errors:
             db = session()
-            administration.password_changed(db, g.user, hash_password(request.form["new"]), engine().now())
+            administration.password_changed(db, g.user, hashed, engine().now())
             db.commit()
             flash(_("密码已修改"), "ok")
             return redirect(url_for("work.inbox"))
     return render_template("account_password.html", errors=errors,
-                           min_length=current_app.config["PASSWORD_MIN_LENGTH"]), (422 if errors else 200)
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                           history=current_app.config["PASSWORD_HISTORY"]), (422 if errors else 200)
 
 
-def _password_errors(form) -> dict[str, str]:
+def _password_errors(form) -> tuple[dict[str, str], str | None]:
+    """What is wrong with the form, by field, and the new password's hash when nothing is (the policy: one check in
+    web/passwords.py, the same for every way a password is set)."""
     user, new = g.user, form.get("new", "")
-    errors = {}
+    errors, hashed = {}, None
     if not user.password_hash or not check_password_hash(user.password_hash, form.get("current", "")):
         errors["current"] = _("当前密码不正确")
-    minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-    if len(new) < minimum:
-        errors["new"] = _("新密码至少 %(n)d 个字符", n=minimum)
-    elif user.username.lower() in new.lower() or new.lower() in user.display_name.lower():
-        errors["new"] = _("新密码不能包含用户名或姓名")
-    elif user.password_hash and check_password_hash(user.password_hash, new):
+    try:
+        hashed = passwords.checked_hash(session(), new, passwords.person(user), user_id=user.id, field="new")
+    except DataValidationError as refused:
+        errors.update(_errors(refused))
+    if "new" not in errors and user.password_hash and check_password_hash(user.password_hash, new):
         errors["new"] = _("新密码不能与当前密码相同")
     if form.get("again", "") != new:
         errors["again"] = _("两次输入的新密码不一致")
-    return errors
+    return errors, (hashed if not errors else None)
 

@@ -138,6 +138,10 @@ def login():
     if request.method == "POST":
         user = _check_credentials(request.form.get("username", "").strip(), request.form.get("password", ""))
         if isinstance(user, User):
+            second_step = current_app.extensions.get("lawflow.second_factor")     # web/totp.py: a code, if enrolled
+            held = second_step(user) if second_step is not None else None
+            if held is not None:
+                return held
             _start_session(user)
             return redirect(local_target(request.args.get("next"), url_for("work.inbox")))
         error = user

@@ -129,6 +129,13 @@ DEFAULTS = {
     "OIDC_BUTTON_LABEL": "",
     # Signing out of lawflow also ends the session at the provider (when it publishes an end_session_endpoint).
     "OIDC_END_PROVIDER_SESSION": True,
+    # How many of an account's last passwords may not be chosen again (at most 24 are kept; 0: no such rule).
+    "PASSWORD_HISTORY": 5,
+    # Holders of these roles (comma-separated) must enrol a TOTP second factor before anything else at their next
+    # sign-in; empty: nobody must (anyone may still enrol at /account/totp). Default: ADMIN_ROLE and POLICY_ROLE.
+    "TOTP_REQUIRED_ROLES": "admin,policy",
+    # The name an authenticator app shows beside the account.
+    "TOTP_ISSUER": "lawflow",
 }
 
 

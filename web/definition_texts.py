@@ -319,3 +319,6 @@ DEFINITION_TEXTS = {
     "diff.limit_rolls_over": "末日为休息日顺延",
     "diff.limit_basis": "依据",
 }
+
+# 系统管理 · 角色 (issue 22).
+DEFINITION_TEXTS["validation.role_unregistered"] = "%(where)s 指定的角色 %(role)s 不在角色目录中：系统管理员添加该角色之前，无人能办理相应任务"

@@ -387,6 +387,11 @@ TEXTS = {
     "calendar.bad_entry": "第 %(number)s 项「%(entry)s」不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD~YYYY-MM-DD）",
     "calendar.bad_range": "第 %(number)s 项「%(entry)s」：区间的结束日早于开始日，或超过一年",
     "calendar.bad_year": "%(year)s 不是 %(first)s 至 %(last)s 之间的年份",
+    # issue 22, part "password-totp"
+    "password.too_short": "密码长度规则：至少 %(n)s 个字符",
+    "password.common": "常见密码规则：这是最常见的密码之一（或在其前后加了数字、符号），请换一个不易猜到的密码",
+    "password.personal": "个人信息规则：密码不能包含用户名、姓名（含拼音）或机构代码（%(word)s）",
+    "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
     "trial.unknown_message": "第 %(step)s 步：草稿中没有流程等待消息「%(message)s」（可发送的消息：%(known)s）",
     "trial.message_not_waiting": "案件当前不在等待消息「%(message)s」（正在等待：%(waiting)s）",
     "trial.not_sender": "%(user)s 不能发送消息「%(message)s」",
@@ -398,3 +403,25 @@ TEXTS = {
     "dmn_new.decision_exists": "决策编号 %(key)s 已在 %(path)s 中使用",
     **DEFINITION_TEXTS,
 }
+
+# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
+TEXTS.update({
+    "admin.role_taken": "%(role)s 已是某个角色的代码或名称",
+    "admin.role_waiting": "角色「%(role)s」不能删除：进行中的案件还有 %(count)s 个任务等待该角色办理",
+    "admin.role_in_diagrams": "角色「%(role)s」不能删除：已发布的流程图有 %(count)s 处使用它（首处：%(process)s · %(element)s），请先修改流程图",
+    "admin.role_held_elsewhere": "角色「%(role)s」不能删除：本机构以外还有 %(count)s 名用户持有该角色",
+    "people_import.orgs_sheet": "机构",
+    "people_import.users_sheet": "用户",
+    "people_import.orgs_code": "机构代码",
+    "people_import.orgs_name": "机构名称",
+    "people_import.orgs_kind": "类型",
+    "people_import.orgs_parent": "上级机构代码",
+    "people_import.users_username": "用户名",
+    "people_import.users_display_name": "姓名",
+    "people_import.users_email": "电子邮箱",
+    "people_import.users_org": "所属机构代码",
+    "people_import.users_roles": "角色",
+    "people_import.duplicate": "%(value)s 已在第 %(row)s 行出现",
+    "people_import.kind_invalid": "类型 %(kind)s 无效：应为以字母开头的字母、数字、_ 或 -（如 bureau、law_firm）",
+    "people_import.parent_cycle": "%(code)s 的上级机构 %(parent)s 又回到它自己：形成循环",
+})

@@ -52,8 +52,12 @@ ACTION_LABELS = {
     "bundle_published": "发布流程定义",
     # sign-in through the province's identity provider (issue 22, web/oidc.py)
     "sign_in.oidc": "统一身份认证登录", "sign_in.oidc_refused": "统一身份认证登录被拒绝",
+    "admin.totp_enrolled": "启用动态验证码", "admin.totp_reset": "重置动态验证码", "admin.password_set": "设置密码",
 }
 ACTION_LABELS["admin.calendar_entered"] = "录入节假日安排"      # the working-day calendar page (issue 22)
+# 系统管理 · 角色 and the Excel import of organisations and users (issue 22)
+ACTION_LABELS.update({"admin.role_created": "新增角色", "admin.role_deleted": "删除角色",
+                      "admin.orgs_imported": "导入机构", "admin.users_imported": "导入用户"})
 
 STATUS_LABELS = {code: TEXTS[label.code] for code, label in cases.STATUS_LABELS.items()}     # the Chinese source
 

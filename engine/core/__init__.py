@@ -5,6 +5,7 @@ from . import (
 from .case_records import Attachment, CaseCopy, CaseDocument, CaseMessage, Notification, RandomDraw
 from .ledger_records import LedgerImport, LedgerRow
 from .report_records import MonthlyLedger
+from .sign_in_records import PasswordHistory, SecondFactor
 from .db import begin_write, connect, session_factory, upgrade
 from .errors import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, EngineError, FieldError, ImportRefused,
@@ -31,4 +32,5 @@ __all__ = [
     "Notification", "Organization", "ProcessDefinition",
     "Publication", "RandomDraw", "RateLimitCounter", "Role", "SignInFailure", "SignInSession", "User", "UserRole",
     "NOT_AFTER", "NOT_BEFORE", "TODAY",
+    "PasswordHistory", "SecondFactor",
 ]

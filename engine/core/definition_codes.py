@@ -336,3 +336,7 @@ DEFINITION_CODES = {
     "diff.limit_rolls_over": "rolls over to the next working day",
     "diff.limit_basis": "legal basis",
 }
+
+# 系统管理 · 角色 (issue 22): a plain role that the catalogue lacks, once it holds any (a warning).
+DEFINITION_CODES["validation.role_unregistered"] = (
+    "{where} names role {role}, which the role catalogue lacks: nobody can do its tasks until an administrator adds it")

@@ -391,6 +391,11 @@ CODES = {
     "calendar.bad_entry": "entry {number} ({entry}) is not a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD~YYYY-MM-DD)",
     "calendar.bad_range": "entry {number} ({entry}): the range ends before it starts or is longer than a year",
     "calendar.bad_year": "{year} is not a year from {first} to {last}",
+    # issue 22, part "password-totp": the password policy
+    "password.too_short": "the password rule on length: at least {n} characters",
+    "password.common": "the password rule on common passwords: this is one of the most common passwords (or one with digits or signs around it)",
+    "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
+    "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     # try-run steps that send the case a message (issue 21)
     "trial.unknown_message": "step {step}: no diagram of the draft waits for the message {message} (known: {known})",
     "trial.message_not_waiting": "the case is not waiting for the message {message} (waiting: {waiting})",
@@ -404,3 +409,27 @@ CODES = {
     "dmn_new.decision_exists": "the decision {key} is already declared in {path}",
     **DEFINITION_CODES,
 }
+
+# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
+CODES.update({
+    "admin.role_taken": "{role} is already a role's code or name",
+    "admin.role_waiting": "role {role} cannot be deleted: {count} task(s) of running cases wait for it",
+    "admin.role_in_diagrams": "role {role} cannot be deleted: the published diagrams name it {count} time(s), "
+                              "first in {process} at {element}",
+    "admin.role_held_elsewhere": "role {role} cannot be deleted: {count} user(s) outside your subtree hold it",
+    "people_import.orgs_sheet": "organisations",
+    "people_import.users_sheet": "users",
+    "people_import.orgs_code": "code",
+    "people_import.orgs_name": "name",
+    "people_import.orgs_kind": "kind",
+    "people_import.orgs_parent": "parent code",
+    "people_import.users_username": "username",
+    "people_import.users_display_name": "full name",
+    "people_import.users_email": "e-mail",
+    "people_import.users_org": "organisation code",
+    "people_import.users_roles": "roles",
+    "people_import.duplicate": "{value} appears in row {row} already",
+    "people_import.kind_invalid": "kind {kind} is not a word of letters, digits, '_' or '-' starting with a letter "
+                                  "(such as bureau or law_firm)",
+    "people_import.parent_cycle": "the parent {parent} of {code} leads back to it: a cycle",
+})

@@ -190,3 +190,7 @@ class KnownPeople:
     def user(self, username: str) -> bool:
         """Whether a user has this username."""
         return self._has("user", username, select(User.id).where(User.username == username))
+
+    def any_role(self) -> bool:
+        """Whether the catalogue holds any role at all (none: a fresh installation whose people come later)."""
+        return self._has("any-role", "", select(Role.id))

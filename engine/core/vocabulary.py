@@ -335,7 +335,8 @@ TERMS: tuple[Term, ...] = (
          "completed it). A lane's tasks go to that role in that organisation (`lane_orgs` still overrides), whose "
          "holders may then see the case. Validation reports an address it cannot read, a task that is no user task "
          "of the process, and an organisation, role or person that does not exist (the plain `角色` form is checked "
-         "when the organisation is named too, as people may be loaded after the diagrams)"),
+         "when the organisation is named too, as people may be loaded after the diagrams; otherwise a role the "
+         "catalogue lacks is a warning, once the catalogue holds any role)"),
     # Issue 21, trying a draft.
     Term(SCENARIO_FILE, FILE, "JSON (`forms/<process>/scenarios/<name>.json`)",
          "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}`, "

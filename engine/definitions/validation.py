@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -28,7 +28,7 @@ from .number_patterns import pattern_problem
 from .participant_views import participant_problems
 from .public_declarations import caught_messages, check_public_declarations
 from .public_documents import check_public_documents
-from .recipient_checks import recipient_problems
+from .recipient_checks import recipient_problems, unregistered_roles
 from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .registry_schema import check_registries
@@ -145,6 +145,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
         checked.update(name for name in subs if name not in top_level)
         human = human_task_ids(spec, subs)
         lanes_seen: set[str] = set()
+        roles_seen: set[str] = set()
         for process in (spec, *embedded):          # embedded and event subprocesses are checked like the rest
             for task_spec in process.task_specs.values():
                 _check_task(task_spec, path, where, bundle, parser, sandbox, problems)
@@ -152,6 +153,8 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
                                 for message in keep_with_problems(task_spec, human))
                 problems.extend(where.problem(path, task_spec.bpmn_id, message)
                                 for message in recipient_problems(task_spec, human, known, lanes_seen))
+                problems.extend(replace(where.problem(path, task_spec.bpmn_id, message), severity="warning")
+                                for message in unregistered_roles(task_spec, known, roles_seen))
     problems.extend(auto_rule_warnings(bundle.standards, bundle.properties, files, bundle.ledgers))
     task_ids = {key: {name for process in (spec, *subs.values()) if process is not None for name in process.task_specs}
                 for key, (spec, subs) in bundle.specs.items()}

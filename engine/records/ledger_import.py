@@ -339,3 +339,10 @@ def _shown(value) -> str:
 def _plain(data: dict) -> dict:
     """The row's values as JSON: days as ISO text."""
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+
+
+def file_rows(filename: str, stream) -> Iterator[tuple[int, tuple]]:
+    """(row number, cell values) of an xlsx file's first sheet or of a UTF-8 csv, header first, read as a ledger's
+    are (a workbook that would inflate past the limits is refused unread); ImportRefused for one that cannot be
+    read. For the other imports that take the same files."""
+    return _rows(filename, stream)

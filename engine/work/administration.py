@@ -15,6 +15,7 @@ from ..core.errors import DataValidationError, FieldError, NotFound
 from ..core.messages import Msg
 from ..core.models import AuditEvent, Case, Organization, Role, SignInFailure, SignInSession, User, UserRole
 from ..core.scope import path_within
+from . import passwords
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}")
@@ -187,6 +188,7 @@ def create_user(session: Session, admin: User, values: Mapping, password_hash: s
     session.add(user)
     session.flush()
     _set_roles(session, user, chosen)
+    passwords.remember(session, user.id, password_hash, now)
     audit(session, admin, now, "user_created", user=username, after=user_values(user))
     return user
 
@@ -214,6 +216,7 @@ def change_user(session: Session, admin: User, user: User, values: Mapping, now:
 def reset_password(session: Session, admin: User, user: User, password_hash: str, now: datetime) -> None:
     """Give the user a new password that must be changed at the next sign-in; his sessions end."""
     user.password_hash, user.must_change_password = password_hash, True
+    passwords.remember(session, user.id, password_hash, now)
     session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
     audit(session, admin, now, "password_reset", user=user.username)
 
@@ -228,6 +231,7 @@ def unlock(session: Session, admin: User, user: User, now: datetime) -> None:
 def password_changed(session: Session, user: User, password_hash: str, now: datetime) -> None:
     """The user chose his own password (after a reset or at will)."""
     user.password_hash, user.must_change_password = password_hash, False
+    passwords.remember(session, user.id, password_hash, now)
     audit(session, user, now, "password_changed", user=user.username)
 
 
