@@ -121,3 +121,36 @@ def test_each_shipped_table_saved_unchanged_reads_as_unchanged(app, live_server,
     page.goto(draft_url)
     for path in paths:
         expect(page.locator(f'.change[data-path="{path}"] li')).to_have_count(0)
+
+
+def test_a_new_decision_table_is_made_on_the_draft_page_and_filled_in_the_editor(app, live_server, new_page):
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = policy_pages.new_draft(page, live_server, "新建决策表：涉案金额较大")
+    page.select_option("#new-dmn-folder", "complaint")
+    page.click("#new-dmn-key")
+    page.keyboard.type("major_case")                       # taken: refused, naming the field
+    page.click("#new-dmn-name")
+    page.keyboard.type("涉案金额较大")
+    page.click("#new-dmn-create")
+    expect(page.locator(".flash.error")).to_contain_text("决策编号（文件名）：草稿中已有文件 processes/complaint/major_case.dmn")
+    expect(page.locator("#new-dmn-name")).to_have_value("涉案金额较大")
+    page.click("#new-dmn-key")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("amount_threshold")
+    page.click("#new-dmn-create")
+    page.wait_for_url(re.compile(r".*/files/processes/complaint/amount_threshold\.dmn$"))
+    page.wait_for_selector("#dmn-editor[data-ready=true]")
+    expect(page.locator(".flash.ok")).to_contain_text("已新建决策表 processes/complaint/amount_threshold.dmn")
+    expect(page.locator('th[data-col-id="Input_amount_threshold_1"]')).to_contain_text("条件")
+    rules = page.locator("table.tjs-table tbody tr")
+    expect(rules).to_have_count(0)
+    page.click("tfoot td.add-rule >> nth=0")
+    expect(rules).to_have_count(1)
+    retype(page, rules.nth(0).locator("td.output-cell"), '"重大"')
+    page.keyboard.press("Tab")
+    assert "校验通过" in save(page)
+    shot(page, "dmn-new-table")
+    with app.app_context():
+        xml = drafts.files(db_session(), int(draft_url.rsplit("/", 1)[1]))["processes/complaint/amount_threshold.dmn"]
+    assert b'"\xe9\x87\x8d\xe5\xa4\xa7"</text>' in xml and b"<rule" in xml

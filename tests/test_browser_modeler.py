@@ -134,3 +134,69 @@ def test_a_multi_instance_keeps_its_lists_through_the_modeler(app, live_server, 
     saved = page.request.get(f"{draft_url}/raw/{path}").text()
     assert saved.count("<bpmn:loopDataInputRef>reviewers</bpmn:loopDataInputRef>") == 2
     assert saved.count("<bpmn:loopDataOutputRef>reviews</bpmn:loopDataOutputRef>") == 2
+
+
+def test_a_role_list_is_chosen_from_the_known_roles_and_keeps_its_xml(app, live_server, new_page):
+    from engine.definitions import drafts
+    from web.database import session as db_session
+
+    from .test_browser_policy import select_element
+
+    firm = "processes/law_firm/law_firm_application.bpmn"
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "年度考核不合格的登记角色")
+    open_in_modeler(page, draft_url, firm)
+    select_element(page, "Catch_annual_fail")
+    entry = page.locator('[data-entry-id="lawflow-senderRoles"]')
+    expect(entry).to_contain_text("可发送角色")
+    roles = entry.locator(".lawflow-roles")
+    expect(roles).to_have_attribute("data-value", "caseworker,section_chief")
+    expect(entry.locator('[data-role="caseworker"] input')).to_be_checked()
+    expect(entry.locator('[data-role="section_chief"] input')).to_be_checked()
+    expect(entry.locator('[data-role="lawyer_affairs"] input')).not_to_be_checked()
+    entry.get_by_text("律师工作处（lawyer_affairs）", exact=True).click()          # by mouse: a role added
+    expect(roles).to_have_attribute("data-value", "caseworker,section_chief,lawyer_affairs")
+    entry.locator('[data-role="section_chief"] input').focus()
+    page.keyboard.press("Space")                                                   # by keyboard: one removed
+    expect(roles).to_have_attribute("data-value", "caseworker,lawyer_affairs")
+    expect(entry.locator('[data-role="section_chief"] input')).not_to_be_checked()
+    shot(page, "modeler-role-list")
+    assert "已保存" in save_diagram(page)
+    with app.app_context():
+        xml = drafts.files(db_session(), int(draft_url.rsplit("/", 1)[1]))[firm].decode()
+    assert '<spiffworkflow:property name="senderRoles" value="caseworker,lawyer_affairs" />' in xml
+    assert xml.count('name="senderRoles" value="caseworker,section_chief"') == 2        # the others as they were
+    assert 'name="starterRoles" value="lawyer_affairs"' in xml
+
+
+def test_a_role_list_matches_roles_by_name_and_keeps_one_it_does_not_know(app, live_server, new_page):
+    from engine.definitions import drafts
+    from web.database import session as db_session
+    from web.workflow import engine
+
+    from .test_browser_policy import select_element
+
+    sample = "processes/sample/sample_review.bpmn"
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "转办角色")
+    draft_id = int(draft_url.rsplit("/", 1)[1])
+    with app.app_context():
+        db = db_session()
+        xml = drafts.files(db, draft_id)[sample]
+        changed = xml.replace('name="transferRoles" value="负责人"'.encode(),
+                              'name="transferRoles" value="负责人, 外聘顾问"'.encode())
+        assert changed != xml
+        drafts.put(db, engine(), draft_id, sample, changed, actor="admin")
+    open_in_modeler(page, draft_url, sample)
+    select_element(page, "Task_fill")
+    entry = page.locator('[data-entry-id="lawflow-transferRoles"]')
+    expect(entry.locator('[data-role="leader"] input')).to_be_checked()              # named by its name
+    expect(entry.locator('[data-role="外聘顾问"]')).to_contain_text("（不是角色）")
+    expect(entry.locator('[data-role="外聘顾问"] input')).to_be_checked()
+    entry.get_by_text("经办人（handler）", exact=True).click()
+    expect(entry.locator(".lawflow-roles")).to_have_attribute("data-value", "负责人, 外聘顾问, handler")
+    entry.locator('[data-role="外聘顾问"] input').click()
+    expect(entry.locator(".lawflow-roles")).to_have_attribute("data-value", "负责人, handler")
+    expect(entry.locator('[data-role="外聘顾问"]')).to_have_count(0)

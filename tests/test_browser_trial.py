@@ -74,3 +74,31 @@ def test_a_draft_is_tried_with_a_test_case_and_the_changed_deadline_is_seen_befo
 
     publish(page, draft_url, "填写申请期限改为7个工作日")
     expect(page.locator("#active-version")).to_have_text("v2")
+
+
+def test_a_try_run_sends_the_case_a_waiting_message_by_mouse_and_keyboard(app, live_server, new_page):
+    before = _rows(app)
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    new_draft(page, live_server, "撤回申请试运行")
+    page.click("#trial-link")
+    page.wait_for_url(re.compile(r".*/trial$"))
+    page.select_option("#trial-process", "sample_review")
+    page.select_option("#trial-org", "county-a")
+    page.fill("#trial-start-date", "2027-03-01")
+    page.click("#trial-run")
+    expect(page.locator("#trial-message-name option")).to_have_text(["撤回申请（withdraw）"])
+    page.select_option("#trial-message-name", "withdraw")
+    page.click("#trial-message-note")
+    page.keyboard.type("申请人不再需要")
+    page.click("#trial-message-send")
+    expect(page.locator("#trial-sent")).to_contain_text("撤回申请")
+    expect(page.locator("#trial-sent")).to_contain_text("申请人不再需要")
+    expect(page.locator('#trial-tasks tr[data-element="Task_fill"]')).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#trial-message")).to_have_count(0)         # the case waits for no message any more
+    page.click("#trial-scenario-name")
+    page.keyboard.type("撤回")
+    page.click("#trial-save-button")
+    expect(page.locator(".flash.ok")).to_contain_text("forms/sample_review/scenarios/撤回.json")
+    shot(page, "trial-message-sent")
+    assert _rows(app) == before

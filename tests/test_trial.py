@@ -125,3 +125,60 @@ def test_a_draft_that_does_not_validate_is_not_run(sql_engine, session, engine, 
         trial.run(sql_engine, engine, files, SCENARIO, actor="policy")
     session.expire_all()
     assert _every_table(session) == before
+
+
+WITHDRAW = {**SCENARIO, "steps": [{"message": "withdraw", "payload": {"note": "申请人不再需要"}}]}
+
+
+def test_a_step_sends_the_case_a_message_and_leaves_no_trace(sql_engine, session, engine, deployed):
+    before = _every_table(session)
+    session.rollback()
+    files = bundles.bundle_files(session, deployed.id)
+    started = trial.run(sql_engine, engine, files, {**SCENARIO, "steps": []}, actor="policy")
+    assert {"name": "withdraw", "label": "撤回申请"} in started.waiting      # what the page offers to send
+    outcome = trial.run(sql_engine, engine, files, WITHDRAW, actor="policy")
+    assert outcome.failed_step is None, outcome.failure
+    assert outcome.status == "completed" and outcome.waiting == []
+    assert [t["status"] for t in outcome.tasks if t["element"] == "Task_fill"] == ["cancelled"]
+    assert outcome.sent == [{"step": 1, "message": "withdraw", "label": "撤回申请", "at": outcome.start, "by": "",
+                             "payload": {"note": "申请人不再需要"}}]
+    received = [e for e in outcome.audit if e["action"] == "message_received"]
+    assert received and received[0]["detail"]["message"] == "withdraw"
+    assert received[0]["detail"]["note"] == "申请人不再需要"
+    session.expire_all()
+    assert _every_table(session) == before
+
+
+def test_a_message_step_the_case_cannot_take_is_named(sql_engine, session, engine, deployed):
+    session.rollback()
+    files = bundles.bundle_files(session, deployed.id)
+    with pytest.raises(DataValidationError) as unknown:      # no diagram of the draft waits for it
+        trial.run(sql_engine, engine, files, {**SCENARIO, "steps": [SCENARIO["steps"][0], {"message": "cancel"}]},
+                  actor="policy")
+    assert unknown.value.errors[0].field == "steps[2].message"
+    assert unknown.value.errors[0].msg.code == "trial.unknown_message"
+    assert unknown.value.errors[0].msg.params["step"] == 2 and "withdraw" in unknown.value.errors[0].msg.params["known"]
+    late = {**SCENARIO, "steps": [SCENARIO["steps"][0], {"message": "withdraw", "payload": {}}]}
+    outcome = trial.run(sql_engine, engine, files, late, actor="policy")    # 填写申请 is done: nothing waits for it
+    assert outcome.failed_step == 2 and outcome.failure.msg.code == "trial.message_not_waiting"
+    assert outcome.steps_done == 1 and outcome.open_task["element"] == "Task_review"
+    outcome = trial.run(sql_engine, engine, files, {**SCENARIO, "steps": [{"message": "withdraw", "by": "nobody"}]},
+                        actor="policy")
+    assert outcome.failed_step == 1 and outcome.failure.msg.code == "trial.not_sender"
+    for steps, field in (([{"message": "withdraw", "task": "Task_fill"}], "steps[1]"), ([{"message": ""}], "steps[1]"),
+                         ([{"message": "withdraw", "payload": ["x"]}], "steps[1].payload")):
+        with pytest.raises(DataValidationError) as bad:
+            trial.parse_scenario({**SCENARIO, "steps": steps})
+        assert bad.value.errors[0].field == field
+
+
+def test_a_saved_scenario_keeps_its_message_step(sql_engine, session, engine, deployed):
+    draft = drafts.create(session, engine, actor="policy", name="撤回场景")
+    files = drafts.files(session, draft.id)
+    first = trial.run(sql_engine, engine, files, WITHDRAW, actor="policy")
+    path = trial.scenario_path("sample_review", "撤回申请")
+    drafts.put(session, engine, draft.id, path, trial.scenario_file(WITHDRAW, first), actor="policy")
+    saved = trial.parse_scenario(drafts.files(session, draft.id)[path])
+    assert saved["steps"] == WITHDRAW["steps"] and saved["expected"]["status"] == "completed"
+    again = trial.run(sql_engine, engine, drafts.files(session, draft.id), saved, actor="policy")
+    assert again.sent[0]["message"] == "withdraw" and trial.compare(saved["expected"], again) == []

@@ -83,3 +83,56 @@ def test_the_try_run_page_reads_in_english(app, client):
                                                    "t_start": "2027-03-01"}).get_data(as_text=True)
     assert "Try-run" in page and "Advance the clock to the next timer" in page and "Legal basis" in page
     assert "试运行时钟" not in page and "将生成的文书" not in page
+    assert "Messages the case waits for" in page and "Send the message to the case" in page
+
+
+def _message_state(html: str) -> dict:
+    form = html[html.index('id="trial-message"'):]
+    form = form[:form.index("</form>")]
+    return {name: value.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&")
+            for name, value in re.findall(r'<input type="hidden" name="(t_\w+|csrf_token)" value="([^"]*)"', form)}
+
+
+def test_the_try_run_sends_the_case_a_waiting_message_and_saves_it(app, client):
+    login(client, "admin")
+    draft_url = _draft(client)
+    before = _counts(app)
+    token = csrf(client, f"{draft_url}/trial")
+    page = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "start", "t_process": "sample_review",
+                                                   "t_org": "county-a", "t_start": "2027-03-01"}).get_data(as_text=True)
+    assert '<option value="withdraw">撤回申请（withdraw）</option>' in page      # the message the case waits for
+    state = _message_state(page)
+    unknown = client.post(f"{draft_url}/trial", data={**state, "t_message": "cancel"})
+    text = unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and "steps[1].message：第 1 步：草稿中没有流程等待消息「cancel」" in text
+    sent = client.post(f"{draft_url}/trial", data={**state, "t_message": "withdraw", "t_note": "申请人不再需要"})
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 200
+    assert 'id="trial-sent"' in html and "<strong>撤回申请</strong>" in html and "申请人不再需要" in html
+    assert "案件当前不等待任何消息。" in html and 'id="trial-message"' not in html
+    steps = json.loads(_state(html)["t_steps"])
+    assert steps == [{"message": "withdraw", "payload": {"note": "申请人不再需要"}}]
+    saved = client.post(f"{draft_url}/trial", data={**_state(html), "t_action": "save", "t_name": "撤回"})
+    assert "forms/sample_review/scenarios/撤回.json" in saved.get_data(as_text=True)
+    again = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "scenario",
+                                                    "t_scenario": "forms/sample_review/scenarios/撤回.json"})
+    assert 'id="trial-no-changes"' in again.get_data(as_text=True) and 'id="trial-sent"' in again.get_data(as_text=True)
+    assert _counts(app) == before
+
+
+def test_the_try_run_api_runs_a_message_step_and_names_an_unknown_one(app, client):
+    from .web_helpers import token_for
+
+    policy = token_for(app, "admin")
+    draft = client.post("/api/v1/drafts", json={"name": "撤回"}, headers=policy).get_json()
+    before = _counts(app)
+    scenario = {"process": "sample_review", "org": "county-a", "start": "2027-03-01",
+                "steps": [{"message": "withdraw", "payload": {"note": "申请人不再需要"}}]}
+    ran = client.post(f"/api/v1/drafts/{draft['id']}/trial", json={"scenario": scenario}, headers=policy)
+    assert ran.status_code == 200 and ran.get_json()["failed_step"] is None
+    assert ran.get_json()["status"] == "completed"
+    unknown = {**scenario, "steps": [{"message": "cancel"}]}
+    bad = client.post(f"/api/v1/drafts/{draft['id']}/trial", json={"scenario": unknown}, headers=policy)
+    assert bad.status_code == 422
+    assert "steps[1].message" in bad.get_data(as_text=True)
+    assert _counts(app) == before

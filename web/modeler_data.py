@@ -42,6 +42,8 @@ def choices(db, content: dict[str, bytes]) -> dict:
         "properties": properties,
         "kinds": {"process": vocabulary.PROCESS, "task": vocabulary.TASK, "catch": vocabulary.CATCH_EVENT,
                   "timer": vocabulary.TIMER},
+        # the roles a role list (senderRoles, transferRoles, starterRoles) may name, by code or by name
+        "role_codes": [{"code": r.code, "name": r.name} for r in db.scalars(select(Role).order_by(Role.name))],
     }
 
 

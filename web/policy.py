@@ -103,7 +103,7 @@ def draft(draft_id: int):
     problems = drafts.validate(db, engine(), draft_id) if request.args.get("check") else None
     changes = bundle_diff.diff(bundles.bundle_files(db, found.base_bundle_id), content) if found.base_bundle_id else []
     return render_template("policy/draft.html", draft=found, files=sorted(content), problems=problems,
-                           changes=changes)
+                           changes=changes, dmn_folders=policy_tables.folders(content))
 
 
 @bp.post("/drafts/<int:draft_id>/publish")
@@ -319,3 +319,12 @@ def migrate():
 from . import policy_trial  # noqa: E402 - registered on the policy pages: policy.trial.*
 
 bp.register_blueprint(policy_trial.bp)
+
+
+# ---------------------------------------------------------------- a new decision table in a draft (issue 21)
+
+@bp.post("/drafts/<int:draft_id>/decision-tables")
+@policy_required
+def new_decision_table(draft_id: int):
+    """新建决策表: a new DMN file with one empty decision table, opened in the decision-table editor."""
+    return policy_tables.create(draft_id)

@@ -56,8 +56,8 @@ def _posted_scenario() -> dict:
 @bp.route("/drafts/<int:draft_id>/trial", methods=("GET", "POST"))
 @policy_required
 def trial_page(draft_id: int):
-    """The try-run page: start a test case, fill the open task, move the clock to the next timer, load or save a
-    scenario; each answer shows the outcome of the whole run so far."""
+    """The try-run page: start a test case, fill the open task, move the clock to the next timer, send the case
+    one of the messages it waits for, load or save a scenario; each answer shows the outcome of the whole run so far."""
     db = session()
     draft = drafts.get(db, draft_id)
     files = drafts.files(db, draft_id)
@@ -98,6 +98,13 @@ def trial_page(draft_id: int):
         if request.form.get("t_by"):
             step["by"] = request.form["t_by"]
         scenario["steps"].append(step)
+    elif action == "message":
+        step = {"message": request.form.get("t_message", ""), "payload": {}}
+        if request.form.get("t_note", "").strip():
+            step["payload"]["note"] = request.form["t_note"].strip()[:500]
+        if request.form.get("t_at"):
+            step["at"] = request.form["t_at"]
+        scenario["steps"].append(step)
     try:
         outcome = trial.run(current_app.extensions["lawflow.sql"], engine(), files, scenario, actor=g.user.username)
     except BundleInvalid as exc:
@@ -105,8 +112,13 @@ def trial_page(draft_id: int):
         return _page(draft, processes, scenarios, orgs, scenario), status
     except DataValidationError as exc:
         status = refuse(exc, "；".join(f"{e.field}：{engine_text(e)}" for e in exc.errors))
+        if action == "message":
+            scenario["steps"].pop()     # the refused message is not kept in the steps the page carries
         return _page(draft, processes, scenarios, orgs, scenario), status
-    if outcome.failed_step is not None and outcome.failed_step == len(scenario["steps"]) and action == "complete":
+    if outcome.failed_step is not None and outcome.failed_step == len(scenario["steps"]) and action == "message":
+        scenario["steps"].pop()         # the message just sent was refused: the run stands where it stood before it
+        status = refuse(outcome.failure, _("消息未能发送：%(problem)s", problem=engine_text(outcome.failure)))
+    elif outcome.failed_step is not None and outcome.failed_step == len(scenario["steps"]) and action == "complete":
         # the form just sent was refused: show it again with what was entered and each field's error
         scenario["steps"].pop()
         if isinstance(outcome.failure, DataValidationError):

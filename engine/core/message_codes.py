@@ -352,7 +352,8 @@ CODES = {
     "trial.not_object": "must be a JSON object",
     "trial.process_required": "name the process to run",
     "trial.steps_list": "steps must be a list of at most {limit} steps",
-    "trial.bad_step": "a step completes a task (`task`, `values`) or advances to the next timer (`advance`: `next_timer`)",
+    "trial.bad_step": "a step completes a task (`task`, `values`), sends the case a message (`message`, `payload`) or "
+                      "advances to the next timer (`advance`: `next_timer`)",
     "trial.bad_moment": "{value} is not a date or moment (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
     "trial.bad_scenario": "the test scenario cannot be run",
     "trial.bad_name": "a scenario name is 1 to 60 letters, digits, _ or -",
@@ -396,6 +397,17 @@ CODES = {
     "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
     "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     "list.bad_cursor": "not a page cursor of this list (start from the first page)",
+    # try-run steps that send the case a message (issue 21)
+    "trial.unknown_message": "step {step}: no diagram of the draft waits for the message {message} (known: {known})",
+    "trial.message_not_waiting": "the case is not waiting for the message {message} (waiting: {waiting})",
+    "trial.not_sender": "{user} may not send the message {message}",
+    # a new decision table in a draft (issue 21)
+    "dmn_new.refused": "the new decision table was not created",
+    "dmn_new.bad_folder": "{folder} is not a folder name (letters, digits, _ or -)",
+    "dmn_new.bad_key": "{key} is not a decision id: a letter, then letters, digits or _ (at most 60)",
+    "dmn_new.bad_name": "name the decision table (at most {limit} characters)",
+    "dmn_new.file_exists": "the draft already has {path}",
+    "dmn_new.decision_exists": "the decision {key} is already declared in {path}",
     **DEFINITION_CODES,
 }
 

@@ -339,8 +339,8 @@ TERMS: tuple[Term, ...] = (
          "catalogue lacks is a warning, once the catalogue holds any role)"),
     # Issue 21, trying a draft.
     Term(SCENARIO_FILE, FILE, "JSON (`forms/<process>/scenarios/<name>.json`)",
-         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}` or "
-         "`{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
+         "a saved try-run of the process: `process`, `org`, `start`, the `steps` in order (`{task, values, at?, by?}`, "
+         "`{message, payload?, at?, by?}` sending the case a message it waits for, or `{advance: next_timer}`) and the outcome recorded when it was saved (`expected`: route, open tasks, "
          "deadlines, documents, messages); run again on a draft's try-run page, it names what changed"),
     # Issue 21, the form editor.
     Term(SHOWN_WHEN_KEYWORD, FORM_FIELD, "`{field: value or [values], …}`",

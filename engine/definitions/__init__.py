@@ -6,3 +6,8 @@ from . import (
 
 __all__ = ["bundle_diff", "bundles", "drafts", "forms", "limit_tables", "report_schema", "scoring",
            "standard_workbook", "standards", "tree_checks", "validation"]
+
+# A new decision table in a draft (issue 21).
+from . import decision_tables  # noqa: E402
+
+__all__ += ["decision_tables"]

@@ -312,3 +312,12 @@ def task_data(engine, session: Session, task: HumanTask) -> dict:
     workflow = engine.load_workflow(session, task.case)
     found = workflow.get_task_from_id(UUID(task.task_uuid))
     return dict(found.data) if found is not None else {}
+
+
+def message_labels(engine, case: Case) -> dict[str, str]:
+    """The label of each message the case's diagrams catch: the name of its (first named) catching element."""
+    labels: dict[str, str] = {}
+    for name, task_spec, _ in _message_catchers(engine, case):
+        if getattr(task_spec, "bpmn_name", None):
+            labels.setdefault(name, task_spec.bpmn_name)
+    return labels

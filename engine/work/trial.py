@@ -4,7 +4,8 @@ business number taken, no e-mail queued).
 
 A scenario says what to do: the process, the organisation, the start moment, and the steps in order — complete
 the open task `task` with `values` (at the moment `at`, by the candidate `by`, if given; else its first candidate
-who may), or advance the clock to the next timer.
+who may), send the case a BPMN message `message` with a `payload` (as the case page's message actions do; by the
+user `by`, if given, who must be one the diagram lets send it), or advance the clock to the next timer.
 Saved with the process as `forms/<process>/scenarios/<name>.json`, it also holds the outcome it had when saved
 (`expected`: the route, the open tasks, each deadline, the documents and the messages), and running it again on a
 later draft names what changed.
@@ -32,13 +33,13 @@ from ..definitions.forms import prefill_sources, prefilled
 from ..records.document_worker import TemplateFailed, fill_in_child
 from ..records.documents import limits as document_limits
 from ..runtime import timer_clock
-from ..runtime.cases import complete_task, mutate_case, start_case
+from ..runtime.cases import complete_task, mutate_case, send_message, start_case, waiting_messages
 from ..runtime.engine import Engine
 from ..time.workdays import day_of
 from . import casework
 # The scenario file's format lives in trial_scenarios.py; its functions are part of this module's surface.
 from .trial_scenarios import (  # noqa: F401
-    compare, parse_moment, parse_scenario, scenario_file, scenario_path, scenario_paths,
+    caught_messages, check_messages, compare, parse_moment, parse_scenario, scenario_file, scenario_path, scenario_paths,
 )
 
 TRIAL_ACTOR = "trial"
@@ -87,6 +88,8 @@ class Outcome:
     documents: list[dict] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     timers: list[dict] = field(default_factory=list)
+    sent: list[dict] = field(default_factory=list)          # the messages the scenario's steps sent to the case
+    waiting: list[dict] = field(default_factory=list)       # the messages the case waits for now: name, label
     audit: list[dict] = field(default_factory=list)
     data: dict = field(default_factory=dict)
 
@@ -128,6 +131,7 @@ def run(sql_engine, base: Engine, files: dict[str, bytes], scenario: dict, *, ac
         bundle, _ = store(session, files, engine=engine, actor=actor, note="trial")
         publish(session, bundle, engine=engine, actor=actor, note="trial")
         session.commit()
+        check_messages(scenario, files)
         org = org_code or scenario.get("org") or ""
         try:
             case = start_case(engine, session, scenario["process"], dict(scenario.get("data") or {}),
@@ -144,6 +148,9 @@ def run(sql_engine, base: Engine, files: dict[str, bytes], scenario: dict, *, ac
                 outcome.failed_step, outcome.failure = number, exc
                 break
             outcome.steps_done = number
+            if "message" in step:
+                outcome.sent.append({"step": number, "message": step["message"], "at": clock().isoformat(),
+                                     "by": step.get("by") or "", "payload": dict(step.get("payload") or {})})
         _collect(engine, session, case.id, outcome, values, documents)
         outcome.clock = clock().isoformat()
     for entry in outcome.documents:
@@ -176,6 +183,9 @@ def _step(engine, session: Session, clock: TrialClock, case_id: int, step: dict,
         clock.advance(due + timedelta(seconds=1))     # SpiffWorkflow fires a timer once its moment is past
         _fire_timers(engine, session, case_id)
         return
+    if "message" in step:
+        _send(engine, session, case_id, step)
+        return
     task = session.scalar(select(HumanTask).where(
         HumanTask.case_id.in_(_case_ids(session, case_id)), HumanTask.element_id == step["task"],
         HumanTask.status == "ready").order_by(HumanTask.id).limit(1).execution_options(populate_existing=True))
@@ -199,6 +209,21 @@ def _step(engine, session: Session, clock: TrialClock, case_id: int, step: dict,
             if index == len(people) - 1:
                 raise
     values[task.task_uuid] = data
+
+
+def _send(engine, session: Session, case_id: int, step: dict) -> None:
+    """Send the case the step's message, as the case page would (by the step's user, if it names one)."""
+    name, payload, actor = step["message"], dict(step.get("payload") or {}), TRIAL_ACTOR
+    waiting = waiting_messages(engine, session, case_id)
+    if name not in waiting:
+        raise InvalidState(Msg("trial.message_not_waiting", message=name[:60], waiting=", ".join(waiting) or "—"))
+    if step.get("by"):
+        user = session.scalar(select(User).where(User.username == step["by"]))
+        if user is None:
+            raise NotAllowed(Msg("trial.not_sender", user=str(step["by"])[:64], message=name[:60]))
+        payload = casework.sender_payload(engine, session, session.get(Case, case_id), user, name, payload)
+        actor = user.username
+    send_message(engine, session, case_id, name, payload, actor=actor)
 
 
 def _fire_timers(engine, session: Session, case_id: int) -> None:
@@ -293,6 +318,11 @@ def _collect(engine, session: Session, case_id: int, outcome: Outcome, values: d
                                    "name": getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name,
                                    "due": str(due or "")})
     outcome.timers.sort(key=lambda t: t["due"])
+    labels = casework.message_labels(engine, case)
+    for entry in outcome.sent:
+        entry["label"] = labels.get(entry["message"], entry["message"])
+    if case.status == "running":
+        outcome.waiting = [{"name": n, "label": labels.get(n, n)} for n in waiting_messages(engine, session, case_id)]
     outcome.data = casework.case_data(engine, session, case)
 
 

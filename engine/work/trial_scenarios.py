@@ -7,6 +7,8 @@ import json
 import re
 from datetime import datetime, time
 
+from lxml import etree
+
 from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
 from ..core.vocabulary import SCENARIO_FILE
@@ -15,6 +17,8 @@ from ..time.workdays import CHINA_TZ
 SCENARIO_DIR = SCENARIO_FILE.split("/")[0]          # forms/<process>/scenarios/<name>.json
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,60}$")
 MAX_STEPS = 200
+MAX_MESSAGE_NAME = 200
+_CATCHERS = ("startEvent", "intermediateCatchEvent", "boundaryEvent")
 
 
 def parse_scenario(raw: bytes | str | dict, where: str = "scenario") -> dict:
@@ -33,8 +37,13 @@ def parse_scenario(raw: bytes | str | dict, where: str = "scenario") -> dict:
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
         raise _bad("steps", Msg("trial.steps_list", limit=MAX_STEPS))
     for i, step in enumerate(steps, 1):
-        if not isinstance(step, dict) or not (step.get("advance") == "next_timer" or isinstance(step.get("task"), str)):
+        kinds = [k for k in ("task", "message", "advance") if isinstance(step, dict) and k in step]
+        if not isinstance(step, dict) or len(kinds) != 1 or not (
+                step.get("advance") == "next_timer" or isinstance(step.get("task"), str)
+                or (isinstance(step.get("message"), str) and 0 < len(step["message"]) <= MAX_MESSAGE_NAME)):
             raise _bad(f"steps[{i}]", Msg("trial.bad_step"))
+        if "message" in step and not isinstance(step.get("payload", {}), dict):
+            raise _bad(f"steps[{i}].payload", Msg("trial.not_object"))
         if not isinstance(step.get("values", {}), dict):
             raise _bad(f"steps[{i}].values", Msg("trial.not_object"))
         if step.get("at"):
@@ -44,6 +53,44 @@ def parse_scenario(raw: bytes | str | dict, where: str = "scenario") -> dict:
     if not isinstance(raw.get("data", {}), dict):
         raise _bad("data", Msg("trial.not_object"))
     return raw
+
+
+def check_messages(scenario: dict, files: dict[str, bytes]) -> None:
+    """Refuse a scenario whose step sends a message that no diagram of these files catches, naming the step."""
+    steps = [(i, s) for i, s in enumerate(scenario.get("steps") or [], 1) if "message" in s]
+    if not steps:
+        return
+    known = caught_messages(files)
+    for i, step in steps:
+        if step["message"] not in known:
+            raise _bad(f"steps[{i}].message", Msg("trial.unknown_message", step=i, message=step["message"][:60],
+                                                  known=", ".join(sorted(known)) or "—"))
+
+
+def caught_messages(files: dict[str, bytes]) -> set[str]:
+    """The names of the messages that some diagram of the files waits for (a catching event or a receive task)."""
+    names: set[str] = set()
+    for path, content in files.items():
+        if not path.endswith(".bpmn"):
+            continue
+        try:
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            continue        # validation of the draft names it
+        messages = {m.get("id"): m.get("name") or m.get("id") for m in root.iter() if _local(m.tag) == "message"}
+        for element in root.iter():
+            tag = _local(element.tag)
+            if tag == "receiveTask" and element.get("messageRef") in messages:
+                names.add(messages[element.get("messageRef")])
+            elif tag in _CATCHERS:
+                for child in element:
+                    if _local(child.tag) == "messageEventDefinition" and child.get("messageRef") in messages:
+                        names.add(messages[child.get("messageRef")])
+    return names
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def parse_moment(value, where: str) -> datetime:

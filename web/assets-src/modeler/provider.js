@@ -146,6 +146,46 @@ function PropertyEntry(props) {
   return h(TextFieldEntry, { ...common, debounce: s.debounce });
 }
 
+// A list of roles (senderRoles, transferRoles, starterRoles): a box to tick for each known role, the diagram's text
+// (comma-separated codes or names) kept as it was but for the role ticked or cleared; a name the list does not know
+// stays ticked, marked, until it is cleared.
+function splitRoles(value) {
+  return value.split(",").map((r) => r.trim()).filter(Boolean);
+}
+
+function RoleListEntry(props) {
+  const { element, id, owner, name } = props;
+  const s = useServices();
+  const bo = owner(element);
+  const [label, hint] = PROPERTY_TEXT[name] || [name, (props.meaning || "")];
+  const value = getProperty(bo, name);
+  const chosen = splitRoles(value);
+  const known = s.lawflow.role_codes || [];
+  const isRole = (entry, role) => entry === role.code || entry === role.name;
+  const options = known.map((role) => ({ key: role.code, label: `${role.name}（${role.code}）`, role,
+    checked: chosen.some((entry) => isRole(entry, role)) }));
+  chosen.filter((entry) => !known.some((role) => isRole(entry, role))).forEach((entry) => options.push(
+    { key: entry, label: entry + " " + s.translate("(not a role)"), role: { code: entry, name: entry }, checked: true }));
+  const separator = value.includes(", ") ? ", " : ",";
+  function toggle(role, checked) {
+    const next = checked ? [...chosen, role.code] : chosen.filter((entry) => !isRole(entry, role));
+    setProperty(s, element, bo, name, next.join(separator));
+  }
+  const prefix = `bio-properties-panel-${id}`;
+  return h("div", { class: "bio-properties-panel-entry lawflow-role-list", "data-entry-id": id },
+    h("div", { class: "bio-properties-panel-label", id: `${prefix}-label` }, s.translate(label)),
+    h("div", { class: "bio-properties-panel-input lawflow-roles", id: prefix, role: "group", "aria-labelledby": `${prefix}-label`,
+      "data-value": value },
+    options.map((option, i) => h("label", { class: "lawflow-role", key: option.key, "data-role": option.role.code },
+      h("input", { type: "checkbox", id: `${prefix}-${i}`, checked: option.checked, disabled: s.lawflow.readonly,
+        onChange: (event) => toggle(option.role, event.target.checked) }), " ", option.label))),
+    h("div", { class: "bio-properties-panel-description" }, s.translate(hint)));
+}
+
+function isRoleListEdited(node) {
+  return !!(node && node.dataset.value);
+}
+
 function TextEntry(props) {
   const { element, id, label, hint, get, set, rows } = props;
   const s = useServices();
@@ -304,7 +344,11 @@ function processOf(element) {
 }
 
 function propertyEntries(choices, where, owner, prefix) {
-  return (choices.properties[where] || []).map((term) => ({
+  return (choices.properties[where] || []).map((term) => term.parsed === "comma-separated roles" &&
+    (choices.role_codes || []).length ? {
+      id: prefix + term.name, component: RoleListEntry, owner, name: term.name, meaning: term.meaning,
+      isEdited: isRoleListEdited,
+    } : ({
     id: prefix + term.name, component: PropertyEntry, owner, name: term.name, meaning: term.meaning, parsed: term.parsed,
     kind: CHOICE_PROPERTIES[term.name] || (term.parsed === "`true`" ? "check" : term.parsed === "expression" ? "expression" : "text"),
     isEdited: term.parsed === "`true`" ? isCheckboxEntryEdited : CHOICE_PROPERTIES[term.name] ? isSelectEntryEdited
