@@ -67,16 +67,15 @@ def test_the_shipped_tables_are_valid_and_every_name_the_diagrams_use_has_a_row(
         assert problems == [] and found["limits"], table
 
 
-@pytest.mark.parametrize("cell, value", [("value", 3), ("rolls_over", True)])
-def test_a_changed_county_review_window_moves_a_new_applications_due_time(engine, session, complaint_setup, cell,
-                                                                         value):
+@pytest.mark.parametrize("cells", [{"value": 3}, {"value": 1, "rolls_over": True}], ids=["3 days", "1 day rolled"])
+def test_a_changed_county_review_window_moves_a_new_applications_due_time(engine, session, complaint_setup, cells):
     add_law_firm_people(session)
     with time_machine.travel(datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ), tick=False):
         before = applied(engine, session, "F-0001")
         assert task_named(session, before.id, "初审").due_at == at("2025-11-01T00:00")    # the window's last day, 10-31
-        published(engine, session, lambda table: row(table, "review_window").update({cell: value}))
+        published(engine, session, lambda table: row(table, "review_window").update(cells))
         after = applied(engine, session, "F-0002")
-        # three more calendar days: Monday 11-03; or the same day rolled over the weekend to Monday 11-03
+        # three more calendar days: Monday 11-03; or one more, Saturday 11-01, rolled over to Monday 11-03
         assert task_named(session, after.id, "初审").due_at == at("2025-11-04T00:00")
         assert task_named(session, before.id, "初审").due_at == at("2025-11-01T00:00")   # the running case's version
 
