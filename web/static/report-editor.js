@@ -1,6 +1,6 @@
 // The report editor: a report definition (forms/**/*.report.json) as a form — title, process, grouping, filters,
-// measures with their conditions and steps, ranking, chart, roles, public — offering only what the draft declares
-// (its processes' reportable fields with their values, and their user tasks). A raw JSON view edits the same
+// measures with their conditions and steps, ranking, chart, organisation chart (orgTree), roles, public — offering
+// only what the draft declares (its processes' reportable fields with their values, and their user tasks). A raw JSON view edits the same
 // object. Saved through the endpoint every file uses; each problem of the draft is listed and shown beside the
 // field its JSON pointer names.
 (function () {
