@@ -128,3 +128,61 @@ def test_a_policy_officer_adds_a_figure_by_a_declared_field_and_it_appears_on_th
     assert section.locator("tr.total th").nth(1).inner_text() == str(sum(n for n, _ in expected.values()))
     section.scroll_into_view_if_needed()
     shot(page, "report-editor-on-stats")
+
+
+def test_a_policy_officer_gives_a_report_the_organisation_chart_by_mouse_and_keyboard(app, live_server, new_page):
+    """The 组织机构图 choice offers the report's rates only when it is grouped by unit; chosen with the keyboard, it
+    follows its measure's new name; grouped by month it is refused beside the choice; back on units it saves clean,
+    and once published the 统计 page draws the chart for the new report."""
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = policy_pages.new_draft(page, live_server, "新增统计：受理率组织机构图")
+    page.fill("#new-report-name", "acceptance_tree")
+    page.click("#new-report-open")
+    page.wait_for_selector("#report-editor[data-ready=true]")
+    type_into(page, page.locator("#report-title"), "各单位受理率")
+    page.locator("#report-process").select_option("lawyer_complaint")
+    tree = page.locator("#report-tree")
+    assert tree.locator("option").all_inner_texts() == ["不画组织机构图"]      # a count cannot colour the chart
+    type_into(page, page.locator("fieldset.measure").nth(0).locator("input.measure-label"), "收到投诉")
+    page.click("#add-measure")
+    second = page.locator("fieldset.measure").nth(1)
+    type_into(page, second.locator("input.measure-label"), "受理率")
+    type_into(page, second.locator("input.measure-name"), "acceptance")
+    second.locator("select.measure-kind").select_option("rate")
+    second = page.locator("fieldset.measure").nth(1)
+    second.locator("#measure-1-where").locator('button[data-act="add-condition"]').click()
+    row = page.locator("#measure-1-where .condition-row").first
+    row.locator("select.condition-field").select_option("decision")
+    row = page.locator("#measure-1-where .condition-row").first
+    for box in row.locator(".choices input:checked").all():
+        box.click()
+    row.locator('.choices input[data-value="accepted"]').click()
+    expect(tree.locator("option")).to_have_text(["不画组织机构图", "受理率（acceptance）"])
+    tree.focus()                                                              # chosen with the keyboard
+    page.keyboard.press("ArrowDown")
+    expect(tree).to_have_value("acceptance")
+    type_into(page, page.locator("fieldset.measure").nth(1).locator("input.measure-name"), "accepted_rate")
+    expect(tree).to_have_value("accepted_rate")                               # the chart follows the rename
+    expect(tree.locator("option")).to_have_text(["不画组织机构图", "受理率（accepted_rate）"])
+
+    page.locator("#report-group").select_option("@month")                     # not by unit: refused beside it
+    expect(page.locator("#report-tree")).to_have_value("accepted_rate")
+    assert "问题" in save(page)
+    beside = page.locator('.line[data-pointer="/orgTree"] > .problem-slot')
+    assert beside.inner_text().startswith("组织机构图（orgTree）须按单位分组"), page.inner_text("#save-problems")
+    page.locator("#report-group").select_option("@org")
+    result = save(page)
+    assert REPORT.replace("complaint_kinds", "acceptance_tree") not in page.inner_text("#save-problems"), result
+    assert beside.inner_text() == ""
+    page.locator("#report-raw summary").click()
+    expect(page.locator("#report-json")).to_have_value(re.compile('"orgTree": "accepted_rate"'))
+    shot(page, "report-editor-org-tree")
+
+    policy_pages.publish(page, draft_url, "新增受理率组织机构图")
+    page.locator("#nav-stats").click()
+    page.wait_for_url(re.compile(r".*/stats$"))
+    chart = page.locator("#chart-acceptance_tree-tree")
+    chart.scroll_into_view_if_needed()
+    chart.locator("canvas").first.wait_for(state="visible")
+    assert "受理率" in page.locator("#report-acceptance_tree .org-tree-legend").inner_text()

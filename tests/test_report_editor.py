@@ -91,3 +91,29 @@ def test_a_public_report_may_not_group_by_free_text(client):
     report["groupBy"] = "respondent_type"
     answer = save(client, draft_id, path, json.dumps(report, ensure_ascii=False).encode()).get_json()
     assert [p for p in answer["problems"] if p["file"] == path] == []
+
+
+def test_the_organisation_chart_is_offered_in_the_editor_and_checked_like_the_other_charts(client):
+    """The editor carries the chart's labels; an `orgTree` naming a count, or set on a report not grouped by
+    unit, is answered at /orgTree with its line; one naming a rate of a report grouped by unit saves clean."""
+    draft_id = new_draft(client)
+    page = client.get(f"/policy/drafts/{draft_id}/files/forms/complaint/handling.report.json").get_data(as_text=True)
+    assert embedded(page, "report-data")["orgTree"] == "on_time_handling"
+    labels = embedded(page, "report-labels")
+    assert labels["tree"] == "组织机构图" and labels["tree_none"] == "不画组织机构图"
+    path = "forms/reports/tree.report.json"
+    report = {"key": "tree_test", "title": "受理率", "process": "lawyer_complaint", "groupBy": "@org",
+              "orgTree": "received",
+              "measures": [{"name": "received", "label": "收到", "kind": "count"},
+                           {"name": "accepted", "label": "受理率", "kind": "rate",
+                            "where": {"decision": "accepted"}, "base": {}}]}
+    answer = save(client, draft_id, path, json.dumps(report, ensure_ascii=False, indent=2).encode()).get_json()
+    mine = [(p["element"], p["line"], p["message"]) for p in answer["problems"] if p["file"] == path]
+    assert mine == [("/orgTree", 6, "组织机构图（orgTree）须按单位分组，并指向本报表的一个比率指标（rate、on_time 或 ratio）；"
+                                    "received 不是")]
+    report.update(orgTree="accepted", groupBy="@month")
+    answer = save(client, draft_id, path, json.dumps(report, ensure_ascii=False, indent=2).encode()).get_json()
+    assert [p["element"] for p in answer["problems"] if p["file"] == path] == ["/orgTree"]
+    report["groupBy"] = "@org"
+    answer = save(client, draft_id, path, json.dumps(report, ensure_ascii=False, indent=2).encode()).get_json()
+    assert [p for p in answer["problems"] if p["file"] == path] == []

@@ -1,8 +1,8 @@
 """Report definitions for policy staff: the structured editor of a draft's `forms/**/*.report.json` (title,
-process, grouping, filters, measures, ranking, chart, roles, public) and "new report" in a draft. The editor is
-offered what the draft itself declares: its processes, each one's reportable fields with their titles and the
-values its forms allow, and its user tasks; it saves through the endpoint every file uses and shows the draft's
-located problems beside the field they concern."""
+process, grouping, filters, measures, ranking, chart, organisation chart, roles, public) and "new report" in a
+draft. The editor is offered what the draft itself declares: its processes, each one's reportable fields with their
+titles and the values its forms allow, and its user tasks; it saves through the endpoint every file uses and shows
+the draft's located problems beside the field they concern."""
 from __future__ import annotations
 
 import json

@@ -28,6 +28,7 @@ KINDS = ("count", "rate", "on_time", "duration", "overdue", "sum", "mean", "rati
 GROUPINGS = ("@org", "@month", "@status")
 STATUSES = ("running", "suspended", "completed", "terminated", "error")
 CHARTS = ("bar", "line", "stacked", "pie")
+TREE_KINDS = ("rate", "on_time", "ratio")     # what an organisation chart (`orgTree`) may colour its units by
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 _NAME = {"type": "string", "pattern": "^@?[a-z][a-z0-9_]{0,62}$"}
 _SCALAR = {"type": ["string", "integer", "boolean"]}
@@ -140,7 +141,7 @@ def semantic_problems(report: dict, properties: dict[str, dict], tasks: dict[str
         found += _formula_problems(report["ranking"]["formula"], names)
     if "orgTree" in report:
         tree = next((m for m in report["measures"] if m["name"] == report["orgTree"]), None)
-        if group != "@org" or tree is None or tree["kind"] not in ("rate", "on_time", "ratio"):
+        if group != "@org" or tree is None or tree["kind"] not in TREE_KINDS:
             found.append(("/orgTree", Msg("reportdef.tree_measure", name=report["orgTree"]), report["orgTree"]))
     labelled = {e.split("=", 1)[0].strip() for e in properties[process].get(VALUE_LABELS_PROPERTY, "").split(",")
                 if "=" in e}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..core.models import Organization
 from ..core.scope import path_within
+from ..definitions.report_schema import TREE_KINDS
 from . import report_sql as sql
 from .reports import TASK_KINDS, Figure, case_measures, figure_of, task_measure
 
@@ -25,7 +26,6 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-TREE_KINDS = ("rate", "on_time", "ratio")     # what an organisation chart may colour its organisations by
 TREE_DEPTH = 2                                 # the root, its children and theirs (a grandchild only with figures)
 
 

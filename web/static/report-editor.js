@@ -1,6 +1,6 @@
 // The report editor: a report definition (forms/**/*.report.json) as a form — title, process, grouping, filters,
-// measures with their conditions and steps, ranking, chart, roles, public — offering only what the draft declares
-// (its processes' reportable fields with their values, and their user tasks). A raw JSON view edits the same
+// measures with their conditions and steps, ranking, chart, organisation chart (orgTree), roles, public — offering
+// only what the draft declares (its processes' reportable fields with their values, and their user tasks). A raw JSON view edits the same
 // object. Saved through the endpoint every file uses; each problem of the draft is listed and shown beside the
 // field its JSON pointer names.
 (function () {
@@ -17,6 +17,7 @@
   var FIELD_KINDS = ["sum", "mean", "ratio"], STEP_KINDS = ["sum", "mean"];   // of a numeric field; sum, mean: or of time in steps
   var STATUSES = ["running", "suspended", "completed", "terminated", "error"];
   var CHARTS = ["bar", "line", "stacked", "pie"];
+  var TREE_KINDS = ["rate", "on_time", "ratio"];   // what the organisation chart (orgTree) may colour the units by
   var lastProblems = [];
 
   function el(tag, attrs, kids) {
@@ -117,9 +118,42 @@
       line("/groupLabel", T.group_label, text(model, "groupLabel", true), "report-group-label"),
       line("/chart", T.chart, select([["", T.chart_none]].concat(CHARTS.map(function (c) { return [c, T["chart_" + c]]; })),
         model.chart, function (v) { if (v) { model.chart = v; } else { delete model.chart; } }), "report-chart"),
+      treeLine(),
       line("/order", T.order, order, "report-order"),
       line("/roles", T.roles, roleBox),
       line("/public", T.public, publicBox, "report-public")]);
+  }
+
+  // The organisation chart (`orgTree`): a tree of the units coloured by one of the report's rates. Offered the
+  // rates of the report (rate, on-time rate, ratio) when it is grouped by unit; a choice that no longer fits (the
+  // grouping or the measure changed) stays chosen, so that the saved draft's problem is shown beside it.
+  function treeOptions() {
+    var options = [["", T.tree_none]];
+    if (model.groupBy === "@org") {
+      model.measures.forEach(function (m) {
+        if (m.name && TREE_KINDS.indexOf(m.kind) >= 0) { options.push([m.name, (m.label || m.name) + "（" + m.name + "）"]); }
+      });
+    }
+    if (model.orgTree && !options.some(function (o) { return o[0] === model.orgTree; })) { options.push([model.orgTree, model.orgTree]); }
+    return options;
+  }
+
+  function treeLine() {
+    var node = select(treeOptions(), model.orgTree, function (v) { if (v) { model.orgTree = v; } else { delete model.orgTree; } });
+    node.dataset.key = "orgTree";
+    var shown = line("/orgTree", T.tree, node, "report-tree");
+    shown.insertBefore(el("span", { className: "help", id: "report-tree-help", text: " " + T.tree_help }), shown.lastChild);
+    return shown;
+  }
+
+  // After a measure is renamed: a chart naming it follows, and the choices are offered anew.
+  function refreshTree(was, now) {
+    if (was && now && model.orgTree === was) { model.orgTree = now; }
+    var node = document.getElementById("report-tree");
+    if (!node) { return; }
+    node.textContent = "";
+    treeOptions().forEach(function (o) { node.appendChild(el("option", { value: o[0], text: o[1] })); });
+    node.value = model.orgTree || "";
   }
 
   // ------------------------------------------------------------------ conditions
@@ -219,9 +253,14 @@
       render();
     }, { className: "measure-kind" });
     kind.dataset.key = "kind";
+    var was = measure.name;
+    function renamed() {             // a name being retyped (emptied for a moment) keeps the chart's link to it
+      if (measure.name) { refreshTree(was, measure.name); was = measure.name; }
+      formulaHelp();
+    }
     var head = el("div", { className: "measure-head" }, [
-      pointed(el("span", {}, [el("label", { text: T.label + " " }), text(measure, "label", false, { className: "measure-label" })]), pointer + "/label"), " ",
-      pointed(el("span", {}, [el("label", { text: T.name + " " }), text(measure, "name", false, { className: "measure-name narrow", onchanged: formulaHelp })]), pointer + "/name"), " ",
+      pointed(el("span", {}, [el("label", { text: T.label + " " }), text(measure, "label", false, { className: "measure-label", onchanged: function () { refreshTree(); } })]), pointer + "/label"), " ",
+      pointed(el("span", {}, [el("label", { text: T.name + " " }), text(measure, "name", false, { className: "measure-name narrow", onchanged: renamed })]), pointer + "/name"), " ",
       pointed(el("span", {}, [el("label", { text: T.kind + " " }), kind]), pointer + "/kind"), " ",
       button("↑", "up", function () { move(list, n, -1); }), button("↓", "down", function () { move(list, n, 1); }),
       button("✕", "remove", function () { list.splice(n, 1); })]);
