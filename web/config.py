@@ -59,7 +59,7 @@ DEFAULTS = {
     # (same machine). Relative paths are in the working directory, like the SQLite file.
     "CRASH_JOURNAL_DIR": str(Path("instance/journal").resolve()),
     # Seconds between timer sweeps (the scheduler; tests call the sweep directly).
-    "TIMER_SWEEP_SECONDS": 30,
+    "TIMER_SWEEP_SECONDS": 10,
     # Seconds between runs that fill requested documents (they are also filled on first download).
     "DOCUMENT_SECONDS": 3,
     # Seconds between looks whether today is the first working day of a month, when last month's 月度台账 are built
