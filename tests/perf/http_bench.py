@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -76,9 +77,11 @@ class Server:
                "LAWFLOW_SCHEDULER_IN_PROCESS": "false"}
         lawflow = Path(sys.executable).with_name("lawflow")
         self.port = port
+        # the server logs a line per request: to a file, never to a pipe nobody reads (it would fill and block it)
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port),
                                          "--workers", "2"], env=env, cwd=ROOT, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
 
     def wait_ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -90,11 +93,13 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.2)     # a benchmark, not a test: polling a starting server is fine here
-        raise RuntimeError("server did not start: " + self.process.stderr.read1(4000).decode(errors="replace"))
+        self.log.seek(0)
+        raise RuntimeError("server did not start: " + self.log.read()[-4000:].decode(errors="replace"))
 
     def stop(self) -> None:
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=30)
+        self.log.close()
 
 
 class HttpClient:
