@@ -1,6 +1,7 @@
 """The Chinese template of each engine message code (engine/core/message_codes.py holds the English developer
 text of the same codes); `%(name)s` names the same parameters. English comes from web/translations."""
 from .definition_texts import DEFINITION_TEXTS
+from .admin_texts import ADMIN_TEXTS
 
 
 # SpiffWorkflow's parser messages (English, the library's own), by how they begin: the beginning is put into the
@@ -211,10 +212,6 @@ TEXTS = {
     "notify.payload": "notify 消息的内容必须包含 to 和 title",
     "notify.email": "%(name)s：\n\n%(body)s\n\n%(link)s\n",
     # msgs3: time — holiday schedules, working days
-    "calendar.not_in_year": "%(day)s 不在 %(year)s 年",
-    "calendar.both": "%(day)s 同时是节假日和调休工作日",
-    "calendar.weekday": "%(day)s 是工作日（周一至周五），无需列为调休",
-    "calendar.invalid": "日历数据有误",
     "time.not_a_moment": "不是日期时间：%(value)s",
     "time.too_many_days": "%(count)s 个工作日超出可计算范围",
     "time.range_too_long": "%(start)s 至 %(end)s 超出可计算范围（最多 %(limit)s 日）",
@@ -318,18 +315,6 @@ TEXTS = {
     "batch.no_task_to_transfer": "本案没有您可转办的任务",
     "batch.no_open_task": "本案没有在办任务",
     # issue 22: system administration
-    "admin.user_not_found": "用户 %(user)s 不存在或不在您管理的范围内",
-    "admin.code_invalid": "代码须为 1–64 个字母、数字、下划线、点或连字符，以字母或数字开头",
-    "admin.code_taken": "代码 %(code)s 已被使用",
-    "admin.own_org": "不能移动或停用您本人所在的机构",
-    "admin.org_cycle": "%(parent)s 位于 %(org)s 之下，移动后将形成循环",
-    "admin.required": "必填",
-    "admin.too_long": "超过 %(limit)s 个字符",
-    "admin.username_invalid": "用户名须为 2–64 个字母、数字、下划线、点、@ 或连字符，以字母或数字开头",
-    "admin.username_taken": "用户名 %(username)s 已被使用",
-    "admin.email_invalid": "不是有效的电子邮箱地址",
-    "admin.org_inactive": "%(org)s 已停用",
-    "admin.own_account": "不能停用本人账号或将其移至其他机构",
     "org.inactive": "机构 %(code)s 已停用，不再接收新案件",
     "registry.not_found": "当前版本没有名录 %(registry)s",
     "registry.entry_not_found": "名录 %(registry)s 中没有 %(key)s",
@@ -368,30 +353,7 @@ TEXTS = {
     "repair.not_movable": "不能移动到 %(element)s：只能选择流程顶层的活动或中间事件",
     "repair.would_fail": "修复后案件会立即出错：%(detail)s",
     "repair.same_value": "%(field)s 已是这个值",
-    "move.same_database": "来源与目标是同一个数据库",
-    "move.source_revision": "来源数据库的结构版本为 %(revision)s，不是最新版本（%(head)s）：请先升级（lawflow init-db）",
-    "move.unknown_tables": "来源数据库中有模型未声明且有数据的表：%(tables)s",
-    "move.target_revision": "目标数据库的结构版本为 %(revision)s，不是最新版本（%(head)s）",
-    "move.target_not_empty": "目标数据库中已有数据，未迁移任何内容（迁移只能向空数据库执行一次）：%(tables)s",
-    "move.counts_differ": "复制后行数不一致，目标数据库未作改动：%(tables)s",
-    "backup.folder_not_empty": "备份目录 %(folder)s 不是空目录",
-    "backup.dialect": "只能备份 SQLite 或 PostgreSQL 数据库，不支持 %(dialect)s",
-    "backup.tool_missing": "未安装 %(program)s（PostgreSQL 客户端程序）",
-    "backup.tool_failed": "%(program)s 执行失败：%(detail)s",
-    "restore.other_dialect": "该备份来自 %(made)s 数据库，不能恢复到 %(target)s",
-    "restore.target_not_empty": "要恢复到的数据库中已有 %(count)s 张表：请恢复到新建的空数据库",
-    "restore.no_manifest": "%(folder)s 不是 lawflow 备份（没有可读取的 manifest.json）",
-    "restore.file_damaged": "备份文件 %(file)s 缺失或在备份后被改动",
-    "restore.counts_differ": "恢复后的数据库与备份记录不一致：%(tables)s",
-    "backup.no_database": "%(path)s 处没有数据库文件",
-    "calendar.bad_entry": "第 %(number)s 项「%(entry)s」不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD~YYYY-MM-DD）",
-    "calendar.bad_range": "第 %(number)s 项「%(entry)s」：区间的结束日早于开始日，或超过一年",
-    "calendar.bad_year": "%(year)s 不是 %(first)s 至 %(last)s 之间的年份",
     # issue 22, part "password-totp"
-    "password.too_short": "密码长度规则：至少 %(n)s 个字符",
-    "password.common": "常见密码规则：这是最常见的密码之一（或在其前后加了数字、符号），请换一个不易猜到的密码",
-    "password.personal": "个人信息规则：密码不能包含用户名、姓名（含拼音）或机构代码（%(word)s）",
-    "password.reused": "重复使用规则：不能使用本账号最近 %(n)s 次用过的密码",
     "list.bad_cursor": "不是本列表的翻页标记（请从第一页开始）",
     "trial.unknown_message": "第 %(step)s 步：草稿中没有流程等待消息「%(message)s」（可发送的消息：%(known)s）",
     "trial.message_not_waiting": "案件当前不在等待消息「%(message)s」（正在等待：%(waiting)s）",
@@ -403,26 +365,5 @@ TEXTS = {
     "dmn_new.file_exists": "草稿中已有文件 %(path)s",
     "dmn_new.decision_exists": "决策编号 %(key)s 已在 %(path)s 中使用",
     **DEFINITION_TEXTS,
+    **ADMIN_TEXTS,
 }
-
-# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
-TEXTS.update({
-    "admin.role_taken": "%(role)s 已是某个角色的代码或名称",
-    "admin.role_waiting": "角色「%(role)s」不能删除：进行中的案件还有 %(count)s 个任务等待该角色办理",
-    "admin.role_in_diagrams": "角色「%(role)s」不能删除：已发布的流程图有 %(count)s 处使用它（首处：%(process)s · %(element)s），请先修改流程图",
-    "admin.role_held_elsewhere": "角色「%(role)s」不能删除：本机构以外还有 %(count)s 名用户持有该角色",
-    "people_import.orgs_sheet": "机构",
-    "people_import.users_sheet": "用户",
-    "people_import.orgs_code": "机构代码",
-    "people_import.orgs_name": "机构名称",
-    "people_import.orgs_kind": "类型",
-    "people_import.orgs_parent": "上级机构代码",
-    "people_import.users_username": "用户名",
-    "people_import.users_display_name": "姓名",
-    "people_import.users_email": "电子邮箱",
-    "people_import.users_org": "所属机构代码",
-    "people_import.users_roles": "角色",
-    "people_import.duplicate": "%(value)s 已在第 %(row)s 行出现",
-    "people_import.kind_invalid": "类型 %(kind)s 无效：应为以字母开头的字母、数字、_ 或 -（如 bureau、law_firm）",
-    "people_import.parent_cycle": "%(code)s 的上级机构 %(parent)s 又回到它自己：形成循环",
-})

@@ -2,6 +2,7 @@
 
 Each template names its parameters in braces; the web's table (web/engine_text.py) names the same ones."""
 from .definition_codes import DEFINITION_CODES
+from .admin_codes import ADMIN_CODES
 
 
 CODES = {
@@ -126,7 +127,7 @@ CODES = {
     "context.not_running": "this function may only be called while a process runs",
     "context.band_total": "standard_band needs a number as the total, not {value}",
     "context.no_standard": "standard_band: the bundle has no standard forms/{path}",
-    "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(complainant_id=...)",
+    "context.related_needs_criteria": "related_cases needs at least one criterion, such as related_cases(reporter_id=...)",
     "sandbox.exception": "{kind}: {detail}",
     # records: random draws (part "draws", issue 16)
     "draw.purpose": "a draw needs a purpose (text of at most {limit} characters)",
@@ -207,10 +208,6 @@ CODES = {
     "notify.payload": "the payload of a notify message must hold to and title",
     "notify.email": "{name},\n\n{body}\n\n{link}\n",
     # msgs3: time — holiday schedules, working days
-    "calendar.not_in_year": "{day} is not in {year}",
-    "calendar.both": "{day} is both a holiday and a make-up working day",
-    "calendar.weekday": "{day} is a working day (Monday to Friday) and need not be listed as a make-up day",
-    "calendar.invalid": "the calendar data is wrong",
     "time.not_a_moment": "not a date and time: {value}",
     "time.too_many_days": "{count} working days are beyond what can be computed",
     "time.range_too_long": "{start} to {end} is beyond what can be computed (at most {limit} days)",
@@ -317,18 +314,6 @@ CODES = {
     "batch.no_task_to_transfer": "the case has no task you hold",
     "batch.no_open_task": "the case has no open task",
     # issue 22: system administration
-    "admin.user_not_found": "user {user} does not exist or is outside your subtree",
-    "admin.code_invalid": "a code is 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit",
-    "admin.code_taken": "code {code} is already used",
-    "admin.own_org": "you cannot move or deactivate your own organisation",
-    "admin.org_cycle": "{parent} lies inside {org}: the move would make a cycle",
-    "admin.required": "required",
-    "admin.too_long": "longer than {limit} characters",
-    "admin.username_invalid": "a username is 2–64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit",
-    "admin.username_taken": "username {username} is already used",
-    "admin.email_invalid": "not an e-mail address",
-    "admin.org_inactive": "{org} is deactivated",
-    "admin.own_account": "you cannot deactivate your own account or move it to another organisation",
     "org.inactive": "organisation {code} is deactivated and receives no new cases",
     "registry.not_found": "registry {registry} is not in the active bundle",
     "registry.entry_not_found": "entry {key} of registry {registry} does not exist",
@@ -371,31 +356,8 @@ CODES = {
     "repair.would_fail": "the case would fail at once after this change: {detail}",
     "repair.same_value": "{field} already holds this value",
     # moving and backing up whole databases
-    "move.same_database": "the source and the target are the same database",
-    "move.source_revision": "the source database is at schema revision {revision}, not the newest ({head}): upgrade it first (lawflow init-db)",
-    "move.unknown_tables": "the source holds tables the models do not know, with rows: {tables}",
-    "move.target_revision": "the target database is at schema revision {revision}, not the newest ({head})",
-    "move.target_not_empty": "the target database already holds data (nothing was moved; a move runs once, into an empty database): {tables}",
-    "move.counts_differ": "rows differ after copying, nothing was kept: {tables}",
-    "backup.folder_not_empty": "the backup folder {folder} is not empty",
-    "backup.dialect": "backups are made of SQLite and PostgreSQL databases, not {dialect}",
-    "backup.tool_missing": "{program} is not installed (PostgreSQL client programs)",
-    "backup.tool_failed": "{program} failed: {detail}",
-    "restore.other_dialect": "the backup is of a {made} database and cannot be restored into {target}",
-    "restore.target_not_empty": "the database to restore into already has {count} tables: restore into a new, empty database",
-    "restore.no_manifest": "{folder} is not a lawflow backup (no readable manifest.json)",
-    "restore.file_damaged": "the backup's file {file} is missing or changed since the backup was made",
-    "restore.counts_differ": "the restored database does not hold what the backup counted: {tables}",
-    "backup.no_database": "there is no database file at {path}",
     # the working-day calendar page of 系统管理 (issue 22)
-    "calendar.bad_entry": "entry {number} ({entry}) is not a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD~YYYY-MM-DD)",
-    "calendar.bad_range": "entry {number} ({entry}): the range ends before it starts or is longer than a year",
-    "calendar.bad_year": "{year} is not a year from {first} to {last}",
     # issue 22, part "password-totp": the password policy
-    "password.too_short": "the password rule on length: at least {n} characters",
-    "password.common": "the password rule on common passwords: this is one of the most common passwords (or one with digits or signs around it)",
-    "password.personal": "the password rule on personal passwords: it may not contain a username, name (also in pinyin) or organisation code ({word})",
-    "password.reused": "the password rule on reuse: it may not be one of the last {n} passwords of the account",
     "list.bad_cursor": "not a page cursor of this list (start from the first page)",
     # try-run steps that send the case a message (issue 21)
     "trial.unknown_message": "step {step}: no diagram of the draft waits for the message {message} (known: {known})",
@@ -409,28 +371,5 @@ CODES = {
     "dmn_new.file_exists": "the draft already has {path}",
     "dmn_new.decision_exists": "the decision {key} is already declared in {path}",
     **DEFINITION_CODES,
+    **ADMIN_CODES,
 }
-
-# 系统管理 (issue 22): the role catalogue and the import of organisations and users.
-CODES.update({
-    "admin.role_taken": "{role} is already a role's code or name",
-    "admin.role_waiting": "role {role} cannot be deleted: {count} task(s) of running cases wait for it",
-    "admin.role_in_diagrams": "role {role} cannot be deleted: the published diagrams name it {count} time(s), "
-                              "first in {process} at {element}",
-    "admin.role_held_elsewhere": "role {role} cannot be deleted: {count} user(s) outside your subtree hold it",
-    "people_import.orgs_sheet": "organisations",
-    "people_import.users_sheet": "users",
-    "people_import.orgs_code": "code",
-    "people_import.orgs_name": "name",
-    "people_import.orgs_kind": "kind",
-    "people_import.orgs_parent": "parent code",
-    "people_import.users_username": "username",
-    "people_import.users_display_name": "full name",
-    "people_import.users_email": "e-mail",
-    "people_import.users_org": "organisation code",
-    "people_import.users_roles": "roles",
-    "people_import.duplicate": "{value} appears in row {row} already",
-    "people_import.kind_invalid": "kind {kind} is not a word of letters, digits, '_' or '-' starting with a letter "
-                                  "(such as bureau or law_firm)",
-    "people_import.parent_cycle": "the parent {parent} of {code} leads back to it: a cycle",
-})
