@@ -102,6 +102,7 @@ def claim_from_inbox(page, base: str, task: str, number: str) -> None:
     page.get_by_role("link", name="待办", exact=True).click()
     assert page.locator("#tab-mine").get_attribute("class") == "active"
     page.locator("#inbox tr", has_text=task).filter(has_text=number).get_by_role("link", name=task, exact=True).click()
+    page.wait_for_url(re.compile(r".*/tasks/\d+$"))                # the task page loaded, its sheet marked
 
 
 def fill_application(page) -> None:
