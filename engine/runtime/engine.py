@@ -97,10 +97,11 @@ class Engine:
         """The day it is now in China, on the engine's clock."""
         return self.now().astimezone(CHINA_TZ).date()
 
-    def twin(self) -> "Engine":
-        """An engine with this one's settings and none of its caches: for dry runs in a transaction that is
-        rolled back, whose workflows must never reach this engine's live cache."""
-        twin = Engine(clock=self.clock, step_budget=self.step_budget, calendar=self.calendar, limits=self.limits,
+    def twin(self, *, clock: Callable[[], datetime] | None = None, calendar: WorkCalendar | None = None) -> "Engine":
+        """An engine with this one's settings (or another clock or calendar) and none of its caches: for dry runs
+        in a transaction that is rolled back, whose workflows must never reach this engine's live cache."""
+        twin = Engine(clock=self.clock if clock is None else clock, step_budget=self.step_budget,
+                      calendar=self.calendar if calendar is None else calendar, limits=self.limits,
                       batch_starts=self.batch_starts)
         twin.message_handlers = dict(self.message_handlers)
         return twin

@@ -18,7 +18,6 @@ from ..core.messages import Msg
 from ..core.models import CalendarDay, CalendarYear, Case, HumanTask, Organization, User
 from ..core.scope import path_within
 from ..runtime.deadlines import enter_year
-from ..runtime.engine import Engine
 from ..time.calendar_store import year_errors
 from ..time.workdays import WorkCalendar
 from .administration import audit
@@ -132,8 +131,7 @@ def _days(text: str, name: str, errors: list[FieldError]) -> list[date]:
 def preview(engine, sql_engine, admin: User, year: int, holidays: list[date], workdays: list[date]) -> Preview:
     """The pending deadlines saving this schedule would move, found by doing the save in a rolled-back transaction
     on an engine of its own (the running engine's calendar is not touched)."""
-    trial = Engine(clock=engine.clock, calendar=WorkCalendar(engine.calendar.overrides), limits=engine.limits,
-                   step_budget=engine.step_budget, batch_starts=engine.batch_starts)
+    trial = engine.twin(calendar=WorkCalendar(engine.calendar.overrides))
     with rolled_back_session(sql_engine) as session:
         before = _dues(session)
         cases = enter_year(trial, session, year, holidays, workdays, actor=admin.username)

@@ -124,8 +124,7 @@ def run(sql_engine, base: Engine, files: dict[str, bytes], scenario: dict, *, ac
     scenario = parse_scenario(scenario)
     start = parse_moment(scenario["start"], "start")
     clock = TrialClock(start)
-    engine = Engine(clock=clock, calendar=base.calendar, limits=base.limits, step_budget=base.step_budget,
-                    batch_starts=base.batch_starts)
+    engine = base.twin(clock=clock)
     outcome = Outcome(process=scenario["process"], start=start.isoformat())
     with rolled_back_session(sql_engine) as session, timer_clock.using(clock):
         bundle, _ = store(session, files, engine=engine, actor=actor, note="trial")
