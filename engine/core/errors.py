@@ -225,3 +225,26 @@ def _coded(msg: Msg) -> dict:
     """The message's code and parameters, for a JSON description."""
     found = msg.to_dict()
     return {"message_code": found["code"], "params": found["params"]}
+
+
+class RowErrors:
+    """The errors an import finds in a file's rows, as it reads them: each under its row and the header of its
+    column as the file has it (`headers`: a column's name -> its header; a name not in it is shown as it is, ""
+    for the row as a whole). The first `MAX_SHOWN` are kept; all are counted."""
+
+    MAX_SHOWN = 100
+
+    def __init__(self, headers: dict[str, str]):
+        self.headers = headers
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def fail(self, row: int, column: str, msg: Msg) -> None:
+        """Note an error of a row (column: one of the import's columns, or "" for the row)."""
+        self.total += 1
+        if len(self.errors) < self.MAX_SHOWN:
+            self.errors.append(RowError(row, self.headers.get(column, column), msg))
+
+    def refusal(self, **context) -> ImportRefused:
+        """The refusal of the file: its errors by row, and how many there were."""
+        return ImportRefused(sorted(self.errors, key=lambda e: e.row), self.total, **context)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..core.errors import ImportRefused, NotAllowed, RowError
+from ..core.errors import ImportRefused, NotAllowed, RowError, RowErrors
 from ..core.ledger_records import LedgerImport, LedgerRow
 from ..core.messages import Msg
 from ..core.models import Organization, User
@@ -29,7 +29,6 @@ from .ledgers import definition, may_import
 
 BATCH = 1000
 MAX_ROWS = 1_000_000            # a ledger file past this is not one
-MAX_ERRORS = 100                # errors reported; the rest are counted
 MAX_TEXT = 1000                 # characters of one cell
 MAX_XLSX_INFLATED = 1 << 30     # bytes the workbook's parts may declare in all, inflated
 MAX_XLSX_RATIO = 100            # and their ratio to the compressed size
@@ -53,8 +52,8 @@ def import_file(session: Session, engine, user: User, key: str, filename: str, s
         session.flush()
         run = _Run(session, engine, user, ledger, done)
         run.read(_rows(filename, stream))
-        if run.total_errors:
-            raise ImportRefused(sorted(run.errors, key=lambda e: e.row), run.total_errors, ledger=key)
+        if run.total:
+            raise run.refusal(ledger=key)
         done.rows_added, done.rows_unchanged = run.added, run.unchanged
         session.flush()
     return done
@@ -114,23 +113,16 @@ def _refused(msg: Msg, row: int = 1) -> ImportRefused:
     return ImportRefused([RowError(row, "", msg)])
 
 
-class _Run:
+class _Run(RowErrors):
     """One import under way: the header's columns, the organisations a row may name, counts and errors."""
 
     def __init__(self, session: Session, engine, user: User, ledger: dict, done: LedgerImport):
         self.session, self.engine, self.ledger, self.done = session, engine, ledger, done
         self.columns = {c["name"]: c for c in ledger["columns"]}
+        super().__init__({name: column["header"] for name, column in self.columns.items()})
         self.orgs, self.names, self.mine = _organizations(session, user)
-        self.errors: list[RowError] = []
-        self.total_errors = self.added = self.unchanged = 0
+        self.added = self.unchanged = 0
         self.places: dict[str, int] = {}        # column name -> index in the file's rows
-
-    def fail(self, row: int, column: str, msg: Msg) -> None:
-        """Note an error of a row (column: a column's name, or "" for the row)."""
-        self.total_errors += 1
-        if len(self.errors) < MAX_ERRORS:
-            header = self.columns[column]["header"] if column in self.columns else column
-            self.errors.append(RowError(row, header, msg))
 
     def read(self, rows: Iterator[tuple[int, tuple]]) -> None:
         """Check the header, then every row, writing the good ones in batches."""
@@ -170,11 +162,11 @@ class _Run:
         for column in self.ledger["columns"]:
             if column.get("required") and column["name"] not in self.places:
                 self.fail(1, column["name"], Msg("ledger.missing_column"))
-        return not self.total_errors
+        return not self.total
 
     def _record(self, number: int, cells: tuple) -> dict | None:
         """The row's data, measures and digest; None (errors noted) when it is wrong."""
-        before, data = self.total_errors, {}
+        before, data = self.total, {}
         for name, column in self.columns.items():
             index = self.places.get(name)
             value = _cell(cells[index] if index is not None and index < len(cells) else None)
@@ -196,7 +188,7 @@ class _Run:
         computed, problems = compute_measures(self.ledger, data, self.engine.calendar)
         for column, msg in problems:
             self.fail(number, column, msg)
-        if self.total_errors > before:
+        if self.total > before:
             return None
         return self._stored(number, org_id, data, computed)
 

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.errors import ImportRefused, RowError
+from ..core.errors import RowErrors
 from ..core.messages import Msg
 from ..core.models import AuditEvent, DirectoryEntry, User
 from .ledger_import import _rows as file_rows
@@ -21,7 +21,6 @@ from .registries import definition, require_editor, snapshot, store
 from .registry_checks import Checker, cell_text
 
 MAX_ROWS = 20_000               # a registry past this is not one
-MAX_ERRORS = 100                # errors reported; the rest are counted
 _ABOUT = ("ledger.about_header", "ledger.about_name", "ledger.about_type", "ledger.about_required",
           "ledger.about_values", "ledger.about_description")
 
@@ -71,7 +70,7 @@ def import_file(session: Session, engine, user: User, kind: str, filename: str, 
     run = _Run(session, registry)
     records = run.read(file_rows(filename, stream))
     if run.total:
-        raise ImportRefused(sorted(run.errors, key=lambda e: e.row), run.total, registry=kind)
+        raise run.refusal(registry=kind)
     via = f"import:{filename[:200]}"
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     with session.begin_nested():
@@ -86,22 +85,15 @@ def import_file(session: Session, engine, user: User, kind: str, filename: str, 
     return counts
 
 
-class _Run:
-    """One import being checked: the header's columns, the rows read, errors by row and column."""
+class _Run(RowErrors):
+    """One import being checked: the header's columns, the rows read, errors by row and column (a column: "key",
+    "name", "org", "data.<field>", or "" for the row)."""
 
     def __init__(self, session: Session, registry: dict):
         self.session, self.registry = session, registry
-        self.headers = {"key": registry["keyHeader"], "name": registry["nameHeader"], "org": registry["orgHeader"],
-                        **{f"data.{f['name']}": f["header"] for f in registry["fields"]}}
+        super().__init__({"key": registry["keyHeader"], "name": registry["nameHeader"], "org": registry["orgHeader"],
+                          **{f"data.{f['name']}": f["header"] for f in registry["fields"]}})
         self.places: dict[str, int] = {}            # "key", "name", "org", "data.<field>" -> index in a row
-        self.errors: list[RowError] = []
-        self.total = 0
-
-    def fail(self, row: int, column: str, msg: Msg) -> None:
-        """Note an error of a row (column: "key", "name", "org", "data.<field>", or "" for the row)."""
-        self.total += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, self.headers.get(column, column), msg))
 
     def read(self, rows: Iterator[tuple[int, tuple]]) -> list[tuple[DirectoryEntry | None, dict]]:
         """Every row checked: (the entry it updates or None, its checked values) for each, errors noted."""

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import DataValidationError, ImportRefused, NotFound, RowError
+from ..core.errors import DataValidationError, NotFound, RowErrors
 from ..core.messages import Msg
 from ..core.models import Organization, Role, User
 from ..records.ledger_import import file_rows
@@ -30,7 +30,6 @@ REQUIRED = {"orgs": ("code", "name"), "users": ("username",)}
 KIND = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 ROLE_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")     # commas, 顿号 and semicolons, either width
 MAX_ROWS = 5000
-MAX_ERRORS = 100
 
 
 def header(kind: str, column: str) -> Msg:
@@ -180,22 +179,14 @@ def _parents_first(run: _Run, given: list[tuple[int, dict]]) -> list[tuple[int, 
     return ordered
 
 
-class _Run:
+class _Run(RowErrors):
     """One import being read and checked: where each column is, the file's headers, errors by row and column."""
 
     def __init__(self, kind: str, texts: Iterable[Callable[[Msg], str]]):
         self.kind, self.texts = kind, tuple(texts)
         self.places: dict[str, int] = {}
         # a column's header as the file has it; until read, as the template has it (in the first of `texts`)
-        self.headers = {name: self.texts[0](header(kind, name)) for name in columns(kind)}
-        self.errors: list[RowError] = []
-        self.total = 0
-
-    def fail(self, row: int, column: str, msg: Msg) -> None:
-        """Note an error of a row (column: one of the kind's columns, or "" for the row)."""
-        self.total += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, self.headers.get(column, column), msg))
+        super().__init__({name: self.texts[0](header(kind, name)) for name in columns(kind)})
 
     def refused(self, row: int, refused: DataValidationError) -> None:
         """Note each field a refused change names, under its column (a role's error under the roles column)."""
@@ -208,7 +199,7 @@ class _Run:
         if first is None or not self._header(first[1]):
             if first is None:
                 self.fail(1, "", Msg("ledger.empty"))
-            raise self._refusal()
+            raise self.refusal(kind=self.kind)
         given, seen = [], {}
         key = REQUIRED[self.kind][0]
         for number, cells in rows:
@@ -232,7 +223,7 @@ class _Run:
         if not given and not self.total:
             self.fail(2, "", Msg("ledger.empty"))
         if self.total:
-            raise self._refusal()
+            raise self.refusal(kind=self.kind)
         return given
 
     def _header(self, cells: tuple) -> bool:
@@ -255,12 +246,9 @@ class _Run:
     def finish(self, filename: str, done: Imported, session: Session, admin: User, now: datetime) -> None:
         """Refuse the whole file if any row was wrong; else audit the import as one event."""
         if self.total:
-            raise self._refusal()
+            raise self.refusal(kind=self.kind)
         administration.audit(session, admin, now, f"{self.kind}_imported", filename=filename[:300],
                              added=done.added, updated=done.updated, unchanged=done.unchanged)
-
-    def _refusal(self) -> ImportRefused:
-        return ImportRefused(sorted(self.errors, key=lambda e: e.row), self.total, kind=self.kind)
 
 
 def _text(cell) -> str:
