@@ -11,11 +11,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from engine.core import AuditEvent, ImportRefused, Organization, User, people
+from engine.core import AuditEvent, ImportRefused, Organization, PasswordHistory, User, people
 from engine.work import people_import
 
 from .helpers import zh
-from .web_helpers import csrf, login
+from .web_helpers import csrf, field_errors, login
 
 ORGS = ["机构代码", "机构名称", "类型", "上级机构代码"]
 USERS = ["用户名", "姓名", "电子邮箱", "所属机构代码", "角色"]
@@ -34,6 +34,12 @@ def workbook(header: list, *rows: list) -> io.BytesIO:
 
 def fake_hash(password: str) -> str:
     return f"hashed:{password}"
+
+
+def fake_password(user: User) -> tuple[str, str]:
+    """A stand-in for the web's one-time password generator: (password, hash) for a new user."""
+    password = f"once-{user.username}-{user.org.code}"
+    return password, fake_hash(password)
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def import_orgs(engine, session, admin, *rows, header=ORGS):
 
 def import_users(engine, session, admin, *rows, header=USERS):
     done = people_import.import_users(session, admin, "users.xlsx", workbook(header, *rows), engine.now(),
-                                      fake_hash, texts=(zh,))
+                                      fake_password, texts=(zh,))
     session.commit()
     return done
 
@@ -127,7 +133,9 @@ def test_users_are_imported_with_one_time_passwords_and_updated_by_username(engi
     passwords = dict(done.passwords)
     xu = people.user_by_name(session, "xu")
     assert sorted(r.code for r in xu.roles) == ["handler", "leader"] and xu.must_change_password
-    assert xu.password_hash == f"hashed:{passwords['xu']}" and len(passwords["xu"]) >= 12
+    assert passwords["xu"] == "once-xu-county-a" and xu.password_hash == "hashed:once-xu-county-a"
+    assert session.scalars(select(PasswordHistory.password_hash).where(PasswordHistory.user_id == xu.id)).all() == [
+        "hashed:once-xu-county-a"]          # the one-time password starts the account's history
 
     again = import_users(engine, session, ada, *rows)
     assert (again.added, again.updated, again.unchanged, again.passwords) == (0, 0, 2, [])
@@ -178,8 +186,8 @@ def test_the_template_has_the_columns_in_chinese_and_reads_back_as_an_idempotent
     rows = list(sheet.iter_rows(values_only=True))
     assert sheet.title == "用户" and list(rows[0]) == USERS
     assert [r[0] for r in rows[1:]] == ["ada", "alice", "amy", "bob", "dora"]
-    done = people_import.import_users(session, ada, "users.xlsx", io.BytesIO(content), engine.now(), fake_hash,
-                                      texts=(zh,))
+    done = people_import.import_users(session, ada, "users.xlsx", io.BytesIO(content), engine.now(),
+                                      fake_password, texts=(zh,))
     assert (done.added, done.updated, done.unchanged) == (0, 0, 5)
 
 
@@ -252,3 +260,26 @@ def test_the_admin_commands_import_all_or_nothing_and_print_the_passwords(app, t
     out = tmp_path / "template.xlsx"
     assert runner.invoke(admin, ["template", "orgs", str(out)]).exit_code == 0
     assert [c.value for c in load_workbook(out).active[1]] == ORGS
+
+
+def test_an_imported_users_password_is_drawn_by_the_policys_generator_and_kept_in_his_history(app, client,
+                                                                                               monkeypatch):
+    from web.database import session as db_session
+
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 20)
+    login(client, "admin")
+    done = upload(client, "/admin/import-users", "/admin/users",
+                  workbook(USERS, ["imp_zhao", "赵经办", "", "county-a", "经办人"]))
+    password = re.search(r"<td>imp_zhao</td><td><code>([^<]+)</code>", done.get_data(as_text=True)).group(1)
+    assert len(password) >= 20                  # the deployment's length, as an administrator's new user gets
+    with app.app_context():
+        db = db_session()
+        user = people.user_by_name(db, "imp_zhao")
+        kept = db.scalars(select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)).all()
+        assert kept == [user.password_hash]
+    imported = app.test_client()
+    assert login(imported, "imp_zhao", password).status_code == 302
+    again = imported.post("/account/password", data={"csrf_token": csrf(imported, "/account/password"),
+                                                     "current": password, "new": password, "again": password})
+    assert again.status_code == 422
+    assert field_errors(again.get_data(as_text=True))["new"].startswith("重复使用规则")

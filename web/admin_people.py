@@ -12,9 +12,9 @@ from engine.core import DataValidationError, ImportRefused, InvalidState, NotFou
 from engine.work import people_import, roles
 
 from .admin import admin_required
-from .auth import hash_password
 from .database import session
 from .engine_text import engine_text, render
+from .passwords import one_time
 from .refusal import refuse
 from .workflow import engine
 
@@ -113,7 +113,7 @@ def import_orgs():
 def import_users():
     """Import users: every row, or none; each new user's one-time password is shown on this answer only."""
     return _import("users", lambda db, upload: people_import.import_users(
-        db, g.user, upload.filename, upload.stream, engine().now(), hash_password, texts=_texts()))
+        db, g.user, upload.filename, upload.stream, engine().now(), one_time(db), texts=_texts()))
 
 
 def _import(kind: str, run):

@@ -4,6 +4,7 @@ the settings of this deployment and Werkzeug's scrypt hashes; every way a passwo
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
 from werkzeug.security import check_password_hash
@@ -42,3 +43,8 @@ def generated(db, who: Person, *, user_id: int | None = None) -> tuple[str, str]
         password = secrets.token_urlsafe(max(9, (int(current_app.config["PASSWORD_MIN_LENGTH"]) * 3 + 3) // 4))
         if passwords.refusal(db, password, rules(), who, check_password_hash, user_id=user_id) is None:
             return password, hash_password(password)
+
+
+def one_time(db) -> Callable[[User], tuple[str, str]]:
+    """The one-time password generator an import gives each new user by (as `generated`, for the new account)."""
+    return lambda user: generated(db, person(user))

@@ -71,10 +71,10 @@ def admin_import_users(path: str, actor: str) -> None:
     username: all its rows, or none (exit 1); each new user's one-time password is printed once."""
     from engine.work import people_import
 
-    from .auth import hash_password
+    from .passwords import one_time
 
     done = _import_file(path, actor, lambda session, user, stream: people_import.import_users(
-        session, _administrator(user), Path(path).name, stream, engine().now(), hash_password,
+        session, _administrator(user), Path(path).name, stream, engine().now(), one_time(session),
         texts=(engine_text,)))
     click.echo(f"已导入用户：新增 {done.added} 名，更新 {done.updated} 名，未变 {done.unchanged} 名")
     if done.passwords:

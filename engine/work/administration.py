@@ -174,7 +174,8 @@ def user_values(user: User) -> dict:
 
 def create_user(session: Session, admin: User, values: Mapping, password_hash: str, now: datetime) -> User:
     """A new user in one of the administrator's organisations, with roles, who must change the password the
-    administrator gave at the first sign-in."""
+    administrator gave at the first sign-in (an import gives it once every row is good: `password_hash` "" until
+    then, kept in no history)."""
     username = str(values.get("username") or "").strip()
     errors = []
     if not USERNAME.fullmatch(username):
@@ -188,7 +189,8 @@ def create_user(session: Session, admin: User, values: Mapping, password_hash: s
     session.add(user)
     session.flush()
     _set_roles(session, user, chosen)
-    passwords.remember(session, user.id, password_hash, now)
+    if password_hash:
+        passwords.remember(session, user.id, password_hash, now)
     audit(session, admin, now, "user_created", user=username, after=user_values(user))
     return user
 

@@ -8,7 +8,6 @@ page gives them, to be changed at the first sign-in."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,7 @@ from ..core.errors import DataValidationError, NotFound, RowErrors
 from ..core.messages import Msg
 from ..core.models import Organization, Role, User
 from ..records.ledger_import import file_rows
-from . import administration
+from . import administration, passwords
 
 ORG_COLUMNS = ("code", "name", "kind", "parent")
 USER_COLUMNS = ("username", "display_name", "email", "org", "roles")
@@ -105,9 +104,11 @@ def import_orgs(session: Session, admin: User, filename: str, stream, now: datet
 
 
 def import_users(session: Session, admin: User, filename: str, stream, now: datetime,
-                 hash_password: Callable[[str], str], texts: Iterable[Callable[[Msg], str]] = (str,)) -> Imported:
+                 new_password: Callable[[User], tuple[str, str]],
+                 texts: Iterable[Callable[[Msg], str]] = (str,)) -> Imported:
     """Import users (username, name, e-mail, organisation code, roles by code or name) into the administrator's
-    subtree; each new one gets a one-time password (hashed by `hash_password` once every row is good).
+    subtree; each new one gets a one-time password, once every row is good: (password, hash) from `new_password`
+    (the deployment's generator, as the page's new user gets), its hash kept in the account's password history.
     ImportRefused, nothing kept, when any row is wrong."""
     run = _Run("users", texts)
     given = run.read(file_rows(filename, stream))
@@ -134,8 +135,8 @@ def import_users(session: Session, admin: User, filename: str, stream, now: date
                 run.refused(number, refused)
         run.finish(filename, done, session, admin, now)
         for user in new:
-            password = secrets.token_urlsafe(9)
-            user.password_hash = hash_password(password)
+            password, user.password_hash = new_password(user)
+            passwords.remember(session, user.id, user.password_hash, now)
             done.passwords.append((user.username, password))
         session.flush()
     return done
