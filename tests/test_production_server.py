@@ -7,21 +7,21 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.pg_harness import _free_port
 
+from . import server_log
 from .web_helpers import token_for
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
 
 
 @pytest.fixture
-def production_server(demo_url):
-    yield from _serve(demo_url, {})
+def production_server(demo_url, tmp_path):
+    yield from _serve(demo_url, {}, tmp_path)
 
 
 def _call(port, method, path, body=None, headers=None):
@@ -93,33 +93,25 @@ def spinning_server(app, demo_url, request, tmp_path):
                            "deep": "t = ()\nfor i in range(300000):\n    t = (t,)\nkeys = len({t})"})
     env = {f"LAWFLOW_{k}": str(v) for k, v in getattr(request, "param", {}).items()}
     env["LAWFLOW_CRASH_JOURNAL_DIR"] = str(tmp_path / "journal")
-    yield from _serve(demo_url, env)
+    yield from _serve(demo_url, env, tmp_path)
 
 
-def _serve(demo_url: str, extra_env: dict[str, str]):
+def _serve(demo_url: str, extra_env: dict[str, str], tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "LAWFLOW_DATABASE_URL": demo_url, "LAWFLOW_SECRET_KEY": "test-" + os.urandom(8).hex(),
            "LAWFLOW_SCHEDULER_IN_PROCESS": "false", **extra_env}
     lawflow = Path(sys.executable).with_name("lawflow")
-    process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                                "--threads", "2"], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    log = []
-    for line in process.stderr:         # gunicorn says where it listens once the socket is bound
-        log.append(line)
-        if "Listening at" in line:
-            break
-    else:
-        pytest.fail("gunicorn did not start:\n" + "".join(log))
-    # Keep reading what the server says (a full pipe would stop it), for a failing test to show.
-    reader = threading.Thread(target=lambda: log.extend(process.stderr), daemon=True)
-    reader.start()
-    yield port
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    reader.join(timeout=30)
-    process.stderr.close()
-    print("".join(log))         # shown for a failing test
+    log = tmp_path / "gunicorn.log"
+    process = server_log.start([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                                "--threads", "2"], env, log)
+    try:
+        # gunicorn says where it listens once the socket is bound
+        server_log.wait_for_line(process, log, "Listening at", "gunicorn did not start")
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        print(server_log.read(log))         # shown for a failing test
 
 
 def test_runaway_steps_fail_their_cases_while_the_server_goes_on(app, spinning_server):
@@ -210,16 +202,13 @@ def test_the_scheduler_ends_itself_when_a_sweep_never_ends(app, demo_url, tmp_pa
         assert case.status == "running" and case.next_timer_at is not None
     # The scheduler started again finds the journal the ended one left and puts the case in error, instead of
     # running the same step into the same wall.
-    again = subprocess.Popen([str(lawflow), "scheduler"], env=env, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+    log = tmp_path / "scheduler-again.log"
+    again = server_log.start([str(lawflow), "scheduler"], env, log)
     try:
-        for line in again.stderr:
-            if "已置为出错" in line:
-                break
+        server_log.wait_for_line(again, log, "已置为出错", "the scheduler started again put no case in error")
     finally:
         os.killpg(again.pid, signal.SIGTERM)
         again.wait(timeout=30)
-        again.stderr.close()
     with app.app_context():
         db_session().expire_all()
         case = cases.get_case(db_session(), case_id)

@@ -10,9 +10,7 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -23,7 +21,7 @@ from sqlalchemy import text
 from engine.core import connect
 from tests.pg_harness import _free_port
 
-from . import diagrams
+from . import diagrams, server_log
 from .sweepers import clone_case
 from .web_helpers import token_for
 
@@ -34,50 +32,30 @@ TIMED_COPIES = 60
 
 
 class Server:
-    """One `lawflow` process whose stderr is kept (and read for the line that says it is up)."""
+    """One `lawflow` process whose stderr goes to a file (read for the line that says it is up, and its JSON lines)."""
 
-    def __init__(self, args: list[str], env: dict[str, str], ready_when: str, said: threading.Condition):
-        self.process = subprocess.Popen([str(LAWFLOW), *args], env=env, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.log: list[str] = []
-        for line in self.process.stderr:
-            self.log.append(line)
-            if ready_when in line:
-                break
-        else:
-            pytest.fail(f"lawflow {args[0]} did not start:\n" + "".join(self.log))
-        self.said = said            # shared by the servers of a test: notified at every line any of them logs
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stderr:
-            with self.said:
-                self.log.append(line)
-                self.said.notify_all()
+    def __init__(self, args: list[str], env: dict[str, str], ready_when: str, log: Path):
+        self.log = log
+        self.process = server_log.start([str(LAWFLOW), *args], env, log)
+        server_log.wait_for_line(self.process, log, ready_when, f"lawflow {args[0]} did not start")
 
     def lines(self, what: str, within: float = 180.0) -> list[dict]:
-        """The JSON lines it has logged that hold `what`, waiting (on its log, not a clock) until there is one."""
-        return _logged(self.said, lambda: self.found(what), within, f"{self.process.args[1]} logging {what}")
+        """The JSON lines it has logged that hold `what`, waiting until there is one."""
+        return _logged(lambda: self.found(what), within, f"{self.process.args[1]} logging {what}")
 
     def found(self, what: str) -> list[dict]:
-        """The JSON lines it has logged so far that hold `what`."""
-        return [json.loads(line) for line in list(self.log) if what in line and line.startswith("{")]
+        """The JSON lines it has logged so far that hold `what` (a line still being written is left for later)."""
+        return [json.loads(line) for line in server_log.read(self.log).splitlines(keepends=True)
+                if what in line and line.startswith("{") and line.endswith("\n")]
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
-        self.reader.join(timeout=30)
-        self.process.stderr.close()
 
 
-def _logged(said: threading.Condition, check, within: float, what: str):
-    """Ask `check()` again at each line the servers log, until it answers something true."""
-    with said:
-        found = said.wait_for(check, timeout=within)
-    if not found:
-        pytest.fail(f"not within {within} s: {what}")
-    return found
+def _logged(check, within: float, what: str):
+    """Ask `check()` again (it reads the servers' logs) until it answers something true."""
+    return server_log.wait_until(check, within, what)
 
 
 class Browser:
@@ -147,18 +125,19 @@ def cluster(demo_url, timed_cases, tmp_path):
     base.pop("PROMETHEUS_MULTIPROC_DIR", None)
     ports = [_free_port(), _free_port()]
     metric_ports = [_free_port(), _free_port()]
-    started, said = [], threading.Condition()
+    started = []
     try:
-        for port in ports:
+        for n, port in enumerate(ports):
             started.append(Server(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                                  base, "Listening at", said))
-        for port in metric_ports:
-            started.append(Server(["scheduler", "--metrics-port", str(port)], base, "/metrics", said))
+                                  base, "Listening at", tmp_path / f"serve-{n}.log"))
+        for n, port in enumerate(metric_ports):
+            started.append(Server(["scheduler", "--metrics-port", str(port)], base, "/metrics",
+                                  tmp_path / f"scheduler-{n}.log"))
         yield ports, metric_ports, started
     finally:
         for server in started:
             server.stop()
-        print("".join(line for server in started for line in server.log))      # shown for a failing test
+        print("".join(server_log.read(server.log) for server in started))      # shown for a failing test
 
 
 def _until(check, within: float = 120.0):
@@ -235,7 +214,7 @@ def test_two_servers_and_two_schedulers_share_one_database(app, demo_url, timed_
             return connection.execute(text(
                 "SELECT count(*) FROM case_instance WHERE process_key = 'timed' AND next_timer_at IS NULL")
             ).scalar() == TIMED_COPIES
-    _logged(started[0].said, all_fired, 180, "every timed case's timer fired")
+    _logged(all_fired, 180, "every timed case's timer fired")
     try:
         with sql.connect() as connection:
             supervised = dict(connection.execute(text(

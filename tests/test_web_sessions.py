@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from web import create_app
 from web.production import worker_app
 from web.secret_key import PUBLIC_KEYS, MissingSecretKey
 
+from . import server_log
 from .conftest import DEMO_MOMENT
 from .pg_harness import _free_port
 from .test_web_edge import text
@@ -91,15 +91,16 @@ def test_gunicorn_is_not_started_without_a_key(tmp_path):
     env.update(LAWFLOW_DATABASE_URL=f"sqlite:///{tmp_path}/lawflow.sqlite",
                LAWFLOW_SECRET_KEY_FILE=str(tmp_path / "secret_key"), LAWFLOW_CONFIG_FILE=str(tmp_path / "none.json"))
     lawflow = Path(sys.executable).with_name("lawflow")
-    process = subprocess.Popen([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(_free_port()),
-                                "--workers", "1"], env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "gunicorn.log"
+    process = server_log.start([str(lawflow), "serve", "--host", "127.0.0.1", "--port", str(_free_port()),
+                                "--workers", "1"], env, log)
     try:
-        _, errors = process.communicate(timeout=60)
+        process.wait(timeout=60)
     finally:
         if process.poll() is None:          # it started after all: stop it and its workers
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+    errors = server_log.read(log)
     assert process.returncode != 0 and "LAWFLOW_SECRET_KEY" in errors and "Listening" not in errors
 
 
