@@ -47,3 +47,68 @@ def test_every_flow_node_is_drawn_inside_its_lane(path):
             if ref.text not in boundary and not (lx <= x + w / 2 <= lx + lw and ly <= y + h / 2 <= ly + lh):
                 misplaced.append((ref.text, lane.get("name")))
     assert misplaced == []
+
+
+# The complaint's termination: 终止审批 and 终止审批 during a suspension into 同意终止？, then 终止办理, its notice and end.
+TERMINATION = ("Task_approve_termination_suspended", "Gateway_termination_ok", "Script_terminated",
+               "Throw_termination_notice", "End_terminated")
+
+
+def test_the_complaint_termination_is_drawn_clear_of_other_shapes_and_flows():
+    """Every flow into or out of the termination's steps starts and ends on its shapes' borders and runs through no
+    other shape (the refusal back to 调查 up to the trunk it shares with the other refusals); no other flow runs
+    through those steps; the flows of 终止审批 during a suspension cross no line but the approval's."""
+    ns = {"bpmn": BPMN, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+          "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
+    tree = etree.parse(str(ROOT / "processes/complaint/lawyer_complaint.bpmn"))
+    ends = {f.get("id"): (f.get("sourceRef"), f.get("targetRef")) for f in tree.iterfind(".//bpmn:sequenceFlow", ns)}
+    kinds = {e.get("id"): etree.QName(e).localname for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+    shapes = {s.get("bpmnElement"): [float(s.find("dc:Bounds", ns).get(k)) for k in ("x", "y", "width", "height")]
+              for s in tree.iterfind(".//bpmndi:BPMNShape", ns)
+              if kinds[s.get("bpmnElement")] not in ("lane", "participant", "subProcess")}
+    lines = {e.get("bpmnElement"): [(float(w.get("x")), float(w.get("y"))) for w in e.iterfind("di:waypoint", ns)]
+             for e in tree.iterfind(".//bpmndi:BPMNEdge", ns)}
+
+    def through(a, b, box) -> bool:         # an orthogonal segment through a shape's inside
+        x, y, w, h = box[0] + 1, box[1] + 1, box[2] - 2, box[3] - 2
+        if a[0] == b[0]:
+            return x < a[0] < x + w and min(a[1], b[1]) < y + h and max(a[1], b[1]) > y
+        return y < a[1] < y + h and min(a[0], b[0]) < x + w and max(a[0], b[0]) > x
+
+    def on_border(point, box, diamond: bool = False) -> bool:
+        x, y, w, h = box
+        if diamond:                         # a gateway's outline
+            return abs(abs(point[0] - x - w / 2) + abs(point[1] - y - h / 2) - w / 2) <= 1
+        inside = x - 1 <= point[0] <= x + w + 1 and y - 1 <= point[1] <= y + h + 1
+        return inside and (min(abs(point[0] - x), abs(point[0] - x - w)) <= 1
+                           or min(abs(point[1] - y), abs(point[1] - y - h)) <= 1)
+
+    def crosses(one, other) -> bool:        # two orthogonal polylines cross (a shared end point is no crossing)
+        for a, b in zip(one, one[1:]):
+            for c, d in zip(other, other[1:]):
+                if (a[0] == b[0]) != (c[0] == d[0]):
+                    (v1, v2), (h1, h2) = ((a, b), (c, d)) if a[0] == b[0] else ((c, d), (a, b))
+                    if min(h1[0], h2[0]) < v1[0] < max(h1[0], h2[0]) and min(v1[1], v2[1]) < h1[1] < max(v1[1], v2[1]):
+                        return True
+        return False
+
+    problems = []
+    for flow, (source, target) in ends.items():
+        points = lines[flow]
+        segments = list(zip(points, points[1:]))
+        shared = lines["Flow_suspension_refused"]
+        if flow == "Flow_termination_refused" and points[-1] == shared[-1] and points[-2][0] == shared[-2][0]:
+            segments = segments[:-1]            # the trunk up to 调查, shared with the other refusals
+        if source in TERMINATION or target in TERMINATION:
+            if not (on_border(points[0], shapes[source], "Gateway" in kinds[source])
+                    and on_border(points[-1], shapes[target], "Gateway" in kinds[target])):
+                problems.append((flow, "not on its shapes' borders"))
+            problems += [(flow, shape) for shape, box in shapes.items()
+                         if shape not in (source, target) and any(through(a, b, box) for a, b in segments)]
+        problems += [(flow, shape) for shape in TERMINATION
+                     if shape not in (source, target) and any(through(a, b, shapes[shape]) for a, b in segments)]
+    for flow in ("Flow_suspension_expired", "Flow_suspended_termination_reviewed"):
+        others = [f for f in lines if f != flow and kinds.get(f) == "sequenceFlow"]
+        problems += [(flow, other) for other in others if crosses(lines[flow], lines[other])
+                     and not (flow == "Flow_suspension_expired" and other == "Flow_termination_approved")]
+    assert problems == []
