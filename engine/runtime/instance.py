@@ -21,6 +21,7 @@ from .case_context import running
 from ..core.values import plain
 from .compaction import compact, next_timer, open_tasks
 from .search_text import search_text
+from .state_converters import id_text
 from .task_sync import TaskSync, _one_or_many
 
 _CASE_FIELDS = frozenset(sql.CASE_FIELDS)
@@ -257,4 +258,4 @@ def latest_data(tasks: list) -> dict:
 
 
 def _ready_human(tasks: list) -> dict[str, Any]:
-    return {str(t.id): t for t in tasks if t.state == TaskState.READY and t.task_spec.manual}
+    return {id_text(t.id): t for t in tasks if t.state == TaskState.READY and t.task_spec.manual}
