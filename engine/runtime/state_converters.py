@@ -36,6 +36,11 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 class LiveTaskConverter(TaskConverter):
     """SpiffWorkflow's TaskConverter, writing format 2 and reading both it and the full format."""
 
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, typename)
+        if target_class is Task:
+            registry.live_task_converter = self     # `tasks_to_dict` writes plain tasks through it directly
+
     def to_dict(self, task, ids: dict | None = None) -> dict:
         """A task as TaskConverter writes it (data as a delta from the parent's), less default-valued fields.
 
@@ -122,12 +127,19 @@ class _LiveTasks:
         """
         registry = self.registry
         to_dict, typenames = registry.convert_to_dict, registry.typenames
+        # A plain Task goes straight to lawflow's converter: the registry's wrapper would add the typename that
+        # format 2 leaves out (a dict update and a delete per task, on every step).
+        converter = getattr(registry, "live_task_converter", None)
+        plain = converter.to_dict if converter is not None and typenames.get(Task) == _TASK_TYPENAME else None
         ids = {tid: id_text(tid) for tid in tasks}
         out = {}
         for tid, task in tasks.items():
-            entry = to_dict[typenames[type(task)]](task, ids=ids)
-            if entry["typename"] == _TASK_TYPENAME:
-                del entry["typename"]
+            if plain is not None and type(task) is Task:
+                entry = plain(task, ids=ids)
+            else:
+                entry = to_dict[typenames[type(task)]](task, ids=ids)
+                if entry["typename"] == _TASK_TYPENAME:
+                    del entry["typename"]
             out[ids[tid]] = entry
         return out
 
