@@ -10,6 +10,7 @@ import ast
 import json
 import re
 import textwrap
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from jsonschema import Draft202012Validator
@@ -52,6 +53,7 @@ def is_limits_path(path: str) -> bool:
     return len(parts) >= 3 and parts[0] == "forms" and parts[-1] == LIMITS_FILE
 
 
+@lru_cache(maxsize=1024)     # asked by every limit helper a step's expressions call; the answer never changes
 def table_path(diagram_path: str) -> str:
     """The limits table of a diagram: `processes/<folder>/x.bpmn` → `forms/<folder>/limits.json`."""
     folder = PurePosixPath(diagram_path).parent.relative_to("processes") if diagram_path.startswith("processes/") \

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
 from ..core.db import begin_write
 from ..core.errors import (
@@ -188,7 +187,7 @@ def _case_of(session: Session, row) -> Case:
 
     The session's copy is used if it is at the row's version, and brought up to it otherwise.
     """
-    case = session.identity_map.get(identity_key(Case, row.case_id))
+    case = session.identity_map.get(_CASE_MAPPER.identity_key_from_primary_key((row.case_id,)))
     if case is not None and case.version == row.case_version:
         return case
     values = {key: getattr(row, f"case_{key}") for key in sql.CASE_COLUMNS}
@@ -207,6 +206,7 @@ def _case_of(session: Session, row) -> Case:
 
 
 _CASE_MANAGER = inspect(Case).class_manager
+_CASE_MAPPER = inspect(Case)      # its identity keys: `identity_key(Case, id)` looks the mapper up each time
 
 
 _MISSING = object()

@@ -115,13 +115,15 @@ class Engine:
         return specs
 
     def properties(self, definition_id: int, load: Callable[[], ProcessDefinition]) -> dict:
-        """A definition's bundle and declared case fields (reportable, title), read once per definition."""
+        """A definition's bundle, diagram path and declared case fields (reportable, title), read once per
+        definition."""
         props = self._properties.get(definition_id)
         if props is None:
             definition = load()
             raw = definition.properties or {}
             props = {"reportable": [f.strip() for f in raw.get(REPORTABLE_PROPERTY, "").split(",") if f.strip()],
                      "title": raw.get(TITLE_PROPERTY), "bundle_id": definition.bundle_id,
+                     "file_path": definition.file_path,
                      "searchable": [f.strip() for f in raw.get(SEARCH_FIELDS_PROPERTY, "").split(",") if f.strip()]}
             self._properties[definition_id] = props
         return props

@@ -17,9 +17,12 @@ from .case_context import _instance
 
 def case_limits(engine, session: Session, case: Case) -> tuple[str, dict[str, dict]]:
     """The path of the case's limits table and its rows by name (none when its bundle has no table)."""
-    definition = case.definition
-    bundle_id = engine.properties(case.definition_id, lambda: definition)["bundle_id"]
-    return bundle_rows(engine.limit_tables, session, bundle_id, definition.file_path)
+    props = engine.properties(case.definition_id, lambda: case.definition)
+    # The definition as the case holds it when it is loaded (a migration sets it); else the cached path, read
+    # without the query a case row fresh in this request's session would need for its definition.
+    definition = getattr(case, "__dict__", {}).get("definition")
+    path = definition.file_path if definition is not None else props["file_path"]
+    return bundle_rows(engine.limit_tables, session, props["bundle_id"], path)
 
 
 def _row(helper: str, name) -> tuple[object, dict]:

@@ -33,7 +33,8 @@ from ..definitions.forms import DATA_FORMATS, NO_FETCH, field_errors, form_valid
 from .cases import RUN_ERRORS, case_for_write, case_tasks, mutate_case
 from .failures import describe_failure
 from .compaction import _common_ancestor, open_tasks
-from .instance import Instance, _properties, latest_data
+from .instance import Instance, latest_data
+from .task_sync import _properties
 
 # Elements a case may be moved before: activities and intermediate events.
 MOVABLE_KINDS = frozenset({

@@ -12,6 +12,7 @@ visiting them. Both were measurable parts of a step's save and of a cold load.
 from __future__ import annotations
 
 from copy import copy
+from functools import lru_cache
 from uuid import UUID, SafeUUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -25,12 +26,20 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 _TASK_TYPENAME = "Task"
+# A task id's text, made once: every step writes each live task of its case again, and `str(UUID)` costs
+# several times a cache lookup. Ids are immutable and never reused; the bound keeps the memory small.
+id_text = lru_cache(maxsize=32768)(str)
 _MUTABLE = (dict, list, set)
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class LiveTaskConverter(TaskConverter):
     """SpiffWorkflow's TaskConverter, writing format 2 and reading both it and the full format."""
+
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, typename)
+        if target_class is Task:
+            registry.live_task_converter = self     # `tasks_to_dict` writes plain tasks through it directly
 
     def to_dict(self, task, ids: dict | None = None) -> dict:
         """A task as TaskConverter writes it (data as a delta from the parent's), less default-valued fields.
@@ -104,11 +113,11 @@ class _LiveTasks:
         return {
             "data": registry.convert(registry.clean(workflow.data)),
             "correlations": workflow.correlations,
-            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "last_task": id_text(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
             "tasks": self.tasks_to_dict(workflow.tasks),
-            "root": str(workflow.task_tree.id),
+            "root": id_text(workflow.task_tree.id),
         }
 
     def tasks_to_dict(self, tasks: dict) -> dict:
@@ -118,12 +127,19 @@ class _LiveTasks:
         """
         registry = self.registry
         to_dict, typenames = registry.convert_to_dict, registry.typenames
-        ids = {tid: str(tid) for tid in tasks}
+        # A plain Task goes straight to lawflow's converter: the registry's wrapper would add the typename that
+        # format 2 leaves out (a dict update and a delete per task, on every step).
+        converter = getattr(registry, "live_task_converter", None)
+        plain = converter.to_dict if converter is not None and typenames.get(Task) == _TASK_TYPENAME else None
+        ids = {tid: id_text(tid) for tid in tasks}
         out = {}
         for tid, task in tasks.items():
-            entry = to_dict[typenames[type(task)]](task, ids=ids)
-            if entry["typename"] == _TASK_TYPENAME:
-                del entry["typename"]
+            if plain is not None and type(task) is Task:
+                entry = plain(task, ids=ids)
+            else:
+                entry = to_dict[typenames[type(task)]](task, ids=ids)
+                if entry["typename"] == _TASK_TYPENAME:
+                    del entry["typename"]
             out[ids[tid]] = entry
         return out
 
