@@ -212,3 +212,40 @@ def test_a_limit_no_row_has_is_refused_naming_file_element_field_paragraph_and_l
 
 def notice_paragraph(content: bytes) -> int:
     return next(number for _, number, name in limit_tables.template_reads(content) if name == "rectify")
+
+
+# --- the diff and the deployment form follow the table ----------------------------------------------------------
+
+def test_the_diff_names_a_unit_changed_to_months(engine, session, complaint_setup):
+    def one_month(table):
+        next(r for r in table["limits"] if r["name"] == "review").update(value=1, unit="months")
+    draft_id = draft_with(engine, session, one_month)
+    from engine.definitions import bundle_diff
+    before = bundles.bundle_files(session, drafts.get(session, draft_id).base.id)
+    found = {d.path: d for d in bundle_diff.diff(before, drafts.files(session, draft_id))}["forms/complaint/limits.json"]
+    assert [c.key for c in found.changed] == ["review"]
+    cells = {name.code: (old, new) for name, old, new in found.changed[0].aspects}
+    assert cells == {"diff.limit_value": ("10", "1"), "diff.limit_unit": ("working_days", "months")}
+
+
+def test_the_deployment_forms_publicity_default_and_label_follow_the_row(engine, session, complaint_setup):
+    from .law_firm_steps import add_law_firm_people
+
+    add_law_firm_people(session)
+
+    def deploy_field():
+        campaign = cases.start_case(engine, session, "law_firm_campaign", {}, org_code="city", actor="qian")
+        task = next(t for t in cases.case_tasks(session, campaign.id, "ready") if t.name == "部署")
+        return casework.form_schema(engine, session, task)["properties"]["publicity_days"]
+
+    field = deploy_field()
+    assert (field["title"], field["default"], field["description"]) == (
+        "公示期（个工作日）", 5, "默认 5个工作日（期限表 publicity，本地设定）")
+    draft = drafts.create(session, engine, actor="policy", name="公示期")
+    path = "forms/law_firm/limits.json"
+    table = json.loads(drafts.files(session, draft.id)[path])
+    next(r for r in table["limits"] if r["name"] == "publicity").update(value=7)
+    drafts.put(session, engine, draft.id, path, limit_tables.table_bytes(table), actor="policy")
+    drafts.publish_draft(session, engine, draft.id, actor="policy")
+    field = deploy_field()
+    assert (field["default"], field["description"]) == (7, "默认 7个工作日（期限表 publicity，本地设定）")
