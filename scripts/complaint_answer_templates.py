@@ -32,7 +32,7 @@ TEMPLATES = {
         ("p", "{{ respondent_name }}："),
         ("p", "本机关在办理{{ complainant_name }}对你的投诉中查明：{{ findings }}"),
         ("p", "上述行为{{ outcome_reason }}（{{ legal_basis }}）。根据" + L5 + "第四部分第（六）项的规定，现责令你自本通知书送达"
-              "之日起一个月内改正，并将整改情况书面报告本机关。期限按月计算，到期月的对应日为最后一日；最后一日为法定节假日或"
+              "之日起{{ rectification_period_text or limits.rectification_period.text }}内改正，并将整改情况书面报告本机关。期限按月计算，到期月的对应日为最后一日；最后一日为法定节假日或"
               "休息日的，顺延至其后的第一个工作日。"),
         ("p", "逾期不改正的，本机关将依法处理。"),
         ("r", "{{ case.organization }}"), ("r", "{{ today | cn_date }}"),

@@ -77,7 +77,7 @@ def answers_rectification_ordered(engine, session, **changes):
     do(engine, session, case.id, "调查核实", "chen", {
         "investigators": ["陈刚", "林涛"], "next_step": "report", "findings": "被投诉律师未按约出庭三次。"})
     do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
-                                                    "legal_basis": "《律师执业管理办法》第五十条", "rectification_days": 30})
+                                                    "legal_basis": "《律师执业管理办法》第五十条", "rectification_period": 1})
     do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
     do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                     "service_proof": "刘某签收"})

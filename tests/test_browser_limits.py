@@ -84,3 +84,40 @@ def test_a_limit_changed_in_the_table_changes_a_new_cases_deadline_and_basis(app
     expect(handler.locator("#task-deadline")).to_contain_text("2025-10-27")
     expect(handler.locator("#step-limit")).to_contain_text("10个工作日")
     assert NEW_BASIS not in handler.locator("#step-limit").inner_text()
+
+
+def test_a_limit_changed_to_one_month_in_the_table_moves_a_new_cases_deadline(app, live_server, new_page):
+    """The unit 个月 is picked from the keyboard in the limits editor: the review becomes one month, counted as the
+    civil law counts it (10-13 + one month = 11-13), and the handler of a case registered afterwards sees it."""
+    before = start_complaint(app)
+    assert review_deadline(app, before) == "2025-10-27"
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, "受理审查期限改为一个月")
+    page.locator("#limit-tables").get_by_role("link", name=TABLE, exact=True).click()
+    page.wait_for_url(re.compile(r".*/limits/forms/complaint/limits\.json$"))
+    row = page.locator('#limits tr[data-name="review"]')
+    unit = row.locator('select[name$="-unit"]')
+    expect(unit.locator("option")).to_have_text(["工作日", "日（自然日）", "小时", "个月（按月计算）", "年（按年计算）"])
+    type_into(page, row.locator('input[name$="-value"]'), "1")
+    page.keyboard.press("Tab")                                        # from the value to the unit
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")                              # 工作日 → 日 → 小时 → 个月
+    expect(unit).to_have_value("months")
+    page.click("#save-limits")
+    expect(page.locator(".flash")).to_contain_text("期限表已保存")
+    saved = review_row_of_draft(app, draft_url)
+    assert (saved["value"], saved["unit"]) == (1, "months")
+    page.goto(draft_url)
+    change = page.locator(f'.change[data-path="{TABLE}"] li[data-key="review"]')
+    expect(change).to_contain_text("months")
+    publish(page, draft_url, "受理审查期限改为一个月")
+    after = start_complaint(app)
+    assert review_deadline(app, after) == "2025-11-13"                # the corresponding day of the next month
+    assert review_deadline(app, before) == "2025-10-27"
+    handler = new_page()
+    sign_in(handler, live_server, "chen")
+    handler.goto(f"{live_server}/tasks/{preliminary_task(app, after)}")
+    expect(handler.locator("#task-deadline")).to_contain_text("2025-11-13")
+    expect(handler.locator("#step-limit")).to_contain_text("1个月")
+    shot(handler, "limits-handler-task-month")

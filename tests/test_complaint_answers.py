@@ -45,7 +45,7 @@ def test_an_order_to_correct_runs_a_month_from_its_service_and_is_reported_to_th
         service = task_named(session, case.id, "送达限期整改通知书")
         assert service.due_at == at("2025-10-22T00:00")                        # 3 working days (本地设定)
         notice = document_text(session, case.id, "限期整改通知书")
-        for expected in ("王某某律师：", "未按约出庭", "自本通知书送达之日起一个月内改正", "顺延"):
+        for expected in ("王某某律师：", "未按约出庭", "自本通知书送达之日起1个月内改正", "顺延"):
             assert expected in notice
         assert refused(engine, session, case.id, "送达限期整改通知书", "chen", {
             "rectification_service_method": "post", "rectification_served_on": "2025-10-30",

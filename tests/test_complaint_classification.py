@@ -176,11 +176,11 @@ def test_criticism_with_an_order_to_correct_runs_both(engine, session, complaint
         assert sorted(e.field for e in err.value.errors) == ["bar_violation_category", "discipline_org", "outcome"]
         with pytest.raises(DataValidationError) as err:
             do(engine, session, case.id, "处理意见", "chen", {**proposal, "outcome": "no_violation"})
-        assert sorted(e.field for e in err.value.errors) == ["additional_measures", "rectification_days"]
-        do(engine, session, case.id, "处理意见", "chen", {**proposal, "rectification_days": 30})
+        assert sorted(e.field for e in err.value.errors) == ["additional_measures", "rectification_period"]
+        do(engine, session, case.id, "处理意见", "chen", {**proposal, "rectification_period": 1})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
         reply = document_text(session, case.id, "答复书")
-        assert "对被投诉人予以批评教育；并责令被投诉人限期改正（自限期整改通知书送达之日起一个月）" in reply
+        assert "对被投诉人予以批评教育；并责令被投诉人限期改正（自限期整改通知书送达之日起1个月）" in reply
         assert cases.get_case(session, case.id).meta["outcome_measures"] == ["criticism", "order_correct"]
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})

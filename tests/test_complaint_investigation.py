@@ -113,13 +113,13 @@ def test_order_to_correct_is_followed_up_after_the_rectification_period(engine, 
         case = accept(engine, session)
         do(engine, session, case.id, "调查核实", "chen", {**FINDINGS, "next_step": "report"})
         do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
-                                                        "legal_basis": "《律师执业管理办法》第五十条", "rectification_days": 30})
+                                                        "legal_basis": "《律师执业管理办法》第五十条", "rectification_period": 1})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": False, "approval_opinion": "请补充依据"})
         do(engine, session, case.id, "处理意见", "chen", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
                                                         "legal_basis": "《律师法》第五十二条、《律师执业管理办法》第五十条",
-                                                        "rectification_days": 30})
+                                                        "rectification_period": 1})
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
-        assert "自限期整改通知书送达之日起一个月内改正" in document_text(session, case.id, "答复书")     # the month runs from service
+        assert "自限期整改通知书送达之日起1个月内改正" in document_text(session, case.id, "答复书")     # the month runs from service
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "direct", "served_on": "2025-10-16",
                                                         "service_proof": "刘某签收"})
         do(engine, session, case.id, "送达限期整改通知书", "chen", {            # issue 19: the month runs from service

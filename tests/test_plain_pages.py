@@ -147,7 +147,7 @@ def _walk(app, client) -> Reader:
         for name, who, data in (
                 ("调查核实", "lin", {**FINDINGS, "next_step": "report"}),
                 ("处理意见", "lin", {"outcome": "order_correct", "outcome_reason": "未按约出庭，违反执业规范",
-                                  "legal_basis": "《律师执业管理办法》第五十条", "rectification_days": 30}),
+                                  "legal_basis": "《律师执业管理办法》第五十条", "rectification_period": 1}),
                 ("处理决定审批", "sun", {"approved": True, "approval_opinion": "同意"}),
                 ("答复送达", "lin", {"service_method": "direct", "served_on": "2025-10-16", "service_proof": "刘某签收"})):
             _step(app, reader, case_id, name, who, data)

@@ -322,3 +322,6 @@ DEFINITION_TEXTS = {
 
 # 系统管理 · 角色 (issue 22).
 DEFINITION_TEXTS["validation.role_unregistered"] = "%(where)s 指定的角色 %(role)s 不在角色目录中：系统管理员添加该角色之前，无人能办理相应任务"
+
+# Issue 21, limits.
+DEFINITION_TEXTS["limits.unknown_template_name"] = "%(part)s 第 %(paragraph)s 段引用了 limits.%(name)s，它不是 %(table)s 中的一行"

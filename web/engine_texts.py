@@ -367,3 +367,6 @@ TEXTS = {
     **DEFINITION_TEXTS,
     **ADMIN_TEXTS,
 }
+
+# Issue 21, limits in months and years.
+TEXTS["context.bad_limit_value"] = "期限 %(name)s 的取值 %(value)s 无效：应为整数"

@@ -340,3 +340,7 @@ DEFINITION_CODES = {
 # 系统管理 · 角色 (issue 22): a plain role that the catalogue lacks, once it holds any (a warning).
 DEFINITION_CODES["validation.role_unregistered"] = (
     "{where} names role {role}, which the role catalogue lacks: nobody can do its tasks until an administrator adds it")
+
+# Issue 21, limits: a Word template reading a limit its folder's table lacks.
+DEFINITION_CODES["limits.unknown_template_name"] = (
+    "paragraph {paragraph} of {part} reads limits.{name}, which is not a row of {table}")

@@ -373,3 +373,6 @@ CODES = {
     **DEFINITION_CODES,
     **ADMIN_CODES,
 }
+
+# Issue 21, limits in months and years: a number a deployment or a decision sets in place of a row's value.
+CODES["context.bad_limit_value"] = "the limit {name} was given {value} in place of its value: give a whole number"

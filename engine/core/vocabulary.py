@@ -129,6 +129,8 @@ LIMIT_DUE_HELPER = "limit_due"
 LIMIT_BEFORE_HELPER = "limit_before"
 LIMIT_VALUE_HELPER = "limit_value"
 LIMIT_CLOCK_HELPER = "limit_clock"
+LIMIT_TEXT_HELPER = "limit_text"
+LIMIT_LAST_DAY_HELPER = "limit_last_day"
 LIMIT_PLACEHOLDER = "{limit:"         # in a form's text: {limit:name} (the value) or {limit:name.text} (value and unit)
 LIMIT_PLACEHOLDER_KEYWORD = "{limit:name}"
 
@@ -349,13 +351,15 @@ TERMS: tuple[Term, ...] = (
     # Issue 21, time limits as a table.
     Term(LIMITS_FILE, FILE, "JSON (`forms/<folder>/limits.json`)",
          "the time limits of the diagrams in `processes/<folder>/`: rows of `name`, `label`, `value`, `unit` "
-         "(`working_days`, `days`, `hours`), `starts`, `rolls_over` (a last day on a rest day rolls to the next "
-         "working day) and `basis` (a source of `forms/legal_sources.json` in 《》 with its article, or 本地设定), "
+         "(`working_days`, `days`, `hours`, `months`, `years`: months and years end on the corresponding day of the "
+         "last month, or its last day when it has none), `starts`, `rolls_over` (a last day on a rest day rolls to "
+         "the next working day) and `basis` (a source of `forms/legal_sources.json` in 《》 with its article, or 本地设定), "
          "and `units`, the words `{limit:name.text}` puts after a value; "
          "a Word template reads them as `limits.<name>.value`, `.text`, `.basis`"),
-    Term(LIMIT_DUE_HELPER, HELPER, "`(name, start)`",
+    Term(LIMIT_DUE_HELPER, HELPER, "`(name, start)`, `(name, start, value)`",
          "the due moment of the limit `name` of the process's table counted from `start`, by the row's unit and "
-         "roll-over rule"),
+         "roll-over rule; `value`: a number of the row's unit set for this case (e.g. by a deployment form whose "
+         "default is the row's)"),
     Term(LIMIT_BEFORE_HELPER, HELPER, "`(name, deadline)`",
          "the moment the limit `name` before `deadline` (e.g. a reminder 2 working days before it)"),
     Term(LIMIT_VALUE_HELPER, HELPER, "`(name)`", "the value of the limit `name` (a number of its unit)"),
@@ -364,9 +368,15 @@ TERMS: tuple[Term, ...] = (
     Term(LIMIT_PROPERTY, TASK, "a limit's name",
          "the row of the process's limits table the step's due time follows: the task page shows its label, value "
          "and legal basis beside the deadline"),
-    Term(LIMIT_PLACEHOLDER_KEYWORD, FORM_FIELD, "`{limit:name}`, `{limit:name.text}`",
+    Term(LIMIT_PLACEHOLDER_KEYWORD, FORM_FIELD, "`{limit:name}`, `{limit:name.text}`, `{limit:name.unit}`",
          "in a form's title or description, or a step's documentation: the limit's value (`.text`: value and the "
-         "table's word for its unit, e.g. 10个工作日), so a label follows the table"),
+         "table's word for its unit, e.g. 10个工作日; `.unit`: the word alone), so a label follows the table; a "
+         "form's `default` written `\"{limit:name}\"` is the row's value as a number"),
+    Term(LIMIT_TEXT_HELPER, HELPER, "`(name)`, `(name, value)`",
+         "the limit `name` as labels write it, value and the table's word for its unit (e.g. 1个月); `value`: "
+         "another number of its unit"),
+    Term(LIMIT_LAST_DAY_HELPER, HELPER, "`(name, start)`, `(name, start, value)`",
+         "the last day (ISO date) of the limit `name` counted from `start`, e.g. a naming's 有效期至"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -7,9 +7,11 @@ twice) and every name a diagram or form uses, each problem located by file and r
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
 import textwrap
+import zipfile
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -19,16 +21,22 @@ from lxml import etree
 from ..core.errors import NotFound, Problem
 from ..core.messages import Msg
 from ..core.vocabulary import (
-    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_PROPERTY, LIMIT_VALUE_HELPER, LIMITS_FILE,
+    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_PROPERTY,
+    LIMIT_TEXT_HELPER, LIMIT_VALUE_HELPER, LIMITS_FILE,
 )
 from .code_checks import UNPARSABLE
 from .json_files import Locator, parse_definition, schema_problems
 
-UNITS = ("working_days", "days", "hours")
+UNITS = ("working_days", "days", "hours", "months", "years")
+MONTHS_IN = {"months": 1, "years": 12}     # calendar units: a period of months or years, counted month by month
 REGISTER_PATH = "forms/legal_sources.json"
 NAME_PATTERN = "^[a-z][a-z0-9_]{0,62}$"
-HELPERS = (LIMIT_DUE_HELPER, LIMIT_BEFORE_HELPER, LIMIT_VALUE_HELPER, LIMIT_CLOCK_HELPER)
-PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+)(\.text)?\}")
+HELPERS = (LIMIT_DUE_HELPER, LIMIT_BEFORE_HELPER, LIMIT_VALUE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_TEXT_HELPER,
+           LIMIT_LAST_DAY_HELPER)
+PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+)(\.text|\.unit)?\}")
+_TEMPLATE_READS = re.compile(r"\blimits\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]*)['\"]\s*\])")
+_TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CITED = re.compile(r"\u300a([^\u300b]+)\u300b")     # a title in book-title marks
 _TEXT = {"type": "string", "maxLength": 500}
 _ROW = {
@@ -69,7 +77,8 @@ def rows_by_name(table: dict | None) -> dict[str, dict]:
 
 
 def unit_clock(row: dict) -> str:
-    """The unit `clock_remaining`/`clock_resume` take for a row: working, days (rolling) or calendar."""
+    """The unit `clock_remaining`/`clock_resume` take for a row: working, days (rolling) or calendar (what is left
+    of a period of months or years is counted in days too)."""
     if row["unit"] == "working_days":
         return "working"
     return "days" if row.get("rolls_over") else "calendar"
@@ -83,28 +92,39 @@ def value_text(row: dict) -> str:
 def template_context(rows: dict[str, dict]) -> dict[str, dict]:
     """What a Word template reads as `limits.<name>` (rows by name): value, unit, text, label, starts, basis."""
     return {name: {"value": row["value"], "unit": row["unit"], "text": value_text(row), "label": row["label"],
+                   "unit_text": row.get("unit_text", ""),
                    "starts": row.get("starts", ""), "basis": row["basis"], "rolls_over": bool(row.get("rolls_over"))}
             for name, row in rows.items()}
 
 
 def fill_placeholders(value, rows: dict[str, dict]):
-    """A form (or any JSON value) with `{limit:name}` and `{limit:name.text}` in its text replaced by the rows'
-    values; unknown names are left as written (deploy refuses them)."""
+    """A form (or any JSON value) with `{limit:name}`, `{limit:name.text}` and `{limit:name.unit}` in its text
+    replaced by the rows' values, and a `default` that is just `{limit:name}` by the row's value as a number (a
+    deployment form's default follows the table); unknown names are left as written (deploy refuses them)."""
     if isinstance(value, str):
         if "{limit:" not in value:
             return value
         return PLACEHOLDER.sub(lambda m: _placeholder(m, rows), value)
     if isinstance(value, dict):
-        return {k: fill_placeholders(v, rows) for k, v in value.items()}
+        return {k: _default(v, rows) if k == "default" else fill_placeholders(v, rows) for k, v in value.items()}
     if isinstance(value, list):
         return [fill_placeholders(v, rows) for v in value]
     return value
+
+
+def _default(value, rows: dict[str, dict]):
+    match = PLACEHOLDER.fullmatch(value) if isinstance(value, str) else None
+    if match and not match.group(2) and match.group(1) in rows:
+        return rows[match.group(1)]["value"]
+    return fill_placeholders(value, rows)
 
 
 def _placeholder(match, rows: dict[str, dict]) -> str:
     row = rows.get(match.group(1))
     if row is None:
         return match.group(0)
+    if match.group(2) == ".unit":
+        return row.get("unit_text", "").strip()
     return value_text(row) if match.group(2) else str(row["value"])
 
 
@@ -193,8 +213,9 @@ def check_limit_tables(files: dict[str, bytes], problems: list[Problem]) -> dict
 
 
 def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: dict[str, object]) -> list[Problem]:
-    """Every limit name a diagram (helper calls with a written name, the `limit` property) or a form (`{limit:…}`)
-    uses that its folder's table does not have, located by element or line. Folders whose table is broken are
+    """Every limit name a diagram (helper calls with a written name, the `limit` property, `{limit:…}` in its
+    documentation), a form (`{limit:…}` in its text) or a Word template (`limits.<name>`) uses that its folder's
+    table does not have, located by element, field path, paragraph or line. Folders whose table is broken are
     skipped: the table's own problems say why."""
     problems = []
     for path, tree in sorted(trees.items()):
@@ -214,11 +235,62 @@ def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: 
         if "{limit:" not in text:
             continue
         names = rows_by_name(tables.get(table))
-        for match in PLACEHOLDER.finditer(text):
+        found = list(PLACEHOLDER.finditer(text))
+        pointers = _placeholder_pointers(text)
+        pointers = pointers if len(pointers) == len(found) else [None] * len(found)
+        for match, pointer in zip(found, pointers):
             if match.group(1) not in names:
                 problems.append(Problem(path, Msg("limits.unknown_name", name=match.group(1), table=table),
-                                        line=text.count("\n", 0, match.start()) + 1))
+                                        element=pointer, line=text.count("\n", 0, match.start()) + 1))
+    for path in sorted(p for p in files if p.endswith(".docx") and p.startswith("forms/")):
+        table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
+        if table not in files or table not in tables:
+            continue                # no table beside it (or a broken one): nothing to check against
+        names = rows_by_name(tables[table])
+        for part, paragraph, name in template_reads(files[path]):
+            if name not in names:
+                problems.append(Problem(path, Msg("limits.unknown_template_name", name=name, table=table,
+                                                  part=part, paragraph=paragraph), element=part))
     return problems
+
+
+def _placeholder_pointers(text: str) -> list[str]:
+    """The JSON pointer of each `{limit:…}` of a JSON file, in the order they are written (none if unreadable)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(value, pointer: str) -> None:
+        if isinstance(value, str):
+            found.extend(pointer or "/" for _ in PLACEHOLDER.finditer(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{pointer}/{index}")
+    walk(data, "")
+    return found
+
+
+def template_reads(content: bytes) -> list[tuple[str, int, str]]:
+    """(part, paragraph number, name) of each `limits.<name>` a Word template reads in its body, headers and
+    footers (paragraphs counted from 1 in each part); nothing when the file is not a readable Word document."""
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as document:
+            for part in sorted(n for n in document.namelist() if _TEMPLATE_PARTS.fullmatch(n)):
+                root = etree.fromstring(document.read(part), etree.XMLParser(resolve_entities=False,
+                                                                              no_network=True))
+                for number, paragraph in enumerate(root.iter(f"{_W}p"), start=1):
+                    text = "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
+                    if "limits" in text:
+                        found += [(part, number, m.group(1) or m.group(2)) for m in _TEMPLATE_READS.finditer(text)]
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError):
+        return []               # the template's own check says why it cannot be read
+    return found
 
 
 def _diagram_names(tree) -> list[tuple[str | None, int | None, str]]:
@@ -227,7 +299,9 @@ def _diagram_names(tree) -> list[tuple[str | None, int | None, str]]:
     for node in tree.iter():
         if not isinstance(node.tag, str):
             continue
-        if etree.QName(node).localname == "property":
+        if etree.QName(node).localname == "documentation" and node.text and "{limit:" in node.text:
+            found += [(_owner(node), node.sourceline, m.group(1)) for m in PLACEHOLDER.finditer(node.text)]
+        elif etree.QName(node).localname == "property":
             value = node.get("value") or ""
             if node.get("name") == LIMIT_PROPERTY and value.strip():
                 found.append((_owner(node), node.sourceline, value.strip()))
@@ -282,7 +356,7 @@ def check_in_bundle(files: dict[str, bytes], path: str) -> tuple[dict | None, li
                                                                                   no_network=True))
             except etree.XMLSyntaxError:
                 continue            # the diagram's own problem says why
-    forms = {p: c for p, c in files.items() if p.endswith(".schema.json") and p.split("/")[1:-1] == folder}
+    forms = {p: c for p, c in files.items() if p.endswith((".schema.json", ".docx")) and p.split("/")[1:-1] == folder}
     return table, reference_problems({**forms, path: files[path]}, {path: table}, diagrams)
 
 

@@ -1,4 +1,5 @@
-"""The limit helpers diagrams call (`limit_due`, `limit_before`, `limit_value`, `limit_clock`): they read the
+"""The limit helpers diagrams call (`limit_due`, `limit_before`, `limit_value`, `limit_clock`, `limit_text`,
+`limit_last_day`): they read the
 limits table of the running case's bundle version (`forms/<folder>/limits.json` beside the case's diagram), so a
 limit is one cell of a table, not a number inside a script."""
 from __future__ import annotations
@@ -9,9 +10,12 @@ from sqlalchemy.orm import Session
 
 from ..core.messages import Msg
 from ..core.models import Case
-from ..core.vocabulary import LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_VALUE_HELPER
-from ..definitions.limit_tables import bundle_rows, unit_clock
-from ..time.workdays import CHINA_TZ, as_moment
+from ..core.vocabulary import (
+    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_TEXT_HELPER,
+    LIMIT_VALUE_HELPER,
+)
+from ..definitions.limit_tables import MONTHS_IN, bundle_rows, unit_clock, value_text
+from ..time.workdays import CHINA_TZ, as_moment, day_of
 from .case_context import _instance
 
 
@@ -34,10 +38,21 @@ def _row(helper: str, name) -> tuple[object, dict]:
     return instance.engine, row
 
 
+def _with_value(row: dict, value) -> dict:
+    """The row, or the row with another value in its unit (a number a deployment or a decision set)."""
+    if value is None:
+        return row
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not str(value).strip().isdigit():
+        raise ValueError(Msg("context.bad_limit_value", name=row["name"], value=repr(value)[:40]))
+    return {**row, "value": int(str(value).strip())}
+
+
 def _shift(engine, row: dict, moment, sign: int) -> str:
     calendar, n = engine.calendar, sign * int(row["value"])
     if row["unit"] == "working_days":
         due = calendar.add_working_days(moment, n)
+    elif row["unit"] in MONTHS_IN:
+        due = calendar.add_months(moment, n * MONTHS_IN[row["unit"]], extend_over_holidays=bool(row.get("rolls_over")))
     elif row["unit"] == "hours":
         due = as_moment(moment) + timedelta(hours=n)
     else:
@@ -45,10 +60,11 @@ def _shift(engine, row: dict, moment, sign: int) -> str:
     return due.astimezone(CHINA_TZ).isoformat()
 
 
-def limit_due(name, start) -> str:
-    """The due moment of the limit `name` counted from `start`, by the row's unit and roll-over rule."""
+def limit_due(name, start, value=None) -> str:
+    """The due moment of the limit `name` counted from `start`, by the row's unit and roll-over rule (`value`: a
+    number of the row's unit set for this case instead of the row's, e.g. by a deployment form)."""
     engine, row = _row(LIMIT_DUE_HELPER, name)
-    return _shift(engine, row, start, 1)
+    return _shift(engine, _with_value(row, value), start, 1)
 
 
 def limit_before(name, deadline) -> str:
@@ -67,5 +83,16 @@ def limit_clock(name) -> str:
     return unit_clock(_row(LIMIT_CLOCK_HELPER, name)[1])
 
 
+def limit_text(name, value=None) -> str:
+    """The limit `name` as labels write it: its value and the table's word for its unit (e.g. 1个月)."""
+    return value_text(_with_value(_row(LIMIT_TEXT_HELPER, name)[1], value))
+
+
+def limit_last_day(name, start, value=None) -> str:
+    """The last day (ISO date) of the limit `name` counted from `start`: the day its due moment ends."""
+    engine, row = _row(LIMIT_LAST_DAY_HELPER, name)
+    return day_of(as_moment(_shift(engine, _with_value(row, value), start, 1))).isoformat()
+
+
 HELPERS = {LIMIT_DUE_HELPER: limit_due, LIMIT_BEFORE_HELPER: limit_before, LIMIT_VALUE_HELPER: limit_value,
-           LIMIT_CLOCK_HELPER: limit_clock}
+           LIMIT_CLOCK_HELPER: limit_clock, LIMIT_TEXT_HELPER: limit_text, LIMIT_LAST_DAY_HELPER: limit_last_day}

@@ -9,6 +9,7 @@ working day; a moment at exactly local midnight belongs to the day that just end
 """
 from __future__ import annotations
 
+import calendar as month_lengths
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -52,6 +53,13 @@ def day_of(moment: datetime) -> date:
 def end_of(day: date) -> datetime:
     """The end-of-day moment of a local day (the next local midnight)."""
     return datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
+
+
+def add_months(day: date, n: int) -> date:
+    """The day `n` calendar months after `day`: the same day of that month, or its last day when it has none."""
+    months = day.year * 12 + day.month - 1 + n
+    year, month = divmod(months, 12)
+    return date(year, month + 1, min(day.day, month_lengths.monthrange(year, month + 1)[1]))
 
 
 class WorkCalendar:
@@ -125,6 +133,19 @@ class WorkCalendar:
         """End of the day `n` calendar days after the moment's day; a last day that is a holiday or
         rest day moves to the next working day (期间届满日为节假日的，顺延至节假日后的第一日)."""
         day = day_of(moment) + timedelta(days=n)
+        if extend_over_holidays:
+            for _ in range(_MAX_SCAN):
+                if self.is_working_day(day):
+                    break
+                day += timedelta(days=1)
+        return end_of(day)
+
+    def add_months(self, moment, n: int, *, extend_over_holidays: bool = True) -> datetime:
+        """End of the day `n` months after (or, if negative, before) the moment's day, read as the civil law reads
+        a period of months or years (期间以月、年计算的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间
+        的最后一日): 01-31 plus one month ends on the last day of February. A last day on a rest day rolls to the next
+        working day as `add_days` does."""
+        day = add_months(day_of(moment), n)
         if extend_over_holidays:
             for _ in range(_MAX_SCAN):
                 if self.is_working_day(day):
