@@ -246,6 +246,8 @@ class HumanTask(Base):
 
 # 0014: what I did, newest first (by the columns: their names are the vocabulary's too).
 Index("ix_human_task_done", HumanTask.completed_by, HumanTask.completed_at)
+# 0017: what I did, by when the task arrived (newest or oldest first).
+Index("ix_human_task_done_created", HumanTask.completed_by, HumanTask.created_at, HumanTask.id)
 
 
 class AuditEvent(Base):

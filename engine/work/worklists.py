@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from ..core.case_records import CaseCopy
 from ..core.db import begin_write
@@ -73,7 +73,9 @@ def inbox(session: Session, user: User, view: str = "mine", *, process_key: str 
     if cursor:
         query = query.where(keyset.after(keys, keyset.decode(cursor, keys)))
     query = query.order_by(*(part for key in keys for part in _ordered(*key)))
-    found = list(session.scalars(query.limit(limit).execution_options(populate_existing=True)))
+    # Each row's case comes with it from the join: a page of 200 tasks is one statement, not 201.
+    found = list(session.scalars(query.options(contains_eager(HumanTask.case)).limit(limit)
+                                 .execution_options(populate_existing=True)))
     if view == "group":     # the LIKE above narrows; this makes the named-user match exact
         found = [t for t in found if t.candidate_users is None or user.username in t.candidate_users]
     return found
