@@ -156,7 +156,7 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
                  until: datetime | None = None, limit: int = 200, cursor: str | None = None) -> list[Case]:
     """Cases in the user's organisation subtree matching the filters, newest first; `cursor` (case_cursor of a
     full page) goes on after it."""
-    query = scoped(select(Case), user, Case.org_id)
+    query = scoped(select(Case.id), user, Case.org_id)
     if status:
         query = query.where(Case.status == status)
     if org_code:
@@ -164,7 +164,10 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
     query = _case_filters(query, process_key, q, since, until)
     if cursor:
         query = query.where(keyset.after(CASE_KEYS, keyset.decode(cursor, CASE_KEYS)))
-    return list(session.scalars(query.order_by(Case.id.desc()).limit(limit)))
+    # The page's ids first, then its rows: the ids of a date range come from an index alone (created_at, org_id,
+    # id), without reading every case of the range from the table to keep 200 of them.
+    page = query.order_by(Case.id.desc()).limit(limit)
+    return list(session.scalars(select(Case).where(Case.id.in_(page)).order_by(Case.id.desc())))
 
 CASE_KEYS = [(Case.id, True, False)]      # newest first: ids grow as cases start
 
