@@ -1,7 +1,8 @@
 """Data at scale (issue 23): a county user's pages on a generated PostgreSQL database of 10k, 100k or 1M cases.
 
     python tests/perf/bench.py --scale 10k|100k|1m        (or python tests/perf/scale_bench.py --scale 10k)
-    python tests/perf/scale_bench.py --url URL            (measure an existing generated database; no build)
+    python tests/perf/scale_bench.py --url URL            (measure an existing generated database; no build;
+                                                           --skip-export leaves out the year's CSV)
 
 The database is made by `lawflow generate`'s path (templates run through the engine, then copied with COPY), on
 a throwaway server of the test harness. Then, through the Flask app as a county caseworker (chen, county-a):
@@ -101,8 +102,9 @@ class Recorder:
         self.sql_s += time.perf_counter() - conn.info.pop("started", time.perf_counter())
 
 
-def measure(url: str, reps: int) -> dict:
-    """Every page's p50/p95, the case page's, the year's export, and the plans of their queries."""
+def measure(url: str, reps: int, export: bool = True) -> dict:
+    """Every page's p50/p95, the case page's, the year's export (unless `export` is false), and the plans of
+    their queries."""
     from tests.web_helpers import login
     from web import create_app
 
@@ -149,7 +151,8 @@ def measure(url: str, reps: int) -> dict:
     result["scale_case_page_p50_ms"], result["scale_case_page_p95_ms"] = (round(v, 1) for v in _percentiles(times))
     result["scale_case_page_sql_p50_ms"], result["scale_case_page_sql_p95_ms"] = (
         round(v, 1) for v in _percentiles(sql_times))
-    result.update(export_year(client, recorder, plans))
+    if export:
+        result.update(export_year(client, recorder, plans))
     recorder.on = False
     explained = explain(url, plans)
     result["scale_plans"] = explained
@@ -220,13 +223,13 @@ def run(scale: str, reps: int = 20) -> dict:
             **figures}
 
 
-def run_existing(url: str, reps: int = 20) -> dict:
+def run_existing(url: str, reps: int = 20, export: bool = True) -> dict:
     """Measure a database generated earlier (e.g. a long-lived 1M one); nothing is built or changed."""
     with connect(url).connect() as conn:
         cases, tasks = (conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
                         for t in ("case_instance", "human_task"))
     return {"scale_url": url.rsplit("@", 1)[-1], "scale_cases": cases, "scale_tasks": tasks,
-            **measure(url, reps)}
+            **measure(url, reps, export)}
 
 
 def main() -> None:
@@ -234,8 +237,10 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="10k")
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--url", help="measure this existing database instead of building one")
+    parser.add_argument("--skip-export", action="store_true", help="with --url: leave out the year's CSV export")
     args = parser.parse_args()
-    figures = run_existing(args.url, args.reps) if args.url else run(args.scale, args.reps)
+    figures = (run_existing(args.url, args.reps, not args.skip_export) if args.url
+               else run(args.scale, args.reps))
     print(json.dumps(figures, ensure_ascii=False))
 
 
