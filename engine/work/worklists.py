@@ -165,8 +165,11 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
     if cursor:
         query = query.where(keyset.after(CASE_KEYS, keyset.decode(cursor, CASE_KEYS)))
     # The page's ids first, then its rows: the ids of a date range come from an index alone (created_at, org_id,
-    # id), without reading every case of the range from the table to keep 200 of them.
-    page = query.order_by(Case.id.desc()).limit(limit)
+    # id), without reading every case of the range from the table to keep 200 of them. With a range, the ids are
+    # sorted as a value (`id + 0`), not read in the key's order: the planner, not knowing that ids grow with
+    # created_at, would otherwise walk the key back from the newest case until it reached an older range.
+    newest_first = (Case.id + 0 if since or until else Case.id).desc()
+    page = query.order_by(newest_first).limit(limit)
     return list(session.scalars(select(Case).where(Case.id.in_(page)).order_by(Case.id.desc())))
 
 CASE_KEYS = [(Case.id, True, False)]      # newest first: ids grow as cases start
