@@ -3,6 +3,8 @@ found by the EXPLAINs of tests/perf/scale_bench.py
 
 - human_task (completed_by, created_at, id): what I did, sorted by when the task arrived (newest or oldest first)
   without sorting all of it
+- human_task (owner_id, status) where an owner is set (only delegated tasks have one): the delegated view and its
+  count, which otherwise read every ready task
 - case_instance (created_at, org_id, id): a date range's case ids and organisations from the index alone (the
   case search takes a page's ids first, then reads only those rows)
 - PostgreSQL only:
@@ -19,6 +21,7 @@ Revises: 0016_generator_scale
 Create Date: 2026-12-05
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 revision = '0017_scale_pages'
@@ -43,6 +46,8 @@ $$
 def upgrade() -> None:
     op.create_index('ix_human_task_done_created', 'human_task', ['completed_by', 'created_at', 'id'])
     op.create_index('ix_case_instance_created_org', 'case_instance', ['created_at', 'org_id', 'id'])
+    op.create_index('ix_human_task_owner', 'human_task', ['owner_id', 'status'],
+                    postgresql_where=sa.text('owner_id IS NOT NULL'), sqlite_where=sa.text('owner_id IS NOT NULL'))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(META_FIELDS_FUNCTION)
         op.execute('CREATE INDEX ix_case_instance_meta_fields ON case_instance '
@@ -58,5 +63,6 @@ def downgrade() -> None:
         op.execute('DROP INDEX IF EXISTS ix_human_task_named_trgm')
         op.execute('DROP INDEX IF EXISTS ix_case_instance_meta_fields')
         op.execute('DROP FUNCTION IF EXISTS lawflow_meta_fields(json)')
+    op.drop_index('ix_human_task_owner', 'human_task')
     op.drop_index('ix_case_instance_created_org', 'case_instance')
     op.drop_index('ix_human_task_done_created', 'human_task')
