@@ -92,3 +92,13 @@ def test_the_case_export_streams_every_case_past_a_page_of_the_search(app, clien
     rows = exported.get_data().decode("utf-8")[1:].splitlines()[1:]
     numbers = [r.split(",")[0] for r in rows]
     assert len(numbers) == len(set(numbers)) and set(numbers) == visible and len(visible) > 2
+
+
+def test_case_search_in_a_date_range_pages_newest_first_and_keeps_to_the_range(session, seven_cases):
+    alice = people.user_by_name(session, "alice")
+    first_day = dict(since=MOMENT - timedelta(hours=1), until=MOMENT + timedelta(hours=1))
+    found, pages = _pages(lambda c: worklists.search_cases(session, alice, limit=3, cursor=c, **first_day),
+                          lambda page: worklists.case_cursor(page, 3), 3)
+    assert [c.id for c in found] == sorted(seven_cases[:7], reverse=True) and pages == 3
+    later = worklists.search_cases(session, alice, since=MOMENT + timedelta(hours=12))
+    assert [c.id for c in later] == sorted(seven_cases[7:], reverse=True)

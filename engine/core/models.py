@@ -246,6 +246,13 @@ class HumanTask(Base):
 
 # 0014: what I did, newest first (by the columns: their names are the vocabulary's too).
 Index("ix_human_task_done", HumanTask.completed_by, HumanTask.completed_at)
+# 0017: what I did, by when the task arrived (newest or oldest first).
+Index("ix_human_task_done_created", HumanTask.completed_by, HumanTask.created_at, HumanTask.id)
+# 0017: the ids of a date range's cases from the index alone (the case search takes a page's ids first).
+Index("ix_case_instance_created_org", Case.created_at, Case.org_id, Case.id)
+# 0017: the tasks I delegated (only a delegated task has an owner).
+Index("ix_human_task_owner", HumanTask.owner_id, HumanTask.status,
+      postgresql_where=HumanTask.owner_id.isnot(None), sqlite_where=HumanTask.owner_id.isnot(None))
 
 
 class AuditEvent(Base):

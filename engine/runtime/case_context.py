@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..core.messages import Msg
+from ..core.meta_fields import fields_equal
 from ..core.vocabulary import DIRECTORY_ENTRIES_HELPER, FIND_CASES_HELPER
 from ..core.models import Case, DirectoryEntry, Organization
 from ..records import directory
@@ -43,8 +44,7 @@ def related_cases(**criteria) -> list[dict]:
     if not criteria:
         raise ValueError(Msg("context.related_needs_criteria"))
     query = select(Case).where(Case.process_key == instance.case.process_key, Case.id != instance.case.id)
-    for field, value in criteria.items():
-        query = query.where(Case.meta[field].as_string() == str(value))
+    query = query.where(fields_equal(Case.meta, criteria))
     return [{"id": c.id, "number": c.business_number, "title": c.title, "status": c.status,
              "created_at": c.created_at.isoformat(), "meta": copy.deepcopy(c.meta or {})}
             for c in instance.session.scalars(query.order_by(Case.id))]
@@ -77,12 +77,12 @@ def organization_name(code: str) -> str:
 
 def where_fields(query, where: dict):
     """The query kept to cases whose reportable fields equal the values (a list value: any of them)."""
+    single = {field: value for field, value in where.items() if not isinstance(value, (list, tuple))}
+    if single:
+        query = query.where(fields_equal(Case.meta, single))
     for field, value in where.items():
-        column = Case.meta[field].as_string()
         if isinstance(value, (list, tuple)):
-            query = query.where(column.in_([str(v) for v in value]))
-        else:
-            query = query.where(column == str(value))
+            query = query.where(Case.meta[field].as_string().in_([str(v) for v in value]))
     return query
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotAllowed, SandboxError
 from ..core.messages import Msg
+from ..core.meta_fields import fields_equal
 from ..core.models import BundleFile, Case, HumanTask, User
 from ..core.scope import organization as scoped_organization, reads_only, scoped
 from ..core.vocabulary import (
@@ -178,8 +179,7 @@ def related(session: Session, case: Case, user: User) -> list[Case]:
     if not fields or any(v in (None, "") for v in values.values()):
         return []
     query = scoped(select(Case), user, Case.org_id).where(Case.process_key == case.process_key, Case.id != case.id)
-    for name, value in values.items():
-        query = query.where(Case.meta[name].as_string() == str(value))
+    query = query.where(fields_equal(Case.meta, values))
     return list(session.scalars(query.order_by(Case.id)))
 
 def _message_catchers(engine, case: Case):

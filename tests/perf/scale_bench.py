@@ -1,6 +1,8 @@
 """Data at scale (issue 23): a county user's pages on a generated PostgreSQL database of 10k, 100k or 1M cases.
 
     python tests/perf/bench.py --scale 10k|100k|1m        (or python tests/perf/scale_bench.py --scale 10k)
+    python tests/perf/scale_bench.py --url URL            (measure an existing generated database; no build;
+                                                           --skip-export leaves out the year's CSV)
 
 The database is made by `lawflow generate`'s path (templates run through the engine, then copied with COPY), on
 a throwaway server of the test harness. Then, through the Flask app as a county caseworker (chen, county-a):
@@ -12,6 +14,7 @@ scale_export_year_*            the CSV of one year of the county (seconds, rows,
                                grew at its peak while the response streamed: flat memory means a small figure)
 scale_plans                    the EXPLAIN of every query those pages sent that reads case_instance or human_task
 scale_seq_scan_case            queries whose plan scans case_instance sequentially (must be empty)
+scale_seq_scan_task            likewise for human_task
 """
 from __future__ import annotations
 
@@ -99,8 +102,9 @@ class Recorder:
         self.sql_s += time.perf_counter() - conn.info.pop("started", time.perf_counter())
 
 
-def measure(url: str, reps: int) -> dict:
-    """Every page's p50/p95, the case page's, the year's export, and the plans of their queries."""
+def measure(url: str, reps: int, export: bool = True) -> dict:
+    """Every page's p50/p95, the case page's, the year's export (unless `export` is false), and the plans of
+    their queries."""
     from tests.web_helpers import login
     from web import create_app
 
@@ -147,12 +151,15 @@ def measure(url: str, reps: int) -> dict:
     result["scale_case_page_p50_ms"], result["scale_case_page_p95_ms"] = (round(v, 1) for v in _percentiles(times))
     result["scale_case_page_sql_p50_ms"], result["scale_case_page_sql_p95_ms"] = (
         round(v, 1) for v in _percentiles(sql_times))
-    result.update(export_year(client, recorder, plans))
+    if export:
+        result.update(export_year(client, recorder, plans))
     recorder.on = False
     explained = explain(url, plans)
     result["scale_plans"] = explained
     result["scale_seq_scan_case"] = sorted({name for name, found in explained.items()
                                             for plan in found if "Seq Scan on case_instance" in plan["plan"]})
+    result["scale_seq_scan_task"] = sorted({name for name, found in explained.items()
+                                            for plan in found if "Seq Scan on human_task" in plan["plan"]})
     sql.dispose()
     return result
 
@@ -216,12 +223,25 @@ def run(scale: str, reps: int = 20) -> dict:
             **figures}
 
 
+def run_existing(url: str, reps: int = 20, export: bool = True) -> dict:
+    """Measure a database generated earlier (e.g. a long-lived 1M one); nothing is built or changed."""
+    with connect(url).connect() as conn:
+        cases, tasks = (conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                        for t in ("case_instance", "human_task"))
+    return {"scale_url": url.rsplit("@", 1)[-1], "scale_cases": cases, "scale_tasks": tasks,
+            **measure(url, reps, export)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="10k")
     parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--url", help="measure this existing database instead of building one")
+    parser.add_argument("--skip-export", action="store_true", help="with --url: leave out the year's CSV export")
     args = parser.parse_args()
-    print(json.dumps(run(args.scale, args.reps), ensure_ascii=False))
+    figures = (run_existing(args.url, args.reps, not args.skip_export) if args.url
+               else run(args.scale, args.reps))
+    print(json.dumps(figures, ensure_ascii=False))
 
 
 if __name__ == "__main__":
