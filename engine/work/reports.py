@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -28,6 +28,7 @@ from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
 _LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (a bundle version never changes;
                                            # ids repeat across databases, hashes do not)
 TASK_KINDS = ("on_time", "duration", "overdue")
+TOTAL = object()                           # the key of a figure over every row
 FIELD_KINDS = ("sum", "mean", "ratio")     # of a numeric field; `sum` and `mean` of `tasks`: the time spent in them
 
 
@@ -122,20 +123,29 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
     measured = case_measures(session, dialect, definition, root, since, until)
+    children = _children(session, root) if definition["groupBy"] == sql.ORG else []
+    summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
     for measure in definition["measures"]:
-        if measure["kind"] in TASK_KINDS:
+        if measure["kind"] == "duration" and dialect == "postgresql":
+            summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
+        elif measure["kind"] in TASK_KINDS:
             measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
         elif measure["kind"] in FIELD_KINDS and "tasks" in measure:
             measured[measure["name"]] = _time_in(session, dialect, definition, measure, root, since, until, now)
-    children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     for name, found in measured.items():
         for key, parts in found.items():
             rows.setdefault(_rolled(definition, root, children, key), {}).setdefault(name, []).append(parts)
+    for found in summed.values():
+        for key in found:
+            if key is not TOTAL:
+                rows.setdefault(key, {})
     groups = _groups(definition, root, children, rows, since, until)
     for group in groups:
         found = rows.get(group.key, {})
-        group.figures = {m["name"]: figure_of(m, found.get(m["name"], [])) for m in definition["measures"]}
-    total = {m["name"]: figure_of(m, [p for one in rows.values() for p in one.get(m["name"], [])])
+        group.figures = {m["name"]: summed[m["name"]].get(group.key, figure_of(m, [])) if m["name"] in summed
+                         else figure_of(m, found.get(m["name"], [])) for m in definition["measures"]}
+    total = {m["name"]: summed[m["name"]].get(TOTAL, figure_of(m, [])) if m["name"] in summed
+             else figure_of(m, [p for one in rows.values() for p in one.get(m["name"], [])])
              for m in definition["measures"]}
     if "ranking" in definition:
         groups = ranked(definition, groups)
@@ -175,6 +185,8 @@ def _time_in(session, dialect, definition, measure, root, since, until, now) -> 
     """The time each case spent in the measure's `tasks` (from each one's creation to its completion or
     cancellation; one still open, to `now`), by raw group value: [seconds in all, cases that entered them]."""
     column = sql.group_column(dialect, definition["groupBy"])
+    if dialect == "postgresql":
+        return _time_in_summed(session, dialect, definition, measure, root, since, until, now)
     query = (select(column, HumanTask.case_id, HumanTask.created_at, HumanTask.completed_at)
              .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
              .join(Organization, Case.org_id == Organization.id)
@@ -189,6 +201,53 @@ def _time_in(session, dialect, definition, measure, root, since, until, now) -> 
         parts = found.setdefault(key, [0.0, 0])
         parts[0] += seconds
         parts[1] += 1
+    return found
+
+
+def _time_in_summed(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
+    """`_time_in` aggregated by PostgreSQL: per raw group value the exact seconds of every task (none below zero)
+    and how many cases entered them."""
+    column = sql.group_column(dialect, definition["groupBy"])
+    ended = func.coalesce(HumanTask.completed_at, literal(now, HumanTask.completed_at.type))
+    seconds = func.greatest(0, func.extract("epoch", ended - HumanTask.created_at))
+    query = (select(column, func.sum(seconds), func.count(HumanTask.case_id.distinct()))
+             .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")),
+                    sql.counted(dialect, definition, root, since, until)).group_by(column))
+    found: dict[str, list] = {}
+    for key, total, cases in session.execute(query):
+        parts = found.setdefault(_raw(key), [0.0, 0])
+        parts[0] += float(total or 0)
+        parts[1] += int(cases)
+    return found
+
+
+def _durations(session, definition, measure, root, children, since, until) -> dict:
+    """A duration's figures aggregated by PostgreSQL: by row (an organisation's row holds its whole subtree) and
+    in total (key TOTAL), each percentile by percentile_disc, the same nearest rank as `percentile`."""
+    dialect = "postgresql"
+    if definition["groupBy"] == sql.ORG:
+        whens = [(Organization.path.startswith(c.path, autoescape=True), c.code) for c in children]
+        row = case(*(whens or [(Organization.path.startswith(root.path, autoescape=True), root.code)]),
+                   else_=root.code)
+    else:
+        row = func.coalesce(sql.group_column(dialect, definition["groupBy"]), "")
+    seconds = func.extract("epoch", HumanTask.completed_at - HumanTask.created_at)
+    query = (select(row, func.grouping(row), func.count(),
+                    *[func.percentile_disc(p / 100).within_group(seconds) for p in measure["percentiles"]])
+             .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
+                    sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
+             .group_by(func.grouping_sets(tuple_(row), tuple_())))
+    scale = 3600 if measure.get("unit") == "hours" else 86400
+    found: dict = {}
+    for key, is_total, count, *values in session.execute(query):
+        if not count:                               # the total of nothing: no figure (as figure_of says)
+            continue
+        found[TOTAL if is_total else _raw(key)] = Figure(
+            {p: round(float(v) / scale, 1) for p, v in zip(measure["percentiles"], values)}, None, int(count))
     return found
 
 
