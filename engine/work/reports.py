@@ -125,10 +125,11 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     measured = case_measures(session, dialect, definition, root, since, until)
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
+    measured.update(on_time_measures(session, dialect, definition, root, since, until))
     for measure in definition["measures"]:
         if measure["kind"] == "duration" and dialect == "postgresql":
             summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
-        elif measure["kind"] in TASK_KINDS:
+        elif measure["kind"] in TASK_KINDS and measure["kind"] != "on_time":
             measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
         elif measure["kind"] in FIELD_KINDS and "tasks" in measure:
             measured[measure["name"]] = _time_in(session, dialect, definition, measure, root, since, until, now)
@@ -159,20 +160,22 @@ def case_measures(session, dialect, definition, root, since, until) -> dict[str,
               or (m["kind"] in FIELD_KINDS and "field" in m)]
     if not chosen:
         return {}
-    column, sums = sql.group_column(dialect, definition["groupBy"]), []
+    fields = sql.parsed_fields(dialect, sql.field_names({**definition, "measures": chosen}))
+    column, sums = sql.group_column(dialect, definition["groupBy"], fields), []
     for measure in chosen:
-        where = sql.condition(dialect, measure.get("where"))
+        where = sql.condition(dialect, measure.get("where"), fields)
         if measure["kind"] in FIELD_KINDS:
-            number = sql.field_number(dialect, measure["field"])
-            second = (func.sum(case((where, sql.field_number(dialect, measure["over"])), else_=None))
+            number = sql.field_number(dialect, measure["field"], fields)
+            second = (func.sum(case((where, sql.field_number(dialect, measure["over"], fields)), else_=None))
                       if measure["kind"] == "ratio" else
                       func.sum(case((and_(where, number.is_not(None)), 1), else_=0)))
             sums += [func.sum(case((where, number), else_=None)), second]
             continue
-        base = sql.condition(dialect, measure.get("base")) if measure["kind"] == "rate" else where
+        base = sql.condition(dialect, measure.get("base"), fields) if measure["kind"] == "rate" else where
         sums += [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
-    query = (select(column, *sums).select_from(Case).join(Organization, Case.org_id == Organization.id)
-             .where(sql.counted(dialect, definition, root, since, until)).group_by(column))
+    query = (sql.with_fields(select(column, *sums).select_from(Case), fields)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(sql.counted(dialect, definition, root, since, until, fields)).group_by(column))
     found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
     for key, *values in session.execute(query):
         for n, measure in enumerate(chosen):
@@ -248,6 +251,32 @@ def _durations(session, definition, measure, root, children, since, until) -> di
             continue
         found[TOTAL if is_total else _raw(key)] = Figure(
             {p: round(float(v) / scale, 1) for p, v in zip(measure["percentiles"], values)}, None, int(count))
+    return found
+
+
+def on_time_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+    """Every on-time rate of the report in one query over the completed steps with a due time: by measure and
+    raw group value, [on time, completed] (what `task_measure` counts for one)."""
+    chosen = [m for m in definition["measures"] if m["kind"] == "on_time"]
+    if not chosen:
+        return {}
+    column, sums = sql.group_column(dialect, definition["groupBy"]), []
+    for measure in chosen:
+        counts = and_(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")))
+        sums += [func.sum(case((and_(counts, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)),
+                 func.sum(case((counts, 1), else_=0))]
+    steps = sorted({t for m in chosen for t in m["tasks"]})
+    query = (select(column, *sums).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(HumanTask.element_id.in_(steps), HumanTask.status == "completed", HumanTask.due_at.is_not(None),
+                    sql.counted(dialect, definition, root, since, until)).group_by(column))
+    found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
+    for key, *values in session.execute(query):
+        for n, measure in enumerate(chosen):
+            if values[2 * n + 1]:
+                parts = found[measure["name"]].setdefault(_raw(key), [0, 0])   # NULL and "" are one row
+                parts[0] += int(values[2 * n] or 0)
+                parts[1] += int(values[2 * n + 1])
     return found
 
 
