@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -115,14 +115,34 @@ def compute(session: Session, user: User, definition: dict, *, org_code: str | N
     return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now)
 
 
+def compute_all(session: Session, user: User, definitions: list[dict], *, org_code: str | None = None,
+                since: date | None = None, until: date | None = None, now: datetime | None = None) -> list[Result]:
+    """`compute` of several reports (the 统计 page of a process, a monthly ledger); on PostgreSQL the case measures
+    of the reports of one process are counted in one pass over its cases."""
+    root = root_of(session, user, org_code)
+    counted: dict[int, dict] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        by_process: dict[str, list[int]] = {}
+        for n, definition in enumerate(definitions):
+            by_process.setdefault(definition["process"], []).append(n)
+        for indexes in by_process.values():
+            if len(indexes) > 1:
+                together = case_measures_together(session, [definitions[n] for n in indexes], root, since, until)
+                counted.update(zip(indexes, together))
+    return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n))
+            for n, d in enumerate(definitions)]
+
+
 def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
-                  until: date | None = None, now: datetime | None = None) -> Result:
+                  until: date | None = None, now: datetime | None = None, counted: dict | None = None) -> Result:
     """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
-    reader's own subtree, or the whole tree for a report published on the portal)."""
+    reader's own subtree, or the whole tree for a report published on the portal); `counted`: its case measures
+    already counted (`case_measures_together`)."""
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
-    measured = case_measures(session, dialect, definition, root, since, until)
+    measured = (dict(counted) if counted is not None
+                else case_measures(session, dialect, definition, root, since, until))
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
     measured.update(on_time_measures(session, dialect, definition, root, since, until))
@@ -156,23 +176,12 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
 def case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
     """Every count, rate and field's sum, mean or ratio of the report in one query: by measure and raw group value,
     [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`])."""
-    chosen = [m for m in definition["measures"] if m["kind"] in ("count", "rate")
-              or (m["kind"] in FIELD_KINDS and "field" in m)]
+    chosen = _case_kinds(definition)
     if not chosen:
         return {}
     fields = sql.parsed_fields(dialect, sql.field_names({**definition, "measures": chosen}))
-    column, sums = sql.group_column(dialect, definition["groupBy"], fields), []
-    for measure in chosen:
-        where = sql.condition(dialect, measure.get("where"), fields)
-        if measure["kind"] in FIELD_KINDS:
-            number = sql.field_number(dialect, measure["field"], fields)
-            second = (func.sum(case((where, sql.field_number(dialect, measure["over"], fields)), else_=None))
-                      if measure["kind"] == "ratio" else
-                      func.sum(case((and_(where, number.is_not(None)), 1), else_=0)))
-            sums += [func.sum(case((where, number), else_=None)), second]
-            continue
-        base = sql.condition(dialect, measure.get("base"), fields) if measure["kind"] == "rate" else where
-        sums += [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
+    column = sql.group_column(dialect, definition["groupBy"], fields)
+    sums = [one for measure in chosen for one in _sums(dialect, measure, fields, true())]
     query = (sql.with_fields(select(column, *sums).select_from(Case), fields)
              .join(Organization, Case.org_id == Organization.id)
              .where(sql.counted(dialect, definition, root, since, until, fields)).group_by(column))
@@ -181,6 +190,66 @@ def case_measures(session, dialect, definition, root, since, until) -> dict[str,
         for n, measure in enumerate(chosen):
             kind = float if measure["kind"] in FIELD_KINDS else int
             found[measure["name"]][_raw(key)] = [kind(values[2 * n] or 0), kind(values[2 * n + 1] or 0)]
+    return found
+
+
+def _case_kinds(definition: dict) -> list[dict]:
+    """The measures counted over the cases themselves (not their tasks)."""
+    return [m for m in definition["measures"] if m["kind"] in ("count", "rate")
+            or (m["kind"] in FIELD_KINDS and "field" in m)]
+
+
+def _sums(dialect, measure, fields, counts) -> list:
+    """SQL: a case measure's two sums ([hits, base], [sum, cases with a number], [sum, sum of `over`]) over the
+    cases meeting `counts`."""
+    where = and_(counts, sql.condition(dialect, measure.get("where"), fields))
+    if measure["kind"] in FIELD_KINDS:
+        number = sql.field_number(dialect, measure["field"], fields)
+        second = (func.sum(case((where, sql.field_number(dialect, measure["over"], fields)), else_=None))
+                  if measure["kind"] == "ratio" else
+                  func.sum(case((and_(where, number.is_not(None)), 1), else_=0)))
+        return [func.sum(case((where, number), else_=None)), second]
+    base = (and_(counts, sql.condition(dialect, measure.get("base"), fields)) if measure["kind"] == "rate"
+            else where)
+    return [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
+
+
+def case_measures_together(session, definitions, root, since, until) -> list[dict[str, dict[str, list]]]:
+    """PostgreSQL: `case_measures` of several reports of one process in one pass over its cases (GROUPING SETS,
+    one per grouping; a report's filters count in its own sums), each case's data parsed once."""
+    dialect = "postgresql"
+    chosen = [_case_kinds(d) for d in definitions]
+    fields = sql.parsed_fields(dialect, sql.field_names(
+        {"groupBy": "@status", "filters": {n: 0 for d in definitions for n in d.get("filters") or {}},
+         "measures": [m for one in chosen for m in one] + [{"where": {d["groupBy"]: 0}} for d in definitions]}))
+    columns = {d["groupBy"]: sql.group_column(dialect, d["groupBy"], fields) for d in definitions}
+    selected, places = [], []
+    for definition, measures in zip(definitions, chosen):
+        counts = sql.condition(dialect, definition.get("filters"), fields)
+        places.append(len(selected))
+        selected += [func.sum(case((counts, 1), else_=0)),
+                     *[one for measure in measures for one in _sums(dialect, measure, fields, counts)]]
+    groupings = list(columns.values())
+    query = (sql.with_fields(select(*groupings, *[func.grouping(c) for c in groupings], *selected)
+                             .select_from(Case), fields)
+             .join(Organization, Case.org_id == Organization.id)
+             .where(sql.counted(dialect, {"process": definitions[0]["process"]}, root, since, until))
+             .group_by(func.grouping_sets(*[tuple_(c) for c in groupings])))
+    found: list[dict[str, dict[str, list]]] = [{m["name"]: {} for m in one} for one in chosen]
+    width = len(groupings)
+    for row in session.execute(query):
+        keys, flags, values = row[:width], row[width:2 * width], row[2 * width:]
+        group = next(name for name, flag in zip(columns, flags) if not flag)
+        key = keys[list(columns).index(group)]
+        for n, definition in enumerate(definitions):
+            start = places[n]
+            if definition["groupBy"] != group or not chosen[n] or not values[start]:
+                continue
+            for m, measure in enumerate(chosen[n]):
+                kind = float if measure["kind"] in FIELD_KINDS else int
+                parts = found[n][measure["name"]].setdefault(_raw(key), [kind(0), kind(0)])   # NULL and "": one
+                parts[0] += kind(values[start + 1 + 2 * m] or 0)
+                parts[1] += kind(values[start + 2 + 2 * m] or 0)
     return found
 
 
