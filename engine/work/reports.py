@@ -121,7 +121,9 @@ def compute_all(session: Session, user: User, definitions: list[dict], *, org_co
     of the reports of one process are counted in one pass over its cases."""
     root = root_of(session, user, org_code)
     counted: dict[int, dict] = {}
-    if session.get_bind().dialect.name == "postgresql":
+    timed: dict[int, dict] = {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         by_process: dict[str, list[int]] = {}
         for n, definition in enumerate(definitions):
             by_process.setdefault(definition["process"], []).append(n)
@@ -129,15 +131,26 @@ def compute_all(session: Session, user: User, definitions: list[dict], *, org_co
             if len(indexes) > 1:
                 together = case_measures_together(session, [definitions[n] for n in indexes], root, since, until)
                 counted.update(zip(indexes, together))
-    return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n))
-            for n, d in enumerate(definitions)]
+    by_filters: dict[str, list[int]] = {}           # on-time rates: the reports of a process with the same filters
+    for n, definition in enumerate(definitions):
+        if any(m["kind"] == "on_time" for m in definition["measures"]):
+            filters = json.dumps(definition.get("filters") or {}, sort_keys=True, ensure_ascii=False)
+            by_filters.setdefault(f"{definition['process']}\n{filters}", []).append(n)
+    for indexes in by_filters.values():
+        if len(indexes) > 1 and (dialect == "postgresql" or
+                                 len({definitions[n]["groupBy"] for n in indexes}) == 1):
+            together = on_time_together(session, dialect, [definitions[n] for n in indexes], root, since, until)
+            timed.update(zip(indexes, together))
+    return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n),
+                          timed=timed.get(n)) for n, d in enumerate(definitions)]
 
 
 def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
-                  until: date | None = None, now: datetime | None = None, counted: dict | None = None) -> Result:
+                  until: date | None = None, now: datetime | None = None, counted: dict | None = None,
+                  timed: dict | None = None) -> Result:
     """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
-    reader's own subtree, or the whole tree for a report published on the portal); `counted`: its case measures
-    already counted (`case_measures_together`)."""
+    reader's own subtree, or the whole tree for a report published on the portal); `counted`, `timed`: its case
+    measures and on-time rates already counted (`case_measures_together`, `on_time_together`)."""
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
@@ -145,7 +158,7 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
                 else case_measures(session, dialect, definition, root, since, until))
     children = _children(session, root) if definition["groupBy"] == sql.ORG else []
     summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
-    measured.update(on_time_measures(session, dialect, definition, root, since, until))
+    measured.update(timed if timed is not None else on_time_measures(session, dialect, definition, root, since, until))
     for measure in definition["measures"]:
         if measure["kind"] == "duration" and dialect == "postgresql":
             summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
@@ -326,26 +339,42 @@ def _durations(session, definition, measure, root, children, since, until) -> di
 def on_time_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
     """Every on-time rate of the report in one query over the completed steps with a due time: by measure and
     raw group value, [on time, completed] (what `task_measure` counts for one)."""
-    chosen = [m for m in definition["measures"] if m["kind"] == "on_time"]
-    if not chosen:
+    if not any(m["kind"] == "on_time" for m in definition["measures"]):
         return {}
-    column, sums = sql.group_column(dialect, definition["groupBy"]), []
-    for measure in chosen:
+    return on_time_together(session, dialect, [definition], root, since, until)[0]
+
+
+def on_time_together(session, dialect, definitions, root, since, until) -> list[dict[str, dict[str, list]]]:
+    """`on_time_measures` of several reports of one process with the same filters in one query (on PostgreSQL by
+    GROUPING SETS when their groupings differ)."""
+    chosen = [[m for m in d["measures"] if m["kind"] == "on_time"] for d in definitions]
+    columns = {d["groupBy"]: sql.group_column(dialect, d["groupBy"]) for d in definitions}
+    sums = []
+    for measure in (m for one in chosen for m in one):
         counts = and_(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")))
         sums += [func.sum(case((and_(counts, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)),
                  func.sum(case((counts, 1), else_=0))]
-    steps = sorted({t for m in chosen for t in m["tasks"]})
-    query = (select(column, *sums).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+    groupings = list(columns.values())
+    flags = [func.grouping(c) for c in groupings] if len(groupings) > 1 else []
+    steps = sorted({t for one in chosen for m in one for t in m["tasks"]})
+    query = (select(*groupings, *flags, *sums).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
              .join(Organization, Case.org_id == Organization.id)
              .where(HumanTask.element_id.in_(steps), HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-                    sql.counted(dialect, definition, root, since, until)).group_by(column))
-    found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
-    for key, *values in session.execute(query):
-        for n, measure in enumerate(chosen):
-            if values[2 * n + 1]:
-                parts = found[measure["name"]].setdefault(_raw(key), [0, 0])   # NULL and "" are one row
-                parts[0] += int(values[2 * n] or 0)
-                parts[1] += int(values[2 * n + 1])
+                    sql.counted(dialect, definitions[0], root, since, until))
+             .group_by(func.grouping_sets(*[tuple_(c) for c in groupings]) if flags else groupings[0]))
+    found: list[dict[str, dict[str, list]]] = [{m["name"]: {} for m in one} for one in chosen]
+    width = len(groupings) + len(flags)
+    for row in session.execute(query):
+        group = (next(name for name, flag in zip(columns, row[len(groupings):width]) if not flag) if flags
+                 else definitions[0]["groupBy"])
+        key, values, n = row[list(columns).index(group)], row[width:], 0
+        for index, definition in enumerate(definitions):
+            for measure in chosen[index]:
+                if definition["groupBy"] == group and values[2 * n + 1]:
+                    parts = found[index][measure["name"]].setdefault(_raw(key), [0, 0])   # NULL and "": one row
+                    parts[0] += int(values[2 * n] or 0)
+                    parts[1] += int(values[2 * n + 1])
+                n += 1
     return found
 
 
