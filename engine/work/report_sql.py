@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import JSON, Float, String, and_, case, cast, column, exists, func, literal, literal_column, or_, select, true
+from sqlalchemy import (JSON, Float, String, and_, case, cast, column, exists, func, literal, literal_column, or_, select,
+                        true)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
