@@ -74,8 +74,8 @@ def build(db, user: User, org_code: str | None, since: date | None, until: date 
     """Every report the user may open, for the organisation (default: the user's own) and the period, presented."""
     root = reports.root_of(db, user, org_code)
     filters = {"org": org_code or "", "since": since, "until": until, "process": ""}
-    shown = [stats_view.present(db, reports.compute(db, user, d, org_code=org_code, since=since, until=until),
-                                filters) for d in reports.readable(db, user)]
+    shown = [stats_view.present(db, result, filters) for result in
+             reports.compute_all(db, user, reports.readable(db, user), org_code=org_code, since=since, until=until)]
     return Ledger(root, since, until, shown)
 
 

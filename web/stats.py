@@ -50,9 +50,9 @@ def _processes(found: list[dict]) -> list[tuple[str, str]]:
     return [(k, names.get(k, k)) for k in keys]
 
 
-def _computed(definition: dict, filters: dict) -> dict:
-    result = reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
-                             since=filters["since"], until=filters["until"])
+def _computed(definition: dict, filters: dict, result: reports.Result | None = None) -> dict:
+    result = result or reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
+                                       since=filters["since"], until=filters["until"])
     shown = stats_view.present(session(), result, filters)
     shown["tree"] = stats_view.tree(definition, report_tree.org_tree(session(), result.root, definition, since=result.since,
                                                                  until=result.until), filters)
@@ -67,7 +67,10 @@ def stats_page():
     filters = stats_view.chosen_filters()
     processes = _processes(found)
     process = filters["process"] if filters["process"] in dict(processes) else processes[0][0]
-    shown = [_computed(r, filters) for r in found if r["process"] == process]
+    chosen = [r for r in found if r["process"] == process]
+    results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
+                                  until=filters["until"])
+    shown = [_computed(r, filters, result) for r, result in zip(chosen, results)]
     return render_template("stats.html", shown=shown, processes=processes, process=process, filters=filters,
                            orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
 

@@ -44,6 +44,8 @@ ledger_sheet_p95_ms        95th percentile of the task page of a score sheet pre
 --scale 10k|100k|1m        instead of the above: tests/perf/scale_bench.py on a database `lawflow generate` fills with
                            that many cases (inbox views, case search, case page: p50/p95 ms, the database's part of
                            each, a year's CSV export with its memory growth, and the EXPLAIN of every hot query)
+                           then tests/perf/scale_stats_bench.py on another such database (统计 page, statistics API,
+                           monthly ledger workbook, bottleneck map: p50/p95 per county and city leader, EXPLAINs)
 
 The machine is shared and noisy, so each side is measured in several alternating rounds, every round the
 same way for both sides, and the medians are reported (rates: median of the rounds; ratios: median of the
@@ -320,6 +322,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.scale:
         print(json.dumps(scale_bench.run(args.scale), ensure_ascii=False))
+        from tests.perf import scale_stats_bench      # issue 20: leaders' figures on a database of the same scale
+        print(json.dumps(scale_stats_bench.run(args.scale), ensure_ascii=False))
         return
     parts = set(args.only or PARTS)
     n_cases, samples = (150, 40) if args.quick else (600, 120)
