@@ -21,7 +21,7 @@ from ..core.values import plain
 from ..definitions.bundles import bundle_file
 from ..definitions.limit_tables import bundle_rows, template_context
 from ..time.workdays import CHINA_TZ
-from . import document_claims
+from . import document_claims, document_packing
 from .document_worker import Limits, TemplateFailed, fill_in_child
 from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
 
@@ -66,15 +66,25 @@ def handle_document(instance, payload) -> None:
 
 
 def fill(session: Session, doc: CaseDocument) -> dict:
-    """The stored values of one pending document filled from its bundle's template: `ready` with its content, or
-    `failed` with why when the template is broken or runaway (the child process reports what the template raised,
-    or which limit stopped it)."""
+    """The stored values of one pending document filled from its bundle's template: `ready` with its content,
+    compact (see `document_packing`; its context, needed no more, emptied), or `failed` with why when the template
+    is broken or runaway (the child process reports what the template raised, or which limit stopped it)."""
     try:
-        content = fill_in_child(bundle_file(session, doc.bundle_id, doc.template), doc.context, limits())
+        template = bundle_file(session, doc.bundle_id, doc.template)
+        content = document_packing.compact(template, fill_in_child(template, doc.context, limits()))
     except (TemplateFailed, NotFound) as exc:
         # each reader sees why in their language
         return {"content": None, "sha256": None, "status": "failed", "error": exc.msg.dumps()}
-    return {"content": content, "sha256": hashlib.sha256(content).hexdigest(), "status": "ready", "error": None}
+    whole = document_packing.expand(template, content)
+    return {"content": content, "sha256": hashlib.sha256(whole).hexdigest(), "status": "ready", "error": None,
+            "context": {}}
+
+
+def whole(session: Session, doc: CaseDocument) -> bytes | None:
+    """A ready document's content as a download gets it: the whole .docx."""
+    if not document_packing.is_compact(doc.content):
+        return doc.content
+    return document_packing.expand(bundle_file(session, doc.bundle_id, doc.template), doc.content)
 
 
 def render_pending(session: Session, limit: int = 50, now: datetime | None = None) -> int:
@@ -98,12 +108,18 @@ def case_documents(session: Session, case_id: int) -> list[CaseDocument]:
 
 
 def document(session: Session, case_id: int, document_id: int) -> CaseDocument:
-    """One document of a case with its content, filled now if it is still pending."""
+    """One document of a case with its whole content (not attached to the session), filled now if it is still
+    pending."""
     doc = session.scalar(select(CaseDocument).where(CaseDocument.id == document_id, CaseDocument.case_id == case_id))
     if doc is None:
         raise NotFound(Msg("document.not_found"), document=document_id)
     if doc.status == "pending":
         doc = _fill_now(session, doc)
+    if document_packing.is_compact(doc.content):
+        content = whole(session, doc)
+        if doc in session:
+            session.expunge(doc)        # the whole document is for this reader; the row keeps the compact one
+        doc.content = content
     return doc
 
 
