@@ -22,6 +22,7 @@ from ..core.case_records import CaseDocument
 from ..core.models import AuditEvent, BusinessSequence, Case, CaseAccess, HumanTask
 from ..definitions.bundles import bundle_file
 from ..records import document_packing, documents
+from ..records.document_worker import _cn_date as cn_date
 
 WEEK = timedelta(weeks=1)
 OPEN_STATES = ("running", "suspended")
@@ -31,7 +32,7 @@ _CASE = Case.__table__
 _TOKENS = re.compile(
     r"(?P<moment>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?)"
     r"|(?P<day>(?<!\d)\d{4}-\d{2}-\d{2}(?!\d))"
-    r"|(?P<cn_day>(?<!\d)\d{4}年\d{1,2}月\d{1,2}日)"
+    r"|(?P<cn_day>(?<!\d)\d{4}\u5e74\d{1,2}\u6708\d{1,2}\u65e5)"     # 2025年10月13日, as cn_date writes
     r"|(?<=\"last_state_change\":)(?P<stamp>\d+(?:\.\d+)?)"
     r"|(?P<phone>(?<!\d)1[3-9]\d{9}(?!\d))")
 
@@ -195,7 +196,7 @@ def _shift_token(kind: str, token: str, back: timedelta):
     if kind == "cn_day":
         year, month, day = map(int, re.findall(r"\d+", token))
         moved = date(year, month, day) - timedelta(days=back.days)
-        return f"{moved.year}年{moved.month}月{moved.day}日"
+        return cn_date(moved)
     if kind == "stamp":
         decimals = len(token.split(".")[1]) if "." in token else 0
         return f"{float(token) - back.total_seconds():.{decimals}f}"
