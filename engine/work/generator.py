@@ -103,28 +103,30 @@ class _Filled:
     """A filled document of a template case: its compact parts, their texts tokenized (the number, dates and
     phones a copy changes, as in the other texts), and its template, for the sha256 of the whole document."""
 
-    def __init__(self, template: bytes, content: bytes, texts: dict | None = None) -> None:
+    def __init__(self, template: bytes, content: bytes, texts: dict | None = None, base=None) -> None:
         self.template, self.content, self.texts = template, content, texts or {}
         self.parts = document_packing.parts(content)
-        self.comment = document_packing.MARK + "\n".join(document_packing.order(content)).encode("utf-8")
+        self.order = document_packing.order(content)
+        self.comment = document_packing.MARK + "\n".join(self.order).encode("utf-8")
+        self.base = base or {p.name: p for p in document_packing.parts(template)}   # the template's, parsed once
 
     def tokenized(self, number: str | None) -> _Filled:
         return _Filled(self.template, self.content, {
             p.name: _tokens(document_packing.inflate(p).decode("utf-8"), number) for p in self.parts
-            if p.name.endswith(".xml")})
+            if p.name.endswith(".xml")}, self.base)
 
     def shifted(self, back: timedelta, shifted: dict) -> _Filled:
         return _Filled(self.template, self.content, {
             name: _shift_parts(parts, back, shifted) if isinstance(parts, list) else parts
-            for name, parts in self.texts.items()})
+            for name, parts in self.texts.items()}, self.base)
 
     def made(self, copy: _Copy) -> tuple[str, str]:
-        """The copy's document: its content as COPY text, and its sha256."""
+        """The copy's document: its content as COPY text, and its sha256 (that of the whole, as `expand` makes it)."""
         found = [document_packing.text_part(p, copy.text(self.texts[p.name]))
                  if isinstance(self.texts.get(p.name), list) else p for p in self.parts]
-        content = document_packing.assemble(found, self.comment)
-        whole = document_packing.expand(self.template, content)
-        return "\\\\x" + content.hex(), hashlib.sha256(whole).hexdigest()
+        own = {p.name: p for p in found}
+        whole = document_packing.assemble([own.get(name) or self.base[name] for name in self.order])
+        return "\\\\x" + document_packing.assemble(found, self.comment).hex(), hashlib.sha256(whole).hexdigest()
 
 
 class _Made:
