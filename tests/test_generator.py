@@ -2,19 +2,26 @@
 PostgreSQL; the copies load and step like the engine's own cases."""
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from engine.core import Case, HumanTask, people
+from engine.core.case_records import CaseDocument
 from engine.definitions import bundles
+from engine.records import documents
 from engine.runtime import Engine, cases
-from engine.work import generator
+from engine.time.workdays import CHINA_TZ
+from engine.work import generator, operations
 
 from .complaint_steps import review
 from .conftest import DEMO_MOMENT, ROOT
+from .test_documents import text_of
 
 ON_POSTGRES = pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 
@@ -62,7 +69,7 @@ def test_generated_open_cases_load_and_fire_their_timers_through_the_engine(gene
     _app, session, _engine, ids, _before = generated
     result = generator.check_sample(lambda clock: Engine(clock=clock), session, ids, size=10)
     assert result["sampled"] >= 5
-    assert result["loaded"] == result["tasks_match"] == result["sampled"]
+    assert result["loaded"] == result["tasks_match"] == result["documents_filled"] == result["sampled"]
     assert result["timers_fired"] >= 1
 
 
@@ -78,6 +85,33 @@ def test_a_generated_complaint_takes_its_next_step_and_new_cases_number_after_th
     assert "初审" not in after and after
     new = cases.start_case(engine, session, "lawyer_complaint", {}, org_code="county-a", actor="xu")
     assert new.business_number not in set(session.scalars(select(Case.business_number).where(Case.id.in_(ids))))
+
+
+@ON_POSTGRES
+def test_generated_cases_hold_their_documents_filled_with_their_own_numbers_and_dates(generated):
+    _app, session, _engine, ids, before = generated
+    statuses = dict(session.execute(select(CaseDocument.status, func.count()).group_by(CaseDocument.status)).all())
+    assert "pending" not in statuses and statuses["ready"] > len(ids)
+    assert operations.figures(session, datetime.now(timezone.utc)).documents_pending == 0     # the backlog gauge
+    # bytes per case of the documents' rows: the copies' no more than the engine's own (the templates')
+    size = func.sum(func.pg_column_size(CaseDocument.content) + func.pg_column_size(CaseDocument.context))
+    per_case = select(size / func.count(func.distinct(CaseDocument.case_id)))
+    sizes = {copies: float(session.scalar(per_case.where((CaseDocument.case_id > before) == copies)))
+             for copies in (True, False)}
+    assert sizes[True] <= sizes[False] * 1.2 and sizes[True] < 12_000, sizes
+    notices = session.execute(select(Case.business_number, Case.created_at, CaseDocument).join(
+        CaseDocument, CaseDocument.case_id == Case.id).where(
+        Case.id.in_(ids), CaseDocument.name == "受理通知书")).all()
+    assert len(notices) >= 5
+    for number, created, doc in notices:
+        text = text_of(documents.whole(session, doc))
+        assert number in text and hashlib.sha256(documents.whole(session, doc)).hexdigest() == doc.sha256
+        day = created.astimezone(CHINA_TZ).date()
+        shown = [date(*map(int, found)) for found in re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)]
+        assert shown and all(day - timedelta(days=90) <= d <= day + timedelta(days=365) for d in shown)
+    assert len({doc.sha256 for _n, _c, doc in notices}) == len(notices)
+    assert len({created.year for _n, created, _d in notices}) >= 2       # copies years apart, their dates moved
+    print("document bytes per case", sizes)
 
 
 def test_the_same_seed_plans_the_same_cases():
@@ -105,7 +139,7 @@ def test_lawflow_generate_fills_an_empty_database_once_and_reports_its_check(db_
     assert done.exit_code == 0, done.output
     report = json.loads(done.output.strip().splitlines()[-1])
     assert report["generated"] == 120 and report["sampled"] >= 1
-    assert report["loaded"] == report["tasks_match"] == report["sampled"]
+    assert report["loaded"] == report["tasks_match"] == report["documents_filled"] == report["sampled"]
     again = runner.invoke(main, ["generate", "--cases", "10"])
     assert again.exit_code == 2 and "空数据库" in again.output
     app.extensions["lawflow.sql"].dispose()

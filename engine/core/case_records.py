@@ -45,6 +45,9 @@ class CaseDocument(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Moment())
     created_by: Mapped[str] = mapped_column(String(64))
+    # Who is filling a pending document, until when (see engine/records/document_claims.py).
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(Moment())
 
 
 class CaseCopy(Base):

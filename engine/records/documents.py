@@ -8,6 +8,7 @@ and nothing else.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from ..core.values import plain
 from ..definitions.bundles import bundle_file
 from ..definitions.limit_tables import bundle_rows, template_context
 from ..time.workdays import CHINA_TZ
+from . import document_claims, document_packing
 from .document_worker import Limits, TemplateFailed, fill_in_child
 from .document_worker import render  # noqa: F401 - documents.render fills in this process, without limits
 
@@ -63,27 +65,40 @@ def handle_document(instance, payload) -> None:
     instance.audit("document_requested", name=name, template=f"forms/{payload['template']}")
 
 
-def fill(session: Session, doc: CaseDocument) -> None:
-    """Fill one pending document from its bundle's template; a broken or runaway template marks it failed, with
-    why (the child process reports what the template raised, or which limit stopped it)."""
+def fill(session: Session, doc: CaseDocument) -> dict:
+    """The stored values of one pending document filled from its bundle's template: `ready` with its content,
+    compact (see `document_packing`; its context, needed no more, emptied), or `failed` with why when the template
+    is broken or runaway (the child process reports what the template raised, or which limit stopped it)."""
     try:
-        content = fill_in_child(bundle_file(session, doc.bundle_id, doc.template), doc.context, limits())
+        template = bundle_file(session, doc.bundle_id, doc.template)
+        content = document_packing.compact(template, fill_in_child(template, doc.context, limits()))
     except (TemplateFailed, NotFound) as exc:
-        doc.status, doc.error = "failed", exc.msg.dumps()        # each reader sees why in their language
-        return
-    doc.content, doc.sha256, doc.status, doc.error = content, hashlib.sha256(content).hexdigest(), "ready", None
+        # each reader sees why in their language
+        return {"content": None, "sha256": None, "status": "failed", "error": exc.msg.dumps()}
+    whole = document_packing.expand(template, content)
+    return {"content": content, "sha256": hashlib.sha256(whole).hexdigest(), "status": "ready", "error": None,
+            "context": {}}
 
 
-def render_pending(session: Session, limit: int = 50) -> int:
-    """Fill pending documents (oldest first), committing each; return how many were handled."""
-    ids = list(session.scalars(select(CaseDocument.id).where(CaseDocument.status == "pending")
-                               .order_by(CaseDocument.id).limit(limit)))
-    for doc_id in ids:
-        doc = session.get(CaseDocument, doc_id)
-        if doc is not None and doc.status == "pending":
-            fill(session, doc)
-            session.commit()
-    return len(ids)
+def whole(session: Session, doc: CaseDocument) -> bytes | None:
+    """A ready document's content as a download gets it: the whole .docx."""
+    if not document_packing.is_compact(doc.content):
+        return doc.content
+    return document_packing.expand(bundle_file(session, doc.bundle_id, doc.template), doc.content)
+
+
+def render_pending(session: Session, limit: int = 50, now: datetime | None = None) -> int:
+    """Fill pending documents (oldest first), each claimed, filled and stored on its own; return how many were
+    filled. Safe with several schedulers and downloads at once: see `document_claims`."""
+    filled = 0
+    while filled < limit:
+        claimed = document_claims.claim_next(session, now or datetime.now(timezone.utc), limits().wall_seconds)
+        if claimed is None:
+            break
+        doc, token = claimed
+        filled += document_claims.finish(session, doc.id, token, fill(session, doc))
+    session.rollback()
+    return filled
 
 
 def case_documents(session: Session, case_id: int) -> list[CaseDocument]:
@@ -93,11 +108,35 @@ def case_documents(session: Session, case_id: int) -> list[CaseDocument]:
 
 
 def document(session: Session, case_id: int, document_id: int) -> CaseDocument:
-    """One document of a case with its content, filled now if it is still pending."""
+    """One document of a case with its whole content (not attached to the session), filled now if it is still
+    pending."""
     doc = session.scalar(select(CaseDocument).where(CaseDocument.id == document_id, CaseDocument.case_id == case_id))
     if doc is None:
         raise NotFound(Msg("document.not_found"), document=document_id)
     if doc.status == "pending":
-        fill(session, doc)
-        session.commit()
+        doc = _fill_now(session, doc)
+    if document_packing.is_compact(doc.content):
+        content = whole(session, doc)
+        if doc in session:
+            session.expunge(doc)        # the whole document is for this reader; the row keeps the compact one
+        doc.content = content
+    return doc
+
+
+def _fill_now(session: Session, doc: CaseDocument) -> CaseDocument:
+    """A pending document filled for the one asking: stored when its claim is free (or has expired); while a
+    scheduler holds it, filled for this download alone and left for the scheduler to store."""
+    doc_id, case_id = doc.id, doc.case_id
+    claimed = document_claims.claim(session, doc_id, datetime.now(timezone.utc), limits().wall_seconds)
+    if claimed is not None:
+        document_claims.finish(session, doc_id, claimed, fill(session, doc))
+        found = session.scalar(select(CaseDocument).where(CaseDocument.id == doc_id, CaseDocument.case_id == case_id)
+                               .execution_options(populate_existing=True))
+        if found is not None and found.status != "pending":
+            return found
+        doc = found or doc
+    values = fill(session, doc)
+    session.expunge(doc)            # this download's copy: nothing of it is written
+    for name, value in values.items():
+        setattr(doc, name, value)
     return doc

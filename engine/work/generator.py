@@ -9,6 +9,7 @@ an open copy's timers fire when its `next_timer_at` says. Seeded: the same seed 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import random
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseDocument
 from ..core.models import AuditEvent, BusinessSequence, Case, CaseAccess, HumanTask
+from ..definitions.bundles import bundle_file
+from ..records import document_packing, documents
+from ..records.document_worker import _cn_date as cn_date
 
 WEEK = timedelta(weeks=1)
 OPEN_STATES = ("running", "suspended")
@@ -28,6 +32,7 @@ _CASE = Case.__table__
 _TOKENS = re.compile(
     r"(?P<moment>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?)"
     r"|(?P<day>(?<!\d)\d{4}-\d{2}-\d{2}(?!\d))"
+    r"|(?P<cn_day>(?<!\d)\d{4}\u5e74\d{1,2}\u6708\d{1,2}\u65e5)"     # 2025年10月13日, as cn_date writes
     r"|(?<=\"last_state_change\":)(?P<stamp>\d+(?:\.\d+)?)"
     r"|(?P<phone>(?<!\d)1[3-9]\d{9}(?!\d))")
 
@@ -57,7 +62,10 @@ class Template:
 
 def templates(session: Session, mix: dict[str, float], open_share: float) -> list[Template]:
     """The template cases: every case of a process in `mix` (its weight shared among that process's closed and
-    open templates, `open_share` of it to the open ones)."""
+    open templates, `open_share` of it to the open ones). Their documents are filled first, as the scheduler
+    would, so each copy holds its documents filled."""
+    while documents.render_pending(session, limit=500):
+        pass
     found = [_read(session, row) for row in session.execute(
         select(*_columns(_CASE)).where(_CASE.c.process_key.in_(mix)).order_by(_CASE.c.id)).mappings()]
     by_key: dict[tuple[str, bool], list[Template]] = {}
@@ -85,7 +93,47 @@ def _read(session: Session, row) -> Template:
     children = {t.name: [dict(r) for r in session.execute(
         select(*_columns(t)).where(t.c.case_id == case["id"]).order_by(*t.primary_key.columns)).mappings()]
         for t in CHILD_TABLES}
+    for doc in children[CaseDocument.__tablename__]:
+        if document_packing.is_compact(doc["content"]):      # with its template, to give each copy its own sha256
+            doc["content"] = _Filled(bundle_file(session, doc["bundle_id"], doc["template"]), bytes(doc["content"]))
     return Template(case, children, case["status"] in OPEN_STATES, 0.0)
+
+
+class _Filled:
+    """A filled document of a template case: its compact parts, their texts tokenized (the number, dates and
+    phones a copy changes, as in the other texts), and its template, for the sha256 of the whole document."""
+
+    def __init__(self, template: bytes, content: bytes, texts: dict | None = None, base=None) -> None:
+        self.template, self.content, self.texts = template, content, texts or {}
+        self.parts = document_packing.parts(content)
+        self.order = document_packing.order(content)
+        self.comment = document_packing.MARK + "\n".join(self.order).encode("utf-8")
+        self.base = base or {p.name: p for p in document_packing.parts(template)}   # the template's, parsed once
+
+    def tokenized(self, number: str | None) -> _Filled:
+        return _Filled(self.template, self.content, {
+            p.name: _tokens(document_packing.inflate(p).decode("utf-8"), number) for p in self.parts
+            if p.name.endswith(".xml")}, self.base)
+
+    def shifted(self, back: timedelta, shifted: dict) -> _Filled:
+        return _Filled(self.template, self.content, {
+            name: _shift_parts(parts, back, shifted) if isinstance(parts, list) else parts
+            for name, parts in self.texts.items()}, self.base)
+
+    def made(self, copy: _Copy) -> tuple[str, str]:
+        """The copy's document: its content as COPY text, and its sha256 (that of the whole, as `expand` makes it)."""
+        found = [document_packing.text_part(p, copy.text(self.texts[p.name]))
+                 if isinstance(self.texts.get(p.name), list) else p for p in self.parts]
+        own = {p.name: p for p in found}
+        whole = document_packing.assemble([own.get(name) or self.base[name] for name in self.order])
+        return "\\\\x" + document_packing.assemble(found, self.comment).hex(), hashlib.sha256(whole).hexdigest()
+
+
+class _Made:
+    """Where a copy's filled document goes in its row: its content, or (`sha`) its sha256."""
+
+    def __init__(self, filled: _Filled, sha: bool) -> None:
+        self.filled, self.sha = filled, sha
 
 
 def _number_pattern(session: Session, number: str | None):
@@ -147,6 +195,10 @@ def _shift_token(kind: str, token: str, back: timedelta):
         return shifted[:-6] + "Z" if zulu else shifted
     if kind == "day":
         return (date.fromisoformat(token) - timedelta(days=back.days)).isoformat()
+    if kind == "cn_day":
+        year, month, day = map(int, re.findall(r"\d+", token))
+        moved = date(year, month, day) - timedelta(days=back.days)
+        return cn_date(moved)
     if kind == "stamp":
         decimals = len(token.split(".")[1]) if "." in token else 0
         return f"{float(token) - back.total_seconds():.{decimals}f}"
@@ -170,7 +222,8 @@ def _tokens(value: str, number: str | None):
 
 
 def _tokenized(row: dict, number: str | None, skip: tuple[str, ...]) -> dict:
-    return {k: _tokens(v, number) if isinstance(v, str) else v for k, v in row.items() if k not in skip}
+    return {k: _tokens(v, number) if isinstance(v, str) else v.tokenized(number) if isinstance(v, _Filled) else v
+            for k, v in row.items() if k not in skip}
 
 
 def _shift_parts(parts: list, back: timedelta, shifted: dict):
@@ -191,7 +244,8 @@ def _shift_parts(parts: list, back: timedelta, shifted: dict):
 def _shift_row(row: dict, back: timedelta) -> dict:
     shifted: dict = {}
     return {name: value - back if isinstance(value, datetime) else
-            _shift_parts(value, back, shifted) if isinstance(value, list) else value for name, value in row.items()}
+            _shift_parts(value, back, shifted) if isinstance(value, list) else
+            value.shifted(back, shifted) if isinstance(value, _Filled) else value for name, value in row.items()}
 
 
 def _frozen(template: Template, weeks: int) -> tuple[datetime, dict[str, list]]:
@@ -211,12 +265,19 @@ def _frozen(template: Template, weeks: int) -> tuple[datetime, dict[str, list]]:
         number = NUMBER if template.case["business_number"] else None
         text_rows = {_CASE.name: _copy_text([{"id": CASE_ID, "business_number": number, **case}])}
         for name, rows in children.items():
-            text_rows[name] = _copy_text([{"case_id": CASE_ID, **_shift_row(r, back)} for r in rows])
+            text_rows[name] = _copy_text([_made({"case_id": CASE_ID, **_shift_row(r, back)}) for r in rows])
         template.cache[weeks] = (case["created_at"], text_rows)
     return template.cache[weeks]
 
 
 CASE_ID = object()      # where a copy's case id goes
+
+
+def _made(row: dict) -> dict:
+    """A document row whose content and sha256 each copy makes (other rows as they are)."""
+    if isinstance(row.get("content"), _Filled):
+        row["content"], row["sha256"] = _Made(row["content"], False), _Made(row["content"], True)
+    return row
 
 
 def _copy_text(rows: list[dict]) -> list:
@@ -245,7 +306,7 @@ def _copy_text(rows: list[dict]) -> list:
 def _cell(value):
     if value is None:
         return "\\N"
-    if value is CASE_ID or value is NUMBER:
+    if value is CASE_ID or value is NUMBER or isinstance(value, _Made):
         return value
     if isinstance(value, bool):
         return "t" if value else "f"
@@ -265,10 +326,17 @@ class _Copy:
 
     def __init__(self, case_id: int, number: str | None, rng: random.Random) -> None:
         self.case_id, self.number, self.rng, self.phones = str(case_id), number or "", rng, {}
+        self.documents: dict[int, tuple[str, str]] = {}
 
     def text(self, parts: list) -> str:
         return "".join(p if p.__class__ is str else self.case_id if p is CASE_ID else self.number if p is NUMBER
-                       else self._phone(p[1]) for p in parts)
+                       else self._phone(p[1]) if p.__class__ is tuple else self._document(p) for p in parts)
+
+    def _document(self, where: _Made) -> str:
+        key = id(where.filled)
+        if key not in self.documents:
+            self.documents[key] = where.filled.made(self)
+        return self.documents[key][where.sha]
 
     def _phone(self, original: str) -> str:
         if original not in self.phones:
@@ -366,7 +434,8 @@ def _save_counters(session: Session, counters: dict) -> None:
 def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: int = 1,
                  size: int = 20) -> dict[str, int]:
     """Walk a sample of generated open cases through the engine: each loads, its stored open tasks are the
-    workflow's ready ones, and one waiting for a timer fires it at its moment (a step, committed)."""
+    workflow's ready ones, its documents are filled (each whole document what its sha256 names), and one waiting
+    for a timer fires it at its moment (a step, committed)."""
     from SpiffWorkflow.util.task import TaskState
 
     from ..runtime.cases import mutate_case
@@ -375,7 +444,7 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
     engine = make_engine(clock)
     open_ids = list(session.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status.in_(OPEN_STATES))))
     sample = random.Random(seed).sample(open_ids, min(size, len(open_ids)))
-    result = {"sampled": len(sample), "loaded": 0, "tasks_match": 0, "timers_fired": 0}
+    result = {"sampled": len(sample), "loaded": 0, "tasks_match": 0, "documents_filled": 0, "timers_fired": 0}
     for case_id in sample:
         case = session.get(Case, case_id)
         workflow = engine.load_workflow(session, case)
@@ -384,6 +453,7 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
         stored = set(session.scalars(select(HumanTask.task_uuid).where(
             HumanTask.case_id == case_id, HumanTask.status == "ready")))
         result["tasks_match"] += stored <= ready
+        result["documents_filled"] += _documents_filled(session, case)
         if case.next_timer_at is not None and case.status == "running":
             before = case.version
             clock.moment = case.next_timer_at + timedelta(seconds=1)
@@ -392,6 +462,18 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
             after = session.get(Case, case_id)
             result["timers_fired"] += after.version > before and after.status != "error"
     return result
+
+
+def _documents_filled(session: Session, case: Case) -> bool:
+    """Whether every document of a case is filled, each whole document the one its sha256 names."""
+    for doc in documents.case_documents(session, case.id):
+        if doc.status == "pending":
+            return False
+        if doc.status == "ready":
+            whole = documents.whole(session, doc)
+            if hashlib.sha256(whole).hexdigest() != doc.sha256:
+                return False
+    return True
 
 
 def _run(instance) -> None:
