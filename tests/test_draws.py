@@ -174,9 +174,10 @@ def test_a_tampered_record_does_not_verify(engine, session, org_tree):
     others = [k for k in FIRMS if k not in sample.result["chosen"]]
     session.execute(update(RandomDraw).where(RandomDraw.id == sample.id)
                     .values(result={"chosen": [others[0], *sample.result["chosen"][1:]]}))
-    target = next(iter(assignment.result["assignment"]))
+    target, drawn = next(iter(assignment.result["assignment"].items()))
+    tampered = [*drawn[:-1], "someone-not-drawn"]             # always differs from what the seed drew
     session.execute(update(RandomDraw).where(RandomDraw.id == assignment.id).values(
-        result={"assignment": {**assignment.result["assignment"], target: ["i1", "i2"]}}))
+        result={"assignment": {**assignment.result["assignment"], target: tampered}}))
     session.commit()
     session.expire_all()
     assert not draws.verify(session, sample.id) and not draws.verify(session, assignment.id)
