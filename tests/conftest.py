@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import weakref
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.pool import Pool
 
 from engine.core import people
 from engine.core.db import connect, session_factory, upgrade
@@ -113,12 +115,31 @@ def demo_url(request, tmp_path):
     yield from _pg_copy(request.getfixturevalue("pg_url"), template)
 
 
+# Every PostgreSQL connection a pool opens in this process. A test's database is dropped at its end; a connection
+# still open to it (a request a live server was still answering, a session nobody closed) is closed then, rather
+# than when the garbage collector finds it during some later test and psycopg warns there.
+_pg_connections: weakref.WeakSet = weakref.WeakSet()
+
+
+@event.listens_for(Pool, "connect")
+def _remember_pg_connection(dbapi_connection, _record):
+    if hasattr(dbapi_connection, "pgconn"):
+        _pg_connections.add(dbapi_connection)
+
+
+def _close_connections_to(name: str) -> None:
+    for conn in list(_pg_connections):
+        if not conn.closed and conn.info.dbname == name:
+            conn.close()
+
+
 def _pg_copy(base: str, template: str):
     name = f"test_{next(_counter)}"
     admin = connect(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     yield base.rsplit("/", 1)[0] + "/" + name
+    _close_connections_to(name)
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
