@@ -283,3 +283,14 @@ def test_an_imported_users_password_is_drawn_by_the_policys_generator_and_kept_i
                                                      "current": password, "new": password, "again": password})
     assert again.status_code == 422
     assert field_errors(again.get_data(as_text=True))["new"].startswith("重复使用规则")
+
+
+def test_the_admin_commands_refuse_an_unknown_actor_or_user_with_a_message_not_a_traceback(app, tmp_path):
+    runner = app.test_cli_runner()
+    from web.cli import admin, set_password_command
+
+    unknown = runner.invoke(admin, ["template", "users", str(tmp_path / "t.xlsx"), "--actor", "nobody"])
+    assert unknown.exit_code == 2 and "nobody" in unknown.output and unknown.exception.__class__ is SystemExit
+    assert not (tmp_path / "t.xlsx").exists()
+    missing = runner.invoke(set_password_command, ["nobody", "--password", "Zx9!long-enough-pass"])
+    assert missing.exit_code == 2 and "nobody" in missing.output

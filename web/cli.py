@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from engine.core import people, upgrade, BundleInvalid, DataValidationError, EngineError, ImportRefused
+from engine.core import people, upgrade, BundleInvalid, DataValidationError, ImportRefused
 from engine.definitions import bundles
 from engine.records import draws, ledger_import
 from engine.runtime import deadlines
@@ -23,6 +23,7 @@ from .data_commands import backup, move_database, restore
 from .demo import accounts, load_demo
 from .tokens import create_token
 from .workflow import engine
+from .command_errors import refusal_exits
 from .engine_text import engine_text, problem_line
 
 
@@ -192,12 +193,9 @@ def draw() -> None:
 def draw_verify(draw_id: int) -> None:
     """Run a recorded draw again from its pool, criteria and seed; exit 1 if the result differs from the record."""
     with _sessions()() as session:
-        try:
+        with refusal_exits():
             record = draws.get(session, draw_id)
             recomputed = draws.rerun(record)
-        except EngineError as exc:
-            click.echo(engine_text(exc), err=True)
-            sys.exit(2)
         click.echo(f"抽取记录 {record.id}：{record.purpose}（{record.algorithm}，种子 {record.seed}）")
         if recomputed == record.result:
             click.echo("复核一致：重新抽取的结果与记录相同")
@@ -228,7 +226,7 @@ def ledger_import_command(key: str, path: str, actor: str) -> None:
 def _import_file(path: str, actor: str, run):
     """`run(session, actor's user, the open file)` in a session committed if it succeeds; a refusal is printed (each
     wrong row and column) and exits 1, any other engine error exits 2, with nothing kept."""
-    with _sessions()() as session:
+    with _sessions()() as session, refusal_exits(2, session):
         try:
             with open(path, "rb") as stream:
                 done = run(session, people.user_by_name(session, actor), stream)
@@ -240,10 +238,6 @@ def _import_file(path: str, actor: str, run):
             for error in refused.errors:
                 click.echo(f"  第 {error.row} 行 {error.column}：{engine_text(error)}", err=True)
             sys.exit(1)
-        except EngineError as exc:
-            session.rollback()
-            click.echo(engine_text(exc), err=True)
-            sys.exit(2)
 
 
 # Registries as data (issue 21).
@@ -275,11 +269,8 @@ def registry_template_command(kind: str, path: str, entries: bool) -> None:
     from engine.records import registries, registry_import
 
     with _sessions()() as session:
-        try:
+        with refusal_exits():
             definition = registries.definition(session, kind)
-        except EngineError as exc:
-            click.echo(engine_text(exc), err=True)
-            sys.exit(2)
         rows = registries.entries(session, kind, limit=registry_import.MAX_ROWS) if entries else None
         Path(path).write_bytes(registry_import.template_workbook(definition, engine_text, rows))
         click.echo(f"已写入 {path}")

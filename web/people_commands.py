@@ -9,9 +9,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from engine.core import DataValidationError, EngineError, people
+from engine.core import DataValidationError, people
 
 from .cli import _import_file, _sessions
+from .command_errors import refusal_exits
 from .engine_text import engine_text
 from .workflow import engine
 
@@ -29,11 +30,8 @@ def set_password_command(username: str, password: str, must_change: bool) -> Non
     from .passwords import checked_hash, person
 
     with _sessions()() as session:
-        try:
+        with refusal_exits():
             user = people.user_by_name(session, username)
-        except EngineError as exc:
-            click.echo(engine_text(exc), err=True)
-            sys.exit(2)
         try:
             hashed = checked_hash(session, password, person(user), user_id=user.id)
         except DataValidationError as refused:
@@ -91,7 +89,7 @@ def admin_template(kind: str, path: str, actor: str | None) -> None:
     """Write the import template of organisations or users (Chinese headers) to PATH."""
     from engine.work import people_import
 
-    with _sessions()() as session:
+    with _sessions()() as session, refusal_exits():
         rows = people_import.current_rows(session, _administrator(people.user_by_name(session, actor)), kind) \
             if actor else ()
         Path(path).write_bytes(people_import.template_workbook(kind, engine_text, rows))
