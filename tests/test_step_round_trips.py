@@ -9,11 +9,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event
 
 from engine.runtime import compaction
+from engine.runtime.engine import Engine
 
 from .test_state_parity import APPLY as PARITY_APPLY, APPROVE, RETURN, _parsed, _shipped, mixed
 from .web_helpers import token_for
 
 APPLY = {"title": "购置办公设备", "reason": "现有设备老化，影响办公"}
+ENGINE = Engine()
 
 
 def _new_fill_task(client, headers) -> int:
@@ -81,11 +83,6 @@ def _drive_comparing(workflow, answers) -> int:
         steps += 1
         workflow.refresh_timers()
         workflow.do_engine_steps()
-
-
-from engine.runtime.engine import Engine  # noqa: E402
-
-ENGINE = Engine()
 
 
 @pytest.mark.parametrize("files, key, answers, short_cut", [
