@@ -6,7 +6,9 @@ from sqlalchemy import inspect
 
 from engine.runtime import Engine, lean
 from engine.sandbox import Limits
-from engine.time import calendar_stamp, load_calendar
+from engine.time import CALENDAR_STAMP, load_calendar
+
+from .database import session as db_session
 
 
 def init_app(app: Flask) -> None:
@@ -42,6 +44,11 @@ def _load_calendar(app: Flask, session) -> None:
     session.rollback()
 
 
+def calendar_stamp(connection) -> tuple:
+    """The stamp of the holiday schedules entered so far (engine.time's CALENDAR_STAMP) on the SQL fast path."""
+    return tuple(lean.fetch_first(connection, CALENDAR_STAMP, {}))
+
+
 def _fresh_calendar() -> None:
     """Before a request that may change a case: if any process (another server, the admin page of another worker)
     entered a holiday schedule since this one loaded its calendar, load it again, so every server computes the
@@ -49,8 +56,9 @@ def _fresh_calendar() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     app = current_app._get_current_object()
-    with app.extensions["lawflow.sql"].connect() as connection:
-        stamp = calendar_stamp(connection)
+    # Read in the request's own transaction, which the request goes on to use: a connection of its own would cost
+    # a pool checkout and a rollback, a round trip to the database on every change (issue 23).
+    stamp = calendar_stamp(db_session().connection())
     if stamp != app.extensions.get("lawflow.calendar_stamp"):
         with app.extensions["lawflow.sessions"]() as session:
             _load_calendar(app, session)

@@ -35,15 +35,23 @@ def compact(workflow: BpmnWorkflow) -> int:
 
 def _compact_tree(wf) -> int:
     root = wf.task_tree
-    live = [t for t in wf.tasks.values() if not t.state & TaskState.FINISHED_MASK]
-    if not live:
-        return 0
-    anchor = _common_ancestor(live)
-    if anchor is None or anchor is root or anchor.parent is root:
-        return 0
-    keep = _subtree_ids(wf.tasks, anchor.id)
-    keep.add(root.id)
-    dropped = [tid for tid in wf.tasks if tid not in keep]
+    chain = _finished_chain(wf.tasks, root)
+    if chain is not None:
+        # The frontier below a chain of finished tasks: the chain and its finished leaves are all there is to cut.
+        path, dropped = chain
+        if len(path) < 2:
+            return 0
+        anchor = path[-1]
+    else:
+        live = [t for t in wf.tasks.values() if not t.state & TaskState.FINISHED_MASK]
+        if not live:
+            return 0
+        anchor = _common_ancestor(live)
+        if anchor is None or anchor is root or anchor.parent is root:
+            return 0
+        keep = _subtree_ids(wf.tasks, anchor.id)
+        keep.add(root.id)
+        dropped = [tid for tid in wf.tasks if tid not in keep]
     top = wf.top_workflow
     for tid in dropped:
         if tid in top.subprocesses:
@@ -52,9 +60,37 @@ def _compact_tree(wf) -> int:
     root._children = [anchor.id]
     for tid in dropped:
         del wf.tasks[tid]
-    if wf.last_task is not None and wf.last_task.id not in keep:
+    if wf.last_task is not None and wf.last_task.id not in wf.tasks:     # what is left is what was kept
         wf.last_task = anchor
     return len(dropped)
+
+
+def _finished_chain(tasks: dict, root) -> tuple[list, list] | None:
+    """What most steps leave: from the root down, finished tasks each with one child that goes on (its other
+    children finished leaves: a boundary event cancelled, a branch not taken), to the first unfinished task. That
+    task is the deepest one every open task descends from, found without a walk of the tree. Answers the tasks
+    below the root down to it, and the ids of those above it and of the finished leaves beside them; None when a
+    finished task has two children that go on, or none (the general case)."""
+    path, dropped, node = [], [], root
+    while node._state & TaskState.FINISHED_MASK:
+        onward = None
+        for child_id in node._children:
+            child = tasks.get(child_id)
+            if child is None:
+                return None
+            if child._state & TaskState.FINISHED_MASK and not child._children:
+                dropped.append(child_id)
+            elif onward is not None:
+                return None
+            else:
+                onward = child
+        if onward is None:
+            return None
+        if node is not root:
+            dropped.append(node.id)
+        path.append(onward)
+        node = onward
+    return path, dropped
 
 
 def _common_ancestor(tasks):

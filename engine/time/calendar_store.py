@@ -64,7 +64,12 @@ def missing_years(engine, session: Session) -> list[int]:
     return sorted(int(y) for y in years if y is not None and not engine.calendar.known(int(y)))
 
 
+# What changes whenever a year's schedule is entered, replaced or removed (by any process): how many years are
+# entered and when the last was. Built once: a server reads it before every request that may change a case.
+CALENDAR_STAMP = select(func.count(), func.max(CalendarYear.entered_at))
+
+
 def calendar_stamp(connection) -> tuple:
     """What changes whenever a year's schedule is entered, replaced or removed (by any process): how many years are
     entered and when the last was. A process compares it with the stamp of what it loaded (issue 23)."""
-    return tuple(connection.execute(select(func.count(), func.max(CalendarYear.entered_at))).one())
+    return tuple(connection.execute(CALENDAR_STAMP).one())
