@@ -101,7 +101,12 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
         else:
             sizes[n] = size_of(model.kind[n], len(model.attached.get(n, [])))
     event_subs = [n for n in nodes if model.element[n].get("triggeredByEvent") == "true"]
-    placed = [n for n in nodes if n not in event_subs]
+    owner = {}                  # a data object of a task is put beside the task once the nodes have their places
+    for source, target in model.associations.values():
+        task, data = (source, target) if model.kind[target] == "dataObjectReference" else (target, source)
+        if task in nodes and data in nodes:
+            owner.setdefault(data, task)
+    placed = [n for n in nodes if n not in event_subs and n not in owner]
     edges = defaultdict(list)
     for source, target in model.flows.values():
         source = model.host.get(source, source)
@@ -139,7 +144,7 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
     extra = defaultdict(list)
     for n in event_subs:
         extra[lane[n]].append(n)
-    heights, boxes, top = {}, {}, 0 if lanes else 30
+    heights, boxes, top, bands = {}, {}, 0 if lanes else 30, {}
     for i in range(lane_count):
         row_top, offsets = top, {}
         for r in range(lane_rows[i]):
@@ -157,11 +162,10 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
             w, h = sizes[n]
             mine = [b for m, b in boxes.items() if lane.get(m) == i]
             spot = free_spot(mine, w, h, HEADER + 40 if lanes else 30, left, top, row_top)
-            if spot is None:
-                spot = (HEADER + 40 if lanes else 30, row_top + 20)
-                row_top += h + 50
             boxes[n] = (spot[0], spot[1], w, h)
+            row_top = max(row_top, spot[1] + h + 20)
         heights[i] = row_top - top
+        bands[i] = (top, row_top) if lanes else (0, 1e9)
         top = row_top
     for n, sub in inner.items():
         ox, oy = boxes[n][0], boxes[n][1]
@@ -172,19 +176,35 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
             x, y, w, h = boxes[host]
             for k, event in enumerate(events):
                 boxes[event] = (x + w - 40 - 44 * k, y + h - 18, 36, 36)
+    for data, task in owner.items():
+        boxes[data] = beside(boxes[task], list(boxes.values()), bands[lane[task]])
     return boxes, heights
 
 
+def beside(task, boxes, band):
+    """A data object's place near its task, it and its label 20 px clear of every shape, inside the lane's band."""
+    x, y, w, h = task
+    spots = [(dx, dy) for dx in range(-240, 300, 30) for dy in range(-210, 240, 30)]
+    spots.sort(key=lambda d: abs(d[0] - w / 2 + 18) + abs(d[1]) * 1.5)
+    for dx, dy in spots:
+        box = (x + dx, y + dy, DATA[0], DATA[1])
+        room = (box[0] - 27 - 20, box[1] - 20, 90 + 40, DATA[1] + 32 + 40)      # with its label below
+        if band[0] + 10 <= room[1] + 20 and room[1] + room[3] - 20 <= band[1] - 10 and box[1] >= 0 \
+                and not any(overlap(room, b) for b in boxes):
+            return box
+    raise SystemExit(f"no place for a data object near {task}")
+
+
 def free_spot(boxes, w, h, left, right, top, bottom):
-    """The leftmost place at the bottom of a band where a box stays 40 px clear of the boxes there."""
-    y = bottom - h - 20
-    if y < top + 20:
-        return None
-    for x in range(int(left), int(right - w), 20):
-        box = (x - 40, y - 40, w + 80, h + 80)
-        if not any(overlap(box, b) for b in boxes):
-            return (x, y)
-    return None
+    """The place in a band, leftmost of the highest, where a box stays 40 px clear of the boxes there: at the band's
+    bottom if it fits there, else as little below it as may be (the band then grows)."""
+    best = None
+    for x in range(int(left), int(max(right - w, left + 1)), 20):
+        below = [b[1] + b[3] for b in boxes if b[0] < x + w + 40 and x - 40 < b[0] + b[2]]
+        y = max(max(below, default=top) + 40, bottom - h - 20, top + 20)
+        if best is None or y < best[1]:
+            best = (x, y)
+    return best
 
 
 def columns(nodes: list[str], edges: dict, model: Model) -> dict[str, int]:
