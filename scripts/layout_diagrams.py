@@ -42,15 +42,20 @@ MARGIN = 10           # flows keep this far from shapes
 BEND, CROSS, ALONG = 40, 120, 12      # a route's costs beside its length (ALONG per unit of shared length)
 
 
-def size_of(kind: str, boundaries: int) -> tuple[int, int]:
-    """A shape's width and height: wider tasks for more than two boundary events."""
+def size_of(kind: str, spacing: list[int]) -> tuple[int, int]:
+    """A shape's width and height: a task as wide as its boundary events need."""
     if kind.endswith("Event"):
         return EVENT
     if kind.endswith("Gateway"):
         return GATEWAY
     if kind == "dataObjectReference":
         return DATA
-    return (max(TASK[0], 44 * boundaries + 30), TASK[1])
+    return (max(TASK[0], 20 + sum(spacing[:-1]) + 36 + 20), TASK[1])
+
+
+def spacing_of(model: "Model", events: list[str]) -> list[int]:
+    """How far apart a task's boundary events sit: each one's label fits below it, right of its flow."""
+    return [max(44, label_size(model.names.get(e) or "")[0] + 26) if model.names.get(e) else 44 for e in events]
 
 
 class Model:
@@ -99,7 +104,7 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
             inner[n] = boxes
             sizes[n] = (int(right + 40), int(bottom + 30))
         else:
-            sizes[n] = size_of(model.kind[n], len(model.attached.get(n, [])))
+            sizes[n] = size_of(model.kind[n], spacing_of(model, model.attached.get(n, [])))
     event_subs = [n for n in nodes if model.element[n].get("triggeredByEvent") == "true"]
     owner = {}                  # a data object of a task is put beside the task once the nodes have their places
     for source, target in model.associations.values():
@@ -174,8 +179,10 @@ def layout_container(model: Model, container, lanes: list[str]) -> tuple[dict, d
     for host, events in model.attached.items():
         if host in boxes and host in nodes:
             x, y, w, h = boxes[host]
-            for k, event in enumerate(events):
-                boxes[event] = (x + w - 40 - 44 * k, y + h - 18, 36, 36)
+            left = x + 20
+            for event, step in zip(events, spacing_of(model, events)):
+                boxes[event] = (left, y + h - 18, 36, 36)
+                left += step
     for data, task in owner.items():
         boxes[data] = beside(boxes[task], list(boxes.values()), bands[lane[task]])
     return boxes, heights
@@ -459,8 +466,13 @@ def layout_file(path: Path) -> str:
     for i, lane in enumerate(lanes):
         boxes[lane] = (ox + 30, top, right - ox - 30, heights[i])
         top += heights[i]
-    routes = route_edges(model, boxes)
-    labels = place_labels(model, boxes, routes)
+    reserved = {}               # a boundary event's label: below it, right of its flow, kept free of lines
+    for event in model.host:
+        if event in boxes and model.names.get(event):
+            x, y, w, h = boxes[event]
+            reserved[event] = (x + 30, y + h + 1, *label_size(model.names[event]))
+    routes = route_edges(model, boxes, reserved)
+    labels = place_labels(model, boxes, routes, reserved)
     return splice(text, tree, boxes, routes, labels)
 
 
@@ -473,10 +485,11 @@ def containers_of(model: Model, element: str) -> set[str]:
     return out
 
 
-def route_edges(model: Model, boxes: dict) -> dict[str, list]:
+def route_edges(model: Model, boxes: dict, reserved: dict) -> dict[str, list]:
     """Every sequence flow and data association, routed shortest first."""
     frames = {"participant", "lane"}
     obstacles = {k: b for k, b in boxes.items() if model.kind[k] not in frames}
+    obstacles.update({("label", k): b for k, b in reserved.items()})
     ports = [p for k, b in obstacles.items() for _, p, _ in sides(b, "")]
     grid = Grid(obstacles, ports)
     edges = [(k, s, t) for k, (s, t) in list(model.flows.items()) + list(model.associations.items())
@@ -521,24 +534,26 @@ def overlap(a, b, pad=0) -> bool:
             and a[1] < b[1] + b[3] + pad and b[1] < a[1] + a[3] + pad)
 
 
-def place_labels(model: Model, boxes: dict, routes: dict) -> dict[str, tuple]:
+def place_labels(model: Model, boxes: dict, routes: dict, reserved: dict) -> dict[str, tuple]:
     """Each external label where it covers no shape and no label and as few lines as may be."""
     shapes = [b for k, b in boxes.items() if model.kind[k] not in ("participant", "lane", "subProcess", "transaction")]
     frames = [(k, b) for k, b in boxes.items() if model.kind[k] in ("subProcess", "transaction")]
     lane_boxes = [b for k, b in boxes.items() if model.kind[k] == "lane"] or \
         [b for k, b in boxes.items() if model.kind[k] == "participant"]
     segments = segments_of(routes)
-    placed: dict[str, tuple] = {}
+    placed: dict[str, tuple] = dict(reserved)         # the boundary events' labels first claim their places
     external = [k for k in boxes if (model.kind[k].endswith("Event") or model.kind[k].endswith("Gateway")
                                      or model.kind[k] == "dataObjectReference") and model.names.get(k)]
     named_flows = [k for k in routes if model.kind.get(k) == "sequenceFlow" and model.names.get(k)]
     for key in named_flows + external:
         lw, lh = label_size(model.names[key])
         candidates = (node_spots(boxes[key], lw, lh) if key in boxes else flow_spots(routes[key], lw, lh))
+        if key in reserved:
+            candidates = [reserved[key][:2]] + candidates
         best = None
         for rank, (x, y) in enumerate(candidates):
             box = (x, y, lw, lh)
-            if any(overlap(box, s, 2) for s in shapes) or any(overlap(box, p, 2) for p in placed.values()):
+            if any(overlap(box, s, 2) for s in shapes) or any(overlap(box, p, 2) for k, p in placed.items() if k != key):
                 continue
             inner = containers_of(model, key) if key in model.element else set()
             if any(overlap(box, b) for k, b in frames if k not in inner and not contains(b, box)):
