@@ -44,12 +44,12 @@ def main(argv: list[str]) -> None:
                 return {x: inner.x, y: inner.y, width: inner.width, height: inner.height};
             }""", path.read_text(encoding="utf-8"))
             width, height = int(box["width"]) + 80, int(box["height"]) + 80
-            page.set_viewport_size({"width": min(width, 8000), "height": min(height, 8000)})
+            page.set_viewport_size({"width": min(width, 16000), "height": min(height, 16000)})
             page.evaluate("""(box) => viewer.get('canvas').viewbox(
                 {x: box.x - 40, y: box.y - 40, width: box.width + 80, height: box.height + 80})""", box)
             page.screenshot(path=str(out / f"{path.stem}.png"))
-            for i, left in enumerate(range(0, min(width, 8000), TILE)):     # pieces small enough to look at
-                for j, top in enumerate(range(0, min(height, 8000), TILE * 2 // 3)):
+            for i, left in enumerate(range(0, min(width, 16000), TILE)):     # pieces small enough to look at
+                for j, top in enumerate(range(0, min(height, 16000), TILE * 2 // 3)):
                     if width > TILE or height > TILE * 2 // 3:
                         clip = {"x": left, "y": top, "width": min(TILE, width - left),
                                 "height": min(TILE * 2 // 3, height - top)}

@@ -5,16 +5,17 @@
 Only the text of <bpmndi:BPMNDiagram> … </bpmndi:BPMNDiagram> is rewritten; everything before and after it stays
 byte for byte (the script checks that before it writes). The steps:
 1. columns: the flows without their loops (back edges of a depth-first walk from the start events), each node one
-   column right of its furthest predecessor; a boundary event's flows count from its task; a data object sits one
-   column right of its task;
-2. rows: in each lane, the nodes of one column stacked, ordered by their predecessors' rows; a lane is as tall as
-   its most stacked column; an event sub-process has a row of its own at the bottom of its lane (or the last lane),
-   an expanded sub-process is laid out inside the same way and placed as one wide node;
-3. flows: each routed on an orthogonal grid (the lines along the shapes' sides, kept a margin away, and between
-   columns and rows) by A*, from one side's middle of the source to one of the target, paying for length, bends,
-   crossing or running along a flow routed before (short flows first);
-4. labels: each event's, gateway's and named flow's label put where it covers no shape and no other label and the
-   fewest lines (below or above a shape; beside a flow's first segments).
+   column right of its furthest predecessor; a boundary event's flows count from its task;
+2. rows: in each lane, the nodes of one column stacked, ordered by their predecessors' rows (the node whose flows
+   go furthest stays in line), empty rows dropped; a lane is as tall as its most stacked column; an expanded
+   sub-process is laid out inside the same way and placed as one wide node, an event sub-process in its lane's (or
+   the last lane's) free room at the bottom; a task is as wide as its boundary events need, each one's label below
+   it right of its flow; a data object goes beside its task where it and its label are clear of every shape;
+3. flows: each routed on an orthogonal grid (the lines along the shapes' sides, kept a margin away, and tracks
+   between them) by A*, from one side's middle of the source to one of the target, paying for length, bends,
+   crossing or running along a flow routed before (short flows first), around the boundary events' labels;
+4. labels: each gateway's, event's, data object's and named flow's label put where it covers no shape and no other
+   label and the fewest lines (below or above a shape, beside it; beside a flow's segments).
 tests/diagram_layout.py checks the result; tests/test_shipped_diagrams.py runs it over every shipped diagram.
 """
 from __future__ import annotations
@@ -329,7 +330,8 @@ class Grid:
         for side, (px, py), (dx, dy) in sides(sbox, self.kind_of(source)):
             e = (px + dx * MARGIN, py + dy * MARGIN)
             if self.free(e, ignore):
-                starts[(self.ix[e[0]], self.iy[e[1]], side)] = ((px, py), {"right": 0, "bottom": 8, "top": 8}.get(side, 30))
+                cost = {"right": 0, "bottom": 8, "top": 8}.get(side, 30)      # out of the right side if it may
+                starts[(self.ix[e[0]], self.iy[e[1]], side)] = ((px, py), cost)
         for side, (px, py), (dx, dy) in sides(tbox, self.kind_of(target)):
             e = (px + dx * MARGIN, py + dy * MARGIN)
             if self.free(e, ignore):
@@ -340,7 +342,6 @@ class Grid:
         hi_x = max(sbox[0] + sbox[2], tbox[0] + tbox[2]) + (window or 1e9)
         lo_y = min(sbox[1], tbox[1]) - (window or 1e9)
         hi_y = max(sbox[1] + sbox[3], tbox[1] + tbox[3]) + (window or 1e9)
-        pair = (source, target)
 
         def h(i, j):
             return min(abs(self.xs[i] - self.xs[gi]) + abs(self.ys[j] - self.ys[gj]) for gi, gj in goals)
@@ -503,7 +504,7 @@ def route_edges(model: Model, boxes: dict, reserved: dict) -> dict[str, list]:
     routes = {}
     for key, source, target in sorted(edges, key=distance):
         ignore = containers_of(model, source) | containers_of(model, target)
-        if model.kind[target] in ("subProcess", "transaction") and source in boxes and target in containers_of(model, source):
+        if model.kind[target] in ("subProcess", "transaction") and target in containers_of(model, source):
             ignore.add(target)
         points = None
         for window in (300, 900, None):
@@ -553,7 +554,8 @@ def place_labels(model: Model, boxes: dict, routes: dict, reserved: dict) -> dic
         best = None
         for rank, (x, y) in enumerate(candidates):
             box = (x, y, lw, lh)
-            if any(overlap(box, s, 2) for s in shapes) or any(overlap(box, p, 2) for k, p in placed.items() if k != key):
+            if any(overlap(box, s, 2) for s in shapes) \
+                    or any(overlap(box, p, 2) for k, p in placed.items() if k != key):
                 continue
             inner = containers_of(model, key) if key in model.element else set()
             if any(overlap(box, b) for k, b in frames if k not in inner and not contains(b, box)):

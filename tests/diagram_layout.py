@@ -121,8 +121,10 @@ def coverage(d: Diagram) -> list[str]:
 
 
 def inside(outer, inner, slack=0.5) -> bool:
+    """One box lies within another."""
     return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
-            and inner[0] + inner[2] <= outer[0] + outer[2] + slack and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
+            and inner[0] + inner[2] <= outer[0] + outer[2] + slack
+            and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
 
 
 def overlap(a, b, pad: float = 0) -> bool:

@@ -143,7 +143,8 @@ def test_laying_out_a_diagram_again_changes_its_diagram_and_nothing_else(tmp_pat
     layout = load_layout_tool()
     source = (ROOT / "processes/law_firm/law_firm_spot_check.bpmn").read_text(encoding="utf-8")
     start, end = source.index("<bpmndi:BPMNDiagram"), source.index("</bpmndi:BPMNDiagram>")
-    piled = source[:start] + re.sub(r'x="\d+(\.\d+)?" y="\d+(\.\d+)?"', 'x="200" y="100"', source[start:end]) + source[end:]
+    corner = re.sub(r'x="\d+(\.\d+)?" y="\d+(\.\d+)?"', 'x="200" y="100"', source[start:end])
+    piled = source[:start] + corner + source[end:]
     path = tmp_path / "law_firm_spot_check.bpmn"
     path.write_text(piled, encoding="utf-8")
     assert layout_problems(path) != []
