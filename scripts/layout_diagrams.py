@@ -494,7 +494,7 @@ def route_edges(model: Model, boxes: dict, reserved: dict) -> dict[str, list]:
     ports = [p for k, b in obstacles.items() for _, p, _ in sides(b, "")]
     grid = Grid(obstacles, ports)
     edges = [(k, s, t) for k, (s, t) in list(model.flows.items()) + list(model.associations.items())
-             if k in model.drawn_edges]
+             if k in model.flows or k in model.drawn_edges]
 
     def distance(edge):
         _, s, t = edge
@@ -623,19 +623,34 @@ def splice(text: str, tree, boxes: dict, routes: dict, labels: dict) -> str:
     plane = diagram.find("bpmndi:BPMNPlane", NS)
     start = re.search(r"<bpmndi:BPMNDiagram\b[^>]*>\s*<bpmndi:BPMNPlane\b[^>]*>", text)
     end = text.index("</bpmndi:BPMNDiagram>") + len("</bpmndi:BPMNDiagram>")
-    lines = [start.group(0).split("\n")[0] if "\n" not in start.group(0) else start.group(0)]
+    lines = [start.group(0)]
+    prefixes = {uri: prefix for prefix, uri in tree.nsmap.items() if prefix}
+    drawn = set()
     for di in plane:
         if not isinstance(di.tag, str):
             continue
         element = di.get("bpmnElement")
-        attrs = " ".join(f'{etree.QName(k).localname if not k.startswith("{") else k}="{v}"'
-                         for k, v in di.attrib.items())
+        drawn.add(element)
+        attrs = " ".join(f'{prefixes.get(etree.QName(k).namespace, "") + ":" if etree.QName(k).namespace else ""}'
+                         f'{etree.QName(k).localname}="{v}"' for k, v in di.attrib.items())
         label = f"<bpmndi:BPMNLabel>{bounds(labels[element])}</bpmndi:BPMNLabel>" if element in labels else ""
         if local(di) == "BPMNShape":
             lines.append(f"    <bpmndi:BPMNShape {attrs}>{bounds(boxes[element])}{label}</bpmndi:BPMNShape>")
         else:
             points = "".join(f'<di:waypoint x="{number(x)}" y="{number(y)}" />' for x, y in routes[element])
             lines.append(f"    <bpmndi:BPMNEdge {attrs}>{points}{label}</bpmndi:BPMNEdge>")
+    kinds = {e.get("id"): local(e) for e in tree.iter() if isinstance(e.tag, str) and e.get("id")}
+    for element in [k for k in boxes if k not in drawn] + [k for k in routes if k not in drawn]:
+        label = f"<bpmndi:BPMNLabel>{bounds(labels[element])}</bpmndi:BPMNLabel>" if element in labels else ""
+        if element in boxes:            # an element the file did not draw yet (e.g. added in a merge)
+            extra = {"lane": ' isHorizontal="true"', "participant": ' isHorizontal="true"',
+                     "exclusiveGateway": ' isMarkerVisible="true"', "subProcess": ' isExpanded="true"'}
+            lines.append(f'    <bpmndi:BPMNShape id="{element}_di" bpmnElement="{element}"'
+                         f'{extra.get(kinds[element], "")}>{bounds(boxes[element])}{label}</bpmndi:BPMNShape>')
+        else:
+            points = "".join(f'<di:waypoint x="{number(x)}" y="{number(y)}" />' for x, y in routes[element])
+            lines.append(f'    <bpmndi:BPMNEdge id="{element}_di" bpmnElement="{element}">{points}{label}'
+                         f"</bpmndi:BPMNEdge>")
     lines.append("  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>")
     new = text[:start.start()] + "\n".join(lines) + text[end:]
     before, after = text[:start.start()], text[end:]
