@@ -283,7 +283,7 @@ def stack(nodes: list[str], edges: dict, column: dict, lane: dict) -> dict[str, 
 class Grid:
     """The lines a route may run on and what blocks it: shapes kept MARGIN away, and the routes laid before."""
 
-    def __init__(self, obstacles: dict[str, tuple], ports: list[tuple[float, float]]):
+    def __init__(self, obstacles: dict[str, tuple], ports: list[tuple[float, float]], borders: list[float] = ()):
         self.obstacles = {k: (x - MARGIN, y - MARGIN, x + w + MARGIN, y + h + MARGIN)
                           for k, (x, y, w, h) in obstacles.items()}
         xs, ys = set(), set()
@@ -311,6 +311,8 @@ class Grid:
                     if x0 < x < x1 and j + 1 < j1:
                         self.vcover[(i, j)].add(key)
         self.used_h, self.used_v = defaultdict(set), defaultdict(set)
+        # a flow along a lane's border would read as a second border: it pays to run there
+        self.on_border = {j for j, y in enumerate(self.ys) if any(abs(y - b) < 36 for b in borders)}
         self.through_h, self.through_v = defaultdict(set), defaultdict(set)
 
     @staticmethod
@@ -375,6 +377,8 @@ class Grid:
                     continue
                 length = abs(x - self.xs[i]) + abs(y - self.ys[j])
                 cost = g + length + (BEND if nd != d else 0)
+                if dj == 0 and nj in self.on_border:
+                    cost += 4 * length
                 used = self.used_h[step] if dj == 0 else self.used_v[step]
                 cost += ALONG * length * sum(1 for u in used if u[0] != source and u[1] != target)
                 across = self.through_v[(ni, nj)] if dj == 0 else self.through_h[(ni, nj)]
@@ -492,7 +496,8 @@ def route_edges(model: Model, boxes: dict, reserved: dict) -> dict[str, list]:
     obstacles = {k: b for k, b in boxes.items() if model.kind[k] not in frames}
     obstacles.update({("label", k): b for k, b in reserved.items()})
     ports = [p for k, b in obstacles.items() for _, p, _ in sides(b, "")]
-    grid = Grid(obstacles, ports)
+    borders = [b[1] + d for k, b in boxes.items() if model.kind[k] == "lane" for d in (0, b[3])]
+    grid = Grid(obstacles, ports, borders)
     edges = [(k, s, t) for k, (s, t) in list(model.flows.items()) + list(model.associations.items())
              if k in model.flows or k in model.drawn_edges]
 
