@@ -17,7 +17,7 @@ from web.database import session as db_session
 from web.workflow import engine
 
 from .browser import shot, sign_in
-from .test_browser_policy import new_draft, open_in_modeler, publish, save_diagram
+from .test_browser_policy import new_draft, open_in_modeler, publish, save_diagram, select_element
 
 pytestmark = pytest.mark.browser
 SAMPLE = "processes/sample/sample_review.bpmn"
@@ -30,11 +30,13 @@ def _centre(page, selector: str) -> tuple[float, float]:
 
 
 def add_throw_event_before(page, task_id: str, name: str) -> None:
-    """From the palette, an intermediate event dropped onto the flow just above the task (bpmn-js splits the
-    flow), named as it is dropped, then made a message throw event through the context pad's 'change type'."""
+    """The task found with the search (which scrolls to it), then from the palette an intermediate event dropped onto
+    the flow coming into the task's left side (bpmn-js splits the flow), named as it is dropped, then made a message
+    throw event through the context pad's 'change type'."""
+    select_element(page, task_id)
     page.click('.djs-palette [data-action="create.intermediate-event"]')
     box = page.locator(f'#canvas [data-element-id="{task_id}"]').first.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] - 30
+    x, y = box["x"] - 40, box["y"] + box["height"] / 2
     page.mouse.move(x - 60, y, steps=5)
     page.mouse.move(x, y, steps=5)
     page.mouse.click(x, y)

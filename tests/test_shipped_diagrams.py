@@ -1,6 +1,9 @@
 """The diagrams shipped in processes/ deploy cleanly and are fully drawn (every element has a shape or edge)."""
 from __future__ import annotations
 
+import importlib.util
+import re
+
 import pytest
 from lxml import etree
 
@@ -9,6 +12,7 @@ from engine.definitions.validation import parse_bundle
 from engine.runtime.engine import Engine
 
 from .conftest import ROOT
+from .diagram_layout import Diagram, layout_problems
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NOT_DRAWN = {"definitions", "process", "laneSet", "message", "collaboration", "messageEventDefinition",
@@ -112,3 +116,51 @@ def test_the_complaint_termination_is_drawn_clear_of_other_shapes_and_flows():
         problems += [(flow, other) for other in others if crosses(lines[flow], lines[other])
                      and not (flow == "Flow_suspension_expired" and other == "Flow_termination_approved")]
     assert problems == []
+
+
+BPMN_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "processes").rglob("*.bpmn"))
+
+
+@pytest.mark.parametrize("path", BPMN_FILES)
+def test_every_shipped_diagram_reads_cleanly(path):
+    """No shapes overlap, every shape lies in its lane, every flow is orthogonal from border to border and runs
+    through no other shape, every label has its bounds and covers no shape, label or line (tests/diagram_layout.py)."""
+    assert layout_problems(ROOT / path) == []
+
+
+@pytest.mark.parametrize("path", BPMN_FILES)
+def test_every_flow_node_and_flow_is_drawn_exactly_once(path):
+    diagram = Diagram(ROOT / path)
+    flows = set(diagram.flows)
+    assert {k for k, n in diagram.drawn.items() if n != 1} == set()
+    assert sorted((set(diagram.nodes) | flows) - set(diagram.drawn)) == []
+    assert sorted(k for k in flows if len(diagram.points.get(k, [])) < 2) == []
+
+
+def test_laying_out_a_diagram_again_changes_its_diagram_and_nothing_else(tmp_path):
+    """The layout tool rewrites only bpmndi:BPMNDiagram: the process part stays byte for byte, and a diagram whose
+    shapes were piled up in a corner, one step and one flow not drawn at all (as after a merge), comes out drawn
+    whole and reading cleanly."""
+    layout = load_layout_tool()
+    source = (ROOT / "processes/law_firm/law_firm_spot_check.bpmn").read_text(encoding="utf-8")
+    start, end = source.index("<bpmndi:BPMNDiagram"), source.index("</bpmndi:BPMNDiagram>")
+    corner = re.sub(r'x="\d+(\.\d+)?" y="\d+(\.\d+)?"', 'x="200" y="100"', source[start:end])
+    corner = re.sub(r'\s*<bpmndi:BPMNShape id="Script_done_di".*?</bpmndi:BPMNShape>', "", corner)
+    corner = re.sub(r'\s*<bpmndi:BPMNEdge id="Flow_Script_done_End_spot_check_di".*?</bpmndi:BPMNEdge>', "", corner)
+    piled = source[:start] + corner + source[end:]
+    path = tmp_path / "law_firm_spot_check.bpmn"
+    path.write_text(piled, encoding="utf-8")
+    assert "Script_done is not drawn" in layout_problems(path)
+    laid = layout.layout_file(path)
+    path.write_text(laid, encoding="utf-8")
+    assert laid[:start] == source[:start]
+    assert laid[laid.index("</bpmndi:BPMNDiagram>"):] == source[end:]
+    assert layout_problems(path) == []
+
+
+def load_layout_tool():
+    """scripts/layout_diagrams.py, imported from its file (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("layout_diagrams", ROOT / "scripts/layout_diagrams.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

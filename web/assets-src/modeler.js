@@ -12,7 +12,7 @@ import { debounce } from "min-dash";
 import LawflowProviderModule from "./modeler/provider.js";
 import TranslateModule, { isChinese } from "./modeler/translate.js";
 
-const MIN_ZOOM = 0.6;                       // below this the complaint diagram's labels cannot be read
+const MIN_ZOOM = 0.8;                       // below this a task's 12 px name is drawn under 10 px high: too small to read
 const LOOP_REFERENCES = ["loopDataInputRef", "loopDataOutputRef"];
 
 // Debounced panel inputs that saving can flush, so a value typed just before 保存并校验 is in what is saved.

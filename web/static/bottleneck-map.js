@@ -32,8 +32,13 @@
         canvas.viewbox({ x: hottest.x + hottest.width / 2 - width / 2, y: hottest.y + hottest.height / 2 - height / 2,
                          width: width, height: height });
       };
+      // With no slow step to show, a large diagram opens on its start (top left) at a readable size, as the modeler.
+      var start = function () {
+        var inner = canvas.viewbox().inner, outer = canvas.viewbox().outer, scale = 0.8;
+        canvas.viewbox({ x: inner.x - 20, y: inner.y - 20, width: outer.width / scale, height: outer.height / scale });
+      };
       fit();
-      if (hottest && canvas.zoom() < 0.6) { focus(); }
+      if (hottest && canvas.zoom() < 0.6) { focus(); } else if (canvas.zoom() < 0.6) { start(); }
       [["map-fit", fit], ["map-hottest", focus]].forEach(function (pair) {
         var button = document.getElementById(pair[0]);
         if (button) { button.addEventListener("click", pair[1]); }
