@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from flask_babel import force_locale
 
-from engine.definitions import bundles, drafts, limit_tables
+from engine.definitions import bundles, drafts, limit_references, limit_tables
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 from engine.time.workdays import WorkCalendar, add_months
@@ -211,7 +211,7 @@ def test_a_limit_no_row_has_is_refused_naming_file_element_field_paragraph_and_l
 
 
 def notice_paragraph(content: bytes) -> int:
-    return next(number for _, number, name in limit_tables.template_reads(content) if name == "rectify")
+    return next(number for _, number, name in limit_references.template_reads(content) if name == "rectify")
 
 
 # --- the diff and the deployment form follow the table ----------------------------------------------------------
