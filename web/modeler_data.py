@@ -3,6 +3,8 @@ the messages the engine handles and the lawflow properties each kind of element 
 so a new term appears in the panel without a change here)."""
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 from sqlalchemy import select
 
@@ -44,7 +46,19 @@ def choices(db, content: dict[str, bytes]) -> dict:
                   "timer": vocabulary.TIMER},
         # the roles a role list (senderRoles, transferRoles, starterRoles) may name, by code or by name
         "role_codes": [{"code": r.code, "name": r.name} for r in db.scalars(select(Role).order_by(Role.name))],
+        # the helpers of the vocabulary, appended to the script, timer and due-expression hints (issue 21)
+        "helpers": helper_signatures(),
     }
+
+
+def helper_signatures() -> list[str]:
+    """Each helper of the vocabulary with its first form of arguments, e.g. `limit_due(name, start)`."""
+    found = []
+    for term in vocabulary.TERMS:
+        if term.where == vocabulary.HELPER:
+            form = re.search(r"`(\([^`]*\))`", term.parsed)
+            found.append(term.name + (form.group(1) if form else "()"))
+    return found
 
 
 def problems(db, engine, draft_id: int) -> list[dict]:

@@ -1,6 +1,7 @@
 """The limit names a bundle's files use, checked against their folder's limits table: helper calls, the `limit`
 property and `{limit:…}` in a diagram's documentation, `{limit:…}` in a form's text, `limits.<name>` in a Word
-template; each unknown name is located by file and element, field path, paragraph or line."""
+template, `{limit:…}` in a report definition's texts; each unknown name is located by file and element, JSON path,
+paragraph or line."""
 from __future__ import annotations
 
 import ast
@@ -17,6 +18,7 @@ from ..core.messages import Msg
 from ..core.vocabulary import LIMIT_PROPERTY, LIMITS_FILE
 from .code_checks import UNPARSABLE
 from .limit_tables import HELPERS, PLACEHOLDER, REGISTER_PATH, read_table, rows_by_name, table_path
+from .report_schema import is_report_path
 
 _TEMPLATE_READS = re.compile(r"\blimits\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]*)['\"]\s*\])")
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -25,8 +27,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: dict[str, object]) -> list[Problem]:
     """Every limit name a diagram (helper calls with a written name, the `limit` property, `{limit:…}` in its
-    documentation), a form (`{limit:…}` in its text) or a Word template (`limits.<name>`) uses that its folder's
-    table does not have, located by element, field path, paragraph or line. Folders whose table is broken are
+    documentation), a form or a report (`{limit:…}` in its text) or a Word template (`limits.<name>`) uses that its
+    folder's table does not have, located by element, JSON path, paragraph or line. Folders whose table is broken are
     skipped: the table's own problems say why."""
     problems = []
     for path, tree in sorted(trees.items()):
@@ -38,7 +40,7 @@ def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: 
             if name not in names:
                 problems.append(Problem(path, Msg("limits.unknown_name", name=name, table=table), element=element,
                                         line=line))
-    for path in sorted(p for p in files if p.endswith(".schema.json")):
+    for path in sorted(p for p in files if p.endswith(".schema.json") or is_report_path(p)):
         table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
         if table in files and table not in tables:
             continue
@@ -167,5 +169,6 @@ def check_in_bundle(files: dict[str, bytes], path: str) -> tuple[dict | None, li
                                                                                   no_network=True))
             except etree.XMLSyntaxError:
                 continue            # the diagram's own problem says why
-    forms = {p: c for p, c in files.items() if p.endswith((".schema.json", ".docx")) and p.split("/")[1:-1] == folder}
+    forms = {p: c for p, c in files.items() if (p.endswith((".schema.json", ".docx")) or is_report_path(p))
+             and p.split("/")[1:-1] == folder}
     return table, reference_problems({**forms, path: files[path]}, {path: table}, diagrams)

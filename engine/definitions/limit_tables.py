@@ -67,6 +67,16 @@ def rows_by_name(table: dict | None) -> dict[str, dict]:
             for row in (table or {}).get("limits", [])}
 
 
+def rows_beside(files: dict[str, bytes], path: str) -> dict[str, dict]:
+    """The rows by name of the limits table beside a file of `forms/` (a form, a report) among `files`; none when
+    there is no table or it does not read as one (its own check says why)."""
+    try:
+        table = json.loads(files["/".join([*path.split("/")[:-1], LIMITS_FILE])].decode("utf-8-sig"))
+    except (KeyError, UnicodeDecodeError, ValueError):
+        return {}
+    return rows_by_name(table) if _VALIDATOR.is_valid(table) else {}
+
+
 def unit_clock(row: dict) -> str:
     """The unit `clock_remaining`/`clock_resume` take for a row: working, days (rolling) or calendar (what is left
     of a period of months or years is counted in days too)."""

@@ -6,6 +6,8 @@ export const HELPERS = "now(), add_working_days(moment, n), add_days(moment, n),
 const HELPERS_ZH = "now()、add_working_days(时刻, n)、add_days(时刻, n)、add_hours(时刻, n)、" +
   "working_days_left(期限)、clock_remaining(期限, \"working\")、clock_resume(剩余)、task_started";
 
+// The vocabulary's helpers (limit_due, limit_text, …) follow these in the hints: web/modeler_data.py lists them.
+
 // property name -> [label, hint]
 export const PROPERTY_TEXT = {
   // process

@@ -113,6 +113,14 @@ function withCurrent(options, value, translate, note) {
   return options;
 }
 
+// A hint listing the engine's helpers gets the vocabulary's helpers after them (`helpers` of the choices, generated
+// from engine/core/vocabulary.py by web/modeler_data.py), so a new helper is listed without a change here.
+function describe(s, hint) {
+  const more = hint.endsWith(HELPERS) && (s.lawflow.helpers || []).length
+    ? s.translate(", ") + s.lawflow.helpers.join(s.translate(", ")) : "";
+  return s.translate(hint) + more;
+}
+
 function PropertyEntry(props) {
   const { element, id, owner, name, kind } = props;
   const s = useServices();
@@ -122,7 +130,7 @@ function PropertyEntry(props) {
   const roles = props.parsed === "comma-separated roles" && s.lawflow.roles.length
     ? " " + s.translate("Roles: ") + s.lawflow.roles.join(s.translate(", ")) : "";
   const common = {
-    element, id, label: s.translate(label), description: s.translate(hint) + roles, disabled: s.lawflow.readonly,
+    element, id, label: s.translate(label), description: describe(s, hint) + roles, disabled: s.lawflow.readonly,
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(s, element, bo, name, value),
   };
@@ -190,7 +198,7 @@ function TextEntry(props) {
   const { element, id, label, hint, get, set, rows } = props;
   const s = useServices();
   const common = {
-    element, id, label: s.translate(label), description: s.translate(hint), disabled: s.lawflow.readonly,
+    element, id, label: s.translate(label), description: describe(s, hint), disabled: s.lawflow.readonly,
     getValue: () => get(element) || "", setValue: (value) => set(s, element, value), debounce: s.debounce,
   };
   return rows ? h(TextAreaEntry, { ...common, rows, monospace: true, autoResize: true }) : h(TextFieldEntry, common);
