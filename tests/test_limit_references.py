@@ -1,14 +1,21 @@
 """Issue 21's leftovers of time limits as a table: a report definition's texts name a limit with `{limit:…}` and
 follow the table (an unknown name is refused at validation with its file, JSON path and line), and the modeler's
-helper hint lists every helper of the vocabulary."""
+helper hint lists every helper of the vocabulary; the recidivism periods of 律师法第五十一条 (一年, 二年) are rows of
+the table the decision table's inputs follow, not days written into it."""
 from __future__ import annotations
 
 import json
 
+import time_machine
+
 from engine.core import Msg, vocabulary
 from engine.definitions import drafts, limit_tables
-from engine.work import reports
+from engine.work import casework, reports
 from web.modeler_data import helper_signatures
+
+from .complaint_steps import at, do, task_named
+from .test_complaint_penalty_rules import WAIVED, recommended_now
+from .test_complaint_sanctions import DECIDED, FILED, LIGHT, REVIEWED, noticed, sanctions_setup  # noqa: F401
 
 TABLE = "forms/complaint/limits.json"
 REPORT = "forms/complaint/handling.report.json"
@@ -50,3 +57,24 @@ def test_the_modeler_hint_lists_every_helper_of_the_vocabulary():
     helpers = [t.name for t in vocabulary.TERMS if t.where == vocabulary.HELPER]
     assert [s.split("(")[0] for s in shown] == helpers
     assert "limit_text(name)" in shown and "limit_last_day(name, start)" in shown
+
+
+def test_the_recidivism_period_follows_its_row_of_the_limits_table(engine, session, sanctions_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
+        earlier = noticed(engine, session, clock, LIGHT)          # warned on 2025-11-12
+        do(engine, session, earlier.id, "陈述申辩与听证申请", "city_worker", WAIVED)
+        do(engine, session, earlier.id, "法制审核", "city_legal", REVIEWED)
+        clock.move_to(at("2025-11-12T10:00"))
+        do(engine, session, earlier.id, "作出处罚决定", "city_director", DECIDED)
+        draft = drafts.create(session, engine, actor="policy", name="再次违法期间")
+        table = json.loads(drafts.files(session, draft.id)[TABLE])
+        row = next(r for r in table["limits"] if r["name"] == "recidivism_warning")
+        assert (row["value"], row["unit"]) == (1, "years")       # 律师法第五十一条：一年内
+        row.update(value=3, unit="months")                         # a table that says three months
+        drafts.put(session, engine, draft.id, TABLE, limit_tables.table_bytes(table), actor="policy")
+        drafts.publish_draft(session, engine, draft.id, actor="policy")
+        clock.move_to(at("2026-03-02T10:00"))                       # within a year, not within three months
+        case = recommended_now(engine, session)
+        do(engine, session, case.id, "立案审查", "city_chief", FILED)
+        data = casework.task_data(engine, session, task_named(session, case.id, "调查取证"))
+        assert (data["within_warning_period"], data["recidivism"]) == (False, "none")
