@@ -169,7 +169,7 @@ def edit_file(draft_id: int, path: str):
     if path.endswith(".bpmn"):
         problems = modeler_data.problems(db, engine(), draft_id) if request.args.get("element") else []
         return render_template("policy/modeler.html", draft=found, path=path,
-                               choices=modeler_data.choices(db, content), problems=problems)
+                               choices=modeler_data.choices(db, content, path), problems=problems)
     if path.endswith(".schema.json"):
         kinds = sorted(db.scalars(select(DirectoryEntry.kind).distinct()))       # what x-directory may name
         return render_template("policy/form_editor.html", draft=found, path=path, text=text, directories=kinds)

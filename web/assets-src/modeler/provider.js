@@ -14,7 +14,7 @@ import { HELPERS, PROPERTY_TEXT } from "./labels.js";
 const SPIFF_PROPERTIES = "spiffworkflow:Properties";
 const TIMER_KINDS = [["timeDate", "Moment (deadline expression)"], ["timeDuration", "Duration (e.g. \"P10D\")"],
   ["timeCycle", "Cycle"]];
-const CHOICE_PROPERTIES = { formJsonSchemaFilename: "forms", portalForm: "forms" };
+const CHOICE_PROPERTIES = { formJsonSchemaFilename: "forms", portalForm: "forms", timeLimit: "limits" };
 
 // ---- reading and writing extension elements, as undoable commands
 
@@ -146,6 +146,14 @@ function PropertyEntry(props) {
       getOptions: () => withCurrent([{ value: "", label: s.translate("<none>") },
         ...s.lawflow.forms.map((f) => ({ value: f, label: f }))], getProperty(bo, name), s.translate,
       "(not in this draft)"),
+    });
+  }
+  if (kind === "limits") {       // the rows of the limits table beside the diagram (web/modeler_data.py)
+    return h(SelectEntry, {
+      ...common,
+      getOptions: () => withCurrent([{ value: "", label: s.translate("<none>") },
+        ...(s.lawflow.limits || []).map((l) => ({ value: l.name, label: `${l.label}（${l.name}，${l.text}）` }))],
+      getProperty(bo, name), s.translate, "(not in the limits table)"),
     });
   }
   if (kind === "expression") {
