@@ -78,3 +78,22 @@ def test_the_recidivism_period_follows_its_row_of_the_limits_table(engine, sessi
         do(engine, session, case.id, "立案审查", "city_chief", FILED)
         data = casework.task_data(engine, session, task_named(session, case.id, "调查取证"))
         assert (data["within_warning_period"], data["recidivism"]) == (False, "none")
+
+
+def test_the_complaint_forms_texts_follow_the_table_rather_than_repeat_its_values():
+    from pathlib import Path
+
+    from engine.definitions import bundles
+
+    files = bundles.collect(Path(__file__).resolve().parents[1])
+    table = json.loads(files[TABLE])
+    for row in table["limits"]:
+        row["value"] = {"review": 12, "notice": 4, "handling": 45, "petition_handling": 50}.get(row["name"], row["value"])
+    files[TABLE] = limit_tables.table_bytes(table)
+    shown = {name: limit_tables.fill_placeholders(json.loads(files[f"forms/complaint/{name}.schema.json"]),
+                                                   limit_tables.rows_beside(files, TABLE))["description"]
+             for name in ("portal", "decide", "notify", "investigate", "petition_handle")}
+    assert "受理机关将在 12个工作日内审查" in shown["portal"] and "12个工作日内作出决定" in shown["decide"]
+    assert "作出决定后 4个工作日内书面告知" in shown["notify"]
+    assert "自受理之日起 45日，经批准可延长 30日" in shown["investigate"]
+    assert "自受理之日起 50日内办结" in shown["petition_handle"]
