@@ -99,6 +99,9 @@ def test_a_name_no_row_has_is_refused_where_the_diagram_or_form_uses_it(engine, 
                if p.msg.code == "limits.unknown_name"}
     assert unknown == {("processes/complaint/lawyer_complaint.bpmn", "Script_decided", "notice"),
                        ("processes/complaint/lawyer_complaint.bpmn", "Task_notify", "notice"),
+                       ("processes/complaint/lawyer_complaint.bpmn", "Timer_notify_due", "notice"),
+                       ("processes/complaint/lawyer_complaint.bpmn", "Throw_transfer_notice", "notice"),
+                       ("forms/complaint/notify.schema.json", "/description", "notice"),
                        ("forms/complaint/handling.report.json", "/description", "notice"),       # a report's text
                        (form, "/description", "nonesuch")}
     assert all(p.line for p in refused.value.problems if p.msg.code == "limits.unknown_name")
