@@ -110,7 +110,9 @@ def test_a_limit_changed_to_one_month_in_the_table_moves_a_new_cases_deadline(ap
     assert (saved["value"], saved["unit"]) == (1, "months")
     page.goto(draft_url)
     change = page.locator(f'.change[data-path="{TABLE}"] li[data-key="review"]')
-    expect(change).to_contain_text("months")
+    expect(change).to_contain_text("个月")                            # the unit's word, not its code
+    expect(change).to_contain_text("工作日")
+    expect(change).not_to_contain_text("months")
     publish(page, draft_url, "受理审查期限改为一个月")
     after = start_complaint(app)
     assert review_deadline(app, after) == "2025-11-13"                # the corresponding day of the next month

@@ -73,7 +73,7 @@ def test_the_campaign_runs_its_phases_and_closes_with_the_rate_in_its_summary_re
         assert figures(engine, session, campaign_case)["rate"] == (50.0, 90.0, False)
         rectifying = spot_checked(engine, session, "LA-b", 86)
         assert rectifying.meta["stage"] == "整改中" and names(session, rectifying.id) == ["限期整改"]
-        assert "2026年3月3日" in document_text(session, rectifying.id, "整改通知书")
+        assert "2026年3月2日" in document_text(session, rectifying.id, "整改通知书")     # 02-01 + 1 month: 03-01, a Sunday
         shown = figures(engine, session, campaign_case)
         assert shown["rate"][0] == 33.3 and shown["rectifying"][0] == 1 and shown["volunteers"][0] == 1
 

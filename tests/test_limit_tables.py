@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from engine.core.errors import BundleInvalid
-from engine.definitions import bundle_diff, drafts, limit_tables
+from engine.definitions import bundle_diff, drafts, limit_references, limit_tables
 from engine.work import casework
 
 from .complaint_steps import at, register, task_named
@@ -99,9 +99,13 @@ def test_a_name_no_row_has_is_refused_where_the_diagram_or_form_uses_it(engine, 
                if p.msg.code == "limits.unknown_name"}
     assert unknown == {("processes/complaint/lawyer_complaint.bpmn", "Script_decided", "notice"),
                        ("processes/complaint/lawyer_complaint.bpmn", "Task_notify", "notice"),
+                       ("processes/complaint/lawyer_complaint.bpmn", "Timer_notify_due", "notice"),
+                       ("processes/complaint/lawyer_complaint.bpmn", "Throw_transfer_notice", "notice"),
+                       ("forms/complaint/notify.schema.json", "/description", "notice"),
+                       ("forms/complaint/handling.report.json", "/description", "notice"),       # a report's text
                        (form, "/description", "nonesuch")}
     assert all(p.line for p in refused.value.problems if p.msg.code == "limits.unknown_name")
-    _, problems = limit_tables.check_in_bundle(drafts.files(session, draft_id), TABLE)
+    _, problems = limit_references.check_in_bundle(drafts.files(session, draft_id), TABLE)
     assert {p.msg.params["name"] for p in problems} == {"notice", "nonesuch"}
 
 

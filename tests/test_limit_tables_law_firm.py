@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from engine.definitions import drafts, limit_tables
+from engine.definitions import drafts, limit_references, limit_tables
 from engine.runtime import cases
 from engine.time.workdays import CHINA_TZ
 from engine.work import casework
@@ -63,7 +63,7 @@ def test_the_shipped_tables_are_valid_and_every_name_the_diagrams_use_has_a_row(
     files = {p.relative_to(ROOT).as_posix(): p.read_bytes()
              for folder in ("processes", "forms") for p in (ROOT / folder).rglob("*") if p.is_file()}
     for table in (TABLE, "forms/legal_aid/limits.json"):
-        found, problems = limit_tables.check_in_bundle(files, table)
+        found, problems = limit_references.check_in_bundle(files, table)
         assert problems == [] and found["limits"], table
 
 

@@ -9,12 +9,14 @@ import io
 import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 import time_machine
 from flask_babel import force_locale
 
-from engine.definitions import bundles, drafts, limit_tables
+from engine.core import Msg
+from engine.definitions import bundles, drafts, limit_references, limit_tables
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 from engine.time.workdays import WorkCalendar, add_months
@@ -211,7 +213,7 @@ def test_a_limit_no_row_has_is_refused_naming_file_element_field_paragraph_and_l
 
 
 def notice_paragraph(content: bytes) -> int:
-    return next(number for _, number, name in limit_tables.template_reads(content) if name == "rectify")
+    return next(number for _, number, name in limit_references.template_reads(content) if name == "rectify")
 
 
 # --- the diff and the deployment form follow the table ----------------------------------------------------------
@@ -225,7 +227,15 @@ def test_the_diff_names_a_unit_changed_to_months(engine, session, complaint_setu
     found = {d.path: d for d in bundle_diff.diff(before, drafts.files(session, draft_id))}["forms/complaint/limits.json"]
     assert [c.key for c in found.changed] == ["review"]
     cells = {name.code: (old, new) for name, old, new in found.changed[0].aspects}
-    assert cells == {"diff.limit_value": ("10", "1"), "diff.limit_unit": ("working_days", "months")}
+    assert cells == {"diff.limit_value": ("10", "1"),
+                     "diff.limit_unit": (Msg("diff.unit_working_days"), Msg("diff.unit_months"))}
+    from babel.messages.pofile import read_po
+    from web.engine_text import render
+    with (Path(__file__).resolve().parents[1] / "web/translations/en/LC_MESSAGES/messages.po").open("rb") as po:
+        english = {m.id: m.string for m in read_po(po) if m.id and m.string}
+    assert [render(m, str) for m in cells["diff.limit_unit"]] == ["工作日", "个月"]     # words, not unit codes
+    assert [render(m, lambda t: english.get(t, t)).lower() for m in cells["diff.limit_unit"]] == ["working days",
+                                                                                                  "months"]
 
 
 def test_the_deployment_forms_publicity_default_and_label_follow_the_row(engine, session, complaint_setup):

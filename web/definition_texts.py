@@ -325,3 +325,10 @@ DEFINITION_TEXTS["validation.role_unregistered"] = "%(where)s 指定的角色 %(
 
 # Issue 21, limits.
 DEFINITION_TEXTS["limits.unknown_template_name"] = "%(part)s 第 %(paragraph)s 段引用了 limits.%(name)s，它不是 %(table)s 中的一行"
+
+# Issue 21, the draft diff names a limit's unit by its word.
+DEFINITION_TEXTS["diff.unit_working_days"] = "工作日"
+DEFINITION_TEXTS["diff.unit_days"] = "日"
+DEFINITION_TEXTS["diff.unit_hours"] = "小时"
+DEFINITION_TEXTS["diff.unit_months"] = "个月"
+DEFINITION_TEXTS["diff.unit_years"] = "年"

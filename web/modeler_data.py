@@ -3,19 +3,22 @@ the messages the engine handles and the lawflow properties each kind of element 
 so a new term appears in the panel without a change here)."""
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 from sqlalchemy import select
 
 from engine.core import Role, vocabulary
-from engine.definitions import drafts
+from engine.definitions import drafts, limit_tables
 
 from .engine_text import engine_text
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
-def choices(db, content: dict[str, bytes]) -> dict:
-    """The choice lists of the properties panel for a draft whose files are `content`."""
+def choices(db, content: dict[str, bytes], diagram: str = "") -> dict:
+    """The choice lists of the properties panel for a draft whose files are `content` (and, for the diagram at
+    `diagram`, the rows of its limits table)."""
     processes, decisions = [], []
     for path in sorted(content):
         if not path.endswith((".bpmn", ".dmn")):
@@ -44,7 +47,22 @@ def choices(db, content: dict[str, bytes]) -> dict:
                   "timer": vocabulary.TIMER},
         # the roles a role list (senderRoles, transferRoles, starterRoles) may name, by code or by name
         "role_codes": [{"code": r.code, "name": r.name} for r in db.scalars(select(Role).order_by(Role.name))],
+        # the helpers of the vocabulary, appended to the script, timer and due-expression hints (issue 21)
+        "helpers": helper_signatures(),
+        # the rows of the diagram's limits table, the choices of a step's `timeLimit` (issue 21)
+        "limits": [{"name": name, "label": row["label"], "text": limit_tables.value_text(row)}
+                   for name, row in limit_tables.rows_beside(content, limit_tables.table_path(diagram)).items()],
     }
+
+
+def helper_signatures() -> list[str]:
+    """Each helper of the vocabulary with its first form of arguments, e.g. `limit_due(name, start)`."""
+    found = []
+    for term in vocabulary.TERMS:
+        if term.where == vocabulary.HELPER:
+            form = re.search(r"`(\([^`]*\))`", term.parsed)
+            found.append(term.name + (form.group(1) if form else "()"))
+    return found
 
 
 def problems(db, engine, draft_id: int) -> list[dict]:

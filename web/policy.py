@@ -15,7 +15,7 @@ from engine.core import (
     Bundle, BundleDraft, BundleInvalid, Case, DataValidationError, EngineError, FieldError, ProcessDefinition,
     DirectoryEntry, Publication,
 )
-from engine.definitions import bundle_diff, bundles, drafts, report_schema, standards
+from engine.definitions import bundle_diff, bundles, drafts, limit_tables, report_schema, standards
 from engine.records import directory
 from engine.runtime import migration
 
@@ -169,7 +169,7 @@ def edit_file(draft_id: int, path: str):
     if path.endswith(".bpmn"):
         problems = modeler_data.problems(db, engine(), draft_id) if request.args.get("element") else []
         return render_template("policy/modeler.html", draft=found, path=path,
-                               choices=modeler_data.choices(db, content), problems=problems)
+                               choices=modeler_data.choices(db, content, path), problems=problems)
     if path.endswith(".schema.json"):
         kinds = sorted(db.scalars(select(DirectoryEntry.kind).distinct()))       # what x-directory may name
         return render_template("policy/form_editor.html", draft=found, path=path, text=text, directories=kinds)
@@ -269,6 +269,9 @@ def form_preview():
             raise ValueError(_("表单定义必须是 JSON 对象"))
     except ValueError as exc:
         return f'<p class="field-error" role="alert">{escape(_("JSON 有误：%(problem)s", problem=exc))}</p>', 422
+    if request.args.get("draft", type=int):         # `{limit:…}` as the draft's own limits table has it
+        files = drafts.files(session(), request.args.get("draft", type=int))
+        schema = limit_tables.fill_placeholders(schema, limit_tables.rows_beside(files, request.args.get("path", "")))
     fields = formfields.build(schema, {}, {}, directory.choices(session(), schema))
     return render_template("policy/_preview.html", schema=schema, fields=fields)
 

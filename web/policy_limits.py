@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine.core import BundleInvalid, EngineError
-from engine.definitions import drafts, limit_tables
+from engine.definitions import drafts, limit_references, limit_tables
 
 from .auth import policy_required
 from .database import session
@@ -69,7 +69,7 @@ def save(draft_id: int, path: str):
     cells = [{name: request.form.get(f"r{i}-{name}", "") for name in CELLS} for i in range(count)]
     table = limit_tables.table_from_cells(_table(files, path), cells)
     content = limit_tables.table_bytes(table)
-    problems = limit_tables.check_in_bundle({**files, path: content}, path)[1]
+    problems = limit_references.check_in_bundle({**files, path: content}, path)[1]
     if problems:
         refuse(BundleInvalid(problems), _("期限表有误，未保存（%(count)s 个问题）", count=len(problems)))
         return _page(found, path, table["limits"], problems, 422)

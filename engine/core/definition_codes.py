@@ -344,3 +344,10 @@ DEFINITION_CODES["validation.role_unregistered"] = (
 # Issue 21, limits: a Word template reading a limit its folder's table lacks.
 DEFINITION_CODES["limits.unknown_template_name"] = (
     "paragraph {paragraph} of {part} reads limits.{name}, which is not a row of {table}")
+
+# Issue 21, the draft diff names a limit's unit by its word.
+DEFINITION_CODES["diff.unit_working_days"] = "working days"
+DEFINITION_CODES["diff.unit_days"] = "days"
+DEFINITION_CODES["diff.unit_hours"] = "hours"
+DEFINITION_CODES["diff.unit_months"] = "months"
+DEFINITION_CODES["diff.unit_years"] = "years"

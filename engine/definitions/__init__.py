@@ -11,3 +11,8 @@ __all__ = ["bundle_diff", "bundles", "drafts", "forms", "limit_tables", "report_
 from . import decision_tables  # noqa: E402
 
 __all__ += ["decision_tables"]
+
+# The limit names other files use, checked against their table (issue 21).
+from . import limit_references  # noqa: E402
+
+__all__ += ["limit_references"]

@@ -258,6 +258,8 @@ def rule_summary(cells, results) -> str:
 _LIMIT_ASPECTS = (("label", "diff.limit_label"), ("value", "diff.limit_value"), ("unit", "diff.limit_unit"),
                   ("rolls_over", "diff.limit_rolls_over"), ("starts", "diff.limit_starts"),
                   ("basis", "diff.limit_basis"))
+_UNIT_WORDS = {"working_days": Msg("diff.unit_working_days"), "days": Msg("diff.unit_days"),     # words, not codes
+               "hours": Msg("diff.unit_hours"), "months": Msg("diff.unit_months"), "years": Msg("diff.unit_years")}
 
 
 def _limit_rows(content: bytes) -> dict[str, Change]:
@@ -268,6 +270,12 @@ def _limit_rows(content: bytes) -> dict[str, Change]:
         return {}
     rows = table.get("limits") if isinstance(table, dict) else None
     return {row["name"]: Change(row["name"], str(row.get("label", row["name"])), "limit",
-                                [(Msg(code), _shown(row.get(key)), None) for key, code in _LIMIT_ASPECTS])
+                                [(Msg(code), _cell(key, row.get(key)), None) for key, code in _LIMIT_ASPECTS])
             for row in (rows if isinstance(rows, list) else [])
             if isinstance(row, dict) and isinstance(row.get("name"), str)}
+
+
+def _cell(key: str, value) -> str | Msg | None:
+    """A limit row's cell as the diff shows it: a unit by its word in the reader's language (an unknown unit as
+    written), the rest as written."""
+    return _UNIT_WORDS.get(value, _shown(value)) if key == "unit" and isinstance(value, str) else _shown(value)

@@ -3,28 +3,22 @@ one row each (name, label, value, unit, what starts it, whether a last day on a 
 Diagrams call the limit helpers with a row's name, tasks name a row with the property `limit`, forms write
 `{limit:name}` in their text and Word templates read `limits.name`: one cell changes every use. Deploy checks
 each table (a unit it does not know, a negative value, a basis citing no source of the register, a name used
-twice) and every name a diagram or form uses, each problem located by file and row or element and line."""
+twice), each problem located by file and row; `limit_references` checks every name the other files use."""
 from __future__ import annotations
 
-import ast
-import io
 import json
 import re
-import textwrap
-import zipfile
 from functools import lru_cache
 from pathlib import PurePosixPath
 
 from jsonschema import Draft202012Validator
-from lxml import etree
 
 from ..core.errors import NotFound, Problem
 from ..core.messages import Msg
 from ..core.vocabulary import (
-    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_PROPERTY,
+    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER,
     LIMIT_TEXT_HELPER, LIMIT_VALUE_HELPER, LIMITS_FILE,
 )
-from .code_checks import UNPARSABLE
 from .json_files import Locator, parse_definition, schema_problems
 
 UNITS = ("working_days", "days", "hours", "months", "years")
@@ -34,9 +28,6 @@ NAME_PATTERN = "^[a-z][a-z0-9_]{0,62}$"
 HELPERS = (LIMIT_DUE_HELPER, LIMIT_BEFORE_HELPER, LIMIT_VALUE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_TEXT_HELPER,
            LIMIT_LAST_DAY_HELPER)
 PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+)(\.text|\.unit)?\}")
-_TEMPLATE_READS = re.compile(r"\blimits\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]*)['\"]\s*\])")
-_TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CITED = re.compile(r"\u300a([^\u300b]+)\u300b")     # a title in book-title marks
 _TEXT = {"type": "string", "maxLength": 500}
 _ROW = {
@@ -74,6 +65,16 @@ def rows_by_name(table: dict | None) -> dict[str, dict]:
     units = (table or {}).get("units") or {}
     return {row["name"]: {**row, "unit_text": units.get(row["unit"], " " + row["unit"])}
             for row in (table or {}).get("limits", [])}
+
+
+def rows_beside(files: dict[str, bytes], path: str) -> dict[str, dict]:
+    """The rows by name of the limits table beside a file of `forms/` (a form, a report) among `files`; none when
+    there is no table or it does not read as one (its own check says why)."""
+    try:
+        table = json.loads(files["/".join([*path.split("/")[:-1], LIMITS_FILE])].decode("utf-8-sig"))
+    except (KeyError, UnicodeDecodeError, ValueError):
+        return {}
+    return rows_by_name(table) if _VALIDATOR.is_valid(table) else {}
 
 
 def unit_clock(row: dict) -> str:
@@ -210,154 +211,6 @@ def check_limit_tables(files: dict[str, bytes], problems: list[Problem]) -> dict
         if table is not None:
             found[path] = table
     return found
-
-
-def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: dict[str, object]) -> list[Problem]:
-    """Every limit name a diagram (helper calls with a written name, the `limit` property, `{limit:…}` in its
-    documentation), a form (`{limit:…}` in its text) or a Word template (`limits.<name>`) uses that its folder's
-    table does not have, located by element, field path, paragraph or line. Folders whose table is broken are
-    skipped: the table's own problems say why."""
-    problems = []
-    for path, tree in sorted(trees.items()):
-        table = table_path(path)
-        if table in files and table not in tables:
-            continue
-        names = rows_by_name(tables.get(table))
-        for element, line, name in _diagram_names(tree):
-            if name not in names:
-                problems.append(Problem(path, Msg("limits.unknown_name", name=name, table=table), element=element,
-                                        line=line))
-    for path in sorted(p for p in files if p.endswith(".schema.json")):
-        table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
-        if table in files and table not in tables:
-            continue
-        text = files[path].decode("utf-8-sig", errors="replace")
-        if "{limit:" not in text:
-            continue
-        names = rows_by_name(tables.get(table))
-        found = list(PLACEHOLDER.finditer(text))
-        pointers = _placeholder_pointers(text)
-        pointers = pointers if len(pointers) == len(found) else [None] * len(found)
-        for match, pointer in zip(found, pointers):
-            if match.group(1) not in names:
-                problems.append(Problem(path, Msg("limits.unknown_name", name=match.group(1), table=table),
-                                        element=pointer, line=text.count("\n", 0, match.start()) + 1))
-    for path in sorted(p for p in files if p.endswith(".docx") and p.startswith("forms/")):
-        table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
-        if table not in files or table not in tables:
-            continue                # no table beside it (or a broken one): nothing to check against
-        names = rows_by_name(tables[table])
-        for part, paragraph, name in template_reads(files[path]):
-            if name not in names:
-                problems.append(Problem(path, Msg("limits.unknown_template_name", name=name, table=table,
-                                                  part=part, paragraph=paragraph), element=part))
-    return problems
-
-
-def _placeholder_pointers(text: str) -> list[str]:
-    """The JSON pointer of each `{limit:…}` of a JSON file, in the order they are written (none if unreadable)."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    found: list[str] = []
-
-    def walk(value, pointer: str) -> None:
-        if isinstance(value, str):
-            found.extend(pointer or "/" for _ in PLACEHOLDER.finditer(value))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, f"{pointer}/{index}")
-    walk(data, "")
-    return found
-
-
-def template_reads(content: bytes) -> list[tuple[str, int, str]]:
-    """(part, paragraph number, name) of each `limits.<name>` a Word template reads in its body, headers and
-    footers (paragraphs counted from 1 in each part); nothing when the file is not a readable Word document."""
-    found = []
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as document:
-            for part in sorted(n for n in document.namelist() if _TEMPLATE_PARTS.fullmatch(n)):
-                root = etree.fromstring(document.read(part), etree.XMLParser(resolve_entities=False,
-                                                                              no_network=True))
-                for number, paragraph in enumerate(root.iter(f"{_W}p"), start=1):
-                    text = "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
-                    if "limits" in text:
-                        found += [(part, number, m.group(1) or m.group(2)) for m in _TEMPLATE_READS.finditer(text)]
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError):
-        return []               # the template's own check says why it cannot be read
-    return found
-
-
-def _diagram_names(tree) -> list[tuple[str | None, int | None, str]]:
-    """(element id, line, name) of each limit a diagram names."""
-    found = []
-    for node in tree.iter():
-        if not isinstance(node.tag, str):
-            continue
-        if etree.QName(node).localname == "documentation" and node.text and "{limit:" in node.text:
-            found += [(_owner(node), node.sourceline, m.group(1)) for m in PLACEHOLDER.finditer(node.text)]
-        elif etree.QName(node).localname == "property":
-            value = node.get("value") or ""
-            if node.get("name") == LIMIT_PROPERTY and value.strip():
-                found.append((_owner(node), node.sourceline, value.strip()))
-            elif "limit_" in value:
-                found += [(_owner(node), node.sourceline, name) for name in _called_names(value)]
-        elif node.text and "limit_" in node.text:
-            found += [(_owner(node), node.sourceline, name) for name in _called_names(node.text)]
-    return found
-
-
-def _owner(node) -> str | None:
-    while node is not None:
-        if node.get("id") and etree.QName(node).localname not in ("timerEventDefinition",):
-            return node.get("id")
-        node = node.getparent()
-    return None
-
-
-def _called_names(source: str) -> list[str]:
-    """The written names the limit helpers are called with in a piece of code."""
-    for mode, text in (("exec", textwrap.dedent(source)), ("eval", source.strip())):
-        try:
-            tree = ast.parse(text, mode=mode)
-            break
-        except UNPARSABLE:
-            continue
-    else:
-        return []
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in HELPERS
-            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
-
-
-def check_in_bundle(files: dict[str, bytes], path: str) -> tuple[dict | None, list[Problem]]:
-    """A limits table as it would stand among the other files of a draft: its own problems, and each name the
-    diagrams and forms of its folder use that it no longer has."""
-    register = None
-    if REGISTER_PATH in files:
-        try:
-            register = json.loads(files[REGISTER_PATH].decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
-            register = None
-    table, problems = read_table(path, files[path], register)
-    if table is None:
-        return None, problems
-    folder = path.split("/")[1:-1]
-    diagrams = {}
-    for other in files:
-        if other.endswith(".bpmn") and other.split("/")[1:-1] == folder and other.startswith("processes/"):
-            try:
-                diagrams[other] = etree.fromstring(files[other], etree.XMLParser(resolve_entities=False,
-                                                                                  no_network=True))
-            except etree.XMLSyntaxError:
-                continue            # the diagram's own problem says why
-    forms = {p: c for p, c in files.items() if p.endswith((".schema.json", ".docx")) and p.split("/")[1:-1] == folder}
-    return table, reference_problems({**forms, path: files[path]}, {path: table}, diagrams)
 
 
 def table_from_cells(existing: dict | None, cells: list[dict]) -> dict:

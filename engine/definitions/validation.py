@@ -32,7 +32,8 @@ from .recipient_checks import recipient_problems, unregistered_roles
 from .review_checks import check_reviews
 from .ledger_schema import check_ledgers
 from .registry_schema import check_registries
-from .limit_tables import check_limit_tables, reference_problems as limit_reference_problems
+from .limit_references import reference_problems as limit_reference_problems
+from .limit_tables import check_limit_tables
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names

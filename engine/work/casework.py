@@ -248,7 +248,8 @@ def message_actions(engine, session: Session, case: Case, user: User, waiting: l
         if not _offered(engine, session, case, props, user, known):
             continue
         actions.setdefault(name, {"name": name, "label": task_spec.bpmn_name,
-                                  "documentation": getattr(task_spec, "documentation", None) or "",
+                                  "documentation": with_limits(engine, session, case,
+                                                               getattr(task_spec, "documentation", None) or ""),
                                   "sender_field": props.get(SENDER_FIELD_PROPERTY)})
     return sorted(actions.values(), key=lambda a: a["label"])
 

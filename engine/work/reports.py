@@ -22,6 +22,7 @@ from ..core.models import BundleFile, Case, HumanTask, Organization, User
 from ..core.scope import organization
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
+from ..definitions.limit_tables import fill_placeholders, rows_beside
 from . import report_sql as sql
 from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
 
@@ -73,8 +74,10 @@ def reports(session: Session) -> list[dict]:
     if bundle is None:
         return []
     if bundle.content_hash not in _LOADED:
-        rows = session.execute(select(BundleFile.path, BundleFile.content).where(BundleFile.bundle_id == bundle.id))
-        found = [json.loads(content) for path, content in rows if is_report_path(path)]
+        files = dict(session.execute(select(BundleFile.path, BundleFile.content)
+                                     .where(BundleFile.bundle_id == bundle.id)).all())
+        found = [fill_placeholders(json.loads(content), rows_beside(files, path))      # `{limit:…}` in its texts
+                 for path, content in files.items() if is_report_path(path)]
         _LOADED[bundle.content_hash] = sorted(found, key=lambda r: (r.get("order", 0), r["key"]))
     return _LOADED[bundle.content_hash]
 

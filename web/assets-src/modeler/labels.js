@@ -6,6 +6,8 @@ export const HELPERS = "now(), add_working_days(moment, n), add_days(moment, n),
 const HELPERS_ZH = "now()、add_working_days(时刻, n)、add_days(时刻, n)、add_hours(时刻, n)、" +
   "working_days_left(期限)、clock_remaining(期限, \"working\")、clock_resume(剩余)、task_started";
 
+// The vocabulary's helpers (limit_due, limit_text, …) follow these in the hints: web/modeler_data.py lists them.
+
 // property name -> [label, hint]
 export const PROPERTY_TEXT = {
   // process
@@ -41,6 +43,7 @@ export const PROPERTY_TEXT = {
   excludedReason: ["Reason for exclusion", "Said in the refusal to an excluded user"],
   transferRoles: ["Roles that may receive it", "Comma-separated roles that may also receive the task by transfer or delegation"],
   withinLimit: ["Runs within the limit", "A data name holding the limit (a moment) this step runs inside"],
+  timeLimit: ["Row of the limits table", "The limit this step's due time follows: the task page shows its value, start and legal basis beside the deadline"],
   reviewFields: ["Fields under review", "Comma-separated data shown read-only at the top of the task page"],
   approvalHistory: ["Approval history", "Comma-separated user task ids whose earlier completions are listed"],
   confirmSubmit: ["Confirm before submitting", "The question asked before the form is submitted"],
@@ -93,6 +96,10 @@ export const ZH = {
   "Roles that may receive it": "可转办角色",
   "Comma-separated roles that may also receive the task by transfer or delegation": "逗号分隔：除泳道角色外，可经转办或委派接收此任务的角色",
   "Runs within the limit": "所在期限", "A data name holding the limit (a moment) this step runs inside": "存放本环节所在期限（时刻）的数据名",
+  "Row of the limits table": "期限表中的期限",
+  "The limit this step's due time follows: the task page shows its value, start and legal basis beside the deadline":
+    "本环节办理期限所依据的期限表行：任务页在期限旁显示其期限、起算和法律依据",
+  "(not in the limits table)": "（期限表中没有）",
   "Fields under review": "审批事项字段", "Comma-separated data shown read-only at the top of the task page": "逗号分隔：任务页顶部只读显示的数据",
   "Approval history": "审批记录", "Comma-separated user task ids whose earlier completions are listed": "逗号分隔：列出这些用户任务以往办理记录的任务编号",
   "Confirm before submitting": "提交前确认", "The question asked before the form is submitted": "提交表单前询问的问题，如 确认签批该处理决定？",

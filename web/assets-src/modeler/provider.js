@@ -14,7 +14,7 @@ import { HELPERS, PROPERTY_TEXT } from "./labels.js";
 const SPIFF_PROPERTIES = "spiffworkflow:Properties";
 const TIMER_KINDS = [["timeDate", "Moment (deadline expression)"], ["timeDuration", "Duration (e.g. \"P10D\")"],
   ["timeCycle", "Cycle"]];
-const CHOICE_PROPERTIES = { formJsonSchemaFilename: "forms", portalForm: "forms" };
+const CHOICE_PROPERTIES = { formJsonSchemaFilename: "forms", portalForm: "forms", timeLimit: "limits" };
 
 // ---- reading and writing extension elements, as undoable commands
 
@@ -113,6 +113,14 @@ function withCurrent(options, value, translate, note) {
   return options;
 }
 
+// A hint listing the engine's helpers gets the vocabulary's helpers after them (`helpers` of the choices, generated
+// from engine/core/vocabulary.py by web/modeler_data.py), so a new helper is listed without a change here.
+function describe(s, hint) {
+  const more = hint.endsWith(HELPERS) && (s.lawflow.helpers || []).length
+    ? s.translate(", ") + s.lawflow.helpers.join(s.translate(", ")) : "";
+  return s.translate(hint) + more;
+}
+
 function PropertyEntry(props) {
   const { element, id, owner, name, kind } = props;
   const s = useServices();
@@ -122,7 +130,7 @@ function PropertyEntry(props) {
   const roles = props.parsed === "comma-separated roles" && s.lawflow.roles.length
     ? " " + s.translate("Roles: ") + s.lawflow.roles.join(s.translate(", ")) : "";
   const common = {
-    element, id, label: s.translate(label), description: s.translate(hint) + roles, disabled: s.lawflow.readonly,
+    element, id, label: s.translate(label), description: describe(s, hint) + roles, disabled: s.lawflow.readonly,
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(s, element, bo, name, value),
   };
@@ -138,6 +146,14 @@ function PropertyEntry(props) {
       getOptions: () => withCurrent([{ value: "", label: s.translate("<none>") },
         ...s.lawflow.forms.map((f) => ({ value: f, label: f }))], getProperty(bo, name), s.translate,
       "(not in this draft)"),
+    });
+  }
+  if (kind === "limits") {       // the rows of the limits table beside the diagram (web/modeler_data.py)
+    return h(SelectEntry, {
+      ...common,
+      getOptions: () => withCurrent([{ value: "", label: s.translate("<none>") },
+        ...(s.lawflow.limits || []).map((l) => ({ value: l.name, label: `${l.label}（${l.name}，${l.text}）` }))],
+      getProperty(bo, name), s.translate, "(not in the limits table)"),
     });
   }
   if (kind === "expression") {
@@ -190,7 +206,7 @@ function TextEntry(props) {
   const { element, id, label, hint, get, set, rows } = props;
   const s = useServices();
   const common = {
-    element, id, label: s.translate(label), description: s.translate(hint), disabled: s.lawflow.readonly,
+    element, id, label: s.translate(label), description: describe(s, hint), disabled: s.lawflow.readonly,
     getValue: () => get(element) || "", setValue: (value) => set(s, element, value), debounce: s.debounce,
   };
   return rows ? h(TextAreaEntry, { ...common, rows, monospace: true, autoResize: true }) : h(TextFieldEntry, common);
