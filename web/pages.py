@@ -109,10 +109,20 @@ def person(username: str | None) -> str:
         return ""
     names = g.setdefault("person_names", {})
     if username not in names:
-        user = session().scalar(select(User).where(User.username == username)) if username not in _ACTORS else None
-        names[username] = user.display_name if user is not None else (
-            _(_ACTORS[username]) if username in _ACTORS else username)
+        know_people(session(), [username])
     return names[username]
+
+
+def know_people(db, usernames) -> None:
+    """Look up the names `person` will be asked for, all in one query (a page names many people)."""
+    names = g.setdefault("person_names", {})
+    wanted = {u for u in usernames if u and u not in names}
+    asked = sorted(u for u in wanted if isinstance(u, str) and u not in _ACTORS)
+    found = dict(db.execute(select(User.username, User.display_name).where(User.username.in_(asked))).all()) \
+        if asked else {}
+    for username in wanted:
+        names[username] = found[username] if username in found else (
+            _(_ACTORS[username]) if username in _ACTORS else username)
 
 
 @bp.get("/healthz")
@@ -288,24 +298,26 @@ def case_detail(case_id: int):
     worklists.read_copies_of(db, g.user, case_id, eng.now())
     all_tasks = cases.case_tasks(db, case_id)
     waiting = cases.waiting_messages(eng, db, case_id)
+    held = people.holders(db, [t for t in all_tasks if not t.completed_by])    # the others show who did them
+    events = history.case_history(db, case_id)
+    know_people(db, [t.completed_by for t in all_tasks] + [e.actor for e in events]
+                + [name for e in events for name in _named_in(e)])
     return render_template(
-        "case.html", case=case, tasks=[(t, _holders(db, t)) for t in all_tasks],
-        path=history.case_path(db, case_id), history=history.case_history(db, case_id),
+        "case.html", case=case, tasks=[(t, held.get(t.id, [])) for t in all_tasks], all_tasks=all_tasks,
+        path=history.case_path(db, case_id), history=events,
         documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
         colleagues=tasks.colleagues(db, case),
         current=[t.element_id for t in all_tasks if t.status == "ready"],
         draws=[draw_view(d) for d in draws.draws_of_case(db, case_id)], may_publish=g.user.org_id == case.org_id,
-        sheets=standards.completed_sheets(eng, db, case), participants=campaign.table_of(case),
+        sheets=standards.completed_sheets(eng, db, case, all_tasks), participants=campaign.table_of(case),
         participant_args=request.args.to_dict())
 
 
-def _holders(db, task) -> list:
-    """Who holds a task: its assignee once someone has it, else its candidates."""
-    if task.assignee_id is not None:
-        holder = db.get(User, task.assignee_id)
-        return [holder] if holder is not None else []
-    return people.candidates(db, task)
+def _named_in(event) -> list[str]:
+    """The usernames a recorded operation went to (`event_target` shows them by name)."""
+    to = event.detail.get("to") if event.action not in ("case_org_changed", "case_migrated") else None
+    return [to] if isinstance(to, str) else [n for n in to if isinstance(n, str)] if isinstance(to, list) else []
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")

@@ -67,10 +67,14 @@ def mask(value: Any) -> Any:
     return value[:keep] + "*" * (len(value) - keep - tail) + value[len(value) - tail:]
 
 
-def sees_in_full(session: Session, user: User | None, case: Case) -> bool:
-    """Whether a user sees a case's ID numbers in full: he holds one of its open tasks or completed one."""
+def sees_in_full(session: Session, user: User | None, case: Case, tasks: list[HumanTask] | None = None) -> bool:
+    """Whether a user sees a case's ID numbers in full: he holds one of its open tasks or completed one.
+    `tasks`: all the case's tasks when the caller read them already (else read here)."""
     if user is None:
         return False
+    if tasks is not None:
+        return any(t.assignee_id == user.id or t.completed_by == user.username for t in tasks) or any(
+            people.is_candidate(session, user, t) for t in tasks if t.status == "ready" and t.assignee_id is None)
     mine = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id, or_(
         HumanTask.assignee_id == user.id, HumanTask.completed_by == user.username)).limit(1))
     if mine is not None:
