@@ -93,8 +93,11 @@ def event_target(event) -> str:
 
 
 def status_label(code: str) -> str:
-    """A case status as the interface names it."""
-    return _(STATUS_LABELS.get(code, code))
+    """A case status as the interface names it (translated once per request: a list shows it on every row)."""
+    shown = g.setdefault("status_labels_shown", {})
+    if code not in shown:
+        shown[code] = _(STATUS_LABELS.get(code, code))
+    return shown[code]
 
 
 
