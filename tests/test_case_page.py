@@ -107,3 +107,41 @@ def test_case_fields_and_people_are_shown_by_their_labels_and_names(app, client)
     assert "此前同类投诉次数" in shown
     timeline = page[page.index('id="timeline"'):]
     assert "<td>许静" in timeline and "<td>xu</td>" not in timeline              # display names, not usernames
+
+
+def test_a_case_page_reads_the_people_it_shows_in_one_query_each(app, client):
+    """Its tasks' holders, the names its timeline shows and the colleagues it may copy to are a query each, the
+    signed-in user's roles come with the user (not a user query and a role query per person: 33 statements for
+    this page before, issue 23)."""
+    from sqlalchemy import event
+
+    case_id = complaints(app)[0]
+    login(client, "chen")
+    client.get(f"/cases/{case_id}")              # forms and diagrams read once per version: not counted
+    seen: list[str] = []
+    listener = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731 - the statement
+    sql_engine = app.extensions["lawflow.sql"]
+    event.listen(sql_engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/cases/{case_id}")
+    finally:
+        event.remove(sql_engine, "before_cursor_execute", listener)
+    timeline = text(page)[text(page).index('id="timeline"'):]
+    assert page.status_code == 200 and "<td>许静" in timeline
+    people = [s for s in seen if "FROM user_account" in s or "FROM user_role" in s]
+    assert len(people) == 4 and not [s for s in seen if s.startswith("SELECT user_role")]
+    assert len(seen) <= 22
+
+
+def test_the_holders_of_every_task_read_at_once_are_its_assignee_or_its_candidates(app):
+    from engine.core import people
+    from engine.core.models import HumanTask, User
+
+    with app.app_context():
+        db = db_session()
+        tasks = list(db.scalars(select(HumanTask).order_by(HumanTask.id)))
+        held = people.holders(db, tasks)
+        assert set(held) == {t.id for t in tasks} and any(held.values())
+        for task in tasks:
+            expected = [db.get(User, task.assignee_id)] if task.assignee_id is not None else people.candidates(db, task)
+            assert held[task.id] == expected, task.name

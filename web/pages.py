@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import islice
 from datetime import date, datetime, time, timedelta
 
 from flask import (
@@ -92,8 +93,11 @@ def event_target(event) -> str:
 
 
 def status_label(code: str) -> str:
-    """A case status as the interface names it."""
-    return _(STATUS_LABELS.get(code, code))
+    """A case status as the interface names it (translated once per request: a list shows it on every row)."""
+    shown = g.setdefault("status_labels_shown", {})
+    if code not in shown:
+        shown[code] = _(STATUS_LABELS.get(code, code))
+    return shown[code]
 
 
 
@@ -108,10 +112,20 @@ def person(username: str | None) -> str:
         return ""
     names = g.setdefault("person_names", {})
     if username not in names:
-        user = session().scalar(select(User).where(User.username == username)) if username not in _ACTORS else None
-        names[username] = user.display_name if user is not None else (
-            _(_ACTORS[username]) if username in _ACTORS else username)
+        know_people(session(), [username])
     return names[username]
+
+
+def know_people(db, usernames) -> None:
+    """Look up the names `person` will be asked for, all in one query (a page names many people)."""
+    names = g.setdefault("person_names", {})
+    wanted = {u for u in usernames if u and u not in names}
+    asked = sorted(u for u in wanted if isinstance(u, str) and u not in _ACTORS)
+    found = dict(db.execute(select(User.username, User.display_name).where(User.username.in_(asked))).all()) \
+        if asked else {}
+    for username in wanted:
+        names[username] = found[username] if username in found else (
+            _(_ACTORS[username]) if username in _ACTORS else username)
 
 
 @bp.get("/healthz")
@@ -209,17 +223,16 @@ def case_export():
     return case_csv(lambda: worklists.all_cases(db, g.user, **filters), with_fields=bool(args["process"]))
 
 
+EXPORT_BATCH = 500      # cases whose fields are read together: a few queries per batch, none per row
+
+
 def case_csv(found, with_fields: bool):
-    """Cases as a CSV download streamed row by row (number, title, process, organisation, status, times;
+    """Cases as a CSV download streamed batch by batch (number, title, process, organisation, status, times;
     `with_fields`: their declared fields as further columns). `found` is a list, or a function that gives the
     cases afresh (read twice with fields: first for the columns), so a year of cases is never held at once."""
     again = found if callable(found) else (lambda: found)
     db = session()
-    extra: dict[str, str] = {}
-    if with_fields:
-        for case in again():
-            for name, title, _value in casework.case_fields(db, case):
-                extra.setdefault(name, title)
+    extra = casework.field_columns(db, again()) if with_fields else {}
 
     def lines():
         out = io.StringIO()
@@ -228,16 +241,18 @@ def case_csv(found, with_fields: bool):
                          *extra.values()])
         yield "\ufeff" + out.getvalue()
         try:
-            for case in again():
+            cases_found = iter(again())
+            while page := list(islice(cases_found, EXPORT_BATCH)):
                 out.seek(0)
                 out.truncate()
-                fields = {name: (title, value) for name, title, value in
-                          plain.readable(db, case, casework.case_fields(db, case), full=False)}
-                writer.writerow([cell(v) for v in (
-                    case.business_number or case.id, case.title or "", case.definition.name,
-                    case.org.name if case.org else "", status_label(case.status), local_moment(case.created_at),
-                    local_moment(case.updated_at),
-                    *(field_value(fields[name][1]) if name in fields else "" for name in extra))])
+                shown = _export_fields(db, page) if extra else {}
+                for case in page:
+                    fields = {name: value for name, _title, value in shown.get(case.id, ())}
+                    writer.writerow([cell(v) for v in (
+                        case.business_number or case.id, case.title or "", case.definition.name,
+                        case.org.name if case.org else "", status_label(case.status), local_moment(case.created_at),
+                        local_moment(case.updated_at),
+                        *(field_value(fields[name]) if name in fields else "" for name in extra))])
                 yield out.getvalue()
         finally:
             if callable(found):
@@ -247,6 +262,12 @@ def case_csv(found, with_fields: bool):
     body = stream_with_context(lines()) if callable(found) else "".join(lines())    # a list: written at once
     return Response(body, headers={
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f"attachment; filename={filename}"})
+
+
+def _export_fields(db, page: list) -> dict[int, list]:
+    """A batch of cases' declared fields as an export shows them (keys by name, ID numbers masked), by case id."""
+    fields = casework.cases_fields(db, page)
+    return plain.readable_all(db, [(case, fields[case.id]) for case in page], full=False)
 
 
 def csv_download(text: str, stem: str):
@@ -280,24 +301,26 @@ def case_detail(case_id: int):
     worklists.read_copies_of(db, g.user, case_id, eng.now())
     all_tasks = cases.case_tasks(db, case_id)
     waiting = cases.waiting_messages(eng, db, case_id)
+    held = people.holders(db, [t for t in all_tasks if not t.completed_by])    # the others show who did them
+    events = history.case_history(db, case_id)
+    know_people(db, [t.completed_by for t in all_tasks] + [e.actor for e in events]
+                + [name for e in events for name in _named_in(e)])
     return render_template(
-        "case.html", case=case, tasks=[(t, _holders(db, t)) for t in all_tasks],
-        path=history.case_path(db, case_id), history=history.case_history(db, case_id),
+        "case.html", case=case, tasks=[(t, held.get(t.id, [])) for t in all_tasks], all_tasks=all_tasks,
+        path=history.case_path(db, case_id), history=events,
         documents=documents.case_documents(db, case_id), legal=casework.element_documentation(eng, case),
         related=casework.related(db, case, g.user), actions=casework.message_actions(eng, db, case, g.user, waiting),
         colleagues=tasks.colleagues(db, case),
         current=[t.element_id for t in all_tasks if t.status == "ready"],
         draws=[draw_view(d) for d in draws.draws_of_case(db, case_id)], may_publish=g.user.org_id == case.org_id,
-        sheets=standards.completed_sheets(eng, db, case), participants=campaign.table_of(case),
+        sheets=standards.completed_sheets(eng, db, case, all_tasks), participants=campaign.table_of(case),
         participant_args=request.args.to_dict())
 
 
-def _holders(db, task) -> list:
-    """Who holds a task: its assignee once someone has it, else its candidates."""
-    if task.assignee_id is not None:
-        holder = db.get(User, task.assignee_id)
-        return [holder] if holder is not None else []
-    return people.candidates(db, task)
+def _named_in(event) -> list[str]:
+    """The usernames a recorded operation went to (`event_target` shows them by name)."""
+    to = event.detail.get("to") if event.action not in ("case_org_changed", "case_migrated") else None
+    return [to] if isinstance(to, str) else [n for n in to if isinstance(n, str)] if isinstance(to, list) else []
 
 
 @bp.get("/cases/<int:case_id>/diagram.bpmn")

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine.core import SignInFailure, SignInSession, User
 
@@ -48,8 +48,10 @@ def session_user(db: Session, user_id, session_id) -> User | None:
     """The active user a cookie's session belongs to, if that session is still live."""
     if not isinstance(user_id, int) or not isinstance(session_id, str):
         return None
-    return db.scalar(select(User).join(SignInSession, SignInSession.user_id == User.id)
-                     .where(SignInSession.id == _digest(session_id), User.id == user_id, User.active))
+    # The user's roles come in the same query (every page asks for them): one statement per request, not two.
+    return db.scalars(select(User).join(SignInSession, SignInSession.user_id == User.id)
+                      .where(SignInSession.id == _digest(session_id), User.id == user_id, User.active)
+                      .options(joinedload(User.roles))).unique().one_or_none()
 
 
 # ---------------------------------------------------------------- failed sign-ins

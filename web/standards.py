@@ -92,11 +92,11 @@ def evidence_files(db, case_id: int, sheet) -> dict[int, str]:
     return {a.id: a.filename for a in attachments.of_case(db, case_id, ids)}
 
 
-def completed_sheets(eng, db, case: Case) -> list[dict]:
+def completed_sheets(eng, db, case: Case, tasks: list[HumanTask] | None = None) -> list[dict]:
     """Every score sheet the case's completed tasks filled: field, title, standard path, who and when (the last
-    completion of each field)."""
+    completion of each field). `tasks`: the case's tasks when the caller read them already."""
     found: dict[str, dict] = {}
-    for task in _completed_tasks(db, case):
+    for task in _completed_tasks(db, case, tasks):
         schema = casework.form_schema(eng, db, task) or {}
         for key, prop in sheet_props(schema).items():
             found[key] = {"field": key, "title": prop.get("title", key), "standard": prop[STANDARD_KEYWORD],
@@ -104,7 +104,8 @@ def completed_sheets(eng, db, case: Case) -> list[dict]:
     return list(found.values())
 
 
-def _completed_tasks(db, case: Case) -> list[HumanTask]:
-    """The case's completed tasks with a form, oldest first."""
-    done = [t for t in cases.case_tasks(db, case.id, "completed") if t.form]
+def _completed_tasks(db, case: Case, tasks: list[HumanTask] | None = None) -> list[HumanTask]:
+    """The case's completed tasks with a form, oldest first (of `tasks`, when given, else read)."""
+    tasks = cases.case_tasks(db, case.id) if tasks is None else tasks
+    done = [t for t in tasks if t.status == "completed" and t.form]
     return sorted(done, key=lambda t: (t.completed_at, t.id))

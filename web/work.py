@@ -40,11 +40,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["case_fields"] = shown_fields
 
 
-def shown_fields(case) -> list:
+def shown_fields(case, tasks=None) -> list:
     """A case's fields as the reader may see them: keys by name, ID numbers in full only for those who hold or did
-    one of its tasks."""
+    one of its tasks (`tasks`: all of them, when the page read them already)."""
     db = session()
-    return plain.readable(db, case, casework.case_fields(db, case), full=plain.sees_in_full(db, g.user, case))
+    return plain.readable(db, case, casework.case_fields(db, case), full=plain.sees_in_full(db, g.user, case, tasks))
 
 
 def _counts() -> dict:

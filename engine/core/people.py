@@ -1,8 +1,8 @@
 """The people model: an organisation tree, users in it, roles they hold, and task candidates."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, union_all
+from sqlalchemy.orm import Session, lazyload
 
 from .errors import InvalidState, NotFound
 from .messages import Msg
@@ -82,6 +82,23 @@ def candidates(session: Session, task: HumanTask) -> list[User]:
     """Who may work on a task: the users the case names, else holders of the lane's role in its organisation."""
     return list(session.scalars(
         select(User).where(may_do(task.lane, task.org_id, task.candidate_users)).order_by(User.username)))
+
+
+def holders(session: Session, tasks: list[HumanTask]) -> dict[int, list[User]]:
+    """Who holds each task, by task id: its assignee once someone has it, else its candidates (as `candidates`
+    finds them, by username) — for every task in one query, not two per task (a case page lists them all)."""
+    parts = [select(literal(t.id).label("task_id"), User.id.label("user_id")).where(
+        User.id == t.assignee_id if t.assignee_id is not None else may_do(t.lane, t.org_id, t.candidate_users))
+        for t in tasks]
+    found: dict[int, list[User]] = {t.id: [] for t in tasks}
+    if not parts:
+        return found
+    pairs = union_all(*parts).subquery()
+    # The names are what a page shows: a user's roles are read only if asked for (not one more query here).
+    for task_id, user in session.execute(select(pairs.c.task_id, User).join(User, User.id == pairs.c.user_id)
+                                         .options(lazyload(User.roles)).order_by(User.username)):
+        found[task_id].append(user)
+    return found
 
 
 def is_candidate(session: Session, user: User, task: HumanTask) -> bool:

@@ -54,8 +54,13 @@ def handle_document(instance, payload) -> None:
                         "organization": org.name if org else ""},
                "today": now.astimezone(CHINA_TZ).date().isoformat()}
     name = str(payload["name"])
-    bundle_id = instance.engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
-    rows = bundle_rows(instance.engine.limit_tables, session, bundle_id, case.definition.file_path)[1]
+    props = instance.engine.properties(case.definition_id, lambda: case.definition)
+    bundle_id = props["bundle_id"]
+    # The definition as the case holds it when loaded (a migration sets it), else the path read once per version:
+    # a case row fresh in this step's session would need a query for its definition (as runtime's case_limits).
+    definition = getattr(case, "__dict__", {}).get("definition")
+    path = definition.file_path if definition is not None else props["file_path"]
+    rows = bundle_rows(instance.engine.limit_tables, session, bundle_id, path)[1]
     if rows:        # a template reads limits.<name>.value, .text, .basis: the case's own version's table
         context.setdefault("limits", template_context(rows))
     instance.insert(INSERT_DOCUMENT, {

@@ -9,32 +9,25 @@ an open copy's timers fire when its `next_timer_at` says. Seeded: the same seed 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from ..core.case_records import CaseDocument
 from ..core.models import AuditEvent, BusinessSequence, Case, CaseAccess, HumanTask
-from ..definitions.bundles import bundle_file
-from ..records import document_packing, documents
-from ..records.document_worker import _cn_date as cn_date
+from ..records import documents
+from .generator_documents import (
+    NUMBER, FilledDocument, Made, documents_filled, made, read_filled, shift_parts, tokens,
+)
 
 WEEK = timedelta(weeks=1)
 OPEN_STATES = ("running", "suspended")
 CHILD_TABLES = (HumanTask.__table__, AuditEvent.__table__, CaseDocument.__table__, CaseAccess.__table__)
 _CASE = Case.__table__
-# What moves in a text: an ISO moment, a date, SpiffWorkflow's epoch stamps, a mobile number.
-_TOKENS = re.compile(
-    r"(?P<moment>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?)"
-    r"|(?P<day>(?<!\d)\d{4}-\d{2}-\d{2}(?!\d))"
-    r"|(?P<cn_day>(?<!\d)\d{4}\u5e74\d{1,2}\u6708\d{1,2}\u65e5)"     # 2025年10月13日, as cn_date writes
-    r"|(?<=\"last_state_change\":)(?P<stamp>\d+(?:\.\d+)?)"
-    r"|(?P<phone>(?<!\d)1[3-9]\d{9}(?!\d))")
 
 
 @dataclass
@@ -94,46 +87,8 @@ def _read(session: Session, row) -> Template:
         select(*_columns(t)).where(t.c.case_id == case["id"]).order_by(*t.primary_key.columns)).mappings()]
         for t in CHILD_TABLES}
     for doc in children[CaseDocument.__tablename__]:
-        if document_packing.is_compact(doc["content"]):      # with its template, to give each copy its own sha256
-            doc["content"] = _Filled(bundle_file(session, doc["bundle_id"], doc["template"]), bytes(doc["content"]))
+        read_filled(session, doc)
     return Template(case, children, case["status"] in OPEN_STATES, 0.0)
-
-
-class _Filled:
-    """A filled document of a template case: its compact parts, their texts tokenized (the number, dates and
-    phones a copy changes, as in the other texts), and its template, for the sha256 of the whole document."""
-
-    def __init__(self, template: bytes, content: bytes, texts: dict | None = None, base=None) -> None:
-        self.template, self.content, self.texts = template, content, texts or {}
-        self.parts = document_packing.parts(content)
-        self.order = document_packing.order(content)
-        self.comment = document_packing.MARK + "\n".join(self.order).encode("utf-8")
-        self.base = base or {p.name: p for p in document_packing.parts(template)}   # the template's, parsed once
-
-    def tokenized(self, number: str | None) -> _Filled:
-        return _Filled(self.template, self.content, {
-            p.name: _tokens(document_packing.inflate(p).decode("utf-8"), number) for p in self.parts
-            if p.name.endswith(".xml")}, self.base)
-
-    def shifted(self, back: timedelta, shifted: dict) -> _Filled:
-        return _Filled(self.template, self.content, {
-            name: _shift_parts(parts, back, shifted) if isinstance(parts, list) else parts
-            for name, parts in self.texts.items()}, self.base)
-
-    def made(self, copy: _Copy) -> tuple[str, str]:
-        """The copy's document: its content as COPY text, and its sha256 (that of the whole, as `expand` makes it)."""
-        found = [document_packing.text_part(p, copy.text(self.texts[p.name]))
-                 if isinstance(self.texts.get(p.name), list) else p for p in self.parts]
-        own = {p.name: p for p in found}
-        whole = document_packing.assemble([own.get(name) or self.base[name] for name in self.order])
-        return "\\\\x" + document_packing.assemble(found, self.comment).hex(), hashlib.sha256(whole).hexdigest()
-
-
-class _Made:
-    """Where a copy's filled document goes in its row: its content, or (`sha`) its sha256."""
-
-    def __init__(self, filled: _Filled, sha: bool) -> None:
-        self.filled, self.sha = filled, sha
 
 
 def _number_pattern(session: Session, number: str | None):
@@ -172,9 +127,6 @@ def plan(templates_: list[Template], count: int, years: int, seed: int) -> Plan:
     return Plan(picks)
 
 
-NUMBER = object()        # where a copy's business number goes
-
-
 class _Clock:
     """A clock the check sets to each timer's moment."""
 
@@ -185,67 +137,18 @@ class _Clock:
         return self.moment
 
 
-def _shift_token(kind: str, token: str, back: timedelta):
-    if kind == "moment":
-        zulu = token.endswith("Z")
-        moment = datetime.fromisoformat(token[:-1] + "+00:00" if zulu else token) - back
-        clock = re.split(r"[+Z-]", token[10:])[0]
-        spec = "microseconds" if "." in clock else "seconds" if clock.count(":") == 2 else "minutes"
-        shifted = moment.isoformat(timespec=spec)
-        return shifted[:-6] + "Z" if zulu else shifted
-    if kind == "day":
-        return (date.fromisoformat(token) - timedelta(days=back.days)).isoformat()
-    if kind == "cn_day":
-        year, month, day = map(int, re.findall(r"\d+", token))
-        moved = date(year, month, day) - timedelta(days=back.days)
-        return cn_date(moved)
-    if kind == "stamp":
-        decimals = len(token.split(".")[1]) if "." in token else 0
-        return f"{float(token) - back.total_seconds():.{decimals}f}"
-    return ("phone", token)
-
-
-def _tokens(value: str, number: str | None):
-    """A text split once into literal pieces and what moves: (kind, token) pairs and NUMBER; a str if nothing."""
-    pieces = value.split(number) if number and number in value else [value]
-    parts: list = []
-    for i, piece in enumerate(pieces):
-        if i:
-            parts.append(NUMBER)
-        pos = 0
-        for match in _TOKENS.finditer(piece):
-            parts.append(piece[pos:match.start()])
-            parts.append((match.lastgroup, match.group()))
-            pos = match.end()
-        parts.append(piece[pos:])
-    return value if len(parts) == 1 else parts
-
-
 def _tokenized(row: dict, number: str | None, skip: tuple[str, ...]) -> dict:
-    return {k: _tokens(v, number) if isinstance(v, str) else v.tokenized(number) if isinstance(v, _Filled) else v
+    return {k: tokens(v, number) if isinstance(v, str) else
+            v.tokenized(number) if isinstance(v, FilledDocument) else v
             for k, v in row.items() if k not in skip}
-
-
-def _shift_parts(parts: list, back: timedelta, shifted: dict):
-    """Tokenized text re-dated: a str, or a list of str and the markers a copy fills (NUMBER, phones)."""
-    out: list = []
-    for part in parts:
-        if isinstance(part, tuple):
-            if part not in shifted:
-                shifted[part] = _shift_token(part[0], part[1], back)
-            part = shifted[part]
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] += part
-        else:
-            out.append(part)
-    return out[0] if len(out) == 1 and isinstance(out[0], str) else out
 
 
 def _shift_row(row: dict, back: timedelta) -> dict:
     shifted: dict = {}
     return {name: value - back if isinstance(value, datetime) else
-            _shift_parts(value, back, shifted) if isinstance(value, list) else
-            value.shifted(back, shifted) if isinstance(value, _Filled) else value for name, value in row.items()}
+            shift_parts(value, back, shifted) if isinstance(value, list) else
+            value.shifted(back, shifted) if isinstance(value, FilledDocument) else value
+            for name, value in row.items()}
 
 
 def _frozen(template: Template, weeks: int) -> tuple[datetime, dict[str, list]]:
@@ -265,19 +168,12 @@ def _frozen(template: Template, weeks: int) -> tuple[datetime, dict[str, list]]:
         number = NUMBER if template.case["business_number"] else None
         text_rows = {_CASE.name: _copy_text([{"id": CASE_ID, "business_number": number, **case}])}
         for name, rows in children.items():
-            text_rows[name] = _copy_text([_made({"case_id": CASE_ID, **_shift_row(r, back)}) for r in rows])
+            text_rows[name] = _copy_text([made({"case_id": CASE_ID, **_shift_row(r, back)}) for r in rows])
         template.cache[weeks] = (case["created_at"], text_rows)
     return template.cache[weeks]
 
 
 CASE_ID = object()      # where a copy's case id goes
-
-
-def _made(row: dict) -> dict:
-    """A document row whose content and sha256 each copy makes (other rows as they are)."""
-    if isinstance(row.get("content"), _Filled):
-        row["content"], row["sha256"] = _Made(row["content"], False), _Made(row["content"], True)
-    return row
 
 
 def _copy_text(rows: list[dict]) -> list:
@@ -306,7 +202,7 @@ def _copy_text(rows: list[dict]) -> list:
 def _cell(value):
     if value is None:
         return "\\N"
-    if value is CASE_ID or value is NUMBER or isinstance(value, _Made):
+    if value is CASE_ID or value is NUMBER or isinstance(value, Made):
         return value
     if isinstance(value, bool):
         return "t" if value else "f"
@@ -332,7 +228,7 @@ class _Copy:
         return "".join(p if p.__class__ is str else self.case_id if p is CASE_ID else self.number if p is NUMBER
                        else self._phone(p[1]) if p.__class__ is tuple else self._document(p) for p in parts)
 
-    def _document(self, where: _Made) -> str:
+    def _document(self, where: Made) -> str:
         key = id(where.filled)
         if key not in self.documents:
             self.documents[key] = where.filled.made(self)
@@ -453,7 +349,7 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
         stored = set(session.scalars(select(HumanTask.task_uuid).where(
             HumanTask.case_id == case_id, HumanTask.status == "ready")))
         result["tasks_match"] += stored <= ready
-        result["documents_filled"] += _documents_filled(session, case)
+        result["documents_filled"] += documents_filled(session, case)
         if case.next_timer_at is not None and case.status == "running":
             before = case.version
             clock.moment = case.next_timer_at + timedelta(seconds=1)
@@ -462,18 +358,6 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
             after = session.get(Case, case_id)
             result["timers_fired"] += after.version > before and after.status != "error"
     return result
-
-
-def _documents_filled(session: Session, case: Case) -> bool:
-    """Whether every document of a case is filled, each whole document the one its sha256 names."""
-    for doc in documents.case_documents(session, case.id):
-        if doc.status == "pending":
-            return False
-        if doc.status == "ready":
-            whole = documents.whole(session, doc)
-            if hashlib.sha256(whole).hexdigest() != doc.sha256:
-                return False
-    return True
 
 
 def _run(instance) -> None:

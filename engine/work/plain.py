@@ -67,10 +67,14 @@ def mask(value: Any) -> Any:
     return value[:keep] + "*" * (len(value) - keep - tail) + value[len(value) - tail:]
 
 
-def sees_in_full(session: Session, user: User | None, case: Case) -> bool:
-    """Whether a user sees a case's ID numbers in full: he holds one of its open tasks or completed one."""
+def sees_in_full(session: Session, user: User | None, case: Case, tasks: list[HumanTask] | None = None) -> bool:
+    """Whether a user sees a case's ID numbers in full: he holds one of its open tasks or completed one.
+    `tasks`: all the case's tasks when the caller read them already (else read here)."""
     if user is None:
         return False
+    if tasks is not None:
+        return any(t.assignee_id == user.id or t.completed_by == user.username for t in tasks) or any(
+            people.is_candidate(session, user, t) for t in tasks if t.status == "ready" and t.assignee_id is None)
     mine = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case.id, or_(
         HumanTask.assignee_id == user.id, HumanTask.completed_by == user.username)).limit(1))
     if mine is not None:
@@ -80,19 +84,55 @@ def sees_in_full(session: Session, user: User | None, case: Case) -> bool:
     return any(people.is_candidate(session, user, t) for t in open_tasks)
 
 
-def readable(session: Session, case: Case, fields: list[tuple[str, str, Any]], *, full: bool) \
-        -> list[tuple[str, str, Any]]:
-    """Case fields (name, title, value) with keys shown by name and ID numbers masked unless `full`."""
+def readable(session: Session, case: Case, fields: list[tuple[str, str, Any]], *, full: bool,
+             names: dict[tuple[str, str], str] | None = None) -> list[tuple[str, str, Any]]:
+    """Case fields (name, title, value) with keys shown by name and ID numbers masked unless `full`. `names`:
+    the names of the keys, when the caller read them already (`key_names`; else read here)."""
     kinds, masked = field_kinds(session, case)
+    if names is None:
+        names = key_names(session, [(case, fields)])
     shown = []
     for name, title, value in fields:
         if name in kinds:
-            value = [key_name(session, kinds[name], v) for v in value] if isinstance(value, list) \
-                else key_name(session, kinds[name], value)
+            value = [_named(names, kinds[name], v) for v in value] if isinstance(value, list) \
+                else _named(names, kinds[name], value)
         if name in masked and not full:
             value = [mask(v) for v in value] if isinstance(value, list) else mask(value)
         shown.append((name, title, value))
     return shown
+
+
+def readable_all(session: Session, cases_fields: list[tuple[Case, list[tuple[str, str, Any]]]], *,
+                 full: bool) -> dict[int, list[tuple[str, str, Any]]]:
+    """Many cases' fields as `readable` gives each, by case id, the names of their keys read at once (one query
+    per directory kind, not one per value: an export reads thousands)."""
+    names = key_names(session, cases_fields)
+    return {case.id: readable(session, case, fields, full=full, names=names) for case, fields in cases_fields}
+
+
+def key_names(session: Session, cases_fields) -> dict[tuple[str, str], str]:
+    """The names of the keys the fields of these (case, fields) pairs hold, by (kind, key): one query per kind."""
+    wanted: dict[str, set[str]] = {}
+    for case, fields in cases_fields:
+        kinds = field_kinds(session, case)[0]
+        for name, _title, value in fields:
+            if name in kinds:
+                wanted.setdefault(kinds[name], set()).update(
+                    v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+    found: dict[tuple[str, str], str] = {}
+    for kind, keys in wanted.items():
+        if kind == ORGANIZATION:
+            rows = select(Organization.code, Organization.name).where(Organization.code.in_(sorted(keys)))
+        else:
+            rows = select(DirectoryEntry.key, DirectoryEntry.name).where(
+                DirectoryEntry.kind == kind, DirectoryEntry.key.in_(sorted(keys)))
+        found.update(((kind, key), name) for key, name in session.execute(rows))
+    return found
+
+
+def _named(names: dict[tuple[str, str], str], kind: str, key: Any) -> Any:
+    """A key's name from `key_names`; the key itself when nothing has it (or it is no text)."""
+    return (names.get((kind, key)) or key) if isinstance(key, str) else key
 
 
 def key_name(session: Session, kind: str, key: Any) -> Any:

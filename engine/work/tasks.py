@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..core.case_records import CaseCopy, Notification
 from ..core.db import begin_write
@@ -284,6 +284,7 @@ def colleagues(session: Session, case: Case) -> list[User]:
     """Everyone who may receive a copy of the case: active users whose subtree holds it, its own organisation's
     first, then those of the organisations above it, nearest first."""
     ancestors = [int(p) for p in case.org.path.strip("/").split("/") if p]
-    found = session.scalars(select(User).where(User.active, User.org_id.in_(ancestors)).order_by(User.username))
+    found = session.scalars(select(User).where(User.active, User.org_id.in_(ancestors)).order_by(User.username)
+                            .options(lazyload(User.roles)))        # names for a list: roles only if asked for
     return sorted(found, key=lambda u: -ancestors.index(u.org_id))
 

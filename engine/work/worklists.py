@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Text, and_, cast, distinct, func, or_, select, update
 from sqlalchemy import case as when
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..core.case_records import CaseCopy
 from ..core.db import begin_write
@@ -177,7 +177,10 @@ def search_cases(session: Session, user: User, *, process_key: str | None = None
     # created_at, would otherwise walk the key back from the newest case until it reached an older range.
     newest_first = (Case.id + 0 if since or until else Case.id).desc()
     page = query.order_by(newest_first).limit(limit)
-    return list(session.scalars(select(Case).where(Case.id.in_(page)).order_by(Case.id.desc())))
+    # Each row's process and organisation come with the page (one query each for the few there are), not looked
+    # up row by row when a list or an export shows them.
+    return list(session.scalars(select(Case).where(Case.id.in_(page)).order_by(Case.id.desc())
+                                .options(selectinload(Case.definition), selectinload(Case.org))))
 
 CASE_KEYS = [(Case.id, True, False)]      # newest first: ids grow as cases start
 
