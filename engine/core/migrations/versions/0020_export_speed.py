@@ -5,15 +5,15 @@
   (the EXPLAINs of tests/perf/scale_bench.py at a million cases use the composite one), and each index costs every
   case written
 
-Revision ID: 0019_export_speed
-Revises: 0018_documents
+Revision ID: 0020_export_speed
+Revises: 0019_meta_fields_cost
 Create Date: 2026-12-05
 """
 from alembic import op
 
 
-revision = '0019_export_speed'
-down_revision = '0018_documents'
+revision = '0020_export_speed'
+down_revision = '0019_meta_fields_cost'
 branch_labels = None
 depends_on = None
 
