@@ -148,3 +148,12 @@ def test_a_pipeline_tries_a_draft_and_runs_its_saved_scenarios_leaving_no_trace(
     with app.app_context():
         assert db_session().scalar(select(func.count()).select_from(Case)) == cases_before
     assert counts(app) == before
+
+
+def test_a_case_that_cannot_migrate_is_refused_in_the_readers_language(app, client):
+    policy = token_for(app, "admin")
+    client.get("/lang/en")
+    moved = client.post(f"{API}/migrations", json={"process": "sample_review", "to": active_version(app),
+                                                    "cases": [999999]}, headers=policy).get_json()
+    assert moved == {"moved": [], "refused": [{"case": 999999,
+                                               "reason": "Not a running case of this process that can be migrated"}]}
