@@ -148,3 +148,14 @@ def test_a_pipeline_tries_a_draft_and_runs_its_saved_scenarios_leaving_no_trace(
     with app.app_context():
         assert db_session().scalar(select(func.count()).select_from(Case)) == cases_before
     assert counts(app) == before
+
+
+def test_a_case_that_cannot_migrate_is_refused_with_a_reason_from_the_catalogue(app, client, monkeypatch):
+    """The API answers in Chinese (it keeps no session to choose a language in); its reasons are the interface's
+    catalogue entries all the same, read here in English."""
+    policy = token_for(app, "admin")
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+    moved = client.post(f"{API}/migrations", json={"process": "sample_review", "to": active_version(app),
+                                                    "cases": [999999]}, headers=policy).get_json()
+    assert moved == {"moved": [], "refused": [{"case": 999999,
+                                               "reason": "Not a running case of this process that can be migrated"}]}

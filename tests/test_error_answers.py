@@ -3,6 +3,10 @@ view, or refused by a view that shows the page again) and on the API, and the po
 the API's problem shape."""
 from __future__ import annotations
 
+import ast
+from collections import Counter
+from pathlib import Path
+
 import pytest
 from flask import g
 
@@ -10,6 +14,7 @@ from engine.core import (
     BundleInvalid, CaseFailed, ConflictError, DataValidationError, FieldError, InvalidState, NotAllowed, NotFound,
     SandboxError,
 )
+from web import refusal
 from web.auth import login_required
 from web.refusal import refuse
 
@@ -25,6 +30,7 @@ ERRORS = {
 EXPECTED = {"not_found": 404, "not_allowed": 403, "conflict": 409, "invalid_state": 409, "invalid_data": 422,
             "case_failed": 422, "bundle_invalid": 422, "sandbox_error": 400}
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -65,3 +71,86 @@ def test_a_policy_save_is_refused_in_the_apis_problem_shape(app, client):
     assert saved.mimetype == api.mimetype == "application/problem+json"
     assert set(saved.get_json()) == set(api.get_json()) == PROBLEM_KEYS
     assert saved.get_json()["code"] == api.get_json()["code"] == "not_found"
+
+
+# Where web/ may roll a transaction back by hand, by module and function: the refusal helpers and the error
+# handlers (the one rule: whoever answers a refusal), the request's own rollback, and the few places that undo a
+# step on purpose and go on (each migrated case in a transaction of its own, a failed code that must still count,
+# a scheduled run that continues with the next organisation, the calendar read at start-up).
+ROLLBACKS = {
+    ("web/database.py", "rollback"): 1, ("web/refusal.py", "refuse"): 1, ("web/errors.py", "_engine_error"): 1,
+    ("web/api/problems.py", "json_refusal"): 1, ("web/command_errors.py", "refusal_exits"): 1,
+    ("web/policy.py", "migrate"): 1, ("web/api/rules.py", "Migrations.post"): 1,
+    ("web/monthly.py", "build_monthly"): 1, ("web/workflow.py", "_load_calendar"): 1,
+    ("web/totp.py", "ask_code"): 1, ("web/totp.py", "_check_code"): 1, ("web/totp.py", "enrol"): 1,
+    ("web/totp.py", "turn_off"): 1,
+}
+ENGINE_ERRORS = {"EngineError", "DataValidationError", "ImportRefused", "NotAllowed", "NotFound", "ConflictError",
+                 "InvalidState", "CaseFailed", "BundleInvalid", "SandboxError"}
+
+
+def _calls_by_function(tree, wanted):
+    """(enclosing def or class path, call node) for each call `wanted(call)` accepts."""
+    found = []
+
+    def walk(node, names):
+        for child in ast.iter_child_nodes(node):
+            inner = names + [child.name] if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                else names
+            if isinstance(child, ast.Call) and wanted(child):
+                found.append((".".join(names), child))
+            walk(child, inner)
+    walk(tree, [])
+    return found
+
+
+def _web_modules():
+    return sorted((ROOT / "web").rglob("*.py"))
+
+
+def _is_rollback(call) -> bool:
+    func = call.func
+    return (isinstance(func, ast.Attribute) and func.attr == "rollback") or \
+        (isinstance(func, ast.Name) and func.id == "rollback")
+
+
+def test_only_the_refusal_helpers_and_the_listed_places_roll_back_in_the_web():
+    found = Counter()
+    for path in _web_modules():
+        for where, _call in _calls_by_function(ast.parse(path.read_text(encoding="utf-8")), _is_rollback):
+            found[(path.relative_to(ROOT).as_posix(), where)] += 1
+    assert dict(found) == ROLLBACKS
+
+
+def test_a_view_refusing_an_engine_error_takes_its_status_from_the_one_mapping():
+    """No `except <engine error>:` block in web/ writes a refusal's status (400, 409, 422) of its own: refuse and
+    status_of give it. (`abort(404)` for a NotFound is the mapping's own answer; the monthly ledger's Word summary
+    answers 422 for a template that failed, as its API documents.)"""
+    written = []
+    for path in _web_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:
+            for node in ast.walk(function):
+                if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                    continue
+                if not {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)} & ENGINE_ERRORS:
+                    continue
+                written += {f"{path.relative_to(ROOT).as_posix()}:{function.name}" for stmt in node.body
+                            for c in ast.walk(stmt) if isinstance(c, ast.Constant) and c.value in (400, 409, 422)}
+    assert sorted(set(written)) == ["web/monthly.py:summary"]
+
+
+REFUSED_FORMS = {
+    "/admin/orgs": {"code": "", "name": ""}, "/admin/users": {"username": "", "display_name": "", "org": ""},
+    "/admin/roles": {"code": "", "name": ""}, "/admin/calendar/preview": {"year": "x"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(REFUSED_FORMS))
+def test_an_admin_form_refused_answers_the_status_the_mapping_gives(app, client, monkeypatch, path):
+    monkeypatch.setitem(refusal.STATUS, DataValidationError, 418)      # a status only the mapping could give
+    login(client, "admin")
+    page = path.removesuffix("/preview")
+    token = client.get(page).get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    answered = client.post(path, data={"csrf_token": token, **REFUSED_FORMS[path]})
+    assert answered.status_code == 418

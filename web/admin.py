@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from werkzeug.security import check_password_hash
 
-from engine.core import DataValidationError, NotFound
+from engine.core import DataValidationError, NotFound, scope
 from engine.time import CHINA_TZ
 from engine.work import administration
 
@@ -28,6 +28,7 @@ from .database import session
 from .engine_text import engine_text
 from .pages import ACTION_LABELS, cell
 from .readable import local_moment
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -92,8 +93,8 @@ def create_org():
     try:
         org = administration.create_org(db, g.user, request.form, engine().now())
     except DataValidationError as refused:
-        db.rollback()
-        return _orgs_page(errors=_errors(refused), values=request.form), 422
+        status = refuse(refused, beside_fields=True)
+        return _orgs_page(errors=_errors(refused), values=request.form), status
     db.commit()
     flash(_("已新增机构「%(name)s」", name=org.name), "ok")
     return redirect(url_for("admin.org_page", code=org.code))
@@ -122,8 +123,8 @@ def change_org(code: str):
     try:
         administration.change_org(db, g.user, org, request.form, engine().now())
     except DataValidationError as refused:
-        db.rollback()
-        return _org_page(_org(code), errors=_errors(refused), values=request.form), 422
+        status = refuse(refused, beside_fields=True)
+        return _org_page(_org(code), errors=_errors(refused), values=request.form), status
     db.commit()
     flash(_("已保存机构「%(name)s」", name=org.name), "ok")
     return redirect(url_for("admin.org_page", code=code))
@@ -132,7 +133,7 @@ def change_org(code: str):
 def _org_page(org, errors=None, values=None):
     db = session()
     parents = [o for o in administration.managed_orgs(db, g.user, include_inactive=False)
-               if not o.path.startswith(org.path)]
+               if not scope.path_within(o.path, org.path)]
     users, _after = administration.find_users(db, g.user, org=org.code)
     return render_template("admin_org.html", org=org, parent_options=[(o.code, o.name) for o in parents],
                            users=users, errors=errors or {}, values=values or {})
@@ -164,8 +165,8 @@ def create_user():
     try:
         user = administration.create_user(db, g.user, form, hashed, engine().now())
     except DataValidationError as refused:
-        db.rollback()
-        return _users_page(errors=_errors(refused), values=form), 422
+        status = refuse(refused, beside_fields=True)
+        return _users_page(errors=_errors(refused), values=form), status
     db.commit()
     return _user_page(user, password=password), 201     # shown once, on this page, never stored or redirected
 
@@ -198,8 +199,8 @@ def change_user(user_id: int):
     try:
         administration.change_user(db, g.user, user, _user_form(), engine().now())
     except DataValidationError as refused:
-        db.rollback()
-        return _user_page(_user(user_id), errors=_errors(refused), values=_user_form()), 422
+        status = refuse(refused, beside_fields=True)
+        return _user_page(_user(user_id), errors=_errors(refused), values=_user_form()), status
     db.commit()
     flash(_("已保存用户 %(username)s", username=user.username), "ok")
     return redirect(url_for("admin.user_page", user_id=user_id))

@@ -17,6 +17,7 @@ from .admin import admin_required
 from .database import session
 from .deadlines import WEEKDAYS
 from .engine_text import engine_text
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
@@ -58,8 +59,8 @@ def _checked(save: bool):
     try:
         year, holidays, workdays = calendar_admin.proposal(form.get("year", ""), *typed)
     except DataValidationError as refused:
-        session().rollback()
-        return _refused(form.get("year", ""), typed, note, refused), 422
+        status = refuse(refused, beside_fields=True)
+        return _refused(form.get("year", ""), typed, note, refused), status
     digest = _digest(holidays, workdays)
     if save and form.get("previewed") == digest:
         db = session()

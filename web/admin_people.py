@@ -46,8 +46,8 @@ def create_role():
     try:
         role = roles.create_role(db, g.user, request.form, engine().now())
     except DataValidationError as refused:
-        db.rollback()
-        return _roles_page(errors=_field_errors(refused), values=request.form, status=422)
+        return _roles_page(errors=_field_errors(refused), values=request.form,
+                           status=refuse(refused, beside_fields=True))
     db.commit()
     flash(_("已新增角色「%(name)s」", name=role.name), "ok")
     return redirect(url_for("admin_people.roles_page", _anchor=f"role-{role.code}"))

@@ -226,18 +226,11 @@ def ledger_import_command(key: str, path: str, actor: str) -> None:
 def _import_file(path: str, actor: str, run):
     """`run(session, actor's user, the open file)` in a session committed if it succeeds; a refusal is printed (each
     wrong row and column) and exits 1, any other engine error exits 2, with nothing kept."""
-    with _sessions()() as session, refusal_exits(2, session):
-        try:
-            with open(path, "rb") as stream:
-                done = run(session, people.user_by_name(session, actor), stream)
-            session.commit()
-            return done
-        except ImportRefused as refused:
-            session.rollback()
-            click.echo(engine_text(refused), err=True)
-            for error in refused.errors:
-                click.echo(f"  第 {error.row} 行 {error.column}：{engine_text(error)}", err=True)
-            sys.exit(1)
+    with _sessions()() as session, refusal_exits(2, session, {ImportRefused: 1}):
+        with open(path, "rb") as stream:
+            done = run(session, people.user_by_name(session, actor), stream)
+        session.commit()
+        return done
 
 
 # Registries as data (issue 21).

@@ -13,8 +13,9 @@ from engine.core import ImportRefused, NotAllowed, scope
 from engine.records import ledger_import, ledgers
 
 from .auth import login_required
-from .database import rollback, session
+from .database import session
 from .engine_text import engine_text
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("ledgers", __name__)
@@ -94,12 +95,9 @@ def upload(key: str):
     try:
         done = ledger_import.import_file(db, engine(), g.user, key, upload_file.filename, upload_file.stream)
     except ImportRefused as refused:
-        rollback()
-        flash(engine_text(refused), "error")
-        return _page(key, ledger, refused, 422)
+        return _page(key, ledger, refused, refuse(refused, engine_text(refused)))
     except NotAllowed as refused:
-        rollback()
-        flash(engine_text(refused), "error")
+        refuse(refused)
         return redirect(url_for("ledgers.ledger_page", key=key))
     finally:
         upload_file.close()

@@ -14,7 +14,7 @@ from engine.time import CHINA_TZ
 from engine.work import portal, public_lists, reports
 
 from . import formfields, stats_view, uploads
-from .database import rollback, session
+from .database import session
 from .draw_view import draw_view
 from .workflow import engine
 from .engine_text import engine_text
@@ -68,7 +68,7 @@ def submit(process_key: str):
             case, code = portal.submit(engine(), db, process_key, data, org, _evidence(schema),
                                        current_app.config["PORTAL_FILE_MAX_BYTES"])
         except DataValidationError as exc:
-            errors, status = formfields.error_map(exc.errors), 422
+            errors, status = formfields.error_map(exc.errors), refuse(exc, beside_fields=True)
         else:
             return render_template("portal/received.html", case=case, code=code, definition=definition,
                                    receipt_text=_receipt(definition, case, code))
@@ -137,8 +137,7 @@ def public_list(process_key: str, name: str):
             receipt = public_lists.send_public_message(engine(), db, process_key, name, sent["number"],
                                                        sent["message"], sent)
         except DataValidationError as exc:      # shown beside the fields of the row it was sent from
-            rollback()
-            errors, status = formfields.error_map(exc.errors), 422
+            errors, status = formfields.error_map(exc.errors), refuse(exc, beside_fields=True)
         except EngineError as exc:
             status = refuse(exc)
         else:

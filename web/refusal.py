@@ -36,9 +36,11 @@ def describe(error: EngineError) -> str:
     return engine_text(error)
 
 
-def refuse(error: EngineError, message: str | None = None) -> int:
-    """A page's answer to a refused change: the transaction undone, the reason flashed (`message` if given), and
-    the status to answer with when the page is shown again rather than redirected."""
+def refuse(error: EngineError, message: str | None = None, *, beside_fields: bool = False) -> int:
+    """A page's answer to a refused change: the transaction undone, the reason flashed (`message` if given; nothing
+    with `beside_fields`, for a form shown again with each field's message beside it), and the status to answer
+    with when the page is shown again rather than redirected."""
     rollback()
-    flash(message or describe(error), "error")
+    if not beside_fields:
+        flash(message or describe(error), "error")
     return status_of(error)

@@ -15,7 +15,7 @@ from engine.records import registries, registry_import
 from .auth import policy_required
 from .database import session
 from .engine_text import engine_text
-from .refusal import refuse
+from .refusal import refuse, status_of
 from .workflow import engine
 
 bp = Blueprint("registries", __name__, url_prefix="/policy/registries")
@@ -139,7 +139,7 @@ def create_entry(registry: str):
     try:
         created = registries.create(db, engine(), g.user, registry, values)
     except DataValidationError as exc:
-        return _entry_page(registry, definition, {**values, "active": True}, _refused(exc), 422)
+        return _entry_page(registry, definition, {**values, "active": True}, _refused(exc), status_of(exc))
     except NotAllowed as exc:
         refuse(exc)
         return redirect(url_for("registries.registry_page", registry=registry))
@@ -167,7 +167,7 @@ def update_entry(registry: str, entry: str):
     try:
         registries.update(db, engine(), g.user, registry, entry, values)
     except DataValidationError as exc:
-        return _entry_page(registry, definition, {**found, **values, "key": entry}, _refused(exc), 422)
+        return _entry_page(registry, definition, {**found, **values, "key": entry}, _refused(exc), status_of(exc))
     except NotAllowed as exc:
         refuse(exc)
         return redirect(url_for("registries.entry_page", registry=registry, entry=entry))
@@ -216,8 +216,7 @@ def upload(registry: str):
     try:
         done = registry_import.import_file(db, engine(), g.user, registry, upload_file.filename, upload_file.stream)
     except ImportRefused as exc:
-        refuse(exc, engine_text(exc))
-        return _page(registry, definition, exc, 422)
+        return _page(registry, definition, exc, refuse(exc, engine_text(exc)))
     except NotAllowed as exc:
         refuse(exc)
         return redirect(url_for("registries.registry_page", registry=registry))

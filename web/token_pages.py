@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, rend
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.core import ApiToken, Organization, User
+from engine.core import ApiToken, Organization, User, scope
 from engine.time import CHINA_TZ
 from engine.work import administration
 
@@ -90,7 +90,7 @@ def _mine_page(errors=None, values=None, token=None):
 
 def _managed_ids():
     return select(User.id).join(Organization, User.org_id == Organization.id).where(
-        Organization.path.startswith(g.user.org.path))
+        scope.path_within(Organization.path, g.user.org.path))
 
 
 def _revoke(token_id: int, owners) -> None:

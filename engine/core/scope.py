@@ -21,8 +21,10 @@ COPIED = "copied"          # the access a copy (抄送) grants: reading only (re
 
 
 def path_within(path, root):
-    """SQL: the organisation path `path` (a column) lies in the subtree whose path is `root` (text or a bind
-    parameter). Paths are `/1/4/`, so a prefix is an ancestor and `/1/` never matches `/12/`."""
+    """The organisation path `path` lies in the subtree whose path is `root`: for a column, the SQL clause (`root`
+    text or a bind parameter); for a path already read (text), the answer itself. Paths are `/1/4/`, so a prefix
+    is an ancestor and `/1/` never matches `/12/`. The one place a subtree is written (tests/test_written_once.py
+    checks no other module compares paths by prefix)."""
     return path.startswith(root)
 
 

@@ -24,6 +24,7 @@ from ..core.errors import ImportRefused, NotAllowed, RowError, RowErrors
 from ..core.ledger_records import LedgerImport, LedgerRow
 from ..core.messages import Msg
 from ..core.models import Organization, User
+from ..core.scope import path_within
 from .ledger_measures import compute_measures
 from .ledgers import definition, may_import
 
@@ -261,7 +262,7 @@ def _organizations(session: Session, user: User) -> tuple[dict, dict, set]:
     for org_id, code, name, path in session.execute(select(Organization.id, Organization.code, Organization.name,
                                                            Organization.path)):
         by_code[code] = by_name[name] = (org_id, code)
-        if path.startswith(user.org.path):
+        if path_within(path, user.org.path):
             mine.add(org_id)
     return by_code, by_name, mine
 

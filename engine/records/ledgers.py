@@ -15,7 +15,7 @@ from ..core.errors import NotFound
 from ..core.ledger_records import LedgerImport, LedgerRow
 from ..core.messages import Msg
 from ..core.models import BundleFile, Organization, User
-from ..core.scope import scoped_row, scoped_rows
+from ..core.scope import path_within, scoped_row, scoped_rows
 from ..definitions.bundles import active_bundle
 
 ORG_FIELD = "@org"           # a rule's or helper's name for the row's organisation code
@@ -67,7 +67,7 @@ def rows(session: Session, user: User, key: str, *, org: str | None = None, peri
     query = query.where(LedgerRow.ledger_key == key)
     if org:
         root = session.scalar(select(Organization.path).where(Organization.code == org))
-        query = query.where(Organization.path.startswith(root) if root else false())
+        query = query.where(path_within(Organization.path, root) if root else false())
     query = within_period(query, *period)
     if measure:
         query = query.where(field_equals(measure, True))

@@ -16,6 +16,7 @@ from ..core.messages import Msg
 from ..core.meta_fields import fields_equal
 from ..core.vocabulary import DIRECTORY_ENTRIES_HELPER, FIND_CASES_HELPER
 from ..core.models import Case, DirectoryEntry, Organization
+from ..core.scope import path_within
 from ..records import directory
 
 _current = contextvars.ContextVar("lawflow_running_instance", default=None)
@@ -98,7 +99,7 @@ def organizations(kind: str | None = None, under: str | None = None) -> list[dic
         root = _instance().session.scalar(select(Organization.path).where(Organization.code == str(under)))
         if root is None:
             return []
-        query = query.where(Organization.path.startswith(root), Organization.path != root)
+        query = query.where(path_within(Organization.path, root), Organization.path != root)
     return [dict(row._mapping) for row in _instance().session.execute(query)]
 
 

@@ -26,7 +26,7 @@ PAGE = 50
 
 def managed_orgs(session: Session, admin: User, *, include_inactive: bool = True) -> list[Organization]:
     """The organisations of the administrator's subtree, in tree order."""
-    query = select(Organization).where(Organization.path.startswith(admin.org.path)).order_by(Organization.path)
+    query = select(Organization).where(path_within(Organization.path, admin.org.path)).order_by(Organization.path)
     if not include_inactive:
         query = query.where(Organization.active)
     return list(session.scalars(query))
@@ -36,7 +36,7 @@ def managed_org(session: Session, admin: User, code: str) -> Organization:
     """An organisation of the administrator's subtree by code; NotFound for any other, as for one that does not
     exist."""
     org = session.scalar(select(Organization).where(Organization.code == code,
-                                                    Organization.path.startswith(admin.org.path)))
+                                                    path_within(Organization.path, admin.org.path)))
     if org is None:
         raise NotFound(Msg("org.not_found", code=code), organization=code)
     return org
@@ -45,7 +45,7 @@ def managed_org(session: Session, admin: User, code: str) -> Organization:
 def managed_user(session: Session, admin: User, user_id: int) -> User:
     """A user of the administrator's subtree; NotFound otherwise."""
     user = session.scalar(select(User).join(Organization, User.org_id == Organization.id)
-                          .where(User.id == user_id, Organization.path.startswith(admin.org.path)))
+                          .where(User.id == user_id, path_within(Organization.path, admin.org.path)))
     if user is None:
         raise NotFound(Msg("admin.user_not_found", user=user_id), user=user_id)
     return user
@@ -57,7 +57,7 @@ def find_users(session: Session, admin: User, *, q: str = "", org: str = "", rol
     organisation (with its subtree), a role and whether active; and the username to continue after, if any."""
     root = managed_org(session, admin, org).path if org else admin.org.path
     query = (select(User).join(Organization, User.org_id == Organization.id)
-             .where(Organization.path.startswith(root)).order_by(User.username).limit(PAGE + 1))
+             .where(path_within(Organization.path, root)).order_by(User.username).limit(PAGE + 1))
     if q:
         word = f"%{q.strip()}%"
         query = query.where(User.username.ilike(word) | User.display_name.ilike(word))
@@ -117,7 +117,7 @@ def change_org(session: Session, admin: User, org: Organization, values: Mapping
             errors.append(FieldError("parent", Msg("admin.own_org"), "own"))
         else:
             parent = _parent(session, admin, parent_code, errors)
-            if parent is not None and parent.path.startswith(org.path):
+            if parent is not None and path_within(parent.path, org.path):
                 errors.append(FieldError("parent", Msg("admin.org_cycle", parent=parent.name, org=org.name), "cycle"))
     if not active and org.id == admin.org_id:
         errors.append(FieldError("active", Msg("admin.own_org"), "own"))
@@ -136,7 +136,7 @@ def _move(session: Session, org: Organization, parent: Organization) -> None:
     old, new = org.path, f"{parent.path}{org.id}/"
     org.parent = parent
     session.flush()
-    session.execute(update(Organization).where(Organization.path.startswith(old))
+    session.execute(update(Organization).where(path_within(Organization.path, old))
                     .values(path=literal(new, String) + func.substr(Organization.path, len(old) + 1))
                     .execution_options(synchronize_session=False))
     session.expire_all()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import DataValidationError, NotFound, RowErrors
 from ..core.messages import Msg
 from ..core.models import Organization, Role, User
+from ..core.scope import path_within
 from ..records.ledger_import import file_rows
 from . import administration, passwords
 
@@ -60,7 +61,7 @@ def current_rows(session: Session, admin: User, kind: str) -> list[list]:
         return [[o.code, o.name, o.kind, o.parent.code if o.parent and o.id != admin.org_id else ""]
                 for o in administration.managed_orgs(session, admin)]
     users = session.scalars(select(User).join(Organization, User.org_id == Organization.id)
-                            .where(Organization.path.startswith(admin.org.path)).order_by(User.username))
+                            .where(path_within(Organization.path, admin.org.path)).order_by(User.username))
     return [[u.username, u.display_name, u.email or "", u.org.code, ",".join(sorted(r.code for r in u.roles))]
             for u in users]
 

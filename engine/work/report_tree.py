@@ -52,7 +52,7 @@ def org_tree(session: Session, root: Organization, definition: dict, *, since: d
         children.setdefault(org.parent_id, []).append(org)
 
     def node(org: Organization, depth: int) -> TreeNode | None:
-        parts = [p for path, p in by_path.items() if path.startswith(org.path)]
+        parts = [p for path, p in by_path.items() if path_within(path, org.path)]
         if depth > 1 and not parts:
             return None
         below = [n for n in (node(c, depth + 1) for c in children.get(org.id, [])) if n] if depth < TREE_DEPTH else []

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import DataValidationError, FieldError, InvalidState, NotFound
 from ..core.messages import Msg
 from ..core.models import Case, HumanTask, Organization, Role, User, UserRole
+from ..core.scope import path_within
 from ..core.vocabulary import STARTER_ROLES_PROPERTY
 from ..definitions.bundles import latest_definitions
 from ..definitions.recipient_checks import listed_roles, named_roles
@@ -83,7 +84,7 @@ def overview(engine, session: Session, admin: User) -> list[RoleView]:
     holders = session.execute(
         select(UserRole.role_id, User).join(User, User.id == UserRole.user_id)
         .join(Organization, User.org_id == Organization.id)
-        .where(Organization.path.startswith(admin.org.path)).order_by(User.username)).all()
+        .where(path_within(Organization.path, admin.org.path)).order_by(User.username)).all()
     by_id = {view.role.id: view for view in views.values() if view.role is not None}
     for role_id, user in holders:
         view = by_id[role_id]
@@ -148,7 +149,7 @@ def delete_role(engine, session: Session, admin: User, role: Role, now: datetime
                               .join(UserRole, UserRole.user_id == User.id)
                               .join(Organization, User.org_id == Organization.id)
                               .where(UserRole.role_id == role.id).order_by(User.username)).all()
-    outside = [name for name, path in holders if not path.startswith(admin.org.path)]
+    outside = [name for name, path in holders if not path_within(path, admin.org.path)]
     if outside:
         _refuse(Msg("admin.role_held_elsewhere", role=role.name, count=len(outside)))
     before = {"code": role.code, "name": role.name, "holders": [name for name, _ in holders]}

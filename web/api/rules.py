@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, g, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -228,7 +229,7 @@ class Migrations(MethodView):
                 db.rollback()
                 refused.append({"case": case.id, "reason": engine_text(exc)})
         unknown = sorted(chosen - set(moved) - {r["case"] for r in refused})
-        refused += [{"case": c, "reason": "不是该流程中可迁移的办理中案件"} for c in unknown]
+        refused += [{"case": c, "reason": _("不是该流程中可迁移的办理中案件")} for c in unknown]
         return {"moved": moved, "refused": refused}
 
 
