@@ -223,6 +223,29 @@ def test_recidivism_is_found_in_an_earlier_case_of_the_same_respondent(engine, s
         assert names(session, case.id) == ["送达处罚决定书"]
 
 
+def test_an_earlier_suspension_ends_on_the_corresponding_day_of_its_last_month(engine, session, sanctions_setup):
+    """停止执业 3 months decided on 03-31 ends on 06-30 (no 06-31: the month's last day), not on the 28th."""
+    with time_machine.travel(at("2026-03-02T10:00"), tick=True) as clock:
+        earlier = recommended_now(engine, session)
+        do(engine, session, earlier.id, "立案审查", "city_chief", FILED)
+        do(engine, session, earlier.id, "调查取证", "city_worker", {
+            **LIGHT, "proposed_sanctions": ["practice_suspension"], "proposed_suspension_months": 3})
+        do(engine, session, earlier.id, "送达事先告知书", "city_worker", {**SERVED, "notice_served_on": "2026-03-02"})
+        do(engine, session, earlier.id, "陈述申辩与听证申请", "city_worker",
+           {**WAIVED, "statement_received_on": "2026-03-02"})
+        do(engine, session, earlier.id, "法制审核", "city_legal", REVIEWED)
+        do(engine, session, earlier.id, "集体讨论", "city_director", {**MEETING, "meeting_date": "2026-03-02"})
+        clock.move_to(at("2026-03-31T10:00"))
+        do(engine, session, earlier.id, "作出处罚决定", "city_director", {
+            **DECIDED, "penalty_sanctions": ["practice_suspension"], "penalty_suspension_months": 3})
+        clock.move_to(at("2026-08-03T10:00"))
+        case = recommended_now(engine, session)
+        do(engine, session, case.id, "立案审查", "city_chief", FILED)
+        data = casework.task_data(engine, session, task_named(session, case.id, "调查取证"))
+        assert "（3个月，至2026-06-30期满）" in data["earlier_penalty_text"], data["earlier_penalty_text"]
+        assert data["within_suspension_period"] is True
+
+
 def test_the_hearing_notice_is_served_seven_working_days_before_the_hearing(engine, session, sanctions_setup):
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
         case = noticed(engine, session, clock, HEAVY)

@@ -139,3 +139,14 @@ def test_clock_resume_from_a_recorded_day_bounded_by_today(cal):
     assert helpers["day_moment"]("2025-10-22") == "2025-10-22T12:00:00+08:00"
     assert helpers["day_moment"]("2025-10-24") == helpers["now"]()
     assert helpers["add_working_days"](helpers["day_moment"]("2025-10-13"), 10) == "2025-10-28T00:00:00+08:00"
+
+
+def test_months_after_counts_a_period_of_months_as_the_civil_law_does(cal):
+    """The corresponding day of the last month, or its last day when it has none (期间以月计算); a period's end is
+    never rolled over a rest day, and a day in the future is counted as it is (not bounded by today)."""
+    months_after = diagram_helpers(cal, lambda: at("2025-10-13T08:00"))["months_after"]
+    assert months_after("2025-12-30", 1) == "2026-01-30"
+    assert months_after("2026-03-31", 3) == "2026-06-30"
+    assert months_after("2024-01-31", 1) == "2024-02-29" and months_after("2023-01-31", 1) == "2023-02-28"
+    assert months_after("2026-01-03", 1) == "2026-02-03"                         # a Tuesday; 01-03 a Saturday
+    assert months_after("2025-11-12T10:00:00+08:00", 12) == "2026-11-12"

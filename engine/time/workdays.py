@@ -55,6 +55,13 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), CHINA_TZ)
 
 
+def _local_day(day) -> date:
+    """The local day of an ISO date (that day) or of a moment."""
+    if isinstance(day, str) and len(day) == 10:
+        return date.fromisoformat(day)
+    return day_of(day)
+
+
 def add_months(day: date, n: int) -> date:
     """The day `n` calendar months after `day`: the same day of that month, or its last day when it has none."""
     months = day.year * 12 + day.month - 1 + n
@@ -222,6 +229,7 @@ def diagram_helpers(calendar: WorkCalendar, clock) -> dict:
         "add_calendar_days": lambda moment, n: iso(calendar.add_days(moment, int(n), extend_over_holidays=False)),
         "add_working_days": lambda moment, n: iso(calendar.add_working_days(moment, int(n))),
         "add_hours": lambda moment, n: iso(as_moment(moment) + timedelta(hours=float(n))),
+        "months_after": lambda day, n: add_months(_local_day(day), int(n)).isoformat(),
         "working_days_between": lambda start, end: calendar.working_days_between(start, end),
         "working_days_left": lambda deadline: calendar.working_days_left(deadline, clock()),
         "days_left": lambda deadline: (day_of(deadline) - day_of(clock())).days,
