@@ -220,3 +220,30 @@ def test_a_contested_reply_to_petition_review_runs_the_review_stage(engine, sess
         meta = cases.get_case(session, case.id).meta
         assert meta["contest_route"] == "petition_review" and meta["contest_result"] == "changed"
         assert meta["contest_in_time"] is False                            # 33 days: past the 30 日 of 第三十五条
+
+
+@pytest.mark.parametrize("rolls_over, in_time", [(True, True), (False, False)], ids=["rolls over", "does not roll"])
+def test_a_contest_window_ending_on_a_rest_day_follows_its_rows_roll_over_rule(engine, session, complaint_setup,
+                                                                                rolls_over, in_time):
+    """A window of the table (`administrative_review_window`, set here to 30 日) counted from service on Friday
+    2025-11-21 ends on Sunday 12-21: the row's `rolls_over` says whether that last day rolls to Monday 12-22
+    (`limit_due`; `add_days` always rolled), so an application made on Monday is in time only when it does."""
+    import json
+
+    from engine.definitions import drafts, limit_tables
+
+    from .complaint_steps import replied
+
+    draft = drafts.create(session, engine, actor="policy", name="期限调整")
+    table = json.loads(drafts.files(session, draft.id)["forms/complaint/limits.json"])
+    next(r for r in table["limits"] if r["name"] == "administrative_review_window").update(
+        value=30, rolls_over=rolls_over)
+    drafts.put(session, engine, draft.id, "forms/complaint/limits.json", limit_tables.table_bytes(table), actor="policy")
+    drafts.publish_draft(session, engine, draft.id, actor="policy")
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        clock.move_to(at("2025-12-22T10:00"))                                  # Monday
+        _contest(engine, session, case.id, "administrative_review", "2025-12-22")
+        do(engine, session, case.id, "登记复议或诉讼结果", "chen",
+           {"contest_result": "upheld", "contest_result_on": "2025-12-22", "contest_result_note": "复议机关维持答复"})
+        assert cases.get_case(session, case.id).meta["contest_in_time"] is in_time
