@@ -78,6 +78,38 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
            {"review_result": "upheld", "review_opinion": "原处理意见认定事实清楚，予以维持。", "review_on": "2026-01-20"})
         text = document_text(session, case.id, "信访事项复查意见书")
         assert "维持原处理意见" in text and "吴某" in text and "复核" in text
+
+        # 复核 (第三十六条): requested within 30 日 of the 复查意见's service, answered within 30 日 of the request
+        clock.move_to(at("2026-01-21T10:00"))
+        do(engine, session, case.id, "督办（复查逾期）", "zhou", {"supervision_note": "复查已逾期一日，请说明原因"})
+        do(engine, session, case.id, "送达复查意见书", "chen",
+           {"petition_service_method": "post", "petition_served_on": "2026-01-21"})
+        assert cases.get_case(session, case.id).meta["petition_status"] == "reviewed"
+        assert "登记复核请求" in _names(session, case.id)                  # Timer_re_review_window waits on it
+        clock.move_to(at("2026-02-02T10:00"))
+        do(engine, session, case.id, "登记复核请求", "xu", {"request_on": "2026-02-02", "request_reason": "仍认为退费数额不足"})
+        re_review = task_named(session, case.id, "复核")
+        assert re_review.due_at == at("2026-03-05T00:00")       # 30 日 from 02-02: Wednesday 03-04
+        assert cases.get_case(session, case.id).meta["petition_status"] == "re_review"
+        clock.move_to(at("2026-02-10T10:00"))
+        do(engine, session, case.id, "复核", "chen",
+           {"review_result": "upheld", "review_opinion": "复查意见认定事实清楚，退费数额适当，予以维持。",
+            "review_on": "2026-02-10"})
+        text = document_text(session, case.id, "信访事项复核意见书")
+        for expected in ("信访事项复核意见书", "〔2025〕信访第0001号", "吴某", "王某某律师", "维持复查意见",
+                         "退费数额适当", "《信访工作条例》第三十六条", "不再受理"):
+            assert expected in text, expected
+        do(engine, session, case.id, "送达复核意见书", "chen",
+           {"petition_service_method": "post", "petition_served_on": "2026-02-10"})
+        closed = cases.get_case(session, case.id)
+        assert closed.status == "completed" and closed.meta["petition_status"] == "re_reviewed"
+        assert closed.meta["petition_re_review_result"] == "upheld"
+
+        # 复核终结: the same matter filed again is not accepted (第三十六条第三款; 第十九条)
+        again = petition(engine, session)
+        assert cases.get_case(session, again.id).meta["petition_status"] == "not_accepted"
+        assert _names(session, again.id) == ["送达不予受理告知书"]
+        assert closed.business_number in document_text(session, again.id, "不予受理告知书")
         assert cases.get_case(session, case.id).meta["petition_review_result"] == "upheld"
 
 
