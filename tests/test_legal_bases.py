@@ -179,3 +179,20 @@ def test_every_title_a_document_template_cites_is_in_the_register(path):
     cite a document that does not exist)."""
     wrong = unknown_document_titles(docx_text(path))
     assert wrong == [], f"{path.relative_to(ROOT)}: titles not in forms/legal_sources.json: {wrong}"
+
+
+def test_the_complaint_process_says_what_it_leaves_out_and_on_what_basis():
+    """Steps of procedures.md §2.3–§2.8 that other bodies or procedures run are listed under 不在本流程内 in the
+    process documentation, each with its source by title and article (issue 19)."""
+    tree = etree.parse(str(ROOT / "processes" / "complaint" / "lawyer_complaint.bpmn"))
+    text = documentation(tree.find(f"{BPMN}process"))
+    left_out = text[text.index("不在本流程内"):]
+    for item, basis in (("执业证书缴存", "《律师执业管理办法》第四十八条"),
+                        ("执行情况", "《律师和律师事务所违法行为处罚办法》第四十五条"),
+                        ("不得变更执业机构", "《律师执业管理办法》第二十一条、第二十三条"),
+                        ("复查委员会申请复查", "《律师协会会员违规行为处分规则(试行)》第七十八条"),
+                        ("复查决定期限", "未取得原文"),
+                        ("信息公开", "《律师执业管理办法》第五十五条、第五十八条"),
+                        ("信息公开", "《律师和律师事务所违法行为处罚办法》第四十四条")):
+        assert item in left_out and basis in left_out, (item, basis)
+    assert unknown_titles(text) == []
