@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import time_machine
 from docx import Document
 from sqlalchemy import select
 
 from engine.core.errors import DataValidationError
 from engine.core.models import Case
+from engine.definitions.forms import FormCache
 from engine.records import documents, notifications
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 from engine.work import casework
 
 from .complaint_steps import accept, at, do, ready, task_named, user
+from .conftest import ROOT
 from .helpers import zh
 from .test_complaint_sanctions import (DECIDED, FILED, FINDINGS, HEAVY, LIGHT, RECOMMENDATION, REVIEWED,  # noqa: F401
                                        SERVED, candidates, names, noticed, sanctions_setup)
@@ -311,3 +314,83 @@ def test_a_fine_paid_in_time_is_recorded(engine, session, sanctions_setup):
         fine = cases.get_case(session, fine.id)
         assert fine.status == "completed" and fine.meta["fine_status"] == "paid"
         assert ready(session, fine.id) == []
+
+
+# --- the decision form's rules, case by case (律师法 第四十七条至第五十一条; procedures.md §2.7) ------------------------
+DECIDE_FORM = "forms/complaint/penalty_decide.schema.json"
+BASE = {"penalty_decision": "penalise", "penalty_reason": "违法事实清楚，证据确凿。", "penalty_legal_basis": "《中华人民共和国律师法》"}
+
+
+def lawyer(article, *sanctions, recidivism="none", **more):
+    return {**BASE, "penalised_party": "lawyer", "violation_article": f"lawyers_law_{article}", "recidivism": recidivism,
+            "penalty_sanctions": list(sanctions), **more}
+
+
+def firm(*sanctions, party="firm", recidivism="none", **more):
+    return {**BASE, "penalised_party": party, "violation_article": "lawyers_law_50", "recidivism": recidivism,
+            "penalty_sanctions": list(sanctions), **more}
+
+
+RULES = [
+    # 第五十条: 停业整顿 一个月以上六个月以下, only against a firm; fine ≤ ¥100,000; its head: warning or ≤ ¥20,000
+    ("firm rectification 6 months", firm("firm_rectification", penalty_suspension_months=6), []),
+    ("firm rectification 7 months", firm("firm_rectification", penalty_suspension_months=7), ["penalty_suspension_months"]),
+    ("firm fine 100,000", firm("warning", "fine", penalty_fine_amount=100000), []),
+    ("firm fine 100,001", firm("warning", "fine", penalty_fine_amount=100001), ["penalty_fine_amount"]),
+    ("firm head fine 20,000", firm("fine", party="firm_head", penalty_fine_amount=20000), []),
+    ("firm head fine 20,001", firm("fine", party="firm_head", penalty_fine_amount=20001), ["penalty_fine_amount"]),
+    ("firm head suspended", firm("practice_suspension", party="firm_head", penalty_suspension_months=1),
+     ["penalty_sanctions.0"]),
+    ("firm suspended like a lawyer", firm("practice_suspension", penalty_suspension_months=1), ["penalty_sanctions.0"]),
+    ("lawyer rectification", lawyer(48, "firm_rectification", penalty_suspension_months=2), ["penalty_sanctions.0"]),
+    # 第四十七条: fine ≤ ¥5,000, 停止执业 ≤ 3 months
+    ("art 47 fine 5,000", lawyer(47, "warning", "fine", penalty_fine_amount=5000), []),
+    ("art 47 fine 5,001", lawyer(47, "warning", "fine", penalty_fine_amount=5001), ["penalty_fine_amount"]),
+    ("art 47 suspension 3", lawyer(47, "practice_suspension", penalty_suspension_months=3), []),
+    ("art 47 suspension 4", lawyer(47, "practice_suspension", penalty_suspension_months=4), ["penalty_suspension_months"]),
+    # 第四十八条: fine ≤ ¥10,000, 停止执业 3–6 months
+    ("art 48 fine 10,000", lawyer(48, "warning", "fine", penalty_fine_amount=10000), []),
+    ("art 48 fine 10,001", lawyer(48, "warning", "fine", penalty_fine_amount=10001), ["penalty_fine_amount"]),
+    ("art 48 suspension 2", lawyer(48, "practice_suspension", penalty_suspension_months=2), ["penalty_suspension_months"]),
+    ("art 48 suspension 6", lawyer(48, "practice_suspension", penalty_suspension_months=6), []),
+    ("art 48 suspension 7", lawyer(48, "practice_suspension", penalty_suspension_months=7), ["penalty_suspension_months"]),
+    # 第四十九条: 停止执业 6–12 months (always), fine ≤ ¥50,000; serious: 吊销 by the province
+    ("art 49 suspension 5", lawyer(49, "practice_suspension", penalty_suspension_months=5), ["penalty_suspension_months"]),
+    ("art 49 suspension 12 and fine 50,000",
+     lawyer(49, "practice_suspension", "fine", penalty_suspension_months=12, penalty_fine_amount=50000), []),
+    ("art 49 suspension 13", lawyer(49, "practice_suspension", penalty_suspension_months=13), ["penalty_suspension_months"]),
+    ("art 49 fine 50,001", lawyer(49, "practice_suspension", "fine", penalty_suspension_months=6,
+                                  penalty_fine_amount=50001), ["penalty_fine_amount"]),
+    ("art 49 fine without suspension", lawyer(49, "warning", "fine", penalty_fine_amount=5000), ["penalty_sanctions"]),
+    ("art 49 revocation", lawyer(49, "licence_revocation"), []),
+    # 第五十一条: warned again within a year → 停止执业 3–12 months; suspended (firm: rectified) again within two
+    # years of its end where 停止执业 (停业整顿) is due again → 吊销 by the province, not another suspension
+    ("warned again, warning only", lawyer(47, "warning", recidivism="warned_again"), ["penalty_sanctions"]),
+    ("warned again, suspension 2", lawyer(47, "practice_suspension", recidivism="warned_again",
+                                          penalty_suspension_months=2), ["penalty_suspension_months"]),
+    ("warned again, suspension 12", lawyer(47, "practice_suspension", recidivism="warned_again",
+                                           penalty_suspension_months=12), []),
+    ("suspended again, suspension", lawyer(48, "practice_suspension", recidivism="suspended_again",
+                                           penalty_suspension_months=6), ["penalty_sanctions"]),
+    ("suspended again, revocation", lawyer(48, "licence_revocation", recidivism="suspended_again"), []),
+    ("rectified again, rectification", firm("firm_rectification", recidivism="rectified_again",
+                                            penalty_suspension_months=3), ["penalty_sanctions"]),
+    ("rectified again, revocation", firm("firm_licence_revocation", recidivism="rectified_again"), []),
+]
+
+
+@pytest.mark.parametrize("data, refused_fields", [pytest.param(d, f, id=i) for i, d, f in RULES])
+def test_the_decision_form_holds_each_articles_sanctions_and_caps(data, refused_fields):
+    """Each rule of penalty_decide.schema.json through the engine's form check: a lawful decision passes, an
+    unlawful one is refused on the field that breaks the article, with a message naming it."""
+    form = (ROOT / DECIDE_FORM).read_bytes()
+    try:
+        FormCache().check(1, DECIDE_FORM, lambda: form, data)
+    except DataValidationError as err:
+        found = sorted({e.field for e in err.errors})
+        messages = [zh(e) for e in err.errors]
+    else:
+        found, messages = [], []
+    assert found == refused_fields, messages
+    if refused_fields:                          # the form's own message, naming the article (not a generic one)
+        assert any("律师法" in m for m in messages), messages

@@ -78,6 +78,38 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
            {"review_result": "upheld", "review_opinion": "原处理意见认定事实清楚，予以维持。", "review_on": "2026-01-20"})
         text = document_text(session, case.id, "信访事项复查意见书")
         assert "维持原处理意见" in text and "吴某" in text and "复核" in text
+
+        # 复核 (第三十六条): requested within 30 日 of the 复查意见's service, answered within 30 日 of the request
+        clock.move_to(at("2026-01-21T10:00"))
+        do(engine, session, case.id, "督办（复查逾期）", "zhou", {"supervision_note": "复查已逾期一日，请说明原因"})
+        do(engine, session, case.id, "送达复查意见书", "chen",
+           {"petition_service_method": "post", "petition_served_on": "2026-01-21"})
+        assert cases.get_case(session, case.id).meta["petition_status"] == "reviewed"
+        assert "登记复核请求" in _names(session, case.id)                  # Timer_re_review_window waits on it
+        clock.move_to(at("2026-02-02T10:00"))
+        do(engine, session, case.id, "登记复核请求", "xu", {"request_on": "2026-02-02", "request_reason": "仍认为退费数额不足"})
+        re_review = task_named(session, case.id, "复核")
+        assert re_review.due_at == at("2026-03-05T00:00")       # 30 日 from 02-02: Wednesday 03-04
+        assert cases.get_case(session, case.id).meta["petition_status"] == "re_review"
+        clock.move_to(at("2026-02-10T10:00"))
+        do(engine, session, case.id, "复核", "chen",
+           {"review_result": "upheld", "review_opinion": "复查意见认定事实清楚，退费数额适当，予以维持。",
+            "review_on": "2026-02-10"})
+        text = document_text(session, case.id, "信访事项复核意见书")
+        for expected in ("信访事项复核意见书", "〔2025〕信访第0001号", "吴某", "王某某律师", "维持复查意见",
+                         "退费数额适当", "《信访工作条例》第三十六条", "不再受理"):
+            assert expected in text, expected
+        do(engine, session, case.id, "送达复核意见书", "chen",
+           {"petition_service_method": "post", "petition_served_on": "2026-02-10"})
+        closed = cases.get_case(session, case.id)
+        assert closed.status == "completed" and closed.meta["petition_status"] == "re_reviewed"
+        assert closed.meta["petition_re_review_result"] == "upheld"
+
+        # 复核终结: the same matter filed again is not accepted (第三十六条第三款; 第十九条)
+        again = petition(engine, session)
+        assert cases.get_case(session, again.id).meta["petition_status"] == "not_accepted"
+        assert _names(session, again.id) == ["送达不予受理告知书"]
+        assert closed.business_number in document_text(session, again.id, "不予受理告知书")
         assert cases.get_case(session, case.id).meta["petition_review_result"] == "upheld"
 
 
@@ -220,3 +252,30 @@ def test_a_contested_reply_to_petition_review_runs_the_review_stage(engine, sess
         meta = cases.get_case(session, case.id).meta
         assert meta["contest_route"] == "petition_review" and meta["contest_result"] == "changed"
         assert meta["contest_in_time"] is False                            # 33 days: past the 30 日 of 第三十五条
+
+
+@pytest.mark.parametrize("rolls_over, in_time", [(True, True), (False, False)], ids=["rolls over", "does not roll"])
+def test_a_contest_window_ending_on_a_rest_day_follows_its_rows_roll_over_rule(engine, session, complaint_setup,
+                                                                                rolls_over, in_time):
+    """A window of the table (`administrative_review_window`, set here to 30 日) counted from service on Friday
+    2025-11-21 ends on Sunday 12-21: the row's `rolls_over` says whether that last day rolls to Monday 12-22
+    (`limit_due`; `add_days` always rolled), so an application made on Monday is in time only when it does."""
+    import json
+
+    from engine.definitions import drafts, limit_tables
+
+    from .complaint_steps import replied
+
+    draft = drafts.create(session, engine, actor="policy", name="期限调整")
+    table = json.loads(drafts.files(session, draft.id)["forms/complaint/limits.json"])
+    next(r for r in table["limits"] if r["name"] == "administrative_review_window").update(
+        value=30, rolls_over=rolls_over)
+    drafts.put(session, engine, draft.id, "forms/complaint/limits.json", limit_tables.table_bytes(table), actor="policy")
+    drafts.publish_draft(session, engine, draft.id, actor="policy")
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        clock.move_to(at("2025-12-22T10:00"))                                  # Monday
+        _contest(engine, session, case.id, "administrative_review", "2025-12-22")
+        do(engine, session, case.id, "登记复议或诉讼结果", "chen",
+           {"contest_result": "upheld", "contest_result_on": "2025-12-22", "contest_result_note": "复议机关维持答复"})
+        assert cases.get_case(session, case.id).meta["contest_in_time"] is in_time

@@ -98,6 +98,8 @@ def test_penalty_recommendation_moves_the_case_to_the_city(engine, session, sanc
         text = document_text(session, case.id, "处罚建议书")
         for expected in ("A区司法局", "市司法局：", "王某某律师", "私自收取委托人代理费", "警告、罚款", "第五十二条"):
             assert expected in text
+        # 《律师执业管理办法》第五十九条 governs an organ's proposal (法院、检察院、公安机关), not the county's own
+        assert "第五十九条" not in text
         clock.move_to(at("2025-10-22T09:00"))
         do(engine, session, case.id, "立案审查", "city_chief", FILED)
         investigate = task_named(session, case.id, "调查取证")
@@ -336,6 +338,40 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
         assert returned.org.code == "county-a" and returned.meta["discipline_sanction"] == "public_censure"
         do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-10-30"})
         assert "市律师协会惩戒委员会决定给予被投诉人公开谴责的行业处分" in document_text(session, case.id, "答复书")
+
+
+def test_a_bar_decision_of_no_sanction_issues_its_own_decision_and_ends_without_service(engine, session,
+                                                                                         sanctions_setup):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
+        case = accept(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", FINDINGS)
+        do(engine, session, case.id, "处理意见", "chen", DISCIPLINE)
+        clock.move_to(at("2025-10-20T10:00"))
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
+        clock.move_to(at("2025-10-22T10:00"))
+        do(engine, session, case.id, "惩戒立案审查", "dc_member",
+           {"discipline_filed": True, "discipline_filing_opinion": "立案"})
+        do(engine, session, case.id, "通知被投诉会员", "dc_worker",
+           {"member_notified_on": "2025-10-22", "member_notice_method": "post"})
+        do(engine, session, case.id, "惩戒调查", "dc_worker", {
+            "discipline_investigators": ["调查员甲", "调查员乙"],
+            "discipline_findings": "会员已通过律师事务所开具票据，收费记录完整。",
+            "member_defence": "票据已由律师事务所统一开具", "discipline_hearing_requested": False})
+        do(engine, session, case.id, "惩戒委员会决定", "dc_member", {
+            "committee_members_total": 7, "committee_members_present": 5, "committee_votes_for": 5,
+            "discipline_sanction": "none", "discipline_reason": "违规事实不能成立，不予处分",
+            "discipline_basis": "《律师协会会员违规行为处分规则（试行）》"})
+        text = document_text(session, case.id, "不予处分决定书")
+        for expected in ("市律师协会惩戒委员会", "不予处分决定书", "〔2025〕投诉第0001号", "会员：王某某律师",
+                         "A区司法局移送", "会员已通过律师事务所开具票据", "票据已由律师事务所统一开具",
+                         "违规事实不能成立", "委员7人，出席5人，5人同意", "决定对王某某律师不予处分", "申请复查"):
+            assert expected in text, expected
+        assert "举行听证" not in text and "的处分。" not in text
+        assert "送达处分决定" not in names(session, case.id)                     # served only at 通报批评 or above
+        returned = cases.get_case(session, case.id)
+        assert returned.org.code == "county-a" and returned.meta["discipline_sanction"] == "none"
+        do(engine, session, case.id, "接收处理结果", "chen", {"result_received_on": "2025-10-22"})
+        assert "经审查决定对被投诉人不予处分" in document_text(session, case.id, "答复书")
 
 
 def test_respondent_explanation_supplied_goes_into_the_report(engine, session, sanctions_setup):

@@ -117,3 +117,82 @@ def test_the_readme_lists_every_limit_of_the_complaint_procedure():
                     and not any(n.startswith("_") and found.endswith(n) for n in named):
                 missing.append(f"{path.name}:{found}")
     assert missing == []
+
+
+ARTICLE_AFTER = re.compile(r"《([^》]+)》([^《]{0,40})")
+
+
+def unpinned_titles(text: str) -> list[str]:
+    """Titles a basis cites without an article (第…条, or 第…部分/项 of a document without articles) after them —
+    allowed only in a basis that says 本地设定 (the title is then what the local setting is modelled on)."""
+    if LOCAL in (text or ""):
+        return []
+    return [title for title, after in ARTICLE_AFTER.findall(text or "")
+            if not re.match(r"\s*(“[^”]*”\s*)?[（(]?\s*(引[^第]{0,20})?第", after)]
+
+
+def test_a_basis_without_an_article_is_refused_unless_it_is_a_local_setting():
+    assert unpinned_titles("《中国律师执业手册》") == ["中国律师执业手册"]
+    assert unpinned_titles("《律师执业管理办法》第五十九条") == []
+    assert unpinned_titles("湖南省司法厅《关于县级司法行政机关加强律师日常监督管理工作的意见》第四部分第（五）项") == []
+    assert unpinned_titles("本地设定，参照《中国律师执业手册》“受理和立案调查”（引旧版处分规则第三十一条）") == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "forms").glob("*/limits.json")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_limit_row_cites_its_article_or_says_local_setting(path):
+    """A basis names a source of the register by its title and the article, or says 本地设定 (issue 19)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["limits"]
+    wrong = [(row["name"], row["basis"]) for row in rows
+             if not names_a_basis(row["basis"]) or unknown_titles(row["basis"]) or unpinned_titles(row["basis"])]
+    assert wrong == [], f"{path.relative_to(ROOT)}: basis without 《title》 and article or 本地设定: {wrong}"
+
+
+def docx_text(path: Path) -> str:
+    """The text of a Word template's body (word/document.xml), runs joined so a title split over runs is whole."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        root = etree.fromstring(package.read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    return "\n".join("".join(t.text or "" for t in paragraph.iter(f"{w}t")) for paragraph in root.iter(f"{w}p"))
+
+
+DOCX = sorted((ROOT / "forms").rglob("*.docx"))
+# What a template may also cite: the deployment's own standards (forms/*/*standard.json, e.g. 本市《法律援助机构规范服务达标
+# 标准》) and a title the case fills in ({{ campaign_title }}实施方案): documents the body issues, not legal sources.
+OWN = {normal(json.loads(p.read_text(encoding="utf-8-sig")).get("title", "")) for p in (ROOT / "forms").glob("*/*standard.json")}
+
+
+def unknown_document_titles(text: str) -> list[str]:
+    return [title for title in unknown_titles(text) if normal(title) not in OWN and "{{" not in title]
+
+
+def test_the_docx_text_is_read():
+    text = docx_text(ROOT / "forms" / "complaint" / "penalty_decision.docx")
+    assert "《中华人民共和国行政处罚法》" in text
+    assert unknown_document_titles("《四川省律师执业投诉处理办法》《{{ campaign_title }}实施方案》") == ["四川省律师执业投诉处理办法"]
+
+
+@pytest.mark.parametrize("path", DOCX, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_title_a_document_template_cites_is_in_the_register(path):
+    """Every .docx under forms/ cites only titles of forms/legal_sources.json (a notice the county sends must not
+    cite a document that does not exist)."""
+    wrong = unknown_document_titles(docx_text(path))
+    assert wrong == [], f"{path.relative_to(ROOT)}: titles not in forms/legal_sources.json: {wrong}"
+
+
+def test_the_complaint_process_says_what_it_leaves_out_and_on_what_basis():
+    """Steps of procedures.md §2.3–§2.8 that other bodies or procedures run are listed under 不在本流程内 in the
+    process documentation, each with its source by title and article (issue 19)."""
+    tree = etree.parse(str(ROOT / "processes" / "complaint" / "lawyer_complaint.bpmn"))
+    text = documentation(tree.find(f"{BPMN}process"))
+    left_out = text[text.index("不在本流程内"):]
+    for item, basis in (("执业证书缴存", "《律师执业管理办法》第四十八条"),
+                        ("执行情况", "《律师和律师事务所违法行为处罚办法》第四十五条"),
+                        ("不得变更执业机构", "《律师执业管理办法》第二十一条、第二十三条"),
+                        ("复查委员会申请复查", "《律师协会会员违规行为处分规则(试行)》第七十八条"),
+                        ("复查决定期限", "未取得原文"),
+                        ("信息公开", "《律师执业管理办法》第五十五条、第五十八条"),
+                        ("信息公开", "《律师和律师事务所违法行为处罚办法》第四十四条")):
+        assert item in left_out and basis in left_out, (item, basis)
+    assert unknown_titles(text) == []
