@@ -42,9 +42,10 @@ def counted_together(session, definitions: list[dict], root, since, until) -> tu
     return counted, timed
 
 
-def case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+def case_measures(session, dialect, definition, root, since, until, within=None) -> dict[str, dict[str, list]]:
     """Every count, rate and field's sum, mean or ratio of the report in one query: by measure and raw group value,
-    [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`])."""
+    [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`]); `within`:
+    only the cases meeting it (SQL; the months the stored summary leaves to count live)."""
     chosen = case_kinds(definition)
     if not chosen:
         return {}
@@ -53,13 +54,20 @@ def case_measures(session, dialect, definition, root, since, until) -> dict[str,
     sums = [one for measure in chosen for one in _sums(dialect, measure, fields, true())]
     query = (sql.with_fields(select(column, *sums).select_from(Case), fields)
              .join(Organization, Case.org_id == Organization.id)
-             .where(sql.counted(dialect, definition, root, since, until, fields)).group_by(column))
+             .where(sql.counted(dialect, definition, root, since, until, fields), _all(within)).group_by(column))
     found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
     for key, *values in session.execute(query):
         for n, measure in enumerate(chosen):
             kind = float if measure["kind"] in FIELD_KINDS else int
-            found[measure["name"]][raw_key(key)] = [kind(values[2 * n] or 0), kind(values[2 * n + 1] or 0)]
+            parts = found[measure["name"]].setdefault(raw_key(key), [kind(0), kind(0)])   # NULL and "": one row
+            parts[0] += kind(values[2 * n] or 0)
+            parts[1] += kind(values[2 * n + 1] or 0)
     return found
+
+
+def _all(within):
+    """SQL: `within`, or no condition."""
+    return true() if within is None else within
 
 
 def case_kinds(definition: dict) -> list[dict]:
@@ -122,15 +130,16 @@ def case_measures_together(session, definitions, root, since, until) -> list[dic
     return found
 
 
-def on_time_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
+def on_time_measures(session, dialect, definition, root, since, until, within=None) -> dict[str, dict[str, list]]:
     """Every on-time rate of the report in one query over the completed steps with a due time: by measure and
     raw group value, [on time, completed] (what `task_measure` counts for one)."""
     if not any(m["kind"] == "on_time" for m in definition["measures"]):
         return {}
-    return on_time_together(session, dialect, [definition], root, since, until)[0]
+    return on_time_together(session, dialect, [definition], root, since, until, within)[0]
 
 
-def on_time_together(session, dialect, definitions, root, since, until) -> list[dict[str, dict[str, list]]]:
+def on_time_together(session, dialect, definitions, root, since, until,
+                     within=None) -> list[dict[str, dict[str, list]]]:
     """`on_time_measures` of several reports of one process with the same filters in one query (on PostgreSQL by
     GROUPING SETS when their groupings differ)."""
     chosen = [[m for m in d["measures"] if m["kind"] == "on_time"] for d in definitions]
@@ -146,7 +155,7 @@ def on_time_together(session, dialect, definitions, root, since, until) -> list[
     query = (select(*groupings, *flags, *sums).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
              .join(Organization, Case.org_id == Organization.id)
              .where(HumanTask.element_id.in_(steps), HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-                    sql.counted(dialect, definitions[0], root, since, until))
+                    sql.counted(dialect, definitions[0], root, since, until), _all(within))
              .group_by(func.grouping_sets(*[tuple_(c) for c in groupings]) if flags else groupings[0]))
     found: list[dict[str, dict[str, list]]] = [{m["name"]: {} for m in one} for one in chosen]
     width = len(groupings) + len(flags)

@@ -23,6 +23,7 @@ from ..core.scope import organization
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
 from . import report_sql as sql
+from . import report_summary
 from .report_passes import FIELD_KINDS, case_measures, counted_together, on_time_measures, raw_key
 from .report_passes import case_measures_together, on_time_together  # noqa: F401 (part of this module's surface)
 from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
@@ -110,29 +111,45 @@ def root_of(session: Session, user: User, org_code: str | None) -> Organization:
 
 
 def compute(session: Session, user: User, definition: dict, *, org_code: str | None = None,
-            since: date | None = None, until: date | None = None, now: datetime | None = None) -> Result:
+            since: date | None = None, until: date | None = None, now: datetime | None = None,
+            summary: bool = True) -> Result:
     """The report's figures for the organisation (default: the user's own) and the period (China days); overdue
     steps are those past their due time at `now` (default: the present), and a ranking orders the rows."""
-    return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now)
+    return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now,
+                         summary=summary)
 
 
 def compute_all(session: Session, user: User, definitions: list[dict], *, org_code: str | None = None,
-                since: date | None = None, until: date | None = None, now: datetime | None = None) -> list[Result]:
+                since: date | None = None, until: date | None = None, now: datetime | None = None,
+                summary: bool = True) -> list[Result]:
     """`compute` of several reports (the 统计 page of a process, a monthly ledger); on PostgreSQL the case measures
-    of the reports of one process are counted in one pass over its cases."""
+    of the reports of one process are counted in one pass over its cases; `summary`: read the stored summary where
+    it covers the period (engine/work/report_summary.py; False: count everything live)."""
     root = root_of(session, user, org_code)
-    counted, timed = counted_together(session, definitions, root, since, until)
+    counted: dict[int, dict] = {}
+    timed: dict[int, dict] = {}
+    for n, definition in enumerate(definitions):
+        found = report_summary.measured(session, definition, root, since, until) if summary else None
+        if found is not None:
+            counted[n], timed[n] = found
+    rest = [n for n in range(len(definitions)) if n not in counted]
+    together = counted_together(session, [definitions[n] for n in rest], root, since, until)
+    for into, found in zip((counted, timed), together):
+        into.update({rest[n]: parts for n, parts in found.items()})
     return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n),
-                          timed=timed.get(n)) for n, d in enumerate(definitions)]
+                          timed=timed.get(n), summary=False) for n, d in enumerate(definitions)]
 
 
 def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
                   until: date | None = None, now: datetime | None = None, counted: dict | None = None,
-                  timed: dict | None = None) -> Result:
+                  timed: dict | None = None, summary: bool = True) -> Result:
     """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
     reader's own subtree, or the whole tree for a report published on the portal); `counted`, `timed`: its case
-    measures and on-time rates already counted (`case_measures_together`, `on_time_together`)."""
+    measures and on-time rates already counted (`case_measures_together`, `on_time_together`); `summary`: else
+    read them from the stored summary where it covers the period."""
     dialect = session.get_bind().dialect.name
+    if summary and counted is None and timed is None:
+        counted, timed = report_summary.measured(session, definition, root, since, until) or (None, None)
     now = now or datetime.now(timezone.utc)
     rows: dict[str, dict[str, list]] = {}
     measured = (dict(counted) if counted is not None
