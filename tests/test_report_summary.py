@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from engine.core.models import Case, HumanTask, Organization
 from engine.core.summary_records import SummaryRow, SummaryStale, SummaryUnit
-from engine.work import report_summary, reports
+from engine.work import bottlenecks, report_summary, report_tree, reports, step_summary
 
 from .complaint_steps import at, do, register, review, user
 
@@ -94,6 +94,13 @@ def _assert_same(session, definitions=None, readers=("boss", "zhou")):
                 one = reports.compute(session, reader, definition, now=NOW, **period)
                 live = reports.compute(session, reader, definition, now=NOW, summary=False, **period)
                 assert (one.groups, one.total) == (live.groups, live.total), (name, period, definition["key"])
+            for definition in (d for d in definitions if d.get("orgTree")):
+                trees = [report_tree.org_tree(session, reader.org, definition, now=NOW, summary=summary, **period)
+                         for summary in (True, False)]
+                assert trees[0] == trees[1], (name, period, definition["key"])
+            maps = [bottlenecks.step_figures(session, reader, "lawyer_complaint", now=NOW, summary=summary,
+                                             **period).steps for summary in (True, False)]
+            assert maps[0] == maps[1], (name, period)
 
 
 def _handling(session):
@@ -101,8 +108,11 @@ def _handling(session):
 
 
 def _read_from_summary(session, name="boss"):
-    """Whether the handling report reads the summary for the reader over every period."""
-    return report_summary.measured(session, _handling(session), user(session, name).org, None, None) is not None
+    """Whether the handling report and the bottleneck map read the summary for the reader over every period."""
+    root = user(session, name).org
+    return (report_summary.measured(session, _handling(session), root, None, None) is not None and
+            report_summary.coverage(session, "lawyer_complaint", step_summary.steps_digest("lawyer_complaint"),
+                                    root, None, None) is not None)
 
 
 def test_the_summary_gives_the_live_figures_over_random_cases(session, many):

@@ -56,7 +56,9 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
                                        summary=current_app.config["REPORT_SUMMARY"])
     shown = stats_view.present(session(), result, filters)
     shown["tree"] = stats_view.tree(definition, report_tree.org_tree(session(), result.root, definition, since=result.since,
-                                                                 until=result.until), filters)
+                                                                 until=result.until,
+                                                                 summary=current_app.config["REPORT_SUMMARY"]),
+                                    filters)
     return shown
 
 
@@ -125,7 +127,8 @@ def bottleneck_map():
     processes, process, definition = _mapped_process(found, filters["process"])
     by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
     figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
-                                       since=filters["since"], until=filters["until"])
+                                       since=filters["since"], until=filters["until"],
+                                       summary=current_app.config["REPORT_SUMMARY"])
     return render_template("stats_bottlenecks.html", figures=figures, steps=stats_view.heat(figures, HEAT_BY[by]),
                            by=by, processes=processes, process=process, definition=definition, filters=filters,
                            orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))

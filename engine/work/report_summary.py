@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, false, func, insert, or_, select, true, tuple_
@@ -26,6 +27,7 @@ from ..core.models import Case, HumanTask, Organization
 from ..core.scope import path_within
 from ..core.summary_records import SummaryRow, SummaryStale, SummaryUnit
 from . import report_sql as sql
+from . import step_summary
 from .report_passes import FIELD_KINDS, _sums, case_kinds, case_measures, on_time_measures, raw_key
 
 MAX_LIVE_UNITS = 400        # more months than this to count live (a summary far behind): count all of it live
@@ -55,7 +57,34 @@ def measured(session: Session, definition: dict, root: Organization, since: date
     if not summarised(definition):
         return None
     dialect = session.get_bind().dialect.name
-    process, wanted = definition["process"], digest(definition)
+    covered = coverage(session, definition["process"], digest(definition), root, since, until)
+    if covered is None:
+        return None
+    counted = _summed(session, definition, digest(definition), root, covered)
+    timed = {m["name"]: counted.pop(m["name"]) for m in _on_time_kinds(definition) if m["name"] in counted}
+    for m in _on_time_kinds(definition):
+        timed.setdefault(m["name"], {})
+    if covered.live is not None:
+        _add(counted, case_measures(session, dialect, definition, root, since, until, within=covered.live))
+        _add(timed, on_time_measures(session, dialect, definition, root, since, until, within=covered.live))
+    return counted, timed
+
+
+@dataclass
+class Coverage:
+    """What the summary covers of a period for a reader: the whole months (`first`, `last`; None: unbounded), the
+    organisation-months among them it does not cover (`left_out`), and the cases to count live (SQL; None: none)."""
+
+    first: str | None
+    last: str | None
+    left_out: set
+    live: object
+
+
+def coverage(session: Session, process: str, wanted: str, root: Organization, since: date | None,
+             until: date | None) -> Coverage | None:
+    """What the summary kept under `wanted` covers of the period in the subtree of `root`; None when it covers
+    nothing (or so little that counting live is as quick)."""
     first, last = _whole_months(since, until)
     orgs = dict(session.execute(select(Organization.id, Organization.path)
                                 .where(path_within(Organization.path, root.path))).all())
@@ -73,33 +102,31 @@ def measured(session: Session, definition: dict, root: Organization, since: date
     left_out = {(o, m) for o, m, _ in units} - clean
     if not clean or len(left_out) > MAX_LIVE_UNITS:
         return None
-    live = _live_spans(orgs, clean, since, until)
-    if len(live) > MAX_LIVE_UNITS:
+    spans = _live_spans(orgs, clean, since, until)
+    if len(spans) > MAX_LIVE_UNITS:
         return None
-    counted = _summed(session, definition, wanted, root, first, last, left_out)
-    timed = {m["name"]: counted.pop(m["name"]) for m in _on_time_kinds(definition) if m["name"] in counted}
-    for m in _on_time_kinds(definition):
-        timed.setdefault(m["name"], {})
-    if live:
-        within = or_(*[and_(Case.org_id == org, *_moments(start, end)) for org, start, end in live])
-        _add(counted, case_measures(session, dialect, definition, root, since, until, within=within))
-        _add(timed, on_time_measures(session, dialect, definition, root, since, until, within=within))
-    return counted, timed
+    live = or_(*[and_(Case.org_id == org, *_moments(start, end)) for org, start, end in spans]) if spans else None
+    return Coverage(first, last, left_out, live)
 
 
-def _summed(session, definition, wanted, root, first, last, left_out) -> dict[str, dict[str, list]]:
-    """The summary's sums over the clean months, by measure and raw group value."""
-    key = Organization.path if definition["groupBy"] == sql.ORG else SummaryRow.group_key
+def summed_rows(session: Session, wanted: str, root: Organization, covered: Coverage, key):
+    """SQL: the summary's sums over the clean months of the subtree by measure and `key` (a column)."""
     query = (select(SummaryRow.measure, key, func.sum(SummaryRow.hits), func.sum(SummaryRow.base))
              .join(Organization, SummaryRow.org_id == Organization.id)
              .where(SummaryRow.definition_hash == wanted, path_within(Organization.path, root.path),
-                    *_month_range(SummaryRow.month, first, last))
+                    *_month_range(SummaryRow.month, covered.first, covered.last))
              .group_by(SummaryRow.measure, key))
-    if left_out:
-        query = query.where(tuple_(SummaryRow.org_id, SummaryRow.month).not_in(sorted(left_out)))
+    if covered.left_out:
+        query = query.where(tuple_(SummaryRow.org_id, SummaryRow.month).not_in(sorted(covered.left_out)))
+    return query
+
+
+def _summed(session, definition, wanted, root, covered) -> dict[str, dict[str, list]]:
+    """The summary's sums over the clean months, by measure and raw group value."""
+    key = Organization.path if definition["groupBy"] == sql.ORG else SummaryRow.group_key
     kinds = {m["name"]: m["kind"] for m in definition["measures"]}
     found: dict[str, dict[str, list]] = {m["name"]: {} for m in case_kinds(definition)}
-    for measure, group, hits, base in session.execute(query):
+    for measure, group, hits, base in session.execute(summed_rows(session, wanted, root, covered, key)):
         if measure not in kinds:
             continue
         number = float if kinds[measure] in FIELD_KINDS else (lambda v: int(round(v)))
@@ -250,27 +277,38 @@ def rebuild(session: Session, definitions: list[dict], now: datetime, process: s
     counts = {}
     by_process = _by_process(definitions)
     processes = [process] if process else sorted(set(by_process) | set(session.scalars(
-        select(SummaryStale.process_key).distinct())))
+        select(SummaryStale.process_key).distinct())) | set(session.scalars(select(Case.process_key).distinct())))
     for key in processes:
         chosen = by_process.get(key, [])
         session.execute(select(SummaryUnit.process_key).where(SummaryUnit.process_key == key).with_for_update())
         session.execute(delete(SummaryStale).where(SummaryStale.process_key == key))
         hashes = sorted({h for held in session.scalars(select(SummaryUnit.definitions)
                                                        .where(SummaryUnit.process_key == key)) for h in held or []}
-                        | {digest(d) for d in chosen})
+                        | set(_hashes(key, chosen)))
         session.execute(delete(SummaryRow).where(SummaryRow.definition_hash.in_(hashes)))
         session.execute(delete(SummaryUnit).where(SummaryUnit.process_key == key))
-        rows = [row for d in chosen for row in unit_rows(session, d, Case.process_key == key)]
+        rows = _rows(session, key, chosen, Case.process_key == key)
         _insert(session, rows)
         dialect = session.get_bind().dialect.name
         units = session.execute(select(Case.org_id, sql.month_of(dialect)).distinct()
                                 .where(Case.process_key == key, Case.org_id.is_not(None))).all()
-        held = sorted({digest(d) for d in chosen})
+        held = _hashes(key, chosen)
         _insert_units(session, [{"process_key": key, "org_id": o, "month": m, "definitions": held,
                                  "summarised_at": now} for o, m in units])
         session.commit()
         counts[key] = {"units": len(units), "rows": len(rows)}
     return counts
+
+
+def _hashes(process: str, chosen: list[dict]) -> list[str]:
+    """The digests a unit of the process is summarised under: its report definitions' and its steps'."""
+    return sorted({digest(d) for d in chosen} | {step_summary.steps_digest(process)})
+
+
+def _rows(session: Session, process: str, chosen: list[dict], within) -> list[dict]:
+    """The summary rows of the process's reports and steps over the cases `within`."""
+    return [*[row for d in chosen for row in unit_rows(session, d, within)],
+            *step_summary.unit_rows(session, process, within)]
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
@@ -293,7 +331,7 @@ def pending(session: Session, definitions: list[dict]) -> list[tuple[str, int, s
             (k, *row) for k in by_process for row in session.execute(
                 select(SummaryUnit.process_key, SummaryUnit.org_id, SummaryUnit.month, SummaryUnit.definitions)
                 .where(SummaryUnit.process_key == k))):
-        if sorted(held or []) != sorted({digest(d) for d in by_process[key]}):
+        if sorted(held or []) != _hashes(key, by_process[key]):
             found.add((process_key, org, month))
     return sorted(found)
 
@@ -317,7 +355,7 @@ def refresh(session: Session, definitions: list[dict], now: datetime, limit: int
         held = session.execute(select(SummaryUnit.definitions).filter_by(**unit)
                                .with_for_update(skip_locked=True)).first()
         chosen = by_process.get(process, [])
-        hashes = sorted({digest(d) for d in chosen})
+        hashes = _hashes(process, chosen)
         if held is None:                     # another scheduler is counting it
             continue
         marked = session.execute(delete(SummaryStale).filter_by(**unit)).rowcount   # before counting: see above
@@ -329,7 +367,7 @@ def refresh(session: Session, definitions: list[dict], now: datetime, limit: int
                                                                                        set(hashes)))))
         start = _start(month)
         within = and_(Case.org_id == org, *_moments(start, _start(_month_after(month))))
-        _insert(session, [row for d in chosen for row in unit_rows(session, d, within)])
+        _insert(session, _rows(session, process, chosen, within))
         session.execute(SummaryUnit.__table__.update().where(
             SummaryUnit.process_key == process, SummaryUnit.org_id == org, SummaryUnit.month == month)
             .values(definitions=hashes, summarised_at=now))

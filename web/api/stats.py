@@ -149,7 +149,8 @@ class ReportTree(MethodView):
         db = session()
         definition = reports.report(db, g.user, key)
         root = reports.root_of(db, g.user, args.get("org"))
-        tree = report_tree.org_tree(db, root, definition, since=args.get("since"), until=args.get("until"))
+        tree = report_tree.org_tree(db, root, definition, since=args.get("since"), until=args.get("until"),
+                                    summary=current_app.config["REPORT_SUMMARY"])
         return {"report": definition, "org": root.code, "since": args.get("since"), "until": args.get("until"),
                 "measure": definition.get("orgTree") if tree else None, "tree": tree}
 
