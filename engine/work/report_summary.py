@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, delete, false, func, insert, or_, select, true, tuple_
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from ..core.models import Case, HumanTask, Organization
 from ..core.scope import path_within
 from ..core.summary_records import SummaryRow, SummaryStale, SummaryUnit
 from . import report_sql as sql
-from . import step_summary
+from . import step_summary, task_summary
 from .report_passes import FIELD_KINDS, _sums, case_kinds, case_measures, on_time_measures, raw_key
 
 MAX_LIVE_UNITS = 400        # more months than this to count live (a summary far behind): count all of it live
@@ -41,7 +41,8 @@ def digest(definition: dict) -> str:
 
 def summarised(definition: dict) -> bool:
     """Whether the summary holds any of the report's measures."""
-    return bool(case_kinds(definition) or _on_time_kinds(definition))
+    return bool(case_kinds(definition) or _on_time_kinds(definition) or task_summary.duration_kinds(definition)
+                or task_summary.overdue_kinds(definition))
 
 
 def _on_time_kinds(definition: dict) -> list[dict]:
@@ -50,24 +51,43 @@ def _on_time_kinds(definition: dict) -> list[dict]:
 
 # Reading -----------------------------------------------------------------------------------------------------------
 
+@dataclass
+class Stored:
+    """A report's measures read from the summary (and counted live where it does not cover the period): its case
+    measures and on-time rates (the `counted` and `timed` of `compute_under`), durations and overdue counts."""
+
+    counted: dict
+    timed: dict
+    gathered: task_summary.Gathered
+
+
 def measured(session: Session, definition: dict, root: Organization, since: date | None,
-             until: date | None) -> tuple[dict, dict] | None:
-    """The report's case measures and on-time rates (the `counted` and `timed` of `compute_under`) from the summary
-    plus a live count of what it does not cover; None when the summary covers none of the period."""
+             until: date | None, now: datetime | None = None) -> Stored | None:
+    """The report's summarised measures from the summary plus a live count of what it does not cover (an overdue
+    count's open steps past their due time at `now`, always); None when the summary covers none of the period."""
     if not summarised(definition):
         return None
     dialect = session.get_bind().dialect.name
-    covered = coverage(session, definition["process"], digest(definition), root, since, until)
+    wanted = digest(definition)
+    covered = coverage(session, definition["process"], wanted, root, since, until)
     if covered is None:
         return None
-    counted = _summed(session, definition, digest(definition), root, covered)
+    gathered = task_summary.Gathered(definition)
+    counted = _summed(session, definition, wanted, root, covered, gathered)
     timed = {m["name"]: counted.pop(m["name"]) for m in _on_time_kinds(definition) if m["name"] in counted}
     for m in _on_time_kinds(definition):
         timed.setdefault(m["name"], {})
+    every = sql.counted(dialect, definition, root, since, until)
     if covered.live is not None:
         _add(counted, case_measures(session, dialect, definition, root, since, until, within=covered.live))
         _add(timed, on_time_measures(session, dialect, definition, root, since, until, within=covered.live))
-    return counted, timed
+        gathered.add_rows([*task_summary.duration_rows(session, definition, wanted, and_(every, covered.live)),
+                           *task_summary.overdue_rows(session, definition, wanted, and_(every, covered.live))],
+                          definition["groupBy"] == sql.ORG)
+    for measure in task_summary.overdue_kinds(definition):
+        _add(gathered.overdue, {measure["name"]: task_summary.overdue_now(
+            session, definition, measure, every, now or datetime.now(timezone.utc))})
+    return Stored(counted, timed, gathered)
 
 
 @dataclass
@@ -121,16 +141,22 @@ def summed_rows(session: Session, wanted: str, root: Organization, covered: Cove
     return query
 
 
-def _summed(session, definition, wanted, root, covered) -> dict[str, dict[str, list]]:
-    """The summary's sums over the clean months, by measure and raw group value."""
-    key = Organization.path if definition["groupBy"] == sql.ORG else SummaryRow.group_key
+def _summed(session, definition, wanted, root, covered, gathered) -> dict[str, dict[str, list]]:
+    """The summary's sums over the clean months, by measure and raw group value (durations and overdue counts
+    into `gathered`)."""
+    by_org = definition["groupBy"] == sql.ORG
     kinds = {m["name"]: m["kind"] for m in definition["measures"]}
     found: dict[str, dict[str, list]] = {m["name"]: {} for m in case_kinds(definition)}
-    for measure, group, hits, base in session.execute(summed_rows(session, wanted, root, covered, key)):
+    query = summed_rows(session, wanted, root, covered, SummaryRow.group_key).add_columns(Organization.path)
+    for measure, group, hits, base, path in session.execute(query.group_by(Organization.path)):
         if measure not in kinds:
             continue
+        raw = path if by_org else raw_key(group.split(task_summary.SEP, 1)[0] if kinds[measure] == "duration"
+                                          else group)
+        if gathered.add(measure, raw, group, hits):
+            continue
         number = float if kinds[measure] in FIELD_KINDS else (lambda v: int(round(v)))
-        found.setdefault(measure, {})[raw_key(group)] = [number(hits), number(base)]
+        _add(found, {measure: {raw: [number(hits), number(base)]}})
     return found
 
 
@@ -251,7 +277,8 @@ def unit_rows(session: Session, definition: dict, within) -> list[dict]:
                     parts[0] += float(values[2 * n] or 0)
                     parts[1] += float(values[2 * n + 1])
         found += [_row(wanted, *k, *v) for k, v in totals.items()]
-    return found
+    return [*found, *task_summary.duration_rows(session, definition, wanted, within),
+            *task_summary.overdue_rows(session, definition, wanted, within)]
 
 
 def _when(clause):

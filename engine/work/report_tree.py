@@ -43,9 +43,9 @@ def org_tree(session: Session, root: Organization, definition: dict, *, since: d
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     only = {**definition, "measures": [measure]}
-    summed = report_summary.measured(session, definition, root, since, until) if summary else None
-    if summed is not None and (name in summed[0] or name in summed[1]):
-        by_path = summed[0].get(name, summed[1].get(name))
+    summed = report_summary.measured(session, definition, root, since, until, now) if summary else None
+    if summed is not None and (name in summed.counted or name in summed.timed):
+        by_path = summed.counted.get(name, summed.timed.get(name))
     elif measure["kind"] in TASK_KINDS:
         by_path = task_measure(session, dialect, only, measure, root, since, until, now)
     else:

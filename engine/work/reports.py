@@ -23,7 +23,7 @@ from ..core.scope import organization
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
 from . import report_sql as sql
-from . import report_summary
+from . import report_summary, task_summary
 from .report_passes import FIELD_KINDS, case_measures, counted_together, on_time_measures, raw_key
 from .report_passes import case_measures_together, on_time_together  # noqa: F401 (part of this module's surface)
 from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
@@ -128,29 +128,34 @@ def compute_all(session: Session, user: User, definitions: list[dict], *, org_co
     root = root_of(session, user, org_code)
     counted: dict[int, dict] = {}
     timed: dict[int, dict] = {}
+    stored: dict[int, report_summary.Stored] = {}
     for n, definition in enumerate(definitions):
-        found = report_summary.measured(session, definition, root, since, until) if summary else None
+        found = report_summary.measured(session, definition, root, since, until, now) if summary else None
         if found is not None:
-            counted[n], timed[n] = found
+            counted[n], timed[n], stored[n] = found.counted, found.timed, found
     rest = [n for n in range(len(definitions)) if n not in counted]
     together = counted_together(session, [definitions[n] for n in rest], root, since, until)
     for into, found in zip((counted, timed), together):
         into.update({rest[n]: parts for n, parts in found.items()})
     return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n),
-                          timed=timed.get(n), summary=False) for n, d in enumerate(definitions)]
+                          timed=timed.get(n), summary=False, stored=stored.get(n)) for n, d in enumerate(definitions)]
 
 
 def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
                   until: date | None = None, now: datetime | None = None, counted: dict | None = None,
-                  timed: dict | None = None, summary: bool = True) -> Result:
+                  timed: dict | None = None, summary: bool = True,
+                  stored: report_summary.Stored | None = None) -> Result:
     """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
     reader's own subtree, or the whole tree for a report published on the portal); `counted`, `timed`: its case
     measures and on-time rates already counted (`case_measures_together`, `on_time_together`); `summary`: else
-    read them from the stored summary where it covers the period."""
+    read them (and its durations and overdue counts) from the stored summary where it covers the period;
+    `stored`: what was read from it already."""
     dialect = session.get_bind().dialect.name
-    if summary and counted is None and timed is None:
-        counted, timed = report_summary.measured(session, definition, root, since, until) or (None, None)
     now = now or datetime.now(timezone.utc)
+    if summary and stored is None and counted is None and timed is None:
+        stored = report_summary.measured(session, definition, root, since, until, now)
+        counted, timed = (stored.counted, stored.timed) if stored is not None else (None, None)
+    gathered = stored.gathered if stored is not None else None
     rows: dict[str, dict[str, list]] = {}
     measured = (dict(counted) if counted is not None
                 else case_measures(session, dialect, definition, root, since, until))
@@ -158,7 +163,16 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
     measured.update(timed if timed is not None else on_time_measures(session, dialect, definition, root, since, until))
     for measure in definition["measures"]:
-        if measure["kind"] == "duration" and dialect == "postgresql":
+        if gathered is not None and measure["name"] in gathered.durations:
+            histograms = gathered.durations[measure["name"]]
+            if dialect == "postgresql":
+                summed[measure["name"]] = task_summary.duration_figures(dialect, definition, measure, root, children,
+                                                                        histograms)
+            else:
+                measured[measure["name"]] = task_summary.duration_values(histograms)
+        elif gathered is not None and measure["name"] in gathered.overdue:
+            measured[measure["name"]] = gathered.overdue[measure["name"]]
+        elif measure["kind"] == "duration" and dialect == "postgresql":
             summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
         elif measure["kind"] in TASK_KINDS and measure["kind"] != "on_time":
             measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
