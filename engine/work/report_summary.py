@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -42,7 +43,7 @@ def digest(definition: dict) -> str:
 def summarised(definition: dict) -> bool:
     """Whether the summary holds any of the report's measures."""
     return bool(case_kinds(definition) or _on_time_kinds(definition) or task_summary.duration_kinds(definition)
-                or task_summary.overdue_kinds(definition))
+                or task_summary.overdue_kinds(definition) or task_summary.time_in_kinds(definition, "postgresql"))
 
 
 def _on_time_kinds(definition: dict) -> list[dict]:
@@ -72,7 +73,7 @@ def measured(session: Session, definition: dict, root: Organization, since: date
     covered = coverage(session, definition["process"], wanted, root, since, until)
     if covered is None:
         return None
-    gathered = task_summary.Gathered(definition)
+    gathered = task_summary.Gathered(definition, dialect)
     counted = _summed(session, definition, wanted, root, covered, gathered)
     timed = {m["name"]: counted.pop(m["name"]) for m in _on_time_kinds(definition) if m["name"] in counted}
     for m in _on_time_kinds(definition):
@@ -82,11 +83,15 @@ def measured(session: Session, definition: dict, root: Organization, since: date
         _add(counted, case_measures(session, dialect, definition, root, since, until, within=covered.live))
         _add(timed, on_time_measures(session, dialect, definition, root, since, until, within=covered.live))
         gathered.add_rows([*task_summary.duration_rows(session, definition, wanted, and_(every, covered.live)),
-                           *task_summary.overdue_rows(session, definition, wanted, and_(every, covered.live))],
+                           *task_summary.overdue_rows(session, definition, wanted, and_(every, covered.live)),
+                           *task_summary.time_in_rows(session, definition, wanted, and_(every, covered.live))],
                           definition["groupBy"] == sql.ORG)
+    now = now or datetime.now(timezone.utc)
     for measure in task_summary.overdue_kinds(definition):
-        _add(gathered.overdue, {measure["name"]: task_summary.overdue_now(
-            session, definition, measure, every, now or datetime.now(timezone.utc))})
+        _add(gathered.overdue, {measure["name"]: task_summary.overdue_now(session, definition, measure, every, now)})
+    for measure in task_summary.time_in_kinds(definition, dialect):
+        for raw, seconds in task_summary.time_in_now(session, definition, measure, every, now).items():
+            gathered.time_in[measure["name"]].setdefault(raw, [Decimal(0), 0])[0] += seconds
     return Stored(counted, timed, gathered)
 
 
@@ -151,8 +156,8 @@ def _summed(session, definition, wanted, root, covered, gathered) -> dict[str, d
     for measure, group, hits, base, path in session.execute(query.group_by(Organization.path)):
         if measure not in kinds:
             continue
-        raw = path if by_org else raw_key(group.split(task_summary.SEP, 1)[0] if kinds[measure] == "duration"
-                                          else group)
+        raw = path if by_org else raw_key(group.split(task_summary.SEP, 1)[0] if task_summary.SEP in group
+                                          and measure in {**gathered.durations, **gathered.time_in} else group)
         if gathered.add(measure, raw, group, hits):
             continue
         number = float if kinds[measure] in FIELD_KINDS else (lambda v: int(round(v)))
@@ -278,7 +283,8 @@ def unit_rows(session: Session, definition: dict, within) -> list[dict]:
                     parts[1] += float(values[2 * n + 1])
         found += [_row(wanted, *k, *v) for k, v in totals.items()]
     return [*found, *task_summary.duration_rows(session, definition, wanted, within),
-            *task_summary.overdue_rows(session, definition, wanted, within)]
+            *task_summary.overdue_rows(session, definition, wanted, within),
+            *task_summary.time_in_rows(session, definition, wanted, within)]
 
 
 def _when(clause):

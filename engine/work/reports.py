@@ -172,6 +172,8 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
                 measured[measure["name"]] = task_summary.duration_values(histograms)
         elif gathered is not None and measure["name"] in gathered.overdue:
             measured[measure["name"]] = gathered.overdue[measure["name"]]
+        elif gathered is not None and measure["name"] in gathered.time_in:
+            measured[measure["name"]] = gathered.spent(measure["name"])
         elif measure["kind"] == "duration" and dialect == "postgresql":
             summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
         elif measure["kind"] in TASK_KINDS and measure["kind"] != "on_time":

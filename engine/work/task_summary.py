@@ -4,13 +4,16 @@ steps), and an overdue count's cases with a step done late (which stays so). A c
 its due time at the moment of reading is counted live, from the open steps (few: only the open cases')."""
 from __future__ import annotations
 
-from sqlalchemy import String, cast, func, select
+from decimal import Decimal
+
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, HumanTask, Organization
 from . import report_sql as sql
 
 SEP = "\n"                  # between a duration row's raw group value and the step's exact seconds
+CASES = "#"                 # a time spent in steps: the row of the cases that entered them
 
 
 def duration_kinds(definition: dict) -> list[dict]:
@@ -21,6 +24,59 @@ def duration_kinds(definition: dict) -> list[dict]:
 def overdue_kinds(definition: dict) -> list[dict]:
     """The report's overdue counts."""
     return [m for m in definition["measures"] if m["kind"] == "overdue"]
+
+
+def time_in_kinds(definition: dict, dialect: str) -> list[dict]:
+    """PostgreSQL: the report's time spent in steps (`sum` and `mean` of `tasks`; SQLite counts them live)."""
+    return [m for m in definition["measures"] if m["kind"] in ("sum", "mean") and "tasks" in m] \
+        if dialect == "postgresql" else []
+
+
+def _seconds(ended):
+    """SQL (PostgreSQL): a step's seconds from its creation to `ended`, none below zero, exactly."""
+    return func.greatest(0, func.extract("epoch", ended - HumanTask.created_at))
+
+
+def time_in_rows(session: Session, definition: dict, wanted: str, within) -> list[dict]:
+    """A time spent in steps over the cases `within` by organisation, month and raw group value: the closed
+    steps' exact seconds as a histogram, and how many cases entered the steps (key ending in CASES)."""
+    from .report_passes import raw_key
+
+    dialect = session.get_bind().dialect.name
+    column, month = sql.group_column(dialect, definition["groupBy"]), sql.month_of(dialect)
+    found: dict[tuple, int] = {}
+    for measure in time_in_kinds(definition, dialect):
+        steps = (HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")),
+                 Case.process_key == definition["process"], sql.condition(dialect, definition.get("filters")), within)
+        seconds = cast(_seconds(HumanTask.completed_at), String)
+        closed = (select(Case.org_id, month, column, seconds, func.count()).select_from(HumanTask)
+                  .join(Case, HumanTask.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+                  .where(*steps, HumanTask.completed_at.is_not(None)).group_by(Case.org_id, month, column, seconds))
+        cases = (select(Case.org_id, month, column, literal(CASES), func.count(HumanTask.case_id.distinct()))
+                 .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
+                 .join(Organization, Case.org_id == Organization.id).where(*steps)
+                 .group_by(Case.org_id, month, column))
+        for query in (closed, cases):
+            for org, when, key, text, count in session.execute(query):
+                place = (org, when, measure["name"], f"{raw_key(key)}{SEP}{text}")
+                found[place] = found.get(place, 0) + int(count)
+    return [_row(wanted, *place, count) for place, count in found.items()]
+
+
+def time_in_now(session: Session, definition: dict, measure: dict, counted, now) -> dict[str, Decimal]:
+    """The exact seconds the cases `counted` (SQL) have spent in the measure's steps still open, up to `now`."""
+    from .report_passes import raw_key
+
+    dialect = session.get_bind().dialect.name
+    column = sql.group_column(dialect, definition["groupBy"])
+    query = (select(column, func.sum(_seconds(literal(now, HumanTask.created_at.type)))).select_from(HumanTask)
+             .join(Case, HumanTask.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+             .where(HumanTask.element_id.in_(measure["tasks"]), HumanTask.completed_at.is_(None),
+                    sql.condition(dialect, measure.get("where")), counted).group_by(column))
+    found: dict[str, Decimal] = {}
+    for key, total in session.execute(query):
+        found[raw_key(key)] = found.get(raw_key(key), Decimal(0)) + Decimal(total or 0)
+    return found
 
 
 def _row(wanted, org, month, measure, key, hits) -> dict:
@@ -114,9 +170,10 @@ class Gathered:
     """A report's durations and overdue counts gathered from summary rows and live rows, by measure and raw
     group value: a histogram {seconds text: steps}, or [cases]."""
 
-    def __init__(self, definition: dict) -> None:
+    def __init__(self, definition: dict, dialect: str) -> None:
         self.durations: dict[str, dict[str, dict[str, int]]] = {m["name"]: {} for m in duration_kinds(definition)}
         self.overdue: dict[str, dict[str, list]] = {m["name"]: {} for m in overdue_kinds(definition)}
+        self.time_in: dict[str, dict[str, list]] = {m["name"]: {} for m in time_in_kinds(definition, dialect)}
 
     def add(self, measure: str, raw: str, key: str, count: float) -> bool:
         """Add one row (its measure, raw group value and stored key); False when it is none of these."""
@@ -128,12 +185,25 @@ class Gathered:
         if measure in self.overdue:
             self.overdue[measure].setdefault(raw, [0])[0] += int(round(count))
             return True
+        if measure in self.time_in:
+            parts = self.time_in[measure].setdefault(raw, [Decimal(0), 0])
+            text = key.split(SEP, 1)[1]
+            if text == CASES:
+                parts[1] += int(round(count))
+            else:
+                parts[0] += Decimal(text) * int(round(count))
+            return True
         return False
+
+    def spent(self, measure: str) -> dict[str, list]:
+        """A time spent in steps as `reports._time_in` gives it: [seconds, cases] by raw group value."""
+        return {raw: [float(total), cases] for raw, (total, cases) in self.time_in[measure].items()}
 
     def add_rows(self, rows: list[dict], org_group: bool) -> None:
         """Add live rows of `duration_rows` and `overdue_rows` (their raw group value is in the key)."""
         for row in rows:
-            raw = row["group_key"].split(SEP, 1)[0] if row["measure"] in self.durations else row["group_key"]
+            raw = (row["group_key"].split(SEP, 1)[0] if row["measure"] in self.durations or
+                   row["measure"] in self.time_in else row["group_key"])
             self.add(row["measure"], raw, row["group_key"], row["hits"])
 
 
