@@ -31,6 +31,7 @@ from . import report_sql as sql
 from . import step_summary, task_summary
 from .report_passes import FIELD_KINDS, _sums, case_kinds, case_measures, on_time_measures, raw_key
 
+REBUILT = (0, "0000-00")    # the unit (organisation, month) noting that a process's existing cases were summarised
 MAX_LIVE_UNITS = 400        # more months than this to count live (a summary far behind): count all of it live
 
 
@@ -109,10 +110,11 @@ class Coverage:
 def coverage(session: Session, process: str, wanted: str, root: Organization, since: date | None,
              until: date | None) -> Coverage | None:
     """What the summary kept under `wanted` covers of the period in the subtree of `root`; None when it covers
-    nothing (or so little that counting live is as quick)."""
+    nothing (or so little that counting live is as quick). An organisation's month with no unit had no case when
+    the process was summarised, and has none since unless a case of it is marked changed."""
     first, last = _whole_months(since, until)
-    orgs = dict(session.execute(select(Organization.id, Organization.path)
-                                .where(path_within(Organization.path, root.path))).all())
+    if first is not None and last is not None and first > last:
+        return None                                      # no whole month: counted live
     units = session.execute(
         select(SummaryUnit.org_id, SummaryUnit.month, SummaryUnit.definitions)
         .join(Organization, SummaryUnit.org_id == Organization.id)
@@ -123,15 +125,20 @@ def coverage(session: Session, process: str, wanted: str, root: Organization, si
         .join(Organization, SummaryStale.org_id == Organization.id)
         .where(SummaryStale.process_key == process, path_within(Organization.path, root.path),
                *_month_range(SummaryStale.month, first, last))).all())
-    clean = {(o, m) for o, m, held in units if wanted in (held or []) and (o, m) not in stale}
-    left_out = {(o, m) for o, m, _ in units} - clean
-    if not clean or len(left_out) > MAX_LIVE_UNITS:
+    rebuilt = session.scalar(select(SummaryUnit.month).filter_by(process_key=process, org_id=REBUILT[0],
+                                                                 month=REBUILT[1]))
+    if rebuilt is None or not any(wanted in (held or []) for _, _, held in units):
+        return None                                      # existing cases not summarised yet: counted live
+    left_out = stale | {(o, m) for o, m, held in units if wanted not in (held or [])}
+    if len(left_out) > MAX_LIVE_UNITS:
         return None
-    spans = _live_spans(orgs, clean, since, until)
-    if len(spans) > MAX_LIVE_UNITS:
-        return None
-    live = or_(*[and_(Case.org_id == org, *_moments(start, end)) for org, start, end in spans]) if spans else None
-    return Coverage(first, last, left_out, live)
+    spans = [and_(Case.org_id == org, *_moments(_start(month), _start(_month_after(month))))
+             for org, month in sorted(left_out)]
+    if since is not None and since < _start(first):
+        spans.append(and_(*_moments(since, _start(first))))
+    if until is not None and _start(_month_after(last)) <= until:
+        spans.append(and_(*_moments(_start(_month_after(last)), until + timedelta(days=1))))
+    return Coverage(first, last, left_out, or_(*spans) if spans else None)
 
 
 def summed_rows(session: Session, wanted: str, root: Organization, covered: Coverage, key):
@@ -203,25 +210,6 @@ def _month_before(month: str) -> str:
 
 def _start(month: str) -> date:
     return date.fromisoformat(f"{month}-01")
-
-
-def _live_spans(orgs: dict[int, str], clean: set, since: date | None,
-                until: date | None) -> list[tuple[int, date | None, date | None]]:
-    """For each organisation of the subtree, the spans of days [start, end) of the period its clean months leave
-    to count live (None: unbounded)."""
-    low = since
-    high = None if until is None else until + timedelta(days=1)
-    spans = []
-    for org in sorted(orgs):
-        start = low
-        for month in sorted(m for o, m in clean if o == org):
-            begin, end = _start(month), _start(_month_after(month))
-            if start is None or start < begin:
-                spans.append((org, start, begin))
-            start = end
-        if high is None or start is None or start < high:
-            spans.append((org, start, high))
-    return spans
 
 
 def _moments(start: date | None, end: date | None) -> list:
@@ -327,7 +315,7 @@ def rebuild(session: Session, definitions: list[dict], now: datetime, process: s
                                 .where(Case.process_key == key, Case.org_id.is_not(None))).all()
         held = _hashes(key, chosen)
         _insert_units(session, [{"process_key": key, "org_id": o, "month": m, "definitions": held,
-                                 "summarised_at": now} for o, m in units])
+                                 "summarised_at": now} for o, m in [*units, REBUILT]])
         session.commit()
         counts[key] = {"units": len(units), "rows": len(rows)}
     return counts
@@ -363,7 +351,7 @@ def pending(session: Session, definitions: list[dict]) -> list[tuple[str, int, s
     for key, process_key, org, month, held in (
             (k, *row) for k in by_process for row in session.execute(
                 select(SummaryUnit.process_key, SummaryUnit.org_id, SummaryUnit.month, SummaryUnit.definitions)
-                .where(SummaryUnit.process_key == k))):
+                .where(SummaryUnit.process_key == k, SummaryUnit.org_id != REBUILT[0]))):
         if sorted(held or []) != _hashes(key, by_process[key]):
             found.add((process_key, org, month))
     return sorted(found)
