@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base, Moment
+from .models import Base, HumanTask, Moment
 
 
 class SummaryRow(Base):
@@ -50,3 +50,10 @@ class SummaryStale(Base):
     org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(200))
+
+
+# The open steps the reports count live over summarised months (few rows: only the open cases').
+Index("ix_human_task_ready_step", HumanTask.element_id, HumanTask.due_at, HumanTask.case_id,
+      postgresql_where=HumanTask.status == "ready", sqlite_where=HumanTask.status == "ready")
+Index("ix_human_task_open_step", HumanTask.element_id, HumanTask.case_id,
+      postgresql_where=HumanTask.completed_at.is_(None), sqlite_where=HumanTask.completed_at.is_(None))

@@ -90,8 +90,12 @@ def measured(session: Session, definition: dict, root: Organization, since: date
     now = now or datetime.now(timezone.utc)
     for measure in task_summary.overdue_kinds(definition):
         _add(gathered.overdue, {measure["name"]: task_summary.overdue_now(session, definition, measure, every, now)})
+    spent: dict[str, dict] = {}              # a sum and a mean of the same steps: one query
     for measure in task_summary.time_in_kinds(definition, dialect):
-        for raw, seconds in task_summary.time_in_now(session, definition, measure, every, now).items():
+        same = json.dumps([measure["tasks"], measure.get("where")], sort_keys=True, ensure_ascii=False)
+        if same not in spent:
+            spent[same] = task_summary.time_in_now(session, definition, measure, every, now)
+        for raw, seconds in spent[same].items():
             gathered.time_in[measure["name"]].setdefault(raw, [Decimal(0), 0])[0] += seconds
     return Stored(counted, timed, gathered)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, HumanTask, Organization
@@ -156,9 +157,12 @@ def overdue_now(session: Session, definition: dict, measure: dict, counted, now)
 
     dialect = session.get_bind().dialect.name
     column = sql.group_column(dialect, definition["groupBy"])
+    done = aliased(HumanTask)                  # NOT EXISTS per case: the few open cases, not every late step
+    late_done = exists().where(done.case_id == Case.id, done.element_id.in_(measure["tasks"]),
+                               done.status == "completed", done.due_at.is_not(None), done.completed_at > done.due_at)
     query = (select(column, func.count()).select_from(Case).join(Organization, Case.org_id == Organization.id)
              .where(counted, sql.condition(dialect, measure.get("where")), Case.id.in_(open_late(measure, now)),
-                    Case.id.not_in(done_late(measure)))
+                    ~late_done)
              .group_by(column))
     found: dict[str, list] = {}
     for key, count in session.execute(query):

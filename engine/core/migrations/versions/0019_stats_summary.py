@@ -7,6 +7,8 @@
 - report_summary_stale: the cases changed since their month was summarised, written by triggers on case_instance
   and human_task in the same transaction as the change (the organisation and month a case counted in before a
   move too); the reports count those months live until a refresh
+- human_task (element_id, due_at, case_id) where ready, and (element_id, case_id) where not completed: the open
+  steps the reports count live over summarised months (overdue at the moment of reading, time spent so far)
 
 Revision ID: 0019_stats_summary
 Revises: 0018_documents
@@ -97,6 +99,11 @@ def upgrade() -> None:
         sa.Column('process_key', sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint('case_id', 'org_id', 'month'))
     op.create_index('ix_report_summary_stale_unit', 'report_summary_stale', ['process_key', 'org_id', 'month'])
+    # The open steps the reports count live over summarised months (overdue now, time spent so far): few rows.
+    op.create_index('ix_human_task_ready_step', 'human_task', ['element_id', 'due_at', 'case_id'],
+                    postgresql_where=sa.text("status = 'ready'"), sqlite_where=sa.text("status = 'ready'"))
+    op.create_index('ix_human_task_open_step', 'human_task', ['element_id', 'case_id'],
+                    postgresql_where=sa.text("completed_at IS NULL"), sqlite_where=sa.text("completed_at IS NULL"))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_PG_MARK)
         op.execute(f"CREATE TRIGGER report_summary_case AFTER INSERT OR DELETE OR UPDATE OF {_CASE_COLUMNS} "
@@ -116,6 +123,8 @@ def downgrade() -> None:
     else:
         for name in _SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_index('ix_human_task_open_step', table_name='human_task')
+    op.drop_index('ix_human_task_ready_step', table_name='human_task')
     op.drop_index('ix_report_summary_stale_unit', table_name='report_summary_stale')
     op.drop_table('report_summary_stale')
     op.drop_table('report_summary_unit')
