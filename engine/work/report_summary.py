@@ -64,14 +64,14 @@ class Stored:
 
 
 def measured(session: Session, definition: dict, root: Organization, since: date | None,
-             until: date | None, now: datetime | None = None) -> Stored | None:
+             until: date | None, now: datetime | None = None, cache: dict | None = None) -> Stored | None:
     """The report's summarised measures from the summary plus a live count of what it does not cover (an overdue
     count's open steps past their due time at `now`, always); None when the summary covers none of the period."""
     if not summarised(definition):
         return None
     dialect = session.get_bind().dialect.name
     wanted = digest(definition)
-    covered = coverage(session, definition["process"], wanted, root, since, until)
+    covered = coverage(session, definition["process"], wanted, root, since, until, cache)
     if covered is None:
         return None
     gathered = task_summary.Gathered(definition, dialect)
@@ -112,13 +112,25 @@ class Coverage:
 
 
 def coverage(session: Session, process: str, wanted: str, root: Organization, since: date | None,
-             until: date | None) -> Coverage | None:
+             until: date | None, cache: dict | None = None) -> Coverage | None:
     """What the summary kept under `wanted` covers of the period in the subtree of `root`; None when it covers
     nothing (or so little that counting live is as quick). An organisation's month with no unit had no case when
-    the process was summarised, and has none since unless a case of it is marked changed."""
+    the process was summarised, and has none since unless a case of it is marked changed. `cache`: a dict kept
+    across the reports of one page, so the units are read once."""
     first, last = _whole_months(since, until)
     if first is not None and last is not None and first > last:
         return None                                      # no whole month: counted live
+    place = (process, root.path, first, last)
+    if cache is None or place not in cache:
+        found = _units(session, process, root, first, last)
+        if cache is None:
+            return _covered(found, wanted, since, until, first, last)
+        cache[place] = found
+    return _covered(cache[place], wanted, since, until, first, last)
+
+
+def _units(session: Session, process: str, root: Organization, first: str | None, last: str | None) -> tuple:
+    """The units of the process's whole months in the subtree, its marked months, and whether it was rebuilt."""
     units = session.execute(
         select(SummaryUnit.org_id, SummaryUnit.month, SummaryUnit.definitions)
         .join(Organization, SummaryUnit.org_id == Organization.id)
@@ -131,7 +143,12 @@ def coverage(session: Session, process: str, wanted: str, root: Organization, si
                *_month_range(SummaryStale.month, first, last))).all())
     rebuilt = session.scalar(select(SummaryUnit.month).filter_by(process_key=process, org_id=REBUILT[0],
                                                                  month=REBUILT[1]))
-    if rebuilt is None or not any(wanted in (held or []) for _, _, held in units):
+    return units, stale, rebuilt is not None
+
+
+def _covered(found: tuple, wanted: str, since, until, first, last) -> Coverage | None:
+    units, stale, rebuilt = found
+    if not rebuilt or not any(wanted in (held or []) for _, _, held in units):
         return None                                      # existing cases not summarised yet: counted live
     left_out = stale | {(o, m) for o, m, held in units if wanted not in (held or [])}
     if len(left_out) > MAX_LIVE_UNITS:

@@ -129,8 +129,9 @@ def compute_all(session: Session, user: User, definitions: list[dict], *, org_co
     counted: dict[int, dict] = {}
     timed: dict[int, dict] = {}
     stored: dict[int, report_summary.Stored] = {}
+    units: dict = {}                          # the summary's units, read once for the reports of a process
     for n, definition in enumerate(definitions):
-        found = report_summary.measured(session, definition, root, since, until, now) if summary else None
+        found = report_summary.measured(session, definition, root, since, until, now, units) if summary else None
         if found is not None:
             counted[n], timed[n], stored[n] = found.counted, found.timed, found
     rest = [n for n in range(len(definitions)) if n not in counted]
