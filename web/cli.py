@@ -290,7 +290,7 @@ def generate_command(count: int, years: int, seed: int, check_size: int) -> None
 
     from engine.core import User
     from engine.runtime import Engine
-    from engine.work import generator
+    from engine.work import generator, report_summary, reports
 
     from .generate import load_templates
 
@@ -312,6 +312,7 @@ def generate_command(count: int, years: int, seed: int, check_size: int) -> None
             click.echo(f"  {done}/{total} 件，{elapsed:.0f} s，{done / max(elapsed, 1e-9):.0f} 件/s")
 
         ids = generator.generate(session, found, count, years=years, seed=seed, progress=progress)
+        report_summary.rebuild(session, reports.reports(session), engine().now())     # what the 统计 page reads
         session.execute(text("ANALYZE"))
         session.commit()
         result = generator.check_sample(lambda c: Engine(clock=c), session, ids, seed=seed, size=check_size)
@@ -323,3 +324,8 @@ from .people_commands import admin, set_password_command  # noqa: E402 - they us
 
 main.add_command(set_password_command)
 main.add_command(admin)
+
+# The stored summary of the reports' figures (issue 20).
+from .summary_commands import summarise_command  # noqa: E402 - it uses this module's helpers
+
+main.add_command(summarise_command)

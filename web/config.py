@@ -148,6 +148,11 @@ DEFAULTS = {
     # Seconds between a scheduler's heartbeats, and the age of the newest heartbeat past which /readyz says no.
     "SCHEDULER_HEARTBEAT_SECONDS": 10,
     "READY_HEARTBEAT_SECONDS": 60,
+    # Seconds between refreshes of the stored summary the reports read (issue 20): the months with a changed case
+    # and those not summarised for the active report definitions are counted again; until then they count live.
+    "REPORT_SUMMARY_SECONDS": 60,
+    # Whether the reports read the stored summary (False: every figure is counted live from the cases).
+    "REPORT_SUMMARY": True,
 }
 
 

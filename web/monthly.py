@@ -75,7 +75,8 @@ def build(db, user: User, org_code: str | None, since: date | None, until: date 
     root = reports.root_of(db, user, org_code)
     filters = {"org": org_code or "", "since": since, "until": until, "process": ""}
     shown = [stats_view.present(db, result, filters) for result in
-             reports.compute_all(db, user, reports.readable(db, user), org_code=org_code, since=since, until=until)]
+             reports.compute_all(db, user, reports.readable(db, user), org_code=org_code, since=since, until=until,
+                                 summary=current_app.config["REPORT_SUMMARY"])]
     return Ledger(root, since, until, shown)
 
 

@@ -69,6 +69,15 @@ def monthly_ledgers(app: Flask) -> int:
     return build_monthly(app)
 
 
+def summarise(app: Flask) -> int:
+    """Refresh the stored summary of the reports' figures: the months changed since, and those not summarised for
+    the active report definitions (several schedulers count each once; engine/work/report_summary.py)."""
+    from engine.work import report_summary, reports
+
+    with app.extensions["lawflow.sessions"]() as session:
+        return report_summary.refresh(session, reports.reports(session), app.extensions["lawflow.engine"].now())
+
+
 def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None, metrics=None) -> None:
     scheduler.add_job(_watched(sweep, watchdog, metrics), "interval", args=[app],
                       seconds=int(app.config["TIMER_SWEEP_SECONDS"]), id="timer-sweep", max_instances=1, coalesce=True)
@@ -76,6 +85,9 @@ def _add_jobs(scheduler, app: Flask, watchdog: Watchdog | None = None, metrics=N
                       seconds=int(app.config["DOCUMENT_SECONDS"]), id="documents", max_instances=1, coalesce=True)
     scheduler.add_job(_watched(monthly_ledgers, watchdog, metrics), "interval", args=[app],
                       seconds=int(app.config["MONTHLY_LEDGER_SECONDS"]), id="monthly-ledgers", max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(_watched(summarise, watchdog, metrics), "interval", args=[app],
+                      seconds=int(app.config["REPORT_SUMMARY_SECONDS"]), id="report-summary", max_instances=1,
                       coalesce=True)
     beating = Heartbeat(metrics)
     scheduler.add_job(_watched(beating, watchdog, metrics), "interval", args=[app],

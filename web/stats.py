@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Flask, abort, g, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from engine.core import scope
@@ -52,10 +52,13 @@ def _processes(found: list[dict]) -> list[tuple[str, str]]:
 
 def _computed(definition: dict, filters: dict, result: reports.Result | None = None) -> dict:
     result = result or reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
-                                       since=filters["since"], until=filters["until"])
+                                       since=filters["since"], until=filters["until"],
+                                       summary=current_app.config["REPORT_SUMMARY"])
     shown = stats_view.present(session(), result, filters)
     shown["tree"] = stats_view.tree(definition, report_tree.org_tree(session(), result.root, definition, since=result.since,
-                                                                 until=result.until), filters)
+                                                                 until=result.until,
+                                                                 summary=current_app.config["REPORT_SUMMARY"]),
+                                    filters)
     return shown
 
 
@@ -69,7 +72,7 @@ def stats_page():
     process = filters["process"] if filters["process"] in dict(processes) else processes[0][0]
     chosen = [r for r in found if r["process"] == process]
     results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
-                                  until=filters["until"])
+                                  until=filters["until"], summary=current_app.config["REPORT_SUMMARY"])
     shown = [_computed(r, filters, result) for r, result in zip(chosen, results)]
     return render_template("stats.html", shown=shown, processes=processes, process=process, filters=filters,
                            orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
@@ -124,7 +127,8 @@ def bottleneck_map():
     processes, process, definition = _mapped_process(found, filters["process"])
     by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
     figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
-                                       since=filters["since"], until=filters["until"])
+                                       since=filters["since"], until=filters["until"],
+                                       summary=current_app.config["REPORT_SUMMARY"])
     return render_template("stats_bottlenecks.html", figures=figures, steps=stats_view.heat(figures, HEAT_BY[by]),
                            by=by, processes=processes, process=process, definition=definition, filters=filters,
                            orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))

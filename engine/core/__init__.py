@@ -37,3 +37,5 @@ __all__ = [
     "PasswordHistory", "SecondFactor",
     "SchedulerHeartbeat",
 ]
+from . import summary_records    # the stored summary of the reports' figures (issue 20)
+__all__ += ["summary_records"]

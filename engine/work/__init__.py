@@ -26,3 +26,5 @@ from . import people_import, roles  # noqa: E402
 __all__ += ["people_import", "roles"]
 from . import operations       # readiness, heartbeats and the metrics' figures (issue 23)
 __all__ += ["operations"]
+from . import report_summary   # the stored summary of the reports' figures (issue 20)
+__all__ += ["report_summary"]

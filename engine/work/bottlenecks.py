@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, HumanTask, Organization, User
+from ..core.summary_records import SummaryRow
 from . import report_sql as sql
+from . import report_summary, step_summary
 from .reports import late_step, percentile, root_of
 
 _COUNTED = ("ready", "completed")          # cancelled steps (a timer or a withdrawal ended them) are not the work's
@@ -43,13 +45,19 @@ class StepMap:
 
 
 def step_figures(session: Session, user: User, process: str, *, org_code: str | None = None,
-                 since: date | None = None, until: date | None = None, now: datetime | None = None) -> StepMap:
-    """Every step of the process that ran for the cases received in the period, slowest (by mean) first."""
+                 since: date | None = None, until: date | None = None, now: datetime | None = None,
+                 summary: bool = True) -> StepMap:
+    """Every step of the process that ran for the cases received in the period, slowest (by mean) first;
+    `summary`: the done steps from the stored summary where it covers the period (engine/work/step_summary.py)."""
     root = root_of(session, user, org_code)
     now = now or datetime.now(timezone.utc)
     dialect = session.get_bind().dialect.name
     counted = sql.counted(dialect, {"process": process}, root, since, until)
-    if dialect == "postgresql":
+    covered = (report_summary.coverage(session, process, step_summary.steps_digest(process), root, since, until)
+               if summary else None)
+    if covered is not None:
+        steps = _from_summary(session, dialect, process, root, covered, counted, now)
+    elif dialect == "postgresql":
         steps = _summed(session, counted, now)
     else:
         steps = _listed(session, counted, now)
@@ -100,6 +108,36 @@ def _listed(session: Session, counted, now: datetime) -> dict[str, StepFigure]:
         steps[element].mean_days = round(sum(ordered) / len(ordered), 1)
         steps[element].p90_days = round(percentile(ordered, 90), 1)
     return steps
+def _from_summary(session: Session, dialect: str, process: str, root, covered, counted,
+                  now: datetime) -> dict[str, StepFigure]:
+    """The steps' figures: the done ones from the summary (and counted live where it does not cover the period),
+    the open ones live."""
+    gathered = step_summary.Steps()
+    wanted = step_summary.steps_digest(process)
+    for element, key, count, _ in session.execute(
+            report_summary.summed_rows(session, wanted, root, covered, SummaryRow.group_key)):
+        gathered.add(element, key, count)
+    if covered.live is not None:
+        for row in step_summary.unit_rows(session, process, and_(counted, covered.live)):
+            gathered.add(row["measure"], row["group_key"], row["hits"])
+    open_steps = session.execute(
+        select(HumanTask.element_id, func.min(HumanTask.name), func.count(),
+               func.sum(case((late_step(now), 1), else_=0)))
+        .join(Case, HumanTask.case_id == Case.id).join(Organization, Case.org_id == Organization.id)
+        .where(counted, HumanTask.status == "ready").group_by(HumanTask.element_id)).all()
+    for element, name, _, _ in open_steps:
+        gathered.add(element, step_summary.NAME + name, 0)
+    steps: dict[str, StepFigure] = {}
+    for element in sorted(set(gathered.names)):
+        done, mean, p90, _ = gathered.durations(dialect, element)
+        steps[element] = StepFigure(element, gathered.names[element], done, 0, gathered.late.get(element, 0),
+                                    mean, p90)
+    for element, _, n_open, overdue in open_steps:
+        steps[element].open += int(n_open)
+        steps[element].overdue += int(overdue or 0)
+    return steps
+
+
 def late_cases(session: Session, user: User, process: str, element_id: str, *, org_code: str | None = None,
                since: date | None = None, until: date | None = None, now: datetime | None = None,
                limit: int = 500) -> list[Case]:

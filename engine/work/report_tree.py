@@ -12,6 +12,7 @@ from ..core.models import Organization
 from ..core.scope import path_within
 from ..definitions.report_schema import TREE_KINDS
 from . import report_sql as sql
+from . import report_summary
 from .reports import TASK_KINDS, Figure, case_measures, figure_of, task_measure
 
 
@@ -30,10 +31,11 @@ TREE_DEPTH = 2                                 # the root, its children and thei
 
 
 def org_tree(session: Session, root: Organization, definition: dict, *, since: date | None = None,
-             until: date | None = None, now: datetime | None = None) -> TreeNode | None:
+             until: date | None = None, now: datetime | None = None, summary: bool = True) -> TreeNode | None:
     """The organisation chart of a report grouped by `@org` that names a rate as its `orgTree`: the subtree of
     `root` (which the caller has made sure the reader may see) down to TREE_DEPTH, each organisation with the
-    rate over its own subtree; a grandchild no case counts in is left out. None when the report has no chart."""
+    rate over its own subtree; a grandchild no case counts in is left out. None when the report has no chart.
+    `summary`: read the rate from the stored summary where it covers the period (engine/work/report_summary.py)."""
     name = definition.get("orgTree")
     measure = next((m for m in definition["measures"] if m["name"] == name), None)
     if measure is None or measure["kind"] not in TREE_KINDS or definition["groupBy"] != sql.ORG:
@@ -41,7 +43,10 @@ def org_tree(session: Session, root: Organization, definition: dict, *, since: d
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
     only = {**definition, "measures": [measure]}
-    if measure["kind"] in TASK_KINDS:
+    summed = report_summary.measured(session, definition, root, since, until, now) if summary else None
+    if summed is not None and (name in summed.counted or name in summed.timed):
+        by_path = summed.counted.get(name, summed.timed.get(name))
+    elif measure["kind"] in TASK_KINDS:
         by_path = task_measure(session, dialect, only, measure, root, since, until, now)
     else:
         by_path = case_measures(session, dialect, only, root, since, until)[name]

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, literal, or_, select, true, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -24,13 +24,15 @@ from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
 from ..definitions.limit_tables import fill_placeholders, rows_beside
 from . import report_sql as sql
+from . import report_summary, task_summary
+from .report_passes import FIELD_KINDS, case_measures, counted_together, on_time_measures, raw_key
+from .report_passes import case_measures_together, on_time_together  # noqa: F401 (part of this module's surface)
 from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
 
 _LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (a bundle version never changes;
                                            # ids repeat across databases, hashes do not)
 TASK_KINDS = ("on_time", "duration", "overdue")
 TOTAL = object()                           # the key of a figure over every row
-FIELD_KINDS = ("sum", "mean", "ratio")     # of a numeric field; `sum` and `mean` of `tasks`: the time spent in them
 
 
 @dataclass
@@ -112,50 +114,52 @@ def root_of(session: Session, user: User, org_code: str | None) -> Organization:
 
 
 def compute(session: Session, user: User, definition: dict, *, org_code: str | None = None,
-            since: date | None = None, until: date | None = None, now: datetime | None = None) -> Result:
+            since: date | None = None, until: date | None = None, now: datetime | None = None,
+            summary: bool = True) -> Result:
     """The report's figures for the organisation (default: the user's own) and the period (China days); overdue
     steps are those past their due time at `now` (default: the present), and a ranking orders the rows."""
-    return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now)
+    return compute_under(session, root_of(session, user, org_code), definition, since=since, until=until, now=now,
+                         summary=summary)
 
 
 def compute_all(session: Session, user: User, definitions: list[dict], *, org_code: str | None = None,
-                since: date | None = None, until: date | None = None, now: datetime | None = None) -> list[Result]:
+                since: date | None = None, until: date | None = None, now: datetime | None = None,
+                summary: bool = True) -> list[Result]:
     """`compute` of several reports (the 统计 page of a process, a monthly ledger); on PostgreSQL the case measures
-    of the reports of one process are counted in one pass over its cases."""
+    of the reports of one process are counted in one pass over its cases; `summary`: read the stored summary where
+    it covers the period (engine/work/report_summary.py; False: count everything live)."""
     root = root_of(session, user, org_code)
     counted: dict[int, dict] = {}
     timed: dict[int, dict] = {}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        by_process: dict[str, list[int]] = {}
-        for n, definition in enumerate(definitions):
-            by_process.setdefault(definition["process"], []).append(n)
-        for indexes in by_process.values():
-            if len(indexes) > 1:
-                together = case_measures_together(session, [definitions[n] for n in indexes], root, since, until)
-                counted.update(zip(indexes, together))
-    by_filters: dict[str, list[int]] = {}           # on-time rates: the reports of a process with the same filters
+    stored: dict[int, report_summary.Stored] = {}
+    units: dict = {}                          # the summary's units, read once for the reports of a process
     for n, definition in enumerate(definitions):
-        if any(m["kind"] == "on_time" for m in definition["measures"]):
-            filters = json.dumps(definition.get("filters") or {}, sort_keys=True, ensure_ascii=False)
-            by_filters.setdefault(f"{definition['process']}\n{filters}", []).append(n)
-    for indexes in by_filters.values():
-        if len(indexes) > 1 and (dialect == "postgresql" or
-                                 len({definitions[n]["groupBy"] for n in indexes}) == 1):
-            together = on_time_together(session, dialect, [definitions[n] for n in indexes], root, since, until)
-            timed.update(zip(indexes, together))
+        found = report_summary.measured(session, definition, root, since, until, now, units) if summary else None
+        if found is not None:
+            counted[n], timed[n], stored[n] = found.counted, found.timed, found
+    rest = [n for n in range(len(definitions)) if n not in counted]
+    together = counted_together(session, [definitions[n] for n in rest], root, since, until)
+    for into, found in zip((counted, timed), together):
+        into.update({rest[n]: parts for n, parts in found.items()})
     return [compute_under(session, root, d, since=since, until=until, now=now, counted=counted.get(n),
-                          timed=timed.get(n)) for n, d in enumerate(definitions)]
+                          timed=timed.get(n), summary=False, stored=stored.get(n)) for n, d in enumerate(definitions)]
 
 
 def compute_under(session: Session, root: Organization, definition: dict, *, since: date | None = None,
                   until: date | None = None, now: datetime | None = None, counted: dict | None = None,
-                  timed: dict | None = None) -> Result:
+                  timed: dict | None = None, summary: bool = True,
+                  stored: report_summary.Stored | None = None) -> Result:
     """The report's figures over the subtree of `root`, which the caller has made sure the reader may see (a
     reader's own subtree, or the whole tree for a report published on the portal); `counted`, `timed`: its case
-    measures and on-time rates already counted (`case_measures_together`, `on_time_together`)."""
+    measures and on-time rates already counted (`case_measures_together`, `on_time_together`); `summary`: else
+    read them (and its durations and overdue counts) from the stored summary where it covers the period;
+    `stored`: what was read from it already."""
     dialect = session.get_bind().dialect.name
     now = now or datetime.now(timezone.utc)
+    if summary and stored is None and counted is None and timed is None:
+        stored = report_summary.measured(session, definition, root, since, until, now)
+        counted, timed = (stored.counted, stored.timed) if stored is not None else (None, None)
+    gathered = stored.gathered if stored is not None else None
     rows: dict[str, dict[str, list]] = {}
     measured = (dict(counted) if counted is not None
                 else case_measures(session, dialect, definition, root, since, until))
@@ -163,7 +167,18 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     summed: dict[str, dict] = {}             # PostgreSQL's durations: figures by row, and TOTAL
     measured.update(timed if timed is not None else on_time_measures(session, dialect, definition, root, since, until))
     for measure in definition["measures"]:
-        if measure["kind"] == "duration" and dialect == "postgresql":
+        if gathered is not None and measure["name"] in gathered.durations:
+            histograms = gathered.durations[measure["name"]]
+            if dialect == "postgresql":
+                summed[measure["name"]] = task_summary.duration_figures(dialect, definition, measure, root, children,
+                                                                        histograms)
+            else:
+                measured[measure["name"]] = task_summary.duration_values(histograms)
+        elif gathered is not None and measure["name"] in gathered.overdue:
+            measured[measure["name"]] = gathered.overdue[measure["name"]]
+        elif gathered is not None and measure["name"] in gathered.time_in:
+            measured[measure["name"]] = gathered.spent(measure["name"])
+        elif measure["kind"] == "duration" and dialect == "postgresql":
             summed[measure["name"]] = _durations(session, definition, measure, root, children, since, until)
         elif measure["kind"] in TASK_KINDS and measure["kind"] != "on_time":
             measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
@@ -189,86 +204,6 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     return Result(definition, root, since, until, groups, total)
 
 
-def case_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
-    """Every count, rate and field's sum, mean or ratio of the report in one query: by measure and raw group value,
-    [hits, base] ([sum, cases that recorded a number]; for a ratio, [sum of the field, sum of `over`])."""
-    chosen = _case_kinds(definition)
-    if not chosen:
-        return {}
-    fields = sql.parsed_fields(dialect, sql.field_names({**definition, "measures": chosen}))
-    column = sql.group_column(dialect, definition["groupBy"], fields)
-    sums = [one for measure in chosen for one in _sums(dialect, measure, fields, true())]
-    query = (sql.with_fields(select(column, *sums).select_from(Case), fields)
-             .join(Organization, Case.org_id == Organization.id)
-             .where(sql.counted(dialect, definition, root, since, until, fields)).group_by(column))
-    found: dict[str, dict[str, list]] = {m["name"]: {} for m in chosen}
-    for key, *values in session.execute(query):
-        for n, measure in enumerate(chosen):
-            kind = float if measure["kind"] in FIELD_KINDS else int
-            found[measure["name"]][_raw(key)] = [kind(values[2 * n] or 0), kind(values[2 * n + 1] or 0)]
-    return found
-
-
-def _case_kinds(definition: dict) -> list[dict]:
-    """The measures counted over the cases themselves (not their tasks)."""
-    return [m for m in definition["measures"] if m["kind"] in ("count", "rate")
-            or (m["kind"] in FIELD_KINDS and "field" in m)]
-
-
-def _sums(dialect, measure, fields, counts) -> list:
-    """SQL: a case measure's two sums ([hits, base], [sum, cases with a number], [sum, sum of `over`]) over the
-    cases meeting `counts`."""
-    where = and_(counts, sql.condition(dialect, measure.get("where"), fields))
-    if measure["kind"] in FIELD_KINDS:
-        number = sql.field_number(dialect, measure["field"], fields)
-        second = (func.sum(case((where, sql.field_number(dialect, measure["over"], fields)), else_=None))
-                  if measure["kind"] == "ratio" else
-                  func.sum(case((and_(where, number.is_not(None)), 1), else_=0)))
-        return [func.sum(case((where, number), else_=None)), second]
-    base = (and_(counts, sql.condition(dialect, measure.get("base"), fields)) if measure["kind"] == "rate"
-            else where)
-    return [func.sum(case((and_(base, where), 1), else_=0)), func.sum(case((base, 1), else_=0))]
-
-
-def case_measures_together(session, definitions, root, since, until) -> list[dict[str, dict[str, list]]]:
-    """PostgreSQL: `case_measures` of several reports of one process in one pass over its cases (GROUPING SETS,
-    one per grouping; a report's filters count in its own sums), each case's data parsed once."""
-    dialect = "postgresql"
-    chosen = [_case_kinds(d) for d in definitions]
-    fields = sql.parsed_fields(dialect, sql.field_names(
-        {"groupBy": "@status", "filters": {n: 0 for d in definitions for n in d.get("filters") or {}},
-         "measures": [m for one in chosen for m in one] + [{"where": {d["groupBy"]: 0}} for d in definitions]}))
-    columns = {d["groupBy"]: sql.group_column(dialect, d["groupBy"], fields) for d in definitions}
-    selected, places = [], []
-    for definition, measures in zip(definitions, chosen):
-        counts = sql.condition(dialect, definition.get("filters"), fields)
-        places.append(len(selected))
-        selected += [func.sum(case((counts, 1), else_=0)),
-                     *[one for measure in measures for one in _sums(dialect, measure, fields, counts)]]
-    groupings = list(columns.values())
-    query = (sql.with_fields(select(*groupings, *[func.grouping(c) for c in groupings], *selected)
-                             .select_from(Case), fields)
-             .join(Organization, Case.org_id == Organization.id)
-             .where(sql.counted(dialect, {"process": definitions[0]["process"]}, root, since, until))
-             .group_by(func.grouping_sets(*[tuple_(c) for c in groupings])))
-    found: list[dict[str, dict[str, list]]] = [{m["name"]: {} for m in one} for one in chosen]
-    width = len(groupings)
-    for row in session.execute(query):
-        keys, flags, values = row[:width], row[width:2 * width], row[2 * width:]
-        group = next(name for name, flag in zip(columns, flags) if not flag)
-        key = keys[list(columns).index(group)]
-        for n, definition in enumerate(definitions):
-            start = places[n]
-            if definition["groupBy"] != group or not chosen[n] or not values[start]:
-                continue
-            for m, measure in enumerate(chosen[n]):
-                kind = float if measure["kind"] in FIELD_KINDS else int
-                parts = found[n][measure["name"]].setdefault(_raw(key), [kind(0), kind(0)])   # NULL and "": one
-                parts[0] += kind(values[start + 1 + 2 * m] or 0)
-                parts[1] += kind(values[start + 2 + 2 * m] or 0)
-    return found
-
-
 def _time_in(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
     """The time each case spent in the measure's `tasks` (from each one's creation to its completion or
     cancellation; one still open, to `now`), by raw group value: [seconds in all, cases that entered them]."""
@@ -283,7 +218,7 @@ def _time_in(session, dialect, definition, measure, root, since, until, now) -> 
     per_case: dict[tuple[str, int], float] = {}
     for key, case_id, started, done in session.execute(query):
         spent = max(0.0, ((done or now) - started).total_seconds())
-        per_case[(_raw(key), case_id)] = per_case.get((_raw(key), case_id), 0.0) + spent
+        per_case[(raw_key(key), case_id)] = per_case.get((raw_key(key), case_id), 0.0) + spent
     found: dict[str, list] = {}
     for (key, _), seconds in per_case.items():
         parts = found.setdefault(key, [0.0, 0])
@@ -305,7 +240,7 @@ def _time_in_summed(session, dialect, definition, measure, root, since, until, n
                     sql.counted(dialect, definition, root, since, until)).group_by(column))
     found: dict[str, list] = {}
     for key, total, cases in session.execute(query):
-        parts = found.setdefault(_raw(key), [0.0, 0])
+        parts = found.setdefault(raw_key(key), [0.0, 0])
         parts[0] += float(total or 0)
         parts[1] += int(cases)
     return found
@@ -334,50 +269,8 @@ def _durations(session, definition, measure, root, children, since, until) -> di
     for key, is_total, count, *values in session.execute(query):
         if not count:                               # the total of nothing: no figure (as figure_of says)
             continue
-        found[TOTAL if is_total else _raw(key)] = Figure(
+        found[TOTAL if is_total else raw_key(key)] = Figure(
             {p: round(float(v) / scale, 1) for p, v in zip(measure["percentiles"], values)}, None, int(count))
-    return found
-
-
-def on_time_measures(session, dialect, definition, root, since, until) -> dict[str, dict[str, list]]:
-    """Every on-time rate of the report in one query over the completed steps with a due time: by measure and
-    raw group value, [on time, completed] (what `task_measure` counts for one)."""
-    if not any(m["kind"] == "on_time" for m in definition["measures"]):
-        return {}
-    return on_time_together(session, dialect, [definition], root, since, until)[0]
-
-
-def on_time_together(session, dialect, definitions, root, since, until) -> list[dict[str, dict[str, list]]]:
-    """`on_time_measures` of several reports of one process with the same filters in one query (on PostgreSQL by
-    GROUPING SETS when their groupings differ)."""
-    chosen = [[m for m in d["measures"] if m["kind"] == "on_time"] for d in definitions]
-    columns = {d["groupBy"]: sql.group_column(dialect, d["groupBy"]) for d in definitions}
-    sums = []
-    for measure in (m for one in chosen for m in one):
-        counts = and_(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")))
-        sums += [func.sum(case((and_(counts, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)),
-                 func.sum(case((counts, 1), else_=0))]
-    groupings = list(columns.values())
-    flags = [func.grouping(c) for c in groupings] if len(groupings) > 1 else []
-    steps = sorted({t for one in chosen for m in one for t in m["tasks"]})
-    query = (select(*groupings, *flags, *sums).select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id)
-             .where(HumanTask.element_id.in_(steps), HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-                    sql.counted(dialect, definitions[0], root, since, until))
-             .group_by(func.grouping_sets(*[tuple_(c) for c in groupings]) if flags else groupings[0]))
-    found: list[dict[str, dict[str, list]]] = [{m["name"]: {} for m in one} for one in chosen]
-    width = len(groupings) + len(flags)
-    for row in session.execute(query):
-        group = (next(name for name, flag in zip(columns, row[len(groupings):width]) if not flag) if flags
-                 else definitions[0]["groupBy"])
-        key, values, n = row[list(columns).index(group)], row[width:], 0
-        for index, definition in enumerate(definitions):
-            for measure in chosen[index]:
-                if definition["groupBy"] == group and values[2 * n + 1]:
-                    parts = found[index][measure["name"]].setdefault(_raw(key), [0, 0])   # NULL and "": one row
-                    parts[0] += int(values[2 * n] or 0)
-                    parts[1] += int(values[2 * n + 1])
-                n += 1
     return found
 
 
@@ -391,7 +284,7 @@ def task_measure(session, dialect, definition, measure, root, since, until, now)
         query = (select(column, func.count()).select_from(Case).join(Organization, Case.org_id == Organization.id)
                  .where(sql.condition(dialect, measure.get("where")),
                         sql.counted(dialect, definition, root, since, until), Case.id.in_(late)).group_by(column))
-        return {_raw(k): [int(n)] for k, n in session.execute(query)}
+        return {raw_key(k): [int(n)] for k, n in session.execute(query)}
     tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
              sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
     if measure["kind"] == "on_time":
@@ -402,10 +295,10 @@ def task_measure(session, dialect, definition, measure, root, since, until, now)
     query = (query.select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
              .join(Organization, Case.org_id == Organization.id).where(*tasks))
     if measure["kind"] == "on_time":
-        return {_raw(k): [int(hits or 0), int(n)] for k, hits, n in session.execute(query.group_by(column))}
+        return {raw_key(k): [int(hits or 0), int(n)] for k, hits, n in session.execute(query.group_by(column))}
     found: dict[str, list] = {}
     for key, started, done in session.execute(query):
-        found.setdefault(_raw(key), []).append((done - started).total_seconds())
+        found.setdefault(raw_key(key), []).append((done - started).total_seconds())
     return found
 
 
@@ -414,10 +307,6 @@ def late_step(now: datetime):
     return and_(HumanTask.due_at.is_not(None),
                 or_(and_(HumanTask.status == "completed", HumanTask.completed_at > HumanTask.due_at),
                     and_(HumanTask.status == "ready", HumanTask.due_at < now)))
-
-
-def _raw(key) -> str:
-    return "" if key is None else str(key)
 
 
 def _rolled(definition: dict, root: Organization, children: list[Organization], key: str) -> str:

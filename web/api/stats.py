@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import g, send_file
+from flask import current_app, g, send_file
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -102,7 +102,8 @@ class Report(MethodView):
         """A report's figures by group and in total, for an organisation of the caller's subtree and a period."""
         db = session()
         result = reports.compute(db, g.user, reports.report(db, g.user, key), org_code=args.get("org"),
-                                 since=args.get("since"), until=args.get("until"))
+                                 since=args.get("since"), until=args.get("until"),
+                                 summary=current_app.config["REPORT_SUMMARY"])
         return {"report": result.report, "org": result.root.code, "since": result.since, "until": result.until,
                 "groups": result.groups, "total": result.total}
 
@@ -148,7 +149,8 @@ class ReportTree(MethodView):
         db = session()
         definition = reports.report(db, g.user, key)
         root = reports.root_of(db, g.user, args.get("org"))
-        tree = report_tree.org_tree(db, root, definition, since=args.get("since"), until=args.get("until"))
+        tree = report_tree.org_tree(db, root, definition, since=args.get("since"), until=args.get("until"),
+                                    summary=current_app.config["REPORT_SUMMARY"])
         return {"report": definition, "org": root.code, "since": args.get("since"), "until": args.get("until"),
                 "measure": definition.get("orgTree") if tree else None, "tree": tree}
 
