@@ -10,16 +10,16 @@
 - human_task (element_id, due_at, case_id) where ready, and (element_id, case_id) where not completed: the open
   steps the reports count live over summarised months (overdue at the moment of reading, time spent so far)
 
-Revision ID: 0019_stats_summary
-Revises: 0018_documents
+Revision ID: 0021_stats_summary
+Revises: 0020_export_speed
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_stats_summary'
-down_revision = '0018_documents'
+revision = '0021_stats_summary'
+down_revision = '0020_export_speed'
 branch_labels = None
 depends_on = None
 
