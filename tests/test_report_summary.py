@@ -196,9 +196,10 @@ def test_the_lawflow_command_builds_the_summary_and_the_stats_page_reads_it(app)
         assert report_summary.measured(db, handling, user(db, "han").org, None, None) is not None
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_two_schedulers_refreshing_at_once_count_each_month_once(Session, session, many):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time: there is no lock to skip")
+    """PostgreSQL only: SQLite has one writer at a time, so there is no lock to skip."""
     definitions = _definitions(session)
     report_summary.rebuild(session, definitions, NOW)
     for case in session.scalars(select(Case).where(Case.title.like("随机%"))):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..core.errors import NotFound
 from ..core.messages import Msg
 from ..core.models import BundleFile, Case, HumanTask, Organization, User
-from ..core.scope import organization
+from ..core.scope import organization, path_within
 from ..definitions.bundles import active_bundle
 from ..definitions.report_schema import STATUSES, is_report_path
 from ..definitions.limit_tables import fill_placeholders, rows_beside
@@ -251,8 +251,8 @@ def _durations(session, definition, measure, root, children, since, until) -> di
     in total (key TOTAL), each percentile by percentile_disc, the same nearest rank as `percentile`."""
     dialect = "postgresql"
     if definition["groupBy"] == sql.ORG:
-        whens = [(Organization.path.startswith(c.path, autoescape=True), c.code) for c in children]
-        row = case(*(whens or [(Organization.path.startswith(root.path, autoescape=True), root.code)]),
+        whens = [(path_within(Organization.path, c.path), c.code) for c in children]
+        row = case(*(whens or [(path_within(Organization.path, root.path), root.code)]),
                    else_=root.code)
     else:
         row = func.coalesce(sql.group_column(dialect, definition["groupBy"]), "")
@@ -314,7 +314,7 @@ def _rolled(definition: dict, root: Organization, children: list[Organization], 
     if definition["groupBy"] != sql.ORG:
         return key
     for child in children:
-        if key.startswith(child.path):
+        if path_within(key, child.path):
             return child.code
     return root.code
 
