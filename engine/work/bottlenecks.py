@@ -15,7 +15,8 @@ from ..core.models import Case, HumanTask, Organization, User
 from ..core.summary_records import SummaryRow
 from . import report_sql as sql
 from . import report_summary, step_summary
-from .reports import late_step, percentile, root_of
+from .report_steps import late_step
+from .reports import percentile, root_of
 
 _COUNTED = ("ready", "completed")          # cancelled steps (a timer or a withdrawal ended them) are not the work's
 

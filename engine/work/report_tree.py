@@ -13,7 +13,8 @@ from ..core.scope import path_within
 from ..definitions.report_schema import TREE_KINDS
 from . import report_sql as sql
 from . import report_summary
-from .reports import TASK_KINDS, Figure, case_measures, figure_of, task_measure
+from .report_steps import task_measure
+from .reports import TASK_KINDS, Figure, case_measures, figure_of
 
 
 @dataclass

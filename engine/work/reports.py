@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -28,6 +28,7 @@ from . import report_summary, task_summary
 from .report_passes import FIELD_KINDS, case_measures, counted_together, on_time_measures, raw_key
 from .report_passes import case_measures_together, on_time_together  # noqa: F401 (part of this module's surface)
 from .report_ranking import ranked  # noqa: F401 (part of this module's surface)
+from .report_steps import late_step, task_measure, time_in
 
 _LOADED: dict[str, list[dict]] = {}       # bundle content hash -> its reports (a bundle version never changes;
                                            # ids repeat across databases, hashes do not)
@@ -183,7 +184,7 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
         elif measure["kind"] in TASK_KINDS and measure["kind"] != "on_time":
             measured[measure["name"]] = task_measure(session, dialect, definition, measure, root, since, until, now)
         elif measure["kind"] in FIELD_KINDS and "tasks" in measure:
-            measured[measure["name"]] = _time_in(session, dialect, definition, measure, root, since, until, now)
+            measured[measure["name"]] = time_in(session, dialect, definition, measure, root, since, until, now)
     for name, found in measured.items():
         for key, parts in found.items():
             rows.setdefault(_rolled(definition, root, children, key), {}).setdefault(name, []).append(parts)
@@ -202,48 +203,6 @@ def compute_under(session: Session, root: Organization, definition: dict, *, sin
     if "ranking" in definition:
         groups = ranked(definition, groups)
     return Result(definition, root, since, until, groups, total)
-
-
-def _time_in(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
-    """The time each case spent in the measure's `tasks` (from each one's creation to its completion or
-    cancellation; one still open, to `now`), by raw group value: [seconds in all, cases that entered them]."""
-    column = sql.group_column(dialect, definition["groupBy"])
-    if dialect == "postgresql":
-        return _time_in_summed(session, dialect, definition, measure, root, since, until, now)
-    query = (select(column, HumanTask.case_id, HumanTask.created_at, HumanTask.completed_at)
-             .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id)
-             .where(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")),
-                    sql.counted(dialect, definition, root, since, until)))
-    per_case: dict[tuple[str, int], float] = {}
-    for key, case_id, started, done in session.execute(query):
-        spent = max(0.0, ((done or now) - started).total_seconds())
-        per_case[(raw_key(key), case_id)] = per_case.get((raw_key(key), case_id), 0.0) + spent
-    found: dict[str, list] = {}
-    for (key, _), seconds in per_case.items():
-        parts = found.setdefault(key, [0.0, 0])
-        parts[0] += seconds
-        parts[1] += 1
-    return found
-
-
-def _time_in_summed(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
-    """`_time_in` aggregated by PostgreSQL: per raw group value the exact seconds of every task (none below zero)
-    and how many cases entered them."""
-    column = sql.group_column(dialect, definition["groupBy"])
-    ended = func.coalesce(HumanTask.completed_at, literal(now, HumanTask.completed_at.type))
-    seconds = func.greatest(0, func.extract("epoch", ended - HumanTask.created_at))
-    query = (select(column, func.sum(seconds), func.count(HumanTask.case_id.distinct()))
-             .select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id)
-             .where(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")),
-                    sql.counted(dialect, definition, root, since, until)).group_by(column))
-    found: dict[str, list] = {}
-    for key, total, cases in session.execute(query):
-        parts = found.setdefault(raw_key(key), [0.0, 0])
-        parts[0] += float(total or 0)
-        parts[1] += int(cases)
-    return found
 
 
 def _durations(session, definition, measure, root, children, since, until) -> dict:
@@ -272,41 +231,6 @@ def _durations(session, definition, measure, root, children, since, until) -> di
         found[TOTAL if is_total else raw_key(key)] = Figure(
             {p: round(float(v) / scale, 1) for p, v in zip(measure["percentiles"], values)}, None, int(count))
     return found
-
-
-def task_measure(session, dialect, definition, measure, root, since, until, now) -> dict[str, list]:
-    """An on-time rate's raw parts by raw group value ([on time, completed with a due time], counted in SQL), an
-    overdue count's ([cases with such a step done late or still open past its due time at `now`]), or a
-    duration's (the seconds each task took)."""
-    column = sql.group_column(dialect, definition["groupBy"])
-    if measure["kind"] == "overdue":
-        late = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]), late_step(now))
-        query = (select(column, func.count()).select_from(Case).join(Organization, Case.org_id == Organization.id)
-                 .where(sql.condition(dialect, measure.get("where")),
-                        sql.counted(dialect, definition, root, since, until), Case.id.in_(late)).group_by(column))
-        return {raw_key(k): [int(n)] for k, n in session.execute(query)}
-    tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
-             sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
-    if measure["kind"] == "on_time":
-        query = select(column, func.sum(case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)),
-                       func.count()).where(HumanTask.due_at.is_not(None))
-    else:
-        query = select(column, HumanTask.created_at, HumanTask.completed_at)
-    query = (query.select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)
-             .join(Organization, Case.org_id == Organization.id).where(*tasks))
-    if measure["kind"] == "on_time":
-        return {raw_key(k): [int(hits or 0), int(n)] for k, hits, n in session.execute(query.group_by(column))}
-    found: dict[str, list] = {}
-    for key, started, done in session.execute(query):
-        found.setdefault(raw_key(key), []).append((done - started).total_seconds())
-    return found
-
-
-def late_step(now: datetime):
-    """SQL: a step done after its due time, or still open past it at `now`."""
-    return and_(HumanTask.due_at.is_not(None),
-                or_(and_(HumanTask.status == "completed", HumanTask.completed_at > HumanTask.due_at),
-                    and_(HumanTask.status == "ready", HumanTask.due_at < now)))
 
 
 def _rolled(definition: dict, root: Organization, children: list[Organization], key: str) -> str:

@@ -200,7 +200,7 @@ class Gathered:
         return False
 
     def spent(self, measure: str) -> dict[str, list]:
-        """A time spent in steps as `reports._time_in` gives it: [seconds, cases] by raw group value."""
+        """A time spent in steps as `report_steps.time_in` gives it: [seconds, cases] by raw group value."""
         return {raw: [float(total), cases] for raw, (total, cases) in self.time_in[measure].items()}
 
     def add_rows(self, rows: list[dict], org_group: bool) -> None:
@@ -238,6 +238,6 @@ def duration_figures(dialect: str, definition: dict, measure: dict, root, childr
 
 
 def duration_values(histograms: dict[str, dict[str, int]]) -> dict[str, list[float]]:
-    """SQLite: a duration's seconds by raw group value, as `reports.task_measure` lists them."""
+    """SQLite: a duration's seconds by raw group value, as `report_steps.task_measure` lists them."""
     return {raw: [float(text) for text, count in found.items() for _ in range(count)]
             for raw, found in histograms.items()}
