@@ -21,7 +21,7 @@ from decimal import Decimal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, delete, false, func, insert, or_, select, true, tuple_
+from sqlalchemy import and_, case, delete, func, insert, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.models import Case, HumanTask, Organization
@@ -29,6 +29,7 @@ from ..core.scope import path_within
 from ..core.summary_records import SummaryRow, SummaryStale, SummaryUnit
 from . import report_sql as sql
 from . import step_summary, task_summary
+from .summary_months import created_within, month_after, month_range, month_start, whole_months
 from .report_passes import FIELD_KINDS, _sums, case_kinds, case_measures, on_time_measures, raw_key
 
 REBUILT = (0, "0000-00")    # the unit (organisation, month) noting that a process's existing cases were summarised
@@ -117,7 +118,7 @@ def coverage(session: Session, process: str, wanted: str, root: Organization, si
     nothing (or so little that counting live is as quick). An organisation's month with no unit had no case when
     the process was summarised, and has none since unless a case of it is marked changed. `cache`: a dict kept
     across the reports of one page, so the units are read once."""
-    first, last = _whole_months(since, until)
+    first, last = whole_months(since, until)
     if first is not None and last is not None and first > last:
         return None                                      # no whole month: counted live
     place = (process, root.path, first, last)
@@ -135,12 +136,12 @@ def _units(session: Session, process: str, root: Organization, first: str | None
         select(SummaryUnit.org_id, SummaryUnit.month, SummaryUnit.definitions)
         .join(Organization, SummaryUnit.org_id == Organization.id)
         .where(SummaryUnit.process_key == process, path_within(Organization.path, root.path),
-               *_month_range(SummaryUnit.month, first, last))).all()
+               *month_range(SummaryUnit.month, first, last))).all()
     stale = set(session.execute(
         select(SummaryStale.org_id, SummaryStale.month).distinct()
         .join(Organization, SummaryStale.org_id == Organization.id)
         .where(SummaryStale.process_key == process, path_within(Organization.path, root.path),
-               *_month_range(SummaryStale.month, first, last))).all())
+               *month_range(SummaryStale.month, first, last))).all())
     rebuilt = session.scalar(select(SummaryUnit.month).filter_by(process_key=process, org_id=REBUILT[0],
                                                                  month=REBUILT[1]))
     return units, stale, rebuilt is not None
@@ -153,12 +154,12 @@ def _covered(found: tuple, wanted: str, since, until, first, last) -> Coverage |
     left_out = stale | {(o, m) for o, m, held in units if wanted not in (held or [])}
     if len(left_out) > MAX_LIVE_UNITS:
         return None
-    spans = [and_(Case.org_id == org, *_moments(_start(month), _start(_month_after(month))))
+    spans = [and_(Case.org_id == org, *created_within(month_start(month), month_start(month_after(month))))
              for org, month in sorted(left_out)]
-    if since is not None and since < _start(first):
-        spans.append(and_(*_moments(since, _start(first))))
-    if until is not None and _start(_month_after(last)) <= until:
-        spans.append(and_(*_moments(_start(_month_after(last)), until + timedelta(days=1))))
+    if since is not None and since < month_start(first):
+        spans.append(and_(*created_within(since, month_start(first))))
+    if until is not None and month_start(month_after(last)) <= until:
+        spans.append(and_(*created_within(month_start(month_after(last)), until + timedelta(days=1))))
     return Coverage(first, last, left_out, or_(*spans) if spans else None)
 
 
@@ -167,7 +168,7 @@ def summed_rows(session: Session, wanted: str, root: Organization, covered: Cove
     query = (select(SummaryRow.measure, key, func.sum(SummaryRow.hits), func.sum(SummaryRow.base))
              .join(Organization, SummaryRow.org_id == Organization.id)
              .where(SummaryRow.definition_hash == wanted, path_within(Organization.path, root.path),
-                    *_month_range(SummaryRow.month, covered.first, covered.last))
+                    *month_range(SummaryRow.month, covered.first, covered.last))
              .group_by(SummaryRow.measure, key))
     if covered.left_out:
         query = query.where(tuple_(SummaryRow.org_id, SummaryRow.month).not_in(sorted(covered.left_out)))
@@ -202,44 +203,6 @@ def _add(into: dict[str, dict[str, list]], more: dict[str, dict[str, list]]) -> 
                 target[key] = [a + b for a, b in zip(target[key], parts)]
             else:
                 target[key] = list(parts)
-
-
-def _whole_months(since: date | None, until: date | None) -> tuple[str | None, str | None]:
-    """The first and last months (`YYYY-MM`) the period covers whole (None: unbounded)."""
-    first = None if since is None else (f"{since:%Y-%m}" if since.day == 1 else _month_after(f"{since:%Y-%m}"))
-    last = None
-    if until is not None:
-        last = f"{until:%Y-%m}" if (until + timedelta(days=1)).day == 1 else _month_before(f"{until:%Y-%m}")
-    return first, last
-
-
-def _month_range(column, first: str | None, last: str | None) -> list:
-    if first is not None and last is not None and first > last:
-        return [false()]
-    return [c for c in ((column >= first) if first else None, (column <= last) if last else None) if c is not None]
-
-
-def _month_after(month: str) -> str:
-    year, number = map(int, month.split("-"))
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def _month_before(month: str) -> str:
-    year, number = map(int, month.split("-"))
-    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
-
-
-def _start(month: str) -> date:
-    return date.fromisoformat(f"{month}-01")
-
-
-def _moments(start: date | None, end: date | None) -> list:
-    found = []
-    if start is not None:
-        found.append(Case.created_at >= sql.china_moment(start))
-    if end is not None:
-        found.append(Case.created_at < sql.china_moment(end))
-    return found
 
 
 # Writing -----------------------------------------------------------------------------------------------------------
@@ -407,8 +370,8 @@ def refresh(session: Session, definitions: list[dict], now: datetime, limit: int
         session.execute(delete(SummaryRow).where(SummaryRow.org_id == org, SummaryRow.month == month,
                                                  SummaryRow.definition_hash.in_(sorted(set(held[0] or []) |
                                                                                        set(hashes)))))
-        start = _start(month)
-        within = and_(Case.org_id == org, *_moments(start, _start(_month_after(month))))
+        start = month_start(month)
+        within = and_(Case.org_id == org, *created_within(start, month_start(month_after(month))))
         _insert(session, _rows(session, process, chosen, within))
         session.execute(SummaryUnit.__table__.update().where(
             SummaryUnit.process_key == process, SummaryUnit.org_id == org, SummaryUnit.month == month)
