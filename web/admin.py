@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from flask import (
@@ -26,7 +25,7 @@ from . import passwords
 from .auth import login_required
 from .database import session
 from .engine_text import engine_text
-from .pages import ACTION_LABELS, cell
+from .pages import ACTION_LABELS, cell, day_start
 from .readable import local_moment
 from .refusal import refuse
 from .workflow import engine
@@ -303,16 +302,7 @@ def _audit_filters() -> tuple[str, dict]:
     except NotFound:
         abort(404)
     return root, {"actor": args.get("actor", "").strip(), "action": args.get("action", ""),
-                  "since": _day_start(args.get("since")), "until": _day_start(args.get("until"), 1)}
-
-
-def _day_start(text: str | None, days: int = 0):
-    """The first moment (China time) of the day `text` names, moved by `days`; None for no or a bad date."""
-    try:
-        day = date.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return datetime.combine(day + timedelta(days=days), time(0), CHINA_TZ)
+                  "since": day_start(args.get("since")), "until": day_start(args.get("until"), 1)}
 
 
 def _csv_line(values) -> str:

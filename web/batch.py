@@ -14,7 +14,8 @@ from engine.work import batch
 from .auth import login_required
 from .database import session
 from .deadlines import deadline_date
-from .pages import case_csv, cell, csv_download
+from .csv_files import cell, csv_download
+from .pages import case_csv
 from .redirects import local_target
 from .refusal import describe, refuse
 from .workflow import engine

@@ -19,7 +19,7 @@ from engine.core import (
 from engine.definitions import bundles
 from engine.records import documents, draws, history
 from engine.runtime import cases
-from engine.time import day_of, CHINA_TZ
+from engine.time import CHINA_TZ
 from engine.work import batch, case_status, casework, plain, tasks, worklists
 
 
@@ -27,6 +27,7 @@ from . import campaign, standards
 from .draw_view import draw_view
 from .readable import field_value, local_moment
 from .auth import is_policy, login_required
+from .csv_files import cell
 from .database import session
 from .refusal import refuse
 from .workflow import engine
@@ -209,9 +210,6 @@ def _search_filters() -> tuple[dict, dict]:
                       since=day_start(args["since"]), until=day_start(args["until"], 1))
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 @bp.get("/cases.csv")
 @login_required
 def case_export():
@@ -268,19 +266,6 @@ def _export_fields(db, page: list) -> dict[int, list]:
     """A batch of cases' declared fields as an export shows them (keys by name, ID numbers masked), by case id."""
     fields = casework.cases_fields(db, page)
     return plain.readable_all(db, [(case, fields[case.id]) for case in page], full=False)
-
-
-def csv_download(text: str, stem: str):
-    """A CSV text as a download for Excel (UTF-8 with a byte-order mark), named by the stem and today's date."""
-    filename = f"{stem}-{engine().now().astimezone(CHINA_TZ):%Y%m%d}.csv"
-    return ("\ufeff" + text).encode("utf-8"), 200, {
-        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f"attachment; filename={filename}"}
-
-
-def cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets a leading apostrophe."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def day_start(text: str | None, plus: int = 0):
