@@ -139,20 +139,17 @@ class WorkCalendar:
     def add_days(self, moment, n: int, *, extend_over_holidays: bool = True) -> datetime:
         """End of the day `n` calendar days after the moment's day; a last day that is a holiday or
         rest day moves to the next working day (期间届满日为节假日的，顺延至节假日后的第一日)."""
-        day = day_of(moment) + timedelta(days=n)
-        if extend_over_holidays:
-            for _ in range(_MAX_SCAN):
-                if self.is_working_day(day):
-                    break
-                day += timedelta(days=1)
-        return end_of(day)
+        return self._last_day(day_of(moment) + timedelta(days=n), extend_over_holidays)
 
     def add_months(self, moment, n: int, *, extend_over_holidays: bool = True) -> datetime:
         """End of the day `n` months after (or, if negative, before) the moment's day, read as the civil law reads
         a period of months or years (期间以月、年计算的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间
         的最后一日): 01-31 plus one month ends on the last day of February. A last day on a rest day rolls to the next
         working day as `add_days` does."""
-        day = add_months(day_of(moment), n)
+        return self._last_day(add_months(day_of(moment), n), extend_over_holidays)
+
+    def _last_day(self, day: date, extend_over_holidays: bool) -> datetime:
+        """End of a period's last day; one on a rest day rolls to the next working day when the period says so."""
         if extend_over_holidays:
             for _ in range(_MAX_SCAN):
                 if self.is_working_day(day):
