@@ -186,3 +186,15 @@ def test_time_in_the_engines_helpers_is_not_charged_to_the_diagram():
     assert data["a"] and data["b"]
     with raises_zh(SandboxError, "CPU 时间限制"):      # but a loop of helper calls still ends
         sandbox.execute("while True:\n    slow()", {})
+
+
+def test_wall_time_an_evaluation_spends_waiting_is_not_charged_as_cpu(monkeypatch):
+    """A thread waiting for the GIL or a core (a loaded machine, a live server thread) spends wall time without
+    running the diagram's code: a trivial expression is not stopped because a second of wall time went by."""
+    from engine.sandbox import limits as budgets
+
+    real = time.perf_counter
+    with budgets.evaluation(Limits(cpu_seconds=0.05)) as budget:
+        assert sum(range(10)) == 45
+        monkeypatch.setattr(budgets.time, "perf_counter", lambda: real() + 1.0)    # a second of waiting
+    assert budget.exceeded is None

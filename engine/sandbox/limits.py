@@ -90,14 +90,15 @@ def evaluation(limits: Limits):
 class Budget:
     """One evaluation's budget, reached by the instrumented code only through the module's guard functions."""
 
-    __slots__ = ("limits", "started", "credited", "deadline", "left", "base", "exceeded")
+    __slots__ = ("limits", "started", "cpu_started", "credited", "deadline", "left", "base", "exceeded")
 
     def __init__(self, limits: Limits):
         self.limits = limits
-        # Reading the thread's CPU clock is a system call: most evaluations end long before their first check,
-        # so only the wall clock is read now, and the CPU deadline set at the first check counts the wall time
-        # since then as CPU time (never more generous than the budget).
+        # The thread's CPU clock is the budget's measure: wall time is not, because a thread waiting for the GIL or
+        # for a core on a loaded machine spends wall time without running the diagram's code (counted as CPU, a
+        # trivial expression was stopped under load). The wall clock is only a cheap first test at the end.
         self.started = time.perf_counter()
+        self.cpu_started = time.thread_time()
         self.credited = 0.0         # seconds spent in the engine's helpers, which the diagram is not charged for
         self.deadline: float | None = None
         self.left = _CHECK_EVERY
@@ -113,7 +114,8 @@ class Budget:
 
     def settle(self) -> None:
         """At the end of a run: refuse it if it went past its budget, even inside one long call that never ticked
-        or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due."""
+        or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due
+        (CPU time never runs ahead of wall time)."""
         if self.exceeded is None and time.perf_counter() - self.started - self.credited > self.limits.cpu_seconds:
             self.left = 0
             self.check()
@@ -127,7 +129,7 @@ class Budget:
         self.left = _CHECK_EVERY
         cpu = time.thread_time()
         if self.deadline is None:
-            self.deadline = cpu + self.limits.cpu_seconds - (time.perf_counter() - self.started - self.credited)
+            self.deadline = self.cpu_started + self.limits.cpu_seconds + self.credited
             run = _run_deadline.get()
             if run is not None:
                 self.deadline = min(self.deadline, run[0])
