@@ -198,3 +198,21 @@ def test_wall_time_an_evaluation_spends_waiting_is_not_charged_as_cpu(monkeypatc
         assert sum(range(10)) == 45
         monkeypatch.setattr(budgets.time, "perf_counter", lambda: real() + 1.0)    # a second of waiting
     assert budget.exceeded is None
+
+
+@pytest.mark.parametrize("source", ["rows = ['kept'] * 1000\nmissing_name", "rows = ['kept'] * 1000\n1 / 0"])
+def test_a_failed_script_lets_go_of_what_it_made(sandbox, source):
+    """The error that leaves the sandbox no longer holds the script's values through its traceback's frames: a
+    script that filled the worker's memory must leave room to mark its case failed."""
+    with pytest.raises(SandboxError) as caught:
+        sandbox.execute(source, {})
+    held = []
+    problem: BaseException | None = caught.value
+    while problem is not None:
+        tb = problem.__traceback__
+        while tb is not None:
+            held += [v for v in (*tb.tb_frame.f_locals.values(), *tb.tb_frame.f_globals.values())
+                     if isinstance(v, list) and v[:1] == ["kept"]]
+            tb = tb.tb_next
+        problem = problem.__cause__
+    assert held == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import traceback
 from collections.abc import Mapping
 from types import MappingProxyType
 from datetime import datetime, timedelta, timezone
@@ -221,8 +222,10 @@ class Sandbox:
         except SandboxError:
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(Msg("sandbox.expression_failed", expression=expression[:200], detail=_describe(exc)),
-                               source=expression) from exc
+            problem = SandboxError(Msg("sandbox.expression_failed", expression=expression[:200],
+                                       detail=_describe(exc)), source=expression)
+            _release(scope, exc)
+            raise problem from exc
 
     def execute(self, script: str, context: dict[str, Any], external=None) -> None:
         """Run a script within the evaluation budget; plain values it assigns become task data."""
@@ -236,8 +239,10 @@ class Sandbox:
                 exc.line = _script_line(exc)
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
-            raise SandboxError(Msg("sandbox.script_failed", detail=_describe(exc)), line=_script_line(exc),
-                               source=script) from exc
+            problem = SandboxError(Msg("sandbox.script_failed", detail=_describe(exc)), line=_script_line(exc),
+                                   source=script)
+            _release(scope, exc)
+            raise problem from exc
         reserved = self._reserved | (external or {}).keys()
         for name in [k for k in context if k not in scope]:
             del context[name]
@@ -252,6 +257,14 @@ class Sandbox:
 
 _ABSENT = object()
 _PLAIN = (str, int, float, bool, type(None))
+
+
+def _release(scope: dict[str, Any], exc: BaseException) -> None:
+    """Let go of what the failed code made before the error travels up: its traceback keeps the script's frames,
+    and with them the scope, alive while the case is marked failed (a script that filled the worker's memory
+    would leave no room to write that)."""
+    scope.clear()
+    traceback.clear_frames(exc.__traceback__)
 
 
 def _describe(exc: BaseException) -> Msg | str:
