@@ -237,6 +237,7 @@ class Sandbox:
         except SandboxError as exc:
             if exc.line is None:
                 exc.line = _script_line(exc)
+            _release(scope, exc)
             raise
         except BaseException as exc:    # anything diagram code raises, SystemExit included, fails only the case
             problem = SandboxError(Msg("sandbox.script_failed", detail=_describe(exc)), line=_script_line(exc),
