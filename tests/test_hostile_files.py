@@ -266,7 +266,7 @@ def test_a_runaway_template_fails_its_document_and_the_next_is_filled(engine, se
     normal = approved_case(engine, session)
     started = time.perf_counter()
     assert documents.render_pending(session) == 2
-    assert time.perf_counter() - started < documents.FILL_CPU_SECONDS + 5
+    assert time.perf_counter() - started < 60     # unbounded, the loop would run for hours: a loaded machine is slower
     [failed], [ready] = documents.case_documents(session, runaway.id), documents.case_documents(session, normal.id)
     assert (failed.status, failed.content) == ("failed", None) and fragment in zh(failed.error)
     assert ready.status == "ready" and "购置办公设备" in text_of(documents.whole(session, ready))
