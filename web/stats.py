@@ -45,9 +45,7 @@ def _readable() -> list[dict]:
 
 def _processes(found: list[dict]) -> list[tuple[str, str]]:
     """The processes the reports count, with their names, in the reports' order."""
-    names = {d.process_key: d.name for d in bundles.latest_definitions(session())}
-    keys = dict.fromkeys(r["process"] for r in found)
-    return [(k, names.get(k, k)) for k in keys]
+    return stats_view.processes_counted(session(), g.user, found)
 
 
 def _computed(definition: dict, filters: dict, result: reports.Result | None = None) -> dict:
@@ -107,14 +105,10 @@ def stats_cases(key: str):
 HEAT_BY = {"mean": "mean_days", "p90": "p90_days", "overdue": "overdue"}
 
 
-def _mapped_process(found: list[dict], wanted: str):
-    """The process the map shows (one the reader's reports count; by default the first) and its definition."""
-    processes = _processes(found)
-    key = wanted if wanted in dict(processes) else processes[0][0]
-    definition = next((d for d in bundles.latest_definitions(session()) if d.process_key == key), None)
-    if definition is None:
-        abort(404)
-    return processes, key, definition
+def _mapped_process(found: list[dict], wanted: str, strict: bool = False):
+    """The process the map shows (one the reader's reports count; by default the first, `strict`: 404 for
+    another) and its definition."""
+    return stats_view.mapped_process(session(), g.user, wanted, strict=strict, found=found)
 
 
 @bp.get("/stats/bottlenecks")
@@ -158,3 +152,18 @@ def bottleneck_cases():
                            measure={"label": _("逾期")}, group=request.args.get("name", step)[:200], cases=found,
                            filters=filters, query=stats_view.query_of(filters),
                            back=url_for("stats.bottleneck_map", process=process, **stats_view.query_of(filters)))
+
+
+@bp.get("/stats/bottlenecks/export.xlsx")
+@login_required
+def bottleneck_export():
+    """瓶颈图's table as an Excel workbook (each step's name, id, done and open counts, mean and P90 days, overdue),
+    with the page's filters; a wrong day or period is refused with its field."""
+    filters = stats_view.strict_filters()
+    _processes_found, process, definition = _mapped_process(_readable(), filters["process"], strict=True)
+    figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
+                                       since=filters["since"], until=filters["until"],
+                                       summary=current_app.config["REPORT_SUMMARY"])
+    title = f"{_('瓶颈图')}·{definition.name}"
+    content = stats_export.steps_workbook(figures, title, stats_view.period_text(figures.since, figures.until))
+    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"{title}.xlsx")
