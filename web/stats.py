@@ -13,9 +13,10 @@ from engine.core import scope
 from engine.definitions import bundles
 from engine.work import bottlenecks, report_tree, reports
 
-from . import stats_export, stats_view
+from . import chart_specs, stats_export, stats_view
 from .auth import login_required
 from .database import session
+from .workflow import engine
 
 bp = Blueprint("stats", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,7 +49,7 @@ def _processes(found: list[dict]) -> list[tuple[str, str]]:
     return stats_view.processes_counted(session(), g.user, found)
 
 
-def _computed(definition: dict, filters: dict, result: reports.Result | None = None) -> dict:
+def _computed(definition: dict, filters: dict, result: reports.Result | None = None, renderer: str = "canvas") -> dict:
     result = result or reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
                                        since=filters["since"], until=filters["until"],
                                        summary=current_app.config["REPORT_SUMMARY"])
@@ -57,13 +58,13 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
                                                                  until=result.until,
                                                                  summary=current_app.config["REPORT_SUMMARY"]),
                                     filters)
+    shown["spec"] = chart_specs.chart(shown, renderer)
+    shown["tree_spec"] = shown["tree"] and chart_specs.tree(shown["tree"], renderer)
     return shown
 
 
-@bp.get("/stats")
-@login_required
-def stats_page():
-    """The reports of one process (by default the first), each as a chart and a table."""
+def _shown(renderer: str = "canvas") -> dict:
+    """The page's reports of one process (by default the first) with the filters asked for, each presented."""
     found = _readable()
     filters = stats_view.chosen_filters()
     processes = _processes(found)
@@ -71,9 +72,26 @@ def stats_page():
     chosen = [r for r in found if r["process"] == process]
     results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
                                   until=filters["until"], summary=current_app.config["REPORT_SUMMARY"])
-    shown = [_computed(r, filters, result) for r, result in zip(chosen, results)]
-    return render_template("stats.html", shown=shown, processes=processes, process=process, filters=filters,
-                           orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
+    shown = [_computed(r, filters, result, renderer) for r, result in zip(chosen, results)]
+    return {"shown": shown, "processes": processes, "process": process, "filters": filters,
+            "query": stats_view.query_of(filters)}
+
+
+@bp.get("/stats")
+@login_required
+def stats_page():
+    """The reports of one process (by default the first), each as a chart and a table."""
+    return render_template("stats.html", orgs=scope.organizations(session(), g.user), **_shown())
+
+
+@bp.get("/stats/print")
+@login_required
+def stats_print():
+    """The same reports for paper: no navigation, each chart drawn as SVG without animation, then its table."""
+    page = _shown("svg")
+    scope_name = page["shown"][0]["scope"] if page["shown"] else g.user.org.name
+    return render_template("stats_print.html", scope_name=scope_name, printed_at=engine().now(),
+                           process_name=dict(page["processes"])[page["process"]], **page)
 
 
 @bp.get("/stats/<key>/export.xlsx")
