@@ -53,10 +53,12 @@ def march(app) -> dict:
 # By hand, county A in March (a1, a2, a3): 初审 done by a1 in 2 days and a2 in 16 (its limit, 10 working days from
 # receipt, ended on 03-16), a3's still open past 03-23: mean 9.0, P90 (nearest rank of 2, 16) 16.0, 2 overdue;
 # 受理审查决定 (the same limit as 初审) open for a1 and a2, both past 03-16; 投诉登记 done at once three times.
-COUNTY_A = [("初审", "Task_preliminary", 2, 1, 9.0, 16.0, 2), ("受理审查决定", "Task_decide", 0, 2, "无数据", "无数据", 2),
+COUNTY_A = [("初审", "Task_preliminary", 2, 1, 9.0, 16.0, 2),
+            ("受理审查决定", "Task_decide", 0, 2, "无数据", "无数据", 2),
             ("投诉登记", "Task_register", 3, 0, 0.0, 0.0, 0)]
 # The city adds b1: 初审 in 18 days (late), its 受理审查决定 open past its limit.
-CITY = [("初审", "Task_preliminary", 3, 1, 12.0, 18.0, 3), ("受理审查决定", "Task_decide", 0, 3, "无数据", "无数据", 3),
+CITY = [("初审", "Task_preliminary", 3, 1, 12.0, 18.0, 3),
+        ("受理审查决定", "Task_decide", 0, 3, "无数据", "无数据", 3),
         ("投诉登记", "Task_register", 4, 0, 0.0, 0.0, 0)]
 
 

@@ -41,7 +41,8 @@ def chart(shown: dict, renderer: str = "canvas") -> dict:
 
 def tree(shown: dict, renderer: str = "canvas") -> dict:
     """A report's organisation chart (`stats_view.tree`) as an ECharts tree: each organisation coloured from red
-    (0 %) to green (100 %), grey without data, labelled with its rate; a click opens the cases behind it (the item's `url`)."""
+    (0 %) to green (100 %), grey without data, labelled with its rate; a click opens the cases behind it (the
+    item's `url`)."""
     option = {"animation": renderer == "canvas", "tooltip": {"trigger": "item"}, "toolbox": _toolbox(shown["key"]),
               "series": [{"type": "tree", "data": [_node(shown["root"], shown["label"])], "orient": "LR",
                           "top": 24, "bottom": 24, "left": 120, "right": 200, "symbolSize": 14,
