@@ -73,6 +73,7 @@ def test_the_excel_export_holds_each_steps_figures_counted_by_hand(client, march
     login(client, "li")                                  # 东城负责人 (county A)
     page = client.get("/stats/bottlenecks?" + MARCH).get_data(as_text=True)
     assert 'id="map-export"' in page and "/stats/bottlenecks/export.xlsx?" in page
+    assert 'data-print id="map-print"' in page and "onclick" not in page      # printed by lawflow.js, no inline code
     sheet = _workbook(client, MARCH)
     assert sheet["A1"].value == "瓶颈图·律师执业投诉处理（东城区司法局，2026-03-01 — 2026-03-31）"
     assert [c.value for c in sheet[2]] == ["步骤", "步骤编号", "已办", "在办", "平均用时（日）", "P90 用时（日）", "逾期"]
