@@ -216,3 +216,61 @@ def test_the_outsider_opens_the_one_case_that_names_him_and_no_other(app, client
     assert client.get(f"/api/v1/cases/{case_id}", headers=token).get_json()["id"] == case_id
     assert client.get(f"/api/v1/tasks/{named['task_id']}", headers=token).status_code == 200
     assert client.get(f"/api/v1/cases/{foreign['case_id']}", headers=token).status_code == 404
+
+
+STATS_PREFIXES = ("/stats", "/api/v1/stats")
+STATS_VALUES = {"key": ["complaint_handling", "complaint_channels"], "process": ["lawyer_complaint"],
+                "part": ["ledger.xlsx", "summary.docx"]}
+# Statistics routes that read no organisation: the reports' list, the stored ledgers' lists, a process's diagram.
+STATS_WITHOUT_ORG = {"/api/v1/stats", "/api/v1/stats/monthly", "/stats/monthly",
+                     "/stats/bottlenecks/<process>/diagram.bpmn"}
+
+
+@pytest.fixture
+def county_b_complaint(app) -> dict:
+    """County B's demo complaint, each of its steps made late (due a day before it began), so that a list of late
+    steps would name it if the scope let it through."""
+    from datetime import timedelta
+
+    with app.app_context():
+        db = db_session()
+        case = db.scalar(select(Case).where(Case.process_key == "lawyer_complaint", Case.org.has(code="county-b")))
+        steps = list(db.scalars(select(HumanTask).where(HumanTask.case_id == case.id)))
+        for step in steps:
+            step.due_at = step.created_at - timedelta(days=1)
+        db.commit()
+        return {"number": case.business_number, "steps": sorted({s.element_id for s in steps})}
+
+
+def test_a_county_leader_gets_nothing_of_another_county_from_the_statistics_routes(app, client, foreign,
+                                                                                   county_b_complaint):
+    """Every statistics route (found by its path: the 统计 page, its exports and case lists, the 瓶颈图 with its
+    export, case list and API, the monthly ledgers), walked by county A's leader: asking for county B is 404
+    wherever the route reads an organisation, and no answer names county B's complaint or ledger, though county
+    B's leader finds the complaint among the late steps."""
+    secrets = [SECRET_TITLE, county_b_complaint["number"]]
+    token = token_for(app, "li")
+    login(client, "li")
+    walked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(STATS_PREFIXES) or "GET" not in rule.methods:
+            continue
+        values = [{"ledger_id": foreign["ledger_id"]}]
+        for name in rule.arguments - {"ledger_id"}:
+            values = [{**v, name: one} for v in values for one in STATS_VALUES[name]]
+        for value in values:
+            path = rule.build(value, append_unknown=False)[1]
+            headers = token if rule.rule.startswith("/api/") else None
+            steps = county_b_complaint["steps"] if rule.rule.endswith("/cases") else [""]
+            queries = [f"process=lawyer_complaint&step={step}" for step in steps]
+            for query in [*queries, "org=county-b&process=lawyer_complaint"]:
+                response = client.get(f"{path}?{query}", headers=headers)
+                walked += 1
+                assert not any(s.encode() in response.get_data() for s in secrets), (path, query, "leaks")
+                if query.startswith("org=") and rule.rule not in STATS_WITHOUT_ORG:
+                    assert response.status_code == 404, (path, query, response.status_code)
+    assert walked > 20
+    login(client, "zhao")                                            # 西城负责人: county B's own leader
+    found = [client.get(f"/stats/bottlenecks/cases?process=lawyer_complaint&step={s}").get_data(as_text=True)
+             for s in county_b_complaint["steps"]]
+    assert any(county_b_complaint["number"] in page for page in found)

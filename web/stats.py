@@ -13,9 +13,10 @@ from engine.core import scope
 from engine.definitions import bundles
 from engine.work import bottlenecks, report_tree, reports
 
-from . import stats_export, stats_view
+from . import chart_specs, stats_export, stats_view
 from .auth import login_required
 from .database import session
+from .workflow import engine
 
 bp = Blueprint("stats", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,12 +46,10 @@ def _readable() -> list[dict]:
 
 def _processes(found: list[dict]) -> list[tuple[str, str]]:
     """The processes the reports count, with their names, in the reports' order."""
-    names = {d.process_key: d.name for d in bundles.latest_definitions(session())}
-    keys = dict.fromkeys(r["process"] for r in found)
-    return [(k, names.get(k, k)) for k in keys]
+    return stats_view.processes_counted(session(), g.user, found)
 
 
-def _computed(definition: dict, filters: dict, result: reports.Result | None = None) -> dict:
+def _computed(definition: dict, filters: dict, result: reports.Result | None = None, renderer: str = "canvas") -> dict:
     result = result or reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
                                        since=filters["since"], until=filters["until"],
                                        summary=current_app.config["REPORT_SUMMARY"])
@@ -59,13 +58,13 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
                                                                  until=result.until,
                                                                  summary=current_app.config["REPORT_SUMMARY"]),
                                     filters)
+    shown["spec"] = chart_specs.chart(shown, renderer)
+    shown["tree_spec"] = shown["tree"] and chart_specs.tree(shown["tree"], renderer)
     return shown
 
 
-@bp.get("/stats")
-@login_required
-def stats_page():
-    """The reports of one process (by default the first), each as a chart and a table."""
+def _shown(renderer: str = "canvas") -> dict:
+    """The page's reports of one process (by default the first) with the filters asked for, each presented."""
     found = _readable()
     filters = stats_view.chosen_filters()
     processes = _processes(found)
@@ -73,9 +72,26 @@ def stats_page():
     chosen = [r for r in found if r["process"] == process]
     results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
                                   until=filters["until"], summary=current_app.config["REPORT_SUMMARY"])
-    shown = [_computed(r, filters, result) for r, result in zip(chosen, results)]
-    return render_template("stats.html", shown=shown, processes=processes, process=process, filters=filters,
-                           orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
+    shown = [_computed(r, filters, result, renderer) for r, result in zip(chosen, results)]
+    return {"shown": shown, "processes": processes, "process": process, "filters": filters,
+            "query": stats_view.query_of(filters)}
+
+
+@bp.get("/stats")
+@login_required
+def stats_page():
+    """The reports of one process (by default the first), each as a chart and a table."""
+    return render_template("stats.html", orgs=scope.organizations(session(), g.user), **_shown())
+
+
+@bp.get("/stats/print")
+@login_required
+def stats_print():
+    """The same reports for paper: no navigation, each chart drawn as SVG without animation, then its table."""
+    page = _shown("svg")
+    scope_name = page["shown"][0]["scope"] if page["shown"] else g.user.org.name
+    return render_template("stats_print.html", scope_name=scope_name, printed_at=engine().now(),
+                           process_name=dict(page["processes"])[page["process"]], **page)
 
 
 @bp.get("/stats/<key>/export.xlsx")
@@ -107,14 +123,10 @@ def stats_cases(key: str):
 HEAT_BY = {"mean": "mean_days", "p90": "p90_days", "overdue": "overdue"}
 
 
-def _mapped_process(found: list[dict], wanted: str):
-    """The process the map shows (one the reader's reports count; by default the first) and its definition."""
-    processes = _processes(found)
-    key = wanted if wanted in dict(processes) else processes[0][0]
-    definition = next((d for d in bundles.latest_definitions(session()) if d.process_key == key), None)
-    if definition is None:
-        abort(404)
-    return processes, key, definition
+def _mapped_process(found: list[dict], wanted: str, strict: bool = False):
+    """The process the map shows (one the reader's reports count; by default the first, `strict`: 404 for
+    another) and its definition."""
+    return stats_view.mapped_process(session(), g.user, wanted, strict=strict, found=found)
 
 
 @bp.get("/stats/bottlenecks")
@@ -158,3 +170,18 @@ def bottleneck_cases():
                            measure={"label": _("逾期")}, group=request.args.get("name", step)[:200], cases=found,
                            filters=filters, query=stats_view.query_of(filters),
                            back=url_for("stats.bottleneck_map", process=process, **stats_view.query_of(filters)))
+
+
+@bp.get("/stats/bottlenecks/export.xlsx")
+@login_required
+def bottleneck_export():
+    """瓶颈图's table as an Excel workbook (each step's name, id, done and open counts, mean and P90 days, overdue),
+    with the page's filters; a wrong day or period is refused with its field."""
+    filters = stats_view.strict_filters()
+    _processes_found, process, definition = _mapped_process(_readable(), filters["process"], strict=True)
+    figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
+                                       since=filters["since"], until=filters["until"],
+                                       summary=current_app.config["REPORT_SUMMARY"])
+    title = f"{_('瓶颈图')}·{definition.name}"
+    content = stats_export.steps_workbook(figures, title, stats_view.period_text(figures.since, figures.until))
+    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"{title}.xlsx")

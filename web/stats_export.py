@@ -111,3 +111,33 @@ def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: d
 
 def _is_month(key: str) -> bool:
     return len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit()
+
+
+def steps_workbook(figures, title: str, period: str) -> bytes:
+    """A bottleneck map (`bottlenecks.StepMap`) as xlsx bytes: a title row with the scope and the period, a frozen
+    header row, one row per step (slowest first) with its counts and overdue as whole numbers and its mean and
+    P90 days as numbers (无数据 as text when none of it was done)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _sheet_name(title, set())
+    headers = [_("步骤"), _("步骤编号"), _("已办"), _("在办"), _("平均用时（日）"), _("P90 用时（日）"), _("逾期")]
+    sheet.append([f"{title}（{figures.root.name}，{period}）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for step in figures.steps:
+        days = [_("无数据") if d is None else d for d in (step.mean_days, step.p90_days)]
+        sheet.append([step.name, step.element_id, step.done, step.open, *days, step.overdue])
+        for cell in sheet[sheet.max_row][4:6]:
+            if not isinstance(cell.value, str):
+                cell.number_format = "0.0"
+    if not figures.steps:
+        sheet.append([_("无数据")])
+    sheet.freeze_panes = "A3"
+    for n in range(1, len(headers) + 1):
+        longest = max(len(str(sheet.cell(row=r, column=n).value or "")) for r in range(2, sheet.max_row + 1))
+        sheet.column_dimensions[get_column_letter(n)].width = min(max(10, longest * 2 + 2), 40)
+    return _saved(book)

@@ -8,7 +8,7 @@ from datetime import date
 from flask import request, url_for
 from flask_babel import gettext as _
 
-from engine.core import scope
+from engine.core import DataValidationError, FieldError, NotFound, scope
 from engine.definitions import bundles
 from engine.work import casework, reports
 
@@ -184,3 +184,43 @@ def tree(definition: dict, node, filters: dict) -> dict | None:
 
     return {"key": f"{definition['key']}-tree", "kind": "tree", "label": measure["label"], "root": walk(node, True)}
 
+
+
+def strict_filters() -> dict:
+    """The filters as `chosen_filters` reads them, but a day that is not one, or a period that ends before it
+    begins, is refused with the field it is in (for the exports and lists a program asks for)."""
+    found = chosen_filters()
+    problems = [FieldError(name, _("应为日期（YYYY-MM-DD）"), "date") for name in ("since", "until")
+                if request.args.get(name, "").strip() and found[name] is None]
+    if not problems and found["since"] and found["until"] and found["since"] > found["until"]:
+        problems.append(FieldError("until", _("截止日期不能早于起始日期"), "range"))
+    if problems:
+        raise DataValidationError(_("查询条件有误"), problems)
+    return found
+
+
+def processes_counted(db, user, found: list[dict] | None = None) -> list[tuple[str, str]]:
+    """The processes the reader's reports count, with their names, in the reports' order."""
+    found = reports.readable(db, user) if found is None else found
+    names = {d.process_key: d.name for d in bundles.latest_definitions(db)}
+    return [(k, names.get(k, k)) for k in dict.fromkeys(r["process"] for r in found)]
+
+
+def mapped_process(db, user, wanted: str, *, strict: bool = False, found: list[dict] | None = None):
+    """The processes the reader's reports count, the one a bottleneck map shows and its active definition:
+    `wanted` when it is one of them, else the first (`strict`: NotFound naming it)."""
+    processes = processes_counted(db, user, found)
+    if strict and wanted not in dict(processes):
+        raise NotFound(_("流程 %(process)s 不存在，或您的统计报表不统计它", process=wanted), process=wanted)
+    if not processes:
+        raise NotFound(_("您没有可查看的统计报表"))
+    key = wanted if wanted in dict(processes) else processes[0][0]
+    definition = next((d for d in bundles.latest_definitions(db) if d.process_key == key), None)
+    if definition is None:
+        raise NotFound(_("流程 %(process)s 不存在，或您的统计报表不统计它", process=key), process=key)
+    return processes, key, definition
+
+
+def period_text(since: date | None, until: date | None) -> str:
+    """A period as the titles show it (全部期间 without one)."""
+    return _period_text(since, until)

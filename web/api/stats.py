@@ -6,12 +6,12 @@ import io
 
 from flask import current_app, g, send_file
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.core import Msg, NotFound
-from engine.work import monthly_ledgers, report_tree, reports
+from engine.work import bottlenecks, monthly_ledgers, report_tree, reports
 
-from .. import monthly
+from .. import monthly, stats_view
 from ..database import session
 from ..engine_text import engine_text
 from ..workflow import engine
@@ -216,3 +216,48 @@ def stored_monthly(ledger_id: int, part: str):
         raise NotFound(Msg("monthly.not_found"), ledger=ledger_id)
     return send_file(io.BytesIO(content), mimetype=monthly.XLSX if part.endswith(".xlsx") else monthly.DOCX,
                      as_attachment=True, download_name=f"{found.org.code}-{found.month:%Y-%m}-{part}")
+
+
+class BottleneckQuery(StatsPeriodQuery):
+    process = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "流程标识（调用者的统计报表所统计的流程之一，如 lawyer_complaint）"})
+
+    @validates_schema
+    def _period_in_order(self, data, **_kwargs):
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("截止日期不能早于起始日期", field_name="until")
+
+
+class BottleneckStepOut(Schema):
+    id = fields.String(attribute="element_id", metadata={"description": "步骤（用户任务）的元素 id"})
+    name = fields.String(metadata={"description": "步骤名称"})
+    done = fields.Integer(metadata={"description": "期间内收到的案件中该步骤已办的次数"})
+    open = fields.Integer(metadata={"description": "在办（尚未办结）的次数"})
+    mean_days = fields.Float(allow_none=True, metadata={"description": "已办的平均用时（日，自任务产生至办结；没有已办为 null）"})
+    p90_days = fields.Float(allow_none=True, metadata={"description": "已办用时的第 90 百分位（日，最近秩；没有已办为 null）"})
+    overdue = fields.Integer(metadata={"description": "逾期次数：超过期限才办结，或至今在办且已过期限"})
+
+
+class BottleneckMapOut(Schema):
+    process = fields.String()
+    process_name = fields.String()
+    org = fields.String(metadata={"description": "统计范围的机构代码"})
+    since = fields.Date(allow_none=True)
+    until = fields.Date(allow_none=True)
+    steps = fields.List(fields.Nested(BottleneckStepOut), metadata={"description": "各步骤，按平均用时从慢到快"})
+
+
+@blp.route("/stats/bottlenecks")
+class Bottlenecks(MethodView):
+    @blp.arguments(BottleneckQuery, location="query")
+    @blp.response(200, BottleneckMapOut)
+    def get(self, args):
+        """瓶颈图: each step of a process with its done and open counts, mean and 90th-percentile days and overdue
+        count, over the cases received in the period in an organisation of the caller's subtree (the 统计 page's
+        瓶颈图 and its Excel export show the same figures); a process no report of the caller counts is 404."""
+        db = session()
+        _processes, process, definition = stats_view.mapped_process(db, g.user, args["process"], strict=True)
+        figures = bottlenecks.step_figures(db, g.user, process, org_code=args.get("org"), since=args.get("since"),
+                                           until=args.get("until"), summary=current_app.config["REPORT_SUMMARY"])
+        return {"process": process, "process_name": definition.name, "org": figures.root.code,
+                "since": figures.since, "until": figures.until, "steps": figures.steps}
