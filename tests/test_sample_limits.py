@@ -1,6 +1,6 @@
-"""Issue 21, "time limits as a table", for the sample process: its timers (填写申请 5 working days, a reminder 2 before,
-an escalation 3 after) are rows of `forms/sample/limits.json`; the diagram's timers and texts and the forms refer to
-the rows, so a published change of one cell moves a new case's due time, reminder and what the handler reads."""
+"""Issue 21, "time limits as a table", for the sample process: its timers (填写申请 5 working days, a reminder 2
+before, an escalation 3 after) are rows of `forms/sample/limits.json`; the diagram's timers and texts and the forms
+refer to the rows, so a published change of one cell moves a new case's due time, reminder and what the handler reads."""
 from __future__ import annotations
 
 import json
@@ -18,6 +18,7 @@ from .conftest import ROOT
 from .helpers import ready
 
 TABLE = "forms/sample/limits.json"
+NEW_BASIS = "本地设定（演示：延长为 7 个工作日）"
 DIAGRAM = ROOT / "processes" / "sample" / "sample_review.bpmn"
 
 
@@ -66,13 +67,13 @@ def test_a_changed_fill_row_moves_a_new_cases_deadline_reminder_and_texts(engine
         [old_task] = ready(session, old.id)
         assert old_task.due_at == at("2025-10-21T00:00")                    # the row's 5 working days
         assert cases.get_case(session, old.id).next_timer_at == at("2025-10-17T00:00")    # 2 before
-        published(engine, session, value=7, basis="本地设定（演示：延长为 7 个工作日）")
+        published(engine, session, value=7, basis=NEW_BASIS)
         new = cases.start_case(engine, session, "sample_review", {}, org_code="county-a", actor="alice")
         [task] = ready(session, new.id)
         assert task.due_at == at("2025-10-23T00:00")                        # 7 working days: 14 … 22
         assert cases.get_case(session, new.id).next_timer_at == at("2025-10-21T00:00")    # still 2 before
         shown = casework.step_limits(engine, session, cases.get_case(session, new.id))["Task_fill"]
-        assert (shown["value"], shown["text"], shown["basis"]) == (7, "7个工作日", "本地设定（演示：延长为 7 个工作日）")
+        assert (shown["value"], shown["text"], shown["basis"]) == (7, "7个工作日", NEW_BASIS)
         assert "7个工作日内填写申请" in casework.form_schema(engine, session, task)["description"]
         assert "5个工作日内填写申请" in casework.form_schema(engine, session, old_task)["description"]
         assert ready(session, old.id)[0].due_at == at("2025-10-21T00:00")  # the running case keeps its version
