@@ -26,8 +26,8 @@ def test_a_shipped_scenario_is_run_in_one_click_with_its_steps_and_deadlines(app
     page.wait_for_url(re.compile(r".*/trial$"))
     shipped = page.locator("#trial-scenarios .run-scenario")
     expect(shipped).to_have_count(5)
-    for path in ("forms/lawyer_complaint/scenarios/受理后查无违规.json", "forms/lawyer_complaint/scenarios/延期办理.json",
-                 NOT_ACCEPTED,
+    for path in ("forms/lawyer_complaint/scenarios/受理后查无违规.json",
+                 "forms/lawyer_complaint/scenarios/延期办理.json", NOT_ACCEPTED,
                  "forms/law_firm_application/scenarios/申报补正后推荐.json",
                  "forms/legal_aid_assessment/scenarios/试点机构自查报送.json"):
         expect(page.locator(f'.run-scenario[data-path="{path}"]')).to_have_count(1)

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from engine.core import people
 from engine.core.errors import BundleInvalid
 from engine.definitions import bundles, drafts
 from engine.work import trial
@@ -23,14 +24,18 @@ COMPLAINT = "forms/lawyer_complaint/scenarios/"
 
 @pytest.fixture
 def everyone(session, complaint_setup):
-    """The people and organisations the shipped scenarios name (county-a's complaint staff, firm F-0001, LA-a)."""
+    """The people and organisations the shipped scenarios name: county-a's complaint staff, firm F-0001, LA-a, and
+    the city bureau by its code in the shipped demo (`city-bureau`, web/demo_data.json), which the firm's and the
+    institution's lanes name."""
     add_law_firm_people(session)
     add_legal_aid_people(session)
+    people.add_organization(session, "city-bureau", "示范市司法局")
+    session.commit()
 
 
 def test_the_complaint_procedure_law_firms_and_legal_aid_ship_scenarios():
-    assert SHIPPED == sorted([COMPLAINT + "不予受理.json", COMPLAINT + "受理后查无违规.json", COMPLAINT + "延期办理.json",
-                              "forms/law_firm_application/scenarios/申报补正后推荐.json",
+    assert SHIPPED == sorted([COMPLAINT + "不予受理.json", COMPLAINT + "受理后查无违规.json",
+                              COMPLAINT + "延期办理.json", "forms/law_firm_application/scenarios/申报补正后推荐.json",
                               "forms/legal_aid_assessment/scenarios/试点机构自查报送.json"])
     for path in SHIPPED:
         scenario = trial.parse_scenario((ROOT / path).read_bytes(), path)
@@ -46,13 +51,13 @@ def test_a_shipped_scenario_runs_green_against_the_shipped_diagrams(sql_engine, 
     assert trial.compare(scenario["expected"], outcome) == [], path
 
 
-def test_the_complaint_scenarios_take_their_three_routes(sql_engine, engine, everyone):
-    expected = {name: json.loads((ROOT / COMPLAINT / f"{name}.json").read_text(encoding="utf-8"))["expected"]
-                for name in ("受理后查无违规", "延期办理", "不予受理")}
-    assert "延期审批" in expected["延期办理"]["route"] and "延期告知书" in expected["延期办理"]["documents"]
-    assert expected["延期办理"]["deadlines"]["调查核实 #2"] > expected["延期办理"]["deadlines"]["调查核实"]
-    assert "延期审批" not in expected["受理后查无违规"]["route"] and expected["受理后查无违规"]["status"] == "completed"
-    assert "调查核实" not in expected["不予受理"]["route"] and "不予受理（引导）告知书" in expected["不予受理"]["documents"]
+def test_the_complaint_scenarios_take_their_three_routes():
+    plain, extended, refused = (json.loads((ROOT / COMPLAINT / f"{name}.json").read_text(encoding="utf-8"))["expected"]
+                                for name in ("受理后查无违规", "延期办理", "不予受理"))
+    assert "延期审批" in extended["route"] and "延期告知书" in extended["documents"]
+    assert extended["deadlines"]["调查核实 #2"] > extended["deadlines"]["调查核实"]      # 30 days more
+    assert "延期审批" not in plain["route"] and plain["status"] == extended["status"] == "completed"
+    assert "调查核实" not in refused["route"] and "不予受理（引导）告知书" in refused["documents"]
 
 
 def test_a_changed_limit_breaks_a_shipped_scenario_and_names_the_deadline(sql_engine, engine, everyone):
