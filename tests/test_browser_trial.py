@@ -54,8 +54,8 @@ def test_a_draft_is_tried_with_a_test_case_and_the_changed_deadline_is_seen_befo
     open_in_modeler(page, draft_url, SAMPLE)
     select_element(page, "Timer_fill_due")
     timer = page.locator("#bio-properties-panel-lawflow-timer")
-    assert "add_working_days(task_started, 5)" in timer.input_value()
-    timer.fill(timer.input_value().replace("add_working_days(task_started, 5)", "add_working_days(task_started, 7)"))
+    assert 'limit_due("fill", task_started)' in timer.input_value()      # the row's 5 working days
+    timer.fill(timer.input_value().replace('limit_due("fill", task_started)', 'limit_due("fill", task_started, 7)'))
     timer.blur()
     assert "校验通过" in save_diagram(page)
 

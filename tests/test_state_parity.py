@@ -8,8 +8,10 @@ goes through SpiffWorkflow's migrations first.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
@@ -20,6 +22,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from lxml import etree
 
+from engine.definitions import limit_tables
+from engine.runtime.case_context import running
 from engine.runtime.compaction import compact
 from engine.runtime.engine import Engine
 
@@ -78,6 +82,24 @@ def _shipped(folder: str) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def engine():
     return Engine()
+
+
+@contextmanager
+def sample_limits(engine):
+    """The sample's timers call `limit_due`, which reads the running case's bundle: driven outside a case, its
+    limit helpers answer from the shipped table (forms/sample/limits.json) as from a bundle's."""
+    table = json.loads((ROOT / "forms/sample/limits.json").read_text(encoding="utf-8"))
+    engine.limit_tables[(0, "forms/sample/limits.json")] = limit_tables.rows_by_name(table)
+    definition = SimpleNamespace(bundle_id=0, file_path="processes/sample/sample_review.bpmn", properties={})
+    case = SimpleNamespace(definition_id=0, definition=definition)
+    with running(SimpleNamespace(engine=engine, session=None, case=case)):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _sample_runs_with_its_limits(engine):
+    with sample_limits(engine):
+        yield
 
 
 def _check_parity(engine, workflow, spec, subs) -> None:

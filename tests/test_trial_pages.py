@@ -63,10 +63,10 @@ def test_a_test_case_runs_step_by_step_on_the_draft_and_nothing_is_kept(app, cli
     assert "临期提醒" in advanced and re.search(r'id="trial-clock">2027-03-05 00:00', advanced)
     checked = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "all"}).get_data(as_text=True)
     assert 'class="same"' in checked and 'class="changed"' not in checked
-    diagram = "processes/sample/sample_review.bpmn"
-    content = client.get(f"{draft_url}/raw/{diagram}").get_data()
-    saved = client.put(f"{draft_url}/files/{diagram}", headers={"X-CSRF-Token": token},
-                       data=content.replace(b"add_working_days(task_started, 5)", b"add_working_days(task_started, 7)"))
+    table = "forms/sample/limits.json"                 # the limit of 填写申请: 5 → 7 working days, one cell
+    content = client.get(f"{draft_url}/raw/{table}").get_data()
+    saved = client.put(f"{draft_url}/files/{table}", headers={"X-CSRF-Token": token},
+                       data=content.replace(b'"value": 5, "unit": "working_days"', b'"value": 7, "unit": "working_days"'))
     assert saved.status_code == 200, saved.get_data(as_text=True)[:300]
     checked = client.post(f"{draft_url}/trial", data={"csrf_token": token, "t_action": "all"}).get_data(as_text=True)
     row = checked[checked.index('class="changed"'):]

@@ -332,3 +332,7 @@ DEFINITION_TEXTS["diff.unit_days"] = "日"
 DEFINITION_TEXTS["diff.unit_hours"] = "小时"
 DEFINITION_TEXTS["diff.unit_months"] = "个月"
 DEFINITION_TEXTS["diff.unit_years"] = "年"
+
+# Issue 21, saved try-run scenarios shipped with a bundle (forms/<process>/scenarios/<name>.json).
+DEFINITION_TEXTS["scenario.unknown_process"] = "测试场景运行的流程 %(process)s 不在本版本的流程图中"
+DEFINITION_TEXTS["scenario.unknown_task"] = "第 %(step)s 步：本版本的流程图中没有任务 %(task)s"

@@ -14,10 +14,12 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.core import Role, vocabulary
-from engine.definitions import drafts, report_schema, tree_checks
+from engine.definitions import drafts, limit_references, report_schema, tree_checks
 
 from .auth import policy_required
 from .database import session
+from .engine_text import engine_text
+from .jsonio import read_body
 
 BPMN, SPIFF = tree_checks.BPMN_NS, tree_checks.SPIFF_NS
 
@@ -134,3 +136,21 @@ def new_report(draft_id: int):
     folder = "/".join(_NAME.sub("_", part.lower()) for part in folder.split("/") if part and part != "..")
     return redirect(url_for("policy.edit_file", draft_id=draft_id, path=f"forms/{folder}/{name}.report.json",
                             new=1))
+
+
+@bp.post("/drafts/<int:draft_id>/report-preview")
+@policy_required
+def report_preview(draft_id: int):
+    """The report's title, description and column headings as the statistics page shows them: `{limit:…}` from the
+    draft's own limits table, an unknown name located by its JSON pointer."""
+    try:
+        report = read_body(request.get_data() or b"{}")
+        if not isinstance(report, dict):
+            raise ValueError(_("报表定义必须是 JSON 对象"))
+    except ValueError as exc:
+        return render_template("policy/_report_preview.html", error=str(exc), report={}, problems=[]), 422
+    path = request.args.get("path", "")
+    report, problems = limit_references.expanded(drafts.files(session(), draft_id), path, report)
+    measures = [m for m in report.get("measures") or [] if isinstance(m, dict)]
+    return render_template("policy/_report_preview.html", report=report, measures=measures, error=None,
+                           problems=[{"element": p.element, "message": engine_text(p)} for p in problems])

@@ -351,3 +351,8 @@ DEFINITION_CODES["diff.unit_days"] = "days"
 DEFINITION_CODES["diff.unit_hours"] = "hours"
 DEFINITION_CODES["diff.unit_months"] = "months"
 DEFINITION_CODES["diff.unit_years"] = "years"
+
+# Issue 21, saved try-run scenarios shipped with a bundle (forms/<process>/scenarios/<name>.json).
+DEFINITION_CODES["scenario.unknown_process"] = (
+    "the scenario runs the process {process}, which no diagram of the bundle has")
+DEFINITION_CODES["scenario.unknown_task"] = "step {step}: no diagram of the bundle has the task {task}"

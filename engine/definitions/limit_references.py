@@ -17,7 +17,9 @@ from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import LIMIT_PROPERTY, LIMITS_FILE
 from .code_checks import UNPARSABLE
-from .limit_tables import HELPERS, PLACEHOLDER, REGISTER_PATH, read_table, rows_by_name, table_path
+from .limit_tables import (
+    HELPERS, PLACEHOLDER, REGISTER_PATH, fill_placeholders, read_table, rows_beside, rows_by_name, table_path,
+)
 from .report_schema import is_report_path
 
 _TEMPLATE_READS = re.compile(r"\blimits\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([^'\"]*)['\"]\s*\])")
@@ -172,3 +174,18 @@ def check_in_bundle(files: dict[str, bytes], path: str) -> tuple[dict | None, li
     forms = {p: c for p, c in files.items() if (p.endswith((".schema.json", ".docx")) or is_report_path(p))
              and p.split("/")[1:-1] == folder}
     return table, reference_problems({**forms, path: files[path]}, {path: table}, diagrams)
+
+
+def expanded(files: dict[str, bytes], path: str, value) -> tuple[object, list[Problem]]:
+    """A form or report being edited at `path` (its JSON value) as it will be shown: `{limit:…}` filled from the
+    limits table beside it among a draft's `files` (`fill_placeholders`, the one expander), and a problem located
+    by JSON pointer for each name that table does not have (the text keeps it as written)."""
+    table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
+    rows = rows_beside(files, path)
+    text = json.dumps(value, ensure_ascii=False)
+    found = list(PLACEHOLDER.finditer(text))
+    pointers = _placeholder_pointers(text)
+    pointers = pointers if len(pointers) == len(found) else [None] * len(found)
+    problems = [Problem(path, Msg("limits.unknown_name", name=match.group(1), table=table), element=pointer)
+                for match, pointer in zip(found, pointers) if match.group(1) not in rows]
+    return fill_placeholders(value, rows), problems

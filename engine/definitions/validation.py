@@ -34,6 +34,7 @@ from .ledger_schema import check_ledgers
 from .registry_schema import check_registries
 from .limit_references import reference_problems as limit_reference_problems
 from .limit_tables import check_limit_tables
+from .scenario_files import scenario_problems
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
 from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
@@ -162,6 +163,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
     choices = form_choices(bundle.forms, files)
     problems.extend(report_problems(bundle.reports, files, bundle.properties, task_ids, choices))
     check_reviews(bundle, where, problems)
+    problems.extend(scenario_problems(files, set(bundle.specs), set().union(*task_ids.values())))
     return bundle, problems
 
 

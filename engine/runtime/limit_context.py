@@ -48,7 +48,11 @@ def _with_value(row: dict, value) -> dict:
 
 
 def _shift(engine, row: dict, moment, sign: int) -> str:
-    calendar, n = engine.calendar, sign * int(row["value"])
+    return _shift_on(engine.calendar, row, moment, sign)
+
+
+def _shift_on(calendar, row: dict, moment, sign: int) -> str:
+    n = sign * int(row["value"])
     if row["unit"] == "working_days":
         due = calendar.add_working_days(moment, n)
     elif row["unit"] in MONTHS_IN:
@@ -96,3 +100,17 @@ def limit_last_day(name, start, value=None) -> str:
 
 HELPERS = {LIMIT_DUE_HELPER: limit_due, LIMIT_BEFORE_HELPER: limit_before, LIMIT_VALUE_HELPER: limit_value,
            LIMIT_CLOCK_HELPER: limit_clock, LIMIT_TEXT_HELPER: limit_text, LIMIT_LAST_DAY_HELPER: limit_last_day}
+
+
+def table_helpers(calendar, rows: dict[str, dict]) -> dict:
+    """`limit_due`, `limit_before`, `limit_value` and `limit_text` bound to one table's rows by name instead of a
+    running case's bundle: for a diagram run outside the engine (the benchmark's plain SpiffWorkflow baseline)."""
+    def due(name, start, value=None) -> str:
+        return _shift_on(calendar, _with_value(rows[str(name)], value), start, 1)
+
+    def before(name, deadline) -> str:
+        return _shift_on(calendar, rows[str(name)], deadline, -1)
+
+    return {LIMIT_DUE_HELPER: due, LIMIT_BEFORE_HELPER: before,
+            LIMIT_VALUE_HELPER: lambda name: int(rows[str(name)]["value"]),
+            LIMIT_TEXT_HELPER: lambda name, value=None: value_text(_with_value(rows[str(name)], value))}

@@ -81,6 +81,8 @@ from engine.core.db import connect, session_factory, upgrade  # noqa: E402
 from engine.runtime.engine import Engine  # noqa: E402
 from engine.sandbox.script import TaskScriptEngine  # noqa: E402
 from engine.time.workdays import WorkCalendar, diagram_helpers  # noqa: E402
+from engine.definitions.limit_tables import rows_by_name  # noqa: E402
+from engine.runtime.limit_context import table_helpers  # noqa: E402
 from tests import diagrams  # noqa: E402
 from tests.pg_harness import PostgresServer  # noqa: E402
 from tests.perf import campaign_bench, campaign_page_bench, http_bench, ledger_bench, scale_bench  # noqa: E402
@@ -99,7 +101,11 @@ def raw_run(n_cases: int) -> float:
     spec = parser.get_spec("sample_review")
     subs = parser.get_subprocess_specs("sample_review")
     # The diagram's own time helpers, evaluated by SpiffWorkflow's plain (unsandboxed) environment.
-    helpers = diagram_helpers(WorkCalendar(), lambda: datetime.now(timezone.utc))
+    calendar = WorkCalendar()
+    helpers = diagram_helpers(calendar, lambda: datetime.now(timezone.utc))
+    # ... and its limits, read from the sample's table (forms/sample/limits.json) as the engine reads a bundle's.
+    table = json.loads((ROOT / "forms/sample/limits.json").read_text(encoding="utf-8"))
+    helpers.update(table_helpers(calendar, rows_by_name(table)))
     script_engine = TaskScriptEngine(environment=TaskDataEnvironment(helpers))
     elapsed = 0.0
     for _ in range(n_cases):
