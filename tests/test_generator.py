@@ -74,6 +74,27 @@ def test_generated_open_cases_load_and_fire_their_timers_through_the_engine(gene
 
 
 @ON_POSTGRES
+def test_the_check_reads_the_generated_ids_in_chunks_and_samples_among_every_open_copy(generated, monkeypatch):
+    # `lawflow generate --cases 100000` failed here: one IN list of every id passed the driver's 65,535 parameters
+    _app, session, _engine, ids, _before = generated
+    drawn_from = []
+
+    class Recorded(generator.random.Random):
+        def sample(self, population, k, **kwargs):
+            drawn_from.append(list(population))
+            return super().sample(population, k, **kwargs)
+
+    open_copies = sorted(session.scalars(select(Case.id).where(Case.id.in_(ids),
+                                                                Case.status.in_(generator.OPEN_STATES))))
+    assert len(open_copies) >= 3            # so that they span several chunks of 2 ids
+    monkeypatch.setattr(generator, "ID_CHUNK", 2)           # 300 ids: 150 statements
+    monkeypatch.setattr(generator.random, "Random", Recorded)
+    result = generator.check_sample(lambda clock: Engine(clock=clock), session, ids, size=5)
+    assert drawn_from == [open_copies]
+    assert result["sampled"] == result["loaded"] == result["tasks_match"] == 5
+
+
+@ON_POSTGRES
 def test_a_generated_complaint_takes_its_next_step_and_new_cases_number_after_the_copies(generated):
     _app, session, engine, ids, _before = generated
     waiting = session.scalars(select(HumanTask).join(Case, HumanTask.case_id == Case.id).where(

@@ -190,7 +190,7 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(Moment())
     updated_at: Mapped[datetime] = mapped_column(Moment())
     ended_at: Mapped[datetime | None] = mapped_column(Moment())
-    next_timer_at: Mapped[datetime | None] = mapped_column(Moment(), index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(Moment())     # indexed with the status: see the end
     # Hash of the code a member of the public checks the case's progress with (never the code itself).
     access_code_hash: Mapped[str | None] = mapped_column(String(300))
     # The case that started this one as a participant (a campaign's case), if any. No foreign key: see 0007.
@@ -254,6 +254,9 @@ Index("ix_case_instance_created_org", Case.created_at, Case.org_id, Case.id)
 # 0017: the tasks I delegated (only a delegated task has an owner).
 Index("ix_human_task_owner", HumanTask.owner_id, HumanTask.status,
       postgresql_where=HumanTask.owner_id.isnot(None), sqlite_where=HumanTask.owner_id.isnot(None))
+# 0022: the timer sweep's claim (running cases due by now, earliest first) reads a batch in this order, not every
+# due case of a backlog for each batch.
+Index("ix_case_instance_timer_due", Case.status, Case.next_timer_at, Case.id)
 
 
 class AuditEvent(Base):

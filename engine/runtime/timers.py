@@ -72,11 +72,16 @@ def claim_due(engine, session: Session, size: int) -> list[Case]:
     rows other sweepers hold are skipped."""
     session.rollback()
     begin_write(session)
-    return list(session.scalars(
-        select(Case).options(undefer(Case.state))
-        .where(Case.status == "running", Case.next_timer_at <= engine.now())
-        .order_by(Case.next_timer_at, Case.id).limit(size)
-        .with_for_update(skip_locked=True).execution_options(populate_existing=True)))
+    return list(session.scalars(due_claim(engine.now(), size).execution_options(populate_existing=True)))
+
+
+def due_claim(now: datetime, size: int):
+    """The claim's statement: up to `size` running cases due by `now` with their state, earliest first, skipping
+    the rows other sweepers hold; read in the order of ix_case_instance_timer_due (status, next_timer_at, id)."""
+    return (select(Case).options(undefer(Case.state))
+            .where(Case.status == "running", Case.next_timer_at <= now)
+            .order_by(Case.next_timer_at, Case.id).limit(size)
+            .with_for_update(skip_locked=True))
 
 
 def _fire_batch(engine, session: Session, cases: list[Case]) -> int:

@@ -27,6 +27,8 @@ from .generator_documents import (
 WEEK = timedelta(weeks=1)
 OPEN_STATES = ("running", "suspended")
 CHILD_TABLES = (HumanTask.__table__, AuditEvent.__table__, CaseDocument.__table__, CaseAccess.__table__)
+# Ids sent in one IN list: a statement may carry at most 65,535 parameters (PostgreSQL's protocol).
+ID_CHUNK = 10_000
 _CASE = Case.__table__
 
 
@@ -338,7 +340,8 @@ def check_sample(make_engine, session: Session, case_ids: list[int], *, seed: in
 
     clock = _Clock()
     engine = make_engine(clock)
-    open_ids = list(session.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status.in_(OPEN_STATES))))
+    open_ids = sorted(found for start in range(0, len(case_ids), ID_CHUNK) for found in session.scalars(
+        select(Case.id).where(Case.id.in_(case_ids[start:start + ID_CHUNK]), Case.status.in_(OPEN_STATES))))
     sample = random.Random(seed).sample(open_ids, min(size, len(open_ids)))
     result = {"sampled": len(sample), "loaded": 0, "tasks_match": 0, "documents_filled": 0, "timers_fired": 0}
     for case_id in sample:

@@ -20,8 +20,9 @@ timer_fired_per_s          due timers fired per second by 3 sweeper processes on
 timer_duplicates           timers fired more than once (must be 0)
 timer_max_lateness_s       worst delay from a timer's due moment to its firing, with timer_sweep_interval_s between
                            a sweeper's sweeps (goal <= 15 s for the 10,000)
-timer_cpu_ms_sweepers      CPU milliseconds per timer fired in the sweeper processes; timer_cpu_ms_database: in
-                           their PostgreSQL backends (what a machine less shared than this one would be bound by)
+timer_cpu_ms_sweepers      CPU milliseconds per timer fired in the sweeper processes' sweeps; timer_cpu_ms_database:
+                           in their PostgreSQL backends (what a machine less shared than this one would be bound by;
+                           the benchmark's own count of fired timers after each sweep is left out of both)
 http_completions_per_s     task completions through the JSON API against `lawflow serve --workers 2` (gunicorn) on
                            PostgreSQL, 8 concurrent keep-alive clients on the same machine (tests/perf/http_bench.py;
                            `--http-client http.client` for the standard library's client instead of plain sockets)

@@ -7,7 +7,8 @@
 The database is made by `lawflow generate`'s path (templates run through the engine, then copied with COPY), on
 a throwaway server of the test harness. Then, through the Flask app as a county caseworker (chen, county-a):
 scale_<view>_p50_ms / _p95_ms   each inbox view (mine, group, delegated, done), with a filter and other sorts
-                               (the whole request, page rendered; _sql_p50_ms / _sql_p95_ms: the database's part)
+                               (the whole request, page rendered; _sql_p50_ms / _sql_p95_ms: the database's part;
+                               _cpu_p50_ms: the CPU the app's process spent on it, less sensitive to a busy machine)
 scale_search_*                 the case search: no filter, a process and status, a text, a date range
 scale_case_page_*              a case's page, for cases of the county picked at random
 scale_export_year_*            the CSV of one year of the county (seconds, rows, how much Python's traced memory
@@ -15,11 +16,14 @@ scale_export_year_*            the CSV of one year of the county (seconds, rows,
 scale_plans                    the EXPLAIN of every query those pages sent that reads case_instance or human_task
 scale_seq_scan_case            queries whose plan scans case_instance sequentially (must be empty)
 scale_seq_scan_task            likewise for human_task
+scale_load_average             the machine's 1-minute load average before and after (on a shared machine the wall
+                               times grow with it)
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -122,42 +126,48 @@ def measure(url: str, reps: int, export: bool = True) -> dict:
     marker = 'id="next-page" href="'
     PAGES["search_next_page"] = (first.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in first
                                  else "/cases")
+    load_before = os.getloadavg()[0]
     for name, path in PAGES.items():
-        times, sql_times = [], []
+        times, sql_times, cpu_times = [], [], []
         for i in range(reps + 2):
             recorder.on, recorder.seen, recorder.sql_s = i == 0, [], 0.0
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get(path)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             assert response.status_code == 200, (path, response.status_code)
             if i == 0:
                 plans[name] = recorder.seen
             if i >= 2:                       # the first two warm caches
                 times.append(elapsed)
                 sql_times.append(recorder.sql_s)
+                cpu_times.append(cpu)
         result[f"scale_{name}_p50_ms"], result[f"scale_{name}_p95_ms"] = (round(v, 1) for v in _percentiles(times))
         result[f"scale_{name}_sql_p50_ms"], result[f"scale_{name}_sql_p95_ms"] = (
             round(v, 1) for v in _percentiles(sql_times))
+        result[f"scale_{name}_cpu_p50_ms"] = round(_percentiles(cpu_times)[0], 1)
     with connect(url).connect() as conn:
         ids = [r[0] for r in conn.execute(text(
             "SELECT c.id FROM case_instance c JOIN organization o ON o.id = c.org_id "
             "WHERE o.code = 'county-a' ORDER BY random() LIMIT :n"), {"n": reps + 2})]
-    times, sql_times = [], []
+    times, sql_times, cpu_times = [], [], []
     for i, case_id in enumerate(ids):
         recorder.on, recorder.seen, recorder.sql_s = i == 0, [], 0.0
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         assert client.get(f"/cases/{case_id}").status_code == 200
         if i == 0:
             plans["case_page"] = recorder.seen
         if i >= 2:
             times.append(time.perf_counter() - started)
             sql_times.append(recorder.sql_s)
+            cpu_times.append(time.process_time() - cpu)
     result["scale_case_page_p50_ms"], result["scale_case_page_p95_ms"] = (round(v, 1) for v in _percentiles(times))
     result["scale_case_page_sql_p50_ms"], result["scale_case_page_sql_p95_ms"] = (
         round(v, 1) for v in _percentiles(sql_times))
+    result["scale_case_page_cpu_p50_ms"] = round(_percentiles(cpu_times)[0], 1)
     if export:
         result.update(export_year(client, recorder, plans))
     recorder.on = False
+    result["scale_load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     explained = explain(url, plans)
     result["scale_plans"] = explained
     result["scale_seq_scan_case"] = sorted({name for name, found in explained.items()

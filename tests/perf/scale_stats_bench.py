@@ -8,7 +8,8 @@ bottleneck map on a generated PostgreSQL database of 10k, 100k or 1M cases.
 The database is made as scale_bench makes it (`lawflow generate`'s path, on a throwaway server of the test
 harness), or one already made is measured in place (`--url`). Through the Flask app, as a county leader (li,
 county-a) and a city leader (han, city-bureau), each figure below is requested reps + 2 times (the first two warm
-caches) and reported as stats_<reader>_<name>_p50_ms / _p95_ms, with _sql_p50_ms / _sql_p95_ms the database's part:
+caches) and reported as stats_<reader>_<name>_p50_ms / _p95_ms, with _sql_p50_ms / _sql_p95_ms the database's part
+and _cpu_p50_ms the CPU the app's process spent on it (stats_load_average: the machine's before and after):
 page_<process>[_year]  the 统计 page of each process the reader's reports count: every period, then one calendar year
 api_<report>[_year]    /api/v1/stats/<key> of each report the reader may open (the figures by group and in total)
 tree_<report>          /api/v1/stats/<key>/tree of each report with an organisation chart
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,6 +74,7 @@ def measure(url: str, reps: int, only: str | None = None) -> dict:
     sql = app.extensions["lawflow.sql"]
     recorder = Recorder(sql)
     result, plans, goals = {}, {}, {}
+    load_before = os.getloadavg()[0]
     for reader, username in READERS.items():
         client = app.test_client()
         login(client, username)
@@ -80,23 +83,25 @@ def measure(url: str, reps: int, only: str | None = None) -> dict:
         for name, (path, headers) in wanted.items():
             if only and only not in name:
                 continue
-            times, sql_times = [], []
+            times, sql_times, cpu_times = [], [], []
             for i in range(reps + 2):
                 recorder.on, recorder.seen, recorder.sql_s = i == 0, [], 0.0
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 response = client.get(path, headers=headers)
                 response.get_data()
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
                 assert response.status_code == 200, (reader, path, response.status_code)
                 if i == 0:
                     plans[f"{reader}_{name}"] = recorder.seen
                 if i >= 2:
                     times.append(elapsed)
                     sql_times.append(recorder.sql_s)
+                    cpu_times.append(cpu)
             p50, p95 = (round(v, 1) for v in _percentiles(times))
             key = f"stats_{reader}_{name}"
             result[f"{key}_p50_ms"], result[f"{key}_p95_ms"] = p50, p95
             result[f"{key}_sql_p50_ms"], result[f"{key}_sql_p95_ms"] = (round(v, 1) for v in _percentiles(sql_times))
+            result[f"{key}_cpu_p50_ms"] = round(_percentiles(cpu_times)[0], 1)
             kind = "page" if name.startswith("page_") else "api" if name.startswith(("api_", "tree_")) else \
                 "ledger" if name.startswith("ledger") else "bottlenecks"
             if p95 > worst.get(kind, (-1.0, ""))[0]:
@@ -105,9 +110,10 @@ def measure(url: str, reps: int, only: str | None = None) -> dict:
         goals[reader] = {kind: {"worst_p95_ms": p95, "of": name, "goal_ms": GOALS_MS[reader][kind],
                                 "met": p95 <= GOALS_MS[reader][kind]} for kind, (p95, name) in worst.items()}
     recorder.on = False
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     explained = explain(url, plans)
     sql.dispose()
-    return {**result, "stats_goals": goals, "stats_plans": explained,
+    return {**result, "stats_load_average": load, "stats_goals": goals, "stats_plans": explained,
             "stats_seq_scan_case": sorted({name for name, found in explained.items()
                                            for plan in found if "Seq Scan on case_instance" in plan["plan"]})}
 
