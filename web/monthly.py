@@ -106,12 +106,13 @@ def _chosen() -> dict:
 @bp.get("/stats/monthly")
 @login_required
 def monthly_page():
-    """The period and organisation filters with the two downloads, and the stored ledgers of my subtree."""
+    """The period and organisation filters with the two downloads, and the stored ledgers of my subtree (of the
+    chosen organisation's; one outside my subtree is 404, as on the other statistics pages)."""
     _readable()
     filters = _chosen()
     return render_template("stats_monthly.html", filters=filters, query=stats_view.query_of(filters),
                            orgs=scope.organizations(session(), g.user),
-                           stored=monthly_ledgers.stored(session(), g.user))
+                           stored=monthly_ledgers.stored(session(), g.user, org_code=filters["org"] or None))
 
 
 @bp.get("/stats/monthly/ledger.xlsx")
