@@ -9,13 +9,14 @@ import io
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.core import scope
+from engine.core import DataValidationError, scope
 from engine.definitions import bundles
 from engine.work import bottlenecks, report_tree, reports
 
-from . import chart_specs, stats_export, stats_view
+from . import chart_specs, formfields, stats_export, stats_view
 from .auth import login_required
 from .database import session
+from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("stats", __name__)
@@ -63,13 +64,23 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
     return shown
 
 
-def _shown(renderer: str = "canvas") -> dict:
-    """The page's reports of one process (by default the first) with the filters asked for, each presented."""
+def _page_filters() -> tuple[dict, dict, int]:
+    """A page's filters, each wrong field's message (a day that is not one, a period that ends before it
+    begins: refused as the exports and the API refuse it) and the status to answer with."""
+    try:
+        return stats_view.strict_filters(), {}, 200
+    except DataValidationError as refused:
+        return stats_view.chosen_filters(), formfields.error_map(refused.errors), refuse(refused, beside_fields=True)
+
+
+def _shown(renderer: str = "canvas", filters: dict | None = None, counted: bool = True) -> dict:
+    """The page's reports of one process (by default the first) with the filters asked for, each presented
+    (none when not `counted`: the filters were refused)."""
     found = _readable()
-    filters = stats_view.chosen_filters()
+    filters = stats_view.chosen_filters() if filters is None else filters
     processes = _processes(found)
     process = filters["process"] if filters["process"] in dict(processes) else processes[0][0]
-    chosen = [r for r in found if r["process"] == process]
+    chosen = [r for r in found if r["process"] == process] if counted else []
     results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
                                   until=filters["until"], summary=current_app.config["REPORT_SUMMARY"])
     shown = [_computed(r, filters, result, renderer) for r, result in zip(chosen, results)]
@@ -80,8 +91,11 @@ def _shown(renderer: str = "canvas") -> dict:
 @bp.get("/stats")
 @login_required
 def stats_page():
-    """The reports of one process (by default the first), each as a chart and a table."""
-    return render_template("stats.html", orgs=scope.organizations(session(), g.user), **_shown())
+    """The reports of one process (by default the first), each as a chart and a table; a wrong day or period is
+    refused with its message beside its field."""
+    filters, errors, status = _page_filters()
+    return render_template("stats.html", orgs=scope.organizations(session(), g.user), errors=errors,
+                           **_shown(filters=filters, counted=not errors)), status
 
 
 @bp.get("/stats/print")
@@ -133,17 +147,19 @@ def _mapped_process(found: list[dict], wanted: str, strict: bool = False):
 @login_required
 def bottleneck_map():
     """瓶颈图: the process's diagram, each step coloured by its mean or 90th-percentile time or its overdue count
-    in the period, with the same figures as a table whose overdue counts open their cases."""
+    in the period, with the same figures as a table whose overdue counts open their cases; a wrong day or period
+    is refused with its message beside its field."""
     found = _readable()
-    filters = stats_view.chosen_filters()
+    filters, errors, status = _page_filters()
     processes, process, definition = _mapped_process(found, filters["process"])
     by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
-    figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
-                                       since=filters["since"], until=filters["until"],
-                                       summary=current_app.config["REPORT_SUMMARY"])
-    return render_template("stats_bottlenecks.html", figures=figures, steps=stats_view.heat(figures, HEAT_BY[by]),
-                           by=by, processes=processes, process=process, definition=definition, filters=filters,
-                           orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
+    figures = None if errors else bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
+                                                           since=filters["since"], until=filters["until"],
+                                                           summary=current_app.config["REPORT_SUMMARY"])
+    return render_template("stats_bottlenecks.html", figures=figures, errors=errors, by=by, processes=processes,
+                           steps=figures and stats_view.heat(figures, HEAT_BY[by]), process=process,
+                           definition=definition, filters=filters, orgs=scope.organizations(session(), g.user),
+                           query=stats_view.query_of(filters)), status
 
 
 @bp.get("/stats/bottlenecks/<process>/diagram.bpmn")
