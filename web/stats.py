@@ -9,14 +9,13 @@ import io
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.core import DataValidationError, scope
+from engine.core import scope
 from engine.definitions import bundles
 from engine.work import bottlenecks, report_tree, reports
 
-from . import chart_specs, formfields, stats_export, stats_view
+from . import chart_specs, stats_export, stats_view
 from .auth import login_required
 from .database import session
-from .refusal import refuse
 from .workflow import engine
 
 bp = Blueprint("stats", __name__)
@@ -64,20 +63,10 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
     return shown
 
 
-def _page_filters() -> tuple[dict, dict, int]:
-    """A page's filters, each wrong field's message (a day that is not one, a period that ends before it
-    begins: refused as the exports and the API refuse it) and the status to answer with."""
-    try:
-        return stats_view.strict_filters(), {}, 200
-    except DataValidationError as refused:
-        return stats_view.chosen_filters(), formfields.error_map(refused.errors), refuse(refused, beside_fields=True)
-
-
-def _shown(renderer: str = "canvas", filters: dict | None = None, counted: bool = True) -> dict:
+def _shown(filters: dict, renderer: str = "canvas", counted: bool = True) -> dict:
     """The page's reports of one process (by default the first) with the filters asked for, each presented
     (none when not `counted`: the filters were refused)."""
     found = _readable()
-    filters = stats_view.chosen_filters() if filters is None else filters
     processes = _processes(found)
     process = filters["process"] if filters["process"] in dict(processes) else processes[0][0]
     chosen = [r for r in found if r["process"] == process] if counted else []
@@ -93,16 +82,16 @@ def _shown(renderer: str = "canvas", filters: dict | None = None, counted: bool 
 def stats_page():
     """The reports of one process (by default the first), each as a chart and a table; a wrong day or period is
     refused with its message beside its field."""
-    filters, errors, status = _page_filters()
+    filters, errors, status = stats_view.page_filters()
     return render_template("stats.html", orgs=scope.organizations(session(), g.user), errors=errors,
-                           **_shown(filters=filters, counted=not errors)), status
+                           **_shown(filters, counted=not errors)), status
 
 
 @bp.get("/stats/print")
 @login_required
 def stats_print():
     """The same reports for paper: no navigation, each chart drawn as SVG without animation, then its table."""
-    page = _shown("svg")
+    page = _shown(stats_view.strict_filters(), "svg")
     scope_name = page["shown"][0]["scope"] if page["shown"] else g.user.org.name
     return render_template("stats_print.html", scope_name=scope_name, printed_at=engine().now(),
                            process_name=dict(page["processes"])[page["process"]], **page)
@@ -113,7 +102,7 @@ def stats_print():
 def stats_export_xlsx(key: str):
     """One report's table as an Excel workbook, with the page's filters."""
     definition = reports.report(session(), g.user, key)
-    content = stats_export.workbook(_computed(definition, stats_view.chosen_filters()))
+    content = stats_export.workbook(_computed(definition, stats_view.strict_filters()))
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True,
                      download_name=f"{definition['title']}.xlsx")
 
@@ -123,7 +112,7 @@ def stats_export_xlsx(key: str):
 def stats_cases(key: str):
     """The cases behind one figure: the report's cases in a group, meeting a measure, with the page's filters."""
     definition = reports.report(session(), g.user, key)
-    filters = stats_view.chosen_filters()
+    filters = stats_view.strict_filters()
     measure, group, part = request.args.get("measure") or None, request.args.get("group"), request.args.get("part")
     found = reports.cases_behind(session(), g.user, definition, measure=measure, group=group,
                                  part=part if part in ("base", "late") else "hit", org_code=filters["org"] or None,
@@ -150,7 +139,7 @@ def bottleneck_map():
     in the period, with the same figures as a table whose overdue counts open their cases; a wrong day or period
     is refused with its message beside its field."""
     found = _readable()
-    filters, errors, status = _page_filters()
+    filters, errors, status = stats_view.page_filters()
     processes, process, definition = _mapped_process(found, filters["process"])
     by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
     figures = None if errors else bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
@@ -177,7 +166,7 @@ def bottleneck_diagram(process: str):
 @login_required
 def bottleneck_cases():
     """The cases whose step ran past its due time, as the map counts them."""
-    filters = stats_view.chosen_filters()
+    filters = stats_view.strict_filters()
     _processes_found, process, definition = _mapped_process(_readable(), filters["process"])
     step = request.args.get("step", "")[:200]
     found = bottlenecks.late_cases(session(), g.user, process, step, org_code=filters["org"] or None,
