@@ -1,7 +1,7 @@
 """No template holds script a strict Content-Security-Policy (`script-src 'self'`) would block: no inline event
 handler (onclick=, onsubmit=, …), no javascript: link and no inline <script> block (the JSON data blocks pages
 hand their scripts are data, not script). Pages hook their behaviour on data attributes read by the static scripts
-(data-print, data-confirm, data-no-submit, … in web/static/lawflow.js)."""
+(data-print and data-no-submit in web/static/lawflow.js, data-confirm in confirm.js, …)."""
 from __future__ import annotations
 
 import re
