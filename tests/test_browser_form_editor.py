@@ -90,6 +90,10 @@ def test_a_field_required_only_for_a_firm_is_made_in_the_form_editor_and_demande
     assert "条件必填" in contact.locator(".fe-summary").inner_text()
     page.wait_for_selector('#preview-form [data-field="firm_contact"]')
     shot(page, "form-editor-required-when")
+    editing = page.url
+    page.locator('#preview-form [data-field="firm_contact"] input').fill("王某")
+    page.keyboard.press("Enter")                       # the preview is never sent (data-no-submit): no reload
+    assert page.url == editing                         # and the unsaved rule below is still there to be read
 
     page.click("#show-json")                                          # the 高级 view shows the rule written
     schema = page.input_value("#schema-text")

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from .browser import shot, sign_in
-from .scoring_setup import ready_task, start_scored_case
-from .test_web_score_sheet import case_value
+from .scoring_setup import complete, ready_task, start_scored_case
+from .test_web_score_sheet import SELF_SCORED, case_value
 
 pytestmark = pytest.mark.browser
 
@@ -62,3 +62,22 @@ def test_a_handler_fills_a_score_sheet_and_sees_the_live_total_change(app, live_
     assert stored["items"]["D2.1"] == {"score": 5, "reason": "收费标准未公示"}
     assert stored["items"]["D2.2"] == {"deductions": [], "override_reason": "该投诉已撤销"}
     assert (stored["total"], stored["band_label"]) == (16, "达标")
+
+
+def test_the_printed_sheet_prints_from_its_button_without_inline_script(app, live_server, new_page):
+    """The completed sheet's print view: 打印 (a data-print button read by lawflow.js, no onclick) opens the
+    browser's print (headless: answered at once) without a script error, and the button stays off the paper."""
+    case_id, _number = start_scored_case(app)
+    complete(app, case_id, "自评", "zhang", {"self_score": SELF_SCORED})
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server, "zhang")
+    page.goto(f"{live_server}/cases/{case_id}/sheets/self_score")
+    button = page.get_by_role("button", name="打印")
+    assert button.get_attribute("onclick") is None and button.get_attribute("data-print") == ""
+    button.click()
+    page.emulate_media(media="print")
+    assert not button.is_visible()
+    page.emulate_media(media="screen")
+    assert errors == []

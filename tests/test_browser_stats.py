@@ -2,11 +2,13 @@
 the figures drawn by ECharts, clicks a bar with the mouse and lands on the cases behind it."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from .browser import shot, sign_in
 from .conftest import DEMO_MOMENT
@@ -14,16 +16,22 @@ from .conftest import DEMO_MOMENT
 pytestmark = pytest.mark.browser
 
 
-def _bar_centre(page, report: str, label: str) -> tuple[float, float]:
-    """The centre of the first series' bar of a category, in page coordinates (from the layout ECharts drew)."""
-    x, y = page.evaluate("""([key, label]) => {
-        const chart = window.lawflowCharts[key], option = chart.getOption();
-        const index = option.xAxis[0].data.indexOf(label);
-        const bar = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(index);
-        const box = chart.getDom().getBoundingClientRect();
-        return [box.left + bar.x + bar.width / 2, box.top + bar.y + bar.height / 2];
-    }""", [report, label])
-    return x, y
+def _click_bar(page, report: str, label: str) -> None:
+    """Point at the first series' bar of a category and click it, as a person would: the bar's place worked out
+    from the chart's box on the screen and the chart's layout (its grid margins, categories and series, from the
+    option the page was handed), the pointer held there until the tooltip names the category."""
+    chart = page.locator(f"#chart-{report}")
+    chart.scroll_into_view_if_needed()
+    option = json.loads(page.locator(f"#report-{report} script.chart-data").first.text_content())["option"]
+    grid, categories, series = option["grid"], option["xAxis"]["data"], len(option["series"])
+    box = chart.bounding_box()
+    band = (box["width"] - grid["left"] - grid["right"]) / len(categories)
+    bars = band * 0.75                          # the bars of a category fill about three quarters of its band
+    x = box["x"] + grid["left"] + band * (categories.index(label) + 0.5) - bars / 2 + bars / series / 2
+    y = box["y"] + box["height"] - grid["bottom"] - 4           # just above the axis, where every bar begins
+    page.mouse.move(x, y)
+    expect(chart).to_contain_text(label)                        # the tooltip of the category pointed at
+    page.mouse.click(x, y)
 
 
 def test_a_leader_filters_a_county_and_a_month_and_clicks_a_bar(live_server, new_page):
@@ -31,7 +39,7 @@ def test_a_leader_filters_a_county_and_a_month_and_clicks_a_bar(live_server, new
     sign_in(page, base, "admin")
     page.locator("#nav-stats").click()
     page.wait_for_url(re.compile(r".*/stats$"))
-    page.wait_for_function("window.lawflowCharts && window.lawflowCharts.complaint_channels")
+    page.locator("#chart-complaint_channels[data-settled='true']").wait_for()
     assert page.locator("#report-complaint_handling tr.total th").nth(1).inner_text() == "5"
     page.locator("#stats-org").select_option(label="东城区司法局")
     page.locator("#stats-since").fill("2025-10-01")       # the date picker's keyboard order depends on the locale
@@ -39,15 +47,15 @@ def test_a_leader_filters_a_county_and_a_month_and_clicks_a_bar(live_server, new
     page.locator("#stats-apply").click()
     page.wait_for_url(re.compile(r".*org=county-a.*"))
     assert "since=2025-10-01" in page.url and "until=2025-10-31" in page.url
-    page.wait_for_function("window.lawflowCharts && window.lawflowCharts.complaint_channels")
+    page.locator("#chart-complaint_channels[data-settled='true']").wait_for()
     channels = page.locator("#report-complaint_channels")
     assert channels.locator("tr.total th").nth(1).inner_text() == "3"           # county A's three complaints
     channels.scroll_into_view_if_needed()
     shot(page, "stats-01-county")
-    x, y = _bar_centre(page, "complaint_channels", "12345 热线工单")
-    page.mouse.click(x, y)
+    _click_bar(page, "complaint_channels", "12345 热线工单")
     page.wait_for_url(re.compile(r".*/stats/complaint_channels/cases\?.*"))
     assert "group=hotline_12345" in page.url and "org=county-a" in page.url
+    assert "measure=received" in page.url                                   # the first series' bar (收到)
     assert "12345 热线工单" in page.locator("#stats-figure").inner_text()
     rows = page.locator("#cases tr")
     assert rows.count() == 2                                                  # the header and one case

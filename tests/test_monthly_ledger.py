@@ -6,6 +6,7 @@ whose ledgers another county cannot download."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 import time_machine
@@ -201,6 +202,28 @@ def test_a_county_cannot_download_another_countys_ledger(app, client, monkeypatc
     assert client.get(f"/stats/monthly/{county_a}/ledger.xlsx").status_code == 200
     everyone = client.get("/api/v1/stats/monthly", headers=token_for(app, "admin")).get_json()
     assert len(everyone) == _count(app, MonthlyLedger) and {m["org"] for m in everyone} >= {"county-a", "county-b"}
+
+
+def test_the_stored_ledgers_follow_the_organisation_filter_and_refuse_one_outside_the_subtree(app, client):
+    """The lists of stored ledgers (page and API) keep to the chosen organisation's subtree, and a county asking
+    for another county's is 404, as every other statistics route."""
+    with time_machine.travel(FIRST_WORKING_DAY, tick=False):
+        assert build_monthly(app) > 0
+    with app.app_context():
+        db = db_session()
+        of_county = {i for i, code in db.execute(select(MonthlyLedger.id, Organization.code).join(Organization))
+                     if code == "county-a"}
+    login(client, "admin")
+    page = client.get("/stats/monthly?org=county-a").get_data(as_text=True)
+    assert {int(n) for n in re.findall(r'id="ledger-(\d+)"', page)} == of_county
+    listed = client.get("/api/v1/stats/monthly?org=county-a", headers=token_for(app, "admin")).get_json()
+    assert {m["id"] for m in listed} == of_county and {m["org"] for m in listed} == {"county-a"}
+    login(client, "li")                                  # 东城区负责人
+    assert client.get("/stats/monthly?org=county-b").status_code == 404
+    assert client.get("/stats/monthly?org=county-a").status_code == 200
+    token = token_for(app, "li")
+    assert client.get("/api/v1/stats/monthly?org=county-b", headers=token).status_code == 404
+    assert client.get("/api/v1/stats/monthly?org=no-such-org", headers=token).status_code == 404
 
 
 def test_the_page_and_the_workbook_read_in_english(client):

@@ -221,9 +221,8 @@ def test_the_outsider_opens_the_one_case_that_names_him_and_no_other(app, client
 STATS_PREFIXES = ("/stats", "/api/v1/stats")
 STATS_VALUES = {"key": ["complaint_handling", "complaint_channels"], "process": ["lawyer_complaint"],
                 "part": ["ledger.xlsx", "summary.docx"]}
-# Statistics routes that read no organisation: the reports' list, the stored ledgers' lists, a process's diagram.
-STATS_WITHOUT_ORG = {"/api/v1/stats", "/api/v1/stats/monthly", "/stats/monthly",
-                     "/stats/bottlenecks/<process>/diagram.bpmn"}
+# Statistics routes that read no organisation: the reports' list, a process's diagram.
+STATS_WITHOUT_ORG = {"/api/v1/stats", "/stats/bottlenecks/<process>/diagram.bpmn"}
 
 
 @pytest.fixture

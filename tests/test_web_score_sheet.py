@@ -176,6 +176,7 @@ def test_a_completed_sheet_prints_with_the_case_every_item_totals_band_scorer_an
     assert "缺三季度 × 3" in html and "现场检查" in html and "未否决" in html
     assert re.search(r'id="print-total">15<', html) and re.search(r'id="print-band">限期整改<', html)
     assert "李华（东城负责人）" in html and "2025-10-13" in html
+    assert '<button type="button" data-print id="print-now">' in html and "/static/lawflow.js" in html  # no onclick
     assert client.get(f"/cases/{case_id}/sheets/firm_code").status_code == 404
 
 

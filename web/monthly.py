@@ -93,11 +93,12 @@ def _readable() -> None:
         abort(403, description=_("您没有可查看的统计报表"))
 
 
-def _chosen() -> dict:
-    """The page's filters; the period defaults to last month (China days)."""
+def _chosen(filters: dict | None = None) -> dict:
+    """The page's filters (a wrong day or period refused: `stats_view.strict_filters`); the period defaults to last
+    month (China days)."""
     from .workflow import engine
 
-    filters = stats_view.chosen_filters()
+    filters = stats_view.strict_filters() if filters is None else filters
     if not filters["since"] and not filters["until"]:
         filters["since"], filters["until"] = monthly_ledgers.previous_month(engine().today())
     return filters
@@ -106,12 +107,15 @@ def _chosen() -> dict:
 @bp.get("/stats/monthly")
 @login_required
 def monthly_page():
-    """The period and organisation filters with the two downloads, and the stored ledgers of my subtree."""
+    """The period and organisation filters with the two downloads, and the stored ledgers of my subtree (of the
+    chosen organisation's; one outside my subtree is 404, as on the other statistics pages); a wrong day or period
+    is refused with its message beside its field."""
     _readable()
-    filters = _chosen()
-    return render_template("stats_monthly.html", filters=filters, query=stats_view.query_of(filters),
+    filters, errors, status = stats_view.page_filters()
+    filters = filters if errors else _chosen(filters)
+    return render_template("stats_monthly.html", filters=filters, query=stats_view.query_of(filters), errors=errors,
                            orgs=scope.organizations(session(), g.user),
-                           stored=monthly_ledgers.stored(session(), g.user))
+                           stored=monthly_ledgers.stored(session(), g.user, org_code=filters["org"] or None)), status
 
 
 @bp.get("/stats/monthly/ledger.xlsx")

@@ -63,13 +63,13 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
     return shown
 
 
-def _shown(renderer: str = "canvas") -> dict:
-    """The page's reports of one process (by default the first) with the filters asked for, each presented."""
+def _shown(filters: dict, renderer: str = "canvas", counted: bool = True) -> dict:
+    """The page's reports of one process (by default the first) with the filters asked for, each presented
+    (none when not `counted`: the filters were refused)."""
     found = _readable()
-    filters = stats_view.chosen_filters()
     processes = _processes(found)
     process = filters["process"] if filters["process"] in dict(processes) else processes[0][0]
-    chosen = [r for r in found if r["process"] == process]
+    chosen = [r for r in found if r["process"] == process] if counted else []
     results = reports.compute_all(session(), g.user, chosen, org_code=filters["org"] or None, since=filters["since"],
                                   until=filters["until"], summary=current_app.config["REPORT_SUMMARY"])
     shown = [_computed(r, filters, result, renderer) for r, result in zip(chosen, results)]
@@ -80,15 +80,18 @@ def _shown(renderer: str = "canvas") -> dict:
 @bp.get("/stats")
 @login_required
 def stats_page():
-    """The reports of one process (by default the first), each as a chart and a table."""
-    return render_template("stats.html", orgs=scope.organizations(session(), g.user), **_shown())
+    """The reports of one process (by default the first), each as a chart and a table; a wrong day or period is
+    refused with its message beside its field."""
+    filters, errors, status = stats_view.page_filters()
+    return render_template("stats.html", orgs=scope.organizations(session(), g.user), errors=errors,
+                           **_shown(filters, counted=not errors)), status
 
 
 @bp.get("/stats/print")
 @login_required
 def stats_print():
     """The same reports for paper: no navigation, each chart drawn as SVG without animation, then its table."""
-    page = _shown("svg")
+    page = _shown(stats_view.strict_filters(), "svg")
     scope_name = page["shown"][0]["scope"] if page["shown"] else g.user.org.name
     return render_template("stats_print.html", scope_name=scope_name, printed_at=engine().now(),
                            process_name=dict(page["processes"])[page["process"]], **page)
@@ -99,7 +102,7 @@ def stats_print():
 def stats_export_xlsx(key: str):
     """One report's table as an Excel workbook, with the page's filters."""
     definition = reports.report(session(), g.user, key)
-    content = stats_export.workbook(_computed(definition, stats_view.chosen_filters()))
+    content = stats_export.workbook(_computed(definition, stats_view.strict_filters()))
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True,
                      download_name=f"{definition['title']}.xlsx")
 
@@ -109,7 +112,7 @@ def stats_export_xlsx(key: str):
 def stats_cases(key: str):
     """The cases behind one figure: the report's cases in a group, meeting a measure, with the page's filters."""
     definition = reports.report(session(), g.user, key)
-    filters = stats_view.chosen_filters()
+    filters = stats_view.strict_filters()
     measure, group, part = request.args.get("measure") or None, request.args.get("group"), request.args.get("part")
     found = reports.cases_behind(session(), g.user, definition, measure=measure, group=group,
                                  part=part if part in ("base", "late") else "hit", org_code=filters["org"] or None,
@@ -133,17 +136,19 @@ def _mapped_process(found: list[dict], wanted: str, strict: bool = False):
 @login_required
 def bottleneck_map():
     """瓶颈图: the process's diagram, each step coloured by its mean or 90th-percentile time or its overdue count
-    in the period, with the same figures as a table whose overdue counts open their cases."""
+    in the period, with the same figures as a table whose overdue counts open their cases; a wrong day or period
+    is refused with its message beside its field."""
     found = _readable()
-    filters = stats_view.chosen_filters()
+    filters, errors, status = stats_view.page_filters()
     processes, process, definition = _mapped_process(found, filters["process"])
     by = request.args.get("by") if request.args.get("by") in HEAT_BY else "mean"
-    figures = bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
-                                       since=filters["since"], until=filters["until"],
-                                       summary=current_app.config["REPORT_SUMMARY"])
-    return render_template("stats_bottlenecks.html", figures=figures, steps=stats_view.heat(figures, HEAT_BY[by]),
-                           by=by, processes=processes, process=process, definition=definition, filters=filters,
-                           orgs=scope.organizations(session(), g.user), query=stats_view.query_of(filters))
+    figures = None if errors else bottlenecks.step_figures(session(), g.user, process, org_code=filters["org"] or None,
+                                                           since=filters["since"], until=filters["until"],
+                                                           summary=current_app.config["REPORT_SUMMARY"])
+    return render_template("stats_bottlenecks.html", figures=figures, errors=errors, by=by, processes=processes,
+                           steps=figures and stats_view.heat(figures, HEAT_BY[by]), process=process,
+                           definition=definition, filters=filters, orgs=scope.organizations(session(), g.user),
+                           query=stats_view.query_of(filters)), status
 
 
 @bp.get("/stats/bottlenecks/<process>/diagram.bpmn")
@@ -161,7 +166,7 @@ def bottleneck_diagram(process: str):
 @login_required
 def bottleneck_cases():
     """The cases whose step ran past its due time, as the map counts them."""
-    filters = stats_view.chosen_filters()
+    filters = stats_view.strict_filters()
     _processes_found, process, definition = _mapped_process(_readable(), filters["process"])
     step = request.args.get("step", "")[:200]
     found = bottlenecks.late_cases(session(), g.user, process, step, org_code=filters["org"] or None,

@@ -12,7 +12,9 @@ from engine.core import DataValidationError, FieldError, NotFound, scope
 from engine.definitions import bundles
 from engine.work import casework, reports
 
+from . import formfields
 from .pages import status_label
+from .refusal import refuse
 
 PERIOD = ("org", "since", "until")
 
@@ -197,6 +199,16 @@ def strict_filters() -> dict:
     if problems:
         raise DataValidationError(_("查询条件有误"), problems)
     return found
+
+
+def page_filters() -> tuple[dict, dict, int]:
+    """A page's filters, each wrong field's message (a day that is not one, a period that ends before it
+    begins: refused as the exports and the API refuse it, the message shown beside its field) and the status to
+    answer with."""
+    try:
+        return strict_filters(), {}, 200
+    except DataValidationError as refused:
+        return chosen_filters(), formfields.error_map(refused.errors), refuse(refused, beside_fields=True)
 
 
 def processes_counted(db, user, found: list[dict] | None = None) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from ..core.errors import NotFound
 from ..core.messages import Msg
 from ..core.models import Organization, User
 from ..core.report_records import MonthlyLedger
-from ..core.scope import within
+from ..core.scope import path_within, within
 from ..core.vocabulary import MONTHLY_SUMMARY_FILE
 from ..definitions.bundles import active_bundle, bundle_file
 from ..records.document_worker import fill_in_child
@@ -147,11 +147,14 @@ def _mine(session: Session, user: User):
             .order_by(MonthlyLedger.month.desc(), Organization.path, MonthlyLedger.id))
 
 
-def stored(session: Session, user: User, limit: int = 200) -> list[MonthlyLedger]:
-    """The built ledgers the user may download: of the user's subtree, holding only reports the user may open."""
+def stored(session: Session, user: User, limit: int = 200, org_code: str | None = None) -> list[MonthlyLedger]:
+    """The built ledgers the user may download: of the user's subtree (or of the subtree of `org_code`, one of it:
+    NotFound for another, as the other statistics), holding only reports the user may open."""
+    query = _mine(session, user)
+    if org_code:
+        query = query.where(path_within(Organization.path, reports.root_of(session, user, org_code).path))
     mine = {r["key"] for r in reports.readable(session, user)}
-    return [found for found in session.scalars(_mine(session, user))
-            if set(found.report_keys) <= mine][:limit]
+    return [found for found in session.scalars(query) if set(found.report_keys) <= mine][:limit]
 
 
 def stored_one(session: Session, user: User, ledger_id: int) -> MonthlyLedger:

@@ -166,13 +166,20 @@ class MonthlyLedgerOut(Schema):
         "description": "Word 摘要未能生成的原因（摘要已生成时为 null）"})
 
 
+class MonthlyLedgersQuery(Strict):
+    org = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "机构代码：只列该机构及其下级机构的台账（须在调用者的范围内，否则 404）"})
+
+
 @blp.route("/stats/monthly")
 class MonthlyLedgers(MethodView):
+    @blp.arguments(MonthlyLedgersQuery, location="query")
     @blp.response(200, MonthlyLedgerOut(many=True))
-    def get(self):
+    def get(self, args):
         """The monthly ledgers the scheduler built (on the first working day of each month, for the month before)
-        that the caller may download: of the caller's subtree, holding only reports the caller may open."""
-        return monthly_ledgers.stored(session(), g.user)
+        that the caller may download: of the caller's subtree (or of an organisation in it), holding only reports
+        the caller may open."""
+        return monthly_ledgers.stored(session(), g.user, org_code=args.get("org"))
 
 
 def _on_demand(args):

@@ -25,6 +25,11 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// A form marked data-no-submit is never sent (the form editor's preview: Enter in a field stays on the page).
+document.addEventListener("submit", function (event) {
+  if (event.target.closest("[data-no-submit]")) event.preventDefault();
+});
+
 // On a narrow screen the navigation folds behind the 菜单 button.
 document.addEventListener("click", function (event) {
   var toggle = event.target.closest("#nav-toggle");

@@ -1,10 +1,10 @@
 // The 统计 page's charts: each chart's ECharts option comes from the server (web/chart_specs.py), with its locale
 // (Chinese or English), renderer and the cases behind each point; this script only draws it, adds the % to the
 // tooltips of rate series (a function, which JSON cannot carry) and opens the cases a click on a bar, point,
-// slice or organisation stands for.
+// slice or organisation stands for. Each chart's box is marked data-drawn once drawn and data-settled once its
+// animation is over (what a reader, or a browser test, waits for before pointing at a bar).
 (function () {
   "use strict";
-  window.lawflowCharts = {};
 
   function percent(v) { return v == null ? "—" : v + "%"; }
 
@@ -20,8 +20,8 @@
         : spec.urls[params.seriesIndex] && spec.urls[params.seriesIndex][params.dataIndex];
       if (url) { window.location.href = url; }
     });
+    chart.on("finished", function () { el.dataset.settled = "true"; });
     el.dataset.drawn = "true";
-    window.lawflowCharts[spec.key] = chart;
     window.addEventListener("resize", function () { chart.resize(); });
   });
 }());
