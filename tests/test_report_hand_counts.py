@@ -2,7 +2,7 @@
 outcome mix (each measure of a decision counted, 移送调解 included), administrative penalties and bar sanctions by
 kind, violation categories (a bar referral made beside a penalty included), a nonzero 查实率 and extension count,
 and 领导包案 by the state of the case; a case outside the reader's subtree is not counted and each figure names its
-cases."""
+cases, on the 统计 page too."""
 from __future__ import annotations
 
 import pytest
@@ -14,9 +14,11 @@ from engine.work import reports
 
 from .complaint_steps import LEAD_PLAN, REGISTRATION, accept, accept_to_lead, at, do, register, review, user
 from .test_complaint_answers import MEDIATION
-from .test_complaint_sanctions import (DECIDED, DISCIPLINE, FILED, FINDINGS, LIGHT, RECOMMENDATION, REVIEWED, SERVED,
+from .test_complaint_sanctions import (DECIDED, FILED, FINDINGS, LIGHT, RECOMMENDATION, REVIEWED, SERVED,
                                        sanctions_setup)  # noqa: F401 - a fixture
 from .test_complaint_lead import registry  # noqa: F401 - a fixture
+from .test_work_pages import text
+from .web_helpers import login, token_for
 
 APPROVED = {"approved": True, "approval_opinion": "同意"}
 BAR_BOTH = {"additional_measures": ["discipline_referral"], "discipline_org": "bar-discipline",
@@ -242,3 +244,30 @@ def test_lead_cases_are_counted_by_their_state(engine, session, registry):
     assert _behind(session, "boss", "complaint_lead", "led", group="running") == sorted([led["running"], taken.id])
     assert _behind(session, "zhou", "complaint_lead", "major") == sorted(led.values())
 
+
+
+def test_the_sanctions_report_is_on_the_stats_page_and_each_figure_opens_its_cases(app, client):
+    """On the demo: one of county A's complaints is given a penalty of a warning and a fine."""
+    from sqlalchemy import select
+
+    from engine.core.models import Case, Organization
+    from web.database import session as db_session
+
+    with app.app_context():
+        db = db_session()
+        case = db.scalars(select(Case).join(Organization, Case.org_id == Organization.id)
+                          .where(Case.process_key == "lawyer_complaint", Organization.code == "county-a")
+                          .order_by(Case.id)).first()
+        case.meta = {**case.meta, "penalty_decision": "penalise", "penalty_sanctions": ["warning", "fine"]}
+        number = case.business_number
+        db.commit()
+    login(client, "admin")
+    page = client.get("/stats?process=lawyer_complaint").get_data(as_text=True)
+    assert "行政处罚与行业处分种类" in page and "处罚：吊销律师事务所执业许可证" in page and "移送调解" in page
+    link = "/stats/complaint_sanctions/cases?measure=penalty_fine&amp;group=county-a"
+    assert link in page
+    listed = text(client.get(link.replace("&amp;", "&")))
+    assert number in listed and listed.count("〔") == 1
+    answer = client.get("/api/v1/stats/complaint_sanctions?org=county-a", headers=token_for(app, "admin")).get_json()
+    assert (answer["total"]["penalty_fine"]["value"], answer["total"]["penalty_warning"]["value"]) == (1, 1)
+    assert answer["total"]["penalty_practice_suspension"]["value"] == 0

@@ -4,6 +4,8 @@ those days (procedures.md §2.5: 中止 time does not count), on the 统计 page
 law-firm acceptance's revocations."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import time_machine
 
@@ -122,3 +124,18 @@ def test_law_firm_revocations_are_counted(engine, session, firms):
     assert _behind(session, "qian", "law_firm_scores", "revoked") == [case.id]
     acceptance = _compute(session, "qian", "law_firm_acceptance").total
     assert acceptance["named"].value == 0                               # revoked: no longer 已命名
+
+
+def test_counting_each_case_once_belongs_to_an_on_time_rate_only():
+    from engine.definitions.report_schema import read_report
+
+    def problems(**measure):
+        report = {"key": "r", "title": "按期", "process": "lawyer_complaint", "groupBy": "@org",
+                  "measures": [{"name": "m", "label": "按期", "kind": "on_time", "tasks": ["Task_investigate"],
+                                **measure}]}
+        return [(p.element, p.msg.code) for p in read_report("forms/r.report.json",
+                                                             json.dumps(report, indent=2).encode())[1]]
+
+    assert problems(per="case") == [] and problems(per="step") == []
+    assert problems(per="month") == [("/measures/0/per", "reportdef.invalid")]
+    assert problems(kind="count", per="case") == [("/measures/0/kind", "reportdef.invalid")]
