@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from engine.runtime import cases
-from engine.work import reports
+from engine.work import report_tree, reports
 
 from .complaint_steps import accept, at, do, task_named, user
 from . import test_law_firm_scenarios as law_firm
@@ -90,6 +90,9 @@ def test_a_case_suspended_for_20_days_is_on_time_within_the_limit_plus_20_days(s
         [timed["prompt"], timed["suspended"]])
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="late") == [timed["late"]]
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="base") == sorted(timed.values())
+    chief = user(session, "zhou")
+    tree = report_tree.org_tree(session, chief.org, reports.report(session, chief, "complaint_handling"))
+    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("county-a", 2, 3)   # its colour too
     days = _compute(session, "zhou", "complaint_suspensions").total["suspended_days"]
     assert (days.value, days.denominator) == (20, 1)                    # 10-26 10:00 → 11-15 10:00
 
