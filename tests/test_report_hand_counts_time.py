@@ -55,25 +55,30 @@ def _served(engine, session, case_id, served_on):
 def timed(engine, session, complaint_setup):
     """County A: `prompt` investigated on 10-16 and its reply served on time; `suspended` suspended from 10-26 to
     11-15 (20 days, so due 2026-01-05 00:00) and investigated on 12-30, after the plain limit but within it plus the
-    20 days; `late` investigated on 12-30, past its limit, and its reply served late (01-26, due 01-24 00:00)."""
+    20 days; `late` investigated on 12-30, past its limit, and its reply served late (01-26, due 01-24 00:00);
+    `overran` suspended like `suspended` but investigated on 2026-01-20, past the limit plus its 20 days."""
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
-        found = {name: _accepted(engine, session, n).id for n, name in enumerate(("prompt", "suspended", "late"))}
+        found = {name: _accepted(engine, session, n).id
+                 for n, name in enumerate(("prompt", "suspended", "late", "overran"))}
         do(engine, session, found["prompt"], "调查核实", "chen", INVESTIGATED)
         clock.move_to(at("2025-10-20T10:00"))
         _decided(engine, session, found["prompt"])                       # reply due in 3 working days: 21, 22, 23
         _served(engine, session, found["prompt"], "2025-10-20")
         clock.move_to(at("2025-10-26T10:00"))
-        do(engine, session, found["suspended"], "调查核实", "chen", {
-            **INVESTIGATED, "next_step": "suspend", "suspension_ground": "pending_other_case"})
-        do(engine, session, found["suspended"], "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
+        for name in ("suspended", "overran"):
+            do(engine, session, found[name], "调查核实", "chen", {
+                **INVESTIGATED, "next_step": "suspend", "suspension_ground": "pending_other_case"})
+            do(engine, session, found[name], "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
         clock.move_to(at("2025-11-15T10:00"))
-        do(engine, session, found["suspended"], "恢复办理", "chen", {"resume_reason": "关联民事案件已审结"})
-        assert task_named(session, found["suspended"], "调查核实").due_at == at("2026-01-05T00:00")
+        for name in ("suspended", "overran"):
+            do(engine, session, found[name], "恢复办理", "chen", {"resume_reason": "关联民事案件已审结"})
+            assert task_named(session, found[name], "调查核实").due_at == at("2026-01-05T00:00")
         clock.move_to(at("2025-12-30T10:00"))
         assert task_named(session, found["late"], "调查核实").due_at == at("2025-12-16T00:00")
         for name in ("suspended", "late"):
             do(engine, session, found[name], "调查核实", "chen", INVESTIGATED)
         clock.move_to(at("2026-01-20T10:00"))                          # a Tuesday: reply due in 21, 22, 23
+        do(engine, session, found["overran"], "调查核实", "chen", INVESTIGATED)
         _decided(engine, session, found["late"])
         assert task_named(session, found["late"], "答复送达").due_at == at("2026-01-24T00:00")
         clock.move_to(at("2026-01-26T10:00"))
@@ -83,29 +88,31 @@ def timed(engine, session, complaint_setup):
 
 def test_a_case_suspended_for_20_days_is_on_time_within_the_limit_plus_20_days(session, timed):
     handling = _compute(session, "zhou", "complaint_handling").total["on_time_handling"]
-    # On time: prompt (10-16, due 12-16) and suspended (12-30, due 12-16 + 20 days); late: late (12-30, due 12-16).
-    # Each case counts once: suspended's investigation closed to suspend it and the one resumed are one handling.
-    assert (handling.numerator, handling.denominator) == (2, 3)
+    # On time: prompt (10-16, due 12-16) and suspended (12-30, due 12-16 + 20 days); late: late (12-30, due 12-16)
+    # and overran (01-20, due 01-05). Each case counts once: an investigation closed to suspend the case and the one
+    # resumed are one handling (counting steps would give 4 of 6, overran's suspension counted on time).
+    assert (handling.numerator, handling.denominator) == (2, 4)
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling") == sorted(
         [timed["prompt"], timed["suspended"]])
-    assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="late") == [timed["late"]]
+    assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="late") == sorted(
+        [timed["late"], timed["overran"]])
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="base") == sorted(timed.values())
     chief = user(session, "zhou")
     tree = report_tree.org_tree(session, chief.org, reports.report(session, chief, "complaint_handling"))
-    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("county-a", 2, 3)   # its colour too
+    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("county-a", 2, 4)   # its colour too
     days = _compute(session, "zhou", "complaint_suspensions").total["suspended_days"]
-    assert (days.value, days.denominator) == (20, 1)                    # 10-26 10:00 → 11-15 10:00
+    assert (days.value, days.denominator) == (40, 2)                    # each 10-26 10:00 → 11-15 10:00
 
 
 def test_the_portal_publishes_the_on_time_rates_counted_by_hand(session, timed):
     [published] = [r for r in reports.public_figures(session, 2025) if r.report["key"] == "public_complaint_figures"]
     total = published.total
-    assert (total["received"].value, total["completed"].value) == (3, 0)
-    assert (total["on_time_handling"].numerator, total["on_time_handling"].denominator) == (2, 3)
-    # Replies: prompt's served on its decision day, late's two working days past its due time; suspended's not yet.
+    assert (total["received"].value, total["completed"].value) == (4, 0)
+    assert (total["on_time_handling"].numerator, total["on_time_handling"].denominator) == (2, 4)
+    # Replies: prompt's served on its decision day, late's two working days past its due time; the others not yet.
     assert (total["on_time_reply"].numerator, total["on_time_reply"].denominator) == (1, 2)
     assert {g.key: g.figures["on_time_handling"].value for g in published.groups} == {
-        "county-a": 2 / 3, "county-b": None, "city-bar": None}
+        "county-a": 0.5, "county-b": None, "city-bar": None}
     assert [r for r in reports.public_figures(session, 2024) if r.report["key"] == "public_complaint_figures"][
         0].total["on_time_handling"].value is None                      # a year with no case: 无数据
 
