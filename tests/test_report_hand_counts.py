@@ -90,8 +90,8 @@ def decided(engine, session, sanctions_setup):
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
         found = {name: _accepted(engine, session, n).id for n, name in enumerate(
             ("both", "fine", "spared", "cleared", "corrected", "unfounded", "mediation", "extended", "open"))}
-        _opinion(engine, session, found["both"], "penalty_recommended", **{
-            k: v for k, v in RECOMMENDATION.items() if k not in ("outcome", "outcome_reason", "legal_basis")}, **BAR_BOTH)
+        _opinion(engine, session, found["both"], "penalty_recommended", penalty_org="city",
+                 recommended_sanctions=RECOMMENDATION["recommended_sanctions"], **BAR_BOTH)
         for name in ("fine", "spared"):
             _opinion(engine, session, found[name], "penalty_recommended", penalty_org="city",
                      recommended_sanctions=["fine"])
@@ -271,3 +271,23 @@ def test_the_sanctions_report_is_on_the_stats_page_and_each_figure_opens_its_cas
     answer = client.get("/api/v1/stats/complaint_sanctions?org=county-a", headers=token_for(app, "admin")).get_json()
     assert (answer["total"]["penalty_fine"]["value"], answer["total"]["penalty_warning"]["value"]) == (1, 1)
     assert answer["total"]["penalty_practice_suspension"]["value"] == 0
+
+
+def test_a_kind_no_form_offers_is_refused_where_it_is_asked_for():
+    from engine.definitions.report_schema import semantic_problems
+
+    properties = {"p": {"reportableFields": "penalty_sanctions,outcome_measures"}}
+    choices = {"penalty_sanctions": {"warning", "fine"}}          # a list field's items.enum
+    report = {"key": "r", "title": "t", "process": "p", "groupBy": "@org",
+              "measures": [{"name": "a", "label": "a", "kind": "count",
+                            "where": {"penalty_sanctions": {"has": "fine"}}},
+                           {"name": "b", "label": "b", "kind": "count",
+                            "where": {"penalty_sanctions": {"has": "detention"}}},
+                           {"name": "c", "label": "c", "kind": "count",
+                            "where": {"penalty_sanctions": {"has": ["fine", "flogging"]}}},
+                           {"name": "d", "label": "d", "kind": "count",     # computed by the diagram: no form's choices
+                            "where": {"outcome_measures": {"has": "mediation_referral"}}}]}
+    found = [(where, msg.code, msg.params.get("values")) for where, msg, _ in
+             semantic_problems(report, properties, {"p": set()}, choices)]
+    assert found == [("/measures/1/where/penalty_sanctions", "reportdef.never_holds", "detention"),
+                     ("/measures/2/where/penalty_sanctions", "reportdef.unknown_value", "flogging")]

@@ -172,13 +172,13 @@ def _condition_problems(where: str, condition: dict, fields: set[str], process: 
         if name != "@status" and name not in fields:
             found.append((f"{where}/{name}", Msg("reportdef.unknown_field", field=name, process=process), name))
             continue
-        if isinstance(wanted, dict) and "has" in wanted:       # a list field: its items are not a form's choices
+        if isinstance(wanted, dict) and "has" in wanted:       # a list field: its items' choices (`items.enum`)
             if wanted["has"] in ([], ""):
                 code = "reportdef.zero_base" if base else "reportdef.never_holds"
                 found.append((f"{where}/{name}", Msg(code, field=name, values="[]"), name))
-            continue
-        negated = isinstance(wanted, dict)
-        values = wanted["not"] if negated else wanted
+                continue
+        negated = isinstance(wanted, dict) and "not" in wanted
+        values = wanted["not"] if negated else wanted["has"] if isinstance(wanted, dict) else wanted
         values = values if isinstance(values, list) else [values]
         allowed = set(STATUSES) if name == "@status" else choices.get(name)
         impossible = [] if negated or values else ["[]"]
