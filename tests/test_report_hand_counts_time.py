@@ -1,7 +1,7 @@
 """Issue 20's time figures counted by hand, on both databases, on cases driven through the real diagrams: the on-time
-rate of handling counts a case once, and a case suspended for N days is on time when handled within the limit plus
-those days (procedures.md §2.5: 中止 time does not count), on the 统计 page and on the portal's 公开数据; and the
-law-firm acceptance's revocations."""
+rates of handling and of review count a case once, and a case suspended for N days is on time when handled within
+the limit plus those days (procedures.md §2.5: 中止 time does not count; a review paused for a supplement likewise),
+on the 统计 page and on the portal's 公开数据; and the law-firm acceptance's revocations."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ import time_machine
 from engine.runtime import cases
 from engine.work import report_tree, reports
 
-from .complaint_steps import accept, at, do, task_named, user
+from .complaint_steps import accept, at, do, register, review, task_named, user
 from . import test_law_firm_scenarios as law_firm
 from .law_firm_steps import penalised
 from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
@@ -149,3 +149,27 @@ def test_counting_each_case_once_belongs_to_an_on_time_rate_only():
     assert problems(per="case") == [] and problems(per="step") == []
     assert problems(per="month") == [("/measures/0/per", "reportdef.invalid")]
     assert problems(kind="count", per="case") == [("/measures/0/kind", "reportdef.invalid")]
+
+
+def test_a_review_paused_for_a_supplement_counts_once_against_the_clock_resumed(engine, session, complaint_setup):
+    """Registered on Monday 2025-10-13 (review due in 10 working days): `paused` asks for a supplement on 10-15 with
+    8 working days left, receives it on 10-20 (due 10-31 00:00) and is reviewed on 11-03, late; `prompt` is reviewed
+    on 10-15."""
+    with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
+        paused = register(engine, session)
+        prompt = register(engine, session, complainant_name="投诉人7", complainant_phone="13800000307",
+                          requests="查处（7）")
+        clock.move_to(at("2025-10-15T10:00"))
+        do(engine, session, paused.id, "初审", "chen", review("supplement", supplement_items="付款凭证"))
+        do(engine, session, prompt.id, "初审", "chen", review("accept"))
+        clock.move_to(at("2025-10-22T11:00"))
+        do(engine, session, paused.id, "收到补正材料", "xu",
+           {"supplement_received_on": "2025-10-20", "supplement_summary": "已提交付款凭证"})
+        assert task_named(session, paused.id, "初审").due_at == at("2025-10-31T00:00")
+        clock.move_to(at("2025-11-03T10:00"))
+        do(engine, session, paused.id, "初审", "chen", review("accept"))
+    review_rate = _compute(session, "zhou", "complaint_handling").total["on_time_review"]
+    assert (review_rate.numerator, review_rate.denominator) == (1, 2)   # counting steps: 2 of 3
+    assert _behind(session, "zhou", "complaint_handling", "on_time_review", part="late") == [paused.id]
+    ranking = _compute(session, "zhou", "complaint_ranking").total["on_time_review"]
+    assert (ranking.numerator, ranking.denominator) == (1, 2)
