@@ -32,6 +32,10 @@ VALUES = {
     "respondent_type": ["lawyer", "firm"], "matter_type": ["practice_dispute", "violation"],
     "suspended": [True, False], "lead_leader": ["", "刘局"], "contest_route": ["litigation", "petition_review"],
     "bar_violation_category": ["fees", "conflict", ""], "report_kind": ["anonymous_report", "named"],
+    "outcome_measures": [["criticism", "order_correct"], ["mediation_referral"], ["penalty_recommended",
+                                                                                   "discipline_referral"], []],
+    "penalty_decision": ["penalise", "no_penalty_minor"], "penalty_sanctions": [["warning", "fine"], ["fine"], []],
+    "discipline_sanction": ["none", "public_censure"],
 }
 STEPS = ["Task_preliminary", "Task_investigate", "Task_notify", "Task_reply_service", "Task_resume"]
 

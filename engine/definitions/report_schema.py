@@ -10,7 +10,8 @@ figures, so it may group only by organisation, month, status or a field whose va
 (`field.key`: one key of an object field such as a score sheet's subtotals; a ratio divides by the sum of `over`),
 or, for `sum` and `mean`, the time spent in `tasks`; a condition `{"has": …}` asks a list field (e.g.
 `veto_items`) for one of the values. A report grouped by `@org` may name one of its rates as `orgTree`: the 统计
-page then draws the organisation tree coloured by it."""
+page then draws the organisation tree coloured by it. An on-time rate counts each step, or with `"per": "case"`
+each case once (on time when none of its steps was late)."""
 from __future__ import annotations
 
 import ast
@@ -46,14 +47,15 @@ _MEASURE = {
                    "percentiles": {"type": "array", "minItems": 1, "maxItems": 5,
                                    "items": {"type": "integer", "minimum": 1, "maximum": 100}},
                    "unit": {"enum": ["days", "hours"]}, "description": {"type": "string"},
-                   "field": _FIELD, "over": _FIELD},
+                   "field": _FIELD, "over": _FIELD, "per": {"enum": ["step", "case"]}},
     "allOf": [{"if": {"properties": {"kind": {"const": "rate"}}}, "then": {"required": ["where", "base"]}},
               {"if": {"properties": {"kind": {"enum": ["on_time", "duration", "overdue"]}}},
                "then": {"required": ["tasks"]}},
               {"if": {"properties": {"kind": {"const": "duration"}}}, "then": {"required": ["percentiles"]}},
               {"if": {"properties": {"kind": {"enum": ["sum", "mean"]}}},
                "then": {"oneOf": [{"required": ["field"]}, {"required": ["tasks"]}]}},
-              {"if": {"properties": {"kind": {"const": "ratio"}}}, "then": {"required": ["field", "over"]}}],
+              {"if": {"properties": {"kind": {"const": "ratio"}}}, "then": {"required": ["field", "over"]}},
+              {"if": {"required": ["per"]}, "then": {"properties": {"kind": {"const": "on_time"}}}}],
 }
 REPORT_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -170,13 +172,13 @@ def _condition_problems(where: str, condition: dict, fields: set[str], process: 
         if name != "@status" and name not in fields:
             found.append((f"{where}/{name}", Msg("reportdef.unknown_field", field=name, process=process), name))
             continue
-        if isinstance(wanted, dict) and "has" in wanted:       # a list field: its items are not a form's choices
+        if isinstance(wanted, dict) and "has" in wanted:       # a list field: its items' choices (`items.enum`)
             if wanted["has"] in ([], ""):
                 code = "reportdef.zero_base" if base else "reportdef.never_holds"
                 found.append((f"{where}/{name}", Msg(code, field=name, values="[]"), name))
-            continue
-        negated = isinstance(wanted, dict)
-        values = wanted["not"] if negated else wanted
+                continue
+        negated = isinstance(wanted, dict) and "not" in wanted
+        values = wanted["not"] if negated else wanted["has"] if isinstance(wanted, dict) else wanted
         values = values if isinstance(values, list) else [values]
         allowed = set(STATUSES) if name == "@status" else choices.get(name)
         impossible = [] if negated or values else ["[]"]

@@ -146,9 +146,9 @@ def on_time_together(session, dialect, definitions, root, since, until,
     columns = {d["groupBy"]: sql.group_column(dialect, d["groupBy"]) for d in definitions}
     sums = []
     for measure in (m for one in chosen for m in one):
-        counts = and_(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")))
-        sums += [func.sum(case((and_(counts, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)),
-                 func.sum(case((counts, 1), else_=0))]
+        steps, on_time = sql.on_time_steps(measure)
+        counts = and_(steps, sql.condition(dialect, measure.get("where")))
+        sums += [func.sum(case((and_(counts, on_time), 1), else_=0)), func.sum(case((counts, 1), else_=0))]
     groupings = list(columns.values())
     flags = [func.grouping(c) for c in groupings] if len(groupings) > 1 else []
     steps = sorted({t for one in chosen for m in one for t in m["tasks"]})

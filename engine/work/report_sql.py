@@ -1,19 +1,19 @@
 """The SQL a report is made of, the same on SQLite and PostgreSQL: a reportable field as text (booleans as
 `true`/`false`, numbers as their digits) or as a number (a field or one key of an object field, e.g. a score sheet's
 subtotal of one dimension), the China month a case was received in, a report's conditions (a value, `not`, or `has`
-for a list field holding a value), and the cases a report counts (one process, an organisation's subtree, a
-period)."""
+for a list field holding a value), the cases a report counts (one process, an organisation's subtree, a
+period), and which completed steps an on-time rate counts (each step, or each case once)."""
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import (JSON, Float, String, and_, case, cast, column, exists, func, literal, literal_column, or_, select,
-                        true)
+from sqlalchemy import (JSON, Float, String, and_, case, cast, column, exists, func, literal, literal_column, not_, or_,
+                        select, true)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ..core.models import Case, Organization
+from ..core.models import Case, HumanTask, Organization
 from ..core.scope import path_within
 from ..time import CHINA_TZ
 
@@ -179,3 +179,22 @@ def months_between(first: str, last: str) -> list[str]:
         found.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return found
+
+
+def on_time_steps(measure: dict):
+    """SQL over a completed step with a due time: (it is counted by the on-time rate `measure`, it is counted as on
+    time). Per step (the default) every step of the measure's `tasks` counts, on time when done at or before its due
+    time. Per case (`"per": "case"`) a case counts once, by its last such step, and is on time when none of its steps
+    was done after its due time: a handling step closed to suspend or extend the case and the one reopened after
+    it are one handling, judged by the due time that then applies (suspended days and an extension added)."""
+    tasks = HumanTask.element_id.in_(measure["tasks"])
+    if measure.get("per") != "case":
+        return tasks, HumanTask.completed_at <= HumanTask.due_at
+    other = aliased(HumanTask)
+    same = and_(other.case_id == HumanTask.case_id, other.element_id.in_(measure["tasks"]),
+                other.status == "completed", other.due_at.is_not(None))
+    later = or_(other.completed_at > HumanTask.completed_at,
+                and_(other.completed_at == HumanTask.completed_at, other.id > HumanTask.id))
+    last = not_(exists(select(literal(1)).select_from(other).where(same, later)))
+    late = exists(select(literal(1)).select_from(other).where(same, other.completed_at > other.due_at))
+    return and_(tasks, last), not_(late)

@@ -68,8 +68,9 @@ def task_measure(session, dialect, definition, measure, root, since, until, now)
     tasks = (HumanTask.element_id.in_(measure["tasks"]), HumanTask.status == "completed",
              sql.condition(dialect, measure.get("where")), sql.counted(dialect, definition, root, since, until))
     if measure["kind"] == "on_time":
-        query = select(column, func.sum(case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)),
-                       func.count()).where(HumanTask.due_at.is_not(None))
+        steps, on_time = sql.on_time_steps(measure)
+        query = select(column, func.sum(case((on_time, 1), else_=0)),
+                       func.count()).where(HumanTask.due_at.is_not(None), steps)
     else:
         query = select(column, HumanTask.created_at, HumanTask.completed_at)
     query = (query.select_from(HumanTask).join(Case, HumanTask.case_id == Case.id)

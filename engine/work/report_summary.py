@@ -236,9 +236,9 @@ def unit_rows(session: Session, definition: dict, within) -> list[dict]:
         month = sql.month_of(dialect)
         sums = []
         for measure in timed:
-            counts = and_(HumanTask.element_id.in_(measure["tasks"]), sql.condition(dialect, measure.get("where")))
-            sums += [func.sum(_when(and_(counts, HumanTask.completed_at <= HumanTask.due_at))),
-                     func.sum(_when(counts))]
+            steps, on_time = sql.on_time_steps(measure)
+            counts = and_(steps, sql.condition(dialect, measure.get("where")))
+            sums += [func.sum(_when(and_(counts, on_time))), func.sum(_when(counts))]
         steps = sorted({t for m in timed for t in m["tasks"]})
         query = (select(Case.org_id, month, column, *sums).select_from(HumanTask)
                  .join(Case, HumanTask.case_id == Case.id).join(Organization, Case.org_id == Organization.id)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, not_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..core.errors import NotFound
@@ -340,11 +340,12 @@ def _meets(dialect: str, measure: dict, part: str, now: datetime):
     tasks = select(HumanTask.case_id).where(HumanTask.element_id.in_(measure["tasks"]),
                                             HumanTask.status == "completed")
     if measure["kind"] == "on_time":
-        tasks = tasks.where(HumanTask.due_at.is_not(None))
+        steps, on_time = sql.on_time_steps(measure)
+        tasks = tasks.where(HumanTask.due_at.is_not(None), steps)
         if part == "hit":
-            tasks = tasks.where(HumanTask.completed_at <= HumanTask.due_at)
+            tasks = tasks.where(on_time)
         elif part == "late":
-            tasks = tasks.where(HumanTask.completed_at > HumanTask.due_at)
+            tasks = tasks.where(not_(on_time))
     return and_(where, Case.id.in_(tasks))
 
 

@@ -248,6 +248,7 @@
       else if (STEP_KINDS.indexOf(v) < 0 || measure.field) { delete measure.tasks; }
       if (FIELD_KINDS.indexOf(v) < 0) { delete measure.field; }
       if (v !== "ratio") { delete measure.over; }
+      if (v !== "on_time") { delete measure.per; }         // each step or each case once: only an on-time rate
       if (v !== "duration") { delete measure.percentiles; delete measure.unit; }
       else { measure.percentiles = measure.percentiles || [50, 90]; measure.unit = measure.unit || "days"; }
       render();
