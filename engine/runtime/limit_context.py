@@ -4,8 +4,6 @@ limits table of the running case's bundle version (`forms/<folder>/limits.json` 
 limit is one cell of a table, not a number inside a script."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.orm import Session
 
 from ..core.messages import Msg
@@ -14,8 +12,8 @@ from ..core.vocabulary import (
     LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_TEXT_HELPER,
     LIMIT_VALUE_HELPER,
 )
-from ..definitions.limit_tables import MONTHS_IN, bundle_rows, unit_clock, value_text
-from ..time.workdays import CHINA_TZ, as_moment, day_of
+from ..definitions.limit_tables import bundle_rows, shift, table_beside, unit_clock, value_text
+from ..time.workdays import as_moment, day_of
 from .case_context import _instance
 
 
@@ -48,16 +46,7 @@ def _with_value(row: dict, value) -> dict:
 
 
 def _shift(engine, row: dict, moment, sign: int) -> str:
-    calendar, n = engine.calendar, sign * int(row["value"])
-    if row["unit"] == "working_days":
-        due = calendar.add_working_days(moment, n)
-    elif row["unit"] in MONTHS_IN:
-        due = calendar.add_months(moment, n * MONTHS_IN[row["unit"]], extend_over_holidays=bool(row.get("rolls_over")))
-    elif row["unit"] == "hours":
-        due = as_moment(moment) + timedelta(hours=n)
-    else:
-        due = calendar.add_days(moment, n, extend_over_holidays=bool(row.get("rolls_over")))
-    return due.astimezone(CHINA_TZ).isoformat()
+    return shift(engine.calendar, row, moment, sign)
 
 
 def limit_due(name, start, value=None) -> str:
@@ -96,3 +85,10 @@ def limit_last_day(name, start, value=None) -> str:
 
 HELPERS = {LIMIT_DUE_HELPER: limit_due, LIMIT_BEFORE_HELPER: limit_before, LIMIT_VALUE_HELPER: limit_value,
            LIMIT_CLOCK_HELPER: limit_clock, LIMIT_TEXT_HELPER: limit_text, LIMIT_LAST_DAY_HELPER: limit_last_day}
+
+
+def form_limits(engine, session: Session, bundle_id: int, form_path: str):
+    """What a form's validator reads its limits from: the rows by name of the table beside the form in its bundle
+    version (asked for only when the form is compiled, and only by a form whose rules name a row)."""
+    return lambda: bundle_rows(engine.limit_tables, session, bundle_id, form_path,
+                               table=table_beside(form_path))[1]
