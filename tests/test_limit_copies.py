@@ -232,3 +232,19 @@ def test_a_word_template_writes_the_rows_text_and_follows_a_changed_row(template
     rows = {name: {**row, "value": changed.get(name, row["value"])} for name, row in rows.items()}
     shown = _filled(files[template], data, rows)
     assert all(text in shown for text in after), shown
+
+
+def test_a_draft_whose_table_loses_the_hearing_row_is_refused_where_the_form_rule_names_it(engine, session, deployed):
+    from engine.core.errors import BundleInvalid
+    from engine.definitions import drafts
+
+    draft = drafts.create(session, engine, actor="policy", name="删除听证通知期限")
+    table = json.loads(drafts.files(session, draft.id)[TABLE])
+    table["limits"] = [row for row in table["limits"] if row["name"] != "hearing_notice"]
+    drafts.put(session, engine, draft.id, TABLE, limit_tables.table_bytes(table), actor="policy")
+    with pytest.raises(BundleInvalid) as refused:
+        drafts.publish_draft(session, engine, draft.id, actor="policy")
+    form = "forms/complaint/hearing_notice_service.schema.json"
+    found = [(p.element, p.line) for p in refused.value.problems if p.file == form]
+    text = drafts.files(session, draft.id)[form].decode()
+    assert ("/x-workingDaysAfter/0/limit", text[:text.index('"limit": "hearing_notice"')].count("\n") + 1) in found
