@@ -114,7 +114,7 @@ def _form_labels(session: Session, bundle_id: int) -> tuple[dict[str, str], dict
         labels = ({}, {})
         found = dict(session.execute(select(BundleFile.path, BundleFile.content).where(
             BundleFile.bundle_id == bundle_id, BundleFile.kind.in_(("form", "limits")))).all())
-        for path, content in sorted(found.items()):
+        for path, content in found.items():
             if path.endswith(".schema.json"):      # titles and choice labels with `{limit:…}` filled from the table
                 _collect_titles(fill_placeholders(json.loads(content), rows_beside(found, path)), *labels)
         _TITLES[bundle_id] = labels
