@@ -21,10 +21,10 @@ TEMPLATES = {
               "现将办理情况反馈如下："),
         ("p", "办理决定：{{ decision_label }}（{{ decided_at | cn_date }}作出）。"),
         ("p", "理由：{{ decision_reason }}"),
-        ("p", "{% if decision == 'accepted' %}本机关将依法调查处理，作出处理决定后七日内将处理结果告知你单位"
+        ("p", "{% if decision == 'accepted' %}本机关将依法调查处理，作出处理决定后{{ limits.organ_notice.text }}内将处理结果告知你单位"
               "（《律师执业管理办法》第五十九条）。{% endif %}"),
         ("p", "依据：《律师和律师事务所违法违规行为投诉处理办法(试行)》（四川省司法厅）：政法单位移送的线索，"
-              "7 个工作日内办理，作出办理决定后 7 个工作日内反馈。"),
+              "{{ limits.referral_review.text }}内办理，作出办理决定后 {{ limits.feedback.text }}内反馈。"),
         ("p", "特此函告。"),
         ("r", "{{ case.organization }}"),
         ("r", "{{ today | cn_date }}"),
@@ -39,7 +39,7 @@ TEMPLATES = {
         ("p", "处理结果：{{ outcome_label }}。"),
         ("p", "事实和理由：{{ outcome_reason }}（{{ legal_basis }}）"),
         ("p", "处理决定作出日期：{{ organ_decision_on | cn_date }}。"),
-        ("p", "依据：《律师执业管理办法》第五十九条，作出处理决定后七日内告知提出建议的机关。"),
+        ("p", "依据：《律师执业管理办法》第五十九条，作出处理决定后{{ limits.organ_notice.text }}内告知提出建议的机关。"),
         ("p", "特此函告。"),
         ("r", "{{ case.organization }}"),
         ("r", "{{ today | cn_date }}"),

@@ -26,7 +26,7 @@ TEMPLATES = {
               "{{ gap_threshold }} 分（或对否决情形认定不一），由第三评查人评定。{% endif %}"),
         ("p", "评查意见：{{ review_notes or '无' }}"),
         ("p", "{% if grade == 'failed' %}请于{{ rectification_due | cn_date }}前完成整改，并将整改情况报送{{ institution_name }}。"
-              "{% if lawyer_flagged %}你两年内已有评查不合格案卷（{{ earlier_failures | join('、') }}），已列入暂停指派提示名单。"
+              "{% if lawyer_flagged %}你{{ limits.failure_lookback.text }}内已有评查不合格案卷（{{ earlier_failures | join('、') }}），已列入暂停指派提示名单。"
               "{% endif %}{% else %}请继续保持办案质量。{% endif %}"),
         ("p", "依据：" + L59 + "（案卷检查）；等次分数线为本地设定。"),
         ("r", "{{ institution_name }}"), ("r", "{{ today | cn_date }}"),

@@ -142,7 +142,7 @@ def test_a_suspended_case_past_sixty_days_can_be_terminated_with_a_notice_to_the
         assert history.case_path(session, case.id)[-1].element_id == "End_terminated"
         text = document_text(session, case.id, "终止告知书")
         for expected in ("A区司法局", "〔2025〕投诉第0001号", "刘某：", "王某某律师", "2025年10月13日",
-                         "中止满六十日，中止原因仍未消除", "2025年12月26日", "2025年10月26日", "行政复议"):
+                         "中止满60日，中止原因仍未消除", "2025年12月26日", "2025年10月26日", "行政复议"):
             assert expected in text
 
 

@@ -95,7 +95,7 @@ def test_no_violation_is_replied_served_and_archived(engine, session, complaint_
         reply = task_named(session, case.id, "答复送达")
         assert reply.due_at == at("2025-11-26T00:00")                            # 11-21, 24, 25 → the end of 11-25
         text = document_text(session, case.id, "答复书")
-        for expected in ("查证不实或无法查实，不予处理", "按约出庭", "六十日内依法申请行政复议", "六个月内依法提起行政诉讼"):
+        for expected in ("查证不实或无法查实，不予处理", "按约出庭", "60日内依法申请行政复议", "六个月内依法提起行政诉讼"):
             assert expected in text
         clock.move_to(at("2025-11-21T10:00"))                                   # served the next day
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-21",

@@ -127,7 +127,7 @@ def test_penalty_without_hearing_is_decided_served_and_replied(engine, session, 
         service = task_named(session, case.id, "送达处罚决定书")
         assert service.due_at == at("2025-11-22T00:00")              # 7 working days: 13 … 21
         decision = document_text(session, case.id, "行政处罚决定书")
-        for expected in ("市司法局", "王某某律师", "警告、罚款人民币5000元", "请求从轻处罚", "十五日内缴纳罚款", "六十日内"):
+        for expected in ("市司法局", "王某某律师", "警告、罚款人民币5000元", "请求从轻处罚", "15日内缴纳罚款", "60日内依法申请行政复议"):
             assert expected in decision
         assert "集体讨论" not in decision
         do(engine, session, case.id, "送达处罚决定书", "city_worker", {

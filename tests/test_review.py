@@ -104,7 +104,7 @@ def test_done_lists_what_each_completion_signed(app, client):
     assert rows["处理决定审批"] == "同意：是；审批意见：同意批评教育"
     login(client, "chen")
     done = section(text(client.get(f"/inbox?view=done&q={number}")), "inbox")
-    assert "下一步：申请延期 30 日" in done and "next_step" not in done and "extend" not in done
+    assert "下一步：申请延期 30日" in done and "next_step" not in done and "extend" not in done
 
 
 def test_transfer_and_a_leaders_takeover_ask_first(app, client):

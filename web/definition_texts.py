@@ -15,8 +15,8 @@ DEFINITION_TEXTS = {
     "formcheck.reference": "%(keyword)s 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 %(target)s：表单不会读取网址、文件或其他表单",
     "formcheck.reference_loop": "$ref 绕回自身而不进入数据的下一层：校验将永不结束",
     "formcheck.invalid_schema": "表单不是有效的 JSON Schema（%(where)s）：%(detail)s",
-    "formcheck.working_days_after": "%(keyword)s（%(where)s）须为由 field、after、workingDays 组成的对象列表，"
-                                    "指明同一对象的两个字段和工作日数（非负整数）",
+    "formcheck.working_days_after": "%(keyword)s（%(where)s）须为由 field、after 和 limit（期限表中的一行）或 "
+                                    "workingDays（工作日数，非负整数）组成的对象列表，field、after 指明同一对象的两个字段",
     "formcheck.today_only": "%(keyword)s 只能为 \"%(today)s\"（%(where)s），发现：%(value)s",
     "formcheck.utf16_hint": "（看起来是 UTF-16）",
     "formcheck.not_utf8": "表单文件必须是 UTF-8 编码%(hint)s：第 %(byte)s 个字节起无法按 UTF-8 读取，请用编辑器另存为 UTF-8",
@@ -336,3 +336,6 @@ DEFINITION_TEXTS["diff.unit_years"] = "年"
 # Issue 21, saved try-run scenarios shipped with a bundle (forms/<process>/scenarios/<name>.json).
 DEFINITION_TEXTS["scenario.unknown_process"] = "测试场景运行的流程 %(process)s 不在本版本的流程图中"
 DEFINITION_TEXTS["scenario.unknown_task"] = "第 %(step)s 步：本版本的流程图中没有任务 %(task)s"
+
+# Issue 21, values copied out of the limits table.
+DEFINITION_TEXTS["limits.sum_units"] = "占位符中相加的期限 %(names)s 是 %(table)s 中单位不同的行"

@@ -370,3 +370,7 @@ TEXTS = {
 
 # Issue 21, limits in months and years.
 TEXTS["context.bad_limit_value"] = "期限 %(name)s 的取值 %(value)s 无效：应为整数"
+
+# Issue 21, x-workingDaysAfter naming a row of the limits table.
+TEXTS["form.limit_after"] = "须在自%(after)s起算 %(limit)s 的最后一日或以后（最早为 %(day)s）"
+TEXTS["form.limit_unknown"] = "%(keyword)s 引用的期限 %(name)s 不在表单的期限表中，请联系流程管理员"

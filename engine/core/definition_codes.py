@@ -18,8 +18,8 @@ DEFINITION_CODES = {
     "formcheck.reference_loop": "$ref loops back to itself without reading deeper data: validation would never end",
     "formcheck.invalid_schema": "the form is not a valid JSON Schema ({where}): {detail}",
     "formcheck.working_days_after": "{keyword} ({where}) must be a list of objects with field, after and "
-                                    "workingDays naming two fields of the same object and a whole number of "
-                                    "working days",
+                                    "limit (a row of the limits table) or workingDays (a whole number of "
+                                    "working days), field and after naming two fields of the same object",
     "formcheck.today_only": "{keyword} may only be \"{today}\" ({where}), found: {value}",
     "formcheck.utf16_hint": " (looks like UTF-16)",
     "formcheck.not_utf8": "form files must be UTF-8{hint}: byte {byte} onwards cannot be read as UTF-8; "
@@ -356,3 +356,6 @@ DEFINITION_CODES["diff.unit_years"] = "years"
 DEFINITION_CODES["scenario.unknown_process"] = (
     "the scenario runs the process {process}, which no diagram of the bundle has")
 DEFINITION_CODES["scenario.unknown_task"] = "step {step}: no diagram of the bundle has the task {task}"
+
+# Issue 21, values copied out of the limits table: a placeholder adding rows of different units.
+DEFINITION_CODES["limits.sum_units"] = "the limits {names} added in a placeholder are rows of {table} of different units"

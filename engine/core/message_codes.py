@@ -376,3 +376,8 @@ CODES = {
 
 # Issue 21, limits in months and years: a number a deployment or a decision sets in place of a row's value.
 CODES["context.bad_limit_value"] = "the limit {name} was given {value} in place of its value: give a whole number"
+
+# Issue 21, x-workingDaysAfter naming a row of the limits table.
+CODES["form.limit_after"] = "must be on or after the last day of {limit} counted from {after} (the earliest is {day})"
+CODES["form.limit_unknown"] = "{keyword} names the limit {name}, which the form's limits table does not have; " \
+    "contact the process administrator"

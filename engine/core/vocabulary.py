@@ -202,9 +202,11 @@ TERMS: tuple[Term, ...] = (
     Term(RULE_MESSAGE_KEYWORD, FORM_FIELD, "text",
          "what to say when a value breaks a rule of the (sub)schema holding it (e.g. a `maximum` or `not` inside an "
          "`if`/`then`: 《…》第…条：罚款不超过…), instead of the generic message"),
-    Term(WORKING_DAYS_AFTER_KEYWORD, FORM_FIELD, "`[{field, after, workingDays}, …]`",
-         "on an object (e.g. the form): the date in `field` may not be earlier than the `workingDays`-th working "
-         "day after the date in `after` (e.g. a hearing at least 7 working days after its notice is served)"),
+    Term(WORKING_DAYS_AFTER_KEYWORD, FORM_FIELD, "`[{field, after, limit}, …]`",
+         "on an object (e.g. the form): the date in `field` may not be earlier than the last day of the limit "
+         "`limit` (a row of the form's limits table, by its unit and roll-over rule) counted from the date in "
+         "`after` (e.g. a hearing at least 7 working days after its notice is served); older forms give "
+         "`workingDays`: a number of working days"),
     Term(PREFILL, FORM_FIELD, "a data name or `true`",
          "on a top-level field: the form opens with what the case knows under that name"),
     Term(FROM_CASE_KEYWORD, FORM_FIELD, "a data name or `true`",
@@ -371,7 +373,8 @@ TERMS: tuple[Term, ...] = (
     Term(LIMIT_PLACEHOLDER_KEYWORD, FORM_FIELD, "`{limit:name}`, `{limit:name.text}`, `{limit:name.unit}`",
          "in a form's title or description, or a step's documentation: the limit's value (`.text`: value and the "
          "table's word for its unit, e.g. 10个工作日; `.unit`: the word alone), so a label follows the table; a "
-         "form's `default` written `\"{limit:name}\"` is the row's value as a number"),
+         "form's `default` written `\"{limit:name}\"` is the row's value as a number; `{limit:a+b.text}` adds rows "
+         "of one unit (a derived period, e.g. the handling limit with its extension)"),
     Term(LIMIT_TEXT_HELPER, HELPER, "`(name)`, `(name, value)`",
          "the limit `name` as labels write it, value and the table's word for its unit (e.g. 1个月); `value`: "
          "another number of its unit"),

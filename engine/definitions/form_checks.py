@@ -5,6 +5,7 @@ well formed. Each problem names the file, the field and, where it can, the line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -16,6 +17,7 @@ from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, SHOWN_WHEN_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD
 from .forms import DATE_BOUNDS, SCHEMA_FORMATS, compile_pattern
+from .limit_rows import NAME_PATTERN
 
 ROOT = Msg("formcheck.root")        # where a problem is when it is the form as a whole (its element is None)
 MAX_SCHEMA_DEPTH = 64       # nesting of a form's JSON: real forms stay under 15, and checking one recurses per level
@@ -155,16 +157,19 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
 
 
 def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
-    """`x-workingDaysAfter` is a list of `{field, after, workingDays}` naming two fields of the same object's
-    properties and a whole number of working days (0 or more)."""
+    """`x-workingDaysAfter` is a list of `{field, after, limit}` naming two fields of the same object's
+    properties and a row of the form's limits table (whether the row exists is `limit_references`' check), or
+    `{field, after, workingDays}` with a whole number of working days (0 or more)."""
     for where, node in subschemas(schema):
         if WORKING_DAYS_AFTER_KEYWORD not in node:
             continue
         rules, names = node[WORKING_DAYS_AFTER_KEYWORD], set(node.get("properties") or {})
         good = isinstance(rules, list) and all(
-            isinstance(r, dict) and set(r) == {"field", "after", "workingDays"} and r["field"] in names
-            and r["after"] in names and isinstance(r["workingDays"], int) and not isinstance(r["workingDays"], bool)
-            and r["workingDays"] >= 0 for r in rules)
+            isinstance(r, dict) and r.get("field") in names and r.get("after") in names and (
+                (set(r) == {"field", "after", "limit"} and isinstance(r["limit"], str)
+                 and re.fullmatch(NAME_PATTERN, r["limit"]) is not None)
+                or (set(r) == {"field", "after", "workingDays"} and isinstance(r["workingDays"], int)
+                    and not isinstance(r["workingDays"], bool) and r["workingDays"] >= 0)) for r in rules)
         if not good:
             yield where, Msg("formcheck.working_days_after", keyword=WORKING_DAYS_AFTER_KEYWORD, where=where or ROOT), None
 

@@ -18,7 +18,8 @@ from ..core.errors import DataValidationError, FieldError
 from ..core.messages import Msg
 from ..core.vocabulary import (FROM_CASE_KEYWORD, NOT_AFTER, NOT_BEFORE, PATTERN_MESSAGE, PREFILL,
                                RULE_MESSAGE_KEYWORD, SHOWN_WHEN_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD)
-from ..time.workdays import CHINA_TZ, WorkCalendar, day_of
+from ..time.workdays import CHINA_TZ, WorkCalendar, as_moment, day_of
+from .limit_rows import shift, value_text
 
 _TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _LIMITED = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
@@ -132,37 +133,80 @@ def _bound_error(msg: Msg) -> ValidationError:
     return error
 
 
-def _working_days_after(calendar: WorkCalendar):
-    """`x-workingDaysAfter` on an object: `[{"field": a, "after": b, "workingDays": n}, …]` — the date in field `a`
-    may not be earlier than the n-th working day after the date in field `b` (e.g. a hearing held at least 7
-    working days after its notice is served). A rule whose two dates are not both given says nothing (`required`
-    does); the error is the later field's."""
+def _working_days_after(calendar: WorkCalendar, rows: dict[str, dict]):
+    """`x-workingDaysAfter` on an object: `[{"field": a, "after": b, "limit": row}, …]` — the date in field `a` may
+    not be earlier than the last day of the limit `row` of the form's limits table counted from the date in field
+    `b`, by the row's unit and roll-over rule (e.g. a hearing held at least 7 working days after its notice is
+    served); `"workingDays": n` in place of `limit` (older forms) is n working days. A rule whose two dates are not
+    both given says nothing (`required` does); the error is the later field's."""
     def check(_validator, rules, instance, schema):
         if not isinstance(instance, dict) or not isinstance(rules, list):
             return
         for rule in rules:
-            if not isinstance(rule, dict) or not isinstance(rule.get("workingDays"), int):
-                continue
-            later, first = _day_of(instance.get(rule.get("field"))), _day_of(instance.get(rule.get("after")))
+            row = _rule_row(rule, rows)
+            later = _day_of(instance.get(rule.get("field"))) if isinstance(rule, dict) else None
+            first = _day_of(instance.get(rule.get("after"))) if isinstance(rule, dict) else None
             if later is None or first is None:
                 continue
-            days = rule["workingDays"]
-            earliest = day_of(calendar.add_working_days(datetime.combine(first, time(12), CHINA_TZ), days))
+            if row is None:
+                if isinstance(rule.get("limit"), str):      # a form checked without its table: refuse, never pass
+                    error = _bound_error(Msg("form.limit_unknown", keyword=WORKING_DAYS_AFTER_KEYWORD,
+                                             name=rule["limit"][:80]))
+                    error.path.appendleft(rule["field"])
+                    yield error
+                continue
+            earliest = day_of(as_moment(shift(calendar, row, datetime.combine(first, time(12), CHINA_TZ))))
             if later < earliest:
-                error = _bound_error(Msg("form.working_days_after", days=days, day=f"{earliest:%Y-%m-%d}",
-                                         after=_title(schema, rule["after"]) or rule["after"]))
+                after = _title(schema, rule["after"]) or rule["after"]
+                if row["unit"] == "working_days":
+                    message = Msg("form.working_days_after", days=row["value"], day=f"{earliest:%Y-%m-%d}",
+                                  after=after)
+                else:
+                    message = Msg("form.limit_after", limit=value_text(row), day=f"{earliest:%Y-%m-%d}",
+                                  after=after)
+                error = _bound_error(message)
                 error.path.appendleft(rule["field"])
                 yield error
     return check
 
 
-def form_validator_class(today: Callable[[], date], calendar: WorkCalendar | None = None):
-    """Draft 2020-12 with the date bounds, measured against `today()`, the working-day gaps between two dates of a
-    form (on `calendar`), and `pattern` run by a linear-time engine."""
+def _rule_row(rule, rows: dict[str, dict]) -> dict | None:
+    """The limit a `x-workingDaysAfter` rule measures: its row of the table, or `workingDays` working days."""
+    if not isinstance(rule, dict):
+        return None
+    if isinstance(rule.get("limit"), str):
+        return rows.get(rule["limit"])
+    days = rule.get("workingDays")
+    if isinstance(days, int) and not isinstance(days, bool):
+        return {"value": days, "unit": "working_days", "unit_text": " working days"}
+    return None
+
+
+def limit_rule_names(schema) -> list[str]:
+    """The limit names the `x-workingDaysAfter` rules of a form use (its `limit` keys), in document order."""
+    found = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            rules = node.get(WORKING_DAYS_AFTER_KEYWORD)
+            if isinstance(rules, list):
+                found += [r["limit"] for r in rules if isinstance(r, dict) and isinstance(r.get("limit"), str)]
+            stack.extend(reversed([v for k, v in node.items() if k != WORKING_DAYS_AFTER_KEYWORD]))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return found
+
+
+def form_validator_class(today: Callable[[], date], calendar: WorkCalendar | None = None,
+                         rows: dict[str, dict] | None = None):
+    """Draft 2020-12 with the date bounds, measured against `today()`, the gaps between two dates of a form (on
+    `calendar`, a gap naming a limit by the `rows` of the form's limits table), and `pattern` run by a
+    linear-time engine."""
     return validators.extend(Draft202012Validator, {NOT_AFTER: _date_bound(True, today),
                                                     NOT_BEFORE: _date_bound(False, today), "pattern": _pattern,
                                                     WORKING_DAYS_AFTER_KEYWORD: _working_days_after(
-                                                        calendar or WorkCalendar())})
+                                                        calendar or WorkCalendar(), rows or {})})
 
 
 # --- patterns: a form's `pattern` runs in RE2, whose time is linear in the text, so a pattern such as (a+)+$
@@ -225,24 +269,31 @@ class FormCache:
 
     def __init__(self, today: Callable[[], date] = date.today, calendar: WorkCalendar | None = None) -> None:
         self._validators: dict[tuple[int, str], tuple[Draft202012Validator, Callable[[Any], bool] | None]] = {}
+        self._today, self._calendar = today, calendar
         self._validator_class = form_validator_class(today, calendar)
 
-    def _compiled(self, bundle_id: int, path: str, load) -> tuple:
+    def _compiled(self, bundle_id: int, path: str, load, limits=None) -> tuple:
         key = (bundle_id, path)
         compiled = self._validators.get(key)
         if compiled is None:
             schema = json.loads(load())
-            validator = self._validator_class(schema, format_checker=DATA_FORMATS, registry=NO_FETCH)
-            compiled = self._validators[key] = (validator, quick_check(schema))
+            named = bool(limit_rule_names(schema))      # a rule names a row of the form's limits table
+            validator_class = self._validator_class
+            if named and limits is not None:
+                validator_class = form_validator_class(self._today, self._calendar, limits())
+            compiled = (validator_class(schema, format_checker=DATA_FORMATS, registry=NO_FETCH), quick_check(schema))
+            if not named or limits is not None:         # one read without the table its rules need is not kept
+                self._validators[key] = compiled
         return compiled
 
-    def validator(self, bundle_id: int, path: str, load) -> Draft202012Validator:
-        """The validator of a form of a bundle; `load()` returns its bytes on a cache miss."""
-        return self._compiled(bundle_id, path, load)[0]
+    def validator(self, bundle_id: int, path: str, load, limits=None) -> Draft202012Validator:
+        """The validator of a form of a bundle; `load()` returns its bytes and `limits()` the rows by name of the
+        limits table beside it, on a cache miss."""
+        return self._compiled(bundle_id, path, load, limits)[0]
 
-    def check(self, bundle_id: int, path: str, load, data: dict, **context) -> None:
+    def check(self, bundle_id: int, path: str, load, data: dict, limits=None, **context) -> None:
         """Raise DataValidationError listing every invalid field; return quietly when valid."""
-        validator, quick = self._compiled(bundle_id, path, load)
+        validator, quick = self._compiled(bundle_id, path, load, limits)
         if quick is not None and quick(data):
             return
         try:

@@ -1,7 +1,7 @@
 """The limit names a bundle's files use, checked against their folder's limits table: helper calls, the `limit`
-property and `{limit:…}` in a diagram's documentation, `{limit:…}` in a form's text, `limits.<name>` in a Word
-template, `{limit:…}` in a report definition's texts; each unknown name is located by file and element, JSON path,
-paragraph or line."""
+property and `{limit:…}` in a diagram's documentation and text properties, `{limit:…}` in a form's text and the
+`limit` of its `x-workingDaysAfter` rules, `limits.<name>` in a Word template, `{limit:…}` in a report definition's
+texts; each unknown name is located by file and element, JSON path, paragraph or line."""
 from __future__ import annotations
 
 import ast
@@ -15,10 +15,11 @@ from lxml import etree
 
 from ..core.errors import Problem
 from ..core.messages import Msg
-from ..core.vocabulary import LIMIT_PROPERTY, LIMITS_FILE
+from ..core.vocabulary import LIMIT_PROPERTY, LIMITS_FILE, WORKING_DAYS_AFTER_KEYWORD
 from .code_checks import UNPARSABLE
 from .limit_tables import (
-    HELPERS, PLACEHOLDER, REGISTER_PATH, fill_placeholders, read_table, rows_beside, rows_by_name, table_path,
+    HELPERS, PLACEHOLDER, REGISTER_PATH, fill_placeholders, placeholder_names, read_table, rows_beside, rows_by_name,
+    table_path,
 )
 from .report_schema import is_report_path
 
@@ -39,24 +40,27 @@ def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: 
             continue
         names = rows_by_name(tables.get(table))
         for element, line, name in _diagram_names(tree):
-            if name not in names:
-                problems.append(Problem(path, Msg("limits.unknown_name", name=name, table=table), element=element,
-                                        line=line))
+            problems += [Problem(path, message, element=element, line=line)
+                         for message in _name_problems(name, names, table)]
     for path in sorted(p for p in files if p.endswith(".schema.json") or is_report_path(p)):
         table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
         if table in files and table not in tables:
             continue
         text = files[path].decode("utf-8-sig", errors="replace")
-        if "{limit:" not in text:
+        if "{limit:" not in text and WORKING_DAYS_AFTER_KEYWORD not in text:
             continue
         names = rows_by_name(tables.get(table))
         found = list(PLACEHOLDER.finditer(text))
         pointers = _placeholder_pointers(text)
         pointers = pointers if len(pointers) == len(found) else [None] * len(found)
         for match, pointer in zip(found, pointers):
-            if match.group(1) not in names:
-                problems.append(Problem(path, Msg("limits.unknown_name", name=match.group(1), table=table),
-                                        element=pointer, line=text.count("\n", 0, match.start()) + 1))
+            problems += [Problem(path, message, element=pointer, line=text.count("\n", 0, match.start()) + 1)
+                         for message in _name_problems(match.group(1), names, table)]
+        for pointer, name in form_rule_names(text):
+            if name not in names:
+                at = text.find(json.dumps(name))
+                problems.append(Problem(path, Msg("limits.unknown_name", name=name, table=table), element=pointer,
+                                        line=text.count("\n", 0, at) + 1 if at >= 0 else None))
     for path in sorted(p for p in files if p.endswith(".docx") and p.startswith("forms/")):
         table = "/".join([*path.split("/")[:-1], LIMITS_FILE])
         if table not in files or table not in tables:
@@ -67,6 +71,42 @@ def reference_problems(files: dict[str, bytes], tables: dict[str, dict], trees: 
                 problems.append(Problem(path, Msg("limits.unknown_template_name", name=name, table=table,
                                                   part=part, paragraph=paragraph), element=part))
     return problems
+
+
+def _name_problems(written: str, names: dict[str, dict], table: str) -> list[Msg]:
+    """Why a name (or a sum `a+b` of a placeholder) does not stand for rows of `table`: a name that is no row, or
+    rows of a sum that differ in unit (their values cannot be added)."""
+    unknown = [Msg("limits.unknown_name", name=name, table=table) for name in placeholder_names(written)
+               if name not in names]
+    if unknown or "+" not in written:
+        return unknown
+    units = {names[name]["unit"] for name in placeholder_names(written)}
+    return [Msg("limits.sum_units", names=written, table=table)] if len(units) > 1 else []
+
+
+def form_rule_names(text: str) -> list[tuple[str, str]]:
+    """(JSON pointer, name) of each limit a form's `x-workingDaysAfter` rules name with `limit`."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[tuple[str, str]] = []
+
+    def walk(value, pointer: str) -> None:
+        if isinstance(value, dict):
+            rules = value.get(WORKING_DAYS_AFTER_KEYWORD)
+            if isinstance(rules, list):
+                found.extend((f"{pointer}/{WORKING_DAYS_AFTER_KEYWORD}/{index}/limit", rule["limit"])
+                             for index, rule in enumerate(rules)
+                             if isinstance(rule, dict) and isinstance(rule.get("limit"), str))
+            for key, item in value.items():
+                if key != WORKING_DAYS_AFTER_KEYWORD:
+                    walk(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{pointer}/{index}")
+    walk(data, "")
+    return found
 
 
 def _placeholder_pointers(text: str) -> list[str]:
@@ -120,6 +160,8 @@ def _diagram_names(tree) -> list[tuple[str | None, int | None, str]]:
             value = node.get("value") or ""
             if node.get("name") == LIMIT_PROPERTY and value.strip():
                 found.append((_owner(node), node.sourceline, value.strip()))
+            elif "{limit:" in value:             # a text property, e.g. the question asked before submitting
+                found += [(_owner(node), node.sourceline, m.group(1)) for m in PLACEHOLDER.finditer(value)]
             elif "limit_" in value:
                 found += [(_owner(node), node.sourceline, name) for name in _called_names(value)]
         elif node.text and "limit_" in node.text:

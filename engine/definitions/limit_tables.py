@@ -20,14 +20,15 @@ from ..core.vocabulary import (
     LIMIT_TEXT_HELPER, LIMIT_VALUE_HELPER, LIMITS_FILE,
 )
 from .json_files import Locator, parse_definition, schema_problems
+from .limit_rows import MONTHS_IN, NAME_PATTERN, shift, value_text  # noqa: F401 - the table's surface
 
 UNITS = ("working_days", "days", "hours", "months", "years")
-MONTHS_IN = {"months": 1, "years": 12}     # calendar units: a period of months or years, counted month by month
 REGISTER_PATH = "forms/legal_sources.json"
-NAME_PATTERN = "^[a-z][a-z0-9_]{0,62}$"
 HELPERS = (LIMIT_DUE_HELPER, LIMIT_BEFORE_HELPER, LIMIT_VALUE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_TEXT_HELPER,
            LIMIT_LAST_DAY_HELPER)
-PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+)(\.text|\.unit)?\}")
+# `{limit:name}`, or a sum of rows of one unit, `{limit:handling+extension.text}` (a derived period, e.g. the
+# handling limit with its extension): each name is a row, the value is theirs added, the unit word the first's.
+PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)(\.text|\.unit)?\}")
 _CITED = re.compile(r"\u300a([^\u300b]+)\u300b")     # a title in book-title marks
 _TEXT = {"type": "string", "maxLength": 500}
 _ROW = {
@@ -85,11 +86,6 @@ def unit_clock(row: dict) -> str:
     return "days" if row.get("rolls_over") else "calendar"
 
 
-def value_text(row: dict) -> str:
-    """A row's value with the table's word for its unit, as labels show it (e.g. 10个工作日)."""
-    return f"{row['value']}{row.get('unit_text', '')}"
-
-
 def template_context(rows: dict[str, dict]) -> dict[str, dict]:
     """What a Word template reads as `limits.<name>` (rows by name): value, unit, text, label, starts, basis."""
     return {name: {"value": row["value"], "unit": row["unit"], "text": value_text(row), "label": row["label"],
@@ -115,13 +111,28 @@ def fill_placeholders(value, rows: dict[str, dict]):
 
 def _default(value, rows: dict[str, dict]):
     match = PLACEHOLDER.fullmatch(value) if isinstance(value, str) else None
-    if match and not match.group(2) and match.group(1) in rows:
-        return rows[match.group(1)]["value"]
+    row = placeholder_row(match.group(1), rows) if match and not match.group(2) else None
+    if row is not None:
+        return row["value"]
     return fill_placeholders(value, rows)
 
 
+def placeholder_names(written: str) -> list[str]:
+    """The row names a placeholder's name part holds (`handling+extension` → both)."""
+    return written.split("+")
+
+
+def placeholder_row(written: str, rows: dict[str, dict]) -> dict | None:
+    """The row a placeholder's name part stands for: a row, or for a sum the first row with the values added;
+    None when a name is not a row or the rows of a sum differ in unit (deploy refuses both)."""
+    found = [rows.get(name) for name in placeholder_names(written)]
+    if any(row is None for row in found) or len({row["unit"] for row in found}) > 1:
+        return None
+    return {**found[0], "value": sum(int(row["value"]) for row in found)}
+
+
 def _placeholder(match, rows: dict[str, dict]) -> str:
-    row = rows.get(match.group(1))
+    row = placeholder_row(match.group(1), rows)
     if row is None:
         return match.group(0)
     if match.group(2) == ".unit":
@@ -129,11 +140,17 @@ def _placeholder(match, rows: dict[str, dict]) -> str:
     return value_text(row) if match.group(2) else str(row["value"])
 
 
-def bundle_rows(cache: dict, session, bundle_id: int, diagram_path: str) -> tuple[str, dict[str, dict]]:
-    """The limits table of a diagram in a bundle version, and its rows by name (none when the bundle has no
-    table), kept in `cache` (bundle versions never change)."""
+def table_beside(form_path: str) -> str:
+    """The limits table beside a file of `forms/` (a form, a report, a template)."""
+    return "/".join([*form_path.split("/")[:-1], LIMITS_FILE])
+
+
+def bundle_rows(cache: dict, session, bundle_id: int, diagram_path: str, *,
+                table: str | None = None) -> tuple[str, dict[str, dict]]:
+    """The limits table of a diagram (or the `table` path given) in a bundle version, and its rows by name (none
+    when the bundle has no table), kept in `cache` (bundle versions never change)."""
     from .bundles import bundle_file       # bundles imports validation, which imports this module
-    path = table_path(diagram_path)
+    path = table or table_path(diagram_path)
     rows = cache.get((bundle_id, path))
     if rows is None:
         try:

@@ -152,9 +152,9 @@ def complete_task(engine, session: Session, task_id: int, data: dict, *, user: U
         refuse_excluded(instance, task, actor, task_id)
         submitted = data
         if from_case is not None:        # fields the form takes from the case: the case's values, then the check
-            sources, bundle_id, path, load = from_case
+            sources, bundle_id, path, load, limits = from_case
             submitted = with_case_values(sources, data, task.data)
-            engine.forms.check(bundle_id, path, load, submitted, task=task_id)
+            engine.forms.check(bundle_id, path, load, submitted, limits, task=task_id)
         submitted = visible(schema, submitted)          # a field its form hides is not stored
         values = submitted if not sheets else score_submission(instance, sheets, {**task.data, **submitted},
                                                                submitted, row.task_uuid, task=task_id)

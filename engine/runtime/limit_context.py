@@ -4,8 +4,6 @@ limits table of the running case's bundle version (`forms/<folder>/limits.json` 
 limit is one cell of a table, not a number inside a script."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.orm import Session
 
 from ..core.messages import Msg
@@ -14,8 +12,8 @@ from ..core.vocabulary import (
     LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_TEXT_HELPER,
     LIMIT_VALUE_HELPER,
 )
-from ..definitions.limit_tables import MONTHS_IN, bundle_rows, unit_clock, value_text
-from ..time.workdays import CHINA_TZ, as_moment, day_of
+from ..definitions.limit_tables import bundle_rows, shift, table_beside, unit_clock, value_text
+from ..time.workdays import as_moment, day_of
 from .case_context import _instance
 
 
@@ -48,20 +46,7 @@ def _with_value(row: dict, value) -> dict:
 
 
 def _shift(engine, row: dict, moment, sign: int) -> str:
-    return _shift_on(engine.calendar, row, moment, sign)
-
-
-def _shift_on(calendar, row: dict, moment, sign: int) -> str:
-    n = sign * int(row["value"])
-    if row["unit"] == "working_days":
-        due = calendar.add_working_days(moment, n)
-    elif row["unit"] in MONTHS_IN:
-        due = calendar.add_months(moment, n * MONTHS_IN[row["unit"]], extend_over_holidays=bool(row.get("rolls_over")))
-    elif row["unit"] == "hours":
-        due = as_moment(moment) + timedelta(hours=n)
-    else:
-        due = calendar.add_days(moment, n, extend_over_holidays=bool(row.get("rolls_over")))
-    return due.astimezone(CHINA_TZ).isoformat()
+    return shift(engine.calendar, row, moment, sign)
 
 
 def limit_due(name, start, value=None) -> str:
@@ -106,11 +91,18 @@ def table_helpers(calendar, rows: dict[str, dict]) -> dict:
     """`limit_due`, `limit_before`, `limit_value` and `limit_text` bound to one table's rows by name instead of a
     running case's bundle: for a diagram run outside the engine (the benchmark's plain SpiffWorkflow baseline)."""
     def due(name, start, value=None) -> str:
-        return _shift_on(calendar, _with_value(rows[str(name)], value), start, 1)
+        return shift(calendar, _with_value(rows[str(name)], value), start, 1)
 
     def before(name, deadline) -> str:
-        return _shift_on(calendar, rows[str(name)], deadline, -1)
+        return shift(calendar, rows[str(name)], deadline, -1)
 
     return {LIMIT_DUE_HELPER: due, LIMIT_BEFORE_HELPER: before,
             LIMIT_VALUE_HELPER: lambda name: int(rows[str(name)]["value"]),
             LIMIT_TEXT_HELPER: lambda name, value=None: value_text(_with_value(rows[str(name)], value))}
+
+
+def form_limits(engine, session: Session, bundle_id: int, form_path: str):
+    """What a form's validator reads its limits from: the rows by name of the table beside the form in its bundle
+    version (asked for only when the form is compiled, and only by a form whose rules name a row)."""
+    return lambda: bundle_rows(engine.limit_tables, session, bundle_id, form_path,
+                               table=table_beside(form_path))[1]

@@ -13,6 +13,7 @@ from ..definitions.forms import case_sources, visible
 from ..records.directory import directory_errors
 from . import lean
 from . import statements as sql
+from .limit_context import form_limits
 from .score_sheets import load_sheets
 
 
@@ -55,12 +56,13 @@ def check_completion(engine, session: Session, task_id: int, data: dict, user: U
         definition = lambda: session.get(ProcessDefinition, row.case_definition_id)  # noqa: E731
         bundle_id = engine.properties(row.case_definition_id, definition)["bundle_id"]
         load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
-        schema = engine.forms.validator(bundle_id, path, load).schema
+        limits = form_limits(engine, session, bundle_id, path)
+        schema = engine.forms.validator(bundle_id, path, load, limits).schema
         sources = case_sources(schema)
         if sources:         # checked once the case's values are in, where the workflow is at hand (`change`)
-            from_case = (sources, bundle_id, path, load)
+            from_case = (sources, bundle_id, path, load, limits)
         else:
-            engine.forms.check(bundle_id, path, load, data, task=task_id)
+            engine.forms.check(bundle_id, path, load, data, limits, task=task_id)
         unknown = directory_errors(session, schema, visible(schema, data))
         if unknown:
             raise DataValidationError(Msg("form.fix_count", count=len(unknown)), unknown, task=task_id)

@@ -20,10 +20,10 @@ from ..core.vocabulary import (
     RELATED_PROPERTY, SENDER_FIELD_PROPERTY, SENDER_ROLES_PROPERTY, STARTER_ROLES_PROPERTY, VALUE_LABELS_PROPERTY,
 )
 from ..definitions.bundles import bundle_file, latest_definitions
-from ..definitions.limit_tables import fill_placeholders, template_context
+from ..definitions.limit_tables import fill_placeholders, rows_beside, template_context
 from ..runtime.cases import send_message, start_case, waiting_messages
 from ..runtime.instance import latest_data
-from ..runtime.limit_context import case_limits
+from ..runtime.limit_context import case_limits, form_limits
 
 _TITLES: dict[int, tuple[dict[str, str], dict[str, dict]]] = {}
 
@@ -35,7 +35,8 @@ def form_schema(engine, session: Session, task: HumanTask) -> dict | None:
     case = task.case
     bundle_id = engine.properties(case.definition_id, lambda: case.definition)["bundle_id"]
     path = f"forms/{task.form}"
-    schema = engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path)).schema
+    schema = engine.forms.validator(bundle_id, path, lambda: bundle_file(session, bundle_id, path),
+                                    form_limits(engine, session, bundle_id, path)).schema
     return with_limits(engine, session, case, schema)
 
 
@@ -111,9 +112,11 @@ def _form_labels(session: Session, bundle_id: int) -> tuple[dict[str, str], dict
     labels = _TITLES.get(bundle_id)
     if labels is None:
         labels = ({}, {})
-        for content in session.scalars(select(BundleFile.content).where(
-                BundleFile.bundle_id == bundle_id, BundleFile.kind == "form")):
-            _collect_titles(json.loads(content), *labels)
+        found = dict(session.execute(select(BundleFile.path, BundleFile.content).where(
+            BundleFile.bundle_id == bundle_id, BundleFile.kind.in_(("form", "limits")))).all())
+        for path, content in found.items():
+            if path.endswith(".schema.json"):      # titles and choice labels with `{limit:…}` filled from the table
+                _collect_titles(fill_placeholders(json.loads(content), rows_beside(found, path)), *labels)
         _TITLES[bundle_id] = labels
     return labels
 

@@ -28,6 +28,7 @@ from ..core.vocabulary import (
 from ..definitions import forms
 from ..definitions.bundles import bundle_file, latest_definition, latest_definitions
 from ..definitions.limit_tables import bundle_rows, fill_placeholders
+from ..runtime.limit_context import form_limits
 from ..definitions.number_patterns import typed_candidates
 from ..definitions.public_documents import public_document_entries
 from ..records import attachments, documents
@@ -53,7 +54,8 @@ def public_form(engine, session: Session, process_key: str) -> tuple[ProcessDefi
         raise NotFound(Msg("portal.no_online"), process=process_key)
     full = f"forms/{path}"
     load = lambda: bundle_file(session, definition.bundle_id, full)  # noqa: E731
-    schema = engine.forms.validator(definition.bundle_id, full, load).schema
+    schema = engine.forms.validator(definition.bundle_id, full, load,
+                                    form_limits(engine, session, definition.bundle_id, full)).schema
     if "{limit:" in json.dumps(schema, ensure_ascii=False):
         schema = fill_placeholders(schema, bundle_rows(engine.limit_tables, session, definition.bundle_id,
                                                        definition.file_path)[1])
@@ -147,7 +149,7 @@ def _problems(engine, session: Session, definition, schema: dict, data: dict, or
     load = lambda: bundle_file(session, bundle_id, path)  # noqa: E731
     problems = []
     try:
-        engine.forms.check(bundle_id, path, load, data)
+        engine.forms.check(bundle_id, path, load, data, form_limits(engine, session, bundle_id, path))
     except DataValidationError as exc:
         problems += exc.errors
     problems += directory_errors(session, schema, data)

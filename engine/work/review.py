@@ -17,7 +17,7 @@ from ..core.vocabulary import APPROVAL_HISTORY_PROPERTY, CONFIRM_SUBMIT_PROPERTY
 from ..definitions.review_checks import document_names, names, task_properties
 from ..records.documents import case_documents
 from ..records.history import signed_answers
-from .casework import form_schema, labelled
+from .casework import form_schema, labelled, with_limits
 
 Entry = tuple[str, str, Any]        # (name, title, value as the reader sees it), as casework.labelled gives them
 _DOCUMENTS: WeakKeyDictionary = WeakKeyDictionary()     # a process spec -> the documents its diagrams write
@@ -76,7 +76,8 @@ def review(engine, session: Session, task: HumanTask) -> Review:
     earlier = [t for t in reversed(done) if t.element_id in history_ids and t.id != task.id
                and (task.completed_at is None or t.completed_at <= task.completed_at)]
     history = [_signed(engine, session, t, answers.get(t.task_uuid) or {}) for t in earlier]
-    return Review(fields, documents, history, props.get(CONFIRM_SUBMIT_PROPERTY) or None)
+    confirm = props.get(CONFIRM_SUBMIT_PROPERTY) or None     # `{limit:…}` in it follows the case's table
+    return Review(fields, documents, history, with_limits(engine, session, task.case, confirm) if confirm else None)
 
 
 def _completed(session: Session, task: HumanTask) -> list[HumanTask]:
