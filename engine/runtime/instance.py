@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from ..core.db import changed_values, mark_written
@@ -108,10 +109,13 @@ class Instance(TaskSync):
                 self._outbox(event)
 
     def _outbox(self, event) -> None:
-        """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged."""
+        """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged. A
+        signal is the case's own broadcast (its path shows the throw): one nobody waits for is not logged again."""
         name = event.event_definition.name
         handler = self.engine.message_handlers.get(name)
         if handler is None:
+            if isinstance(event.event_definition, SignalEventDefinition):
+                return
             self.audit("message_thrown", message=name)
             return
         try:
