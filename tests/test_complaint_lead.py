@@ -9,12 +9,12 @@ import time_machine
 
 from engine.core import people
 from engine.core.errors import DataValidationError
-from engine.records import directory, notifications
+from engine.records import directory, history, notifications
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 
 from .complaint_steps import (
-    EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, task_named, user,
+    EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, replied, task_named, user,
 )
 
 
@@ -198,6 +198,14 @@ def test_an_ordinary_case_gets_no_weekly_report(engine, session, registry):
         _week(engine, session, clock, "2025-11-20T09:00")
         assert _names(session, case.id) == ["处理意见"]
         assert _lead_timers(engine, session, case.id) == []
+
+
+def test_an_ordinary_case_passes_the_end_of_lead_signal_with_nothing_logged(engine, session, registry):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        assert "Throw_lead_closed" in [step.element_id for step in history.case_path(session, case.id)]
+        assert [e.detail for e in history.case_history(session, case.id) if e.action == "message_thrown"] == []
+        assert _names(session, case.id) == ["归档"]
 
 
 def test_the_target_date_timer_alerts_the_lead_leader_while_the_decision_is_pending(engine, session, registry):
