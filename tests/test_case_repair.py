@@ -59,7 +59,7 @@ def test_a_move_cancels_the_open_tasks_starts_the_chosen_step_and_is_audited(eng
     assert event.detail["reason"] == "登记时漏填初审结论，已当面核实"
     assert event.detail["to"] == "Task_decide"
     # the open task and the timers waiting on it (its reminder, due and escalation events) were cancelled
-    assert "初审" in event.detail["cancelled"] and "审查期限前 2 个工作日" in event.detail["cancelled"]
+    assert "初审" in event.detail["cancelled"] and "审查临期提醒" in event.detail["cancelled"]
     # 受理审查决定 has no timers of its own: 初审's reminder, due and escalation timers no longer wait
     assert session.get(Case, at_review, populate_existing=True).next_timer_at is None
 

@@ -1,5 +1,5 @@
 """领导包案 in full (§2.3.3): the triggers of major_case.dmn, the 五定 plan with milestones, the weekly progress
-report while 调查核实 runs, and the timer on the plan's target date."""
+report and the timer on the plan's target date while the case runs under 包案 (from the plan to the reply)."""
 from __future__ import annotations
 
 from uuid import UUID
@@ -9,12 +9,12 @@ import time_machine
 
 from engine.core import people
 from engine.core.errors import DataValidationError
-from engine.records import directory, notifications
+from engine.records import directory, history, notifications
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
 
 from .complaint_steps import (
-    EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, task_named, user,
+    EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, replied, task_named, user,
 )
 
 
@@ -97,27 +97,94 @@ def _names(session, case_id):
     return sorted(t.name for t in ready(session, case_id))
 
 
-def test_the_weekly_progress_report_recurs_while_investigating_and_stops_after(engine, session, registry):
+def _lead_timers(engine, session, case_id):
+    """The 包案 timers the case waits on."""
+    workflow = engine.load_workflow(session, cases.get_case(session, case_id))
+    return sorted(e.name for e in workflow.waiting_events() if e.event_type.endswith("TimerEventDefinition")
+                  and e.name in ("每周进展报告", "每 7 日", "计划化解日期届满"))
+
+
+def _week(engine, session, clock, when):
+    clock.move_to(at(when))
+    fire_due_timers(engine, session)
+
+
+REPORT = {"progress_summary": "已调取代理合同和庭审记录", "milestones_on_track": True}
+FOUND = {"investigators": ["陈刚", "林涛"], "explanation_received": True,
+         "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。", "next_step": "report"}
+PROPOSED = {"outcome": "criticism", "outcome_reason": "未按约出庭，违反执业规范", "legal_basis": "《律师执业管理办法》第五十条"}
+
+
+def test_the_weekly_progress_report_recurs_while_the_case_runs_and_stops_when_the_reply_is_served(
+        engine, session, registry):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
         case = _led_and_investigating(engine, session)
         assert _names(session, case.id) == ["调查核实"]
-        clock.move_to(at("2025-10-20T09:00:01"))                  # 7 days after 调查核实 began
-        fire_due_timers(engine, session)
+        _week(engine, session, clock, "2025-10-20T09:00:01")            # 7 days after the plan was signed
         report = task_named(session, case.id, "包案进展报告")
         assert [u.username for u in people.candidates(session, report)] == ["chen"]   # the caseworker of 调查核实
-        do(engine, session, case.id, "包案进展报告", "chen",
-           {"progress_summary": "已调取代理合同和庭审记录", "milestones_on_track": True})
-        assert _names(session, case.id) == ["调查核实"]
-        clock.move_to(at("2025-10-27T09:00:01"))
+        do(engine, session, case.id, "包案进展报告", "chen", REPORT)
+        do(engine, session, case.id, "调查核实", "chen", FOUND)
+        assert _names(session, case.id) == ["处理意见"]
+        _week(engine, session, clock, "2025-10-27T09:00:01")            # at 处理意见
+        assert _names(session, case.id) == ["包案进展报告", "处理意见"]
+        do(engine, session, case.id, "包案进展报告", "chen", REPORT)
+        do(engine, session, case.id, "处理意见", "chen", PROPOSED)
+        _week(engine, session, clock, "2025-11-03T09:00:01")            # at 处理决定审批
+        assert _names(session, case.id) == ["包案进展报告", "处理决定审批"]
+        assert cases.get_case(session, case.id).meta["outcome"] == "criticism"
+        do(engine, session, case.id, "包案进展报告", "chen", REPORT)
+        clock.move_to(at("2025-11-07T09:00"))                          # the reply is due 3 working days after
+        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
+        _week(engine, session, clock, "2025-11-10T09:00:01")            # at 答复送达
+        assert _names(session, case.id) == ["包案进展报告", "答复送达"]
+        assert _lead_timers(engine, session, case.id) == ["每周进展报告", "计划化解日期届满"]
+        do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-10",
+                                                        "service_proof": "EMS1234567890", "respondent_notified": True})
+        assert _names(session, case.id) == ["归档"]                     # the open report closes with 包案
+        assert _lead_timers(engine, session, case.id) == []
+        _week(engine, session, clock, "2026-01-05T09:00:01")            # past the target date too
+        assert _names(session, case.id) == ["归档"]
+        do(engine, session, case.id, "归档", "chen", {"archive_no": "2025-投-001"})
+        assert cases.get_case(session, case.id).status == "completed"
+
+
+def test_the_weekly_progress_report_comes_while_suspended_and_ends_with_the_termination(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = _led_and_investigating(engine, session)
+        do(engine, session, case.id, "调查核实", "chen", {
+            "investigators": ["陈刚", "林涛"], "explanation_received": True,
+            "findings": "关联民事案件尚未审结，投诉事实有赖该案认定。", "next_step": "suspend",
+            "suspension_ground": "pending_other_case"})
+        _week(engine, session, clock, "2025-10-20T09:00:01")            # at 中止审批
+        assert _names(session, case.id) == ["中止审批", "包案进展报告"]
+        do(engine, session, case.id, "包案进展报告", "chen", REPORT)
+        do(engine, session, case.id, "中止审批", "zhou", {"approved": True, "approval_opinion": "同意中止"})
+        assert cases.get_case(session, case.id).meta["suspended"] is True
+        _week(engine, session, clock, "2025-10-27T09:00:01")            # suspended, at 恢复办理
+        assert _names(session, case.id) == ["包案进展报告", "恢复办理"]
+        do(engine, session, case.id, "包案进展报告", "chen", REPORT)
+        clock.move_to(at("2025-12-20T09:00:01"))                        # 60 days after the suspension
         fire_due_timers(engine, session)
-        assert _names(session, case.id) == ["包案进展报告", "调查核实"]
-        do(engine, session, case.id, "调查核实", "chen",
-           {"investigators": ["陈刚", "林涛"], "explanation_received": True,
-            "findings": "调取代理合同及庭审记录，被投诉律师确未按约出庭。", "next_step": "report"})
-        assert _names(session, case.id) == ["处理意见"]             # the open report closes with 调查核实
-        clock.move_to(at("2025-11-20T09:00:01"))
-        fire_due_timers(engine, session)
-        assert _names(session, case.id) == ["处理意见"]             # and no new one comes
+        assert "中止期满审查" in _names(session, case.id) and "包案进展报告" in _names(session, case.id)
+        do(engine, session, case.id, "中止期满审查", "chen", {"suspension_review": "terminate",
+                                                          "suspension_review_opinion": "关联案件仍未审结"})
+        do(engine, session, case.id, "终止审批", "zhou", {"approved": True, "approval_opinion": "同意终止"})
+        assert _names(session, case.id) == []                           # the open report closes with the case
+        assert cases.get_case(session, case.id).status == "completed"
+        assert _lead_timers(engine, session, case.id) == []
+
+
+def test_a_withdrawal_ends_the_lead_timers_with_the_case(engine, session, registry):
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = _led_and_investigating(engine, session)
+        cases.send_message(engine, session, case.id, "withdraw", {"reason": "已与律师和解"}, actor="xu")
+        assert _names(session, case.id) == ["撤回投诉审查"]
+        _week(engine, session, clock, "2025-10-20T09:00:01")
+        assert _names(session, case.id) == ["包案进展报告", "撤回投诉审查"]
+        do(engine, session, case.id, "撤回投诉审查", "zhou", {"continue_ex_officio": False, "withdrawal_opinion": "同意撤回"})
+        assert cases.get_case(session, case.id).status == "completed"
+        assert _names(session, case.id) == [] and _lead_timers(engine, session, case.id) == []
 
 
 def test_an_ordinary_case_gets_no_weekly_report(engine, session, registry):
@@ -127,17 +194,32 @@ def test_an_ordinary_case_gets_no_weekly_report(engine, session, registry):
         clock.move_to(at("2025-11-05T09:00"))
         fire_due_timers(engine, session)
         assert _names(session, case.id) == ["调查核实"]
+        do(engine, session, case.id, "调查核实", "chen", FOUND)
+        _week(engine, session, clock, "2025-11-20T09:00")
+        assert _names(session, case.id) == ["处理意见"]
+        assert _lead_timers(engine, session, case.id) == []
 
 
-def test_the_target_date_timer_alerts_the_lead_leader(engine, session, registry):
+def test_an_ordinary_case_passes_the_end_of_lead_signal_with_nothing_logged(engine, session, registry):
+    with time_machine.travel(at("2025-10-16T16:00"), tick=False) as clock:
+        case = replied(engine, session, clock)
+        assert "Throw_lead_closed" in [step.element_id for step in history.case_path(session, case.id)]
+        assert [e.detail for e in history.case_history(session, case.id) if e.action == "message_thrown"] == []
+        assert _names(session, case.id) == ["归档"]
+
+
+def test_the_target_date_timer_alerts_the_lead_leader_while_the_decision_is_pending(engine, session, registry):
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
         case = _led_and_investigating(engine, session, lead_target_date="2025-10-22",
                                       lead_milestones=[{"milestone": "完成调查取证", "milestone_due": "2025-10-20"}])
+        do(engine, session, case.id, "调查核实", "chen", FOUND)
+        assert _names(session, case.id) == ["处理意见"]
         clock.move_to(at("2025-10-22T23:59"))
         fire_due_timers(engine, session)
         assert "包案督办（计划化解日期届满）" not in _names(session, case.id)
         clock.move_to(at("2025-10-23T00:00:01"))                  # the end of the target day
         fire_due_timers(engine, session)
+        assert "处理意见" in _names(session, case.id)
         supervise = task_named(session, case.id, "包案督办（计划化解日期届满）")
         assert [u.username for u in people.candidates(session, supervise)] == ["dora"]
         [note] = [n for n in notifications.unread(session, user(session, "dora").id) if n.kind == "reminder"]

@@ -23,30 +23,6 @@ PERIOD = re.compile(r"(\d+|[一二三四五六七八九十百两]+)\s*(个工作
 UNIT_WORDS = {"个工作日": "working_days", "工作日": "working_days", "日": "days", "天": "days", "小时": "hours",
               "个月": "months", "年": "years"}
 
-# Temporary (issue 21): these names belong to diagrams other branches are changing at the same time, which rename
-# them value-free. lawyer_complaint.bpmn is the lead-timers branch's (issue 19); sample_review.bpmn the
-# rules-sample branch's (issue 21, the sample's limits table). The lead removes this list at merge.
-NAMES_RENAMED_ELSEWHERE = {
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_review_remind"),          # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_review_escalate"),        # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_lead_weekly"),            # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_handling_remind"),        # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_handling_escalate"),      # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_withdrawal_remind"),      # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_withdrawal_escalate"),    # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_suspension_watch"),       # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Script_suspension_expired"),    # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_outcome_remind"),         # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_outcome_escalate"),       # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_approve_outcome_remind"),     # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_approve_outcome_escalate"),   # lead-timers
-    ("processes/complaint/lawyer_complaint.bpmn", "Timer_explanation_remind"),     # lead-timers
-    ("processes/sample/sample_review.bpmn", "Timer_fill_remind"),                  # rules-sample
-    ("processes/sample/sample_review.bpmn", "Timer_fill_escalate"),                # rules-sample
-}
-# Temporary (issue 21): forms/complaint/lead.schema.json's description (包案: 3 个月, 每 7 日) is the lead-timers
-# branch's (issue 19: the lead's limit rows). The lead removes it at merge.
-FORMS_CHANGED_ELSEWHERE = {("forms/complaint/lead.schema.json", "/description")}
 
 
 def _files() -> dict[str, bytes]:
@@ -64,7 +40,7 @@ def test_no_element_name_carries_a_number_with_a_time_unit():
         for node in etree.parse(str(path)).iter():
             if isinstance(node.tag, str) and node.get("name") and node.get("id") and PERIOD.search(node.get("name")):
                 found.add((path.relative_to(ROOT).as_posix(), node.get("id")))
-    assert sorted(found - NAMES_RENAMED_ELSEWHERE) == []
+    assert sorted(found) == []
 
 
 def _texts(value, pointer=""):
@@ -92,8 +68,7 @@ def test_no_form_text_repeats_a_value_of_its_limits_table():
         values = {(row["value"], row["unit"]) for row in _rows(files, path).values()}
         for pointer, text in _texts(json.loads(files[path])):
             for match in PERIOD.finditer(text):
-                if match.group(1).isdigit() and (int(match.group(1)), UNIT_WORDS.get(match.group(2))) in values \
-                        and (path, pointer) not in FORMS_CHANGED_ELSEWHERE:
+                if match.group(1).isdigit() and (int(match.group(1)), UNIT_WORDS.get(match.group(2))) in values:
                     found.append((path, pointer, match.group(0)))
     assert found == []
 

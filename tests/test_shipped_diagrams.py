@@ -15,7 +15,8 @@ from .conftest import ROOT
 from .diagram_layout import Diagram, layout_problems
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NOT_DRAWN = {"definitions", "process", "laneSet", "message", "collaboration", "messageEventDefinition",
+NOT_DRAWN = {"definitions", "process", "laneSet", "message", "signal", "collaboration", "messageEventDefinition",
+             "signalEventDefinition",
              "timerEventDefinition", "dataObject", "dataOutputAssociation", "dataInputAssociation", "documentation",
              "extensionElements", "conditionExpression", "incoming", "outgoing", "script", "flowNodeRef", "property",
              "timeDate", "timeDuration", "timeCycle", "inputDataItem", "outputDataItem"}   # a loop's items: not shapes

@@ -44,4 +44,6 @@ def _assert_same_tree(expected, actual) -> None:
 
 
 def _waiting(workflow) -> list:
-    return [(e.name, e.event_type, e.value) for e in workflow.waiting_events()]
+    # As a set: a live run lists its waiting events in the order they began waiting (parallel branches interleave),
+    # a restore in the order of the task tree.
+    return sorted(((e.name, e.event_type, e.value) for e in workflow.waiting_events()), key=repr)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from ..core.db import changed_values, mark_written
@@ -108,10 +109,13 @@ class Instance(TaskSync):
                 self._outbox(event)
 
     def _outbox(self, event) -> None:
-        """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged."""
+        """A message the diagram threw and nothing in it caught: the engine's handlers take it, or it is logged. A
+        signal is the case's own broadcast (its path shows the throw): one nobody waits for is not logged again."""
         name = event.event_definition.name
         handler = self.engine.message_handlers.get(name)
         if handler is None:
+            if isinstance(event.event_definition, SignalEventDefinition):
+                return
             self.audit("message_thrown", message=name)
             return
         try:
@@ -249,12 +253,24 @@ def _is_completed(workflow, open_now: list) -> bool:
 
 
 def latest_data(tasks: list) -> dict:
-    """The data of the most recently changed open task drawn in the diagram: SpiffWorkflow's own tasks (the
-    join an ended branch waits in, a boundary event's join) may have changed later and carry no case data. Of
-    tasks changed at the same moment the one deepest in call activities and subprocesses wins: a call activity's
-    own task keeps the data it started with while its called process runs."""
+    """The data of the open task drawn in the diagram whose data is newest: SpiffWorkflow's own tasks (the join an
+    ended branch waits in, a boundary event's join) may have changed later and carry no case data. A task's data is
+    as new as the finished task it was copied from (`_data_written`): a report a cycle timer adds now under a
+    branch that forked weeks ago carries that branch's data, not the case's. Then the most recently changed wins;
+    of tasks changed at the same moment a person's ready task, then the one deepest in call activities and
+    subprocesses: a call activity's own task keeps the data it started with while its called process runs."""
     drawn = [t for t in tasks if getattr(t.task_spec, "bpmn_id", None) is not None] or tasks
-    return max(drawn, key=lambda t: (t.last_state_change, getattr(t.workflow, "depth", 0))).data
+    return max(drawn, key=lambda t: (_data_written(t), t.last_state_change,
+                                     t.state == TaskState.READY and t.task_spec.manual,
+                                     getattr(t.workflow, "depth", 0))).data
+
+
+def _data_written(task) -> float:
+    """When an open task's data was copied: the last change of its nearest finished ancestor."""
+    parent = task.parent
+    while parent is not None and not parent.state & TaskState.COMPLETED:
+        parent = parent.parent
+    return parent.last_state_change if parent is not None else task.last_state_change
 
 
 def _ready_human(tasks: list) -> dict[str, Any]:
