@@ -76,9 +76,11 @@ def test_the_ledger_workbook_holds_every_report_with_the_pages_totals(app, clien
     api = client.get(f"/api/v1/stats/complaint_handling?{OCTOBER}", headers=token).get_json()
     assert {r[0]: r[1] for r in rows[:-1]} == {g["name"]: g["figures"]["received"]["value"] for g in api["groups"]}
     assert rows[-1][1] == api["total"]["received"]["value"] == 5
-    months = book["投诉月度趋势"] if "投诉月度趋势" in book.sheetnames else None
-    if months is not None:
-        assert months.cell(row=3, column=1).is_date and months.cell(row=3, column=1).number_format == "yyyy-mm"
+    months = book["投诉月度走势"]
+    assert months.cell(row=3, column=1).is_date and months.cell(row=3, column=1).number_format == "yyyy-mm"
+    assert months.cell(row=3, column=1).value.strftime("%Y-%m") == "2025-10"
+    assert months.column_dimensions["A"].width == 16          # as wide as "2025-10" shows, not as its datetime
+    assert months.column_dimensions["B"].width == 10          # 收到投诉: at least 10
 
 
 def test_the_word_summary_names_the_organisation_period_and_figures(app, client):

@@ -87,8 +87,15 @@ def _fill(sheet, shown: dict) -> None:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
     for n in range(1, width + 1):
-        longest = max(len(str(sheet.cell(row=r, column=n).value or "")) for r in range(2, sheet.max_row + 1))
+        longest = max(len(_shown(sheet.cell(row=r, column=n).value)) for r in range(2, sheet.max_row + 1))
         sheet.column_dimensions[get_column_letter(n)].width = min(max(10, longest * 2 + 2), 40)
+
+
+def _shown(value) -> str:
+    """A cell's text as the sheet shows it: a month cell as 2025-10 (yyyy-mm), not as its whole datetime."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m")
+    return str(value if value is not None else "")
 
 
 def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: dict | None = None) -> None:
