@@ -12,7 +12,7 @@ import time_machine
 from engine.runtime import cases
 from engine.work import report_tree, reports
 
-from .complaint_steps import accept, at, do, register, review, task_named, user
+from .complaint_steps import EXPLANATION, accept, at, do, register, review, task_named, user
 from . import test_law_firm_scenarios as law_firm
 from .law_firm_steps import penalised
 from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
@@ -56,14 +56,28 @@ def timed(engine, session, complaint_setup):
     """County A: `prompt` investigated on 10-16 and its reply served on time; `suspended` suspended from 10-26 to
     11-15 (20 days, so due 2026-01-05 00:00) and investigated on 12-30, after the plain limit but within it plus the
     20 days; `late` investigated on 12-30, past its limit, and its reply served late (01-26, due 01-24 00:00);
-    `overran` suspended like `suspended` but investigated on 2026-01-20, past the limit plus its 20 days."""
+    `overran` suspended like `suspended` but investigated on 2026-01-20, past the limit plus its 20 days; `prompt`
+    is then archived (办结). Two cases are extended by 30 days on 12-10 (due 2026-01-15 00:00): `extended`,
+    investigated on 01-13, within the 90 days, and `overextended`, investigated on 01-20, after them; the complainant
+    of `overextended` is told of the acceptance on Thursday 10-23 (decided on 10-16: due 10-22 00:00), late."""
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
         found = {name: _accepted(engine, session, n).id
-                 for n, name in enumerate(("prompt", "suspended", "late", "overran"))}
+                 for n, name in enumerate(("prompt", "suspended", "late", "overran", "extended"))}
+        found["overextended"] = register(engine, session, complainant_name="投诉人5",
+                                         complainant_phone="13800000305", requests="查处（5）").id
+        do(engine, session, found["overextended"], "初审", "chen", review("accept"))
+        do(engine, session, found["overextended"], "受理审查决定", "zhou",
+           {"decision": "accepted", "decision_reason": "属于受理范围"})
+        assert task_named(session, found["overextended"], "告知投诉人").due_at == at("2025-10-22T00:00")
         do(engine, session, found["prompt"], "调查核实", "chen", INVESTIGATED)
         clock.move_to(at("2025-10-20T10:00"))
         _decided(engine, session, found["prompt"])                       # reply due in 3 working days: 21, 22, 23
         _served(engine, session, found["prompt"], "2025-10-20")
+        do(engine, session, found["prompt"], "归档", "chen", {"archive_no": "2025-TS-0101"})
+        clock.move_to(at("2025-10-23T10:00"))
+        do(engine, session, found["overextended"], "告知投诉人", "chen",
+           {"notice_method": "post", "notified_on": "2025-10-23"})
+        do(engine, session, found["overextended"], "被投诉人书面说明", "chen", EXPLANATION)
         clock.move_to(at("2025-10-26T10:00"))
         for name in ("suspended", "overran"):
             do(engine, session, found[name], "调查核实", "chen", {
@@ -73,12 +87,22 @@ def timed(engine, session, complaint_setup):
         for name in ("suspended", "overran"):
             do(engine, session, found[name], "恢复办理", "chen", {"resume_reason": "关联民事案件已审结"})
             assert task_named(session, found[name], "调查核实").due_at == at("2026-01-05T00:00")
+        clock.move_to(at("2025-12-10T10:00"))
+        for name in ("extended", "overextended"):
+            assert task_named(session, found[name], "调查核实").due_at == at("2025-12-16T00:00")
+            do(engine, session, found[name], "调查核实", "chen",
+               {**INVESTIGATED, "next_step": "extend", "extension_reason": "案情复杂，需异地调取证据"})
+            do(engine, session, found[name], "延期审批", "dora", {"approved": True, "approval_opinion": "同意延期 30 日"})
+            assert task_named(session, found[name], "调查核实").due_at == at("2026-01-15T00:00")
         clock.move_to(at("2025-12-30T10:00"))
         assert task_named(session, found["late"], "调查核实").due_at == at("2025-12-16T00:00")
         for name in ("suspended", "late"):
             do(engine, session, found[name], "调查核实", "chen", INVESTIGATED)
+        clock.move_to(at("2026-01-13T10:00"))
+        do(engine, session, found["extended"], "调查核实", "chen", INVESTIGATED)
         clock.move_to(at("2026-01-20T10:00"))                          # a Tuesday: reply due in 21, 22, 23
         do(engine, session, found["overran"], "调查核实", "chen", INVESTIGATED)
+        do(engine, session, found["overextended"], "调查核实", "chen", INVESTIGATED)
         _decided(engine, session, found["late"])
         assert task_named(session, found["late"], "答复送达").due_at == at("2026-01-24T00:00")
         clock.move_to(at("2026-01-26T10:00"))
@@ -91,24 +115,44 @@ def test_a_case_suspended_for_20_days_is_on_time_within_the_limit_plus_20_days(s
     # On time: prompt (10-16, due 12-16) and suspended (12-30, due 12-16 + 20 days); late: late (12-30, due 12-16)
     # and overran (01-20, due 01-05). Each case counts once: an investigation closed to suspend the case and the one
     # resumed are one handling (counting steps would give 4 of 6, overran's suspension counted on time).
-    assert (handling.numerator, handling.denominator) == (2, 4)
+    # Extended: on time (01-13, due 12-16 + 30 days); overextended: late (01-20, due 01-15).
+    assert (handling.numerator, handling.denominator) == (3, 6)
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling") == sorted(
-        [timed["prompt"], timed["suspended"]])
+        [timed["prompt"], timed["suspended"], timed["extended"]])
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="late") == sorted(
-        [timed["late"], timed["overran"]])
+        [timed["late"], timed["overran"], timed["overextended"]])
     assert _behind(session, "zhou", "complaint_handling", "on_time_handling", part="base") == sorted(timed.values())
     chief = user(session, "zhou")
     tree = report_tree.org_tree(session, chief.org, reports.report(session, chief, "complaint_handling"))
-    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("county-a", 2, 4)   # its colour too
+    assert (tree.code, tree.figure.numerator, tree.figure.denominator) == ("county-a", 3, 6)   # its colour too
     days = _compute(session, "zhou", "complaint_suspensions").total["suspended_days"]
     assert (days.value, days.denominator) == (40, 2)                    # each 10-26 10:00 → 11-15 10:00
+
+
+def test_notice_completion_and_handling_days_are_counted_by_hand(session, timed):
+    total = _compute(session, "zhou", "complaint_handling").total
+    # 告知: five told on their decision day (10-16, due 10-22 00:00), overextended on 10-23: 5 of 6, per step.
+    notice = total["on_time_notice"]
+    assert (notice.numerator, notice.denominator) == (5, 6)
+    assert _behind(session, "zhou", "complaint_handling", "on_time_notice", part="late") == [timed["overextended"]]
+    # 办结: prompt archived, of the 6 accepted.
+    completion = total["completion_rate"]
+    assert (completion.numerator, completion.denominator) == (1, 6) and completion.value > 0
+    assert _behind(session, "zhou", "complaint_handling", "completion_rate") == [timed["prompt"]]
+    # 调查核实 steps done, in days (each step from its start to its completion): prompt 0; suspended and overran
+    # before their suspension 9.75 each (10-16 16:00 → 10-26 10:00), after it 45 (11-15 → 12-30) and 66
+    # (11-15 → 01-20); late 74.75 (10-16 16:00 → 12-30 10:00); extended 54.75 (→ 12-10 10:00) then 34 (→ 01-13);
+    # overextended 48 (10-23 10:00 → 12-10 10:00) then 41 (→ 01-20). Sorted, ten values: 0, 9.75, 9.75, 34, 41,
+    # 45, 48, 54.75, 66, 74.75; nearest rank: P50 the 5th (41), P90 the 9th (66).
+    days = total["handling_days"]
+    assert days.value == {50: 41.0, 90: 66.0} and days.denominator == 10
 
 
 def test_the_portal_publishes_the_on_time_rates_counted_by_hand(session, timed):
     [published] = [r for r in reports.public_figures(session, 2025) if r.report["key"] == "public_complaint_figures"]
     total = published.total
-    assert (total["received"].value, total["completed"].value) == (4, 0)
-    assert (total["on_time_handling"].numerator, total["on_time_handling"].denominator) == (2, 4)
+    assert (total["received"].value, total["completed"].value) == (6, 1)          # prompt archived
+    assert (total["on_time_handling"].numerator, total["on_time_handling"].denominator) == (3, 6)
     # Replies: prompt's served on its decision day, late's two working days past its due time; the others not yet.
     assert (total["on_time_reply"].numerator, total["on_time_reply"].denominator) == (1, 2)
     assert {g.key: g.figures["on_time_handling"].value for g in published.groups} == {
