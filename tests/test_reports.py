@@ -28,7 +28,8 @@ def _register_in(engine, session, org, intake, **changes):
 
 @pytest.fixture
 def complaints(engine, session, complaint_setup):
-    """Four complaints in county A (three received in October, one in November) and one in county B."""
+    """Five complaints in county A (three received in October, two in November) and one in county B; a3 repeats
+    a1, a4 repeats a2, and a5 (a letter received on 11-10, its review open) repeats a2 and a4: its repeat_count is 2."""
     people.add_user(session, "boss", "市局领导", "city", ["director"])
     session.commit()
     with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
@@ -46,7 +47,9 @@ def complaints(engine, session, complaint_setup):
         clock.move_to(at("2025-11-10T09:00"))
         do(engine, session, a3.id, "初审", "chen", review("accept"))
         a4 = register(engine, session, channel="visit", respondent_id="F-0001")
-    return {"a1": a1.id, "a2": a2.id, "a3": a3.id, "a4": a4.id, "b1": b1.id}
+        a5 = register(engine, session, channel="letter", respondent_id="F-0001", received_on="2025-11-10")
+    assert cases.get_case(session, a5.id).meta["repeat_count"] == 2
+    return {"a1": a1.id, "a2": a2.id, "a3": a3.id, "a4": a4.id, "a5": a5.id, "b1": b1.id}
 
 
 def _table(result, measure):
@@ -56,20 +59,20 @@ def _table(result, measure):
 def test_the_complaint_figures_equal_the_counts_made_by_hand(session, complaints):
     chief = user(session, "zhou")                         # county A: B's complaint is not his to count
     channels = reports.compute(session, chief, reports.report(session, chief, "complaint_channels"))
-    assert _table(channels, "received") == {"hotline_12345": 2, "letter": 1, "visit": 1}
+    assert _table(channels, "received") == {"hotline_12345": 2, "letter": 2, "visit": 1}
     assert _table(channels, "accepted") == {"hotline_12345": 1, "letter": 0, "visit": 0}
-    assert channels.total["received"].value == 4
+    assert channels.total["received"].value == 5
     kinds = reports.compute(session, chief, reports.report(session, chief, "complaint_respondents"))
-    assert _table(kinds, "received") == {"firm": 2, "lawyer": 2}
+    assert _table(kinds, "received") == {"firm": 3, "lawyer": 2}
     handling = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"))
     figures = handling.total
     assert (figures["received"].value, figures["acceptance_rate"].numerator,
-            figures["acceptance_rate"].denominator, figures["acceptance_rate"].value) == (4, 1, 2, 0.5)
+            figures["acceptance_rate"].denominator, figures["acceptance_rate"].value) == (5, 1, 2, 0.5)
     assert (figures["completion_rate"].value, figures["completion_rate"].denominator) == (0.0, 1)
     assert (figures["on_time_review"].numerator, figures["on_time_review"].denominator) == (2, 3)
     assert figures["on_time_handling"].value is None and figures["handling_days"].value is None   # 无数据
     monthly = reports.compute(session, chief, reports.report(session, chief, "complaint_monthly"))
-    assert _table(monthly, "received") == {"2025-10": 3, "2025-11": 1}
+    assert _table(monthly, "received") == {"2025-10": 3, "2025-11": 2}
     assert _table(monthly, "accepted") == {"2025-10": 1, "2025-11": 0}
 
 
@@ -77,7 +80,7 @@ def test_the_city_counts_every_county_in_its_own_row(session, complaints):
     boss = user(session, "boss")
     handling = reports.compute(session, boss, reports.report(session, boss, "complaint_handling"))
     assert [(g.key, g.figures["received"].value) for g in handling.groups] == [
-        ("county-a", 4), ("county-b", 1), ("city-bar", 0)]
+        ("county-a", 5), ("county-b", 1), ("city-bar", 0)]
     assert handling.groups[1].figures["acceptance_rate"].value == 1.0
     only_b = reports.compute(session, boss, reports.report(session, boss, "complaint_channels"), org_code="county-b")
     assert _table(only_b, "received") == {"hotline_12345": 1}
@@ -87,13 +90,13 @@ def test_a_period_with_no_data_has_zeros_and_no_rate(session, complaints):
     chief = user(session, "zhou")
     handling = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"),
                                since=date(2025, 11, 1), until=date(2025, 11, 30))
-    assert handling.total["received"].value == 1 and handling.total["acceptance_rate"].value is None
+    assert handling.total["received"].value == 2 and handling.total["acceptance_rate"].value is None
     empty = reports.compute(session, chief, reports.report(session, chief, "complaint_handling"),
                             since=date(2024, 1, 1), until=date(2024, 1, 31))
     assert empty.total["received"].value == 0 and empty.total["on_time_review"].value is None
     months = reports.compute(session, chief, reports.report(session, chief, "complaint_monthly"),
                              since=date(2025, 9, 1), until=date(2025, 11, 30))
-    assert _table(months, "received") == {"2025-09": 0, "2025-10": 3, "2025-11": 1}
+    assert _table(months, "received") == {"2025-09": 0, "2025-10": 3, "2025-11": 2}
 
 
 def test_each_figure_names_the_cases_behind_it(session, complaints):
@@ -207,12 +210,12 @@ def test_a_ranking_formula_written_as_data_orders_the_counties(engine, session, 
         result = reports.compute(session, boss, reports.report(session, boss, "county_ranking"))
         # County A: reviews 2 of 3 on time (a3 late); overdue: a1 and a2 (notice open past its 3 working days),
         # a3 (review done late) and a4 (registered on 11-10 a letter received on 10-13: its review, due ten
-        # working days after receipt, is open past it). County B: 1 of 1 on time; b1's notice is overdue. The bar
+        # working days after receipt, is open past it); a5, received on 11-10, is in time. County B: 1 of 1 on time; b1's notice is overdue. The bar
         # has no data.
         rows = [(g.key, g.figures["overdue"].value, g.score, g.rank) for g in result.groups]
         assert rows == [("county-b", 1, 90.0, 1), ("county-a", 4, round(200 / 3 - 40, 2), 2),
                         ("city-bar", 0, None, None)]
-        assert {g.key: g.figures["backlog"].value for g in result.groups} == {"county-a": 4, "county-b": 1,
+        assert {g.key: g.figures["backlog"].value for g in result.groups} == {"county-a": 5, "county-b": 1,
                                                                               "city-bar": 0}
         late = reports.cases_behind(session, boss, result.report, measure="overdue", group="county-a")
         assert sorted(c.id for c in late) == sorted(complaints[k] for k in ("a1", "a2", "a3", "a4"))
@@ -258,9 +261,10 @@ def test_the_bottleneck_map_times_each_step_and_counts_its_overdue(session, comp
         city = {s.element_id: s for s in bottlenecks.step_figures(session, boss, "lawyer_complaint").steps}
         county = bottlenecks.step_figures(session, chief, "lawyer_complaint")
         late = bottlenecks.late_cases(session, boss, "lawyer_complaint", "Task_notify")
-    # 初审: a1, a2 and b1 reviewed at once, a3 after 28 days (late); a4, received on 10-13, still open past its limit.
+    # 初审: a1, a2 and b1 reviewed at once, a3 after 28 days (late); a4, received on 10-13, still open past its limit;
+    # a5, received on 11-10, open in time.
     review = city["Task_preliminary"]
-    assert (review.done, review.open, review.overdue, review.mean_days, review.p90_days) == (4, 1, 2, 7.0, 28.0)
+    assert (review.done, review.open, review.overdue, review.mean_days, review.p90_days) == (4, 2, 2, 7.0, 28.0)
     notice = city["Task_notify"]          # a1, a2 and b1 wait for their notice past the 3 working days
     assert (notice.done, notice.open, notice.overdue, notice.mean_days) == (0, 3, 3, None)
     assert county.steps[0].element_id == "Task_preliminary"                  # the slowest step comes first
@@ -275,9 +279,10 @@ def test_repeat_complaints_transfers_and_substantiation_are_counted(session, com
     chief = user(session, "zhou")
     figures = reports.compute(session, chief, reports.report(session, chief, "complaint_figures"))
     total = figures.total
-    # a3 repeats a1 (same complainant, same lawyer) and a4 repeats a2 (same complainant, same firm): 2 of 4.
-    assert (total["repeat_rate"].numerator, total["repeat_rate"].denominator) == (2, 4)
+    # a3 repeats a1 (same complainant, same lawyer) and a4 repeats a2 (same complainant, same firm); a5 repeats
+    # a2 and a4 (repeat_count 2) and counts once: 3 of 5.
+    assert (total["repeat_rate"].numerator, total["repeat_rate"].denominator) == (3, 5)
     assert total["transferred"].value == 0 and total["extended"].value == 0
     assert total["substantiated_rate"].value is None                     # no decision yet: 无数据, not 0
     repeats = reports.cases_behind(session, chief, figures.report, measure="repeat_rate")
-    assert sorted(c.id for c in repeats) == sorted([complaints["a3"], complaints["a4"]])
+    assert sorted(c.id for c in repeats) == sorted([complaints["a3"], complaints["a4"], complaints["a5"]])
