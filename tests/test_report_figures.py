@@ -229,6 +229,12 @@ def test_legal_aid_mean_score_per_area_and_veto_hits(engine, session, institutio
     county_b = _compute(session, "rb", "legal_aid_areas")               # LA-a and LA-city are not county B's
     assert (county_b.total["mean_total"].value, county_b.total["mean_a1"].value) == (90, 15)
     assert county_b.total["veto_v1"].value == 0
+    # 结论 (forms/legal_aid/bands.report.json): LA-a 80 不达标, LA-b 90 达标, LA-city 95 but vetoed: 不达标.
+    bands = _compute(session, "fang", "legal_aid_bands")
+    assert _rows(bands, "institutions") == {"不达标": 2, "达标": 1} and bands.total["institutions"].value == 3
+    assert _rows(bands, "mean_total") == {"不达标": 87.5, "达标": 90}
+    assert _rows(bands, "vetoed") == {"不达标": 1, "达标": 0}
+    assert _rows(_compute(session, "rb", "legal_aid_bands"), "institutions") == {"达标": 1}     # county B: LA-b
 
 
 def test_legal_aid_visits_satisfaction_quality_and_sampling(engine, session, ledger):
