@@ -286,3 +286,14 @@ def test_repeat_complaints_transfers_and_substantiation_are_counted(session, com
     assert total["substantiated_rate"].value is None                     # no decision yet: 无数据, not 0
     repeats = reports.cases_behind(session, chief, figures.report, measure="repeat_rate")
     assert sorted(c.id for c in repeats) == sorted([complaints["a3"], complaints["a4"], complaints["a5"]])
+
+
+def test_the_readme_names_every_shipped_report_and_no_missing_field():
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "forms").glob("*/*.report.json")):
+        named = f"`{path.relative_to(ROOT)}`" in readme or (
+            path.parent.name == "complaint" and f"`{path.name}`" in readme)     # under "Shipped (`forms/complaint/`)"
+        assert named, path.name
+    assert "no separate 事项类型 field" not in readme
