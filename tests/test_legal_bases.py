@@ -19,7 +19,9 @@ CITED = re.compile(r"《([^》]+)》")
 REGISTER = json.loads((ROOT / "forms" / "legal_sources.json").read_text(encoding="utf-8"))
 LOCAL = REGISTER["local"]
 DIAGRAMS = sorted((ROOT / "processes").rglob("*.bpmn"))
-FORMS = sorted((ROOT / "forms").rglob("*.schema.json"))
+FORMS = sorted(path for pattern in ("*.schema.json", "*.report.json", "*.ledger.json", "standard*.json",
+                                    "*.standard.json", "limits.json")
+               for path in set((ROOT / "forms").rglob(pattern)))
 
 
 def normal(title: str) -> str:
@@ -79,10 +81,11 @@ def test_every_title_a_diagram_cites_is_in_the_register(path):
 
 
 def strings(node, pointer=""):
-    """(JSON pointer, text) of every title and description in a form."""
+    """(JSON pointer, text) of every title, description and basis in a form, report, ledger, standard or limits
+    table."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in ("title", "description") and isinstance(value, str):
+            if key in ("title", "description", "basis", "legal_basis") and isinstance(value, str):
                 yield f"{pointer}/{key}", value
             else:
                 yield from strings(value, f"{pointer}/{key}")
