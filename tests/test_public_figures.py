@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.core.models import Case, HumanTask, Organization
 from web.database import session as db_session
 
+from .test_complaint_sanctions import sanctions_setup  # noqa: F401 - a fixture
 from .test_work_pages import text
 from .web_helpers import login
 
@@ -82,3 +83,46 @@ def test_the_public_figures_read_in_english(client):
 def test_staff_still_open_the_public_report_on_the_stats_page(client):
     login(client, "admin")
     assert f'id="report-{KEY}"' in client.get("/stats").get_data(as_text=True)
+
+
+def test_the_figures_page_links_to_the_published_sanctions_which_show_no_complainant(
+        engine, session, sanctions_setup, db_url):
+    """A 通报批评 decided by the bar and served (published): from 公开数据, the link 律师协会行业处分公开 leads to a
+    list with the sanctioned lawyer and the sanction, and neither the complainant nor the case's title."""
+    import time_machine
+    from web import create_app
+
+    from .complaint_steps import answers_discipline_referred, at, do
+    from .test_complaint_answers import INVESTIGATED, VOTE
+
+    with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
+        case = answers_discipline_referred(engine, session, clock)
+        do(engine, session, case.id, "惩戒立案审查", "dc_member", {"discipline_filed": True,
+                                                              "discipline_filing_opinion": "立案"})
+        do(engine, session, case.id, "通知被投诉会员", "dc_worker",
+           {"member_notified_on": "2025-10-20", "member_notice_method": "post"})
+        do(engine, session, case.id, "惩戒调查", "dc_worker", INVESTIGATED)
+        clock.move_to(at("2025-10-21T10:00"))
+        do(engine, session, case.id, "惩戒委员会决定", "dc_member", {**VOTE, "discipline_sanction": "circulated_criticism"})
+        do(engine, session, case.id, "送达处分决定", "dc_worker", {
+            "discipline_service_method": "post", "discipline_served_on": "2025-10-21",
+            "discipline_service_proof": "EMS5550001"})
+    title, number = case.title, case.business_number
+    assert title and "刘某" in title                                   # the complainant is in the case's title
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True,
+                      "TOTP_REQUIRED_ROLES": ""})
+    try:
+        client = app.test_client()
+        figures = client.get("/portal/figures?year=2025")
+        assert figures.status_code == 200
+        link = re.search(r'<a href="([^"]+)">律师协会行业处分公开（通报批评以上）</a>', figures.get_data(as_text=True))
+        assert link and link.group(1) == "/portal/lists/lawyer_complaint/sanctions"
+        listed = client.get(link.group(1))
+        assert listed.status_code == 200
+        table = listed.get_data(as_text=True).split('id="public-list"', 1)[1].split("</table>", 1)[0]
+        assert "王某某律师" in table and "通报批评" in table and number in table
+        page = listed.get_data(as_text=True)
+        for private in ("刘某", title, "13800000001", f"/cases/{case.id}"):
+            assert private not in page, private
+    finally:
+        app.extensions["lawflow.sql"].dispose()
