@@ -339,3 +339,6 @@ DEFINITION_TEXTS["scenario.unknown_task"] = "第 %(step)s 步：本版本的流�
 
 # Issue 21, values copied out of the limits table.
 DEFINITION_TEXTS["limits.sum_units"] = "占位符中相加的期限 %(names)s 是 %(table)s 中单位不同的行"
+
+# A limits table in a bundle without the register its bases are checked against.
+DEFINITION_TEXTS["limits.register_missing"] = "本表的依据须对照法律依据登记表（%(register)s）检查，但流程包中没有该文件"

@@ -359,3 +359,7 @@ DEFINITION_CODES["scenario.unknown_task"] = "step {step}: no diagram of the bund
 
 # Issue 21, values copied out of the limits table: a placeholder adding rows of different units.
 DEFINITION_CODES["limits.sum_units"] = "the limits {names} added in a placeholder are rows of {table} of different units"
+
+# A limits table in a bundle without the register its bases are checked against.
+DEFINITION_CODES["limits.register_missing"] = (
+    "the bases of this table are checked against {register}, which the bundle does not hold")

@@ -172,6 +172,8 @@ def read_table(path: str, content: bytes, register: dict | None) -> tuple[dict |
     problems = schema_problems(_VALIDATOR, data, locate, "limits")
     if problems:
         return None, problems
+    if register is None and data["limits"]:     # the bases cannot be checked: say so once, not once a row
+        problems.append(locate("/limits", Msg("limits.register_missing", register=REGISTER_PATH), ""))
     local, titles = _register(register)
     seen: dict[str, int] = {}
     for index, row in enumerate(data["limits"]):
@@ -187,7 +189,7 @@ def read_table(path: str, content: bytes, register: dict | None) -> tuple[dict |
             problems.append(locate(f"{where}/value", Msg("limits.negative", name=row["name"], row=index + 1,
                                                          value=row["value"]), row["name"]))
         problems += [locate(f"{where}/basis", message, row["name"]) for message in basis_problems(
-            row["basis"], local, titles, name=row["name"], row=index + 1)]
+            row["basis"], local, titles, name=row["name"], row=index + 1) if register is not None]
     return (None if problems else data), problems
 
 
