@@ -54,7 +54,7 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
         do(engine, session, case.id, "办理信访事项", "chen", PETITION_OPINION)
         text = document_text(session, case.id, "信访处理意见书")
         for expected in ("吴某", "王某某律师", "责令律师退还代理费", "予以支持", "责成律师事务所督促律师退还",
-                         "《中华人民共和国律师法》第四十八条", "30 日内请求本机关的上一级机关复查"):
+                         "《中华人民共和国律师法》第四十八条", "之日起30日内请求本机关的上一级机关复查"):
             assert expected in text
         do(engine, session, case.id, "送达信访处理意见书", "chen",
            {"petition_service_method": "post", "petition_served_on": "2025-12-10"})

@@ -223,3 +223,101 @@ def test_a_draft_whose_table_loses_the_hearing_row_is_refused_where_the_form_rul
     found = [(p.element, p.line) for p in refused.value.problems if p.file == form]
     text = drafts.files(session, draft.id)[form].decode()
     assert ("/x-workingDaysAfter/0/limit", text[:text.index('"limit": "hearing_notice"')].count("\n") + 1) in found
+
+
+# Diagram texts (issue 21, audit point 3b): a diagram's documentation, a DMN's description, a property's value, and
+# the strings its code writes (a notification's body, a letter's sentence set by a script) follow the same rule as
+# a form's text — a period of a row is written {limit:…} (documentation, properties) or limit_text("…") (code).
+CODE = {"script", "messagePayload", "timeDate", "timeCycle", "timeDuration", "conditionExpression", "preScript",
+        "postScript"}
+
+
+def _literals(source: str) -> list[str]:
+    """The string constants a piece of code writes (its whole text when it does not parse as Python)."""
+    import ast
+    import textwrap
+    for mode, text in (("eval", source.strip()), ("exec", textwrap.dedent(source))):
+        try:
+            tree = ast.parse(text, mode=mode)
+            break
+        except (SyntaxError, ValueError):
+            continue
+    else:
+        return [source]
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def _owner(node) -> str:
+    """The element a text belongs to: the event, not its event definition."""
+    while node is not None:
+        if isinstance(node.tag, str) and node.get("id") and not node.tag.endswith("EventDefinition"):
+            return node.get("id")
+        node = node.getparent()
+    return "?"
+
+
+def _diagram_texts(content: bytes):
+    """(element id, where, text) of each text a diagram writes besides its elements' names (checked above)."""
+    for node in etree.fromstring(content).iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        if node.text and node.text.strip():
+            texts = _literals(node.text) if local in CODE else [node.text]
+            yield from ((_owner(node), local, text) for text in texts)
+        for key, value in node.attrib.items():
+            if key not in ("id", "name") and not key.endswith("Ref"):
+                yield _owner(node), f"{local}@{key}", value
+
+
+def _diagram_copies(files: dict[str, bytes]) -> list[tuple]:
+    found = []
+    for path in sorted(p for p in files if p.startswith("processes/") and p.endswith((".bpmn", ".dmn"))):
+        rows = _rows(files, limit_tables.table_path(path))
+        values = {(row["value"], row["unit"]) for row in rows.values()}
+        for element, where, text in _diagram_texts(files[path]):
+            for match in PERIOD.finditer(text):
+                if match.group(1).isdigit() and (int(match.group(1)), UNIT_WORDS.get(match.group(2))) in values:
+                    found.append((path, element, where, match.group(0)))
+    return found
+
+
+def test_no_diagram_text_repeats_a_value_of_its_limits_table():
+    """Documentation, descriptions, property values and the strings of scripts and message payloads of every
+    shipped BPMN and DMN file: no period in Arabic numerals equal to a row of the diagram's table
+    (forms/<folder>/limits.json). Chinese numerals quote a statute in its own words and are left alone."""
+    assert _diagram_copies(_files()) == []
+
+
+@pytest.mark.parametrize("where, text", [
+    ("documentation", "<bpmn:documentation>收到处理结果后 3 个工作日内答复</bpmn:documentation>"),
+    ("messagePayload", '<bpmn:messageEventDefinition id="M"><bpmn:extensionElements><spiffworkflow:messagePayload>'
+                       '{"to": "task:Task_x", "body": "距办理期限还有 5 个工作日。"}</spiffworkflow:messagePayload>'
+                       '</bpmn:extensionElements></bpmn:messageEventDefinition>'),
+    ("script", '<bpmn:script>remedy = "可以自收到本意见书之日起 30 日内请求复查"</bpmn:script>'),
+    ("property@value", '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property '
+                       'name="confirmSubmit" value="同意即延长办理期限 30 日" /></spiffworkflow:properties>'
+                       '</bpmn:extensionElements>'),
+])
+def test_the_diagram_scan_finds_a_copied_value_wherever_it_is_written(where, text):
+    """The scan is not blind: a value of a row written back into each kind of text is found, named by its element."""
+    files = _files()
+    path = "processes/complaint/petition.bpmn"
+    xml = files[path].decode()
+    anchor = '<bpmn:userTask id="Task_petition_register" name="信访登记">'
+    extra = ('<bpmn:scriptTask id="Task_copy_probe" name="探针">' + text + '</bpmn:scriptTask>'
+             if where in ("script", "messagePayload") else
+             '<bpmn:task id="Task_copy_probe" name="探针">' + text + '</bpmn:task>')
+    files[path] = xml.replace(anchor, extra + anchor, 1).encode()
+    found = _diagram_copies(files)
+    assert [(p, e, w) for p, e, w, _ in found] == [(path, "Task_copy_probe", where)]
+
+
+def test_a_chinese_numeral_period_is_a_quote_and_not_a_copy():
+    files = _files()
+    path = "processes/complaint/lawyer_complaint.bpmn"
+    xml = files[path].decode()
+    assert "行政复议机关六十日（可延长三十日）" in xml                 # the statutes' own periods, left alone
+    files[path] = xml.replace("行政复议机关六十日（可延长三十日）", "行政复议机关 60 日（可延长 30 日）", 1).encode()
+    assert [(e, m) for _, e, _, m in _diagram_copies(files)] == [("lawyer_complaint", "60 日"),
+                                                                  ("lawyer_complaint", "30 日")]
