@@ -70,7 +70,7 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
         clock.move_to(at("2026-01-13T00:00:01"))                 # 5 working days before 01-19: the end of 01-12
         fire_due_timers(engine, session)
         [note] = [n for n in notifications.unread(session, user(session, "chen").id) if n.kind == "reminder"]
-        assert "复查" in note.title
+        assert "复查" in note.title and note.body == "距复查期限还有5个工作日。"
         clock.move_to(at("2026-01-20T00:00:01"))
         fire_due_timers(engine, session)
         assert "督办（复查逾期）" in _names(session, case.id)

@@ -263,4 +263,5 @@ def test_an_invitation_late_in_the_window_is_reminded_at_once_and_keeps_its_fiel
     assert case.next_timer_at is None
     reminded = session.scalars(select(Notification).where(Notification.case_id == case.id)).all()
     assert [n.title for n in reminded] == ["申报临期提醒：示范明德律师事务所"]
+    assert reminded[0].body == "距规范化律师事务所申报截止还有3个工作日。"       # the row apply_remind
     assert session.get(User, reminded[0].user_id).username == "mingde"      # the firm's director
