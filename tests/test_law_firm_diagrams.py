@@ -102,7 +102,8 @@ def test_every_time_limit_names_its_basis():
 def test_rectification_limit_cites_the_county_supervision_opinion():
     docs = {element_id: text for element_id, _, text in
             _documentation(ROOT / "processes/law_firm/law_firm_application.bpmn")}
-    assert "1 个月" in docs["Script_rectify"]
+    # the opinion quoted in its own words; the period the diagram counts is the table's row
+    assert "限期整改一般为一个月" in docs["Script_rectify"] and "{limit:rectification.text}" in docs["Script_rectify"]
     assert "《关于县级司法行政机关加强律师日常监督管理工作的意见》" in docs["Script_rectify"]
     assert "本地设定" in docs["Timer_publicity_over"]
 
