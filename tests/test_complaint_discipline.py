@@ -29,6 +29,8 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
         fire_due_timers(engine, session)
         assert [n.title for n in notifications.unread(session, user(session, "dc_member").id)] == [
             "临期提醒：〔2025〕投诉第0001号 惩戒立案审查"]
+        assert [n.body for n in notifications.unread(session, user(session, "dc_member").id)] == [
+            "距决定是否立案的期限还有2个工作日。"]
         clock.move_to(at("2025-10-30T00:00:01"))
         fire_due_timers(engine, session)
         assert candidates(session, case.id, "督办（立案逾期）") == ["dc_secretary"]

@@ -101,7 +101,7 @@ def _lead_timers(engine, session, case_id):
     """The 包案 timers the case waits on."""
     workflow = engine.load_workflow(session, cases.get_case(session, case_id))
     return sorted(e.name for e in workflow.waiting_events() if e.event_type.endswith("TimerEventDefinition")
-                  and e.name in ("每周进展报告", "每 7 日", "计划化解日期届满"))
+                  and e.name in ("包案进展报告", "计划化解日期届满"))
 
 
 def _week(engine, session, clock, when):
@@ -138,7 +138,7 @@ def test_the_weekly_progress_report_recurs_while_the_case_runs_and_stops_when_th
         do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意"})
         _week(engine, session, clock, "2025-11-10T09:00:01")            # at 答复送达
         assert _names(session, case.id) == ["包案进展报告", "答复送达"]
-        assert _lead_timers(engine, session, case.id) == ["每周进展报告", "计划化解日期届满"]
+        assert _lead_timers(engine, session, case.id) == ["包案进展报告", "计划化解日期届满"]
         do(engine, session, case.id, "答复送达", "chen", {"service_method": "post", "served_on": "2025-11-10",
                                                         "service_proof": "EMS1234567890", "respondent_notified": True})
         assert _names(session, case.id) == ["归档"]                     # the open report closes with 包案

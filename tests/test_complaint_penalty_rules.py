@@ -288,6 +288,8 @@ def test_an_unpaid_fine_gets_its_step(engine, session, sanctions_setup):
         fire_due_timers(engine, session)
         assert "临期提醒：〔2025〕投诉第0001号 罚款缴纳" in [
             n.title for n in notifications.unread(session, user(session, "city_worker").id)]
+        assert "罚款缴纳期限还有72小时届满，请核实当事人是否已缴纳。" in [       # the row fine_remind, in its unit
+            n.body for n in notifications.unread(session, user(session, "city_worker").id)]
         clock.move_to(at("2025-11-28T00:00:01"))
         fire_due_timers(engine, session)
         assert names(session, fine.id) == ["逾期未缴罚款处理"] and candidates(session, fine.id, "逾期未缴罚款处理") == ["city_chief"]

@@ -54,7 +54,7 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
         do(engine, session, case.id, "办理信访事项", "chen", PETITION_OPINION)
         text = document_text(session, case.id, "信访处理意见书")
         for expected in ("吴某", "王某某律师", "责令律师退还代理费", "予以支持", "责成律师事务所督促律师退还",
-                         "《中华人民共和国律师法》第四十八条", "30 日内请求本机关的上一级机关复查"):
+                         "《中华人民共和国律师法》第四十八条", "之日起30日内请求本机关的上一级机关复查"):
             assert expected in text
         do(engine, session, case.id, "送达信访处理意见书", "chen",
            {"petition_service_method": "post", "petition_served_on": "2025-12-10"})
@@ -70,7 +70,7 @@ def test_a_petition_runs_its_limits_acknowledge_handle_extend_and_review(engine,
         clock.move_to(at("2026-01-13T00:00:01"))                 # 5 working days before 01-19: the end of 01-12
         fire_due_timers(engine, session)
         [note] = [n for n in notifications.unread(session, user(session, "chen").id) if n.kind == "reminder"]
-        assert "复查" in note.title
+        assert "复查" in note.title and note.body == "距复查期限还有5个工作日。"
         clock.move_to(at("2026-01-20T00:00:01"))
         fire_due_timers(engine, session)
         assert "督办（复查逾期）" in _names(session, case.id)

@@ -210,6 +210,8 @@ def test_ninety_day_decision_limit_reminds_then_escalates(engine, session, sanct
         fire_due_timers(engine, session)
         assert [n.title for n in notifications.unread(session, user(session, "city_worker").id)] == [
             "临期提醒：〔2025〕投诉第0001号 行政处罚决定"]
+        assert [n.body for n in notifications.unread(session, user(session, "city_worker").id)] == [
+            "距立案之日起90日的处罚决定期限还有5个工作日。"]           # both periods read from the limits table
         clock.move_to(at("2026-01-21T00:00:01"))
         fire_due_timers(engine, session)
         assert candidates(session, case.id, "督办（处罚决定逾期）") == ["city_chief"]

@@ -102,7 +102,8 @@ def test_every_time_limit_names_its_basis():
 def test_rectification_limit_cites_the_county_supervision_opinion():
     docs = {element_id: text for element_id, _, text in
             _documentation(ROOT / "processes/law_firm/law_firm_application.bpmn")}
-    assert "1 个月" in docs["Script_rectify"]
+    # the opinion quoted in its own words; the period the diagram counts is the table's row
+    assert "限期整改一般为一个月" in docs["Script_rectify"] and "{limit:rectification.text}" in docs["Script_rectify"]
     assert "《关于县级司法行政机关加强律师日常监督管理工作的意见》" in docs["Script_rectify"]
     assert "本地设定" in docs["Timer_publicity_over"]
 
@@ -263,4 +264,5 @@ def test_an_invitation_late_in_the_window_is_reminded_at_once_and_keeps_its_fiel
     assert case.next_timer_at is None
     reminded = session.scalars(select(Notification).where(Notification.case_id == case.id)).all()
     assert [n.title for n in reminded] == ["申报临期提醒：示范明德律师事务所"]
+    assert reminded[0].body == "距规范化律师事务所申报截止还有3个工作日。"       # the row apply_remind
     assert session.get(User, reminded[0].user_id).username == "mingde"      # the firm's director

@@ -47,6 +47,9 @@ def test_a_late_rectification_is_reminded_supervised_and_escalated(engine, sessi
         clock.move_to(at("2025-11-27T09:00"))                                   # 5 working days before
         sweep(engine, session)
         assert reminders(session, case.id) == ["整改临期提醒：（2025）东法援民字第12号"]
+        assert list(session.scalars(select(Notification.body).where(Notification.case_id == case.id,
+                                                          Notification.kind == "reminder"))) == [
+            "评查不合格案卷的整改期限还有5个工作日。"]                               # the row file_rectification_remind
         assert open_tasks(session, case.id) == {"整改": ["la_a"]}
         clock.move_to(at("2025-12-03T18:00"))
         sweep(engine, session)

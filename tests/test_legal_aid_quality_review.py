@@ -109,6 +109,7 @@ def test_a_lawyers_second_failure_flags_him_and_tells_the_centre(engine, session
         assert case_data(engine, session, flagged)["earlier_failures"] == [failed.business_number]
         sent = session.scalars(select(Notification).where(Notification.user_id == user(session, "fang").id)).all()
         assert [n.title for n in sent] == ["暂停指派提示：周正律师再次评查不合格"]
+        assert "评查不合格，2年内此前已有不合格案卷 " in sent[0].body             # the row failure_lookback
         assert "已列入暂停指派提示名单" in document_text(session, second.id, "评查结果通知")
         other = file_review(engine, session, case_number="（2025）东法援民字第31号", lawyer_license="13101201599999",
                             lawyer_name="吴律师")

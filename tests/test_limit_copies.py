@@ -223,3 +223,189 @@ def test_a_draft_whose_table_loses_the_hearing_row_is_refused_where_the_form_rul
     found = [(p.element, p.line) for p in refused.value.problems if p.file == form]
     text = drafts.files(session, draft.id)[form].decode()
     assert ("/x-workingDaysAfter/0/limit", text[:text.index('"limit": "hearing_notice"')].count("\n") + 1) in found
+
+
+# Diagram texts (issue 21, audit point 3b): a diagram's documentation, a DMN's description, a property's value, and
+# the strings its code writes (a notification's body, a letter's sentence set by a script) follow the same rule as
+# a form's text — a period of a row is written {limit:…} (documentation, properties) or limit_text("…") (code).
+CODE = {"script", "messagePayload", "timeDate", "timeCycle", "timeDuration", "conditionExpression", "preScript",
+        "postScript"}
+
+
+def _literals(source: str) -> list[str]:
+    """The string constants a piece of code writes (its whole text when it does not parse as Python)."""
+    import ast
+    import textwrap
+    for mode, text in (("eval", source.strip()), ("exec", textwrap.dedent(source))):
+        try:
+            tree = ast.parse(text, mode=mode)
+            break
+        except (SyntaxError, ValueError):
+            continue
+    else:
+        return [source]
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def _owner(node) -> str:
+    """The element a text belongs to: the event, not its event definition."""
+    while node is not None:
+        if isinstance(node.tag, str) and node.get("id") and not node.tag.endswith("EventDefinition"):
+            return node.get("id")
+        node = node.getparent()
+    return "?"
+
+
+def _diagram_texts(content: bytes):
+    """(element id, where, text) of each text a diagram writes besides its elements' names (checked above)."""
+    for node in etree.fromstring(content).iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        if node.text and node.text.strip():
+            texts = _literals(node.text) if local in CODE else [node.text]
+            yield from ((_owner(node), local, text) for text in texts)
+        for key, value in node.attrib.items():
+            if key not in ("id", "name") and not key.endswith("Ref"):
+                yield _owner(node), f"{local}@{key}", value
+
+
+def _diagram_copies(files: dict[str, bytes]) -> list[tuple]:
+    found = []
+    for path in sorted(p for p in files if p.startswith("processes/") and p.endswith((".bpmn", ".dmn"))):
+        rows = _rows(files, limit_tables.table_path(path))
+        values = {(row["value"], row["unit"]) for row in rows.values()}
+        for element, where, text in _diagram_texts(files[path]):
+            for match in PERIOD.finditer(text):
+                if match.group(1).isdigit() and (int(match.group(1)), UNIT_WORDS.get(match.group(2))) in values:
+                    found.append((path, element, where, match.group(0)))
+    return found
+
+
+def test_no_diagram_text_repeats_a_value_of_its_limits_table():
+    """Documentation, descriptions, property values and the strings of scripts and message payloads of every
+    shipped BPMN and DMN file: no period in Arabic numerals equal to a row of the diagram's table
+    (forms/<folder>/limits.json). Chinese numerals quote a statute in its own words and are left alone."""
+    assert _diagram_copies(_files()) == []
+
+
+@pytest.mark.parametrize("where, text", [
+    ("documentation", "<bpmn:documentation>收到处理结果后 3 个工作日内答复</bpmn:documentation>"),
+    ("messagePayload", '<bpmn:messageEventDefinition id="M"><bpmn:extensionElements><spiffworkflow:messagePayload>'
+                       '{"to": "task:Task_x", "body": "距办理期限还有 5 个工作日。"}</spiffworkflow:messagePayload>'
+                       '</bpmn:extensionElements></bpmn:messageEventDefinition>'),
+    ("script", '<bpmn:script>remedy = "可以自收到本意见书之日起 30 日内请求复查"</bpmn:script>'),
+    ("property@value", '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property '
+                       'name="confirmSubmit" value="同意即延长办理期限 30 日" /></spiffworkflow:properties>'
+                       '</bpmn:extensionElements>'),
+])
+def test_the_diagram_scan_finds_a_copied_value_wherever_it_is_written(where, text):
+    """The scan is not blind: a value of a row written back into each kind of text is found, named by its element."""
+    files = _files()
+    path = "processes/complaint/petition.bpmn"
+    xml = files[path].decode()
+    anchor = '<bpmn:userTask id="Task_petition_register" name="信访登记">'
+    extra = ('<bpmn:scriptTask id="Task_copy_probe" name="探针">' + text + '</bpmn:scriptTask>'
+             if where in ("script", "messagePayload") else
+             '<bpmn:task id="Task_copy_probe" name="探针">' + text + '</bpmn:task>')
+    files[path] = xml.replace(anchor, extra + anchor, 1).encode()
+    found = _diagram_copies(files)
+    assert [(p, e, w) for p, e, w, _ in found] == [(path, "Task_copy_probe", where)]
+
+
+def test_a_chinese_numeral_period_is_a_quote_and_not_a_copy():
+    files = _files()
+    path = "processes/complaint/lawyer_complaint.bpmn"
+    xml = files[path].decode()
+    assert "行政复议机关六十日（可延长三十日）" in xml                 # the statutes' own periods, left alone
+    files[path] = xml.replace("行政复议机关六十日（可延长三十日）", "行政复议机关 60 日（可延长 30 日）", 1).encode()
+    assert [(e, m) for _, e, _, m in _diagram_copies(files)] == [("lawyer_complaint", "60 日"),
+                                                                  ("lawyer_complaint", "30 日")]
+
+
+# The basis beside a deadline comes from the row (issue 21, point 7): a step with a due time names its row with
+# `timeLimit`, so the task page shows the row's label, value and legal basis (#step-limit). A step whose due time
+# follows no row of the table goes here, with the reason.
+NO_ROW: dict[tuple[str, str], str] = {}
+
+
+def _properties(node) -> dict[str, str]:
+    return {p.get("name"): p.get("value") or "" for p in node.iter()
+            if isinstance(p.tag, str) and etree.QName(p).localname == "property"}
+
+
+def _steps_with_a_due_time(files: dict[str, bytes]):
+    """(path, task id, its timeLimit) of each user task with a dueExpression or a deadline timer."""
+    for path in sorted(p for p in files if p.startswith("processes/") and p.endswith(".bpmn")):
+        nodes = [n for n in etree.fromstring(files[path]).iter() if isinstance(n.tag, str)]
+        deadlines = {n.get("attachedToRef") for n in nodes if etree.QName(n).localname == "boundaryEvent"
+                     and _properties(n).get("deadline") == "true"}
+        for node in nodes:
+            if etree.QName(node).localname == "userTask":
+                properties = _properties(node)
+                if properties.get("dueExpression", "").strip() or node.get("id") in deadlines:
+                    yield path, node.get("id"), properties.get("timeLimit", "").strip()
+
+
+def _counted_rows(files: dict[str, bytes], table: str) -> set[str]:
+    """The rows the diagrams beside a table count a moment with (a called process counts from its caller's)."""
+    found = set()
+    for path in (p for p in files if p.startswith("processes/") and p.endswith(".bpmn")):
+        if limit_tables.table_path(path) == table:
+            for node in etree.fromstring(files[path]).iter():
+                for text in (node.text or "", *node.attrib.values()):
+                    found |= set(re.findall(r'limit_(?:due|before|clock|last_day)\("([a-z0-9_]+)"', text))
+    return found
+
+
+def test_every_step_with_a_due_time_names_the_row_it_follows():
+    """The rule of point 7: a user task with a dueExpression or a deadline timer names a row of its table with
+    `timeLimit` — one the diagrams of its folder count a due time with, not a row only quoted — or sits on NO_ROW
+    with the reason."""
+    files = _files()
+    steps = list(_steps_with_a_due_time(files))
+    assert len(steps) > 40
+    assert [(path, task) for path, task, row in steps if not row and (path, task) not in NO_ROW] == []
+    assert [key for key in NO_ROW if key not in {(path, task) for path, task, _ in steps}] == []
+    wrong = []
+    for path, task, row in steps:
+        table = limit_tables.table_path(path)
+        if row and (row not in _rows(files, table) or row not in _counted_rows(files, table)):
+            wrong.append((path, task, row))
+    assert wrong == []
+
+
+def test_a_step_without_its_row_is_found():
+    files = _files()
+    path = "processes/complaint/penalty_procedure.bpmn"
+    files[path] = files[path].decode().replace('<spiffworkflow:property name="timeLimit" value="statement" />', "",
+                                                1).encode()
+    assert [(p, task) for p, task, row in _steps_with_a_due_time(files) if not row] == [(path, "Task_statement")]
+
+
+def test_a_law_firm_step_shows_its_rows_basis_and_follows_a_changed_row(engine, session, complaint_setup):
+    """初审 (Task_review) counts from the county's window, review_window: the handler sees that row's label and
+    basis beside the deadline, and a published change of the basis reaches a new case while the old keeps its own."""
+    from datetime import datetime
+
+    import time_machine
+
+    from engine.runtime import cases
+    from engine.time.workdays import CHINA_TZ
+    from engine.work import casework
+
+    from .law_firm_steps import add_law_firm_people
+    from .test_limit_tables_law_firm import applied, published, row
+
+    add_law_firm_people(session)
+    with time_machine.travel(datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ), tick=False):
+        before = applied(engine, session, "F-0001")
+        shown = casework.step_limits(engine, session, cases.get_case(session, before.id))["Task_review"]
+        assert (shown["name"], shown["label"]) == ("review_window", "县级司法局初审窗口届满")
+        assert "《关于县级司法行政机关加强律师日常监督管理工作的意见》" in shown["basis"]
+        published(engine, session, lambda table: row(table, "review_window").update(basis="本地设定（部署通知另定）"))
+        after = applied(engine, session, "F-0002")
+        assert casework.step_limits(engine, session, cases.get_case(session, after.id))["Task_review"]["basis"] == \
+            "本地设定（部署通知另定）"
+        assert "意见》" in casework.step_limits(engine, session, cases.get_case(session, before.id))["Task_review"][
+            "basis"]
