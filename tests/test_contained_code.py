@@ -39,7 +39,10 @@ def _step_then(pid: str, script: str, *, tail: list[str] | None = None, flows: l
 
 
 def _deploy(session, engine, extra: dict[str, bytes]):
-    files = {"forms/sample/apply.schema.json": (ROOT / "forms/sample/apply.schema.json").read_bytes(), **extra}
+    # the sample's form names rows of its limits table, whose bases are checked against the register
+    files = {path: (ROOT / path).read_bytes() for path in (
+        "forms/sample/apply.schema.json", "forms/sample/limits.json", "forms/legal_sources.json")}
+    files.update(extra)
     return bundles.deploy(session, files, engine=engine).bundle
 
 
