@@ -86,48 +86,34 @@ def _name_problems(written: str, names: dict[str, dict], table: str) -> list[Msg
 
 def form_rule_names(text: str) -> list[tuple[str, str]]:
     """(JSON pointer, name) of each limit a form's `x-workingDaysAfter` rules name with `limit`."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    found: list[tuple[str, str]] = []
-
-    def walk(value, pointer: str) -> None:
-        if isinstance(value, dict):
-            rules = value.get(WORKING_DAYS_AFTER_KEYWORD)
-            if isinstance(rules, list):
-                found.extend((f"{pointer}/{WORKING_DAYS_AFTER_KEYWORD}/{index}/limit", rule["limit"])
-                             for index, rule in enumerate(rules)
-                             if isinstance(rule, dict) and isinstance(rule.get("limit"), str))
-            for key, item in value.items():
-                if key != WORKING_DAYS_AFTER_KEYWORD:
-                    walk(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, f"{pointer}/{index}")
-    walk(data, "")
-    return found
+    return [(f"{pointer}/{WORKING_DAYS_AFTER_KEYWORD}/{index}/limit", rule["limit"])
+            for pointer, node in _nodes(text) if isinstance(node, dict)
+            and isinstance(rules := node.get(WORKING_DAYS_AFTER_KEYWORD), list)
+            for index, rule in enumerate(rules) if isinstance(rule, dict) and isinstance(rule.get("limit"), str)]
 
 
 def _placeholder_pointers(text: str) -> list[str]:
     """The JSON pointer of each `{limit:…}` of a JSON file, in the order they are written (none if unreadable)."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    found: list[str] = []
+    return [pointer or "/" for pointer, node in _nodes(text) if isinstance(node, str)
+            for _ in PLACEHOLDER.finditer(node)]
 
-    def walk(value, pointer: str) -> None:
-        if isinstance(value, str):
-            found.extend(pointer or "/" for _ in PLACEHOLDER.finditer(value))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+
+def _nodes(text: str):
+    """(JSON pointer, value) of every value of a JSON text, in the order written (nothing if unreadable)."""
+    try:
+        stack = [("", json.loads(text))]
+    except ValueError:
+        return
+    while stack:
+        pointer, value = stack.pop()
+        yield pointer, value
+        if isinstance(value, dict):
+            items = [(f"{pointer}/{str(k).replace('~', '~0').replace('/', '~1')}", v) for k, v in value.items()]
         elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, f"{pointer}/{index}")
-    walk(data, "")
-    return found
+            items = [(f"{pointer}/{index}", item) for index, item in enumerate(value)]
+        else:
+            continue
+        stack.extend(reversed(items))
 
 
 def template_reads(content: bytes) -> list[tuple[str, int, str]]:
