@@ -13,13 +13,19 @@ from .test_complaint_sanctions import (DISCIPLINE, FINDINGS, candidates, names, 
                                        sanctions_setup)
 
 
+def _referred_to_the_bar(engine, session, clock):
+    """An accepted complaint investigated, proposed for bar discipline and approved: referred to the association."""
+    case = accept(engine, session)
+    do(engine, session, case.id, "调查核实", "chen", FINDINGS)
+    do(engine, session, case.id, "处理意见", "chen", DISCIPLINE)
+    clock.move_to(at("2025-10-20T10:00"))
+    do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
+    return case
+
+
 def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_setup):
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
-        case = accept(engine, session)
-        do(engine, session, case.id, "调查核实", "chen", FINDINGS)
-        do(engine, session, case.id, "处理意见", "chen", DISCIPLINE)
-        clock.move_to(at("2025-10-20T10:00"))
-        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
+        case = _referred_to_the_bar(engine, session, clock)
         assert cases.get_case(session, case.id).org.code == "bar-discipline"
         letter = document_text(session, case.id, "移送惩戒函")
         assert "市律师协会惩戒委员会：" in letter and "违规收案、收费的行为" in letter and "A区司法局" in letter
@@ -77,11 +83,7 @@ def test_discipline_referral_ends_with_a_sanction(engine, session, sanctions_set
 def test_a_bar_decision_of_no_sanction_issues_its_own_decision_and_ends_without_service(engine, session,
                                                                                          sanctions_setup):
     with time_machine.travel(at("2025-10-16T16:00"), tick=True) as clock:
-        case = accept(engine, session)
-        do(engine, session, case.id, "调查核实", "chen", FINDINGS)
-        do(engine, session, case.id, "处理意见", "chen", DISCIPLINE)
-        clock.move_to(at("2025-10-20T10:00"))
-        do(engine, session, case.id, "处理决定审批", "dora", {"approved": True, "approval_opinion": "同意移送律师协会"})
+        case = _referred_to_the_bar(engine, session, clock)
         clock.move_to(at("2025-10-22T10:00"))
         do(engine, session, case.id, "惩戒立案审查", "dc_member",
            {"discipline_filed": True, "discipline_filing_opinion": "立案"})
