@@ -219,3 +219,52 @@ def test_a_failed_script_lets_go_of_what_it_made(source):
             tb = tb.tb_next
         problem = problem.__cause__
     assert held == []
+
+
+def _cpu_busy(seconds: float) -> None:
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_a_garbage_collection_set_off_inside_an_evaluation_is_not_charged_to_it():
+    """A collection walks every object of the worker (after hours of work, a second or more of CPU): the expression
+    whose allocation happened to set it off is not stopped for the interpreter's housekeeping."""
+    import gc
+
+    from engine.sandbox import limits as budgets
+
+    def slow_collection(phase, _info):             # a collection over a big heap: 0.2 s of this thread's CPU
+        if phase == "start":
+            _cpu_busy(0.2)
+
+    gc.callbacks.append(slow_collection)
+    try:
+        with budgets.evaluation(Limits(cpu_seconds=0.1)) as budget:
+            gc.collect()
+            budget.check()
+            _cpu_busy(0.02)
+    finally:
+        gc.callbacks.remove(slow_collection)
+    assert budget.exceeded is None
+    with pytest.raises(SandboxError):                # the diagram's own CPU is still charged
+        with budgets.evaluation(Limits(cpu_seconds=0.1)) as budget:
+            _cpu_busy(0.15)
+            budget.check()
+
+
+def test_the_evaluations_of_one_run_share_its_budget_and_are_told_so():
+    """Each evaluation keeps within its own 0.1 s, but the run's 0.25 s is spent by the third: it is stopped with the
+    run's limit, not with a limit it kept."""
+    from engine.sandbox import limits as budgets
+
+    limits = Limits(cpu_seconds=0.1, run_cpu_seconds=0.25)
+    with budgets.run_budget(limits):
+        for _ in range(2):
+            with budgets.evaluation(limits) as budget:
+                _cpu_busy(0.09)
+                budget.check()
+        with raises_zh(SandboxError, "合计超过 0.25 秒"):
+            with budgets.evaluation(limits) as budget:
+                _cpu_busy(0.09)
+                budget.check()

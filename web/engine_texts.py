@@ -22,6 +22,7 @@ TEXTS = {
     "user.not_found": "用户 %(username)s 不存在",
     # sandbox
     "sandbox.cpu_time": "运行时间超过 %(seconds)s 秒 CPU 时间限制，已停止",
+    "sandbox.run_cpu_time": "本次办理及其后续步骤的脚本合计超过 %(seconds)s 秒 CPU 时间限制，已停止",
     "sandbox.memory": "占用内存超过 %(mb)s MB 限制，已停止",
     "sandbox.too_many_items": "生成的数据长度 %(items)s 超过 %(limit)s 的限制",
     "sandbox.int_too_large": "整数过大（约 %(bits)s 位二进制），超过 %(limit)s 位的限制",

@@ -15,6 +15,8 @@ CODES = {
     "user.not_found": "user {username} does not exist",
     # sandbox
     "sandbox.cpu_time": "ran past the CPU time limit of {seconds} s and was stopped",
+    "sandbox.run_cpu_time": "the scripts of this step and what follows it ran past their CPU time limit of {seconds} s "
+                            "together and were stopped",
     "sandbox.memory": "used more than the memory limit of {mb} MB and was stopped",
     "sandbox.too_many_items": "the data built has {items} elements, past the limit of {limit}",
     "sandbox.int_too_large": "integer too large (about {bits} bits), past the limit of {limit} bits",

@@ -10,6 +10,7 @@ exceeded stays exceeded: code that catches the error only meets it again at its 
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import time
 from contextlib import contextmanager
@@ -90,7 +91,8 @@ def evaluation(limits: Limits):
 class Budget:
     """One evaluation's budget, reached by the instrumented code only through the module's guard functions."""
 
-    __slots__ = ("limits", "started", "cpu_started", "credited", "deadline", "left", "base", "exceeded")
+    __slots__ = ("limits", "started", "cpu_started", "credited", "deadline", "left", "base", "exceeded",
+                 "collecting")
 
     def __init__(self, limits: Limits):
         self.limits = limits
@@ -104,6 +106,7 @@ class Budget:
         self.left = _CHECK_EVERY
         self.base = 0               # resident size when first looked at (lazily: most code never needs it)
         self.exceeded: LimitExceeded | None = None
+        self.collecting: float | None = None    # when a garbage collection began inside this evaluation
 
     def tick(self) -> bool:
         """Called on every loop iteration and function call of diagram code."""
@@ -128,13 +131,13 @@ class Budget:
             raise self.exceeded
         self.left = _CHECK_EVERY
         cpu = time.thread_time()
+        run = _run_deadline.get()
         if self.deadline is None:
             self.deadline = self.cpu_started + self.limits.cpu_seconds + self.credited
-            run = _run_deadline.get()
-            if run is not None:
-                self.deadline = min(self.deadline, run[0])
         if cpu > self.deadline:
             self.fail(Msg("sandbox.cpu_time", seconds=f"{self.limits.cpu_seconds:g}"))
+        if run is not None and cpu > run[0]:        # the run's budget, shared by the step's evaluations, is spent
+            self.fail(Msg("sandbox.run_cpu_time", seconds=f"{self.limits.run_cpu_seconds:g}"))
         resident = _resident()
         if not self.base:
             self.base = resident
@@ -172,6 +175,24 @@ class Budget:
         """Refuse building an integer of `bits` bits before it is built."""
         if bits > self.limits.max_int_bits:
             self.fail(Msg("sandbox.int_too_large", bits=bits, limit=self.limits.max_int_bits))
+
+def _collection(phase: str, _info: dict) -> None:
+    """Give back the time of a garbage collection that began inside an evaluation: it walks every object of the
+    process (in a long-lived worker, a second or more), not the diagram's, so a trivial expression that happened to
+    allocate the object that set it off is not stopped for it. Bounded like every credit: garbage made on purpose
+    still meets the run's budget, and the memory budget besides."""
+    budget = _current.get(None)
+    if budget is None:
+        return
+    if phase == "start":
+        budget.collecting = time.perf_counter()
+    elif budget.collecting is not None:
+        budget.credit(time.perf_counter() - budget.collecting)
+        budget.collecting = None
+
+
+gc.callbacks.append(_collection)
+
 
 def uncharged(helper):
     """A helper handed to diagrams, whose own running time is not charged to the evaluation that calls it."""
