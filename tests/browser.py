@@ -85,7 +85,10 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
 
 
 def fill_form(page, values: dict, scope: str = "form") -> None:
-    """Fill a rendered task form by field name, whatever widget the schema gave each field."""
+    """Fill a rendered task form by field name, whatever widget the schema gave each field. The page's scripts
+    (lawflow.js at the end of the body adds list rows) run before the `load` event: a click on 添加一项 before
+    then does nothing, as a person's would not on a page still loading."""
+    page.wait_for_load_state("load")
     for name, value in values.items():
         field = page.locator(f'{scope} [data-field="{name}"]')
         if isinstance(value, bool):
