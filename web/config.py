@@ -153,6 +153,9 @@ DEFAULTS = {
     "REPORT_SUMMARY_SECONDS": 60,
     # Whether the reports read the stored summary (False: every figure is counted live from the cases).
     "REPORT_SUMMARY": True,
+    # Rows a page of 我的待办 (each of its parts), the other task views and 案件查询 shows before 下一页 (keyset
+    # pages: any page is as quick as the first). 50, as task lists of this kind show; the JSON API takes `limit`.
+    "LIST_PAGE_SIZE": 50,
 }
 
 

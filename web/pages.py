@@ -7,7 +7,7 @@ from itertools import islice
 from datetime import date, datetime, time, timedelta
 
 from flask import (
-    Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, send_file, stream_with_context,
+    Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -186,21 +186,19 @@ def case_list():
     args, found = _search(db, cursor=request.args.get("cursor"))
     steps = worklists.current_steps(db, found)
     return render_template("cases.html", cases=found, args=args, orgs=scope.organizations(db, g.user), steps=steps,
-                           next_cursor=worklists.case_cursor(found, PAGE_SIZE),
+                           next_cursor=worklists.case_cursor(found, current_app.config["LIST_PAGE_SIZE"]),
                            batch_receivers=batch.receivers_of(engine(), db, g.user,
                                                               [t for each in steps.values() for t in each]),
                            args_present={k: v for k, v in args.items() if v},
                            processes=[(d.process_key, d.name) for d in bundles.latest_definitions(db)])
 
 
-PAGE_SIZE = 200
-
-
-def _search(db, limit: int = PAGE_SIZE, cursor: str | None = None) -> tuple[dict, list[Case]]:
+def _search(db, cursor: str | None = None) -> tuple[dict, list[Case]]:
     """The case search's arguments from the query string, and the cases they find in the user's subtree (the page
     after `cursor`)."""
     args, filters = _search_filters()
-    return args, worklists.search_cases(db, g.user, **filters, limit=limit, cursor=cursor)
+    return args, worklists.search_cases(db, g.user, **filters, limit=current_app.config["LIST_PAGE_SIZE"],
+                                        cursor=cursor)
 
 
 def _search_filters() -> tuple[dict, dict]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from engine.core import people, scope, DataValidationError, EngineError, NotFound, Notification
 from engine.definitions import forms
@@ -59,8 +59,6 @@ def _soon():
     return eng.now(), eng.calendar.add_working_days(eng.now(), SOON_WORKING_DAYS)
 
 
-INBOX_PAGE = 200     # worklists.inbox's default page
-
 
 @bp.get("/inbox")
 @login_required
@@ -76,7 +74,8 @@ def inbox():
     if filters["sort"] not in SORT_LABELS:
         filters["sort"] = "due"
     narrowed = dict(process_key=filters["process"], q=filters["q"], due=filters["due"], since=day_start(filters["since"]),
-                    until=day_start(filters["until"], 1), now=now, soon=soon, sort=filters["sort"])
+                    until=day_start(filters["until"], 1), now=now, soon=soon, sort=filters["sort"],
+                    limit=current_app.config["LIST_PAGE_SIZE"])
     claimable, cursor, next_cursor = [], request.args.get("cursor"), None
     if view == "copies":
         found = worklists.copies(db, g.user)
@@ -85,10 +84,11 @@ def inbox():
     else:                       # a later page of mine goes on with my own tasks only
         found = worklists.inbox(db, g.user, view, **narrowed, cursor=cursor)
     if view != "copies":
-        next_cursor = worklists.inbox_cursor(found, INBOX_PAGE, view, filters["sort"])
+        next_cursor = worklists.inbox_cursor(found, narrowed["limit"], view, filters["sort"])
     signed = review.signed(engine(), db, found) if view == "done" else {}
     return render_template("inbox.html", view=view, found=found, claimable=claimable, filters=filters,
                            next_cursor=next_cursor, filters_present={k: v for k, v in filters.items() if v},
+                           page_size=narrowed["limit"],
                            views=VIEW_LABELS, signed=signed, due_labels=DUE_LABELS, sort_labels=SORT_LABELS,
                            counts=worklists.inbox_counts(db, g.user, now, soon), processes=_processes(),
                            **_batch_bar(view, found))
