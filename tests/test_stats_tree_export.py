@@ -212,3 +212,14 @@ def test_every_used_column_is_wide_enough_for_its_longest_text(inspected):
     assert table.column_dimensions["A"].width >= len(LONG_NAME) * 2
     rates = [c for c in chart["B"][2:] if isinstance(c.value, float)]
     assert rates and chart.column_dimensions["B"].width < 20           # a share is as wide as 66.7% shows, not 0.666…
+
+
+def test_every_sheet_of_the_demo_ledger_fits_its_texts(client):
+    """Every report of the demo (months, rankings, durations, three charts) in one ledger, as the city sees it."""
+    login(client, "admin")
+    book = _book(client.get(f"/stats/monthly/ledger.xlsx?{PERIOD}"))
+    assert len([n for n in book.sheetnames if n.endswith("（组织）")]) == 3       # complaints, law firms, legal aid
+    for sheet in book.worksheets:
+        _assert_wide_enough(sheet)
+    months = book["投诉月度走势"]
+    assert months.cell(row=3, column=1).is_date and months.column_dimensions["A"].width == 16     # 2025-10
