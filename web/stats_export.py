@@ -9,22 +9,28 @@ from datetime import datetime
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
+
+from .stats_tree_export import fill_tree, tree_title
+from .xlsx_layout import fit_widths
 
 
 def workbook(shown: dict) -> bytes:
-    """The presented report (`stats_view.present`) as xlsx bytes."""
+    """The presented report (`stats_view.present`) as xlsx bytes; a report with an organisation chart (`orgTree`)
+    gets it on a second sheet."""
     book = Workbook()
     sheet = book.active
     sheet.title = _sheet_name(shown["title"], set())
     _fill(sheet, shown)
+    if shown.get("tree"):
+        fill_tree(book.create_sheet(_sheet_name(tree_title(shown), {sheet.title})), shown)
     return _saved(book)
 
 
 def ledger(shown: list[dict], scope: str, period: str) -> bytes:
     """月度台账: a first sheet 目录 listing the reports (each linked to its sheet), then one sheet per report laid out
-    as its own export."""
+    as its own export, followed by its organisation chart's sheet when it has one (listed in 目录 below it): the
+    ledger a section sends upward shows how each unit below it did, as the page's chart does."""
     book = Workbook()
     contents = book.active
     contents.title = _("目录")
@@ -34,20 +40,30 @@ def ledger(shown: list[dict], scope: str, period: str) -> bytes:
     contents.append([_("序号"), _("报表"), _("说明")])
     for cell in contents[2]:
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
     taken = {contents.title}
     for n, one in enumerate(shown, start=1):
         sheet = book.create_sheet(_sheet_name(one["title"], taken))
         taken.add(sheet.title)
         _fill(sheet, one)
-        contents.append([n, one["title"], one.get("description", "")])
-        link = contents.cell(row=contents.max_row, column=2)
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.title}'!A1")
-        link.style = "Hyperlink"
+        _listed(contents, sheet, [n, one["title"], one.get("description", "")])
+        if one.get("tree"):
+            chart = book.create_sheet(_sheet_name(tree_title(one), taken))
+            taken.add(chart.title)
+            fill_tree(chart, one)
+            _listed(contents, chart, ["", chart.title, _("%(measure)s，按组织层级", measure=one["tree"]["label"])])
     contents.freeze_panes = "A3"
-    for letter, width in (("A", 8), ("B", 30), ("C", 60)):
-        contents.column_dimensions[letter].width = width
+    fit_widths(contents, 2)                                 # 序号 and the sheets' names; 说明 wide enough to read
+    contents.column_dimensions["C"].width = 60
     return _saved(book)
+
+
+def _listed(contents, sheet, values: list) -> None:
+    """A row of 目录 whose name opens its sheet."""
+    contents.append(values)
+    link = contents.cell(row=contents.max_row, column=2)
+    link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet.title}'!A1")
+    link.style = "Hyperlink"
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
@@ -86,16 +102,7 @@ def _fill(sheet, shown: dict) -> None:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
-    for n in range(1, width + 1):
-        longest = max(len(_shown(sheet.cell(row=r, column=n).value)) for r in range(2, sheet.max_row + 1))
-        sheet.column_dimensions[get_column_letter(n)].width = min(max(10, longest * 2 + 2), 40)
-
-
-def _shown(value) -> str:
-    """A cell's text as the sheet shows it: a month cell as 2025-10 (yyyy-mm), not as its whole datetime."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m")
-    return str(value if value is not None else "")
+    fit_widths(sheet, width)
 
 
 def _append(sheet, first, cells: list[dict], first_format: str | None, ranked: dict | None = None) -> None:
@@ -144,7 +151,5 @@ def steps_workbook(figures, title: str, period: str) -> bytes:
     if not figures.steps:
         sheet.append([_("无数据")])
     sheet.freeze_panes = "A3"
-    for n in range(1, len(headers) + 1):
-        longest = max(len(str(sheet.cell(row=r, column=n).value or "")) for r in range(2, sheet.max_row + 1))
-        sheet.column_dimensions[get_column_letter(n)].width = min(max(10, longest * 2 + 2), 40)
+    fit_widths(sheet, len(headers))
     return _saved(book)

@@ -172,8 +172,8 @@ def heat(figures, attribute: str) -> list[dict]:
 
 def tree(definition: dict, node, filters: dict) -> dict | None:
     """A report's organisation chart (`orgTree`, from `report_tree.org_tree`) as the page draws it: each organisation
-    with its rate in percent (None: 无数据), the rate as text and the cases behind it (the root: the whole
-    subtree, as the total row)."""
+    with its rate in percent (None: 无数据) and as a share with its numerator and denominator (for the Excel
+    export), the rate as text and the cases behind it (the root: the whole subtree, as the total row)."""
     if node is None:
         return None
     measure = next(m for m in definition["measures"] if m["name"] == definition["orgTree"])
@@ -181,7 +181,9 @@ def tree(definition: dict, node, filters: dict) -> dict | None:
 
     def walk(found, top: bool) -> dict:
         shown = cell(column, found.figure, _link(definition, column, None if top else found.code, filters))
-        return {"name": found.name, "value": None if shown["value"] is None else round(shown["value"] * 100, 1),
+        return {"code": found.code, "name": found.name,
+                "value": None if shown["value"] is None else round(shown["value"] * 100, 1), "share": shown["value"],
+                "numerator": found.figure.numerator, "denominator": found.figure.denominator,
                 "text": shown["text"], "url": shown["url"], "children": [walk(c, False) for c in found.children]}
 
     return {"key": f"{definition['key']}-tree", "kind": "tree", "label": measure["label"], "root": walk(node, True)}
