@@ -62,18 +62,31 @@ def test_bad_input_is_named_on_its_field_and_nothing_is_saved(app, live_server, 
     refused(page, app, draft_id, "罚款金额 (fine)：最小值大于最大值")
 
     code = add_field(page, "licence_no", "执业证号")
-    code.get_by_label("格式（正则表达式）").fill("^[0-9{17}$")
     code.get_by_label("最少字数").fill("20")
     code.get_by_label("最多字数").fill("17")
     page.click("#save-form")
     expect(page.locator("#field-list .fe-problem")).to_have_text([
-        "罚款金额 (fine)：最小值大于最大值", "执业证号 (licence_no)：最少字数大于最多字数",
-        "执业证号 (licence_no)：格式（正则表达式）写法有误"])
-    shot(page, "form-editor-bad-bounds-and-pattern")
-
-    field_row(page, "fine").get_by_label("最大值").fill("50000")        # corrected, the form saves
-    code.get_by_label("格式（正则表达式）").fill("^[0-9]{17}$")
+        "罚款金额 (fine)：最小值大于最大值", "执业证号 (licence_no)：最少字数大于最多字数"])
+    shot(page, "form-editor-bad-bounds")
+    field_row(page, "fine").get_by_label("最大值").fill("50000")
     code.get_by_label("最少字数").fill("17")
+
+    # a pattern is checked by the save, by RE2 as the engine runs it: one that is no regular expression at all,
+    # and one a browser would run but RE2 does not (lookaround), are each refused on the field
+    for pattern, said in (("^[0-9{17}$", "'^[0-9{17}$' 无法使用（missing ]"),
+                          ("^(?=.*[1-9])[0-9]{17}$", "'^(?=.*[1-9])[0-9]{17}$' 无法使用")):
+        code.get_by_label("格式（正则表达式）").fill(pattern)
+        page.click("#save-form")
+        problem = page.locator("#field-list .fe-problem")
+        expect(problem).to_have_count(1)
+        expect(problem).to_contain_text("执业证号 (licence_no)：")
+        expect(problem).to_contain_text(said)
+        expect(page.locator("#save-result")).to_have_text("未保存：" + problem.inner_text())
+        with app.app_context():
+            assert drafts.files(db_session(), draft_id)[PRELIMINARY] == (ROOT / PRELIMINARY).read_bytes()
+    shot(page, "form-editor-pattern-refused")
+
+    code.get_by_label("格式（正则表达式）").fill("^[0-9]{17}$")           # corrected, the form saves
     assert "校验通过" in save(page)
     expect(page.locator("#field-list .fe-problem")).to_have_count(0)
     fields = saved_form(app, draft_id, PRELIMINARY)["properties"]

@@ -41,6 +41,7 @@ def test_fields_of_each_kind_are_saved_as_their_schema_and_previewed_as_handlers
 
     # a text field with a pattern: a value that does not match gets the pattern's message beside it
     licence = add_field(page, "licence_no", "执业证号")
+    expect(licence.locator(".fe-open")).to_have_text("执业证号")          # the list names it by the label typed
     licence.get_by_label("格式（正则表达式）").fill("^[0-9]{17}$")
     licence.get_by_label("格式不符时的提示").fill("执业证号为 17 位数字")
     box = previewed(page).locator('[data-field="licence_no"]')

@@ -420,7 +420,12 @@
     kindSelect.value = kind;
     kindSelect.addEventListener("change", function () { setKind(p, kindSelect.value); changed(true); });
     box.appendChild(labelled(T.kind, kindSelect, kind === "other" ? T.kind_other_hint : ""));
-    box.appendChild(bound(p, "title", T.title, "text"));
+    var title = bound(p, "title", T.title, "text");
+    title.querySelector("input").addEventListener("input", function () {      // the list shows the label as typed
+      var shown = visual.querySelector('.fe-field[data-key="' + CSS.escape(key) + '"] .fe-open');
+      if (shown) { shown.textContent = p.title || key; }
+    });
+    box.appendChild(title);
     box.appendChild(bound(p, "description", T.description, "textarea"));
     box.appendChild(check({required: isRequired(key) || undefined}, "required", T.required,
                           function () { setRequired(key, true); }, function () { setRequired(key, false); }));
@@ -654,8 +659,8 @@
   preview.addEventListener("change", function (event) { checkPattern(event, true); });
   preview.addEventListener("input", function (event) { checkPattern(event, false); });
 
-  // What the form may not be saved with, each on its field: a name refused, bounds crossed, a pattern that is
-  // no regular expression. (The draft's validation after a save checks the rest, RE2 included.)
+  // What the form may not be saved with, each on its field: a name refused, bounds crossed. (A pattern is
+  // checked by the save itself, by RE2 as the engine runs it: a browser's RegExp reads some patterns otherwise.)
   var BOUNDS = [["minimum", "maximum", "minimum", "maximum"], ["exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum"],
                 ["minLength", "maxLength", "min_length", "max_length"], ["minItems", "maxItems", "min_items", "max_items"]];
 
@@ -671,15 +676,25 @@
           found.push([k, T.bounds_crossed.replace("{low}", T[b[2]]).replace("{high}", T[b[3]])]);
         }
       });
-      if (typeof p.pattern === "string") {
-        try { new RegExp(p.pattern); } catch (e) { found.push([k, T.pattern_bad]); }
-      }
     });
     return found.map(function (f) {
       var p = fields[f[0]] || {};
-      return {key: f[0], message: T.field_fault.replace("{field}", p.title ? p.title + " (" + f[0] + ")" : f[0])
-                                                .replace("{problem}", f[1])};
+      return {key: f[0], message: fill(T.field_fault, p.title ? p.title + " (" + f[0] + ")" : f[0], f[1])};
     });
+  }
+
+  // A problem the server found in the form, named on its field when its element is one (properties/<name>/…).
+  function fill(template, field, problem) {     // a function as replacement: a "$'" in a message stays as it is
+    return template.replace("{field}", function () { return field; }).replace("{problem}", function () { return problem; });
+  }
+
+  function locatedFault(form, error) {
+    var parts = typeof error.element === "string" ? error.element.split("/") : [];
+    var fields = form && form.properties && typeof form.properties === "object" ? form.properties : {};
+    var key = parts[0] === "properties" && parts[1] in fields ? parts[1] : "";
+    var p = key ? fields[key] || {} : {};
+    var where = key ? (p.title ? p.title + " (" + key + ")" : key) : error.element;
+    return {key: key, message: where ? fill(T.field_fault, where, error.message) : error.message};
   }
 
   function showFaults(found) {
@@ -709,14 +724,18 @@
         page.dataset.refused = String(Date.now());
         return;
       }
-      fetch(page.dataset.save, {
+      fetch(page.dataset.save + "?refuse=own-problems", {
         method: "PUT", credentials: "same-origin", body: body,
         headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/json" }
       }).then(function (r) { return r.json(); }).then(function (answer) {
         if (!answer.saved) {
-          result.textContent = T.not_saved + (answer.errors ? answer.errors.map(function (e) { return e.message; }).join("；") : answer.detail);
+          var located = (answer.errors || []).map(function (e) { return locatedFault(parse(body), e); });
+          showFaults(located.filter(function (f) { return f.key; }));
+          result.textContent = T.not_saved + (answer.errors ? located.map(function (f) { return f.message; }).join("；") : answer.detail);
+          page.dataset.refused = String(Date.now());
           return;
         }
+        notice = "";
         original = body;
         result.textContent = answer.problems.length ? T.saved_problems.replace("{count}", String(answer.problems.length)) +
           answer.problems.map(function (p) { return p.file + (p.element ? " [" + p.element + "]" : "") + " " + p.message; }).join("；")
