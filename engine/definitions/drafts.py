@@ -244,7 +244,7 @@ def _version(session: Session, version: int) -> Bundle:
 
 def problems_if_put(session: Session, engine, draft_id: int, path: str, content: bytes):
     """Every problem the draft would have with `content` saved at `path`, storing nothing (the form editor
-    refuses to save a form with a blocking problem of its own, such as a pattern RE2 cannot run)."""
+    refuses a save that gives the form a blocking problem of its own, such as a pattern RE2 cannot run)."""
     _editable(session, draft_id)
     content_of = files(session, draft_id)
     content_of[check_path(path)] = content

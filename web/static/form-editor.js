@@ -661,7 +661,8 @@
 
   // What the form may not be saved with, each on its field: a name refused, bounds crossed. (A pattern is
   // checked by the save itself, by RE2 as the engine runs it: a browser's RegExp reads some patterns otherwise.)
-  var BOUNDS = [["minimum", "maximum", "minimum", "maximum"], ["exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum"],
+  var BOUNDS = [["minimum", "maximum", "minimum", "maximum"],                  // keywords, then their captions
+                ["exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum"],
                 ["minLength", "maxLength", "min_length", "max_length"], ["minItems", "maxItems", "min_items", "max_items"]];
 
   function faults(form) {
@@ -683,11 +684,12 @@
     });
   }
 
-  // A problem the server found in the form, named on its field when its element is one (properties/<name>/…).
   function fill(template, field, problem) {     // a function as replacement: a "$'" in a message stays as it is
-    return template.replace("{field}", function () { return field; }).replace("{problem}", function () { return problem; });
+    return template.replace("{field}", function () { return field; })
+                   .replace("{problem}", function () { return problem; });
   }
 
+  // A problem the server found in the form, named on its field when its element is one (properties/<name>/…).
   function locatedFault(form, error) {
     var parts = typeof error.element === "string" ? error.element.split("/") : [];
     var fields = form && form.properties && typeof form.properties === "object" ? form.properties : {};
@@ -731,11 +733,14 @@
         if (!answer.saved) {
           var located = (answer.errors || []).map(function (e) { return locatedFault(parse(body), e); });
           showFaults(located.filter(function (f) { return f.key; }));
-          result.textContent = T.not_saved + (answer.errors ? located.map(function (f) { return f.message; }).join("；") : answer.detail);
+          result.textContent = T.not_saved +
+            (answer.errors ? located.map(function (f) { return f.message; }).join("；") : answer.detail);
           page.dataset.refused = String(Date.now());
           return;
         }
         notice = "";
+        var said = document.getElementById("editor-notice");
+        if (said) { said.remove(); }
         original = body;
         result.textContent = answer.problems.length ? T.saved_problems.replace("{count}", String(answer.problems.length)) +
           answer.problems.map(function (p) { return p.file + (p.element ? " [" + p.element + "]" : "") + " " + p.message; }).join("；")
