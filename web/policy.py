@@ -220,11 +220,21 @@ def raw_file(draft_id: int, path: str):
 def save_file(draft_id: int, path: str):
     """Save one file (the body), then answer every problem of the draft, with file, element and line."""
     db = session()
+    problems = None
     try:
+        # The form editor asks that a change which breaks the file itself (a pattern RE2 cannot run, …) be refused,
+        # each problem on its element; what was wrong before the change does not stop the save.
+        if request.args.get("refuse") == "own-problems":
+            had = {(p.element, engine_text(p)) for p in drafts.validate(db, engine(), draft_id) if p.file == path}
+            problems = drafts.problems_if_put(db, engine(), draft_id, path, request.get_data())
+            own = [p for p in problems if p.file == path and p.blocking and (p.element, engine_text(p)) not in had]
+            if own:
+                return jsonify({"saved": False, "errors": [
+                    {"element": p.element, "line": p.line, "message": engine_text(p)} for p in own]}), 422
         drafts.put(db, engine(), draft_id, path, request.get_data(), actor=g.user.username)
     except EngineError as exc:
         return json_refusal(exc)
-    problems = drafts.validate(db, engine(), draft_id)
+    problems = drafts.validate(db, engine(), draft_id) if problems is None else problems
     return jsonify({"saved": True, "problems": [
         {"file": p.file, "element": p.element, "line": p.line, "message": engine_text(p), "severity": p.severity}
         for p in problems]})

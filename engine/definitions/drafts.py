@@ -240,3 +240,13 @@ def _version(session: Session, version: int) -> Bundle:
     if bundle is None:
         raise NotFound(Msg("bundle.version_not_found", version=version), version=version)
     return bundle
+
+
+def problems_if_put(session: Session, engine, draft_id: int, path: str, content: bytes):
+    """Every problem the draft would have with `content` saved at `path`, storing nothing (the form editor
+    refuses a save that gives the form a blocking problem of its own, such as a pattern RE2 cannot run)."""
+    _editable(session, draft_id)
+    content_of = files(session, draft_id)
+    content_of[check_path(path)] = content
+    _, problems = parse_bundle(content_of, engine.sandbox, KnownPeople(session))
+    return problems

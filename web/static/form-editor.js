@@ -18,6 +18,8 @@
   var schema = parse(original);
   var opened = {};                // keys of the fields whose details are open
   var timer = null;
+  var notice = "";                // what a removal took along, said beside the list
+  var keyErrors = {};             // field name -> why the name typed for it was refused (shown beside it)
   var TODAY = "today";
   var KINDS = ["text", "longtext", "number", "integer", "date", "datetime", "yesno", "choice", "multi", "file",
                "directory", "organization"];
@@ -392,9 +394,11 @@
     input.addEventListener("change", function () {
       var next = input.value.trim();
       error.textContent = "";
+      delete keyErrors[key];
       if (next === key) { return; }
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(next)) { error.textContent = T.key_bad; return; }
-      if (next in props()) { error.textContent = T.key_taken; return; }
+      var why = next === "" ? T.key_empty : !/^[A-Za-z_][A-Za-z0-9_]*$/.test(next) ? T.key_bad
+        : next in props() ? T.key_taken : "";
+      if (why) { error.textContent = keyErrors[key] = why; return; }
       var renamed = {};
       renamed[key] = next;
       reorder(keys(), renamed);
@@ -416,7 +420,12 @@
     kindSelect.value = kind;
     kindSelect.addEventListener("change", function () { setKind(p, kindSelect.value); changed(true); });
     box.appendChild(labelled(T.kind, kindSelect, kind === "other" ? T.kind_other_hint : ""));
-    box.appendChild(bound(p, "title", T.title, "text"));
+    var title = bound(p, "title", T.title, "text");
+    title.querySelector("input").addEventListener("input", function () {      // the list shows the label as typed
+      var shown = visual.querySelector('.fe-field[data-key="' + CSS.escape(key) + '"] .fe-open');
+      if (shown) { shown.textContent = p.title || key; }
+    });
+    box.appendChild(title);
     box.appendChild(bound(p, "description", T.description, "textarea"));
     box.appendChild(check({required: isRequired(key) || undefined}, "required", T.required,
                           function () { setRequired(key, true); }, function () { setRequired(key, false); }));
@@ -471,22 +480,65 @@
     if (row && !row.disabled) { row.focus(); }
   }
 
+  // A field removed takes along what names it, so no rule is left pointing at nothing: a rule of allOf whose
+  // condition (if) looks at it is removed whole; where only its then/else names it, the field is struck from
+  // their lists and maps (a part left empty goes, and a rule left with neither goes); a shown-when on it and a
+  // working-days rule naming it go too. What went is said beside the list.
   function removeField(key) {
     delete props()[key];
     setRequired(key, false);
+    var gone = 0;
     for (var i = rules().length - 1; i >= 0; i--) {
-      var simple = simpleRule(schema.allOf[i]);
-      if (simple && (simple.field === key || simple.other === key)) { removeRule(i); }
+      var struck = forget(schema.allOf[i], key);
+      if (struck) { gone += 1; }
+      if (struck === "whole") { removeRule(i); }
     }
     keys().forEach(function (k) {
       var shown = props()[k]["x-shownWhen"];
       if (shown && typeof shown === "object" && key in shown) {
         delete shown[key];
+        gone += 1;
         if (!Object.keys(shown).length) { delete props()[k]["x-shownWhen"]; }
       }
     });
+    var days = schema["x-workingDaysAfter"];
+    if (Array.isArray(days)) {
+      for (var j = days.length - 1; j >= 0; j--) {
+        if (days[j] && (days[j].field === key || days[j].after === key)) { days.splice(j, 1); gone += 1; }
+      }
+      if (!days.length) { delete schema["x-workingDaysAfter"]; }
+    }
     delete opened[key];
+    notice = gone ? T.removed_rules.replace("{field}", key).replace("{count}", String(gone)) : "";
     changed(true);
+  }
+
+  // Strike `key` from a rule of allOf: "whole" when the rule is to go (its condition names the field, or nothing
+  // is left of it), "part" when the field was struck from its then/else, "" when the rule does not name it.
+  function forget(rule, key) {
+    if (!rule || typeof rule !== "object") { return ""; }
+    if (names(rule["if"], key)) { return "whole"; }
+    var touched = false;
+    ["then", "else"].forEach(function (part) {
+      var body = rule[part];
+      if (!names(body, key)) { return; }
+      touched = true;
+      if (Array.isArray(body.required)) {
+        body.required = body.required.filter(function (k) { return k !== key; });
+        if (!body.required.length) { delete body.required; }
+      }
+      if (body.properties && typeof body.properties === "object") {
+        delete body.properties[key];
+        if (!Object.keys(body.properties).length) { delete body.properties; }
+      }
+      if (!Object.keys(body).length) { delete rule[part]; }
+    });
+    return !touched ? "" : !("then" in rule) && !("else" in rule) ? "whole" : "part";
+  }
+
+  function names(part, key) {     // whether a rule's if/then/else names the field, in its required or properties
+    return !!part && typeof part === "object" && ((Array.isArray(part.required) && part.required.indexOf(key) >= 0) ||
+      (!!part.properties && typeof part.properties === "object" && key in part.properties));
   }
 
   function addField() {
@@ -508,6 +560,7 @@
 
   function render() {
     if (!schema) { return; }
+    keyErrors = {};                 // the names are drawn again from the schema
     visual.textContent = "";
     var head = el("div", {"class": "fe-form"});
     head.appendChild(bound(schema, "title", T.form_title, "text"));
@@ -539,6 +592,7 @@
       list.appendChild(item);
     });
     visual.appendChild(list);
+    if (notice) { visual.appendChild(el("p", {"class": "help", id: "editor-notice", role: "status", text: notice})); }
     if (!readonly) { visual.appendChild(el("button", {type: "button", id: "add-field", text: T.add_field, on: {click: addField}})); }
     var others = rules().filter(function (r) { return !simpleRule(r); }).length;
     if (others) { visual.appendChild(el("p", {"class": "help", id: "other-rules", text: T.other_rules.replace("{count}", String(others))})); }
@@ -583,6 +637,76 @@
 
   function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
 
+  function matches(pattern, value) {
+    try { return new RegExp(pattern).test(value); } catch (e) { return true; }   // a bad pattern: named at save
+  }
+
+  // The preview checks a field's pattern as the handler's form will: a value that does not match gets the
+  // field's x-patternMessage beside it when it is left (and the message goes as soon as the value matches).
+  function checkPattern(event, leaving) {
+    var field = event.target.closest ? event.target.closest("[data-field]") : null;
+    var p = field ? (props()[field.dataset.field] || {}) : {};
+    if (!field || typeof p.pattern !== "string" || !("value" in event.target)) { return; }
+    var wrong = event.target.value !== "" && !matches(p.pattern, event.target.value);
+    var error = field.querySelector(".fe-pattern-error");
+    if (!wrong && error) { error.remove(); }
+    if (wrong && leaving) {
+      if (!error) { error = field.appendChild(el("div", {"class": "field-error fe-pattern-error", role: "alert"})); }
+      error.textContent = typeof p["x-patternMessage"] === "string" ? p["x-patternMessage"] : T.pattern_mismatch;
+    }
+  }
+
+  preview.addEventListener("change", function (event) { checkPattern(event, true); });
+  preview.addEventListener("input", function (event) { checkPattern(event, false); });
+
+  // What the form may not be saved with, each on its field: a name refused, bounds crossed. (A pattern is
+  // checked by the save itself, by RE2 as the engine runs it: a browser's RegExp reads some patterns otherwise.)
+  var BOUNDS = [["minimum", "maximum", "minimum", "maximum"],                  // keywords, then their captions
+                ["exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum"],
+                ["minLength", "maxLength", "min_length", "max_length"], ["minItems", "maxItems", "min_items", "max_items"]];
+
+  function faults(form) {
+    var found = [];
+    Object.keys(keyErrors).forEach(function (k) { found.push([k, keyErrors[k]]); });
+    var fields = form && form.properties && typeof form.properties === "object" ? form.properties : {};
+    Object.keys(fields).forEach(function (k) {
+      var p = fields[k];
+      if (!p || typeof p !== "object") { return; }
+      BOUNDS.forEach(function (b) {
+        if (typeof p[b[0]] === "number" && typeof p[b[1]] === "number" && p[b[0]] > p[b[1]]) {
+          found.push([k, T.bounds_crossed.replace("{low}", T[b[2]]).replace("{high}", T[b[3]])]);
+        }
+      });
+    });
+    return found.map(function (f) {
+      var p = fields[f[0]] || {};
+      return {key: f[0], message: fill(T.field_fault, p.title ? p.title + " (" + f[0] + ")" : f[0], f[1])};
+    });
+  }
+
+  function fill(template, field, problem) {     // a function as replacement: a "$'" in a message stays as it is
+    return template.replace("{field}", function () { return field; })
+                   .replace("{problem}", function () { return problem; });
+  }
+
+  // A problem the server found in the form, named on its field when its element is one (properties/<name>/…).
+  function locatedFault(form, error) {
+    var parts = typeof error.element === "string" ? error.element.split("/") : [];
+    var fields = form && form.properties && typeof form.properties === "object" ? form.properties : {};
+    var key = parts[0] === "properties" && parts[1] in fields ? parts[1] : "";
+    var p = key ? fields[key] || {} : {};
+    var where = key ? (p.title ? p.title + " (" + key + ")" : key) : error.element;
+    return {key: key, message: where ? fill(T.field_fault, where, error.message) : error.message};
+  }
+
+  function showFaults(found) {
+    visual.querySelectorAll(".fe-problem").forEach(function (node) { node.remove(); });
+    found.forEach(function (f) {
+      var row = visual.querySelector('.fe-field[data-key="' + CSS.escape(f.key) + '"] .fe-summary');
+      if (row) { row.appendChild(el("div", {"class": "field-error fe-problem", role: "alert", text: f.message})); }
+    });
+  }
+
   text.addEventListener("input", function () {
     var parsed = parse(text.value);
     if (parsed) { schema = parsed; }
@@ -595,14 +719,28 @@
     button.addEventListener("click", function () {
       var result = document.getElementById("save-result");
       var body = text.value;
-      fetch(page.dataset.save, {
+      var found = faults(parse(body));
+      showFaults(found);
+      if (found.length) {
+        result.textContent = T.not_saved + found.map(function (f) { return f.message; }).join("；");
+        page.dataset.refused = String(Date.now());
+        return;
+      }
+      fetch(page.dataset.save + "?refuse=own-problems", {
         method: "PUT", credentials: "same-origin", body: body,
         headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/json" }
       }).then(function (r) { return r.json(); }).then(function (answer) {
         if (!answer.saved) {
-          result.textContent = T.not_saved + (answer.errors ? answer.errors.map(function (e) { return e.message; }).join("；") : answer.detail);
+          var located = (answer.errors || []).map(function (e) { return locatedFault(parse(body), e); });
+          showFaults(located.filter(function (f) { return f.key; }));
+          result.textContent = T.not_saved +
+            (answer.errors ? located.map(function (f) { return f.message; }).join("；") : answer.detail);
+          page.dataset.refused = String(Date.now());
           return;
         }
+        notice = "";
+        var said = document.getElementById("editor-notice");
+        if (said) { said.remove(); }
         original = body;
         result.textContent = answer.problems.length ? T.saved_problems.replace("{count}", String(answer.problems.length)) +
           answer.problems.map(function (p) { return p.file + (p.element ? " [" + p.element + "]" : "") + " " + p.message; }).join("；")
