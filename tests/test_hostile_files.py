@@ -85,6 +85,10 @@ def test_ecma_unicode_escapes_in_patterns_still_work(engine, session, org_tree):
     ({"$ref": "../complaint/register.schema.json"}, "不会读取网址"),
     ({"$ref": "#/$defs/nowhere"}, "本表单内存在的位置"),
     ({"type": "object", "patternProperties": {"^(a+)+$": {}}}, "patternProperties"),
+    ({"type": "integer", "minimum": 10, "maximum": 5}, "minimum（10）超过了 maximum（5）"),
+    ({"type": "number", "minimum": 5, "exclusiveMaximum": 5}, "minimum（5）超过了 exclusiveMaximum（5）"),
+    ({"type": "string", "minLength": 20, "maxLength": 8}, "minLength（20）超过了 maxLength（8）"),
+    ({"type": "array", "minItems": 3, "maxItems": 1}, "minItems（3）超过了 maxItems（1）"),
 ])
 def test_form_patterns_and_references_are_checked_at_validation(engine, session, field, fragment):
     form = apply_form_with(title=field)

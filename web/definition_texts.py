@@ -11,6 +11,7 @@ DEFINITION_TEXTS = {
     "kind.object": "对象",
     "kind.null": "空值",
     "formcheck.pattern": "pattern 的%(detail)s",
+    "formcheck.crossed_bounds": "%(low)s（%(low_value)s）超过了 %(high)s（%(high_value)s），没有任何取值能同时满足",
     "formcheck.pattern_properties": "表单不支持 patternProperties：请在 properties 中逐一列出字段",
     "formcheck.reference": "%(keyword)s 只能引用本表单内存在的位置（# 或 #/… 或 #锚点），不能是 %(target)s：表单不会读取网址、文件或其他表单",
     "formcheck.reference_loop": "$ref 绕回自身而不进入数据的下一层：校验将永不结束",

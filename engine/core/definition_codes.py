@@ -12,6 +12,7 @@ DEFINITION_CODES = {
     "kind.object": "object",
     "kind.null": "null",
     "formcheck.pattern": "pattern: {detail}",
+    "formcheck.crossed_bounds": "{low} ({low_value}) is past {high} ({high_value}): no value can meet both",
     "formcheck.pattern_properties": "forms do not support patternProperties: list each field under properties",
     "formcheck.reference": "{keyword} may only refer to a place in this form (# or #/… or #anchor), not "
                            "{target}: forms read no URL, file or other form",

@@ -57,8 +57,8 @@ def subschemas(schema) -> Iterator[tuple[str, dict]]:
 
 
 def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
-    """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run,
-    patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
+    """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run, bounds
+    that cross (a minimum above its maximum), patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
     form or points nowhere, and references that loop without reading any data (validation would never end)."""
     for where, node in subschemas(schema):
         if isinstance(node.get("pattern"), str):
@@ -68,12 +68,29 @@ def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
                 yield where, Msg("formcheck.pattern", detail=exc.args[0]), node["pattern"]
         if "patternProperties" in node:
             yield where, Msg("formcheck.pattern_properties"), None
+        for low, high, strict in _BOUNDS:
+            if _number(node.get(low)) and _number(node.get(high)) and (
+                    node[low] >= node[high] if strict else node[low] > node[high]):
+                yield where, Msg("formcheck.crossed_bounds", low=low, low_value=node[low], high=high,
+                                 high_value=node[high]), None
         for keyword in ("$ref", "$dynamicRef"):
             if isinstance(node.get(keyword), str) and _resolve(schema, node[keyword]) is None:
                 yield where, Msg("formcheck.reference", keyword=keyword, target=repr(node[keyword])), node[keyword]
     loop = _reference_loop(schema)
     if loop is not None:
         yield loop, Msg("formcheck.reference_loop"), None
+
+
+# Pairs of bounds no value can meet when the first passes the second (or reaches it, where either is exclusive):
+# a field a handler could never fill, found when the form is checked, not when the first case reaches it.
+_BOUNDS = (("minimum", "maximum", False), ("exclusiveMinimum", "exclusiveMaximum", True),
+           ("minimum", "exclusiveMaximum", True), ("exclusiveMinimum", "maximum", True),
+           ("minLength", "maxLength", False), ("minItems", "maxItems", False),
+           ("minProperties", "maxProperties", False))
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _resolve(root, ref: str):
