@@ -33,6 +33,7 @@ DEFINITION_TEXTS = {
     "element.catch_event": "消息捕获事件",
     "element.timer": "边界定时器",
     "element.other": "此元素",
+    "validation.event_ignored": "%(tag)s 不能带 %(definition)s：引擎（SpiffWorkflow 3.2）会把它当作普通事件运行，不按该定义执行",
     "compensation.refused": "不支持%(what)s：案件每一步后只保留仍在进行的部分，已完成的环节无法补偿；请改用连线回到需要重新办理的环节",
     "compensation.event": "补偿事件（compensateEventDefinition）",
     "compensation.handler": "补偿处理环节（isForCompensation）",

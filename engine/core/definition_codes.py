@@ -38,6 +38,7 @@ DEFINITION_CODES = {
     "element.timer": "boundary timer",
     "element.other": "this element",
     "compensation.refused": "{what} is not supported: a case keeps only what is still running after each step, so a finished step cannot be compensated; draw a flow back to the step to be done again instead",
+    "validation.event_ignored": "a {tag} cannot carry a {definition}: the engine (SpiffWorkflow 3.2) would run it as a plain event and ignore the definition",
     "compensation.event": "a compensation event (compensateEventDefinition)",
     "compensation.handler": "a compensation handler (isForCompensation)",
     "validation.reserved_id": "element id may not be the reserved name {id}",

@@ -37,7 +37,9 @@ from .limit_tables import check_limit_tables
 from .scenario_files import scenario_problems
 from .report_schema import check_reports, form_choices, report_problems
 from .standards import auto_rule_warnings, check_standards, reference_problems
-from .tree_checks import BPMN_NS, SPIFF_NS, check_compensation, check_messages, check_property_names
+from .tree_checks import (
+    BPMN_NS, SPIFF_NS, check_compensation, check_ignored_events, check_messages, check_property_names,
+)
 
 RESERVED_IDS = {"Start", "Root", "End"}   # names SpiffWorkflow gives its own internal task specs
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -85,6 +87,7 @@ def parse_bundle(files: dict[str, bytes], sandbox: Sandbox,
                                             element=el.get("id"), line=el.sourceline))
         check_property_names(path, tree, problems)
         check_compensation(path, tree, problems)
+        check_ignored_events(path, tree, problems)
         if check_messages(path, tree, problems):
             continue                    # SpiffWorkflow's parser would only trip on the same references, unreadably
         for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
