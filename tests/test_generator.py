@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine.core import Case, HumanTask, people
 from engine.core.case_records import CaseDocument
+from engine.core.db import connect
 from engine.definitions import bundles
 from engine.records import documents
 from engine.runtime import Engine, cases
@@ -20,21 +21,27 @@ from engine.time.workdays import CHINA_TZ
 from engine.work import generator, operations
 
 from .complaint_steps import review
-from .conftest import DEMO_MOMENT, ROOT
+from .conftest import DEMO_MOMENT, ROOT, _pg_copy
 from .test_documents import text_of
 
 ON_POSTGRES = pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+GENERATED = pytest.mark.postgres          # the tests on the module's generated copy (PostgreSQL only: COPY)
 
 
-@pytest.fixture
-def generated(db_url):
-    """300 cases generated from the templates (demo and web/scale_templates.json) at DEMO_MOMENT."""
+@pytest.fixture(scope="module")
+def generated_template(pg_url):
+    """A PostgreSQL template database holding 300 cases generated from the templates (demo and
+    web/scale_templates.json) at DEMO_MOMENT, built once for the module: (its name, the new ids, the cases before)."""
     from web import create_app
     from web.database import session as db_session
     from web.generate import TEMPLATES_FILE, load_templates
     from web.workflow import engine as web_engine
 
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True})
+    name, base = "lawflow_generated", pg_url.rsplit("/", 1)[0]
+    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE lawflow_template"))
+    app = create_app({"DATABASE_URL": f"{base}/{name}", "SECRET_KEY": "test-secret", "TESTING": True})
     with time_machine.travel(DEMO_MOMENT, tick=False), app.app_context():
         session = db_session()
         bundles.deploy(session, bundles.collect(ROOT), engine=web_engine())
@@ -42,12 +49,33 @@ def generated(db_url):
         templates = generator.templates(session, spec["mix"], spec["open_share"])
         before = session.scalar(select(func.count()).select_from(Case))
         ids = generator.generate(session, templates, 300, seed=7, batch=100)
-        yield app, session, web_engine(), ids, before
-    app.extensions["lawflow.sql"].dispose()
+        session.close()
+    app.extensions["lawflow.sql"].dispose()       # a template database takes copies only with no one connected
     assert json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))["mix"]
+    yield name, ids, before
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
-@ON_POSTGRES
+@pytest.fixture
+def generated(generated_template, pg_url):
+    """A fresh copy of the generated database, with its app, session and engine at DEMO_MOMENT."""
+    from web import create_app
+    from web.database import session as db_session
+    from web.workflow import engine as web_engine
+
+    name, ids, before = generated_template
+    copies = _pg_copy(pg_url, name)
+    url = next(copies)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True})
+    with time_machine.travel(DEMO_MOMENT, tick=False), app.app_context():
+        yield app, db_session(), web_engine(), ids, before
+    app.extensions["lawflow.sql"].dispose()
+    next(copies, None)                            # drops the copy
+
+
+@GENERATED
 def test_the_generator_writes_the_cases_asked_for_mostly_finished_over_the_years(generated):
     _app, session, _engine, ids, before = generated
     assert len(ids) == 300 and session.scalar(select(func.count()).select_from(Case)) == before + 300
@@ -64,7 +92,7 @@ def test_the_generator_writes_the_cases_asked_for_mostly_finished_over_the_years
     assert copied_tasks > 300
 
 
-@ON_POSTGRES
+@GENERATED
 def test_generated_open_cases_load_and_fire_their_timers_through_the_engine(generated):
     _app, session, _engine, ids, _before = generated
     result = generator.check_sample(lambda clock: Engine(clock=clock), session, ids, size=10)
@@ -73,7 +101,7 @@ def test_generated_open_cases_load_and_fire_their_timers_through_the_engine(gene
     assert result["timers_fired"] >= 1
 
 
-@ON_POSTGRES
+@GENERATED
 def test_the_check_reads_the_generated_ids_in_chunks_and_samples_among_every_open_copy(generated, monkeypatch):
     # `lawflow generate --cases 100000` failed here: one IN list of every id passed the driver's 65,535 parameters
     _app, session, _engine, ids, _before = generated
@@ -94,7 +122,7 @@ def test_the_check_reads_the_generated_ids_in_chunks_and_samples_among_every_ope
     assert result["sampled"] == result["loaded"] == result["tasks_match"] == 5
 
 
-@ON_POSTGRES
+@GENERATED
 def test_a_generated_complaint_takes_its_next_step_and_new_cases_number_after_the_copies(generated):
     _app, session, engine, ids, _before = generated
     waiting = session.scalars(select(HumanTask).join(Case, HumanTask.case_id == Case.id).where(
@@ -108,7 +136,7 @@ def test_a_generated_complaint_takes_its_next_step_and_new_cases_number_after_th
     assert new.business_number not in set(session.scalars(select(Case.business_number).where(Case.id.in_(ids))))
 
 
-@ON_POSTGRES
+@GENERATED
 def test_generated_cases_hold_their_documents_filled_with_their_own_numbers_and_dates(generated):
     _app, session, _engine, ids, before = generated
     statuses = dict(session.execute(select(CaseDocument.status, func.count()).group_by(CaseDocument.status)).all())
