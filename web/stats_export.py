@@ -8,11 +8,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .stats_tree_export import fill_tree, tree_title
-from .xlsx_layout import fit_widths
+from .xlsx_layout import fit_widths, heading
 
 
 def workbook(shown: dict) -> bytes:
@@ -34,13 +34,7 @@ def ledger(shown: list[dict], scope: str, period: str) -> bytes:
     book = Workbook()
     contents = book.active
     contents.title = _("目录")
-    contents.append([f"{_('月度台账')}（{scope}，{period}）"])
-    contents.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3)
-    contents["A1"].font = Font(bold=True, size=13)
-    contents.append([_("序号"), _("报表"), _("说明")])
-    for cell in contents[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    heading(contents, f"{_('月度台账')}（{scope}，{period}）", [_("序号"), _("报表"), _("说明")])
     taken = {contents.title}
     for n, one in enumerate(shown, start=1):
         sheet = book.create_sheet(_sheet_name(one["title"], taken))
@@ -86,14 +80,9 @@ def _fill(sheet, shown: dict) -> None:
     """One report's table on a sheet: title row, frozen header row, a row per group, the total row, widths."""
     ranking = shown.get("ranking")
     width = len(shown["columns"]) + (3 if ranking else 1)
-    sheet.append([f"{shown['title']}（{shown['scope']}，{shown['period']}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([*([_("排名")] if ranking else []), shown["group_label"], *(c["label"] for c in shown["columns"]),
-                  *([ranking["label"]] if ranking else [])])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    heading(sheet, f"{shown['title']}（{shown['scope']}，{shown['period']}）",
+            [*([_("排名")] if ranking else []), shown["group_label"], *(c["label"] for c in shown["columns"]),
+             *([ranking["label"]] if ranking else [])])
     month = shown["rows"] and all(_is_month(r["key"]) for r in shown["rows"])
     for row in shown["rows"]:
         first = datetime.strptime(row["key"], "%Y-%m") if month else row["label"]
@@ -135,13 +124,7 @@ def steps_workbook(figures, title: str, period: str) -> bytes:
     sheet = book.active
     sheet.title = _sheet_name(title, set())
     headers = [_("步骤"), _("步骤编号"), _("已办"), _("在办"), _("平均用时（日）"), _("P90 用时（日）"), _("逾期")]
-    sheet.append([f"{title}（{figures.root.name}，{period}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    heading(sheet, f"{title}（{figures.root.name}，{period}）", headers)
     for step in figures.steps:
         days = [_("无数据") if d is None else d for d in (step.mean_days, step.p90_days)]
         sheet.append([step.name, step.element_id, step.done, step.open, *days, step.overdue])

@@ -10,7 +10,7 @@ from flask import request
 from flask_babel import gettext as _
 from openpyxl.styles import Alignment, Font
 
-from .xlsx_layout import fit_widths
+from .xlsx_layout import fit_widths, heading
 
 
 def tree_title(shown: dict) -> str:
@@ -23,13 +23,7 @@ def fill_tree(sheet, shown: dict) -> None:
     """The organisation chart of a presented report (`shown["tree"]`, from `stats_view.tree`) on a sheet."""
     tree = shown["tree"]
     headers = [_("组织"), tree["label"], _("符合数"), _("基数")]
-    sheet.append([f"{shown['title']}（{_('组织')}）·{tree['label']}（{shown['scope']}，{shown['period']}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    heading(sheet, f"{shown['title']}（{_('组织')}）·{tree['label']}（{shown['scope']}，{shown['period']}）", headers)
     for depth, node in _walk(tree["root"], 0):
         share = node["share"]
         sheet.append([node["name"], node["text"] if share is None else share, node["numerator"],

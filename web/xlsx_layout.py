@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 MIN_WIDTH, MAX_WIDTH = 10, 40
+
+
+def heading(sheet, title: str, headers: list) -> None:
+    """A sheet's first two rows as every export lays them out: the title (with scope and period) across the
+    columns, bold, then the header row, bold, centred and wrapped."""
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
 
 
 def shown_text(cell) -> str:
