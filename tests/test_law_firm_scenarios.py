@@ -120,6 +120,18 @@ def inspected(engine, session, clock, case: Case, total: int, **vetoes) -> None:
     do(engine, session, case.id, "评分与认定", "gao", DECIDE)
 
 
+def three_inspected(engine, session, clock, first_total: int) -> tuple[Case, dict[str, Case]]:
+    """The campaign with three applicants inspected: F-0001 (county A) at `first_total`, F-0002 (county A) at 92 with
+    vetoes V2 and V4, F-0003 (county B) at 86. The campaign's case, and the applications by firm."""
+    campaign_case = campaign(engine, session)
+    applied = {code: applied_and_recommended(engine, session, clock, code) for code in ("F-0001", "F-0002", "F-0003")}
+    arranged(engine, session, clock, campaign_case)
+    inspected(engine, session, clock, applied["F-0001"], first_total)
+    inspected(engine, session, clock, applied["F-0002"], 92, V2="年度考核被暂缓", V4="申报材料与实际不符")
+    inspected(engine, session, clock, applied["F-0003"], 86)
+    return campaign_case, applied
+
+
 def named(engine, session, clock, firm_code="F-0001", total=86) -> Case:
     """A firm through the whole campaign to 已命名 (公示 of 5 working days from Monday 11-03 ends with 11-10)."""
     campaign_case = campaign(engine, session)

@@ -155,13 +155,7 @@ def test_law_firm_scores_by_dimension_veto_hits_and_re_inspection(engine, sessio
     people.add_user(session, "a_affairs", "A区律师工作股", "county-a", ["lawyer_affairs"])
     session.commit()
     with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
-        campaign_case = law_firm.campaign(engine, session)
-        applied = {code: law_firm.applied_and_recommended(engine, session, clock, code)
-                   for code in ("F-0001", "F-0002", "F-0003")}
-        law_firm.arranged(engine, session, clock, campaign_case)
-        law_firm.inspected(engine, session, clock, applied["F-0001"], 74)
-        law_firm.inspected(engine, session, clock, applied["F-0002"], 92, V2="年度考核被暂缓", V4="申报材料与实际不符")
-        law_firm.inspected(engine, session, clock, applied["F-0003"], 86)
+        _campaign, applied = law_firm.three_inspected(engine, session, clock, 74)
         first = law_firm.application(session, "F-0001")
         assert first.meta["dimension_scores"] == {"D1": 4, "D2": 10, "D3": 20, "D4": 20, "D5": 10, "D6": 10}
         clock.move_to(at("2025-11-20T10:00"))

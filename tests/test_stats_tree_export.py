@@ -42,13 +42,7 @@ def inspected(engine, session, firms, db_url):
     people.add_user(session, "a_affairs", "A区律师工作股", "county-a", ["lawyer_affairs"])
     session.commit()
     with time_machine.travel(at("2025-10-13T09:00"), tick=True) as clock:
-        campaign_case = law_firm.campaign(engine, session)
-        applied = {code: law_firm.applied_and_recommended(engine, session, clock, code)
-                   for code in ("F-0001", "F-0002", "F-0003")}
-        law_firm.arranged(engine, session, clock, campaign_case)
-        law_firm.inspected(engine, session, clock, applied["F-0001"], 86)
-        law_firm.inspected(engine, session, clock, applied["F-0002"], 92, V2="年度考核被暂缓", V4="申报材料与实际不符")
-        law_firm.inspected(engine, session, clock, applied["F-0003"], 86)
+        law_firm.three_inspected(engine, session, clock, 86)
         clock.move_to(at("2025-11-28T09:00"))
         law_firm.sweep(engine, session)                 # the publicities are over: F-0001 and F-0003 are named
     for username in ("qian", "a_affairs"):
