@@ -84,6 +84,20 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
     page.wait_for_url(re.compile(r".*/(inbox)?$"))
 
 
+def saved(page, holder: str, button: str) -> str:
+    """Press an editor's save button and wait for the answer, which stamps the editor's `data-saved` anew (read from
+    the page as a person reads the answer, not asked of its scripts); the answer's text."""
+    from playwright.sync_api import expect
+
+    before = page.get_attribute(holder, "data-saved")
+    page.click(button)
+    if before is None:
+        expect(page.locator(holder)).to_have_attribute("data-saved", re.compile(r"\d"))
+    else:
+        expect(page.locator(holder)).not_to_have_attribute("data-saved", before)
+    return page.inner_text("#save-result")
+
+
 def fill_form(page, values: dict, scope: str = "form") -> None:
     """Fill a rendered task form by field name, whatever widget the schema gave each field. The page's scripts
     (lawflow.js at the end of the body adds list rows) run before the `load` event: a click on 添加一项 before

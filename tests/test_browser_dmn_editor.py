@@ -16,7 +16,7 @@ from engine.runtime import cases
 from web.database import session as db_session
 from web.workflow import engine
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 from .complaint_steps import accept_to_lead, at
 from .test_complaint_lead import _major_reasons
 from . import test_browser_policy as policy_pages
@@ -27,11 +27,7 @@ REASON = "涉案金额 5 万元以上"
 
 
 def save(page) -> str:
-    before = page.get_attribute("#dmn-editor", "data-saved")
-    page.click("#save-dmn")
-    page.wait_for_function(
-        f"document.getElementById('dmn-editor').dataset.saved !== {repr(before) if before else 'undefined'}")
-    return page.inner_text("#save-result")
+    return saved(page, "#dmn-editor", "#save-dmn")
 
 
 def retype(page, cell, text: str) -> None:

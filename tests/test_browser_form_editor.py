@@ -16,7 +16,7 @@ from engine.runtime import cases
 from web.database import session as db_session
 from web.workflow import engine
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 from .test_browser_policy import new_draft, publish
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def add_field(page, key: str, label: str):
 
 
 def expect_count(page, selector: str, count: int) -> None:
-    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n", arg=[selector, count])
+    expect(page.locator(selector)).to_have_count(count)
 
 
 def start_complaint(app, respondent: str) -> int:
@@ -101,9 +101,7 @@ def test_a_field_required_only_for_a_firm_is_made_in_the_form_editor_and_demande
             "then": {"required": ["firm_contact"]}}
     assert json.loads(schema)["allOf"][-1] == rule
     assert '"x-fromCase": true' in schema and '"enumNames": ["律师", "律师事务所"]' in schema
-    page.click("#save-form")
-    page.wait_for_function("document.getElementById('form-editor').dataset.saved")
-    assert "校验通过" in page.inner_text("#save-result")
+    assert "校验通过" in saved(page, "#form-editor", "#save-form")
     publish(page, draft_url, "被投诉人为律师事务所的须填写律所联系人")
 
     firm_task, lawyer_task = start_complaint(app, "F-0001"), start_complaint(app, "L-0001")
@@ -161,9 +159,7 @@ def test_every_shipped_form_round_trips_through_the_editor(app, live_server, new
         page.click("#show-json")
         assert page.input_value("#schema-text") == original, path
     open_form(page, draft_url, PRELIMINARY)                           # saved with no change: the same bytes
-    page.click("#save-form")
-    page.wait_for_function("document.getElementById('form-editor').dataset.saved")
-    assert "校验通过" in page.inner_text("#save-result")
+    assert "校验通过" in saved(page, "#form-editor", "#save-form")
     with app.app_context():
         assert drafts.files(db_session(), draft_id)[PRELIMINARY] == (ROOT / PRELIMINARY).read_bytes()
 

@@ -20,8 +20,8 @@ FILE_ITEMS = {"type": "object", "required": ["attachment_id", "filename"],
 
 def previewed(page):
     """Wait until the preview shows the form as last edited (it is redrawn a moment after each change)."""
-    page.wait_for_function("""() => { const d = document.getElementById('form-editor').dataset;
-                                      return +d.previewed > +d.edited; }""")
+    expect(page.locator("#form-editor")).to_have_attribute("data-previewed",
+                                                          page.get_attribute("#form-editor", "data-edited") or "")
     return page.locator("#preview-form")
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from engine.definitions import drafts
 from web.database import session as db_session
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 from .test_browser_form_editor import PRELIMINARY, field_row, open_form
 from .test_browser_policy import new_draft
 
@@ -30,10 +30,7 @@ def saved_form(app, draft_id: int, path: str) -> dict:
 
 def save(page) -> str:
     """Press 保存 and wait for the answer; the answer's text."""
-    before = page.get_attribute("#form-editor", "data-saved") or ""
-    page.click("#save-form")
-    page.wait_for_function("b => (document.getElementById('form-editor').dataset.saved || '') !== b", arg=before)
-    return page.inner_text("#save-result")
+    return saved(page, "#form-editor", "#save-form")
 
 
 def expect_order(page, keys: list[str]) -> None:

@@ -16,7 +16,7 @@ from engine.time.workdays import day_of
 from web.database import session as db_session
 from web.workflow import engine
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 
 pytestmark = pytest.mark.browser
 COMPLAINT = "processes/complaint/lawyer_complaint.bpmn"
@@ -46,10 +46,7 @@ def select_element(page, element_id: str) -> None:
 
 
 def save_diagram(page) -> str:
-    before = page.get_attribute("#modeler-page", "data-saved")
-    page.click("#save-diagram")
-    page.wait_for_function(f"document.getElementById('modeler-page').dataset.saved !== {repr(before) if before else 'undefined'}")
-    return page.inner_text("#save-result")
+    return saved(page, "#modeler-page", "#save-diagram")
 
 
 def publish(page, draft_url: str, note: str) -> None:
@@ -139,9 +136,7 @@ def test_a_required_field_added_in_the_form_editor_is_demanded_on_new_cases_only
     page.fill("#schema-text", edited)
     page.wait_for_selector('#preview-form [data-field="budget_line"]')
     shot(page, "policy-form-editor-preview")
-    page.click("#save-form")
-    page.wait_for_function("document.getElementById('form-editor').dataset.saved")
-    assert "校验通过" in page.inner_text("#save-result")
+    assert "校验通过" in saved(page, "#form-editor", "#save-form")
     publish(page, draft_url, "增加预算科目")
     with app.app_context():
         db = db_session()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from engine.core.models import Case, Organization, User
 from web.database import session as db_session
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 from . import test_browser_policy as policy_pages
 
 pytestmark = pytest.mark.browser
@@ -30,11 +30,7 @@ def type_into(page, locator, value: str) -> None:
 
 
 def save(page) -> str:
-    before = page.get_attribute("#report-editor", "data-saved")
-    page.click("#save-report")
-    page.wait_for_function(
-        f"document.getElementById('report-editor').dataset.saved !== {repr(before) if before else 'undefined'}")
-    return page.inner_text("#save-result")
+    return saved(page, "#report-editor", "#save-report")
 
 
 def by_hand(app) -> dict[str, tuple[int, int]]:

@@ -16,7 +16,7 @@ from engine.runtime import cases
 from web.database import session as db_session
 from web.workflow import engine
 
-from .browser import shot, sign_in
+from .browser import saved, shot, sign_in
 from .conftest import ROOT
 from .helpers import only_ready
 from .standards_data import bundle
@@ -52,11 +52,7 @@ def type_into(page, locator, value: str) -> None:
 
 
 def save(page) -> str:
-    before = page.get_attribute("#standard-editor", "data-saved")
-    page.click("#save-standard")
-    page.wait_for_function(
-        f"document.getElementById('standard-editor').dataset.saved !== {repr(before) if before else 'undefined'}")
-    return page.inner_text("#save-result")
+    return saved(page, "#standard-editor", "#save-standard")
 
 
 def test_a_changed_deduction_and_band_boundary_apply_to_new_cases_only(app, live_server, new_page):

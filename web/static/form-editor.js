@@ -622,7 +622,7 @@
   var asked = 0;                  // previews asked for: an answer to an older one is dropped
 
   function refresh() {
-    var mine = ++asked;
+    var mine = ++asked, shows = page.dataset.edited || "";       // the edit this preview draws
     fetch(page.dataset.preview, {
       method: "POST", credentials: "same-origin", body: text.value,
       headers: { "X-CSRF-Token": page.dataset.csrf, "Content-Type": "application/json" }
@@ -631,7 +631,7 @@
       preview.innerHTML = html;
       var form = preview.querySelector("form");
       if (form) { form.dispatchEvent(new Event("change", {bubbles: true})); }     // x-shownWhen (lawflow.js)
-      page.dataset.previewed = String(Date.now());
+      page.dataset.previewed = shows;
     });
   }
 
