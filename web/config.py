@@ -29,8 +29,8 @@ DEFAULTS = {
     # Engine steps allowed without reaching a wait state before a case is stopped. Keep it well under
     # ~900: SpiffWorkflow misroutes silently once one run deepens its task tree to Python's recursion limit.
     "STEP_BUDGET": 300,
-    # Budgets of diagram code (engine/sandbox/limits.py): CPU seconds of one evaluation and of all evaluations of
-    # one engine run, memory one evaluation may grow the process by, the longest text/list/range one operation may
+    # Budgets of diagram code (engine/sandbox/limits.py): CPU seconds of one evaluation and of one engine run (a
+    # step and what follows it, the engine's own work included), memory one evaluation may grow the process by, the longest text/list/range one operation may
     # build, the largest integer, the most children of a multi-instance activity, a case's stored size after a
     # step. Past any of them the case goes to 出错 at its last good state, naming the element.
     "SANDBOX_CPU_SECONDS": 0.5,

@@ -30,7 +30,8 @@ class Limits:
     """What one evaluation may spend. Settings: `SANDBOX_CPU_SECONDS`, `SANDBOX_MEMORY_MB` and the rest."""
 
     cpu_seconds: float = 0.5          # CPU time of one evaluation (script, condition, expression)
-    run_cpu_seconds: float = 5.0      # CPU time of all evaluations of one engine run (a step and what follows it)
+    run_cpu_seconds: float = 5.0      # CPU time of one engine run (a step and what follows it), the engine's own
+                                      # work between evaluations included; checked while diagram code runs
     memory_bytes: int = 128 << 20     # growth of the process while one evaluation runs
     max_items: int = 1_000_000        # length of one text, list or range built in one operation
     max_int_bits: int = 100_000       # size of one integer (about 30,000 digits)
@@ -76,7 +77,8 @@ thread_cpu = _usage_cpu if hasattr(resource, "RUSAGE_THREAD") else time.thread_t
 
 @contextmanager
 def run_budget(limits: Limits):
-    """Bound the CPU time of every evaluation inside the block together (one engine run)."""
+    """Bound the CPU time of the block (one engine run): the thread's CPU from its start, the engine's own work
+    included, less what the engine's helpers and garbage collections gave back; the evaluations inside it check it."""
     token = _run_deadline.set([thread_cpu() + limits.run_cpu_seconds])
     try:
         yield
