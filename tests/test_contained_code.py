@@ -4,6 +4,7 @@ Each diagram here is deployed through the real validation path and run by the re
 """
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 import pytest
@@ -111,14 +112,16 @@ def test_a_script_cannot_change_what_another_organisations_case_computes(engine,
     ("text = 'x' * 10 ** 10", "生成的数据长度"),
     ("text = 'x'\nfor i in range(64):\n    text = text + text", "生成的数据长度"),
     ("table = {i: i for i in range(10 ** 8)}", "range 长度"),
-    ("rows = []\nwhile True:\n    rows.append('x' * 90000)", "内存"),
+    # Memory, or CPU time first where the worker's allocator hands out memory freed by earlier tests without the
+    # process growing (test_sandbox shows the memory budget itself in a fresh interpreter).
+    ("rows = []\nwhile True:\n    rows.append('x' * 90000)", "内存|CPU 时间限制"),
     ("def f(n):\n    return f(n - 1) + f(n - 1) if n else 1\nvalue = f(200)", "CPU 时间限制"),
     ("raise SystemExit(3)", "NameError"),
 ], ids=["while", "swallowed", "range", "power", "repeat", "doubling", "dict", "memory", "recursion", "exit"])
 def test_runaway_code_ends_in_a_case_error_naming_its_element(limited, session, org_tree, script, reason):
     _deploy(session, limited, {"processes/test/bad.bpmn": _step_then("bad", script)})
     failure = _fail_at_step(limited, session, "bad")
-    assert reason in zh(failure) and "Script_bad" in zh(failure)
+    assert re.search(reason, zh(failure)) and "Script_bad" in zh(failure)
 
 
 def test_base_exceptions_from_diagram_helpers_fail_only_the_case(session, org_tree):
