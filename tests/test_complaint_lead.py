@@ -2,13 +2,15 @@
 report and the timer on the plan's target date while the case runs under 包案 (from the plan to the reply)."""
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 import pytest
 import time_machine
 
 from engine.core import people
-from engine.core.errors import DataValidationError
+from engine.core.errors import CaseFailed, DataValidationError
+from engine.definitions import bundles, limit_tables
 from engine.records import directory, history, notifications
 from engine.runtime import cases
 from engine.runtime.timers import fire_due_timers
@@ -16,6 +18,8 @@ from engine.runtime.timers import fire_due_timers
 from .complaint_steps import (
     EXPLANATION, LEAD_PLAN, accept_to_lead, at, do, ready, register, replied, task_named, user,
 )
+from .conftest import ROOT, bundle_with
+from .helpers import zh
 
 
 def _major_reasons(engine, session, case_id):
@@ -224,3 +228,30 @@ def test_the_target_date_timer_alerts_the_lead_leader_while_the_decision_is_pend
         assert [u.username for u in people.candidates(session, supervise)] == ["dora"]
         [note] = [n for n in notifications.unread(session, user(session, "dora").id) if n.kind == "reminder"]
         assert note.title == f"包案逾期：{case.business_number}" and "2025-10-22" in note.body
+
+
+def _with_lead_weekly(engine, session, value: int, unit: str) -> None:
+    """A new version of the bundle whose limits table gives the progress report another period."""
+    table = json.loads((ROOT / "forms/complaint/limits.json").read_text(encoding="utf-8"))
+    row = next(r for r in table["limits"] if r["name"] == "lead_weekly")
+    row.update(value=value, unit=unit)
+    bundles.deploy(session, bundle_with({"forms/complaint/limits.json": limit_tables.table_bytes(table)}), engine=engine)
+
+
+def test_the_progress_report_follows_its_rows_unit_as_well_as_its_value(engine, session, registry):
+    """One cell of the table, 7 days → 1 month: the report comes a month after the plan, not after one day."""
+    _with_lead_weekly(engine, session, 1, "months")
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False) as clock:
+        case = _led_and_investigating(engine, session)
+        _week(engine, session, clock, "2025-11-12T09:00:01")
+        assert _names(session, case.id) == ["调查核实"]
+        _week(engine, session, clock, "2025-11-13T09:00:01")            # a month after the plan was signed
+        assert _names(session, case.id) == ["包案进展报告", "调查核实"]
+
+
+def test_a_progress_report_in_working_days_is_refused_with_its_reason(engine, session, registry):
+    _with_lead_weekly(engine, session, 5, "working_days")
+    with time_machine.travel(at("2025-10-13T09:00"), tick=False):
+        with pytest.raises(CaseFailed) as failed:
+            _led_and_investigating(engine, session)
+    assert "lead_weekly 的单位是 working_days，不是固定时长" in zh(failed.value)

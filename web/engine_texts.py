@@ -345,6 +345,7 @@ TEXTS = {
     "trial.task_not_open": "任务「%(task)s」未处于待办状态（当前待办：%(open)s）",
     "trial.not_candidate": "%(user)s 不能办理任务「%(task)s」",
     "context.no_limit": "%(helper)s：期限 %(name)s 不是 %(table)s 中的一行",
+    "context.limit_no_period": "limit_period：期限 %(name)s 的单位是 %(unit)s，不是固定时长；定时器只能按日、小时、月或年的期限计时",
     "repair.wrong_status": "只有办理中或出错的案件可以修复（已挂起的案件请先恢复办理）",
     "repair.unknown_field": "案件没有可更正的字段 %(field)s",
     "repair.value_refused": "%(field)s 的新值不符合要求：%(detail)s",

@@ -348,6 +348,8 @@ CODES = {
     "trial.task_not_open": "the task {task} is not open (open: {open})",
     "trial.not_candidate": "{user} may not do the task {task}",
     "context.no_limit": "{helper}: the limit {name} is not a row of {table}",
+    "context.limit_no_period": "limit_period: the limit {name} counts {unit}, which is no fixed duration; a timer "
+                               "can follow a limit in days, hours, months or years",
     "repair.wrong_status": "only a running case or a case in error may be repaired (resume a suspended case first)",
     "repair.unknown_field": "the case has no field {field} that may be corrected",
     "repair.value_refused": "the new value of {field} is refused: {detail}",

@@ -131,6 +131,7 @@ LIMIT_VALUE_HELPER = "limit_value"
 LIMIT_CLOCK_HELPER = "limit_clock"
 LIMIT_TEXT_HELPER = "limit_text"
 LIMIT_LAST_DAY_HELPER = "limit_last_day"
+LIMIT_PERIOD_HELPER = "limit_period"
 LIMIT_PLACEHOLDER = "{limit:"         # in a form's text: {limit:name} (the value) or {limit:name.text} (value and unit)
 LIMIT_PLACEHOLDER_KEYWORD = "{limit:name}"
 
@@ -380,6 +381,10 @@ TERMS: tuple[Term, ...] = (
          "another number of its unit"),
     Term(LIMIT_LAST_DAY_HELPER, HELPER, "`(name, start)`, `(name, start, value)`",
          "the last day (ISO date) of the limit `name` counted from `start`, e.g. a naming's 有效期至"),
+    Term(LIMIT_PERIOD_HELPER, HELPER, "`(name)`",
+         "the limit `name` as an ISO 8601 duration in its own unit (P7D, P1M, PT72H), for a timer's cycle or "
+         "duration, e.g. `\"R/\" + limit_period(\"lead_weekly\")`; a limit in working days has none (a case error "
+         "says so)"),
 )
 
 # The element kinds whose properties lawflow reads, by the SpiffWorkflow spec class names that stand for them.

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from ..core.errors import NotFound, Problem
 from ..core.messages import Msg
 from ..core.vocabulary import (
-    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER,
+    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_PERIOD_HELPER,
     LIMIT_TEXT_HELPER, LIMIT_VALUE_HELPER, LIMITS_FILE,
 )
 from .json_files import Locator, parse_definition, schema_problems
@@ -25,7 +25,7 @@ from .limit_rows import MONTHS_IN, NAME_PATTERN, shift, value_text  # noqa: F401
 UNITS = ("working_days", "days", "hours", "months", "years")
 REGISTER_PATH = "forms/legal_sources.json"
 HELPERS = (LIMIT_DUE_HELPER, LIMIT_BEFORE_HELPER, LIMIT_VALUE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_TEXT_HELPER,
-           LIMIT_LAST_DAY_HELPER)
+           LIMIT_LAST_DAY_HELPER, LIMIT_PERIOD_HELPER)
 # `{limit:name}`, or a sum of rows of one unit, `{limit:handling+extension.text}` (a derived period, e.g. the
 # handling limit with its extension): each name is a row, the value is theirs added, the unit word the first's.
 PLACEHOLDER = re.compile(r"\{limit:([A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)(\.text|\.unit)?\}")

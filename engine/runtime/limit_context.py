@@ -1,5 +1,5 @@
 """The limit helpers diagrams call (`limit_due`, `limit_before`, `limit_value`, `limit_clock`, `limit_text`,
-`limit_last_day`): they read the
+`limit_last_day`, `limit_period`): they read the
 limits table of the running case's bundle version (`forms/<folder>/limits.json` beside the case's diagram), so a
 limit is one cell of a table, not a number inside a script."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from ..core.messages import Msg
 from ..core.models import Case
 from ..core.vocabulary import (
-    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_TEXT_HELPER,
-    LIMIT_VALUE_HELPER,
+    LIMIT_BEFORE_HELPER, LIMIT_CLOCK_HELPER, LIMIT_DUE_HELPER, LIMIT_LAST_DAY_HELPER, LIMIT_PERIOD_HELPER,
+    LIMIT_TEXT_HELPER, LIMIT_VALUE_HELPER,
 )
 from ..definitions.limit_tables import bundle_rows, shift, table_beside, unit_clock, value_text
 from ..time.workdays import as_moment, day_of
@@ -83,8 +83,22 @@ def limit_last_day(name, start, value=None) -> str:
     return day_of(as_moment(_shift(engine, _with_value(row, value), start, 1))).isoformat()
 
 
+_DURATIONS = {"days": "P{}D", "hours": "PT{}H", "months": "P{}M", "years": "P{}Y"}
+
+
+def limit_period(name) -> str:
+    """The limit `name` as an ISO 8601 duration in its unit (a timer's cycle follows the row's unit as well as its
+    value); a limit in working days is no fixed duration and is refused."""
+    row = _row(LIMIT_PERIOD_HELPER, name)[1]
+    pattern = _DURATIONS.get(row["unit"])
+    if pattern is None:
+        raise ValueError(Msg("context.limit_no_period", name=row["name"], unit=row["unit"]))
+    return pattern.format(int(row["value"]))
+
+
 HELPERS = {LIMIT_DUE_HELPER: limit_due, LIMIT_BEFORE_HELPER: limit_before, LIMIT_VALUE_HELPER: limit_value,
-           LIMIT_CLOCK_HELPER: limit_clock, LIMIT_TEXT_HELPER: limit_text, LIMIT_LAST_DAY_HELPER: limit_last_day}
+           LIMIT_CLOCK_HELPER: limit_clock, LIMIT_TEXT_HELPER: limit_text, LIMIT_LAST_DAY_HELPER: limit_last_day,
+           LIMIT_PERIOD_HELPER: limit_period}
 
 
 def table_helpers(calendar, rows: dict[str, dict]) -> dict:
