@@ -29,6 +29,16 @@ def open_form(page, draft_url: str, path: str) -> None:
     page.wait_for_selector("#form-editor[data-ready=true]")
 
 
+def form_in_new_draft(new_page, live_server, title: str, path: str = PRELIMINARY) -> tuple:
+    """The administrator signed in, a new draft titled `title` with its form `path` open in the editor: (the page, the
+    draft's URL, its id)."""
+    page = new_page()
+    sign_in(page, live_server, "admin")
+    draft_url = new_draft(page, live_server, title)
+    open_form(page, draft_url, path)
+    return page, draft_url, int(draft_url.rsplit("/", 1)[1])
+
+
 def field_row(page, key: str):
     return page.locator(f'#field-list .fe-field[data-key="{key}"]')
 
@@ -165,10 +175,7 @@ def test_every_shipped_form_round_trips_through_the_editor(app, live_server, new
 
 
 def test_a_field_shown_only_for_one_answer_is_hidden_in_the_preview_until_that_answer(app, live_server, new_page):
-    page = new_page()
-    sign_in(page, live_server, "admin")
-    draft_url = new_draft(page, live_server, "需补正的材料仅在要求补正时显示")
-    open_form(page, draft_url, PRELIMINARY)
+    page, _url, _id = form_in_new_draft(new_page, live_server, "需补正的材料仅在要求补正时显示")
     row = field_row(page, "supplement_items")
     row.locator(".fe-open").click()
     row.get_by_role("button", name="添加显示条件").click()

@@ -11,10 +11,9 @@ from playwright.sync_api import expect
 from engine.definitions import drafts
 from web.database import session as db_session
 
-from .browser import shot, sign_in
-from .test_browser_form_editor import PRELIMINARY, add_field, field_row, open_form
+from .browser import shot
+from .test_browser_form_editor import PRELIMINARY, add_field, field_row, form_in_new_draft
 from .test_browser_form_editor_order import save, saved_form
-from .test_browser_policy import new_draft
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +29,7 @@ def refused(page, app, draft_id: int, message: str) -> None:
 
 
 def test_bad_input_is_named_on_its_field_and_nothing_is_saved(app, live_server, new_page):
-    page = new_page()
-    sign_in(page, live_server, "admin")
-    draft_url = new_draft(page, live_server, "初审表单的错误输入")
-    draft_id = int(draft_url.rsplit("/", 1)[1])
-    open_form(page, draft_url, PRELIMINARY)
+    page, draft_url, draft_id = form_in_new_draft(new_page, live_server, "初审表单的错误输入")
 
     row = field_row(page, "review_opinion")
     row.locator(".fe-open").click()

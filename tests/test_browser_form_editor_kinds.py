@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .browser import shot, sign_in
-from .test_browser_form_editor import PRELIMINARY, add_field, field_row, open_form
+from .browser import shot
+from .test_browser_form_editor import PRELIMINARY, add_field, field_row, form_in_new_draft
 from .test_browser_form_editor_order import save, saved_form
-from .test_browser_policy import new_draft
 
 pytestmark = pytest.mark.browser
 FILE_ITEMS = {"type": "object", "required": ["attachment_id", "filename"],
@@ -33,11 +32,7 @@ def kind(page, key: str, label: str):
 
 def test_fields_of_each_kind_are_saved_as_their_schema_and_previewed_as_handlers_see_them(app, live_server,
                                                                                           new_page):
-    page = new_page()
-    sign_in(page, live_server, "admin")
-    draft_url = new_draft(page, live_server, "初审表单增加字段")
-    draft_id = int(draft_url.rsplit("/", 1)[1])
-    open_form(page, draft_url, PRELIMINARY)
+    page, draft_url, draft_id = form_in_new_draft(new_page, live_server, "初审表单增加字段")
 
     # a text field with a pattern: a value that does not match gets the pattern's message beside it
     licence = add_field(page, "licence_no", "执业证号")

@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 from engine.definitions import drafts
 from web.database import session as db_session
 
-from .browser import saved, shot, sign_in
-from .test_browser_form_editor import PRELIMINARY, field_row, open_form
-from .test_browser_policy import new_draft
+from .browser import saved, shot
+from .test_browser_form_editor import PRELIMINARY, field_row, form_in_new_draft, open_form
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +37,7 @@ def expect_order(page, keys: list[str]) -> None:
 
 
 def test_fields_are_ordered_and_removed_and_a_removed_field_leaves_no_rule_behind(app, live_server, new_page):
-    page = new_page()
-    sign_in(page, live_server, "admin")
-    draft_url = new_draft(page, live_server, "调整初审表单字段")
-    draft_id = int(draft_url.rsplit("/", 1)[1])
-    open_form(page, draft_url, PRELIMINARY)
+    page, draft_url, draft_id = form_in_new_draft(new_page, live_server, "调整初审表单字段")
     expect_order(page, ["in_scope", "has_jurisdiction", "materials_complete", "repeat_without_new_facts",
                         "review_conclusion", "severity", "supplement_items", "review_opinion"])
     expect(field_row(page, "in_scope").get_by_role("button", name="上移")).to_be_disabled()      # already first
