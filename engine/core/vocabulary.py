@@ -3,7 +3,7 @@
 These names are lawflow's real interface with policy staff, who write them in diagrams and forms; code refers to
 them only through the constants below, validation warns on a property name that is not here (a typo such as
 `leaderfield` would otherwise be ignored without a word), and the README's list is generated from `TERMS`
-(`python -m engine.core.vocabulary`)."""
+(`python -m engine.core.vocabulary_readme`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -393,13 +393,3 @@ PROPERTIES_OF: dict[str, frozenset[str]] = {
 }
 PROPERTY_NAMES = frozenset().union(*PROPERTIES_OF.values())
 
-
-def markdown() -> str:
-    """The README's table of the vocabulary."""
-    rows = ["| name | where | value | meaning |", "|---|---|---|---|"]
-    rows += [f"| `{t.name}` | {t.where} | {t.parsed} | {t.meaning} |" for t in TERMS]
-    return "\n".join(rows) + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown(), end="")
