@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from engine.core import NotFound, Organization, User, scope
 from engine.records import TemplateFailed
 from engine.time import load_calendar
-from engine.work import monthly_ledgers, report_tree, reports
+from engine.work import monthly_ledgers, reports
 
 from . import stats_export, stats_view
 from .auth import login_required
@@ -75,14 +75,9 @@ def build(db, user: User, org_code: str | None, since: date | None, until: date 
     (with its organisation chart, when it has one)."""
     root = reports.root_of(db, user, org_code)
     filters = {"org": org_code or "", "since": since, "until": until, "process": ""}
-    shown = []
-    for result in reports.compute_all(db, user, reports.readable(db, user), org_code=org_code, since=since,
-                                      until=until, summary=current_app.config["REPORT_SUMMARY"]):
-        one = stats_view.present(db, result, filters)
-        one["tree"] = stats_view.tree(result.report, report_tree.org_tree(
-            db, result.root, result.report, since=result.since, until=result.until,
-            summary=current_app.config["REPORT_SUMMARY"]), filters)
-        shown.append(one)
+    summary = current_app.config["REPORT_SUMMARY"]
+    shown = [stats_view.present_with_tree(db, result, filters, summary) for result in reports.compute_all(
+        db, user, reports.readable(db, user), org_code=org_code, since=since, until=until, summary=summary)]
     return Ledger(root, since, until, shown)
 
 

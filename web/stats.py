@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from engine.core import scope
 from engine.definitions import bundles
-from engine.work import bottlenecks, report_tree, reports
+from engine.work import bottlenecks, reports
 
 from . import chart_specs, stats_export, stats_view
 from .auth import login_required
@@ -53,11 +53,7 @@ def _computed(definition: dict, filters: dict, result: reports.Result | None = N
     result = result or reports.compute(session(), g.user, definition, org_code=filters["org"] or None,
                                        since=filters["since"], until=filters["until"],
                                        summary=current_app.config["REPORT_SUMMARY"])
-    shown = stats_view.present(session(), result, filters)
-    shown["tree"] = stats_view.tree(definition, report_tree.org_tree(session(), result.root, definition, since=result.since,
-                                                                 until=result.until,
-                                                                 summary=current_app.config["REPORT_SUMMARY"]),
-                                    filters)
+    shown = stats_view.present_with_tree(session(), result, filters, current_app.config["REPORT_SUMMARY"])
     shown["spec"] = chart_specs.chart(shown, renderer)
     shown["tree_spec"] = shown["tree"] and chart_specs.tree(shown["tree"], renderer)
     return shown

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine.core import DataValidationError, FieldError, NotFound, scope
 from engine.definitions import bundles
-from engine.work import casework, reports
+from engine.work import casework, report_tree, reports
 
 from . import formfields
 from .pages import status_label
@@ -168,6 +168,15 @@ def heat(figures, attribute: str) -> list[dict]:
                       "mean": _("无数据") if step.mean_days is None else f"{step.mean_days:g}",
                       "p90": _("无数据") if step.p90_days is None else f"{step.p90_days:g}"})
     return found
+
+
+def present_with_tree(db, result: reports.Result, filters: dict, summary: bool) -> dict:
+    """`present`, with the report's organisation chart (`tree`) when it has one: what the 统计 page and the 月度台账
+    both show of a report."""
+    shown = present(db, result, filters)
+    shown["tree"] = tree(result.report, report_tree.org_tree(db, result.root, result.report, since=result.since,
+                                                             until=result.until, summary=summary), filters)
+    return shown
 
 
 def tree(definition: dict, node, filters: dict) -> dict | None:
