@@ -128,7 +128,8 @@ def _stopped_in_a_fresh_process(source: str) -> str:
     """The message that stops `source`, run with LIMITS in a new interpreter. The memory budget sees growth as the
     process's resident size: a worker that has run thousands of tests holds freed memory its allocator hands out again
     without that size growing, so there the CPU budget may stop the same code first (as in a long-lived server, whose
-    memory ceiling is the next guard). A fresh interpreter shows the memory budget itself at work."""
+    memory ceiling is the next guard). A fresh interpreter, with CPU enough that only memory can stop the code (its
+    page faults count as CPU too, and under load they took 0.2 s), shows the memory budget itself at work."""
     import os
     import subprocess
     import sys
@@ -137,7 +138,9 @@ def _stopped_in_a_fresh_process(source: str) -> str:
     root = Path(__file__).resolve().parents[1]
     script = ("import sys\nfrom engine.core.errors import SandboxError\nfrom engine.sandbox.script import Sandbox\n"
               "from tests.helpers import zh\nfrom tests.test_sandbox import LIMITS\n"
-              "try:\n    Sandbox({}, LIMITS).execute(sys.argv[1], {})\nexcept SandboxError as exc:\n    print(zh(exc))\n")
+              "from dataclasses import replace\n"
+              "try:\n    Sandbox({}, replace(LIMITS, cpu_seconds=10.0, run_cpu_seconds=20.0)).execute(sys.argv[1], {})\n"
+              "except SandboxError as exc:\n    print(zh(exc))\n")
     done = subprocess.run([sys.executable, "-c", script, source], cwd=root, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
