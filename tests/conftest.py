@@ -16,6 +16,7 @@ from engine.core import people
 from engine.core.db import connect, session_factory, upgrade
 from engine.definitions import bundles
 from engine.records import directory
+from engine.runtime import live_workflow
 from engine.runtime.engine import Engine
 from engine.time.workdays import CHINA_TZ
 
@@ -25,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.browser"]          # the browser fixtures: one Chromium for the whole run
 DATA = Path(__file__).resolve().parent / "data"
 _counter = itertools.count()
+# Every walk of the engine's lean tree walks, in every test, is checked against SpiffWorkflow's own iterator.
+live_workflow.CHECK_WALKS = True
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from engine.runtime.live_workflow import LiveSubWorkflow, LiveWorkflow
+
 # SpiffWorkflow's own serializer, configured as its Spiff parser's workflows need, with none of lawflow's converters.
+# It writes the engine's workflow classes as the SpiffWorkflow classes they extend (they add no state).
 UPSTREAM = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+for _live, _upstream in ((LiveWorkflow, BpmnWorkflow), (LiveSubWorkflow, BpmnSubWorkflow)):
+    UPSTREAM.registry.typenames[_live] = UPSTREAM.registry.typenames[_upstream]
 
 
 def task_fields(task) -> dict:

@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -37,6 +36,7 @@ from . import statements as sql
 from .exclusions import refuse_excluded
 from .failures import describe_failure
 from .instance import Instance
+from .live_workflow import LiveWorkflow
 from .score_sheets import score_submission
 from .submissions import check_completion
 
@@ -105,7 +105,7 @@ def new_instance(engine, session: Session, case: Case, definition: ProcessDefini
     """The instance of a new case row: a fresh workflow holding the initial data, its start recorded.
     With `batch`, its save collects its writes there (see Instance)."""
     spec, subs = engine.specs(definition.id, lambda: definition)
-    workflow = BpmnWorkflow(spec, subs, script_engine=engine.script_engine)
+    workflow = LiveWorkflow(spec, subs, script_engine=engine.script_engine)
     initial = {**data, CASE_ORG_VARIABLE: case.org.code}
     if case.business_number:
         initial["business_number"] = case.business_number

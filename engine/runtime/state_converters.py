@@ -25,6 +25,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .live_workflow import LiveSubWorkflow, LiveWorkflow
+
 _TASK_TYPENAME = "Task"
 # A task id's text, made once: every step writes each live task of its case again, and `str(UUID)` costs
 # several times a cache lookup. Ids are immutable and never reused; the bound keeps the memory small.
@@ -157,7 +159,12 @@ class _LiveTasks:
 
 
 class LiveWorkflowConverter(_LiveTasks, BpmnWorkflowConverter):
-    """SpiffWorkflow's BpmnWorkflowConverter, without the spec: it is stored once per bundle version."""
+    """SpiffWorkflow's BpmnWorkflowConverter, without the spec: it is stored once per bundle version. It restores
+    the engine's LiveWorkflow, and writes one under BpmnWorkflow's typename: the two are the same to a stored text."""
+
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, typename)
+        registry.register(LiveWorkflow, self.to_dict, self.from_dict, self.typename)
 
     def to_dict(self, workflow) -> dict:
         dct = super().to_dict(workflow)
@@ -173,7 +180,7 @@ class LiveWorkflowConverter(_LiveTasks, BpmnWorkflowConverter):
         if spec is None:
             spec = self.registry.restore(dct["spec"])
             subprocess_specs = self.mapping_from_dict(dct.get("subprocess_specs", {}))
-        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        workflow = LiveWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         self.tasks_from_dict(dct["tasks"], workflow)
         workflow.task_tree = workflow.tasks[UUID(dct["root"])]
         self.set_default_attributes(workflow, dct)
@@ -183,7 +190,11 @@ class LiveWorkflowConverter(_LiveTasks, BpmnWorkflowConverter):
 
 
 class LiveSubWorkflowConverter(_LiveTasks, BpmnSubWorkflowConverter):
-    """SpiffWorkflow's BpmnSubWorkflowConverter, tasks in format 2."""
+    """SpiffWorkflow's BpmnSubWorkflowConverter, tasks in format 2, restoring the engine's LiveSubWorkflow."""
+
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, typename)
+        registry.register(LiveSubWorkflow, self.to_dict, self.from_dict, self.typename)
 
     def to_dict(self, workflow) -> dict:
         dct = super().to_dict(workflow)
@@ -193,7 +204,7 @@ class LiveSubWorkflowConverter(_LiveTasks, BpmnSubWorkflowConverter):
 
     def from_dict(self, dct: dict, task, top_workflow):
         spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
-        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess = LiveSubWorkflow(spec, task.id, top_workflow, deserializing=True)
         self.tasks_from_dict(dct["tasks"], subprocess)
         subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(subprocess, dct)
