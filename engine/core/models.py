@@ -217,7 +217,6 @@ class HumanTask(Base):
         # Also serves lookups by case (with or without status): a second index would be one more to write per step.
         UniqueConstraint("case_id", "task_uuid"),
         Index("ix_human_task_inbox", "status", "org_id", "lane"),
-        Index("ix_human_task_assignee", "assignee_id", "status", "due_at", "id"),   # 0014: my tasks, in order
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
@@ -245,10 +244,15 @@ class HumanTask(Base):
     case: Mapped[Case] = relationship()
 
 
-# 0014: what I did, newest first (by the columns: their names are the vocabulary's too).
-Index("ix_human_task_done", HumanTask.completed_by, HumanTask.completed_at)
-# 0017: what I did, by when the task arrived (newest or oldest first).
-Index("ix_human_task_done_created", HumanTask.completed_by, HumanTask.created_at, HumanTask.id)
+# 0014: my tasks, in order; 0014: what I did, newest first; 0017: what I did, by when the task arrived (newest or
+# oldest first). 0023: each only over the rows it is read for (an assignee, someone who completed the task), so a
+# new task and its completion write no entry that no query reads.
+_ASSIGNED, _DONE = HumanTask.assignee_id.isnot(None), HumanTask.completed_by.isnot(None)
+Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status, HumanTask.due_at, HumanTask.id,
+      postgresql_where=_ASSIGNED, sqlite_where=_ASSIGNED)
+Index("ix_human_task_done", HumanTask.completed_by, HumanTask.completed_at, postgresql_where=_DONE, sqlite_where=_DONE)
+Index("ix_human_task_done_created", HumanTask.completed_by, HumanTask.created_at, HumanTask.id,
+      postgresql_where=_DONE, sqlite_where=_DONE)
 # 0017: the ids of a date range's cases from the index alone (the case search takes a page's ids first).
 Index("ix_case_instance_created_org", Case.created_at, Case.org_id, Case.id)
 # 0017: the tasks I delegated (only a delegated task has an owner).
