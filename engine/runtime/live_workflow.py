@@ -32,9 +32,9 @@ _DEFINITE_BELOW = TaskState.FUTURE      # a task below this state (a predicted o
 
 def _lean_filter(kwargs: dict) -> int | None:
     """The state mask of a `get_tasks` call the lean walk answers: a filter by definite states and nothing else."""
-    if kwargs.keys() != {"state"}:
+    state = kwargs.get("state")
+    if len(kwargs) != 1 or state is None:
         return None
-    state = kwargs["state"]
     if not isinstance(state, int) or state & TaskState.PREDICTED_MASK or not state & TaskState.DEFINITE_MASK:
         return None
     return state
