@@ -32,6 +32,7 @@ class Field:
     value: Any = None
     options: list[tuple[str, str]] = field(default_factory=list)
     help: str = ""
+    hint: str = ""                  # the format a patterned field expects (`x-patternMessage`), said before it is filled
     attrs: dict = field(default_factory=dict)
     error: str = ""
     rows: list[list["Field"]] = field(default_factory=list)     # a group's filled rows
@@ -58,6 +59,10 @@ def _field(key, prop, value, required, errors, choices, prefix, sheets) -> Field
     widget = _widget(prop, item)
     made = Field(name=name, key=key, label=prop.get("title", key), widget=widget, required=required, value=value,
                  help=prop.get("description", ""), error=errors.get(path, ""), attrs=_attrs(prop))
+    message = prop.get(vocabulary.PATTERN_MESSAGE)
+    if prop.get("pattern") and isinstance(message, str) and message.strip():
+        made.hint = message
+        made.attrs["aria-describedby"] = f"hint-{name}"
     if "enum" in prop or "enum" in item:
         source = prop if "enum" in prop else item
         made.options = list(zip([str(v) for v in source["enum"]], [str(n) for n in source.get(

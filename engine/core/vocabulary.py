@@ -199,7 +199,8 @@ TERMS: tuple[Term, ...] = (
     Term(ORGANIZATION_KEYWORD, FORM_FIELD, "`true`", "the value must be an organisation's code"),
     Term(NOT_AFTER, FORM_FIELD, "`today`", "a date not after the day the form is submitted, on the engine's clock"),
     Term(NOT_BEFORE, FORM_FIELD, "`today`", "a date not before the day the form is submitted"),
-    Term(PATTERN_MESSAGE, FORM_FIELD, "text", "what to say when a value does not match the field's `pattern`"),
+    Term(PATTERN_MESSAGE, FORM_FIELD, "text", "the format the field's `pattern` asks for, in words: shown under "
+         "the field before it is filled, and as its error when a value does not match"),
     Term(RULE_MESSAGE_KEYWORD, FORM_FIELD, "text",
          "what to say when a value breaks a rule of the (sub)schema holding it (e.g. a `maximum` or `not` inside an "
          "`if`/`then`: 《…》第…条：罚款不超过…), instead of the generic message"),
