@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import live_workflow
+from engine.runtime.compaction import open_tasks
 from engine.runtime.engine import Engine
 from engine.runtime.live_workflow import LiveSubWorkflow, LiveWorkflow
 
@@ -49,6 +50,7 @@ def test_a_live_workflow_runs_step_for_step_as_spiffworkflow_runs_it():
         assert _shape(live) == _shape(plain)
         # The lean walk answers what the generic one does, subprocess trees included.
         assert live.get_tasks(state=OPEN) == BpmnWorkflow.get_tasks(live, state=OPEN)
+        assert open_tasks(live) == BpmnWorkflow.get_tasks(live, state=OPEN)       # the runner's frontier, the same walk
         kinds |= {type(sub) for sub in live.subprocesses.values()}
         if not going:
             break

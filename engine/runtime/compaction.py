@@ -24,6 +24,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .live_workflow import tasks_in_states
+
 
 def compact(workflow: BpmnWorkflow) -> int:
     """Cut finished history above the live frontier; return how many tasks were dropped."""
@@ -126,24 +128,9 @@ _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 def open_tasks(workflow: BpmnWorkflow) -> list:
-    """The ready, waiting and started tasks, subprocesses included, in `get_tasks` order.
-
-    A plain walk of the definite part of the tree: SpiffWorkflow's generic iterator costs several
-    times more, and the runner asks this on every step.
-    """
-    subprocesses = workflow.subprocesses
-    found = []
-    stack = [workflow.task_tree]
-    while stack:
-        task = stack.pop()
-        if task.state & _OPEN:
-            found.append(task)
-        sub = subprocesses.get(task.id)
-        if sub is not None or (task._children and task.state >= TaskState.FUTURE):
-            stack.extend(reversed(task.children))
-            if sub is not None:
-                stack.append(sub.task_tree)
-    return found
+    """The ready, waiting and started tasks, subprocesses included, in `get_tasks` order: the lean walk of the
+    definite part of the tree (live_workflow.py), which the runner asks for on every step."""
+    return tasks_in_states(workflow, _OPEN)
 
 
 _TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
