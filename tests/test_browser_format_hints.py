@@ -32,4 +32,5 @@ def test_the_format_is_said_before_filling_and_the_same_words_refuse_a_wrong_val
     page.wait_for_load_state()
     expect(phone_field.get_by_role("alert")).to_have_text(PHONE_FORMAT)
     expect(phone_field.get_by_text(PHONE_FORMAT)).to_have_count(1)       # the error, not the hint beside it
+    expect(page.get_by_label("联系电话")).to_have_accessible_description(PHONE_FORMAT)    # the error describes it now
     shot(page, "format-hint-refused")

@@ -30,9 +30,10 @@ DEFAULTS = {
     # ~900: SpiffWorkflow misroutes silently once one run deepens its task tree to Python's recursion limit.
     "STEP_BUDGET": 300,
     # Budgets of diagram code (engine/sandbox/limits.py): CPU seconds of one evaluation and of one engine run (a
-    # step and what follows it, the engine's own work included), memory one evaluation may grow the process by, the longest text/list/range one operation may
-    # build, the largest integer, the most children of a multi-instance activity, a case's stored size after a
-    # step. Past any of them the case goes to 出错 at its last good state, naming the element.
+    # step and what follows it, the engine's own work included), memory one evaluation may grow the process by,
+    # the longest text/list/range one operation may build, the largest integer, the most children of a
+    # multi-instance activity, a case's stored size after a step. Past any of them the case goes to 出错 at its
+    # last good state, naming the element.
     "SANDBOX_CPU_SECONDS": 0.5,
     "SANDBOX_RUN_CPU_SECONDS": 5.0,
     "SANDBOX_MEMORY_MB": 128,
