@@ -294,3 +294,57 @@ def test_the_evaluations_of_one_run_share_its_budget_and_are_told_so():
             with budgets.evaluation(limits) as budget:
                 _cpu_busy(0.09)
                 budget.check()
+
+
+@pytest.mark.parametrize("source, mode, is_straight", [
+    ("approved", "eval", True),
+    ("outcome == '处罚' and amount > 3000 or not (x in ('a', 'b'))", "eval", True),
+    ("score = a + b * 2\nlabel = f'{score:>5}'\nrows[0]['n'] = score", "exec", True),
+    ("get_value('fine', 0) > 3000 and len(rows) > 0 and isinstance(x, int)", "eval", True),
+    ("due = limit_due('reply', now())\nok = bool(abs(n))", "exec", True),     # the engine's helpers
+    ("sorted(rows)", "eval", False),                        # a builtin whose time grows with what it is given
+    ("str(rows)", "eval", False),
+    ("rows.sort()", "eval", False),                         # a method
+    ("[r for r in rows]", "eval", False),                   # a comprehension loops
+    ("for r in rows:\n    pass", "exec", False),
+    ("while x:\n    x -= 1", "exec", False),
+    ("f = lambda: 1", "exec", False),
+    ("def f():\n    return 1", "exec", False),
+    ("len = sorted\nn = len(rows)", "exec", False),          # a name let through, bound to something else
+    ("(now := sorted)", "eval", False),
+    ("match sorted:\n    case len:\n        n = len(rows)", "exec", False),
+    ("try:\n    n = 1\nexcept Exception as len:\n    pass", "exec", False),
+    (" + ".join(["x"] * 150), "eval", False),               # straight but long: bounded by length no more
+])
+def test_straight_code_loops_nowhere_and_calls_only_what_takes_bounded_time(source, mode, is_straight):
+    import ast
+
+    from engine.sandbox.script import straight
+
+    assert straight(ast.parse(source, mode=mode), frozenset({"get_value", "limit_due", "now"})) is is_straight
+
+
+def test_a_host_pause_is_not_charged_to_straight_code(monkeypatch):
+    """Inside a virtual machine that reports no steal time (Firecracker), the host taking the vCPU away for a second
+    charges that second to the thread it was running, and a gateway's `approved` was stopped for it on CI. Here
+    every reading of either clock finds a second more gone: straight code never reads them, and is not stopped;
+    code that calls `sorted` still reads them, and is (there a real overrun looks the same)."""
+    from engine.sandbox import limits as budgets
+
+    paused = iter(range(1, 10**6))
+    monkeypatch.setattr(budgets, "thread_cpu", lambda: float(next(paused)))
+    real = time.perf_counter
+    monkeypatch.setattr(budgets.time, "perf_counter", lambda: real() + next(paused))
+    sandbox = Sandbox({"twice": lambda n: 2 * n}, Limits(cpu_seconds=0.5, run_cpu_seconds=5.0))
+    data = {"approved": True, "a": 2}
+    assert sandbox.evaluate("approved", data) is True
+    sandbox.execute("b = twice(a) * 3\nok = approved and get_value('b') > 5 and len('x') == 1", data)
+    assert (data["b"], data["ok"]) == (12, True)
+    with raises_zh(SandboxError, "CPU 时间限制"):
+        sandbox.evaluate("sorted('x')", data)
+
+
+def test_straight_code_still_meets_its_memory_budget():
+    sandbox = Sandbox({}, Limits(memory_bytes=1 << 20))
+    with raises_zh(SandboxError, "内存"):
+        sandbox.execute("rows = ['x'] * 400000", {})

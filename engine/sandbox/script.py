@@ -151,6 +151,32 @@ class _Instrument(RestrictingNodeTransformer):
         return _call("_binop_", ast.Constant(op), node.left, node.right, at=node)
 
 
+# What makes code spend time of its own: a loop, or a call other than those `straight` lets through. A `match` or
+# an `except … as` could bind one of those names to something else, so they count too.
+_SPENDING = (ast.For, ast.While, ast.comprehension, ast.Lambda, ast.FunctionDef, ast.ClassDef, ast.Match,
+             ast.ExceptHandler)
+_STRAIGHT_NODES = 200
+# Builtins that take the same short time whatever they are given (`int`, `round` and `pow` are budgeted apart).
+_CONSTANT_TIME = frozenset({"len", "bool", "isinstance", "abs"})
+
+
+def straight(tree: ast.AST, helpers: frozenset[str] = frozenset()) -> bool:
+    """Whether code is straight: it loops nowhere, calls only constant-time builtins and `helpers` (the engine's
+    own, whose time is never charged), binds none of those names, and has at most `_STRAIGHT_NODES` nodes (a
+    gateway's condition, a script that sets a few fields). Each of its operations is bounded by the size limits
+    on the values it builds (`_binop_`), so the whole is bounded by its length, and it runs unclocked
+    (`limits.evaluation`)."""
+    callable_names = _CONSTANT_TIME | helpers
+    for count, node in enumerate(ast.walk(tree)):
+        if count >= _STRAIGHT_NODES or isinstance(node, _SPENDING):
+            return False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in callable_names):
+            return False
+        if isinstance(node, ast.Name) and node.id in callable_names and not isinstance(node.ctx, ast.Load):
+            return False
+    return True
+
+
 class Sandbox:
     """Compiles and runs diagram code with only the helpers handed to it, each run in a scope of its own."""
 
@@ -158,6 +184,8 @@ class Sandbox:
         self.helpers = {name: uncharged(h) if callable(h) else h for name, h in (helpers or {}).items()}
         self.limits = limits or Limits()
         self._compiled: dict[tuple[str, str], Any] = {}
+        self._straight: set[tuple[str, str]] = set()     # keys of `_compiled` whose code is straight
+        self._helper_names = frozenset(name for name, h in self.helpers.items() if callable(h)) | {"get_value"}
         self._base = {
             "__builtins__": BUILTINS,
             "_getitem_": default_guarded_getitem,
@@ -181,6 +209,7 @@ class Sandbox:
             tree = ast.parse(text, mode=mode)
             guard = _Guard()
             guard.visit(tree)
+            is_straight = straight(tree, self._helper_names)
             if guard.problems:
                 line, message = guard.problems[0]
                 raise SandboxError(message, line=line, source=source)
@@ -192,6 +221,8 @@ class Sandbox:
         if result.errors:
             match = _LINE_RE.search(result.errors[0])
             raise SandboxError(result.errors[0], line=int(match.group(1)) if match else None, source=source)
+        if is_straight:
+            self._straight.add(key)
         self._compiled[key] = result.code
         return result.code
 
@@ -217,7 +248,7 @@ class Sandbox:
         code = self.compile(expression, "eval")
         scope = self._scope(context, external)
         try:
-            with evaluation(self.limits):
+            with evaluation(self.limits, ("eval", expression) not in self._straight):
                 return eval(code, scope)  # noqa: S307 - restricted code object
         except SandboxError:
             raise
@@ -232,7 +263,7 @@ class Sandbox:
         code = self.compile(script, "exec")
         scope = self._scope(context, external)
         try:
-            with evaluation(self.limits):
+            with evaluation(self.limits, ("exec", script) not in self._straight):
                 exec(code, scope)  # noqa: S102 - restricted code object
         except SandboxError as exc:
             if exc.line is None:
