@@ -21,6 +21,8 @@ import typing as t
 import orjson
 from flask.json.provider import DefaultJSONProvider, _default
 
+from engine.core.db import json_value
+
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
             | orjson.OPT_PASSTHROUGH_DATACLASS)
 _COMPACT = (",", ":")
@@ -48,10 +50,7 @@ class JSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         if not kwargs:
-            try:
-                return orjson.loads(s)
-            except orjson.JSONDecodeError:
-                pass    # NaN, huge integers, lone surrogates: the json module reads (or refuses) them
+            return json_value(s)    # orjson, but the json module for NaN, lone surrogates and integers past 64 bits
         return super().loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any):

@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
+from ..core.db import json_value as _loads
 from .state_converters import LIVE_STATE_CONFIG, expanded_tasks
 
 STATE_FORMAT = 2
@@ -125,11 +126,3 @@ class StateCodec:
 # parser accepts), and a UUID in task data is written as its text rather than as SpiffWorkflow's typed value.
 _ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
                    | orjson.OPT_NON_STR_KEYS)
-
-
-def _loads(text: str):
-    """Parse stored JSON; what orjson refuses (NaN from older states, lone surrogates) the json module reads."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
