@@ -21,7 +21,7 @@ import typing as t
 import orjson
 from flask.json.provider import DefaultJSONProvider, _default
 
-from engine.core.db import json_value
+from engine.core.db import json_value, long_digit_run
 
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
             | orjson.OPT_PASSTHROUGH_DATACLASS)
@@ -68,7 +68,6 @@ MAX_DEPTH = 64          # objects and lists within each other: far beyond any fo
 _INT_RANGE = (-2 ** 63, 2 ** 64 - 1)     # what orjson and the JSON columns hold
 _OPENERS = (b"[", b"{")
 _NUL = b"\\u0000"
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")      # an integer literal this long may be past 64 bits
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]')
 
 
@@ -91,7 +90,7 @@ def read_body(raw: bytes | str) -> t.Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _diagnose(data)
-    if _LONG_DIGITS.search(data):
+    if long_digit_run(data):           # an integer literal this long may be past 64 bits
         return _diagnose(data)
     problems = _too_deep(data.decode()) if sum(data.count(o) for o in _OPENERS) > MAX_DEPTH else []
     if _NUL in data:

@@ -38,12 +38,18 @@ _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
+def long_digit_run(raw: bytes) -> bool:
+    """Whether a JSON text holds 19 digits in a row, as an integer past 64 bits is written (a byte translation and
+    a search: several times quicker than a regular expression over the text)."""
+    return raw.translate(_DIGITS_AS_ZERO).find(_LONG_DIGITS) >= 0
+
+
 def json_value(text: str | bytes):
     """A JSON text's value, read by orjson (the json module took a tenth of a task completion's submission check
     reading the task row); a text that may hold an integer past 64 bits, and what orjson refuses (NaN, lone
     surrogates), the json module reads."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    if raw.translate(_DIGITS_AS_ZERO).find(_LONG_DIGITS) < 0:
+    if not long_digit_run(raw):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
