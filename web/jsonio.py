@@ -21,7 +21,7 @@ import typing as t
 import orjson
 from flask.json.provider import DefaultJSONProvider, _default
 
-from engine.core.db import json_value, long_digit_run
+from engine.core import db
 
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
             | orjson.OPT_PASSTHROUGH_DATACLASS)
@@ -50,7 +50,7 @@ class JSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         if not kwargs:
-            return json_value(s)    # orjson, but the json module for NaN, lone surrogates and integers past 64 bits
+            return db.json_value(s)    # orjson, but the json module for NaN, lone surrogates and integers past 64 bits
         return super().loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any):
@@ -90,7 +90,7 @@ def read_body(raw: bytes | str) -> t.Any:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _diagnose(data)
-    if long_digit_run(data):           # an integer literal this long may be past 64 bits
+    if db.long_digit_run(data):         # an integer literal this long may be past 64 bits
         return _diagnose(data)
     problems = _too_deep(data.decode()) if sum(data.count(o) for o in _OPENERS) > MAX_DEPTH else []
     if _NUL in data:
