@@ -95,11 +95,11 @@ def current() -> "Budget":
 def evaluation(limits: Limits, clocked: bool = True):
     """Give the evaluation run inside the block a budget of its own (threads and nested runs never share one).
 
-    `clocked=False` is for straight code (`script.straight`): code that calls nothing and loops nowhere, whose cost
-    is bounded by its length and by the size limits on each of its operations. Its CPU is not read, because the
-    reading could only measure the host: inside a virtual machine that reports no steal time (Firecracker), a
-    vCPU the host takes away for a second charges that second to the thread it was running, and a trivial
-    condition was stopped for it (CI, after ~3,300 tests). Its memory is still checked."""
+    `clocked=False` is for straight code (`script.straight`): code that loops nowhere and calls only what takes
+    bounded time, whose cost is bounded by its length and by the size limits on each of its operations. Its CPU
+    is not read, because the reading could only measure the host: inside a virtual machine that reports no steal
+    time (Firecracker), a vCPU the host takes away for a second charges that second to the thread it was running,
+    and a trivial condition was stopped for it (CI, after ~3,300 tests). Its memory is still checked."""
     budget = Budget(limits, clocked)
     token = _current.set(budget)
     try:
@@ -145,7 +145,8 @@ class Budget:
         """At the end of a run: refuse it if it went past its budget, even inside one long call that never ticked
         or after swallowing its budget error. The CPU clock is read only when the wall clock says it may be due
         (CPU time never runs ahead of wall time)."""
-        if self.exceeded is None and self.clocked and time.perf_counter() - self.started - self.credited > self.limits.cpu_seconds:
+        if self.exceeded is None and self.clocked \
+                and time.perf_counter() - self.started - self.credited > self.limits.cpu_seconds:
             self.left = 0
             self.check()
         if self.exceeded is not None:
