@@ -183,8 +183,7 @@ class Sandbox:
     def __init__(self, helpers: Mapping[str, Any] | None = None, limits: Limits | None = None):
         self.helpers = {name: uncharged(h) if callable(h) else h for name, h in (helpers or {}).items()}
         self.limits = limits or Limits()
-        self._compiled: dict[tuple[str, str], Any] = {}
-        self._straight: set[tuple[str, str]] = set()     # keys of `_compiled` whose code is straight
+        self._compiled: dict[tuple[str, str], tuple[Any, bool]] = {}    # (mode, source): (code, whether clocked)
         self._helper_names = frozenset(name for name, h in self.helpers.items() if callable(h)) | {"get_value"}
         self._base = {
             "__builtins__": BUILTINS,
@@ -200,10 +199,14 @@ class Sandbox:
 
     def compile(self, source: str, mode: str = "eval") -> Any:
         """Compile an expression (`eval`) or script (`exec`), refusing anything unsafe."""
+        return self._prepared(source, mode)[0]
+
+    def _prepared(self, source: str, mode: str) -> tuple[Any, bool]:
+        """The compiled code and whether its runs are clocked (anything but straight code), compiled once."""
         key = (mode, source)
-        code = self._compiled.get(key)
-        if code is not None:
-            return code
+        prepared = self._compiled.get(key)
+        if prepared is not None:
+            return prepared
         text = source.strip() if mode == "eval" else source
         try:
             tree = ast.parse(text, mode=mode)
@@ -221,10 +224,8 @@ class Sandbox:
         if result.errors:
             match = _LINE_RE.search(result.errors[0])
             raise SandboxError(result.errors[0], line=int(match.group(1)) if match else None, source=source)
-        if is_straight:
-            self._straight.add(key)
-        self._compiled[key] = result.code
-        return result.code
+        prepared = self._compiled[key] = (result.code, not is_straight)
+        return prepared
 
     def _scope(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict:
         """A fresh scope for one run: the data and the helpers."""
@@ -245,10 +246,10 @@ class Sandbox:
 
     def evaluate(self, expression: str, context: Mapping[str, Any], external=None) -> Any:
         """Evaluate an expression against task data, within the evaluation budget."""
-        code = self.compile(expression, "eval")
+        code, clocked = self._prepared(expression, "eval")
         scope = self._scope(context, external)
         try:
-            with evaluation(self.limits, ("eval", expression) not in self._straight):
+            with evaluation(self.limits, clocked):
                 return eval(code, scope)  # noqa: S307 - restricted code object
         except SandboxError:
             raise
@@ -260,10 +261,10 @@ class Sandbox:
 
     def execute(self, script: str, context: dict[str, Any], external=None) -> None:
         """Run a script within the evaluation budget; plain values it assigns become task data."""
-        code = self.compile(script, "exec")
+        code, clocked = self._prepared(script, "exec")
         scope = self._scope(context, external)
         try:
-            with evaluation(self.limits, ("exec", script) not in self._straight):
+            with evaluation(self.limits, clocked):
                 exec(code, scope)  # noqa: S102 - restricted code object
         except SandboxError as exc:
             if exc.line is None:
