@@ -60,13 +60,46 @@ BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgre
 
 @pytest.fixture(params=BOTH_DATABASES)
 def db_url(request, tmp_path):
-    """A fresh, migrated database of each kind."""
+    """A fresh, migrated database of each kind. A test that asks for `deployed` gets one that already holds what
+    `org_tree` and `deployed` make, copied from a template built once per test process (a deploy validates every
+    shipped diagram and form: seconds, where a copy takes a fraction of one)."""
+    prepared = "deployed" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "lawflow.sqlite"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(request.getfixturevalue("deployed_sqlite" if prepared else "sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    yield from _pg_copy(request.getfixturevalue("pg_url"), "lawflow_template")
+    template = request.getfixturevalue("deployed_postgres") if prepared else "lawflow_template"
+    yield from _pg_copy(request.getfixturevalue("pg_url"), template)
+
+
+def _deploy_org_tree(url: str) -> None:
+    """Make in a migrated database what the `org_tree` and `deployed` fixtures make."""
+    sql = connect(url)
+    with session_factory(sql)() as s:
+        _add_org_tree(s)
+        bundles.deploy(s, bundles.collect(ROOT), engine=Engine())
+    sql.dispose()
+
+
+@pytest.fixture(scope="session")
+def deployed_sqlite(sqlite_template, tmp_path_factory):
+    """A SQLite file holding the org tree and the project deployed as bundle v1, built once."""
+    path = tmp_path_factory.mktemp("deployed-template") / "deployed.sqlite"
+    shutil.copy(sqlite_template, path)
+    _deploy_org_tree(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def deployed_postgres(pg_url):
+    """A PostgreSQL template database holding the org tree and the project deployed as bundle v1, built once."""
+    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE lawflow_deployed TEMPLATE lawflow_template"))
+    admin.dispose()
+    _deploy_org_tree(pg_url.rsplit("/", 1)[0] + "/lawflow_deployed")
+    return "lawflow_deployed"
 
 
 DEMO_MOMENT = datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ)     # a Monday
@@ -196,8 +229,14 @@ def session(Session):
 
 
 @pytest.fixture
-def org_tree(session):
-    """Two counties under a city bureau, with handlers and leaders."""
+def org_tree(request, session):
+    """Two counties under a city bureau, with handlers and leaders (already there in a test's database that
+    comes with the project deployed)."""
+    if "deployed" not in request.fixturenames:
+        _add_org_tree(session)
+
+
+def _add_org_tree(session) -> None:
     people.add_organization(session, "city", "市司法局")
     people.add_organization(session, "county-a", "A区司法局", "city")
     people.add_organization(session, "county-b", "B县司法局", "city")
@@ -214,9 +253,11 @@ def org_tree(session):
 
 
 @pytest.fixture
-def deployed(session, engine, org_tree):
-    """The project's processes/ and forms/ deployed as bundle v1."""
-    return bundles.deploy(session, bundles.collect(ROOT), engine=engine).bundle
+def deployed(session, org_tree):
+    """The project's processes/ and forms/ deployed as bundle v1 (the test's database comes with it: db_url)."""
+    bundle = bundles.active_bundle(session)
+    assert bundle is not None and bundle.version == 1
+    return bundle
 
 
 def bundle_with(extra: dict[str, bytes] | None = None, **replace: bytes) -> dict[str, bytes]:
