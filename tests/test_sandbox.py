@@ -319,7 +319,7 @@ def test_the_evaluations_of_one_run_share_its_budget_and_are_told_so():
 def test_straight_code_loops_nowhere_and_calls_only_what_takes_bounded_time(source, mode, is_straight):
     import ast
 
-    from engine.sandbox.script import straight
+    from engine.sandbox.straight import straight
 
     assert straight(ast.parse(source, mode=mode), frozenset({"get_value", "limit_due", "now"})) is is_straight
 
@@ -348,3 +348,20 @@ def test_straight_code_still_meets_its_memory_budget():
     sandbox = Sandbox({}, Limits(memory_bytes=1 << 20))
     with raises_zh(SandboxError, "内存"):
         sandbox.execute("rows = ['x'] * 400000", {})
+
+
+def test_sandboxes_share_compiled_code_but_neither_classification_nor_data():
+    """A new engine's sandbox takes code another compiled (a code object is immutable); whether code is straight
+    depends on the helpers it may call, so sandboxes with other helpers compile it for themselves; and each run
+    still has its own scope."""
+    source = "b = twice(a)\nseen = get_value('b')"
+    first, second = Sandbox({"twice": lambda n: 2 * n}), Sandbox({"twice": lambda n: 3 * n})
+    assert first.compile(source, "exec") is second.compile(source, "exec")
+    one, other = {"a": 1}, {"a": 1}
+    first.execute(source, one)
+    second.execute(source, other)
+    assert (one, other) == ({"a": 1, "b": 2, "seen": 2}, {"a": 1, "b": 3, "seen": 3})
+    assert first._prepared(source, "exec")[1] is False
+    without = Sandbox({})       # `twice` is no helper here: calling it is a call of something unknown, clocked
+    assert without.compile(source, "exec") is not first.compile(source, "exec")
+    assert without._prepared(source, "exec")[1] is True

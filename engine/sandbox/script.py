@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import traceback
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -24,6 +25,7 @@ from ..core.errors import SandboxError
 from ..core.messages import Msg
 from .guards import BUDGETED_BUILTINS, GUARDS
 from .limits import LimitExceeded, Limits, evaluation, uncharged
+from .straight import straight
 
 # Builtins a diagram may use; everything reflective, touching the host or ending the process is absent.
 _REMOVED = {"__build_class__", "setattr", "delattr", "_getattr_", "id", "hash", "BaseException", "SystemExit",
@@ -43,6 +45,12 @@ FORBIDDEN_NAMES = {
 }
 
 _LINE_RE = re.compile(r"Line (\d+)")
+# Compiled code shared by the process's sandboxes, by (mode, source, helper names), oldest first: a code object is
+# immutable and each run has a scope of its own, so sharing it shares no state between runs. A new engine (a
+# server's worker, a draft's check) compiles only the code no sandbox before it compiled.
+_SHARED: dict[tuple[str, str, frozenset], tuple[Any, bool]] = {}
+_SHARED_KEPT = 8192
+_SHARED_LOCK = threading.Lock()
 _SPEC_NUMBER = re.compile(r"\d+")
 _MAX_SPEC_WIDTH = 1000
 
@@ -151,32 +159,6 @@ class _Instrument(RestrictingNodeTransformer):
         return _call("_binop_", ast.Constant(op), node.left, node.right, at=node)
 
 
-# What makes code spend time of its own: a loop, or a call other than those `straight` lets through. A `match` or
-# an `except … as` could bind one of those names to something else, so they count too.
-_SPENDING = (ast.For, ast.While, ast.comprehension, ast.Lambda, ast.FunctionDef, ast.ClassDef, ast.Match,
-             ast.ExceptHandler)
-_STRAIGHT_NODES = 200
-# Builtins that take the same short time whatever they are given (`int`, `round` and `pow` are budgeted apart).
-_CONSTANT_TIME = frozenset({"len", "bool", "isinstance", "abs"})
-
-
-def straight(tree: ast.AST, helpers: frozenset[str] = frozenset()) -> bool:
-    """Whether code is straight: it loops nowhere, calls only constant-time builtins and `helpers` (the engine's
-    own, whose time is never charged), binds none of those names, and has at most `_STRAIGHT_NODES` nodes (a
-    gateway's condition, a script that sets a few fields). Each of its operations is bounded by the size limits
-    on the values it builds (`_binop_`), so the whole is bounded by its length, and it runs unclocked
-    (`limits.evaluation`)."""
-    callable_names = _CONSTANT_TIME | helpers
-    for count, node in enumerate(ast.walk(tree)):
-        if count >= _STRAIGHT_NODES or isinstance(node, _SPENDING):
-            return False
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in callable_names):
-            return False
-        if isinstance(node, ast.Name) and node.id in callable_names and not isinstance(node.ctx, ast.Load):
-            return False
-    return True
-
-
 class Sandbox:
     """Compiles and runs diagram code with only the helpers handed to it, each run in a scope of its own."""
 
@@ -205,8 +187,19 @@ class Sandbox:
         """The compiled code and whether its runs are clocked (anything but straight code), compiled once."""
         key = (mode, source)
         prepared = self._compiled.get(key)
-        if prepared is not None:
-            return prepared
+        if prepared is None:
+            shared = (mode, source, self._helper_names)
+            prepared = _SHARED.get(shared)
+            if prepared is None:
+                prepared = self._compile(source, mode)
+                with _SHARED_LOCK:
+                    if len(_SHARED) >= _SHARED_KEPT:
+                        del _SHARED[next(iter(_SHARED))]
+                    _SHARED[shared] = prepared
+            self._compiled[key] = prepared
+        return prepared
+
+    def _compile(self, source: str, mode: str) -> tuple[Any, bool]:
         text = source.strip() if mode == "eval" else source
         try:
             tree = ast.parse(text, mode=mode)
@@ -224,8 +217,7 @@ class Sandbox:
         if result.errors:
             match = _LINE_RE.search(result.errors[0])
             raise SandboxError(result.errors[0], line=int(match.group(1)) if match else None, source=source)
-        prepared = self._compiled[key] = (result.code, not is_straight)
-        return prepared
+        return result.code, not is_straight
 
     def _scope(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict:
         """A fresh scope for one run: the data and the helpers."""
