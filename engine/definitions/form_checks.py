@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -154,7 +155,7 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         if not readable:
             continue
         try:
-            Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
+            _check_schema(files[path], schema)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path)
             problems.append(Problem(path, Msg("formcheck.invalid_schema", where=where or ROOT, detail=exc.message),
@@ -171,6 +172,24 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
         problems.extend(_prefill_problems(schema, path, files[path]))
         forms[path] = schema
     return forms
+
+
+_VALID_SCHEMAS: dict[bytes, None] = {}     # form texts that passed `check_schema`, oldest first
+_VALID_SCHEMAS_KEPT = 1024
+_VALID_SCHEMAS_LOCK = threading.Lock()
+
+
+def _check_schema(content: bytes, schema: dict) -> None:
+    """Raise SchemaError unless the form is valid JSON Schema 2020-12. The answer depends on the text alone, and
+    checking against the metaschema is most of a bundle's validation: a draft saved again, or a bundle deployed
+    after its draft was checked, has the same texts, which are not checked twice."""
+    if content in _VALID_SCHEMAS:
+        return
+    Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
+    with _VALID_SCHEMAS_LOCK:
+        if len(_VALID_SCHEMAS) >= _VALID_SCHEMAS_KEPT:
+            del _VALID_SCHEMAS[next(iter(_VALID_SCHEMAS))]
+        _VALID_SCHEMAS[content] = None
 
 
 def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
