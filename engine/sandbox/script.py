@@ -49,7 +49,7 @@ _LINE_RE = re.compile(r"Line (\d+)")
 # immutable and each run has a scope of its own, so sharing it shares no state between runs. A new engine (a
 # server's worker, a draft's check) compiles only the code no sandbox before it compiled.
 _SHARED: dict[tuple[str, str, frozenset], tuple[Any, bool]] = {}
-_SHARED_KEPT = 8192
+_SHARED_KEPT = 4096
 _SHARED_LOCK = threading.Lock()
 _SPEC_NUMBER = re.compile(r"\d+")
 _MAX_SPEC_WIDTH = 1000
