@@ -64,3 +64,31 @@ def test_a_broken_template_fails_the_document_not_the_case(engine, session, depl
     [doc] = documents.case_documents(session, case.id)
     assert doc.status == "failed" and "BadZipFile" in zh(doc.error)
     assert cases.get_case(session, case.id).status == "completed"
+
+
+def test_the_child_fills_a_template_without_importing_the_database_layer_or_seeing_its_settings(
+        tmp_path, monkeypatch):
+    """The child imports docxtpl, the messages and the calendar, not what the engine's packages pull in (the
+    database layer: a second more for every document), and is handed no database URL or secret key."""
+    import sys
+
+    from engine.records import document_worker
+
+    log = tmp_path / "imports.log"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nenv > "{tmp_path}/env.log"\nexec "{sys.executable}" -X importtime "$@" '
+                      f'2>> "{log}"\n')
+    python.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(python))
+    monkeypatch.setenv("LAWFLOW_DATABASE_URL", "postgresql://secret@db/lawflow")
+    template = io.BytesIO()
+    doc = Document()
+    doc.add_paragraph("{{ name }}，{{ day | cn_date }}")
+    doc.save(template)
+    filled = document_worker.fill_in_child(template.getvalue(), {"name": "张三", "day": "2025-10-13"},
+                                           document_worker.Limits(10, 512 << 20, 20 << 20, 30))
+    assert text_of(filled) == "张三，2025年10月13日"
+    imported = {line.split("|")[-1].strip() for line in log.read_text().splitlines() if "|" in line}
+    assert {"docxtpl", "engine.records.document_worker", "engine.time.workdays"} <= imported
+    assert not {name for name in imported if name.split(".")[0] in ("sqlalchemy", "alembic", "openpyxl", "flask")}
+    assert "LAWFLOW_DATABASE_URL" not in (tmp_path / "env.log").read_text()
