@@ -82,24 +82,34 @@ def _deploy_org_tree(url: str) -> None:
     sql.dispose()
 
 
+def _sqlite_made(sqlite_template, tmp_path_factory, name: str, make) -> Path:
+    """A copy of the migrated SQLite file, `make(url)` run on it."""
+    path = tmp_path_factory.mktemp(f"{name}-template") / f"{name}.sqlite"
+    shutil.copy(sqlite_template, path)
+    make(f"sqlite:///{path}")
+    return path
+
+
+def _postgres_made(pg_url: str, name: str, make) -> str:
+    """A PostgreSQL template database copied from the migrated one, `make(url)` run on it; its name."""
+    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE lawflow_template"))
+    admin.dispose()
+    make(pg_url.rsplit("/", 1)[0] + "/" + name)
+    return name
+
+
 @pytest.fixture(scope="session")
 def deployed_sqlite(sqlite_template, tmp_path_factory):
     """A SQLite file holding the org tree and the project deployed as bundle v1, built once."""
-    path = tmp_path_factory.mktemp("deployed-template") / "deployed.sqlite"
-    shutil.copy(sqlite_template, path)
-    _deploy_org_tree(f"sqlite:///{path}")
-    return path
+    return _sqlite_made(sqlite_template, tmp_path_factory, "deployed", _deploy_org_tree)
 
 
 @pytest.fixture(scope="session")
 def deployed_postgres(pg_url):
     """A PostgreSQL template database holding the org tree and the project deployed as bundle v1, built once."""
-    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE lawflow_deployed TEMPLATE lawflow_template"))
-    admin.dispose()
-    _deploy_org_tree(pg_url.rsplit("/", 1)[0] + "/lawflow_deployed")
-    return "lawflow_deployed"
+    return _postgres_made(pg_url, "lawflow_deployed", _deploy_org_tree)
 
 
 DEMO_MOMENT = datetime(2025, 10, 13, 9, 0, tzinfo=CHINA_TZ)     # a Monday
@@ -122,21 +132,13 @@ def _load_demo(url: str) -> None:
 @pytest.fixture(scope="session")
 def demo_sqlite(sqlite_template, tmp_path_factory):
     """A SQLite file holding the demo data, built once."""
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
-    shutil.copy(sqlite_template, path)
-    _load_demo(f"sqlite:///{path}")
-    return path
+    return _sqlite_made(sqlite_template, tmp_path_factory, "demo", _load_demo)
 
 
 @pytest.fixture(scope="session")
 def demo_postgres(pg_url):
     """A PostgreSQL template database holding the demo data, built once."""
-    admin = connect(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE lawflow_demo TEMPLATE lawflow_template"))
-    admin.dispose()
-    _load_demo(pg_url.rsplit("/", 1)[0] + "/lawflow_demo")
-    return "lawflow_demo"
+    return _postgres_made(pg_url, "lawflow_demo", _load_demo)
 
 
 @pytest.fixture(params=BOTH_DATABASES)
