@@ -365,3 +365,14 @@ def test_sandboxes_share_compiled_code_but_neither_classification_nor_data():
     without = Sandbox({})       # `twice` is no helper here: calling it is a call of something unknown, clocked
     assert without.compile(source, "exec") is not first.compile(source, "exec")
     assert without._prepared(source, "exec")[1] is True
+
+
+def test_bounded_map_drops_the_oldest_entry_and_keeps_a_rewritten_one():
+    from engine.core.bounded import BoundedMap
+    kept = BoundedMap(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    kept.put("a", 3)                  # rewriting a kept key evicts nothing
+    assert (kept.get("a"), kept.get("b"), len(kept)) == (3, 2, 2)
+    kept.put("c", 4)                  # full: the oldest entry goes
+    assert "a" not in kept and kept.get("b") == 2 and kept.get("c") == 4 and len(kept) == 2

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -14,6 +13,7 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from ..core.bounded import BoundedMap
 from ..core.errors import Problem
 from ..core.messages import Msg
 from ..core.vocabulary import FROM_CASE_KEYWORD, PREFILL, SHOWN_WHEN_KEYWORD, TODAY, WORKING_DAYS_AFTER_KEYWORD
@@ -174,9 +174,7 @@ def check_forms(files: dict[str, bytes], problems: list[Problem]) -> dict[str, d
     return forms
 
 
-_VALID_SCHEMAS: dict[bytes, None] = {}     # form texts that passed `check_schema`, oldest first
-_VALID_SCHEMAS_KEPT = 1024
-_VALID_SCHEMAS_LOCK = threading.Lock()
+_VALID_SCHEMAS: BoundedMap[bytes, bool] = BoundedMap(1024)     # form texts that passed `check_schema`
 
 
 def _check_schema(content: bytes, schema: dict) -> None:
@@ -186,10 +184,7 @@ def _check_schema(content: bytes, schema: dict) -> None:
     if content in _VALID_SCHEMAS:
         return
     Draft202012Validator.check_schema(schema, format_checker=SCHEMA_FORMATS)
-    with _VALID_SCHEMAS_LOCK:
-        if len(_VALID_SCHEMAS) >= _VALID_SCHEMAS_KEPT:
-            del _VALID_SCHEMAS[next(iter(_VALID_SCHEMAS))]
-        _VALID_SCHEMAS[content] = None
+    _VALID_SCHEMAS.put(content, True)
 
 
 def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import re
-import threading
 import traceback
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from ..core.bounded import BoundedMap
 from ..core.errors import SandboxError
 from ..core.messages import Msg
 from .guards import BUDGETED_BUILTINS, GUARDS
@@ -48,9 +48,7 @@ _LINE_RE = re.compile(r"Line (\d+)")
 # Compiled code shared by the process's sandboxes, by (mode, source, helper names), oldest first: a code object is
 # immutable and each run has a scope of its own, so sharing it shares no state between runs. A new engine (a
 # server's worker, a draft's check) compiles only the code no sandbox before it compiled.
-_SHARED: dict[tuple[str, str, frozenset], tuple[Any, bool]] = {}
-_SHARED_KEPT = 4096
-_SHARED_LOCK = threading.Lock()
+_SHARED: BoundedMap[tuple[str, str, frozenset], tuple[Any, bool]] = BoundedMap(4096)
 _SPEC_NUMBER = re.compile(r"\d+")
 _MAX_SPEC_WIDTH = 1000
 
@@ -192,10 +190,7 @@ class Sandbox:
             prepared = _SHARED.get(shared)
             if prepared is None:
                 prepared = self._compile(source, mode)
-                with _SHARED_LOCK:
-                    if len(_SHARED) >= _SHARED_KEPT:
-                        del _SHARED[next(iter(_SHARED))]
-                    _SHARED[shared] = prepared
+                _SHARED.put(shared, prepared)
             self._compiled[key] = prepared
         return prepared
 
