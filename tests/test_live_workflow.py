@@ -1,10 +1,13 @@
-"""The engine's workflow classes (engine/runtime/live_workflow.py): SpiffWorkflow's, with lean tree walks.
+"""The engine's workflow classes (engine/runtime/live_workflow.py): SpiffWorkflow's, with lean tree walks and a
+lean state change.
 
 The whole suite runs with `CHECK_WALKS` on (conftest.py): every walk of every test is compared with SpiffWorkflow's
 own iterator. The tests here drive a diagram with every kind of nesting side by side with plain SpiffWorkflow, show
 that the check itself can fail, and that a stored case comes back as the engine's classes.
 """
 from __future__ import annotations
+
+import logging
 
 import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -13,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.runtime import live_workflow
 from engine.runtime.compaction import open_tasks
 from engine.runtime.engine import Engine
-from engine.runtime.live_workflow import LiveSubWorkflow, LiveWorkflow
+from engine.runtime.live_workflow import LiveSubWorkflow, LiveTask, LiveWorkflow
 
 from .test_state_parity import APPLY, _parsed, mixed
 
@@ -52,6 +55,7 @@ def test_a_live_workflow_runs_step_for_step_as_spiffworkflow_runs_it():
         assert live.get_tasks(state=OPEN) == BpmnWorkflow.get_tasks(live, state=OPEN)
         assert open_tasks(live) == BpmnWorkflow.get_tasks(live, state=OPEN)       # the runner's frontier, the same walk
         kinds |= {type(sub) for sub in live.subprocesses.values()}
+        assert _task_classes(live) == {LiveTask}
         if not going:
             break
         steps += 1
@@ -103,3 +107,34 @@ def test_a_stored_case_comes_back_as_the_engine_classes():
     assert type(restored) is LiveWorkflow
     assert {type(sub) for sub in restored.subprocesses.values()} == {LiveSubWorkflow}
     assert _shape(restored, OPEN) == _shape(live, OPEN)
+    assert "LiveTask" not in text and _task_classes(restored) == {LiveTask}
+
+
+def _task_classes(workflow) -> set[type]:
+    """The classes of every task of a workflow and its subprocesses."""
+    tasks = [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
+    return {type(task) for task in tasks}
+
+
+def _state_log(caplog, level: int, workflow_class) -> list[tuple[str, str, str]]:
+    """What the `spiff.task` log records while a workflow of the class runs its first steps, with the log at a level."""
+    engine = Engine()
+    spec, subs = _parsed(mixed(), "mixed")
+    caplog.clear()
+    with caplog.at_level(level, logger="spiff"):
+        workflow = workflow_class(spec, subs, script_engine=engine.script_engine)
+        for _ in range(3):
+            _step(workflow)
+    return [(r.name, r.getMessage(), getattr(r, "task_spec", None), getattr(r, "state", None))
+            for r in caplog.records if r.name in ("spiff.task", "spiff.workflow")]
+
+
+def test_state_changes_are_logged_as_spiffworkflow_logs_them_when_the_log_is_enabled(caplog):
+    live = _state_log(caplog, logging.INFO, LiveWorkflow)
+    assert live == _state_log(caplog, logging.INFO, BpmnWorkflow)
+    assert ("spiff.task", "State changed to READY", "Task_a", "READY") in live
+    assert ("spiff.workflow", "Initialized workflow") in [entry[:2] for entry in live]
+    debug = _state_log(caplog, logging.DEBUG, LiveWorkflow)
+    assert debug == _state_log(caplog, logging.DEBUG, BpmnWorkflow)
+    assert any(message.startswith("State set to") for _, message, _, _ in debug)      # a state set again
+    assert _state_log(caplog, logging.WARNING, LiveWorkflow) == []

@@ -5,19 +5,21 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
-from engine.runtime.live_workflow import LiveSubWorkflow, LiveWorkflow
+from engine.runtime.live_workflow import LiveSubWorkflow, LiveTask, LiveWorkflow
 
 # SpiffWorkflow's own serializer, configured as its Spiff parser's workflows need, with none of lawflow's converters.
 # It writes the engine's workflow classes as the SpiffWorkflow classes they extend (they add no state).
 UPSTREAM = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-for _live, _upstream in ((LiveWorkflow, BpmnWorkflow), (LiveSubWorkflow, BpmnSubWorkflow)):
+_UPSTREAM_CLASS = {LiveWorkflow: BpmnWorkflow, LiveSubWorkflow: BpmnSubWorkflow, LiveTask: Task}
+for _live, _upstream in _UPSTREAM_CLASS.items():
     UPSTREAM.registry.typenames[_live] = UPSTREAM.registry.typenames[_upstream]
 
 
 def task_fields(task) -> dict:
     """Everything a task carries from one step to the next."""
-    return {"type": type(task), "id": task.id, "task_spec": task.task_spec.name, "state": task.state,
+    return {"type": _UPSTREAM_CLASS.get(type(task), type(task)), "id": task.id, "task_spec": task.task_spec.name, "state": task.state,
             "data": task.data, "internal_data": task.internal_data, "parent": task._parent,
             "children": list(task._children), "last_state_change": task.last_state_change,
             "triggered": task.triggered}

@@ -1,4 +1,4 @@
-"""The workflow classes the engine runs: SpiffWorkflow's, with two tree walks made lean.
+"""The workflow and task classes the engine runs: SpiffWorkflow's, with two tree walks and a state change made lean.
 
 On every step SpiffWorkflow walks the task tree to find what to run next (`get_tasks(state=READY)`, once per pass
 of `do_engine_steps`) and, after every task that finishes, to re-check the waiting ones (`update_waiting_tasks`).
@@ -14,15 +14,23 @@ tasks in the same order, as lazily: a task's children are taken as it is reached
   than that unrun; these walks have no such cap. Compaction keeps stored trees shallow, and a run's step budget
   keeps one run from growing a tree that deep.
 
+A task's state change (`LiveTask._set_state`) is SpiffWorkflow's, less the log record it builds for every change:
+a dict of nine fields and two state names, about a twentieth of a completion, made even when nothing reads the
+`spiff.task` log. The record is still made, by SpiffWorkflow's own method, whenever that log is enabled.
+
 `CHECK_WALKS`: set by the test suite, so that every walk in every test is checked, step by step, against
 SpiffWorkflow's own iterator.
 """
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 CHECK_WALKS = False
@@ -106,8 +114,49 @@ def _names(tasks: list) -> list[str]:
     return [t.task_spec.name if t is not None else "None" for t in tasks]
 
 
+_TASK_LOG = logging.getLogger("spiff.task")       # SpiffWorkflow's task and workflow logs
+_WORKFLOW_LOG = logging.getLogger("spiff.workflow")
+
+
+class LiveTask(Task):
+    """A task of a live workflow; its children are LiveTasks too."""
+
+    def _set_state(self, value: int) -> None:
+        if _TASK_LOG.isEnabledFor(logging.DEBUG if value == self._state else logging.INFO):
+            super()._set_state(value)
+        elif value != self._state:
+            self.last_state_change = time.time()
+            self._state = value
+
+    def _add_child(self, task_spec, state: int = TaskState.MAYBE) -> "LiveTask":
+        """SpiffWorkflow's `Task._add_child`, making a LiveTask."""
+        if self._state & TaskState.PREDICTED_MASK and not state & TaskState.PREDICTED_MASK:
+            raise WorkflowException("Attempt to add non-predicted child to predicted task", task_spec=self.task_spec)
+        task = LiveTask(self.workflow, task_spec, self, state=state)
+        task.thread_id = self.thread_id
+        if state == TaskState.READY:
+            task._ready()
+        return task
+
+
+def _planted(workflow, deserializing: bool) -> None:
+    """What SpiffWorkflow's `Workflow.__init__` does for a new workflow, with a LiveTask as its root: the root, the
+    prediction of the tasks ahead, and the root made ready. (A restored workflow gets its tasks from the codec.)"""
+    if deserializing:
+        return
+    workflow.task_tree = LiveTask(workflow, workflow.spec.start, state=TaskState.FUTURE)
+    workflow.task_tree.task_spec._predict(workflow.task_tree, mask=TaskState.NOT_FINISHED_MASK)
+    if _WORKFLOW_LOG.isEnabledFor(logging.INFO):
+        _WORKFLOW_LOG.info("Initialized workflow", extra=workflow.collect_log_extras())
+    workflow.task_tree._ready()
+
+
 class LiveWorkflow(_LeanWalks, BpmnWorkflow):
     """A case's workflow as the engine runs it."""
+
+    def __init__(self, spec, subprocess_specs=None, script_engine=None, deserializing: bool = False):
+        super().__init__(spec, subprocess_specs, script_engine, deserializing=True)
+        _planted(self, deserializing)
 
     def create_subprocess(self, my_task, spec_name):
         subprocess = LiveSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self)
@@ -117,3 +166,7 @@ class LiveWorkflow(_LeanWalks, BpmnWorkflow):
 
 class LiveSubWorkflow(_LeanWalks, BpmnSubWorkflow):
     """A subprocess (embedded, called or event subprocess) of a LiveWorkflow."""
+
+    def __init__(self, spec, parent_task_id, top_workflow, deserializing: bool = False):
+        super().__init__(spec, parent_task_id, top_workflow, deserializing=True)
+        _planted(self, deserializing)

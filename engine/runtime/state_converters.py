@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .live_workflow import LiveSubWorkflow, LiveWorkflow
+from .live_workflow import LiveSubWorkflow, LiveTask, LiveWorkflow
 
 _TASK_TYPENAME = "Task"
 # A task id's text, made once: every step writes each live task of its case again, and `str(UUID)` costs
@@ -33,6 +33,7 @@ _TASK_TYPENAME = "Task"
 id_text = lru_cache(maxsize=32768)(str)
 _MUTABLE = (dict, list, set)
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_PLAIN_TASKS = frozenset({Task, LiveTask})      # written under SpiffWorkflow's typename of a plain Task
 
 
 class LiveTaskConverter(TaskConverter):
@@ -42,6 +43,7 @@ class LiveTaskConverter(TaskConverter):
         super().__init__(target_class, registry, typename)
         if target_class is Task:
             registry.live_task_converter = self     # `tasks_to_dict` writes plain tasks through it directly
+            registry.register(LiveTask, self.to_dict, self.from_dict, self.typename)
 
     def to_dict(self, task, ids: dict | None = None) -> dict:
         """A task as TaskConverter writes it (data as a delta from the parent's), less default-valued fields.
@@ -81,7 +83,7 @@ class LiveTaskConverter(TaskConverter):
         ids = ids or {}
         restore = self.registry.restore
         task_spec = workflow.spec.task_specs.get(dct["task_spec"])
-        task = self.target_class(workflow, task_spec, state=dct["state"], id=task_id or UUID(dct["id"]))
+        task = LiveTask(workflow, task_spec, state=dct["state"], id=task_id or UUID(dct["id"]))
         parent_key = dct.get("parent")
         task._parent = (ids.get(parent_key) or UUID(parent_key)) if parent_key is not None else None
         task._children = [ids.get(child) or UUID(child) for child in dct["children"]]
@@ -132,11 +134,11 @@ class _LiveTasks:
         # A plain Task goes straight to lawflow's converter: the registry's wrapper would add the typename that
         # format 2 leaves out (a dict update and a delete per task, on every step).
         converter = getattr(registry, "live_task_converter", None)
-        plain = converter.to_dict if converter is not None and typenames.get(Task) == _TASK_TYPENAME else None
+        plain = converter.to_dict if converter is not None and typenames.get(LiveTask) == _TASK_TYPENAME else None
         ids = {tid: id_text(tid) for tid in tasks}
         out = {}
         for tid, task in tasks.items():
-            if plain is not None and type(task) is Task:
+            if plain is not None and type(task) in _PLAIN_TASKS:
                 entry = plain(task, ids=ids)
             else:
                 entry = to_dict[typenames[type(task)]](task, ids=ids)
