@@ -25,6 +25,7 @@ from .tokens import create_token
 from .workflow import engine
 from .command_errors import refusal_exits
 from .engine_text import engine_text, problem_line
+from .guard import settle_heap
 
 
 def _sessions():
@@ -100,6 +101,7 @@ def serve(host: str, port: int, workers: int, threads: int = 2) -> None:
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_PROCESS"]:
         scheduler.start_background(app)
+    settle_heap()
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

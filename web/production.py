@@ -16,7 +16,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from . import config as settings
-from .guard import Watchdog, WatchedApp, cap_memory, watch_cases
+from .guard import Watchdog, WatchedApp, cap_memory, settle_heap, watch_cases
 
 _worker = None          # this process's gunicorn worker, once forked
 
@@ -43,6 +43,7 @@ class _Server(BaseApplication):
 
     def load(self):
         app = worker_app()
+        settle_heap()
         cap_memory(int(app.config["WORKER_MEMORY_MB"]))
         journal = watch_cases(app)
         watchdog = Watchdog(float(app.config["WORKER_REQUEST_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]), _retire,

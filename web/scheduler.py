@@ -15,7 +15,7 @@ from engine.time import load_calendar, missing_years
 from engine.work import operations
 
 from .engine_text import engine_text
-from .guard import Watchdog, cap_memory, watch_cases
+from .guard import Watchdog, cap_memory, settle_heap, watch_cases
 
 log = logging.getLogger("lawflow.scheduler")
 
@@ -161,6 +161,7 @@ def run_blocking(app: Flask, metrics_port: int | None = None, metrics_host: str 
         server = metrics.serve(metrics_host, metrics_port, app.config["METRICS_TOKEN"])
         log.info("监控指标：http://%s:%s/metrics", metrics_host, server.server_port)
     scheduler = BlockingScheduler(timezone="UTC")
+    settle_heap()
     cap_memory(int(app.config["WORKER_MEMORY_MB"]))
     watchdog = Watchdog(float(app.config["SCHEDULER_JOB_SECONDS"]), int(app.config["WORKER_MEMORY_MB"]),
                         lambda: scheduler.shutdown(wait=False), each_look=watch_cases(app))
