@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import sqlite_checkpoints
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 ROLLED_BACK = "lawflow.rolled_back"     # session.info key of a session whose work is all undone (rolled_back_session)
@@ -67,6 +69,7 @@ def connect(url: str, **kwargs) -> SqlEngine:
         # SQLAlchemy's recipe for this listens for `begin`; but any engine event sends every statement down its
         # event-dispatching path, which doubles the cost of a small one. The dialect's begin hook does the same.
         engine.dialect.do_begin = _sqlite_begin
+        sqlite_checkpoints.watch(engine, engine.url.database)
         return engine
     engine = create_engine(url, **kwargs)
     event.listen(engine.pool, "checkin", _note_idle)
@@ -106,6 +109,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    # Checkpoints are the thread's (sqlite_checkpoints.py); a writer runs one itself only this far behind.
+    cur.execute(f"PRAGMA wal_autocheckpoint={sqlite_checkpoints.BACKSTOP_PAGES}")
     cur.close()
 
 
