@@ -74,7 +74,8 @@ LIMITS = Limits(cpu_seconds=0.2, memory_bytes=64 << 20, max_items=100_000, max_i
 
 @pytest.mark.parametrize("source, message", [
     ("while True:\n    pass", "CPU 时间限制"),
-    ("n = 0\nwhile True:\n    try:\n        while True:\n            n += 1\n    except:\n        pass", "CPU 时间限制"),
+    ("n = 0\nwhile True:\n    try:\n        while True:\n            n += 1\n    except:\n        pass",
+     "CPU 时间限制"),
     ("def f(n):\n    return f(n - 1) + f(n - 1) if n else 1\nx = f(100)", "CPU 时间限制"),
     ("x = (lambda f: f(f, 60))(lambda g, n: g(g, n - 1) + g(g, n - 1) if n else 1)", "CPU 时间限制"),
     ("x = len([1 for i in range(99999) for j in range(99999)])", "CPU 时间限制"),
@@ -139,7 +140,8 @@ def _stopped_in_a_fresh_process(source: str) -> str:
     script = ("import sys\nfrom engine.core.errors import SandboxError\nfrom engine.sandbox.script import Sandbox\n"
               "from tests.helpers import zh\nfrom tests.test_sandbox import LIMITS\n"
               "from dataclasses import replace\n"
-              "try:\n    Sandbox({}, replace(LIMITS, cpu_seconds=10.0, run_cpu_seconds=20.0)).execute(sys.argv[1], {})\n"
+              "try:\n"
+              "    Sandbox({}, replace(LIMITS, cpu_seconds=10.0, run_cpu_seconds=20.0)).execute(sys.argv[1], {})\n"
               "except SandboxError as exc:\n    print(zh(exc))\n")
     done = subprocess.run([sys.executable, "-c", script, source], cwd=root, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "PYTHONPATH": str(root)})

@@ -59,8 +59,9 @@ def subschemas(schema) -> Iterator[tuple[str, dict]]:
 
 def schema_problems(schema) -> Iterator[tuple[str, str, Any]]:
     """What a form schema may not hold, as (where, message, offending value): a pattern RE2 cannot run, bounds
-    that cross (a minimum above its maximum), patternProperties (jsonschema matches its keys with Python's backtracking `re`), a reference that leaves the
-    form or points nowhere, and references that loop without reading any data (validation would never end)."""
+    that cross (a minimum above its maximum), patternProperties (jsonschema matches its keys with Python's
+    backtracking `re`), a reference that leaves the form or points nowhere, and references that loop without
+    reading any data (validation would never end)."""
     for where, node in subschemas(schema):
         if isinstance(node.get("pattern"), str):
             try:
@@ -202,7 +203,8 @@ def _working_days_problems(schema) -> Iterator[tuple[str, Msg, Any]]:
                 or (set(r) == {"field", "after", "workingDays"} and isinstance(r["workingDays"], int)
                     and not isinstance(r["workingDays"], bool) and r["workingDays"] >= 0)) for r in rules)
         if not good:
-            yield where, Msg("formcheck.working_days_after", keyword=WORKING_DAYS_AFTER_KEYWORD, where=where or ROOT), None
+            yield where, Msg("formcheck.working_days_after", keyword=WORKING_DAYS_AFTER_KEYWORD,
+                             where=where or ROOT), None
 
 
 def _read_form(path: str, content: bytes, problems: list[Problem]) -> tuple[bool, object]:

@@ -136,7 +136,8 @@ class _Instrument(RestrictingNodeTransformer):
 
     def _displayed(self, node):
         """A list, tuple or set display that unpacks (`[*a, *a]`) is checked once built."""
-        if any(isinstance(e, ast.Starred) for e in node.elts) and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+        unpacks = any(isinstance(e, ast.Starred) for e in node.elts)
+        if unpacks and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
             return _call("_built_", node, at=node)
         return node
 
