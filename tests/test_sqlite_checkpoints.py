@@ -7,6 +7,7 @@ import sqlite3
 from sqlalchemy import text
 
 from engine.core.db import connect
+from engine.core import sqlite_checkpoints
 from engine.core.sqlite_checkpoints import BACKSTOP_PAGES, CHECKPOINTER, checkpoint
 
 
@@ -54,3 +55,24 @@ def test_a_checkpoint_never_makes_a_database_file(tmp_path):
     gone = tmp_path / "gone.sqlite"
     checkpoint(str(gone))
     assert not gone.exists()
+
+
+def test_a_failing_checkpoint_leaves_the_thread_checkpointing_the_others(monkeypatch, tmp_path):
+    tried = []
+
+    def failing_first(path: str) -> None:
+        tried.append(path)
+        if path.endswith("a.sqlite"):
+            raise RuntimeError("disk on fire")
+    monkeypatch.setattr(sqlite_checkpoints, "checkpoint", failing_first)
+    first, second = str(tmp_path / "a.sqlite"), str(tmp_path / "b.sqlite")
+    passes = CHECKPOINTER.passes
+    CHECKPOINTER.note(first)
+    CHECKPOINTER.note(second)
+    while not {first, second} <= set(tried):
+        assert CHECKPOINTER.wait_for_pass(passes, timeout=30)
+        passes = CHECKPOINTER.passes
+    CHECKPOINTER.note(second)                   # and it goes on to the next pass
+    while tried.count(second) < 2:
+        assert CHECKPOINTER.wait_for_pass(passes, timeout=30)
+        passes = CHECKPOINTER.passes

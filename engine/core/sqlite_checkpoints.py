@@ -67,7 +67,10 @@ class Checkpointer:
             with self._lock:
                 paths, self._dirty = self._dirty, set()
             for path in sorted(paths):
-                checkpoint(path)
+                try:
+                    checkpoint(path)
+                except Exception:       # the thread goes on: the next commit's pass may succeed
+                    log.exception("checkpoint of %s failed", path)
             with self._passed:
                 self.passes += 1
                 self._passed.notify_all()
