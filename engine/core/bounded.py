@@ -31,7 +31,3 @@ class BoundedMap(Generic[K, V]):
             if key not in self._entries and len(self._entries) >= self.kept:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
