@@ -63,7 +63,7 @@ def db_url(request, tmp_path):
     """A fresh, migrated database of each kind. A test that asks for `deployed` gets one that already holds what
     `org_tree` and `deployed` make, copied from a template built once per test process (a deploy validates every
     shipped diagram and form: seconds, where a copy takes a fraction of one)."""
-    prepared = "deployed" in request.fixturenames
+    prepared = _comes_deployed(request)
     if request.param == "sqlite":
         path = tmp_path / "lawflow.sqlite"
         shutil.copy(request.getfixturevalue("deployed_sqlite" if prepared else "sqlite_template"), path)
@@ -71,6 +71,12 @@ def db_url(request, tmp_path):
         return
     template = request.getfixturevalue("deployed_postgres") if prepared else "lawflow_template"
     yield from _pg_copy(request.getfixturevalue("pg_url"), template)
+
+
+def _comes_deployed(request) -> bool:
+    """Whether the test's database is copied from the deployed template (`db_url`), holding what `org_tree` and
+    `deployed` would otherwise make."""
+    return "deployed" in request.fixturenames
 
 
 def _deploy_org_tree(url: str) -> None:
@@ -234,7 +240,7 @@ def session(Session):
 def org_tree(request, session):
     """Two counties under a city bureau, with handlers and leaders (already there in a test's database that
     comes with the project deployed)."""
-    if "deployed" not in request.fixturenames:
+    if not _comes_deployed(request):
         _add_org_tree(session)
 
 
